@@ -1,0 +1,170 @@
+// Package plan defines the stixcel plan artifact: the data the compiler writes and the runtime
+// reads. It holds no STIX parsing and no evaluation, only types with stable JSON encodings, so
+// that `stixcel compile` output can be printed, diffed in review and reloaded by `stixcel run`.
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// Schema is the value of Set.Schema for this version of the artifact.
+const Schema = "stixcel.plan/v1"
+
+// Kind says what a plan can do at run time.
+type Kind string
+
+const (
+	// KindDetection plans have pack-bound logic and raise alerts.
+	KindDetection Kind = "detection"
+	// KindSelector plans have only derived selectors: hunting and coverage, never alerts.
+	KindSelector Kind = "selector"
+	// KindInert plans have nothing to match on.
+	KindInert Kind = "inert"
+)
+
+// Origin says where a channel's logic came from.
+type Origin string
+
+const (
+	OriginDerived Origin = "derived" // selector derived from the channel text only
+	OriginBound   Origin = "bound"   // a pack binding supplies the predicate
+	OriginNone    Origin = "none"    // nothing to match on; Reason says why
+)
+
+// ParamSource says where a parameter's value came from.
+type ParamSource string
+
+const (
+	SourceInferred ParamSource = "inferred" // from the mutable element's name and description
+	SourcePack     ParamSource = "pack"     // a binding's params default
+	SourceProfile  ParamSource = "profile"  // a parameter profile (--params)
+)
+
+// Set is the whole artifact: {"schema": "stixcel.plan/v1", "plans": [...]}.
+type Set struct {
+	Schema string  `json:"schema"`
+	Plans  []*Plan `json:"plans"`
+}
+
+// Plan is one compiled analytic.
+type Plan struct {
+	ID                string      `json:"id"`
+	StixID            string      `json:"stix_id"`
+	Name              string      `json:"name"`
+	Version           string      `json:"version"`
+	Modified          string      `json:"modified"`
+	Domains           []string    `json:"domains"`
+	Platforms         []string    `json:"platforms"`
+	Techniques        []Technique `json:"techniques"`
+	DetectionStrategy string      `json:"detection_strategy"`
+	Kind              Kind        `json:"kind"`
+	Channels          []*Channel  `json:"channels"`
+	Params            []*Param    `json:"params"`
+	Correlation       Correlation `json:"correlation"`
+}
+
+// Technique is an ATT&CK technique the analytic's detection strategy detects.
+type Technique struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// DataComponent is the ATT&CK data component (DCxxxx) of a log source reference.
+type DataComponent struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	StixID string `json:"stix_id"`
+}
+
+// Route is the part of a selector that an index can decide without evaluating CEL:
+// the event matches when its Field equals one of Values (int64 or string).
+type Route struct {
+	Field  string `json:"field"`
+	Values []any  `json:"values"`
+}
+
+// Channel is one log source reference of the analytic (c1..cN, in reference order).
+type Channel struct {
+	ID            string        `json:"id"`
+	LogSource     string        `json:"log_source"`
+	DataComponent DataComponent `json:"data_component"`
+	Channel       string        `json:"channel"`
+	// Selector is CEL over `event` derived from Channel; empty when Reason says why not.
+	Selector string `json:"selector"`
+	// Route mirrors Selector when the selector is a plain field-in-values test.
+	Route *Route `json:"route,omitempty"`
+	// Predicate is the bound CEL over `event` and `params`; it refines Selector.
+	Predicate string `json:"predicate"`
+	// SeriesBy lists event fields that split this channel's matches into series
+	// (e.g. app, host, port) for recurrence functions in the condition.
+	SeriesBy []string `json:"series_by,omitempty"`
+	Origin   Origin   `json:"origin"`
+	Reason   string   `json:"reason"`
+}
+
+// Param is a typed parameter made from a mutable element.
+type Param struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// Type is a CEL type expression: int, double, bool, string, duration, regex,
+	// list(T), map(K, V).
+	Type   string      `json:"type"`
+	Value  any         `json:"value"`
+	Source ParamSource `json:"source"`
+}
+
+// Correlation says how channel matches combine into alerts.
+type Correlation struct {
+	GroupBy []string `json:"group_by"`
+	// Window is the resolved window as a Go duration string ("10m0s" is written "10m").
+	Window string `json:"window"`
+	// WindowParam names the parameter the window came from, if any.
+	WindowParam string `json:"window_param,omitempty"`
+	// Condition is CEL over c1..cN (bool) and channels.cN (state); empty means
+	// "alert once per matching event".
+	Condition string `json:"condition"`
+}
+
+// Write encodes the set as indented, deterministic JSON.
+func (s *Set) Write(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(s)
+}
+
+// Read decodes a plan set and checks its schema.
+func Read(r io.Reader) (*Set, error) {
+	var s Set
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("decode plans: %w", err)
+	}
+	if s.Schema != Schema {
+		return nil, fmt.Errorf("plans: schema %q, want %q", s.Schema, Schema)
+	}
+	return &s, nil
+}
+
+// Param returns the parameter with the given name, or nil.
+func (p *Plan) Param(name string) *Param {
+	for _, prm := range p.Params {
+		if prm.Name == name {
+			return prm
+		}
+	}
+	return nil
+}
+
+// Channel returns the channel with the given id (c1..cN), or nil.
+func (p *Plan) Channel(id string) *Channel {
+	for _, c := range p.Channels {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}
