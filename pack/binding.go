@@ -1,0 +1,317 @@
+// Package pack decodes stixcel packs (YAML bindings, one per analytic) and parameter profiles,
+// keeping the position of every scalar so that later stages can report errors, including
+// cel-go errors inside an expression, at file:line:col.
+//
+// The package checks shape only: known keys, the kind of each value, channel id syntax, one
+// binding per analytic in a pack. Whether an analytic exists, how many channels it has,
+// parameter types, default values and CEL are the compiler's to check.
+package pack
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+
+	"github.com/stixcel/stixcel/plan"
+)
+
+// Binding is one pack file: the logic a pack supplies for one analytic (DESIGN.md §4).
+// String fields left out of the file have an empty Value and a zero Pos.
+type Binding struct {
+	File       string   // the path the binding was read from, as given
+	Analytic   String   // ATT&CK external id (AN1828) or STIX id; required
+	WrittenFor String   // x_mitre_version the binding was written against
+	Techniques []String // techniques for bundles that lack the detection strategy
+	GroupBy    []String // event fields keying correlation state
+	Window     String   // a parameter name or a literal duration
+	Params     []*ParamSpec
+	Channels   []*ChannelBinding
+	Condition  String // CEL over the channels of one group's window
+	Tests      []*TestCase
+}
+
+// ParamSpec is a binding's type and default for one parameter, overriding inference.
+type ParamSpec struct {
+	Name       String
+	Type       String   // a celenv type such as "map(string, list(int))"; empty keeps the inferred type
+	Default    any      // decoded as by ParseBinding's rules; valid only when HasDefault
+	DefaultPos plan.Pos // where the default value starts
+	HasDefault bool     // whether the spec has a default key (its value may be null)
+}
+
+// ChannelBinding is the logic bound to one channel: cN is the analytic's N-th log source
+// reference.
+type ChannelBinding struct {
+	ID       String   // c1, c2, ...: syntax checked, range left to the compiler
+	When     String   // CEL predicate over event and params; empty when only SeriesBy is given
+	SeriesBy []String // event fields keying the channel's recurrence series
+}
+
+// TestCase is one unit test of a binding.
+type TestCase struct {
+	Name       String
+	EventsFile String        // events as a JSONL path relative to the binding file; see Binding.EventsPath
+	Inline     []InlineEvent // events written inline instead
+	Source     String        // source profile mapping raw events; empty when events are normalized
+	Params     []*Setting    // per-test parameter overrides, in file order
+	Expect     []Expectation
+	// ExpectSilent is true when expect is [] (the test passes only if nothing alerts).
+	ExpectSilent bool
+	Pos          plan.Pos // the test's first key
+}
+
+// InlineEvent is one event written in a test's events list.
+type InlineEvent struct {
+	Fields map[string]any
+	JSON   []byte // Fields re-encoded as one JSON object (keys sorted)
+	Pos    plan.Pos
+}
+
+// Expectation is one alert a test expects.
+type Expectation struct {
+	Analytic String         // defaults to the binding's analytic when left out
+	Group    map[string]any // the alert's group_by values; nil matches any group
+	Pos      plan.Pos
+}
+
+// EventsPath returns the path of a test's events file: EventsFile joined to the directory of
+// the binding file, slash-separated as in io/fs.
+func (b *Binding) EventsPath(tc *TestCase) string {
+	return path.Join(path.Dir(filepath.ToSlash(b.File)), tc.EventsFile.Value)
+}
+
+var channelID = regexp.MustCompile(`^c[1-9][0-9]*$`)
+
+// ParseBinding decodes one binding file; file is only used in positions. Unknown keys, values
+// of the wrong shape and YAML errors are reported with their positions; decoding continues
+// past shape errors so that one run reports them all. The Binding is nil only when the file
+// is not YAML, is empty or is not a mapping; otherwise it holds everything that decoded.
+//
+// Values without a declared Go type (defaults, test params, inline events, expected groups)
+// keep YAML's meaning: 10m is the string "10m", 443 an int64 (uint64 above its range), 1.5 a
+// float64, true a bool, ~ nil; lists are []any and mappings map[string]any.
+func ParseBinding(file string, data []byte) (*Binding, plan.Diagnostics) {
+	d := newDecoder(file, data)
+	body := d.parseDocument(data)
+	if body == nil {
+		if !d.diags.HasErrors() {
+			d.diags.Errorf(plan.Pos{File: file, Line: 1, Col: 1}, CodeBadShape,
+				"empty binding: want a mapping starting with analytic:")
+		}
+		return nil, d.diags
+	}
+	b := &Binding{File: file}
+	if _, ok := d.fields(body, "binding", d.bindingFields(b), "analytic"); !ok {
+		return nil, d.diags
+	}
+	for _, tc := range b.Tests {
+		for i := range tc.Expect {
+			if tc.Expect[i].Analytic.Value == "" {
+				tc.Expect[i].Analytic = b.Analytic
+			}
+		}
+	}
+	return b, d.diags
+}
+
+func (d *decoder) bindingFields(b *Binding) []field {
+	return []field{
+		{"analytic", func(e entry) { b.Analytic, _ = d.analyticID(e.Value, "analytic") }},
+		{"written_for", func(e entry) { b.WrittenFor, _ = d.nonEmpty(e.Value, "written_for") }},
+		{"techniques", func(e entry) { b.Techniques = d.strList(e.Value, "techniques") }},
+		{"group_by", func(e entry) { b.GroupBy = d.strList(e.Value, "group_by") }},
+		{"window", func(e entry) { b.Window, _ = d.nonEmpty(e.Value, "window") }},
+		{"params", func(e entry) { b.Params = d.paramSpecs(e.Value) }},
+		{"channels", func(e entry) { b.Channels = d.channels(e.Value) }},
+		{"condition", func(e entry) { b.Condition, _ = d.nonEmpty(e.Value, "condition") }},
+		{"tests", func(e entry) { b.Tests = d.tests(e.Value) }},
+	}
+}
+
+// analyticID reads an analytic id: one non-empty word.
+func (d *decoder) analyticID(n ast.Node, what string) (String, bool) {
+	s, ok := d.nonEmpty(n, what)
+	if ok && strings.ContainsFunc(s.Value, isSpace) {
+		d.diags.Errorf(s.Pos, CodeBadValue, "%s %q: want an ATT&CK id such as AN1828 or a STIX id", what, s.Value)
+		return s, false
+	}
+	return s, ok
+}
+
+func (d *decoder) paramSpecs(n ast.Node) []*ParamSpec {
+	if isNull(n) {
+		return nil
+	}
+	entries, _ := d.mapping(n, "params")
+	var out []*ParamSpec
+	for _, e := range entries {
+		what := "params." + e.Key.Value
+		spec := &ParamSpec{Name: e.Key}
+		_, ok := d.fields(e.Value, what, []field{
+			{"type", func(f entry) { spec.Type, _ = d.nonEmpty(f.Value, what+".type") }},
+			{"default", func(f entry) {
+				spec.HasDefault = true
+				spec.DefaultPos = d.valuePos(f)
+				spec.Default, _ = d.value(f.Value, what+".default", 0)
+			}},
+		})
+		if ok {
+			out = append(out, spec)
+		}
+	}
+	return out
+}
+
+// valuePos is where an entry's value starts; the key's position when the value is empty.
+func (d *decoder) valuePos(e entry) plan.Pos {
+	if e.Value == nil {
+		return e.Key.Pos
+	}
+	return d.pos(e.Value)
+}
+
+func (d *decoder) channels(n ast.Node) []*ChannelBinding {
+	if isNull(n) {
+		return nil
+	}
+	entries, _ := d.mapping(n, "channels")
+	var out []*ChannelBinding
+	for _, e := range entries {
+		if !channelID.MatchString(e.Key.Value) {
+			d.diags.Errorf(e.Key.Pos, CodeBadValue,
+				"channel id %q: want c1, c2, ... (the analytic's log source references, in order)", e.Key.Value)
+			continue
+		}
+		if cb, ok := d.channel(e); ok {
+			out = append(out, cb)
+		}
+	}
+	return out
+}
+
+// channel reads a channel's short form (a CEL string) or long form (when, series_by).
+func (d *decoder) channel(e entry) (*ChannelBinding, bool) {
+	what := "channel " + e.Key.Value
+	cb := &ChannelBinding{ID: e.Key}
+	switch d.unwrap(e.Value, what).(type) {
+	case nil:
+		return nil, false
+	case *ast.MappingNode, *ast.MappingValueNode:
+		_, ok := d.fields(e.Value, what, []field{
+			{"when", func(f entry) { cb.When, _ = d.nonEmpty(f.Value, what+" when") }},
+			{"series_by", func(f entry) { cb.SeriesBy = d.strList(f.Value, what+" series_by") }},
+		})
+		return cb, ok
+	case *ast.SequenceNode:
+		d.errorf(e.Value, CodeBadShape, "%s must be a CEL expression or a mapping with when and series_by, not a list", what)
+		return nil, false
+	}
+	var ok bool
+	cb.When, ok = d.nonEmpty(e.Value, what)
+	return cb, ok
+}
+
+func (d *decoder) tests(n ast.Node) []*TestCase {
+	items, _ := d.list(n, "tests")
+	var out []*TestCase
+	names := map[string]plan.Pos{}
+	for i, item := range items {
+		tc, ok := d.testCase(item, fmt.Sprintf("tests[%d]", i))
+		if !ok {
+			continue
+		}
+		if first, dup := names[tc.Name.Value]; dup {
+			d.diags.Errorf(tc.Name.Pos, CodeDuplicate, "test %q is already defined at %s", tc.Name.Value, first)
+		}
+		names[tc.Name.Value] = tc.Name.Pos
+		out = append(out, tc)
+	}
+	return out
+}
+
+func (d *decoder) testCase(n ast.Node, what string) (*TestCase, bool) {
+	tc := &TestCase{Pos: d.pos(n)}
+	seen, ok := d.fields(n, what, []field{
+		{"name", func(e entry) { tc.Name, _ = d.nonEmpty(e.Value, what+".name") }},
+		{"events", func(e entry) { d.events(tc, e.Value, what+".events") }},
+		{"source", func(e entry) { tc.Source, _ = d.nonEmpty(e.Value, what+".source") }},
+		{"params", func(e entry) { tc.Params = d.settings(e.Value, what+".params") }},
+		{"expect", func(e entry) { d.expect(tc, e.Value, what+".expect") }},
+	}, "name", "events")
+	if ok && !seen["expect"] {
+		d.diags.Errorf(tc.Pos, CodeMissingKey, "%s has no \"expect\" key (use expect: [] for a test that must stay silent)", what)
+	}
+	if tc.Name.Value != "" {
+		return tc, ok
+	}
+	return tc, false
+}
+
+// events reads a test's events: a relative path or a list of event mappings.
+func (d *decoder) events(tc *TestCase, n ast.Node, what string) {
+	node := d.unwrap(n, what)
+	seq, isList := node.(*ast.SequenceNode)
+	if !isList {
+		s, ok := d.nonEmpty(n, what)
+		if ok && (path.IsAbs(s.Value) || filepath.IsAbs(s.Value)) {
+			d.diags.Errorf(s.Pos, CodeBadValue, "%s %q: want a path relative to the binding file", what, s.Value)
+		}
+		if ok {
+			tc.EventsFile = s
+		}
+		return
+	}
+	for i, item := range seq.Values {
+		itemWhat := fmt.Sprintf("%s[%d]", what, i)
+		v, ok := d.value(item, itemWhat, 0)
+		fields, isMap := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		if !isMap {
+			d.errorf(item, CodeBadShape, "%s must be an event mapping, not %s", itemWhat, kind(d.unwrap(item, itemWhat)))
+			continue
+		}
+		data, err := json.Marshal(fields)
+		if err != nil {
+			d.errorf(item, CodeBadValue, "%s cannot be written as JSON: %v", itemWhat, err)
+			continue
+		}
+		tc.Inline = append(tc.Inline, InlineEvent{Fields: fields, JSON: data, Pos: d.pos(item)})
+	}
+}
+
+func (d *decoder) expect(tc *TestCase, n ast.Node, what string) {
+	items, ok := d.list(n, what)
+	if !ok {
+		return
+	}
+	if isNull(n) {
+		d.errorf(n, CodeBadShape, "%s needs a list (use [] for a test that must stay silent)", what)
+		return
+	}
+	tc.ExpectSilent = len(items) == 0
+	for i, item := range items {
+		itemWhat := fmt.Sprintf("%s[%d]", what, i)
+		x := Expectation{Pos: d.pos(item)}
+		_, ok := d.fields(item, itemWhat, []field{
+			{"analytic", func(e entry) { x.Analytic, _ = d.analyticID(e.Value, itemWhat+".analytic") }},
+			{"group", func(e entry) {
+				v, _ := d.value(e.Value, itemWhat+".group", 0)
+				if g, isMap := v.(map[string]any); isMap {
+					x.Group = g
+				} else if v != nil {
+					d.errorf(e.Value, CodeBadShape, "%s.group must be a mapping of group_by fields, not %s", itemWhat, kind(e.Value))
+				}
+			}},
+		})
+		if ok {
+			tc.Expect = append(tc.Expect, x)
+		}
+	}
+}

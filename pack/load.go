@@ -1,0 +1,85 @@
+package pack
+
+import (
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/stixcel/stixcel/plan"
+)
+
+// skippedDirs are directories of a pack that hold test material, not bindings.
+var skippedDirs = map[string]bool{"tests": true, "testdata": true}
+
+// LoadDir decodes every binding of the pack rooted at root in fsys: each *.yaml and *.yml
+// file under it, sorted by path, with File set to the path joined to root. Directories named
+// tests or testdata (test events and fixtures) and entries whose name starts with a dot are
+// skipped; every other YAML file must be a binding, so a stray or misspelled file is reported
+// rather than silently ignored. Two bindings for the same analytic are an error naming both
+// files. Bindings with errors are returned too (check the diagnostics), so that later stages
+// can still report on them; files that are not YAML mappings are left out.
+func LoadDir(fsys fs.FS, root string) ([]*Binding, plan.Diagnostics) {
+	var diags plan.Diagnostics
+	var files []string
+	err := fs.WalkDir(fsys, root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			diags.Errorf(plan.Pos{File: p}, CodeIO, "reading pack: %v", err)
+			return nil
+		}
+		name := e.Name()
+		if p != root && (strings.HasPrefix(name, ".") || e.IsDir() && skippedDirs[name]) {
+			if e.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !e.IsDir() && isYAML(name) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		diags.Errorf(plan.Pos{File: root}, CodeIO, "reading pack: %v", err)
+	}
+	var bindings []*Binding
+	sort.Strings(files)
+	for _, file := range files {
+		data, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			diags.Errorf(plan.Pos{File: file}, CodeIO, "reading binding: %v", err)
+			continue
+		}
+		b, ds := ParseBinding(file, data)
+		diags = append(diags, ds...)
+		if b != nil {
+			bindings = append(bindings, b)
+		}
+	}
+	diags = append(diags, checkDuplicates(bindings)...)
+	return bindings, diags
+}
+
+func isYAML(name string) bool {
+	ext := strings.ToLower(path.Ext(name))
+	return ext == ".yaml" || ext == ".yml"
+}
+
+// checkDuplicates reports every binding whose analytic an earlier binding already binds.
+func checkDuplicates(bindings []*Binding) plan.Diagnostics {
+	var diags plan.Diagnostics
+	first := map[string]*Binding{}
+	for _, b := range bindings {
+		id := b.Analytic.Value
+		if id == "" {
+			continue
+		}
+		if prev, dup := first[id]; dup {
+			diags.Errorf(b.Analytic.Pos, CodeDuplicate, "analytic %s is bound twice in the pack: %s and %s",
+				id, prev.Analytic.Pos, b.Analytic.Pos)
+			continue
+		}
+		first[id] = b
+	}
+	return diags
+}
