@@ -1,0 +1,402 @@
+package runtime
+
+import (
+	"container/heap"
+	"container/list"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/cel-go/interpreter"
+
+	"github.com/stixcel/stixcel/celenv"
+)
+
+// correlator holds one plan's window state, keyed by group.
+type correlator struct {
+	plan   *compiledPlan
+	groups map[string]*group
+	// byActivity orders groups by their last match, oldest first: the sweep reads its front.
+	byActivity *list.List
+	// states and act are scratch for condition evaluation, rebuilt per evaluation.
+	states   []*celenv.ChannelState
+	act      conditionActivation
+	keyBuf   []byte
+	seriesBf []byte
+}
+
+// group is the state of one group key: the matches of the current window per channel.
+type group struct {
+	key     string
+	values  map[string]any
+	windows [][]match // per channel index, sorted by time
+	newest  time.Time // newest match time of the group
+	// spent is the close of the last emitted alert: matches at or before it were evidence
+	// for that alert and are ignored.
+	spent time.Time
+	alert *openAlert
+	elem  *list.Element
+}
+
+// match is one event that matched one channel.
+type match struct {
+	at     time.Time
+	series string
+	ref    EventRef
+}
+
+// openAlert is an alert collecting matches until its window closes.
+type openAlert struct {
+	plan      *compiledPlan
+	group     *group
+	close     time.Time
+	firstSeen time.Time
+	lastSeen  time.Time
+	counts    []int64
+	refs      [][]EventRef
+	heapIndex int
+}
+
+func newCorrelator(cp *compiledPlan) *correlator {
+	c := &correlator{plan: cp, groups: map[string]*group{}, byActivity: list.New()}
+	c.states = make([]*celenv.ChannelState, len(cp.channels))
+	chans := make(map[string]any, len(cp.channels))
+	for i, ch := range cp.channels {
+		c.states[i] = &celenv.ChannelState{Series: map[string][]time.Time{}}
+		chans[ch.id] = c.states[i]
+	}
+	c.act = conditionActivation{corr: c, channels: chans, matched: make([]bool, len(cp.channels))}
+	return c
+}
+
+// observe records an event that matched the channels at indexes matched.
+func (c *correlator) observe(e *Engine, ev *Event, matched []int, emit func(Output)) {
+	g := c.group(ev)
+	if !g.spent.IsZero() && !ev.Time.After(g.spent) {
+		return // evidence of an alert already emitted
+	}
+	if g.alert != nil && ev.Time.After(g.alert.close) {
+		// The watermark lags this group (an older file after a newer one): close it here.
+		e.pending.remove(g.alert)
+		e.emitAlert(g.alert, emit)
+	}
+	if !g.newest.IsZero() && ev.Time.Before(g.newest.Add(-c.plan.window)) {
+		return // older than the group's window: it would fall out at once
+	}
+	if ev.Time.After(g.newest) {
+		g.newest = ev.Time
+	}
+	c.byActivity.MoveToBack(g.elem)
+	if g.alert != nil {
+		g.alert.add(ev, matched, e.cfg.maxContributors)
+		return
+	}
+	for _, i := range matched {
+		g.insert(i, match{at: ev.Time, series: c.seriesKey(c.plan.channels[i], ev), ref: EventRef{ev.Source, ev.Line}})
+	}
+	g.evict(g.newest.Add(-c.plan.window))
+	if c.conditionHolds(e, g) {
+		a := c.open(g, e.cfg.maxContributors)
+		e.pending.push(a)
+	}
+}
+
+// group returns the event's group, creating it.
+func (c *correlator) group(ev *Event) *group {
+	c.keyBuf = c.keyBuf[:0]
+	for _, f := range c.plan.groupBy {
+		c.keyBuf = appendKeyValue(c.keyBuf, ev.Fields[f])
+		c.keyBuf = append(c.keyBuf, 0)
+	}
+	if g, ok := c.groups[string(c.keyBuf)]; ok {
+		return g
+	}
+	g := &group{key: string(c.keyBuf), values: make(map[string]any, len(c.plan.groupBy))}
+	for _, f := range c.plan.groupBy {
+		g.values[f] = ev.Fields[f] // nil when the event lacks the field
+	}
+	g.windows = make([][]match, len(c.plan.channels))
+	g.elem = c.byActivity.PushBack(g)
+	c.groups[g.key] = g
+	return g
+}
+
+// seriesKey joins the channel's series_by values of the event ("" without series_by).
+func (c *correlator) seriesKey(ch *compiledChannel, ev *Event) string {
+	if len(ch.seriesBy) == 0 {
+		return ""
+	}
+	c.seriesBf = c.seriesBf[:0]
+	for _, f := range ch.seriesBy {
+		c.seriesBf = appendKeyValue(c.seriesBf, ev.Fields[f])
+		c.seriesBf = append(c.seriesBf, 0)
+	}
+	return string(c.seriesBf)
+}
+
+// appendKeyValue writes a group or series value unambiguously: strings quoted, other
+// scalars as literals, null for a missing field.
+func appendKeyValue(b []byte, v any) []byte {
+	switch t := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case string:
+		return strconv.AppendQuote(b, t)
+	case int64:
+		return strconv.AppendInt(b, t, 10)
+	case float64:
+		return strconv.AppendFloat(b, t, 'g', -1, 64)
+	case bool:
+		return strconv.AppendBool(b, t)
+	}
+	return fmt.Appendf(b, "%T:%v", v, v)
+}
+
+// insert adds m to channel i's window, keeping it sorted by time (stable for equal times).
+func (g *group) insert(i int, m match) {
+	w := g.windows[i]
+	pos := len(w)
+	for pos > 0 && w[pos-1].at.After(m.at) {
+		pos--
+	}
+	w = append(w, match{})
+	copy(w[pos+1:], w[pos:])
+	w[pos] = m
+	g.windows[i] = w
+}
+
+// evict drops matches before cutoff.
+func (g *group) evict(cutoff time.Time) {
+	for i, w := range g.windows {
+		n := 0
+		for n < len(w) && w[n].at.Before(cutoff) {
+			n++
+		}
+		if n > 0 {
+			g.windows[i] = append(w[:0], w[n:]...)
+		}
+	}
+}
+
+// conditionHolds evaluates the plan's condition over the group's window.
+func (c *correlator) conditionHolds(e *Engine, g *group) bool {
+	for i, w := range g.windows {
+		c.act.matched[i] = len(w) > 0
+	}
+	c.act.window = g
+	c.act.built = false
+	return e.evalBool(c.plan.condition, &c.act, c.plan.src.ID, "condition")
+}
+
+// conditionActivation binds c1..cN, `channels` and `params`; `channels` is built only when
+// the condition reads it.
+type conditionActivation struct {
+	corr     *correlator
+	window   *group
+	matched  []bool
+	channels map[string]any
+	built    bool
+}
+
+func (a *conditionActivation) ResolveName(name string) (any, bool) {
+	switch name {
+	case "params":
+		return a.corr.plan.params, true
+	case "channels":
+		if !a.built {
+			a.corr.fillStates(a.window)
+			a.built = true
+		}
+		return a.channels, true
+	}
+	if i, ok := a.corr.plan.channelIdx[name]; ok {
+		return a.matched[i], true
+	}
+	return nil, false
+}
+
+func (a *conditionActivation) Parent() interpreter.Activation { return nil }
+
+// fillStates rebuilds the scratch channel states from the group's windows.
+func (c *correlator) fillStates(g *group) {
+	for i, st := range c.states {
+		w := g.windows[i]
+		for k := range st.Series {
+			st.Series[k] = st.Series[k][:0]
+		}
+		st.Count = int64(len(w))
+		st.First, st.Last = time.Time{}, time.Time{}
+		if len(w) > 0 {
+			st.First, st.Last = w[0].at, w[len(w)-1].at
+		}
+		for _, m := range w {
+			st.Series[m.series] = append(st.Series[m.series], m.at)
+		}
+		for k, times := range st.Series {
+			if len(times) == 0 {
+				delete(st.Series, k)
+			}
+		}
+	}
+}
+
+// open starts an alert with the group's window as its evidence; the window is then spent.
+func (c *correlator) open(g *group, maxRefs int) *openAlert {
+	n := len(c.plan.channels)
+	a := &openAlert{
+		plan:   c.plan,
+		group:  g,
+		close:  g.newest.Add(c.plan.window),
+		counts: make([]int64, n),
+		refs:   make([][]EventRef, n),
+	}
+	for i, w := range g.windows {
+		for _, m := range w {
+			a.record(i, m.at, m.ref, maxRefs)
+		}
+		g.windows[i] = nil
+	}
+	g.alert = a
+	return a
+}
+
+func (a *openAlert) add(ev *Event, matched []int, maxRefs int) {
+	for _, i := range matched {
+		a.record(i, ev.Time, EventRef{ev.Source, ev.Line}, maxRefs)
+	}
+}
+
+func (a *openAlert) record(i int, at time.Time, ref EventRef, maxRefs int) {
+	a.counts[i]++
+	if len(a.refs[i]) < maxRefs {
+		a.refs[i] = append(a.refs[i], ref)
+	}
+	if a.firstSeen.IsZero() || at.Before(a.firstSeen) {
+		a.firstSeen = at
+	}
+	if at.After(a.lastSeen) {
+		a.lastSeen = at
+	}
+}
+
+func (a *openAlert) alert() *Alert {
+	cp := a.plan
+	out := newAlert(cp, a.group.values, a.firstSeen, a.lastSeen)
+	for i, n := range a.counts {
+		if n > 0 {
+			out.Channels = append(out.Channels, AlertChannel{ID: cp.channels[i].id, Count: n, Events: a.refs[i]})
+		}
+	}
+	return out
+}
+
+func newAlert(cp *compiledPlan, group map[string]any, first, last time.Time) *Alert {
+	return &Alert{
+		Analytic:   cp.src.ID,
+		Name:       cp.src.Name,
+		Techniques: cp.techniques,
+		Group:      group,
+		FirstSeen:  first,
+		LastSeen:   last,
+		Channels:   []AlertChannel{},
+		Params:     cp.paramsJSON,
+	}
+}
+
+// immediateAlert is the alert of a plan without a condition: one per matching event.
+func immediateAlert(cp *compiledPlan, ev *Event, matched []int) *Alert {
+	group := make(map[string]any, len(cp.groupBy))
+	for _, f := range cp.groupBy {
+		group[f] = ev.Fields[f]
+	}
+	out := newAlert(cp, group, ev.Time, ev.Time)
+	for _, i := range matched {
+		out.Channels = append(out.Channels, AlertChannel{
+			ID: cp.channels[i].id, Count: 1, Events: []EventRef{{ev.Source, ev.Line}},
+		})
+	}
+	return out
+}
+
+// emitDue emits the alerts whose window the watermark has passed.
+func (e *Engine) emitDue(emit func(Output)) {
+	for e.pending.Len() > 0 && e.watermark.After(e.pending.peek().close) {
+		e.emitAlert(e.pending.pop(), emit)
+	}
+}
+
+// emitAlert emits a and spends its group's evidence up to the alert's close.
+func (e *Engine) emitAlert(a *openAlert, emit func(Output)) {
+	g := a.group
+	g.alert = nil
+	g.spent = a.close
+	for i, w := range g.windows {
+		n := 0
+		for n < len(w) && !w[n].at.After(a.close) {
+			n++
+		}
+		g.windows[i] = append(w[:0], w[n:]...)
+	}
+	e.stats.alerts++
+	emit(a.alert())
+}
+
+// sweep drops groups whose newest match is older than the watermark minus the window and
+// that have no open alert. It reads groups from the least recently matched and stops at the
+// first live one, so each group is dropped in amortized constant time.
+func (e *Engine) sweep() {
+	for _, cp := range e.plans {
+		c := cp.corr
+		if c == nil {
+			continue
+		}
+		cutoff := e.watermark.Add(-cp.window)
+		for front := c.byActivity.Front(); front != nil; front = c.byActivity.Front() {
+			g := front.Value.(*group)
+			if g.alert != nil || !g.newest.Before(cutoff) {
+				break
+			}
+			c.byActivity.Remove(front)
+			delete(c.groups, g.key)
+		}
+	}
+}
+
+// alertHeap orders open alerts by close time, then plan order, then group key, so that
+// emission order depends only on the input.
+type alertHeap struct{ items []*openAlert }
+
+func (h *alertHeap) Len() int { return len(h.items) }
+func (h *alertHeap) Less(i, j int) bool {
+	a, b := h.items[i], h.items[j]
+	if !a.close.Equal(b.close) {
+		return a.close.Before(b.close)
+	}
+	if a.plan.index != b.plan.index {
+		return a.plan.index < b.plan.index
+	}
+	return a.group.key < b.group.key
+}
+func (h *alertHeap) Swap(i, j int) {
+	h.items[i], h.items[j] = h.items[j], h.items[i]
+	h.items[i].heapIndex = i
+	h.items[j].heapIndex = j
+}
+func (h *alertHeap) Push(x any) {
+	a := x.(*openAlert)
+	a.heapIndex = len(h.items)
+	h.items = append(h.items, a)
+}
+func (h *alertHeap) Pop() any {
+	n := len(h.items) - 1
+	a := h.items[n]
+	h.items[n] = nil
+	h.items = h.items[:n]
+	a.heapIndex = -1
+	return a
+}
+
+func (h *alertHeap) push(a *openAlert)   { heap.Push(h, a) }
+func (h *alertHeap) pop() *openAlert     { return heap.Pop(h).(*openAlert) }
+func (h *alertHeap) peek() *openAlert    { return h.items[0] }
+func (h *alertHeap) remove(a *openAlert) { heap.Remove(h, a.heapIndex) }
