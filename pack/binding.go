@@ -107,8 +107,10 @@ func ParseBinding(file string, data []byte) (*Binding, plan.Diagnostics) {
 	}
 	b := &Binding{File: file}
 	if _, ok := d.fields(body, "binding", d.bindingFields(b), "analytic"); !ok {
+		d.diags.Sort()
 		return nil, d.diags
 	}
+	d.diags.Sort()
 	for _, tc := range b.Tests {
 		for i := range tc.Expect {
 			if tc.Expect[i].Analytic.Value == "" {

@@ -57,6 +57,7 @@ func LoadDir(fsys fs.FS, root string) ([]*Binding, plan.Diagnostics) {
 		}
 	}
 	diags = append(diags, checkDuplicates(bindings)...)
+	diags.Sort()
 	return bindings, diags
 }
 

@@ -45,6 +45,7 @@ func ParseProfile(file string, data []byte) (*Profile, plan.Diagnostics) {
 		{"params", func(e entry) { p.Params = d.settings(e.Value, "params") }},
 		{"analytics", func(e entry) { p.Analytics = d.analyticSettings(e.Value) }},
 	})
+	d.diags.Sort()
 	if !ok {
 		return nil, d.diags
 	}

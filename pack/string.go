@@ -71,6 +71,9 @@ func (s String) PosAt(line, col int) plan.Pos {
 		return s.Pos
 	case off < len(m):
 		return s.src.pos(s.Pos.File, m[off])
+	case value[len(value)-1] == '\n':
+		// The end of a value ending in a line break is that line break, the end of the text.
+		return s.src.pos(s.Pos.File, m[len(m)-1])
 	default:
 		p := s.src.pos(s.Pos.File, m[len(m)-1])
 		p.Col += off - len(m) + 1

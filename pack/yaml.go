@@ -54,12 +54,19 @@ func (d *decoder) pos(n ast.Node) plan.Pos {
 			n = v.Key
 		}
 	}
-	if n != nil {
-		if tk := n.GetToken(); tk != nil && tk.Position != nil && tk.Position.Line > 0 {
-			return plan.Pos{File: d.file, Line: tk.Position.Line, Col: max(tk.Position.Column, 1)}
-		}
+	if n == nil {
+		return plan.Pos{File: d.file, Line: 1, Col: 1}
 	}
-	return plan.Pos{File: d.file, Line: 1, Col: 1}
+	tk := n.GetToken()
+	if tk == nil || tk.Position == nil || tk.Position.Line < 1 {
+		return plan.Pos{File: d.file, Line: 1, Col: 1}
+	}
+	p := plan.Pos{File: d.file, Line: tk.Position.Line, Col: max(tk.Position.Column, 1)}
+	if tk.Type == token.ImplicitNullType {
+		// A missing value: point just after the colon or dash, not past the end of the line.
+		p.Col = min(p.Col, len([]rune(d.src.lineText(p.Line)))+1)
+	}
+	return p
 }
 
 func (d *decoder) errorf(n ast.Node, code, format string, args ...any) {
@@ -113,7 +120,7 @@ func (d *decoder) syntaxError(err error) {
 			pos.Line, pos.Col = tk.Position.Line, max(tk.Position.Column, 1)
 		}
 	}
-	msg = strings.Join(strings.Fields(msg), " ")
+	msg = strings.Join(strings.Fields(strings.ReplaceAll(msg, "\t", `\t`)), " ")
 	if m := duplicateKeyMessage.FindStringSubmatch(msg); m != nil {
 		d.diags.Errorf(pos, CodeDuplicateKey, "duplicate key %q (first at %s:%s:%s)", m[1], d.file, m[2], m[3])
 		return
