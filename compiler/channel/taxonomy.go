@@ -1,0 +1,335 @@
+package channel
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+
+	"github.com/stixcel/stixcel/plan"
+)
+
+//go:embed taxonomy.yaml
+var defaultTaxonomyYAML []byte
+
+// DefaultTaxonomyFile names the embedded taxonomy in error messages.
+const DefaultTaxonomyFile = "taxonomy.yaml"
+
+// Taxonomy maps log source names (exact, or globs such as "WinEventLog:*") to the event field
+// their channel tokens select on, and to the tokens valid for that field. It is immutable
+// once parsed and safe for concurrent use.
+type Taxonomy struct {
+	exact    map[string]*source // lower-cased name -> source
+	globs    []*source          // in file order
+	freeText map[string]bool
+}
+
+// source is one `sources:` entry.
+type source struct {
+	name  string
+	field string // "" when the source has no selector field
+	vocab *vocabulary
+}
+
+// vocabulary says which tokens are values of a field.
+type vocabulary struct {
+	name       string
+	isInt      bool
+	words      map[string]bool
+	pattern    *regexp.Regexp
+	trimSuffix string
+}
+
+// closed reports whether the vocabulary is a closed word list: only then may a channel that
+// starts with its words and goes on in prose select on them.
+func (v *vocabulary) closed() bool { return v.words != nil }
+
+// describe names the vocabulary in reasons ("syscall", "integer").
+func (v *vocabulary) describe() string {
+	if v.isInt {
+		return "integer"
+	}
+	return v.name
+}
+
+// value converts a token to the field's value, or reports that it is not one.
+func (v *vocabulary) value(token string) (any, bool) {
+	switch {
+	case v.isInt:
+		n, err := strconv.ParseInt(token, 10, 64)
+		return n, err == nil && isDigits(token)
+	case v.words != nil:
+		return token, v.words[token]
+	case !v.pattern.MatchString(token):
+		return nil, false
+	}
+	if v.trimSuffix != "" {
+		token = strings.TrimSuffix(token, v.trimSuffix)
+	}
+	return token, token != ""
+}
+
+// DefaultTaxonomy returns the taxonomy shipped with stixcel (taxonomy.yaml, embedded).
+func DefaultTaxonomy() *Taxonomy {
+	t, err := ParseTaxonomy(DefaultTaxonomyFile, defaultTaxonomyYAML)
+	if err != nil {
+		// The embedded file is covered by tests; failing here means a broken build.
+		panic(fmt.Sprintf("embedded channel taxonomy: %v", err))
+	}
+	return t
+}
+
+// Field returns the event field that bare channel tokens of logSource select on.
+func (t *Taxonomy) Field(logSource string) (field string, ok bool) {
+	s := t.lookup(logSource)
+	if s == nil || s.field == "" {
+		return "", false
+	}
+	return s.field, true
+}
+
+// lookup finds the source entry for a log source name: exact first, then the first glob.
+func (t *Taxonomy) lookup(logSource string) *source {
+	name := strings.ToLower(strings.TrimSpace(logSource))
+	if s, ok := t.exact[name]; ok {
+		return s
+	}
+	for _, s := range t.globs {
+		if globMatch(s.name, name) {
+			return s
+		}
+	}
+	return nil
+}
+
+// globMatch reports whether name matches pattern, where * matches any run of characters
+// (slashes included: "WinEventLog:*" matches ".../Operational"). Both are lower-cased.
+func globMatch(pattern, name string) bool {
+	parts := strings.Split(pattern, "*")
+	if !strings.HasPrefix(name, parts[0]) {
+		return false
+	}
+	name = name[len(parts[0]):]
+	last := len(parts) - 1
+	for _, p := range parts[1:last] {
+		i := strings.Index(name, p)
+		if i < 0 {
+			return false
+		}
+		name = name[i+len(p):]
+	}
+	return len(name) >= len(parts[last]) && strings.HasSuffix(name, parts[last])
+}
+
+// TaxonomyError is a problem in a taxonomy file, at a position in it.
+type TaxonomyError struct {
+	Pos plan.Pos
+	Msg string
+}
+
+// Error renders "file:line:col: msg".
+func (e *TaxonomyError) Error() string { return e.Pos.String() + ": " + e.Msg }
+
+// taxonomyFile is the YAML document.
+type taxonomyFile struct {
+	Sources  []sourceEntry         `yaml:"sources"`
+	Values   map[string]vocabEntry `yaml:"values"`
+	FreeText []string              `yaml:"free_text"`
+}
+
+type sourceEntry struct {
+	Name   string `yaml:"name"`
+	Field  string `yaml:"field"`
+	Values string `yaml:"values"`
+	at     position
+}
+
+type vocabEntry struct {
+	Int        bool     `yaml:"int"`
+	Words      []string `yaml:"words"`
+	Pattern    string   `yaml:"pattern"`
+	TrimSuffix string   `yaml:"trim_suffix"`
+	at         position
+}
+
+// position is where a YAML node starts (1-based line and column).
+type position struct{ line, col int }
+
+func positionOf(n ast.Node) position {
+	if tk := n.GetToken(); tk != nil {
+		return position{tk.Position.Line, tk.Position.Column}
+	}
+	return position{}
+}
+
+// UnmarshalYAML decodes the entry and remembers where it is, for errors found later.
+func (e *sourceEntry) UnmarshalYAML(n ast.Node) error {
+	type plain sourceEntry
+	if err := yaml.NodeToValue(n, (*plain)(e), yaml.Strict()); err != nil {
+		return err
+	}
+	e.at = positionOf(n)
+	return nil
+}
+
+// UnmarshalYAML decodes the entry and remembers where it is, for errors found later.
+func (e *vocabEntry) UnmarshalYAML(n ast.Node) error {
+	type plain vocabEntry
+	if err := yaml.NodeToValue(n, (*plain)(e), yaml.Strict()); err != nil {
+		return err
+	}
+	e.at = positionOf(n)
+	return nil
+}
+
+// ParseTaxonomy parses a taxonomy YAML document (format: see the comment at the top of the
+// shipped taxonomy.yaml). Errors are *TaxonomyError values naming file:line:col.
+func ParseTaxonomy(file string, data []byte) (*Taxonomy, error) {
+	var doc taxonomyFile
+	if err := yaml.UnmarshalWithOptions(data, &doc, yaml.Strict()); err != nil {
+		return nil, yamlError(file, err)
+	}
+	errAt := func(at position, format string, args ...any) error {
+		return &TaxonomyError{Pos: plan.Pos{File: file, Line: at.line, Col: at.col}, Msg: fmt.Sprintf(format, args...)}
+	}
+	if len(doc.Sources) == 0 {
+		return nil, errAt(position{1, 1}, "no sources: the taxonomy needs a `sources:` list")
+	}
+	vocabs, err := buildVocabularies(doc.Values, errAt)
+	if err != nil {
+		return nil, err
+	}
+	t := &Taxonomy{exact: map[string]*source{}, freeText: map[string]bool{}}
+	for _, f := range doc.FreeText {
+		t.freeText[f] = true
+	}
+	for _, e := range doc.Sources {
+		s, err := buildSource(e, vocabs, errAt)
+		if err != nil {
+			return nil, err
+		}
+		if strings.Contains(s.name, "*") {
+			t.globs = append(t.globs, s)
+			continue
+		}
+		if _, dup := t.exact[s.name]; dup {
+			return nil, errAt(e.at, "source %q is listed twice", e.Name)
+		}
+		t.exact[s.name] = s
+	}
+	return t, nil
+}
+
+type errorAt func(at position, format string, args ...any) error
+
+func buildVocabularies(entries map[string]vocabEntry, errAt errorAt) (map[string]*vocabulary, error) {
+	names := make([]string, 0, len(entries))
+	for name := range entries {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	out := make(map[string]*vocabulary, len(entries))
+	for _, name := range names {
+		v, err := buildVocabulary(name, entries[name], errAt)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
+func buildVocabulary(name string, e vocabEntry, errAt errorAt) (*vocabulary, error) {
+	kinds := 0
+	for _, set := range []bool{e.Int, e.Words != nil, e.Pattern != ""} {
+		if set {
+			kinds++
+		}
+	}
+	if kinds != 1 {
+		return nil, errAt(e.at, "values %q: give exactly one of int, words, pattern", name)
+	}
+	v := &vocabulary{name: name, isInt: e.Int, trimSuffix: e.TrimSuffix}
+	if e.Words != nil {
+		v.words = make(map[string]bool, len(e.Words))
+		for _, w := range e.Words {
+			if strings.TrimSpace(w) == "" {
+				return nil, errAt(e.at, "values %q: empty word", name)
+			}
+			v.words[w] = true
+		}
+	}
+	if e.Pattern != "" {
+		re, err := regexp.Compile(e.Pattern)
+		if err != nil {
+			return nil, errAt(e.at, "values %q: pattern: %v", name, err)
+		}
+		v.pattern = re
+	}
+	if e.TrimSuffix != "" && v.pattern == nil {
+		return nil, errAt(e.at, "values %q: trim_suffix needs a pattern", name)
+	}
+	return v, nil
+}
+
+func buildSource(e sourceEntry, vocabs map[string]*vocabulary, errAt errorAt) (*source, error) {
+	name := strings.ToLower(strings.TrimSpace(e.Name))
+	if name == "" {
+		return nil, errAt(e.at, "source without a name")
+	}
+	s := &source{name: name, field: e.Field}
+	switch {
+	case e.Field == "" && e.Values != "":
+		return nil, errAt(e.at, "source %q: values without a field", e.Name)
+	case e.Field == "":
+		return s, nil
+	case e.Values == "":
+		return nil, errAt(e.at, "source %q: field %q needs values (one of: %s)", e.Name, e.Field, vocabNames(vocabs))
+	}
+	v, ok := vocabs[e.Values]
+	if !ok {
+		return nil, errAt(e.at, "source %q: unknown values %q (have: %s)", e.Name, e.Values, vocabNames(vocabs))
+	}
+	s.vocab = v
+	return s, nil
+}
+
+func vocabNames(vocabs map[string]*vocabulary) string {
+	names := make([]string, 0, len(vocabs))
+	for n := range vocabs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// yamlError turns a go-yaml error into a TaxonomyError at the offending token.
+func yamlError(file string, err error) error {
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		pos := plan.Pos{File: file}
+		if tk := ye.GetToken(); tk != nil {
+			pos.Line, pos.Col = tk.Position.Line, tk.Position.Column
+		}
+		return &TaxonomyError{Pos: pos, Msg: ye.GetMessage()}
+	}
+	return &TaxonomyError{Pos: plan.Pos{File: file}, Msg: err.Error()}
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
