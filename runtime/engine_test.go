@@ -1,0 +1,250 @@
+package runtime
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/plan"
+)
+
+func TestNewErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(p *plan.Plan)
+		wantErr string
+	}{
+		{name: "undeclared param", edit: func(p *plan.Plan) {
+			p.Channel("c3").Predicate = `event.app_bundle_id in params.AllowedManagedAps`
+		}, wantErr: "analytic AN1828 channel c3: predicate: ERROR: <input>:1:30: undefined field 'AllowedManagedAps'"},
+		{name: "syntax error in a selector", edit: func(p *plan.Plan) {
+			p.Channel("c4").Selector = `event.DeviceLockState = "locked"`
+		}, wantErr: "analytic AN1828 channel c4: selector:"},
+		{name: "non-bool predicate", edit: func(p *plan.Plan) {
+			p.Channel("c5").Predicate = `params.RecentUserInteractionWindow`
+		}, wantErr: "analytic AN1828 channel c5: predicate: type google.protobuf.Duration, want bool"},
+		{name: "condition names a missing channel", edit: func(p *plan.Plan) {
+			p.Correlation.Condition = `c1 && c9`
+		}, wantErr: "analytic AN1828: condition: ERROR: <input>:1:7: undeclared reference to 'c9'"},
+		{name: "condition misuses a state function", edit: func(p *plan.Plan) {
+			p.Correlation.Condition = `channels.c2.recurring(5)`
+		}, wantErr: "analytic AN1828: condition: ERROR: <input>:1:22: found no matching overload for 'recurring'"},
+		{name: "param value of the wrong type", edit: func(p *plan.Plan) {
+			p.Param("BeaconIntervalTolerance").Value = 5
+		}, wantErr: `analytic AN1828: param BeaconIntervalTolerance (duration): want duration such as "10m", got number 5`},
+		{name: "unknown param type", edit: func(p *plan.Plan) {
+			p.Param("SupervisedRequired").Type = "boolean"
+		}, wantErr: `analytic AN1828: param SupervisedRequired (boolean): unknown type "boolean"`},
+		{name: "condition without a window", edit: func(p *plan.Plan) {
+			p.Correlation.Window, p.Correlation.WindowParam = "", ""
+		}, wantErr: "analytic AN1828: correlation: a condition needs a window"},
+		{name: "bad window", edit: func(p *plan.Plan) {
+			p.Correlation.Window = "ten minutes"
+		}, wantErr: `analytic AN1828: correlation window: want duration such as "10m", got "ten minutes"`},
+		{name: "unknown kind", edit: func(p *plan.Plan) {
+			p.Kind = "alerting"
+		}, wantErr: `analytic AN1828: unknown kind "alerting"`},
+		{name: "duplicate channel id", edit: func(p *plan.Plan) {
+			p.Channels[1].ID = "c1"
+		}, wantErr: `analytic AN1828 channel "c1": empty or duplicate id`},
+		{name: "predicate without a log source", edit: func(p *plan.Plan) {
+			p.Channel("c7").LogSource = ""
+		}, wantErr: "analytic AN1828 channel c7: empty log_source"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			set := loadAN1828(t, nil)
+			tc.edit(set.Plans[0])
+			_, err := New(set)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.wantErr)
+		})
+	}
+}
+
+func TestNewWindowFromParam(t *testing.T) {
+	set := loadAN1828(t, map[string]any{"TimeWindow": "20m"})
+	set.Plans[0].Correlation.Window = "" // resolved from window_param
+	var s stream
+	s.locked(0, "ios-1")
+	s.beacon(15*time.Minute, "ios-1")
+	out, _ := run(t, set, s.events)
+	assert.Equal(t, []string{"ios-1 c1=1 c2=1 c4=1"}, summarize(out))
+}
+
+// selectorSet is a selector plan (derived selectors only) next to an inert one.
+func selectorSet() *plan.Set {
+	return &plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{
+		{ID: "AN1030", Name: "Process creation", Kind: plan.KindSelector, Channels: []*plan.Channel{
+			{ID: "c1", LogSource: "WinEventLog:Sysmon", Selector: `event.EventCode in [1]`, Origin: plan.OriginDerived},
+			{ID: "c2", LogSource: "WinEventLog:Sysmon", Selector: `event.EventCode == 1 && event.Image.endsWith("cmd.exe")`, Origin: plan.OriginDerived},
+			{ID: "c3", LogSource: "WinEventLog:Security", Origin: plan.OriginNone, Reason: "prose channel"},
+		}},
+		{ID: "AN0001", Kind: plan.KindInert, Channels: []*plan.Channel{
+			{ID: "c1", LogSource: "WinEventLog:Sysmon", Selector: `true`},
+		}},
+	}}
+}
+
+func sysmonEvents() []*Event {
+	var s stream
+	s.add(0, "WinEventLog:Sysmon", map[string]any{"EventCode": int64(1), "Image": `C:\Windows\System32\cmd.exe`})
+	s.add(time.Second, "WinEventLog:Sysmon", map[string]any{"EventCode": int64(3)})
+	s.add(2*time.Second, "WinEventLog:Security", map[string]any{"EventCode": int64(1)})
+	s.add(3*time.Second, "WinEventLog:Sysmon", map[string]any{"EventCode": int64(1), "Image": `C:\tools\x.exe`})
+	return s.events
+}
+
+func TestHuntMode(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []Option
+		want []string
+	}{
+		{name: "hunt", opts: []Option{WithHunt(true)}, want: []string{
+			"hunt AN1030 c1 test.jsonl:1", "hunt AN1030 c2 test.jsonl:1", "hunt AN1030 c1 test.jsonl:4",
+		}},
+		{name: "no hunt: selector plans stay quiet", want: []string{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, stats := run(t, selectorSet(), sysmonEvents(), tc.opts...)
+			assert.Equal(t, tc.want, summarize(out))
+			assert.Equal(t, int64(len(tc.want)), stats.Hunts)
+			assert.Zero(t, stats.Alerts)
+			// Event 2 lacks Image, but `event.EventCode == 1 && ...` is false without an error.
+			assert.Zero(t, stats.EvalErrors)
+		})
+	}
+	out, _ := run(t, selectorSet(), sysmonEvents()[:1], WithHunt(true))
+	assert.JSONEq(t, `{"hunt":true,"analytic":"AN1030","channel":"c1","source":"test.jsonl","line":1}`, mustJSON(t, out[0]))
+}
+
+func TestImmediateAlerts(t *testing.T) {
+	set := selectorSet()
+	p := set.Plans[0]
+	p.Kind = plan.KindDetection
+	p.Correlation = plan.Correlation{GroupBy: []string{"Computer"}}
+	p.Techniques = []plan.Technique{{ID: "T1059", Name: "Command and Scripting Interpreter"}}
+	out, stats := run(t, set, sysmonEvents())
+	require.Len(t, out, 2)
+	assert.Equal(t, int64(2), stats.Alerts)
+	assert.Zero(t, stats.LiveGroups)
+	assert.JSONEq(t, `{
+		"analytic": "AN1030", "name": "Process creation",
+		"techniques": [{"id": "T1059", "name": "Command and Scripting Interpreter"}],
+		"group": {"Computer": null},
+		"first_seen": "2026-03-20T09:00:00Z", "last_seen": "2026-03-20T09:00:00Z",
+		"channels": [
+			{"id": "c1", "count": 1, "events": [{"source": "test.jsonl", "line": 1}]},
+			{"id": "c2", "count": 1, "events": [{"source": "test.jsonl", "line": 1}]}
+		],
+		"params": {}
+	}`, mustJSON(t, out[0]))
+}
+
+func TestAlertJSON(t *testing.T) {
+	var s stream
+	s.locked(0, "ios-1")
+	for i := range 4 {
+		s.beacon(time.Duration(i)*time.Minute+time.Second, "ios-1")
+	}
+	out, _ := run(t, loadAN1828(t, nil), s.events, WithMaxContributors(2))
+	require.Len(t, out, 1)
+	got := mustJSON(t, out[0])
+	assert.Equal(t, `{"analytic":"AN1828","name":"Analytic 1828","techniques":[{"id":"T1509","name":"Non-Standard Port"}],`+
+		`"group":{"device_id":"ios-1"},"first_seen":"2026-03-20T09:00:00Z","last_seen":"2026-03-20T09:03:01Z",`+
+		`"channels":[{"id":"c1","count":4,"events":[{"source":"test.jsonl","line":2},{"source":"test.jsonl","line":3}]},`+
+		`{"id":"c2","count":4,"events":[{"source":"test.jsonl","line":2},{"source":"test.jsonl","line":3}]},`+
+		`{"id":"c4","count":1,"events":[{"source":"test.jsonl","line":1}]}],`+
+		`"params":{"AllowedManagedApps":[],"AllowedProtocolPortMappings":{"http":[80,8080],"quic":[443],"tls":[443],"websocket":[80,443]},`+
+		`"AllowedServiceClasses":[],"BeaconIntervalTolerance":"5s","EnterpriseExceptionList":[],"RecentUserInteractionWindow":"5m",`+
+		`"SupervisedRequired":true,"TimeWindow":"10m"}}`, got)
+}
+
+func TestGroupByMissingField(t *testing.T) {
+	var s stream
+	s.add(0, "MobileEDR:telemetry", map[string]any{"DeviceLockState": "locked"})
+	s.add(time.Second, "VPN:MobileProxy", map[string]any{"protocol": "tls", "dst_port": int64(4444), "dst_host": "x"})
+	out, _ := run(t, loadAN1828(t, nil), s.events)
+	require.Len(t, out, 1, "events without device_id group together under null")
+	assert.Equal(t, map[string]any{"device_id": nil}, out[0].(*Alert).Group)
+}
+
+func TestOutOfOrderFiles(t *testing.T) {
+	// A second file older than the first: its group still gets one alert per window.
+	var s stream
+	s.beacon(time.Hour, "ios-9")
+	s.locked(0, "ios-1")
+	for i := range 12 {
+		s.beacon(time.Duration(i)*time.Minute+time.Second, "ios-1") // 11 up to the close at 10m1s
+	}
+	out, _ := run(t, loadAN1828(t, nil), s.events)
+	assert.Equal(t, []string{"ios-1 c1=11 c2=11 c4=1"}, summarize(out),
+		"the match after the close ends the alert although the watermark is ahead, and starts afresh")
+}
+
+func TestDeterministicOutput(t *testing.T) {
+	events := readEvents(t, "../testdata/events/demo.jsonl")
+	var s stream
+	for d := range 5 {
+		dev := fmt.Sprintf("ios-%d", d)
+		s.locked(0, dev)
+		s.beacon(time.Second, dev)
+	}
+	events = append(events, s.events...)
+	first, _ := run(t, loadAN1828(t, nil), events)
+	for range 3 {
+		again, _ := run(t, loadAN1828(t, nil), events)
+		assert.Equal(t, mustJSON(t, first), mustJSON(t, again))
+	}
+}
+
+func TestLiveGroupsStayBounded(t *testing.T) {
+	eng, err := New(loadAN1828(t, nil))
+	require.NoError(t, err)
+	emit := func(Output) { t.Fatal("no alert expected") }
+	const groups = 100_000
+	step := 10 * time.Millisecond // 100k groups over 1000s; the window is 600s
+	peak := 0
+	for i := range groups {
+		ev := &Event{
+			Time: t0.Add(time.Duration(i) * step), LogSource: "MobileEDR:telemetry", Source: "mem", Line: i + 1,
+			Fields: map[string]any{"device_id": fmt.Sprintf("dev-%d", i), "DeviceLockState": "locked"},
+		}
+		eng.Process(ev, emit)
+		if i%1000 == 0 {
+			peak = max(peak, eng.Stats().LiveGroups)
+		}
+	}
+	window := 10 * time.Minute
+	assert.LessOrEqual(t, peak, int(window/step)+2, "groups older than the window are dropped as time advances")
+	eng.Process(&Event{
+		Time: t0.Add(groups*step + window + time.Second), LogSource: "iOS:MDMLog", Source: "mem", Line: groups + 1,
+		Fields: map[string]any{"device_id": "late", "managed": true, "supervised": true},
+	}, emit)
+	assert.Zero(t, eng.Stats().LiveGroups, "every group's window has passed")
+	assert.Equal(t, int64(groups+1), eng.Stats().Events)
+}
+
+func TestRuntimeDependencies(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go command not found")
+	}
+	out, err := exec.Command(goBin, "list", "-deps", ".").CombinedOutput()
+	require.NoError(t, err, string(out))
+	for _, dep := range strings.Fields(string(out)) {
+		for _, banned := range []string{
+			"github.com/stixcel/stixcel/compiler", "github.com/stixcel/stixcel/pack", "github.com/TcM1911/stix2",
+		} {
+			assert.False(t, dep == banned || strings.HasPrefix(dep, banned+"/"), "runtime depends on %s", dep)
+		}
+	}
+	assert.Contains(t, strings.Fields(string(out)), "github.com/stixcel/stixcel/plan")
+}

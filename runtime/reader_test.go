@@ -1,0 +1,135 @@
+package runtime
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type readResult struct {
+	events     []*Event
+	rejections []*Rejection
+	stats      ReadStats
+}
+
+func readAll(t *testing.T, input, name string) readResult {
+	t.Helper()
+	r := NewReader(strings.NewReader(input), name)
+	var res readResult
+	for {
+		ev, rej, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		if rej != nil {
+			res.rejections = append(res.rejections, rej)
+		} else {
+			res.events = append(res.events, ev)
+		}
+	}
+	res.stats = r.Stats()
+	return res
+}
+
+func TestReaderRejections(t *testing.T) {
+	tests := []struct {
+		name   string
+		line   string
+		reason string
+	}{
+		{name: "invalid JSON", line: `{"time": "2026-03-20T09:00:00Z",`, reason: ReasonInvalidJSON},
+		{name: "trailing data", line: `{"time":"2026-03-20T09:00:00Z","log_source":"x"} {}`, reason: ReasonInvalidJSON},
+		{name: "array", line: `[1, 2]`, reason: ReasonNotObject},
+		{name: "string", line: `"event"`, reason: ReasonNotObject},
+		{name: "missing time", line: `{"log_source":"x"}`, reason: ReasonMissingTime},
+		{name: "null time", line: `{"time":null,"log_source":"x"}`, reason: ReasonMissingTime},
+		{name: "numeric time", line: `{"time":1742461200,"log_source":"x"}`, reason: ReasonInvalidTime},
+		{name: "not RFC 3339", line: `{"time":"20/03/2026 09:00","log_source":"x"}`, reason: ReasonInvalidTime},
+		{name: "missing log_source", line: `{"time":"2026-03-20T09:00:00Z"}`, reason: ReasonMissingLogSource},
+		{name: "numeric log_source", line: `{"time":"2026-03-20T09:00:00Z","log_source":4}`, reason: ReasonInvalidLogSource},
+		{name: "empty log_source", line: `{"time":"2026-03-20T09:00:00Z","log_source":""}`, reason: ReasonInvalidLogSource},
+		{name: "empty line", line: `   `, reason: ReasonEmptyLine},
+	}
+	valid := `{"time":"2026-03-20T09:00:00Z","log_source":"VPN:MobileProxy"}`
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := readAll(t, valid+"\n"+tc.line+"\n"+valid+"\n", "x.jsonl")
+			require.Len(t, res.rejections, 1)
+			rej := res.rejections[0]
+			assert.Equal(t, "x.jsonl", rej.File)
+			assert.Equal(t, 2, rej.Line)
+			assert.Equal(t, tc.reason, rej.Reason)
+			assert.Contains(t, rej.Error(), "x.jsonl:2: "+tc.reason)
+			require.Len(t, res.events, 2)
+			assert.Equal(t, []int{1, 3}, []int{res.events[0].Line, res.events[1].Line})
+			assert.Equal(t, ReadStats{Read: 3, Processed: 2, Rejected: map[string]int64{tc.reason: 1}}, res.stats)
+		})
+	}
+}
+
+func TestReaderCountsAddUp(t *testing.T) {
+	input := strings.Join([]string{
+		`{"time":"2026-03-20T09:00:00Z","log_source":"a","n":1}`,
+		``,
+		`not json`,
+		`{"time":"2026-03-20T09:00:01+02:00","log_source":"b","n":1.5}`,
+		`{"log_source":"a"}`,
+		`{"time":"2026-03-20T09:00:02.123Z","log_source":"a"}` + "\r",
+	}, "\n") // no final newline: the last line still counts
+	res := readAll(t, input, "mixed.jsonl")
+	assert.Equal(t, int64(6), res.stats.Read)
+	assert.Equal(t, int64(3), res.stats.Processed)
+	assert.Equal(t, int64(3), res.stats.RejectedTotal())
+	assert.Equal(t, res.stats.Read, res.stats.Processed+res.stats.RejectedTotal())
+	assert.Equal(t, []string{ReasonEmptyLine, ReasonInvalidJSON, ReasonMissingTime}, res.stats.Reasons())
+	var lines []int
+	for _, r := range res.rejections {
+		lines = append(lines, r.Line)
+	}
+	assert.Equal(t, []int{2, 3, 5}, lines)
+	require.Len(t, res.events, 3)
+	assert.Equal(t, 6, res.events[2].Line)
+	assert.True(t, res.events[1].Time.Equal(time.Date(2026, 3, 20, 7, 0, 1, 0, time.UTC)))
+}
+
+func TestReaderNumbersAndFields(t *testing.T) {
+	res := readAll(t, `{"time":"2026-03-20T09:00:00Z","log_source":"VPN:MobileProxy","dst_port":4444,"ratio":0.5,"big":1e3,"nested":{"ids":[1,2.5]}}`+"\n", "n.jsonl")
+	require.Len(t, res.events, 1)
+	ev := res.events[0]
+	assert.Equal(t, "VPN:MobileProxy", ev.LogSource)
+	assert.Equal(t, "VPN:MobileProxy", ev.Fields["log_source"], "Fields keeps log_source")
+	assert.Equal(t, "2026-03-20T09:00:00Z", ev.Fields["time"], "Fields keeps time")
+	assert.Equal(t, int64(4444), ev.Fields["dst_port"])
+	assert.Equal(t, 0.5, ev.Fields["ratio"])
+	assert.Equal(t, 1000.0, ev.Fields["big"])
+	assert.Equal(t, map[string]any{"ids": []any{int64(1), 2.5}}, ev.Fields["nested"])
+}
+
+func TestReaderLongLine(t *testing.T) {
+	blob := strings.Repeat("a", 5<<20)
+	line := `{"time":"2026-03-20T09:00:00Z","log_source":"x","blob":"` + blob + `"}`
+	res := readAll(t, line+"\n"+line+"\n", "big.jsonl")
+	require.Len(t, res.events, 2)
+	assert.Len(t, res.events[1].Fields["blob"], 5<<20)
+	assert.Equal(t, 2, res.events[1].Line)
+	assert.Equal(t, ReadStats{Read: 2, Processed: 2, Rejected: map[string]int64{}}, res.stats)
+}
+
+func TestReaderEmptyInput(t *testing.T) {
+	for name, input := range map[string]string{"nothing": "", "one newline": "\n"} {
+		t.Run(name, func(t *testing.T) {
+			res := readAll(t, input, "e.jsonl")
+			if input == "" {
+				assert.Equal(t, int64(0), res.stats.Read)
+				return
+			}
+			assert.Equal(t, int64(1), res.stats.Read, "a lone newline ends one empty line")
+			assert.Equal(t, map[string]int64{ReasonEmptyLine: 1}, res.stats.Rejected)
+		})
+	}
+}
