@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
 
 	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/plan"
@@ -17,7 +19,8 @@ type compiledPlan struct {
 	src        *plan.Plan
 	channels   []*compiledChannel
 	channelIdx map[string]int
-	params     map[string]any // native values bound as `params`
+	params     map[string]any // native values
+	paramsVal  ref.Val        // params as bound in activations: converted to CEL values once
 	paramsJSON map[string]any // plan JSON form, cited in alerts
 	techniques []plan.Technique
 	groupBy    []string
@@ -100,6 +103,7 @@ func (cp *compiledPlan) compileChannels() error {
 	if err != nil {
 		return fmt.Errorf("channel environment: %w", err)
 	}
+	cp.paramsVal = celValues(env.CELTypeAdapter(), cp.params)
 	for i, ch := range cp.src.Channels {
 		if ch == nil {
 			return fmt.Errorf("channel %d: null", i+1)
@@ -175,6 +179,15 @@ func (cp *compiledPlan) resolveWindow() (time.Duration, error) {
 		return 0, fmt.Errorf("correlation window %q: must be positive", text)
 	}
 	return d, nil
+}
+
+// celValues converts each parameter to a CEL value once, so that evaluations do not.
+func celValues(adapter types.Adapter, params map[string]any) ref.Val {
+	vals := make(map[string]any, len(params))
+	for name, v := range params {
+		vals[name] = adapter.NativeToValue(v)
+	}
+	return adapter.NativeToValue(vals)
 }
 
 // compileBool compiles a boolean CEL expression; empty text gives a nil program.

@@ -201,7 +201,7 @@ type conditionActivation struct {
 func (a *conditionActivation) ResolveName(name string) (any, bool) {
 	switch name {
 	case "params":
-		return a.corr.plan.params, true
+		return a.corr.plan.paramsVal, true
 	case "channels":
 		if !a.built {
 			a.corr.fillStates(a.window)

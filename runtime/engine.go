@@ -26,6 +26,7 @@ import (
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/interpreter"
 
 	"github.com/stixcel/stixcel/plan"
@@ -131,7 +132,12 @@ func (e *Engine) Process(ev *Event, emit func(Output)) {
 		e.emitDue(emit)
 		e.sweep()
 	}
-	for _, r := range e.routes[ev.LogSource] {
+	routes := e.routes[ev.LogSource]
+	if len(routes) == 0 {
+		return
+	}
+	e.chanAct.event = types.NewStringInterfaceMap(types.DefaultTypeAdapter, ev.Fields)
+	for _, r := range routes {
 		e.matched = e.matched[:0]
 		for _, c := range r.channels {
 			if e.channelMatches(r.plan, c, ev) {
@@ -168,7 +174,7 @@ func (e *Engine) dispatch(cp *compiledPlan, ev *Event, matched []int, emit func(
 
 // channelMatches evaluates selector and then predicate; an error counts and means false.
 func (e *Engine) channelMatches(cp *compiledPlan, c *compiledChannel, ev *Event) bool {
-	e.chanAct.event, e.chanAct.params = ev.Fields, cp.params
+	e.chanAct.params = cp.paramsVal
 	if c.selector != nil && !e.evalBool(c.selector, &e.chanAct, cp.src.ID, c.id) {
 		return false
 	}
@@ -194,8 +200,8 @@ func (e *Engine) evalBool(prg cel.Program, act interpreter.Activation, analytic,
 
 // channelActivation binds `event` and `params` without allocating per evaluation.
 type channelActivation struct {
-	event  map[string]any
-	params map[string]any
+	event  ref.Val // the event's fields, wrapped once per event
+	params ref.Val
 }
 
 func (a *channelActivation) ResolveName(name string) (any, bool) {

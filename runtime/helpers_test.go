@@ -124,7 +124,7 @@ func readEvents(t testing.TB, path string) []*Event {
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
-	r := NewReader(f, filepath.ToSlash(path))
+	r := NewReader(f, strings.TrimPrefix(filepath.ToSlash(path), "../")) // repository-relative
 	var out []*Event
 	for {
 		ev, rej, err := r.Next()

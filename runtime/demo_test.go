@@ -1,0 +1,71 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const demoEvents = "../testdata/events/demo.jsonl"
+
+// TestDemo runs AN1828 over the demo stream: four devices, one beaconing while locked.
+func TestDemo(t *testing.T) {
+	out, stats := run(t, loadAN1828(t, nil), readEvents(t, demoEvents))
+	assert.Equal(t, []string{"ios-beacon-7 c1=10 c2=10 c4=4 c5=4 c7=4"}, summarize(out))
+	assert.Zero(t, stats.EvalErrors, "demo events carry every field the predicates read")
+	assert.Equal(t, int64(1), stats.Alerts)
+
+	var got bytes.Buffer
+	enc := json.NewEncoder(&got)
+	enc.SetEscapeHTML(false)
+	for _, o := range out {
+		require.NoError(t, enc.Encode(o))
+	}
+	golden := filepath.Join("testdata", "demo.alerts.golden")
+	if *update {
+		require.NoError(t, os.WriteFile(golden, got.Bytes(), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err, "run go test ./runtime -update to create it")
+	assert.Equal(t, string(want), got.String())
+}
+
+func BenchmarkProcessAN1828(b *testing.B) {
+	events := readEvents(b, demoEvents)
+	eng, err := New(loadAN1828(b, nil))
+	require.NoError(b, err)
+	span := events[len(events)-1].Time.Sub(events[0].Time) + events[1].Time.Sub(events[0].Time)
+	alerts := 0
+	emit := func(Output) { alerts++ }
+	// Replay the demo shifted by its span each round, so time advances as in a live stream.
+	shifted := make([]*Event, len(events))
+	for i, ev := range events {
+		cp := *ev
+		shifted[i] = &cp
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	round := 0
+	for i := 0; i < b.N; i++ {
+		k := i % len(events)
+		if k == 0 && i > 0 {
+			round++
+			for j, ev := range events {
+				shifted[j].Time = ev.Time.Add(span * time.Duration(round))
+			}
+		}
+		eng.Process(shifted[k], emit)
+	}
+	eng.Flush(emit)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(alerts)/float64(round+1), "alerts/round")
+}
