@@ -1,0 +1,164 @@
+package attack
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Options control loading.
+type Options struct {
+	// IncludeRevoked keeps analytics that are revoked or x_mitre_deprecated; by default
+	// they are left out and counted in Stats.Skipped.
+	IncludeRevoked bool
+	// Stdin is read for the path "-"; nil means os.Stdin.
+	Stdin io.Reader
+}
+
+// Source is one bundle's bytes and the name errors and warnings give it.
+type Source struct {
+	Name string
+	Data []byte
+}
+
+// StdinName is the Source name of a bundle read from standard input.
+const StdinName = "<stdin>"
+
+// LoadPaths loads bundles from files, directories (every *.json below them, recursively, in
+// lexical order) and "-" (standard input), in the order given.
+func LoadPaths(paths []string, opts Options) (*Index, []Warning, error) {
+	sources, err := ReadPaths(paths, opts.Stdin)
+	if err != nil {
+		return nil, nil, err
+	}
+	return Load(sources, opts)
+}
+
+// Load builds the index from bundles already in memory, in the order given (which decides
+// ties between versions of an object with the same `modified`).
+func Load(sources []Source, opts Options) (*Index, []Warning, error) {
+	stats := Stats{Files: len(sources), Types: map[string]int{}}
+	scanned := make([][]*rawObject, len(sources))
+	for i, src := range sources {
+		objs, err := scanSource(src)
+		if err != nil {
+			return nil, nil, err
+		}
+		scanned[i] = objs
+		stats.Objects += len(objs)
+	}
+	kept, dropped := dedupe(scanned)
+	stats.Duplicates = dropped
+
+	var parsed []parsedObject
+	for _, file := range groupByFile(kept) {
+		var read []*rawObject
+		for _, o := range file {
+			stats.Types[o.typ]++
+			if readsType(o.typ) {
+				read = append(read, o)
+			} else {
+				stats.Ignored++
+			}
+		}
+		objs, err := parseSTIX(file[0].file, read)
+		if err != nil {
+			return nil, nil, err
+		}
+		byID := make(map[string]*rawObject, len(read))
+		for _, o := range read {
+			byID[o.id] = o
+		}
+		for _, obj := range objs {
+			parsed = append(parsed, parsedObject{raw: byID[string(obj.GetID())], obj: obj})
+		}
+	}
+	b := newBuilder(parsed)
+	ix := b.index(opts.IncludeRevoked)
+	ix.Stats = stats
+	ix.Stats.Skipped = b.skipped
+	return ix, b.warnings, nil
+}
+
+// groupByFile splits objects in load order into runs of the same file.
+func groupByFile(objs []*rawObject) [][]*rawObject {
+	var files [][]*rawObject
+	for i, o := range objs {
+		if i == 0 || o.file != objs[i-1].file {
+			files = append(files, nil)
+		}
+		files[len(files)-1] = append(files[len(files)-1], o)
+	}
+	return files
+}
+
+// ReadPaths reads the files LoadPaths would load. stdin is read for "-" (nil means os.Stdin).
+func ReadPaths(paths []string, stdin io.Reader) ([]Source, error) {
+	var sources []Source
+	for _, p := range paths {
+		read, err := readPath(p, stdin)
+		if err != nil {
+			return nil, err
+		}
+		sources = append(sources, read...)
+	}
+	return sources, nil
+}
+
+func readPath(path string, stdin io.Reader) ([]Source, error) {
+	if path == "-" {
+		if stdin == nil {
+			stdin = os.Stdin
+		}
+		data, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", StdinName, err)
+		}
+		return []Source{{Name: StdinName, Data: data}}, nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return readFiles([]string{path})
+	}
+	files, err := jsonFilesUnder(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s: no *.json files in directory", path)
+	}
+	return readFiles(files)
+}
+
+// jsonFilesUnder lists the *.json files below dir in lexical order (WalkDir's order).
+func jsonFilesUnder(dir string) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(d.Name(), ".json") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	return files, err
+}
+
+func readFiles(files []string) ([]Source, error) {
+	sources := make([]Source, 0, len(files))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		sources = append(sources, Source{Name: f, Data: data})
+	}
+	return sources, nil
+}
