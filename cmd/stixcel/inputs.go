@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stixcel/stixcel"
+	"github.com/stixcel/stixcel/compiler"
+	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/compiler/channel"
+	"github.com/stixcel/stixcel/pack"
+	"github.com/stixcel/stixcel/plan"
+)
+
+// compileFlags are the inputs shared by compile, run and explain.
+type compileFlags struct {
+	packs          []string
+	params         string
+	taxonomy       string
+	includeRevoked bool
+	noBuiltin      bool
+}
+
+func (f *compileFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.packs, "pack", nil, "pack `DIR` of YAML bindings (repeatable; wins over the built-in pack)")
+	fl.StringVar(&f.params, "params", "", "parameter profile `FILE` (YAML)")
+	fl.StringVar(&f.taxonomy, "taxonomy", "", "log source taxonomy `FILE` (YAML) replacing the built-in one")
+	fl.BoolVar(&f.includeRevoked, "include-revoked", false, "keep revoked and deprecated analytics")
+	fl.BoolVar(&f.noBuiltin, "no-builtin", false, "leave out the built-in pack")
+}
+
+// compileInputs loads bundles (the embedded seed when none is given), packs, profile and
+// taxonomy, and compiles them. Diagnostics are printed to stderr; errors in the inputs are
+// returned as exit-2 errors.
+func (c *cli) compileInputs(bundles []string, f *compileFlags, stop compiler.Stage) (*plan.Set, error) {
+	ix, err := c.loadIndex(bundles, f)
+	if err != nil {
+		return nil, err
+	}
+	opts := compiler.Options{StopAfter: stop}
+	var diags plan.Diagnostics
+	opts.Bindings, diags = c.loadPacks(f)
+	if f.params != "" {
+		prof, pd := loadProfile(f.params)
+		diags = append(diags, pd...)
+		opts.Profile = prof
+	}
+	if f.taxonomy != "" {
+		tax, err := loadTaxonomy(f.taxonomy)
+		if err != nil {
+			return nil, inputErr(err)
+		}
+		opts.Taxonomy = tax
+	}
+	set, cd := compiler.Compile(ix, opts)
+	diags = append(diags, cd...)
+	c.printDiagnostics(diags)
+	if diags.HasErrors() {
+		return set, inputErr(fmt.Errorf("%d error(s) in the inputs", countErrors(diags)))
+	}
+	return set, nil
+}
+
+func (c *cli) loadIndex(bundles []string, f *compileFlags) (*attack.Index, error) {
+	opts := attack.Options{IncludeRevoked: f.includeRevoked, Stdin: c.stdin}
+	var (
+		ix    *attack.Index
+		warns []attack.Warning
+		err   error
+	)
+	if len(bundles) == 0 {
+		ix, warns, err = attack.Load([]attack.Source{{Name: stixcel.SeedBundleName, Data: stixcel.SeedBundle()}}, opts)
+	} else {
+		ix, warns, err = attack.LoadPaths(bundles, opts)
+	}
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	for _, w := range warns {
+		fmt.Fprintf(c.stderr, "warning: %s\n", w)
+	}
+	fmt.Fprintf(c.stderr, "loaded %s\n", ix.Stats)
+	return ix, nil
+}
+
+func (c *cli) loadPacks(f *compileFlags) ([]*pack.Binding, plan.Diagnostics) {
+	var (
+		all   []*pack.Binding
+		diags plan.Diagnostics
+	)
+	if !f.noBuiltin {
+		bs, ds := pack.LoadDir(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
+		all, diags = append(all, bs...), append(diags, ds...)
+	}
+	for _, dir := range f.packs {
+		bs, ds := pack.LoadDir(os.DirFS(dir), ".")
+		for _, b := range bs {
+			b.File = joinPath(dir, b.File)
+		}
+		all, diags = append(all, bs...), append(diags, ds...)
+	}
+	return all, diags
+}
+
+func loadProfile(path string) (*pack.Profile, plan.Diagnostics) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, plan.Diagnostics{{Pos: plan.Pos{File: path}, Code: "stixcel_io", Severity: plan.SeverityError, Msg: err.Error()}}
+	}
+	return pack.ParseProfile(path, data)
+}
+
+func loadTaxonomy(path string) (*channel.Taxonomy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return channel.ParseTaxonomy(path, data)
+}
+
+// printDiagnostics writes each diagnostic as "file:line:col: severity: message", sorted.
+func (c *cli) printDiagnostics(diags plan.Diagnostics) {
+	diags.Sort()
+	var b bytes.Buffer
+	for i, d := range diags {
+		if i == plan.MaxDiagnostics {
+			fmt.Fprintf(&b, "... and %d more diagnostics\n", len(diags)-i)
+			break
+		}
+		fmt.Fprintln(&b, d.Error())
+	}
+	_, _ = io.Copy(c.stderr, &b)
+}
+
+func countErrors(diags plan.Diagnostics) int {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == plan.SeverityError {
+			n++
+		}
+	}
+	return n
+}
+
+func joinPath(dir, file string) string {
+	if file == "" || file == "." {
+		return dir
+	}
+	return dir + string(os.PathSeparator) + file
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFindings = 1
+	exitInput    = 2
+)
+
+// exitError carries an exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// inputErr marks err as a usage or input error (exit 2).
+func inputErr(err error) error { return &exitError{code: exitInput, err: err} }
+
+// findings is returned when a command found problems it already reported (exit 1).
+var errFindings = &exitError{code: exitFindings, err: errors.New("findings reported")}
+
+// cli holds the streams of one invocation; commands never touch os.Std*.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func (c *cli) execute(args []string) int {
+	root := c.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(c.stdin)
+	root.SetOut(c.stdout)
+	root.SetErr(c.stderr)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var xe *exitError
+	if errors.As(err, &xe) {
+		if xe != errFindings {
+			fmt.Fprintln(c.stderr, "stixcel:", xe.err)
+		}
+		return xe.code
+	}
+	// cobra's own errors: unknown command or flag, wrong argument count.
+	fmt.Fprintln(c.stderr, "stixcel:", err)
+	return exitInput
+}
+
+func (c *cli) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "stixcel",
+		Short:         "Compile MITRE ATT&CK analytics into CEL detection plans and run them over events",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(c.compileCommand(), c.explainCommand(), c.runCommand())
+	return root
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/runtime"
+)
+
+// maxRejectMessages caps the per-reason rejection messages printed; counts are never capped.
+const maxRejectMessages = 10
+
+type runFlags struct {
+	compile   compileFlags
+	plansFile string
+	bundles   []string
+	hunt      bool
+	strict    bool
+}
+
+func (c *cli) runCommand() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run [EVENTS.jsonl ... | -]",
+		Short: "Evaluate plans over JSONL events and print alerts as JSONL",
+		Long: `Evaluate plans over normalized JSONL events (one object per line with "time" and
+"log_source") and print alerts, one JSON object per line. Plans come from --plans, or are
+compiled from --bundle and the packs; with neither, the built-in pack runs on the embedded seed
+bundle. With no events file, events are read from stdin.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.run(args, &f)
+		},
+	}
+	f.compile.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&f.plansFile, "plans", "", "run the compiled plan artifact `FILE`")
+	fl.StringArrayVar(&f.bundles, "bundle", nil, "compile ATT&CK bundle `FILE|DIR` on the fly (repeatable)")
+	fl.BoolVar(&f.hunt, "hunt", false, "also print selector-plan matches as hunt records")
+	fl.BoolVar(&f.strict, "strict", false, "stop at the first bad event line (exit 2)")
+	return cmd
+}
+
+func (c *cli) run(args []string, f *runFlags) error {
+	set, err := c.runPlans(f)
+	if err != nil {
+		return err
+	}
+	eng, err := runtime.New(set, runtime.WithHunt(f.hunt))
+	if err != nil {
+		return inputErr(err)
+	}
+	if len(args) == 0 {
+		args = []string{"-"}
+	}
+	out := bufio.NewWriter(c.stdout)
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	var encErr error
+	emit := func(o runtime.Output) {
+		if err := enc.Encode(o); err != nil && encErr == nil {
+			encErr = err
+		}
+	}
+	sum := newRunSummary()
+	for _, name := range args {
+		if err := c.runFile(eng, name, f.strict, emit, sum); err != nil {
+			_ = out.Flush()
+			c.printSummary(sum, eng)
+			return err
+		}
+	}
+	eng.Flush(emit)
+	if err := out.Flush(); err != nil {
+		return err
+	}
+	if encErr != nil {
+		return encErr
+	}
+	c.printSummary(sum, eng)
+	return nil
+}
+
+// runPlans returns the plans to run: a compiled artifact, or a compilation of the inputs.
+func (c *cli) runPlans(f *runFlags) (*plan.Set, error) {
+	if f.plansFile == "" {
+		return c.compileInputs(f.bundles, &f.compile, "")
+	}
+	if len(f.bundles) > 0 || len(f.compile.packs) > 0 || f.compile.params != "" {
+		return nil, inputErr(errors.New("--plans runs a compiled artifact: give --bundle, --pack and --params to compile instead"))
+	}
+	file, err := os.Open(f.plansFile)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	defer file.Close()
+	set, err := plan.Read(bufio.NewReader(file))
+	if err != nil {
+		return nil, inputErr(fmt.Errorf("%s: %w", f.plansFile, err))
+	}
+	return set, nil
+}
+
+func (c *cli) runFile(eng *runtime.Engine, name string, strict bool, emit func(runtime.Output), sum *runSummary) error {
+	var r io.Reader = c.stdin
+	display := "<stdin>"
+	if name != "-" {
+		file, err := os.Open(name)
+		if err != nil {
+			return inputErr(err)
+		}
+		defer file.Close()
+		r, display = file, name
+	}
+	rd := runtime.NewReader(r, display)
+	defer func() { sum.add(rd.Stats()) }()
+	for {
+		ev, rej, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return inputErr(fmt.Errorf("%s: %w", display, err))
+		}
+		if rej != nil {
+			if strict {
+				return inputErr(fmt.Errorf("%s (--strict)", rej))
+			}
+			sum.reject(c.stderr, rej)
+			continue
+		}
+		eng.Process(ev, emit)
+	}
+}
+
+// runSummary accounts for every line of every file.
+type runSummary struct {
+	files    int
+	stats    runtime.ReadStats
+	messages map[string]int
+}
+
+func newRunSummary() *runSummary {
+	return &runSummary{stats: runtime.ReadStats{Rejected: map[string]int64{}}, messages: map[string]int{}}
+}
+
+func (s *runSummary) add(st runtime.ReadStats) {
+	s.files++
+	s.stats.Read += st.Read
+	s.stats.Processed += st.Processed
+	for k, v := range st.Rejected {
+		s.stats.Rejected[k] += v
+	}
+}
+
+func (s *runSummary) reject(w io.Writer, rej *runtime.Rejection) {
+	s.messages[rej.Reason]++
+	switch n := s.messages[rej.Reason]; {
+	case n <= maxRejectMessages:
+		fmt.Fprintf(w, "rejected: %s\n", rej)
+	case n == maxRejectMessages+1:
+		fmt.Fprintf(w, "rejected: further %q lines are counted, not listed\n", rej.Reason)
+	}
+}
+
+func (c *cli) printSummary(s *runSummary, eng *runtime.Engine) {
+	st := eng.Stats()
+	var reasons []string
+	for _, r := range s.stats.Reasons() {
+		reasons = append(reasons, fmt.Sprintf("%s: %d", r, s.stats.Rejected[r]))
+	}
+	rej := fmt.Sprintf("%d rejected", s.stats.RejectedTotal())
+	if len(reasons) > 0 {
+		rej += " (" + strings.Join(reasons, ", ") + ")"
+	}
+	fmt.Fprintf(c.stderr, "read %d lines from %d %s: %d events processed, %s; %d alerts, %d hunt records\n",
+		s.stats.Read, s.files, plural(s.files, "file", "files"), s.stats.Processed, rej, st.Alerts, st.Hunts)
+	if st.EvalErrors > 0 {
+		fmt.Fprintf(c.stderr, "%d evaluations failed and counted as no match:\n", st.EvalErrors)
+		for _, e := range st.ErrorsBy {
+			fmt.Fprintf(c.stderr, "  analytic %s %s: %d (e.g. %s)\n", e.Analytic, e.Channel, e.Count, e.Example)
+		}
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,147 @@
+package compiler
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common"
+
+	"github.com/stixcel/stixcel/celenv"
+	"github.com/stixcel/stixcel/pack"
+	"github.com/stixcel/stixcel/plan"
+)
+
+// check is the last stage: every CEL expression of the plan is parsed and type-checked with
+// cel-go in the environment the runtime will use, and must yield a bool. Errors in a binding
+// are reported at their absolute position in the pack file; the binding is then left out of
+// the plan, which falls back to its derived selectors.
+func (c *compilation) check(p *plan.Plan, b *pack.Binding) {
+	selectorEnv, err := c.selectorEnv()
+	if err != nil {
+		c.diags.Errorf(plan.Pos{File: p.ID}, "stixcel_internal", "analytic %s: selector environment: %v", p.ID, err)
+		return
+	}
+	for _, ch := range p.Channels {
+		if ch.Selector == "" {
+			continue
+		}
+		if msg := c.checkSelector(selectorEnv, ch.Selector); msg != "" {
+			// A derived selector that does not check is a grammar bug: drop it, say why.
+			ch.Reason = "derived selector rejected by the CEL checker: " + msg
+			ch.Selector, ch.Route = "", nil
+			if ch.Origin == plan.OriginDerived {
+				ch.Origin = plan.OriginNone
+			}
+		}
+	}
+	if b == nil {
+		return
+	}
+	c.checkBinding(p, b)
+}
+
+// checkSelector checks a derived selector once per distinct expression: the corpus repeats
+// a few hundred selectors (event.EventCode == 1, ...) across thousands of channels.
+func (c *compilation) checkSelector(env *cel.Env, expr string) string {
+	if msg, ok := c.checked[expr]; ok {
+		return msg
+	}
+	msg := compileBool(env, expr)
+	c.checked[expr] = msg
+	return msg
+}
+
+func (c *compilation) selectorEnv() (*cel.Env, error) {
+	if c.baseEnv == nil {
+		env, err := celenv.ChannelEnv(nil)
+		if err != nil {
+			return nil, err
+		}
+		c.baseEnv = env
+	}
+	return c.baseEnv, nil
+}
+
+func (c *compilation) checkBinding(p *plan.Plan, b *pack.Binding) {
+	env, err := celenv.ChannelEnv(p.Params)
+	if err != nil {
+		c.diags.Errorf(b.Analytic.Pos, "stixcel_type_error", "analytic %s: %v", p.ID, err)
+		return
+	}
+	for _, cb := range b.Channels {
+		if p.Channel(cb.ID.Value) == nil {
+			continue // reported by emit
+		}
+		c.checkExpr(env, cb.When, fmt.Sprintf("analytic %s channel %s", p.ID, cb.ID.Value))
+	}
+	if b.Condition.Value == "" {
+		return
+	}
+	ids := make([]string, len(p.Channels))
+	for i, ch := range p.Channels {
+		ids[i] = ch.ID
+	}
+	condEnv, err := celenv.ConditionEnv(p.Params, ids)
+	if err != nil {
+		c.diags.Errorf(b.Condition.Pos, "stixcel_type_error", "analytic %s condition: %v", p.ID, err)
+		return
+	}
+	c.checkExpr(condEnv, b.Condition, fmt.Sprintf("analytic %s condition", p.ID))
+}
+
+// checkExpr type-checks one bound expression and reports each cel-go issue at its absolute
+// position in the pack file.
+func (c *compilation) checkExpr(env *cel.Env, src pack.String, what string) {
+	ast, iss := env.Compile(src.Value)
+	if iss != nil && iss.Err() != nil {
+		for _, e := range iss.Errors() {
+			c.diags = append(c.diags, plan.Diagnostic{
+				Pos:      celPos(src, e),
+				Code:     "stixcel_type_error",
+				Severity: plan.SeverityError,
+				Msg:      what + ": " + e.Message,
+			})
+		}
+		return
+	}
+	if ast.OutputType() != cel.BoolType && ast.OutputType() != cel.DynType {
+		c.diags.Errorf(src.Pos, "stixcel_type_error", "%s: expression yields %s, want bool", what, ast.OutputType())
+	}
+}
+
+func celPos(src pack.String, e *common.Error) plan.Pos {
+	loc := e.Location
+	if loc == nil || loc.Line() < 1 {
+		return src.Pos
+	}
+	return src.PosAt(loc.Line(), loc.Column()+1)
+}
+
+// compileBool returns "" when expr checks as a bool in env, else the first issue.
+func compileBool(env *cel.Env, expr string) string {
+	ast, iss := env.Compile(expr)
+	if iss != nil && iss.Err() != nil {
+		return strings.SplitN(iss.Err().Error(), "\n", 2)[0]
+	}
+	if ast.OutputType() != cel.BoolType {
+		return fmt.Sprintf("yields %s, want bool", ast.OutputType())
+	}
+	return ""
+}
+
+// unbind removes a binding's logic from a plan after its errors were reported.
+func unbind(p *plan.Plan) {
+	for _, ch := range p.Channels {
+		if ch.Origin != plan.OriginBound {
+			continue
+		}
+		ch.Predicate, ch.SeriesBy = "", nil
+		ch.Origin = plan.OriginNone
+		ch.Reason = "binding not applied: it has errors"
+		if ch.Selector != "" {
+			ch.Origin, ch.Reason = plan.OriginDerived, ""
+		}
+	}
+	p.Correlation = plan.Correlation{GroupBy: []string{}}
+}

@@ -1,0 +1,196 @@
+// Package compiler turns ATT&CK analytics into stixcel plans.
+//
+// Compilation runs in named stages, as OPA's compiler does: decode (load bundles, package
+// attack) → resolve (analytic → detection strategy → techniques, data components) → bind typed
+// params (mutable elements, pack params, profile values) → emit CEL (derived selectors, pack
+// predicates and conditions) → check (every expression parsed and type-checked with cel-go) →
+// build plan. Output is deterministic: the same inputs give byte-identical plans.
+package compiler
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/google/cel-go/cel"
+
+	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/compiler/channel"
+	"github.com/stixcel/stixcel/pack"
+	"github.com/stixcel/stixcel/plan"
+)
+
+// Options configure a compilation. The zero value compiles analytics alone with the default
+// taxonomy.
+type Options struct {
+	// Bindings are the pack bindings to merge; later packs win over earlier ones for the
+	// same analytic (the built-in pack is passed first).
+	Bindings []*pack.Binding
+	// Profile sets organisation values for parameters; nil for none.
+	Profile *pack.Profile
+	// Taxonomy maps log sources to selector fields; nil means channel.DefaultTaxonomy().
+	Taxonomy *channel.Taxonomy
+	// StopAfter ends compilation after the named stage (see Stages); "" runs them all.
+	StopAfter Stage
+}
+
+// Stage names a compiler stage.
+type Stage string
+
+// The stages, in order.
+const (
+	StageResolve Stage = "resolve" // metadata, strategy, techniques, data components
+	StageParams  Stage = "params"  // typed parameters from mutable elements, pack and profile
+	StageEmit    Stage = "emit"    // selectors, predicates, correlation
+	StageCheck   Stage = "check"   // cel-go parse and type-check of every expression
+)
+
+// Stages lists the stages in the order they run.
+var Stages = []Stage{StageResolve, StageParams, StageEmit, StageCheck}
+
+// Compile builds one plan per analytic in the index. Diagnostics carry positions in pack and
+// profile files; a plan whose binding has errors keeps its derived channels and is marked with
+// the errors, so one bad binding does not stop the rest.
+func Compile(ix *attack.Index, opts Options) (*plan.Set, plan.Diagnostics) {
+	c := newCompilation(ix, opts)
+	set := &plan.Set{Schema: plan.Schema, Plans: make([]*plan.Plan, 0, len(ix.Analytics))}
+	for _, a := range ix.Analytics {
+		set.Plans = append(set.Plans, c.analytic(a))
+	}
+	c.checkUnusedBindings()
+	c.checkProfileNames()
+	sort.SliceStable(set.Plans, func(i, j int) bool { return set.Plans[i].ID < set.Plans[j].ID })
+	c.diags.Sort()
+	return set, c.diags
+}
+
+// compilation is the state of one Compile call.
+type compilation struct {
+	ix       *attack.Index
+	opts     Options
+	tax      *channel.Taxonomy
+	bindings map[string]*pack.Binding // by analytic id or STIX id
+	used     map[*pack.Binding]bool
+	profile  *profileIndex
+	diags    plan.Diagnostics
+	baseEnv  *cel.Env // selector environment, shared by every plan
+	checked  map[string]string // selector → checker message ("" when it checks)
+	// techniques maps technique ids to names, built on first use.
+	techniques map[string]string
+}
+
+func newCompilation(ix *attack.Index, opts Options) *compilation {
+	c := &compilation{
+		ix:       ix,
+		opts:     opts,
+		tax:      opts.Taxonomy,
+		bindings: map[string]*pack.Binding{},
+		used:     map[*pack.Binding]bool{},
+		checked:  map[string]string{},
+	}
+	if c.tax == nil {
+		c.tax = channel.DefaultTaxonomy()
+	}
+	for _, b := range opts.Bindings {
+		c.bindings[b.Analytic.Value] = b
+	}
+	c.profile = indexProfile(opts.Profile)
+	return c
+}
+
+func (c *compilation) reached(s Stage) bool {
+	if c.opts.StopAfter == "" {
+		return true
+	}
+	for _, st := range Stages {
+		if st == s {
+			return true
+		}
+		if st == c.opts.StopAfter {
+			return false
+		}
+	}
+	return true
+}
+
+// analytic runs every stage for one analytic.
+func (c *compilation) analytic(a *attack.Analytic) *plan.Plan {
+	p := resolve(a)
+	b := c.bindingFor(a)
+	before := len(c.diags)
+	if b != nil {
+		c.used[b] = true
+		c.resolveBindingTechniques(p, a, b)
+	}
+	if c.reached(StageParams) {
+		c.bindParams(p, a, b)
+	}
+	if c.reached(StageEmit) {
+		c.emit(p, a, b)
+	}
+	if c.reached(StageCheck) {
+		c.check(p, b)
+	}
+	if b != nil && c.diags[before:].HasErrors() {
+		c.rejectBinding(p, a, b, before)
+	}
+	p.Kind = kindOf(p)
+	return p
+}
+
+// rejectBinding leaves a binding with errors out of its plan, which falls back to its derived
+// selectors. When the binding was written for another version of the analytic, its errors
+// are expected drift, not authoring mistakes: they become warnings under one headline, so the
+// built-in pack never breaks the compilation of an older or newer bundle.
+func (c *compilation) rejectBinding(p *plan.Plan, a *attack.Analytic, b *pack.Binding, before int) {
+	unbind(p)
+	if !drifted(a, b) {
+		return
+	}
+	for i := before; i < len(c.diags); i++ {
+		c.diags[i].Severity = plan.SeverityWarning
+	}
+	c.diags.Warnf(b.Analytic.Pos, "stixcel_binding_drift",
+		"analytic %s: binding written for version %s does not fit version %s in %s; not applied (plan %s stays %s)",
+		a.ID, b.WrittenFor.Value, a.Version, a.File, p.ID, kindOf(p))
+}
+
+func drifted(a *attack.Analytic, b *pack.Binding) bool {
+	return b.WrittenFor.Value != "" && b.WrittenFor.Value != a.Version
+}
+
+func (c *compilation) bindingFor(a *attack.Analytic) *pack.Binding {
+	if b, ok := c.bindings[a.ID]; ok {
+		return b
+	}
+	return c.bindings[a.StixID]
+}
+
+// checkUnusedBindings reports bindings whose analytic is not in the loaded bundles.
+func (c *compilation) checkUnusedBindings() {
+	for _, b := range c.opts.Bindings {
+		if c.used[b] || c.bindings[b.Analytic.Value] != b {
+			continue
+		}
+		c.diags.Warnf(b.Analytic.Pos, "stixcel_unknown_analytic",
+			"analytic %s is not in the loaded bundles; binding ignored", b.Analytic.Value)
+	}
+}
+
+// kindOf classifies a compiled plan (DESIGN §7).
+func kindOf(p *plan.Plan) plan.Kind {
+	kind := plan.KindInert
+	for _, ch := range p.Channels {
+		switch {
+		case ch.Origin == plan.OriginBound:
+			return plan.KindDetection
+		case ch.Selector != "":
+			kind = plan.KindSelector
+		}
+	}
+	if p.Correlation.Condition != "" {
+		return plan.KindDetection
+	}
+	return kind
+}
+
+func chanID(i int) string { return fmt.Sprintf("c%d", i+1) }

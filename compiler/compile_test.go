@@ -1,0 +1,191 @@
+package compiler_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel"
+	"github.com/stixcel/stixcel/compiler"
+	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/internal/shared"
+	"github.com/stixcel/stixcel/pack"
+	"github.com/stixcel/stixcel/plan"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func seedIndex(t testing.TB) *attack.Index {
+	t.Helper()
+	ix, _, err := attack.Load([]attack.Source{{Name: "seed/AN1828.json", Data: stixcel.SeedBundle()}}, attack.Options{})
+	require.NoError(t, err)
+	return ix
+}
+
+func loadIndex(t testing.TB, elem ...string) *attack.Index {
+	t.Helper()
+	ix, _, err := attack.LoadPaths([]string{shared.Path(t, elem...)}, attack.Options{})
+	require.NoError(t, err)
+	return ix
+}
+
+func builtinBindings(t testing.TB) []*pack.Binding {
+	t.Helper()
+	bs, diags := pack.LoadDir(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
+	require.NoError(t, diags.Err())
+	return bs
+}
+
+func planJSON(t testing.TB, p *plan.Plan) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, (&plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{p}}).Write(&buf))
+	return buf.Bytes()
+}
+
+// golden compares got with the named golden file under testdata/golden, or rewrites it
+// with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "missing golden file; run go test ./compiler -update")
+	assert.Equal(t, string(want), string(got), "plan differs from %s; if intended run go test ./compiler -update and review the diff", path)
+}
+
+func findPlan(t testing.TB, set *plan.Set, id string) *plan.Plan {
+	t.Helper()
+	for _, p := range set.Plans {
+		if p.ID == id {
+			return p
+		}
+	}
+	t.Fatalf("plan %s not compiled", id)
+	return nil
+}
+
+func TestCompileCorpus(t *testing.T) {
+	tests := []struct {
+		name      string
+		index     func(testing.TB) *attack.Index
+		wantPlans int
+	}{
+		{"seed", seedIndex, 1},
+		{"enterprise", func(t testing.TB) *attack.Index { return loadIndex(t, "attack", "enterprise-attack-18.1-detection.json") }, 1739},
+		{"mobile", func(t testing.TB) *attack.Index { return loadIndex(t, "attack", "mobile-attack-18.1-detection.json") }, 211},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			set, diags := compiler.Compile(tc.index(t), compiler.Options{})
+			require.NoError(t, diags.Err())
+			require.Len(t, set.Plans, tc.wantPlans)
+			refs, derived := 0, 0
+			kinds := map[plan.Kind]int{}
+			for _, p := range set.Plans {
+				kinds[p.Kind]++
+				for _, ch := range p.Channels {
+					refs++
+					if ch.Selector != "" {
+						derived++
+					} else {
+						assert.NotEmpty(t, ch.Reason, "%s %s: no selector and no reason", p.ID, ch.ID)
+					}
+				}
+				for _, prm := range p.Params {
+					assert.NotEmpty(t, prm.Type, "%s param %s untyped", p.ID, prm.Name)
+				}
+			}
+			t.Logf("%s: %d plans %v; %d/%d log source references derived (%.1f%%)",
+				tc.name, len(set.Plans), kinds, derived, refs, 100*float64(derived)/float64(max(refs, 1)))
+			if tc.name == "enterprise" {
+				assert.GreaterOrEqual(t, float64(derived)/float64(refs), 0.45, "derived share")
+			}
+		})
+	}
+}
+
+func TestCompileSeed(t *testing.T) {
+	set, diags := compiler.Compile(seedIndex(t), compiler.Options{})
+	require.NoError(t, diags.Err())
+	p := findPlan(t, set, "AN1828")
+	assert.Len(t, p.Channels, 7)
+	assert.Len(t, p.Params, 8)
+	assert.Equal(t, "DET0706", p.DetectionStrategy)
+	assert.Equal(t, plan.KindSelector, p.Kind, "c4 DeviceLockState=locked derives a selector")
+	assert.Equal(t, `event.DeviceLockState == "locked"`, p.Channel("c4").Selector)
+	types := map[string]string{}
+	for _, prm := range p.Params {
+		types[prm.Name] = prm.Type
+	}
+	assert.Equal(t, map[string]string{
+		"AllowedProtocolPortMappings": "map(string, list(int))",
+		"SupervisedRequired":          "bool",
+		"AllowedManagedApps":          "list(string)",
+		"AllowedServiceClasses":       "list(string)",
+		"TimeWindow":                  "duration",
+		"RecentUserInteractionWindow": "duration",
+		"BeaconIntervalTolerance":     "duration",
+		"EnterpriseExceptionList":     "list(string)",
+	}, types)
+}
+
+func TestGoldenAN1828WithBuiltinPack(t *testing.T) {
+	set, diags := compiler.Compile(seedIndex(t), compiler.Options{Bindings: builtinBindings(t)})
+	require.NoError(t, diags.Err())
+	p := findPlan(t, set, "AN1828")
+	assert.Equal(t, plan.KindDetection, p.Kind)
+	assert.Equal(t, []plan.Technique{{ID: "T1509", Name: "Non-Standard Port"}}, p.Techniques)
+	golden(t, "AN1828.plan.json", planJSON(t, p))
+}
+
+func TestGoldenAN1030(t *testing.T) {
+	set, diags := compiler.Compile(loadIndex(t, "attack", "enterprise-attack-18.1-detection.json"), compiler.Options{})
+	require.NoError(t, diags.Err())
+	golden(t, "AN1030.plan.json", planJSON(t, findPlan(t, set, "AN1030")))
+}
+
+func TestCompileDeterministic(t *testing.T) {
+	ix := loadIndex(t, "attack", "mobile-attack-18.1-detection.json")
+	var outs [2][]byte
+	for i := range outs {
+		set, diags := compiler.Compile(ix, compiler.Options{Bindings: builtinBindings(t)})
+		require.NoError(t, diags.Err())
+		var buf bytes.Buffer
+		require.NoError(t, set.Write(&buf))
+		outs[i] = buf.Bytes()
+	}
+	assert.Equal(t, outs[0], outs[1])
+	var back plan.Set
+	require.NoError(t, json.Unmarshal(outs[0], &back), "the artifact reloads")
+}
+
+func BenchmarkCompileEnterprise(b *testing.B) {
+	path := shared.Path(b, "attack", "enterprise-attack-18.1-detection.json")
+	data, err := os.ReadFile(path)
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		ix, _, err := attack.Load([]attack.Source{{Name: path, Data: data}}, attack.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		set, diags := compiler.Compile(ix, compiler.Options{})
+		if diags.HasErrors() || len(set.Plans) != 1739 {
+			b.Fatalf("compile: %d plans, %v", len(set.Plans), diags)
+		}
+		var buf bytes.Buffer
+		if err := set.Write(&buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

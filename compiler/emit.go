@@ -1,0 +1,84 @@
+package compiler
+
+import (
+	"strings"
+	"time"
+
+	"github.com/stixcel/stixcel/celenv"
+	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/compiler/channel"
+	"github.com/stixcel/stixcel/pack"
+	"github.com/stixcel/stixcel/plan"
+)
+
+// DefaultWindow is the correlation window of a binding that names none.
+const DefaultWindow = 10 * time.Minute
+
+// emit is the CEL stage: a derived selector for each channel, then the binding's predicates,
+// series keys, grouping, window and condition.
+func (c *compilation) emit(p *plan.Plan, a *attack.Analytic, b *pack.Binding) {
+	for _, ch := range p.Channels {
+		sel := channel.Derive(c.tax, ch.LogSource, ch.Channel)
+		if sel.CEL == "" {
+			ch.Reason = sel.Reason
+			continue
+		}
+		ch.Selector = sel.CEL
+		ch.Origin = plan.OriginDerived
+		ch.Route = &plan.Route{Field: sel.Field, Values: sel.Values}
+	}
+	if b == nil {
+		return
+	}
+	for _, cb := range b.Channels {
+		ch := p.Channel(cb.ID.Value)
+		if ch == nil {
+			c.diags.Errorf(cb.ID.Pos, "stixcel_unknown_channel",
+				"analytic %s has %d log source references (c1..c%d); there is no channel %s",
+				a.ID, len(p.Channels), len(p.Channels), cb.ID.Value)
+			continue
+		}
+		ch.Predicate = strings.TrimSpace(cb.When.Value)
+		ch.Origin = plan.OriginBound
+		ch.Reason = ""
+		for _, s := range cb.SeriesBy {
+			ch.SeriesBy = append(ch.SeriesBy, s.Value)
+		}
+	}
+	for _, g := range b.GroupBy {
+		p.Correlation.GroupBy = append(p.Correlation.GroupBy, g.Value)
+	}
+	p.Correlation.Condition = strings.TrimSpace(b.Condition.Value)
+	c.window(p, b)
+}
+
+// window resolves the binding's window: a parameter name (its value, typed duration) or a
+// literal duration.
+func (c *compilation) window(p *plan.Plan, b *pack.Binding) {
+	w := b.Window.Value
+	if w == "" {
+		if p.Correlation.Condition != "" {
+			p.Correlation.Window = celenv.FormatDuration(DefaultWindow)
+		}
+		return
+	}
+	if prm := p.Param(w); prm != nil {
+		if prm.Type != "duration" {
+			c.diags.Errorf(b.Window.Pos, "stixcel_type_error", "analytic %s: window parameter %s has type %s, want duration", p.ID, w, prm.Type)
+			return
+		}
+		p.Correlation.WindowParam = w
+		if prm.Value == nil {
+			c.diags.Errorf(b.Window.Pos, "stixcel_missing_value", "analytic %s: window parameter %s has no value; give it a default", p.ID, w)
+			return
+		}
+		p.Correlation.Window = prm.Value.(string)
+		return
+	}
+	d, err := celenv.ParseDuration(w)
+	if err != nil {
+		c.diags.Errorf(b.Window.Pos, "stixcel_bad_window", "analytic %s: window %q is neither a parameter nor a duration", p.ID, w)
+		return
+	}
+	p.Correlation.Window = celenv.FormatDuration(d)
+}
