@@ -72,7 +72,7 @@ type compilation struct {
 	used     map[*pack.Binding]bool
 	profile  *profileIndex
 	diags    plan.Diagnostics
-	baseEnv  *cel.Env // selector environment, shared by every plan
+	baseEnv  *cel.Env          // selector environment, shared by every plan
 	checked  map[string]string // selector → checker message ("" when it checks)
 	// techniques maps technique ids to names, built on first use.
 	techniques map[string]string

@@ -81,7 +81,9 @@ func TestCompileCorpus(t *testing.T) {
 		wantPlans int
 	}{
 		{"seed", seedIndex, 1},
-		{"enterprise", func(t testing.TB) *attack.Index { return loadIndex(t, "attack", "enterprise-attack-18.1-detection.json") }, 1739},
+		{"enterprise", func(t testing.TB) *attack.Index {
+			return loadIndex(t, "attack", "enterprise-attack-18.1-detection.json")
+		}, 1739},
 		{"mobile", func(t testing.TB) *attack.Index { return loadIndex(t, "attack", "mobile-attack-18.1-detection.json") }, 211},
 	}
 	for _, tc := range tests {
