@@ -1,0 +1,58 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRunDemo(t *testing.T) {
+	r := runCLI(t, nil, "run", "testdata/events/demo.jsonl")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	alerts := lines(r.stdout)
+	require.Len(t, alerts, 1, "exactly one alert for the beaconing device")
+	var a struct {
+		Analytic   string
+		Techniques []struct{ ID, Name string }
+		Group      map[string]string
+		Channels   []struct {
+			ID    string
+			Count int
+		}
+		Params map[string]any
+	}
+	require.NoError(t, json.Unmarshal([]byte(alerts[0]), &a))
+	assert.Equal(t, "AN1828", a.Analytic)
+	assert.Equal(t, "T1509", a.Techniques[0].ID)
+	assert.Equal(t, "Non-Standard Port", a.Techniques[0].Name)
+	assert.Equal(t, map[string]string{"device_id": "ios-beacon-7"}, a.Group)
+	assert.Equal(t, "10m", a.Params["TimeWindow"])
+	assert.Contains(t, r.stderr, "88 events processed, 0 rejected; 1 alerts")
+}
+
+func TestRunStdinAndRejects(t *testing.T) {
+	in := `{"time":"2026-03-20T09:00:00Z","log_source":"VPN:MobileProxy","device_id":"d"}
+not json
+{"log_source":"VPN:MobileProxy"}
+`
+	r := runCLI(t, stringsReader(in), "run", "-")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "<stdin>:2: invalid JSON")
+	assert.Contains(t, r.stderr, "<stdin>:3: missing time")
+	assert.Contains(t, r.stderr, "read 3 lines from 1 file: 1 events processed, 2 rejected")
+
+	r = runCLI(t, stringsReader(in), "run", "--strict")
+	assert.Equal(t, exitInput, r.code)
+	assert.Contains(t, r.stderr, "<stdin>:2: invalid JSON")
+}
+
+func TestRunPlansArtifact(t *testing.T) {
+	plans := t.TempDir() + "/plans.json"
+	c := runCLI(t, nil, "compile", "-o", plans)
+	require.Equal(t, exitOK, c.code, c.stderr)
+	r := runCLI(t, nil, "run", "--plans", plans, "testdata/events/demo.jsonl")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Len(t, lines(r.stdout), 1)
+}
