@@ -129,7 +129,7 @@ func TestAN1828(t *testing.T) {
 				s.beacon(time.Duration(i)*minute+second, "ios-1") // all before the alert closes at 10m1s
 			}
 			s.beacon(10*minute+second, "ios-1") // the close itself still counts
-			s.beacon(12*minute, "ios-1")     // new window, no corroboration yet
+			s.beacon(12*minute, "ios-1")        // new window, no corroboration yet
 			s.locked(13*minute, "ios-1")
 			s.beacon(14*minute, "ios-1")
 		}, want: []string{"ios-1 c1=10 c2=10 c4=1", "ios-1 c1=2 c2=2 c4=1"}},

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,4 +69,34 @@ func BenchmarkProcessAN1828(b *testing.B) {
 	eng.Flush(emit)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(alerts)/float64(round+1), "alerts/round")
+}
+
+// FuzzProcess feeds arbitrary JSONL through AN1828: no panics, and alerts only for lines read.
+func FuzzProcess(f *testing.F) {
+	demo, err := os.ReadFile(demoEvents)
+	require.NoError(f, err)
+	f.Add(string(demo))
+	f.Add(`{"time":"2026-03-20T09:00:00Z","log_source":"VPN:MobileProxy","device_id":[1],"protocol":{"a":1},"dst_port":"x"}`)
+	set := loadAN1828(f, nil)
+	f.Fuzz(func(t *testing.T, input string) {
+		eng, err := New(set)
+		require.NoError(t, err)
+		r := NewReader(strings.NewReader(input), "fuzz.jsonl")
+		emit := func(o Output) {
+			for _, c := range o.(*Alert).Channels {
+				require.NotZero(t, c.Count)
+			}
+		}
+		for {
+			ev, _, err := r.Next()
+			if err != nil {
+				break
+			}
+			if ev != nil {
+				eng.Process(ev, emit)
+			}
+		}
+		eng.Flush(emit)
+		require.Zero(t, eng.Stats().OpenAlerts)
+	})
 }

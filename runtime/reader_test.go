@@ -133,3 +133,46 @@ func TestReaderEmptyInput(t *testing.T) {
 		})
 	}
 }
+
+func FuzzReader(f *testing.F) {
+	f.Add(`{"time":"2026-03-20T09:00:00Z","log_source":"a","n":1}` + "\n\n[1]\n{\"time\":5}")
+	f.Add("\r\n{\"log_source\":\"x\",\"time\":\"2026-03-20T09:00:00+01:00\",\"v\":1e400}")
+	f.Fuzz(func(t *testing.T, input string) {
+		r := NewReader(strings.NewReader(input), "fuzz.jsonl")
+		lines := 0
+		for {
+			ev, rej, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			require.NoError(t, err)
+			lines++
+			require.True(t, (ev == nil) != (rej == nil), "exactly one of event and rejection")
+			if ev != nil {
+				require.Equal(t, lines, ev.Line)
+				require.NotEmpty(t, ev.LogSource)
+			} else {
+				require.Equal(t, lines, rej.Line)
+			}
+		}
+		st := r.Stats()
+		require.Equal(t, int64(lines), st.Read)
+		require.Equal(t, st.Read, st.Processed+st.RejectedTotal())
+	})
+}
+
+func BenchmarkReader(b *testing.B) {
+	line := `{"time":"2026-03-20T09:08:01Z","log_source":"VPN:MobileProxy","device_id":"ios-beacon-7","app_bundle_id":"com.example.flashlight","session_id":"s-1029","dst_host":"cdn-sync.example.net","dst_ip":"203.0.113.66","dst_port":4444,"protocol":"tls","service_class":"unknown"}` + "\n"
+	input := strings.Repeat(line, 1000)
+	b.SetBytes(int64(len(input)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := NewReader(strings.NewReader(input), "bench.jsonl")
+		for {
+			if _, _, err := r.Next(); err != nil {
+				break
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "lines/s")
+}
