@@ -261,6 +261,38 @@ func (s *source) pos(file string, i int) plan.Pos {
 	return plan.Pos{File: file, Line: line + 1, Col: i - s.lineStart[line] + 1}
 }
 
+// locate returns where a scalar's content starts: start when value aligns there, else the
+// nearest earlier index where it does (the YAML scanner misplaces a multi-line plain scalar
+// that ends the file without a line break), looking back a bounded distance.
+func (s *source) locate(value []rune, start int, style Style) (int, bool) {
+	if _, ok := alignScalar(value, s.runes, start, style); ok || len(value) == 0 {
+		return start, ok
+	}
+	lo := max(0, start-4*len(value)-64)
+	for i := min(start, len(s.runes)) - 1; i >= lo; i-- {
+		if !s.couldStart(i, value[0], style) {
+			continue
+		}
+		if _, ok := alignScalar(value, s.runes, i, style); ok {
+			return i, true
+		}
+	}
+	return start, false
+}
+
+// couldStart reports whether a scalar's content starting with first can begin at index i.
+func (s *source) couldStart(i int, first rune, style Style) bool {
+	switch style {
+	case StyleSingleQuoted:
+		return i > 0 && s.runes[i-1] == '\''
+	case StyleDoubleQuoted:
+		return i > 0 && s.runes[i-1] == '"'
+	case StylePlain:
+		return s.runes[i] == first
+	}
+	return false
+}
+
 // lineText returns the text of the 1-based line without its line break.
 func (s *source) lineText(line int) string {
 	if line < 1 || line > len(s.lineStart) {

@@ -115,3 +115,12 @@ func TestPosAtEdges(t *testing.T) {
 	}
 	assert.Equal(t, plan.Pos{}, String{}.PosAt(1, 1), "the zero String has no position")
 }
+
+// The YAML scanner places some multi-line plain scalars that end the file without a line
+// break on their last line (here at 2:4); the decoder finds the real start.
+func TestPosAtScalarEndingTheFile(t *testing.T) {
+	s := firstScalarNamedX(t, "x: 0\n  -@")
+	assert.Equal(t, "0 -@", s.Value)
+	assert.Equal(t, plan.Pos{File: "f.yaml", Line: 1, Col: 4}, s.Pos)
+	assert.Equal(t, plan.Pos{File: "f.yaml", Line: 2, Col: 4}, s.PosAt(1, 4))
+}

@@ -277,6 +277,16 @@ func (d *decoder) newString(value string, tk *token.Token) String {
 	case token.FoldedType:
 		s.Style = StyleFolded
 	}
+	if s.Style == StyleLiteral || s.Style == StyleFolded {
+		return s // the content start is set by the caller: the line after the indicator
+	}
+	if start, ok := d.src.locate([]rune(value), s.start, s.Style); ok && start != s.start {
+		s.start = start
+		s.Pos = d.src.pos(d.file, start)
+		if s.Style != StylePlain {
+			s.Pos.Col-- // the opening quote
+		}
+	}
 	return s
 }
 
