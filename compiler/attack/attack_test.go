@@ -299,6 +299,19 @@ func TestRevokedAndDeprecated(t *testing.T) {
 	}
 }
 
+func TestSameExternalID(t *testing.T) {
+	ix, warnings, err := Load([]Source{{"x.json", bundle(
+		analytic(otherID, "AN9001", "2026-01-01T00:00:00.000Z", "second", ""),
+		analytic(analyticID, "AN9001", "2026-01-01T00:00:00.000Z", "first", ""),
+	)}}, Options{})
+	require.NoError(t, err)
+	assert.Len(t, ix.Analytics, 2)
+	assert.Equal(t, "first", ix.Analytic("AN9001").Name, "sorted by STIX id")
+	assert.Equal(t, "second", ix.Analytic(otherID).Name)
+	require.Len(t, warnings, 1)
+	assert.Equal(t, "x.json: "+otherID+": external id AN9001 is also "+analyticID+"'s; looking up AN9001 finds "+analyticID, warnings[0].String())
+}
+
 func TestIgnoredTypes(t *testing.T) {
 	ix, warnings, err := Load([]Source{{"x.json", bundle(
 		`{"type": "identity", "id": "identity--22222222-3333-4444-8555-000000000010", "name": "MITRE"}`,

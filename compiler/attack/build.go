@@ -177,10 +177,15 @@ func (b *builder) index(includeRevoked bool) *Index {
 	}
 	sortAnalytics(ix.Analytics)
 	for _, a := range ix.Analytics {
-		if a.ID != "" {
-			ix.byID[a.ID] = a
-		}
 		ix.byID[a.StixID] = a
+		if a.ID == "" {
+			continue
+		}
+		if prev := ix.byID[a.ID]; prev != nil {
+			b.warnf(a.File, a.StixID, "external id %s is also %s's; looking up %s finds %s", a.ID, prev.StixID, a.ID, prev.StixID)
+			continue
+		}
+		ix.byID[a.ID] = a
 	}
 	return ix
 }
