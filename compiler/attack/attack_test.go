@@ -209,6 +209,7 @@ func TestBadInput(t *testing.T) {
 		"bad-id.json":            `object 0 (x-mitre-analytic--AN9001): "id" is not of the form x-mitre-analytic--<uuid>`,
 		"modified-number.json":   `object 0 (x-mitre-analytic--11111111-2222-4333-8444-000000000001): "modified" is a number, want an RFC 3339 timestamp`,
 		"field-type.json":        "object 1 (attack-pattern--11111111-2222-4333-8444-000000000004): stix2: bad json data: json: cannot unmarshal number into Go struct field AttackPattern.name of type string",
+		"start-time-number.json": "object 0 (relationship--11111111-2222-4333-8444-000000000007): stix2 panicked: runtime error: slice bounds out of range [1:0]",
 	}
 	for file, want := range tests {
 		t.Run(file, func(t *testing.T) {
