@@ -3,6 +3,8 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/cel-go/cel"
@@ -43,7 +45,7 @@ type compiledChannel struct {
 func (c *compiledChannel) canMatch() bool { return c.selector != nil || c.predicate != nil }
 
 // compilePlan type-checks and compiles one plan. Errors name the analytic and the channel.
-func compilePlan(index int, p *plan.Plan) (*compiledPlan, error) {
+func compilePlan(index int, p *plan.Plan, cache *programCache) (*compiledPlan, error) {
 	if p == nil {
 		return nil, fmt.Errorf("plan %d: null", index)
 	}
@@ -65,10 +67,10 @@ func compilePlan(index int, p *plan.Plan) (*compiledPlan, error) {
 	if err := cp.bindParams(); err != nil {
 		return nil, fail("%v", err)
 	}
-	if err := cp.compileChannels(); err != nil {
+	if err := cp.compileChannels(cache); err != nil {
 		return nil, fmt.Errorf("analytic %s %w", p.ID, err)
 	}
-	if err := cp.compileCorrelation(); err != nil {
+	if err := cp.compileCorrelation(cache); err != nil {
 		return nil, fail("%v", err)
 	}
 	return cp, nil
@@ -98,8 +100,8 @@ func (cp *compiledPlan) bindParams() error {
 	return nil
 }
 
-func (cp *compiledPlan) compileChannels() error {
-	env, err := celenv.ChannelEnv(cp.src.Params)
+func (cp *compiledPlan) compileChannels(cache *programCache) error {
+	env, err := cache.channelEnv(cp.src.Params)
 	if err != nil {
 		return fmt.Errorf("channel environment: %w", err)
 	}
@@ -112,10 +114,10 @@ func (cp *compiledPlan) compileChannels() error {
 			return fmt.Errorf("channel %q: empty or duplicate id", ch.ID)
 		}
 		cc := &compiledChannel{index: i, id: ch.ID, logSource: ch.LogSource, seriesBy: ch.SeriesBy}
-		if cc.selector, err = compileBool(env, ch.Selector); err != nil {
+		if cc.selector, err = cache.compile(env, ch.Selector); err != nil {
 			return fmt.Errorf("channel %s: selector: %w", ch.ID, err)
 		}
-		if cc.predicate, err = compileBool(env, ch.Predicate); err != nil {
+		if cc.predicate, err = cache.compile(env, ch.Predicate); err != nil {
 			return fmt.Errorf("channel %s: predicate: %w", ch.ID, err)
 		}
 		if cc.canMatch() && ch.LogSource == "" {
@@ -127,7 +129,7 @@ func (cp *compiledPlan) compileChannels() error {
 	return nil
 }
 
-func (cp *compiledPlan) compileCorrelation() error {
+func (cp *compiledPlan) compileCorrelation(cache *programCache) error {
 	corr := cp.src.Correlation
 	if corr.Condition == "" {
 		return nil
@@ -140,11 +142,11 @@ func (cp *compiledPlan) compileCorrelation() error {
 	for i, c := range cp.channels {
 		ids[i] = c.id
 	}
-	env, err := celenv.ConditionEnv(cp.src.Params, ids)
+	env, err := cache.conditionEnv(cp.src.Params, ids)
 	if err != nil {
 		return fmt.Errorf("condition environment: %w", err)
 	}
-	if cp.condition, err = compileBool(env, corr.Condition); err != nil {
+	if cp.condition, err = cache.compile(env, corr.Condition); err != nil {
 		return fmt.Errorf("condition: %w", err)
 	}
 	cp.window = window
@@ -190,11 +192,78 @@ func celValues(adapter types.Adapter, params map[string]any) ref.Val {
 	return adapter.NativeToValue(vals)
 }
 
-// compileBool compiles a boolean CEL expression; empty text gives a nil program.
-func compileBool(env *cel.Env, text string) (cel.Program, error) {
+// programCache shares environments and programs between the plans of a set that declare the
+// same parameter types: ATT&CK plans repeat selectors such as `event.EventCode in [1]`, and a
+// cel.Program is stateless, so one compilation serves them all.
+type programCache struct {
+	envs  map[string]*keyedEnv
+	progs map[string]cel.Program
+}
+
+// keyedEnv is an environment with the cache key of its declarations.
+type keyedEnv struct {
+	*cel.Env
+	key string
+}
+
+func newProgramCache() *programCache {
+	return &programCache{envs: map[string]*keyedEnv{}, progs: map[string]cel.Program{}}
+}
+
+func (pc *programCache) channelEnv(params []*plan.Param) (*keyedEnv, error) {
+	key := "channel\x00" + paramsKey(params)
+	return pc.env(key, func() (*cel.Env, error) { return celenv.ChannelEnv(params) })
+}
+
+func (pc *programCache) conditionEnv(params []*plan.Param, ids []string) (*keyedEnv, error) {
+	key := "condition\x00" + paramsKey(params) + "\x00" + strings.Join(ids, ",")
+	return pc.env(key, func() (*cel.Env, error) { return celenv.ConditionEnv(params, ids) })
+}
+
+func (pc *programCache) env(key string, build func() (*cel.Env, error)) (*keyedEnv, error) {
+	if env, ok := pc.envs[key]; ok {
+		return env, nil
+	}
+	env, err := build()
+	if err != nil {
+		return nil, err
+	}
+	pc.envs[key] = &keyedEnv{Env: env, key: key}
+	return pc.envs[key], nil
+}
+
+// paramsKey lists parameter names and types in order: what an environment declares.
+func paramsKey(params []*plan.Param) string {
+	parts := make([]string, 0, len(params))
+	for _, p := range params {
+		if p != nil {
+			parts = append(parts, p.Name+":"+strings.TrimSpace(p.Type))
+		}
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ";")
+}
+
+// compile compiles a boolean CEL expression once per environment; empty text gives a nil
+// program.
+func (pc *programCache) compile(env *keyedEnv, text string) (cel.Program, error) {
 	if text == "" {
 		return nil, nil
 	}
+	key := env.key + "\x00" + text
+	if prg, ok := pc.progs[key]; ok {
+		return prg, nil
+	}
+	prg, err := compileBool(env.Env, text)
+	if err != nil {
+		return nil, err
+	}
+	pc.progs[key] = prg
+	return prg, nil
+}
+
+// compileBool type-checks a boolean CEL expression and plans it.
+func compileBool(env *cel.Env, text string) (cel.Program, error) {
 	ast, iss := env.Compile(text)
 	if err := iss.Err(); err != nil {
 		return nil, err

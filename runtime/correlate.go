@@ -345,12 +345,8 @@ func (e *Engine) emitAlert(a *openAlert, emit func(Output)) {
 // that have no open alert. It reads groups from the least recently matched and stops at the
 // first live one, so each group is dropped in amortized constant time.
 func (e *Engine) sweep() {
-	for _, cp := range e.plans {
-		c := cp.corr
-		if c == nil {
-			continue
-		}
-		cutoff := e.watermark.Add(-cp.window)
+	for _, c := range e.corrs {
+		cutoff := e.watermark.Add(-c.plan.window)
 		for front := c.byActivity.Front(); front != nil; front = c.byActivity.Front() {
 			g := front.Value.(*group)
 			if g.alert != nil || !g.newest.Before(cutoff) {

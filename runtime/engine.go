@@ -56,8 +56,8 @@ func WithMaxContributors(n int) Option {
 // Engine evaluates a plan set over a stream of events.
 type Engine struct {
 	cfg       config
-	plans     []*compiledPlan
 	routes    map[string][]planRoute // log_source → plans with channels on it, in set order
+	corrs     []*correlator          // correlation state of the detection plans with a condition
 	watermark time.Time
 	pending   alertHeap
 	chanAct   channelActivation
@@ -71,8 +71,8 @@ type planRoute struct {
 	channels []*compiledChannel
 }
 
-// New compiles every plan of set. Inert plans are skipped, and selector plans too unless
-// WithHunt(true). Errors name the analytic and channel: "analytic AN1828 channel c3: ...".
+// New compiles every plan of set that it will evaluate: inert plans are skipped, and selector
+// plans too unless WithHunt(true). Errors name the analytic and channel: "analytic AN1828 channel c3: ...".
 func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	if set == nil {
 		return nil, fmt.Errorf("runtime: no plan set")
@@ -85,27 +85,32 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 		o(&cfg)
 	}
 	e := &Engine{cfg: cfg, routes: map[string][]planRoute{}, stats: newCounters()}
+	cache := newProgramCache()
 	for i, p := range set.Plans {
-		cp, err := compilePlan(i, p)
+		if p != nil && !e.evaluates(p.Kind) {
+			continue
+		}
+		cp, err := compilePlan(i, p, cache)
 		if err != nil {
 			return nil, err
 		}
-		e.plans = append(e.plans, cp)
-		if e.evaluates(cp) {
-			e.addRoutes(cp)
+		e.addRoutes(cp)
+		if cp.corr != nil {
+			e.corrs = append(e.corrs, cp.corr)
 		}
 	}
 	return e, nil
 }
 
-func (e *Engine) evaluates(cp *compiledPlan) bool {
-	switch cp.src.Kind {
-	case plan.KindDetection:
-		return true
+// evaluates says whether plans of kind k run; unknown kinds are compiled to report them.
+func (e *Engine) evaluates(k plan.Kind) bool {
+	switch k {
+	case plan.KindInert:
+		return false
 	case plan.KindSelector:
 		return e.cfg.hunt
 	}
-	return false
+	return true
 }
 
 func (e *Engine) addRoutes(cp *compiledPlan) {
@@ -245,10 +250,8 @@ func (e *Engine) Stats() Stats {
 		Hunts:      e.stats.hunts,
 		OpenAlerts: e.pending.Len(),
 	}
-	for _, cp := range e.plans {
-		if cp.corr != nil {
-			s.LiveGroups += len(cp.corr.groups)
-		}
+	for _, c := range e.corrs {
+		s.LiveGroups += len(c.groups)
 	}
 	for _, ec := range e.stats.errors {
 		s.EvalErrors += ec.Count

@@ -248,3 +248,14 @@ func TestRuntimeDependencies(t *testing.T) {
 	}
 	assert.Contains(t, strings.Fields(string(out)), "github.com/stixcel/stixcel/plan")
 }
+
+// BenchmarkNewAN1828 measures compiling one seven-channel plan with a condition.
+func BenchmarkNewAN1828(b *testing.B) {
+	set := loadAN1828(b, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := New(set); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
