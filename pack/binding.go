@@ -1,10 +1,3 @@
-// Package pack decodes stixcel packs (YAML bindings, one per analytic) and parameter profiles,
-// keeping the position of every scalar so that later stages can report errors, including
-// cel-go errors inside an expression, at file:line:col.
-//
-// The package checks shape only: known keys, the kind of each value, channel id syntax, one
-// binding per analytic in a pack. Whether an analytic exists, how many channels it has,
-// parameter types, default values and CEL are the compiler's to check.
 package pack
 
 import (

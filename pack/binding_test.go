@@ -148,3 +148,13 @@ func TestPosAt(t *testing.T) {
 		})
 	}
 }
+
+func TestScalarsAsText(t *testing.T) {
+	src := "analytic: AN1828\nwritten_for: 1.10\nwindow: 600\nchannels: {c1: true}\ncondition: c1\n"
+	b, diags := ParseBinding("f.yaml", []byte(src))
+	require.Empty(t, diags)
+	assert.Equal(t, "1.10", b.WrittenFor.Value, "a version written as a number keeps its text")
+	assert.Equal(t, "600", b.Window.Value)
+	assert.Equal(t, "true", b.Channels[0].When.Value)
+	assert.Equal(t, plan.Pos{File: "f.yaml", Line: 4, Col: 16}, b.Channels[0].When.PosAt(1, 1))
+}

@@ -2,7 +2,9 @@ package pack
 
 import (
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -20,11 +22,22 @@ var skippedDirs = map[string]bool{"tests": true, "testdata": true}
 // files. Bindings with errors are returned too (check the diagnostics), so that later stages
 // can still report on them; files that are not YAML mappings are left out.
 func LoadDir(fsys fs.FS, root string) ([]*Binding, plan.Diagnostics) {
+	return load(fsys, root, func(p string) string { return p })
+}
+
+// LoadOSDir is LoadDir for a directory of the operating system, as the user named it: files
+// and positions read dir/mobile/AN1828.yaml, whether dir is relative or absolute.
+func LoadOSDir(dir string) ([]*Binding, plan.Diagnostics) {
+	return load(os.DirFS(dir), ".", func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) })
+}
+
+// load walks root in fsys; name turns an fs path into the file name used in positions.
+func load(fsys fs.FS, root string, name func(string) string) ([]*Binding, plan.Diagnostics) {
 	var diags plan.Diagnostics
 	var files []string
 	err := fs.WalkDir(fsys, root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
-			diags.Errorf(plan.Pos{File: p}, CodeIO, "reading pack: %v", err)
+			diags.Errorf(plan.Pos{File: name(p)}, CodeIO, "reading pack: %v", err)
 			return nil
 		}
 		name := e.Name()
@@ -40,17 +53,17 @@ func LoadDir(fsys fs.FS, root string) ([]*Binding, plan.Diagnostics) {
 		return nil
 	})
 	if err != nil {
-		diags.Errorf(plan.Pos{File: root}, CodeIO, "reading pack: %v", err)
+		diags.Errorf(plan.Pos{File: name(root)}, CodeIO, "reading pack: %v", err)
 	}
 	var bindings []*Binding
 	sort.Strings(files)
 	for _, file := range files {
 		data, err := fs.ReadFile(fsys, file)
 		if err != nil {
-			diags.Errorf(plan.Pos{File: file}, CodeIO, "reading binding: %v", err)
+			diags.Errorf(plan.Pos{File: name(file)}, CodeIO, "reading binding: %v", err)
 			continue
 		}
-		b, ds := ParseBinding(file, data)
+		b, ds := ParseBinding(name(file), data)
 		diags = append(diags, ds...)
 		if b != nil {
 			bindings = append(bindings, b)

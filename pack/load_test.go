@@ -2,6 +2,7 @@ package pack
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 	"testing/fstest"
 
@@ -79,4 +80,22 @@ func TestLoadDirErrors(t *testing.T) {
 			assert.Len(t, bindings, tc.files)
 		})
 	}
+}
+
+func TestLoadOSDir(t *testing.T) {
+	an1828, err := os.ReadFile("testdata/AN1828.yaml")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "mobile"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "mobile", "AN1828.yaml"), an1828, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "AN1.yaml"), []byte("analytic: AN1\nwindw: 5m\n"), 0o644))
+
+	bindings, diags := LoadOSDir(dir)
+	require.Len(t, bindings, 2)
+	good := bindings[1]
+	assert.Equal(t, filepath.Join(dir, "mobile", "AN1828.yaml"), good.File)
+	assert.Equal(t, filepath.Join(dir, "mobile", "AN1828.yaml")+":24:18", good.Condition.PosAt(1, 7).String())
+	assert.Equal(t, filepath.Join(dir, "mobile", "tests", "an1828_locked_beacon.jsonl"), good.EventsPath(good.Tests[0]))
+	require.Len(t, diags, 1)
+	assert.Equal(t, filepath.Join(dir, "AN1.yaml")+`:2:1: error: unknown key "windw" in binding; did you mean "window"?`, diags[0].Error())
 }
