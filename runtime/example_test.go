@@ -11,7 +11,7 @@ import (
 )
 
 func Example() {
-	f, err := os.Open("testdata/an1828.plan.json")
+	f, err := os.Open("../testdata/plans/AN1828.plan.json")
 	if err != nil {
 		panic(err)
 	}

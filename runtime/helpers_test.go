@@ -21,7 +21,7 @@ var t0 = time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC)
 // loadAN1828 reads the hand-written AN1828 plan, applying params overrides (plan JSON form).
 func loadAN1828(t testing.TB, overrides map[string]any) *plan.Set {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "an1828.plan.json"))
+	f, err := os.Open(filepath.Join("..", "testdata", "plans", "AN1828.plan.json"))
 	require.NoError(t, err)
 	defer f.Close()
 	set, err := plan.Read(f)
