@@ -26,6 +26,9 @@ import (
 	"unicode/utf8"
 )
 
+// MaxChannelLen bounds the channels Derive reads; ATT&CK's longest is a few hundred bytes.
+const MaxChannelLen = 4096
+
 // Selector is what Derive makes of one channel.
 type Selector struct {
 	CEL    string // e.g. `event.EventCode in [4663, 4670, 4656]`; "" when not derived
@@ -43,6 +46,8 @@ func (s Selector) Derived() bool { return s.CEL != "" }
 func Derive(tax *Taxonomy, logSource, channel string) Selector {
 	ch := strings.TrimSpace(channel)
 	switch {
+	case len(ch) > MaxChannelLen:
+		return underived(fmt.Sprintf("invalid channel: longer than %d bytes", MaxChannelLen))
 	case !utf8.ValidString(ch):
 		return underived("invalid channel: not valid UTF-8")
 	case ch == "":
@@ -117,7 +122,7 @@ func (r reader) tokenList(ch string) (values []any, bad string, ok bool) {
 	if v, ok := r.src.vocab.value(ch); ok {
 		return []any{v}, "", true
 	}
-	return r.values(listSep.Split(ch, -1))
+	return r.values(splitList(ch))
 }
 
 // values converts tokens to values of the source's field; bad is the first that is not one.
@@ -237,10 +242,10 @@ func (r reader) typedValues(field string, raw []rawValue) ([]any, string) {
 // ("api_call: CreateProcessWithTokenW, CreateProcessAsUserW"). It returns nothing when
 // neither reading applies.
 func (r reader) labelled(head, tail string) (string, []any, string) {
-	tailTokens := listSep.Split(tail, -1)
+	tailTokens := splitList(tail)
 	tailIsList := allClean(tailTokens)
 	if r.hasField() {
-		if values, _, ok := r.values(listSep.Split(head, -1)); ok {
+		if values, _, ok := r.values(splitList(head)); ok {
 			if _, _, tailValid := r.values(tailTokens); tailIsList && (tailValid || fieldName.MatchString(head)) {
 				return "", nil, fmt.Sprintf("ambiguous: %q may be a %s value or a label for %q", head, r.src.field, tail)
 			}
@@ -272,7 +277,7 @@ func (r reader) leadingTokens(ch string) (string, []any, string) {
 		return "", nil, ""
 	}
 	list, next, rest := m[1], m[2], ch[len(m[0]):]
-	tokens := listSep.Split(list, -1)
+	tokens := splitList(list)
 	values, bad, ok := r.values(tokens)
 	switch {
 	case commandWords[next] && (ok || len(tokens) > 1):
@@ -328,9 +333,42 @@ func scanValue(s string) (rawValue, string, bool) {
 	return rawValue{text: strings.TrimRight(m[3], "."), quoted: false}, after, true
 }
 
+// splitList splits a token list at commas, slashes, bars and the words or/and/OR/AND
+// ("a, b, or c", "a/b", "a or b"). Tokens keep inner single spaces ("Add member to role");
+// empty tokens are kept, so that "a,,b" is not a clean list.
+func splitList(s string) []string {
+	var items []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != ',' && s[i] != '/' && s[i] != '|' {
+			continue
+		}
+		words := strings.Fields(s[start:i])
+		if start > 0 && s[start-1] == ',' && len(words) > 1 && isConjunction(words[0]) {
+			words = words[1:] // ", or c"
+		}
+		items = append(items, splitWords(words)...)
+		start = i + 1
+	}
+	return items
+}
+
+// splitWords groups words between the conjunctions or/and/OR/AND into tokens.
+func splitWords(words []string) []string {
+	var items []string
+	from := 0
+	for i, w := range words {
+		if isConjunction(w) {
+			items = append(items, strings.Join(words[from:i], " "))
+			from = i + 1
+		}
+	}
+	return append(items, strings.Join(words[from:], " "))
+}
+
 // tokenShaped reports whether a channel is a list of words without spaces ("open, EXECVE").
 func tokenShaped(ch string) bool {
-	for _, t := range listSep.Split(ch, -1) {
+	for _, t := range splitList(ch) {
 		if t == "" || strings.ContainsAny(t, " \t") {
 			return false
 		}
@@ -378,8 +416,6 @@ var (
 	condition = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*\s*(?:==|!=|=|<|>)|\b(?:IN|CONTAINS|LIKE)\b`)
 	// conjunction is prose that starts with another condition.
 	conjunction = regexp.MustCompile(`^(?:and|AND|&&|or|OR|\|\|)\b`)
-	// listSep separates the tokens of a list.
-	listSep = regexp.MustCompile(`\s*,\s*(?:(?:or|and)\s+)?|\s*[/|]\s*|\s+(?:or|and|OR|AND)\s+`)
 	// leadList matches a token list at the start of a channel and the word after it.
 	leadList = regexp.MustCompile(`^([^\s,/|:]+(?:(?:\s*,\s*(?:(?:or|and)\s+)?|\s*[/|]\s*|\s+(?:or|and)\s+)[^\s,/|:]+)*)\s+(\S+)`)
 	// systemCall is the rest of "system call(s)".
@@ -425,3 +461,5 @@ var eventNouns = map[string]bool{
 	"reads": true, "execution": true, "creation": true, "deletion": true,
 	"modification": true, "opening": true,
 }
+
+func isConjunction(w string) bool { return w == "or" || w == "and" || w == "OR" || w == "AND" }

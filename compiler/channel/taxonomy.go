@@ -158,10 +158,14 @@ type vocabEntry struct {
 	at         position
 }
 
-// position is where a YAML node starts (1-based line and column).
+// position is a 1-based line and column in the YAML file.
 type position struct{ line, col int }
 
+// positionOf is where a node starts: a mapping's first key, any other node's token.
 func positionOf(n ast.Node) position {
+	if m, ok := n.(*ast.MappingNode); ok && len(m.Values) > 0 {
+		n = m.Values[0].Key
+	}
 	if tk := n.GetToken(); tk != nil {
 		return position{tk.Position.Line, tk.Position.Column}
 	}
@@ -290,7 +294,7 @@ func buildSource(e sourceEntry, vocabs map[string]*vocabulary, errAt errorAt) (*
 	case e.Field == "":
 		return s, nil
 	case e.Values == "":
-		return nil, errAt(e.at, "source %q: field %q needs values (one of: %s)", e.Name, e.Field, vocabNames(vocabs))
+		return nil, errAt(e.at, "source %q: field %q needs values (have: %s)", e.Name, e.Field, vocabNames(vocabs))
 	}
 	v, ok := vocabs[e.Values]
 	if !ok {
@@ -306,6 +310,9 @@ func vocabNames(vocabs map[string]*vocabulary) string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	if len(names) == 0 {
+		return "none"
+	}
 	return strings.Join(names, ", ")
 }
 
