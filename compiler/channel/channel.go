@@ -7,7 +7,9 @@
 // the grammar is narrow:
 //
 //   - Field=value at the start of the channel, optionally followed by prose or by more values
-//     of the same field: "EventCode=4663, 4670", "DeviceLockState=locked during ...".
+//     of the same field: "EventCode=4663, 4670", "DeviceLockState=locked during ...". Not
+//     elsewhere: in "dscl . create with IsHidden=1" the pair is a command argument.
+//   - "Field in (a, b)" as the whole channel.
 //   - A whole channel that is a list of tokens of the source's selector field, separated by
 //     commas, slashes, bars, "or" or "and": "write, rename", "CreateUser".
 //   - "tokens: prose", where the tokens are values of the source's field ("execve: ...").
@@ -113,7 +115,7 @@ func (r reader) read(ch string) (field string, values []any, reason string) {
 }
 
 func (r reader) invalidToken(tok string) string {
-	return fmt.Sprintf("invalid token: %q is not a %s value of %s for %s", tok, r.src.vocab.describe(), r.src.field, r.logSource)
+	return fmt.Sprintf("invalid token: %q is not among the %s values of field %s for %s", tok, r.src.vocab.describe(), r.src.field, r.logSource)
 }
 
 // tokenList reads the whole channel as one token, or as a list of tokens, of the source's

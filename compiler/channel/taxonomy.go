@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -75,15 +76,18 @@ func (v *vocabulary) value(token string) (any, bool) {
 	return token, token != ""
 }
 
-// DefaultTaxonomy returns the taxonomy shipped with stixcel (taxonomy.yaml, embedded).
-func DefaultTaxonomy() *Taxonomy {
+// DefaultTaxonomy returns the taxonomy shipped with stixcel (taxonomy.yaml, embedded). It is
+// parsed once; every call returns the same immutable value.
+func DefaultTaxonomy() *Taxonomy { return defaultTaxonomy() }
+
+var defaultTaxonomy = sync.OnceValue(func() *Taxonomy {
 	t, err := ParseTaxonomy(DefaultTaxonomyFile, defaultTaxonomyYAML)
 	if err != nil {
 		// The embedded file is covered by tests; failing here means a broken build.
 		panic(fmt.Sprintf("embedded channel taxonomy: %v", err))
 	}
 	return t
-}
+})
 
 // Field returns the event field that bare channel tokens of logSource select on.
 func (t *Taxonomy) Field(logSource string) (field string, ok bool) {
