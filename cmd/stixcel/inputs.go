@@ -98,10 +98,7 @@ func (c *cli) loadPacks(f *compileFlags) ([]*pack.Binding, plan.Diagnostics) {
 		all, diags = append(all, bs...), append(diags, ds...)
 	}
 	for _, dir := range f.packs {
-		bs, ds := pack.LoadDir(os.DirFS(dir), ".")
-		for _, b := range bs {
-			b.File = joinPath(dir, b.File)
-		}
+		bs, ds := pack.LoadOSDir(dir)
 		all, diags = append(all, bs...), append(diags, ds...)
 	}
 	return all, diags
@@ -145,11 +142,4 @@ func countErrors(diags plan.Diagnostics) int {
 		}
 	}
 	return n
-}
-
-func joinPath(dir, file string) string {
-	if file == "" || file == "." {
-		return dir
-	}
-	return dir + string(os.PathSeparator) + file
 }

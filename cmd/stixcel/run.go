@@ -70,13 +70,16 @@ func (c *cli) run(args []string, f *runFlags) error {
 		}
 	}
 	sum := newRunSummary()
+	bars := newProgress(c.stderr)
 	for _, name := range args {
-		if err := c.runFile(eng, name, f.strict, emit, sum); err != nil {
+		if err := c.runFile(eng, name, f.strict, emit, sum, bars); err != nil {
+			bars.wait()
 			_ = out.Flush()
 			c.printSummary(sum, eng)
 			return err
 		}
 	}
+	bars.wait()
 	eng.Flush(emit)
 	if err := out.Flush(); err != nil {
 		return err
@@ -108,7 +111,7 @@ func (c *cli) runPlans(f *runFlags) (*plan.Set, error) {
 	return set, nil
 }
 
-func (c *cli) runFile(eng *runtime.Engine, name string, strict bool, emit func(runtime.Output), sum *runSummary) error {
+func (c *cli) runFile(eng *runtime.Engine, name string, strict bool, emit func(runtime.Output), sum *runSummary, bars *progress) error {
 	var r io.Reader = c.stdin
 	display := "<stdin>"
 	if name != "-" {
@@ -118,6 +121,9 @@ func (c *cli) runFile(eng *runtime.Engine, name string, strict bool, emit func(r
 		}
 		defer file.Close()
 		r, display = file, name
+		if st, err := file.Stat(); err == nil {
+			r = bars.track(file, name, st.Size())
+		}
 	}
 	rd := runtime.NewReader(r, display)
 	defer func() { sum.add(rd.Stats()) }()

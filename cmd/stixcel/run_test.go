@@ -56,3 +56,15 @@ func TestRunPlansArtifact(t *testing.T) {
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Len(t, lines(r.stdout), 1)
 }
+
+func TestRunProfiles(t *testing.T) {
+	r := runCLI(t, nil, "run", "--params", "cmd/stixcel/testdata/profiles/exception.yaml", "testdata/events/demo.jsonl")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Empty(t, r.stdout, "the beaconing host is an enterprise exception")
+
+	r = runCLI(t, nil, "run", "--params", "cmd/stixcel/testdata/profiles/bad.yaml", "testdata/events/demo.jsonl")
+	assert.Equal(t, exitInput, r.code)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "cmd/stixcel/testdata/profiles/bad.yaml:2:3: error: parameter TimeWindw: no loaded analytic has it")
+	assert.Contains(t, r.stderr, `cmd/stixcel/testdata/profiles/bad.yaml:5:30: error: analytic AN1828 param BeaconIntervalTolerance (duration): want duration such as "10m", got "five seconds"`)
+}
