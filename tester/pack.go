@@ -1,0 +1,77 @@
+package tester
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/stixcel/stixcel/pack"
+	"github.com/stixcel/stixcel/plan"
+)
+
+// Pack is a loaded pack together with the file system its test events are read from: a
+// test's `events:` path is relative to its binding file.
+type Pack struct {
+	Bindings []*pack.Binding
+	// Diagnostics are the findings of loading the pack; a binding whose file has errors has
+	// each of its tests reported as an error.
+	Diagnostics plan.Diagnostics
+	// FS holds the pack's files.
+	FS fs.FS
+	// Root is the prefix of the bindings' File names that names the root of FS ("" when the
+	// names are paths in FS, as for the embedded pack).
+	Root string
+}
+
+// LoadFS loads the pack rooted at root in fsys, such as the built-in pack
+// (stixcel.BuiltinPack(), stixcel.BuiltinPackRoot). Binding files are named by their path in
+// fsys and test events are read from fsys.
+func LoadFS(fsys fs.FS, root string) *Pack {
+	bs, diags := pack.LoadDir(fsys, root)
+	return &Pack{Bindings: bs, Diagnostics: diags, FS: fsys}
+}
+
+// LoadDir loads a pack directory of the operating system. Binding files are named as the
+// user typed dir (dir/mobile/AN1828.yaml) and test events are read from under dir.
+func LoadDir(dir string) *Pack {
+	bs, diags := pack.LoadOSDir(dir)
+	return &Pack{Bindings: bs, Diagnostics: diags, FS: os.DirFS(dir), Root: filepath.ToSlash(filepath.Clean(dir))}
+}
+
+// openEvents opens the events file of a test. The error names the file as the binding's
+// directory and the test's path make it.
+func (p *Pack) openEvents(b *pack.Binding, tc *pack.TestCase) (io.ReadCloser, string, error) {
+	name := b.EventsPath(tc)
+	rel := name
+	switch {
+	case p.Root == "" || p.Root == ".":
+	case strings.HasPrefix(name, p.Root+"/"):
+		rel = strings.TrimPrefix(name, p.Root+"/")
+	case p.Root == "/":
+		rel = strings.TrimPrefix(name, "/")
+	}
+	rel = path.Clean(rel)
+	if !fs.ValidPath(rel) {
+		return nil, name, fmt.Errorf("events file %s is outside the pack", name)
+	}
+	if p.FS == nil {
+		return nil, name, fmt.Errorf("events file %s: the pack has no file system to read it from", name)
+	}
+	f, err := p.FS.Open(rel)
+	if err != nil {
+		return nil, name, fmt.Errorf("events file %s: %w", name, unwrapPathError(err))
+	}
+	return f, name, nil
+}
+
+// unwrapPathError drops fs.PathError's own copy of the path, which is relative to the pack.
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

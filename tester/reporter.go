@@ -1,0 +1,143 @@
+package tester
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Reporter receives the results of a run as they come, then the summary.
+type Reporter interface {
+	// Result reports one case.
+	Result(r Result) error
+	// End reports the end of the run.
+	End(s Summary) error
+}
+
+// Report feeds every result to each reporter, in order, and ends them with the summary. It
+// reads results until the channel closes, even after a reporter fails, and returns the
+// summary with the reporters' first error.
+func Report(results <-chan Result, reporters ...Reporter) (Summary, error) {
+	var sum Summary
+	var errs []error
+	for r := range results {
+		sum.add(r)
+		for _, rep := range reporters {
+			if err := rep.Result(r); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	for _, rep := range reporters {
+		if err := rep.End(sum); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return sum, fmt.Errorf("report: %w", errs[0])
+	}
+	return sum, nil
+}
+
+// Pretty writes results as `go test` does: one line per failing case,
+//
+//	analytics/mobile/AN1828.yaml:57: FAIL AN1828/locked device beacons TLS on 4444
+//
+// followed by its diff (or, for a case that could not run, ERROR and the error), indented;
+// then PASS: n/m, FAIL: n/m and ERROR: n/m lines for the counts that are not zero, as
+// `opa test` does.
+type Pretty struct {
+	Output io.Writer
+	// Verbose lists passing cases too.
+	Verbose bool
+	// Durations appends each listed case's duration.
+	Durations bool
+}
+
+// Result implements Reporter.
+func (p *Pretty) Result(r Result) error {
+	if p.Output == nil {
+		return errors.New("pretty reporter: no output")
+	}
+	status := "PASS"
+	detail := ""
+	switch {
+	case r.Err != nil:
+		status, detail = "ERROR", r.Err.Error()
+	case r.Fail:
+		status, detail = "FAIL", r.Diff
+	case !p.Verbose:
+		return nil
+	}
+	var b strings.Builder
+	loc := r.Location
+	loc.Col = 0 // go test style: file:line
+	fmt.Fprintf(&b, "%s: %s %s", loc, status, r.ID())
+	if p.Durations {
+		fmt.Fprintf(&b, " (%s)", r.Duration.Round(time.Microsecond))
+	}
+	b.WriteByte('\n')
+	for _, line := range strings.Split(detail, "\n") {
+		if line != "" {
+			fmt.Fprintf(&b, "    %s\n", line)
+		}
+	}
+	_, err := io.WriteString(p.Output, b.String())
+	return err
+}
+
+// End implements Reporter.
+func (p *Pretty) End(s Summary) error {
+	if p.Output == nil {
+		return errors.New("pretty reporter: no output")
+	}
+	var b strings.Builder
+	if s.Total == 0 {
+		b.WriteString("no test cases found\n")
+	} else {
+		if s.Total > s.Passed || p.Verbose {
+			b.WriteString(strings.Repeat("-", 80) + "\n")
+		}
+		for _, c := range []struct {
+			label string
+			n     int
+		}{{"PASS", s.Passed}, {"FAIL", s.Failed}, {"ERROR", s.Errored}} {
+			if c.n > 0 {
+				fmt.Fprintf(&b, "%s: %d/%d\n", c.label, c.n, s.Total)
+			}
+		}
+	}
+	_, err := io.WriteString(p.Output, b.String())
+	return err
+}
+
+// JSON writes all results as one indented JSON array at the end of the run, as
+// `opa test --format json` does.
+type JSON struct {
+	Output  io.Writer
+	results []Result
+}
+
+// Result implements Reporter.
+func (j *JSON) Result(r Result) error {
+	j.results = append(j.results, r)
+	return nil
+}
+
+// End implements Reporter.
+func (j *JSON) End(Summary) error {
+	if j.Output == nil {
+		return errors.New("json reporter: no output")
+	}
+	out := j.results
+	if out == nil {
+		out = []Result{}
+	}
+	enc := json.NewEncoder(j.Output)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}

@@ -1,0 +1,203 @@
+// Package tester runs the unit tests that packs ship with their bindings (`stixcel test`), as
+// OPA's tester runs a policy's tests.
+//
+// A Runner compiles each binding against an ATT&CK index, then runs each of its test cases:
+// the test's events (a JSONL file next to the binding, or inline) go through a fresh
+// runtime.Engine holding only that analytic's plan, with the test's parameter overrides
+// applied, and the alerts are compared with the test's expectations. Results stream, one per
+// case in pack and file order, to Reporters: Pretty (text like `go test`), JSON, and JUnit
+// XML.
+//
+// Comparison: each expectation must match its own alert (same analytic, and every field of
+// the expected group equal to the alert's, compared as JSON); an alert no expectation
+// matches fails the case as well, so `expect: []` means no alert at all. Evaluation errors
+// (a missing field, a type mismatch) count as false, as in `stixcel run`; they are shown in
+// the diff of a failing case but do not fail a case by themselves.
+package tester
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+
+	"github.com/stixcel/stixcel/compiler"
+	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/pack"
+	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/runtime"
+)
+
+// EventReader reads events one at a time, as runtime.Reader does: an event, the rejection
+// of a bad line, or io.EOF at the end.
+type EventReader interface {
+	Next() (*runtime.Event, *runtime.Rejection, error)
+}
+
+// SourceMapper opens a reader that maps raw events from r with the named source profile
+// (a test's `source:`); name is the file name events and rejections cite.
+type SourceMapper func(profile string, r io.Reader, name string) (EventReader, error)
+
+// Options configure a Runner. The zero value runs every case.
+type Options struct {
+	// Run selects the cases whose "ANALYTIC/test name" it matches; nil runs all.
+	Run *regexp.Regexp
+	// Sources maps the raw events of cases with `source:`; nil fails such cases.
+	// TODO(lead): wire package source here once it lands, e.g.
+	// func(p string, r io.Reader, name string) (tester.EventReader, error) {
+	//	prof, err := source.Builtin(p); ...; return source.NewReader(prof, r, name) }.
+	Sources SourceMapper
+	// Engine are options for every runtime.Engine the runner creates.
+	Engine []runtime.Option
+}
+
+// Runner runs the tests of packs against one ATT&CK index.
+type Runner struct {
+	ix   *attack.Index
+	opts Options
+}
+
+// NewRunner returns a Runner compiling bindings against ix.
+func NewRunner(ix *attack.Index, opts Options) *Runner {
+	return &Runner{ix: ix, opts: opts}
+}
+
+// suite is one binding with its selected cases and compiled plan.
+type suite struct {
+	pack  *Pack
+	b     *pack.Binding
+	cases []*pack.TestCase
+	plan  *plan.Plan // nil when err is set
+	err   error      // why no case of the binding can run
+}
+
+// Run runs the selected cases of packs and streams one Result per case, in pack, file and
+// test order; the channel is closed at the end, or early when ctx is done. Each binding is
+// compiled once; its plan is shared by the cases that do not override parameters.
+func (r *Runner) Run(ctx context.Context, packs []*Pack) <-chan Result {
+	out := make(chan Result)
+	go func() {
+		defer close(out)
+		suites := r.suites(packs)
+		r.compile(suites)
+		for _, s := range suites {
+			for _, tc := range s.cases {
+				if ctx.Err() != nil {
+					return
+				}
+				select {
+				case out <- r.runCase(s, tc):
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
+
+// suites selects the cases to run, binding by binding.
+func (r *Runner) suites(packs []*Pack) []*suite {
+	var out []*suite
+	for _, p := range packs {
+		for _, b := range p.Bindings {
+			s := &suite{pack: p, b: b}
+			for _, tc := range b.Tests {
+				if r.opts.Run == nil || r.opts.Run.MatchString(b.Analytic.Value+"/"+tc.Name.Value) {
+					s.cases = append(s.cases, tc)
+				}
+			}
+			if len(s.cases) == 0 {
+				continue
+			}
+			if ds := diagnosticsOf(p.Diagnostics, b.File); ds.HasErrors() {
+				s.err = fmt.Errorf("binding does not load:\n%w", ds)
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// compile compiles the bindings of suites in as few compilations as possible: each round
+// holds at most one binding per analytic (two packs may bind the same analytic, and each
+// binding's tests must run against its own logic).
+func (r *Runner) compile(suites []*suite) {
+	var rounds [][]*suite
+	for _, s := range suites {
+		if s.err != nil {
+			continue
+		}
+		placed := false
+		for i, round := range rounds {
+			if !bindsAnalytic(round, s.b.Analytic.Value) {
+				rounds[i] = append(round, s)
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			rounds = append(rounds, []*suite{s})
+		}
+	}
+	for _, round := range rounds {
+		r.compileRound(round)
+	}
+}
+
+func bindsAnalytic(round []*suite, id string) bool {
+	for _, s := range round {
+		if s.b.Analytic.Value == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Runner) compileRound(round []*suite) {
+	bindings := make([]*pack.Binding, len(round))
+	for i, s := range round {
+		bindings[i] = s.b
+	}
+	set, diags := compiler.Compile(r.ix, compiler.Options{Bindings: bindings})
+	for _, s := range round {
+		s.plan, s.err = planFor(set, s.b, diagnosticsOf(diags, s.b.File))
+	}
+}
+
+// planFor picks the binding's plan; it fails when the binding has compile errors or was not
+// applied (an analytic missing from the bundles, or drift).
+func planFor(set *plan.Set, b *pack.Binding, diags plan.Diagnostics) (*plan.Plan, error) {
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("binding does not compile:\n%w", diags)
+	}
+	id := b.Analytic.Value
+	for _, p := range set.Plans {
+		if p.ID != id && p.StixID != id {
+			continue
+		}
+		if p.Kind != plan.KindDetection {
+			return nil, fmt.Errorf("%s: binding for %s not applied (plan is %s)%s", b.Analytic.Pos, id, p.Kind, indented(diags))
+		}
+		return p, nil
+	}
+	return nil, fmt.Errorf("%s: analytic %s is not in the loaded bundles", b.Analytic.Pos, id)
+}
+
+// diagnosticsOf returns the diagnostics positioned in file.
+func diagnosticsOf(diags plan.Diagnostics, file string) plan.Diagnostics {
+	var out plan.Diagnostics
+	for _, d := range diags {
+		if d.Pos.File == file {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func indented(diags plan.Diagnostics) string {
+	if len(diags) == 0 {
+		return ""
+	}
+	return ":\n" + diags.Error()
+}
