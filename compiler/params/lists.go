@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // listCandidate is a run of text that may spell a value: the clause after a cue ("e.g., a,
@@ -21,8 +22,6 @@ var (
 	listCueRe = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(e\.g\.|eg\.|i\.e\.|for example|such as|like|including|defaults? to|default is|default:|set to|list:)|(?:^|\(|[,;.] )((?i:default|typically))\b|\w(:)\s`)
 	// strongCueRe marks the cues that may introduce a single value of a string parameter.
 	strongCueRe = regexp.MustCompile(`(?i)^(e\.g\.|eg\.|i\.e\.|for example|defaults? to|default is|default:?|set to|typically)$`)
-	// itemSepRe splits a clause into items at commas and at "or", "and", "vs.".
-	itemSepRe = regexp.MustCompile(`(?i),|\s+(?:or|and|vs\.?|&)\s+`)
 	// trailerRe removes words that close a list but are not part of its last item.
 	trailerRe  = regexp.MustCompile(`(?i)\s+(?:by default|etc\.?)$`)
 	skipItemRe = regexp.MustCompile(`(?i)^(?:etc\.?|\.\.\.|…|and|or)$`)
@@ -68,6 +67,9 @@ func leadingWords(s string) string {
 	return s
 }
 
+// maxClause bounds the length of a clause that may hold a value list.
+const maxClause = 1024
+
 // clauseAt returns the text from i up to the end of its clause: an unmatched ")", ";", a
 // dash between spaces, a full stop before a space or the end, or a new line. Quoted text is
 // skipped whole, so "'IEX('" does not end a clause.
@@ -75,6 +77,9 @@ func clauseAt(s string, i int) string {
 	depth := 0
 	var quote rune
 	for j, r := range s[i:] {
+		if j > maxClause {
+			return "" // no list runs this long; stop so that every "(" costs a bounded scan
+		}
 		pos := i + j
 		switch {
 		case quote != 0:
@@ -104,11 +109,8 @@ func clauseAt(s string, i int) string {
 }
 
 func prevRune(s string, pos int) rune {
-	r := []rune(s[:pos])
-	if len(r) == 0 {
-		return 0
-	}
-	return r[len(r)-1]
+	r, _ := utf8.DecodeLastRuneInString(s[:pos])
+	return r
 }
 
 // splitItems splits a clause into value items. It fails when any item is prose: an unquoted
@@ -119,46 +121,75 @@ func splitItems(clause string) ([]string, bool) {
 		return nil, false
 	}
 	var items []string
-	for _, raw := range splitOutsideQuotes(clause) {
+	ok := eachItem(clause, func(raw string) bool {
 		item := strings.TrimSpace(raw)
 		if skipItemRe.MatchString(item) || item == "" {
-			continue
+			return true
 		}
 		value, quoted := unquote(item)
 		if !quoted && (strings.ContainsAny(value, " \t()[]{}\"'`") || strings.HasSuffix(value, ":")) {
-			return nil, false
+			return false
 		}
 		if value == "" || strings.HasSuffix(value, "..") || strings.HasSuffix(value, "…") {
-			return nil, false // empty, or elided ("/vmfs/volumes/...")
+			return false // empty, or elided ("/vmfs/volumes/...")
 		}
 		items = append(items, value)
-	}
-	return items, len(items) > 0
+		return true
+	})
+	return items, ok && len(items) > 0
 }
 
-// splitOutsideQuotes splits at itemSepRe matches that are not inside quotes.
-func splitOutsideQuotes(s string) []string {
-	var parts []string
+// eachItem calls yield with each part of s between separators (a comma, or " or ", " and ",
+// " vs. ", " & " between spaces) that are not inside quotes, in one pass, and stops early
+// when yield returns false.
+func eachItem(s string, yield func(string) bool) bool {
 	last := 0
-	for _, m := range itemSepRe.FindAllStringIndex(s, -1) {
-		if m[0] < last || insideQuotes(s[last:m[0]]) {
+	backticks, doubles := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '`':
+			backticks++
+			continue
+		case '"':
+			doubles++
 			continue
 		}
-		parts = append(parts, s[last:m[0]])
-		last = m[1]
+		sepEnd := separatorAt(s, i)
+		if sepEnd < 0 {
+			continue
+		}
+		item := strings.TrimSpace(s[last:i])
+		openSingle := strings.HasPrefix(item, "'") && (len(item) == 1 || !strings.HasSuffix(item, "'"))
+		if backticks%2 == 1 || doubles%2 == 1 || openSingle {
+			continue
+		}
+		if !yield(s[last:i]) {
+			return false
+		}
+		last = sepEnd
+		i = sepEnd - 1
 	}
-	return append(parts, s[last:])
+	return yield(s[last:])
 }
 
-// insideQuotes reports whether s opens a quote it does not close.
-func insideQuotes(s string) bool {
-	for _, q := range []string{"`", "\""} {
-		if strings.Count(s, q)%2 == 1 {
-			return true
+// listWords are the words that join the last items of a list.
+var listWords = []string{"or", "and", "vs.", "vs", "&"}
+
+// separatorAt returns where the item separator starting at i ends, or -1.
+func separatorAt(s string, i int) int {
+	if s[i] == ',' {
+		return i + 1
+	}
+	if s[i] != ' ' {
+		return -1
+	}
+	rest := s[i+1:]
+	for _, w := range listWords {
+		if len(rest) > len(w) && strings.EqualFold(rest[:len(w)], w) && rest[len(w)] == ' ' {
+			return i + 1 + len(w) + 1
 		}
 	}
-	t := strings.TrimSpace(s)
-	return strings.HasPrefix(t, "'") && (len(t) == 1 || !strings.HasSuffix(t, "'"))
+	return -1
 }
 
 // unquote strips one pair of surrounding quotes or backticks.

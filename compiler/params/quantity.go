@@ -175,7 +175,7 @@ func readQuantity(desc string, start, end int) (quantity, bool) {
 			return quantity{}, false // "5xx", "3rd", "64bit"
 		}
 	}
-	before := desc[:start]
+	before := nearBefore(desc, start)
 	cue := cueText(desc, start)
 	q.stated = cue != "" || (strings.HasSuffix(before, "(") && strings.HasPrefix(desc[end:], ")"))
 	q.ranged = rangeAfter.MatchString(desc[end:]) || rangeBefore.MatchString(before)
@@ -189,20 +189,38 @@ func readQuantity(desc string, start, end int) (quantity, bool) {
 
 // cueText returns the cue right before position start ("e.g., ", ">", "default "), or "".
 func cueText(desc string, start int) string {
-	m := cueBefore.FindStringSubmatchIndex(desc[:start])
+	near := nearBefore(desc, start)
+	offset := start - len(near)
+	m := cueBefore.FindStringSubmatchIndex(near)
 	switch {
 	case m == nil:
 		return ""
 	case m[2] >= 0:
-		return desc[m[2]:start]
+		return desc[offset+m[2] : start]
 	default:
 		// Show the name a symbol cue belongs to: "uid=0", "X=2".
-		from := m[4]
+		from := offset + m[4]
 		for from > 0 && (isASCIILetter(desc[from-1]) || desc[from-1] == '_') {
 			from--
 		}
 		return desc[from:start]
 	}
+}
+
+// nearWindow is how far before a number its cue, comparator or range may start.
+const nearWindow = 48
+
+// nearBefore returns the text just before position i, at most nearWindow bytes and starting
+// at a word boundary, so that looking back from every number stays linear.
+func nearBefore(s string, i int) string {
+	if i <= nearWindow {
+		return s[:i]
+	}
+	w := s[i-nearWindow : i]
+	if k := strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }); k >= 0 {
+		return w[k:]
+	}
+	return ""
 }
 
 func isASCIIDigit(b byte) bool { return b >= '0' && b <= '9' }
