@@ -1,0 +1,24 @@
+// Package source maps raw log lines onto stixcel's normalized events (DESIGN §5) with source
+// profiles: YAML files that give each output field as CEL over the raw JSON object.
+//
+// A profile looks like this (the built-in windows profile, profiles/windows.yaml, documents
+// the format in full in its opening comment):
+//
+//	name: windows
+//	maps:                          # lookup tables: maps.log_sources in CEL, map(string, string)
+//	  log_sources:
+//	    security: WinEventLog:Security
+//	fields:                        # output field: CEL over raw, or a list tried in order
+//	  time: [parse_time(raw.TimeCreated), 'parse_time(raw["@timestamp"])']
+//	  log_source: 'maps.log_sources[?raw.Channel.lowerAscii()].orValue("WinEventLog:" + raw.Channel)'
+//	  EventCode: int(raw.EventID)
+//	keep_raw: true                 # also copy the raw fields (output fields win)
+//
+// `time` and `log_source` are required: a line whose profile gives no time or no log source is
+// rejected. For the other fields an evaluation error or a null leaves the field out.
+//
+// Load compiles a profile once (errors as file:line:col naming the field); a Profile is
+// immutable and safe for concurrent use. Profile.Normalize maps one decoded object; Reader
+// reads raw JSONL and yields runtime.Event values with the same accounting as runtime.Reader:
+// every line is read, then processed or rejected with file, line and reason.
+package source

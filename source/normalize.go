@@ -1,0 +1,281 @@
+package source
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/common/types/traits"
+	"github.com/google/cel-go/interpreter"
+
+	"github.com/stixcel/stixcel/runtime"
+)
+
+// NormalizeError says why a raw object has no normalized form.
+type NormalizeError struct {
+	Reason string // runtime.ReasonMissingTime, ReasonInvalidTime, ReasonMissingLogSource or ReasonInvalidLogSource
+	Detail string // what the profile tried, may be empty
+}
+
+// Error renders "reason: detail".
+func (e *NormalizeError) Error() string {
+	if e.Detail == "" {
+		return e.Reason
+	}
+	return e.Reason + ": " + e.Detail
+}
+
+// Normalize maps one raw object onto a normalized event: `time` as an RFC 3339 string in
+// UTC, `log_source` a non-empty string, then the profile's other fields that have a value.
+// With KeepRaw the result is raw itself with the output fields set (a raw field named like an
+// output field is replaced, or removed when the output field has no value); raw must not be
+// used after. The error is a *NormalizeError when the profile gives no valid time or log
+// source.
+func (p *Profile) Normalize(raw map[string]any) (map[string]any, error) {
+	n := newNormalizer(p)
+	_, _, out, err := n.normalize(raw)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// normalizer evaluates a profile over one raw object after another, reusing its activation
+// and buffers. It is not safe for concurrent use.
+type normalizer struct {
+	p    *Profile
+	act  activation
+	vals []any  // per field of p.fields, the value to write; nil when the field has no value
+	has  []bool // per field, whether it has a value
+	errs []error
+}
+
+func newNormalizer(p *Profile) *normalizer {
+	return &normalizer{
+		p:    p,
+		act:  activation{maps: p.maps},
+		vals: make([]any, len(p.fields)),
+		has:  make([]bool, len(p.fields)),
+	}
+}
+
+// activation binds `raw` and `maps` for CEL.
+type activation struct {
+	raw  ref.Val
+	maps ref.Val
+}
+
+func (a *activation) ResolveName(name string) (any, bool) {
+	switch name {
+	case "raw":
+		return a.raw, true
+	case "maps":
+		return a.maps, true
+	}
+	return nil, false
+}
+
+func (a *activation) Parent() interpreter.Activation { return nil }
+
+func (n *normalizer) normalize(raw map[string]any) (time.Time, string, map[string]any, *NormalizeError) {
+	n.act.raw = types.NewStringInterfaceMap(types.DefaultTypeAdapter, raw)
+	defer func() { n.act.raw = nil }()
+	at, rej := n.eventTime()
+	if rej != nil {
+		return time.Time{}, "", nil, rej
+	}
+	logSource, rej := n.logSource()
+	if rej != nil {
+		return time.Time{}, "", nil, rej
+	}
+	// Evaluate every field before writing any: with KeepRaw the output is raw, which CEL reads.
+	for i, f := range n.p.fields {
+		switch f {
+		case n.p.time:
+			n.vals[i], n.has[i] = at.Format(time.RFC3339Nano), true
+		case n.p.logSource:
+			n.vals[i], n.has[i] = logSource, true
+		default:
+			v, _ := n.eval(f)
+			n.vals[i], n.has[i] = native(v)
+		}
+	}
+	out := raw
+	if !n.p.KeepRaw {
+		out = make(map[string]any, len(n.p.fields))
+	}
+	for i, f := range n.p.fields {
+		if n.has[i] {
+			out[f.name] = n.vals[i]
+		} else {
+			delete(out, f.name)
+		}
+		n.vals[i] = nil
+	}
+	return at, logSource, out, nil
+}
+
+func (n *normalizer) eventTime() (time.Time, *NormalizeError) {
+	v, missing := n.eval(n.p.time)
+	if v == nil {
+		return time.Time{}, n.noValue(TimeField, missing, runtime.ReasonMissingTime, runtime.ReasonInvalidTime)
+	}
+	switch t := v.(type) {
+	case types.Timestamp:
+		return t.Time.UTC(), nil
+	case types.String:
+		at, err := time.Parse(time.RFC3339Nano, string(t))
+		if err != nil {
+			return time.Time{}, &NormalizeError{Reason: runtime.ReasonInvalidTime, Detail: quote(string(t)) + " is not RFC 3339"}
+		}
+		return at.UTC(), nil
+	}
+	return time.Time{}, &NormalizeError{Reason: runtime.ReasonInvalidTime, Detail: "the profile gives " + typeName(v) + ", want a timestamp"}
+}
+
+func (n *normalizer) logSource() (string, *NormalizeError) {
+	v, missing := n.eval(n.p.logSource)
+	if v == nil {
+		return "", n.noValue(LogSourceField, missing, runtime.ReasonMissingLogSource, runtime.ReasonInvalidLogSource)
+	}
+	s, ok := v.(types.String)
+	if !ok || s == "" {
+		return "", &NormalizeError{Reason: runtime.ReasonInvalidLogSource, Detail: "the profile gives " + typeName(v) + ", want a non-empty string"}
+	}
+	return string(s), nil
+}
+
+// eval returns the value of the first alternative of f that gives one, unwrapping optionals;
+// nil when none does. Then missing says whether every alternative failed for lack of a key
+// or gave null, and n.errs holds the alternatives' errors.
+func (n *normalizer) eval(f *field) (v ref.Val, missing bool) {
+	n.errs = n.errs[:0]
+	missing = true
+	for _, prg := range f.alts {
+		out, _, err := prg.Eval(&n.act)
+		if err == nil {
+			if opt, ok := out.(*types.Optional); ok {
+				if !opt.HasValue() {
+					continue
+				}
+				out = opt.GetValue()
+			}
+			if out != types.NullValue {
+				return out, false
+			}
+			continue
+		}
+		n.errs = append(n.errs, err)
+		if !isMissingKey(err) {
+			missing = false
+		}
+	}
+	return nil, missing
+}
+
+// noValue explains why a required field has no value.
+func (n *normalizer) noValue(name string, missing bool, missingReason, invalidReason string) *NormalizeError {
+	reason := invalidReason
+	if missing {
+		reason = missingReason
+	}
+	msgs := make([]string, 0, len(n.errs))
+	for _, err := range n.errs {
+		if missing || !isMissingKey(err) {
+			msgs = append(msgs, err.Error())
+		}
+	}
+	detail := "the profile's " + name + " is null or none"
+	if len(msgs) > 0 {
+		detail = strings.Join(msgs, "; ")
+	}
+	return &NormalizeError{Reason: reason, Detail: detail}
+}
+
+func isMissingKey(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "no such key") || strings.HasPrefix(msg, "no such attribute")
+}
+
+// native converts a CEL result into the Go value of a JSON field: int64, float64, string,
+// bool, []any, map[string]any; timestamps become RFC 3339 strings, durations Go duration
+// strings, bytes base64. It reports false for null, an empty optional and nil.
+func native(v ref.Val) (any, bool) {
+	switch t := v.(type) {
+	case nil, types.Null:
+		return nil, false
+	case *types.Optional:
+		if !t.HasValue() {
+			return nil, false
+		}
+		return native(t.GetValue())
+	case types.Int:
+		return int64(t), true
+	case types.Uint:
+		if t <= math.MaxInt64 {
+			return int64(t), true
+		}
+		return float64(t), true
+	case types.Double:
+		return float64(t), true
+	case types.String:
+		return string(t), true
+	case types.Bool:
+		return bool(t), true
+	case types.Timestamp:
+		return t.Time.UTC().Format(time.RFC3339Nano), true
+	case types.Duration:
+		return t.Duration.String(), true
+	case types.Bytes:
+		return base64.StdEncoding.EncodeToString(t), true
+	}
+	switch raw := v.Value().(type) {
+	case []any, map[string]any:
+		return raw, true // a raw JSON value passed through: already native
+	}
+	switch t := v.(type) {
+	case traits.Lister:
+		return nativeList(t), true
+	case traits.Mapper:
+		return nativeMap(t), true
+	}
+	return fmt.Sprint(v.Value()), true
+}
+
+func nativeList(l traits.Lister) []any {
+	out := []any{}
+	for it := l.Iterator(); it.HasNext() == types.True; {
+		if e, ok := native(it.Next()); ok {
+			out = append(out, e)
+		} else {
+			out = append(out, nil)
+		}
+	}
+	return out
+}
+
+func nativeMap(m traits.Mapper) map[string]any {
+	out := map[string]any{}
+	for it := m.Iterator(); it.HasNext() == types.True; {
+		k := it.Next()
+		key, ok := k.(types.String)
+		name := string(key)
+		if !ok {
+			name = fmt.Sprint(k.Value())
+		}
+		e, _ := native(m.Get(k))
+		out[name] = e
+	}
+	return out
+}
+
+func typeName(v ref.Val) string {
+	if v == nil {
+		return "nothing"
+	}
+	return "a value of type " + v.Type().TypeName()
+}

@@ -1,0 +1,382 @@
+package source
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+
+	"github.com/stixcel/stixcel/plan"
+)
+
+// Diagnostic codes of profile errors.
+const (
+	CodeYAMLSyntax   = "stixcel_yaml_syntax"
+	CodeBadShape     = "stixcel_bad_shape"
+	CodeUnknownKey   = "stixcel_unknown_key"
+	CodeMissingKey   = "stixcel_missing_key"
+	CodeDuplicateKey = "stixcel_duplicate_key"
+	CodeTypeError    = "stixcel_type_error"
+)
+
+// spec is a profile as written, before its CEL is compiled.
+type spec struct {
+	name        string
+	description string
+	keepRaw     bool
+	maps        map[string]map[string]string
+	fields      []fieldSpec
+}
+
+// fieldSpec is one output field and its alternatives, in order.
+type fieldSpec struct {
+	name  string
+	pos   plan.Pos
+	exprs []exprSpec
+}
+
+// exprSpec is one CEL expression and where its text starts in the file.
+type exprSpec struct {
+	text  string
+	start plan.Pos // the first character of the expression
+	block bool     // a | or > block scalar: CEL line n is file line start.Line+n-1
+}
+
+// at maps a cel-go location (1-based line, 0-based column) to the file. It is exact for
+// one-line scalars without escapes and for literal blocks, and close otherwise.
+func (e exprSpec) at(line, col int) plan.Pos {
+	p := e.start
+	if line <= 1 {
+		p.Col += col
+		return p
+	}
+	p.Line += line - 1
+	if !e.block {
+		p.Col = 0
+	}
+	p.Col += col
+	if p.Col == 0 {
+		p.Col = 1
+	}
+	return p
+}
+
+// decoder reads a profile's YAML, collecting positioned diagnostics.
+type decoder struct {
+	file  string
+	lines []string
+	diags plan.Diagnostics
+}
+
+func decode(file string, data []byte) (*spec, plan.Diagnostics) {
+	d := &decoder{file: file, lines: strings.Split(string(data), "\n")}
+	body := d.document(data)
+	if body == nil {
+		if len(d.diags) == 0 {
+			d.diags.Errorf(plan.Pos{File: file, Line: 1, Col: 1}, CodeMissingKey, "the profile is empty; want name and fields")
+		}
+		return nil, d.diags
+	}
+	s := d.profile(body)
+	return s, d.diags
+}
+
+// document parses data and returns the body of its single document.
+func (d *decoder) document(data []byte) (body ast.Node) {
+	defer func() {
+		if r := recover(); r != nil {
+			d.diags.Errorf(plan.Pos{File: d.file, Line: 1, Col: 1}, CodeYAMLSyntax, "YAML parser failed: %v", r)
+			body = nil
+		}
+	}()
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		d.syntaxError(err)
+		return nil
+	}
+	var docs []ast.Node
+	for _, doc := range f.Docs {
+		if doc != nil && doc.Body != nil {
+			docs = append(docs, doc.Body)
+		}
+	}
+	if len(docs) > 1 {
+		d.errorf(docs[1], CodeYAMLSyntax, "the file holds %d YAML documents; want one", len(docs))
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	return docs[0]
+}
+
+func (d *decoder) syntaxError(err error) {
+	pos := plan.Pos{File: d.file, Line: 1, Col: 1}
+	msg := err.Error()
+	var yerr yaml.Error
+	if errors.As(err, &yerr) {
+		msg = yerr.GetMessage()
+		if tk := yerr.GetToken(); tk != nil && tk.Position != nil && tk.Position.Line > 0 {
+			pos.Line, pos.Col = tk.Position.Line, max(tk.Position.Column, 1)
+		}
+	}
+	code := CodeYAMLSyntax
+	if strings.Contains(msg, "already defined") {
+		code = CodeDuplicateKey
+	}
+	d.diags.Errorf(pos, code, "invalid YAML: %s", strings.Join(strings.Fields(msg), " "))
+}
+
+func (d *decoder) pos(n ast.Node) plan.Pos {
+	if mv, ok := n.(*ast.MappingValueNode); ok && mv.Key != nil {
+		n = mv.Key
+	}
+	if m, ok := n.(*ast.MappingNode); ok && !m.IsFlowStyle && len(m.Values) > 0 && m.Values[0].Key != nil {
+		n = m.Values[0].Key
+	}
+	if n == nil {
+		return plan.Pos{File: d.file, Line: 1, Col: 1}
+	}
+	return d.tokenPos(n.GetToken())
+}
+
+func (d *decoder) tokenPos(tk *token.Token) plan.Pos {
+	if tk == nil || tk.Position == nil || tk.Position.Line < 1 {
+		return plan.Pos{File: d.file, Line: 1, Col: 1}
+	}
+	return plan.Pos{File: d.file, Line: tk.Position.Line, Col: max(tk.Position.Column, 1)}
+}
+
+func (d *decoder) errorf(n ast.Node, code, format string, args ...any) {
+	d.diags.Errorf(d.pos(n), code, format, args...)
+}
+
+// entry is one key: value pair of a mapping.
+type entry struct {
+	key   string
+	node  ast.Node // the key, for positions
+	value ast.Node
+}
+
+// mapping returns the entries of a mapping in file order; what names it in messages.
+func (d *decoder) mapping(n ast.Node, what string) ([]entry, bool) {
+	var values []*ast.MappingValueNode
+	switch v := n.(type) {
+	case *ast.MappingNode:
+		values = v.Values
+	case *ast.MappingValueNode:
+		values = []*ast.MappingValueNode{v}
+	default:
+		d.errorf(n, CodeBadShape, "%s must be a mapping, not %s", what, kind(n))
+		return nil, false
+	}
+	out := make([]entry, 0, len(values))
+	for _, mv := range values {
+		if mv == nil || mv.Key == nil {
+			continue
+		}
+		key, ok := scalar(mv.Key)
+		if !ok {
+			d.errorf(mv.Key, CodeBadShape, "%s: a key must be a name, not %s", what, kind(mv.Key))
+			continue
+		}
+		out = append(out, entry{key: key, node: mv.Key, value: mv.Value})
+	}
+	return out, true
+}
+
+// scalar reads a scalar as text: strings as decoded, numbers and booleans as written.
+func scalar(n ast.Node) (string, bool) {
+	switch v := n.(type) {
+	case *ast.MappingKeyNode:
+		return scalar(v.Value)
+	case *ast.StringNode:
+		return v.Value, true
+	case *ast.LiteralNode:
+		if v.Value == nil {
+			return "", false
+		}
+		return v.Value.Value, true
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
+		if tk := n.GetToken(); tk != nil {
+			return tk.Value, true
+		}
+	}
+	return "", false
+}
+
+// kind names a node's shape for messages.
+func kind(n ast.Node) string {
+	switch n.(type) {
+	case nil, *ast.NullNode:
+		return "null"
+	case *ast.MappingNode, *ast.MappingValueNode:
+		return "a mapping"
+	case *ast.SequenceNode:
+		return "a list"
+	case *ast.StringNode, *ast.LiteralNode:
+		return "a string"
+	case *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
+		return "a number"
+	case *ast.BoolNode:
+		return "a boolean"
+	case *ast.AliasNode, *ast.AnchorNode:
+		return "an anchor or alias (not supported)"
+	case *ast.TagNode:
+		return "a tagged value (not supported)"
+	}
+	return "a " + n.Type().String()
+}
+
+var profileKeys = []string{"name", "description", "maps", "fields", "keep_raw"}
+
+func (d *decoder) profile(body ast.Node) *spec {
+	entries, ok := d.mapping(body, "the profile")
+	if !ok {
+		return nil
+	}
+	s := &spec{}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		seen[e.key] = true
+		switch e.key {
+		case "name":
+			s.name = d.text(e, "name")
+		case "description":
+			s.description = d.text(e, "description")
+		case "keep_raw":
+			s.keepRaw = d.boolean(e)
+		case "maps":
+			s.maps = d.maps(e)
+		case "fields":
+			s.fields = d.fields(e)
+		default:
+			d.errorf(e.node, CodeUnknownKey, "unknown key %q in the profile; want one of %s", e.key, strings.Join(profileKeys, ", "))
+		}
+	}
+	for _, k := range []string{"name", "fields"} {
+		if !seen[k] {
+			d.errorf(body, CodeMissingKey, "the profile has no %s", k)
+		}
+	}
+	return s
+}
+
+func (d *decoder) text(e entry, what string) string {
+	v, ok := scalar(e.value)
+	if !ok || strings.TrimSpace(v) == "" {
+		d.errorf(valueOr(e), CodeBadShape, "%s must be a non-empty string, not %s", what, kind(e.value))
+	}
+	return v
+}
+
+func (d *decoder) boolean(e entry) bool {
+	b, ok := e.value.(*ast.BoolNode)
+	if !ok {
+		d.errorf(valueOr(e), CodeBadShape, "keep_raw must be true or false, not %s", kind(e.value))
+		return false
+	}
+	return b.Value
+}
+
+// valueOr is the entry's value for positions, or its key when the value is missing.
+func valueOr(e entry) ast.Node {
+	if e.value == nil {
+		return e.node
+	}
+	if _, null := e.value.(*ast.NullNode); null {
+		return e.node
+	}
+	return e.value
+}
+
+func (d *decoder) maps(e entry) map[string]map[string]string {
+	tables, ok := d.mapping(e.value, "maps")
+	if !ok {
+		return nil
+	}
+	out := make(map[string]map[string]string, len(tables))
+	for _, t := range tables {
+		what := "maps." + t.key
+		rows, ok := d.mapping(t.value, what)
+		if !ok {
+			continue
+		}
+		table := make(map[string]string, len(rows))
+		for _, r := range rows {
+			v, ok := scalar(r.value)
+			if !ok {
+				d.errorf(valueOr(r), CodeBadShape, "%s[%q] must be a string, not %s", what, r.key, kind(r.value))
+				continue
+			}
+			table[r.key] = v
+		}
+		out[t.key] = table
+	}
+	return out
+}
+
+func (d *decoder) fields(e entry) []fieldSpec {
+	entries, ok := d.mapping(e.value, "fields")
+	if !ok {
+		return nil
+	}
+	out := make([]fieldSpec, 0, len(entries))
+	for _, f := range entries {
+		fs := fieldSpec{name: f.key, pos: d.pos(f.node)}
+		var nodes []ast.Node
+		if seq, ok := f.value.(*ast.SequenceNode); ok {
+			nodes = seq.Values
+		} else {
+			nodes = []ast.Node{f.value}
+		}
+		for _, n := range nodes {
+			if x, ok := d.expr(n, f); ok {
+				fs.exprs = append(fs.exprs, x)
+			}
+		}
+		if len(nodes) == 0 {
+			d.errorf(f.node, CodeBadShape, "field %s: the list of alternatives is empty", f.key)
+		}
+		out = append(out, fs)
+	}
+	return out
+}
+
+// expr reads one CEL expression scalar.
+func (d *decoder) expr(n ast.Node, f entry) (exprSpec, bool) {
+	text, ok := scalar(n)
+	if !ok || strings.TrimSpace(text) == "" {
+		at := n
+		if _, null := n.(*ast.NullNode); n == nil || null {
+			at = f.node
+		}
+		d.errorf(at, CodeBadShape, "field %s: want a CEL expression, not %s", f.key, kind(n))
+		return exprSpec{}, false
+	}
+	x := exprSpec{text: text, start: d.pos(n)}
+	if lit, ok := n.(*ast.LiteralNode); ok {
+		x.block = true
+		x.start = d.blockStart(d.tokenPos(lit.Start))
+		return x, true
+	}
+	if tk := n.GetToken(); tk != nil && (tk.Type == token.SingleQuoteType || tk.Type == token.DoubleQuoteType) {
+		x.start.Col++ // the opening quote
+	}
+	return x, true
+}
+
+// blockStart is where a block scalar's content starts: the first non-blank line after the
+// indicator, at its indentation.
+func (d *decoder) blockStart(indicator plan.Pos) plan.Pos {
+	for l := indicator.Line + 1; l <= len(d.lines); l++ {
+		line := d.lines[l-1]
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		return plan.Pos{File: indicator.File, Line: l, Col: len(line) - len(strings.TrimLeft(line, " ")) + 1}
+	}
+	return indicator
+}
