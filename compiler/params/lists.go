@@ -27,7 +27,8 @@ var (
 	skipItemRe = regexp.MustCompile(`(?i)^(?:etc\.?|\.\.\.|…|and|or)$`)
 )
 
-// listCandidates returns every candidate list in desc, in order of appearance.
+// listCandidates returns every candidate list in desc: cued clauses first, in order of
+// appearance, then bare parenthesised groups, then the head of the description.
 func listCandidates(desc string) []listCandidate {
 	var out []listCandidate
 	for _, m := range listCueRe.FindAllStringSubmatchIndex(desc, -1) {

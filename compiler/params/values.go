@@ -2,6 +2,7 @@ package params
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -66,7 +67,7 @@ func suggestNumber(n fieldName, desc string) (num float64, fractional bool, foun
 	if why != "" {
 		return 0, false, false, why
 	}
-	return q.num, q.fractional || q.num != float64(int64(q.num)), true, quote(q.text)
+	return q.num, q.fractional || q.num != math.Trunc(q.num), true, quote(q.text)
 }
 
 // single returns the one value among qs, or why there is none: nothing stated, a range, or
