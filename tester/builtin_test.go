@@ -41,3 +41,17 @@ func TestBuiltinPack(t *testing.T) {
 		t.Logf("%s %s: %d events, %d alerts, %s", r.Location, r.Name, r.Events, len(r.Alerts), r.Duration)
 	}
 }
+
+// BenchmarkBuiltinPack measures one `stixcel test` run of the built-in pack: compiling the
+// binding and running its cases (loading the seed excluded).
+func BenchmarkBuiltinPack(b *testing.B) {
+	ix := seedIndex(b)
+	p := LoadFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
+	r := NewRunner(ix, Options{})
+	for b.Loop() {
+		sum, err := Report(r.Run(context.Background(), []*Pack{p}))
+		if err != nil || sum.Passed != 5 {
+			b.Fatalf("summary %+v, err %v", sum, err)
+		}
+	}
+}

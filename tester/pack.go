@@ -1,6 +1,7 @@
 package tester
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -68,8 +69,12 @@ func (p *Pack) openEvents(b *pack.Binding, tc *pack.TestCase) (io.ReadCloser, st
 	return f, name, nil
 }
 
-// unwrapPathError drops fs.PathError's own copy of the path, which is relative to the pack.
+// unwrapPathError drops fs.PathError's own copy of the path, which is relative to the pack,
+// and says "file does not exist" on every system.
 func unwrapPathError(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fs.ErrNotExist
+	}
 	if pe, ok := err.(*fs.PathError); ok {
 		return pe.Err
 	}

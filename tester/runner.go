@@ -17,6 +17,7 @@ package tester
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -100,6 +101,9 @@ func (r *Runner) Run(ctx context.Context, packs []*Pack) <-chan Result {
 func (r *Runner) suites(packs []*Pack) []*suite {
 	var out []*suite
 	for _, p := range packs {
+		if p == nil {
+			continue
+		}
 		for _, b := range p.Bindings {
 			s := &suite{pack: p, b: b}
 			for _, tc := range b.Tests {
@@ -155,6 +159,12 @@ func bindsAnalytic(round []*suite, id string) bool {
 }
 
 func (r *Runner) compileRound(round []*suite) {
+	if r.ix == nil {
+		for _, s := range round {
+			s.err = errors.New("no ATT&CK index to compile the binding against")
+		}
+		return
+	}
 	bindings := make([]*pack.Binding, len(round))
 	for i, s := range round {
 		bindings[i] = s.b
