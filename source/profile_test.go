@@ -1,0 +1,186 @@
+package source
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/plan"
+)
+
+func TestBuiltin(t *testing.T) {
+	assert.Equal(t, []string{"windows"}, Builtins())
+	p, err := Builtin("windows")
+	require.NoError(t, err)
+	assert.Equal(t, "windows", p.Name)
+	assert.True(t, p.KeepRaw)
+	assert.NotEmpty(t, p.Description)
+
+	_, err = Builtin("linux")
+	assert.EqualError(t, err, `no built-in source profile "linux"; built-in profiles: windows`)
+	_, err = Builtin("../profiles/windows")
+	assert.Error(t, err)
+}
+
+const minimalFields = "fields:\n  time: parse_time(raw.t)\n  log_source: raw.src\n"
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want string // the whole error
+	}{
+		{
+			name: "CEL error in a plain scalar",
+			yaml: "name: p\n" + minimalFields + "  EventCode: int(rw.EventID)\n",
+			want: "p.yaml:5:18: error: field EventCode: undeclared reference to 'rw' (in container '')",
+		},
+		{
+			name: "CEL error in a quoted scalar",
+			yaml: "name: p\n" + minimalFields + "  host: 'raw.Hostname +'\n",
+			want: "p.yaml:5:24: error: field host: Syntax error: mismatched input '<EOF>' expecting",
+		},
+		{
+			name: "CEL error on the second line of a literal block",
+			yaml: "name: p\n" + minimalFields + "  host: |\n    has(raw.Hostname)\n      ? raw.Hostnme2(1) : raw.host\n",
+			want: "p.yaml:7:21: error: field host: undeclared reference to 'Hostnme2'",
+		},
+		{
+			name: "CEL error in one alternative of a list",
+			yaml: "name: p\nfields:\n  time:\n    - parse_time(raw.t)\n    - parse_tim(raw.u)\n  log_source: raw.src\n",
+			want: "p.yaml:5:16: error: field time: undeclared reference to 'parse_tim'",
+		},
+		{
+			name: "time of the wrong type",
+			yaml: "name: p\nfields:\n  time: 1 + 2\n  log_source: raw.src\n",
+			want: "p.yaml:3:9: error: field time: the expression gives int; want a timestamp (parse_time) or an RFC 3339 string",
+		},
+		{
+			name: "log_source of the wrong type",
+			yaml: "name: p\nfields:\n  time: parse_time(raw.t)\n  log_source: raw.src == 'x'\n",
+			want: "p.yaml:4:15: error: field log_source: the expression gives bool; want a string",
+		},
+		{
+			name: "no log_source field",
+			yaml: "name: p\nfields:\n  time: parse_time(raw.t)\n",
+			want: "p.yaml:1:1: error: profile p gives no log_source field; every event needs one",
+		},
+		{
+			name: "no fields",
+			yaml: "name: p\n",
+			want: "p.yaml:1:1: error: the profile has no fields",
+		},
+		{
+			name: "unknown key",
+			yaml: "name: p\n" + minimalFields + "keepraw: true\n",
+			want: "p.yaml:5:1: error: unknown key \"keepraw\" in the profile; want one of name, description, maps, fields, keep_raw",
+		},
+		{
+			name: "keep_raw not a boolean",
+			yaml: "name: p\n" + minimalFields + "keep_raw: yes please\n",
+			want: "p.yaml:5:11: error: keep_raw must be true or false, not a string",
+		},
+		{
+			name: "empty expression",
+			yaml: "name: p\n" + minimalFields + "  host:\n",
+			want: "p.yaml:5:3: error: field host: want a CEL expression, not null",
+		},
+		{
+			name: "map value not a string",
+			yaml: "name: p\nmaps:\n  t:\n    a: [1]\n" + minimalFields,
+			want: "p.yaml:4:8: error: maps.t[\"a\"] must be a string, not a list",
+		},
+		{
+			name: "duplicate field",
+			yaml: "name: p\n" + minimalFields + "  time: parse_time(raw.u)\n",
+			want: "p.yaml:5:3: error: invalid YAML: mapping key \"time\" already defined at [3:3]",
+		},
+		{
+			name: "YAML syntax",
+			yaml: "name: p\nfields: [\n",
+			want: "p.yaml:2:9: error: invalid YAML:",
+		},
+		{
+			name: "empty file",
+			yaml: "# nothing\n",
+			want: "p.yaml:1:1: error: the profile is empty; want name and fields",
+		},
+		{
+			name: "not a mapping",
+			yaml: "- a\n",
+			want: "p.yaml:1:1: error: the profile must be a mapping, not a list",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load("p.yaml", []byte(tc.yaml))
+			require.Error(t, err)
+			var diags plan.Diagnostics
+			require.ErrorAs(t, err, &diags)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestLoadedProfile(t *testing.T) {
+	p, err := Load("auth.yaml", []byte(`
+name: auth
+description: an app's auth log
+maps:
+  outcomes: {ok: success, ko: failure}
+fields:
+  time: parse_time(raw.ts, "02/Jan/2006:15:04:05 -0700")
+  log_source: '"App:" + raw.app'
+  outcome: maps.outcomes[?raw.result].orValue("unknown")
+  port: raw.port + 1
+  ratio: double(raw.port) / 2.0
+  admin: raw.user == "root"
+  parts: '[raw.user, raw.path]'
+  seen: parse_time(raw.ts, "02/Jan/2006:15:04:05 -0700")
+  later: duration("90s")
+  nested: '{"user": raw.user, "n": [1, 2u]}'
+  nothing: "null"
+`))
+	require.NoError(t, err)
+	out, err := p.Normalize(map[string]any{
+		"ts": "18/Oct/2020:09:50:06 +0200", "app": "sshd", "result": "ko", "port": int64(22), "user": "root", "path": "a/b",
+	})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{
+		"time":       "2020-10-18T07:50:06Z",
+		"log_source": "App:sshd",
+		"outcome":    "failure",
+		"port":       int64(23),
+		"ratio":      11.0,
+		"admin":      true,
+		"parts":      []any{"root", "a/b"},
+		"seen":       "2020-10-18T07:50:06Z",
+		"later":      "1m30s",
+		"nested":     map[string]any{"user": "root", "n": []any{int64(1), int64(2)}},
+	}, out, "keep_raw is off: only output fields; null leaves a field out")
+}
+
+func TestNormalizeErrors(t *testing.T) {
+	p, err := Load("p.yaml", []byte("name: p\nfields:\n  time: raw.t\n  log_source: raw.src\n"))
+	require.NoError(t, err)
+	tests := []struct {
+		name string
+		raw  map[string]any
+		want string
+	}{
+		{"time string not RFC 3339", map[string]any{"t": "2020-10-18 07:50:06", "src": "x"}, `invalid time: "2020-10-18 07:50:06" is not RFC 3339`},
+		{"time a number", map[string]any{"t": int64(5), "src": "x"}, "invalid time: the profile gives a value of type int, want a timestamp"},
+		{"time missing", map[string]any{"src": "x"}, "missing time: no such key: t"},
+		{"log_source empty", map[string]any{"t": "2020-10-18T07:50:06Z", "src": ""}, "invalid log_source: the profile gives a value of type string, want a non-empty string"},
+		{"log_source null", map[string]any{"t": "2020-10-18T07:50:06Z", "src": nil}, "missing log_source: the profile's log_source is null or none"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := p.Normalize(tc.raw)
+			var nerr *NormalizeError
+			require.ErrorAs(t, err, &nerr)
+			assert.EqualError(t, err, tc.want)
+		})
+	}
+}
