@@ -5,10 +5,10 @@
 // It reads the three forms ATT&CK is published in: one object per STIX 2.0 bundle (the
 // mitre/cti layout, usually a directory of such files), a domain bundle of many objects, and
 // the STIX 2.1 release bundle (spec_version on every object, an x-mitre-collection first).
-// Parsing goes through github.com/TcM1911/stix2 with custom parsers for the x-mitre-* types;
-// each file is checked with encoding/json first, so that malformed input is an error naming
-// the file and object rather than a panic, and object versions are deduplicated by id across
-// all files, the newest `modified` winning.
+// Parsing goes through github.com/TcM1911/stix2 with custom parsers for the x-mitre-* types.
+// Each file is pre-scanned first (with gjson), so that malformed input is an error naming the
+// file and object rather than a stix2 panic, and object versions are deduplicated by id
+// across all files, the newest `modified` winning.
 package attack
 
 import (
