@@ -130,9 +130,6 @@ func (r *Runner) reader(tc *pack.TestCase, f io.Reader, name string) (EventReade
 	if tc.Source.Value == "" {
 		return runtime.NewReader(f, name), nil
 	}
-	if r.opts.Sources == nil {
-		return nil, fmt.Errorf("%s: source %q: source profiles not available in this build", tc.Source.Pos, tc.Source.Value)
-	}
 	rd, err := r.opts.Sources(tc.Source.Value, f, name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: source %q: %w", tc.Source.Pos, tc.Source.Value, err)

@@ -27,6 +27,7 @@ import (
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/runtime"
+	"github.com/stixcel/stixcel/source"
 )
 
 // EventReader reads events one at a time, as runtime.Reader does: an event, the rejection
@@ -39,14 +40,21 @@ type EventReader interface {
 // (a test's `source:`); name is the file name events and rejections cite.
 type SourceMapper func(profile string, r io.Reader, name string) (EventReader, error)
 
+// BuiltinSources maps raw events with stixcel's built-in source profiles (package source:
+// "windows").
+func BuiltinSources(profile string, r io.Reader, name string) (EventReader, error) {
+	p, err := source.Builtin(profile)
+	if err != nil {
+		return nil, err
+	}
+	return source.NewReader(r, name, p), nil
+}
+
 // Options configure a Runner. The zero value runs every case.
 type Options struct {
 	// Run selects the cases whose "ANALYTIC/test name" it matches; nil runs all.
 	Run *regexp.Regexp
-	// Sources maps the raw events of cases with `source:`; nil fails such cases.
-	// TODO(lead): wire package source here once it lands, e.g.
-	// func(p string, r io.Reader, name string) (tester.EventReader, error) {
-	//	prof, err := source.Builtin(p); ...; return source.NewReader(prof, r, name) }.
+	// Sources maps the raw events of cases with `source:`; nil means BuiltinSources.
 	Sources SourceMapper
 	// Engine are options for every runtime.Engine the runner creates.
 	Engine []runtime.Option
@@ -60,6 +68,9 @@ type Runner struct {
 
 // NewRunner returns a Runner compiling bindings against ix.
 func NewRunner(ix *attack.Index, opts Options) *Runner {
+	if opts.Sources == nil {
+		opts.Sources = BuiltinSources
+	}
 	return &Runner{ix: ix, opts: opts}
 }
 

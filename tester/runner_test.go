@@ -60,6 +60,7 @@ func TestRunOutcomes(t *testing.T) {
 		id      string
 		want    string
 		alerts  int
+		events  int      // checked when not 0
 		message []string // substrings of the diff or error
 	}{
 		{name: "alert as expected", id: good + "AN1828/locked device on 4444 alerts", want: outcomePass, alerts: 1},
@@ -78,8 +79,9 @@ func TestRunOutcomes(t *testing.T) {
 			message: []string{"testdata/pack/mobile/AN1828.yaml:50:9: missing log_source"}},
 		{name: "bad line in events file", id: good + "AN1828/events file with a bad line", want: outcomeError,
 			message: []string{"testdata/pack/mobile/tests/bad_line.jsonl:2: invalid time"}},
-		{name: "source profile without package source", id: good + "AN1828/raw windows events", want: outcomeError,
-			message: []string{`testdata/pack/mobile/AN1828.yaml:56:13: source "windows": source profiles not available`}},
+		{name: "raw events through the windows profile", id: good + "AN1828/raw windows events stay silent", want: outcomePass, events: 2},
+		{name: "unknown source profile", id: good + "AN1828/unknown source profile", want: outcomeError,
+			message: []string{`testdata/pack/mobile/AN1828.yaml:60:13: source "syslog": no built-in source profile "syslog"`}},
 		{name: "binding does not compile", id: broken + "AN1828.yaml AN1828/never runs", want: outcomeError,
 			message: []string{"binding does not compile", "testdata/broken/AN1828.yaml:6:24: error: analytic AN1828 condition: undefined field 'NoSuchParam'"}},
 		{name: "analytic not in the bundles", id: broken + "AN9999.yaml AN9999/nothing to test against", want: outcomeError,
@@ -92,6 +94,9 @@ func TestRunOutcomes(t *testing.T) {
 			require.True(t, ok, "no result %q", tc.id)
 			assert.Equal(t, tc.want, outcome(r), "outcome of %s: err=%v diff=%s", tc.id, r.Err, r.Diff)
 			assert.Len(t, r.Alerts, tc.alerts, "alerts")
+			if tc.events != 0 {
+				assert.Equal(t, tc.events, r.Events, "events")
+			}
 			text := r.Diff
 			if r.Err != nil {
 				text = r.Err.Error()
@@ -118,7 +123,7 @@ func TestPrettyGolden(t *testing.T) {
 			sum, err := Report(NewRunner(seedIndex(t), Options{}).Run(context.Background(), testPacks(t)),
 				&Pretty{Output: &out, Verbose: tc.verbose})
 			require.NoError(t, err)
-			assert.Equal(t, Summary{Total: 12, Passed: 3, Failed: 2, Errored: 7}, sum)
+			assert.Equal(t, Summary{Total: 13, Passed: 4, Failed: 2, Errored: 7}, sum)
 			assert.False(t, sum.OK())
 			golden := filepath.Join("testdata", tc.golden)
 			if *update {
@@ -140,7 +145,7 @@ func TestRunFilter(t *testing.T) {
 		{name: "every case", run: "", want: nil},
 		{name: "one case by name", run: "inline events of two", want: []string{"AN1828/inline events of two devices"}},
 		{name: "by analytic", run: "^AN9999/", want: []string{"AN9999/nothing to test against"}},
-		{name: "both packs' AN1828 silent cases", run: `^AN1828/.*(silent|never runs)`,
+		{name: "both packs' AN1828 silent cases", run: `^AN1828/(shorter.*silent|never runs)`,
 			want: []string{"AN1828/shorter window stays silent", "AN1828/never runs"}},
 		{name: "nothing", run: "no such test", want: []string{}},
 	}
@@ -155,7 +160,7 @@ func TestRunFilter(t *testing.T) {
 				got = append(got, r.ID())
 			}
 			if tc.want == nil {
-				assert.Len(t, got, 12)
+				assert.Len(t, got, 13)
 				return
 			}
 			assert.Equal(t, tc.want, got)
@@ -192,7 +197,7 @@ func TestJUnit(t *testing.T) {
 	}
 	require.NoError(t, xml.Unmarshal(out.Bytes(), &doc), out.String())
 	assert.Equal(t, "stixcel test", doc.Name)
-	assert.Equal(t, 12, doc.Tests)
+	assert.Equal(t, 13, doc.Tests)
 	assert.Equal(t, 2, doc.Failures)
 	assert.Equal(t, 7, doc.Errors)
 	suites := map[string]int{}
@@ -214,9 +219,9 @@ func TestJUnit(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, 12, cases)
+	assert.Equal(t, 13, cases)
 	assert.Equal(t, map[string]int{
-		"testdata/pack/mobile/AN1828.yaml": 10, "testdata/broken/AN1828.yaml": 1, "testdata/broken/AN9999.yaml": 1,
+		"testdata/pack/mobile/AN1828.yaml": 11, "testdata/broken/AN1828.yaml": 1, "testdata/broken/AN9999.yaml": 1,
 	}, suites)
 }
 
@@ -247,19 +252,22 @@ func TestJSONReporter(t *testing.T) {
 }
 
 func TestSourceMapper(t *testing.T) {
-	// A stand-in for package source: the raw events here are already normalized.
+	// A stand-in profile that ignores the raw events and yields a locked, beaconing device.
+	const mapped = `{"time":"2026-03-20T09:00:00Z","log_source":"MobileEDR:telemetry","device_id":"ios-5","DeviceLockState":"locked"}
+{"time":"2026-03-20T09:00:01Z","log_source":"VPN:MobileProxy","device_id":"ios-5","dst_port":4444,"protocol":"tls"}`
 	called := ""
 	opts := Options{
 		Run: regexp.MustCompile("raw windows events"),
-		Sources: func(profile string, r io.Reader, name string) (EventReader, error) {
+		Sources: func(profile string, _ io.Reader, name string) (EventReader, error) {
 			called = profile
-			return runtime.NewReader(r, name), nil
+			return runtime.NewReader(strings.NewReader(mapped), name), nil
 		},
 	}
 	results := collect(t, NewRunner(seedIndex(t), opts), testPacks(t)...)
 	require.Len(t, results, 1)
 	assert.Equal(t, "windows", called)
 	assert.Equal(t, outcomeFail, outcome(results[0]), "the mapped events alert, the test expects none")
+	assert.Contains(t, results[0].Diff, `+ AN1828 group {"device_id": "ios-5"}`)
 }
 
 func TestRunStopsWhenCancelled(t *testing.T) {
