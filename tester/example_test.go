@@ -19,8 +19,7 @@ func Example() {
 		return
 	}
 	packs := []*tester.Pack{tester.LoadFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)}
-	results := tester.NewRunner(ix, tester.Options{}).Run(context.Background(), packs)
-	sum, err := tester.Report(results, &tester.Pretty{Output: os.Stdout})
+	sum, err := tester.Test(context.Background(), ix, packs, tester.Options{}, &tester.Pretty{Output: os.Stdout})
 	if err != nil {
 		fmt.Println(err)
 	}

@@ -74,6 +74,12 @@ func NewRunner(ix *attack.Index, opts Options) *Runner {
 	return &Runner{ix: ix, opts: opts}
 }
 
+// Test runs the selected cases of packs against ix and reports each result to the
+// reporters: `stixcel test` in one call. The CLI exits 1 unless the summary is OK.
+func Test(ctx context.Context, ix *attack.Index, packs []*Pack, opts Options, reporters ...Reporter) (Summary, error) {
+	return Report(NewRunner(ix, opts).Run(ctx, packs), reporters...)
+}
+
 // suite is one binding with its selected cases and compiled plan.
 type suite struct {
 	pack  *Pack

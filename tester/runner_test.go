@@ -145,7 +145,7 @@ func TestRunFilter(t *testing.T) {
 		{name: "every case", run: "", want: nil},
 		{name: "one case by name", run: "inline events of two", want: []string{"AN1828/inline events of two devices"}},
 		{name: "by analytic", run: "^AN9999/", want: []string{"AN9999/nothing to test against"}},
-		{name: "both packs' AN1828 silent cases", run: `^AN1828/(shorter.*silent|never runs)`,
+		{name: "cases of both packs binding AN1828", run: `^AN1828/(shorter.*silent|never runs)`,
 			want: []string{"AN1828/shorter window stays silent", "AN1828/never runs"}},
 		{name: "nothing", run: "no such test", want: []string{}},
 	}
