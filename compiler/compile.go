@@ -22,8 +22,11 @@ import (
 // Options configure a compilation. The zero value compiles analytics alone with the default
 // taxonomy.
 type Options struct {
-	// Bindings are the pack bindings to merge; later packs win over earlier ones for the
-	// same analytic (the built-in pack is passed first).
+	// Builtin are the built-in pack's bindings: they apply to the analytics that are loaded
+	// and are quietly left out for the others (the pack covers more than any one bundle).
+	Builtin []*pack.Binding
+	// Bindings are the user's pack bindings; they win over Builtin, later ones over earlier
+	// ones, for the same analytic. A binding whose analytic is not loaded is a warning.
 	Bindings []*pack.Binding
 	// Profile sets organisation values for parameters; nil for none.
 	Profile *pack.Profile
@@ -90,7 +93,7 @@ func newCompilation(ix *attack.Index, opts Options) *compilation {
 	if c.tax == nil {
 		c.tax = channel.DefaultTaxonomy()
 	}
-	for _, b := range opts.Bindings {
+	for _, b := range append(append([]*pack.Binding(nil), opts.Builtin...), opts.Bindings...) {
 		c.bindings[b.Analytic.Value] = b
 	}
 	c.profile = indexProfile(opts.Profile)

@@ -140,7 +140,7 @@ func TestCompileSeed(t *testing.T) {
 }
 
 func TestGoldenAN1828WithBuiltinPack(t *testing.T) {
-	set, diags := compiler.Compile(seedIndex(t), compiler.Options{Bindings: builtinBindings(t)})
+	set, diags := compiler.Compile(seedIndex(t), compiler.Options{Builtin: builtinBindings(t)})
 	require.NoError(t, diags.Err())
 	p := findPlan(t, set, "AN1828")
 	assert.Equal(t, plan.KindDetection, p.Kind)
@@ -159,7 +159,7 @@ func TestCompileDeterministic(t *testing.T) {
 	ix := loadIndex(t, "attack", "mobile-attack-18.1-detection.json")
 	var outs [2][]byte
 	for i := range outs {
-		set, diags := compiler.Compile(ix, compiler.Options{Bindings: builtinBindings(t)})
+		set, diags := compiler.Compile(ix, compiler.Options{Builtin: builtinBindings(t)})
 		require.NoError(t, diags.Err())
 		var buf bytes.Buffer
 		require.NoError(t, set.Write(&buf))

@@ -44,7 +44,7 @@ func (c *cli) compileInputs(bundles []string, f *compileFlags, stop compiler.Sta
 	}
 	opts := compiler.Options{StopAfter: stop}
 	var diags plan.Diagnostics
-	opts.Bindings, diags = c.loadPacks(f)
+	opts.Builtin, opts.Bindings, diags = c.loadPacks(f)
 	if f.params != "" {
 		prof, pd := loadProfile(f.params)
 		diags = append(diags, pd...)
@@ -88,20 +88,16 @@ func (c *cli) loadIndex(bundles []string, f *compileFlags) (*attack.Index, error
 	return ix, nil
 }
 
-func (c *cli) loadPacks(f *compileFlags) ([]*pack.Binding, plan.Diagnostics) {
-	var (
-		all   []*pack.Binding
-		diags plan.Diagnostics
-	)
+// loadPacks loads the built-in pack (unless --no-builtin) and the user's pack directories.
+func (c *cli) loadPacks(f *compileFlags) (builtin, user []*pack.Binding, diags plan.Diagnostics) {
 	if !f.noBuiltin {
-		bs, ds := pack.LoadDir(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
-		all, diags = append(all, bs...), append(diags, ds...)
+		builtin, diags = pack.LoadDir(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
 	}
 	for _, dir := range f.packs {
 		bs, ds := pack.LoadOSDir(dir)
-		all, diags = append(all, bs...), append(diags, ds...)
+		user, diags = append(user, bs...), append(diags, ds...)
 	}
-	return all, diags
+	return builtin, user, diags
 }
 
 func loadProfile(path string) (*pack.Profile, plan.Diagnostics) {

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stixcel/stixcel"
+	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/tester"
+)
+
+type testFlags struct {
+	bundles   []string
+	run       string
+	junit     string
+	verbose   bool
+	noBuiltin bool
+}
+
+func (c *cli) testCommand() *cobra.Command {
+	var f testFlags
+	cmd := &cobra.Command{
+		Use:   "test [PACK_DIR ...]",
+		Short: "Run the tests of packs (the built-in pack when no directory is given)",
+		Long: `Run every tests: entry of every binding: compile the analytic with its binding, feed
+the test's events through the runtime and compare the alerts with expect. Analytics come from
+--bundle (default: the embedded seed bundle). Exit 1 when a case fails.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.test(cmd.Context(), args, &f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.bundles, "bundle", nil, "ATT&CK bundle `FILE|DIR` holding the bound analytics (repeatable; default: the embedded seed)")
+	fl.StringVar(&f.run, "run", "", "run only cases whose ANALYTIC/name matches `REGEX`")
+	fl.StringVar(&f.junit, "junit", "", "also write JUnit XML to `FILE`")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "list passing cases too")
+	return cmd
+}
+
+func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
+	opts := tester.Options{}
+	if f.run != "" {
+		re, err := regexp.Compile(f.run)
+		if err != nil {
+			return inputErr(fmt.Errorf("--run: %w", err))
+		}
+		opts.Run = re
+	}
+	ix, err := c.loadIndex(f.bundles, &compileFlags{})
+	if err != nil {
+		return err
+	}
+	packs := loadTestPacks(dirs)
+	var diags plan.Diagnostics
+	for _, p := range packs {
+		diags = append(diags, p.Diagnostics...)
+	}
+	c.printDiagnostics(diags)
+	reporters := []tester.Reporter{&tester.Pretty{Output: c.stdout, Verbose: f.verbose}}
+	if f.junit != "" {
+		file, err := os.Create(f.junit)
+		if err != nil {
+			return inputErr(err)
+		}
+		defer file.Close()
+		reporters = append(reporters, &tester.JUnit{Output: file, Name: "stixcel test"})
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	sum, err := tester.Test(ctx, ix, packs, opts, reporters...)
+	if err != nil {
+		return inputErr(err)
+	}
+	if !sum.OK() {
+		return errFindings
+	}
+	return nil
+}
+
+// loadTestPacks loads the named pack directories, or the built-in pack when there are none.
+func loadTestPacks(dirs []string) []*tester.Pack {
+	if len(dirs) == 0 {
+		return []*tester.Pack{tester.LoadFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)}
+	}
+	packs := make([]*tester.Pack, len(dirs))
+	for i, d := range dirs {
+		packs[i] = tester.LoadDir(d)
+	}
+	return packs
+}
