@@ -1,0 +1,209 @@
+package stixcel_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel"
+	"github.com/stixcel/stixcel/compiler"
+	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/internal/shared"
+	"github.com/stixcel/stixcel/pack"
+	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/runtime"
+	"github.com/stixcel/stixcel/source"
+	"github.com/stixcel/stixcel/tester"
+)
+
+// datasetAlerts says, for each OTRF Windows attack simulation under shared/datasets, which
+// built-in detection plans must alert on it. Every other detection plan must stay silent:
+// a plan that alerts on a dataset outside its own technique is noise.
+var datasetAlerts = []struct {
+	dataset string
+	want    []string
+}{
+	{"cmd_bitsadmin_download_psh_script", []string{"AN0274"}},                               // T1197 BITS Jobs
+	{"cmd_mshta_vbscript_execute_psh", []string{"AN1397"}},                                  // T1218.005 Mshta
+	{"cmd_sam_copy_esentutl", []string{"AN0235"}},                                           // T1003.002 SAM
+	{"cmd_service_mod_fax", []string{"AN1527"}},                                             // T1543.003 Windows Service
+	{"covenant_installutil", []string{"AN0388"}},                                            // T1218.004 InstallUtil
+	{"empire_persistence_registry_modification_run_keys_elevated_user", []string{"AN1032"}}, // T1547.001
+	{"psh_lsass_memory_dump_comsvcs", []string{"AN1030"}},                                   // T1003.001 LSASS Memory
+	{"psh_mavinject_dll_notepad", []string{"AN1095", "AN1207"}},                             // T1055.001, T1218.013
+	{"psh_python_webserver", []string{"AN0165"}},                                            // T1105 Ingress Tool Transfer
+	{"schtask_create", []string{"AN1221"}},                                                  // T1053.005 Scheduled Task
+}
+
+// enterpriseIndex loads the ATT&CK v18.1 enterprise bundle together with the embedded seed
+// bundle, so that every binding of the built-in pack (AN1828 included) has its analytic.
+func enterpriseIndex(t *testing.T) *attack.Index {
+	t.Helper()
+	path := shared.Path(t, "attack", "enterprise-attack-18.1-detection.json")
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	ix, _, err := attack.Load([]attack.Source{
+		{Name: path, Data: data},
+		{Name: stixcel.SeedBundleName, Data: stixcel.SeedBundle()},
+	}, attack.Options{})
+	require.NoError(t, err)
+	return ix
+}
+
+// compileBuiltin compiles ix with the built-in pack and fails on any diagnostic error.
+func compileBuiltin(t *testing.T, ix *attack.Index) *plan.Set {
+	t.Helper()
+	bindings, diags := pack.LoadDir(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
+	require.False(t, diags.HasErrors(), "built-in pack: %v", diags)
+	set, diags := compiler.Compile(ix, compiler.Options{Bindings: bindings})
+	require.False(t, diags.HasErrors(), "compile with the built-in pack: %v", diags)
+	return set
+}
+
+// detectionIDs lists the detection plans of set, sorted.
+func detectionIDs(set *plan.Set) []string {
+	var ids []string
+	for _, p := range set.Plans {
+		if p.Kind == plan.KindDetection {
+			ids = append(ids, p.ID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// datasetRun is what one dataset did to the engine.
+type datasetRun struct {
+	alerts   map[string]int // analytic → alerts
+	read     runtime.ReadStats
+	evalErrs []runtime.EvalErrors
+}
+
+// runDataset maps a raw Windows JSONL file through the built-in windows source profile and
+// runs it through a fresh engine over set.
+func runDataset(t *testing.T, set *plan.Set, profile *source.Profile, path string) datasetRun {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	eng, err := runtime.New(set)
+	require.NoError(t, err)
+	run := datasetRun{alerts: map[string]int{}}
+	emit := func(o runtime.Output) {
+		if a, ok := o.(*runtime.Alert); ok {
+			run.alerts[a.Analytic]++
+		}
+	}
+	r := source.NewReader(f, filepath.Base(path), profile)
+	for {
+		ev, rej, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		require.NoError(t, err)
+		if rej != nil {
+			continue
+		}
+		eng.Process(ev, emit)
+	}
+	eng.Flush(emit)
+	run.read = r.Stats()
+	run.evalErrs = eng.Stats().ErrorsBy
+	return run
+}
+
+// TestBuiltinPackOnOTRFDatasets runs every shared OTRF Windows dataset through the built-in
+// pack compiled against ATT&CK v18.1 and checks that each dataset raises alerts from exactly
+// the analytics of its own technique.
+func TestBuiltinPackOnOTRFDatasets(t *testing.T) {
+	ix := enterpriseIndex(t)
+	set := compileBuiltin(t, ix)
+	profile, err := source.Builtin("windows")
+	require.NoError(t, err)
+	dir := shared.Path(t, "datasets", "otrf-windows")
+	plans := detectionIDs(set)
+
+	runs := make(map[string]datasetRun, len(datasetAlerts))
+	for _, tc := range datasetAlerts {
+		t.Run(tc.dataset, func(t *testing.T) {
+			run := runDataset(t, set, profile, filepath.Join(dir, tc.dataset+".jsonl"))
+			runs[tc.dataset] = run
+			assert.Equal(t, tc.want, alerting(run.alerts), "analytics alerting on %s", tc.dataset)
+			assert.Empty(t, run.evalErrs, "CEL evaluation errors on %s", tc.dataset)
+			assert.Positive(t, run.read.Processed, "events normalized from %s", tc.dataset)
+		})
+	}
+	t.Logf("alerts per detection plan (rows) and dataset (columns):\n%s", alertMatrix(plans, runs))
+}
+
+// alerting returns the analytics with at least one alert, sorted.
+func alerting(alerts map[string]int) []string {
+	ids := []string{}
+	for id, n := range alerts {
+		if n > 0 {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// alertMatrix renders alert counts per plan and dataset; columns are numbered and the legend
+// names the datasets.
+func alertMatrix(plans []string, runs map[string]datasetRun) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-8s", "plan")
+	for i := range datasetAlerts {
+		fmt.Fprintf(&b, " %4s", fmt.Sprintf("d%d", i+1))
+	}
+	b.WriteString("\n")
+	for _, id := range plans {
+		fmt.Fprintf(&b, "%-8s", id)
+		for _, tc := range datasetAlerts {
+			n := runs[tc.dataset].alerts[id]
+			cell := "."
+			if n > 0 {
+				cell = fmt.Sprint(n)
+			}
+			fmt.Fprintf(&b, " %4s", cell)
+		}
+		b.WriteString("\n")
+	}
+	for i, tc := range datasetAlerts {
+		r := runs[tc.dataset]
+		fmt.Fprintf(&b, "d%-2d %s (%d events, %d rejected)\n", i+1, tc.dataset, r.read.Processed, r.read.RejectedTotal())
+	}
+	return b.String()
+}
+
+// TestBuiltinPackTests runs the built-in pack's own tests (as `stixcel test` does) against
+// ATT&CK v18.1 and the seed bundle: every case must pass.
+func TestBuiltinPackTests(t *testing.T) {
+	ix := enterpriseIndex(t)
+	p := tester.LoadFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
+	require.False(t, p.Diagnostics.HasErrors(), "built-in pack: %v", p.Diagnostics)
+
+	results := tester.NewRunner(ix, tester.Options{}).Run(context.Background(), []*tester.Pack{p})
+	perAnalytic := map[string]int{}
+	total := 0
+	for r := range results {
+		total++
+		perAnalytic[r.Analytic]++
+		t.Run(r.ID(), func(t *testing.T) {
+			require.NoError(t, r.Err, "%s", r.Location)
+			assert.False(t, r.Fail, "%s: alerts differ from expect:\n%s", r.Location, r.Diff)
+		})
+	}
+	assert.GreaterOrEqual(t, len(perAnalytic), 12, "analytics with tests")
+	assert.GreaterOrEqual(t, total, 24, "test cases")
+	t.Logf("%d test cases over %d analytics", total, len(perAnalytic))
+}
