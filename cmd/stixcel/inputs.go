@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -12,6 +10,7 @@ import (
 	"github.com/stixcel/stixcel/compiler"
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/channel"
+	"github.com/stixcel/stixcel/lint"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 )
@@ -116,18 +115,11 @@ func loadTaxonomy(path string) (*channel.Taxonomy, error) {
 	return channel.ParseTaxonomy(path, data)
 }
 
-// printDiagnostics writes each diagnostic as "file:line:col: severity: message", sorted.
+// printDiagnostics writes each diagnostic as "file:line:col: severity: message" with a caret
+// line under the position, sorted.
 func (c *cli) printDiagnostics(diags plan.Diagnostics) {
 	diags.Sort()
-	var b bytes.Buffer
-	for i, d := range diags {
-		if i == plan.MaxDiagnostics {
-			fmt.Fprintf(&b, "... and %d more diagnostics\n", len(diags)-i)
-			break
-		}
-		fmt.Fprintln(&b, d.Error())
-	}
-	_, _ = io.Copy(c.stderr, &b)
+	_ = lint.WriteText(c.stderr, diags, readPackFile)
 }
 
 func countErrors(diags plan.Diagnostics) int {

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const badPack = "cmd/stixcel/testdata/packs/bad"
+
+func TestLintBadPack(t *testing.T) {
+	r := runCLI(t, nil, "lint", badPack)
+	assert.Equal(t, exitFindings, r.code)
+	assert.Equal(t, []string{
+		badPack + "/AN1828.yaml:10:10: error: analytic AN1828 channel c1: undeclared reference to 'evnt' (in container '')",
+		"        && !(evnt.dst_port in params.AllowedProtocolPortMappings[event.protocol])",
+		"             ^",
+		badPack + "/AN1828.yaml:11:3: error: analytic AN1828 has 7 log source references (c1..c7); there is no channel c9",
+		`      c9: event.DeviceLockState == "locked"`,
+		"      ^",
+		badPack + `/AN1828.yaml:15:13: error: test "missing events file": events file ` + badPack + "/tests/nope.jsonl does not exist",
+		"        events: tests/nope.jsonl",
+		"                ^",
+	}, lines(r.stdout))
+}
+
+func TestLintBuiltinPackIsClean(t *testing.T) {
+	r := runCLI(t, nil, "lint")
+	assert.Equal(t, exitOK, r.code, r.stdout+r.stderr)
+	assert.NotContains(t, r.stdout, "error:")
+}
+
+func TestLintFormats(t *testing.T) {
+	r := runCLI(t, nil, "lint", "--format", "json", badPack)
+	assert.Equal(t, exitFindings, r.code)
+	var diags []struct {
+		Pos struct {
+			File      string
+			Line, Col int
+		}
+		Code, Severity, Message string
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &diags))
+	require.Len(t, diags, 3)
+	assert.Equal(t, "stixcel_type_error", diags[0].Code)
+	assert.Equal(t, 10, diags[0].Pos.Line)
+
+	r = runCLI(t, nil, "lint", "--format", "sarif", badPack)
+	assert.Equal(t, exitFindings, r.code)
+	var sarif struct {
+		Version string
+		Runs    []struct {
+			Results []struct {
+				RuleID    string
+				Level     string
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine, StartColumn int }
+					}
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &sarif))
+	assert.Equal(t, "2.1.0", sarif.Version)
+	require.Len(t, sarif.Runs[0].Results, 3)
+	res := sarif.Runs[0].Results[1]
+	assert.Equal(t, "stixcel_unknown_channel", res.RuleID)
+	assert.Equal(t, "error", res.Level)
+	assert.Equal(t, 11, res.Locations[0].PhysicalLocation.Region.StartLine)
+	assert.Equal(t, badPack+"/AN1828.yaml", res.Locations[0].PhysicalLocation.ArtifactLocation.URI)
+
+	r = runCLI(t, nil, "lint", "--format", "xml")
+	assert.Equal(t, exitInput, r.code)
+}

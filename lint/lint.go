@@ -1,0 +1,172 @@
+// Package lint checks stixcel packs without running them (`stixcel lint`): YAML shape, every
+// CEL expression parsed and type-checked against the analytic's parameters, analytic and
+// channel ids, parameter types and defaults, test files and test parameter overrides, and
+// drift between a binding's written_for and the bundle's x_mitre_version.
+//
+// Findings are plan.Diagnostics positioned in the pack files, printed as text
+// (file:line:col: severity: message with a caret line), JSON, or SARIF for CI annotations.
+package lint
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/google/cel-go/cel"
+
+	"github.com/stixcel/stixcel/celenv"
+	"github.com/stixcel/stixcel/compiler"
+	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/pack"
+	"github.com/stixcel/stixcel/plan"
+)
+
+// Pack is a pack to lint: its bindings, the diagnostics of loading them, and the file system
+// its test events live in.
+type Pack struct {
+	Bindings    []*pack.Binding
+	Diagnostics plan.Diagnostics
+	// FS and Root locate test event files: a binding file named Root/x/AN1.yaml is x/AN1.yaml
+	// in FS ("" Root when names are FS paths, as for the embedded pack).
+	FS   fs.FS
+	Root string
+}
+
+// Options configure a lint run.
+type Options struct {
+	// BundlesGiven says the user named the bundles: a binding for an analytic they lack is
+	// then an error. With the default seed bundle it is a warning that says what to pass.
+	BundlesGiven bool
+}
+
+// Check lints packs against the analytics of ix.
+func Check(ix *attack.Index, packs []*Pack, opts Options) plan.Diagnostics {
+	var diags plan.Diagnostics
+	var bindings []*pack.Binding
+	for _, p := range packs {
+		diags = append(diags, p.Diagnostics...)
+		bindings = append(bindings, p.Bindings...)
+	}
+	set, cd := compiler.Compile(ix, compiler.Options{Bindings: bindings})
+	diags = append(diags, adjustUnknown(cd, opts)...)
+	plans := map[string]*plan.Plan{}
+	for _, p := range set.Plans {
+		plans[p.ID], plans[p.StixID] = p, p
+	}
+	for _, p := range packs {
+		for _, b := range p.Bindings {
+			pl := plans[b.Analytic.Value]
+			if pl == nil {
+				diags = append(diags, parseOnly(b)...)
+			}
+			diags = append(diags, checkTests(p, b, pl)...)
+		}
+	}
+	diags.Sort()
+	return dedupe(diags)
+}
+
+// adjustUnknown turns "analytic not loaded" warnings into errors when the user named the
+// bundles, and adds a hint when they did not.
+func adjustUnknown(diags plan.Diagnostics, opts Options) plan.Diagnostics {
+	for i := range diags {
+		d := &diags[i]
+		if d.Code != "stixcel_unknown_analytic" || d.Severity != plan.SeverityWarning {
+			continue
+		}
+		if opts.BundlesGiven {
+			d.Severity = plan.SeverityError
+			d.Msg = strings.TrimSuffix(d.Msg, "; binding ignored")
+		} else {
+			d.Msg += " (lint checked syntax only; pass --bundle with the ATT&CK bundle that has it)"
+		}
+	}
+	return diags
+}
+
+// parseOnly checks the CEL syntax of a binding whose analytic is not loaded: without the
+// analytic there are no parameter types to check against.
+func parseOnly(b *pack.Binding) plan.Diagnostics {
+	env, err := cel.NewEnv()
+	if err != nil {
+		return nil
+	}
+	var diags plan.Diagnostics
+	exprs := []pack.String{b.Condition}
+	for _, ch := range b.Channels {
+		exprs = append(exprs, ch.When)
+	}
+	for _, src := range exprs {
+		if strings.TrimSpace(src.Value) == "" {
+			continue
+		}
+		if _, iss := env.Parse(src.Value); iss != nil && iss.Err() != nil {
+			for _, e := range iss.Errors() {
+				pos := src.Pos
+				if e.Location != nil && e.Location.Line() > 0 {
+					pos = src.PosAt(e.Location.Line(), e.Location.Column()+1)
+				}
+				diags.Errorf(pos, "stixcel_syntax_error", "analytic %s: %s", b.Analytic.Value, e.Message)
+			}
+		}
+	}
+	return diags
+}
+
+// checkTests checks each test case: the events file exists and parameter overrides name
+// parameters of the plan with values of their types.
+func checkTests(p *Pack, b *pack.Binding, pl *plan.Plan) plan.Diagnostics {
+	var diags plan.Diagnostics
+	for _, tc := range b.Tests {
+		if tc.EventsFile.Value != "" {
+			if err := p.eventsExist(b.EventsPath(tc)); err != nil {
+				diags.Errorf(tc.EventsFile.Pos, "stixcel_missing_file", "test %q: %v", tc.Name.Value, err)
+			}
+		}
+		if pl == nil {
+			continue
+		}
+		for _, s := range tc.Params {
+			prm := pl.Param(s.Name.Value)
+			if prm == nil {
+				diags.Errorf(s.Name.Pos, "stixcel_unknown_param", "test %q: analytic %s has no parameter %s", tc.Name.Value, pl.ID, s.Name.Value)
+				continue
+			}
+			if _, err := celenv.Canonical(prm.Type, s.Value); err != nil {
+				diags.Errorf(s.ValuePos, "stixcel_type_error", "test %q: param %s (%s): %v", tc.Name.Value, prm.Name, prm.Type, err)
+			}
+		}
+	}
+	return diags
+}
+
+func (p *Pack) eventsExist(name string) error {
+	rel := name
+	if p.Root != "" && p.Root != "." {
+		rel = strings.TrimPrefix(name, strings.TrimSuffix(p.Root, "/")+"/")
+	}
+	rel = path.Clean(rel)
+	if !fs.ValidPath(rel) {
+		return fmt.Errorf("events file %s is outside the pack", name)
+	}
+	if p.FS == nil {
+		return nil
+	}
+	if _, err := fs.Stat(p.FS, rel); err != nil {
+		return fmt.Errorf("events file %s does not exist", name)
+	}
+	return nil
+}
+
+// dedupe drops repeated identical diagnostics (a sorted list).
+func dedupe(diags plan.Diagnostics) plan.Diagnostics {
+	out := diags[:0]
+	for i, d := range diags {
+		if i > 0 && d == diags[i-1] {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}

@@ -1,0 +1,85 @@
+package lint_test
+
+import (
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel"
+	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/lint"
+	"github.com/stixcel/stixcel/pack"
+)
+
+func seed(t *testing.T) *attack.Index {
+	ix, _, err := attack.Load([]attack.Source{{Name: "seed.json", Data: stixcel.SeedBundle()}}, attack.Options{})
+	require.NoError(t, err)
+	return ix
+}
+
+func lintFiles(t *testing.T, files map[string]string, opts lint.Options) []string {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for name, body := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(body)}
+	}
+	bs, diags := pack.LoadDir(fsys, ".")
+	got := lint.Check(seed(t), []*lint.Pack{{Bindings: bs, Diagnostics: diags, FS: fsys}}, opts)
+	out := make([]string, len(got))
+	for i, d := range got {
+		out[i] = d.Error()
+	}
+	return out
+}
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		opts  lint.Options
+		want  []string
+	}{
+		{
+			name:  "analytic missing from the default seed is a warning with a hint",
+			files: map[string]string{"AN1.yaml": "analytic: AN0001\nchannels:\n  c1: event.EventCode == 1\n"},
+			want:  []string{"AN1.yaml:1:11: warning: analytic AN0001 is not in the loaded bundles; binding ignored (lint checked syntax only; pass --bundle with the ATT&CK bundle that has it)"},
+		},
+		{
+			name:  "analytic missing from bundles the user named is an error",
+			files: map[string]string{"AN1.yaml": "analytic: AN0001\nchannels:\n  c1: event.EventCode == 1\n"},
+			opts:  lint.Options{BundlesGiven: true},
+			want:  []string{"AN1.yaml:1:11: error: analytic AN0001 is not in the loaded bundles"},
+		},
+		{
+			name:  "syntax is still checked without the analytic",
+			files: map[string]string{"AN1.yaml": "analytic: AN0001\nchannels:\n  c1: event.EventCode == \n"},
+			want: []string{
+				"AN1.yaml:1:11: warning: analytic AN0001 is not in the loaded bundles; binding ignored (lint checked syntax only; pass --bundle with the ATT&CK bundle that has it)",
+				"AN1.yaml:3:25: error: analytic AN0001: Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}",
+			},
+		},
+		{
+			name: "test override of an unknown parameter and of a wrong type",
+			files: map[string]string{"AN1828.yaml": `analytic: AN1828
+channels:
+  c4: event.DeviceLockState == "locked"
+tests:
+  - name: t
+    events: [{time: "2026-01-01T00:00:00Z", log_source: "MobileEDR:telemetry"}]
+    params: {TimeWindw: 5m, TimeWindow: 5}
+    expect: []
+`},
+			want: []string{
+				`AN1828.yaml:7:14: error: test "t": analytic AN1828 has no parameter TimeWindw`,
+				`AN1828.yaml:7:41: error: test "t": param TimeWindow (duration): want duration such as "10m", got number 5`,
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, lintFiles(t, tc.files, tc.opts))
+		})
+	}
+}
