@@ -7,6 +7,7 @@ import (
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/ext"
 
 	"github.com/stixcel/stixcel/plan"
 )
@@ -45,6 +46,9 @@ func ChannelEnv(params []*plan.Param) (*cel.Env, error) {
 		cel.Variable("params", cel.ObjectType(ParamsType)),
 		cel.OptionalTypes(),
 		cel.CrossTypeNumericComparisons(true),
+		// lowerAscii, upperAscii, indexOf, split, replace, trim, ...: what detections over
+		// paths and command lines need without a regular expression per comparison.
+		ext.Strings(),
 	)
 }
 

@@ -40,6 +40,8 @@ func TestChannelEnvTypedParams(t *testing.T) {
 			event: map[string]any{"protocol": "tls", "dst_port": int64(4444), "dst_host": "x"}, want: true},
 		{name: "standard port", expr: `event.protocol in params.AllowedProtocolPortMappings && !(event.dst_port in params.AllowedProtocolPortMappings[event.protocol])`,
 			event: map[string]any{"protocol": "tls", "dst_port": 443.0}, want: false},
+		{name: "strings extension", expr: `event.dst_host.lowerAscii().endsWith(".example.net")`,
+			event: map[string]any{"dst_host": "C2.Example.NET"}, want: true},
 		{name: "misspelled param", expr: `event.dst_host in params.EnterpriseExceptionLst`, wantErr: "undefined field 'EnterpriseExceptionLst'"},
 		{name: "wrong type", expr: `params.BeaconIntervalTolerance > 3`, wantErr: "found no matching overload"},
 	}
