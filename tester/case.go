@@ -24,8 +24,8 @@ func (r *Runner) runCase(s *suite, tc *pack.TestCase) Result {
 	if res.Location.File == "" {
 		res.Location.File = s.b.File
 	}
-	res.Err = s.err
-	if res.Err == nil {
+	res.Err, res.Skip = s.err, s.skip
+	if res.Err == nil && res.Skip == "" {
 		r.runEvents(s, tc, &res)
 	}
 	res.Duration = time.Since(start)

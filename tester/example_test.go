@@ -4,14 +4,15 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 
 	"github.com/stixcel/stixcel"
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/tester"
 )
 
-// Run the built-in pack's tests against the embedded seed bundle, as `stixcel test` does
-// with no arguments.
+// Run the built-in pack's AN1828 tests against the embedded seed bundle, as
+// `stixcel test --run '^AN1828/'` does.
 func Example() {
 	ix, _, err := attack.Load([]attack.Source{{Name: stixcel.SeedBundleName, Data: stixcel.SeedBundle()}}, attack.Options{})
 	if err != nil {
@@ -19,12 +20,33 @@ func Example() {
 		return
 	}
 	packs := []*tester.Pack{tester.LoadFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)}
-	sum, err := tester.Test(context.Background(), ix, packs, tester.Options{}, &tester.Pretty{Output: os.Stdout})
+	opts := tester.Options{Run: regexp.MustCompile("^AN1828/")}
+	sum, err := tester.Test(context.Background(), ix, packs, opts, &tester.Pretty{Output: os.Stdout})
 	if err != nil {
 		fmt.Println(err)
 	}
 	fmt.Println("ok:", sum.OK())
 	// Output:
 	// PASS: 5/5
+	// ok: true
+}
+
+// The seed bundle has AN1828 only: the cases of the other analytics are skipped, and the
+// run is still OK.
+func Example_skipped() {
+	ix, _, err := attack.Load([]attack.Source{{Name: stixcel.SeedBundleName, Data: stixcel.SeedBundle()}}, attack.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	packs := []*tester.Pack{tester.LoadDir("testdata/mixed")}
+	sum, err := tester.Test(context.Background(), ix, packs, tester.Options{}, &tester.Pretty{Output: os.Stdout})
+	if err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println("ok:", sum.OK())
+	// Output:
+	// PASS: 1/4
+	// SKIP: 3/4 (analytics not in the loaded bundles: AN0235, AN1030; pass --bundle)
 	// ok: true
 }

@@ -13,7 +13,8 @@ import (
 // JUnit writes the results as JUnit XML at the end of the run, for CI systems: one
 // testsuite per binding file, one testcase per case with the analytic as classname and the
 // test's name as name. A failing case has a failure whose message is the diff's first line
-// and whose text is the whole diff; a case that could not run has an error instead.
+// and whose text is the whole diff; a case that could not run has an error instead, and a
+// skipped case a skipped element whose message is the reason.
 type JUnit struct {
 	Output io.Writer
 	// Name names the testsuites element, e.g. "stixcel test".
@@ -42,6 +43,8 @@ func (j *JUnit) Result(r Result) error {
 	case r.Err != nil:
 		msg := r.Err.Error()
 		tc.Error = &junit.Result{Message: firstLine(msg), Type: "error", Data: msg}
+	case r.Skip != "":
+		tc.Skipped = &junit.Result{Message: r.Skip}
 	case r.Fail:
 		tc.Failure = &junit.Result{Message: firstLine(r.Diff), Type: "failure", Data: r.Diff}
 	}

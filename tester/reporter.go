@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -47,15 +49,23 @@ func Report(results <-chan Result, reporters ...Reporter) (Summary, error) {
 //	analytics/mobile/AN1828.yaml:57: FAIL AN1828/locked device beacons TLS on 4444
 //
 // followed by its diff (or, for a case that could not run, ERROR and the error), indented;
-// then PASS: n/m, FAIL: n/m and ERROR: n/m lines for the counts that are not zero, as
-// `opa test` does.
+// then PASS: n/m, FAIL: n/m, ERROR: n/m and SKIP: n/m lines for the counts that are not zero,
+// as `opa test` does. The SKIP line names the analytics that were not in the loaded bundles,
+// each once, sorted, the first maxSkippedListed of them:
+//
+//	SKIP: 34/39 (analytics not in the loaded bundles: AN0165, AN0235, ...; pass --bundle)
 type Pretty struct {
 	Output io.Writer
-	// Verbose lists passing cases too.
+	// Verbose lists passing and skipped cases too.
 	Verbose bool
 	// Durations appends each listed case's duration.
 	Durations bool
+
+	skipped map[string]bool // analytics of the skipped cases
 }
+
+// maxSkippedListed is how many skipped analytics the summary names.
+const maxSkippedListed = 10
 
 // Result implements Reporter.
 func (p *Pretty) Result(r Result) error {
@@ -67,6 +77,12 @@ func (p *Pretty) Result(r Result) error {
 	switch {
 	case r.Err != nil:
 		status, detail = "ERROR", r.Err.Error()
+	case r.Skip != "":
+		p.noteSkipped(r.Analytic)
+		if !p.Verbose {
+			return nil
+		}
+		status = "SKIP" // the summary says why, once
 	case r.Fail:
 		status, detail = "FAIL", r.Diff
 	case !p.Verbose:
@@ -98,7 +114,7 @@ func (p *Pretty) End(s Summary) error {
 	if s.Total == 0 {
 		b.WriteString("no test cases found\n")
 	} else {
-		if s.Total > s.Passed || p.Verbose {
+		if s.Failed > 0 || s.Errored > 0 || p.Verbose { // cases were listed above
 			b.WriteString(strings.Repeat("-", 80) + "\n")
 		}
 		for _, c := range []struct {
@@ -109,9 +125,39 @@ func (p *Pretty) End(s Summary) error {
 				fmt.Fprintf(&b, "%s: %d/%d\n", c.label, c.n, s.Total)
 			}
 		}
+		if s.Skipped > 0 {
+			fmt.Fprintf(&b, "SKIP: %d/%d (%s; pass --bundle)\n", s.Skipped, s.Total, p.skippedAnalytics())
+		}
 	}
 	_, err := io.WriteString(p.Output, b.String())
 	return err
+}
+
+func (p *Pretty) noteSkipped(analytic string) {
+	if p.skipped == nil {
+		p.skipped = map[string]bool{}
+	}
+	p.skipped[analytic] = true
+}
+
+// skippedAnalytics names the analytics of the skipped cases: "analytics not in the loaded
+// bundles: AN0165, AN0235 and 3 more".
+func (p *Pretty) skippedAnalytics() string {
+	ids := slices.Sorted(maps.Keys(p.skipped))
+	noun := "analytics"
+	if len(ids) == 1 {
+		noun = "analytic"
+	}
+	text := noun + " not in the loaded bundles"
+	if len(ids) == 0 {
+		return text
+	}
+	more := ""
+	if len(ids) > maxSkippedListed {
+		more = fmt.Sprintf(" and %d more", len(ids)-maxSkippedListed)
+		ids = ids[:maxSkippedListed]
+	}
+	return text + ": " + strings.Join(ids, ", ") + more
 }
 
 // JSON writes all results as one indented JSON array at the end of the run, as

@@ -10,16 +10,20 @@ import (
 
 // Result is the outcome of one test case, as OPA's tester.Result.
 //
-// A case passes when Fail is false and Err is nil. Fail means the case ran and its alerts did
-// not match its expectations (Diff says how). Err means the case could not run: its binding
-// does not compile, its events file is missing or holds a bad line, a parameter override does
-// not fit its type; the error names the file, line and column at fault.
+// A case passes when it ran (Err is nil, Skip is empty) and Fail is false. Fail means the case
+// ran and its alerts did not match its expectations (Diff says how). Err means the case could
+// not run: its binding does not compile or drifted, its events file is missing or holds a bad
+// line, a parameter override does not fit its type; the error names the file, line and
+// column at fault. Skip means the case was not run for a reason that is not the pack's fault:
+// its analytic is not in the loaded bundles (stixcel test loads only the seed unless given
+// --bundle). A skipped case neither passes nor fails the run.
 type Result struct {
 	Location plan.Pos      // the test's first key in its binding file
 	Analytic string        // the binding's analytic (AN1828)
 	Name     string        // the test's name
 	Fail     bool          // the alerts did not match the expectations
 	Err      error         // the case could not run
+	Skip     string        // why the case was not run, when skipped
 	Diff     string        // expected and actual alerts, when Fail
 	Duration time.Duration // reading events and running the engine (and compiling overrides)
 	Events   int           // events processed
@@ -30,7 +34,10 @@ type Result struct {
 func (r Result) ID() string { return r.Analytic + "/" + r.Name }
 
 // Passed reports whether the case ran and matched its expectations.
-func (r Result) Passed() bool { return !r.Fail && r.Err == nil }
+func (r Result) Passed() bool { return !r.Fail && r.Err == nil && r.Skip == "" }
+
+// Skipped reports whether the case was not run, for the reason in Skip.
+func (r Result) Skipped() bool { return r.Err == nil && r.Skip != "" }
 
 // MarshalJSON writes the result with Err as a string and Duration in nanoseconds.
 func (r Result) MarshalJSON() ([]byte, error) {
@@ -40,11 +47,12 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		Name     string           `json:"name"`
 		Fail     bool             `json:"fail,omitempty"`
 		Error    string           `json:"error,omitempty"`
+		Skip     string           `json:"skip,omitempty"`
 		Diff     string           `json:"diff,omitempty"`
 		Duration time.Duration    `json:"duration"`
 		Events   int              `json:"events"`
 		Alerts   []*runtime.Alert `json:"alerts"`
-	}{r.Location, r.Analytic, r.Name, r.Fail, "", r.Diff, r.Duration, r.Events, r.Alerts}
+	}{r.Location, r.Analytic, r.Name, r.Fail, "", r.Skip, r.Diff, r.Duration, r.Events, r.Alerts}
 	if r.Err != nil {
 		out.Error = r.Err.Error()
 	}
@@ -60,9 +68,11 @@ type Summary struct {
 	Passed  int
 	Failed  int // ran and did not match
 	Errored int // could not run
+	Skipped int // not run: their analytic is not in the loaded bundles
 }
 
-// OK reports whether every case passed; the CLI exits 1 otherwise.
+// OK reports whether no case failed or errored (skipped cases do not count against a run);
+// the CLI exits 1 otherwise.
 func (s Summary) OK() bool { return s.Failed == 0 && s.Errored == 0 }
 
 func (s *Summary) add(r Result) {
@@ -70,6 +80,8 @@ func (s *Summary) add(r Result) {
 	switch {
 	case r.Err != nil:
 		s.Errored++
+	case r.Skip != "":
+		s.Skipped++
 	case r.Fail:
 		s.Failed++
 	default:

@@ -26,12 +26,15 @@ const (
 	outcomePass  = "pass"
 	outcomeFail  = "fail"
 	outcomeError = "error"
+	outcomeSkip  = "skip"
 )
 
 func outcome(r Result) string {
 	switch {
 	case r.Err != nil:
 		return outcomeError
+	case r.Skip != "":
+		return outcomeSkip
 	case r.Fail:
 		return outcomeFail
 	}
@@ -61,7 +64,7 @@ func TestRunOutcomes(t *testing.T) {
 		want    string
 		alerts  int
 		events  int      // checked when not 0
-		message []string // substrings of the diff or error
+		message []string // substrings of the diff, error or skip reason
 	}{
 		{name: "alert as expected", id: good + "AN1828/locked device on 4444 alerts", want: outcomePass, alerts: 1},
 		{name: "expected alert does not come", id: good + "AN1828/expected alert does not come", want: outcomeFail,
@@ -84,8 +87,8 @@ func TestRunOutcomes(t *testing.T) {
 			message: []string{`testdata/pack/mobile/AN1828.yaml:60:13: source "syslog": no built-in source profile "syslog"`}},
 		{name: "binding does not compile", id: broken + "AN1828.yaml AN1828/never runs", want: outcomeError,
 			message: []string{"binding does not compile", "testdata/broken/AN1828.yaml:6:24: error: analytic AN1828 condition: undefined field 'NoSuchParam'"}},
-		{name: "analytic not in the bundles", id: broken + "AN9999.yaml AN9999/nothing to test against", want: outcomeError,
-			message: []string{"testdata/broken/AN9999.yaml:2:11: analytic AN9999 is not in the loaded bundles"}},
+		{name: "analytic not in the bundles is skipped", id: broken + "AN9999.yaml AN9999/nothing to test against", want: outcomeSkip,
+			message: []string{"analytic AN9999 is not in the loaded bundles (pass --bundle with the ATT&CK bundle that has it)"}},
 	}
 	require.Len(t, results, len(tests), "one result per case")
 	for _, tc := range tests {
@@ -97,7 +100,7 @@ func TestRunOutcomes(t *testing.T) {
 			if tc.events != 0 {
 				assert.Equal(t, tc.events, r.Events, "events")
 			}
-			text := r.Diff
+			text := r.Diff + r.Skip
 			if r.Err != nil {
 				text = r.Err.Error()
 			}
@@ -123,7 +126,7 @@ func TestPrettyGolden(t *testing.T) {
 			sum, err := Report(NewRunner(seedIndex(t), Options{}).Run(context.Background(), testPacks(t)),
 				&Pretty{Output: &out, Verbose: tc.verbose})
 			require.NoError(t, err)
-			assert.Equal(t, Summary{Total: 13, Passed: 4, Failed: 2, Errored: 7}, sum)
+			assert.Equal(t, Summary{Total: 13, Passed: 4, Failed: 2, Errored: 6, Skipped: 1}, sum)
 			assert.False(t, sum.OK())
 			golden := filepath.Join("testdata", tc.golden)
 			if *update {
@@ -178,6 +181,7 @@ func TestJUnit(t *testing.T) {
 		Tests    int    `xml:"tests,attr"`
 		Failures int    `xml:"failures,attr"`
 		Errors   int    `xml:"errors,attr"`
+		Skipped  int    `xml:"skipped,attr"`
 		Suites   []struct {
 			Name  string `xml:"name,attr"`
 			Tests int    `xml:"tests,attr"`
@@ -192,6 +196,9 @@ func TestJUnit(t *testing.T) {
 				Error *struct {
 					Message string `xml:"message,attr"`
 				} `xml:"error"`
+				Skipped *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"skipped"`
 			} `xml:"testcase"`
 		} `xml:"testsuite"`
 	}
@@ -199,7 +206,8 @@ func TestJUnit(t *testing.T) {
 	assert.Equal(t, "stixcel test", doc.Name)
 	assert.Equal(t, 13, doc.Tests)
 	assert.Equal(t, 2, doc.Failures)
-	assert.Equal(t, 7, doc.Errors)
+	assert.Equal(t, 6, doc.Errors)
+	assert.Equal(t, 1, doc.Skipped)
 	suites := map[string]int{}
 	cases := 0
 	for _, s := range doc.Suites {
@@ -209,9 +217,13 @@ func TestJUnit(t *testing.T) {
 			assert.NotEmpty(t, c.Time, c.Name)
 			if c.Name == "nothing to test against" {
 				assert.Equal(t, "AN9999", c.Classname)
+				require.NotNil(t, c.Skipped)
+				assert.Nil(t, c.Error)
+				assert.Equal(t, "analytic AN9999 is not in the loaded bundles (pass --bundle with the ATT&CK bundle that has it)", c.Skipped.Message)
 				continue
 			}
 			assert.Equal(t, "AN1828", c.Classname, c.Name)
+			assert.Nil(t, c.Skipped, c.Name)
 			if c.Name == "unexpected extra alert" {
 				require.NotNil(t, c.Failure)
 				assert.Equal(t, "want 1 alert, got 2 alerts: 1 unexpected", c.Failure.Message)
@@ -227,7 +239,7 @@ func TestJUnit(t *testing.T) {
 
 func TestJSONReporter(t *testing.T) {
 	var out bytes.Buffer
-	_, err := Report(NewRunner(seedIndex(t), Options{Run: regexp.MustCompile("locked device|file missing")}).
+	_, err := Report(NewRunner(seedIndex(t), Options{Run: regexp.MustCompile("locked device|file missing|nothing to test")}).
 		Run(context.Background(), testPacks(t)), &JSON{Output: &out})
 	require.NoError(t, err)
 	var got []struct {
@@ -239,16 +251,23 @@ func TestJSONReporter(t *testing.T) {
 		Name     string            `json:"name"`
 		Fail     bool              `json:"fail"`
 		Error    string            `json:"error"`
+		Skip     string            `json:"skip"`
 		Alerts   []json.RawMessage `json:"alerts"`
 	}
 	require.NoError(t, json.Unmarshal(out.Bytes(), &got), out.String())
-	require.Len(t, got, 2)
+	require.Len(t, got, 3)
 	assert.Equal(t, "locked device on 4444 alerts", got[0].Name)
 	assert.Equal(t, 18, got[0].Location.Line)
 	assert.Empty(t, got[0].Error)
+	assert.Empty(t, got[0].Skip)
 	assert.Len(t, got[0].Alerts, 1)
 	assert.Equal(t, "events file missing", got[1].Name)
 	assert.Contains(t, got[1].Error, "no_such_file.jsonl")
+	assert.Empty(t, got[1].Skip)
+	assert.Equal(t, "nothing to test against", got[2].Name)
+	assert.Empty(t, got[2].Error)
+	assert.Contains(t, got[2].Skip, "analytic AN9999 is not in the loaded bundles")
+	assert.NotContains(t, out.String(), `"skip": ""`, "skip is left out when empty")
 }
 
 func TestSourceMapper(t *testing.T) {
