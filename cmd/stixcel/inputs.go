@@ -65,18 +65,38 @@ func (c *cli) compileInputs(bundles []string, f *compileFlags, stop compiler.Sta
 	return set, nil
 }
 
+// loadIndex loads the named bundles, or the embedded seed bundle when there are none.
 func (c *cli) loadIndex(bundles []string, f *compileFlags) (*attack.Index, error) {
-	opts := attack.Options{IncludeRevoked: f.includeRevoked, Stdin: c.stdin}
-	var (
-		ix    *attack.Index
-		warns []attack.Warning
-		err   error
-	)
 	if len(bundles) == 0 {
-		ix, warns, err = attack.Load([]attack.Source{{Name: stixcel.SeedBundleName, Data: stixcel.SeedBundle()}}, opts)
-	} else {
-		ix, warns, err = attack.LoadPaths(bundles, opts)
+		return c.loadSources(nil, f)
 	}
+	sources, err := attack.ReadPaths(bundles, c.stdin)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	return c.loadSources(sources, f)
+}
+
+// loadIndexWithSeed loads the embedded seed bundle and the named bundles: test and lint
+// check the built-in pack, whose AN1828 binding is written for the seed, next to whatever
+// the user's bundles hold (for one id, the newer modified wins).
+func (c *cli) loadIndexWithSeed(bundles []string) (*attack.Index, error) {
+	sources, err := attack.ReadPaths(bundles, c.stdin)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	return c.loadSources(append(sources, seedSource()), &compileFlags{})
+}
+
+func seedSource() attack.Source {
+	return attack.Source{Name: stixcel.SeedBundleName, Data: stixcel.SeedBundle()}
+}
+
+func (c *cli) loadSources(sources []attack.Source, f *compileFlags) (*attack.Index, error) {
+	if len(sources) == 0 {
+		sources = []attack.Source{seedSource()}
+	}
+	ix, warns, err := attack.Load(sources, attack.Options{IncludeRevoked: f.includeRevoked, Stdin: c.stdin})
 	if err != nil {
 		return nil, inputErr(err)
 	}

@@ -27,12 +27,12 @@ func (c *cli) lintCommand() *cobra.Command {
 		Long: `Check packs without running them: YAML shape (unknown keys are errors), every CEL
 expression parsed and type-checked against the analytic's parameters, analytic and channel
 ids, parameter types and defaults, test files and overrides, and written_for drift. Analytics
-come from --bundle (default: the embedded seed bundle). Exit 1 on any error.`,
+come from the embedded seed bundle and --bundle. Exit 1 on any error.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "text" && format != "json" && format != "sarif" {
 				return inputErr(fmt.Errorf("--format %q: want text, json or sarif", format))
 			}
-			ix, err := c.loadIndex(bundles, &compileFlags{})
+			ix, err := c.loadIndexWithSeed(bundles)
 			if err != nil {
 				return err
 			}
@@ -55,7 +55,7 @@ come from --bundle (default: the embedded seed bundle). Exit 1 on any error.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringArrayVar(&bundles, "bundle", nil, "ATT&CK bundle `FILE|DIR` holding the bound analytics (repeatable; default: the embedded seed)")
+	cmd.Flags().StringArrayVar(&bundles, "bundle", nil, "ATT&CK bundle `FILE|DIR` holding the bound analytics (repeatable; added to the embedded seed)")
 	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text, json or sarif")
 	return cmd
 }

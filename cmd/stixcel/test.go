@@ -28,13 +28,13 @@ func (c *cli) testCommand() *cobra.Command {
 		Short: "Run the tests of packs (the built-in pack when no directory is given)",
 		Long: `Run every tests: entry of every binding: compile the analytic with its binding, feed
 the test's events through the runtime and compare the alerts with expect. Analytics come from
---bundle (default: the embedded seed bundle). Exit 1 when a case fails.`,
+the embedded seed bundle and --bundle. Exit 1 when a case fails.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.test(cmd.Context(), args, &f)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.bundles, "bundle", nil, "ATT&CK bundle `FILE|DIR` holding the bound analytics (repeatable; default: the embedded seed)")
+	fl.StringArrayVar(&f.bundles, "bundle", nil, "ATT&CK bundle `FILE|DIR` holding the bound analytics (repeatable; added to the embedded seed)")
 	fl.StringVar(&f.run, "run", "", "run only cases whose ANALYTIC/name matches `REGEX`")
 	fl.StringVar(&f.junit, "junit", "", "also write JUnit XML to `FILE`")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "list passing cases too")
@@ -50,7 +50,7 @@ func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
 		}
 		opts.Run = re
 	}
-	ix, err := c.loadIndex(f.bundles, &compileFlags{})
+	ix, err := c.loadIndexWithSeed(f.bundles)
 	if err != nil {
 		return err
 	}
