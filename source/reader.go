@@ -3,11 +3,9 @@ package source
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/stixcel/stixcel/runtime"
 )
@@ -125,43 +123,6 @@ func (r *Reader) readLine() (line []byte, tooLong bool, err error) {
 func trimEOL(b []byte) []byte {
 	b = bytes.TrimSuffix(b, []byte("\n"))
 	return bytes.TrimSuffix(b, []byte("\r"))
-}
-
-// decodeJSON decodes exactly one JSON value; whole numbers that fit become int64, other
-// numbers float64 (as runtime.Reader decodes events).
-func decodeJSON(line []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("trailing data after the JSON value")
-	}
-	return convertNumbers(v), nil
-}
-
-func convertNumbers(v any) any {
-	switch t := v.(type) {
-	case json.Number:
-		if i, err := strconv.ParseInt(string(t), 10, 64); err == nil {
-			return i
-		}
-		f, _ := t.Float64() // the decoder validated the literal; overflow gives ±Inf
-		return f
-	case map[string]any:
-		for k, e := range t {
-			t[k] = convertNumbers(e)
-		}
-		return t
-	case []any:
-		for i, e := range t {
-			t[i] = convertNumbers(e)
-		}
-		return t
-	}
-	return v
 }
 
 func jsonKind(v any) string {

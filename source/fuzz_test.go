@@ -1,0 +1,86 @@
+package source
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/stixcel/stixcel/plan"
+)
+
+// FuzzNormalize feeds arbitrary input through the windows profile: no panic, and every line
+// read is processed or rejected.
+func FuzzNormalize(f *testing.F) {
+	fixture, err := os.ReadFile(filepath.Join("testdata", "windows.jsonl"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, line := range bytes.Split(fixture, []byte("\n")) {
+		f.Add(line)
+	}
+	f.Add([]byte(`{"Channel":{"a":1},"TimeCreated":["x"],"EventID":1e400}`))
+	f.Add([]byte(`{"Channel":"Security","TimeCreated":"9999-12-31 23:59:59.999999999","EventID":18446744073709551616}`))
+	p := windows(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := NewReader(bytes.NewReader(data), "fuzz.jsonl", p)
+		for {
+			ev, rej, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (ev == nil) == (rej == nil) {
+				t.Fatalf("want an event or a rejection, got %v and %v", ev, rej)
+			}
+			if ev != nil && (ev.LogSource == "" || ev.Fields["time"] == nil) {
+				t.Fatalf("event without time or log source: %v", ev.Fields)
+			}
+		}
+		st := r.Stats()
+		if st.Read != st.Processed+st.RejectedTotal() {
+			t.Fatalf("read %d != processed %d + rejected %d", st.Read, st.Processed, st.RejectedTotal())
+		}
+	})
+}
+
+// FuzzLoad feeds arbitrary YAML to Load: no panic, and an error is always positioned
+// diagnostics.
+func FuzzLoad(f *testing.F) {
+	windowsYAML, err := builtinFS.ReadFile("profiles/windows.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(windowsYAML)
+	f.Add([]byte("name: p\nfields:\n  time: parse_time(raw.t)\n  log_source: |\n    raw.src +\n"))
+	f.Add([]byte("name: [\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := Load("fuzz.yaml", data)
+		var diags plan.Diagnostics
+		if err != nil && !errors.As(err, &diags) {
+			t.Fatalf("error is %T, want plan.Diagnostics: %v", err, err)
+		}
+	})
+}
+
+// FuzzDecodeJSON checks that the gjson path decodes exactly what encoding/json decodes.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `{"a":[1.5,"x\u00e9",null,true]}`, `{"a":"\ud800"}`, `[1,2`, `{"a":1} x`, `1e400`, `{"":{}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		fast, errFast := decodeJSON(line)
+		std, errStd := decodeStd(line)
+		if (errFast == nil) != (errStd == nil) {
+			t.Fatalf("gjson path error %v, encoding/json error %v", errFast, errStd)
+		}
+		if errStd == nil && !reflect.DeepEqual(fast, std) {
+			t.Fatalf("gjson path %#v, encoding/json %#v", fast, std)
+		}
+	})
+}
