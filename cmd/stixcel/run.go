@@ -13,6 +13,7 @@ import (
 
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/runtime"
+	"github.com/stixcel/stixcel/source"
 )
 
 // maxRejectMessages caps the per-reason rejection messages printed; counts are never capped.
@@ -24,6 +25,7 @@ type runFlags struct {
 	bundles   []string
 	hunt      bool
 	strict    bool
+	source    string
 }
 
 func (c *cli) runCommand() *cobra.Command {
@@ -45,6 +47,7 @@ bundle. With no events file, events are read from stdin.`,
 	fl.StringArrayVar(&f.bundles, "bundle", nil, "compile ATT&CK bundle `FILE|DIR` on the fly (repeatable)")
 	fl.BoolVar(&f.hunt, "hunt", false, "also print selector-plan matches as hunt records")
 	fl.BoolVar(&f.strict, "strict", false, "stop at the first bad event line (exit 2)")
+	fl.StringVar(&f.source, "source", "", "map raw events with source profile `NAME|FILE.yaml` (built-in: "+strings.Join(source.Builtins(), ", ")+")")
 	return cmd
 }
 
@@ -54,6 +57,10 @@ func (c *cli) run(args []string, f *runFlags) error {
 		return err
 	}
 	eng, err := runtime.New(set, runtime.WithHunt(f.hunt))
+	if err != nil {
+		return inputErr(err)
+	}
+	profile, err := loadSourceProfile(f.source)
 	if err != nil {
 		return inputErr(err)
 	}
@@ -72,7 +79,7 @@ func (c *cli) run(args []string, f *runFlags) error {
 	sum := newRunSummary()
 	bars := newProgress(c.stderr)
 	for _, name := range args {
-		if err := c.runFile(eng, name, f.strict, emit, sum, bars); err != nil {
+		if err := c.runFile(eng, name, profile, f.strict, emit, sum, bars); err != nil {
 			bars.wait()
 			_ = out.Flush()
 			c.printSummary(sum, eng)
@@ -111,7 +118,7 @@ func (c *cli) runPlans(f *runFlags) (*plan.Set, error) {
 	return set, nil
 }
 
-func (c *cli) runFile(eng *runtime.Engine, name string, strict bool, emit func(runtime.Output), sum *runSummary, bars *progress) error {
+func (c *cli) runFile(eng *runtime.Engine, name string, profile *source.Profile, strict bool, emit func(runtime.Output), sum *runSummary, bars *progress) error {
 	var r io.Reader = c.stdin
 	display := "<stdin>"
 	if name != "-" {
@@ -125,7 +132,7 @@ func (c *cli) runFile(eng *runtime.Engine, name string, strict bool, emit func(r
 			r = bars.track(file, name, st.Size())
 		}
 	}
-	rd := runtime.NewReader(r, display)
+	rd := newEventReader(r, display, profile)
 	defer func() { sum.add(rd.Stats()) }()
 	for {
 		ev, rej, err := rd.Next()
@@ -201,4 +208,34 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// eventReader reads events one line at a time and accounts for every line.
+type eventReader interface {
+	Next() (*runtime.Event, *runtime.Rejection, error)
+	Stats() runtime.ReadStats
+}
+
+// newEventReader reads normalized JSONL, or raw lines mapped by a source profile.
+func newEventReader(r io.Reader, name string, profile *source.Profile) eventReader {
+	if profile == nil {
+		return runtime.NewReader(r, name)
+	}
+	return source.NewReader(r, name, profile)
+}
+
+// loadSourceProfile resolves --source: a built-in profile name or a profile YAML file.
+func loadSourceProfile(name string) (*source.Profile, error) {
+	switch {
+	case name == "":
+		return nil, nil
+	case strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml"):
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("--source: %w", err)
+		}
+		return source.Load(name, data)
+	default:
+		return source.Builtin(name)
+	}
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/internal/shared"
 )
 
 func TestRunDemo(t *testing.T) {
@@ -67,4 +69,24 @@ func TestRunProfiles(t *testing.T) {
 	assert.Empty(t, r.stdout)
 	assert.Contains(t, r.stderr, "cmd/stixcel/testdata/profiles/bad.yaml:2:3: error: parameter TimeWindw: no loaded analytic has it")
 	assert.Contains(t, r.stderr, `cmd/stixcel/testdata/profiles/bad.yaml:5:30: error: analytic AN1828 param BeaconIntervalTolerance (duration): want duration such as "10m", got "five seconds"`)
+}
+
+func TestRunWindowsSourceOnLSASSDump(t *testing.T) {
+	bundle := shared.Path(t, "attack", "enterprise-attack-18.1-detection.json")
+	events := shared.Path(t, "datasets", "otrf-windows", "psh_lsass_memory_dump_comsvcs.jsonl")
+	r := runCLI(t, nil, "run", "--source", "windows", "--bundle", bundle, events)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	alerts := lines(r.stdout)
+	require.Len(t, alerts, 1, "one LSASS dump alert")
+	var a struct {
+		Analytic   string
+		Techniques []struct{ ID string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(alerts[0]), &a))
+	assert.Equal(t, "AN1030", a.Analytic)
+	assert.Equal(t, "T1003.001", a.Techniques[0].ID)
+
+	r = runCLI(t, nil, "run", "--source", "syslog", events)
+	assert.Equal(t, exitInput, r.code)
+	assert.Contains(t, r.stderr, `no built-in source profile "syslog"; built-in profiles: windows`)
 }
