@@ -69,11 +69,12 @@ func (c *compilation) checkBinding(p *plan.Plan, b *pack.Binding) {
 		c.diags.Errorf(b.Analytic.Pos, "stixcel_type_error", "analytic %s: %v", p.ID, err)
 		return
 	}
+	values := paramValues(p)
 	for _, cb := range b.Channels {
 		if p.Channel(cb.ID.Value) == nil {
 			continue // reported by emit
 		}
-		c.checkExpr(env, cb.When, fmt.Sprintf("analytic %s channel %s", p.ID, cb.ID.Value))
+		c.checkExpr(env, cb.When, values, fmt.Sprintf("analytic %s channel %s", p.ID, cb.ID.Value))
 	}
 	if b.Condition.Value == "" {
 		return
@@ -87,12 +88,12 @@ func (c *compilation) checkBinding(p *plan.Plan, b *pack.Binding) {
 		c.diags.Errorf(b.Condition.Pos, "stixcel_type_error", "analytic %s condition: %v", p.ID, err)
 		return
 	}
-	c.checkExpr(condEnv, b.Condition, fmt.Sprintf("analytic %s condition", p.ID))
+	c.checkExpr(condEnv, b.Condition, values, fmt.Sprintf("analytic %s condition", p.ID))
 }
 
 // checkExpr type-checks one bound expression and reports each cel-go issue at its absolute
 // position in the pack file.
-func (c *compilation) checkExpr(env *cel.Env, src pack.String, what string) {
+func (c *compilation) checkExpr(env *cel.Env, src pack.String, values map[string]any, what string) {
 	ast, iss := env.Compile(src.Value)
 	if iss != nil && iss.Err() != nil {
 		for _, e := range iss.Errors() {
@@ -107,7 +108,20 @@ func (c *compilation) checkExpr(env *cel.Env, src pack.String, what string) {
 	}
 	if ast.OutputType() != cel.BoolType && ast.OutputType() != cel.DynType {
 		c.diags.Errorf(src.Pos, "stixcel_type_error", "%s: expression yields %s, want bool", what, ast.OutputType())
+		return
 	}
+	if err := celenv.CheckCost(env, ast, values); err != nil {
+		c.diags.Errorf(src.Pos, "stixcel_cost", "%s: %v", what, err)
+	}
+}
+
+// paramValues maps parameter names to their plan values, for cost estimates.
+func paramValues(p *plan.Plan) map[string]any {
+	vals := make(map[string]any, len(p.Params))
+	for _, prm := range p.Params {
+		vals[prm.Name] = prm.Value
+	}
+	return vals
 }
 
 func celPos(src pack.String, e *common.Error) plan.Pos {

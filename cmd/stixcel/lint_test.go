@@ -76,3 +76,16 @@ func TestLintFormats(t *testing.T) {
 	r = runCLI(t, nil, "lint", "--format", "xml")
 	assert.Equal(t, exitInput, r.code)
 }
+
+func TestLintAndRunRefuseCostlyExpression(t *testing.T) {
+	const costly = "cmd/stixcel/testdata/packs/costly"
+	want := costly + "/AN1828.yaml:7:7: error: analytic AN1828 channel c4: expression too expensive: estimated cost 26666656 exceeds the limit 5000000"
+	r := runCLI(t, nil, "lint", costly)
+	assert.Equal(t, exitFindings, r.code)
+	assert.Contains(t, r.stdout, want)
+
+	r = runCLI(t, nil, "run", "--pack", costly, "testdata/events/demo.jsonl")
+	assert.Equal(t, exitInput, r.code)
+	assert.Contains(t, r.stderr, want)
+	assert.Empty(t, r.stdout)
+}

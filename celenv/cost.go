@@ -1,0 +1,115 @@
+package celenv
+
+import (
+	"fmt"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/checker"
+	"github.com/google/cel-go/common/types"
+)
+
+// MaxCost is the most an expression may cost by cel-go's static estimate (cost units are
+// roughly one per elementary operation, strings counted by length). The built-in pack's
+// predicates estimate at most about 260,000 (several regular expressions over 16 KiB command
+// lines); a six-deep nested comprehension over 10-element lists estimates 26,666,653 and is
+// refused. The runtime also enforces it on the actual cost of each evaluation, so no single
+// event can stall the stream.
+const MaxCost = 5_000_000
+
+// Assumed sizes of event values, for the estimate: the longest string field and the largest
+// list or map an event carries. Longer values still evaluate; the runtime limit holds.
+const (
+	EventStringSize = 16 << 10
+	EventListSize   = 1 << 10
+)
+
+// EstimateCost returns cel-go's upper cost estimate of a checked expression, knowing the
+// sizes of the parameter values and assuming EventStringSize/EventListSize for event fields.
+func EstimateCost(env *cel.Env, ast *cel.Ast, params map[string]any) (uint64, error) {
+	est, err := env.EstimateCost(ast, sizeEstimator{params: params})
+	if err != nil {
+		return 0, fmt.Errorf("estimate cost: %w", err)
+	}
+	return est.Max, nil
+}
+
+// CheckCost refuses an expression whose estimated cost exceeds MaxCost.
+func CheckCost(env *cel.Env, ast *cel.Ast, params map[string]any) error {
+	cost, err := EstimateCost(env, ast, params)
+	if err != nil {
+		return err
+	}
+	if cost > MaxCost {
+		return fmt.Errorf("expression too expensive: estimated cost %d exceeds the limit %d (nested comprehensions over large lists?)", cost, MaxCost)
+	}
+	return nil
+}
+
+type sizeEstimator struct {
+	params map[string]any
+}
+
+func (e sizeEstimator) EstimateSize(node checker.AstNode) *checker.SizeEstimate {
+	path := node.Path()
+	if len(path) == 0 {
+		return nil
+	}
+	switch path[0] {
+	case "event":
+		if t := node.Type(); t != nil && (t.Kind() == types.ListKind || t.Kind() == types.MapKind) {
+			return &checker.SizeEstimate{Min: 0, Max: EventListSize}
+		}
+		return &checker.SizeEstimate{Min: 0, Max: EventStringSize}
+	case "params":
+		if len(path) < 2 {
+			return &checker.SizeEstimate{Min: 0, Max: uint64(len(e.params))}
+		}
+		n := sizeAt(e.params[path[1]], path[2:])
+		return &checker.SizeEstimate{Min: 0, Max: n}
+	}
+	return nil
+}
+
+func (sizeEstimator) EstimateCallCost(function, overloadID string, target *checker.AstNode, args []checker.AstNode) *checker.CallEstimate {
+	return nil
+}
+
+// sizeAt is the largest size of the values reached by path ('@items', '@keys', '@values'
+// or field names) from v.
+func sizeAt(v any, path []string) uint64 {
+	if len(path) == 0 {
+		return sizeOf(v)
+	}
+	var most uint64
+	switch t := v.(type) {
+	case []any:
+		for _, it := range t {
+			most = max(most, sizeAt(it, path[1:]))
+		}
+	case map[string]any:
+		if path[0] == "@keys" {
+			for k := range t {
+				most = max(most, uint64(len(k)))
+			}
+			return most
+		}
+		for k, it := range t {
+			if path[0] == "@values" || path[0] == k {
+				most = max(most, sizeAt(it, path[1:]))
+			}
+		}
+	}
+	return most
+}
+
+func sizeOf(v any) uint64 {
+	switch t := v.(type) {
+	case string:
+		return uint64(len(t))
+	case []any:
+		return uint64(len(t))
+	case map[string]any:
+		return uint64(len(t))
+	}
+	return 1
+}
