@@ -100,10 +100,11 @@ func TestCELAgreesWithNative(t *testing.T) {
 func TestMatchShareAndLineSizes(t *testing.T) {
 	native := NativeMatchers(PackSize)
 	events := Events(20000)
-	matching, shortest, longest := 0, len(events[0]), 0
+	matching, shortest, longest, routed := 0, len(events[0]), 0, 0
 	for _, raw := range events {
 		shortest, longest = min(shortest, len(raw)), max(longest, len(raw))
 		fields := decode(t, raw)
+		routed += len(native.routes[fields["log_source"].(string)][fields["EventCode"].(int64)])
 		hit := false
 		native.Match(fields["log_source"].(string), fields, func(int, int) { hit = true })
 		if hit {
@@ -111,7 +112,8 @@ func TestMatchShareAndLineSizes(t *testing.T) {
 		}
 	}
 	share := float64(matching) / float64(len(events))
-	t.Logf("%.2f%% of events match; lines %d..%d bytes", 100*share, shortest, longest)
+	t.Logf("%.2f%% of events match; lines %d..%d bytes; %.0f channels routed per event",
+		100*share, shortest, longest, float64(routed)/float64(len(events)))
 	assert.True(t, share >= 0.001 && share <= 0.02, "share of matching events %.4f, want 0.1%%..2%%", share)
 	assert.GreaterOrEqual(t, shortest, 300)
 	assert.LessOrEqual(t, longest, 1500)

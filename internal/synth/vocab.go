@@ -245,19 +245,22 @@ var streamMix = []weighted[eventKind]{
 	{kindByCode(Security, 4697), 2}, {kindByCode(Security, 4698), 2}, {kindByCode(Security, 4104), 6},
 }
 
-// channelKinds is the share of each selector among channels, after the enterprise pack:
-// process creation leads, then file, registry, script block and process access.
+// channelKinds is the share of each selector among channels, after the Sysmon and Security
+// references of the enterprise analytics (ATT&CK v18.1): process creation leads, then file
+// creation, network and DNS, 4688, image loads, process access, registry, script blocks.
 var channelKinds = []weighted[channelKind]{
-	{channelKind{Sysmon, []int64{1}}, 300}, {channelKind{Sysmon, []int64{3}}, 50},
-	{channelKind{Sysmon, []int64{7}}, 50}, {channelKind{Sysmon, []int64{10}}, 50},
-	{channelKind{Sysmon, []int64{11}}, 110}, {channelKind{Sysmon, []int64{13}}, 70},
-	{channelKind{Sysmon, []int64{12, 13}}, 40}, {channelKind{Sysmon, []int64{22}}, 40},
-	{channelKind{Security, []int64{4688}}, 120}, {channelKind{Security, []int64{4624}}, 25},
-	{channelKind{Security, []int64{4624, 4625}}, 20}, {channelKind{Security, []int64{4697}}, 20},
-	{channelKind{Security, []int64{4698}}, 20}, {channelKind{Security, []int64{4104}}, 75},
+	{channelKind{Sysmon, []int64{1}}, 220}, {channelKind{Sysmon, []int64{11}}, 130},
+	{channelKind{Sysmon, []int64{3, 22}}, 110}, {channelKind{Sysmon, []int64{3}}, 10},
+	{channelKind{Sysmon, []int64{22}}, 10}, {channelKind{Sysmon, []int64{7}}, 80},
+	{channelKind{Sysmon, []int64{10}}, 60}, {channelKind{Sysmon, []int64{12, 13}}, 45},
+	{channelKind{Sysmon, []int64{13}}, 20}, {channelKind{Security, []int64{4688}}, 90},
+	{channelKind{Security, []int64{4624, 4625}}, 30}, {channelKind{Security, []int64{4624}}, 10},
+	{channelKind{Security, []int64{4697}}, 10}, {channelKind{Security, []int64{4698}}, 10},
+	{channelKind{Security, []int64{4104}}, 55},
 }
 
-var channelCounts = []weighted[int]{{1, 50}, {2, 35}, {3, 15}}
+// channelCounts is how many channels a rule has: the Windows references per analytic.
+var channelCounts = []weighted[int]{{1, 60}, {2, 30}, {3, 10}}
 
 var testCounts = []weighted[int]{{1, 35}, {2, 45}, {3, 20}}
 
