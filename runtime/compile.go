@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -18,17 +19,21 @@ import (
 // compiledPlan is a plan with every CEL expression compiled and its parameters converted.
 type compiledPlan struct {
 	index      int // position in the set: ties in emission order break on it
+	position   int // position among the engine's plans
+	groupSig   int // which distinct group_by list the plan has
 	src        *plan.Plan
 	channels   []*compiledChannel
 	channelIdx map[string]int
-	params     map[string]any // native values
-	paramsVal  ref.Val        // params as bound in activations: converted to CEL values once
-	paramsJSON map[string]any // plan JSON form, cited in alerts
+	params     map[string]any     // native values
+	paramVals  map[string]ref.Val // each parameter as a CEL value, folded into channel programs
+	paramsVal  ref.Val            // params as bound in activations: converted to CEL values once
+	paramsJSON map[string]any     // plan JSON form, cited in alerts
+	paramsKey  string             // paramsJSON encoded: programs that fold params are cached by it
 	techniques []plan.Technique
 	groupBy    []string
+	groupSlots []int // FieldView slots of groupBy
 	window     time.Duration
 	condition  cel.Program // nil: alert once per matching event
-	corr       *correlator // nil unless condition != nil
 }
 
 // compiledChannel is one channel's selector and predicate; a nil program is absent.
@@ -39,6 +44,9 @@ type compiledChannel struct {
 	selector  cel.Program
 	predicate cel.Program
 	seriesBy  []string
+	series    []int  // FieldView slots of seriesBy
+	route     *route // what the selector tests, when the index can decide it
+	decided   bool   // the route index decides the selector: it is not evaluated
 }
 
 // canMatch reports whether the channel has anything to match on.
@@ -46,6 +54,22 @@ func (c *compiledChannel) canMatch() bool { return c.selector != nil || c.predic
 
 // compilePlan type-checks and compiles one plan. Errors name the analytic and the channel.
 func compilePlan(index int, p *plan.Plan, cache *programCache) (*compiledPlan, error) {
+	cp, err := compilePlanParts(index, p, cache)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range cp.groupBy {
+		cp.groupSlots = append(cp.groupSlots, cache.slots.slot(f))
+	}
+	for _, c := range cp.channels {
+		for _, f := range c.seriesBy {
+			c.series = append(c.series, cache.slots.slot(f))
+		}
+	}
+	return cp, nil
+}
+
+func compilePlanParts(index int, p *plan.Plan, cache *programCache) (*compiledPlan, error) {
 	if p == nil {
 		return nil, fmt.Errorf("plan %d: null", index)
 	}
@@ -97,6 +121,11 @@ func (cp *compiledPlan) bindParams() error {
 		cp.paramsJSON[prm.Name] = canon
 		cp.params[prm.Name] = native
 	}
+	key, err := json.Marshal(cp.paramsJSON)
+	if err != nil {
+		return fmt.Errorf("params: %w", err)
+	}
+	cp.paramsKey = string(key)
 	return nil
 }
 
@@ -105,7 +134,7 @@ func (cp *compiledPlan) compileChannels(cache *programCache) error {
 	if err != nil {
 		return fmt.Errorf("channel environment: %w", err)
 	}
-	cp.paramsVal = celValues(env.CELTypeAdapter(), cp.params)
+	cp.paramVals, cp.paramsVal = celValues(env.CELTypeAdapter(), cp.params)
 	for i, ch := range cp.src.Channels {
 		if ch == nil {
 			return fmt.Errorf("channel %d: null", i+1)
@@ -114,10 +143,10 @@ func (cp *compiledPlan) compileChannels(cache *programCache) error {
 			return fmt.Errorf("channel %q: empty or duplicate id", ch.ID)
 		}
 		cc := &compiledChannel{index: i, id: ch.ID, logSource: ch.LogSource, seriesBy: ch.SeriesBy}
-		if cc.selector, err = cache.compile(env, ch.Selector); err != nil {
+		if cc.selector, cc.route, err = cache.compileChannel(env, ch.Selector, cp); err != nil {
 			return fmt.Errorf("channel %s: selector: %w", ch.ID, err)
 		}
-		if cc.predicate, err = cache.compile(env, ch.Predicate); err != nil {
+		if cc.predicate, _, err = cache.compileChannel(env, ch.Predicate, cp); err != nil {
 			return fmt.Errorf("channel %s: predicate: %w", ch.ID, err)
 		}
 		if cc.canMatch() && ch.LogSource == "" {
@@ -150,7 +179,6 @@ func (cp *compiledPlan) compileCorrelation(cache *programCache) error {
 		return fmt.Errorf("condition: %w", err)
 	}
 	cp.window = window
-	cp.corr = newCorrelator(cp)
 	return nil
 }
 
@@ -184,20 +212,34 @@ func (cp *compiledPlan) resolveWindow() (time.Duration, error) {
 }
 
 // celValues converts each parameter to a CEL value once, so that evaluations do not.
-func celValues(adapter types.Adapter, params map[string]any) ref.Val {
+func celValues(adapter types.Adapter, params map[string]any) (map[string]ref.Val, ref.Val) {
+	each := make(map[string]ref.Val, len(params))
 	vals := make(map[string]any, len(params))
 	for name, v := range params {
-		vals[name] = adapter.NativeToValue(v)
+		each[name] = adapter.NativeToValue(v)
+		vals[name] = each[name]
 	}
-	return adapter.NativeToValue(vals)
+	return each, adapter.NativeToValue(vals)
 }
 
-// programCache shares environments and programs between the plans of a set that declare the
-// same parameter types: ATT&CK plans repeat selectors such as `event.EventCode in [1]`, and a
-// cel.Program is stateless, so one compilation serves them all.
+// programCache shares environments, checked expressions and programs between the plans of a
+// set that declare the same parameter types: ATT&CK plans repeat selectors such as
+// `event.EventCode in [1]`, and a cel.Program is stateless, so one compilation serves them
+// all. A channel program that folds parameters is shared by plans with the same values.
 type programCache struct {
-	envs  map[string]*keyedEnv
-	progs map[string]cel.Program
+	envs    map[string]*keyedEnv
+	progs   map[string]cel.Program
+	checked map[string]*checkedExpr
+	slots   *fieldSlots // event fields the channel programs read
+	plain   bool        // no specializer: plain cel-go programs (tests compare both)
+}
+
+// checkedExpr is a type-checked channel expression and what the runtime learned from it.
+type checkedExpr struct {
+	ast         *cel.Ast
+	route       *route // non-nil when the expression is a plain route test
+	specializer *specializer
+	special     bool // the specializer may rewrite it
 }
 
 // keyedEnv is an environment with the cache key of its declarations.
@@ -207,7 +249,8 @@ type keyedEnv struct {
 }
 
 func newProgramCache() *programCache {
-	return &programCache{envs: map[string]*keyedEnv{}, progs: map[string]cel.Program{}}
+	return &programCache{envs: map[string]*keyedEnv{}, progs: map[string]cel.Program{},
+		checked: map[string]*checkedExpr{}, slots: newFieldSlots()}
 }
 
 func (pc *programCache) channelEnv(params []*plan.Param) (*keyedEnv, error) {
@@ -262,8 +305,65 @@ func (pc *programCache) compile(env *keyedEnv, text string) (cel.Program, error)
 	return prg, nil
 }
 
+// compileChannel compiles a channel selector or predicate with the specializer, folding the
+// plan's parameters; it also returns the expression's route. Empty text gives a nil program.
+func (pc *programCache) compileChannel(env *keyedEnv, text string, cp *compiledPlan) (cel.Program, *route, error) {
+	if text == "" {
+		return nil, nil, nil
+	}
+	ckey := env.key + "\x00" + text
+	ce, ok := pc.checked[ckey]
+	if !ok {
+		ast, err := checkBool(env.Env, text)
+		if err != nil {
+			return nil, nil, err
+		}
+		expr := ast.NativeRep().Expr()
+		ce = &checkedExpr{ast: ast, route: deriveRoute(expr)}
+		ce.specializer, ce.special = newSpecializer(expr, pc.slots, nil)
+		pc.checked[ckey] = ce
+	}
+	if !ce.special || pc.plain {
+		prg, err := pc.program(ckey, env.Env, ce.ast)
+		return prg, ce.route, err
+	}
+	spec := *ce.specializer
+	key := "special\x00" + ckey
+	if spec.readsParams() {
+		spec.params = cp.paramVals
+		key += "\x00" + cp.paramsKey
+	}
+	prg, err := pc.program(key, env.Env, ce.ast, cel.CustomDecoratorV2(spec.decorate))
+	return prg, ce.route, err
+}
+
+func (pc *programCache) program(key string, env *cel.Env, ast *cel.Ast, opts ...cel.ProgramOption) (cel.Program, error) {
+	if prg, ok := pc.progs[key]; ok {
+		return prg, nil
+	}
+	prg, err := env.Program(ast, append(opts, cel.EvalOptions(cel.OptOptimize))...)
+	if err != nil {
+		return nil, fmt.Errorf("program: %w", err)
+	}
+	pc.progs[key] = prg
+	return prg, nil
+}
+
 // compileBool type-checks a boolean CEL expression and plans it.
 func compileBool(env *cel.Env, text string) (cel.Program, error) {
+	ast, err := checkBool(env, text)
+	if err != nil {
+		return nil, err
+	}
+	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
+	if err != nil {
+		return nil, fmt.Errorf("program: %w", err)
+	}
+	return prg, nil
+}
+
+// checkBool type-checks a CEL expression that must give a bool.
+func checkBool(env *cel.Env, text string) (*cel.Ast, error) {
 	ast, iss := env.Compile(text)
 	if err := iss.Err(); err != nil {
 		return nil, err
@@ -271,9 +371,5 @@ func compileBool(env *cel.Env, text string) (cel.Program, error) {
 	if out := ast.OutputType(); !out.IsExactType(cel.BoolType) && !out.IsExactType(cel.DynType) {
 		return nil, fmt.Errorf("type %s, want bool", out)
 	}
-	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
-	if err != nil {
-		return nil, fmt.Errorf("program: %w", err)
-	}
-	return prg, nil
+	return ast, nil
 }

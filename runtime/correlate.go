@@ -28,7 +28,7 @@ type correlator struct {
 // group is the state of one group key: the matches of the current window per channel.
 type group struct {
 	key     string
-	values  map[string]any
+	values  []any     // the group_by values, in group_by order (nil for a missing field)
 	windows [][]match // per channel index, sorted by time
 	newest  time.Time // newest match time of the group
 	// spent is the close of the last emitted alert: matches at or before it were evidence
@@ -69,16 +69,17 @@ func newCorrelator(cp *compiledPlan) *correlator {
 	return c
 }
 
-// observe records an event that matched the channels at indexes matched.
-func (c *correlator) observe(e *Engine, ev *Event, matched []int, emit func(Output)) {
-	g := c.group(ev)
+// observe records an event that matched the channels at indexes matched; the shard's view
+// shows the event.
+func (c *correlator) observe(s *shard, ev *Event, matched []int) {
+	g := c.group(s.view)
 	if !g.spent.IsZero() && !ev.Time.After(g.spent) {
 		return // evidence of an alert already emitted
 	}
 	if g.alert != nil && ev.Time.After(g.alert.close) {
 		// The watermark lags this group (an older file after a newer one): close it here.
-		e.pending.remove(g.alert)
-		e.emitAlert(g.alert, emit)
+		s.pending.remove(g.alert)
+		s.emitAlert(g.alert)
 	}
 	if !g.newest.IsZero() && ev.Time.Before(g.newest.Add(-c.plan.window)) {
 		return // older than the group's window: it would fall out at once
@@ -88,32 +89,28 @@ func (c *correlator) observe(e *Engine, ev *Event, matched []int, emit func(Outp
 	}
 	c.byActivity.MoveToBack(g.elem)
 	if g.alert != nil {
-		g.alert.add(ev, matched, e.cfg.maxContributors)
+		g.alert.add(ev, matched, s.cfg.maxContributors)
 		return
 	}
 	for _, i := range matched {
-		g.insert(i, match{at: ev.Time, series: c.seriesKey(c.plan.channels[i], ev), ref: EventRef{ev.Source, ev.Line}})
+		g.insert(i, match{at: ev.Time, series: c.seriesKey(c.plan.channels[i], s.view), ref: EventRef{ev.Source, ev.Line}})
 	}
 	g.evict(g.newest.Add(-c.plan.window))
-	if c.conditionHolds(e, g) {
-		a := c.open(g, e.cfg.maxContributors)
-		e.pending.push(a)
+	if c.conditionHolds(s, g) {
+		a := c.open(g, s.cfg.maxContributors)
+		s.pending.push(a)
 	}
 }
 
-// group returns the event's group, creating it.
-func (c *correlator) group(ev *Event) *group {
-	c.keyBuf = c.keyBuf[:0]
-	for _, f := range c.plan.groupBy {
-		c.keyBuf = appendKeyValue(c.keyBuf, ev.Fields[f])
-		c.keyBuf = append(c.keyBuf, 0)
-	}
+// group returns the group of the event that v shows, creating it.
+func (c *correlator) group(v *FieldView) *group {
+	c.keyBuf = appendGroupKey(c.keyBuf[:0], v, c.plan.groupSlots)
 	if g, ok := c.groups[string(c.keyBuf)]; ok {
 		return g
 	}
-	g := &group{key: string(c.keyBuf), values: make(map[string]any, len(c.plan.groupBy))}
-	for _, f := range c.plan.groupBy {
-		g.values[f] = ev.Fields[f] // nil when the event lacks the field
+	g := &group{key: string(c.keyBuf), values: make([]any, len(c.plan.groupSlots))}
+	for i, slot := range c.plan.groupSlots {
+		g.values[i] = v.slot(slot).nativeValue() // nil when the event lacks the field
 	}
 	g.windows = make([][]match, len(c.plan.channels))
 	g.elem = c.byActivity.PushBack(g)
@@ -121,17 +118,42 @@ func (c *correlator) group(ev *Event) *group {
 	return g
 }
 
+// appendGroupKey writes the values of the fields at slots, each followed by a NUL.
+func appendGroupKey(b []byte, v *FieldView, slots []int) []byte {
+	for _, slot := range slots {
+		b = appendFieldKey(b, v, v.slot(slot))
+		b = append(b, 0)
+	}
+	return b
+}
+
 // seriesKey joins the channel's series_by values of the event ("" without series_by).
-func (c *correlator) seriesKey(ch *compiledChannel, ev *Event) string {
-	if len(ch.seriesBy) == 0 {
+func (c *correlator) seriesKey(ch *compiledChannel, v *FieldView) string {
+	if len(ch.series) == 0 {
 		return ""
 	}
-	c.seriesBf = c.seriesBf[:0]
-	for _, f := range ch.seriesBy {
-		c.seriesBf = appendKeyValue(c.seriesBf, ev.Fields[f])
-		c.seriesBf = append(c.seriesBf, 0)
-	}
+	c.seriesBf = appendGroupKey(c.seriesBf[:0], v, ch.series)
 	return string(c.seriesBf)
+}
+
+// appendFieldKey is appendKeyValue of a field without decoding strings and numbers.
+func appendFieldKey(b []byte, v *FieldView, fv *fieldValue) []byte {
+	switch fv.kind {
+	case kindMissing, kindNull:
+		return append(b, "null"...)
+	case kindString:
+		return strconv.AppendQuote(b, fv.str)
+	case kindBool:
+		return append(b, fv.raw...)
+	case kindNumber:
+		switch n := rawNumber(fv.raw).(type) {
+		case int64:
+			return strconv.AppendInt(b, n, 10)
+		case float64:
+			return strconv.AppendFloat(b, n, 'g', -1, 64)
+		}
+	}
+	return appendKeyValue(b, fv.nativeValue())
 }
 
 // appendKeyValue writes a group or series value unambiguously: strings quoted, other
@@ -179,13 +201,13 @@ func (g *group) evict(cutoff time.Time) {
 }
 
 // conditionHolds evaluates the plan's condition over the group's window.
-func (c *correlator) conditionHolds(e *Engine, g *group) bool {
+func (c *correlator) conditionHolds(s *shard, g *group) bool {
 	for i, w := range g.windows {
 		c.act.matched[i] = len(w) > 0
 	}
 	c.act.window = g
 	c.act.built = false
-	return e.evalBool(c.plan.condition, &c.act, c.plan.src.ID, "condition")
+	return s.evalBool(c.plan.condition, &c.act, c.plan.src.ID, "condition")
 }
 
 // conditionActivation binds c1..cN, `channels` and `params`; `channels` is built only when
@@ -281,7 +303,11 @@ func (a *openAlert) record(i int, at time.Time, ref EventRef, maxRefs int) {
 
 func (a *openAlert) alert() *Alert {
 	cp := a.plan
-	out := newAlert(cp, a.group.values, a.firstSeen, a.lastSeen)
+	group := make(map[string]any, len(cp.groupBy))
+	for i, f := range cp.groupBy {
+		group[f] = a.group.values[i]
+	}
+	out := newAlert(cp, group, a.firstSeen, a.lastSeen)
 	for i, n := range a.counts {
 		if n > 0 {
 			out.Channels = append(out.Channels, AlertChannel{ID: cp.channels[i].id, Count: n, Events: a.refs[i]})
@@ -307,7 +333,7 @@ func newAlert(cp *compiledPlan, group map[string]any, first, last time.Time) *Al
 func immediateAlert(cp *compiledPlan, ev *Event, matched []int) *Alert {
 	group := make(map[string]any, len(cp.groupBy))
 	for _, f := range cp.groupBy {
-		group[f] = ev.Fields[f]
+		group[f], _ = ev.Get(f) // nil when the event lacks the field
 	}
 	out := newAlert(cp, group, ev.Time, ev.Time)
 	for _, i := range matched {
@@ -319,14 +345,14 @@ func immediateAlert(cp *compiledPlan, ev *Event, matched []int) *Alert {
 }
 
 // emitDue emits the alerts whose window the watermark has passed.
-func (e *Engine) emitDue(emit func(Output)) {
-	for e.pending.Len() > 0 && e.watermark.After(e.pending.peek().close) {
-		e.emitAlert(e.pending.pop(), emit)
+func (s *shard) emitDue() {
+	for s.pending.Len() > 0 && s.watermark.After(s.pending.peek().close) {
+		s.emitAlert(s.pending.pop())
 	}
 }
 
 // emitAlert emits a and spends its group's evidence up to the alert's close.
-func (e *Engine) emitAlert(a *openAlert, emit func(Output)) {
+func (s *shard) emitAlert(a *openAlert) {
 	g := a.group
 	g.alert = nil
 	g.spent = a.close
@@ -337,16 +363,16 @@ func (e *Engine) emitAlert(a *openAlert, emit func(Output)) {
 		}
 		g.windows[i] = append(w[:0], w[n:]...)
 	}
-	e.stats.alerts++
-	emit(a.alert())
+	s.stats.alerts++
+	s.out(a.alert(), a.plan, a)
 }
 
 // sweep drops groups whose newest match is older than the watermark minus the window and
 // that have no open alert. It reads groups from the least recently matched and stops at the
 // first live one, so each group is dropped in amortized constant time.
-func (e *Engine) sweep() {
-	for _, c := range e.corrs {
-		cutoff := e.watermark.Add(-c.plan.window)
+func (s *shard) sweep() {
+	for _, c := range s.live {
+		cutoff := s.watermark.Add(-c.plan.window)
 		for front := c.byActivity.Front(); front != nil; front = c.byActivity.Front() {
 			g := front.Value.(*group)
 			if g.alert != nil || !g.newest.Before(cutoff) {

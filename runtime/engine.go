@@ -2,9 +2,15 @@
 //
 // New compiles every CEL expression of a plan.Set once (and type-checks it again: the
 // artifact may have been edited by hand). Process routes each event only to the channels
-// whose log_source equals the event's, evaluates selector and predicate, and either emits
-// at once (hunt records of selector plans, alerts of detection plans without a condition) or
-// feeds the plan's correlation state.
+// that can match it — by log_source, then by the value of the field the selectors test (such
+// as EventCode), so that a selector the index decides is never evaluated — evaluates the
+// predicates, and either emits at once (hunt records of selector plans, alerts of detection
+// plans without a condition) or feeds the plan's correlation state.
+//
+// Events are read through a FieldView: a raw-backed event's fields are read from its JSON
+// text when an expression first reads them. Channel programs are specialized: event field
+// reads, string functions and list membership run as Go code, and parameters are folded in as
+// the constants they are for a run; results and errors are those of plain CEL.
 //
 // Correlation runs in event time only. The engine's watermark is the largest event time seen.
 // Per plan and group key (the event's correlation.group_by values; a missing field counts as
@@ -16,13 +22,17 @@
 // matches. Groups without a match in the window are dropped as the watermark moves, so
 // memory stays bounded on endless streams.
 //
-// An Engine is not safe for concurrent use; run one per goroutine.
+// With WithWorkers(n > 1) the work is sharded: each worker owns the (plan, group key) pairs
+// that hash to it (and whole plans without a condition) and evaluates only their channels,
+// so per-pair order and correlation are those of one worker; outputs are merged in the order
+// one worker emits them. An Engine is not safe for concurrent use; call it from one
+// goroutine.
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"sort"
-	"time"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
@@ -41,6 +51,9 @@ type Option func(*config)
 type config struct {
 	hunt            bool
 	maxContributors int
+	workers         int
+	plainCEL        bool // tests: no specializer
+	noRouting       bool // tests: every channel in the catch-all, every selector evaluated
 }
 
 // WithHunt makes selector plans emit a Hunt record per event and matching channel; without
@@ -53,39 +66,40 @@ func WithMaxContributors(n int) Option {
 	return func(c *config) { c.maxContributors = max(n, 0) }
 }
 
-// Engine evaluates a plan set over a stream of events.
-type Engine struct {
-	cfg       config
-	routes    map[string][]planRoute // log_source → plans with channels on it, in set order
-	corrs     []*correlator          // correlation state of the detection plans with a condition
-	watermark time.Time
-	pending   alertHeap
-	chanAct   channelActivation
-	matched   []int // scratch: indexes of the channels an event matched
-	stats     counters
+// WithWorkers evaluates on n goroutines (default 1; n < 1 means 1). Outputs are the same,
+// in the same order, as with one worker. With n > 1, Process hands events over in batches:
+// emit is called for a batch's outputs during a later Process or Flush, and events must not
+// be changed after Process.
+func WithWorkers(n int) Option {
+	return func(c *config) { c.workers = max(n, 1) }
 }
 
-// planRoute lists the channels of one plan that read a log source.
-type planRoute struct {
-	plan     *compiledPlan
-	channels []*compiledChannel
+// Engine evaluates a plan set over a stream of events.
+type Engine struct {
+	cfg    config
+	plans  []*compiledPlan
+	index  *routeIndex
+	shards []*shard
+	events int64
+	pool   *workerPool // nil with one worker
 }
 
 // New compiles every plan of set that it will evaluate: inert plans are skipped, and selector
 // plans too unless WithHunt(true). Errors name the analytic and channel: "analytic AN1828 channel c3: ...".
 func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	if set == nil {
-		return nil, fmt.Errorf("runtime: no plan set")
+		return nil, errors.New("runtime: no plan set")
 	}
 	if set.Schema != plan.Schema {
 		return nil, fmt.Errorf("runtime: plan schema %q, want %q", set.Schema, plan.Schema)
 	}
-	cfg := config{maxContributors: DefaultMaxContributors}
+	cfg := config{maxContributors: DefaultMaxContributors, workers: 1}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	e := &Engine{cfg: cfg, routes: map[string][]planRoute{}, stats: newCounters()}
+	e := &Engine{cfg: cfg}
 	cache := newProgramCache()
+	cache.plain = cfg.plainCEL
 	for i, p := range set.Plans {
 		if p != nil && !e.evaluates(p.Kind) {
 			continue
@@ -94,10 +108,23 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.addRoutes(cp)
-		if cp.corr != nil {
-			e.corrs = append(e.corrs, cp.corr)
+		cp.position = len(e.plans)
+		e.plans = append(e.plans, cp)
+	}
+	if cfg.noRouting {
+		for _, cp := range e.plans {
+			for _, c := range cp.channels {
+				c.route = nil
+			}
 		}
+	}
+	e.index = newRouteIndex(e.plans, cache.slots)
+	groupSigs := groupSignatures(e.plans)
+	for i := range cfg.workers {
+		e.shards = append(e.shards, newShard(i, &e.cfg, e.plans, e.index, cache.slots, groupSigs))
+	}
+	if cfg.workers > 1 {
+		e.pool = newWorkerPool(e.shards)
 	}
 	return e, nil
 }
@@ -113,99 +140,29 @@ func (e *Engine) evaluates(k plan.Kind) bool {
 	return true
 }
 
-func (e *Engine) addRoutes(cp *compiledPlan) {
-	for _, c := range cp.channels {
-		if !c.canMatch() {
-			continue
-		}
-		routes := e.routes[c.logSource]
-		if n := len(routes); n > 0 && routes[n-1].plan == cp {
-			routes[n-1].channels = append(routes[n-1].channels, c)
-		} else {
-			routes = append(routes, planRoute{plan: cp, channels: []*compiledChannel{c}})
-		}
-		e.routes[c.logSource] = routes
-	}
-}
-
 // Process evaluates one event and emits what it causes: hunt records, immediate alerts, and
 // correlated alerts whose window the event's time has passed.
 func (e *Engine) Process(ev *Event, emit func(Output)) {
-	e.stats.events++
-	if ev.Time.After(e.watermark) {
-		e.watermark = ev.Time
-		e.emitDue(emit)
-		e.sweep()
-	}
-	routes := e.routes[ev.LogSource]
-	if len(routes) == 0 {
+	e.events++
+	if e.pool == nil {
+		e.shards[0].process(ev, emit)
 		return
 	}
-	e.chanAct.event = types.NewStringInterfaceMap(types.DefaultTypeAdapter, ev.Fields)
-	for _, r := range routes {
-		e.matched = e.matched[:0]
-		for _, c := range r.channels {
-			if e.channelMatches(r.plan, c, ev) {
-				e.matched = append(e.matched, c.index)
-			}
-		}
-		if len(e.matched) > 0 {
-			e.dispatch(r.plan, ev, e.matched, emit)
-		}
-	}
+	e.pool.add(ev, emit)
 }
 
 // Flush ends the stream: it emits every open alert, earliest window end first.
 func (e *Engine) Flush(emit func(Output)) {
-	for e.pending.Len() > 0 {
-		e.emitAlert(e.pending.pop(), emit)
+	if e.pool == nil {
+		e.shards[0].flush(emit)
+		return
 	}
-}
-
-func (e *Engine) dispatch(cp *compiledPlan, ev *Event, matched []int, emit func(Output)) {
-	switch {
-	case cp.src.Kind == plan.KindSelector:
-		for _, i := range matched {
-			e.stats.hunts++
-			emit(&Hunt{Analytic: cp.src.ID, Channel: cp.channels[i].id, Source: ev.Source, Line: ev.Line})
-		}
-	case cp.corr == nil:
-		e.stats.alerts++
-		emit(immediateAlert(cp, ev, matched))
-	default:
-		cp.corr.observe(e, ev, matched, emit)
-	}
-}
-
-// channelMatches evaluates selector and then predicate; an error counts and means false.
-func (e *Engine) channelMatches(cp *compiledPlan, c *compiledChannel, ev *Event) bool {
-	e.chanAct.params = cp.paramsVal
-	if c.selector != nil && !e.evalBool(c.selector, &e.chanAct, cp.src.ID, c.id) {
-		return false
-	}
-	if c.predicate != nil && !e.evalBool(c.predicate, &e.chanAct, cp.src.ID, c.id) {
-		return false
-	}
-	return true
-}
-
-func (e *Engine) evalBool(prg cel.Program, act interpreter.Activation, analytic, channel string) bool {
-	out, _, err := prg.Eval(act)
-	if err != nil {
-		e.stats.evalError(analytic, channel, err.Error())
-		return false
-	}
-	b, ok := out.(types.Bool)
-	if !ok {
-		e.stats.evalError(analytic, channel, fmt.Sprintf("result is %s, want bool", out.Type().TypeName()))
-		return false
-	}
-	return bool(b)
+	e.pool.flush(emit)
 }
 
 // channelActivation binds `event` and `params` without allocating per evaluation.
 type channelActivation struct {
-	event  ref.Val // the event's fields, wrapped once per event
+	event  ref.Val // the shard's FieldView, showing the current event
 	params ref.Val
 }
 
@@ -220,6 +177,21 @@ func (a *channelActivation) ResolveName(name string) (any, bool) {
 }
 
 func (a *channelActivation) Parent() interpreter.Activation { return nil }
+
+// evalBool evaluates a boolean program; an error counts and means false.
+func (s *shard) evalBool(prg cel.Program, act any, analytic, channel string) bool {
+	out, _, err := prg.Eval(act)
+	if err != nil {
+		s.stats.evalError(analytic, channel, err)
+		return false
+	}
+	b, ok := out.(types.Bool)
+	if !ok {
+		s.stats.evalError(analytic, channel, fmt.Errorf("result is %s, want bool", out.Type().TypeName()))
+		return false
+	}
+	return bool(b)
+}
 
 // Stats reports what the engine has done so far.
 type Stats struct {
@@ -242,20 +214,37 @@ type EvalErrors struct {
 	Example  string // the first error message
 }
 
-// Stats returns counters; it allocates, so call it at the end or now and then.
+// Stats returns counters; it allocates, so call it at the end or now and then. With several
+// workers, Events counts the events handed to Process, and the other counters the batches
+// that have run (Flush runs the last one).
 func (e *Engine) Stats() Stats {
-	s := Stats{
-		Events:     e.stats.events,
-		Alerts:     e.stats.alerts,
-		Hunts:      e.stats.hunts,
-		OpenAlerts: e.pending.Len(),
+	if e.pool != nil {
+		e.pool.wait()
 	}
-	for _, c := range e.corrs {
-		s.LiveGroups += len(c.groups)
+	s := Stats{Events: e.events}
+	byKey := map[[2]string]*errorCount{}
+	for _, sh := range e.shards {
+		s.Alerts += sh.stats.alerts
+		s.Hunts += sh.stats.hunts
+		s.OpenAlerts += sh.pending.Len()
+		for _, c := range sh.live {
+			s.LiveGroups += len(c.groups)
+		}
+		for k, ec := range sh.stats.errors {
+			if sum, ok := byKey[k]; ok {
+				sum.Count += ec.Count
+				if ec.first < sum.first { // the example one worker would have seen first
+					sum.Example, sum.first = ec.Example, ec.first
+				}
+				continue
+			}
+			cp := *ec
+			byKey[k] = &cp
+		}
 	}
-	for _, ec := range e.stats.errors {
+	for _, ec := range byKey {
 		s.EvalErrors += ec.Count
-		s.ErrorsBy = append(s.ErrorsBy, *ec)
+		s.ErrorsBy = append(s.ErrorsBy, ec.EvalErrors)
 	}
 	sort.Slice(s.ErrorsBy, func(i, j int) bool {
 		a, b := s.ErrorsBy[i], s.ErrorsBy[j]
@@ -268,18 +257,55 @@ func (e *Engine) Stats() Stats {
 }
 
 type counters struct {
-	events, alerts, hunts int64
-	errors                map[[2]string]*EvalErrors
+	alerts, hunts int64
+	errors        map[[2]string]*errorCount
+	clock         *int64 // the shard's event sequence, to order examples across workers
 }
 
-func newCounters() counters { return counters{errors: map[[2]string]*EvalErrors{}} }
+type errorCount struct {
+	EvalErrors
+	first int64 // sequence number of the event of the first error
+}
 
-func (c *counters) evalError(analytic, channel, msg string) {
+func newCounters(clock *int64) counters {
+	return counters{errors: map[[2]string]*errorCount{}, clock: clock}
+}
+
+func (c *counters) evalError(analytic, channel string, err error) {
 	k := [2]string{analytic, channel}
 	ec := c.errors[k]
 	if ec == nil {
-		ec = &EvalErrors{Analytic: analytic, Channel: channel, Example: msg}
+		ec = &errorCount{EvalErrors: EvalErrors{Analytic: analytic, Channel: channel, Example: err.Error()}, first: *c.clock}
 		c.errors[k] = ec
 	}
 	ec.Count++
+}
+
+// evalErrorMsg is evalError with a message at hand.
+func (c *counters) evalErrorMsg(analytic, channel, msg string) {
+	k := [2]string{analytic, channel}
+	ec := c.errors[k]
+	if ec == nil {
+		ec = &errorCount{EvalErrors: EvalErrors{Analytic: analytic, Channel: channel, Example: msg}, first: *c.clock}
+		c.errors[k] = ec
+	}
+	ec.Count++
+}
+
+// groupSignatures numbers the distinct group_by lists of the plans, so that a worker hashes
+// an event's group key once per list.
+func groupSignatures(plans []*compiledPlan) [][]int {
+	var sigs [][]int
+	index := map[string]int{}
+	for _, cp := range plans {
+		key := fmt.Sprint(cp.groupSlots)
+		i, ok := index[key]
+		if !ok {
+			i = len(sigs)
+			index[key] = i
+			sigs = append(sigs, cp.groupSlots)
+		}
+		cp.groupSig = i
+	}
+	return sigs
 }

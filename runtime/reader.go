@@ -9,22 +9,9 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
-
-// Event is one normalized event (DESIGN §5).
-type Event struct {
-	// Time is the event's `time` field; correlation windows use it and nothing else.
-	Time time.Time
-	// LogSource is the event's `log_source` field; it routes the event to channels.
-	LogSource string
-	// Fields is the whole JSON object, `time` and `log_source` included. Whole JSON numbers
-	// are int64, other numbers float64.
-	Fields map[string]any
-	// Source and Line say where the event came from; alerts cite them.
-	Source string
-	Line   int
-}
 
 // Reasons a line is rejected; ReadStats.Rejected counts by these.
 const (
@@ -88,21 +75,37 @@ func (s ReadStats) Reasons() []string {
 // including empty (whitespace-only) lines, which are rejected as ReasonEmptyLine so that
 // Read == Processed + Rejected always holds; a final newline does not start a new line.
 // A trailing "\r" is ignored.
+//
+// Events are backed by their line (NewRawEvent): Next validates the JSON and reads `time`
+// and `log_source`, and the other fields are read when a plan reads them. Lines that do not
+// read lazily exactly as encoding/json decodes them are decoded into Fields.
 type Reader struct {
-	name  string
-	br    *bufio.Reader
-	line  int
-	stats ReadStats
-	buf   []byte
+	name   string
+	br     *bufio.Reader
+	line   int
+	stats  ReadStats
+	buf    []byte
+	fields bool
 }
 
+// ReaderOption configures a Reader.
+type ReaderOption func(*Reader)
+
+// DecodeFields makes the Reader decode every event into Fields, as callers that read
+// Event.Fields need; by default events are backed by their line.
+func DecodeFields(on bool) ReaderOption { return func(r *Reader) { r.fields = on } }
+
 // NewReader reads JSONL events from r; name is the file name cited in events and rejections.
-func NewReader(r io.Reader, name string) *Reader {
-	return &Reader{
+func NewReader(r io.Reader, name string, opts ...ReaderOption) *Reader {
+	rd := &Reader{
 		name:  name,
 		br:    bufio.NewReaderSize(r, 64<<10),
 		stats: ReadStats{Rejected: map[string]int64{}},
 	}
+	for _, o := range opts {
+		o(rd)
+	}
+	return rd
 }
 
 // Next returns the next event, or the rejection of the next line. At the end of input it
@@ -179,6 +182,11 @@ func (r *Reader) parse(line []byte) (*Event, *Rejection) {
 	if len(bytes.TrimSpace(line)) == 0 {
 		return nil, r.reject(ReasonEmptyLine, "")
 	}
+	if !r.fields {
+		if ev, ok := NewRawEvent(line); ok {
+			return r.readRequired(ev)
+		}
+	}
 	v, err := decodeJSON(line)
 	if err != nil {
 		return nil, r.reject(ReasonInvalidJSON, err.Error())
@@ -216,6 +224,54 @@ func (r *Reader) eventTime(fields map[string]any) (time.Time, *Rejection) {
 		return time.Time{}, r.reject(ReasonInvalidTime, fmt.Sprintf("%q is not RFC 3339", s))
 	}
 	return at, nil
+}
+
+// readRequired reads `time` and `log_source` of a raw-backed event, with the same checks and
+// messages as parse.
+func (r *Reader) readRequired(ev *Event) (*Event, *Rejection) {
+	var timeRaw, sourceRaw string
+	for it := newMemberIter(ev.raw); ; {
+		key, value, ok := it.next()
+		if !ok {
+			break
+		}
+		switch key {
+		case "time":
+			timeRaw = value
+		case "log_source":
+			sourceRaw = value
+		}
+	}
+	if timeRaw == "" || timeRaw == "null" {
+		return nil, r.reject(ReasonMissingTime, "")
+	}
+	if timeRaw[0] != '"' {
+		return nil, r.reject(ReasonInvalidTime, "want an RFC 3339 string, got "+rawKind(timeRaw))
+	}
+	s := rawString(timeRaw)
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return nil, r.reject(ReasonInvalidTime, fmt.Sprintf("%q is not RFC 3339", s))
+	}
+	if sourceRaw == "" || sourceRaw == "null" {
+		return nil, r.reject(ReasonMissingLogSource, "")
+	}
+	if sourceRaw[0] != '"' || len(sourceRaw) == 2 {
+		return nil, r.reject(ReasonInvalidLogSource, "want a non-empty string, got "+rawKind(sourceRaw))
+	}
+	ev.Time, ev.LogSource = at, rawString(sourceRaw)
+	ev.Source, ev.Line = r.name, r.line
+	return ev, nil
+}
+
+// rawString returns the string a quoted JSON string stands for: a substring when it holds
+// no escapes.
+func rawString(quoted string) string {
+	body := quoted[1 : len(quoted)-1]
+	if strings.IndexByte(body, '\\') < 0 {
+		return body
+	}
+	return string(appendUnescaped(nil, body))
 }
 
 // decodeJSON decodes exactly one JSON value; whole numbers become int64, others float64.

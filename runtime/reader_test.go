@@ -16,9 +16,9 @@ type readResult struct {
 	stats      ReadStats
 }
 
-func readAll(t *testing.T, input, name string) readResult {
+func readAll(t *testing.T, input, name string, opts ...ReaderOption) readResult {
 	t.Helper()
-	r := NewReader(strings.NewReader(input), name)
+	r := NewReader(strings.NewReader(input), name, opts...)
 	var res readResult
 	for {
 		ev, rej, err := r.Next()
@@ -98,16 +98,46 @@ func TestReaderCountsAddUp(t *testing.T) {
 }
 
 func TestReaderNumbersAndFields(t *testing.T) {
-	res := readAll(t, `{"time":"2026-03-20T09:00:00Z","log_source":"VPN:MobileProxy","dst_port":4444,"ratio":0.5,"big":1e3,"nested":{"ids":[1,2.5]}}`+"\n", "n.jsonl")
-	require.Len(t, res.events, 1)
-	ev := res.events[0]
-	assert.Equal(t, "VPN:MobileProxy", ev.LogSource)
-	assert.Equal(t, "VPN:MobileProxy", ev.Fields["log_source"], "Fields keeps log_source")
-	assert.Equal(t, "2026-03-20T09:00:00Z", ev.Fields["time"], "Fields keeps time")
-	assert.Equal(t, int64(4444), ev.Fields["dst_port"])
-	assert.Equal(t, 0.5, ev.Fields["ratio"])
-	assert.Equal(t, 1000.0, ev.Fields["big"])
-	assert.Equal(t, map[string]any{"ids": []any{int64(1), 2.5}}, ev.Fields["nested"])
+	line := `{"time":"2026-03-20T09:00:00Z","log_source":"VPN:MobileProxy","dst_port":4444,"ratio":0.5,"big":1e3,` +
+		`"nested":{"ids":[1,2.5]},"path":"C:\\Windows\\x.exe","dup":1,"dup":"last"}` + "\n"
+	want := map[string]any{
+		"log_source": "VPN:MobileProxy", "time": "2026-03-20T09:00:00Z", // kept in the object
+		"dst_port": int64(4444), "ratio": 0.5, "big": 1000.0,
+		"nested": map[string]any{"ids": []any{int64(1), 2.5}},
+		"path":   `C:\Windows\x.exe`,
+		"dup":    "last", // as encoding/json: the last of duplicate keys
+	}
+	tests := []struct {
+		name   string
+		opts   []ReaderOption
+		fields func(ev *Event) map[string]any
+	}{
+		{name: "raw-backed (default)", fields: func(ev *Event) map[string]any {
+			assert.Nil(t, ev.Fields, "fields are read on use")
+			assert.NotEmpty(t, ev.Raw())
+			return ev.Map()
+		}},
+		{name: "decoded into Fields", opts: []ReaderOption{DecodeFields(true)}, fields: func(ev *Event) map[string]any {
+			assert.Empty(t, ev.Raw())
+			return ev.Fields
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := readAll(t, line, "n.jsonl", tc.opts...)
+			require.Len(t, res.events, 1)
+			ev := res.events[0]
+			assert.Equal(t, "VPN:MobileProxy", ev.LogSource)
+			assert.Equal(t, want, tc.fields(ev))
+			for name, v := range want {
+				got, ok := ev.Get(name)
+				assert.True(t, ok, name)
+				assert.Equal(t, v, got, name)
+			}
+			_, ok := ev.Get("absent")
+			assert.False(t, ok)
+		})
+	}
 }
 
 func TestReaderLongLine(t *testing.T) {
@@ -115,7 +145,8 @@ func TestReaderLongLine(t *testing.T) {
 	line := `{"time":"2026-03-20T09:00:00Z","log_source":"x","blob":"` + blob + `"}`
 	res := readAll(t, line+"\n"+line+"\n", "big.jsonl")
 	require.Len(t, res.events, 2)
-	assert.Len(t, res.events[1].Fields["blob"], 5<<20)
+	got, _ := res.events[1].Get("blob")
+	assert.Len(t, got, 5<<20)
 	assert.Equal(t, 2, res.events[1].Line)
 	assert.Equal(t, ReadStats{Read: 2, Processed: 2, Rejected: map[string]int64{}}, res.stats)
 }

@@ -1,0 +1,109 @@
+package runtime
+
+import (
+	"time"
+)
+
+// Event is one normalized event (DESIGN §5). It is backed either by a map (Fields: how tests
+// and inline test cases build events) or by the raw text of its JSON object (NewRawEvent: how
+// Reader reads lines), whose fields are read only when a plan reads them. Either way Get reads
+// one field and Map gives the whole object; the engine reads events only through those, and
+// neither changes the event, so workers may share it.
+type Event struct {
+	// Time is the event's `time` field; correlation windows use it and nothing else.
+	Time time.Time
+	// LogSource is the event's `log_source` field; it routes the event to channels.
+	LogSource string
+	// Fields is the whole JSON object of a map-backed event, `time` and `log_source`
+	// included: whole JSON numbers are int64, other numbers float64. It is nil for an event
+	// backed by raw JSON; use Get or Map.
+	Fields map[string]any
+	// Overrides are fields shown instead of the raw ones of an event backed by raw JSON (a
+	// source profile's output fields); ignored for map-backed events.
+	Overrides []Override
+	// Source and Line say where the event came from; alerts cite them.
+	Source string
+	Line   int
+
+	raw string // the JSON object's text; "" for a map-backed event
+}
+
+// Override is a field of a raw-backed event that a source profile computed: Value when Set,
+// else the event has no such field even if the raw object has one.
+type Override struct {
+	Name  string
+	Value any
+	Set   bool
+}
+
+// NewRawEvent returns an event backed by a copy of line, one JSON object, with its fields
+// left unread; the caller sets Time, LogSource, Source and Line. ok is false when line is not
+// a JSON object that reads lazily exactly as encoding/json decodes it (invalid JSON, not an
+// object, invalid UTF-8, surrogate escapes, nesting deeper than 32): decode such lines into
+// Fields instead, which also gives encoding/json's error messages.
+func NewRawEvent(line []byte) (ev *Event, ok bool) {
+	if !lazyReadable(line) {
+		return nil, false
+	}
+	return &Event{raw: string(line)}, true
+}
+
+// Raw returns the JSON text of an event backed by raw JSON, or "" for a map-backed event.
+func (e *Event) Raw() string { return e.raw }
+
+// Get returns the value of one field as decoded from JSON (string, int64, float64, bool,
+// nil, []any, map[string]any) and whether the event has it. For raw-backed events it
+// decodes the field each time: the engine caches reads in its FieldView instead.
+func (e *Event) Get(name string) (any, bool) {
+	if e.raw == "" {
+		v, ok := e.Fields[name]
+		return v, ok
+	}
+	for i := len(e.Overrides) - 1; i >= 0; i-- {
+		if o := e.Overrides[i]; o.Name == name {
+			return o.Value, o.Set
+		}
+	}
+	raw, ok := lastMember(e.raw, name)
+	if !ok {
+		return nil, false
+	}
+	return rawNative(raw), true
+}
+
+// Map returns the whole object: Fields for a map-backed event, else a new map decoded from
+// the raw text with the overrides applied.
+func (e *Event) Map() map[string]any {
+	if e.raw == "" {
+		return e.Fields
+	}
+	members := appendMembers(nil, e.raw)
+	out := make(map[string]any, len(members)+len(e.Overrides))
+	for _, m := range members {
+		out[m.key] = rawNative(m.raw)
+	}
+	for _, o := range e.Overrides {
+		if o.Set {
+			out[o.Name] = o.Value
+		} else {
+			delete(out, o.Name)
+		}
+	}
+	return out
+}
+
+// lastMember returns the value text of the last member named name (encoding/json keeps the
+// last of duplicate keys).
+func lastMember(raw, name string) (string, bool) {
+	var found string
+	ok := false
+	for it := newMemberIter(raw); ; {
+		key, value, more := it.next()
+		if !more {
+			return found, ok
+		}
+		if key == name {
+			found, ok = value, true
+		}
+	}
+}

@@ -1,0 +1,325 @@
+package runtime
+
+import (
+	"math"
+	"sort"
+
+	celast "github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/operators"
+	"github.com/google/cel-go/common/types"
+)
+
+// route is what a selector tests, when it only tests one event field against constants:
+// `event.F == c`, `event.F in [c1, c2]`, or a disjunction of those on one field. The index
+// then decides the selector, which is never evaluated.
+//
+// Numbers follow CEL's equality, which compares numbers across types by value: a route value
+// 4688 (or 4688.0, or 4688u) matches an event whose field is the JSON number 4688 or 4688.0
+// (int64 or float64 in Go), and never the string "4688" (CEL's "4688" == 4688 is false). A
+// route value that is not an int, a whole double, a uint that fits int64 or a string leaves
+// the selector to CEL.
+type route struct {
+	field string
+	ints  []int64
+	strs  []string
+}
+
+// deriveRoute reads the route of a checked selector; nil when it is not a plain test of one
+// event field against constants.
+func deriveRoute(e celast.Expr) *route {
+	r := &route{}
+	if !r.add(e) {
+		return nil
+	}
+	return r
+}
+
+func (r *route) add(e celast.Expr) bool {
+	if e.Kind() != celast.CallKind {
+		return false
+	}
+	call := e.AsCall()
+	args := call.Args()
+	if call.IsMemberFunction() || len(args) != 2 {
+		return false
+	}
+	switch call.FunctionName() {
+	case operators.LogicalOr:
+		return r.add(args[0]) && r.add(args[1])
+	case operators.Equals:
+		if r.selects(args[0]) && r.value(args[1]) {
+			return true
+		}
+		return r.selects(args[1]) && r.value(args[0])
+	case operators.In:
+		if !r.selects(args[0]) || args[1].Kind() != celast.ListKind {
+			return false
+		}
+		list := args[1].AsList()
+		if len(list.OptionalIndices()) > 0 {
+			return false
+		}
+		for _, el := range list.Elements() {
+			if !r.value(el) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// selects accepts `event.F`, and the same F throughout the route.
+func (r *route) selects(e celast.Expr) bool {
+	if e.Kind() != celast.SelectKind {
+		return false
+	}
+	sel := e.AsSelect()
+	if sel.IsTestOnly() || sel.Operand().Kind() != celast.IdentKind || sel.Operand().AsIdent() != "event" {
+		return false
+	}
+	if r.field == "" {
+		r.field = sel.FieldName()
+	}
+	return r.field == sel.FieldName()
+}
+
+func (r *route) value(e celast.Expr) bool {
+	if e.Kind() != celast.LiteralKind {
+		return false
+	}
+	switch v := e.AsLiteral().(type) {
+	case types.Int:
+		r.ints = append(r.ints, int64(v))
+	case types.Uint:
+		if uint64(v) > math.MaxInt64 {
+			return false
+		}
+		r.ints = append(r.ints, int64(v))
+	case types.Double:
+		i, ok := wholeInt(float64(v))
+		if !ok {
+			return false
+		}
+		r.ints = append(r.ints, i)
+	case types.String:
+		r.strs = append(r.strs, string(v))
+	default:
+		return false
+	}
+	return true
+}
+
+// wholeInt converts a whole float64 within int64's range exactly.
+func wholeInt(f float64) (int64, bool) {
+	if f != math.Trunc(f) || f < -(1<<63) || f >= 1<<63 {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+// routeKey is the key of a field value in the index: a number (int64, or a whole float64)
+// or a string. ok is false for other values, which only reach unrouted channels.
+func routeKey(fv *fieldValue) (i int64, s string, isInt, ok bool) {
+	switch fv.kind {
+	case kindString:
+		return 0, fv.str, false, true
+	case kindNumber:
+		switch n := rawNumber(fv.raw).(type) {
+		case int64:
+			return n, "", true, true
+		case float64:
+			i, ok := wholeInt(n)
+			return i, "", true, ok
+		}
+	case kindNative:
+		return nativeKey(fv.native)
+	}
+	return 0, "", false, false
+}
+
+func nativeKey(x any) (int64, string, bool, bool) {
+	switch n := x.(type) {
+	case int64:
+		return n, "", true, true
+	case int:
+		return int64(n), "", true, true
+	case int32:
+		return int64(n), "", true, true
+	case uint64:
+		return int64(n), "", true, n <= math.MaxInt64
+	case uint32:
+		return int64(n), "", true, true
+	case float64:
+		i, ok := wholeInt(n)
+		return i, "", true, ok
+	case string:
+		return 0, n, false, true
+	}
+	return 0, "", false, false
+}
+
+// planRoute lists the channels of one plan that an event reaches.
+type planRoute struct {
+	plan     *compiledPlan
+	channels []*compiledChannel
+}
+
+// routeIndex routes events by log_source, then by the value of the source's route field
+// (the one most of its channels route on), to the channels that can match them, in plan and
+// channel order. Channels without a route (or routed on another field) are in every list of
+// their source: the catch-all.
+type routeIndex struct {
+	sources map[string]*sourceIndex
+}
+
+type sourceIndex struct {
+	catchAll []planRoute
+	field    string // "" when no channel of the source has a route
+	slot     int
+	byInt    map[int64][]planRoute
+	byStr    map[string][]planRoute
+	// routed are the channels whose selector the index decides: an event without the field
+	// makes each of them fail as its selector would ("no such key"), which Stats counts.
+	routed     []planRoute
+	missingMsg string // the error of a decided selector on an event without the field
+}
+
+// routes returns the channels the event reaches; missing says it lacks the route field.
+func (si *sourceIndex) routes(v *FieldView) (routes []planRoute, missing bool) {
+	if si.field == "" {
+		return si.catchAll, false
+	}
+	fv := v.slot(si.slot)
+	if fv.kind == kindMissing {
+		return si.catchAll, true
+	}
+	i, s, isInt, ok := routeKey(fv)
+	if !ok {
+		return si.catchAll, false
+	}
+	var rs []planRoute
+	var hit bool
+	if isInt {
+		rs, hit = si.byInt[i]
+	} else {
+		rs, hit = si.byStr[s]
+	}
+	if !hit {
+		return si.catchAll, false
+	}
+	return rs, false
+}
+
+// newRouteIndex indexes the channels of plans (in set order) that can match.
+func newRouteIndex(plans []*compiledPlan, slots *fieldSlots) *routeIndex {
+	type entry struct {
+		plan *compiledPlan
+		ch   *compiledChannel
+	}
+	bySource := map[string][]entry{}
+	var order []string
+	for _, cp := range plans {
+		for _, c := range cp.channels {
+			if !c.canMatch() {
+				continue
+			}
+			if _, seen := bySource[c.logSource]; !seen {
+				order = append(order, c.logSource)
+			}
+			bySource[c.logSource] = append(bySource[c.logSource], entry{cp, c})
+		}
+	}
+	idx := &routeIndex{sources: map[string]*sourceIndex{}}
+	for _, src := range order {
+		entries := bySource[src]
+		si := &sourceIndex{}
+		counts := map[string]int{}
+		for _, e := range entries {
+			if e.ch.route != nil {
+				counts[e.ch.route.field]++
+			}
+		}
+		si.field = mostCommon(counts)
+		decided := func(e entry) bool { return si.field != "" && e.ch.route != nil && e.ch.route.field == si.field }
+		var ints []int64
+		var strs []string
+		for _, e := range entries {
+			if decided(e) {
+				ints = append(ints, e.ch.route.ints...)
+				strs = append(strs, e.ch.route.strs...)
+			}
+		}
+		collect := func(keep func(entry) bool) []planRoute {
+			var out []planRoute
+			for _, e := range entries {
+				if !keep(e) {
+					continue
+				}
+				if n := len(out); n > 0 && out[n-1].plan == e.plan {
+					out[n-1].channels = append(out[n-1].channels, e.ch)
+				} else {
+					out = append(out, planRoute{plan: e.plan, channels: []*compiledChannel{e.ch}})
+				}
+			}
+			return out
+		}
+		for _, e := range entries {
+			e.ch.decided = decided(e)
+		}
+		si.catchAll = collect(func(e entry) bool { return !decided(e) })
+		si.routed = collect(decided)
+		if si.field != "" {
+			si.slot = slots.slot(si.field)
+			si.missingMsg = "no such key: " + si.field
+			si.byInt = map[int64][]planRoute{}
+			si.byStr = map[string][]planRoute{}
+			for _, k := range ints {
+				if _, done := si.byInt[k]; !done {
+					si.byInt[k] = collect(func(e entry) bool { return !decided(e) || containsInt(e.ch.route.ints, k) })
+				}
+			}
+			for _, k := range strs {
+				if _, done := si.byStr[k]; !done {
+					si.byStr[k] = collect(func(e entry) bool { return !decided(e) || containsStr(e.ch.route.strs, k) })
+				}
+			}
+		}
+		idx.sources[src] = si
+	}
+	return idx
+}
+
+// mostCommon returns the key with the highest count, the smallest on ties; "" for none.
+func mostCommon(counts map[string]int) string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	best := ""
+	for _, k := range keys {
+		if best == "" || counts[k] > counts[best] {
+			best = k
+		}
+	}
+	return best
+}
+
+func containsInt(xs []int64, x int64) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func containsStr(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,330 @@
+package runtime
+
+import (
+	"hash/maphash"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/google/cel-go/interpreter"
+
+	"github.com/stixcel/stixcel/plan"
+)
+
+// shard is one worker's engine: it sees every event (so its watermark is the engine's), and
+// evaluates the channels of the (plan, group key) pairs it owns. With one worker it owns
+// everything and emits directly.
+type shard struct {
+	id, n     int
+	cfg       *config
+	index     *routeIndex
+	corrs     []*correlator // by plan position; nil for plans without a condition
+	live      []*correlator // the non-nil corrs
+	watermark time.Time
+	pending   alertHeap
+	view      *FieldView
+	chanAct   channelActivation
+	frame     *interpreter.ExecutionFrame
+	matched   []int
+	stats     counters
+	clock     int64 // events seen
+
+	// group key hashes of the current event, per distinct group_by list (workers > 1)
+	groupSigs [][]int
+	sigClock  []int64
+	sigHash   []uint64
+	seed      maphash.Seed
+	keyBuf    []byte
+
+	// emission: direct with one worker, else collected with the tags that order the merge
+	emit    func(Output)
+	collect bool
+	outs    []taggedOutput
+	seq     int // index of the current event in its batch
+	phase   int
+}
+
+// Phases of one event's outputs, in the order one worker emits them.
+const (
+	phaseDue   = iota // alerts whose window the event's time passed, by close, plan, group
+	phaseMatch        // what the event's matches cause, in plan order
+)
+
+// taggedOutput is an output with its place in the one-worker order.
+type taggedOutput struct {
+	seq   int
+	phase int
+	plan  int       // plan index in the set
+	close time.Time // phaseDue: the alert's window end
+	key   string    // phaseDue: the alert's group key
+	out   Output
+}
+
+func newShard(id int, cfg *config, plans []*compiledPlan, index *routeIndex, slots *fieldSlots, groupSigs [][]int) *shard {
+	s := &shard{
+		id: id, n: cfg.workers, cfg: cfg, index: index,
+		corrs:     make([]*correlator, len(plans)),
+		view:      newFieldView(slots),
+		groupSigs: groupSigs,
+		sigClock:  make([]int64, len(groupSigs)),
+		sigHash:   make([]uint64, len(groupSigs)),
+		seed:      maphash.MakeSeed(),
+	}
+	s.stats = newCounters(&s.clock)
+	s.chanAct.event = s.view
+	frame, err := interpreter.NewExecutionFrame(&s.chanAct)
+	if err != nil {
+		panic("runtime: activation is not an interpreter.Activation: " + err.Error()) // cannot happen
+	}
+	s.frame = frame
+	for i, cp := range plans {
+		if cp.condition != nil {
+			s.corrs[i] = newCorrelator(cp)
+			s.live = append(s.live, s.corrs[i])
+		}
+	}
+	for i := range s.sigClock {
+		s.sigClock[i] = -1
+	}
+	return s
+}
+
+// process is Engine.Process for this shard.
+func (s *shard) process(ev *Event, emit func(Output)) {
+	s.emit = emit
+	s.clock++
+	if ev.Time.After(s.watermark) {
+		s.watermark = ev.Time
+		s.phase = phaseDue
+		s.emitDue()
+		s.sweep()
+	}
+	si := s.index.sources[ev.LogSource]
+	if si == nil {
+		return
+	}
+	s.view.Reset(ev)
+	routes, missing := si.routes(s.view)
+	if missing {
+		s.countMissing(si)
+	}
+	s.phase = phaseMatch
+	for i := range routes {
+		r := &routes[i]
+		if s.n > 1 && !s.owns(r.plan) {
+			continue
+		}
+		s.matched = s.matched[:0]
+		for _, c := range r.channels {
+			if s.channelMatches(r.plan, c) {
+				s.matched = append(s.matched, c.index)
+			}
+		}
+		if len(s.matched) > 0 {
+			s.dispatch(r.plan, ev, s.matched)
+		}
+	}
+}
+
+// countMissing counts, for an event without its source's route field, the failure of every
+// selector the index decides, as evaluating them would have.
+func (s *shard) countMissing(si *sourceIndex) {
+	for _, r := range si.routed {
+		if s.n > 1 && r.plan.index%s.n != s.id {
+			continue
+		}
+		for _, c := range r.channels {
+			s.stats.evalErrorMsg(r.plan.src.ID, c.id, si.missingMsg)
+		}
+	}
+}
+
+// owns reports whether this shard evaluates the plan for the current event: plans without
+// a condition go by plan, the others by plan and group key.
+func (s *shard) owns(cp *compiledPlan) bool {
+	if cp.condition == nil {
+		return cp.index%s.n == s.id
+	}
+	h := s.groupHash(cp.groupSig) ^ (uint64(cp.index) * 0x9e3779b97f4a7c15)
+	return int(h%uint64(s.n)) == s.id
+}
+
+// groupHash hashes the current event's group key for one group_by list, once per event.
+func (s *shard) groupHash(sig int) uint64 {
+	if s.sigClock[sig] == s.clock {
+		return s.sigHash[sig]
+	}
+	s.keyBuf = appendGroupKey(s.keyBuf[:0], s.view, s.groupSigs[sig])
+	h := maphash.Bytes(s.seed, s.keyBuf)
+	s.sigClock[sig], s.sigHash[sig] = s.clock, h
+	return h
+}
+
+// channelMatches evaluates selector (unless the index decided it) and then predicate.
+func (s *shard) channelMatches(cp *compiledPlan, c *compiledChannel) bool {
+	s.chanAct.params = cp.paramsVal
+	if c.selector != nil && !c.decided && !s.evalBool(c.selector, s.frame, cp.src.ID, c.id) {
+		return false
+	}
+	if c.predicate != nil && !s.evalBool(c.predicate, s.frame, cp.src.ID, c.id) {
+		return false
+	}
+	return true
+}
+
+func (s *shard) dispatch(cp *compiledPlan, ev *Event, matched []int) {
+	switch {
+	case cp.src.Kind == plan.KindSelector:
+		for _, i := range matched {
+			s.stats.hunts++
+			s.out(&Hunt{Analytic: cp.src.ID, Channel: cp.channels[i].id, Source: ev.Source, Line: ev.Line}, cp, nil)
+		}
+	case cp.condition == nil:
+		s.stats.alerts++
+		s.out(immediateAlert(cp, ev, matched), cp, nil)
+	default:
+		s.corrs[cp.position].observe(s, ev, matched)
+	}
+}
+
+// out emits o, or collects it with its place in the one-worker order; a is the alert being
+// closed, if any.
+func (s *shard) out(o Output, cp *compiledPlan, a *openAlert) {
+	if !s.collect {
+		s.emit(o)
+		return
+	}
+	t := taggedOutput{seq: s.seq, phase: s.phase, plan: cp.index, out: o}
+	if a != nil {
+		t.close, t.key = a.close, a.group.key
+	}
+	s.outs = append(s.outs, t)
+}
+
+// flush emits every open alert, earliest window end first.
+func (s *shard) flush(emit func(Output)) {
+	s.emit = emit
+	s.phase = phaseDue
+	for s.pending.Len() > 0 {
+		s.emitAlert(s.pending.pop())
+	}
+}
+
+// workerPool runs the shards over batches of events on their own goroutines and merges
+// their outputs into the one-worker order. One batch runs while the caller fills the next.
+type workerPool struct {
+	shards  []*shard
+	batch   []*Event // being filled
+	running []*Event // being processed
+	wg      sync.WaitGroup
+	pending bool // a batch ran (or runs) whose outputs are not emitted yet
+	heads   []int
+}
+
+// batchSize is how many events a batch holds.
+const batchSize = 512
+
+func newWorkerPool(shards []*shard) *workerPool {
+	for _, s := range shards {
+		s.collect = true
+	}
+	return &workerPool{shards: shards, batch: make([]*Event, 0, batchSize), heads: make([]int, len(shards))}
+}
+
+func (p *workerPool) add(ev *Event, emit func(Output)) {
+	p.batch = append(p.batch, ev)
+	if len(p.batch) == batchSize {
+		p.start(emit)
+	}
+}
+
+// start emits the previous batch's outputs and runs the filled batch.
+func (p *workerPool) start(emit func(Output)) {
+	p.drain(emit)
+	p.batch, p.running = p.running[:0], p.batch
+	if cap(p.batch) == 0 {
+		p.batch = make([]*Event, 0, batchSize)
+	}
+	events := p.running
+	p.pending = true
+	p.wg.Add(len(p.shards))
+	for _, s := range p.shards {
+		go func() {
+			defer p.wg.Done()
+			s.outs = s.outs[:0]
+			for i, ev := range events {
+				s.seq = i
+				s.process(ev, nil)
+			}
+		}()
+	}
+}
+
+// wait blocks until the running batch is done.
+func (p *workerPool) wait() { p.wg.Wait() }
+
+// drain waits for the running batch and emits its outputs in the one-worker order.
+func (p *workerPool) drain(emit func(Output)) {
+	p.wait()
+	if !p.pending {
+		return
+	}
+	p.pending = false
+	p.merge(emit)
+}
+
+// merge emits the shards' collected outputs: each shard's are in one-worker order already,
+// and outputs of different shards never tie (a plan's outputs for one event, and an alert's
+// (close, plan, group), belong to one shard).
+func (p *workerPool) merge(emit func(Output)) {
+	for i := range p.heads {
+		p.heads[i] = 0
+	}
+	for {
+		best := -1
+		for i, s := range p.shards {
+			if p.heads[i] < len(s.outs) && (best < 0 || before(&s.outs[p.heads[i]], &p.shards[best].outs[p.heads[best]])) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		emit(p.shards[best].outs[p.heads[best]].out)
+		p.shards[best].outs[p.heads[best]].out = nil
+		p.heads[best]++
+	}
+	for _, s := range p.shards {
+		s.outs = s.outs[:0]
+	}
+}
+
+func before(a, b *taggedOutput) bool {
+	if a.seq != b.seq {
+		return a.seq < b.seq
+	}
+	if a.phase != b.phase {
+		return a.phase < b.phase
+	}
+	if a.phase == phaseDue && !a.close.Equal(b.close) {
+		return a.close.Before(b.close)
+	}
+	if a.plan != b.plan {
+		return a.plan < b.plan
+	}
+	return a.key < b.key
+}
+
+// flush runs the last batch and then every shard's flush, merged.
+func (p *workerPool) flush(emit func(Output)) {
+	if len(p.batch) > 0 {
+		p.start(emit)
+	}
+	p.drain(emit)
+	for _, s := range p.shards {
+		s.outs = s.outs[:0]
+		s.seq = math.MaxInt
+		s.flush(nil)
+	}
+	p.merge(emit)
+}

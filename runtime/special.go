@@ -1,0 +1,300 @@
+package runtime
+
+import (
+	"regexp"
+	"strings"
+
+	celast "github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/overloads"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/common/types/traits"
+	"github.com/google/cel-go/interpreter"
+)
+
+// specializer is a cel-go planner decorator that replaces the hot nodes of a channel
+// expression with Go code over the engine's FieldView:
+//
+//   - event.F reads the field straight from the view (cached per event);
+//   - params.X becomes the plan's value (a plan's parameters are constants for a run), so
+//     that `x in params.List` is a set lookup;
+//   - contains, startsWith, endsWith, matches (constant pattern, compiled once), == and !=
+//     against a constant, and `in` a constant list or map, on an event field or its
+//     lowerAscii(), compare Go strings without making CEL values.
+//
+// Each replacement keeps the node it replaces and hands it every case it does not decide
+// itself (a missing field, a value that is not a string, a view that is not there), so
+// results and errors stay those of plain CEL.
+type specializer struct {
+	slots       *fieldSlots
+	params      map[string]ref.Val // nil: no folding
+	eventFields map[int64]string   // ids of `event.F` selections (not has() tests)
+	paramFields map[int64]string   // ids of `params.X` selections
+}
+
+// newSpecializer inspects a checked expression; ok is false when it cannot be specialized
+// safely (a comprehension variable shadows `event` or `params`).
+func newSpecializer(expr celast.Expr, slots *fieldSlots, params map[string]ref.Val) (*specializer, bool) {
+	s := &specializer{slots: slots, params: params, eventFields: map[int64]string{}, paramFields: map[int64]string{}}
+	ok := true
+	celast.PreOrderVisit(expr, celast.NewExprVisitor(func(e celast.Expr) {
+		switch e.Kind() {
+		case celast.ComprehensionKind:
+			c := e.AsComprehension()
+			for _, v := range []string{c.IterVar(), c.IterVar2(), c.AccuVar()} {
+				if v == "event" || v == "params" {
+					ok = false
+				}
+			}
+		case celast.SelectKind:
+			sel := e.AsSelect()
+			op := sel.Operand()
+			if sel.IsTestOnly() || op.Kind() != celast.IdentKind {
+				return
+			}
+			switch op.AsIdent() {
+			case "event":
+				s.eventFields[e.ID()] = sel.FieldName()
+				slots.slot(sel.FieldName())
+			case "params":
+				s.paramFields[e.ID()] = sel.FieldName()
+			}
+		}
+	}))
+	return s, ok
+}
+
+// readsParams reports whether the expression selects a parameter.
+func (s *specializer) readsParams() bool { return len(s.paramFields) > 0 }
+
+func (s *specializer) decorate(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
+	switch n := i.(type) {
+	case interpreter.InterpretableAttribute:
+		if name, ok := s.eventFields[n.ID()]; ok && selectsVariable(n, "event") {
+			return &eventField{orig: n, slot: s.slots.slot(name)}, nil
+		}
+		if name, ok := s.paramFields[n.ID()]; ok && s.params != nil && selectsVariable(n, "params") {
+			if v, ok := s.params[name]; ok {
+				return interpreter.NewConstValue(n.ID(), v), nil
+			}
+		}
+	case interpreter.InterpretableCall:
+		return s.call(n), nil
+	}
+	return i, nil
+}
+
+// selectsVariable reports whether n is the attribute `variable.F` (not, say, a relative
+// attribute the planner wraps around an already decorated node with the same id).
+func selectsVariable(n interpreter.InterpretableAttribute, variable string) bool {
+	attr, ok := n.Attr().(interpreter.NamespacedAttribute)
+	if !ok || len(attr.Qualifiers()) != 1 {
+		return false
+	}
+	names := attr.CandidateVariableNames()
+	return len(names) == 1 && names[0] == variable
+}
+
+func (s *specializer) call(c interpreter.InterpretableCall) interpreter.InterpretableV2 {
+	args := c.Args()
+	switch c.OverloadID() {
+	case "string_lower_ascii":
+		if f, ok := args[0].(*eventField); ok && len(args) == 1 {
+			return &lowerField{orig: c, slot: f.slot}
+		}
+		return c
+	}
+	if len(args) != 2 {
+		return c
+	}
+	switch c.OverloadID() {
+	case overloads.ContainsString, overloads.StartsWithString, overloads.EndsWithString:
+		if src, lit, ok := strAndConst(args[0], args[1]); ok {
+			return &strTest{orig: c, src: src, lit: lit, test: stringTests[c.OverloadID()]}
+		}
+	case overloads.Matches, overloads.MatchesString:
+		if src, lit, ok := strAndConst(args[0], args[1]); ok {
+			if re, err := regexp.Compile(lit); err == nil {
+				return &strTest{orig: c, src: src, lit: lit, test: func(s, _ string) bool { return re.MatchString(s) }}
+			}
+		}
+	case overloads.Equals, overloads.NotEquals:
+		src, lit, ok := strAndConst(args[0], args[1])
+		if !ok {
+			src, lit, ok = strAndConst(args[1], args[0])
+		}
+		if ok {
+			return &strTest{orig: c, src: src, lit: lit, test: stringTests[c.OverloadID()]}
+		}
+	case overloads.InList, overloads.InMap:
+		src, ok := args[0].(strSource)
+		rhs, isConst := args[1].(interpreter.InterpretableConst)
+		if ok && isConst {
+			if set, ok := stringSet(rhs.Value()); ok {
+				return &strInSet{orig: c, src: src, set: set}
+			}
+		}
+	}
+	return c
+}
+
+var stringTests = map[string]func(s, lit string) bool{
+	overloads.ContainsString:   strings.Contains,
+	overloads.StartsWithString: strings.HasPrefix,
+	overloads.EndsWithString:   strings.HasSuffix,
+	overloads.Equals:           func(s, lit string) bool { return s == lit },
+	overloads.NotEquals:        func(s, lit string) bool { return s != lit },
+}
+
+// strAndConst matches a string source and a constant string.
+func strAndConst(a, b interpreter.InterpretableV2) (strSource, string, bool) {
+	src, ok := a.(strSource)
+	if !ok {
+		return nil, "", false
+	}
+	c, ok := b.(interpreter.InterpretableConst)
+	if !ok {
+		return nil, "", false
+	}
+	lit, ok := c.Value().(types.String)
+	if !ok {
+		return nil, "", false
+	}
+	return src, string(lit), true
+}
+
+// stringSet collects the string elements of a constant list, or the string keys of a
+// constant map. Other elements cannot equal a string, so a string's membership is decided
+// by the set alone.
+func stringSet(v ref.Val) (map[string]struct{}, bool) {
+	var it traits.Iterator
+	switch c := v.(type) {
+	case traits.Lister:
+		it = c.Iterator()
+	case traits.Mapper:
+		it = c.Iterator()
+	default:
+		return nil, false
+	}
+	set := map[string]struct{}{}
+	for it.HasNext() == types.True {
+		if s, ok := it.Next().(types.String); ok {
+			set[string(s)] = struct{}{}
+		}
+	}
+	return set, true
+}
+
+// viewOf finds the FieldView bound to `event`; nil when the activation binds something
+// else (the specialized nodes then run the plain ones).
+func viewOf(frame *interpreter.ExecutionFrame) *FieldView {
+	v, _ := frame.ResolveName("event")
+	fv, _ := v.(*FieldView)
+	return fv
+}
+
+// strSource is a node whose value, when it is a string, can be read without a CEL value.
+type strSource interface {
+	interpreter.InterpretableV2
+	// str returns the string; ok is false when the plain node must decide.
+	str(frame *interpreter.ExecutionFrame) (s string, ok bool)
+}
+
+// eventField is `event.F`.
+type eventField struct {
+	orig interpreter.InterpretableV2
+	slot int
+}
+
+func (n *eventField) ID() int64 { return n.orig.ID() }
+
+func (n *eventField) Eval(act interpreter.Activation) ref.Val {
+	return n.Exec(interpreter.AsFrame(act))
+}
+
+func (n *eventField) Exec(frame *interpreter.ExecutionFrame) ref.Val {
+	if v := viewOf(frame); v != nil {
+		if val, found := v.celValue(v.slot(n.slot)); found {
+			return val
+		}
+	}
+	return n.orig.Exec(frame) // the missing field's error, as plain CEL words it
+}
+
+func (n *eventField) str(frame *interpreter.ExecutionFrame) (string, bool) {
+	v := viewOf(frame)
+	if v == nil {
+		return "", false
+	}
+	fv := v.slot(n.slot)
+	return fv.str, fv.kind == kindString
+}
+
+// lowerField is `event.F.lowerAscii()`.
+type lowerField struct {
+	orig interpreter.InterpretableV2
+	slot int
+}
+
+func (n *lowerField) ID() int64 { return n.orig.ID() }
+
+func (n *lowerField) Eval(act interpreter.Activation) ref.Val {
+	return n.Exec(interpreter.AsFrame(act))
+}
+
+func (n *lowerField) Exec(frame *interpreter.ExecutionFrame) ref.Val {
+	if s, ok := n.str(frame); ok {
+		return types.String(strings.Clone(s))
+	}
+	return n.orig.Exec(frame)
+}
+
+func (n *lowerField) str(frame *interpreter.ExecutionFrame) (string, bool) {
+	v := viewOf(frame)
+	if v == nil {
+		return "", false
+	}
+	return v.lowerOf(v.slot(n.slot))
+}
+
+// strTest is a string function or comparison of a string source and a constant.
+type strTest struct {
+	orig interpreter.InterpretableV2
+	src  strSource
+	lit  string
+	test func(s, lit string) bool
+}
+
+func (n *strTest) ID() int64 { return n.orig.ID() }
+
+func (n *strTest) Eval(act interpreter.Activation) ref.Val {
+	return n.Exec(interpreter.AsFrame(act))
+}
+
+func (n *strTest) Exec(frame *interpreter.ExecutionFrame) ref.Val {
+	if s, ok := n.src.str(frame); ok {
+		return types.Bool(n.test(s, n.lit))
+	}
+	return n.orig.Exec(frame)
+}
+
+// strInSet is `src in [constant list]` or `src in {constant map}`.
+type strInSet struct {
+	orig interpreter.InterpretableV2
+	src  strSource
+	set  map[string]struct{}
+}
+
+func (n *strInSet) ID() int64 { return n.orig.ID() }
+
+func (n *strInSet) Eval(act interpreter.Activation) ref.Val {
+	return n.Exec(interpreter.AsFrame(act))
+}
+
+func (n *strInSet) Exec(frame *interpreter.ExecutionFrame) ref.Val {
+	if s, ok := n.src.str(frame); ok {
+		_, in := n.set[s]
+		return types.Bool(in)
+	}
+	return n.orig.Exec(frame)
+}

@@ -1,0 +1,356 @@
+package runtime
+
+import (
+	"reflect"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/common/types/traits"
+)
+
+// FieldView shows one event at a time to CEL as a map(string, dyn): `event` in channel
+// predicates, `raw` in source profiles. It reads a raw-backed event's fields on first use and
+// remembers them until the next Reset, and it is reused from event to event, so that reading
+// fields allocates nothing but the CEL values generic expressions ask for. Its values follow
+// decodeJSON exactly: strings, int64 for whole numbers that fit, float64, bool, null, lists
+// and maps.
+//
+// A FieldView is not safe for concurrent use; each engine worker has its own.
+type FieldView struct {
+	ev      *Event
+	slots   *fieldSlots // field names known when the programs were compiled; may be nil
+	epoch   uint32
+	members []member // the raw object's members, indexed on first read
+	indexed bool
+	arena   []byte // unescaped and lower-cased strings of the current event
+	cache   []fieldValue
+	named   []namedValue // reads of fields without a slot
+	full    traits.Mapper
+}
+
+// NewFieldView returns a view of no event; Reset shows one.
+func NewFieldView() *FieldView { return newFieldView(nil) }
+
+func newFieldView(slots *fieldSlots) *FieldView {
+	v := &FieldView{slots: slots, epoch: 1}
+	if slots != nil {
+		v.cache = make([]fieldValue, len(slots.names))
+	}
+	return v
+}
+
+// Reset shows ev. Strings read from the view before are not valid after it.
+func (v *FieldView) Reset(ev *Event) {
+	v.ev = ev
+	v.epoch++
+	if v.epoch == 0 { // wrapped: forget every cached read
+		clear(v.cache)
+		v.epoch = 1
+	}
+	v.members = v.members[:0]
+	v.indexed = false
+	v.arena = v.arena[:0]
+	v.named = v.named[:0]
+	v.full = nil
+}
+
+// valueKind says what a field holds.
+type valueKind uint8
+
+const (
+	kindMissing valueKind = iota
+	kindString
+	kindNumber    // raw JSON number text
+	kindBool      // raw true/false
+	kindNull      // raw null
+	kindComposite // raw object or array
+	kindNative    // a Go value from Fields or an Override
+)
+
+// fieldValue is one field of the current event, read once.
+type fieldValue struct {
+	epoch   uint32
+	kind    valueKind
+	str     string // kindString: the string, possibly in the arena
+	inArena bool
+	utf8OK  bool   // str is known to be valid UTF-8 (read from a line lazyReadable accepted)
+	raw     string // kindNumber, kindBool, kindNull, kindComposite: the JSON text
+	native  any    // kindNative
+	val     ref.Val
+	lower   string // str lower-cased, once lowered is true
+	lowered bool
+}
+
+type namedValue struct {
+	name string
+	fieldValue
+}
+
+// slot returns the field of slot i of the current event, reading it on first use.
+func (v *FieldView) slot(i int) *fieldValue {
+	fv := &v.cache[i]
+	if fv.epoch != v.epoch {
+		*fv = fieldValue{epoch: v.epoch}
+		v.read(fv, v.slots.names[i])
+	}
+	return fv
+}
+
+// field returns the named field of the current event.
+func (v *FieldView) field(name string) *fieldValue {
+	if v.slots != nil {
+		if i, ok := v.slots.byName[name]; ok {
+			return v.slot(i)
+		}
+	}
+	for i := range v.named {
+		if v.named[i].name == name {
+			return &v.named[i].fieldValue
+		}
+	}
+	v.named = append(v.named, namedValue{name: name})
+	fv := &v.named[len(v.named)-1].fieldValue
+	v.read(fv, name)
+	return fv
+}
+
+func (v *FieldView) read(fv *fieldValue, name string) {
+	ev := v.ev
+	if ev == nil {
+		return
+	}
+	if ev.raw == "" {
+		if x, ok := ev.Fields[name]; ok {
+			setNative(fv, x)
+		}
+		return
+	}
+	for i := len(ev.Overrides) - 1; i >= 0; i-- {
+		if o := &ev.Overrides[i]; o.Name == name {
+			if o.Set {
+				setNative(fv, o.Value)
+			}
+			return
+		}
+	}
+	if !v.indexed {
+		v.members = appendMembers(v.members[:0], ev.raw)
+		v.indexed = true
+	}
+	for i := len(v.members) - 1; i >= 0; i-- { // the last of duplicate keys wins
+		if v.members[i].key == name {
+			v.setRaw(fv, v.members[i].raw)
+			return
+		}
+	}
+}
+
+func setNative(fv *fieldValue, x any) {
+	if s, ok := x.(string); ok {
+		fv.kind, fv.str = kindString, s
+		return
+	}
+	fv.kind, fv.native = kindNative, x
+}
+
+func (v *FieldView) setRaw(fv *fieldValue, raw string) {
+	switch raw[0] {
+	case '"':
+		body := raw[1 : len(raw)-1]
+		fv.kind, fv.utf8OK = kindString, true
+		if strings.IndexByte(body, '\\') < 0 {
+			fv.str = body
+			return
+		}
+		start := len(v.arena)
+		v.arena = appendUnescaped(v.arena, body)
+		fv.str, fv.inArena = arenaString(v.arena[start:]), true
+	case 't', 'f':
+		fv.kind, fv.raw = kindBool, raw
+	case 'n':
+		fv.kind, fv.raw = kindNull, raw
+	case '{', '[':
+		fv.kind, fv.raw = kindComposite, raw
+	default:
+		fv.kind, fv.raw = kindNumber, raw
+	}
+}
+
+// arenaString views b as a string without copying. The arena only grows during one event
+// (an append that moves it leaves earlier strings on the old array), and Reset reuses it:
+// such strings are valid until the next Reset, and anything kept longer is cloned.
+func arenaString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// lowerOf returns fv's string with ASCII letters lowered, as CEL's lowerAscii does for valid
+// UTF-8; ok is false for a value that is not a string or not valid UTF-8.
+func (v *FieldView) lowerOf(fv *fieldValue) (string, bool) {
+	if fv.kind != kindString {
+		return "", false
+	}
+	if !fv.lowered {
+		s := fv.str
+		if !fv.utf8OK && !utf8.ValidString(s) {
+			return "", false // lowerAscii replaces invalid bytes: leave it to CEL
+		}
+		fv.lower, fv.lowered = s, true
+		if hasUpperASCII(s) {
+			start := len(v.arena)
+			for i := 0; i < len(s); i++ {
+				c := s[i]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				v.arena = append(v.arena, c)
+			}
+			fv.lower = arenaString(v.arena[start:])
+		}
+	}
+	return fv.lower, true
+}
+
+func hasUpperASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+// celValue converts fv to a CEL value once per event; found is false for a missing field.
+func (v *FieldView) celValue(fv *fieldValue) (ref.Val, bool) {
+	if fv.kind == kindMissing {
+		return nil, false
+	}
+	if fv.val == nil {
+		fv.val = fv.convert()
+	}
+	return fv.val, true
+}
+
+func (fv *fieldValue) convert() ref.Val {
+	switch fv.kind {
+	case kindString:
+		s := fv.str
+		if fv.inArena {
+			s = strings.Clone(s) // CEL values may outlive the event
+		}
+		return types.String(s)
+	case kindNumber:
+		return types.DefaultTypeAdapter.NativeToValue(rawNumber(fv.raw))
+	case kindBool:
+		return types.Bool(fv.raw[0] == 't')
+	case kindNull:
+		return types.NullValue
+	case kindComposite:
+		return types.DefaultTypeAdapter.NativeToValue(rawNative(fv.raw))
+	}
+	return types.DefaultTypeAdapter.NativeToValue(fv.native)
+}
+
+// native returns fv as decodeJSON would give it, owning its memory.
+func (fv *fieldValue) nativeValue() any {
+	switch fv.kind {
+	case kindMissing:
+		return nil
+	case kindString:
+		if fv.inArena {
+			return strings.Clone(fv.str)
+		}
+		return fv.str
+	case kindNative:
+		return fv.native
+	}
+	return rawNative(fv.raw)
+}
+
+// mapper is the whole event as a standard CEL map, for the operations a view does not
+// answer itself (iteration, size, equality, conversion).
+func (v *FieldView) mapper() traits.Mapper {
+	if v.full == nil {
+		var fields map[string]any
+		if v.ev != nil {
+			fields = v.ev.Map()
+		}
+		if fields == nil {
+			fields = map[string]any{}
+		}
+		v.full = types.NewStringInterfaceMap(types.DefaultTypeAdapter, fields).(traits.Mapper)
+	}
+	return v.full
+}
+
+// Find implements traits.Mapper: a field of the event, read on first use.
+func (v *FieldView) Find(key ref.Val) (ref.Val, bool) {
+	k, ok := key.(types.String)
+	if !ok {
+		return v.mapper().Find(key)
+	}
+	return v.celValue(v.field(string(k)))
+}
+
+// Get implements traits.Indexer.
+func (v *FieldView) Get(key ref.Val) ref.Val {
+	if val, found := v.Find(key); found {
+		return val
+	}
+	return v.mapper().Get(key) // the standard error for a missing or ill-typed key
+}
+
+// Contains implements traits.Container.
+func (v *FieldView) Contains(key ref.Val) ref.Val {
+	if k, ok := key.(types.String); ok {
+		return types.Bool(v.field(string(k)).kind != kindMissing)
+	}
+	return v.mapper().Contains(key)
+}
+
+// Iterator implements traits.Iterable.
+func (v *FieldView) Iterator() traits.Iterator { return v.mapper().Iterator() }
+
+// Size implements traits.Sizer.
+func (v *FieldView) Size() ref.Val { return v.mapper().Size() }
+
+// ConvertToNative implements ref.Val.
+func (v *FieldView) ConvertToNative(t reflect.Type) (any, error) {
+	return v.mapper().ConvertToNative(t)
+}
+
+// ConvertToType implements ref.Val.
+func (v *FieldView) ConvertToType(t ref.Type) ref.Val { return v.mapper().ConvertToType(t) }
+
+// Equal implements ref.Val.
+func (v *FieldView) Equal(other ref.Val) ref.Val { return v.mapper().Equal(other) }
+
+// Type implements ref.Val.
+func (v *FieldView) Type() ref.Type { return types.MapType }
+
+// Value implements ref.Val: the event's fields as a map.
+func (v *FieldView) Value() any { return v.mapper().Value() }
+
+// fieldSlots numbers the event fields that compiled programs read, so that a FieldView
+// caches them in a slice.
+type fieldSlots struct {
+	byName map[string]int
+	names  []string
+}
+
+func newFieldSlots() *fieldSlots { return &fieldSlots{byName: map[string]int{}} }
+
+// slot returns the number of name, adding it.
+func (s *fieldSlots) slot(name string) int {
+	if i, ok := s.byName[name]; ok {
+		return i
+	}
+	s.byName[name] = len(s.names)
+	s.names = append(s.names, name)
+	return len(s.names) - 1
+}
