@@ -11,12 +11,19 @@ import (
 
 // TestMain runs every CLI test from the repository root, where a user types the commands.
 func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv(childArgsEnv); ok {
+		// Re-executed by a test as the stixcel command itself (signal tests).
+		os.Exit(Main(strings.Split(args, "\x1f"), os.Stdin, os.Stdout, os.Stderr))
+	}
 	if err := os.Chdir("../.."); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
 	os.Exit(m.Run())
 }
+
+// childArgsEnv carries the arguments of a re-executed test binary acting as stixcel.
+const childArgsEnv = "STIXCEL_TEST_CHILD_ARGS"
 
 // result is what one CLI invocation produced.
 type result struct {

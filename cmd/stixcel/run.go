@@ -67,35 +67,67 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if len(args) == 0 {
 		args = []string{"-"}
 	}
-	out := bufio.NewWriter(c.stdout)
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
-	var encErr error
-	emit := func(o runtime.Output) {
-		if err := enc.Encode(o); err != nil && encErr == nil {
-			encErr = err
-		}
-	}
-	sum := newRunSummary()
-	bars := newProgress(c.stderr)
+	out := newAlertWriter(c.stdout)
+	rs := &runState{eng: eng, profile: profile, strict: f.strict, emit: out.emit,
+		sum: newRunSummary(), bars: newProgress(c.stderr), stop: watchSignals()}
+	defer rs.stop.close()
 	for _, name := range args {
-		if err := c.runFile(eng, name, profile, f.strict, emit, sum, bars); err != nil {
-			bars.wait()
-			_ = out.Flush()
-			c.printSummary(sum, eng)
-			return err
+		if err = c.runFile(rs, name); err != nil || rs.stop.signal() != nil {
+			break
 		}
 	}
-	bars.wait()
-	eng.Flush(emit)
-	if err := out.Flush(); err != nil {
+	rs.bars.wait()
+	if err == nil {
+		// End of input, or a signal: alerts still open are flushed either way.
+		eng.Flush(out.emit)
+	}
+	if ferr := out.flush(); err == nil {
+		err = ferr
+	}
+	c.printSummary(rs.sum, eng)
+	if sig := rs.stop.signal(); sig != nil {
+		fmt.Fprintf(c.stderr, "stopped by %v\n", sig)
+		return &exitError{code: signalExitCode(sig), err: fmt.Errorf("stopped by %v", sig)}
+	}
+	return err
+}
+
+// runState is what one run carries from file to file.
+type runState struct {
+	eng     *runtime.Engine
+	profile *source.Profile
+	strict  bool
+	emit    func(runtime.Output)
+	sum     *runSummary
+	bars    *progress
+	stop    *signalWatch
+}
+
+// alertWriter writes outputs as JSON lines through one buffer and keeps the first error.
+type alertWriter struct {
+	w   *bufio.Writer
+	enc *json.Encoder
+	err error
+}
+
+func newAlertWriter(w io.Writer) *alertWriter {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	return &alertWriter{w: bw, enc: enc}
+}
+
+func (a *alertWriter) emit(o runtime.Output) {
+	if err := a.enc.Encode(o); err != nil && a.err == nil {
+		a.err = err
+	}
+}
+
+func (a *alertWriter) flush() error {
+	if err := a.w.Flush(); err != nil {
 		return err
 	}
-	if encErr != nil {
-		return encErr
-	}
-	c.printSummary(sum, eng)
-	return nil
+	return a.err
 }
 
 // runPlans returns the plans to run: a compiled artifact, or a compilation of the inputs.
@@ -118,7 +150,7 @@ func (c *cli) runPlans(f *runFlags) (*plan.Set, error) {
 	return set, nil
 }
 
-func (c *cli) runFile(eng *runtime.Engine, name string, profile *source.Profile, strict bool, emit func(runtime.Output), sum *runSummary, bars *progress) error {
+func (c *cli) runFile(rs *runState, name string) error {
 	var r io.Reader = c.stdin
 	display := "<stdin>"
 	if name != "-" {
@@ -129,28 +161,34 @@ func (c *cli) runFile(eng *runtime.Engine, name string, profile *source.Profile,
 		defer file.Close()
 		r, display = file, name
 		if st, err := file.Stat(); err == nil {
-			r = bars.track(file, name, st.Size())
+			r = rs.bars.track(file, name, st.Size())
 		}
+		rs.stop.reading(file)
+	} else if f, ok := c.stdin.(*os.File); ok {
+		in := rs.stop.pollable(f)
+		r = in
+		rs.stop.reading(in)
 	}
-	rd := newEventReader(r, display, profile)
-	defer func() { sum.add(rd.Stats()) }()
-	for {
+	rd := newEventReader(r, display, rs.profile)
+	defer func() { rs.sum.add(rd.Stats()) }()
+	for rs.stop.signal() == nil {
 		ev, rej, err := rd.Next()
-		if err == io.EOF {
+		switch {
+		case err == io.EOF:
 			return nil
-		}
-		if err != nil {
+		case err != nil && rs.stop.signal() != nil:
+			return nil // the input was closed to stop the run
+		case err != nil:
 			return inputErr(fmt.Errorf("%s: %w", display, err))
+		case rej != nil && rs.strict:
+			return inputErr(fmt.Errorf("%s (--strict)", rej))
+		case rej != nil:
+			rs.sum.reject(c.stderr, rej)
+		default:
+			rs.eng.Process(ev, rs.emit)
 		}
-		if rej != nil {
-			if strict {
-				return inputErr(fmt.Errorf("%s (--strict)", rej))
-			}
-			sum.reject(c.stderr, rej)
-			continue
-		}
-		eng.Process(ev, emit)
 	}
+	return nil
 }
 
 // runSummary accounts for every line of every file.

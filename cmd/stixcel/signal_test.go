@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestRunSignals feeds the demo through a pipe that stays open, as a log stream would, then
+// stops stixcel with a signal: the alert still open in its window is flushed, the summary is
+// printed, and the exit code says which signal.
+func TestRunSignals(t *testing.T) {
+	demo, err := os.ReadFile("testdata/events/demo.jsonl")
+	require.NoError(t, err)
+	tests := []struct {
+		sig      syscall.Signal
+		wantCode int
+		wantText string
+	}{
+		{syscall.SIGINT, 130, "stopped by interrupt"},
+		{syscall.SIGTERM, 143, "stopped by terminated"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0]) // a hang fails the test, not CI
+			cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join([]string{"run", "-"}, "\x1f"))
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			in, err := cmd.StdinPipe()
+			require.NoError(t, err)
+			require.NoError(t, cmd.Start())
+			_, err = in.Write(demo)
+			require.NoError(t, err)
+			// Let stixcel read the lines; the pipe stays open, so it then blocks on stdin.
+			time.Sleep(2 * time.Second)
+			require.NoError(t, cmd.Process.Signal(tc.sig))
+			err = cmd.Wait()
+			_ = in.Close()
+			var exit *exec.ExitError
+			require.True(t, errors.As(err, &exit), "exit error, got %v; stderr:\n%s", err, stderr.String())
+			assert.Equal(t, tc.wantCode, exit.ExitCode(), stderr.String())
+			assert.Contains(t, stderr.String(), "read 88 lines from 1 file: 88 events processed")
+			assert.Contains(t, stderr.String(), tc.wantText)
+			assert.Len(t, lines(stdout.String()), 1, "the open alert is flushed")
+			assert.Contains(t, stdout.String(), `"device_id":"ios-beacon-7"`)
+		})
+	}
+}
