@@ -11,6 +11,7 @@ package synth
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -91,7 +92,7 @@ func Single(seed int64) *Pack {
 		ID: "c1", LogSource: Sysmon, Codes: []int64{10}, Lower: true,
 		Tests: []Test{
 			{Field: "TargetImage", Op: OpEndsWith, Values: []string{`\lsass.exe`}},
-			{Field: "GrantedAccess", Op: OpIn, Values: accessMasks},
+			{Field: "GrantedAccess", Op: OpIn, Values: slices.Clone(accessMasks)},
 		},
 	}}}
 	return &Pack{Seed: seed, Rules: []Rule{r}, mix: []weighted[eventKind]{{kindByCode(Sysmon, 10), 1}}}
