@@ -73,6 +73,7 @@ type compilation struct {
 	tax      *channel.Taxonomy
 	bindings map[string]*pack.Binding // by analytic id or STIX id
 	used     map[*pack.Binding]bool
+	builtin  map[*pack.Binding]bool
 	profile  *profileIndex
 	diags    plan.Diagnostics
 	baseEnv  *cel.Env          // selector environment, shared by every plan
@@ -89,6 +90,10 @@ func newCompilation(ix *attack.Index, opts Options) *compilation {
 		bindings: map[string]*pack.Binding{},
 		used:     map[*pack.Binding]bool{},
 		checked:  map[string]string{},
+		builtin:  map[*pack.Binding]bool{},
+	}
+	for _, b := range opts.Builtin {
+		c.builtin[b] = true
 	}
 	if c.tax == nil {
 		c.tax = channel.DefaultTaxonomy()
@@ -148,6 +153,9 @@ func (c *compilation) rejectBinding(p *plan.Plan, a *attack.Analytic, b *pack.Bi
 	unbind(p)
 	if !drifted(a, b) {
 		return
+	}
+	if c.builtin[b] {
+		c.diags = c.diags[:before] // the built-in pack's details are ours to fix, not the user's
 	}
 	for i := before; i < len(c.diags); i++ {
 		c.diags[i].Severity = plan.SeverityWarning

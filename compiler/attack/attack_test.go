@@ -94,7 +94,8 @@ func TestLoadMobile(t *testing.T) {
 func TestLoadSeed(t *testing.T) {
 	ix, warnings, err := LoadPaths([]string{shared.Path(t, "seed", "AN1828.json")}, Options{})
 	require.NoError(t, err)
-	assert.Empty(t, warnings)
+	require.Len(t, warnings, 1, "the seed has no data component objects")
+	assert.Equal(t, "7 of 7 log source references point to data components that are not loaded (their DC ids and names stay empty)", warnings[0].Msg)
 	require.Len(t, ix.Analytics, 1)
 	a := ix.Analytics[0]
 	assert.Equal(t, "AN1828", a.ID)
@@ -144,7 +145,8 @@ func TestSeedOverridesBundle(t *testing.T) {
 
 func TestLoadReleaseBundle(t *testing.T) {
 	ix, warnings := loadGolden(t, "release-2.1.json")
-	assert.Empty(t, warnings)
+	require.Len(t, warnings, 1, "the fixture's second log source points at a missing data component")
+	assert.Contains(t, warnings[0].Msg, "1 of 2 log source references point to data components that are not loaded")
 	assert.Equal(t, 1, ix.Stats.Types[typeCollection])
 	require.Len(t, ix.Analytics, 2)
 	a := ix.Analytic("AN9001")
@@ -163,7 +165,14 @@ func TestLoadReleaseBundle(t *testing.T) {
 
 func TestLoadDirectory(t *testing.T) {
 	ix, warnings := loadGolden(t, "cti")
-	assert.Empty(t, warnings)
+	msgs := make([]string, len(warnings))
+	for i, w := range warnings {
+		msgs[i] = w.Msg
+	}
+	assert.Equal(t, []string{
+		"detection strategy DET9001 lists x-mitre-analytic--11111111-2222-4333-8444-000000000002, which is not loaded",
+		"1 of 2 log source references point to data components that are not loaded (their DC ids and names stay empty)",
+	}, msgs, "the directory holds one of the strategy's two analytics")
 	assert.Equal(t, 7, ix.Stats.Files, "README.md is not read")
 	require.Len(t, ix.Analytics, 1)
 	a := ix.Analytics[0]
@@ -320,7 +329,8 @@ func TestIgnoredTypes(t *testing.T) {
 		analytic(analyticID, "AN9001", "2026-01-01T00:00:00.000Z", "a", ""),
 	)}}, Options{})
 	require.NoError(t, err)
-	assert.Empty(t, warnings)
+	require.Len(t, warnings, 1, "identity is a STIX type: ignored quietly; x-acme-widget is not")
+	assert.Equal(t, `x.json: x-acme-widget--22222222-3333-4444-8555-000000000011: 1 object of unknown type "x-acme-widget" ignored`, warnings[0].String())
 	assert.Len(t, ix.Analytics, 1)
 	assert.Equal(t, 2, ix.Stats.Ignored)
 	assert.Equal(t, map[string]int{"identity": 1, "x-acme-widget": 1, typeAnalytic: 1}, ix.Stats.Types)

@@ -24,6 +24,7 @@ type builder struct {
 	techniques     map[string]*Technique
 	detects        map[string][]*Technique // strategy STIX id -> techniques
 	strategyOf     map[string]*Strategy    // analytic STIX id -> strategy
+	analyticIDs    map[string]bool         // STIX ids of the loaded analytics
 	warnings       []Warning
 	skipped        int
 }
@@ -34,6 +35,7 @@ func newBuilder(objs []parsedObject) *builder {
 		techniques:     map[string]*Technique{},
 		detects:        map[string][]*Technique{},
 		strategyOf:     map[string]*Strategy{},
+		analyticIDs:    map[string]bool{},
 	}
 	var patterns []parsedObject
 	var relationships []parsedObject
@@ -41,6 +43,7 @@ func newBuilder(objs []parsedObject) *builder {
 		switch obj := p.obj.(type) {
 		case *mitreAnalytic:
 			b.analytics = append(b.analytics, p)
+			b.analyticIDs[p.raw.id] = true
 		case *mitreStrategy:
 			b.strategies = append(b.strategies, p)
 		case *mitreObject:
@@ -155,6 +158,9 @@ func (b *builder) linkStrategies() {
 	sort.SliceStable(listings, func(i, j int) bool { return listings[i].strategy.ID < listings[j].strategy.ID })
 	for _, l := range listings {
 		for _, ref := range l.refs {
+			if !b.analyticIDs[ref] {
+				b.warnf(l.file, l.strategy.StixID, "detection strategy %s lists %s, which is not loaded", l.strategy.ID, ref)
+			}
 			if prev := b.strategyOf[ref]; prev != nil {
 				b.warnf(l.file, l.strategy.StixID, "lists %s, already listed by %s; keeping %s", ref, prev.ID, prev.ID)
 				continue
@@ -212,6 +218,7 @@ func (b *builder) analytic(raw *rawObject, m *mitreAnalytic) *Analytic {
 	if a.Strategy != nil {
 		a.Techniques = sortedTechniques(b.detects[a.Strategy.StixID])
 	}
+	unresolved := 0
 	for i, ls := range m.LogSources {
 		if ls.Name == "" || ls.DataComponentRef == "" {
 			b.warnf(raw.file, raw.id, "log source reference %d lacks name or x_mitre_data_component_ref", i)
@@ -220,7 +227,14 @@ func (b *builder) analytic(raw *rawObject, m *mitreAnalytic) *Analytic {
 		if !ok {
 			dc = DataComponent{StixID: ls.DataComponentRef}
 		}
+		if !ok && ls.DataComponentRef != "" {
+			unresolved++
+		}
 		a.LogSources = append(a.LogSources, LogSourceRef{Name: ls.Name, Channel: ls.Channel, DataComponent: dc})
+	}
+	if unresolved > 0 {
+		b.warnf(raw.file, raw.id, "%d of %d log source references point to data components that are not loaded (their DC ids and names stay empty)",
+			unresolved, len(m.LogSources))
 	}
 	for i, me := range m.MutableElements {
 		if me.Field == "" {

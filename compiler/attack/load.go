@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -54,13 +55,18 @@ func Load(sources []Source, opts Options) (*Index, []Warning, error) {
 	stats.Duplicates = dropped
 
 	var parsed []parsedObject
+	unknown := map[string][]*rawObject{}
 	for _, file := range groupByFile(kept) {
 		var read []*rawObject
 		for _, o := range file {
 			stats.Types[o.typ]++
-			if readsType(o.typ) {
+			switch {
+			case readsType(o.typ):
 				read = append(read, o)
-			} else {
+			case !knownType(o.typ):
+				unknown[o.typ] = append(unknown[o.typ], o)
+				fallthrough
+			default:
 				stats.Ignored++
 			}
 		}
@@ -80,7 +86,24 @@ func Load(sources []Source, opts Options) (*Index, []Warning, error) {
 	ix := b.index(opts.IncludeRevoked)
 	ix.Stats = stats
 	ix.Stats.Skipped = b.skipped
-	return ix, b.warnings, nil
+	return ix, append(unknownTypeWarnings(unknown), b.warnings...), nil
+}
+
+// unknownTypeWarnings says, once per type, which objects of types neither STIX nor ATT&CK
+// defines were ignored, naming the first of them.
+func unknownTypeWarnings(unknown map[string][]*rawObject) []Warning {
+	types := make([]string, 0, len(unknown))
+	for t := range unknown {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	warnings := make([]Warning, 0, len(types))
+	for _, t := range types {
+		first := unknown[t][0]
+		warnings = append(warnings, Warning{File: first.file, Object: first.id,
+			Msg: fmt.Sprintf("%d %s of unknown type %q ignored", len(unknown[t]), plural(len(unknown[t]), "object", "objects"), t)})
+	}
+	return warnings
 }
 
 // groupByFile splits objects in load order into runs of the same file.

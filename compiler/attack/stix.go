@@ -26,6 +26,21 @@ const (
 )
 
 // readsType reports whether the index reads objects of type typ.
+// knownType reports whether STIX 2.1 or ATT&CK defines typ: objects of such types that the
+// index does not read are ignored quietly (counted), others with a warning.
+func knownType(typ string) bool {
+	switch typ {
+	case "attack-pattern", "campaign", "course-of-action", "grouping", "identity", "incident",
+		"indicator", "infrastructure", "intrusion-set", "location", "malware", "malware-analysis",
+		"note", "observed-data", "opinion", "report", "threat-actor", "tool", "vulnerability",
+		"relationship", "sighting", "marking-definition", "language-content", "extension-definition",
+		"x-mitre-analytic", "x-mitre-detection-strategy", "x-mitre-data-component", "x-mitre-data-source",
+		"x-mitre-tactic", "x-mitre-matrix", "x-mitre-collection", "x-mitre-asset":
+		return true
+	}
+	return false
+}
+
 func readsType(typ string) bool {
 	switch typ {
 	case typeAnalytic, typeStrategy, typeDataComponent, typeDataSource, typeTactic, typeMatrix,
