@@ -162,7 +162,8 @@ func (e *Engine) Flush(emit func(Output)) {
 
 // channelActivation binds `event` and `params` without allocating per evaluation.
 type channelActivation struct {
-	event  ref.Val // the shard's FieldView, showing the current event
+	event  ref.Val    // the shard's FieldView, showing the current event
+	view   *FieldView // the same, typed, for specialized nodes
 	params ref.Val
 }
 
@@ -181,16 +182,20 @@ func (a *channelActivation) Parent() interpreter.Activation { return nil }
 // evalBool evaluates a boolean program; an error counts and means false.
 func (s *shard) evalBool(prg cel.Program, act any, analytic, channel string) bool {
 	out, _, err := prg.Eval(act)
+	if b, ok := out.(types.Bool); ok && err == nil {
+		return bool(b)
+	}
+	return s.evalFailed(out, err, analytic, channel)
+}
+
+// evalFailed counts an evaluation that gave an error or no bool; it means false.
+func (s *shard) evalFailed(out ref.Val, err error, analytic, channel string) bool {
 	if err != nil {
 		s.stats.evalError(analytic, channel, err)
 		return false
 	}
-	b, ok := out.(types.Bool)
-	if !ok {
-		s.stats.evalError(analytic, channel, fmt.Errorf("result is %s, want bool", out.Type().TypeName()))
-		return false
-	}
-	return bool(b)
+	s.stats.evalError(analytic, channel, fmt.Errorf("result is %s, want bool", out.Type().TypeName()))
+	return false
 }
 
 // Stats reports what the engine has done so far.

@@ -4,9 +4,11 @@ import (
 	"math"
 	"sort"
 
+	"github.com/google/cel-go/cel"
 	celast "github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/operators"
 	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
 )
 
 // route is what a selector tests, when it only tests one event field against constants:
@@ -159,10 +161,15 @@ func nativeKey(x any) (int64, string, bool, bool) {
 	return 0, "", false, false
 }
 
-// planRoute lists the channels of one plan that an event reaches.
-type planRoute struct {
-	plan     *compiledPlan
-	channels []*compiledChannel
+// step is one channel an event reaches, with what evaluating it needs at hand: route lists
+// are walked for every event, so they hold the programs rather than point to them.
+type step struct {
+	plan   *compiledPlan
+	sel    cel.Program // nil when absent or decided by the index
+	pred   cel.Program // nil when absent
+	params ref.Val
+	index  int // the channel's index in its plan
+	span   int // on a plan's first step in a list: how many steps of the plan follow, itself included
 }
 
 // routeIndex routes events by log_source, then by the value of the source's route field
@@ -174,19 +181,19 @@ type routeIndex struct {
 }
 
 type sourceIndex struct {
-	catchAll []planRoute
+	catchAll []step
 	field    string // "" when no channel of the source has a route
 	slot     int
-	byInt    map[int64][]planRoute
-	byStr    map[string][]planRoute
+	byInt    map[int64][]step
+	byStr    map[string][]step
 	// routed are the channels whose selector the index decides: an event without the field
 	// makes each of them fail as its selector would ("no such key"), which Stats counts.
-	routed     []planRoute
+	routed     []step
 	missingMsg string // the error of a decided selector on an event without the field
 }
 
 // routes returns the channels the event reaches; missing says it lacks the route field.
-func (si *sourceIndex) routes(v *FieldView) (routes []planRoute, missing bool) {
+func (si *sourceIndex) routes(v *FieldView) (routes []step, missing bool) {
 	if si.field == "" {
 		return si.catchAll, false
 	}
@@ -198,7 +205,7 @@ func (si *sourceIndex) routes(v *FieldView) (routes []planRoute, missing bool) {
 	if !ok {
 		return si.catchAll, false
 	}
-	var rs []planRoute
+	var rs []step
 	var hit bool
 	if isInt {
 		rs, hit = si.byInt[i]
@@ -250,17 +257,22 @@ func newRouteIndex(plans []*compiledPlan, slots *fieldSlots) *routeIndex {
 				strs = append(strs, e.ch.route.strs...)
 			}
 		}
-		collect := func(keep func(entry) bool) []planRoute {
-			var out []planRoute
+		collect := func(keep func(entry) bool) []step {
+			var out []step
+			first := 0
 			for _, e := range entries {
 				if !keep(e) {
 					continue
 				}
-				if n := len(out); n > 0 && out[n-1].plan == e.plan {
-					out[n-1].channels = append(out[n-1].channels, e.ch)
-				} else {
-					out = append(out, planRoute{plan: e.plan, channels: []*compiledChannel{e.ch}})
+				if len(out) == 0 || out[first].plan != e.plan {
+					first = len(out)
 				}
+				st := step{plan: e.plan, pred: e.ch.predicate, params: e.plan.paramsVal, index: e.ch.index}
+				if !e.ch.decided {
+					st.sel = e.ch.selector
+				}
+				out = append(out, st)
+				out[first].span++
 			}
 			return out
 		}
@@ -272,8 +284,8 @@ func newRouteIndex(plans []*compiledPlan, slots *fieldSlots) *routeIndex {
 		if si.field != "" {
 			si.slot = slots.slot(si.field)
 			si.missingMsg = "no such key: " + si.field
-			si.byInt = map[int64][]planRoute{}
-			si.byStr = map[string][]planRoute{}
+			si.byInt = map[int64][]step{}
+			si.byStr = map[string][]step{}
 			for _, k := range ints {
 				if _, done := si.byInt[k]; !done {
 					si.byInt[k] = collect(func(e entry) bool { return !decided(e) || containsInt(e.ch.route.ints, k) })

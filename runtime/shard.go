@@ -1,11 +1,12 @@
 package runtime
 
 import (
-	"hash/maphash"
 	"math"
 	"sync"
 	"time"
 
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/interpreter"
 
 	"github.com/stixcel/stixcel/plan"
@@ -33,7 +34,6 @@ type shard struct {
 	groupSigs [][]int
 	sigClock  []int64
 	sigHash   []uint64
-	seed      maphash.Seed
 	keyBuf    []byte
 
 	// emission: direct with one worker, else collected with the tags that order the merge
@@ -68,10 +68,9 @@ func newShard(id int, cfg *config, plans []*compiledPlan, index *routeIndex, slo
 		groupSigs: groupSigs,
 		sigClock:  make([]int64, len(groupSigs)),
 		sigHash:   make([]uint64, len(groupSigs)),
-		seed:      maphash.MakeSeed(),
 	}
 	s.stats = newCounters(&s.clock)
-	s.chanAct.event = s.view
+	s.chanAct.event, s.chanAct.view = s.view, s.view
 	frame, err := interpreter.NewExecutionFrame(&s.chanAct)
 	if err != nil {
 		panic("runtime: activation is not an interpreter.Activation: " + err.Error()) // cannot happen
@@ -109,19 +108,21 @@ func (s *shard) process(ev *Event, emit func(Output)) {
 		s.countMissing(si)
 	}
 	s.phase = phaseMatch
-	for i := range routes {
-		r := &routes[i]
-		if s.n > 1 && !s.owns(r.plan) {
+	for i := 0; i < len(routes); {
+		cp, span := routes[i].plan, routes[i].span
+		if s.n > 1 && !s.owns(cp) {
+			i += span
 			continue
 		}
 		s.matched = s.matched[:0]
-		for _, c := range r.channels {
-			if s.channelMatches(r.plan, c) {
-				s.matched = append(s.matched, c.index)
+		for j := i; j < i+span; j++ {
+			if s.stepMatches(&routes[j]) {
+				s.matched = append(s.matched, routes[j].index)
 			}
 		}
+		i += span
 		if len(s.matched) > 0 {
-			s.dispatch(r.plan, ev, s.matched)
+			s.dispatch(cp, ev, s.matched)
 		}
 	}
 }
@@ -129,13 +130,11 @@ func (s *shard) process(ev *Event, emit func(Output)) {
 // countMissing counts, for an event without its source's route field, the failure of every
 // selector the index decides, as evaluating them would have.
 func (s *shard) countMissing(si *sourceIndex) {
-	for _, r := range si.routed {
-		if s.n > 1 && r.plan.index%s.n != s.id {
+	for _, st := range si.routed {
+		if s.n > 1 && st.plan.index%s.n != s.id {
 			continue
 		}
-		for _, c := range r.channels {
-			s.stats.evalErrorMsg(r.plan.src.ID, c.id, si.missingMsg)
-		}
+		s.stats.evalErrorMsg(st.plan.src.ID, st.plan.channels[st.index].id, si.missingMsg)
 	}
 }
 
@@ -155,21 +154,28 @@ func (s *shard) groupHash(sig int) uint64 {
 		return s.sigHash[sig]
 	}
 	s.keyBuf = appendGroupKey(s.keyBuf[:0], s.view, s.groupSigs[sig])
-	h := maphash.Bytes(s.seed, s.keyBuf)
+	h := fnv1a(s.keyBuf)
 	s.sigClock[sig], s.sigHash[sig] = s.clock, h
 	return h
 }
 
-// channelMatches evaluates selector (unless the index decided it) and then predicate.
-func (s *shard) channelMatches(cp *compiledPlan, c *compiledChannel) bool {
-	s.chanAct.params = cp.paramsVal
-	if c.selector != nil && !c.decided && !s.evalBool(c.selector, s.frame, cp.src.ID, c.id) {
+// stepMatches evaluates a channel's selector (unless the index decided it) and predicate.
+func (s *shard) stepMatches(st *step) bool {
+	if s.chanAct.params != st.params {
+		s.chanAct.params = st.params
+	}
+	if st.sel != nil && !s.evalChannel(st.sel, st) {
 		return false
 	}
-	if c.predicate != nil && !s.evalBool(c.predicate, s.frame, cp.src.ID, c.id) {
-		return false
+	return st.pred == nil || s.evalChannel(st.pred, st)
+}
+
+func (s *shard) evalChannel(prg cel.Program, st *step) bool {
+	out, _, err := prg.Eval(s.frame)
+	if b, ok := out.(types.Bool); ok && err == nil {
+		return bool(b)
 	}
-	return true
+	return s.evalFailed(out, err, st.plan.src.ID, st.plan.channels[st.index].id)
 }
 
 func (s *shard) dispatch(cp *compiledPlan, ev *Event, matched []int) {
@@ -327,4 +333,14 @@ func (p *workerPool) flush(emit func(Output)) {
 		s.flush(nil)
 	}
 	p.merge(emit)
+}
+
+// fnv1a hashes b the same way in every worker and every run.
+func fnv1a(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
 }

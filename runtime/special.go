@@ -188,6 +188,9 @@ func stringSet(v ref.Val) (map[string]struct{}, bool) {
 // viewOf finds the FieldView bound to `event`; nil when the activation binds something
 // else (the specialized nodes then run the plain ones).
 func viewOf(frame *interpreter.ExecutionFrame) *FieldView {
+	if a, ok := frame.Activation.(*channelActivation); ok {
+		return a.view
+	}
 	v, _ := frame.ResolveName("event")
 	fv, _ := v.(*FieldView)
 	return fv

@@ -1,0 +1,295 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/internal/synth"
+	"github.com/stixcel/stixcel/plan"
+)
+
+// runJSONL reads jsonl with a Reader and runs it through a new engine; it returns every
+// output as JSON lines and the stats.
+func runJSONL(t *testing.T, set *plan.Set, jsonl string, ropts []ReaderOption, opts ...Option) (string, Stats) {
+	t.Helper()
+	eng, err := New(set, opts...)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	emit := func(o Output) { require.NoError(t, enc.Encode(o)) }
+	r := NewReader(strings.NewReader(jsonl), "stream.jsonl", ropts...)
+	for {
+		ev, rej, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		require.Nil(t, rej)
+		eng.Process(ev, emit)
+	}
+	eng.Flush(emit)
+	return out.String(), eng.Stats()
+}
+
+// mixedStream is a synthetic Sysmon/Security stream of many hosts, with events that lack
+// the route field or carry it as a float, a string or null.
+func mixedStream(pack *synth.Pack, n int) string {
+	var b strings.Builder
+	for i, line := range pack.Events(n) {
+		b.Write(line)
+		b.WriteByte('\n')
+		if i%97 != 0 {
+			continue
+		}
+		at := time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second).Format(time.RFC3339Nano)
+		for _, code := range []string{``, `"EventCode":1.0,`, `"EventCode":"1",`, `"EventCode":null,`, `"EventCode":4688,`} {
+			fmt.Fprintf(&b, `{"time":%q,"log_source":%q,%s"host":"ws-odd","Image":"C:\\Windows\\System32\\cmd.exe","CommandLine":"cmd /c whoami"}`+"\n",
+				at, synth.Sysmon, code)
+		}
+	}
+	return b.String()
+}
+
+// correlatedPack is a synthetic pack in which every rule with two or more channels has a
+// condition, so that windows, group keys and emission order are exercised.
+func correlatedPack(n int) (*synth.Pack, *plan.Set) {
+	pack := synth.New(synth.DefaultSeed, n)
+	for i := range pack.Rules {
+		if len(pack.Rules[i].Channels) > 1 && i%2 == 0 {
+			pack.Rules[i].Correlated = true
+		}
+	}
+	return pack, pack.Plans()
+}
+
+func TestFastPathsKeepResults(t *testing.T) {
+	pack, set := correlatedPack(300)
+	stream := mixedStream(pack, 3000)
+	demo := readFile(t, demoEvents)
+	tests := []struct {
+		name  string
+		set   *plan.Set
+		jsonl string
+		opts  []Option
+	}{
+		{name: "synthetic pack", set: set, jsonl: stream},
+		{name: "synthetic pack, hunting selectors", set: selectorsOf(set), jsonl: stream, opts: []Option{WithHunt(true)}},
+		{name: "AN1828 demo", set: loadAN1828(t, nil), jsonl: demo},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// The reference: events decoded into maps, plain CEL, every selector evaluated.
+			want, wantStats := runJSONL(t, tc.set, tc.jsonl, []ReaderOption{DecodeFields(true)},
+				append(tc.opts, func(c *config) { c.plainCEL, c.noRouting = true, true })...)
+			require.NotEmpty(t, want)
+			variants := []struct {
+				name  string
+				ropts []ReaderOption
+				opts  []Option
+			}{
+				{name: "routed", ropts: []ReaderOption{DecodeFields(true)}, opts: []Option{func(c *config) { c.plainCEL = true }}},
+				{name: "specialized", ropts: []ReaderOption{DecodeFields(true)}, opts: []Option{func(c *config) { c.noRouting = true }}},
+				{name: "lazy events", opts: []Option{func(c *config) { c.plainCEL, c.noRouting = true, true }}},
+				{name: "all fast paths"},
+				{name: "2 workers", opts: []Option{WithWorkers(2)}},
+				{name: "4 workers", opts: []Option{WithWorkers(4)}},
+			}
+			for _, v := range variants {
+				got, gotStats := runJSONL(t, tc.set, tc.jsonl, v.ropts, append(tc.opts, v.opts...)...)
+				assert.Equal(t, want, got, "%s: outputs", v.name)
+				assert.Equal(t, wantStats, gotStats, "%s: stats", v.name)
+			}
+		})
+	}
+}
+
+// selectorsOf turns every plan into a selector plan (hunt records per matching channel).
+func selectorsOf(set *plan.Set) *plan.Set {
+	out := &plan.Set{Schema: set.Schema}
+	for _, p := range set.Plans {
+		cp := *p
+		cp.Kind = plan.KindSelector
+		out.Plans = append(out.Plans, &cp)
+	}
+	return out
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, ev := range readEvents(t, path) {
+		line, err := json.Marshal(ev.Map())
+		require.NoError(t, err)
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func TestWorkersGiveOneWorkersAlerts(t *testing.T) {
+	// AN1828 over many devices at once: interleaved windows that close on later events of
+	// other devices, and at Flush.
+	var s stream
+	for d := range 40 {
+		dev := fmt.Sprintf("ios-%02d", d)
+		base := time.Duration(d%7) * time.Minute
+		s.locked(base, dev)
+		for i := range 4 {
+			s.beacon(base+time.Duration(i)*time.Minute+time.Duration(d)*time.Second, dev)
+		}
+		s.mdm(base+30*time.Second, dev, d%3 == 0, true)
+	}
+	sortByTime(s.events)
+	var b strings.Builder
+	for _, ev := range s.events {
+		line, err := json.Marshal(ev.Fields)
+		require.NoError(t, err)
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	_, set := correlatedPack(200)
+	pack := synth.New(synth.DefaultSeed, 200)
+	tests := []struct {
+		name  string
+		set   *plan.Set
+		jsonl string
+	}{
+		{name: "AN1828 demo", set: loadAN1828(t, nil), jsonl: readFile(t, demoEvents)},
+		{name: "AN1828 over 40 devices", set: loadAN1828(t, nil), jsonl: b.String()},
+		{name: "synthetic multi-host stream", set: set, jsonl: mixedStream(pack, 2500)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			one, oneStats := runJSONL(t, tc.set, tc.jsonl, nil)
+			require.NotEmpty(t, one)
+			for _, n := range []int{2, 3, 4} {
+				got, stats := runJSONL(t, tc.set, tc.jsonl, nil, WithWorkers(n))
+				assert.Equal(t, one, got, "%d workers", n)
+				assert.Equal(t, oneStats, stats, "%d workers", n)
+			}
+		})
+	}
+}
+
+func sortByTime(events []*Event) {
+	for i := 1; i < len(events); i++ {
+		for j := i; j > 0 && events[j].Time.Before(events[j-1].Time); j-- {
+			events[j], events[j-1] = events[j-1], events[j]
+		}
+	}
+	for i, ev := range events {
+		ev.Line = i + 1
+	}
+}
+
+// TestSpecializedCEL evaluates expressions with and without the specializer over events
+// backed by maps and by raw JSON, and wants the same value or the same error.
+func TestSpecializedCEL(t *testing.T) {
+	raw := `{"time":"2026-03-20T09:00:00Z","log_source":"WinEventLog:Sysmon","EventCode":10,"Image":"C:\\Windows\\System32\\CMD.exe",` +
+		`"CommandLine":"cmd.exe /c \"whoami\"","GrantedAccess":"0x1010","Port":443,"Ratio":0.5,"Flag":true,"Nothing":null,` +
+		`"List":["a","B"],"Obj":{"k":"V"},"Uni":"\u00c9T\u00c9","Empty":""}`
+	params := []*plan.Param{
+		{Name: "Masks", Type: "list(string)", Value: []any{"0x1010", "0x1410"}},
+		{Name: "Ports", Type: "map(string, list(int))", Value: map[string]any{"tls": []any{443}}},
+		{Name: "Suffix", Type: "string", Value: `\cmd.exe`},
+		{Name: "Window", Type: "duration", Value: "5m"},
+	}
+	exprs := []string{
+		`event.Image.endsWith("CMD.exe")`,
+		`event.Image.lowerAscii().endsWith("\\cmd.exe")`,
+		`event.Image.lowerAscii().endsWith(params.Suffix)`,
+		`event.CommandLine.contains("whoami")`,
+		`event.CommandLine.startsWith("cmd")`,
+		`event.Image.matches("(?i)cmd\\.exe$")`,
+		`matches(event.Image, "^C:")`,
+		`event.GrantedAccess in ["0x1010", "0x1410"]`,
+		`event.GrantedAccess in params.Masks`,
+		`event.GrantedAccess.lowerAscii() in params.Masks`,
+		`event.GrantedAccess in [1, "0x1010"]`,
+		`"tls" in params.Ports && event.Port in params.Ports["tls"]`,
+		`event.Image == "C:\\Windows\\System32\\CMD.exe"`,
+		`"x" != event.Image`,
+		`event.Uni.lowerAscii() == "\u00c9t\u00c9"`,
+		`event.Empty == ""`,
+		// missing fields
+		`event.Missing.endsWith("x")`,
+		`event.Missing.lowerAscii() in ["a"]`,
+		`event.Missing == "x"`,
+		`event.Missing == "x" || event.EventCode == 10`,
+		`has(event.Missing) || has(event.Image)`,
+		`event.?Missing.orValue("d") == "d"`,
+		// wrong types
+		`event.Port.endsWith("3")`,
+		`event.Port.lowerAscii() == "443"`,
+		`event.Port == "443"`,
+		`event.Port in ["443"]`,
+		`event.Flag.contains("t")`,
+		`event.Nothing == "x"`,
+		`event.Nothing.startsWith("x")`,
+		`event.List.exists(x, x.lowerAscii() == "b")`,
+		`event.Obj.k.lowerAscii() == "v"`,
+		`event.Ratio == 0.5 && event.EventCode in [10, 11]`,
+		`event.Ratio.contains("5")`,
+		// shadowing and dynamic access
+		`[event.Image].exists(event, event.endsWith("exe"))`,
+		`event["Image"].endsWith("exe")`,
+		`size(event) > 3 && "Image" in event`,
+		`params.Window > duration("1m")`,
+	}
+	var fields map[string]any
+	require.NoError(t, json.Unmarshal([]byte(raw), &fields))
+	rawEv, ok := NewRawEvent([]byte(raw))
+	require.True(t, ok)
+	events := map[string]*Event{
+		"raw": rawEv,
+		"map": {Fields: decodeFields(t, raw)},
+	}
+	for _, text := range exprs {
+		for evName, ev := range events {
+			t.Run(evName+" "+text, func(t *testing.T) {
+				plainOut, plainErr := evalOnce(t, text, params, ev, true)
+				out, err := evalOnce(t, text, params, ev, false)
+				assert.Equal(t, plainErr, err)
+				assert.Equal(t, plainOut, out)
+			})
+		}
+	}
+}
+
+func decodeFields(t *testing.T, line string) map[string]any {
+	t.Helper()
+	v, err := decodeJSON([]byte(line))
+	require.NoError(t, err)
+	return v.(map[string]any)
+}
+
+// evalOnce compiles text as a channel predicate of a plan with params and evaluates it
+// once over ev; it returns the value and the error message.
+func evalOnce(t *testing.T, text string, params []*plan.Param, ev *Event, plain bool) (ref.Val, string) {
+	t.Helper()
+	p := &plan.Plan{ID: "AN0000", Kind: plan.KindDetection, Params: params, Channels: []*plan.Channel{
+		{ID: "c1", LogSource: "x", Predicate: text},
+	}}
+	cache := newProgramCache()
+	cache.plain = plain
+	cp, err := compilePlan(0, p, cache)
+	require.NoError(t, err)
+	sh := newShard(0, &config{workers: 1}, []*compiledPlan{cp}, &routeIndex{}, cache.slots, nil)
+	sh.view.Reset(ev)
+	sh.chanAct.params = cp.paramsVal
+	out, _, err := cp.channels[0].predicate.Eval(sh.frame)
+	if err != nil {
+		return nil, err.Error()
+	}
+	return out, ""
+}
