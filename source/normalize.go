@@ -57,10 +57,25 @@ type normalizer struct {
 func newNormalizer(p *Profile) *normalizer {
 	return &normalizer{
 		p:    p,
-		act:  activation{maps: p.maps},
+		act:  activation{maps: adaptedMaps(p.maps)},
 		vals: make([]any, len(p.fields)),
 		has:  make([]bool, len(p.fields)),
 	}
+}
+
+// adaptedMaps converts the profile's lookup tables to CEL values once: bound as a Go map of
+// maps, each lookup would wrap its table anew.
+func adaptedMaps(maps ref.Val) ref.Val {
+	m, ok := maps.(traits.Mapper)
+	if !ok {
+		return maps
+	}
+	tables := map[ref.Val]ref.Val{}
+	for it := m.Iterator(); it.HasNext() == types.True; {
+		k := it.Next()
+		tables[k] = m.Get(k)
+	}
+	return types.NewRefValMap(types.DefaultTypeAdapter, tables)
 }
 
 // activation binds `raw` and `maps` for CEL.
@@ -82,28 +97,13 @@ func (a *activation) ResolveName(name string) (any, bool) {
 func (a *activation) Parent() interpreter.Activation { return nil }
 
 func (n *normalizer) normalize(raw map[string]any) (time.Time, string, map[string]any, *NormalizeError) {
-	n.act.raw = types.NewStringInterfaceMap(types.DefaultTypeAdapter, raw)
+	at, logSource, rej := n.required(types.NewStringInterfaceMap(types.DefaultTypeAdapter, raw))
+	if rej != nil {
+		return time.Time{}, "", nil, rej
+	}
 	defer func() { n.act.raw = nil }()
-	at, rej := n.eventTime()
-	if rej != nil {
-		return time.Time{}, "", nil, rej
-	}
-	logSource, rej := n.logSource()
-	if rej != nil {
-		return time.Time{}, "", nil, rej
-	}
 	// Evaluate every field before writing any: with KeepRaw the output is raw, which CEL reads.
-	for i, f := range n.p.fields {
-		switch f {
-		case n.p.time:
-			n.vals[i], n.has[i] = at.Format(time.RFC3339Nano), true
-		case n.p.logSource:
-			n.vals[i], n.has[i] = logSource, true
-		default:
-			v, _ := n.eval(f)
-			n.vals[i], n.has[i] = native(v)
-		}
-	}
+	n.evalFields(at, logSource)
 	out := raw
 	if !n.p.KeepRaw {
 		out = make(map[string]any, len(n.p.fields))
@@ -117,6 +117,60 @@ func (n *normalizer) normalize(raw map[string]any) (time.Time, string, map[strin
 		n.vals[i] = nil
 	}
 	return at, logSource, out, nil
+}
+
+// required binds raw and evaluates the time and log source; on success raw stays bound for
+// evalFields or outputs.
+func (n *normalizer) required(raw ref.Val) (time.Time, string, *NormalizeError) {
+	n.act.raw = raw
+	at, rej := n.eventTime()
+	if rej == nil {
+		var logSource string
+		if logSource, rej = n.logSource(); rej == nil {
+			return at, logSource, nil
+		}
+	}
+	n.act.raw = nil
+	return time.Time{}, "", rej
+}
+
+// evalFields evaluates every output field into n.vals and n.has.
+func (n *normalizer) evalFields(at time.Time, logSource string) {
+	for i, f := range n.p.fields {
+		switch f {
+		case n.p.time:
+			n.vals[i], n.has[i] = at.Format(time.RFC3339Nano), true
+		case n.p.logSource:
+			n.vals[i], n.has[i] = logSource, true
+		default:
+			v, _ := n.eval(f)
+			n.vals[i], n.has[i] = native(v)
+		}
+	}
+}
+
+// outputs evaluates the output fields as overrides of the raw object, after required.
+func (n *normalizer) outputs(at time.Time, logSource string) []runtime.Override {
+	defer func() { n.act.raw = nil }()
+	n.evalFields(at, logSource)
+	out := make([]runtime.Override, len(n.p.fields))
+	for i, f := range n.p.fields {
+		out[i] = runtime.Override{Name: f.name, Value: n.vals[i], Set: n.has[i]}
+		n.vals[i] = nil
+	}
+	return out
+}
+
+// overridesMap is the event of a profile without keep_raw: its output fields that have a
+// value.
+func overridesMap(out []runtime.Override) map[string]any {
+	m := make(map[string]any, len(out))
+	for _, o := range out {
+		if o.Set {
+			m[o.Name] = o.Value
+		}
+	}
+	return m
 }
 
 func (n *normalizer) eventTime() (time.Time, *NormalizeError) {

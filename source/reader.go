@@ -22,17 +22,35 @@ type Reader struct {
 	stats runtime.ReadStats
 	buf   []byte
 	norm  *normalizer
+	lazy  bool
+	view  *runtime.FieldView // the raw line, read on use (lazy)
 }
+
+// ReaderOption configures a Reader.
+type ReaderOption func(*Reader)
+
+// LazyEvents makes the Reader read lines without decoding them into maps: the profile reads
+// the raw fields it needs from the line, and each event is backed by its line
+// (runtime.NewRawEvent) with the profile's output fields as overrides, so that a plan reads
+// the other fields only if it needs them. Event.Fields is then nil (read fields with
+// Event.Get or Event.Map); without keep_raw, events hold the profile's fields in Fields as
+// before. The events are the same either way.
+func LazyEvents(on bool) ReaderOption { return func(r *Reader) { r.lazy = on } }
 
 // NewReader reads raw JSONL from r through profile p; name is the file name cited in events
 // and rejections.
-func NewReader(r io.Reader, name string, p *Profile) *Reader {
-	return &Reader{
+func NewReader(r io.Reader, name string, p *Profile, opts ...ReaderOption) *Reader {
+	rd := &Reader{
 		name:  name,
 		br:    bufio.NewReaderSize(r, 64<<10),
 		stats: runtime.ReadStats{Rejected: map[string]int64{}},
 		norm:  newNormalizer(p),
+		view:  runtime.NewFieldView(),
 	}
+	for _, o := range opts {
+		o(rd)
+	}
+	return rd
 }
 
 // Next returns the next event, or the rejection of the next line. At the end of input it
@@ -69,6 +87,11 @@ func (r *Reader) parse(line []byte) (*runtime.Event, *runtime.Rejection) {
 	if len(bytes.TrimSpace(line)) == 0 {
 		return nil, r.reject(runtime.ReasonEmptyLine, "")
 	}
+	if r.lazy {
+		if ev, ok := runtime.NewRawEvent(line); ok {
+			return r.parseLazy(ev)
+		}
+	}
 	v, err := decodeJSON(line)
 	if err != nil {
 		return nil, r.reject(runtime.ReasonInvalidJSON, err.Error())
@@ -82,6 +105,24 @@ func (r *Reader) parse(line []byte) (*runtime.Event, *runtime.Rejection) {
 		return nil, r.reject(nerr.Reason, nerr.Detail)
 	}
 	return &runtime.Event{Time: at, LogSource: logSource, Fields: fields, Source: r.name, Line: r.line}, nil
+}
+
+// parseLazy normalizes a raw-backed event through the profile, reading the raw fields it
+// needs from the line.
+func (r *Reader) parseLazy(ev *runtime.Event) (*runtime.Event, *runtime.Rejection) {
+	r.view.Reset(ev)
+	at, logSource, nerr := r.norm.required(r.view)
+	if nerr != nil {
+		return nil, r.reject(nerr.Reason, nerr.Detail)
+	}
+	out := r.norm.outputs(at, logSource)
+	if r.norm.p.KeepRaw {
+		ev.Overrides = out
+	} else {
+		ev = &runtime.Event{Fields: overridesMap(out)}
+	}
+	ev.Time, ev.LogSource, ev.Source, ev.Line = at, logSource, r.name, r.line
+	return ev, nil
 }
 
 func (r *Reader) reject(reason, detail string) *runtime.Rejection {

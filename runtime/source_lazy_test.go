@@ -1,0 +1,75 @@
+package runtime_test
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/internal/shared"
+	"github.com/stixcel/stixcel/runtime"
+	"github.com/stixcel/stixcel/source"
+)
+
+// TestLazySourceEvents reads raw Windows events through the windows profile twice, decoded
+// into maps and backed by their lines (source.LazyEvents), and wants the same events and
+// rejections. (The lazy source reader feeds the runtime; its test lives with the runtime's
+// lazy events.)
+func TestLazySourceEvents(t *testing.T) {
+	p, err := source.Builtin("windows")
+	require.NoError(t, err)
+	files := map[string][]byte{}
+	fixture, err := os.ReadFile(filepath.Join("..", "source", "testdata", "windows.jsonl"))
+	require.NoError(t, err)
+	files["fixture"] = append(fixture, []byte("{\"Channel\":\"Security\"}\nnot json\n[1]\n"+
+		`{"Channel":"Security","EventID":"x","TimeCreated":"2026-03-20T09:00:00Z","Hostname":null,"Image":"C:\\a.exe"}`+"\n")...)
+	dir := shared.Path(t, "datasets", "otrf-windows")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		require.NoError(t, err)
+		files[e.Name()] = data
+	}
+	for name, data := range files {
+		t.Run(name, func(t *testing.T) {
+			eager := readSource(t, source.NewReader(bytes.NewReader(data), name, p))
+			lazy := readSource(t, source.NewReader(bytes.NewReader(data), name, p, source.LazyEvents(true)))
+			require.Equal(t, len(eager), len(lazy))
+			for i := range eager {
+				e, l := eager[i], lazy[i]
+				assert.Equal(t, e.rej, l.rej, "line %d", i+1)
+				if e.ev == nil || l.ev == nil {
+					assert.Equal(t, e.ev == nil, l.ev == nil, "line %d", i+1)
+					continue
+				}
+				assert.Nil(t, l.ev.Fields, "line %d: lazy", i+1)
+				assert.Equal(t, e.ev.Fields, l.ev.Map(), "line %d", i+1)
+				assert.True(t, e.ev.Time.Equal(l.ev.Time), "line %d", i+1)
+				assert.Equal(t, [3]any{e.ev.LogSource, e.ev.Source, e.ev.Line}, [3]any{l.ev.LogSource, l.ev.Source, l.ev.Line})
+			}
+		})
+	}
+}
+
+type sourceResult struct {
+	ev  *runtime.Event
+	rej *runtime.Rejection
+}
+
+func readSource(t *testing.T, r *source.Reader) []sourceResult {
+	t.Helper()
+	var out []sourceResult
+	for {
+		ev, rej, err := r.Next()
+		if err == io.EOF {
+			return out
+		}
+		require.NoError(t, err)
+		out = append(out, sourceResult{ev, rej})
+	}
+}
