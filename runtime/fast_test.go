@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -212,6 +213,13 @@ func TestSpecializedCEL(t *testing.T) {
 		`event.CommandLine.startsWith("cmd")`,
 		`event.Image.matches("(?i)cmd\\.exe$")`,
 		`matches(event.Image, "^C:")`,
+		`["(?i)cmd", "x"].exists(p, event.Image.matches(p))`,
+		`params.Masks.exists(m, event.GrantedAccess.matches("(?i)^" + m + "$"))`,
+		`["("].exists(p, event.Image.matches(p))`,
+		`[1].exists(p, event.Image.matches(string(p)))`,
+		`event.Port.matches("4" + "4")`,
+		`string(event.Port).matches("4" + "4")`,
+		`event.Missing.matches("a" + "b")`,
 		`event.GrantedAccess in ["0x1010", "0x1410"]`,
 		`event.GrantedAccess in params.Masks`,
 		`event.GrantedAccess.lowerAscii() in params.Masks`,
@@ -292,4 +300,37 @@ func evalOnce(t *testing.T, text string, params []*plan.Param, ev *Event, plain 
 		return nil, err.Error()
 	}
 	return out, ""
+}
+
+// FuzzRawEvent checks that a line read lazily gives what decoding it into a map gives.
+func FuzzRawEvent(f *testing.F) {
+	for _, seed := range []string{
+		`{"a":1,"b":"x\"y","c":[1,{"d":null}],"e":1.5e3,"f":true}`,
+		`{"p":"C:\\Windows\\x.exe","u":"\u00e9\u4e2d","s":"\ud83d\ude00","k\"ey":1}`,
+		`{"dup":1,"dup":2}`, ` {"a" : [ ] , "b":{}}`, `{"a":"\\ud800"}`, `[1]`, `{"a":1}x`, "{\"a\":\"\xff\"}",
+		`{"a":-0,"b":1e400,"c":9223372036854775808,"d":-9223372036854775808}`,
+		strings.Repeat(`{"a":`, 40) + "1" + strings.Repeat("}", 40),
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		ev, ok := NewRawEvent([]byte(line))
+		if !ok {
+			return
+		}
+		want, err := decodeJSON([]byte(line))
+		require.NoError(t, err, "read lazily but not decodable: %q", line)
+		got := ev.Map()
+		require.Equal(t, want, got, "line %q", line)
+		v := NewFieldView()
+		v.Reset(ev)
+		for name, value := range want.(map[string]any) {
+			gv, found := ev.Get(name)
+			require.True(t, found, name)
+			require.Equal(t, value, gv, name)
+			cv, found := v.Find(types.String(name))
+			require.True(t, found, name)
+			require.Equal(t, types.DefaultTypeAdapter.NativeToValue(value).Equal(cv), types.True, name)
+		}
+	})
 }

@@ -23,36 +23,57 @@ func lazyReadable(line []byte) bool {
 		i++
 	}
 	return i < len(line) && line[i] == '{' &&
+		shallowNoSurrogates(line, maxLazyDepth) &&
 		utf8.Valid(line) &&
-		!bytes.Contains(line, []byte(`\ud`)) && !bytes.Contains(line, []byte(`\uD`)) &&
-		shallow(line, maxLazyDepth) &&
 		gjson.ValidBytes(line)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
-// shallow reports whether brackets outside strings nest at most limit deep.
-func shallow(line []byte, limit int) bool {
-	depth, inString, escaped := 0, false, false
-	for _, c := range line {
-		switch {
-		case escaped:
-			escaped = false
-		case inString:
-			escaped = c == '\\'
-			inString = c != '"'
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
+// shallowNoSurrogates reports whether brackets outside strings nest at most limit deep and
+// no string holds a surrogate escape (\uD800-\uDFFF). It skips through strings with
+// IndexByte, so long values cost little.
+func shallowNoSurrogates(line []byte, limit int) bool {
+	depth := 0
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '"':
+			end, ok := stringEndChecked(line, i+1)
+			if !ok {
+				return false
+			}
+			i = end
+		case '{', '[':
 			depth++
 			if depth > limit {
 				return false
 			}
-		case c == '}' || c == ']':
+		case '}', ']':
 			depth--
 		}
 	}
 	return true
+}
+
+// stringEndChecked returns the index of the quote that closes the string whose body starts
+// at line[j]; ok is false at a surrogate escape.
+func stringEndChecked(line []byte, j int) (int, bool) {
+	for j < len(line) {
+		q := bytes.IndexByte(line[j:], '"')
+		if q < 0 {
+			return len(line), true
+		}
+		b := bytes.IndexByte(line[j:j+q], '\\')
+		if b < 0 {
+			return j + q, true
+		}
+		j += b
+		if j+2 < len(line) && line[j+1] == 'u' && line[j+2]|0x20 == 'd' {
+			return 0, false
+		}
+		j += 2
+	}
+	return len(line), true
 }
 
 // member is one top-level member of a JSON object: its key (unescaped) and its value's text.

@@ -3,6 +3,8 @@ package runtime
 import (
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	celast "github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/overloads"
@@ -117,6 +119,9 @@ func (s *specializer) call(c interpreter.InterpretableCall) interpreter.Interpre
 			if re, err := regexp.Compile(lit); err == nil {
 				return &strTest{orig: c, src: src, lit: lit, test: func(s, _ string) bool { return re.MatchString(s) }}
 			}
+		}
+		if _, isConst := args[1].(interpreter.InterpretableConst); !isConst {
+			return &regexMatch{orig: c, subject: args[0], pattern: args[1]}
 		}
 	case overloads.Equals, overloads.NotEquals:
 		src, lit, ok := strAndConst(args[0], args[1])
@@ -300,4 +305,69 @@ func (n *strInSet) Exec(frame *interpreter.ExecutionFrame) ref.Val {
 		return types.Bool(in)
 	}
 	return n.orig.Exec(frame)
+}
+
+// regexMatch is `s.matches(pattern)` with a pattern computed per evaluation (a comprehension
+// variable, a concatenation): it compiles each distinct pattern once.
+type regexMatch struct {
+	orig    interpreter.InterpretableV2
+	subject interpreter.InterpretableV2
+	pattern interpreter.InterpretableV2
+	cache   regexCache
+}
+
+func (n *regexMatch) ID() int64 { return n.orig.ID() }
+
+func (n *regexMatch) Eval(act interpreter.Activation) ref.Val {
+	return n.Exec(interpreter.AsFrame(act))
+}
+
+func (n *regexMatch) Exec(frame *interpreter.ExecutionFrame) ref.Val {
+	pat, ok := n.pattern.Exec(frame).(types.String)
+	if !ok {
+		return n.orig.Exec(frame)
+	}
+	var s string
+	if src, isSrc := n.subject.(strSource); isSrc {
+		if s, ok = src.str(frame); !ok {
+			return n.orig.Exec(frame)
+		}
+	} else {
+		str, isStr := n.subject.Exec(frame).(types.String)
+		if !isStr {
+			return n.orig.Exec(frame)
+		}
+		s = string(str)
+	}
+	re := n.cache.get(string(pat))
+	if re == nil {
+		return n.orig.Exec(frame) // not RE2: CEL's error
+	}
+	return types.Bool(re.MatchString(s))
+}
+
+// maxCachedRegexes bounds a regexCache; further patterns are compiled per use.
+const maxCachedRegexes = 4096
+
+// regexCache holds compiled patterns; programs are shared by workers, so it is safe for
+// concurrent use.
+type regexCache struct {
+	compiled sync.Map // pattern → *regexp.Regexp, or nil for an invalid pattern
+	size     atomic.Int64
+}
+
+func (c *regexCache) get(pattern string) *regexp.Regexp {
+	if re, ok := c.compiled.Load(pattern); ok {
+		return re.(*regexp.Regexp)
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		re = nil
+	}
+	if c.size.Load() < maxCachedRegexes {
+		if _, loaded := c.compiled.LoadOrStore(pattern, re); !loaded {
+			c.size.Add(1)
+		}
+	}
+	return re
 }
