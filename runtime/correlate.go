@@ -2,9 +2,9 @@ package runtime
 
 import (
 	"container/heap"
-	"container/list"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/cel-go/interpreter"
@@ -17,7 +17,8 @@ type correlator struct {
 	plan   *compiledPlan
 	groups map[string]*group
 	// byActivity orders groups by their last match, oldest first: the sweep reads its front.
-	byActivity *list.List
+	byActivity activityList
+	peak       int // most groups held since the map was last rebuilt
 	// states and act are scratch for condition evaluation, rebuilt per evaluation.
 	states   []*celenv.ChannelState
 	act      conditionActivation
@@ -35,7 +36,8 @@ type group struct {
 	// for that alert and are ignored.
 	spent time.Time
 	alert *openAlert
-	elem  *list.Element
+	// prev and next link the correlator's activity list.
+	prev, next *group
 }
 
 // match is one event that matched one channel.
@@ -58,7 +60,7 @@ type openAlert struct {
 }
 
 func newCorrelator(cp *compiledPlan) *correlator {
-	c := &correlator{plan: cp, groups: map[string]*group{}, byActivity: list.New()}
+	c := &correlator{plan: cp, groups: map[string]*group{}}
 	c.states = make([]*celenv.ChannelState, len(cp.channels))
 	chans := make(map[string]any, len(cp.channels))
 	for i, ch := range cp.channels {
@@ -87,7 +89,7 @@ func (c *correlator) observe(s *shard, ev *Event, matched []int) {
 	if ev.Time.After(g.newest) {
 		g.newest = ev.Time
 	}
-	c.byActivity.MoveToBack(g.elem)
+	c.byActivity.moveToBack(g)
 	if g.alert != nil {
 		g.alert.add(ev, matched, s.cfg.maxContributors)
 		return
@@ -110,11 +112,16 @@ func (c *correlator) group(v *FieldView) *group {
 	}
 	g := &group{key: string(c.keyBuf), values: make([]any, len(c.plan.groupSlots))}
 	for i, slot := range c.plan.groupSlots {
-		g.values[i] = v.slot(slot).nativeValue() // nil when the event lacks the field
+		val := v.slot(slot).nativeValue() // nil when the event lacks the field
+		if s, ok := val.(string); ok {
+			val = strings.Clone(s) // not a view into the event's line, which it would keep
+		}
+		g.values[i] = val
 	}
 	g.windows = make([][]match, len(c.plan.channels))
-	g.elem = c.byActivity.PushBack(g)
+	c.byActivity.pushBack(g)
 	c.groups[g.key] = g
+	c.peak = max(c.peak, len(c.groups))
 	return g
 }
 
@@ -373,15 +380,63 @@ func (s *shard) emitAlert(a *openAlert) {
 func (s *shard) sweep() {
 	for _, c := range s.live {
 		cutoff := s.watermark.Add(-c.plan.window)
-		for front := c.byActivity.Front(); front != nil; front = c.byActivity.Front() {
-			g := front.Value.(*group)
+		for g := c.byActivity.head; g != nil; g = c.byActivity.head {
 			if g.alert != nil || !g.newest.Before(cutoff) {
 				break
 			}
-			c.byActivity.Remove(front)
+			c.byActivity.remove(g)
 			delete(c.groups, g.key)
 		}
+		c.shrink()
 	}
+}
+
+// shrink rebuilds the groups map once most of its groups are gone: a Go map keeps its
+// buckets after deletes, so the memory of a burst of keys would otherwise stay.
+func (c *correlator) shrink() {
+	if c.peak < 1024 || len(c.groups) > c.peak/4 {
+		return
+	}
+	groups := make(map[string]*group, len(c.groups))
+	for k, g := range c.groups {
+		groups[k] = g
+	}
+	c.groups, c.peak = groups, len(groups)
+}
+
+// activityList is a doubly linked list of groups through their prev and next fields.
+type activityList struct{ head, tail *group }
+
+func (l *activityList) pushBack(g *group) {
+	g.prev, g.next = l.tail, nil
+	if l.tail != nil {
+		l.tail.next = g
+	} else {
+		l.head = g
+	}
+	l.tail = g
+}
+
+func (l *activityList) remove(g *group) {
+	if g.prev != nil {
+		g.prev.next = g.next
+	} else {
+		l.head = g.next
+	}
+	if g.next != nil {
+		g.next.prev = g.prev
+	} else {
+		l.tail = g.prev
+	}
+	g.prev, g.next = nil, nil
+}
+
+func (l *activityList) moveToBack(g *group) {
+	if l.tail == g {
+		return
+	}
+	l.remove(g)
+	l.pushBack(g)
 }
 
 // alertHeap orders open alerts by close time, then plan order, then group key, so that
