@@ -334,3 +334,38 @@ func FuzzRawEvent(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkPackWorkers runs the 1,700-plan synthetic pack (with a share of correlated
+// plans) over events read beforehand, with 1 and 2 workers.
+func BenchmarkPackWorkers(b *testing.B) {
+	pack := synth.New(synth.DefaultSeed, synth.PackSize)
+	set := pack.Plans()
+	jsonl := synth.JSONL(pack.Events(5000))
+	for _, n := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", n), func(b *testing.B) {
+			events := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				eng, err := New(set, WithWorkers(n))
+				require.NoError(b, err)
+				var decoded []*Event
+				r := NewReader(bytes.NewReader(jsonl), "synth.jsonl")
+				for {
+					ev, _, err := r.Next()
+					if err == io.EOF {
+						break
+					}
+					decoded = append(decoded, ev)
+				}
+				b.StartTimer()
+				for _, ev := range decoded {
+					eng.Process(ev, func(Output) {})
+				}
+				eng.Flush(func(Output) {})
+				events += len(decoded)
+			}
+			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
