@@ -143,6 +143,10 @@ func alignScalar(value, src []rune, i int, style Style) ([]int, bool) {
 			}
 			s := src[i]
 			switch {
+			case isSpace(r) && skipped >= 0 && !isSpace(s):
+				// r was produced by folding the line break(s) just skipped (checked before
+				// quotes and escapes: a folded line may end right before the closing quote).
+				m, matched = append(m, skipped), true
 			case style == StyleDoubleQuoted && s == '\\':
 				n, lineBreak := escapeLen(src, i)
 				if lineBreak {
@@ -164,9 +168,6 @@ func alignScalar(value, src []rune, i int, style Style) ([]int, bool) {
 					skipped = i
 				}
 				i++
-			case isSpace(r) && skipped >= 0:
-				// r was produced by folding the line break(s) just skipped.
-				m, matched = append(m, skipped), true
 			default:
 				return nil, false
 			}
