@@ -67,9 +67,9 @@ func WithMaxContributors(n int) Option {
 }
 
 // WithWorkers evaluates on n goroutines (default 1; n < 1 means 1). Outputs are the same,
-// in the same order, as with one worker. With n > 1, Process hands events over in batches:
-// emit is called for a batch's outputs during a later Process or Flush, and events must not
-// be changed after Process.
+// in the same order, as with one worker. With n > 1, Process hands events over in batches
+// of 512: emit is called for a batch's outputs during a later Process or Flush, and events
+// must not be changed after Process.
 func WithWorkers(n int) Option {
 	return func(c *config) { c.workers = max(n, 1) }
 }
@@ -220,11 +220,11 @@ type EvalErrors struct {
 }
 
 // Stats returns counters; it allocates, so call it at the end or now and then. With several
-// workers, Events counts the events handed to Process, and the other counters the batches
-// that have run (Flush runs the last one).
+// workers it first waits for every event handed to Process; Alerts and Hunts then count
+// outputs that the next Process or Flush emits.
 func (e *Engine) Stats() Stats {
 	if e.pool != nil {
-		e.pool.wait()
+		e.pool.sync()
 	}
 	s := Stats{Events: e.events}
 	byKey := map[[2]string]*errorCount{}

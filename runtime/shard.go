@@ -40,7 +40,7 @@ type shard struct {
 	emit    func(Output)
 	collect bool
 	outs    []taggedOutput
-	seq     int // index of the current event in its batch
+	seq     int // sequence number of the current event
 	phase   int
 }
 
@@ -222,8 +222,8 @@ type workerPool struct {
 	shards  []*shard
 	batch   []*Event // being filled
 	running []*Event // being processed
+	seen    int      // events handed over before the batch being filled
 	wg      sync.WaitGroup
-	pending bool // a batch ran (or runs) whose outputs are not emitted yet
 	heads   []int
 }
 
@@ -240,26 +240,27 @@ func newWorkerPool(shards []*shard) *workerPool {
 func (p *workerPool) add(ev *Event, emit func(Output)) {
 	p.batch = append(p.batch, ev)
 	if len(p.batch) == batchSize {
-		p.start(emit)
+		p.drain(emit)
+		p.run()
 	}
 }
 
-// start emits the previous batch's outputs and runs the filled batch.
-func (p *workerPool) start(emit func(Output)) {
-	p.drain(emit)
+// run starts the shards on the filled batch, once the previous one is done. Their outputs
+// accumulate, tagged with the events' sequence numbers, until drain.
+func (p *workerPool) run() {
+	p.wait()
 	p.batch, p.running = p.running[:0], p.batch
 	if cap(p.batch) == 0 {
 		p.batch = make([]*Event, 0, batchSize)
 	}
-	events := p.running
-	p.pending = true
+	events, base := p.running, p.seen
+	p.seen += len(events)
 	p.wg.Add(len(p.shards))
 	for _, s := range p.shards {
 		go func() {
 			defer p.wg.Done()
-			s.outs = s.outs[:0]
 			for i, ev := range events {
-				s.seq = i
+				s.seq = base + i
 				s.process(ev, nil)
 			}
 		}()
@@ -269,20 +270,21 @@ func (p *workerPool) start(emit func(Output)) {
 // wait blocks until the running batch is done.
 func (p *workerPool) wait() { p.wg.Wait() }
 
-// drain waits for the running batch and emits its outputs in the one-worker order.
-func (p *workerPool) drain(emit func(Output)) {
-	p.wait()
-	if !p.pending {
-		return
+// sync runs the events handed over so far and waits for them: Stats is then exact; the
+// outputs wait for the next drain.
+func (p *workerPool) sync() {
+	if len(p.batch) > 0 {
+		p.run()
 	}
-	p.pending = false
-	p.merge(emit)
+	p.wait()
 }
 
-// merge emits the shards' collected outputs: each shard's are in one-worker order already,
-// and outputs of different shards never tie (a plan's outputs for one event, and an alert's
-// (close, plan, group), belong to one shard).
-func (p *workerPool) merge(emit func(Output)) {
+// drain waits for the running batch and emits the outputs collected so far in the
+// one-worker order: each shard's are in that order already, and outputs of different
+// shards never tie (a plan's outputs for one event, and an alert's (close, plan, group),
+// belong to one shard).
+func (p *workerPool) drain(emit func(Output)) {
+	p.wait()
 	for i := range p.heads {
 		p.heads[i] = 0
 	}
@@ -323,16 +325,12 @@ func before(a, b *taggedOutput) bool {
 
 // flush runs the last batch and then every shard's flush, merged.
 func (p *workerPool) flush(emit func(Output)) {
-	if len(p.batch) > 0 {
-		p.start(emit)
-	}
-	p.drain(emit)
+	p.sync()
 	for _, s := range p.shards {
-		s.outs = s.outs[:0]
 		s.seq = math.MaxInt
 		s.flush(nil)
 	}
-	p.merge(emit)
+	p.drain(emit)
 }
 
 // fnv1a hashes b the same way in every worker and every run.
