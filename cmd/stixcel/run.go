@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	goruntime "runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -26,6 +27,7 @@ type runFlags struct {
 	hunt      bool
 	strict    bool
 	source    string
+	workers   int
 }
 
 func (c *cli) runCommand() *cobra.Command {
@@ -47,6 +49,7 @@ bundle. With no events file, events are read from stdin.`,
 	fl.StringArrayVar(&f.bundles, "bundle", nil, "compile ATT&CK bundle `FILE|DIR` on the fly (repeatable)")
 	fl.BoolVar(&f.hunt, "hunt", false, "also print selector-plan matches as hunt records")
 	fl.BoolVar(&f.strict, "strict", false, "stop at the first bad event line (exit 2)")
+	fl.IntVar(&f.workers, "workers", goruntime.NumCPU(), "evaluate on `N` goroutines, sharded by plan and group key (alerts are identical to one worker)")
 	fl.StringVar(&f.source, "source", "", "map raw events with source profile `NAME|FILE.yaml` (built-in: "+strings.Join(source.Builtins(), ", ")+")")
 	return cmd
 }
@@ -56,7 +59,10 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	eng, err := runtime.New(set, runtime.WithHunt(f.hunt))
+	if f.workers < 1 {
+		return inputErr(fmt.Errorf("--workers %d: want at least 1", f.workers))
+	}
+	eng, err := runtime.New(set, runtime.WithHunt(f.hunt), runtime.WithWorkers(f.workers))
 	if err != nil {
 		return inputErr(err)
 	}
@@ -259,7 +265,7 @@ func newEventReader(r io.Reader, name string, profile *source.Profile) eventRead
 	if profile == nil {
 		return runtime.NewReader(r, name)
 	}
-	return source.NewReader(r, name, profile)
+	return source.NewReader(r, name, profile, source.LazyEvents(true))
 }
 
 // loadSourceProfile resolves --source: a built-in profile name or a profile YAML file.

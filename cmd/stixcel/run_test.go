@@ -90,3 +90,20 @@ func TestRunWindowsSourceOnLSASSDump(t *testing.T) {
 	assert.Equal(t, exitInput, r.code)
 	assert.Contains(t, r.stderr, `no built-in source profile "syslog"; built-in profiles: windows`)
 }
+
+func TestRunWorkersGiveIdenticalAlerts(t *testing.T) {
+	inputs := [][]string{{"testdata/events/demo.jsonl"}}
+	if bundle := shared.Path(t, "attack", "enterprise-attack-18.1-detection.json"); bundle != "" {
+		inputs = append(inputs, []string{"--source", "windows", "--bundle", bundle,
+			shared.Path(t, "datasets", "otrf-windows", "psh_mavinject_dll_notepad.jsonl"),
+			shared.Path(t, "datasets", "otrf-windows", "schtask_create.jsonl")})
+	}
+	for _, in := range inputs {
+		one := runCLI(t, nil, append([]string{"run", "--workers", "1"}, in...)...)
+		two := runCLI(t, nil, append([]string{"run", "--workers", "2"}, in...)...)
+		require.Equal(t, exitOK, one.code, one.stderr)
+		require.Equal(t, exitOK, two.code, two.stderr)
+		assert.NotEmpty(t, one.stdout)
+		assert.Equal(t, one.stdout, two.stdout, "alerts of %v", in)
+	}
+}
