@@ -127,6 +127,7 @@ func (c *compilation) analytic(a *attack.Analytic) *plan.Plan {
 	before := len(c.diags)
 	if b != nil {
 		c.used[b] = true
+		c.warnDrift(a, b)
 		c.resolveBindingTechniques(p, a, b)
 	}
 	if c.reached(StageParams) {
