@@ -149,7 +149,10 @@ func (c *cli) runPlans(f *runFlags) (*plan.Set, error) {
 		return nil, inputErr(err)
 	}
 	defer file.Close()
-	set, err := plan.Read(bufio.NewReader(file))
+	runnable := func(k plan.Kind) bool {
+		return k == plan.KindDetection || (f.hunt && k == plan.KindSelector)
+	}
+	set, err := plan.ReadRunnable(bufio.NewReader(file), runnable)
 	if err != nil {
 		return nil, inputErr(fmt.Errorf("%s: %w", f.plansFile, err))
 	}

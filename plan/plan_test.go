@@ -1,0 +1,91 @@
+package plan_test
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/compiler"
+	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/internal/shared"
+	"github.com/stixcel/stixcel/plan"
+)
+
+func TestReadWriteRoundTrip(t *testing.T) {
+	data, err := os.ReadFile("../testdata/plans/AN1828.plan.json")
+	require.NoError(t, err)
+	set, err := plan.Read(bytes.NewReader(data))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.NoError(t, set.Write(&out))
+	assert.Equal(t, string(data), out.String(), "reading and writing a plan changes nothing")
+}
+
+func TestReadRejectsOtherSchemas(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"wrong schema", `{"schema": "stixcel.plan/v2", "plans": []}`, `plans: schema "stixcel.plan/v2", want "stixcel.plan/v1"`},
+		{"not JSON", `{"schema": `, "decode plans: unexpected EOF"},
+		{"no schema", `{"plans": []}`, `plans: schema "", want "stixcel.plan/v1"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := plan.Read(bytes.NewReader([]byte(tc.in)))
+			require.Error(t, err)
+			assert.Equal(t, tc.want, err.Error())
+		})
+	}
+}
+
+// enterpriseArtifact is the plan artifact of the whole ATT&CK v18.1 enterprise bundle.
+func enterpriseArtifact(b *testing.B) []byte {
+	ix, _, err := attack.LoadPaths([]string{shared.Path(b, "attack", "enterprise-attack-18.1-detection.json")}, attack.Options{})
+	require.NoError(b, err)
+	set, diags := compiler.Compile(ix, compiler.Options{})
+	require.NoError(b, diags.Err())
+	var buf bytes.Buffer
+	require.NoError(b, set.Write(&buf))
+	return buf.Bytes()
+}
+
+// BenchmarkReadEnterprisePlans is the baseline of BenchmarkReadRunnableEnterprisePlans.
+func BenchmarkReadEnterprisePlans(b *testing.B) {
+	data := enterpriseArtifact(b)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := plan.Read(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestReadRunnableKeepsSelectedKinds(t *testing.T) {
+	in := `{"schema": "stixcel.plan/v1", "plans": [
+	  {"id": "AN1", "kind": "inert", "channels": []},
+	  {"id": "AN2", "kind": "detection", "channels": [{"id": "c1", "predicate": "event.x == 1"}]},
+	  {"id": "AN3", "kind": "selector", "channels": []}]}`
+	detections := func(k plan.Kind) bool { return k == plan.KindDetection }
+	set, err := plan.ReadRunnable(bytes.NewReader([]byte(in)), detections)
+	require.NoError(t, err)
+	require.Len(t, set.Plans, 1)
+	assert.Equal(t, "AN2", set.Plans[0].ID)
+	assert.Equal(t, "event.x == 1", set.Plans[0].Channels[0].Predicate)
+
+	_, err = plan.ReadRunnable(bytes.NewReader([]byte(`{"schema": "x", "plans": []}`)), detections)
+	assert.EqualError(t, err, `plans: schema "x", want "stixcel.plan/v1"`)
+	_, err = plan.ReadRunnable(bytes.NewReader([]byte(`{"schema": `)), detections)
+	assert.EqualError(t, err, "decode plans: unexpected EOF")
+	_, err = plan.ReadRunnable(bytes.NewReader([]byte(`{"schema": "stixcel.plan/v1", "plans": [{"kind": "detection", "channels": 5}]}`)), detections)
+	assert.ErrorContains(t, err, "decode plans: plan : json: cannot unmarshal number")
+}
+
+func BenchmarkReadRunnableEnterprisePlans(b *testing.B) {
+	data := enterpriseArtifact(b)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := plan.ReadRunnable(bytes.NewReader(data), func(k plan.Kind) bool { return k == plan.KindDetection }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
