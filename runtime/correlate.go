@@ -10,6 +10,7 @@ import (
 	"github.com/google/cel-go/interpreter"
 
 	"github.com/stixcel/stixcel/celenv"
+	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
 // correlator holds one plan's window state, keyed by group.
@@ -153,7 +154,7 @@ func appendFieldKey(b []byte, v *FieldView, fv *fieldValue) []byte {
 	case kindBool:
 		return append(b, fv.raw...)
 	case kindNumber:
-		switch n := rawNumber(fv.raw).(type) {
+		switch n := jsonl.Number(fv.raw).(type) {
 		case int64:
 			return strconv.AppendInt(b, n, 10)
 		case float64:

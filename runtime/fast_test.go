@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/internal/jsonl"
 	"github.com/stixcel/stixcel/internal/synth"
 	"github.com/stixcel/stixcel/plan"
 )
@@ -276,7 +277,7 @@ func TestSpecializedCEL(t *testing.T) {
 
 func decodeFields(t *testing.T, line string) map[string]any {
 	t.Helper()
-	v, err := decodeJSON([]byte(line))
+	v, err := jsonl.Decode([]byte(line))
 	require.NoError(t, err)
 	return v.(map[string]any)
 }
@@ -318,7 +319,7 @@ func FuzzRawEvent(f *testing.F) {
 		if !ok {
 			return
 		}
-		want, err := decodeJSON([]byte(line))
+		want, err := jsonl.Decode([]byte(line))
 		require.NoError(t, err, "read lazily but not decodable: %q", line)
 		got := ev.Map()
 		require.Equal(t, want, got, "line %q", line)

@@ -1,80 +1,31 @@
 package runtime
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
-// maxLazyDepth bounds the nesting of a line read lazily; deeper lines are decoded into maps
-// with encoding/json, whose errors and limits then apply.
-const maxLazyDepth = 32
-
 // lazyReadable reports whether line can be read lazily with the same result as
-// decodeJSON: a valid JSON object, valid UTF-8 (encoding/json replaces bad bytes), no
-// surrogate escapes (encoding/json replaces lone ones) and shallow nesting.
-func lazyReadable(line []byte) bool {
+// jsonl.Decode: a valid JSON object, valid UTF-8 (encoding/json replaces bad bytes; the
+// caller may have checked it) and jsonl.Simple (no surrogate escapes, shallow nesting).
+func lazyReadable(line []byte, utf8Checked bool) bool {
 	i := 0
 	for i < len(line) && isSpace(line[i]) {
 		i++
 	}
 	return i < len(line) && line[i] == '{' &&
-		shallowNoSurrogates(line, maxLazyDepth) &&
-		utf8.Valid(line) &&
+		jsonl.Simple(line) &&
+		(utf8Checked || utf8.Valid(line)) &&
 		gjson.ValidBytes(line)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
-
-// shallowNoSurrogates reports whether brackets outside strings nest at most limit deep and
-// no string holds a surrogate escape (\uD800-\uDFFF). It skips through strings with
-// IndexByte, so long values cost little.
-func shallowNoSurrogates(line []byte, limit int) bool {
-	depth := 0
-	for i := 0; i < len(line); i++ {
-		switch line[i] {
-		case '"':
-			end, ok := stringEndChecked(line, i+1)
-			if !ok {
-				return false
-			}
-			i = end
-		case '{', '[':
-			depth++
-			if depth > limit {
-				return false
-			}
-		case '}', ']':
-			depth--
-		}
-	}
-	return true
-}
-
-// stringEndChecked returns the index of the quote that closes the string whose body starts
-// at line[j]; ok is false at a surrogate escape.
-func stringEndChecked(line []byte, j int) (int, bool) {
-	for j < len(line) {
-		q := bytes.IndexByte(line[j:], '"')
-		if q < 0 {
-			return len(line), true
-		}
-		b := bytes.IndexByte(line[j:j+q], '\\')
-		if b < 0 {
-			return j + q, true
-		}
-		j += b
-		if j+2 < len(line) && line[j+1] == 'u' && line[j+2]|0x20 == 'd' {
-			return 0, false
-		}
-		j += 2
-	}
-	return len(line), true
-}
 
 // member is one top-level member of a JSON object: its key (unescaped) and its value's text.
 type member struct {
@@ -253,17 +204,8 @@ func appendUnescaped(dst []byte, s string) []byte {
 	return dst
 }
 
-// rawNumber converts a JSON number literal as decodeJSON does: int64 when whole and in range,
-// else float64 (±Inf on overflow).
-func rawNumber(lit string) any {
-	if i, err := strconv.ParseInt(lit, 10, 64); err == nil {
-		return i
-	}
-	f, _ := strconv.ParseFloat(lit, 64)
-	return f
-}
-
-// rawNative decodes the JSON value text raw into the Go value decodeJSON gives.
+// rawNative decodes the JSON value text raw, from a line lazyReadable accepted, into the Go
+// value jsonl.Decode gives.
 func rawNative(raw string) any {
 	if raw == "" {
 		return nil
@@ -278,41 +220,12 @@ func rawNative(raw string) any {
 	case 'n':
 		return nil
 	case '{', '[':
-		return fromGJSON(gjson.Parse(raw))
+		return jsonl.DecodeValid(gjson.Parse(raw))
 	}
-	return rawNumber(raw)
+	return jsonl.Number(raw)
 }
 
-// fromGJSON converts a parsed nested value (only reached for objects and arrays).
-func fromGJSON(r gjson.Result) any {
-	switch r.Type {
-	case gjson.Null:
-		return nil
-	case gjson.False:
-		return false
-	case gjson.True:
-		return true
-	case gjson.String:
-		return rawNative(r.Raw)
-	case gjson.Number:
-		return rawNumber(r.Raw)
-	}
-	if r.IsArray() {
-		out := []any{}
-		r.ForEach(func(_, v gjson.Result) bool {
-			out = append(out, fromGJSON(v))
-			return true
-		})
-		return out
-	}
-	out := map[string]any{}
-	for _, m := range appendMembers(nil, r.Raw) {
-		out[m.key] = rawNative(m.raw)
-	}
-	return out
-}
-
-// rawKind describes a JSON value text as jsonKind describes decoded values.
+// rawKind describes a JSON value text as jsonl.Kind describes decoded values.
 func rawKind(raw string) string {
 	if raw == "" {
 		return "null"

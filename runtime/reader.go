@@ -1,22 +1,20 @@
 package runtime
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
 // Reasons a line is rejected; ReadStats.Rejected counts by these.
 const (
-	ReasonEmptyLine        = "empty line"
-	ReasonLineTooLong      = "line too long"
+	ReasonEmptyLine        = jsonl.ReasonEmptyLine
+	ReasonLineTooLong      = jsonl.ReasonLineTooLong
+	ReasonInvalidUTF8      = jsonl.ReasonInvalidUTF8
 	ReasonInvalidJSON      = "invalid JSON"
 	ReasonNotObject        = "not a JSON object"
 	ReasonMissingTime      = "missing time"
@@ -25,9 +23,13 @@ const (
 	ReasonInvalidLogSource = "invalid log_source"
 )
 
-// MaxLineBytes is the longest line a Reader accepts; longer lines are rejected as
-// ReasonLineTooLong and skipped.
-const MaxLineBytes = 64 << 20
+// MaxLineBytes is the longest line a Reader accepts (16 MiB, not counting the line's
+// terminator); longer lines are rejected as ReasonLineTooLong and skipped.
+const MaxLineBytes = jsonl.MaxLineBytes
+
+// MaxRejectedRaw is how much of a rejected line Rejection.Raw keeps: all of it, except for a
+// line longer than MaxLineBytes, of which it keeps the first MaxRejectedRaw bytes (1 MiB).
+const MaxRejectedRaw = jsonl.KeptBytes
 
 // Rejection is a line that is not a valid normalized event.
 type Rejection struct {
@@ -35,6 +37,9 @@ type Rejection struct {
 	Line   int
 	Reason string // one of the Reason constants
 	Detail string // what exactly was wrong, may be empty
+	// Raw is a copy of the line without its terminator, to write rejected lines out verbatim
+	// for replay; a line rejected as too long keeps only its first MaxRejectedRaw bytes.
+	Raw []byte
 }
 
 // Error renders "file:line: reason: detail".
@@ -71,20 +76,40 @@ func (s ReadStats) Reasons() []string {
 	return out
 }
 
-// Reader reads normalized events, one JSON object per line. Every line counts as read,
-// including empty (whitespace-only) lines, which are rejected as ReasonEmptyLine so that
-// Read == Processed + Rejected always holds; a final newline does not start a new line.
-// A trailing "\r" is ignored.
+// Clone returns a copy that does not share the Rejected map.
+func (s ReadStats) Clone() ReadStats {
+	out := s
+	out.Rejected = make(map[string]int64, len(s.Rejected))
+	for k, v := range s.Rejected {
+		out.Rejected[k] = v
+	}
+	return out
+}
+
+// Reject counts a rejected line (it does not count it as read) and describes it, with a
+// copy of raw. Event readers other than Reader (source.Reader) account with it.
+func (s *ReadStats) Reject(file string, line int, raw []byte, reason, detail string) *Rejection {
+	if s.Rejected == nil {
+		s.Rejected = map[string]int64{}
+	}
+	s.Rejected[reason]++
+	return &Rejection{File: file, Line: line, Reason: reason, Detail: detail, Raw: append([]byte{}, raw...)}
+}
+
+// Reader reads normalized events, one JSON object per line. Every line counts as read and is
+// then processed or rejected, so that Read == Processed + Rejected always holds. A line is
+// rejected, with its file, line number and one of the Reason constants, when it is longer
+// than MaxLineBytes (16 MiB), empty or white space only, not valid UTF-8, not valid JSON,
+// not a JSON object, or without a valid `time` (an RFC 3339 string) or `log_source` (a
+// non-empty string). A final newline does not start a new line; a trailing "\r" is ignored.
 //
 // Events are backed by their line (NewRawEvent): Next validates the JSON and reads `time`
 // and `log_source`, and the other fields are read when a plan reads them. Lines that do not
 // read lazily exactly as encoding/json decodes them are decoded into Fields.
 type Reader struct {
 	name   string
-	br     *bufio.Reader
-	line   int
+	lines  *jsonl.Reader
 	stats  ReadStats
-	buf    []byte
 	fields bool
 }
 
@@ -97,11 +122,7 @@ func DecodeFields(on bool) ReaderOption { return func(r *Reader) { r.fields = on
 
 // NewReader reads JSONL events from r; name is the file name cited in events and rejections.
 func NewReader(r io.Reader, name string, opts ...ReaderOption) *Reader {
-	rd := &Reader{
-		name:  name,
-		br:    bufio.NewReaderSize(r, 64<<10),
-		stats: ReadStats{Rejected: map[string]int64{}},
-	}
+	rd := &Reader{name: name, lines: jsonl.NewReader(r, name), stats: ReadStats{Rejected: map[string]int64{}}}
 	for _, o := range opts {
 		o(rd)
 	}
@@ -111,124 +132,83 @@ func NewReader(r io.Reader, name string, opts ...ReaderOption) *Reader {
 // Next returns the next event, or the rejection of the next line. At the end of input it
 // returns io.EOF; other errors come from the underlying reader.
 func (r *Reader) Next() (*Event, *Rejection, error) {
-	line, tooLong, err := r.readLine()
+	line, err := r.lines.Next()
 	if err != nil {
 		return nil, nil, err
 	}
-	r.line++
 	r.stats.Read++
-	if tooLong {
-		return nil, r.reject(ReasonLineTooLong, fmt.Sprintf("longer than %d bytes", MaxLineBytes)), nil
+	if line.Reason != "" {
+		return nil, r.reject(line, line.Reason, line.Detail), nil
 	}
-	ev, rej := r.parse(line)
-	if rej != nil {
-		return nil, rej, nil
+	ev, reason, detail := r.parse(line.Text)
+	if reason != "" {
+		return nil, r.reject(line, reason, detail), nil
 	}
+	ev.Source, ev.Line = r.name, line.Number
 	r.stats.Processed++
 	return ev, nil, nil
 }
 
 // Stats returns the counts so far.
-func (r *Reader) Stats() ReadStats {
-	out := r.stats
-	out.Rejected = make(map[string]int64, len(r.stats.Rejected))
-	for k, v := range r.stats.Rejected {
-		out.Rejected[k] = v
-	}
-	return out
+func (r *Reader) Stats() ReadStats { return r.stats.Clone() }
+
+func (r *Reader) reject(line jsonl.Line, reason, detail string) *Rejection {
+	return r.stats.Reject(r.name, line.Number, line.Text, reason, detail)
 }
 
-// readLine returns the next line without its terminator. A line longer than MaxLineBytes is
-// consumed and reported as tooLong. io.EOF means no more lines.
-func (r *Reader) readLine() (line []byte, tooLong bool, err error) {
-	r.buf = r.buf[:0]
-	for {
-		chunk, err := r.br.ReadSlice('\n')
-		if !tooLong {
-			if len(r.buf)+len(chunk) > MaxLineBytes+2 {
-				tooLong = true
-				r.buf = r.buf[:0]
-			} else {
-				r.buf = append(r.buf, chunk...)
-			}
-		}
-		switch {
-		case err == nil:
-			return trimEOL(r.buf), tooLong, nil
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue
-		case errors.Is(err, io.EOF):
-			if len(r.buf) == 0 && !tooLong && len(chunk) == 0 {
-				return nil, false, io.EOF
-			}
-			return trimEOL(r.buf), tooLong, nil
-		default:
-			return nil, false, fmt.Errorf("%s: line %d: %w", r.name, r.line+1, err)
-		}
-	}
-}
-
-func trimEOL(b []byte) []byte {
-	b = bytes.TrimSuffix(b, []byte("\n"))
-	return bytes.TrimSuffix(b, []byte("\r"))
-}
-
-func (r *Reader) reject(reason, detail string) *Rejection {
-	r.stats.Rejected[reason]++
-	return &Rejection{File: r.name, Line: r.line, Reason: reason, Detail: detail}
-}
-
-func (r *Reader) parse(line []byte) (*Event, *Rejection) {
-	if len(bytes.TrimSpace(line)) == 0 {
-		return nil, r.reject(ReasonEmptyLine, "")
-	}
+// parse reads one valid UTF-8, non-empty line; a non-empty reason rejects it.
+func (r *Reader) parse(line []byte) (ev *Event, reason, detail string) {
 	if !r.fields {
-		if ev, ok := NewRawEvent(line); ok {
-			return r.readRequired(ev)
+		if ev, ok := newRawEvent(line, true); ok {
+			return readRequired(ev)
 		}
 	}
-	v, err := decodeJSON(line)
+	v, err := jsonl.Decode(line)
 	if err != nil {
-		return nil, r.reject(ReasonInvalidJSON, err.Error())
+		return nil, ReasonInvalidJSON, err.Error()
 	}
 	fields, ok := v.(map[string]any)
 	if !ok {
-		return nil, r.reject(ReasonNotObject, "got "+jsonKind(v))
+		return nil, ReasonNotObject, "got " + jsonl.Kind(v)
 	}
-	at, rej := r.eventTime(fields)
-	if rej != nil {
-		return nil, rej
+	at, reason, detail := eventTime(fields["time"])
+	if reason != "" {
+		return nil, reason, detail
 	}
-	src, ok := fields["log_source"]
-	if !ok || src == nil {
-		return nil, r.reject(ReasonMissingLogSource, "")
+	src := fields["log_source"]
+	if src == nil {
+		return nil, ReasonMissingLogSource, ""
 	}
 	logSource, ok := src.(string)
 	if !ok || logSource == "" {
-		return nil, r.reject(ReasonInvalidLogSource, "want a non-empty string, got "+jsonKind(src))
+		return nil, ReasonInvalidLogSource, "want a non-empty string, got " + jsonl.Kind(src)
 	}
-	return &Event{Time: at, LogSource: logSource, Fields: fields, Source: r.name, Line: r.line}, nil
+	return &Event{Time: at, LogSource: logSource, Fields: fields}, "", ""
 }
 
-func (r *Reader) eventTime(fields map[string]any) (time.Time, *Rejection) {
-	raw, ok := fields["time"]
-	if !ok || raw == nil {
-		return time.Time{}, r.reject(ReasonMissingTime, "")
+// eventTime reads a decoded `time` value.
+func eventTime(raw any) (at time.Time, reason, detail string) {
+	if raw == nil {
+		return time.Time{}, ReasonMissingTime, ""
 	}
 	s, ok := raw.(string)
 	if !ok {
-		return time.Time{}, r.reject(ReasonInvalidTime, "want an RFC 3339 string, got "+jsonKind(raw))
+		return time.Time{}, ReasonInvalidTime, "want an RFC 3339 string, got " + jsonl.Kind(raw)
 	}
+	return parseTime(s)
+}
+
+func parseTime(s string) (at time.Time, reason, detail string) {
 	at, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, r.reject(ReasonInvalidTime, fmt.Sprintf("%q is not RFC 3339", s))
+		return time.Time{}, ReasonInvalidTime, fmt.Sprintf("%q is not RFC 3339", s)
 	}
-	return at, nil
+	return at, "", ""
 }
 
 // readRequired reads `time` and `log_source` of a raw-backed event, with the same checks and
 // messages as parse.
-func (r *Reader) readRequired(ev *Event) (*Event, *Rejection) {
+func readRequired(ev *Event) (*Event, string, string) {
 	var timeRaw, sourceRaw string
 	for it := newMemberIter(ev.raw); ; {
 		key, value, ok := it.next()
@@ -243,25 +223,23 @@ func (r *Reader) readRequired(ev *Event) (*Event, *Rejection) {
 		}
 	}
 	if timeRaw == "" || timeRaw == "null" {
-		return nil, r.reject(ReasonMissingTime, "")
+		return nil, ReasonMissingTime, ""
 	}
 	if timeRaw[0] != '"' {
-		return nil, r.reject(ReasonInvalidTime, "want an RFC 3339 string, got "+rawKind(timeRaw))
+		return nil, ReasonInvalidTime, "want an RFC 3339 string, got " + rawKind(timeRaw)
 	}
-	s := rawString(timeRaw)
-	at, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return nil, r.reject(ReasonInvalidTime, fmt.Sprintf("%q is not RFC 3339", s))
+	at, reason, detail := parseTime(rawString(timeRaw))
+	if reason != "" {
+		return nil, reason, detail
 	}
 	if sourceRaw == "" || sourceRaw == "null" {
-		return nil, r.reject(ReasonMissingLogSource, "")
+		return nil, ReasonMissingLogSource, ""
 	}
 	if sourceRaw[0] != '"' || len(sourceRaw) == 2 {
-		return nil, r.reject(ReasonInvalidLogSource, "want a non-empty string, got "+rawKind(sourceRaw))
+		return nil, ReasonInvalidLogSource, "want a non-empty string, got " + rawKind(sourceRaw)
 	}
 	ev.Time, ev.LogSource = at, rawString(sourceRaw)
-	ev.Source, ev.Line = r.name, r.line
-	return ev, nil
+	return ev, "", ""
 }
 
 // rawString returns the string a quoted JSON string stands for: a substring when it holds
@@ -272,60 +250,4 @@ func rawString(quoted string) string {
 		return body
 	}
 	return string(appendUnescaped(nil, body))
-}
-
-// decodeJSON decodes exactly one JSON value; whole numbers become int64, others float64.
-func decodeJSON(line []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("trailing data after the JSON value")
-	}
-	return convertNumbers(v), nil
-}
-
-// convertNumbers replaces json.Number: integer literals that fit become int64, the rest
-// float64.
-func convertNumbers(v any) any {
-	switch t := v.(type) {
-	case json.Number:
-		if i, err := strconv.ParseInt(string(t), 10, 64); err == nil {
-			return i
-		}
-		f, _ := t.Float64() // the decoder validated the literal; overflow gives ±Inf
-		return f
-	case map[string]any:
-		for k, e := range t {
-			t[k] = convertNumbers(e)
-		}
-		return t
-	case []any:
-		for i, e := range t {
-			t[i] = convertNumbers(e)
-		}
-		return t
-	}
-	return v
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case int64, float64:
-		return "a number"
-	case string:
-		return "a string"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
 }

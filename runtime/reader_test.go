@@ -54,6 +54,8 @@ func TestReaderRejections(t *testing.T) {
 		{name: "numeric log_source", line: `{"time":"2026-03-20T09:00:00Z","log_source":4}`, reason: ReasonInvalidLogSource},
 		{name: "empty log_source", line: `{"time":"2026-03-20T09:00:00Z","log_source":""}`, reason: ReasonInvalidLogSource},
 		{name: "empty line", line: `   `, reason: ReasonEmptyLine},
+		{name: "invalid UTF-8", line: "{\"time\":\"2026-03-20T09:00:00Z\",\"log_source\":\"x\",\"u\":\"caf\xe9\"}", reason: ReasonInvalidUTF8},
+		{name: "invalid UTF-8 in a key", line: "{\"time\":\"2026-03-20T09:00:00Z\",\"log_source\":\"x\",\"\xff\":1}", reason: ReasonInvalidUTF8},
 	}
 	valid := `{"time":"2026-03-20T09:00:00Z","log_source":"VPN:MobileProxy"}`
 	for _, tc := range tests {
@@ -65,6 +67,7 @@ func TestReaderRejections(t *testing.T) {
 			assert.Equal(t, 2, rej.Line)
 			assert.Equal(t, tc.reason, rej.Reason)
 			assert.Contains(t, rej.Error(), "x.jsonl:2: "+tc.reason)
+			assert.Equal(t, tc.line, string(rej.Raw), "the line, verbatim")
 			require.Len(t, res.events, 2)
 			assert.Equal(t, []int{1, 3}, []int{res.events[0].Line, res.events[1].Line})
 			assert.Equal(t, ReadStats{Read: 3, Processed: 2, Rejected: map[string]int64{tc.reason: 1}}, res.stats)
@@ -151,6 +154,21 @@ func TestReaderLongLine(t *testing.T) {
 	assert.Equal(t, ReadStats{Read: 2, Processed: 2, Rejected: map[string]int64{}}, res.stats)
 }
 
+func TestReaderLineTooLong(t *testing.T) {
+	valid := `{"time":"2026-03-20T09:00:00Z","log_source":"x"}`
+	long := `{"time":"2026-03-20T09:00:00Z","log_source":"x","blob":"` + strings.Repeat("a", MaxLineBytes) + `"}`
+	res := readAll(t, valid+"\n"+long+"\r\n"+valid+"\n", "long.jsonl")
+	require.Len(t, res.rejections, 1)
+	rej := res.rejections[0]
+	assert.Equal(t, 2, rej.Line)
+	assert.Equal(t, ReasonLineTooLong, rej.Reason)
+	assert.Equal(t, "long.jsonl:2: line too long: longer than 16777216 bytes (only the first 1048576 are kept)", rej.Error())
+	assert.Equal(t, long[:MaxRejectedRaw], string(rej.Raw))
+	require.Len(t, res.events, 2)
+	assert.Equal(t, 3, res.events[1].Line)
+	assert.Equal(t, ReadStats{Read: 3, Processed: 2, Rejected: map[string]int64{ReasonLineTooLong: 1}}, res.stats)
+}
+
 func TestReaderEmptyInput(t *testing.T) {
 	for name, input := range map[string]string{"nothing": "", "one newline": "\n"} {
 		t.Run(name, func(t *testing.T) {
@@ -165,9 +183,14 @@ func TestReaderEmptyInput(t *testing.T) {
 	}
 }
 
+// FuzzReader feeds arbitrary input to Reader: no panic, every line is an event or a
+// rejection with its number, and the counts add up. (Lines over MaxLineBytes are tested by
+// TestReaderLineTooLong: as seeds they would slow every fuzzing round.)
 func FuzzReader(f *testing.F) {
 	f.Add(`{"time":"2026-03-20T09:00:00Z","log_source":"a","n":1}` + "\n\n[1]\n{\"time\":5}")
 	f.Add("\r\n{\"log_source\":\"x\",\"time\":\"2026-03-20T09:00:00+01:00\",\"v\":1e400}")
+	f.Add("{\"time\":\"2026-03-20T09:00:00Z\",\"log_source\":\"a\",\"u\":\"\xff\xfe\"}\n\xed\xa0\x80\n")
+	f.Add(`{"time":"2026-03-20T09:00:00Z","log_source":"a","big":"` + strings.Repeat("x", 1<<20) + `"}`)
 	f.Fuzz(func(t *testing.T, input string) {
 		r := NewReader(strings.NewReader(input), "fuzz.jsonl")
 		lines := 0
@@ -184,6 +207,8 @@ func FuzzReader(f *testing.F) {
 				require.NotEmpty(t, ev.LogSource)
 			} else {
 				require.Equal(t, lines, rej.Line)
+				require.NotEmpty(t, rej.Reason)
+				require.LessOrEqual(t, len(rej.Raw), MaxLineBytes)
 			}
 		}
 		st := r.Stats()

@@ -9,6 +9,8 @@ import (
 	"github.com/google/cel-go/common/operators"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
+
+	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
 // route is what a selector tests, when it only tests one event field against constants:
@@ -127,7 +129,7 @@ func routeKey(fv *fieldValue) (i int64, s string, isInt, ok bool) {
 	case kindString:
 		return 0, fv.str, false, true
 	case kindNumber:
-		switch n := rawNumber(fv.raw).(type) {
+		switch n := jsonl.Number(fv.raw).(type) {
 		case int64:
 			return n, "", true, true
 		case float64:

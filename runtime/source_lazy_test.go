@@ -16,8 +16,8 @@ import (
 )
 
 // TestLazySourceEvents reads raw Windows events through the windows profile twice, decoded
-// into maps and backed by their lines (source.LazyEvents), and wants the same events and
-// rejections. (The lazy source reader feeds the runtime; its test lives with the runtime's
+// into maps (source.LazyEvents(false)) and backed by their lines (the default), and wants the
+// same events and rejections. (The lazy source reader feeds the runtime; its test lives with the runtime's
 // lazy events.)
 func TestLazySourceEvents(t *testing.T) {
 	p, err := source.Builtin("windows")
@@ -37,8 +37,8 @@ func TestLazySourceEvents(t *testing.T) {
 	}
 	for name, data := range files {
 		t.Run(name, func(t *testing.T) {
-			eager := readSource(t, source.NewReader(bytes.NewReader(data), name, p))
-			lazy := readSource(t, source.NewReader(bytes.NewReader(data), name, p, source.LazyEvents(true)))
+			eager := readSource(t, source.NewReader(bytes.NewReader(data), name, p, source.LazyEvents(false)))
+			lazy := readSource(t, source.NewReader(bytes.NewReader(data), name, p)) // lazy by default
 			require.Equal(t, len(eager), len(lazy))
 			for i := range eager {
 				e, l := eager[i], lazy[i]

@@ -9,13 +9,15 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
+
+	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
 // FieldView shows one event at a time to CEL as a map(string, dyn): `event` in channel
 // predicates, `raw` in source profiles. It reads a raw-backed event's fields on first use and
 // remembers them until the next Reset, and it is reused from event to event, so that reading
 // fields allocates nothing but the CEL values generic expressions ask for. Its values follow
-// decodeJSON exactly: strings, int64 for whole numbers that fit, float64, bool, null, lists
+// jsonl.Decode exactly: strings, int64 for whole numbers that fit, float64, bool, null, lists
 // and maps.
 //
 // A FieldView is not safe for concurrent use; each engine worker has its own.
@@ -245,7 +247,7 @@ func (fv *fieldValue) convert() ref.Val {
 		}
 		return types.String(s)
 	case kindNumber:
-		return types.DefaultTypeAdapter.NativeToValue(rawNumber(fv.raw))
+		return types.DefaultTypeAdapter.NativeToValue(jsonl.Number(fv.raw))
 	case kindBool:
 		return types.Bool(fv.raw[0] == 't')
 	case kindNull:
@@ -256,7 +258,7 @@ func (fv *fieldValue) convert() ref.Val {
 	return types.DefaultTypeAdapter.NativeToValue(fv.native)
 }
 
-// native returns fv as decodeJSON would give it, owning its memory.
+// native returns fv as jsonl.Decode would give it, owning its memory.
 func (fv *fieldValue) nativeValue() any {
 	switch fv.kind {
 	case kindMissing:

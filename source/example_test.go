@@ -26,7 +26,8 @@ func Example() {
 			fmt.Println(rej)
 			continue
 		}
-		fmt.Println(ev.Time, ev.LogSource, ev.Fields["EventCode"], ev.Fields["host"], ev.Fields["GrantedAccess"])
+		fields := ev.Map()
+		fmt.Println(ev.Time, ev.LogSource, fields["EventCode"], fields["host"], fields["GrantedAccess"])
 	}
 	st := r.Stats()
 	fmt.Printf("read %d, processed %d, rejected %d\n", st.Read, st.Processed, st.RejectedTotal())

@@ -21,6 +21,12 @@ func windows(t testing.TB) *Profile {
 	return p
 }
 
+// eventField returns one field of ev, nil when ev has none.
+func eventField(ev *runtime.Event, name string) any {
+	v, _ := ev.Get(name)
+	return v
+}
+
 // readOne reads a single raw line through p.
 func readOne(t *testing.T, p *Profile, line string) (*runtime.Event, *runtime.Rejection) {
 	t.Helper()
@@ -55,8 +61,8 @@ func TestWindowsLogSource(t *testing.T) {
 			ev, rej := readOne(t, p, `{"Channel":"`+tc.channel+`","EventID":1,"TimeCreated":"2020-10-18 07:50:06.220"}`)
 			require.Nil(t, rej)
 			assert.Equal(t, tc.want, ev.LogSource)
-			assert.Equal(t, tc.want, ev.Fields["log_source"])
-			assert.Equal(t, tc.channel, ev.Fields["Channel"], "the raw channel is kept")
+			assert.Equal(t, tc.want, eventField(ev, "log_source"))
+			assert.Equal(t, tc.channel, eventField(ev, "Channel"), "the raw channel is kept")
 		})
 	}
 }
@@ -82,7 +88,7 @@ func TestWindowsTime(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ev, rej := readOne(t, p, `{"Channel":"Security","EventID":4624,`+tc.fields+`}`)
 			require.Nil(t, rej)
-			assert.Equal(t, tc.want, ev.Fields["time"])
+			assert.Equal(t, tc.want, eventField(ev, "time"))
 			want, err := time.Parse(time.RFC3339Nano, tc.want)
 			require.NoError(t, err)
 			assert.True(t, want.Equal(ev.Time), "Time = %v, want %v", ev.Time, want)
@@ -115,7 +121,7 @@ func TestWindowsFields(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.want, ev.Fields[tc.field])
+			assert.Equal(t, tc.want, eventField(ev, tc.field))
 		})
 	}
 	assert.Equal(t, "events.jsonl", ev.Source)
@@ -125,15 +131,15 @@ func TestWindowsFields(t *testing.T) {
 func TestWindowsEventCodeFromString(t *testing.T) {
 	ev, rej := readOne(t, windows(t), `{"Channel":"Security","EventID":"4663","TimeCreated":"2020-10-18 07:50:06"}`)
 	require.Nil(t, rej)
-	assert.Equal(t, int64(4663), ev.Fields["EventCode"])
-	assert.Equal(t, "4663", ev.Fields["EventID"], "the raw EventID is kept as written")
+	assert.Equal(t, int64(4663), eventField(ev, "EventCode"))
+	assert.Equal(t, "4663", eventField(ev, "EventID"), "the raw EventID is kept as written")
 }
 
 func TestWindowsMissingOutputField(t *testing.T) {
 	ev, rej := readOne(t, windows(t), `{"Channel":"Security","EventID":"x","TimeCreated":"2020-10-18 07:50:06","host":"collector"}`)
 	require.Nil(t, rej)
-	assert.NotContains(t, ev.Fields, "EventCode", "int(\"x\") fails: the field is left out")
-	assert.NotContains(t, ev.Fields, "host", "no Hostname: the profile's host has no value and hides the raw one")
+	assert.NotContains(t, ev.Map(), "EventCode", "int(\"x\") fails: the field is left out")
+	assert.NotContains(t, ev.Map(), "host", "no Hostname: the profile's host has no value and hides the raw one")
 }
 
 func TestWindowsRejects(t *testing.T) {

@@ -49,7 +49,7 @@ func TestOTRFDatasets(t *testing.T) {
 				}
 				histogram[ev.LogSource]++
 				assert.False(t, ev.Time.IsZero(), "%s:%d: zero time", name, ev.Line)
-				assert.IsType(t, int64(0), ev.Fields["EventCode"], "%s:%d: EventCode", name, ev.Line)
+				assert.IsType(t, int64(0), eventField(ev, "EventCode"), "%s:%d: EventCode", name, ev.Line)
 			}
 			st := r.Stats()
 			assert.Equal(t, st.Read, st.Processed+st.RejectedTotal())
@@ -87,13 +87,13 @@ func TestOTRFLsassAccess(t *testing.T) {
 			break
 		}
 		require.NoError(t, err)
-		if rej != nil || ev.LogSource != "WinEventLog:Sysmon" || ev.Fields["EventCode"] != int64(10) {
+		if rej != nil || ev.LogSource != "WinEventLog:Sysmon" || eventField(ev, "EventCode") != int64(10) {
 			continue
 		}
-		target, _ := ev.Fields["TargetImage"].(string)
+		target, _ := eventField(ev, "TargetImage").(string)
 		if strings.HasSuffix(strings.ToLower(target), `\lsass.exe`) {
-			access = append(access, ev.Fields["GrantedAccess"])
-			assert.Equal(t, `C:\Windows\System32\rundll32.exe`, ev.Fields["SourceImage"])
+			access = append(access, eventField(ev, "GrantedAccess"))
+			assert.Equal(t, `C:\Windows\System32\rundll32.exe`, eventField(ev, "SourceImage"))
 		}
 	}
 	assert.Equal(t, []any{"0x1fffff", "0x1410"}, access,

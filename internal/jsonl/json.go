@@ -1,0 +1,173 @@
+package jsonl
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
+)
+
+// MaxSimpleDepth bounds the nesting of a Simple line: gjson conversion rescans each nested
+// value (quadratic in depth), so deeper lines go through encoding/json.
+const MaxSimpleDepth = 32
+
+// Decode decodes exactly one JSON value: objects as map[string]any (the last of duplicate
+// keys wins), arrays as []any, whole numbers that fit as int64, other numbers as float64
+// (±Inf when they overflow), invalid UTF-8 and lone surrogate escapes replaced by U+FFFD, as
+// encoding/json does. Errors are encoding/json's.
+func Decode(line []byte) (any, error) {
+	if utf8.Valid(line) && Simple(line) && gjson.ValidBytes(line) {
+		return fromGJSON(gjson.ParseBytes(line), 32), nil
+	}
+	return decodeStd(line)
+}
+
+// DecodeValid converts a value that gjson parsed from a valid, Simple, UTF-8 text, giving
+// what Decode gives for that text.
+func DecodeValid(r gjson.Result) any { return fromGJSON(r, 0) }
+
+// fromGJSON converts a parsed value; sizeHint sizes an object's map.
+func fromGJSON(r gjson.Result, sizeHint int) any {
+	switch r.Type {
+	case gjson.Null:
+		return nil
+	case gjson.False:
+		return false
+	case gjson.True:
+		return true
+	case gjson.String:
+		return r.Str
+	case gjson.Number:
+		return Number(r.Raw)
+	}
+	if r.IsArray() {
+		out := []any{}
+		r.ForEach(func(_, v gjson.Result) bool {
+			out = append(out, fromGJSON(v, 0))
+			return true
+		})
+		return out
+	}
+	out := make(map[string]any, sizeHint)
+	r.ForEach(func(k, v gjson.Result) bool {
+		out[k.Str] = fromGJSON(v, 0)
+		return true
+	})
+	return out
+}
+
+// Simple reports whether brackets outside strings nest at most MaxSimpleDepth deep and no
+// string holds a surrogate escape (\uD800-\uDFFF, which encoding/json and gjson read
+// differently when alone). Such a text, if valid JSON and UTF-8, reads the same with gjson
+// or a scan of its members as with encoding/json. It skips through strings with IndexByte, so
+// long values cost little.
+func Simple(line []byte) bool { return simple(line, MaxSimpleDepth) }
+
+func simple(line []byte, limit int) bool {
+	depth := 0
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '"':
+			end, ok := stringEnd(line, i+1)
+			if !ok {
+				return false
+			}
+			i = end
+		case '{', '[':
+			depth++
+			if depth > limit {
+				return false
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return true
+}
+
+// stringEnd returns the index of the quote that closes the string whose body starts at
+// line[j]; ok is false at a surrogate escape.
+func stringEnd(line []byte, j int) (int, bool) {
+	for j < len(line) {
+		q := bytes.IndexByte(line[j:], '"')
+		if q < 0 {
+			return len(line), true
+		}
+		b := bytes.IndexByte(line[j:j+q], '\\')
+		if b < 0 {
+			return j + q, true
+		}
+		j += b
+		if j+2 < len(line) && line[j+1] == 'u' && line[j+2]|0x20 == 'd' {
+			return 0, false
+		}
+		j += 2
+	}
+	return len(line), true
+}
+
+// Number converts a JSON number literal: int64 when it is whole and fits, else float64 (±Inf
+// when it overflows).
+func Number(lit string) any {
+	if i, err := strconv.ParseInt(lit, 10, 64); err == nil {
+		return i
+	}
+	f, _ := strconv.ParseFloat(lit, 64) // a valid literal; overflow gives ±Inf
+	return f
+}
+
+// Kind describes a decoded value for messages: "null", "a string", "an object", ...
+func Kind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case int64, float64:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// decodeStd decodes with encoding/json, for the lines Decode does not give gjson.
+func decodeStd(line []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("trailing data after the JSON value")
+	}
+	return convertNumbers(v), nil
+}
+
+func convertNumbers(v any) any {
+	switch t := v.(type) {
+	case json.Number:
+		return Number(string(t))
+	case map[string]any:
+		for k, e := range t {
+			t[k] = convertNumbers(e)
+		}
+		return t
+	case []any:
+		for i, e := range t {
+			t[i] = convertNumbers(e)
+		}
+		return t
+	}
+	return v
+}
