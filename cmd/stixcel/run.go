@@ -28,6 +28,7 @@ type runFlags struct {
 	strict    bool
 	source    string
 	workers   int
+	rejects   string
 }
 
 func (c *cli) runCommand() *cobra.Command {
@@ -49,6 +50,7 @@ bundle. With no events file, events are read from stdin.`,
 	fl.StringArrayVar(&f.bundles, "bundle", nil, "compile ATT&CK bundle `FILE|DIR` on the fly (repeatable)")
 	fl.BoolVar(&f.hunt, "hunt", false, "also print selector-plan matches as hunt records")
 	fl.BoolVar(&f.strict, "strict", false, "stop at the first bad event line (exit 2)")
+	fl.StringVar(&f.rejects, "rejects", "", "write rejected lines verbatim to `FILE` for replay")
 	fl.IntVar(&f.workers, "workers", goruntime.NumCPU(), "evaluate on `N` goroutines, sharded by plan and group key (alerts are identical to one worker)")
 	fl.StringVar(&f.source, "source", "", "map raw events with source profile `NAME|FILE.yaml` (built-in: "+strings.Join(source.Builtins(), ", ")+")")
 	return cmd
@@ -73,9 +75,14 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if len(args) == 0 {
 		args = []string{"-"}
 	}
+	rejects, err := openRejects(f.rejects)
+	if err != nil {
+		return inputErr(err)
+	}
+	defer rejects.close()
 	out := newAlertWriter(c.stdout)
 	rs := &runState{eng: eng, profile: profile, strict: f.strict, emit: out.emit,
-		sum: newRunSummary(), bars: newProgress(c.stderr), stop: watchSignals()}
+		sum: newRunSummary(), bars: newProgress(c.stderr), stop: watchSignals(), rejects: rejects}
 	defer rs.stop.close()
 	for _, name := range args {
 		if err = c.runFile(rs, name); err != nil || rs.stop.signal() != nil {
@@ -89,6 +96,9 @@ func (c *cli) run(args []string, f *runFlags) error {
 	}
 	if ferr := out.flush(); err == nil {
 		err = ferr
+	}
+	if rerr := rejects.close(); err == nil && rerr != nil {
+		err = inputErr(rerr)
 	}
 	c.printSummary(rs.sum, eng)
 	if sig := rs.stop.signal(); sig != nil {
@@ -107,6 +117,7 @@ type runState struct {
 	sum     *runSummary
 	bars    *progress
 	stop    *signalWatch
+	rejects *rejectWriter
 }
 
 // alertWriter writes outputs as JSON lines through one buffer and keeps the first error.
@@ -190,9 +201,11 @@ func (c *cli) runFile(rs *runState, name string) error {
 		case err != nil:
 			return inputErr(fmt.Errorf("%s: %w", display, err))
 		case rej != nil && rs.strict:
+			rs.rejects.write(rej)
 			return inputErr(fmt.Errorf("%s (--strict)", rej))
 		case rej != nil:
 			rs.sum.reject(c.stderr, rej)
+			rs.rejects.write(rej)
 		default:
 			rs.eng.Process(ev, rs.emit)
 		}
@@ -285,4 +298,53 @@ func loadSourceProfile(name string) (*source.Profile, error) {
 	default:
 		return source.Builtin(name)
 	}
+}
+
+// rejectWriter writes rejected lines verbatim, one per line, so they can be fixed and
+// replayed; a nil rejectWriter writes nothing.
+type rejectWriter struct {
+	file *os.File
+	w    *bufio.Writer
+	err  error
+}
+
+func openRejects(name string) (*rejectWriter, error) {
+	if name == "" {
+		return nil, nil
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return nil, fmt.Errorf("--rejects: %w", err)
+	}
+	return &rejectWriter{file: f, w: bufio.NewWriter(f)}, nil
+}
+
+func (rw *rejectWriter) write(rej *runtime.Rejection) {
+	if rw == nil || rw.err != nil {
+		return
+	}
+	if _, err := rw.w.Write(rej.Raw); err != nil {
+		rw.err = err
+		return
+	}
+	rw.err = rw.w.WriteByte('\n')
+}
+
+// close flushes and closes the file once; later calls return nil.
+func (rw *rejectWriter) close() error {
+	if rw == nil || rw.file == nil {
+		return nil
+	}
+	err := rw.err
+	if ferr := rw.w.Flush(); err == nil {
+		err = ferr
+	}
+	if cerr := rw.file.Close(); err == nil {
+		err = cerr
+	}
+	rw.file = nil
+	if err != nil {
+		return fmt.Errorf("--rejects: %w", err)
+	}
+	return nil
 }
