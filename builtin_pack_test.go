@@ -189,10 +189,10 @@ func alertMatrix(plans []string, runs map[string]datasetRun) string {
 // ATT&CK v18.1 and the seed bundle: every case must pass.
 func TestBuiltinPackTests(t *testing.T) {
 	ix := enterpriseIndex(t)
-	p := tester.LoadFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
+	p := pack.FromFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
 	require.False(t, p.Diagnostics.HasErrors(), "built-in pack: %v", p.Diagnostics)
 
-	results := tester.NewRunner(ix, tester.Options{}).Run(context.Background(), []*tester.Pack{p})
+	results := tester.NewRunner(ix, tester.Options{}).Run(context.Background(), []*pack.Pack{p})
 	perAnalytic := map[string]int{}
 	total := 0
 	for r := range results {

@@ -8,9 +8,6 @@
 package lint
 
 import (
-	"fmt"
-	"io/fs"
-	"path"
 	"strings"
 
 	"github.com/google/cel-go/cel"
@@ -22,17 +19,6 @@ import (
 	"github.com/stixcel/stixcel/plan"
 )
 
-// Pack is a pack to lint: its bindings, the diagnostics of loading them, and the file system
-// its test events live in.
-type Pack struct {
-	Bindings    []*pack.Binding
-	Diagnostics plan.Diagnostics
-	// FS and Root locate test event files: a binding file named Root/x/AN1.yaml is x/AN1.yaml
-	// in FS ("" Root when names are FS paths, as for the embedded pack).
-	FS   fs.FS
-	Root string
-}
-
 // Options configure a lint run.
 type Options struct {
 	// BundlesGiven says the user named the bundles: a binding for an analytic they lack is
@@ -41,7 +27,7 @@ type Options struct {
 }
 
 // Check lints packs against the analytics of ix.
-func Check(ix *attack.Index, packs []*Pack, opts Options) plan.Diagnostics {
+func Check(ix *attack.Index, packs []*pack.Pack, opts Options) plan.Diagnostics {
 	var diags plan.Diagnostics
 	var bindings []*pack.Binding
 	for _, p := range packs {
@@ -116,12 +102,14 @@ func parseOnly(b *pack.Binding) plan.Diagnostics {
 
 // checkTests checks each test case: the events file exists and parameter overrides name
 // parameters of the plan with values of their types.
-func checkTests(p *Pack, b *pack.Binding, pl *plan.Plan) plan.Diagnostics {
+func checkTests(p *pack.Pack, b *pack.Binding, pl *plan.Plan) plan.Diagnostics {
 	var diags plan.Diagnostics
 	for _, tc := range b.Tests {
 		if tc.EventsFile.Value != "" {
-			if err := p.eventsExist(b.EventsPath(tc)); err != nil {
+			if f, _, err := p.OpenEvents(b, tc); err != nil {
 				diags.Errorf(tc.EventsFile.Pos, "stixcel_missing_file", "test %q: %v", tc.Name.Value, err)
+			} else {
+				f.Close()
 			}
 		}
 		if pl == nil {
@@ -139,24 +127,6 @@ func checkTests(p *Pack, b *pack.Binding, pl *plan.Plan) plan.Diagnostics {
 		}
 	}
 	return diags
-}
-
-func (p *Pack) eventsExist(name string) error {
-	rel := name
-	if p.Root != "" && p.Root != "." {
-		rel = strings.TrimPrefix(name, strings.TrimSuffix(p.Root, "/")+"/")
-	}
-	rel = path.Clean(rel)
-	if !fs.ValidPath(rel) {
-		return fmt.Errorf("events file %s is outside the pack", name)
-	}
-	if p.FS == nil {
-		return nil
-	}
-	if _, err := fs.Stat(p.FS, rel); err != nil {
-		return fmt.Errorf("events file %s does not exist", name)
-	}
-	return nil
 }
 
 // dedupe drops repeated identical diagnostics (a sorted list).

@@ -26,7 +26,7 @@ func lintFiles(t *testing.T, files map[string]string, opts lint.Options) []strin
 		fsys[name] = &fstest.MapFile{Data: []byte(body)}
 	}
 	bs, diags := pack.LoadDir(fsys, ".")
-	got := lint.Check(seed(t), []*lint.Pack{{Bindings: bs, Diagnostics: diags, FS: fsys}}, opts)
+	got := lint.Check(seed(t), []*pack.Pack{{Bindings: bs, Diagnostics: diags, FS: fsys}}, opts)
 	out := make([]string, len(got))
 	for i, d := range got {
 		out[i] = d.Error()

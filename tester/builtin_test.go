@@ -2,6 +2,7 @@ package tester
 
 import (
 	"context"
+	"github.com/stixcel/stixcel/pack"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,7 +21,7 @@ func seedIndex(t testing.TB) *attack.Index {
 }
 
 // collect runs packs and gathers the results.
-func collect(t testing.TB, r *Runner, packs ...*Pack) []Result {
+func collect(t testing.TB, r *Runner, packs ...*pack.Pack) []Result {
 	t.Helper()
 	var out []Result
 	for res := range r.Run(context.Background(), packs) {
@@ -33,9 +34,9 @@ func collect(t testing.TB, r *Runner, packs ...*Pack) []Result {
 // the AN1828 cases pass and the cases of analytics the seed lacks are skipped, so the run is
 // OK.
 func TestBuiltinPack(t *testing.T) {
-	p := LoadFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
+	p := pack.FromFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
 	require.False(t, p.Diagnostics.HasErrors(), "%v", p.Diagnostics)
-	sum, err := Test(context.Background(), seedIndex(t), []*Pack{p}, Options{}, resultFunc(func(r Result) {
+	sum, err := Test(context.Background(), seedIndex(t), []*pack.Pack{p}, Options{}, resultFunc(func(r Result) {
 		if r.Analytic != "AN1828" {
 			assert.True(t, r.Skipped(), "%s: %s err=%v", r.Location, r.ID(), r.Err)
 			assert.Contains(t, r.Skip, "analytic "+r.Analytic+" is not in the loaded bundles")
@@ -62,10 +63,10 @@ func (f resultFunc) End(Summary) error     { return nil }
 // binding and running its cases (loading the seed excluded).
 func BenchmarkBuiltinPack(b *testing.B) {
 	ix := seedIndex(b)
-	p := LoadFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
+	p := pack.FromFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
 	r := NewRunner(ix, Options{})
 	for b.Loop() {
-		sum, err := Report(r.Run(context.Background(), []*Pack{p}))
+		sum, err := Report(r.Run(context.Background(), []*pack.Pack{p}))
 		if err != nil || sum.Passed != 5 {
 			b.Fatalf("summary %+v, err %v", sum, err)
 		}

@@ -113,7 +113,7 @@ func (r *Runner) readEvents(s *suite, tc *pack.TestCase) ([]*runtime.Event, erro
 	if tc.EventsFile.Value == "" {
 		return nil, nil // no events: only an expect: [] case can pass
 	}
-	f, name, err := s.pack.openEvents(s.b, tc)
+	f, name, err := s.pack.OpenEvents(s.b, tc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", tc.EventsFile.Pos, err)
 	}

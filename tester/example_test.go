@@ -3,6 +3,7 @@ package tester_test
 import (
 	"context"
 	"fmt"
+	"github.com/stixcel/stixcel/pack"
 	"os"
 	"regexp"
 
@@ -19,7 +20,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	packs := []*tester.Pack{tester.LoadFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)}
+	packs := []*pack.Pack{pack.FromFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)}
 	opts := tester.Options{Run: regexp.MustCompile("^AN1828/")}
 	sum, err := tester.Test(context.Background(), ix, packs, opts, &tester.Pretty{Output: os.Stdout})
 	if err != nil {
@@ -39,7 +40,7 @@ func Example_skipped() {
 		fmt.Println(err)
 		return
 	}
-	packs := []*tester.Pack{tester.LoadDir("testdata/mixed")}
+	packs := []*pack.Pack{pack.FromDir("testdata/mixed")}
 	sum, err := tester.Test(context.Background(), ix, packs, tester.Options{}, &tester.Pretty{Output: os.Stdout})
 	if err != nil {
 		fmt.Println(err)

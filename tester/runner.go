@@ -78,13 +78,13 @@ func NewRunner(ix *attack.Index, opts Options) *Runner {
 
 // Test runs the selected cases of packs against ix and reports each result to the
 // reporters: `stixcel test` in one call. The CLI exits 1 unless the summary is OK.
-func Test(ctx context.Context, ix *attack.Index, packs []*Pack, opts Options, reporters ...Reporter) (Summary, error) {
+func Test(ctx context.Context, ix *attack.Index, packs []*pack.Pack, opts Options, reporters ...Reporter) (Summary, error) {
 	return Report(NewRunner(ix, opts).Run(ctx, packs), reporters...)
 }
 
 // suite is one binding with its selected cases and compiled plan.
 type suite struct {
-	pack  *Pack
+	pack  *pack.Pack
 	b     *pack.Binding
 	cases []*pack.TestCase
 	plan  *plan.Plan // nil when err or skip is set
@@ -95,7 +95,7 @@ type suite struct {
 // Run runs the selected cases of packs and streams one Result per case, in pack, file and
 // test order; the channel is closed at the end, or early when ctx is done. Each binding is
 // compiled once; its plan is shared by the cases that do not override parameters.
-func (r *Runner) Run(ctx context.Context, packs []*Pack) <-chan Result {
+func (r *Runner) Run(ctx context.Context, packs []*pack.Pack) <-chan Result {
 	out := make(chan Result)
 	go func() {
 		defer close(out)
@@ -118,7 +118,7 @@ func (r *Runner) Run(ctx context.Context, packs []*Pack) <-chan Result {
 }
 
 // suites selects the cases to run, binding by binding.
-func (r *Runner) suites(packs []*Pack) []*suite {
+func (r *Runner) suites(packs []*pack.Pack) []*suite {
 	var out []*suite
 	for _, p := range packs {
 		if p == nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"github.com/stixcel/stixcel/pack"
 	"io"
 	"os"
 	"path/filepath"
@@ -43,12 +44,12 @@ func outcome(r Result) string {
 
 // testPacks are the testdata packs: every outcome for AN1828, and a pack that does not
 // compile (binding the same analytic, plus one the seed lacks).
-func testPacks(t *testing.T) []*Pack {
+func testPacks(t *testing.T) []*pack.Pack {
 	t.Helper()
-	good, broken := LoadDir(filepath.Join("testdata", "pack")), LoadDir(filepath.Join("testdata", "broken"))
+	good, broken := pack.FromDir(filepath.Join("testdata", "pack")), pack.FromDir(filepath.Join("testdata", "broken"))
 	require.Empty(t, good.Diagnostics)
 	require.Empty(t, broken.Diagnostics)
-	return []*Pack{good, broken}
+	return []*pack.Pack{good, broken}
 }
 
 func TestRunOutcomes(t *testing.T) {
@@ -312,7 +313,7 @@ func TestPrettyNoCases(t *testing.T) {
 }
 
 func TestDriftedBinding(t *testing.T) {
-	p := LoadDir(filepath.Join("testdata", "drift"))
+	p := pack.FromDir(filepath.Join("testdata", "drift"))
 	require.Empty(t, p.Diagnostics)
 	results := collect(t, NewRunner(seedIndex(t), Options{}), p)
 	require.Len(t, results, 1)
@@ -323,7 +324,7 @@ func TestDriftedBinding(t *testing.T) {
 }
 
 func TestLoadErrorsFailTheBindingsTests(t *testing.T) {
-	p := LoadDir(filepath.Join("testdata", "pack"))
+	p := pack.FromDir(filepath.Join("testdata", "pack"))
 	p.Diagnostics.Errorf(plan.Pos{File: p.Bindings[0].File, Line: 3, Col: 1}, "stixcel_bad_shape", "made up")
 	results := collect(t, NewRunner(seedIndex(t), Options{Run: regexp.MustCompile("locked device on 4444")}), p)
 	require.Len(t, results, 1)
@@ -332,7 +333,7 @@ func TestLoadErrorsFailTheBindingsTests(t *testing.T) {
 }
 
 func TestNoIndexNoPanic(t *testing.T) {
-	results := collect(t, NewRunner(nil, Options{}), nil, LoadDir(filepath.Join("testdata", "drift")))
+	results := collect(t, NewRunner(nil, Options{}), nil, pack.FromDir(filepath.Join("testdata", "drift")))
 	require.Len(t, results, 1)
 	assert.EqualError(t, results[0].Err, "no ATT&CK index to compile the binding against")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/stixcel/stixcel/pack"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ import (
 
 // manyUnloaded is a pack of n bindings, one case each, for analytics AN9001… that no bundle
 // has.
-func manyUnloaded(t *testing.T, n int) *Pack {
+func manyUnloaded(t *testing.T, n int) *pack.Pack {
 	t.Helper()
 	fsys := fstest.MapFS{}
 	for i := 1; i <= n; i++ {
@@ -25,18 +26,18 @@ func manyUnloaded(t *testing.T, n int) *Pack {
 		fsys["many/"+id+".yaml"] = &fstest.MapFile{Data: []byte(
 			"analytic: " + id + "\ncondition: \"true\"\ntests:\n  - name: case\n    events: []\n    expect: []\n")}
 	}
-	p := LoadFS(fsys, "many")
+	p := pack.FromFS(fsys, "many")
 	require.Empty(t, p.Diagnostics)
 	return p
 }
 
 func TestSkipsAnalyticsNotLoaded(t *testing.T) {
-	mixed := LoadDir(filepath.Join("testdata", "mixed"))
+	mixed := pack.FromDir(filepath.Join("testdata", "mixed"))
 	require.Empty(t, mixed.Diagnostics)
 	const skipLine = "SKIP: 3/4 (analytics not in the loaded bundles: AN0235, AN1030; pass --bundle)\n"
 	tests := []struct {
 		name    string
-		pack    *Pack
+		pack    *pack.Pack
 		verbose bool
 		want    Summary
 		output  string
@@ -60,7 +61,7 @@ func TestSkipsAnalyticsNotLoaded(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			sum, err := Test(context.Background(), seedIndex(t), []*Pack{tc.pack}, Options{},
+			sum, err := Test(context.Background(), seedIndex(t), []*pack.Pack{tc.pack}, Options{},
 				&Pretty{Output: &out, Verbose: tc.verbose})
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, sum)
@@ -71,7 +72,7 @@ func TestSkipsAnalyticsNotLoaded(t *testing.T) {
 }
 
 func TestSkippedResult(t *testing.T) {
-	results := collect(t, NewRunner(seedIndex(t), Options{}), LoadDir(filepath.Join("testdata", "mixed")))
+	results := collect(t, NewRunner(seedIndex(t), Options{}), pack.FromDir(filepath.Join("testdata", "mixed")))
 	require.Len(t, results, 4)
 	for _, r := range results {
 		if r.Analytic == "AN1828" {
@@ -89,12 +90,12 @@ func TestSkippedResult(t *testing.T) {
 // A binding that does not load is an error even when its analytic is not loaded either: the
 // pack is at fault, whatever the bundles.
 func TestLoadErrorsBeatSkipping(t *testing.T) {
-	p := LoadDir(filepath.Join("testdata", "mixed"))
+	p := pack.FromDir(filepath.Join("testdata", "mixed"))
 	b := p.Bindings[0]
 	require.Equal(t, "AN0235", b.Analytic.Value)
 	p.Diagnostics.Errorf(plan.Pos{File: b.File, Line: 3, Col: 1}, "stixcel_bad_shape", "made up")
 	var out bytes.Buffer
-	sum, err := Test(context.Background(), seedIndex(t), []*Pack{p}, Options{}, &Pretty{Output: &out})
+	sum, err := Test(context.Background(), seedIndex(t), []*pack.Pack{p}, Options{}, &Pretty{Output: &out})
 	require.NoError(t, err)
 	assert.Equal(t, Summary{Total: 4, Passed: 1, Errored: 2, Skipped: 1}, sum)
 	assert.False(t, sum.OK())

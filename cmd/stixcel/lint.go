@@ -60,15 +60,13 @@ come from the embedded seed bundle and --bundle. Exit 1 on any error.`,
 	return cmd
 }
 
-func loadLintPacks(dirs []string) []*lint.Pack {
+func loadLintPacks(dirs []string) []*pack.Pack {
 	if len(dirs) == 0 {
-		bs, diags := pack.LoadDir(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
-		return []*lint.Pack{{Bindings: bs, Diagnostics: diags, FS: stixcel.BuiltinPack()}}
+		return []*pack.Pack{pack.FromFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)}
 	}
-	packs := make([]*lint.Pack, len(dirs))
+	packs := make([]*pack.Pack, len(dirs))
 	for i, d := range dirs {
-		bs, diags := pack.LoadOSDir(d)
-		packs[i] = &lint.Pack{Bindings: bs, Diagnostics: diags, FS: os.DirFS(d), Root: filepath.ToSlash(filepath.Clean(d))}
+		packs[i] = pack.FromDir(d)
 	}
 	return packs
 }

@@ -20,7 +20,7 @@ func TestLintBadPack(t *testing.T) {
 		badPack + "/AN1828.yaml:11:3: error: analytic AN1828 has 7 log source references (c1..c7); there is no channel c9",
 		`      c9: event.DeviceLockState == "locked"`,
 		"      ^",
-		badPack + `/AN1828.yaml:15:13: error: test "missing events file": events file ` + badPack + "/tests/nope.jsonl does not exist",
+		badPack + `/AN1828.yaml:15:13: error: test "missing events file": events file ` + badPack + "/tests/nope.jsonl: file does not exist",
 		"        events: tests/nope.jsonl",
 		"                ^",
 	}, lines(r.stdout))

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stixcel/stixcel"
+	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/tester"
 )
@@ -83,13 +84,13 @@ func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
 }
 
 // loadTestPacks loads the named pack directories, or the built-in pack when there are none.
-func loadTestPacks(dirs []string) []*tester.Pack {
+func loadTestPacks(dirs []string) []*pack.Pack {
 	if len(dirs) == 0 {
-		return []*tester.Pack{tester.LoadFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)}
+		return []*pack.Pack{pack.FromFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)}
 	}
-	packs := make([]*tester.Pack, len(dirs))
+	packs := make([]*pack.Pack, len(dirs))
 	for i, d := range dirs {
-		packs[i] = tester.LoadDir(d)
+		packs[i] = pack.FromDir(d)
 	}
 	return packs
 }

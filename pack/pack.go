@@ -1,4 +1,4 @@
-package tester
+package pack
 
 import (
 	"errors"
@@ -10,14 +10,13 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 )
 
 // Pack is a loaded pack together with the file system its test events are read from: a
 // test's `events:` path is relative to its binding file.
 type Pack struct {
-	Bindings []*pack.Binding
+	Bindings []*Binding
 	// Diagnostics are the findings of loading the pack; a binding whose file has errors has
 	// each of its tests reported as an error.
 	Diagnostics plan.Diagnostics
@@ -28,24 +27,24 @@ type Pack struct {
 	Root string
 }
 
-// LoadFS loads the pack rooted at root in fsys, such as the built-in pack
+// FromFS loads the pack rooted at root in fsys, such as the built-in pack
 // (stixcel.BuiltinPack(), stixcel.BuiltinPackRoot). Binding files are named by their path in
 // fsys and test events are read from fsys.
-func LoadFS(fsys fs.FS, root string) *Pack {
-	bs, diags := pack.LoadDir(fsys, root)
+func FromFS(fsys fs.FS, root string) *Pack {
+	bs, diags := LoadDir(fsys, root)
 	return &Pack{Bindings: bs, Diagnostics: diags, FS: fsys}
 }
 
-// LoadDir loads a pack directory of the operating system. Binding files are named as the
+// FromDir loads a pack directory of the operating system. Binding files are named as the
 // user typed dir (dir/mobile/AN1828.yaml) and test events are read from under dir.
-func LoadDir(dir string) *Pack {
-	bs, diags := pack.LoadOSDir(dir)
+func FromDir(dir string) *Pack {
+	bs, diags := LoadOSDir(dir)
 	return &Pack{Bindings: bs, Diagnostics: diags, FS: os.DirFS(dir), Root: filepath.ToSlash(filepath.Clean(dir))}
 }
 
-// openEvents opens the events file of a test. The error names the file as the binding's
+// OpenEvents opens the events file of a test. The error names the file as the binding's
 // directory and the test's path make it.
-func (p *Pack) openEvents(b *pack.Binding, tc *pack.TestCase) (io.ReadCloser, string, error) {
+func (p *Pack) OpenEvents(b *Binding, tc *TestCase) (io.ReadCloser, string, error) {
 	name := b.EventsPath(tc)
 	rel := name
 	switch {
