@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -175,7 +176,7 @@ func (cp *compiledPlan) compileCorrelation(cache *programCache) error {
 	if err != nil {
 		return fmt.Errorf("condition environment: %w", err)
 	}
-	if cp.condition, err = cache.compile(env, corr.Condition); err != nil {
+	if cp.condition, err = cache.compile(env, corr.Condition, cp); err != nil {
 		return fmt.Errorf("condition: %w", err)
 	}
 	cp.window = window
@@ -230,8 +231,13 @@ type programCache struct {
 	envs    map[string]*keyedEnv
 	progs   map[string]cel.Program
 	checked map[string]*checkedExpr
-	slots   *fieldSlots // event fields the channel programs read
-	plain   bool        // no specializer: plain cel-go programs (tests compare both)
+	costs   map[string]error // cost checks by expression and parameter values
+	slots   *fieldSlots      // event fields the channel programs read
+	maxIter int              // comprehension iterations an evaluation may run
+	done    context.Context  // cancelled: stops an evaluation at its first interrupt check
+	plain   bool             // no specializer: plain cel-go programs (tests compare both)
+	// noCostCheck skips the estimate check (tests: the runtime limit alone).
+	noCostCheck bool
 }
 
 // checkedExpr is a type-checked channel expression and what the runtime learned from it.
@@ -250,7 +256,8 @@ type keyedEnv struct {
 
 func newProgramCache() *programCache {
 	return &programCache{envs: map[string]*keyedEnv{}, progs: map[string]cel.Program{},
-		checked: map[string]*checkedExpr{}, slots: newFieldSlots()}
+		checked: map[string]*checkedExpr{}, costs: map[string]error{}, slots: newFieldSlots(),
+		maxIter: DefaultMaxIterations, done: cancelledContext()}
 }
 
 func (pc *programCache) channelEnv(params []*plan.Param) (*keyedEnv, error) {
@@ -287,22 +294,26 @@ func paramsKey(params []*plan.Param) string {
 	return strings.Join(parts, ";")
 }
 
-// compile compiles a boolean CEL expression once per environment; empty text gives a nil
-// program.
-func (pc *programCache) compile(env *keyedEnv, text string) (cel.Program, error) {
+// compile compiles a boolean CEL expression once per environment, refusing it when its
+// estimated cost is too high; empty text gives a nil program.
+func (pc *programCache) compile(env *keyedEnv, text string, cp *compiledPlan) (cel.Program, error) {
 	if text == "" {
 		return nil, nil
 	}
 	key := env.key + "\x00" + text
-	if prg, ok := pc.progs[key]; ok {
-		return prg, nil
+	ce, ok := pc.checked[key]
+	if !ok {
+		ast, err := checkBool(env.Env, text)
+		if err != nil {
+			return nil, err
+		}
+		ce = &checkedExpr{ast: ast}
+		pc.checked[key] = ce
 	}
-	prg, err := compileBool(env.Env, text)
-	if err != nil {
+	if err := pc.checkCost(env.Env, ce.ast, key, cp); err != nil {
 		return nil, err
 	}
-	pc.progs[key] = prg
-	return prg, nil
+	return pc.program(key, env.Env, ce.ast)
 }
 
 // compileChannel compiles a channel selector or predicate with the specializer, folding the
@@ -323,6 +334,9 @@ func (pc *programCache) compileChannel(env *keyedEnv, text string, cp *compiledP
 		ce.specializer, ce.special = newSpecializer(expr, pc.slots, nil)
 		pc.checked[ckey] = ce
 	}
+	if err := pc.checkCost(env.Env, ce.ast, ckey, cp); err != nil {
+		return nil, nil, err
+	}
 	if !ce.special || pc.plain {
 		prg, err := pc.program(ckey, env.Env, ce.ast)
 		return prg, ce.route, err
@@ -341,24 +355,11 @@ func (pc *programCache) program(key string, env *cel.Env, ast *cel.Ast, opts ...
 	if prg, ok := pc.progs[key]; ok {
 		return prg, nil
 	}
-	prg, err := env.Program(ast, append(opts, cel.EvalOptions(cel.OptOptimize))...)
-	if err != nil {
-		return nil, fmt.Errorf("program: %w", err)
-	}
-	pc.progs[key] = prg
-	return prg, nil
-}
-
-// compileBool type-checks a boolean CEL expression and plans it.
-func compileBool(env *cel.Env, text string) (cel.Program, error) {
-	ast, err := checkBool(env, text)
+	prg, err := pc.newProgram(env, ast, opts...)
 	if err != nil {
 		return nil, err
 	}
-	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
-	if err != nil {
-		return nil, fmt.Errorf("program: %w", err)
-	}
+	pc.progs[key] = prg
 	return prg, nil
 }
 

@@ -37,6 +37,9 @@ type group struct {
 	// for that alert and are ignored.
 	spent time.Time
 	alert *openAlert
+	// active is the shard clock (the engine's event count) of the group's last match, and
+	// orders the activity list; eviction at the group cap takes the smallest across shards.
+	active int64
 	// prev and next link the correlator's activity list.
 	prev, next *group
 }
@@ -75,7 +78,7 @@ func newCorrelator(cp *compiledPlan) *correlator {
 // observe records an event that matched the channels at indexes matched; the shard's view
 // shows the event.
 func (c *correlator) observe(s *shard, ev *Event, matched []int) {
-	g := c.group(s.view)
+	g := c.group(s.view, s.clock)
 	if !g.spent.IsZero() && !ev.Time.After(g.spent) {
 		return // evidence of an alert already emitted
 	}
@@ -90,6 +93,7 @@ func (c *correlator) observe(s *shard, ev *Event, matched []int) {
 	if ev.Time.After(g.newest) {
 		g.newest = ev.Time
 	}
+	g.active = s.clock
 	c.byActivity.moveToBack(g)
 	if g.alert != nil {
 		g.alert.add(ev, matched, s.cfg.maxContributors)
@@ -105,13 +109,13 @@ func (c *correlator) observe(s *shard, ev *Event, matched []int) {
 	}
 }
 
-// group returns the group of the event that v shows, creating it.
-func (c *correlator) group(v *FieldView) *group {
+// group returns the group of the event that v shows, creating it as active at clock.
+func (c *correlator) group(v *FieldView, clock int64) *group {
 	c.keyBuf = appendGroupKey(c.keyBuf[:0], v, c.plan.groupSlots)
 	if g, ok := c.groups[string(c.keyBuf)]; ok {
 		return g
 	}
-	g := &group{key: string(c.keyBuf), values: make([]any, len(c.plan.groupSlots))}
+	g := &group{key: string(c.keyBuf), values: make([]any, len(c.plan.groupSlots)), active: clock}
 	for i, slot := range c.plan.groupSlots {
 		val := v.slot(slot).nativeValue() // nil when the event lacks the field
 		if s, ok := val.(string); ok {
@@ -385,11 +389,16 @@ func (s *shard) sweep() {
 			if g.alert != nil || !g.newest.Before(cutoff) {
 				break
 			}
-			c.byActivity.remove(g)
-			delete(c.groups, g.key)
+			c.drop(g)
 		}
 		c.shrink()
 	}
+}
+
+// drop forgets a group.
+func (c *correlator) drop(g *group) {
+	c.byActivity.remove(g)
+	delete(c.groups, g.key)
 }
 
 // shrink rebuilds the groups map once most of its groups are gone: a Go map keeps its

@@ -22,6 +22,15 @@
 // matches. Groups without a match in the window are dropped as the watermark moves, so
 // memory stays bounded on endless streams.
 //
+// Hostile input has bounds. New refuses an expression whose cost cel-go estimates above
+// celenv.MaxCost (a hand-edited plan the compiler never saw), naming the analytic and the
+// channel. At run time an evaluation that runs more comprehension iterations than
+// WithMaxIterations allows (DefaultMaxIterations) is cut off and counted as a failed
+// evaluation, so no event stalls the stream; and each plan holds at most WithMaxGroups
+// correlation groups (DefaultMaxGroups), evicting the least recently matched ones (their open
+// alerts are emitted first) and counting them in Stats. Both are the same with any number of
+// workers.
+//
 // With WithWorkers(n > 1) the work is sharded: each worker owns the (plan, group key) pairs
 // that hash to it (and whole plans without a condition) and evaluates only their channels,
 // so per-pair order and correlation are those of one worker; outputs are merged in the order
@@ -52,8 +61,11 @@ type config struct {
 	hunt            bool
 	maxContributors int
 	workers         int
+	maxIterations   int
+	maxGroups       int
 	plainCEL        bool // tests: no specializer
 	noRouting       bool // tests: every channel in the catch-all, every selector evaluated
+	noCostCheck     bool // tests: no estimate check, the runtime limit alone
 }
 
 // WithHunt makes selector plans emit a Hunt record per event and matching channel; without
@@ -93,13 +105,14 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	if set.Schema != plan.Schema {
 		return nil, fmt.Errorf("runtime: plan schema %q, want %q", set.Schema, plan.Schema)
 	}
-	cfg := config{maxContributors: DefaultMaxContributors, workers: 1}
+	cfg := config{maxContributors: DefaultMaxContributors, workers: 1,
+		maxIterations: DefaultMaxIterations, maxGroups: DefaultMaxGroups}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	e := &Engine{cfg: cfg}
 	cache := newProgramCache()
-	cache.plain = cfg.plainCEL
+	cache.plain, cache.maxIter, cache.noCostCheck = cfg.plainCEL, cfg.maxIterations, cfg.noCostCheck
 	for i, p := range set.Plans {
 		if p != nil && !e.evaluates(p.Kind) {
 			continue
@@ -124,7 +137,7 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 		e.shards = append(e.shards, newShard(i, &e.cfg, e.plans, e.index, cache.slots, groupSigs))
 	}
 	if cfg.workers > 1 {
-		e.pool = newWorkerPool(e.shards)
+		e.pool = newWorkerPool(e.shards, cfg.maxGroups)
 	}
 	return e, nil
 }
@@ -146,6 +159,9 @@ func (e *Engine) Process(ev *Event, emit func(Output)) {
 	e.events++
 	if e.pool == nil {
 		e.shards[0].process(ev, emit)
+		if e.events%groupCheckEvery == 0 {
+			capGroups(e.shards, e.cfg.maxGroups)
+		}
 		return
 	}
 	e.pool.add(ev, emit)
@@ -205,10 +221,17 @@ type Stats struct {
 	Hunts      int64 // hunt records emitted
 	LiveGroups int   // correlation groups held in memory
 	OpenAlerts int   // alerts waiting for their window to close
-	EvalErrors int64 // evaluations that failed (missing field, type mismatch): counted as false
+	EvalErrors int64 // evaluations that failed (missing field, type mismatch, cut off): counted as false
 	// ErrorsBy breaks EvalErrors down by analytic and channel ("condition" for conditions),
 	// sorted.
 	ErrorsBy []EvalErrors
+	// CutOffs counts the evaluations cut off at the iteration limit (WithMaxIterations),
+	// which EvalErrors also counts.
+	CutOffs int64
+	// Evicted counts the correlation groups evicted at the group cap (WithMaxGroups);
+	// EvictedBy breaks it down by analytic, sorted.
+	Evicted   int64
+	EvictedBy []Evictions
 }
 
 // EvalErrors counts the failed evaluations of one channel or condition.
@@ -216,7 +239,14 @@ type EvalErrors struct {
 	Analytic string
 	Channel  string
 	Count    int64
+	CutOff   int64  // of Count, evaluations cut off at the iteration limit
 	Example  string // the first error message
+}
+
+// Evictions counts the correlation groups of one analytic evicted at the group cap.
+type Evictions struct {
+	Analytic string
+	Count    int64
 }
 
 // Stats returns counters; it allocates, so call it at the end or now and then. With several
@@ -228,7 +258,13 @@ func (e *Engine) Stats() Stats {
 	}
 	s := Stats{Events: e.events}
 	byKey := map[[2]string]*errorCount{}
+	evicted := map[string]int64{}
 	for _, sh := range e.shards {
+		for pos, n := range sh.stats.evicted {
+			if n > 0 {
+				evicted[e.plans[pos].src.ID] += n
+			}
+		}
 		s.Alerts += sh.stats.alerts
 		s.Hunts += sh.stats.hunts
 		s.OpenAlerts += sh.pending.Len()
@@ -238,6 +274,7 @@ func (e *Engine) Stats() Stats {
 		for k, ec := range sh.stats.errors {
 			if sum, ok := byKey[k]; ok {
 				sum.Count += ec.Count
+				sum.CutOff += ec.CutOff
 				if ec.first < sum.first { // the example one worker would have seen first
 					sum.Example, sum.first = ec.Example, ec.first
 				}
@@ -249,8 +286,14 @@ func (e *Engine) Stats() Stats {
 	}
 	for _, ec := range byKey {
 		s.EvalErrors += ec.Count
+		s.CutOffs += ec.CutOff
 		s.ErrorsBy = append(s.ErrorsBy, ec.EvalErrors)
 	}
+	for id, n := range evicted {
+		s.Evicted += n
+		s.EvictedBy = append(s.EvictedBy, Evictions{Analytic: id, Count: n})
+	}
+	sort.Slice(s.EvictedBy, func(i, j int) bool { return s.EvictedBy[i].Analytic < s.EvictedBy[j].Analytic })
 	sort.Slice(s.ErrorsBy, func(i, j int) bool {
 		a, b := s.ErrorsBy[i], s.ErrorsBy[j]
 		if a.Analytic != b.Analytic {
@@ -264,7 +307,8 @@ func (e *Engine) Stats() Stats {
 type counters struct {
 	alerts, hunts int64
 	errors        map[[2]string]*errorCount
-	clock         *int64 // the shard's event sequence, to order examples across workers
+	evicted       []int64 // groups evicted, by plan position
+	clock         *int64  // the shard's event sequence, to order examples across workers
 }
 
 type errorCount struct {
@@ -272,29 +316,38 @@ type errorCount struct {
 	first int64 // sequence number of the event of the first error
 }
 
-func newCounters(clock *int64) counters {
-	return counters{errors: map[[2]string]*errorCount{}, clock: clock}
+func newCounters(clock *int64, plans int) counters {
+	return counters{errors: map[[2]string]*errorCount{}, evicted: make([]int64, plans), clock: clock}
 }
 
 func (c *counters) evalError(analytic, channel string, err error) {
-	k := [2]string{analytic, channel}
-	ec := c.errors[k]
-	if ec == nil {
-		ec = &errorCount{EvalErrors: EvalErrors{Analytic: analytic, Channel: channel, Example: err.Error()}, first: *c.clock}
-		c.errors[k] = ec
+	ec := c.count(analytic, channel)
+	if ec.Count == 1 {
+		ec.Example = err.Error()
 	}
-	ec.Count++
+	var cut *costLimitError
+	if errors.As(err, &cut) {
+		ec.CutOff++
+	}
 }
 
 // evalErrorMsg is evalError with a message at hand.
 func (c *counters) evalErrorMsg(analytic, channel, msg string) {
+	if ec := c.count(analytic, channel); ec.Count == 1 {
+		ec.Example = msg
+	}
+}
+
+// count counts one more failed evaluation of a channel or condition.
+func (c *counters) count(analytic, channel string) *errorCount {
 	k := [2]string{analytic, channel}
 	ec := c.errors[k]
 	if ec == nil {
-		ec = &errorCount{EvalErrors: EvalErrors{Analytic: analytic, Channel: channel, Example: msg}, first: *c.clock}
+		ec = &errorCount{EvalErrors: EvalErrors{Analytic: analytic, Channel: channel}, first: *c.clock}
 		c.errors[k] = ec
 	}
 	ec.Count++
+	return ec
 }
 
 // groupSignatures numbers the distinct group_by lists of the plans, so that a worker hashes

@@ -48,6 +48,7 @@ type shard struct {
 const (
 	phaseDue   = iota // alerts whose window the event's time passed, by close, plan, group
 	phaseMatch        // what the event's matches cause, in plan order
+	phaseEvict        // alerts of groups evicted at the group cap, by plan, then activity
 )
 
 // taggedOutput is an output with its place in the one-worker order.
@@ -57,6 +58,7 @@ type taggedOutput struct {
 	plan  int       // plan index in the set
 	close time.Time // phaseDue: the alert's window end
 	key   string    // phaseDue: the alert's group key
+	order int64     // phaseEvict: the group's last activity
 	out   Output
 }
 
@@ -69,7 +71,7 @@ func newShard(id int, cfg *config, plans []*compiledPlan, index *routeIndex, slo
 		sigClock:  make([]int64, len(groupSigs)),
 		sigHash:   make([]uint64, len(groupSigs)),
 	}
-	s.stats = newCounters(&s.clock)
+	s.stats = newCounters(&s.clock, len(plans))
 	s.chanAct.event, s.chanAct.view = s.view, s.view
 	frame, err := interpreter.NewExecutionFrame(&s.chanAct)
 	if err != nil {
@@ -202,7 +204,7 @@ func (s *shard) out(o Output, cp *compiledPlan, a *openAlert) {
 	}
 	t := taggedOutput{seq: s.seq, phase: s.phase, plan: cp.index, out: o}
 	if a != nil {
-		t.close, t.key = a.close, a.group.key
+		t.close, t.key, t.order = a.close, a.group.key, a.group.active
 	}
 	s.outs = append(s.outs, t)
 }
@@ -219,52 +221,80 @@ func (s *shard) flush(emit func(Output)) {
 // workerPool runs the shards over batches of events on their own goroutines and merges
 // their outputs into the one-worker order. One batch runs while the caller fills the next.
 type workerPool struct {
-	shards  []*shard
-	batch   []*Event // being filled
-	running []*Event // being processed
-	seen    int      // events handed over before the batch being filled
-	wg      sync.WaitGroup
-	heads   []int
+	shards     []*shard
+	maxGroups  int
+	batch      []*Event // being filled
+	batchBytes int      // raw JSON held by the batch being filled
+	running    []*Event // being processed
+	seen       int      // events handed over before the batch being filled
+	wg         sync.WaitGroup
+	heads      []int
 }
 
-// batchSize is how many events a batch holds.
-const batchSize = 512
+// batchSize is how many events a batch holds at most; batchBytes bounds the raw JSON a
+// batch holds, so that a run of large lines is handed over sooner.
+const (
+	batchSize  = 512
+	batchBytes = 64 << 20
+)
 
-func newWorkerPool(shards []*shard) *workerPool {
+func newWorkerPool(shards []*shard, maxGroups int) *workerPool {
 	for _, s := range shards {
 		s.collect = true
 	}
-	return &workerPool{shards: shards, batch: make([]*Event, 0, batchSize), heads: make([]int, len(shards))}
+	return &workerPool{shards: shards, maxGroups: maxGroups, batch: make([]*Event, 0, batchSize), heads: make([]int, len(shards))}
 }
 
 func (p *workerPool) add(ev *Event, emit func(Output)) {
 	p.batch = append(p.batch, ev)
-	if len(p.batch) == batchSize {
+	p.batchBytes += len(ev.raw)
+	if len(p.batch) == batchSize || p.batchBytes >= batchBytes {
 		p.drain(emit)
 		p.run()
 	}
 }
 
-// run starts the shards on the filled batch, once the previous one is done. Their outputs
-// accumulate, tagged with the events' sequence numbers, until drain.
+// run starts the shards on the filled batch, once the previous one is done, stopping them
+// at every group check to enforce the group cap. Their outputs accumulate, tagged with the
+// events' sequence numbers, until drain.
 func (p *workerPool) run() {
 	p.wait()
 	p.batch, p.running = p.running[:0], p.batch
+	p.batchBytes = 0
 	if cap(p.batch) == 0 {
 		p.batch = make([]*Event, 0, batchSize)
 	}
 	events, base := p.running, p.seen
 	p.seen += len(events)
-	p.wg.Add(len(p.shards))
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		for start := 0; start < len(events); {
+			end := min(len(events), start+groupCheckEvery-(base+start)%groupCheckEvery)
+			p.runSegment(events[start:end], base+start)
+			if (base+end)%groupCheckEvery == 0 {
+				capGroups(p.shards, p.maxGroups)
+			}
+			start = end
+		}
+	}()
+}
+
+// runSegment runs every shard over events, the first of which is event number base, and
+// waits for them.
+func (p *workerPool) runSegment(events []*Event, base int) {
+	var wg sync.WaitGroup
+	wg.Add(len(p.shards))
 	for _, s := range p.shards {
 		go func() {
-			defer p.wg.Done()
+			defer wg.Done()
 			for i, ev := range events {
 				s.seq = base + i
 				s.process(ev, nil)
 			}
 		}()
 	}
+	wg.Wait()
 }
 
 // wait blocks until the running batch is done.
@@ -319,6 +349,9 @@ func before(a, b *taggedOutput) bool {
 	}
 	if a.plan != b.plan {
 		return a.plan < b.plan
+	}
+	if a.phase == phaseEvict {
+		return a.order < b.order
 	}
 	return a.key < b.key
 }

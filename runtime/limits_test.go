@@ -1,0 +1,148 @@
+package runtime
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/plan"
+)
+
+// nestedMap is a six-deep nested map comprehension over 10-element lists: a million
+// iterations, estimated at 26,666,653.
+var nestedMap = func() string {
+	list := "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"
+	expr := "a + b + c + d + e + f"
+	for _, v := range []string{"f", "e", "d", "c", "b", "a"} {
+		expr = list + ".map(" + v + ", " + expr + ")"
+	}
+	return expr + ".size() > 0"
+}()
+
+// onePlan is a detection plan with one channel on log source "x" and no condition.
+func onePlan(id, predicate string) *plan.Plan {
+	return &plan.Plan{ID: id, Kind: plan.KindDetection, Channels: []*plan.Channel{{ID: "c1", LogSource: "x", Predicate: predicate}}}
+}
+
+func TestNewRefusesExpensiveExpressions(t *testing.T) {
+	tests := []struct {
+		name    string
+		plan    *plan.Plan
+		wantErr string
+	}{
+		{name: "six-deep nested map in a predicate", plan: onePlan("AN0001", nestedMap),
+			wantErr: "analytic AN0001 channel c1: predicate: expression too expensive: estimated cost 26666653 exceeds the limit 5000000"},
+		{name: "in a selector", plan: &plan.Plan{ID: "AN0002", Kind: plan.KindDetection, Channels: []*plan.Channel{{ID: "c2", LogSource: "x", Selector: nestedMap}}},
+			wantErr: "analytic AN0002 channel c2: selector: expression too expensive"},
+		{name: "in a condition", plan: &plan.Plan{ID: "AN0003", Kind: plan.KindDetection,
+			Channels:    []*plan.Channel{{ID: "c1", LogSource: "x", Predicate: "true"}},
+			Correlation: plan.Correlation{Window: "1m", Condition: "c1 && " + nestedMap}},
+			wantErr: "analytic AN0003: condition: expression too expensive"},
+		{name: "nested comprehensions over event lists", plan: onePlan("AN0004", "event.items.exists(a, event.items.exists(b, a == b))"),
+			wantErr: "analytic AN0004 channel c1: predicate: expression too expensive"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(&plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{tc.plan}})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.wantErr)
+		})
+	}
+}
+
+// TestIterationLimit runs 1,000 events through three plans whose comprehensions run long:
+// the six-deep map (let through New by skipping the estimate check, as a hand-made engine
+// could), a search of an event list that is sometimes much longer than the estimate
+// assumes, and one that finds its item at once. Every evaluation over the limit is cut off,
+// fails and is counted; the others give their results; 1 and 3 workers agree.
+func TestIterationLimit(t *testing.T) {
+	set := &plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{
+		onePlan("AN0001", nestedMap),
+		onePlan("AN0002", "event.items.exists(x, x == -1)"),
+		onePlan("AN0003", "event.items.exists(x, x == 3)"),
+	}}
+	long, short := numbers(5000), numbers(10)
+	var events []*Event
+	for i := range 1000 {
+		items := short
+		if i%2 == 0 {
+			items = long
+		}
+		events = append(events, &Event{Time: t0.Add(time.Duration(i) * time.Second), LogSource: "x",
+			Fields: map[string]any{"items": items}, Source: "limit.jsonl", Line: i + 1})
+	}
+	skipEstimate := func(c *config) { c.noCostCheck = true }
+	cutOff := "cost limit exceeded: more than 100 comprehension iterations in one evaluation"
+	want := []EvalErrors{
+		{Analytic: "AN0001", Channel: "c1", Count: 1000, CutOff: 1000, Example: cutOff},
+		{Analytic: "AN0002", Channel: "c1", Count: 500, CutOff: 500, Example: cutOff},
+	}
+	var first []Output
+	for _, workers := range []int{1, 3} {
+		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
+			out, stats := run(t, set, events, skipEstimate, WithMaxIterations(100), WithWorkers(workers))
+			assert.Equal(t, want, stats.ErrorsBy)
+			assert.Equal(t, int64(1500), stats.CutOffs)
+			assert.Equal(t, int64(1500), stats.EvalErrors)
+			require.Len(t, out, 1000, "AN0003 alerts on every event")
+			for _, o := range out {
+				assert.Equal(t, "AN0003", o.(*Alert).Analytic)
+			}
+			if first == nil {
+				first = out
+			}
+			assert.Equal(t, first, out)
+		})
+	}
+}
+
+// TestIterationLimitKeepsResults checks that the limit leaves results alone when the
+// expression does not need what was cut off.
+func TestIterationLimitKeepsResults(t *testing.T) {
+	tests := []struct {
+		predicate string
+		match     bool
+		cutOff    bool
+	}{
+		{predicate: "event.items.exists(x, x == 99)", match: true},
+		{predicate: "event.items.exists(x, x == 100)", cutOff: true},
+		{predicate: "event.items.all(x, x >= 0)", cutOff: true},
+		{predicate: "event.items.exists(x, x == -1) || event.flag", match: true},
+		{predicate: "event.items.exists(x, x == -1) && !event.flag"},
+		{predicate: "event.items.filter(x, x < 3).size() == 3", cutOff: true},
+	}
+	events := []*Event{{Time: t0, LogSource: "x", Fields: map[string]any{"items": numbers(1000), "flag": true}}}
+	for _, tc := range tests {
+		t.Run(tc.predicate, func(t *testing.T) {
+			set := &plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{onePlan("AN0001", tc.predicate)}}
+			out, stats := run(t, set, events, WithMaxIterations(100))
+			assert.Equal(t, tc.match, len(out) == 1, "match")
+			assert.Equal(t, tc.cutOff, stats.CutOffs == 1, "cut off")
+		})
+	}
+}
+
+func numbers(n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = int64(i)
+	}
+	return out
+}
+
+// BenchmarkIterationLimit measures a cut-off at the default limit: the six-deep map over
+// one event.
+func BenchmarkIterationLimit(b *testing.B) {
+	set := &plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{onePlan("AN0001", nestedMap)}}
+	eng, err := New(set, func(c *config) { c.noCostCheck = true })
+	require.NoError(b, err)
+	ev := &Event{Time: t0, LogSource: "x", Fields: map[string]any{}}
+	for b.Loop() {
+		eng.Process(ev, func(Output) {})
+	}
+	require.True(b, strings.HasPrefix(eng.Stats().ErrorsBy[0].Example, "cost limit exceeded"))
+}
