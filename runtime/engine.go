@@ -7,6 +7,10 @@
 // predicates, and either emits at once (hunt records of selector plans, alerts of detection
 // plans without a condition) or feeds the plan's correlation state.
 //
+// Reader reads normalized events from JSONL (DESIGN §5) and accounts for every line: each is
+// an event or a Rejection with its file, line, reason and raw bytes, and read = processed +
+// rejected. Lines may be up to MaxLineBytes (16 MiB) long; a 5 MB event is ordinary input.
+//
 // Events are read through a FieldView: a raw-backed event's fields are read from its JSON
 // text when an expression first reads them. Channel programs are specialized: event field
 // reads, string functions and list membership run as Go code, and parameters are folded in as

@@ -21,12 +21,11 @@ import (
 const DefaultMaxIterations = 5_000
 
 // WithMaxIterations sets how many comprehension iterations one evaluation may run (default
-// DefaultMaxIterations; n < 1 means 1). An evaluation that would run more is cut off and
-// counts as a failed evaluation (false), "cost limit exceeded: ...", and in
-// EvalErrors.CutOff, unless the
-// rest of the expression decides the result without it (`false && x`, `true || x`): a cut-off
-// never changes a result, it turns it into an error. The count is the same with any number
-// of workers.
+// DefaultMaxIterations; n < 1 means 1). An evaluation that would run more is cut off: it
+// fails with "cost limit exceeded: ..." (counted as false, in Stats.EvalErrors and
+// EvalErrors.CutOff) unless the rest of the expression decides the result without it
+// (`false && x`, `true || x`). A cut-off never changes a result, it turns it into an error;
+// the count is the same with any number of workers.
 func WithMaxIterations(n int) Option {
 	return func(c *config) { c.maxIterations = max(n, 1) }
 }
@@ -35,7 +34,9 @@ func WithMaxIterations(n int) Option {
 // cel-go checks for an interrupt every maxIter+1 comprehension iterations of an evaluation
 // (cel.InterruptCheckFrequency), and the context it checks is already cancelled, so the
 // first check stops the evaluation. Unlike a timeout the cut-off depends only on the
-// expression and the event; unlike cel.CostLimit it costs nothing per expression node.
+// expression and the event; unlike cel.CostLimit, which observes every node (4 to 5 times
+// slower on the built-in pack's loops over parameter lists), it costs a frame and a context
+// per evaluation and a counter per iteration.
 type limitedProgram struct {
 	cel.Program
 	done    context.Context // cancelled

@@ -100,6 +100,47 @@ func TestReaderCountsAddUp(t *testing.T) {
 	assert.True(t, res.events[1].Time.Equal(time.Date(2026, 3, 20, 7, 0, 1, 0, time.UTC)))
 }
 
+// TestReaderEveryKind reads one stream with a line of every rejected kind between valid
+// ones, a 5 MB valid line among them: every bad line is named, and the counts add up.
+func TestReaderEveryKind(t *testing.T) {
+	valid := `{"time":"2026-03-20T09:00:00Z","log_source":"x"}`
+	lines := []struct {
+		text   string
+		reason string // "" for a valid line
+	}{
+		{valid, ""},
+		{`{"time":`, ReasonInvalidJSON},
+		{"{\"time\":\"2026-03-20T09:00:00Z\",\"log_source\":\"x\",\"b\":\"\xc3\x28\"}", ReasonInvalidUTF8},
+		{`[{"time":"2026-03-20T09:00:00Z","log_source":"x"}]`, ReasonNotObject},
+		{`{"log_source":"x"}`, ReasonMissingTime},
+		{`{"time":"yesterday","log_source":"x"}`, ReasonInvalidTime},
+		{`{"time":"2026-03-20T09:00:00Z"}`, ReasonMissingLogSource},
+		{`{"time":"2026-03-20T09:00:00Z","log_source":["x"]}`, ReasonInvalidLogSource},
+		{"", ReasonEmptyLine},
+		{`{"time":"2026-03-20T09:00:00Z","log_source":"x","blob":"` + strings.Repeat("b", 5_000_000) + `"}`, ""},
+		{strings.Repeat(" ", MaxLineBytes+1), ReasonLineTooLong},
+		{valid, ""},
+	}
+	var input strings.Builder
+	wantRejected := map[int]string{}
+	for i, l := range lines {
+		input.WriteString(l.text + "\n")
+		if l.reason != "" {
+			wantRejected[i+1] = l.reason
+		}
+	}
+	res := readAll(t, input.String(), "mixed.jsonl")
+	gotRejected := map[int]string{}
+	for _, rej := range res.rejections {
+		gotRejected[rej.Line] = rej.Reason
+	}
+	assert.Equal(t, wantRejected, gotRejected)
+	require.Len(t, res.events, 3)
+	assert.Equal(t, []int{1, 10, 12}, []int{res.events[0].Line, res.events[1].Line, res.events[2].Line})
+	assert.Equal(t, int64(len(lines)), res.stats.Read)
+	assert.Equal(t, res.stats.Read, res.stats.Processed+res.stats.RejectedTotal())
+}
+
 func TestReaderNumbersAndFields(t *testing.T) {
 	line := `{"time":"2026-03-20T09:00:00Z","log_source":"VPN:MobileProxy","dst_port":4444,"ratio":0.5,"big":1e3,` +
 		`"nested":{"ids":[1,2.5]},"path":"C:\\Windows\\x.exe","dup":1,"dup":"last"}` + "\n"

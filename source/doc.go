@@ -20,5 +20,6 @@
 // Load compiles a profile once (errors as file:line:col naming the field); a Profile is
 // immutable and safe for concurrent use. Profile.Normalize maps one decoded object; Reader
 // reads raw JSONL and yields runtime.Event values with the same accounting as runtime.Reader:
-// every line is read, then processed or rejected with file, line and reason.
+// every line is read, then processed or rejected with file, line, reason and raw bytes. Lines
+// may be up to runtime.MaxLineBytes (16 MiB) long, and must be valid UTF-8.
 package source
