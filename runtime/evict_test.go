@@ -75,23 +75,6 @@ func TestGroupCap(t *testing.T) {
 	}
 }
 
-// runWithStats is run calling Stats after every statsEvery events (0: never).
-func runWithStats(t *testing.T, set *plan.Set, events []*Event, statsEvery int, opts ...Option) ([]Output, Stats) {
-	t.Helper()
-	eng, err := New(set, opts...)
-	require.NoError(t, err)
-	var out []Output
-	emit := func(o Output) { out = append(out, o) }
-	for i, ev := range events {
-		eng.Process(ev, emit)
-		if statsEvery > 0 && (i+1)%statsEvery == 0 {
-			eng.Stats()
-		}
-	}
-	eng.Flush(emit)
-	return out, eng.Stats()
-}
-
 // TestGroupCapDefault leaves groups alone below the default cap.
 func TestGroupCapDefault(t *testing.T) {
 	set := &plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{keyedPlan("AN0001")}}

@@ -38,12 +38,22 @@ func loadAN1828(t testing.TB, overrides map[string]any) *plan.Set {
 // run processes events through a new engine and flushes it.
 func run(t testing.TB, set *plan.Set, events []*Event, opts ...Option) ([]Output, Stats) {
 	t.Helper()
+	return runWithStats(t, set, events, 0, opts...)
+}
+
+// runWithStats is run calling Stats after every statsEvery events (0: never); with workers,
+// Stats runs part of a batch.
+func runWithStats(t testing.TB, set *plan.Set, events []*Event, statsEvery int, opts ...Option) ([]Output, Stats) {
+	t.Helper()
 	eng, err := New(set, opts...)
 	require.NoError(t, err)
 	var out []Output
 	emit := func(o Output) { out = append(out, o) }
-	for _, ev := range events {
+	for i, ev := range events {
 		eng.Process(ev, emit)
+		if statsEvery > 0 && (i+1)%statsEvery == 0 {
+			eng.Stats()
+		}
 	}
 	eng.Flush(emit)
 	return out, eng.Stats()
