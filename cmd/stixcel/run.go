@@ -29,6 +29,8 @@ type runFlags struct {
 	source    string
 	workers   int
 	rejects   string
+	maxGroups int
+	maxIter   int
 }
 
 func (c *cli) runCommand() *cobra.Command {
@@ -50,6 +52,8 @@ bundle. With no events file, events are read from stdin.`,
 	fl.StringArrayVar(&f.bundles, "bundle", nil, "compile ATT&CK bundle `FILE|DIR` on the fly (repeatable)")
 	fl.BoolVar(&f.hunt, "hunt", false, "also print selector-plan matches as hunt records")
 	fl.BoolVar(&f.strict, "strict", false, "stop at the first bad event line (exit 2)")
+	fl.IntVar(&f.maxGroups, "max-groups", runtime.DefaultMaxGroups, "keep at most `N` live group keys per plan; the least recently active are evicted (their open alerts written first) and counted")
+	fl.IntVar(&f.maxIter, "max-iterations", runtime.DefaultMaxIterations, "cut off an evaluation after `N` comprehension iterations (counted as no match)")
 	fl.StringVar(&f.rejects, "rejects", "", "write rejected lines verbatim to `FILE` for replay")
 	fl.IntVar(&f.workers, "workers", goruntime.NumCPU(), "evaluate on `N` goroutines, sharded by plan and group key (alerts are identical to one worker)")
 	fl.StringVar(&f.source, "source", "", "map raw events with source profile `NAME|FILE.yaml` (built-in: "+strings.Join(source.Builtins(), ", ")+")")
@@ -64,7 +68,8 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if f.workers < 1 {
 		return inputErr(fmt.Errorf("--workers %d: want at least 1", f.workers))
 	}
-	eng, err := runtime.New(set, runtime.WithHunt(f.hunt), runtime.WithWorkers(f.workers))
+	eng, err := runtime.New(set, runtime.WithHunt(f.hunt), runtime.WithWorkers(f.workers),
+		runtime.WithMaxGroups(f.maxGroups), runtime.WithMaxIterations(f.maxIter))
 	if err != nil {
 		return inputErr(err)
 	}
@@ -255,6 +260,16 @@ func (c *cli) printSummary(s *runSummary, eng *runtime.Engine) {
 	}
 	fmt.Fprintf(c.stderr, "read %d lines from %d %s: %d events processed, %s; %d alerts, %d hunt records\n",
 		s.stats.Read, s.files, plural(s.files, "file", "files"), s.stats.Processed, rej, st.Alerts, st.Hunts)
+	if st.Evicted > 0 {
+		var by []string
+		for _, e := range st.EvictedBy {
+			by = append(by, fmt.Sprintf("%s: %d", e.Analytic, e.Count))
+		}
+		fmt.Fprintf(c.stderr, "%d group keys evicted past --max-groups (%s)\n", st.Evicted, strings.Join(by, ", "))
+	}
+	if st.CutOffs > 0 {
+		fmt.Fprintf(c.stderr, "%d evaluations cut off past --max-iterations\n", st.CutOffs)
+	}
 	if st.EvalErrors > 0 {
 		fmt.Fprintf(c.stderr, "%d evaluations failed and counted as no match:\n", st.EvalErrors)
 		for _, e := range st.ErrorsBy {
@@ -281,7 +296,7 @@ func newEventReader(r io.Reader, name string, profile *source.Profile) eventRead
 	if profile == nil {
 		return runtime.NewReader(r, name)
 	}
-	return source.NewReader(r, name, profile, source.LazyEvents(true))
+	return source.NewReader(r, name, profile)
 }
 
 // loadSourceProfile resolves --source: a built-in profile name or a profile YAML file.
