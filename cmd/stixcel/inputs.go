@@ -119,6 +119,19 @@ func (c *cli) loadPacks(f *compileFlags) (builtin, user []*pack.Binding, diags p
 	return builtin, user, diags
 }
 
+// packDirs loads the named pack directories for test and lint, or the built-in pack when
+// there are none.
+func packDirs(dirs []string) []*pack.Pack {
+	if len(dirs) == 0 {
+		return []*pack.Pack{pack.FromFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)}
+	}
+	packs := make([]*pack.Pack, len(dirs))
+	for i, d := range dirs {
+		packs[i] = pack.FromDir(d)
+	}
+	return packs
+}
+
 func loadProfile(path string) (*pack.Profile, plan.Diagnostics) {
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/stixcel/stixcel"
 	"github.com/stixcel/stixcel/lint"
-	"github.com/stixcel/stixcel/pack"
 )
 
 // version is stixcel's version as reported in SARIF output.
@@ -36,7 +35,7 @@ come from the embedded seed bundle and --bundle. Exit 1 on any error.`,
 			if err != nil {
 				return err
 			}
-			diags := lint.Check(ix, loadLintPacks(args), lint.Options{BundlesGiven: len(bundles) > 0})
+			diags := lint.Check(ix, packDirs(args), lint.Options{BundlesGiven: len(bundles) > 0})
 			switch format {
 			case "json":
 				err = lint.WriteJSON(c.stdout, diags)
@@ -58,17 +57,6 @@ come from the embedded seed bundle and --bundle. Exit 1 on any error.`,
 	cmd.Flags().StringArrayVar(&bundles, "bundle", nil, "ATT&CK bundle `FILE|DIR` holding the bound analytics (repeatable; added to the embedded seed)")
 	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text, json or sarif")
 	return cmd
-}
-
-func loadLintPacks(dirs []string) []*pack.Pack {
-	if len(dirs) == 0 {
-		return []*pack.Pack{pack.FromFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)}
-	}
-	packs := make([]*pack.Pack, len(dirs))
-	for i, d := range dirs {
-		packs[i] = pack.FromDir(d)
-	}
-	return packs
 }
 
 // readPackFile reads a file named in a diagnostic: from disk, else from the built-in pack.

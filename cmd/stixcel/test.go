@@ -8,8 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stixcel/stixcel"
-	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/tester"
 )
@@ -55,7 +53,7 @@ func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
 	if err != nil {
 		return err
 	}
-	packs := loadTestPacks(dirs)
+	packs := packDirs(dirs)
 	var diags plan.Diagnostics
 	for _, p := range packs {
 		diags = append(diags, p.Diagnostics...)
@@ -81,16 +79,4 @@ func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
 		return errFindings
 	}
 	return nil
-}
-
-// loadTestPacks loads the named pack directories, or the built-in pack when there are none.
-func loadTestPacks(dirs []string) []*pack.Pack {
-	if len(dirs) == 0 {
-		return []*pack.Pack{pack.FromFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)}
-	}
-	packs := make([]*pack.Pack, len(dirs))
-	for i, d := range dirs {
-		packs[i] = pack.FromDir(d)
-	}
-	return packs
 }
