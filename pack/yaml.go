@@ -1,17 +1,15 @@
 package pack
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"regexp"
 	"strings"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
+	"github.com/stixcel/stixcel/internal/yamlpos"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -44,29 +42,16 @@ func newDecoder(file string, data []byte) *decoder {
 // pos returns where a node starts: its token, or its first key for a block mapping (whose
 // token is the first colon); 1:1 when the node has no position.
 func (d *decoder) pos(n ast.Node) plan.Pos {
-	switch v := n.(type) {
-	case *ast.MappingNode:
-		if !v.IsFlowStyle && len(v.Values) > 0 && v.Values[0] != nil && v.Values[0].Key != nil {
-			n = v.Values[0].Key
-		}
-	case *ast.MappingValueNode:
-		if v.Key != nil {
-			n = v.Key
-		}
-	}
-	if n == nil {
-		return plan.Pos{File: d.file, Line: 1, Col: 1}
-	}
-	tk := n.GetToken()
-	if tk == nil || tk.Position == nil || tk.Position.Line < 1 {
-		return plan.Pos{File: d.file, Line: 1, Col: 1}
-	}
-	p := plan.Pos{File: d.file, Line: tk.Position.Line, Col: max(tk.Position.Column, 1)}
-	if tk.Type == token.ImplicitNullType {
+	p := yamlpos.NodePos(d.file, n)
+	if n = yamlpos.StartNode(n); n != nil && isImplicitNull(n.GetToken()) {
 		// A missing value: point just after the colon or dash, not past the end of the line.
 		p.Col = min(p.Col, len([]rune(d.src.lineText(p.Line)))+1)
 	}
 	return p
+}
+
+func isImplicitNull(tk *token.Token) bool {
+	return tk != nil && tk.Type == token.ImplicitNullType
 }
 
 func (d *decoder) errorf(n ast.Node, code, format string, args ...any) {
@@ -77,49 +62,26 @@ func (d *decoder) errorf(n ast.Node, code, format string, args ...any) {
 // diagnostic when the file holds nothing but comments, nil with a diagnostic when the YAML is
 // invalid or holds several documents.
 func (d *decoder) parseDocument(data []byte) ast.Node {
-	f, err := parseYAML(data)
+	f, err := yamlpos.Parse(data)
 	if err != nil {
 		d.syntaxError(err)
 		return nil
 	}
-	var docs []*ast.DocumentNode
-	for _, doc := range f.Docs {
-		if doc != nil && doc.Body != nil {
-			docs = append(docs, doc)
-		}
+	bodies := yamlpos.Bodies(f)
+	if len(bodies) > 1 {
+		d.errorf(bodies[1], CodeYAMLSyntax, "the file holds %d YAML documents; want one", len(bodies))
 	}
-	if len(docs) > 1 {
-		d.errorf(docs[1].Body, CodeYAMLSyntax, "the file holds %d YAML documents; want one", len(docs))
-	}
-	if len(docs) == 0 {
+	if len(bodies) == 0 {
 		return nil
 	}
-	return docs[0].Body
-}
-
-// parseYAML runs the goccy parser, turning a panic of the parser into an error.
-func parseYAML(data []byte) (f *ast.File, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			f, err = nil, fmt.Errorf("YAML parser failed: %v", r)
-		}
-	}()
-	return parser.ParseBytes(data, 0)
+	return bodies[0]
 }
 
 var duplicateKeyMessage = regexp.MustCompile(`^mapping key "(.*)" already defined at \[(\d+):(\d+)\]$`)
 
 // syntaxError reports a goccy error as one positioned, one-line diagnostic.
 func (d *decoder) syntaxError(err error) {
-	pos := plan.Pos{File: d.file, Line: 1, Col: 1}
-	msg := err.Error()
-	var yerr yaml.Error
-	if errors.As(err, &yerr) {
-		msg = yerr.GetMessage()
-		if tk := yerr.GetToken(); tk != nil && tk.Position != nil && tk.Position.Line > 0 {
-			pos.Line, pos.Col = tk.Position.Line, max(tk.Position.Column, 1)
-		}
-	}
+	pos, msg := yamlpos.SyntaxError(d.file, err)
 	msg = strings.Join(strings.Fields(strings.ReplaceAll(msg, "\t", `\t`)), " ")
 	if m := duplicateKeyMessage.FindStringSubmatch(msg); m != nil {
 		d.diags.Errorf(pos, CodeDuplicateKey, "duplicate key %q (first at %s:%s:%s)", m[1], d.file, m[2], m[3])
@@ -151,29 +113,10 @@ func (d *decoder) unwrap(n ast.Node, what string) ast.Node {
 }
 
 // isNull reports whether n is absent or YAML null.
-func isNull(n ast.Node) bool {
-	_, null := n.(*ast.NullNode)
-	return n == nil || null
-}
+func isNull(n ast.Node) bool { return yamlpos.IsNull(n) }
 
 // kind names a node's shape for messages.
-func kind(n ast.Node) string {
-	switch n.(type) {
-	case nil, *ast.NullNode:
-		return "null"
-	case *ast.MappingNode, *ast.MappingValueNode:
-		return "a mapping"
-	case *ast.SequenceNode:
-		return "a list"
-	case *ast.StringNode, *ast.LiteralNode:
-		return "a string"
-	case *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
-		return "a number"
-	case *ast.BoolNode:
-		return "a boolean"
-	}
-	return "a " + n.Type().String()
-}
+func kind(n ast.Node) string { return yamlpos.Kind(n) }
 
 // entry is one key: value pair of a mapping.
 type entry struct {
@@ -185,23 +128,17 @@ type entry struct {
 // mapping returns the entries of a mapping node in file order; what names the value in
 // messages. It reports false (after a diagnostic) when n is not a mapping.
 func (d *decoder) mapping(n ast.Node, what string) ([]entry, bool) {
-	var values []*ast.MappingValueNode
-	switch v := d.unwrap(n, what).(type) {
-	case nil:
+	v := d.unwrap(n, what)
+	if v == nil {
 		return nil, false
-	case *ast.MappingNode:
-		values = v.Values
-	case *ast.MappingValueNode:
-		values = []*ast.MappingValueNode{v}
-	default:
+	}
+	values, ok := yamlpos.MappingValues(v)
+	if !ok {
 		d.errorf(n, CodeBadShape, "%s must be a mapping, not %s", what, kind(v))
 		return nil, false
 	}
 	entries := make([]entry, 0, len(values))
 	for _, mv := range values {
-		if mv == nil {
-			continue
-		}
 		key, ok := d.key(mv.Key, what)
 		if !ok {
 			continue

@@ -1,14 +1,13 @@
 package source
 
 import (
-	"errors"
 	"strings"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
+	"github.com/stixcel/stixcel/internal/yamlpos"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -97,12 +96,7 @@ func (d *decoder) document(data []byte) (body ast.Node) {
 		d.syntaxError(err)
 		return nil
 	}
-	var docs []ast.Node
-	for _, doc := range f.Docs {
-		if doc != nil && doc.Body != nil {
-			docs = append(docs, doc.Body)
-		}
-	}
+	docs := yamlpos.Bodies(f)
 	if len(docs) > 1 {
 		d.errorf(docs[1], CodeYAMLSyntax, "the file holds %d YAML documents; want one", len(docs))
 	}
@@ -113,15 +107,7 @@ func (d *decoder) document(data []byte) (body ast.Node) {
 }
 
 func (d *decoder) syntaxError(err error) {
-	pos := plan.Pos{File: d.file, Line: 1, Col: 1}
-	msg := err.Error()
-	var yerr yaml.Error
-	if errors.As(err, &yerr) {
-		msg = yerr.GetMessage()
-		if tk := yerr.GetToken(); tk != nil && tk.Position != nil && tk.Position.Line > 0 {
-			pos.Line, pos.Col = tk.Position.Line, max(tk.Position.Column, 1)
-		}
-	}
+	pos, msg := yamlpos.SyntaxError(d.file, err)
 	code := CodeYAMLSyntax
 	if strings.Contains(msg, "already defined") {
 		code = CodeDuplicateKey
@@ -129,25 +115,7 @@ func (d *decoder) syntaxError(err error) {
 	d.diags.Errorf(pos, code, "invalid YAML: %s", strings.Join(strings.Fields(msg), " "))
 }
 
-func (d *decoder) pos(n ast.Node) plan.Pos {
-	if mv, ok := n.(*ast.MappingValueNode); ok && mv.Key != nil {
-		n = mv.Key
-	}
-	if m, ok := n.(*ast.MappingNode); ok && !m.IsFlowStyle && len(m.Values) > 0 && m.Values[0].Key != nil {
-		n = m.Values[0].Key
-	}
-	if n == nil {
-		return plan.Pos{File: d.file, Line: 1, Col: 1}
-	}
-	return d.tokenPos(n.GetToken())
-}
-
-func (d *decoder) tokenPos(tk *token.Token) plan.Pos {
-	if tk == nil || tk.Position == nil || tk.Position.Line < 1 {
-		return plan.Pos{File: d.file, Line: 1, Col: 1}
-	}
-	return plan.Pos{File: d.file, Line: tk.Position.Line, Col: max(tk.Position.Column, 1)}
-}
+func (d *decoder) pos(n ast.Node) plan.Pos { return yamlpos.NodePos(d.file, n) }
 
 func (d *decoder) errorf(n ast.Node, code, format string, args ...any) {
 	d.diags.Errorf(d.pos(n), code, format, args...)
@@ -162,21 +130,13 @@ type entry struct {
 
 // mapping returns the entries of a mapping in file order; what names it in messages.
 func (d *decoder) mapping(n ast.Node, what string) ([]entry, bool) {
-	var values []*ast.MappingValueNode
-	switch v := n.(type) {
-	case *ast.MappingNode:
-		values = v.Values
-	case *ast.MappingValueNode:
-		values = []*ast.MappingValueNode{v}
-	default:
+	values, ok := yamlpos.MappingValues(n)
+	if !ok {
 		d.errorf(n, CodeBadShape, "%s must be a mapping, not %s", what, kind(n))
 		return nil, false
 	}
 	out := make([]entry, 0, len(values))
 	for _, mv := range values {
-		if mv == nil || mv.Key == nil {
-			continue
-		}
 		key, ok := scalar(mv.Key)
 		if !ok {
 			d.errorf(mv.Key, CodeBadShape, "%s: a key must be a name, not %s", what, kind(mv.Key))
@@ -207,27 +167,16 @@ func scalar(n ast.Node) (string, bool) {
 	return "", false
 }
 
-// kind names a node's shape for messages.
+// kind names a node's shape for messages, saying that profiles do not support anchors,
+// aliases and tags.
 func kind(n ast.Node) string {
 	switch n.(type) {
-	case nil, *ast.NullNode:
-		return "null"
-	case *ast.MappingNode, *ast.MappingValueNode:
-		return "a mapping"
-	case *ast.SequenceNode:
-		return "a list"
-	case *ast.StringNode, *ast.LiteralNode:
-		return "a string"
-	case *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
-		return "a number"
-	case *ast.BoolNode:
-		return "a boolean"
 	case *ast.AliasNode, *ast.AnchorNode:
 		return "an anchor or alias (not supported)"
 	case *ast.TagNode:
 		return "a tagged value (not supported)"
 	}
-	return "a " + n.Type().String()
+	return yamlpos.Kind(n)
 }
 
 var profileKeys = []string{"name", "description", "maps", "fields", "keep_raw"}
@@ -283,10 +232,7 @@ func (d *decoder) boolean(e entry) bool {
 
 // valueOr is the entry's value for positions, or its key when the value is missing.
 func valueOr(e entry) ast.Node {
-	if e.value == nil {
-		return e.node
-	}
-	if _, null := e.value.(*ast.NullNode); null {
+	if yamlpos.IsNull(e.value) {
 		return e.node
 	}
 	return e.value
@@ -350,7 +296,7 @@ func (d *decoder) expr(n ast.Node, f entry) (exprSpec, bool) {
 	text, ok := scalar(n)
 	if !ok || strings.TrimSpace(text) == "" {
 		at := n
-		if _, null := n.(*ast.NullNode); n == nil || null {
+		if yamlpos.IsNull(n) {
 			at = f.node
 		}
 		d.errorf(at, CodeBadShape, "field %s: want a CEL expression, not %s", f.key, kind(n))
@@ -359,7 +305,7 @@ func (d *decoder) expr(n ast.Node, f entry) (exprSpec, bool) {
 	x := exprSpec{text: text, start: d.pos(n)}
 	if lit, ok := n.(*ast.LiteralNode); ok {
 		x.block = true
-		x.start = d.blockStart(d.tokenPos(lit.Start))
+		x.start = d.blockStart(yamlpos.TokenPos(d.file, lit.Start))
 		return x, true
 	}
 	if tk := n.GetToken(); tk != nil && (tk.Type == token.SingleQuoteType || tk.Type == token.DoubleQuoteType) {

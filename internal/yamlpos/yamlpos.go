@@ -1,0 +1,132 @@
+// Package yamlpos holds the goccy/go-yaml AST helpers stixcel's YAML decoders share: node
+// positions, shape names, mapping entries, syntax errors as positioned diagnostics.
+package yamlpos
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+
+	"github.com/stixcel/stixcel/plan"
+)
+
+// StartNode is the node whose token marks where n starts: the first key of a block mapping
+// (whose own token is its first colon), the key of a mapping entry, n itself otherwise.
+func StartNode(n ast.Node) ast.Node {
+	switch v := n.(type) {
+	case *ast.MappingNode:
+		if !v.IsFlowStyle && len(v.Values) > 0 && v.Values[0] != nil && v.Values[0].Key != nil {
+			return v.Values[0].Key
+		}
+	case *ast.MappingValueNode:
+		if v.Key != nil {
+			return v.Key
+		}
+	}
+	return n
+}
+
+// TokenPos is where tk stands in file; 1:1 when it has no position.
+func TokenPos(file string, tk *token.Token) plan.Pos {
+	if tk == nil || tk.Position == nil || tk.Position.Line < 1 {
+		return plan.Pos{File: file, Line: 1, Col: 1}
+	}
+	return plan.Pos{File: file, Line: tk.Position.Line, Col: max(tk.Position.Column, 1)}
+}
+
+// NodePos is where n starts in file (see StartNode); 1:1 when n is nil or has no position.
+func NodePos(file string, n ast.Node) plan.Pos {
+	n = StartNode(n)
+	if n == nil {
+		return plan.Pos{File: file, Line: 1, Col: 1}
+	}
+	return TokenPos(file, n.GetToken())
+}
+
+// Kind names a node's shape for messages: "null", "a mapping", "a list", "a string",
+// "a number", "a boolean", or "a " and the node type.
+func Kind(n ast.Node) string {
+	switch n.(type) {
+	case nil, *ast.NullNode:
+		return "null"
+	case *ast.MappingNode, *ast.MappingValueNode:
+		return "a mapping"
+	case *ast.SequenceNode:
+		return "a list"
+	case *ast.StringNode, *ast.LiteralNode:
+		return "a string"
+	case *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
+		return "a number"
+	case *ast.BoolNode:
+		return "a boolean"
+	}
+	return "a " + n.Type().String()
+}
+
+// IsNull reports whether n is absent or YAML null.
+func IsNull(n ast.Node) bool {
+	_, null := n.(*ast.NullNode)
+	return n == nil || null
+}
+
+// MappingValues returns the key: value entries of a mapping node (a block or flow mapping,
+// or a single entry) in file order, leaving out entries without a key. It reports false when
+// n is not a mapping.
+func MappingValues(n ast.Node) ([]*ast.MappingValueNode, bool) {
+	var values []*ast.MappingValueNode
+	switch v := n.(type) {
+	case *ast.MappingNode:
+		values = v.Values
+	case *ast.MappingValueNode:
+		values = []*ast.MappingValueNode{v}
+	default:
+		return nil, false
+	}
+	out := make([]*ast.MappingValueNode, 0, len(values))
+	for _, mv := range values {
+		if mv != nil && mv.Key != nil {
+			out = append(out, mv)
+		}
+	}
+	return out, true
+}
+
+// Parse runs the goccy parser on data, turning a panic of the parser into an error.
+func Parse(data []byte) (f *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("YAML parser failed: %v", r)
+		}
+	}()
+	return parser.ParseBytes(data, 0)
+}
+
+// Bodies returns the bodies of f's non-empty documents, in file order.
+func Bodies(f *ast.File) []ast.Node {
+	var bodies []ast.Node
+	for _, doc := range f.Docs {
+		if doc != nil && doc.Body != nil {
+			bodies = append(bodies, doc.Body)
+		}
+	}
+	return bodies
+}
+
+// SyntaxError returns where a goccy error points in file (1:1 when it names no token) and
+// its message without the source excerpt goccy's Error adds.
+func SyntaxError(file string, err error) (plan.Pos, string) {
+	pos := plan.Pos{File: file, Line: 1, Col: 1}
+	msg := err.Error()
+	var yerr yaml.Error
+	if errors.As(err, &yerr) {
+		msg = yerr.GetMessage()
+		if tk := yerr.GetToken(); tk != nil && tk.Position != nil && tk.Position.Line > 0 {
+			pos.Line, pos.Col = tk.Position.Line, max(tk.Position.Column, 1)
+		}
+	}
+	return pos, msg
+}

@@ -1,0 +1,62 @@
+package yamlpos
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/plan"
+)
+
+func TestNodePosAndKind(t *testing.T) {
+	tests := map[string]struct {
+		src      string
+		wantPos  plan.Pos
+		wantKind string
+	}{
+		"block mapping starts at its first key": {src: "\n  a: 1\n  b: 2\n", wantPos: plan.Pos{File: "f", Line: 2, Col: 3}, wantKind: "a mapping"},
+		"list":                                  {src: "- 1\n", wantPos: plan.Pos{File: "f", Line: 1, Col: 1}, wantKind: "a list"},
+		"number":                                {src: "  42\n", wantPos: plan.Pos{File: "f", Line: 1, Col: 3}, wantKind: "a number"},
+		"quoted string":                         {src: `"x"`, wantPos: plan.Pos{File: "f", Line: 1, Col: 1}, wantKind: "a string"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			f, err := Parse([]byte(tt.src))
+			require.NoError(t, err)
+			bodies := Bodies(f)
+			require.Len(t, bodies, 1)
+			assert.Equal(t, tt.wantPos, NodePos("f", bodies[0]))
+			assert.Equal(t, tt.wantKind, Kind(bodies[0]))
+		})
+	}
+}
+
+func TestNodePosOfNothing(t *testing.T) {
+	assert.Equal(t, plan.Pos{File: "f", Line: 1, Col: 1}, NodePos("f", nil))
+	assert.Equal(t, "null", Kind(nil))
+	assert.True(t, IsNull(nil))
+}
+
+func TestMappingValues(t *testing.T) {
+	f, err := Parse([]byte("a: 1\nb: 2\n"))
+	require.NoError(t, err)
+	values, ok := MappingValues(Bodies(f)[0])
+	require.True(t, ok)
+	require.Len(t, values, 2)
+	assert.Equal(t, "b", values[1].Key.String())
+
+	f, err = Parse([]byte("- a\n"))
+	require.NoError(t, err)
+	_, ok = MappingValues(Bodies(f)[0])
+	assert.False(t, ok, "a list is not a mapping")
+}
+
+func TestSyntaxError(t *testing.T) {
+	_, err := Parse([]byte("a: 1\na: 2\n"))
+	require.Error(t, err)
+	pos, msg := SyntaxError("f", err)
+	assert.Equal(t, plan.Pos{File: "f", Line: 2, Col: 1}, pos)
+	assert.Contains(t, msg, `mapping key "a" already defined at [1:1]`)
+	assert.NotContains(t, msg, "\n", "the source excerpt is left out")
+}
