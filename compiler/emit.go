@@ -50,6 +50,27 @@ func (c *compilation) emit(p *plan.Plan, a *attack.Analytic, b *pack.Binding) {
 	}
 	p.Correlation.Condition = strings.TrimSpace(b.Condition.Value)
 	c.window(p, b)
+	c.warnUnboundAlerting(p, b)
+}
+
+// warnUnboundAlerting flags a binding without a condition whose plan keeps derived channels
+// it did not bind: without a condition every matching event alerts, so those selectors alone
+// (e.g. every Sysmon 13 event) would raise alerts.
+func (c *compilation) warnUnboundAlerting(p *plan.Plan, b *pack.Binding) {
+	if p.Correlation.Condition != "" {
+		return
+	}
+	var ids []string
+	for _, ch := range p.Channels {
+		if ch.Origin == plan.OriginDerived {
+			ids = append(ids, ch.ID)
+		}
+	}
+	if len(ids) > 0 {
+		c.diags.Warnf(b.Analytic.Pos, "stixcel_unbound_alerting",
+			"analytic %s: no condition, so derived channels %s alert on every event their selectors match; add a condition naming the channels that should alert",
+			p.ID, strings.Join(ids, ", "))
+	}
 }
 
 // window resolves the binding's window: a parameter name (its value, typed duration) or a

@@ -61,6 +61,13 @@ func TestCheck(t *testing.T) {
 			},
 		},
 		{
+			name:  "no condition while a derived channel stays unbound",
+			files: map[string]string{"AN1828.yaml": "analytic: AN1828\nchannels:\n  c1: event.dst_port == 4444\n"},
+			want: []string{
+				"AN1828.yaml:1:11: warning: analytic AN1828: no condition, so derived channels c4 alert on every event their selectors match; add a condition naming the channels that should alert",
+			},
+		},
+		{
 			name: "test override of an unknown parameter and of a wrong type",
 			files: map[string]string{"AN1828.yaml": `analytic: AN1828
 channels:
