@@ -209,10 +209,7 @@ func (n *normalizer) logSource() (string, *NormalizeError) {
 func (n *normalizer) eval(f *field) (v ref.Val, missing bool) {
 	n.errs = n.errs[:0]
 	missing = true
-	for i, prg := range f.alts {
-		if at, ok := n.fastTime(f.timeOf[i]); ok {
-			return at, false
-		}
+	for _, prg := range f.alts {
 		out, _, err := prg.Eval(&n.act)
 		if err == nil {
 			if opt, ok := out.(*types.Optional); ok {
@@ -335,23 +332,4 @@ func typeName(v ref.Val) string {
 		return "nothing"
 	}
 	return "a value of type " + v.Type().TypeName()
-}
-
-// fastTime evaluates parse_time(raw.NAME) in Go, as CEL would, when raw has a string NAME
-// that parses; ok is false otherwise (or when name is ""), and CEL then says why.
-func (n *normalizer) fastTime(name string) (types.Timestamp, bool) {
-	raw, ok := n.act.raw.(traits.Mapper)
-	if name == "" || !ok {
-		return types.Timestamp{}, false
-	}
-	v, found := raw.Find(types.String(name))
-	s, isString := v.(types.String)
-	if !found || !isString {
-		return types.Timestamp{}, false
-	}
-	t, err := parseTime(string(s))
-	if err != nil {
-		return types.Timestamp{}, false
-	}
-	return types.Timestamp{Time: t}, true
 }

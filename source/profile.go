@@ -3,7 +3,6 @@ package source
 import (
 	"embed"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -41,10 +40,6 @@ type Profile struct {
 type field struct {
 	name string
 	alts []cel.Program
-	// timeOf, per alternative, names the raw field of an alternative that is exactly
-	// parse_time(raw.NAME), the common time expression, which eval then runs in Go when it
-	// succeeds; "" for other alternatives.
-	timeOf []string
 }
 
 // Builtins lists the names of the built-in profiles, sorted.
@@ -120,7 +115,6 @@ func compile(file string, s *spec) (*Profile, plan.Diagnostics) {
 		for _, x := range fs.exprs {
 			if prg, ok := compileExpr(env, fs.name, x, &diags); ok {
 				f.alts = append(f.alts, prg)
-				f.timeOf = append(f.timeOf, parseTimeOf(x.text))
 			}
 		}
 		p.fields = append(p.fields, f)
@@ -187,15 +181,4 @@ func typeIn(t *cel.Type, want []*cel.Type) bool {
 		}
 	}
 	return false
-}
-
-// parseTimeCall matches an expression that is only parse_time of one raw field.
-var parseTimeCall = regexp.MustCompile(`^\s*parse_time\(\s*raw\.([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$`)
-
-// parseTimeOf returns NAME when expr is parse_time(raw.NAME), else "".
-func parseTimeOf(expr string) string {
-	if m := parseTimeCall.FindStringSubmatch(expr); m != nil {
-		return m[1]
-	}
-	return ""
 }

@@ -184,21 +184,3 @@ func TestNormalizeErrors(t *testing.T) {
 		})
 	}
 }
-
-func TestParseTimeOfSpotsTheGoFastPath(t *testing.T) {
-	tests := map[string]struct {
-		expr string
-		want string
-	}{
-		"plain field":      {expr: "parse_time(raw.TimeCreated)", want: "TimeCreated"},
-		"spaces":           {expr: " parse_time( raw.EventTime ) ", want: "EventTime"},
-		"indexed field":    {expr: `parse_time(raw["@timestamp"])`, want: ""},
-		"with a layout":    {expr: `parse_time(raw.T, "2006")`, want: ""},
-		"other expression": {expr: "parse_time(raw.T) + duration('1h')", want: ""},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			assert.Equal(t, tc.want, parseTimeOf(tc.expr))
-		})
-	}
-}
