@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -14,8 +15,9 @@ type signalWatch struct {
 	ch   chan os.Signal
 	done chan struct{}
 
-	mu    sync.Mutex
-	sig   os.Signal
+	sig atomic.Pointer[os.Signal] // read once per event: no lock on the hot path
+
+	mu    sync.Mutex // guards input and its closing
 	input *os.File
 
 	restore []int // descriptors made non-blocking, put back on close
@@ -32,7 +34,7 @@ func (w *signalWatch) wait() {
 	select {
 	case sig := <-w.ch:
 		w.mu.Lock()
-		w.sig = sig
+		w.sig.Store(&sig)
 		in := w.input
 		w.mu.Unlock()
 		if in != nil {
@@ -42,18 +44,23 @@ func (w *signalWatch) wait() {
 	}
 }
 
-// reading names the input to close when a signal arrives.
+// reading names the input to close when a signal arrives; an input opened after the signal
+// is closed at once, so its first read cannot block.
 func (w *signalWatch) reading(f *os.File) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.input = f
+	if w.sig.Load() != nil {
+		_ = f.Close()
+	}
 }
 
 // signal returns the signal received, or nil.
 func (w *signalWatch) signal() os.Signal {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.sig
+	if sig := w.sig.Load(); sig != nil {
+		return *sig
+	}
+	return nil
 }
 
 func (w *signalWatch) close() {
