@@ -17,6 +17,7 @@ import (
 	"github.com/stixcel/stixcel"
 	"github.com/stixcel/stixcel/compiler"
 	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/shared"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
@@ -84,7 +85,7 @@ func detectionIDs(set *plan.Set) []string {
 // datasetRun is what one dataset did to the engine.
 type datasetRun struct {
 	alerts   map[string]int // analytic → alerts
-	read     runtime.ReadStats
+	read     event.ReadStats
 	evalErrs []runtime.EvalErrors
 }
 
@@ -103,7 +104,7 @@ func runDataset(t *testing.T, set *plan.Set, profile *source.Profile, path strin
 			run.alerts[a.Analytic]++
 		}
 	}
-	r := source.NewReader(f, filepath.Base(path), profile)
+	r := event.NewReader(f, filepath.Base(path), source.NewDecoder(profile))
 	for {
 		ev, rej, err := r.Next()
 		if errors.Is(err, io.EOF) {
@@ -113,7 +114,7 @@ func runDataset(t *testing.T, set *plan.Set, profile *source.Profile, path strin
 		if rej != nil {
 			continue
 		}
-		eng.Process(ev, emit)
+		eng.Process(context.Background(), ev, emit)
 	}
 	eng.Flush(emit)
 	run.read = r.Stats()

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/synth"
 	"github.com/stixcel/stixcel/runtime"
 )
@@ -97,7 +98,7 @@ func BenchmarkStixcel(b *testing.B) {
 		eng, err := runtime.New(set)
 		require.NoError(b, err)
 		b.StartTimer()
-		events += eachEvent(b, jsonl, func(ev *runtime.Event) { eng.Process(ev, func(runtime.Output) { alerts++ }) })
+		events += eachEvent(b, jsonl, func(ev *event.Event) { eng.Process(context.Background(), ev, func(runtime.Output) { alerts++ }) })
 		eng.Flush(func(runtime.Output) { alerts++ })
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
@@ -177,15 +178,15 @@ func TestSigmaAgreesWithStixcel(t *testing.T) {
 		}
 		fromStixcel = append(fromStixcel, fmt.Sprintf("line %d %s %v", a.Channels[0].Events[0].Line, a.Analytic, ids))
 	}
-	eachEvent(t, synth.JSONL(lines), func(ev *runtime.Event) { rt.Process(ev, collect) })
+	eachEvent(t, synth.JSONL(lines), func(ev *event.Event) { rt.Process(context.Background(), ev, collect) })
 	rt.Flush(collect)
 
 	assert.Greater(t, len(fromSigma), 5, "the stream exercises the rules")
 	assert.ElementsMatch(t, fromSigma, fromStixcel)
 }
 
-func eachEvent(tb testing.TB, jsonl []byte, fn func(*runtime.Event)) int {
-	r := runtime.NewReader(bytes.NewReader(jsonl), "synth.jsonl")
+func eachEvent(tb testing.TB, jsonl []byte, fn func(*event.Event)) int {
+	r := event.NewReader(bytes.NewReader(jsonl), "synth.jsonl", nil)
 	n := 0
 	for {
 		ev, rej, err := r.Next()

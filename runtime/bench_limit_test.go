@@ -1,12 +1,14 @@
 package runtime_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/runtime"
 )
@@ -31,9 +33,9 @@ func BenchmarkComprehension(b *testing.B) {
 			}}}
 			eng, err := runtime.New(set)
 			require.NoError(b, err)
-			events := make([]*runtime.Event, 1000)
+			events := make([]*event.Event, 1000)
 			for i := range events {
-				events[i] = &runtime.Event{Time: time.Unix(int64(i), 0), LogSource: "x",
+				events[i] = &event.Event{Time: time.Unix(int64(i), 0), LogSource: "x",
 					Fields: map[string]any{"CommandLine": fmt.Sprintf(`C:\Windows\system32\cmd.exe /c echo %d pattern-%02d`, i, i%40)}}
 			}
 			alerts := 0
@@ -41,7 +43,7 @@ func BenchmarkComprehension(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				for _, ev := range events {
-					eng.Process(ev, emit)
+					eng.Process(context.Background(), ev, emit)
 				}
 			}
 			b.ReportMetric(float64(b.N*len(events))/b.Elapsed().Seconds(), "events/s")

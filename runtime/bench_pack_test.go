@@ -9,6 +9,7 @@ package runtime_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/synth"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/runtime"
@@ -78,16 +80,16 @@ func benchEngine(b *testing.B, set *plan.Set, jsonl []byte, timeDecode bool) {
 		b.StopTimer()
 		eng, err := runtime.New(set)
 		require.NoError(b, err)
-		var decoded []*runtime.Event
+		var decoded []*event.Event
 		if !timeDecode {
 			decoded = readAll(b, jsonl)
 		}
 		b.StartTimer()
 		if timeDecode {
-			events += eachEvent(b, jsonl, func(ev *runtime.Event) { eng.Process(ev, emit) })
+			events += eachEvent(b, jsonl, func(ev *event.Event) { eng.Process(context.Background(), ev, emit) })
 		} else {
 			for _, ev := range decoded {
-				eng.Process(ev, emit)
+				eng.Process(context.Background(), ev, emit)
 			}
 			events += len(decoded)
 		}
@@ -174,13 +176,13 @@ func reportRate(b *testing.B, events, alerts int) {
 }
 
 // eachEvent reads JSONL with runtime.NewReader and calls fn per event; it returns the count.
-func eachEvent(tb testing.TB, jsonl []byte, fn func(*runtime.Event)) int {
+func eachEvent(tb testing.TB, jsonl []byte, fn func(*event.Event)) int {
 	return eachEventFrom(tb, bytes.NewReader(jsonl), "synth.jsonl", fn)
 }
 
-func readAll(tb testing.TB, jsonl []byte) []*runtime.Event {
-	var out []*runtime.Event
-	eachEvent(tb, jsonl, func(ev *runtime.Event) { out = append(out, ev) })
+func readAll(tb testing.TB, jsonl []byte) []*event.Event {
+	var out []*event.Event
+	eachEvent(tb, jsonl, func(ev *event.Event) { out = append(out, ev) })
 	return out
 }
 
@@ -206,7 +208,7 @@ func TestPackAlertsMatchNative(t *testing.T) {
 		}
 		got = append(got, fmt.Sprintf("line %d %s %v", line, a.Analytic, ids))
 	}
-	eachEvent(t, jsonl, func(ev *runtime.Event) { eng.Process(ev, collect) })
+	eachEvent(t, jsonl, func(ev *event.Event) { eng.Process(context.Background(), ev, collect) })
 	eng.Flush(collect)
 
 	var want []string
@@ -263,14 +265,14 @@ func BenchmarkIdleGroupKeys(b *testing.B) {
 		eng, err := runtime.New(set)
 		require.NoError(b, err)
 		stream := &keyStream{n: idleKeys}
-		n := eachEventFrom(b, stream, "keys.jsonl", func(ev *runtime.Event) { eng.Process(ev, func(runtime.Output) {}) })
+		n := eachEventFrom(b, stream, "keys.jsonl", func(ev *event.Event) { eng.Process(context.Background(), ev, func(runtime.Output) {}) })
 		require.Equal(b, idleKeys, n)
 		require.Equal(b, idleKeys, eng.Stats().LiveGroups)
 		live := heapAfterGC()
 
 		// One event of another host, past the window: every idle group is dropped.
 		late := &keyStream{n: 1, first: idleKeys, offset: 11 * time.Minute}
-		eachEventFrom(b, late, "keys.jsonl", func(ev *runtime.Event) { eng.Process(ev, func(runtime.Output) {}) })
+		eachEventFrom(b, late, "keys.jsonl", func(ev *event.Event) { eng.Process(context.Background(), ev, func(runtime.Output) {}) })
 		groups := eng.Stats().LiveGroups
 		after := heapAfterGC()
 		goruntime.KeepAlive(eng)
@@ -331,8 +333,8 @@ func (s *keyStream) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func eachEventFrom(tb testing.TB, r io.Reader, name string, fn func(*runtime.Event)) int {
-	rd := runtime.NewReader(r, name)
+func eachEventFrom(tb testing.TB, r io.Reader, name string, fn func(*event.Event)) int {
+	rd := event.NewReader(r, name, nil)
 	n := 0
 	for {
 		ev, rej, err := rd.Next()

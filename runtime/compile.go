@@ -14,6 +14,7 @@ import (
 	"github.com/google/cel-go/common/types/ref"
 
 	"github.com/stixcel/stixcel/celenv"
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -60,11 +61,11 @@ func compilePlan(index int, p *plan.Plan, cache *programCache) (*compiledPlan, e
 		return nil, err
 	}
 	for _, f := range cp.groupBy {
-		cp.groupSlots = append(cp.groupSlots, cache.slots.slot(f))
+		cp.groupSlots = append(cp.groupSlots, cache.slots.Slot(f))
 	}
 	for _, c := range cp.channels {
 		for _, f := range c.seriesBy {
-			c.series = append(c.series, cache.slots.slot(f))
+			c.series = append(c.series, cache.slots.Slot(f))
 		}
 	}
 	return cp, nil
@@ -232,7 +233,7 @@ type programCache struct {
 	progs   map[string]cel.Program
 	checked map[string]*checkedExpr
 	costs   map[string]error // cost checks by expression and parameter values
-	slots   *fieldSlots      // event fields the channel programs read
+	slots   *event.Slots     // event fields the channel programs read
 	maxIter int              // comprehension iterations an evaluation may run
 	done    context.Context  // cancelled: stops an evaluation at its first interrupt check
 	plain   bool             // no specializer: plain cel-go programs (tests compare both)
@@ -256,7 +257,7 @@ type keyedEnv struct {
 
 func newProgramCache() *programCache {
 	return &programCache{envs: map[string]*keyedEnv{}, progs: map[string]cel.Program{},
-		checked: map[string]*checkedExpr{}, costs: map[string]error{}, slots: newFieldSlots(),
+		checked: map[string]*checkedExpr{}, costs: map[string]error{}, slots: event.NewSlots(),
 		maxIter: DefaultMaxIterations, done: cancelledContext()}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/google/cel-go/interpreter"
 
 	"github.com/stixcel/stixcel/celenv"
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
@@ -77,7 +78,7 @@ func newCorrelator(cp *compiledPlan) *correlator {
 
 // observe records an event that matched the channels at indexes matched; the shard's view
 // shows the event.
-func (c *correlator) observe(s *shard, ev *Event, matched []int) {
+func (c *correlator) observe(s *shard, ev *event.Event, matched []int) {
 	g := c.group(s.view, s.clock)
 	if !g.spent.IsZero() && !ev.Time.After(g.spent) {
 		return // evidence of an alert already emitted
@@ -110,14 +111,14 @@ func (c *correlator) observe(s *shard, ev *Event, matched []int) {
 }
 
 // group returns the group of the event that v shows, creating it as active at clock.
-func (c *correlator) group(v *FieldView, clock int64) *group {
+func (c *correlator) group(v *event.FieldView, clock int64) *group {
 	c.keyBuf = appendGroupKey(c.keyBuf[:0], v, c.plan.groupSlots)
 	if g, ok := c.groups[string(c.keyBuf)]; ok {
 		return g
 	}
 	g := &group{key: string(c.keyBuf), values: make([]any, len(c.plan.groupSlots)), active: clock}
 	for i, slot := range c.plan.groupSlots {
-		val := v.slot(slot).nativeValue() // nil when the event lacks the field
+		val := v.Slot(slot).Native() // nil when the event lacks the field
 		if s, ok := val.(string); ok {
 			val = strings.Clone(s) // not a view into the event's line, which it would keep
 		}
@@ -131,16 +132,16 @@ func (c *correlator) group(v *FieldView, clock int64) *group {
 }
 
 // appendGroupKey writes the values of the fields at slots, each followed by a NUL.
-func appendGroupKey(b []byte, v *FieldView, slots []int) []byte {
+func appendGroupKey(b []byte, v *event.FieldView, slots []int) []byte {
 	for _, slot := range slots {
-		b = appendFieldKey(b, v, v.slot(slot))
+		b = appendFieldKey(b, v, v.Slot(slot))
 		b = append(b, 0)
 	}
 	return b
 }
 
 // seriesKey joins the channel's series_by values of the event ("" without series_by).
-func (c *correlator) seriesKey(ch *compiledChannel, v *FieldView) string {
+func (c *correlator) seriesKey(ch *compiledChannel, v *event.FieldView) string {
 	if len(ch.series) == 0 {
 		return ""
 	}
@@ -149,23 +150,24 @@ func (c *correlator) seriesKey(ch *compiledChannel, v *FieldView) string {
 }
 
 // appendFieldKey is appendKeyValue of a field without decoding strings and numbers.
-func appendFieldKey(b []byte, v *FieldView, fv *fieldValue) []byte {
-	switch fv.kind {
-	case kindMissing, kindNull:
+func appendFieldKey(b []byte, v *event.FieldView, fv *event.Field) []byte {
+	switch fv.Kind() {
+	case event.KindMissing, event.KindNull:
 		return append(b, "null"...)
-	case kindString:
-		return strconv.AppendQuote(b, fv.str)
-	case kindBool:
-		return append(b, fv.raw...)
-	case kindNumber:
-		switch n := jsonl.Number(fv.raw).(type) {
+	case event.KindString:
+		s, _ := fv.Str()
+		return strconv.AppendQuote(b, s)
+	case event.KindBool:
+		return append(b, fv.Raw()...)
+	case event.KindNumber:
+		switch n := jsonl.Number(fv.Raw()).(type) {
 		case int64:
 			return strconv.AppendInt(b, n, 10)
 		case float64:
 			return strconv.AppendFloat(b, n, 'g', -1, 64)
 		}
 	}
-	return appendKeyValue(b, fv.nativeValue())
+	return appendKeyValue(b, fv.Native())
 }
 
 // appendKeyValue writes a group or series value unambiguously: strings quoted, other
@@ -294,7 +296,7 @@ func (c *correlator) open(g *group, maxRefs int) *openAlert {
 	return a
 }
 
-func (a *openAlert) add(ev *Event, matched []int, maxRefs int) {
+func (a *openAlert) add(ev *event.Event, matched []int, maxRefs int) {
 	for _, i := range matched {
 		a.record(i, ev.Time, EventRef{ev.Source, ev.Line}, maxRefs)
 	}
@@ -342,7 +344,7 @@ func newAlert(cp *compiledPlan, group map[string]any, first, last time.Time) *Al
 }
 
 // immediateAlert is the alert of a plan without a condition: one per matching event.
-func immediateAlert(cp *compiledPlan, ev *Event, matched []int) *Alert {
+func immediateAlert(cp *compiledPlan, ev *event.Event, matched []int) *Alert {
 	group := make(map[string]any, len(cp.groupBy))
 	for _, f := range cp.groupBy {
 		group[f], _ = ev.Get(f) // nil when the event lacks the field

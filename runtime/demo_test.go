@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/event"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -48,7 +51,7 @@ func BenchmarkProcessAN1828(b *testing.B) {
 	alerts := 0
 	emit := func(Output) { alerts++ }
 	// Replay the demo shifted by its span each round, so time advances as in a live stream.
-	shifted := make([]*Event, len(events))
+	shifted := make([]*event.Event, len(events))
 	for i, ev := range events {
 		cp := *ev
 		shifted[i] = &cp
@@ -64,7 +67,7 @@ func BenchmarkProcessAN1828(b *testing.B) {
 				shifted[j].Time = ev.Time.Add(span * time.Duration(round))
 			}
 		}
-		eng.Process(shifted[k], emit)
+		eng.Process(context.Background(), shifted[k], emit)
 	}
 	eng.Flush(emit)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
@@ -81,7 +84,7 @@ func FuzzProcess(f *testing.F) {
 	f.Fuzz(func(t *testing.T, input string) {
 		eng, err := New(set)
 		require.NoError(t, err)
-		r := NewReader(strings.NewReader(input), "fuzz.jsonl")
+		r := event.NewReader(strings.NewReader(input), "fuzz.jsonl", nil)
 		emit := func(o Output) {
 			for _, c := range o.(*Alert).Channels {
 				require.NotZero(t, c.Count)
@@ -93,7 +96,7 @@ func FuzzProcess(f *testing.F) {
 				break
 			}
 			if ev != nil {
-				eng.Process(ev, emit)
+				eng.Process(context.Background(), ev, emit)
 			}
 		}
 		eng.Flush(emit)

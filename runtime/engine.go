@@ -7,12 +7,8 @@
 // predicates, and either emits at once (hunt records of selector plans, alerts of detection
 // plans without a condition) or feeds the plan's correlation state.
 //
-// Reader reads normalized events from JSONL (DESIGN §5) and accounts for every line: each is
-// an event or a Rejection with its file, line, reason and raw bytes, and read = processed +
-// rejected. Lines may be up to MaxLineBytes (16 MiB) long; a 5 MB event is ordinary input.
-//
-// Events are read through a FieldView: a raw-backed event's fields are read from its JSON
-// text when an expression first reads them. Channel programs are specialized: event field
+// Events come from package event, and are read through an event.FieldView: a raw-backed
+// event's fields are read from its JSON text when an expression first reads them. Channel programs are specialized: event field
 // reads, string functions and list membership run as Go code, and parameters are folded in as
 // the constants they are for a run; results and errors are those of plain CEL.
 //
@@ -43,6 +39,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -52,6 +49,7 @@ import (
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/interpreter"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -158,17 +156,23 @@ func (e *Engine) evaluates(k plan.Kind) bool {
 }
 
 // Process evaluates one event and emits what it causes: hunt records, immediate alerts, and
-// correlated alerts whose window the event's time has passed.
-func (e *Engine) Process(ev *Event, emit func(Output)) {
+// correlated alerts whose window the event's time has passed. When ctx is done it returns
+// ctx's error and leaves ev unprocessed (an evaluation already running finishes); Flush still
+// emits the alerts open so far.
+func (e *Engine) Process(ctx context.Context, ev *event.Event, emit func(Output)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	e.events++
 	if e.pool == nil {
 		e.shards[0].process(ev, emit)
 		if e.events%groupCheckEvery == 0 {
 			capGroups(e.shards, e.cfg.maxGroups)
 		}
-		return
+		return nil
 	}
 	e.pool.add(ev, emit)
+	return nil
 }
 
 // Flush ends the stream: it emits every open alert, earliest window end first.
@@ -182,8 +186,8 @@ func (e *Engine) Flush(emit func(Output)) {
 
 // channelActivation binds `event` and `params` without allocating per evaluation.
 type channelActivation struct {
-	event  ref.Val    // the shard's FieldView, showing the current event
-	view   *FieldView // the same, typed, for specialized nodes
+	event  ref.Val          // the shard's FieldView, showing the current event
+	view   *event.FieldView // the same, typed, for specialized nodes
 	params ref.Val
 }
 

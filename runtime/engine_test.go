@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -91,7 +93,7 @@ func selectorSet() *plan.Set {
 	}}
 }
 
-func sysmonEvents() []*Event {
+func sysmonEvents() []*event.Event {
 	var s stream
 	s.add(0, "WinEventLog:Sysmon", map[string]any{"EventCode": int64(1), "Image": `C:\Windows\System32\cmd.exe`})
 	s.add(time.Second, "WinEventLog:Sysmon", map[string]any{"EventCode": int64(3)})
@@ -213,18 +215,18 @@ func TestLiveGroupsStayBounded(t *testing.T) {
 	step := 10 * time.Millisecond // 100k groups over 1000s; the window is 600s
 	peak := 0
 	for i := range groups {
-		ev := &Event{
+		ev := &event.Event{
 			Time: t0.Add(time.Duration(i) * step), LogSource: "MobileEDR:telemetry", Source: "mem", Line: i + 1,
 			Fields: map[string]any{"device_id": fmt.Sprintf("dev-%d", i), "DeviceLockState": "locked"},
 		}
-		eng.Process(ev, emit)
+		eng.Process(context.Background(), ev, emit)
 		if i%1000 == 0 {
 			peak = max(peak, eng.Stats().LiveGroups)
 		}
 	}
 	window := 10 * time.Minute
 	assert.LessOrEqual(t, peak, int(window/step)+2, "groups older than the window are dropped as time advances")
-	eng.Process(&Event{
+	eng.Process(context.Background(), &event.Event{
 		Time: t0.Add(groups*step + window + time.Second), LogSource: "iOS:MDMLog", Source: "mem", Line: groups + 1,
 		Fields: map[string]any{"device_id": "late", "managed": true, "supervised": true},
 	}, emit)

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -19,10 +20,10 @@ func keyedPlan(id string) *plan.Plan {
 }
 
 // keyedEvents are n events a second apart over keys k0..k(keys-1) in turn.
-func keyedEvents(n, keys int) []*Event {
-	var events []*Event
+func keyedEvents(n, keys int) []*event.Event {
+	var events []*event.Event
 	for i := range n {
-		events = append(events, &Event{Time: t0.Add(time.Duration(i) * time.Second), LogSource: "x",
+		events = append(events, &event.Event{Time: t0.Add(time.Duration(i) * time.Second), LogSource: "x",
 			Fields: map[string]any{"key": fmt.Sprintf("k%d", i%keys), "n": int64(i)}, Source: "keys.jsonl", Line: i + 1})
 	}
 	return events

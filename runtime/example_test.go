@@ -1,11 +1,13 @@
 package runtime_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/runtime"
 )
@@ -33,7 +35,7 @@ not json
 			fmt.Printf("%s %v %d channels, first %s\n", a.Analytic, a.Group, len(a.Channels), a.FirstSeen.Format("15:04:05"))
 		}
 	}
-	r := runtime.NewReader(strings.NewReader(events), "events.jsonl")
+	r := event.NewReader(strings.NewReader(events), "events.jsonl", nil)
 	for {
 		ev, rej, err := r.Next()
 		if err == io.EOF {
@@ -43,7 +45,7 @@ not json
 			fmt.Println("rejected:", rej)
 			continue
 		}
-		eng.Process(ev, emit)
+		eng.Process(context.Background(), ev, emit)
 	}
 	eng.Flush(emit)
 	st := r.Stats()

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,11 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/jsonl"
 	"github.com/stixcel/stixcel/internal/synth"
 	"github.com/stixcel/stixcel/plan"
@@ -21,7 +22,7 @@ import (
 
 // runJSONL reads jsonl with a Reader and runs it through a new engine; it returns every
 // output as JSON lines and the stats.
-func runJSONL(t *testing.T, set *plan.Set, jsonl string, ropts []ReaderOption, opts ...Option) (string, Stats) {
+func runJSONL(t *testing.T, set *plan.Set, jsonl string, ropts event.Decoder, opts ...Option) (string, Stats) {
 	t.Helper()
 	eng, err := New(set, opts...)
 	require.NoError(t, err)
@@ -29,7 +30,7 @@ func runJSONL(t *testing.T, set *plan.Set, jsonl string, ropts []ReaderOption, o
 	enc := json.NewEncoder(&out)
 	enc.SetEscapeHTML(false)
 	emit := func(o Output) { require.NoError(t, enc.Encode(o)) }
-	r := NewReader(strings.NewReader(jsonl), "stream.jsonl", ropts...)
+	r := event.NewReader(strings.NewReader(jsonl), "stream.jsonl", ropts)
 	for {
 		ev, rej, err := r.Next()
 		if err == io.EOF {
@@ -37,7 +38,7 @@ func runJSONL(t *testing.T, set *plan.Set, jsonl string, ropts []ReaderOption, o
 		}
 		require.NoError(t, err)
 		require.Nil(t, rej)
-		eng.Process(ev, emit)
+		eng.Process(context.Background(), ev, emit)
 	}
 	eng.Flush(emit)
 	return out.String(), eng.Stats()
@@ -91,16 +92,16 @@ func TestFastPathsKeepResults(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			// The reference: events decoded into maps, plain CEL, every selector evaluated.
-			want, wantStats := runJSONL(t, tc.set, tc.jsonl, []ReaderOption{DecodeFields(true)},
+			want, wantStats := runJSONL(t, tc.set, tc.jsonl, event.Normalized{Fields: true},
 				append(tc.opts, func(c *config) { c.plainCEL, c.noRouting = true, true })...)
 			require.NotEmpty(t, want)
 			variants := []struct {
 				name  string
-				ropts []ReaderOption
+				ropts event.Decoder
 				opts  []Option
 			}{
-				{name: "routed", ropts: []ReaderOption{DecodeFields(true)}, opts: []Option{func(c *config) { c.plainCEL = true }}},
-				{name: "specialized", ropts: []ReaderOption{DecodeFields(true)}, opts: []Option{func(c *config) { c.noRouting = true }}},
+				{name: "routed", ropts: event.Normalized{Fields: true}, opts: []Option{func(c *config) { c.plainCEL = true }}},
+				{name: "specialized", ropts: event.Normalized{Fields: true}, opts: []Option{func(c *config) { c.noRouting = true }}},
 				{name: "lazy events", opts: []Option{func(c *config) { c.plainCEL, c.noRouting = true, true }}},
 				{name: "all fast paths"},
 				{name: "2 workers", opts: []Option{WithWorkers(2)}},
@@ -183,7 +184,7 @@ func TestWorkersGiveOneWorkersAlerts(t *testing.T) {
 	}
 }
 
-func sortByTime(events []*Event) {
+func sortByTime(events []*event.Event) {
 	for i := 1; i < len(events); i++ {
 		for j := i; j > 0 && events[j].Time.Before(events[j-1].Time); j-- {
 			events[j], events[j-1] = events[j-1], events[j]
@@ -257,9 +258,9 @@ func TestSpecializedCEL(t *testing.T) {
 	}
 	var fields map[string]any
 	require.NoError(t, json.Unmarshal([]byte(raw), &fields))
-	rawEv, ok := NewRawEvent([]byte(raw))
+	rawEv, ok := event.NewRaw([]byte(raw))
 	require.True(t, ok)
-	events := map[string]*Event{
+	events := map[string]*event.Event{
 		"raw": rawEv,
 		"map": {Fields: decodeFields(t, raw)},
 	}
@@ -284,7 +285,7 @@ func decodeFields(t *testing.T, line string) map[string]any {
 
 // evalOnce compiles text as a channel predicate of a plan with params and evaluates it
 // once over ev; it returns the value and the error message.
-func evalOnce(t *testing.T, text string, params []*plan.Param, ev *Event, plain bool) (ref.Val, string) {
+func evalOnce(t *testing.T, text string, params []*plan.Param, ev *event.Event, plain bool) (ref.Val, string) {
 	t.Helper()
 	p := &plan.Plan{ID: "AN0000", Kind: plan.KindDetection, Params: params, Channels: []*plan.Channel{
 		{ID: "c1", LogSource: "x", Predicate: text},
@@ -304,39 +305,6 @@ func evalOnce(t *testing.T, text string, params []*plan.Param, ev *Event, plain 
 	return out, ""
 }
 
-// FuzzRawEvent checks that a line read lazily gives what decoding it into a map gives.
-func FuzzRawEvent(f *testing.F) {
-	for _, seed := range []string{
-		`{"a":1,"b":"x\"y","c":[1,{"d":null}],"e":1.5e3,"f":true}`,
-		`{"p":"C:\\Windows\\x.exe","u":"\u00e9\u4e2d","s":"\ud83d\ude00","k\"ey":1}`,
-		`{"dup":1,"dup":2}`, ` {"a" : [ ] , "b":{}}`, `{"a":"\\ud800"}`, `[1]`, `{"a":1}x`, "{\"a\":\"\xff\"}",
-		`{"a":-0,"b":1e400,"c":9223372036854775808,"d":-9223372036854775808}`,
-		strings.Repeat(`{"a":`, 40) + "1" + strings.Repeat("}", 40),
-	} {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, line string) {
-		ev, ok := NewRawEvent([]byte(line))
-		if !ok {
-			return
-		}
-		want, err := jsonl.Decode([]byte(line))
-		require.NoError(t, err, "read lazily but not decodable: %q", line)
-		got := ev.Map()
-		require.Equal(t, want, got, "line %q", line)
-		v := NewFieldView()
-		v.Reset(ev)
-		for name, value := range want.(map[string]any) {
-			gv, found := ev.Get(name)
-			require.True(t, found, name)
-			require.Equal(t, value, gv, name)
-			cv, found := v.Find(types.String(name))
-			require.True(t, found, name)
-			require.Equal(t, types.DefaultTypeAdapter.NativeToValue(value).Equal(cv), types.True, name)
-		}
-	})
-}
-
 // BenchmarkPackWorkers runs the 1,700-plan synthetic pack (with a share of correlated
 // plans) over events read beforehand, with 1 and 2 workers.
 func BenchmarkPackWorkers(b *testing.B) {
@@ -351,8 +319,8 @@ func BenchmarkPackWorkers(b *testing.B) {
 				b.StopTimer()
 				eng, err := New(set, WithWorkers(n))
 				require.NoError(b, err)
-				var decoded []*Event
-				r := NewReader(bytes.NewReader(jsonl), "synth.jsonl")
+				var decoded []*event.Event
+				r := event.NewReader(bytes.NewReader(jsonl), "synth.jsonl", nil)
 				for {
 					ev, _, err := r.Next()
 					if err == io.EOF {
@@ -362,7 +330,7 @@ func BenchmarkPackWorkers(b *testing.B) {
 				}
 				b.StartTimer()
 				for _, ev := range decoded {
-					eng.Process(ev, func(Output) {})
+					eng.Process(context.Background(), ev, func(Output) {})
 				}
 				eng.Flush(func(Output) {})
 				events += len(decoded)

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -36,21 +38,21 @@ func loadAN1828(t testing.TB, overrides map[string]any) *plan.Set {
 }
 
 // run processes events through a new engine and flushes it.
-func run(t testing.TB, set *plan.Set, events []*Event, opts ...Option) ([]Output, Stats) {
+func run(t testing.TB, set *plan.Set, events []*event.Event, opts ...Option) ([]Output, Stats) {
 	t.Helper()
 	return runWithStats(t, set, events, 0, opts...)
 }
 
 // runWithStats is run calling Stats after every statsEvery events (0: never); with workers,
 // Stats runs part of a batch.
-func runWithStats(t testing.TB, set *plan.Set, events []*Event, statsEvery int, opts ...Option) ([]Output, Stats) {
+func runWithStats(t testing.TB, set *plan.Set, events []*event.Event, statsEvery int, opts ...Option) ([]Output, Stats) {
 	t.Helper()
 	eng, err := New(set, opts...)
 	require.NoError(t, err)
 	var out []Output
 	emit := func(o Output) { out = append(out, o) }
 	for i, ev := range events {
-		eng.Process(ev, emit)
+		eng.Process(context.Background(), ev, emit)
 		if statsEvery > 0 && (i+1)%statsEvery == 0 {
 			eng.Stats()
 		}
@@ -79,12 +81,12 @@ func summarize(outs []Output) []string {
 }
 
 // stream builds events with increasing line numbers.
-type stream struct{ events []*Event }
+type stream struct{ events []*event.Event }
 
 func (s *stream) add(at time.Duration, logSource string, fields map[string]any) {
 	fields["time"] = t0.Add(at).Format(time.RFC3339Nano)
 	fields["log_source"] = logSource
-	s.events = append(s.events, &Event{
+	s.events = append(s.events, &event.Event{
 		Time: t0.Add(at), LogSource: logSource, Fields: fields, Source: "test.jsonl", Line: len(s.events) + 1,
 	})
 }
@@ -129,13 +131,13 @@ func mustJSON(t testing.TB, v any) string {
 }
 
 // readEvents reads a JSONL file, failing on any rejection.
-func readEvents(t testing.TB, path string) []*Event {
+func readEvents(t testing.TB, path string) []*event.Event {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
-	r := NewReader(f, strings.TrimPrefix(filepath.ToSlash(path), "../")) // repository-relative
-	var out []*Event
+	r := event.NewReader(f, strings.TrimPrefix(filepath.ToSlash(path), "../"), nil) // repository-relative
+	var out []*event.Event
 	for {
 		ev, rej, err := r.Next()
 		if err != nil {

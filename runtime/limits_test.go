@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -66,13 +68,13 @@ func TestIterationLimit(t *testing.T) {
 		onePlan("AN0003", "event.items.exists(x, x == 3)"),
 	}}
 	long, short := numbers(5000), numbers(10)
-	var events []*Event
+	var events []*event.Event
 	for i := range 1000 {
 		items := short
 		if i%2 == 0 {
 			items = long
 		}
-		events = append(events, &Event{Time: t0.Add(time.Duration(i) * time.Second), LogSource: "x",
+		events = append(events, &event.Event{Time: t0.Add(time.Duration(i) * time.Second), LogSource: "x",
 			Fields: map[string]any{"items": items}, Source: "limit.jsonl", Line: i + 1})
 	}
 	skipEstimate := func(c *config) { c.noCostCheck = true }
@@ -115,7 +117,7 @@ func TestIterationLimitKeepsResults(t *testing.T) {
 		{predicate: "event.items.exists(x, x == -1) && !event.flag"},
 		{predicate: "event.items.filter(x, x < 3).size() == 3", cutOff: true},
 	}
-	events := []*Event{{Time: t0, LogSource: "x", Fields: map[string]any{"items": numbers(1000), "flag": true}}}
+	events := []*event.Event{{Time: t0, LogSource: "x", Fields: map[string]any{"items": numbers(1000), "flag": true}}}
 	for _, tc := range tests {
 		t.Run(tc.predicate, func(t *testing.T) {
 			set := &plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{onePlan("AN0001", tc.predicate)}}
@@ -140,9 +142,9 @@ func BenchmarkIterationLimit(b *testing.B) {
 	set := &plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{onePlan("AN0001", nestedMap)}}
 	eng, err := New(set, func(c *config) { c.noCostCheck = true })
 	require.NoError(b, err)
-	ev := &Event{Time: t0, LogSource: "x", Fields: map[string]any{}}
+	ev := &event.Event{Time: t0, LogSource: "x", Fields: map[string]any{}}
 	for b.Loop() {
-		eng.Process(ev, func(Output) {})
+		eng.Process(context.Background(), ev, func(Output) {})
 	}
 	require.True(b, strings.HasPrefix(eng.Stats().ErrorsBy[0].Example, "cost limit exceeded"))
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
@@ -124,20 +125,21 @@ func wholeInt(f float64) (int64, bool) {
 
 // routeKey is the key of a field value in the index: a number (int64, or a whole float64)
 // or a string. ok is false for other values, which only reach unrouted channels.
-func routeKey(fv *fieldValue) (i int64, s string, isInt, ok bool) {
-	switch fv.kind {
-	case kindString:
-		return 0, fv.str, false, true
-	case kindNumber:
-		switch n := jsonl.Number(fv.raw).(type) {
+func routeKey(fv *event.Field) (i int64, s string, isInt, ok bool) {
+	switch fv.Kind() {
+	case event.KindString:
+		s, _ := fv.Str()
+		return 0, s, false, true
+	case event.KindNumber:
+		switch n := jsonl.Number(fv.Raw()).(type) {
 		case int64:
 			return n, "", true, true
 		case float64:
 			i, ok := wholeInt(n)
 			return i, "", true, ok
 		}
-	case kindNative:
-		return nativeKey(fv.native)
+	case event.KindNative:
+		return nativeKey(fv.Native())
 	}
 	return 0, "", false, false
 }
@@ -195,12 +197,12 @@ type sourceIndex struct {
 }
 
 // routes returns the channels the event reaches; missing says it lacks the route field.
-func (si *sourceIndex) routes(v *FieldView) (routes []step, missing bool) {
+func (si *sourceIndex) routes(v *event.FieldView) (routes []step, missing bool) {
 	if si.field == "" {
 		return si.catchAll, false
 	}
-	fv := v.slot(si.slot)
-	if fv.kind == kindMissing {
+	fv := v.Slot(si.slot)
+	if fv.Kind() == event.KindMissing {
 		return si.catchAll, true
 	}
 	i, s, isInt, ok := routeKey(fv)
@@ -221,7 +223,7 @@ func (si *sourceIndex) routes(v *FieldView) (routes []step, missing bool) {
 }
 
 // newRouteIndex indexes the channels of plans (in set order) that can match.
-func newRouteIndex(plans []*compiledPlan, slots *fieldSlots) *routeIndex {
+func newRouteIndex(plans []*compiledPlan, slots *event.Slots) *routeIndex {
 	type entry struct {
 		plan *compiledPlan
 		ch   *compiledChannel
@@ -284,7 +286,7 @@ func newRouteIndex(plans []*compiledPlan, slots *fieldSlots) *routeIndex {
 		si.catchAll = collect(func(e entry) bool { return !decided(e) })
 		si.routed = collect(decided)
 		if si.field != "" {
-			si.slot = slots.slot(si.field)
+			si.slot = slots.Slot(si.field)
 			si.missingMsg = "no such key: " + si.field
 			si.byInt = map[int64][]step{}
 			si.byStr = map[string][]step{}

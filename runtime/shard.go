@@ -9,6 +9,7 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/interpreter"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -23,7 +24,7 @@ type shard struct {
 	live      []*correlator // the non-nil corrs
 	watermark time.Time
 	pending   alertHeap
-	view      *FieldView
+	view      *event.FieldView
 	chanAct   channelActivation
 	frame     *interpreter.ExecutionFrame
 	matched   []int
@@ -62,11 +63,11 @@ type taggedOutput struct {
 	out   Output
 }
 
-func newShard(id int, cfg *config, plans []*compiledPlan, index *routeIndex, slots *fieldSlots, groupSigs [][]int) *shard {
+func newShard(id int, cfg *config, plans []*compiledPlan, index *routeIndex, slots *event.Slots, groupSigs [][]int) *shard {
 	s := &shard{
 		id: id, n: cfg.workers, cfg: cfg, index: index,
 		corrs:     make([]*correlator, len(plans)),
-		view:      newFieldView(slots),
+		view:      event.NewFieldView(slots),
 		groupSigs: groupSigs,
 		sigClock:  make([]int64, len(groupSigs)),
 		sigHash:   make([]uint64, len(groupSigs)),
@@ -91,7 +92,7 @@ func newShard(id int, cfg *config, plans []*compiledPlan, index *routeIndex, slo
 }
 
 // process is Engine.Process for this shard.
-func (s *shard) process(ev *Event, emit func(Output)) {
+func (s *shard) process(ev *event.Event, emit func(Output)) {
 	s.emit = emit
 	s.clock++
 	if ev.Time.After(s.watermark) {
@@ -180,7 +181,7 @@ func (s *shard) evalChannel(prg cel.Program, st *step) bool {
 	return s.evalFailed(out, err, st.plan.src.ID, st.plan.channels[st.index].id)
 }
 
-func (s *shard) dispatch(cp *compiledPlan, ev *Event, matched []int) {
+func (s *shard) dispatch(cp *compiledPlan, ev *event.Event, matched []int) {
 	switch {
 	case cp.src.Kind == plan.KindSelector:
 		for _, i := range matched {
@@ -223,10 +224,10 @@ func (s *shard) flush(emit func(Output)) {
 type workerPool struct {
 	shards     []*shard
 	maxGroups  int
-	batch      []*Event // being filled
-	batchBytes int      // raw JSON held by the batch being filled
-	running    []*Event // being processed
-	seen       int      // events handed over before the batch being filled
+	batch      []*event.Event // being filled
+	batchBytes int            // raw JSON held by the batch being filled
+	running    []*event.Event // being processed
+	seen       int            // events handed over before the batch being filled
 	wg         sync.WaitGroup
 	heads      []int
 }
@@ -242,12 +243,12 @@ func newWorkerPool(shards []*shard, maxGroups int) *workerPool {
 	for _, s := range shards {
 		s.collect = true
 	}
-	return &workerPool{shards: shards, maxGroups: maxGroups, batch: make([]*Event, 0, batchSize), heads: make([]int, len(shards))}
+	return &workerPool{shards: shards, maxGroups: maxGroups, batch: make([]*event.Event, 0, batchSize), heads: make([]int, len(shards))}
 }
 
-func (p *workerPool) add(ev *Event, emit func(Output)) {
+func (p *workerPool) add(ev *event.Event, emit func(Output)) {
 	p.batch = append(p.batch, ev)
-	p.batchBytes += len(ev.raw)
+	p.batchBytes += len(ev.Raw())
 	if len(p.batch) == batchSize || p.batchBytes >= batchBytes {
 		p.drain(emit)
 		p.run()
@@ -262,7 +263,7 @@ func (p *workerPool) run() {
 	p.batch, p.running = p.running[:0], p.batch
 	p.batchBytes = 0
 	if cap(p.batch) == 0 {
-		p.batch = make([]*Event, 0, batchSize)
+		p.batch = make([]*event.Event, 0, batchSize)
 	}
 	events, base := p.running, p.seen
 	p.seen += len(events)
@@ -282,7 +283,7 @@ func (p *workerPool) run() {
 
 // runSegment runs every shard over events, the first of which is event number base, and
 // waits for them.
-func (p *workerPool) runSegment(events []*Event, base int) {
+func (p *workerPool) runSegment(events []*event.Event, base int) {
 	var wg sync.WaitGroup
 	wg.Add(len(p.shards))
 	for _, s := range p.shards {

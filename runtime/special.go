@@ -12,6 +12,8 @@ import (
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
 	"github.com/google/cel-go/interpreter"
+
+	"github.com/stixcel/stixcel/event"
 )
 
 // specializer is a cel-go planner decorator that replaces the hot nodes of a channel
@@ -28,7 +30,7 @@ import (
 // itself (a missing field, a value that is not a string, a view that is not there), so
 // results and errors stay those of plain CEL.
 type specializer struct {
-	slots       *fieldSlots
+	slots       *event.Slots
 	params      map[string]ref.Val // nil: no folding
 	eventFields map[int64]string   // ids of `event.F` selections (not has() tests)
 	paramFields map[int64]string   // ids of `params.X` selections
@@ -36,7 +38,7 @@ type specializer struct {
 
 // newSpecializer inspects a checked expression; ok is false when it cannot be specialized
 // safely (a comprehension variable shadows `event` or `params`).
-func newSpecializer(expr celast.Expr, slots *fieldSlots, params map[string]ref.Val) (*specializer, bool) {
+func newSpecializer(expr celast.Expr, slots *event.Slots, params map[string]ref.Val) (*specializer, bool) {
 	s := &specializer{slots: slots, params: params, eventFields: map[int64]string{}, paramFields: map[int64]string{}}
 	ok := true
 	celast.PreOrderVisit(expr, celast.NewExprVisitor(func(e celast.Expr) {
@@ -57,7 +59,7 @@ func newSpecializer(expr celast.Expr, slots *fieldSlots, params map[string]ref.V
 			switch op.AsIdent() {
 			case "event":
 				s.eventFields[e.ID()] = sel.FieldName()
-				slots.slot(sel.FieldName())
+				slots.Slot(sel.FieldName())
 			case "params":
 				s.paramFields[e.ID()] = sel.FieldName()
 			}
@@ -73,7 +75,7 @@ func (s *specializer) decorate(i interpreter.InterpretableV2) (interpreter.Inter
 	switch n := i.(type) {
 	case interpreter.InterpretableAttribute:
 		if name, ok := s.eventFields[n.ID()]; ok && selectsVariable(n, "event") {
-			return &eventField{orig: n, slot: s.slots.slot(name)}, nil
+			return &eventField{orig: n, slot: s.slots.Slot(name)}, nil
 		}
 		if name, ok := s.paramFields[n.ID()]; ok && s.params != nil && selectsVariable(n, "params") {
 			if v, ok := s.params[name]; ok {
@@ -192,12 +194,12 @@ func stringSet(v ref.Val) (map[string]struct{}, bool) {
 
 // viewOf finds the FieldView bound to `event`; nil when the activation binds something
 // else (the specialized nodes then run the plain ones).
-func viewOf(frame *interpreter.ExecutionFrame) *FieldView {
+func viewOf(frame *interpreter.ExecutionFrame) *event.FieldView {
 	if a, ok := frame.Activation.(*channelActivation); ok {
 		return a.view
 	}
 	v, _ := frame.ResolveName("event")
-	fv, _ := v.(*FieldView)
+	fv, _ := v.(*event.FieldView)
 	return fv
 }
 
@@ -222,7 +224,7 @@ func (n *eventField) Eval(act interpreter.Activation) ref.Val {
 
 func (n *eventField) Exec(frame *interpreter.ExecutionFrame) ref.Val {
 	if v := viewOf(frame); v != nil {
-		if val, found := v.celValue(v.slot(n.slot)); found {
+		if val, found := v.CEL(v.Slot(n.slot)); found {
 			return val
 		}
 	}
@@ -234,8 +236,7 @@ func (n *eventField) str(frame *interpreter.ExecutionFrame) (string, bool) {
 	if v == nil {
 		return "", false
 	}
-	fv := v.slot(n.slot)
-	return fv.str, fv.kind == kindString
+	return v.Slot(n.slot).Str()
 }
 
 // lowerField is `event.F.lowerAscii()`.
@@ -262,7 +263,7 @@ func (n *lowerField) str(frame *interpreter.ExecutionFrame) (string, bool) {
 	if v == nil {
 		return "", false
 	}
-	return v.lowerOf(v.slot(n.slot))
+	return v.Lower(v.Slot(n.slot))
 }
 
 // strTest is a string function or comparison of a string source and a constant.

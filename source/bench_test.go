@@ -9,6 +9,7 @@ import (
 	goruntime "runtime"
 	"testing"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/shared"
 )
 
@@ -27,7 +28,7 @@ func BenchmarkWindowsReader(b *testing.B) {
 	p := windows(b)
 	b.SetBytes(int64(len(data)))
 	measure(b, lines, func() {
-		r := NewReader(bytes.NewReader(data), "bench.jsonl", p)
+		r := event.NewReader(bytes.NewReader(data), "bench.jsonl", NewDecoder(p))
 		for {
 			_, _, err := r.Next()
 			if errors.Is(err, io.EOF) {

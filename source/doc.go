@@ -18,8 +18,9 @@
 // rejected. For the other fields an evaluation error or a null leaves the field out.
 //
 // Load compiles a profile once (errors as file:line:col naming the field); a Profile is
-// immutable and safe for concurrent use. Profile.Normalize maps one decoded object; Reader
-// reads raw JSONL and yields runtime.Event values with the same accounting as runtime.Reader:
-// every line is read, then processed or rejected with file, line, reason and raw bytes. Lines
-// may be up to runtime.MaxLineBytes (16 MiB) long, and must be valid UTF-8.
+// immutable and safe for concurrent use. Profile.Normalize maps one decoded object; NewDecoder
+// makes a profile an event.Decoder, so that event.Reader reads raw JSONL through it with the
+// same accounting as normalized JSONL: every line is read, then processed or rejected with
+// file, line, reason and raw bytes. Lines may be up to event.MaxLineBytes (16 MiB) long, and
+// must be valid UTF-8.
 package source

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/source"
 )
 
@@ -16,7 +17,7 @@ func Example() {
 	raw := `{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":10,"TimeCreated":"2020-10-18 07:50:06.220","Hostname":"WORKSTATION5","TargetImage":"C:\\Windows\\system32\\lsass.exe","GrantedAccess":"0x1010"}
 {"EventID":4624,"TimeCreated":"2020-10-18 07:50:07"}
 `
-	r := source.NewReader(strings.NewReader(raw), "sysmon.jsonl", p)
+	r := event.NewReader(strings.NewReader(raw), "sysmon.jsonl", source.NewDecoder(p))
 	for {
 		ev, rej, err := r.Next()
 		if err == io.EOF {

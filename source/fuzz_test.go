@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -28,7 +29,7 @@ func FuzzNormalize(f *testing.F) {
 	f.Add([]byte(`{"Channel":"Security","EventID":4688,"TimeCreated":"2020-10-18 07:50:06","CommandLine":"` + strings.Repeat("A", 1<<20) + `"}`))
 	p := windows(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r := NewReader(bytes.NewReader(data), "fuzz.jsonl", p)
+		r := event.NewReader(bytes.NewReader(data), "fuzz.jsonl", NewDecoder(p))
 		for {
 			ev, rej, err := r.Next()
 			if errors.Is(err, io.EOF) {

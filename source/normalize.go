@@ -12,28 +12,14 @@ import (
 	"github.com/google/cel-go/common/types/traits"
 	"github.com/google/cel-go/interpreter"
 
-	"github.com/stixcel/stixcel/runtime"
+	"github.com/stixcel/stixcel/event"
 )
-
-// NormalizeError says why a raw object has no normalized form.
-type NormalizeError struct {
-	Reason string // runtime.ReasonMissingTime, ReasonInvalidTime, ReasonMissingLogSource or ReasonInvalidLogSource
-	Detail string // what the profile tried, may be empty
-}
-
-// Error renders "reason: detail".
-func (e *NormalizeError) Error() string {
-	if e.Detail == "" {
-		return e.Reason
-	}
-	return e.Reason + ": " + e.Detail
-}
 
 // Normalize maps one raw object onto a normalized event: `time` as an RFC 3339 string in
 // UTC, `log_source` a non-empty string, then the profile's other fields that have a value.
 // With KeepRaw the result is raw itself with the output fields set (a raw field named like an
 // output field is replaced, or removed when the output field has no value); raw must not be
-// used after. The error is a *NormalizeError when the profile gives no valid time or log
+// used after. The error is an *event.Invalid when the profile gives no valid time or log
 // source.
 func (p *Profile) Normalize(raw map[string]any) (map[string]any, error) {
 	n := newNormalizer(p)
@@ -96,7 +82,7 @@ func (a *activation) ResolveName(name string) (any, bool) {
 
 func (a *activation) Parent() interpreter.Activation { return nil }
 
-func (n *normalizer) normalize(raw map[string]any) (time.Time, string, map[string]any, *NormalizeError) {
+func (n *normalizer) normalize(raw map[string]any) (time.Time, string, map[string]any, *event.Invalid) {
 	at, logSource, rej := n.required(types.NewStringInterfaceMap(types.DefaultTypeAdapter, raw))
 	if rej != nil {
 		return time.Time{}, "", nil, rej
@@ -121,7 +107,7 @@ func (n *normalizer) normalize(raw map[string]any) (time.Time, string, map[strin
 
 // required binds raw and evaluates the time and log source; on success raw stays bound for
 // evalFields or outputs.
-func (n *normalizer) required(raw ref.Val) (time.Time, string, *NormalizeError) {
+func (n *normalizer) required(raw ref.Val) (time.Time, string, *event.Invalid) {
 	n.act.raw = raw
 	at, rej := n.eventTime()
 	if rej == nil {
@@ -150,12 +136,12 @@ func (n *normalizer) evalFields(at time.Time, logSource string) {
 }
 
 // outputs evaluates the output fields as overrides of the raw object, after required.
-func (n *normalizer) outputs(at time.Time, logSource string) []runtime.Override {
+func (n *normalizer) outputs(at time.Time, logSource string) []event.Override {
 	defer func() { n.act.raw = nil }()
 	n.evalFields(at, logSource)
-	out := make([]runtime.Override, len(n.p.fields))
+	out := make([]event.Override, len(n.p.fields))
 	for i, f := range n.p.fields {
-		out[i] = runtime.Override{Name: f.name, Value: n.vals[i], Set: n.has[i]}
+		out[i] = event.Override{Name: f.name, Value: n.vals[i], Set: n.has[i]}
 		n.vals[i] = nil
 	}
 	return out
@@ -163,7 +149,7 @@ func (n *normalizer) outputs(at time.Time, logSource string) []runtime.Override 
 
 // overridesMap is the event of a profile without keep_raw: its output fields that have a
 // value.
-func overridesMap(out []runtime.Override) map[string]any {
+func overridesMap(out []event.Override) map[string]any {
 	m := make(map[string]any, len(out))
 	for _, o := range out {
 		if o.Set {
@@ -173,10 +159,10 @@ func overridesMap(out []runtime.Override) map[string]any {
 	return m
 }
 
-func (n *normalizer) eventTime() (time.Time, *NormalizeError) {
+func (n *normalizer) eventTime() (time.Time, *event.Invalid) {
 	v, missing := n.eval(n.p.time)
 	if v == nil {
-		return time.Time{}, n.noValue(TimeField, missing, runtime.ReasonMissingTime, runtime.ReasonInvalidTime)
+		return time.Time{}, n.noValue(TimeField, missing, event.ReasonMissingTime, event.ReasonInvalidTime)
 	}
 	switch t := v.(type) {
 	case types.Timestamp:
@@ -184,21 +170,21 @@ func (n *normalizer) eventTime() (time.Time, *NormalizeError) {
 	case types.String:
 		at, err := time.Parse(time.RFC3339Nano, string(t))
 		if err != nil {
-			return time.Time{}, &NormalizeError{Reason: runtime.ReasonInvalidTime, Detail: quote(string(t)) + " is not RFC 3339"}
+			return time.Time{}, &event.Invalid{Reason: event.ReasonInvalidTime, Detail: quote(string(t)) + " is not RFC 3339"}
 		}
 		return at.UTC(), nil
 	}
-	return time.Time{}, &NormalizeError{Reason: runtime.ReasonInvalidTime, Detail: "the profile gives " + typeName(v) + ", want a timestamp"}
+	return time.Time{}, &event.Invalid{Reason: event.ReasonInvalidTime, Detail: "the profile gives " + typeName(v) + ", want a timestamp"}
 }
 
-func (n *normalizer) logSource() (string, *NormalizeError) {
+func (n *normalizer) logSource() (string, *event.Invalid) {
 	v, missing := n.eval(n.p.logSource)
 	if v == nil {
-		return "", n.noValue(LogSourceField, missing, runtime.ReasonMissingLogSource, runtime.ReasonInvalidLogSource)
+		return "", n.noValue(LogSourceField, missing, event.ReasonMissingLogSource, event.ReasonInvalidLogSource)
 	}
 	s, ok := v.(types.String)
 	if !ok || s == "" {
-		return "", &NormalizeError{Reason: runtime.ReasonInvalidLogSource, Detail: "the profile gives " + typeName(v) + ", want a non-empty string"}
+		return "", &event.Invalid{Reason: event.ReasonInvalidLogSource, Detail: "the profile gives " + typeName(v) + ", want a non-empty string"}
 	}
 	return string(s), nil
 }
@@ -232,7 +218,7 @@ func (n *normalizer) eval(f *field) (v ref.Val, missing bool) {
 }
 
 // noValue explains why a required field has no value.
-func (n *normalizer) noValue(name string, missing bool, missingReason, invalidReason string) *NormalizeError {
+func (n *normalizer) noValue(name string, missing bool, missingReason, invalidReason string) *event.Invalid {
 	reason := invalidReason
 	if missing {
 		reason = missingReason
@@ -247,7 +233,7 @@ func (n *normalizer) noValue(name string, missing bool, missingReason, invalidRe
 	if len(msgs) > 0 {
 		detail = strings.Join(msgs, "; ")
 	}
-	return &NormalizeError{Reason: reason, Detail: detail}
+	return &event.Invalid{Reason: reason, Detail: detail}
 }
 
 func isMissingKey(err error) bool {

@@ -1,6 +1,8 @@
 package source
 
 import (
+	"github.com/stixcel/stixcel/event"
+
 	"io"
 	"os"
 	"path/filepath"
@@ -10,8 +12,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/stixcel/stixcel/runtime"
 )
 
 func windows(t testing.TB) *Profile {
@@ -22,15 +22,15 @@ func windows(t testing.TB) *Profile {
 }
 
 // eventField returns one field of ev, nil when ev has none.
-func eventField(ev *runtime.Event, name string) any {
+func eventField(ev *event.Event, name string) any {
 	v, _ := ev.Get(name)
 	return v
 }
 
 // readOne reads a single raw line through p.
-func readOne(t *testing.T, p *Profile, line string) (*runtime.Event, *runtime.Rejection) {
+func readOne(t *testing.T, p *Profile, line string) (*event.Event, *event.Rejection) {
 	t.Helper()
-	r := NewReader(strings.NewReader(line), "events.jsonl", p)
+	r := event.NewReader(strings.NewReader(line), "events.jsonl", NewDecoder(p))
 	ev, rej, err := r.Next()
 	require.NoError(t, err)
 	_, _, err = r.Next()
@@ -150,18 +150,18 @@ func TestWindowsRejects(t *testing.T) {
 		wantReason string
 		wantDetail string
 	}{
-		{"empty line", "   ", runtime.ReasonEmptyLine, ""},
-		{"not JSON", `{"Channel":`, runtime.ReasonInvalidJSON, "unexpected EOF"},
-		{"trailing data", `{"Channel":"Security"} {}`, runtime.ReasonInvalidJSON, "trailing data"},
-		{"not an object", `["Security",4624]`, runtime.ReasonNotObject, "got an array"},
-		{"no time field", `{"Channel":"Security","EventID":4624}`, runtime.ReasonMissingTime,
+		{"empty line", "   ", event.ReasonEmptyLine, ""},
+		{"not JSON", `{"Channel":`, event.ReasonInvalidJSON, "unexpected EOF"},
+		{"trailing data", `{"Channel":"Security"} {}`, event.ReasonInvalidJSON, "trailing data"},
+		{"not an object", `["Security",4624]`, event.ReasonNotObject, "got an array"},
+		{"no time field", `{"Channel":"Security","EventID":4624}`, event.ReasonMissingTime,
 			"no such key: TimeCreated; no such key: @timestamp; no such key: EventTime"},
-		{"unreadable time", `{"Channel":"Security","TimeCreated":"19/10/2020 12:28"}`, runtime.ReasonInvalidTime,
+		{"unreadable time", `{"Channel":"Security","TimeCreated":"19/10/2020 12:28"}`, event.ReasonInvalidTime,
 			`parse_time: "19/10/2020 12:28" is neither RFC 3339`},
-		{"time not a string", `{"Channel":"Security","TimeCreated":1603007406}`, runtime.ReasonInvalidTime, "no such overload"},
-		{"no channel", `{"EventID":4624,"TimeCreated":"2020-10-19 12:28:44.333"}`, runtime.ReasonMissingLogSource, "no such key: Channel"},
-		{"empty channel", `{"Channel":"","TimeCreated":"2020-10-19 12:28:44.333"}`, runtime.ReasonMissingLogSource, "null or none"},
-		{"channel not a string", `{"Channel":7,"TimeCreated":"2020-10-19 12:28:44.333"}`, runtime.ReasonInvalidLogSource, "no such overload"},
+		{"time not a string", `{"Channel":"Security","TimeCreated":1603007406}`, event.ReasonInvalidTime, "no such overload"},
+		{"no channel", `{"EventID":4624,"TimeCreated":"2020-10-19 12:28:44.333"}`, event.ReasonMissingLogSource, "no such key: Channel"},
+		{"empty channel", `{"Channel":"","TimeCreated":"2020-10-19 12:28:44.333"}`, event.ReasonMissingLogSource, "null or none"},
+		{"channel not a string", `{"Channel":7,"TimeCreated":"2020-10-19 12:28:44.333"}`, event.ReasonInvalidLogSource, "no such overload"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -180,7 +180,7 @@ func TestReaderFixture(t *testing.T) {
 	f, err := os.Open(filepath.Join("testdata", "windows.jsonl"))
 	require.NoError(t, err)
 	defer f.Close()
-	r := NewReader(f, "testdata/windows.jsonl", windows(t))
+	r := event.NewReader(f, "testdata/windows.jsonl", NewDecoder(windows(t)))
 	events := map[int]string{}
 	var rejections []string
 	for {
@@ -213,15 +213,15 @@ func TestReaderFixture(t *testing.T) {
 	assert.Equal(t, int64(8), st.Processed)
 	assert.Equal(t, st.Read, st.Processed+st.RejectedTotal())
 	assert.Equal(t, map[string]int64{
-		runtime.ReasonEmptyLine: 1, runtime.ReasonMissingLogSource: 1, runtime.ReasonMissingTime: 1,
-		runtime.ReasonInvalidTime: 1, runtime.ReasonInvalidJSON: 1, runtime.ReasonNotObject: 1,
+		event.ReasonEmptyLine: 1, event.ReasonMissingLogSource: 1, event.ReasonMissingTime: 1,
+		event.ReasonInvalidTime: 1, event.ReasonInvalidJSON: 1, event.ReasonNotObject: 1,
 	}, st.Rejected)
 }
 
 func TestReaderLineEndings(t *testing.T) {
 	in := "{\"Channel\":\"System\",\"TimeCreated\":\"2020-10-21 08:00:00\"}\r\n\n" +
 		"{\"Channel\":\"System\",\"TimeCreated\":\"2020-10-21 08:00:01\"}"
-	r := NewReader(strings.NewReader(in), "x.jsonl", windows(t))
+	r := event.NewReader(strings.NewReader(in), "x.jsonl", NewDecoder(windows(t)))
 	var lines []int
 	for {
 		ev, rej, err := r.Next()

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/shared"
 )
 
@@ -34,7 +35,7 @@ func TestOTRFDatasets(t *testing.T) {
 			f, err := os.Open(path)
 			require.NoError(t, err)
 			defer f.Close()
-			r := NewReader(f, name, p)
+			r := event.NewReader(f, name, NewDecoder(p))
 			histogram := map[string]int{}
 			for {
 				ev, rej, err := r.Next()
@@ -79,7 +80,7 @@ func TestOTRFLsassAccess(t *testing.T) {
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
-	r := NewReader(f, filepath.Base(path), windows(t))
+	r := event.NewReader(f, filepath.Base(path), NewDecoder(windows(t)))
 	var access []any
 	for {
 		ev, rej, err := r.Next()

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -178,7 +179,7 @@ func TestNormalizeErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := p.Normalize(tc.raw)
-			var nerr *NormalizeError
+			var nerr *event.Invalid
 			require.ErrorAs(t, err, &nerr)
 			assert.EqualError(t, err, tc.want)
 		})

@@ -2,6 +2,7 @@ package tester
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stixcel/stixcel/celenv"
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/runtime"
@@ -54,7 +56,7 @@ func (r *Runner) runEvents(s *suite, tc *pack.TestCase, res *Result) {
 		}
 	}
 	for _, ev := range events {
-		eng.Process(ev, emit)
+		eng.Process(context.Background(), ev, emit)
 	}
 	eng.Flush(emit)
 	res.Events = len(events)
@@ -106,7 +108,7 @@ func withOverrides(p *plan.Plan, settings []*pack.Setting) (*plan.Plan, error) {
 
 // readEvents reads a test's events: its file (mapped by its source profile, if any) or its
 // inline list. A bad line is an error: a test's events must all be valid.
-func (r *Runner) readEvents(s *suite, tc *pack.TestCase) ([]*runtime.Event, error) {
+func (r *Runner) readEvents(s *suite, tc *pack.TestCase) ([]*event.Event, error) {
 	if len(tc.Inline) > 0 {
 		return r.inlineEvents(s.b, tc)
 	}
@@ -122,13 +124,13 @@ func (r *Runner) readEvents(s *suite, tc *pack.TestCase) ([]*runtime.Event, erro
 	if err != nil {
 		return nil, err
 	}
-	return drain(rd, func(rej *runtime.Rejection) string { return rej.Error() })
+	return drain(rd, func(rej *event.Rejection) string { return rej.Error() })
 }
 
 // reader returns a reader of normalized events, or of raw events mapped by tc.Source.
-func (r *Runner) reader(tc *pack.TestCase, f io.Reader, name string) (EventReader, error) {
+func (r *Runner) reader(tc *pack.TestCase, f io.Reader, name string) (*event.Reader, error) {
 	if tc.Source.Value == "" {
-		return runtime.NewReader(f, name), nil
+		return event.NewReader(f, name, nil), nil
 	}
 	rd, err := r.opts.Sources(tc.Source.Value, f, name)
 	if err != nil {
@@ -138,15 +140,15 @@ func (r *Runner) reader(tc *pack.TestCase, f io.Reader, name string) (EventReade
 }
 
 // inlineEvents reads events written in the test; each cites its YAML line.
-func (r *Runner) inlineEvents(b *pack.Binding, tc *pack.TestCase) ([]*runtime.Event, error) {
-	var events []*runtime.Event
+func (r *Runner) inlineEvents(b *pack.Binding, tc *pack.TestCase) ([]*event.Event, error) {
+	var events []*event.Event
 	var bad []string
 	for _, in := range tc.Inline {
 		rd, err := r.reader(tc, bytes.NewReader(in.JSON), b.File)
 		if err != nil {
 			return nil, err
 		}
-		evs, err := drain(rd, func(rej *runtime.Rejection) string {
+		evs, err := drain(rd, func(rej *event.Rejection) string {
 			return fmt.Sprintf("%s: %s", in.Pos, strings.TrimPrefix(rej.Error(), fmt.Sprintf("%s:%d: ", rej.File, rej.Line)))
 		})
 		if err != nil {
@@ -165,8 +167,8 @@ func (r *Runner) inlineEvents(b *pack.Binding, tc *pack.TestCase) ([]*runtime.Ev
 }
 
 // drain reads every event of rd; rejections make an error listing the first few.
-func drain(rd EventReader, describe func(*runtime.Rejection) string) ([]*runtime.Event, error) {
-	var events []*runtime.Event
+func drain(rd *event.Reader, describe func(*event.Rejection) string) ([]*event.Event, error) {
+	var events []*event.Event
 	var bad []string
 	rejected := 0
 	for {

@@ -26,30 +26,25 @@ import (
 
 	"github.com/stixcel/stixcel/compiler"
 	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/runtime"
 	"github.com/stixcel/stixcel/source"
 )
 
-// EventReader reads events one at a time, as runtime.Reader does: an event, the rejection
-// of a bad line, or io.EOF at the end.
-type EventReader interface {
-	Next() (*runtime.Event, *runtime.Rejection, error)
-}
-
 // SourceMapper opens a reader that maps raw events from r with the named source profile
 // (a test's `source:`); name is the file name events and rejections cite.
-type SourceMapper func(profile string, r io.Reader, name string) (EventReader, error)
+type SourceMapper func(profile string, r io.Reader, name string) (*event.Reader, error)
 
 // BuiltinSources maps raw events with stixcel's built-in source profiles (package source:
 // "windows").
-func BuiltinSources(profile string, r io.Reader, name string) (EventReader, error) {
+func BuiltinSources(profile string, r io.Reader, name string) (*event.Reader, error) {
 	p, err := source.Builtin(profile)
 	if err != nil {
 		return nil, err
 	}
-	return source.NewReader(r, name, p), nil
+	return event.NewReader(r, name, source.NewDecoder(p)), nil
 }
 
 // Options configure a Runner. The zero value runs every case.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/pack"
 	"io"
 	"os"
@@ -18,7 +19,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stixcel/stixcel/plan"
-	"github.com/stixcel/stixcel/runtime"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -278,9 +278,9 @@ func TestSourceMapper(t *testing.T) {
 	called := ""
 	opts := Options{
 		Run: regexp.MustCompile("raw windows events"),
-		Sources: func(profile string, _ io.Reader, name string) (EventReader, error) {
+		Sources: func(profile string, _ io.Reader, name string) (*event.Reader, error) {
 			called = profile
-			return runtime.NewReader(strings.NewReader(mapped), name), nil
+			return event.NewReader(strings.NewReader(mapped), name, nil), nil
 		},
 	}
 	results := collect(t, NewRunner(seedIndex(t), opts), testPacks(t)...)

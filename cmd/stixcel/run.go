@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/runtime"
 	"github.com/stixcel/stixcel/source"
@@ -85,12 +87,13 @@ func (c *cli) run(args []string, f *runFlags) error {
 		return inputErr(err)
 	}
 	defer rejects.close()
+	ctx, stop := signalContext(context.Background())
+	defer stop()
 	out := newAlertWriter(c.stdout)
 	rs := &runState{eng: eng, profile: profile, strict: f.strict, emit: out.emit,
-		sum: newRunSummary(), bars: newProgress(c.stderr), stop: watchSignals(), rejects: rejects}
-	defer rs.stop.close()
+		sum: newRunSummary(), bars: newProgress(c.stderr), rejects: rejects}
 	for _, name := range args {
-		if err = c.runFile(rs, name); err != nil || rs.stop.signal() != nil {
+		if err = c.runFile(ctx, rs, name); err != nil || ctx.Err() != nil {
 			break
 		}
 	}
@@ -106,7 +109,7 @@ func (c *cli) run(args []string, f *runFlags) error {
 		err = inputErr(rerr)
 	}
 	c.printSummary(rs.sum, eng)
-	if sig := rs.stop.signal(); sig != nil {
+	if sig := stoppedBy(ctx); sig != nil {
 		fmt.Fprintf(c.stderr, "stopped by %v\n", sig)
 		return &exitError{code: signalExitCode(sig), err: fmt.Errorf("stopped by %v", sig)}
 	}
@@ -121,7 +124,6 @@ type runState struct {
 	emit    func(runtime.Output)
 	sum     *runSummary
 	bars    *progress
-	stop    *signalWatch
 	rejects *rejectWriter
 }
 
@@ -175,7 +177,8 @@ func (c *cli) runPlans(f *runFlags) (*plan.Set, error) {
 	return set, nil
 }
 
-func (c *cli) runFile(rs *runState, name string) error {
+// runFile runs the events of one input ("-": stdin) until its end or until ctx is done.
+func (c *cli) runFile(ctx context.Context, rs *runState, name string) error {
 	var r io.Reader = c.stdin
 	display := "<stdin>"
 	if name != "-" {
@@ -184,24 +187,22 @@ func (c *cli) runFile(rs *runState, name string) error {
 			return inputErr(err)
 		}
 		defer file.Close()
+		defer closeOnDone(ctx, file)()
 		r, display = file, name
 		if st, err := file.Stat(); err == nil {
 			r = rs.bars.track(file, name, st.Size())
 		}
-		rs.stop.reading(file)
-	} else if f, ok := c.stdin.(*os.File); ok {
-		in := rs.stop.pollable(f)
-		r = in
-		rs.stop.reading(in)
+	} else if _, ok := c.stdin.(*os.File); ok {
+		r = interruptible(ctx, c.stdin)
 	}
-	rd := newEventReader(r, display, rs.profile)
-	defer func() { rs.sum.add(rd.Stats()) }()
-	for rs.stop.signal() == nil {
+	rd := event.NewReader(r, display, rs.decoder())
+	defer func() { rs.sum.stats.Add(rd.Stats()); rs.sum.files++ }()
+	for ctx.Err() == nil {
 		ev, rej, err := rd.Next()
 		switch {
 		case err == io.EOF:
 			return nil
-		case err != nil && rs.stop.signal() != nil:
+		case err != nil && ctx.Err() != nil:
 			return nil // the input was closed to stop the run
 		case err != nil:
 			return inputErr(fmt.Errorf("%s: %w", display, err))
@@ -212,33 +213,35 @@ func (c *cli) runFile(rs *runState, name string) error {
 			rs.sum.reject(c.stderr, rej)
 			rs.rejects.write(rej)
 		default:
-			rs.eng.Process(ev, rs.emit)
+			if err := rs.eng.Process(ctx, ev, rs.emit); err != nil {
+				return nil // stopped: ctx is done
+			}
 		}
 	}
 	return nil
 }
 
+// decoder returns the decoder of one input: normalized events, or raw events mapped by the
+// source profile (a decoder per input: it is not safe for concurrent use).
+func (rs *runState) decoder() event.Decoder {
+	if rs.profile == nil {
+		return nil
+	}
+	return source.NewDecoder(rs.profile)
+}
+
 // runSummary accounts for every line of every file.
 type runSummary struct {
 	files    int
-	stats    runtime.ReadStats
+	stats    event.ReadStats
 	messages map[string]int
 }
 
 func newRunSummary() *runSummary {
-	return &runSummary{stats: runtime.ReadStats{Rejected: map[string]int64{}}, messages: map[string]int{}}
+	return &runSummary{stats: event.ReadStats{Rejected: map[string]int64{}}, messages: map[string]int{}}
 }
 
-func (s *runSummary) add(st runtime.ReadStats) {
-	s.files++
-	s.stats.Read += st.Read
-	s.stats.Processed += st.Processed
-	for k, v := range st.Rejected {
-		s.stats.Rejected[k] += v
-	}
-}
-
-func (s *runSummary) reject(w io.Writer, rej *runtime.Rejection) {
+func (s *runSummary) reject(w io.Writer, rej *event.Rejection) {
 	s.messages[rej.Reason]++
 	switch n := s.messages[rej.Reason]; {
 	case n <= maxRejectMessages:
@@ -285,20 +288,6 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// eventReader reads events one line at a time and accounts for every line.
-type eventReader interface {
-	Next() (*runtime.Event, *runtime.Rejection, error)
-	Stats() runtime.ReadStats
-}
-
-// newEventReader reads normalized JSONL, or raw lines mapped by a source profile.
-func newEventReader(r io.Reader, name string, profile *source.Profile) eventReader {
-	if profile == nil {
-		return runtime.NewReader(r, name)
-	}
-	return source.NewReader(r, name, profile)
-}
-
 // loadSourceProfile resolves --source: a built-in profile name or a profile YAML file.
 func loadSourceProfile(name string) (*source.Profile, error) {
 	switch {
@@ -334,7 +323,7 @@ func openRejects(name string) (*rejectWriter, error) {
 	return &rejectWriter{file: f, w: bufio.NewWriter(f)}, nil
 }
 
-func (rw *rejectWriter) write(rej *runtime.Rejection) {
+func (rw *rejectWriter) write(rej *event.Rejection) {
 	if rw == nil || rw.err != nil {
 		return
 	}

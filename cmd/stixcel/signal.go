@@ -1,74 +1,50 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"io"
 	"os"
 	"os/signal"
-	"sync"
-	"sync/atomic"
 	"syscall"
 )
 
-// signalWatch turns SIGINT and SIGTERM into an orderly stop: it records the signal and
-// closes the input being read, so a read blocked on a pipe returns; the run then flushes the
-// alerts it found and its summary and exits 130 (SIGINT) or 143 (SIGTERM).
-type signalWatch struct {
-	ch   chan os.Signal
-	done chan struct{}
+// stopSignals are the signals that stop a run in order: its alerts and summary are written,
+// then it exits 128 + the signal number (130 for SIGINT, 143 for SIGTERM). Both exist on
+// every platform the CLI builds for.
+var stopSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM}
 
-	sig atomic.Pointer[os.Signal] // read once per event: no lock on the hot path
+// stopped is the cause of a context cancelled by a signal.
+type stopped struct{ sig os.Signal }
 
-	mu    sync.Mutex // guards input and its closing
-	input *os.File
+func (s *stopped) Error() string { return "stopped by " + s.sig.String() }
 
-	restore []int // descriptors made non-blocking, put back on close
-}
-
-func watchSignals() *signalWatch {
-	w := &signalWatch{ch: make(chan os.Signal, 1), done: make(chan struct{})}
-	signal.Notify(w.ch, syscall.SIGINT, syscall.SIGTERM)
-	go w.wait()
-	return w
-}
-
-func (w *signalWatch) wait() {
-	select {
-	case sig := <-w.ch:
-		w.mu.Lock()
-		w.sig.Store(&sig)
-		in := w.input
-		w.mu.Unlock()
-		if in != nil {
-			_ = in.Close()
+// signalContext is signal.NotifyContext with the signal kept as the context's cause
+// (stoppedBy), so that the exit code can name it.
+func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, stopSignals...)
+	go func() {
+		select {
+		case sig := <-ch:
+			cancel(&stopped{sig: sig})
+		case <-ctx.Done():
 		}
-	case <-w.done:
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		cancel(nil)
 	}
 }
 
-// reading names the input to close when a signal arrives; an input opened after the signal
-// is closed at once, so its first read cannot block.
-func (w *signalWatch) reading(f *os.File) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.input = f
-	if w.sig.Load() != nil {
-		_ = f.Close()
-	}
-}
-
-// signal returns the signal received, or nil.
-func (w *signalWatch) signal() os.Signal {
-	if sig := w.sig.Load(); sig != nil {
-		return *sig
+// stoppedBy returns the signal that cancelled ctx, or nil.
+func stoppedBy(ctx context.Context) os.Signal {
+	var s *stopped
+	if errors.As(context.Cause(ctx), &s) {
+		return s.sig
 	}
 	return nil
-}
-
-func (w *signalWatch) close() {
-	signal.Stop(w.ch)
-	close(w.done)
-	for _, fd := range w.restore {
-		_ = syscall.SetNonblock(fd, false)
-	}
 }
 
 // signalExitCode is the shell convention: 128 + the signal number.
@@ -79,22 +55,22 @@ func signalExitCode(sig os.Signal) int {
 	return 1
 }
 
-// pollable returns f (a pipe or terminal) re-opened in non-blocking mode, so that Go's poller
-// serves its reads and closing it interrupts a blocked read; f itself when that fails. The
-// descriptor is shared with the parent (a shell's terminal), so close puts it back in
-// blocking mode.
-func (w *signalWatch) pollable(f *os.File) *os.File {
-	conn, err := f.SyscallConn()
-	if err != nil {
-		return f
-	}
-	var fd uintptr
-	if err := conn.Control(func(d uintptr) { fd = d }); err != nil {
-		return f
-	}
-	if err := syscall.SetNonblock(int(fd), true); err != nil {
-		return f
-	}
-	w.restore = append(w.restore, int(fd))
-	return os.NewFile(fd, f.Name())
+// closeOnDone closes c when ctx is done, so that a read blocked on it (a FIFO, a pipe)
+// returns; the returned function stops watching.
+func closeOnDone(ctx context.Context, c io.Closer) (stop func() bool) {
+	return context.AfterFunc(ctx, func() { _ = c.Close() })
+}
+
+// interruptible returns a reader of r whose reads return as soon as ctx is done, even when a
+// read of r blocks (stdin on a pipe or terminal, which closing does not interrupt on every
+// platform): r is copied through a pipe by a goroutine, left behind if r never returns. Use
+// it only for an r that lives as long as the process.
+func interruptible(ctx context.Context, r io.Reader) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err) // nil: io.EOF for the reader
+	}()
+	context.AfterFunc(ctx, func() { pr.CloseWithError(context.Cause(ctx)) })
+	return pr
 }

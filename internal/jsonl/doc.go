@@ -1,5 +1,5 @@
-// Package jsonl reads JSON Lines input for stixcel's event readers (runtime.Reader for
-// normalized events, source.Reader for raw logs): it splits the input into numbered lines,
+// Package jsonl reads JSON Lines input for stixcel's event reader (event.Reader, whose decoders
+// read normalized events or raw logs through a source profile): it splits the input into numbered lines,
 // rejects the lines no reader can use, and decodes JSON values the way events hold them.
 //
 // Lines. Reader.Next returns every line with its 1-based number, without its "\n" or

@@ -1,4 +1,4 @@
-package runtime
+package event
 
 import (
 	"io"
@@ -16,9 +16,9 @@ type readResult struct {
 	stats      ReadStats
 }
 
-func readAll(t *testing.T, input, name string, opts ...ReaderOption) readResult {
+func readAll(t *testing.T, input, name string, dec Decoder) readResult {
 	t.Helper()
-	r := NewReader(strings.NewReader(input), name, opts...)
+	r := NewReader(strings.NewReader(input), name, dec)
 	var res readResult
 	for {
 		ev, rej, err := r.Next()
@@ -60,7 +60,7 @@ func TestReaderRejections(t *testing.T) {
 	valid := `{"time":"2026-03-20T09:00:00Z","log_source":"VPN:MobileProxy"}`
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := readAll(t, valid+"\n"+tc.line+"\n"+valid+"\n", "x.jsonl")
+			res := readAll(t, valid+"\n"+tc.line+"\n"+valid+"\n", "x.jsonl", nil)
 			require.Len(t, res.rejections, 1)
 			rej := res.rejections[0]
 			assert.Equal(t, "x.jsonl", rej.File)
@@ -84,7 +84,7 @@ func TestReaderCountsAddUp(t *testing.T) {
 		`{"log_source":"a"}`,
 		`{"time":"2026-03-20T09:00:02.123Z","log_source":"a"}` + "\r",
 	}, "\n") // no final newline: the last line still counts
-	res := readAll(t, input, "mixed.jsonl")
+	res := readAll(t, input, "mixed.jsonl", nil)
 	assert.Equal(t, int64(6), res.stats.Read)
 	assert.Equal(t, int64(3), res.stats.Processed)
 	assert.Equal(t, int64(3), res.stats.RejectedTotal())
@@ -129,7 +129,7 @@ func TestReaderEveryKind(t *testing.T) {
 			wantRejected[i+1] = l.reason
 		}
 	}
-	res := readAll(t, input.String(), "mixed.jsonl")
+	res := readAll(t, input.String(), "mixed.jsonl", nil)
 	gotRejected := map[int]string{}
 	for _, rej := range res.rejections {
 		gotRejected[rej.Line] = rej.Reason
@@ -153,7 +153,7 @@ func TestReaderNumbersAndFields(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		opts   []ReaderOption
+		dec    Decoder
 		fields func(ev *Event) map[string]any
 	}{
 		{name: "raw-backed (default)", fields: func(ev *Event) map[string]any {
@@ -161,14 +161,14 @@ func TestReaderNumbersAndFields(t *testing.T) {
 			assert.NotEmpty(t, ev.Raw())
 			return ev.Map()
 		}},
-		{name: "decoded into Fields", opts: []ReaderOption{DecodeFields(true)}, fields: func(ev *Event) map[string]any {
+		{name: "decoded into Fields", dec: Normalized{Fields: true}, fields: func(ev *Event) map[string]any {
 			assert.Empty(t, ev.Raw())
 			return ev.Fields
 		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := readAll(t, line, "n.jsonl", tc.opts...)
+			res := readAll(t, line, "n.jsonl", tc.dec)
 			require.Len(t, res.events, 1)
 			ev := res.events[0]
 			assert.Equal(t, "VPN:MobileProxy", ev.LogSource)
@@ -187,7 +187,7 @@ func TestReaderNumbersAndFields(t *testing.T) {
 func TestReaderLongLine(t *testing.T) {
 	blob := strings.Repeat("a", 5<<20)
 	line := `{"time":"2026-03-20T09:00:00Z","log_source":"x","blob":"` + blob + `"}`
-	res := readAll(t, line+"\n"+line+"\n", "big.jsonl")
+	res := readAll(t, line+"\n"+line+"\n", "big.jsonl", nil)
 	require.Len(t, res.events, 2)
 	got, _ := res.events[1].Get("blob")
 	assert.Len(t, got, 5<<20)
@@ -198,7 +198,7 @@ func TestReaderLongLine(t *testing.T) {
 func TestReaderLineTooLong(t *testing.T) {
 	valid := `{"time":"2026-03-20T09:00:00Z","log_source":"x"}`
 	long := `{"time":"2026-03-20T09:00:00Z","log_source":"x","blob":"` + strings.Repeat("a", MaxLineBytes) + `"}`
-	res := readAll(t, valid+"\n"+long+"\r\n"+valid+"\n", "long.jsonl")
+	res := readAll(t, valid+"\n"+long+"\r\n"+valid+"\n", "long.jsonl", nil)
 	require.Len(t, res.rejections, 1)
 	rej := res.rejections[0]
 	assert.Equal(t, 2, rej.Line)
@@ -213,7 +213,7 @@ func TestReaderLineTooLong(t *testing.T) {
 func TestReaderEmptyInput(t *testing.T) {
 	for name, input := range map[string]string{"nothing": "", "one newline": "\n"} {
 		t.Run(name, func(t *testing.T) {
-			res := readAll(t, input, "e.jsonl")
+			res := readAll(t, input, "e.jsonl", nil)
 			if input == "" {
 				assert.Equal(t, int64(0), res.stats.Read)
 				return
@@ -233,7 +233,7 @@ func FuzzReader(f *testing.F) {
 	f.Add("{\"time\":\"2026-03-20T09:00:00Z\",\"log_source\":\"a\",\"u\":\"\xff\xfe\"}\n\xed\xa0\x80\n")
 	f.Add(`{"time":"2026-03-20T09:00:00Z","log_source":"a","big":"` + strings.Repeat("x", 1<<20) + `"}`)
 	f.Fuzz(func(t *testing.T, input string) {
-		r := NewReader(strings.NewReader(input), "fuzz.jsonl")
+		r := NewReader(strings.NewReader(input), "fuzz.jsonl", nil)
 		lines := 0
 		for {
 			ev, rej, err := r.Next()
@@ -264,7 +264,7 @@ func BenchmarkReader(b *testing.B) {
 	b.SetBytes(int64(len(input)))
 	b.ReportAllocs()
 	for b.Loop() {
-		r := NewReader(strings.NewReader(input), "bench.jsonl")
+		r := NewReader(strings.NewReader(input), "bench.jsonl", nil)
 		for {
 			if _, _, err := r.Next(); err != nil {
 				break

@@ -1,4 +1,4 @@
-package runtime
+package event
 
 import (
 	"reflect"
@@ -23,23 +23,23 @@ import (
 // A FieldView is not safe for concurrent use; each engine worker has its own.
 type FieldView struct {
 	ev      *Event
-	slots   *fieldSlots // field names known when the programs were compiled; may be nil
+	slots   *Slots // field names known when the programs were compiled; may be nil
 	epoch   uint32
 	members []member // the raw object's members, indexed on first read
 	indexed bool
 	arena   []byte // unescaped and lower-cased strings of the current event
-	cache   []fieldValue
-	named   []namedValue // reads of fields without a slot
+	cache   []Field
+	named   []namedField // reads of fields without a slot
 	full    traits.Mapper
 }
 
-// NewFieldView returns a view of no event; Reset shows one.
-func NewFieldView() *FieldView { return newFieldView(nil) }
-
-func newFieldView(slots *fieldSlots) *FieldView {
+// NewFieldView returns a view of no event; Reset shows one. Reads of the fields that slots
+// numbers (it may be nil) are cached in a slice and reached by number with Slot; the view
+// sees the fields slots holds when NewFieldView is called, so number every field first.
+func NewFieldView(slots *Slots) *FieldView {
 	v := &FieldView{slots: slots, epoch: 1}
 	if slots != nil {
-		v.cache = make([]fieldValue, len(slots.names))
+		v.cache = make([]Field, len(slots.names))
 	}
 	return v
 }
@@ -59,67 +59,79 @@ func (v *FieldView) Reset(ev *Event) {
 	v.full = nil
 }
 
-// valueKind says what a field holds.
-type valueKind uint8
+// Kind says what a field holds.
+type Kind uint8
 
+// The kinds of a Field.
 const (
-	kindMissing valueKind = iota
-	kindString
-	kindNumber    // raw JSON number text
-	kindBool      // raw true/false
-	kindNull      // raw null
-	kindComposite // raw object or array
-	kindNative    // a Go value from Fields or an Override
+	KindMissing   Kind = iota // the event has no such field
+	KindString                // Field.Str holds the string
+	KindNumber                // Field.Raw holds the JSON number text
+	KindBool                  // Field.Raw holds true or false
+	KindNull                  // Field.Raw holds null
+	KindComposite             // Field.Raw holds the JSON object or array text
+	KindNative                // Field.Native holds a Go value from Event.Fields or an Override
 )
 
-// fieldValue is one field of the current event, read once.
-type fieldValue struct {
+// Field is one field of the event a FieldView shows, read once per event. Its strings may
+// point into the event's line or the view's arena: they are valid until the view's next
+// Reset, and Native returns a copy to keep.
+type Field struct {
 	epoch   uint32
-	kind    valueKind
-	str     string // kindString: the string, possibly in the arena
+	kind    Kind
+	str     string // KindString: the string, possibly in the arena
 	inArena bool
 	utf8OK  bool   // str is known to be valid UTF-8 (read from a line lazyReadable accepted)
-	raw     string // kindNumber, kindBool, kindNull, kindComposite: the JSON text
-	native  any    // kindNative
+	raw     string // KindNumber, KindBool, KindNull, KindComposite: the JSON text
+	native  any    // KindNative
 	val     ref.Val
 	lower   string // str lower-cased, once lowered is true
 	lowered bool
 }
 
-type namedValue struct {
+// Kind says what the field holds.
+func (fv *Field) Kind() Kind { return fv.kind }
+
+// Str returns the string of a KindString field, and whether the field is one.
+func (fv *Field) Str() (string, bool) { return fv.str, fv.kind == KindString }
+
+// Raw returns the JSON text of a KindNumber, KindBool, KindNull or KindComposite field.
+func (fv *Field) Raw() string { return fv.raw }
+
+type namedField struct {
 	name string
-	fieldValue
+	Field
 }
 
-// slot returns the field of slot i of the current event, reading it on first use.
-func (v *FieldView) slot(i int) *fieldValue {
+// Slot returns the field numbered i by the view's Slots, reading it on first use.
+func (v *FieldView) Slot(i int) *Field {
 	fv := &v.cache[i]
 	if fv.epoch != v.epoch {
-		*fv = fieldValue{epoch: v.epoch}
+		*fv = Field{epoch: v.epoch}
 		v.read(fv, v.slots.names[i])
 	}
 	return fv
 }
 
 // field returns the named field of the current event.
-func (v *FieldView) field(name string) *fieldValue {
+func (v *FieldView) field(name string) *Field {
 	if v.slots != nil {
-		if i, ok := v.slots.byName[name]; ok {
-			return v.slot(i)
+		if i, ok := v.slots.byName[name]; ok && i < len(v.cache) {
+			return v.Slot(i)
 		}
 	}
 	for i := range v.named {
 		if v.named[i].name == name {
-			return &v.named[i].fieldValue
+			return &v.named[i].Field
 		}
 	}
-	v.named = append(v.named, namedValue{name: name})
-	fv := &v.named[len(v.named)-1].fieldValue
+	v.named = append(v.named, namedField{name: name})
+	fv := &v.named[len(v.named)-1].Field
 	v.read(fv, name)
 	return fv
 }
 
-func (v *FieldView) read(fv *fieldValue, name string) {
+func (v *FieldView) read(fv *Field, name string) {
 	ev := v.ev
 	if ev == nil {
 		return
@@ -150,19 +162,19 @@ func (v *FieldView) read(fv *fieldValue, name string) {
 	}
 }
 
-func setNative(fv *fieldValue, x any) {
+func setNative(fv *Field, x any) {
 	if s, ok := x.(string); ok {
-		fv.kind, fv.str = kindString, s
+		fv.kind, fv.str = KindString, s
 		return
 	}
-	fv.kind, fv.native = kindNative, x
+	fv.kind, fv.native = KindNative, x
 }
 
-func (v *FieldView) setRaw(fv *fieldValue, raw string) {
+func (v *FieldView) setRaw(fv *Field, raw string) {
 	switch raw[0] {
 	case '"':
 		body := raw[1 : len(raw)-1]
-		fv.kind, fv.utf8OK = kindString, true
+		fv.kind, fv.utf8OK = KindString, true
 		if strings.IndexByte(body, '\\') < 0 {
 			fv.str = body
 			return
@@ -171,13 +183,13 @@ func (v *FieldView) setRaw(fv *fieldValue, raw string) {
 		v.arena = appendUnescaped(v.arena, body)
 		fv.str, fv.inArena = arenaString(v.arena[start:]), true
 	case 't', 'f':
-		fv.kind, fv.raw = kindBool, raw
+		fv.kind, fv.raw = KindBool, raw
 	case 'n':
-		fv.kind, fv.raw = kindNull, raw
+		fv.kind, fv.raw = KindNull, raw
 	case '{', '[':
-		fv.kind, fv.raw = kindComposite, raw
+		fv.kind, fv.raw = KindComposite, raw
 	default:
-		fv.kind, fv.raw = kindNumber, raw
+		fv.kind, fv.raw = KindNumber, raw
 	}
 }
 
@@ -191,10 +203,10 @@ func arenaString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// lowerOf returns fv's string with ASCII letters lowered, as CEL's lowerAscii does for valid
-// UTF-8; ok is false for a value that is not a string or not valid UTF-8.
-func (v *FieldView) lowerOf(fv *fieldValue) (string, bool) {
-	if fv.kind != kindString {
+// Lower returns fv's string with ASCII letters lowered, as CEL's lowerAscii does for valid
+// UTF-8, once per event; ok is false for a value that is not a string or not valid UTF-8.
+func (v *FieldView) Lower(fv *Field) (string, bool) {
+	if fv.kind != KindString {
 		return "", false
 	}
 	if !fv.lowered {
@@ -227,9 +239,9 @@ func hasUpperASCII(s string) bool {
 	return false
 }
 
-// celValue converts fv to a CEL value once per event; found is false for a missing field.
-func (v *FieldView) celValue(fv *fieldValue) (ref.Val, bool) {
-	if fv.kind == kindMissing {
+// CEL converts fv to a CEL value once per event; found is false for a missing field.
+func (v *FieldView) CEL(fv *Field) (ref.Val, bool) {
+	if fv.kind == KindMissing {
 		return nil, false
 	}
 	if fv.val == nil {
@@ -238,37 +250,38 @@ func (v *FieldView) celValue(fv *fieldValue) (ref.Val, bool) {
 	return fv.val, true
 }
 
-func (fv *fieldValue) convert() ref.Val {
+func (fv *Field) convert() ref.Val {
 	switch fv.kind {
-	case kindString:
+	case KindString:
 		s := fv.str
 		if fv.inArena {
 			s = strings.Clone(s) // CEL values may outlive the event
 		}
 		return types.String(s)
-	case kindNumber:
+	case KindNumber:
 		return types.DefaultTypeAdapter.NativeToValue(jsonl.Number(fv.raw))
-	case kindBool:
+	case KindBool:
 		return types.Bool(fv.raw[0] == 't')
-	case kindNull:
+	case KindNull:
 		return types.NullValue
-	case kindComposite:
+	case KindComposite:
 		return types.DefaultTypeAdapter.NativeToValue(rawNative(fv.raw))
 	}
 	return types.DefaultTypeAdapter.NativeToValue(fv.native)
 }
 
-// native returns fv as jsonl.Decode would give it, owning its memory.
-func (fv *fieldValue) nativeValue() any {
+// Native returns fv as jsonl.Decode would give it (nil for a missing field), owning its
+// memory: a copy that outlives the event.
+func (fv *Field) Native() any {
 	switch fv.kind {
-	case kindMissing:
+	case KindMissing:
 		return nil
-	case kindString:
+	case KindString:
 		if fv.inArena {
 			return strings.Clone(fv.str)
 		}
 		return fv.str
-	case kindNative:
+	case KindNative:
 		return fv.native
 	}
 	return rawNative(fv.raw)
@@ -296,7 +309,7 @@ func (v *FieldView) Find(key ref.Val) (ref.Val, bool) {
 	if !ok {
 		return v.mapper().Find(key)
 	}
-	return v.celValue(v.field(string(k)))
+	return v.CEL(v.field(string(k)))
 }
 
 // Get implements traits.Indexer.
@@ -310,7 +323,7 @@ func (v *FieldView) Get(key ref.Val) ref.Val {
 // Contains implements traits.Container.
 func (v *FieldView) Contains(key ref.Val) ref.Val {
 	if k, ok := key.(types.String); ok {
-		return types.Bool(v.field(string(k)).kind != kindMissing)
+		return types.Bool(v.field(string(k)).kind != KindMissing)
 	}
 	return v.mapper().Contains(key)
 }
@@ -338,17 +351,18 @@ func (v *FieldView) Type() ref.Type { return types.MapType }
 // Value implements ref.Val: the event's fields as a map.
 func (v *FieldView) Value() any { return v.mapper().Value() }
 
-// fieldSlots numbers the event fields that compiled programs read, so that a FieldView
-// caches them in a slice.
-type fieldSlots struct {
+// Slots numbers the event fields that compiled programs read, so that a FieldView caches
+// their reads in a slice and programs reach them by number (FieldView.Slot).
+type Slots struct {
 	byName map[string]int
 	names  []string
 }
 
-func newFieldSlots() *fieldSlots { return &fieldSlots{byName: map[string]int{}} }
+// NewSlots returns a table with no fields.
+func NewSlots() *Slots { return &Slots{byName: map[string]int{}} }
 
-// slot returns the number of name, adding it.
-func (s *fieldSlots) slot(name string) int {
+// Slot returns the number of name, adding it.
+func (s *Slots) Slot(name string) int {
 	if i, ok := s.byName[name]; ok {
 		return i
 	}

@@ -1,4 +1,4 @@
-package runtime_test
+package source_test
 
 import (
 	"bytes"
@@ -10,20 +10,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/shared"
-	"github.com/stixcel/stixcel/runtime"
 	"github.com/stixcel/stixcel/source"
 )
 
 // TestLazySourceEvents reads raw Windows events through the windows profile twice, decoded
 // into maps (source.LazyEvents(false)) and backed by their lines (the default), and wants the
-// same events and rejections. (The lazy source reader feeds the runtime; its test lives with the runtime's
-// lazy events.)
+// same events and rejections.
 func TestLazySourceEvents(t *testing.T) {
 	p, err := source.Builtin("windows")
 	require.NoError(t, err)
 	files := map[string][]byte{}
-	fixture, err := os.ReadFile(filepath.Join("..", "source", "testdata", "windows.jsonl"))
+	fixture, err := os.ReadFile(filepath.Join("testdata", "windows.jsonl"))
 	require.NoError(t, err)
 	files["fixture"] = append(fixture, []byte("{\"Channel\":\"Security\"}\nnot json\n[1]\n"+
 		`{"Channel":"Security","EventID":"x","TimeCreated":"2026-03-20T09:00:00Z","Hostname":null,"Image":"C:\\a.exe"}`+"\n")...)
@@ -37,8 +36,8 @@ func TestLazySourceEvents(t *testing.T) {
 	}
 	for name, data := range files {
 		t.Run(name, func(t *testing.T) {
-			eager := readSource(t, source.NewReader(bytes.NewReader(data), name, p, source.LazyEvents(false)))
-			lazy := readSource(t, source.NewReader(bytes.NewReader(data), name, p)) // lazy by default
+			eager := readSource(t, event.NewReader(bytes.NewReader(data), name, source.NewDecoder(p, source.LazyEvents(false))))
+			lazy := readSource(t, event.NewReader(bytes.NewReader(data), name, source.NewDecoder(p))) // lazy by default
 			require.Equal(t, len(eager), len(lazy))
 			for i := range eager {
 				e, l := eager[i], lazy[i]
@@ -57,11 +56,11 @@ func TestLazySourceEvents(t *testing.T) {
 }
 
 type sourceResult struct {
-	ev  *runtime.Event
-	rej *runtime.Rejection
+	ev  *event.Event
+	rej *event.Rejection
 }
 
-func readSource(t *testing.T, r *source.Reader) []sourceResult {
+func readSource(t *testing.T, r *event.Reader) []sourceResult {
 	t.Helper()
 	var out []sourceResult
 	for {

@@ -1,11 +1,11 @@
-package runtime
+package event
 
 import (
 	"time"
 )
 
 // Event is one normalized event (DESIGN §5). It is backed either by a map (Fields: how tests
-// and inline test cases build events) or by the raw text of its JSON object (NewRawEvent: how
+// and inline test cases build events) or by the raw text of its JSON object (NewRaw: how
 // Reader reads lines), whose fields are read only when a plan reads them. Either way Get reads
 // one field and Map gives the whole object; the engine reads events only through those, and
 // neither changes the event, so workers may share it.
@@ -36,15 +36,15 @@ type Override struct {
 	Set   bool
 }
 
-// NewRawEvent returns an event backed by a copy of line, one JSON object, with its fields
+// NewRaw returns an event backed by a copy of line, one JSON object, with its fields
 // left unread; the caller sets Time, LogSource, Source and Line. ok is false when line is not
 // a JSON object that reads lazily exactly as encoding/json decodes it (invalid JSON, not an
 // object, invalid UTF-8, surrogate escapes, nesting deeper than 32): decode such lines into
 // Fields instead, which also gives encoding/json's error messages.
-func NewRawEvent(line []byte) (ev *Event, ok bool) { return newRawEvent(line, false) }
+func NewRaw(line []byte) (ev *Event, ok bool) { return newRaw(line, false) }
 
-// newRawEvent is NewRawEvent for a caller that may have checked that line is valid UTF-8.
-func newRawEvent(line []byte, utf8Checked bool) (*Event, bool) {
+// newRaw is NewRaw for a caller that may have checked that line is valid UTF-8.
+func newRaw(line []byte, utf8Checked bool) (*Event, bool) {
 	if !lazyReadable(line, utf8Checked) {
 		return nil, false
 	}

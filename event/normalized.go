@@ -1,0 +1,127 @@
+package event
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stixcel/stixcel/internal/jsonl"
+)
+
+// Normalized decodes normalized events (DESIGN §5): a JSON object with a `time` (an RFC 3339
+// string) and a `log_source` (a non-empty string). A line that is not valid JSON or not an
+// object, or lacks either field, is Invalid.
+//
+// Events are backed by their line (NewRaw): Decode validates the JSON and reads `time` and
+// `log_source`, and the other fields are read when a plan reads them. Lines that do not read
+// lazily exactly as encoding/json decodes them are decoded into Fields.
+type Normalized struct {
+	// Fields decodes every event into Event.Fields, as callers that read Event.Fields need;
+	// by default events are backed by their line.
+	Fields bool
+}
+
+// Decode reads one line that the Reader checked (non-empty, valid UTF-8).
+func (d Normalized) Decode(line []byte) (*Event, *Invalid) {
+	ev, reason, detail := d.parse(line)
+	if reason != "" {
+		return nil, &Invalid{Reason: reason, Detail: detail}
+	}
+	return ev, nil
+}
+
+// parse reads one valid UTF-8, non-empty line; a non-empty reason rejects it.
+func (d Normalized) parse(line []byte) (ev *Event, reason, detail string) {
+	if !d.Fields {
+		if ev, ok := newRaw(line, true); ok {
+			return readRequired(ev)
+		}
+	}
+	v, err := jsonl.Decode(line)
+	if err != nil {
+		return nil, ReasonInvalidJSON, err.Error()
+	}
+	fields, ok := v.(map[string]any)
+	if !ok {
+		return nil, ReasonNotObject, "got " + jsonl.Kind(v)
+	}
+	at, reason, detail := eventTime(fields["time"])
+	if reason != "" {
+		return nil, reason, detail
+	}
+	src := fields["log_source"]
+	if src == nil {
+		return nil, ReasonMissingLogSource, ""
+	}
+	logSource, ok := src.(string)
+	if !ok || logSource == "" {
+		return nil, ReasonInvalidLogSource, "want a non-empty string, got " + jsonl.Kind(src)
+	}
+	return &Event{Time: at, LogSource: logSource, Fields: fields}, "", ""
+}
+
+// eventTime reads a decoded `time` value.
+func eventTime(raw any) (at time.Time, reason, detail string) {
+	if raw == nil {
+		return time.Time{}, ReasonMissingTime, ""
+	}
+	s, ok := raw.(string)
+	if !ok {
+		return time.Time{}, ReasonInvalidTime, "want an RFC 3339 string, got " + jsonl.Kind(raw)
+	}
+	return parseTime(s)
+}
+
+func parseTime(s string) (at time.Time, reason, detail string) {
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, ReasonInvalidTime, fmt.Sprintf("%q is not RFC 3339", s)
+	}
+	return at, "", ""
+}
+
+// readRequired reads `time` and `log_source` of a raw-backed event, with the same checks and
+// messages as parse.
+func readRequired(ev *Event) (*Event, string, string) {
+	var timeRaw, sourceRaw string
+	for it := newMemberIter(ev.raw); ; {
+		key, value, ok := it.next()
+		if !ok {
+			break
+		}
+		switch key {
+		case "time":
+			timeRaw = value
+		case "log_source":
+			sourceRaw = value
+		}
+	}
+	if timeRaw == "" || timeRaw == "null" {
+		return nil, ReasonMissingTime, ""
+	}
+	if timeRaw[0] != '"' {
+		return nil, ReasonInvalidTime, "want an RFC 3339 string, got " + rawKind(timeRaw)
+	}
+	at, reason, detail := parseTime(rawString(timeRaw))
+	if reason != "" {
+		return nil, reason, detail
+	}
+	if sourceRaw == "" || sourceRaw == "null" {
+		return nil, ReasonMissingLogSource, ""
+	}
+	if sourceRaw[0] != '"' || len(sourceRaw) == 2 {
+		return nil, ReasonInvalidLogSource, "want a non-empty string, got " + rawKind(sourceRaw)
+	}
+	ev.Time, ev.LogSource = at, rawString(sourceRaw)
+	return ev, "", ""
+}
+
+// rawString returns the string a quoted JSON string stands for: a substring when it holds
+// no escapes.
+func rawString(quoted string) string {
+	body := quoted[1 : len(quoted)-1]
+	if strings.IndexByte(body, '\\') < 0 {
+		return body
+	}
+	return string(appendUnescaped(nil, body))
+}

@@ -1,0 +1,176 @@
+package event
+
+import (
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/stixcel/stixcel/internal/jsonl"
+)
+
+// Reasons a line is rejected; ReadStats.Rejected counts by these.
+const (
+	ReasonEmptyLine        = jsonl.ReasonEmptyLine
+	ReasonLineTooLong      = jsonl.ReasonLineTooLong
+	ReasonInvalidUTF8      = jsonl.ReasonInvalidUTF8
+	ReasonInvalidJSON      = "invalid JSON"
+	ReasonNotObject        = "not a JSON object"
+	ReasonMissingTime      = "missing time"
+	ReasonInvalidTime      = "invalid time"
+	ReasonMissingLogSource = "missing log_source"
+	ReasonInvalidLogSource = "invalid log_source"
+)
+
+// MaxLineBytes is the longest line a Reader accepts (16 MiB, not counting the line's
+// terminator); longer lines are rejected as ReasonLineTooLong and skipped.
+const MaxLineBytes = jsonl.MaxLineBytes
+
+// MaxRejectedRaw is how much of a rejected line Rejection.Raw keeps: all of it, except for a
+// line longer than MaxLineBytes, of which it keeps the first MaxRejectedRaw bytes (1 MiB).
+const MaxRejectedRaw = jsonl.KeptBytes
+
+// Rejection is a line that is not a valid normalized event.
+type Rejection struct {
+	File   string
+	Line   int
+	Reason string // one of the Reason constants
+	Detail string // what exactly was wrong, may be empty
+	// Raw is a copy of the line without its terminator, to write rejected lines out verbatim
+	// for replay; a line rejected as too long keeps only its first MaxRejectedRaw bytes.
+	Raw []byte
+}
+
+// Error renders "file:line: reason: detail".
+func (r *Rejection) Error() string {
+	if r.Detail == "" {
+		return fmt.Sprintf("%s:%d: %s", r.File, r.Line, r.Reason)
+	}
+	return fmt.Sprintf("%s:%d: %s: %s", r.File, r.Line, r.Reason, r.Detail)
+}
+
+// ReadStats accounts for every line read: Read == Processed + sum(Rejected).
+type ReadStats struct {
+	Read      int64
+	Processed int64
+	Rejected  map[string]int64 // by reason
+}
+
+// RejectedTotal is the number of rejected lines.
+func (s ReadStats) RejectedTotal() int64 {
+	var n int64
+	for _, c := range s.Rejected {
+		n += c
+	}
+	return n
+}
+
+// Reasons returns the rejection reasons seen, sorted.
+func (s ReadStats) Reasons() []string {
+	out := make([]string, 0, len(s.Rejected))
+	for r := range s.Rejected {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Clone returns a copy that does not share the Rejected map.
+func (s ReadStats) Clone() ReadStats {
+	out := s
+	out.Rejected = make(map[string]int64, len(s.Rejected))
+	for k, v := range s.Rejected {
+		out.Rejected[k] = v
+	}
+	return out
+}
+
+// Add adds the counts of o.
+func (s *ReadStats) Add(o ReadStats) {
+	if s.Rejected == nil {
+		s.Rejected = map[string]int64{}
+	}
+	s.Read += o.Read
+	s.Processed += o.Processed
+	for k, v := range o.Rejected {
+		s.Rejected[k] += v
+	}
+}
+
+// reject counts a rejected line (it does not count it as read) and describes it, with a
+// copy of raw.
+func (s *ReadStats) reject(file string, line int, raw []byte, reason, detail string) *Rejection {
+	s.Rejected[reason]++
+	return &Rejection{File: file, Line: line, Reason: reason, Detail: detail, Raw: append([]byte{}, raw...)}
+}
+
+// Invalid says why a line has no event: Reason is one of the Reason constants, Detail what
+// exactly was wrong (may be empty).
+type Invalid struct {
+	Reason string
+	Detail string
+}
+
+// Error renders "reason: detail".
+func (e *Invalid) Error() string {
+	if e.Detail == "" {
+		return e.Reason
+	}
+	return e.Reason + ": " + e.Detail
+}
+
+// A Decoder turns one line into an event: Normalized for normalized JSONL (DESIGN §5), a
+// source profile (package event/source) for raw logs. The Reader hands it only lines that
+// are non-empty, at most MaxLineBytes long and valid UTF-8; Decode returns the event with
+// Time and LogSource set, or why the line has none. The Reader sets Source and Line.
+type Decoder interface {
+	Decode(line []byte) (*Event, *Invalid)
+}
+
+// Reader reads events, one JSON object per line, through a Decoder. Every line counts as
+// read and is then processed or rejected, so that Read == Processed + Rejected always holds.
+// A line is rejected, with its file, line number and one of the Reason constants, when it is
+// longer than MaxLineBytes (16 MiB), empty or white space only, not valid UTF-8, or when
+// the decoder finds no event in it. A final newline does not start a new line; a trailing
+// "\r" is ignored.
+type Reader struct {
+	name  string
+	lines *jsonl.Reader
+	stats ReadStats
+	dec   Decoder
+}
+
+// NewReader reads JSONL events from r through dec (Normalized{} when nil); name is the file
+// name cited in events and rejections.
+func NewReader(r io.Reader, name string, dec Decoder) *Reader {
+	if dec == nil {
+		dec = Normalized{}
+	}
+	return &Reader{name: name, lines: jsonl.NewReader(r, name), stats: ReadStats{Rejected: map[string]int64{}}, dec: dec}
+}
+
+// Next returns the next event, or the rejection of the next line. At the end of input it
+// returns io.EOF; other errors come from the underlying reader.
+func (r *Reader) Next() (*Event, *Rejection, error) {
+	line, err := r.lines.Next()
+	if err != nil {
+		return nil, nil, err
+	}
+	r.stats.Read++
+	if line.Reason != "" {
+		return nil, r.reject(line, line.Reason, line.Detail), nil
+	}
+	ev, bad := r.dec.Decode(line.Text)
+	if bad != nil {
+		return nil, r.reject(line, bad.Reason, bad.Detail), nil
+	}
+	ev.Source, ev.Line = r.name, line.Number
+	r.stats.Processed++
+	return ev, nil, nil
+}
+
+// Stats returns the counts so far.
+func (r *Reader) Stats() ReadStats { return r.stats.Clone() }
+
+func (r *Reader) reject(line jsonl.Line, reason, detail string) *Rejection {
+	return r.stats.reject(r.name, line.Number, line.Text, reason, detail)
+}

@@ -1,0 +1,77 @@
+package source
+
+import (
+	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/internal/jsonl"
+)
+
+// Decoder is a profile as an event.Decoder: it maps each raw line onto a normalized event,
+// so that event.NewReader(r, name, source.NewDecoder(p)) reads raw JSONL with the same
+// accounting as normalized JSONL. A line is Invalid when it is not JSON, not a JSON object,
+// or when the profile gives it no valid time or log source. A Decoder is not safe for
+// concurrent use: each reader needs its own.
+type Decoder struct {
+	norm *normalizer
+	lazy bool
+	view *event.FieldView // the raw line, read on use (lazy)
+}
+
+// Option configures a Decoder.
+type Option func(*Decoder)
+
+// LazyEvents(true), the default, makes the Decoder read lines without decoding them into
+// maps: the profile reads the raw fields it needs from the line, and with keep_raw each event
+// is backed by its line (event.NewRaw) with the profile's output fields as overrides, so that
+// a plan reads the other fields only if it needs them; Event.Fields is then nil. With
+// LazyEvents(false) every line is decoded into a map and keep_raw events hold their fields in
+// Fields. The events are the same either way: read their fields with Event.Get or Event.Map.
+func LazyEvents(on bool) Option { return func(d *Decoder) { d.lazy = on } }
+
+// NewDecoder returns a Decoder of raw lines through profile p.
+func NewDecoder(p *Profile, opts ...Option) *Decoder {
+	d := &Decoder{norm: newNormalizer(p), lazy: true, view: event.NewFieldView(nil)}
+	for _, o := range opts {
+		o(d)
+	}
+	return d
+}
+
+// Decode maps one line (non-empty, valid UTF-8: event.Reader checked it) onto an event.
+func (d *Decoder) Decode(line []byte) (*event.Event, *event.Invalid) {
+	if d.lazy {
+		if ev, ok := event.NewRaw(line); ok {
+			return d.decodeLazy(ev)
+		}
+	}
+	v, err := jsonl.Decode(line)
+	if err != nil {
+		return nil, &event.Invalid{Reason: event.ReasonInvalidJSON, Detail: err.Error()}
+	}
+	raw, ok := v.(map[string]any)
+	if !ok {
+		return nil, &event.Invalid{Reason: event.ReasonNotObject, Detail: "got " + jsonl.Kind(v)}
+	}
+	at, logSource, fields, bad := d.norm.normalize(raw)
+	if bad != nil {
+		return nil, bad
+	}
+	return &event.Event{Time: at, LogSource: logSource, Fields: fields}, nil
+}
+
+// decodeLazy normalizes a raw-backed event through the profile, reading the raw fields it
+// needs from the line.
+func (d *Decoder) decodeLazy(ev *event.Event) (*event.Event, *event.Invalid) {
+	d.view.Reset(ev)
+	at, logSource, bad := d.norm.required(d.view)
+	if bad != nil {
+		return nil, bad
+	}
+	out := d.norm.outputs(at, logSource)
+	if d.norm.p.KeepRaw {
+		ev.Overrides = out
+	} else {
+		ev = &event.Event{Fields: overridesMap(out)}
+	}
+	ev.Time, ev.LogSource = at, logSource
+	return ev, nil
+}
