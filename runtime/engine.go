@@ -257,12 +257,24 @@ type Evictions struct {
 	Count    int64
 }
 
-// Stats returns counters; it allocates, so call it at the end or now and then. With several
-// workers it first waits for every event handed to Process; Alerts and Hunts then count
-// outputs that the next Process or Flush emits.
-func (e *Engine) Stats() Stats {
+// Sync runs every event handed to Process so far, so that Stats counts all of them. With one
+// worker it does nothing (Process runs each event at once); with several it runs the batch
+// being filled and waits for it. The outputs it causes are emitted by the next Process or
+// Flush, in the same order as without Sync.
+func (e *Engine) Sync() {
 	if e.pool != nil {
 		e.pool.sync()
+	}
+}
+
+// Stats returns counters; it allocates, so call it at the end or now and then. It changes
+// nothing. Events counts the events handed to Process; the other counters cover the events
+// run so far, which after Flush or Sync are all of them (with several workers, events wait in
+// a batch until it is full). With several workers Alerts and Hunts may count outputs that
+// the next Process or Flush emits.
+func (e *Engine) Stats() Stats {
+	if e.pool != nil {
+		e.pool.wait()
 	}
 	s := Stats{Events: e.events}
 	byKey := map[[2]string]*errorCount{}

@@ -43,8 +43,8 @@ func run(t testing.TB, set *plan.Set, events []*event.Event, opts ...Option) ([]
 	return runWithStats(t, set, events, 0, opts...)
 }
 
-// runWithStats is run calling Stats after every statsEvery events (0: never); with workers,
-// Stats runs part of a batch.
+// runWithStats is run calling Sync and Stats after every statsEvery events (0: never); with
+// workers, Sync runs part of a batch.
 func runWithStats(t testing.TB, set *plan.Set, events []*event.Event, statsEvery int, opts ...Option) ([]Output, Stats) {
 	t.Helper()
 	eng, err := New(set, opts...)
@@ -54,6 +54,7 @@ func runWithStats(t testing.TB, set *plan.Set, events []*event.Event, statsEvery
 	for i, ev := range events {
 		eng.Process(context.Background(), ev, emit)
 		if statsEvery > 0 && (i+1)%statsEvery == 0 {
+			eng.Sync()
 			eng.Stats()
 		}
 	}
