@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"container/heap"
 	"fmt"
 	"strconv"
 	"strings"
@@ -50,18 +49,6 @@ type match struct {
 	at     time.Time
 	series string
 	ref    EventRef
-}
-
-// openAlert is an alert collecting matches until its window closes.
-type openAlert struct {
-	plan      *compiledPlan
-	group     *group
-	close     time.Time
-	firstSeen time.Time
-	lastSeen  time.Time
-	counts    []int64
-	refs      [][]EventRef
-	heapIndex int
 }
 
 func newCorrelator(cp *compiledPlan) *correlator {
@@ -221,7 +208,7 @@ func (c *correlator) conditionHolds(s *shard, g *group) bool {
 	}
 	c.act.window = g
 	c.act.built = false
-	return s.evalBool(c.plan.condition, &c.act, c.plan.src.ID, "condition")
+	return s.evalBool(c.plan.condition, &c.act, c.plan, -1)
 }
 
 // conditionActivation binds c1..cN, `channels` and `params`; `channels` is built only when
@@ -276,127 +263,6 @@ func (c *correlator) fillStates(g *group) {
 	}
 }
 
-// open starts an alert with the group's window as its evidence; the window is then spent.
-func (c *correlator) open(g *group, maxRefs int) *openAlert {
-	n := len(c.plan.channels)
-	a := &openAlert{
-		plan:   c.plan,
-		group:  g,
-		close:  g.newest.Add(c.plan.window),
-		counts: make([]int64, n),
-		refs:   make([][]EventRef, n),
-	}
-	for i, w := range g.windows {
-		for _, m := range w {
-			a.record(i, m.at, m.ref, maxRefs)
-		}
-		g.windows[i] = nil
-	}
-	g.alert = a
-	return a
-}
-
-func (a *openAlert) add(ev *event.Event, matched []int, maxRefs int) {
-	for _, i := range matched {
-		a.record(i, ev.Time, EventRef{ev.Source, ev.Line}, maxRefs)
-	}
-}
-
-func (a *openAlert) record(i int, at time.Time, ref EventRef, maxRefs int) {
-	a.counts[i]++
-	if len(a.refs[i]) < maxRefs {
-		a.refs[i] = append(a.refs[i], ref)
-	}
-	if a.firstSeen.IsZero() || at.Before(a.firstSeen) {
-		a.firstSeen = at
-	}
-	if at.After(a.lastSeen) {
-		a.lastSeen = at
-	}
-}
-
-func (a *openAlert) alert() *Alert {
-	cp := a.plan
-	group := make(map[string]any, len(cp.groupBy))
-	for i, f := range cp.groupBy {
-		group[f] = a.group.values[i]
-	}
-	out := newAlert(cp, group, a.firstSeen, a.lastSeen)
-	for i, n := range a.counts {
-		if n > 0 {
-			out.Channels = append(out.Channels, AlertChannel{ID: cp.channels[i].id, Count: n, Events: a.refs[i]})
-		}
-	}
-	return out
-}
-
-func newAlert(cp *compiledPlan, group map[string]any, first, last time.Time) *Alert {
-	return &Alert{
-		Analytic:   cp.src.ID,
-		Name:       cp.src.Name,
-		Techniques: cp.techniques,
-		Group:      group,
-		FirstSeen:  first,
-		LastSeen:   last,
-		Channels:   []AlertChannel{},
-		Params:     cp.paramsJSON,
-	}
-}
-
-// immediateAlert is the alert of a plan without a condition: one per matching event.
-func immediateAlert(cp *compiledPlan, ev *event.Event, matched []int) *Alert {
-	group := make(map[string]any, len(cp.groupBy))
-	for _, f := range cp.groupBy {
-		group[f], _ = ev.Get(f) // nil when the event lacks the field
-	}
-	out := newAlert(cp, group, ev.Time, ev.Time)
-	for _, i := range matched {
-		out.Channels = append(out.Channels, AlertChannel{
-			ID: cp.channels[i].id, Count: 1, Events: []EventRef{{ev.Source, ev.Line}},
-		})
-	}
-	return out
-}
-
-// emitDue emits the alerts whose window the watermark has passed.
-func (s *shard) emitDue() {
-	for s.pending.Len() > 0 && s.watermark.After(s.pending.peek().close) {
-		s.emitAlert(s.pending.pop())
-	}
-}
-
-// emitAlert emits a and spends its group's evidence up to the alert's close.
-func (s *shard) emitAlert(a *openAlert) {
-	g := a.group
-	g.alert = nil
-	g.spent = a.close
-	for i, w := range g.windows {
-		n := 0
-		for n < len(w) && !w[n].at.After(a.close) {
-			n++
-		}
-		g.windows[i] = append(w[:0], w[n:]...)
-	}
-	s.stats.alerts++
-	s.out(a.alert(), a.plan, a)
-}
-
-// sweep drops groups whose newest match is older than the watermark minus the window and
-// that have no open alert. It reads groups from the least recently matched and stops at the
-// first live one, so each group is dropped in amortized constant time.
-func (s *shard) sweep() {
-	for _, c := range s.live {
-		cutoff := s.watermark.Add(-c.plan.window)
-		for g := c.byActivity.head; g != nil; g = c.byActivity.head {
-			if g.alert != nil || !g.newest.Before(cutoff) {
-				break
-			}
-			c.drop(g)
-		}
-		c.shrink()
-	}
-}
-
 // drop forgets a group.
 func (c *correlator) drop(g *group) {
 	c.byActivity.remove(g)
@@ -416,76 +282,22 @@ func (c *correlator) shrink() {
 	c.groups, c.peak = groups, len(groups)
 }
 
-// activityList is a doubly linked list of groups through their prev and next fields.
-type activityList struct{ head, tail *group }
-
-func (l *activityList) pushBack(g *group) {
-	g.prev, g.next = l.tail, nil
-	if l.tail != nil {
-		l.tail.next = g
-	} else {
-		l.head = g
+// open starts an alert with the group's window as its evidence; the window is then spent.
+func (c *correlator) open(g *group, maxRefs int) *openAlert {
+	n := len(c.plan.channels)
+	a := &openAlert{
+		plan:   c.plan,
+		group:  g,
+		close:  g.newest.Add(c.plan.window),
+		counts: make([]int64, n),
+		refs:   make([][]EventRef, n),
 	}
-	l.tail = g
-}
-
-func (l *activityList) remove(g *group) {
-	if g.prev != nil {
-		g.prev.next = g.next
-	} else {
-		l.head = g.next
+	for i, w := range g.windows {
+		for _, m := range w {
+			a.record(i, m.at, m.ref, maxRefs)
+		}
+		g.windows[i] = nil
 	}
-	if g.next != nil {
-		g.next.prev = g.prev
-	} else {
-		l.tail = g.prev
-	}
-	g.prev, g.next = nil, nil
-}
-
-func (l *activityList) moveToBack(g *group) {
-	if l.tail == g {
-		return
-	}
-	l.remove(g)
-	l.pushBack(g)
-}
-
-// alertHeap orders open alerts by close time, then plan order, then group key, so that
-// emission order depends only on the input.
-type alertHeap struct{ items []*openAlert }
-
-func (h *alertHeap) Len() int { return len(h.items) }
-func (h *alertHeap) Less(i, j int) bool {
-	a, b := h.items[i], h.items[j]
-	if !a.close.Equal(b.close) {
-		return a.close.Before(b.close)
-	}
-	if a.plan.index != b.plan.index {
-		return a.plan.index < b.plan.index
-	}
-	return a.group.key < b.group.key
-}
-func (h *alertHeap) Swap(i, j int) {
-	h.items[i], h.items[j] = h.items[j], h.items[i]
-	h.items[i].heapIndex = i
-	h.items[j].heapIndex = j
-}
-func (h *alertHeap) Push(x any) {
-	a := x.(*openAlert)
-	a.heapIndex = len(h.items)
-	h.items = append(h.items, a)
-}
-func (h *alertHeap) Pop() any {
-	n := len(h.items) - 1
-	a := h.items[n]
-	h.items[n] = nil
-	h.items = h.items[:n]
-	a.heapIndex = -1
+	g.alert = a
 	return a
 }
-
-func (h *alertHeap) push(a *openAlert)   { heap.Push(h, a) }
-func (h *alertHeap) pop() *openAlert     { return heap.Pop(h).(*openAlert) }
-func (h *alertHeap) peek() *openAlert    { return h.items[0] }
-func (h *alertHeap) remove(a *openAlert) { heap.Remove(h, a.heapIndex) }

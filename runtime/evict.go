@@ -1,22 +1,8 @@
 package runtime
 
-// DefaultMaxGroups is how many correlation groups (live group keys) a plan holds at most by
-// default. An idle group takes about 400 bytes, plus its matches in the window.
-const DefaultMaxGroups = 100_000
-
 // groupCheckEvery is how often, in events, the group cap is enforced: after every
 // groupCheckEvery-th event of the stream, whatever the number of workers.
 const groupCheckEvery = batchSize
-
-// WithMaxGroups caps the correlation groups each plan holds (default DefaultMaxGroups; n < 1
-// means 1), so that a stream of distinct group keys cannot exhaust memory. The cap is
-// enforced after every 512th event: the plan's least recently matched groups beyond it are
-// evicted, an open alert of an evicted group is emitted first (with the evidence it has),
-// and Stats counts the evictions. Between two checks a plan may exceed the cap by at most 512
-// groups. Evictions, and so alerts, are the same with any number of workers.
-func WithMaxGroups(n int) Option {
-	return func(c *config) { c.maxGroups = max(n, 1) }
-}
 
 // capGroups evicts, plan by plan in plan order, the least recently matched groups beyond
 // maxGroups. Each shard holds its share of a plan's groups; the shards' activity lists are
@@ -52,16 +38,4 @@ func lessActive(a, b *group) bool {
 		return false
 	}
 	return b == nil || a.active < b.active
-}
-
-// evict drops the least recently matched group of c, emitting its open alert first.
-func (s *shard) evict(c *correlator) {
-	g := c.byActivity.head
-	if g.alert != nil {
-		s.phase = phaseEvict
-		s.pending.remove(g.alert)
-		s.emitAlert(g.alert)
-	}
-	c.drop(g)
-	s.stats.evicted[c.plan.position]++
 }

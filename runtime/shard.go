@@ -1,12 +1,12 @@
 package runtime
 
 import (
-	"math"
-	"sync"
+	"fmt"
 	"time"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/interpreter"
 
 	"github.com/stixcel/stixcel/event"
@@ -173,12 +173,9 @@ func (s *shard) stepMatches(st *step) bool {
 	return st.pred == nil || s.evalChannel(st.pred, st)
 }
 
+// evalChannel evaluates a selector or predicate of the step's channel on the current event.
 func (s *shard) evalChannel(prg cel.Program, st *step) bool {
-	out, _, err := prg.Eval(s.frame)
-	if b, ok := out.(types.Bool); ok && err == nil {
-		return bool(b)
-	}
-	return s.evalFailed(out, err, st.plan.src.ID, st.plan.channels[st.index].id)
+	return s.evalBool(prg, s.frame, st.plan, st.index)
 }
 
 func (s *shard) dispatch(cp *compiledPlan, ev *event.Event, matched []int) {
@@ -219,160 +216,96 @@ func (s *shard) flush(emit func(Output)) {
 	}
 }
 
-// workerPool runs the shards over batches of events on their own goroutines and merges
-// their outputs into the one-worker order. One batch runs while the caller fills the next.
-type workerPool struct {
-	shards     []*shard
-	maxGroups  int
-	batch      []*event.Event // being filled
-	batchBytes int            // raw JSON held by the batch being filled
-	running    []*event.Event // being processed
-	seen       int            // events handed over before the batch being filled
-	wg         sync.WaitGroup
-	heads      []int
+// channelActivation binds `event` and `params` without allocating per evaluation.
+type channelActivation struct {
+	event  ref.Val          // the shard's FieldView, showing the current event
+	view   *event.FieldView // the same, typed, for specialized nodes
+	params ref.Val
 }
 
-// batchSize is how many events a batch holds at most; batchBytes bounds the raw JSON a
-// batch holds, so that a run of large lines is handed over sooner.
-const (
-	batchSize  = 512
-	batchBytes = 64 << 20
-)
-
-func newWorkerPool(shards []*shard, maxGroups int) *workerPool {
-	for _, s := range shards {
-		s.collect = true
+func (a *channelActivation) ResolveName(name string) (any, bool) {
+	switch name {
+	case "event":
+		return a.event, true
+	case "params":
+		return a.params, true
 	}
-	return &workerPool{shards: shards, maxGroups: maxGroups, batch: make([]*event.Event, 0, batchSize), heads: make([]int, len(shards))}
+	return nil, false
 }
 
-func (p *workerPool) add(ev *event.Event, emit func(Output)) {
-	p.batch = append(p.batch, ev)
-	p.batchBytes += len(ev.Raw())
-	if len(p.batch) == batchSize || p.batchBytes >= batchBytes {
-		p.drain(emit)
-		p.run()
+func (a *channelActivation) Parent() interpreter.Activation { return nil }
+
+// evalBool evaluates a boolean program of plan cp: of its channel ch, or of its condition
+// when ch < 0. An error counts and means false.
+func (s *shard) evalBool(prg cel.Program, act any, cp *compiledPlan, ch int) bool {
+	out, _, err := prg.Eval(act)
+	if b, ok := out.(types.Bool); ok && err == nil {
+		return bool(b)
+	}
+	name := "condition"
+	if ch >= 0 {
+		name = cp.channels[ch].id
+	}
+	return s.evalFailed(out, err, cp.src.ID, name)
+}
+
+// evalFailed counts an evaluation that gave an error or no bool; it means false.
+func (s *shard) evalFailed(out ref.Val, err error, analytic, channel string) bool {
+	if err != nil {
+		s.stats.evalError(analytic, channel, err)
+		return false
+	}
+	s.stats.evalError(analytic, channel, fmt.Errorf("result is %s, want bool", out.Type().TypeName()))
+	return false
+}
+
+// emitDue emits the alerts whose window the watermark has passed.
+func (s *shard) emitDue() {
+	for s.pending.Len() > 0 && s.watermark.After(s.pending.peek().close) {
+		s.emitAlert(s.pending.pop())
 	}
 }
 
-// run starts the shards on the filled batch, once the previous one is done, stopping them
-// at every group check to enforce the group cap. Their outputs accumulate, tagged with the
-// events' sequence numbers, until drain.
-func (p *workerPool) run() {
-	p.wait()
-	p.batch, p.running = p.running[:0], p.batch
-	p.batchBytes = 0
-	if cap(p.batch) == 0 {
-		p.batch = make([]*event.Event, 0, batchSize)
-	}
-	events, base := p.running, p.seen
-	p.seen += len(events)
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		for start := 0; start < len(events); {
-			end := min(len(events), start+groupCheckEvery-(base+start)%groupCheckEvery)
-			p.runSegment(events[start:end], base+start)
-			if (base+end)%groupCheckEvery == 0 {
-				capGroups(p.shards, p.maxGroups)
-			}
-			start = end
+// emitAlert emits a and spends its group's evidence up to the alert's close.
+func (s *shard) emitAlert(a *openAlert) {
+	g := a.group
+	g.alert = nil
+	g.spent = a.close
+	for i, w := range g.windows {
+		n := 0
+		for n < len(w) && !w[n].at.After(a.close) {
+			n++
 		}
-	}()
+		g.windows[i] = append(w[:0], w[n:]...)
+	}
+	s.stats.alerts++
+	s.out(a.alert(), a.plan, a)
 }
 
-// runSegment runs every shard over events, the first of which is event number base, and
-// waits for them.
-func (p *workerPool) runSegment(events []*event.Event, base int) {
-	var wg sync.WaitGroup
-	wg.Add(len(p.shards))
-	for _, s := range p.shards {
-		go func() {
-			defer wg.Done()
-			for i, ev := range events {
-				s.seq = base + i
-				s.process(ev, nil)
+// sweep drops groups whose newest match is older than the watermark minus the window and
+// that have no open alert. It reads groups from the least recently matched and stops at the
+// first live one, so each group is dropped in amortized constant time.
+func (s *shard) sweep() {
+	for _, c := range s.live {
+		cutoff := s.watermark.Add(-c.plan.window)
+		for g := c.byActivity.head; g != nil; g = c.byActivity.head {
+			if g.alert != nil || !g.newest.Before(cutoff) {
+				break
 			}
-		}()
-	}
-	wg.Wait()
-}
-
-// wait blocks until the running batch is done.
-func (p *workerPool) wait() { p.wg.Wait() }
-
-// sync runs the events handed over so far and waits for them: Stats is then exact; the
-// outputs wait for the next drain.
-func (p *workerPool) sync() {
-	if len(p.batch) > 0 {
-		p.run()
-	}
-	p.wait()
-}
-
-// drain waits for the running batch and emits the outputs collected so far in the
-// one-worker order: each shard's are in that order already, and outputs of different
-// shards never tie (a plan's outputs for one event, and an alert's (close, plan, group),
-// belong to one shard).
-func (p *workerPool) drain(emit func(Output)) {
-	p.wait()
-	for i := range p.heads {
-		p.heads[i] = 0
-	}
-	for {
-		best := -1
-		for i, s := range p.shards {
-			if p.heads[i] < len(s.outs) && (best < 0 || before(&s.outs[p.heads[i]], &p.shards[best].outs[p.heads[best]])) {
-				best = i
-			}
+			c.drop(g)
 		}
-		if best < 0 {
-			break
-		}
-		emit(p.shards[best].outs[p.heads[best]].out)
-		p.shards[best].outs[p.heads[best]].out = nil
-		p.heads[best]++
-	}
-	for _, s := range p.shards {
-		s.outs = s.outs[:0]
+		c.shrink()
 	}
 }
 
-func before(a, b *taggedOutput) bool {
-	if a.seq != b.seq {
-		return a.seq < b.seq
+// evict drops the least recently matched group of c, emitting its open alert first.
+func (s *shard) evict(c *correlator) {
+	g := c.byActivity.head
+	if g.alert != nil {
+		s.phase = phaseEvict
+		s.pending.remove(g.alert)
+		s.emitAlert(g.alert)
 	}
-	if a.phase != b.phase {
-		return a.phase < b.phase
-	}
-	if a.phase == phaseDue && !a.close.Equal(b.close) {
-		return a.close.Before(b.close)
-	}
-	if a.plan != b.plan {
-		return a.plan < b.plan
-	}
-	if a.phase == phaseEvict {
-		return a.order < b.order
-	}
-	return a.key < b.key
-}
-
-// flush runs the last batch and then every shard's flush, merged.
-func (p *workerPool) flush(emit func(Output)) {
-	p.sync()
-	for _, s := range p.shards {
-		s.seq = math.MaxInt
-		s.flush(nil)
-	}
-	p.drain(emit)
-}
-
-// fnv1a hashes b the same way in every worker and every run.
-func fnv1a(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return h
+	c.drop(g)
+	s.stats.evicted[c.plan.position]++
 }

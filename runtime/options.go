@@ -1,0 +1,68 @@
+package runtime
+
+// DefaultMaxContributors is how many contributing events an alert cites per channel.
+const DefaultMaxContributors = 10
+
+// Option configures an Engine.
+type Option func(*config)
+
+// config is what the options set; New fills in the defaults.
+type config struct {
+	hunt            bool
+	maxContributors int
+	workers         int
+	maxIterations   int
+	maxGroups       int
+	plainCEL        bool // tests: no specializer
+	noRouting       bool // tests: every channel in the catch-all, every selector evaluated
+	noCostCheck     bool // tests: no estimate check, the runtime limit alone
+}
+
+// WithHunt makes selector plans emit a Hunt record per event and matching channel; without
+// it selector plans are not evaluated.
+func WithHunt(on bool) Option { return func(c *config) { c.hunt = on } }
+
+// WithMaxContributors sets how many events an alert cites per channel (default 10; n < 0
+// means 0).
+func WithMaxContributors(n int) Option {
+	return func(c *config) { c.maxContributors = max(n, 0) }
+}
+
+// WithWorkers evaluates on n goroutines (default 1; n < 1 means 1). Outputs are the same,
+// in the same order, as with one worker. With n > 1, Process hands events over in batches
+// of 512: emit is called for a batch's outputs during a later Process or Flush, and events
+// must not be changed after Process.
+func WithWorkers(n int) Option {
+	return func(c *config) { c.workers = max(n, 1) }
+}
+
+// DefaultMaxGroups is how many correlation groups (live group keys) a plan holds at most by
+// default. An idle group takes about 400 bytes, plus its matches in the window.
+const DefaultMaxGroups = 100_000
+
+// WithMaxGroups caps the correlation groups each plan holds (default DefaultMaxGroups; n < 1
+// means 1), so that a stream of distinct group keys cannot exhaust memory. The cap is
+// enforced after every 512th event: the plan's least recently matched groups beyond it are
+// evicted, an open alert of an evicted group is emitted first (with the evidence it has),
+// and Stats counts the evictions. Between two checks a plan may exceed the cap by at most 512
+// groups. Evictions, and so alerts, are the same with any number of workers.
+func WithMaxGroups(n int) Option {
+	return func(c *config) { c.maxGroups = max(n, 1) }
+}
+
+// DefaultMaxIterations is how many comprehension iterations (macros such as exists, all,
+// map and filter, counting every level of nesting) one evaluation of one expression may run
+// before it is cut off. The built-in pack's comprehensions run over parameter lists of a few
+// dozen items; a cut-off costs at most a few milliseconds (6 ms for a six-deep nested map,
+// whose iterations build lists), so 1,000 hostile events take seconds, not hours.
+const DefaultMaxIterations = 5_000
+
+// WithMaxIterations sets how many comprehension iterations one evaluation may run (default
+// DefaultMaxIterations; n < 1 means 1). An evaluation that would run more is cut off: it
+// fails with "cost limit exceeded: ..." (counted as false, in Stats.EvalErrors and
+// EvalErrors.CutOff) unless the rest of the expression decides the result without it
+// (`false && x`, `true || x`). A cut-off never changes a result, it turns it into an error;
+// the count is the same with any number of workers.
+func WithMaxIterations(n int) Option {
+	return func(c *config) { c.maxIterations = max(n, 1) }
+}

@@ -1,0 +1,166 @@
+package runtime
+
+import (
+	"math"
+	"sync"
+
+	"github.com/stixcel/stixcel/event"
+)
+
+// workerPool runs the shards over batches of events on their own goroutines and merges
+// their outputs into the one-worker order. One batch runs while the caller fills the next.
+type workerPool struct {
+	shards     []*shard
+	maxGroups  int
+	batch      []*event.Event // being filled
+	batchBytes int            // raw JSON held by the batch being filled
+	running    []*event.Event // being processed
+	seen       int            // events handed over before the batch being filled
+	wg         sync.WaitGroup
+	heads      []int
+}
+
+// batchSize is how many events a batch holds at most; batchBytes bounds the raw JSON a
+// batch holds, so that a run of large lines is handed over sooner.
+const (
+	batchSize  = 512
+	batchBytes = 64 << 20
+)
+
+func newWorkerPool(shards []*shard, maxGroups int) *workerPool {
+	for _, s := range shards {
+		s.collect = true
+	}
+	return &workerPool{shards: shards, maxGroups: maxGroups, batch: make([]*event.Event, 0, batchSize), heads: make([]int, len(shards))}
+}
+
+func (p *workerPool) add(ev *event.Event, emit func(Output)) {
+	p.batch = append(p.batch, ev)
+	p.batchBytes += len(ev.Raw())
+	if len(p.batch) == batchSize || p.batchBytes >= batchBytes {
+		p.drain(emit)
+		p.run()
+	}
+}
+
+// run starts the shards on the filled batch, once the previous one is done, stopping them
+// at every group check to enforce the group cap. Their outputs accumulate, tagged with the
+// events' sequence numbers, until drain.
+func (p *workerPool) run() {
+	p.wait()
+	p.batch, p.running = p.running[:0], p.batch
+	p.batchBytes = 0
+	if cap(p.batch) == 0 {
+		p.batch = make([]*event.Event, 0, batchSize)
+	}
+	events, base := p.running, p.seen
+	p.seen += len(events)
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		for start := 0; start < len(events); {
+			end := min(len(events), start+groupCheckEvery-(base+start)%groupCheckEvery)
+			p.runSegment(events[start:end], base+start)
+			if (base+end)%groupCheckEvery == 0 {
+				capGroups(p.shards, p.maxGroups)
+			}
+			start = end
+		}
+	}()
+}
+
+// runSegment runs every shard over events, the first of which is event number base, and
+// waits for them.
+func (p *workerPool) runSegment(events []*event.Event, base int) {
+	var wg sync.WaitGroup
+	wg.Add(len(p.shards))
+	for _, s := range p.shards {
+		go func() {
+			defer wg.Done()
+			for i, ev := range events {
+				s.seq = base + i
+				s.process(ev, nil)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// wait blocks until the running batch is done.
+func (p *workerPool) wait() { p.wg.Wait() }
+
+// sync runs the events handed over so far and waits for them: Stats is then exact; the
+// outputs wait for the next drain.
+func (p *workerPool) sync() {
+	if len(p.batch) > 0 {
+		p.run()
+	}
+	p.wait()
+}
+
+// drain waits for the running batch and emits the outputs collected so far in the
+// one-worker order: each shard's are in that order already, and outputs of different
+// shards never tie (a plan's outputs for one event, and an alert's (close, plan, group),
+// belong to one shard).
+func (p *workerPool) drain(emit func(Output)) {
+	p.wait()
+	for i := range p.heads {
+		p.heads[i] = 0
+	}
+	for {
+		best := -1
+		for i, s := range p.shards {
+			if p.heads[i] < len(s.outs) && (best < 0 || before(&s.outs[p.heads[i]], &p.shards[best].outs[p.heads[best]])) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		emit(p.shards[best].outs[p.heads[best]].out)
+		p.shards[best].outs[p.heads[best]].out = nil
+		p.heads[best]++
+	}
+	for _, s := range p.shards {
+		s.outs = s.outs[:0]
+	}
+}
+
+func before(a, b *taggedOutput) bool {
+	if a.seq != b.seq {
+		return a.seq < b.seq
+	}
+	if a.phase != b.phase {
+		return a.phase < b.phase
+	}
+	if a.phase == phaseDue && !a.close.Equal(b.close) {
+		return a.close.Before(b.close)
+	}
+	if a.plan != b.plan {
+		return a.plan < b.plan
+	}
+	if a.phase == phaseEvict {
+		return a.order < b.order
+	}
+	return a.key < b.key
+}
+
+// flush runs the last batch and then every shard's flush, merged.
+func (p *workerPool) flush(emit func(Output)) {
+	p.sync()
+	for _, s := range p.shards {
+		s.seq = math.MaxInt
+		s.flush(nil)
+	}
+	p.drain(emit)
+}
+
+// fnv1a hashes b the same way in every worker and every run.
+func fnv1a(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}

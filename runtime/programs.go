@@ -1,0 +1,197 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/google/cel-go/cel"
+	"github.com/stixcel/stixcel/celenv"
+	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/plan"
+)
+
+// programCache shares environments, checked expressions and programs between the plans of a
+// set that declare the same parameter types: ATT&CK plans repeat selectors such as
+// `event.EventCode in [1]`, and a cel.Program is stateless, so one compilation serves them
+// all. A channel program that folds parameters is shared by plans with the same values.
+type programCache struct {
+	envs    map[string]*keyedEnv
+	progs   map[string]cel.Program
+	checked map[string]*checkedExpr
+	costs   map[string]error // cost checks by expression and parameter values
+	slots   *event.Slots     // event fields the channel programs read
+	maxIter int              // comprehension iterations an evaluation may run
+	done    context.Context  // cancelled: stops an evaluation at its first interrupt check
+	plain   bool             // no specializer: plain cel-go programs (tests compare both)
+	// noCostCheck skips the estimate check (tests: the runtime limit alone).
+	noCostCheck bool
+}
+
+// checkedExpr is a type-checked channel expression and what the runtime learned from it.
+type checkedExpr struct {
+	ast         *cel.Ast
+	route       *route // non-nil when the expression is a plain route test
+	specializer *specializer
+	special     bool // the specializer may rewrite it
+}
+
+// keyedEnv is an environment with the cache key of its declarations.
+type keyedEnv struct {
+	*cel.Env
+	key string
+}
+
+func newProgramCache() *programCache {
+	return &programCache{envs: map[string]*keyedEnv{}, progs: map[string]cel.Program{},
+		checked: map[string]*checkedExpr{}, costs: map[string]error{}, slots: event.NewSlots(),
+		maxIter: DefaultMaxIterations, done: cancelledContext()}
+}
+
+func (pc *programCache) channelEnv(params []*plan.Param) (*keyedEnv, error) {
+	key := "channel\x00" + paramsKey(params)
+	return pc.env(key, func() (*cel.Env, error) { return celenv.ChannelEnv(params) })
+}
+
+func (pc *programCache) conditionEnv(params []*plan.Param, ids []string) (*keyedEnv, error) {
+	key := "condition\x00" + paramsKey(params) + "\x00" + strings.Join(ids, ",")
+	return pc.env(key, func() (*cel.Env, error) { return celenv.ConditionEnv(params, ids) })
+}
+
+func (pc *programCache) env(key string, build func() (*cel.Env, error)) (*keyedEnv, error) {
+	if env, ok := pc.envs[key]; ok {
+		return env, nil
+	}
+	env, err := build()
+	if err != nil {
+		return nil, err
+	}
+	pc.envs[key] = &keyedEnv{Env: env, key: key}
+	return pc.envs[key], nil
+}
+
+// paramsKey lists parameter names and types in order: what an environment declares.
+func paramsKey(params []*plan.Param) string {
+	parts := make([]string, 0, len(params))
+	for _, p := range params {
+		if p != nil {
+			parts = append(parts, p.Name+":"+strings.TrimSpace(p.Type))
+		}
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ";")
+}
+
+// compile compiles a boolean CEL expression once per environment, refusing it when its
+// estimated cost is too high; empty text gives a nil program.
+func (pc *programCache) compile(env *keyedEnv, text string, cp *compiledPlan) (cel.Program, error) {
+	if text == "" {
+		return nil, nil
+	}
+	key := env.key + "\x00" + text
+	ce, ok := pc.checked[key]
+	if !ok {
+		ast, err := checkBool(env.Env, text)
+		if err != nil {
+			return nil, err
+		}
+		ce = &checkedExpr{ast: ast}
+		pc.checked[key] = ce
+	}
+	if err := pc.checkCost(env.Env, ce.ast, key, cp); err != nil {
+		return nil, err
+	}
+	return pc.program(key, env.Env, ce.ast)
+}
+
+// compileChannel compiles a channel selector or predicate with the specializer, folding the
+// plan's parameters; it also returns the expression's route. Empty text gives a nil program.
+func (pc *programCache) compileChannel(env *keyedEnv, text string, cp *compiledPlan) (cel.Program, *route, error) {
+	if text == "" {
+		return nil, nil, nil
+	}
+	ckey := env.key + "\x00" + text
+	ce, ok := pc.checked[ckey]
+	if !ok {
+		ast, err := checkBool(env.Env, text)
+		if err != nil {
+			return nil, nil, err
+		}
+		expr := ast.NativeRep().Expr()
+		ce = &checkedExpr{ast: ast, route: deriveRoute(expr)}
+		ce.specializer, ce.special = newSpecializer(expr, pc.slots, nil)
+		pc.checked[ckey] = ce
+	}
+	if err := pc.checkCost(env.Env, ce.ast, ckey, cp); err != nil {
+		return nil, nil, err
+	}
+	if !ce.special || pc.plain {
+		prg, err := pc.program(ckey, env.Env, ce.ast)
+		return prg, ce.route, err
+	}
+	spec := *ce.specializer
+	key := "special\x00" + ckey
+	if spec.readsParams() {
+		spec.params = cp.paramVals
+		key += "\x00" + cp.paramsKey
+	}
+	prg, err := pc.program(key, env.Env, ce.ast, cel.CustomDecoratorV2(spec.decorate))
+	return prg, ce.route, err
+}
+
+func (pc *programCache) program(key string, env *cel.Env, ast *cel.Ast, opts ...cel.ProgramOption) (cel.Program, error) {
+	if prg, ok := pc.progs[key]; ok {
+		return prg, nil
+	}
+	prg, err := pc.newProgram(env, ast, opts...)
+	if err != nil {
+		return nil, err
+	}
+	pc.progs[key] = prg
+	return prg, nil
+}
+
+// checkBool type-checks a CEL expression that must give a bool.
+func checkBool(env *cel.Env, text string) (*cel.Ast, error) {
+	ast, iss := env.Compile(text)
+	if err := iss.Err(); err != nil {
+		return nil, err
+	}
+	if out := ast.OutputType(); !out.IsExactType(cel.BoolType) && !out.IsExactType(cel.DynType) {
+		return nil, fmt.Errorf("type %s, want bool", out)
+	}
+	return ast, nil
+}
+
+// newProgram plans a checked expression; one with a comprehension gets the iteration budget
+// (the others cannot loop).
+func (pc *programCache) newProgram(env *cel.Env, ast *cel.Ast, opts ...cel.ProgramOption) (cel.Program, error) {
+	limited := hasComprehension(ast)
+	if limited {
+		opts = append(opts, cel.InterruptCheckFrequency(uint(pc.maxIter)+1))
+	}
+	prg, err := env.Program(ast, append(opts, cel.EvalOptions(cel.OptOptimize))...)
+	if err != nil {
+		return nil, fmt.Errorf("program: %w", err)
+	}
+	if limited {
+		prg = &limitedProgram{Program: prg, done: pc.done, maxIter: pc.maxIter}
+	}
+	return prg, nil
+}
+
+// checkCost refuses an expression whose estimated cost exceeds celenv.MaxCost, with the
+// sizes of the plan's parameter values; results are cached per expression and parameters.
+func (pc *programCache) checkCost(env *cel.Env, ast *cel.Ast, exprKey string, cp *compiledPlan) error {
+	if pc.noCostCheck {
+		return nil
+	}
+	key := exprKey + "\x00" + cp.paramsKey
+	if err, ok := pc.costs[key]; ok {
+		return err
+	}
+	err := celenv.CheckCost(env, ast, cp.paramsJSON)
+	pc.costs[key] = err
+	return err
+}
