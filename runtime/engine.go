@@ -93,12 +93,12 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 		}
 	}
 	e.index = newRouteIndex(e.plans, cache.slots)
-	groupSigs := groupSignatures(e.plans)
 	for i := range cfg.workers {
-		e.shards = append(e.shards, newShard(i, &e.cfg, e.plans, e.index, cache.slots, groupSigs))
+		e.shards = append(e.shards, newShard(i, &e.cfg, e.plans, e.index, cache.slots))
 	}
 	if cfg.workers > 1 {
-		e.pool = newWorkerPool(e.shards, cfg.maxGroups)
+		r := newRouter(e.index, cache.slots, cfg.workers, groupSignatures(e.plans))
+		e.pool = newWorkerPool(e.shards, cfg.maxGroups, r)
 	}
 	return e, nil
 }

@@ -7,17 +7,34 @@ import (
 	"github.com/stixcel/stixcel/event"
 )
 
-// workerPool runs the shards over batches of events on their own goroutines and merges
-// their outputs into the one-worker order. One batch runs while the caller fills the next.
+// workerPool routes each event once (router), runs the shards over batches of routed events
+// on their own goroutines and merges their outputs into the one-worker order. One batch runs
+// while the caller routes and fills the next.
 type workerPool struct {
-	shards     []*shard
-	maxGroups  int
-	batch      []*event.Event // being filled
-	batchBytes int            // raw JSON held by the batch being filled
-	running    []*event.Event // being processed
-	seen       int            // events handed over before the batch being filled
-	wg         sync.WaitGroup
-	heads      []int
+	shards    []*shard
+	maxGroups int
+	router    *router
+	batch     *batch // being filled
+	running   *batch // being processed
+	seen      int    // events handed over before the batch being filled
+	wg        sync.WaitGroup
+	heads     []int
+}
+
+// batch is a run of routed events; owners holds, for each event in turn, the owner of each
+// plan its routes reach.
+type batch struct {
+	events []routedEvent
+	owners []int32
+	bytes  int // raw JSON held
+}
+
+func newBatch() *batch { return &batch{events: make([]routedEvent, 0, batchSize)} }
+
+// reset empties b for reuse, letting go of its events.
+func (b *batch) reset() {
+	clear(b.events)
+	b.events, b.owners, b.bytes = b.events[:0], b.owners[:0], 0
 }
 
 // batchSize is how many events a batch holds at most; batchBytes bounds the raw JSON a
@@ -27,17 +44,17 @@ const (
 	batchBytes = 64 << 20
 )
 
-func newWorkerPool(shards []*shard, maxGroups int) *workerPool {
+func newWorkerPool(shards []*shard, maxGroups int, r *router) *workerPool {
 	for _, s := range shards {
 		s.collect = true
 	}
-	return &workerPool{shards: shards, maxGroups: maxGroups, batch: make([]*event.Event, 0, batchSize), heads: make([]int, len(shards))}
+	return &workerPool{shards: shards, maxGroups: maxGroups, router: r,
+		batch: newBatch(), running: newBatch(), heads: make([]int, len(shards))}
 }
 
 func (p *workerPool) add(ev *event.Event, emit func(Output)) {
-	p.batch = append(p.batch, ev)
-	p.batchBytes += len(ev.Raw())
-	if len(p.batch) == batchSize || p.batchBytes >= batchBytes {
+	p.router.route(ev, p.batch)
+	if len(p.batch.events) == batchSize || p.batch.bytes >= batchBytes {
 		p.drain(emit)
 		p.run()
 	}
@@ -48,19 +65,17 @@ func (p *workerPool) add(ev *event.Event, emit func(Output)) {
 // events' sequence numbers, until drain.
 func (p *workerPool) run() {
 	p.wait()
-	p.batch, p.running = p.running[:0], p.batch
-	p.batchBytes = 0
-	if cap(p.batch) == 0 {
-		p.batch = make([]*event.Event, 0, batchSize)
-	}
-	events, base := p.running, p.seen
+	p.running.reset()
+	p.batch, p.running = p.running, p.batch
+	b, base := p.running, p.seen
+	events := b.events
 	p.seen += len(events)
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		for start := 0; start < len(events); {
 			end := min(len(events), start+groupCheckEvery-(base+start)%groupCheckEvery)
-			p.runSegment(events[start:end], base+start)
+			p.runSegment(b, start, end, base)
 			if (base+end)%groupCheckEvery == 0 {
 				capGroups(p.shards, p.maxGroups)
 			}
@@ -69,17 +84,18 @@ func (p *workerPool) run() {
 	}()
 }
 
-// runSegment runs every shard over events, the first of which is event number base, and
-// waits for them.
-func (p *workerPool) runSegment(events []*event.Event, base int) {
+// runSegment runs every shard over the events start to end of b, the first of which is
+// event number base, and waits for them.
+func (p *workerPool) runSegment(b *batch, start, end, base int) {
 	var wg sync.WaitGroup
 	wg.Add(len(p.shards))
 	for _, s := range p.shards {
 		go func() {
 			defer wg.Done()
-			for i, ev := range events {
+			for i := start; i < end; i++ {
+				re := &b.events[i]
 				s.seq = base + i
-				s.process(ev, nil)
+				s.processRouted(re, b.owners[re.owners:])
 			}
 		}()
 	}
@@ -92,7 +108,7 @@ func (p *workerPool) wait() { p.wg.Wait() }
 // sync runs the events handed over so far and waits for them: Stats is then exact; the
 // outputs wait for the next drain.
 func (p *workerPool) sync() {
-	if len(p.batch) > 0 {
+	if len(p.batch.events) > 0 {
 		p.run()
 	}
 	p.wait()
@@ -153,14 +169,4 @@ func (p *workerPool) flush(emit func(Output)) {
 		s.flush(nil)
 	}
 	p.drain(emit)
-}
-
-// fnv1a hashes b the same way in every worker and every run.
-func fnv1a(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return h
 }

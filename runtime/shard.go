@@ -31,12 +31,6 @@ type shard struct {
 	stats     counters
 	clock     int64 // events seen
 
-	// group key hashes of the current event, per distinct group_by list (workers > 1)
-	groupSigs [][]int
-	sigClock  []int64
-	sigHash   []uint64
-	keyBuf    []byte
-
 	// emission: direct with one worker, else collected with the tags that order the merge
 	emit    func(Output)
 	collect bool
@@ -63,14 +57,11 @@ type taggedOutput struct {
 	out   Output
 }
 
-func newShard(id int, cfg *config, plans []*compiledPlan, index *routeIndex, slots *event.Slots, groupSigs [][]int) *shard {
+func newShard(id int, cfg *config, plans []*compiledPlan, index *routeIndex, slots *event.Slots) *shard {
 	s := &shard{
 		id: id, n: cfg.workers, cfg: cfg, index: index,
-		corrs:     make([]*correlator, len(plans)),
-		view:      event.NewFieldView(slots),
-		groupSigs: groupSigs,
-		sigClock:  make([]int64, len(groupSigs)),
-		sigHash:   make([]uint64, len(groupSigs)),
+		corrs: make([]*correlator, len(plans)),
+		view:  event.NewFieldView(slots),
 	}
 	s.stats = newCounters(&s.clock, len(plans))
 	s.chanAct.event, s.chanAct.view = s.view, s.view
@@ -85,15 +76,37 @@ func newShard(id int, cfg *config, plans []*compiledPlan, index *routeIndex, slo
 			s.live = append(s.live, s.corrs[i])
 		}
 	}
-	for i := range s.sigClock {
-		s.sigClock[i] = -1
-	}
 	return s
 }
 
-// process is Engine.Process for this shard.
+// process is Engine.Process for the one shard of a one-worker engine: it routes the event
+// itself and owns every plan.
 func (s *shard) process(ev *event.Event, emit func(Output)) {
 	s.emit = emit
+	s.advance(ev)
+	si := s.index.sources[ev.LogSource]
+	if si == nil {
+		return
+	}
+	s.view.Reset(ev)
+	routes, missing := si.routes(s.view)
+	s.evaluate(ev, si, routes, missing, nil)
+}
+
+// processRouted is process for one of several workers: the pool's router has routed the
+// event, and owners (per plan of its routes) says which plans this shard evaluates.
+func (s *shard) processRouted(re *routedEvent, owners []int32) {
+	s.advance(re.ev)
+	if re.si == nil {
+		return
+	}
+	s.view.Reset(re.ev)
+	s.evaluate(re.ev, re.si, re.routes, re.missing, owners)
+}
+
+// advance moves the shard's clock and watermark to ev, emitting the alerts whose window
+// the event's time passed and dropping stale groups.
+func (s *shard) advance(ev *event.Event) {
 	s.clock++
 	if ev.Time.After(s.watermark) {
 		s.watermark = ev.Time
@@ -101,19 +114,18 @@ func (s *shard) process(ev *event.Event, emit func(Output)) {
 		s.emitDue()
 		s.sweep()
 	}
-	si := s.index.sources[ev.LogSource]
-	if si == nil {
-		return
-	}
-	s.view.Reset(ev)
-	routes, missing := si.routes(s.view)
+}
+
+// evaluate evaluates the channels the event reaches, of the plans this shard owns (all of
+// them when owners is nil), and dispatches their matches.
+func (s *shard) evaluate(ev *event.Event, si *sourceIndex, routes []step, missing bool, owners []int32) {
 	if missing {
 		s.countMissing(si)
 	}
 	s.phase = phaseMatch
-	for i := 0; i < len(routes); {
+	for i, k := 0, 0; i < len(routes); k++ {
 		cp, span := routes[i].plan, routes[i].span
-		if s.n > 1 && !s.owns(cp) {
+		if owners != nil && int(owners[k]) != s.id {
 			i += span
 			continue
 		}
@@ -139,27 +151,6 @@ func (s *shard) countMissing(si *sourceIndex) {
 		}
 		s.stats.evalErrorMsg(st.plan.src.ID, st.plan.channels[st.index].id, si.missingMsg)
 	}
-}
-
-// owns reports whether this shard evaluates the plan for the current event: plans without
-// a condition go by plan, the others by plan and group key.
-func (s *shard) owns(cp *compiledPlan) bool {
-	if cp.condition == nil {
-		return cp.index%s.n == s.id
-	}
-	h := s.groupHash(cp.groupSig) ^ (uint64(cp.index) * 0x9e3779b97f4a7c15)
-	return int(h%uint64(s.n)) == s.id
-}
-
-// groupHash hashes the current event's group key for one group_by list, once per event.
-func (s *shard) groupHash(sig int) uint64 {
-	if s.sigClock[sig] == s.clock {
-		return s.sigHash[sig]
-	}
-	s.keyBuf = appendGroupKey(s.keyBuf[:0], s.view, s.groupSigs[sig])
-	h := fnv1a(s.keyBuf)
-	s.sigClock[sig], s.sigHash[sig] = s.clock, h
-	return h
 }
 
 // stepMatches evaluates a channel's selector (unless the index decided it) and predicate.
