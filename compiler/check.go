@@ -8,6 +8,7 @@ import (
 	"github.com/google/cel-go/common"
 
 	"github.com/stixcel/stixcel/celenv"
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 )
@@ -19,7 +20,7 @@ import (
 func (c *compilation) check(p *plan.Plan, b *pack.Binding) {
 	selectorEnv, err := c.selectorEnv()
 	if err != nil {
-		c.diags.Errorf(plan.Pos{File: p.ID}, "stixcel_internal", "analytic %s: selector environment: %v", p.ID, err)
+		c.diags.Errorf(diag.Pos{File: p.ID}, "stixcel_internal", "analytic %s: selector environment: %v", p.ID, err)
 		return
 	}
 	for _, ch := range p.Channels {
@@ -97,10 +98,10 @@ func (c *compilation) checkExpr(env *cel.Env, src pack.String, values map[string
 	ast, iss := env.Compile(src.Value)
 	if iss != nil && iss.Err() != nil {
 		for _, e := range iss.Errors() {
-			c.diags = append(c.diags, plan.Diagnostic{
+			c.diags = append(c.diags, diag.Diagnostic{
 				Pos:      celPos(src, e),
 				Code:     "stixcel_type_error",
-				Severity: plan.SeverityError,
+				Severity: diag.SeverityError,
 				Msg:      what + ": " + e.Message,
 			})
 		}
@@ -124,7 +125,7 @@ func paramValues(p *plan.Plan) map[string]any {
 	return vals
 }
 
-func celPos(src pack.String, e *common.Error) plan.Pos {
+func celPos(src pack.String, e *common.Error) diag.Pos {
 	loc := e.Location
 	if loc == nil || loc.Line() < 1 {
 		return src.Pos

@@ -10,7 +10,7 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 // Binding is one pack file: the logic a pack supplies for one analytic (DESIGN.md §4).
@@ -33,7 +33,7 @@ type ParamSpec struct {
 	Name       String
 	Type       String   // a celenv type such as "map(string, list(int))"; empty keeps the inferred type
 	Default    any      // decoded as by ParseBinding's rules; valid only when HasDefault
-	DefaultPos plan.Pos // where the default value starts
+	DefaultPos diag.Pos // where the default value starts
 	HasDefault bool     // whether the spec has a default key (its value may be null)
 }
 
@@ -55,21 +55,21 @@ type TestCase struct {
 	Expect     []Expectation
 	// ExpectSilent is true when expect is [] (the test passes only if nothing alerts).
 	ExpectSilent bool
-	Pos          plan.Pos // the test's first key
+	Pos          diag.Pos // the test's first key
 }
 
 // InlineEvent is one event written in a test's events list.
 type InlineEvent struct {
 	Fields map[string]any
 	JSON   []byte // Fields re-encoded as one JSON object (keys sorted)
-	Pos    plan.Pos
+	Pos    diag.Pos
 }
 
 // Expectation is one alert a test expects.
 type Expectation struct {
 	Analytic String         // defaults to the binding's analytic when left out
 	Group    map[string]any // the alert's group_by values; nil matches any group
-	Pos      plan.Pos
+	Pos      diag.Pos
 }
 
 // EventsPath returns the path of a test's events file: EventsFile joined to the directory of
@@ -88,12 +88,12 @@ var channelID = regexp.MustCompile(`^c[1-9][0-9]*$`)
 // Values without a declared Go type (defaults, test params, inline events, expected groups)
 // keep YAML's meaning: 10m is the string "10m", 443 an int64 (uint64 above its range), 1.5 a
 // float64, true a bool, ~ nil; lists are []any and mappings map[string]any.
-func ParseBinding(file string, data []byte) (*Binding, plan.Diagnostics) {
+func ParseBinding(file string, data []byte) (*Binding, diag.Diagnostics) {
 	d := newDecoder(file, data)
 	body := d.parseDocument(data)
 	if body == nil {
 		if !d.diags.HasErrors() {
-			d.diags.Errorf(plan.Pos{File: file, Line: 1, Col: 1}, CodeBadShape,
+			d.diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, CodeBadShape,
 				"empty binding: want a mapping starting with analytic:")
 		}
 		return nil, d.diags
@@ -163,7 +163,7 @@ func (d *decoder) paramSpecs(n ast.Node) []*ParamSpec {
 }
 
 // valuePos is where an entry's value starts; the key's position when the value is empty.
-func (d *decoder) valuePos(e entry) plan.Pos {
+func (d *decoder) valuePos(e entry) diag.Pos {
 	if e.Value == nil {
 		return e.Key.Pos
 	}
@@ -214,7 +214,7 @@ func (d *decoder) channel(e entry) (*ChannelBinding, bool) {
 func (d *decoder) tests(n ast.Node) []*TestCase {
 	items, _ := d.list(n, "tests")
 	var out []*TestCase
-	names := map[string]plan.Pos{}
+	names := map[string]diag.Pos{}
 	for i, item := range items {
 		tc, ok := d.testCase(item, fmt.Sprintf("tests[%d]", i))
 		if !ok {

@@ -9,8 +9,8 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
 
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/internal/yamlpos"
-	"github.com/stixcel/stixcel/plan"
 )
 
 // Diagnostic codes of this package.
@@ -32,7 +32,7 @@ const maxDepth = 64
 type decoder struct {
 	file  string
 	src   *source
-	diags plan.Diagnostics
+	diags diag.Diagnostics
 }
 
 func newDecoder(file string, data []byte) *decoder {
@@ -41,7 +41,7 @@ func newDecoder(file string, data []byte) *decoder {
 
 // pos returns where a node starts: its token, or its first key for a block mapping (whose
 // token is the first colon); 1:1 when the node has no position.
-func (d *decoder) pos(n ast.Node) plan.Pos {
+func (d *decoder) pos(n ast.Node) diag.Pos {
 	p := yamlpos.NodePos(d.file, n)
 	if n = yamlpos.StartNode(n); n != nil && isImplicitNull(n.GetToken()) {
 		// A missing value: point just after the colon or dash, not past the end of the line.
@@ -199,10 +199,10 @@ func (d *decoder) scalarText(n ast.Node) (String, bool) {
 func (d *decoder) newString(value string, tk *token.Token) String {
 	s := String{Value: value, src: d.src}
 	if tk == nil || tk.Position == nil || tk.Position.Line < 1 {
-		s.Pos = plan.Pos{File: d.file, Line: 1, Col: 1}
+		s.Pos = diag.Pos{File: d.file, Line: 1, Col: 1}
 		return s
 	}
-	s.Pos = plan.Pos{File: d.file, Line: tk.Position.Line, Col: max(tk.Position.Column, 1)}
+	s.Pos = diag.Pos{File: d.file, Line: tk.Position.Line, Col: max(tk.Position.Column, 1)}
 	s.start = d.src.index(s.Pos.Line, s.Pos.Col)
 	switch tk.Type {
 	case token.SingleQuoteType:

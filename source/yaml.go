@@ -7,8 +7,8 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/internal/yamlpos"
-	"github.com/stixcel/stixcel/plan"
 )
 
 // Diagnostic codes of profile errors.
@@ -33,20 +33,20 @@ type spec struct {
 // fieldSpec is one output field and its alternatives, in order.
 type fieldSpec struct {
 	name  string
-	pos   plan.Pos
+	pos   diag.Pos
 	exprs []exprSpec
 }
 
 // exprSpec is one CEL expression and where its text starts in the file.
 type exprSpec struct {
 	text  string
-	start plan.Pos // the first character of the expression
+	start diag.Pos // the first character of the expression
 	block bool     // a | or > block scalar: CEL line n is file line start.Line+n-1
 }
 
 // at maps a cel-go location (1-based line, 0-based column) to the file. It is exact for
 // one-line scalars without escapes and for literal blocks, and close otherwise.
-func (e exprSpec) at(line, col int) plan.Pos {
+func (e exprSpec) at(line, col int) diag.Pos {
 	p := e.start
 	if line <= 1 {
 		p.Col += col
@@ -67,15 +67,15 @@ func (e exprSpec) at(line, col int) plan.Pos {
 type decoder struct {
 	file  string
 	lines []string
-	diags plan.Diagnostics
+	diags diag.Diagnostics
 }
 
-func decode(file string, data []byte) (*spec, plan.Diagnostics) {
+func decode(file string, data []byte) (*spec, diag.Diagnostics) {
 	d := &decoder{file: file, lines: strings.Split(string(data), "\n")}
 	body := d.document(data)
 	if body == nil {
 		if len(d.diags) == 0 {
-			d.diags.Errorf(plan.Pos{File: file, Line: 1, Col: 1}, CodeMissingKey, "the profile is empty; want name and fields")
+			d.diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, CodeMissingKey, "the profile is empty; want name and fields")
 		}
 		return nil, d.diags
 	}
@@ -87,7 +87,7 @@ func decode(file string, data []byte) (*spec, plan.Diagnostics) {
 func (d *decoder) document(data []byte) (body ast.Node) {
 	defer func() {
 		if r := recover(); r != nil {
-			d.diags.Errorf(plan.Pos{File: d.file, Line: 1, Col: 1}, CodeYAMLSyntax, "YAML parser failed: %v", r)
+			d.diags.Errorf(diag.Pos{File: d.file, Line: 1, Col: 1}, CodeYAMLSyntax, "YAML parser failed: %v", r)
 			body = nil
 		}
 	}()
@@ -115,7 +115,7 @@ func (d *decoder) syntaxError(err error) {
 	d.diags.Errorf(pos, code, "invalid YAML: %s", strings.Join(strings.Fields(msg), " "))
 }
 
-func (d *decoder) pos(n ast.Node) plan.Pos { return yamlpos.NodePos(d.file, n) }
+func (d *decoder) pos(n ast.Node) diag.Pos { return yamlpos.NodePos(d.file, n) }
 
 func (d *decoder) errorf(n ast.Node, code, format string, args ...any) {
 	d.diags.Errorf(d.pos(n), code, format, args...)
@@ -316,13 +316,13 @@ func (d *decoder) expr(n ast.Node, f entry) (exprSpec, bool) {
 
 // blockStart is where a block scalar's content starts: the first non-blank line after the
 // indicator, at its indentation.
-func (d *decoder) blockStart(indicator plan.Pos) plan.Pos {
+func (d *decoder) blockStart(indicator diag.Pos) diag.Pos {
 	for l := indicator.Line + 1; l <= len(d.lines); l++ {
 		line := d.lines[l-1]
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		return plan.Pos{File: indicator.File, Line: l, Col: len(line) - len(strings.TrimLeft(line, " ")) + 1}
+		return diag.Pos{File: indicator.File, Line: l, Col: len(line) - len(strings.TrimLeft(line, " ")) + 1}
 	}
 	return indicator
 }

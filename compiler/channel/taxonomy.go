@@ -13,7 +13,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 //go:embed taxonomy.yaml
@@ -133,7 +133,7 @@ func globMatch(pattern, name string) bool {
 
 // TaxonomyError is a problem in a taxonomy file, at a position in it.
 type TaxonomyError struct {
-	Pos plan.Pos
+	Pos diag.Pos
 	Msg string
 }
 
@@ -204,7 +204,7 @@ func ParseTaxonomy(file string, data []byte) (*Taxonomy, error) {
 		return nil, yamlError(file, err)
 	}
 	errAt := func(at position, format string, args ...any) error {
-		return &TaxonomyError{Pos: plan.Pos{File: file, Line: at.line, Col: at.col}, Msg: fmt.Sprintf(format, args...)}
+		return &TaxonomyError{Pos: diag.Pos{File: file, Line: at.line, Col: at.col}, Msg: fmt.Sprintf(format, args...)}
 	}
 	if len(doc.Sources) == 0 {
 		return nil, errAt(position{1, 1}, "no sources: the taxonomy needs a `sources:` list")
@@ -324,13 +324,13 @@ func vocabNames(vocabs map[string]*vocabulary) string {
 func yamlError(file string, err error) error {
 	var ye yaml.Error
 	if errors.As(err, &ye) {
-		pos := plan.Pos{File: file}
+		pos := diag.Pos{File: file}
 		if tk := ye.GetToken(); tk != nil {
 			pos.Line, pos.Col = tk.Position.Line, tk.Position.Column
 		}
 		return &TaxonomyError{Pos: pos, Msg: ye.GetMessage()}
 	}
-	return &TaxonomyError{Pos: plan.Pos{File: file}, Msg: err.Error()}
+	return &TaxonomyError{Pos: diag.Pos{File: file}, Msg: err.Error()}
 }
 
 func isDigits(s string) bool {

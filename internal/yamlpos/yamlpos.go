@@ -11,7 +11,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 // StartNode is the node whose token marks where n starts: the first key of a block mapping
@@ -31,18 +31,18 @@ func StartNode(n ast.Node) ast.Node {
 }
 
 // TokenPos is where tk stands in file; 1:1 when it has no position.
-func TokenPos(file string, tk *token.Token) plan.Pos {
+func TokenPos(file string, tk *token.Token) diag.Pos {
 	if tk == nil || tk.Position == nil || tk.Position.Line < 1 {
-		return plan.Pos{File: file, Line: 1, Col: 1}
+		return diag.Pos{File: file, Line: 1, Col: 1}
 	}
-	return plan.Pos{File: file, Line: tk.Position.Line, Col: max(tk.Position.Column, 1)}
+	return diag.Pos{File: file, Line: tk.Position.Line, Col: max(tk.Position.Column, 1)}
 }
 
 // NodePos is where n starts in file (see StartNode); 1:1 when n is nil or has no position.
-func NodePos(file string, n ast.Node) plan.Pos {
+func NodePos(file string, n ast.Node) diag.Pos {
 	n = StartNode(n)
 	if n == nil {
-		return plan.Pos{File: file, Line: 1, Col: 1}
+		return diag.Pos{File: file, Line: 1, Col: 1}
 	}
 	return TokenPos(file, n.GetToken())
 }
@@ -118,8 +118,8 @@ func Bodies(f *ast.File) []ast.Node {
 
 // SyntaxError returns where a goccy error points in file (1:1 when it names no token) and
 // its message without the source excerpt goccy's Error adds.
-func SyntaxError(file string, err error) (plan.Pos, string) {
-	pos := plan.Pos{File: file, Line: 1, Col: 1}
+func SyntaxError(file string, err error) (diag.Pos, string) {
+	pos := diag.Pos{File: file, Line: 1, Col: 1}
 	msg := err.Error()
 	var yerr yaml.Error
 	if errors.As(err, &yerr) {
