@@ -162,7 +162,7 @@ func (c *compilation) rejectBinding(p *plan.Plan, a *attack.Analytic, b *pack.Bi
 	for i := before; i < len(c.diags); i++ {
 		c.diags[i].Severity = diag.SeverityWarning
 	}
-	c.diags.Warnf(b.Analytic.Pos, "stixcel_binding_drift",
+	c.diags.Warnf(b.Analytic.Pos, diag.CodeBindingDrift,
 		"analytic %s: binding written for version %s does not fit version %s in %s; not applied (plan %s stays %s)",
 		a.ID, b.WrittenFor.Value, a.Version, a.File, p.ID, kindOf(p))
 }
@@ -184,7 +184,7 @@ func (c *compilation) checkUnusedBindings() {
 		if c.used[b] || c.bindings[b.Analytic.Value] != b {
 			continue
 		}
-		c.diags.Warnf(b.Analytic.Pos, "stixcel_unknown_analytic",
+		c.diags.Warnf(b.Analytic.Pos, diag.CodeUnknownAnalytic,
 			"analytic %s is not in the loaded bundles; binding ignored", b.Analytic.Value)
 	}
 }

@@ -3,7 +3,7 @@
 // channel ids, parameter types and defaults, test files and test parameter overrides, and
 // drift between a binding's written_for and the bundle's x_mitre_version.
 //
-// Findings are diag.Diagnostics positioned in the pack files, printed as text
+// Findings are diag.Diagnostics positioned in the pack files; diag prints them as text
 // (file:line:col: severity: message with a caret line), JSON, or SARIF for CI annotations.
 package lint
 
@@ -59,7 +59,7 @@ func Check(ix *attack.Index, packs []*pack.Pack, opts Options) diag.Diagnostics 
 func adjustUnknown(diags diag.Diagnostics, opts Options) diag.Diagnostics {
 	for i := range diags {
 		d := &diags[i]
-		if d.Code != "stixcel_unknown_analytic" || d.Severity != diag.SeverityWarning {
+		if d.Code != diag.CodeUnknownAnalytic || d.Severity != diag.SeverityWarning {
 			continue
 		}
 		if opts.BundlesGiven {
@@ -94,7 +94,7 @@ func parseOnly(b *pack.Binding) diag.Diagnostics {
 				if e.Location != nil && e.Location.Line() > 0 {
 					pos = src.PosAt(e.Location.Line(), e.Location.Column()+1)
 				}
-				diags.Errorf(pos, "stixcel_syntax_error", "analytic %s: %s", b.Analytic.Value, e.Message)
+				diags.Errorf(pos, diag.CodeSyntaxError, "analytic %s: %s", b.Analytic.Value, e.Message)
 			}
 		}
 	}
@@ -108,7 +108,7 @@ func checkTests(p *pack.Pack, b *pack.Binding, pl *plan.Plan) diag.Diagnostics {
 	for _, tc := range b.Tests {
 		if tc.EventsFile.Value != "" {
 			if f, _, err := p.OpenEvents(b, tc); err != nil {
-				diags.Errorf(tc.EventsFile.Pos, "stixcel_missing_file", "test %q: %v", tc.Name.Value, err)
+				diags.Errorf(tc.EventsFile.Pos, diag.CodeMissingFile, "test %q: %v", tc.Name.Value, err)
 			} else {
 				f.Close()
 			}
@@ -119,11 +119,11 @@ func checkTests(p *pack.Pack, b *pack.Binding, pl *plan.Plan) diag.Diagnostics {
 		for _, s := range tc.Params {
 			prm := pl.Param(s.Name.Value)
 			if prm == nil {
-				diags.Errorf(s.Name.Pos, "stixcel_unknown_param", "test %q: analytic %s has no parameter %s", tc.Name.Value, pl.ID, s.Name.Value)
+				diags.Errorf(s.Name.Pos, diag.CodeUnknownParam, "test %q: analytic %s has no parameter %s", tc.Name.Value, pl.ID, s.Name.Value)
 				continue
 			}
 			if _, err := celenv.Canonical(prm.Type, s.Value); err != nil {
-				diags.Errorf(s.ValuePos, "stixcel_type_error", "test %q: param %s (%s): %v", tc.Name.Value, prm.Name, prm.Type, err)
+				diags.Errorf(s.ValuePos, diag.CodeTypeError, "test %q: param %s (%s): %v", tc.Name.Value, prm.Name, prm.Type, err)
 			}
 		}
 	}

@@ -93,7 +93,7 @@ func ParseBinding(file string, data []byte) (*Binding, diag.Diagnostics) {
 	body := d.parseDocument(data)
 	if body == nil {
 		if !d.diags.HasErrors() {
-			d.diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, CodeBadShape,
+			d.diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, diag.CodeBadShape,
 				"empty binding: want a mapping starting with analytic:")
 		}
 		return nil, d.diags
@@ -132,7 +132,7 @@ func (d *decoder) bindingFields(b *Binding) []field {
 func (d *decoder) analyticID(n ast.Node, what string) (String, bool) {
 	s, ok := d.nonEmpty(n, what)
 	if ok && strings.ContainsFunc(s.Value, isSpace) {
-		d.diags.Errorf(s.Pos, CodeBadValue, "%s %q: want an ATT&CK id such as AN1828 or a STIX id", what, s.Value)
+		d.diags.Errorf(s.Pos, diag.CodeBadValue, "%s %q: want an ATT&CK id such as AN1828 or a STIX id", what, s.Value)
 		return s, false
 	}
 	return s, ok
@@ -178,7 +178,7 @@ func (d *decoder) channels(n ast.Node) []*ChannelBinding {
 	var out []*ChannelBinding
 	for _, e := range entries {
 		if !channelID.MatchString(e.Key.Value) {
-			d.diags.Errorf(e.Key.Pos, CodeBadValue,
+			d.diags.Errorf(e.Key.Pos, diag.CodeBadValue,
 				"channel id %q: want c1, c2, ... (the analytic's log source references, in order)", e.Key.Value)
 			continue
 		}
@@ -203,7 +203,7 @@ func (d *decoder) channel(e entry) (*ChannelBinding, bool) {
 		})
 		return cb, ok
 	case *ast.SequenceNode:
-		d.errorf(e.Value, CodeBadShape, "%s must be a CEL expression or a mapping with when and series_by, not a list", what)
+		d.errorf(e.Value, diag.CodeBadShape, "%s must be a CEL expression or a mapping with when and series_by, not a list", what)
 		return nil, false
 	}
 	var ok bool
@@ -221,7 +221,7 @@ func (d *decoder) tests(n ast.Node) []*TestCase {
 			continue
 		}
 		if first, dup := names[tc.Name.Value]; dup {
-			d.diags.Errorf(tc.Name.Pos, CodeDuplicate, "test %q is already defined at %s", tc.Name.Value, first)
+			d.diags.Errorf(tc.Name.Pos, diag.CodeDuplicate, "test %q is already defined at %s", tc.Name.Value, first)
 		}
 		names[tc.Name.Value] = tc.Name.Pos
 		out = append(out, tc)
@@ -239,7 +239,7 @@ func (d *decoder) testCase(n ast.Node, what string) (*TestCase, bool) {
 		{"expect", func(e entry) { d.expect(tc, e.Value, what+".expect") }},
 	}, "name", "events")
 	if ok && !seen["expect"] {
-		d.diags.Errorf(tc.Pos, CodeMissingKey, "%s has no \"expect\" key (use expect: [] for a test that must stay silent)", what)
+		d.diags.Errorf(tc.Pos, diag.CodeMissingKey, "%s has no \"expect\" key (use expect: [] for a test that must stay silent)", what)
 	}
 	if tc.Name.Value != "" {
 		return tc, ok
@@ -254,7 +254,7 @@ func (d *decoder) events(tc *TestCase, n ast.Node, what string) {
 	if !isList {
 		s, ok := d.nonEmpty(n, what)
 		if ok && (path.IsAbs(s.Value) || filepath.IsAbs(s.Value)) {
-			d.diags.Errorf(s.Pos, CodeBadValue, "%s %q: want a path relative to the binding file", what, s.Value)
+			d.diags.Errorf(s.Pos, diag.CodeBadValue, "%s %q: want a path relative to the binding file", what, s.Value)
 		}
 		if ok {
 			tc.EventsFile = s
@@ -269,12 +269,12 @@ func (d *decoder) events(tc *TestCase, n ast.Node, what string) {
 			continue
 		}
 		if !isMap {
-			d.errorf(item, CodeBadShape, "%s must be an event mapping, not %s", itemWhat, kind(d.unwrap(item, itemWhat)))
+			d.errorf(item, diag.CodeBadShape, "%s must be an event mapping, not %s", itemWhat, kind(d.unwrap(item, itemWhat)))
 			continue
 		}
 		data, err := json.Marshal(fields)
 		if err != nil {
-			d.errorf(item, CodeBadValue, "%s cannot be written as JSON: %v", itemWhat, err)
+			d.errorf(item, diag.CodeBadValue, "%s cannot be written as JSON: %v", itemWhat, err)
 			continue
 		}
 		tc.Inline = append(tc.Inline, InlineEvent{Fields: fields, JSON: data, Pos: d.pos(item)})
@@ -287,7 +287,7 @@ func (d *decoder) expect(tc *TestCase, n ast.Node, what string) {
 		return
 	}
 	if isNull(n) {
-		d.errorf(n, CodeBadShape, "%s needs a list (use [] for a test that must stay silent)", what)
+		d.errorf(n, diag.CodeBadShape, "%s needs a list (use [] for a test that must stay silent)", what)
 		return
 	}
 	tc.ExpectSilent = len(items) == 0
@@ -301,7 +301,7 @@ func (d *decoder) expect(tc *TestCase, n ast.Node, what string) {
 				if g, isMap := v.(map[string]any); isMap {
 					x.Group = g
 				} else if v != nil {
-					d.errorf(e.Value, CodeBadShape, "%s.group must be a mapping of group_by fields, not %s", itemWhat, kind(e.Value))
+					d.errorf(e.Value, diag.CodeBadShape, "%s.group must be a mapping of group_by fields, not %s", itemWhat, kind(e.Value))
 				}
 			}},
 		})

@@ -37,7 +37,7 @@ func load(fsys fs.FS, root string, name func(string) string) ([]*Binding, diag.D
 	var files []string
 	err := fs.WalkDir(fsys, root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
-			diags.Errorf(diag.Pos{File: name(p)}, CodeIO, "reading pack: %v", err)
+			diags.Errorf(diag.Pos{File: name(p)}, diag.CodeIO, "reading pack: %v", err)
 			return nil
 		}
 		name := e.Name()
@@ -53,14 +53,14 @@ func load(fsys fs.FS, root string, name func(string) string) ([]*Binding, diag.D
 		return nil
 	})
 	if err != nil {
-		diags.Errorf(diag.Pos{File: name(root)}, CodeIO, "reading pack: %v", err)
+		diags.Errorf(diag.Pos{File: name(root)}, diag.CodeIO, "reading pack: %v", err)
 	}
 	var bindings []*Binding
 	sort.Strings(files)
 	for _, file := range files {
 		data, err := fs.ReadFile(fsys, file)
 		if err != nil {
-			diags.Errorf(diag.Pos{File: name(file)}, CodeIO, "reading binding: %v", err)
+			diags.Errorf(diag.Pos{File: name(file)}, diag.CodeIO, "reading binding: %v", err)
 			continue
 		}
 		b, ds := ParseBinding(name(file), data)
@@ -89,7 +89,7 @@ func checkDuplicates(bindings []*Binding) diag.Diagnostics {
 			continue
 		}
 		if prev, dup := first[id]; dup {
-			diags.Errorf(b.Analytic.Pos, CodeDuplicate, "analytic %s is bound twice in the pack: %s and %s",
+			diags.Errorf(b.Analytic.Pos, diag.CodeDuplicate, "analytic %s is bound twice in the pack: %s and %s",
 				id, prev.Analytic.Pos, b.Analytic.Pos)
 			continue
 		}

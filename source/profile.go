@@ -95,7 +95,7 @@ func compile(file string, s *spec) (*Profile, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	env, err := newEnv()
 	if err != nil {
-		diags.Errorf(diag.Pos{File: file}, "stixcel_internal", "CEL environment: %v", err)
+		diags.Errorf(diag.Pos{File: file}, diag.CodeInternal, "CEL environment: %v", err)
 		return nil, diags
 	}
 	p := &Profile{
@@ -107,7 +107,7 @@ func compile(file string, s *spec) (*Profile, diag.Diagnostics) {
 	seen := map[string]diag.Pos{}
 	for _, fs := range s.fields {
 		if first, dup := seen[fs.name]; dup {
-			diags.Errorf(fs.pos, CodeDuplicateKey, "field %s is given twice (first at %s)", fs.name, first)
+			diags.Errorf(fs.pos, diag.CodeDuplicateKey, "field %s is given twice (first at %s)", fs.name, first)
 			continue
 		}
 		seen[fs.name] = fs.pos
@@ -127,7 +127,7 @@ func compile(file string, s *spec) (*Profile, diag.Diagnostics) {
 	}
 	for _, name := range []string{TimeField, LogSourceField} {
 		if _, ok := seen[name]; !ok && s.fields != nil {
-			diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, CodeMissingKey, "profile %s gives no %s field; every event needs one", s.name, name)
+			diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, diag.CodeMissingKey, "profile %s gives no %s field; every event needs one", s.name, name)
 		}
 	}
 	return p, diags
@@ -146,18 +146,18 @@ func compileExpr(env *cel.Env, name string, x exprSpec, diags *diag.Diagnostics)
 	checked, iss := env.Compile(x.text)
 	if iss != nil && iss.Err() != nil {
 		for _, e := range iss.Errors() {
-			diags.Errorf(x.at(e.Location.Line(), e.Location.Column()), CodeTypeError, "field %s: %s", name, e.Message)
+			diags.Errorf(x.at(e.Location.Line(), e.Location.Column()), diag.CodeTypeError, "field %s: %s", name, e.Message)
 		}
 		return nil, false
 	}
 	if want, ok := wantTypes[name]; ok && !typeIn(checked.OutputType(), want) {
-		diags.Errorf(x.start, CodeTypeError, "field %s: the expression gives %s; want %s", name,
+		diags.Errorf(x.start, diag.CodeTypeError, "field %s: the expression gives %s; want %s", name,
 			checked.OutputType(), wantNames[name])
 		return nil, false
 	}
 	prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
-		diags.Errorf(x.start, CodeTypeError, "field %s: %v", name, err)
+		diags.Errorf(x.start, diag.CodeTypeError, "field %s: %v", name, err)
 		return nil, false
 	}
 	return prg, true

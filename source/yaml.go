@@ -11,16 +11,6 @@ import (
 	"github.com/stixcel/stixcel/internal/yamlpos"
 )
 
-// Diagnostic codes of profile errors.
-const (
-	CodeYAMLSyntax   = "stixcel_yaml_syntax"
-	CodeBadShape     = "stixcel_bad_shape"
-	CodeUnknownKey   = "stixcel_unknown_key"
-	CodeMissingKey   = "stixcel_missing_key"
-	CodeDuplicateKey = "stixcel_duplicate_key"
-	CodeTypeError    = "stixcel_type_error"
-)
-
 // spec is a profile as written, before its CEL is compiled.
 type spec struct {
 	name        string
@@ -75,7 +65,7 @@ func decode(file string, data []byte) (*spec, diag.Diagnostics) {
 	body := d.document(data)
 	if body == nil {
 		if len(d.diags) == 0 {
-			d.diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, CodeMissingKey, "the profile is empty; want name and fields")
+			d.diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, diag.CodeMissingKey, "the profile is empty; want name and fields")
 		}
 		return nil, d.diags
 	}
@@ -87,7 +77,7 @@ func decode(file string, data []byte) (*spec, diag.Diagnostics) {
 func (d *decoder) document(data []byte) (body ast.Node) {
 	defer func() {
 		if r := recover(); r != nil {
-			d.diags.Errorf(diag.Pos{File: d.file, Line: 1, Col: 1}, CodeYAMLSyntax, "YAML parser failed: %v", r)
+			d.diags.Errorf(diag.Pos{File: d.file, Line: 1, Col: 1}, diag.CodeYAMLSyntax, "YAML parser failed: %v", r)
 			body = nil
 		}
 	}()
@@ -98,7 +88,7 @@ func (d *decoder) document(data []byte) (body ast.Node) {
 	}
 	docs := yamlpos.Bodies(f)
 	if len(docs) > 1 {
-		d.errorf(docs[1], CodeYAMLSyntax, "the file holds %d YAML documents; want one", len(docs))
+		d.errorf(docs[1], diag.CodeYAMLSyntax, "the file holds %d YAML documents; want one", len(docs))
 	}
 	if len(docs) == 0 {
 		return nil
@@ -108,9 +98,9 @@ func (d *decoder) document(data []byte) (body ast.Node) {
 
 func (d *decoder) syntaxError(err error) {
 	pos, msg := yamlpos.SyntaxError(d.file, err)
-	code := CodeYAMLSyntax
+	code := diag.CodeYAMLSyntax
 	if strings.Contains(msg, "already defined") {
-		code = CodeDuplicateKey
+		code = diag.CodeDuplicateKey
 	}
 	d.diags.Errorf(pos, code, "invalid YAML: %s", strings.Join(strings.Fields(msg), " "))
 }
@@ -132,14 +122,14 @@ type entry struct {
 func (d *decoder) mapping(n ast.Node, what string) ([]entry, bool) {
 	values, ok := yamlpos.MappingValues(n)
 	if !ok {
-		d.errorf(n, CodeBadShape, "%s must be a mapping, not %s", what, kind(n))
+		d.errorf(n, diag.CodeBadShape, "%s must be a mapping, not %s", what, kind(n))
 		return nil, false
 	}
 	out := make([]entry, 0, len(values))
 	for _, mv := range values {
 		key, ok := scalar(mv.Key)
 		if !ok {
-			d.errorf(mv.Key, CodeBadShape, "%s: a key must be a name, not %s", what, kind(mv.Key))
+			d.errorf(mv.Key, diag.CodeBadShape, "%s: a key must be a name, not %s", what, kind(mv.Key))
 			continue
 		}
 		out = append(out, entry{key: key, node: mv.Key, value: mv.Value})
@@ -202,12 +192,12 @@ func (d *decoder) profile(body ast.Node) *spec {
 		case "fields":
 			s.fields = d.fields(e)
 		default:
-			d.errorf(e.node, CodeUnknownKey, "unknown key %q in the profile; want one of %s", e.key, strings.Join(profileKeys, ", "))
+			d.errorf(e.node, diag.CodeUnknownKey, "unknown key %q in the profile; want one of %s", e.key, strings.Join(profileKeys, ", "))
 		}
 	}
 	for _, k := range []string{"name", "fields"} {
 		if !seen[k] {
-			d.errorf(body, CodeMissingKey, "the profile has no %s", k)
+			d.errorf(body, diag.CodeMissingKey, "the profile has no %s", k)
 		}
 	}
 	return s
@@ -216,7 +206,7 @@ func (d *decoder) profile(body ast.Node) *spec {
 func (d *decoder) text(e entry, what string) string {
 	v, ok := scalar(e.value)
 	if !ok || strings.TrimSpace(v) == "" {
-		d.errorf(valueOr(e), CodeBadShape, "%s must be a non-empty string, not %s", what, kind(e.value))
+		d.errorf(valueOr(e), diag.CodeBadShape, "%s must be a non-empty string, not %s", what, kind(e.value))
 	}
 	return v
 }
@@ -224,7 +214,7 @@ func (d *decoder) text(e entry, what string) string {
 func (d *decoder) boolean(e entry) bool {
 	b, ok := e.value.(*ast.BoolNode)
 	if !ok {
-		d.errorf(valueOr(e), CodeBadShape, "keep_raw must be true or false, not %s", kind(e.value))
+		d.errorf(valueOr(e), diag.CodeBadShape, "keep_raw must be true or false, not %s", kind(e.value))
 		return false
 	}
 	return b.Value
@@ -254,7 +244,7 @@ func (d *decoder) maps(e entry) map[string]map[string]string {
 		for _, r := range rows {
 			v, ok := scalar(r.value)
 			if !ok {
-				d.errorf(valueOr(r), CodeBadShape, "%s[%q] must be a string, not %s", what, r.key, kind(r.value))
+				d.errorf(valueOr(r), diag.CodeBadShape, "%s[%q] must be a string, not %s", what, r.key, kind(r.value))
 				continue
 			}
 			table[r.key] = v
@@ -284,7 +274,7 @@ func (d *decoder) fields(e entry) []fieldSpec {
 			}
 		}
 		if len(nodes) == 0 {
-			d.errorf(f.node, CodeBadShape, "field %s: the list of alternatives is empty", f.key)
+			d.errorf(f.node, diag.CodeBadShape, "field %s: the list of alternatives is empty", f.key)
 		}
 		out = append(out, fs)
 	}
@@ -299,7 +289,7 @@ func (d *decoder) expr(n ast.Node, f entry) (exprSpec, bool) {
 		if yamlpos.IsNull(n) {
 			at = f.node
 		}
-		d.errorf(at, CodeBadShape, "field %s: want a CEL expression, not %s", f.key, kind(n))
+		d.errorf(at, diag.CodeBadShape, "field %s: want a CEL expression, not %s", f.key, kind(n))
 		return exprSpec{}, false
 	}
 	x := exprSpec{text: text, start: d.pos(n)}

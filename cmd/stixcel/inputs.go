@@ -138,7 +138,7 @@ func packDirs(dirs []string) []*pack.Pack {
 func loadProfile(path string) (*pack.Profile, diag.Diagnostics) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, diag.Diagnostics{{Pos: diag.Pos{File: path}, Code: "stixcel_io", Severity: diag.SeverityError, Msg: err.Error()}}
+		return nil, diag.Diagnostics{{Pos: diag.Pos{File: path}, Code: diag.CodeIO, Severity: diag.SeverityError, Msg: err.Error()}}
 	}
 	return pack.ParseProfile(path, data)
 }
