@@ -50,19 +50,15 @@ func (d *decoder) errorf(n ast.Node, code, format string, args ...any) {
 // diagnostic when the file holds nothing but comments, nil with a diagnostic when the YAML is
 // invalid or holds several documents.
 func (d *decoder) parseDocument(data []byte) ast.Node {
-	f, err := yamlpos.Parse(data)
+	body, extra, err := yamlpos.Document(data)
 	if err != nil {
 		d.syntaxError(err)
 		return nil
 	}
-	bodies := yamlpos.Bodies(f)
-	if len(bodies) > 1 {
-		d.errorf(bodies[1], diag.CodeYAMLSyntax, "the file holds %d YAML documents; want one", len(bodies))
+	if len(extra) > 0 {
+		d.errorf(extra[0], diag.CodeYAMLSyntax, "the file holds %d YAML documents; want one", 1+len(extra))
 	}
-	if len(bodies) == 0 {
-		return nil
-	}
-	return bodies[0]
+	return body
 }
 
 var duplicateKeyMessage = regexp.MustCompile(`^mapping key "(.*)" already defined at \[(\d+):(\d+)\]$`)

@@ -1,10 +1,10 @@
 package source
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
 	"github.com/stixcel/stixcel/diag"
@@ -74,29 +74,24 @@ func decode(file string, data []byte) (*spec, diag.Diagnostics) {
 }
 
 // document parses data and returns the body of its single document.
-func (d *decoder) document(data []byte) (body ast.Node) {
-	defer func() {
-		if r := recover(); r != nil {
-			d.diags.Errorf(diag.Pos{File: d.file, Line: 1, Col: 1}, diag.CodeYAMLSyntax, "YAML parser failed: %v", r)
-			body = nil
-		}
-	}()
-	f, err := parser.ParseBytes(data, 0)
+func (d *decoder) document(data []byte) ast.Node {
+	body, extra, err := yamlpos.Document(data)
 	if err != nil {
 		d.syntaxError(err)
 		return nil
 	}
-	docs := yamlpos.Bodies(f)
-	if len(docs) > 1 {
-		d.errorf(docs[1], diag.CodeYAMLSyntax, "the file holds %d YAML documents; want one", len(docs))
+	if len(extra) > 0 {
+		d.errorf(extra[0], diag.CodeYAMLSyntax, "the file holds %d YAML documents; want one", 1+len(extra))
 	}
-	if len(docs) == 0 {
-		return nil
-	}
-	return docs[0]
+	return body
 }
 
 func (d *decoder) syntaxError(err error) {
+	var perr *yamlpos.PanicError
+	if errors.As(err, &perr) { // worded as before the parser was shared
+		d.diags.Errorf(diag.Pos{File: d.file, Line: 1, Col: 1}, diag.CodeYAMLSyntax, "%v", perr)
+		return
+	}
 	pos, msg := yamlpos.SyntaxError(d.file, err)
 	code := diag.CodeYAMLSyntax
 	if strings.Contains(msg, "already defined") {

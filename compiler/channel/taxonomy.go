@@ -14,6 +14,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/stixcel/stixcel/diag"
+	"github.com/stixcel/stixcel/internal/yamlpos"
 )
 
 //go:embed taxonomy.yaml
@@ -131,13 +132,18 @@ func globMatch(pattern, name string) bool {
 	return len(name) >= len(parts[last]) && strings.HasSuffix(name, parts[last])
 }
 
-// TaxonomyError is a problem in a taxonomy file, at a position in it.
+// TaxonomyError is a problem in a taxonomy file: an error diagnostic with the code
+// diag.CodeBadTaxonomy, at a position in the file.
 type TaxonomyError struct {
-	Pos diag.Pos
-	Msg string
+	diag.Diagnostic
 }
 
-// Error renders "file:line:col: msg".
+// taxonomyError builds the error diagnostic at pos.
+func taxonomyError(pos diag.Pos, msg string) *TaxonomyError {
+	return &TaxonomyError{diag.Diagnostic{Pos: pos, Code: diag.CodeBadTaxonomy, Severity: diag.SeverityError, Msg: msg}}
+}
+
+// Error renders "file:line:col: msg", without the severity Diagnostic.Error adds.
 func (e *TaxonomyError) Error() string { return e.Pos.String() + ": " + e.Msg }
 
 // taxonomyFile is the YAML document.
@@ -200,11 +206,11 @@ func (e *vocabEntry) UnmarshalYAML(n ast.Node) error {
 // shipped taxonomy.yaml). Errors are *TaxonomyError values naming file:line:col.
 func ParseTaxonomy(file string, data []byte) (*Taxonomy, error) {
 	var doc taxonomyFile
-	if err := yaml.UnmarshalWithOptions(data, &doc, yaml.Strict()); err != nil {
+	if err := yamlpos.Unmarshal(data, &doc, yaml.Strict()); err != nil {
 		return nil, yamlError(file, err)
 	}
 	errAt := func(at position, format string, args ...any) error {
-		return &TaxonomyError{Pos: diag.Pos{File: file, Line: at.line, Col: at.col}, Msg: fmt.Sprintf(format, args...)}
+		return taxonomyError(diag.Pos{File: file, Line: at.line, Col: at.col}, fmt.Sprintf(format, args...))
 	}
 	if len(doc.Sources) == 0 {
 		return nil, errAt(position{1, 1}, "no sources: the taxonomy needs a `sources:` list")
@@ -320,17 +326,19 @@ func vocabNames(vocabs map[string]*vocabulary) string {
 	return strings.Join(names, ", ")
 }
 
-// yamlError turns a go-yaml error into a TaxonomyError at the offending token.
+// yamlError turns a go-yaml error into a TaxonomyError at the offending token; a panic of
+// the parser is at 1:1.
 func yamlError(file string, err error) error {
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		pos := diag.Pos{File: file}
-		if tk := ye.GetToken(); tk != nil {
-			pos.Line, pos.Col = tk.Position.Line, tk.Position.Column
-		}
-		return &TaxonomyError{Pos: pos, Msg: ye.GetMessage()}
+	pos := diag.Pos{File: file}
+	tk, msg := yamlpos.ErrorToken(err)
+	var perr *yamlpos.PanicError
+	switch {
+	case tk != nil:
+		pos.Line, pos.Col = tk.Position.Line, tk.Position.Column
+	case errors.As(err, &perr):
+		pos.Line, pos.Col = 1, 1
 	}
-	return &TaxonomyError{Pos: diag.Pos{File: file}, Msg: err.Error()}
+	return taxonomyError(pos, msg)
 }
 
 func isDigits(s string) bool {

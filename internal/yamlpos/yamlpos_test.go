@@ -60,3 +60,40 @@ func TestSyntaxError(t *testing.T) {
 	assert.Contains(t, msg, `mapping key "a" already defined at [1:1]`)
 	assert.NotContains(t, msg, "\n", "the source excerpt is left out")
 }
+
+func TestGuard(t *testing.T) {
+	err := func() (err error) {
+		defer guard(&err)
+		panic("boom")
+	}()
+	var perr *PanicError
+	require.ErrorAs(t, err, &perr)
+	assert.Equal(t, "YAML parser failed: boom", err.Error())
+	pos, msg := SyntaxError("f", err)
+	assert.Equal(t, diag.Pos{File: "f", Line: 1, Col: 1}, pos, "a panic names no token")
+	assert.Equal(t, err.Error(), msg)
+}
+
+func TestDocument(t *testing.T) {
+	body, extra, err := Document([]byte("# only a comment\n"))
+	require.NoError(t, err)
+	assert.Nil(t, body)
+	assert.Empty(t, extra)
+
+	body, extra, err = Document([]byte("a: 1\n---\nb: 2\n---\nc: 3\n"))
+	require.NoError(t, err)
+	assert.Equal(t, diag.Pos{File: "f", Line: 1, Col: 1}, NodePos("f", body))
+	require.Len(t, extra, 2)
+	assert.Equal(t, diag.Pos{File: "f", Line: 3, Col: 1}, NodePos("f", extra[0]))
+}
+
+func TestUnmarshal(t *testing.T) {
+	var v struct {
+		A int `yaml:"a"`
+	}
+	require.NoError(t, Unmarshal([]byte("a: 2\n"), &v))
+	assert.Equal(t, 2, v.A)
+	tk, msg := ErrorToken(Unmarshal([]byte("a: [\n"), &v))
+	require.NotNil(t, tk)
+	assert.NotContains(t, msg, "\n", "the message without goccy's source excerpt")
+}
