@@ -101,7 +101,7 @@ func (c *cli) loadSources(sources []attack.Source, f *compileFlags) (*attack.Ind
 		return nil, inputErr(err)
 	}
 	for _, w := range warns {
-		if w.File == stixcel.SeedBundleName {
+		if w.Pos.File == stixcel.SeedBundleName {
 			continue // the embedded seed's known gaps (it has no data component objects) are not the user's to act on
 		}
 		fmt.Fprintf(c.stderr, "warning: %s\n", w)

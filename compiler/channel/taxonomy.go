@@ -136,15 +136,20 @@ func globMatch(pattern, name string) bool {
 // diag.CodeBadTaxonomy, at a position in the file.
 type TaxonomyError struct {
 	diag.Diagnostic
+	Err error // the error of go-yaml or regexp behind Msg, nil when there is none
 }
 
-// taxonomyError builds the error diagnostic at pos.
-func taxonomyError(pos diag.Pos, msg string) *TaxonomyError {
-	return &TaxonomyError{diag.Diagnostic{Pos: pos, Code: diag.CodeBadTaxonomy, Severity: diag.SeverityError, Msg: msg}}
+// taxonomyError builds the error diagnostic at pos; err is the error behind msg, or nil.
+func taxonomyError(pos diag.Pos, msg string, err error) *TaxonomyError {
+	d := diag.Diagnostic{Pos: pos, Code: diag.CodeBadTaxonomy, Severity: diag.SeverityError, Msg: msg}
+	return &TaxonomyError{Diagnostic: d, Err: err}
 }
 
 // Error renders "file:line:col: msg", without the severity Diagnostic.Error adds.
 func (e *TaxonomyError) Error() string { return e.Pos.String() + ": " + e.Msg }
+
+// Unwrap returns the error of go-yaml or regexp behind the message, if any.
+func (e *TaxonomyError) Unwrap() error { return e.Err }
 
 // taxonomyFile is the YAML document.
 type taxonomyFile struct {
@@ -210,7 +215,8 @@ func ParseTaxonomy(file string, data []byte) (*Taxonomy, error) {
 		return nil, yamlError(file, err)
 	}
 	errAt := func(at position, format string, args ...any) error {
-		return taxonomyError(diag.Pos{File: file, Line: at.line, Col: at.col}, fmt.Sprintf(format, args...))
+		err := fmt.Errorf(format, args...)
+		return taxonomyError(diag.Pos{File: file, Line: at.line, Col: at.col}, err.Error(), errors.Unwrap(err))
 	}
 	if len(doc.Sources) == 0 {
 		return nil, errAt(position{1, 1}, "no sources: the taxonomy needs a `sources:` list")
@@ -282,7 +288,7 @@ func buildVocabulary(name string, e vocabEntry, errAt errorAt) (*vocabulary, err
 	if e.Pattern != "" {
 		re, err := regexp.Compile(e.Pattern)
 		if err != nil {
-			return nil, errAt(e.at, "values %q: pattern: %v", name, err)
+			return nil, errAt(e.at, "values %q: pattern: %w", name, err)
 		}
 		v.pattern = re
 	}
@@ -338,7 +344,7 @@ func yamlError(file string, err error) error {
 	case errors.As(err, &perr):
 		pos.Line, pos.Col = 1, 1
 	}
-	return taxonomyError(pos, msg)
+	return taxonomyError(pos, msg, err)
 }
 
 func isDigits(s string) bool {
