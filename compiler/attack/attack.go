@@ -180,7 +180,7 @@ func newLoadError(file string, index int, object, msg string) *LoadError {
 
 // Error renders one line, e.g.
 // `bad.json: object 3 (x-mitre-analytic--...): "type" is a number, want a string`.
-func (e *LoadError) Error() string {
+func (e LoadError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Pos.File)
 	b.WriteString(": ")
@@ -196,7 +196,7 @@ func (e *LoadError) Error() string {
 }
 
 // Unwrap returns the error of encoding/json or stix2 behind the message, if any.
-func (e *LoadError) Unwrap() error { return e.Err }
+func (e LoadError) Unwrap() error { return e.Err }
 
 // sortAnalytics orders analytics by ID, then StixID.
 func sortAnalytics(as []*Analytic) {

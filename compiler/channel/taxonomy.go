@@ -146,10 +146,10 @@ func taxonomyError(pos diag.Pos, msg string, err error) *TaxonomyError {
 }
 
 // Error renders "file:line:col: msg", without the severity Diagnostic.Error adds.
-func (e *TaxonomyError) Error() string { return e.Pos.String() + ": " + e.Msg }
+func (e TaxonomyError) Error() string { return e.Pos.String() + ": " + e.Msg }
 
 // Unwrap returns the error of go-yaml or regexp behind the message, if any.
-func (e *TaxonomyError) Unwrap() error { return e.Err }
+func (e TaxonomyError) Unwrap() error { return e.Err }
 
 // taxonomyFile is the YAML document.
 type taxonomyFile struct {
