@@ -8,6 +8,7 @@ import (
 	"github.com/google/cel-go/common"
 
 	"github.com/stixcel/stixcel/celenv"
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 )
@@ -19,7 +20,7 @@ import (
 func (c *compilation) check(p *plan.Plan, b *pack.Binding) {
 	selectorEnv, err := c.selectorEnv()
 	if err != nil {
-		c.diags.Errorf(plan.Pos{File: p.ID}, "stixcel_internal", "analytic %s: selector environment: %v", p.ID, err)
+		c.diags.Errorf(diag.Pos{File: p.ID}, diag.CodeInternal, "analytic %s: selector environment: %v", p.ID, err)
 		return
 	}
 	for _, ch := range p.Channels {
@@ -66,7 +67,7 @@ func (c *compilation) selectorEnv() (*cel.Env, error) {
 func (c *compilation) checkBinding(p *plan.Plan, b *pack.Binding) {
 	env, err := celenv.ChannelEnv(p.Params)
 	if err != nil {
-		c.diags.Errorf(b.Analytic.Pos, "stixcel_type_error", "analytic %s: %v", p.ID, err)
+		c.diags.Errorf(b.Analytic.Pos, diag.CodeTypeError, "analytic %s: %v", p.ID, err)
 		return
 	}
 	values := paramValues(p)
@@ -85,7 +86,7 @@ func (c *compilation) checkBinding(p *plan.Plan, b *pack.Binding) {
 	}
 	condEnv, err := celenv.ConditionEnv(p.Params, ids)
 	if err != nil {
-		c.diags.Errorf(b.Condition.Pos, "stixcel_type_error", "analytic %s condition: %v", p.ID, err)
+		c.diags.Errorf(b.Condition.Pos, diag.CodeTypeError, "analytic %s condition: %v", p.ID, err)
 		return
 	}
 	c.checkExpr(condEnv, b.Condition, values, fmt.Sprintf("analytic %s condition", p.ID))
@@ -97,21 +98,21 @@ func (c *compilation) checkExpr(env *cel.Env, src pack.String, values map[string
 	ast, iss := env.Compile(src.Value)
 	if iss != nil && iss.Err() != nil {
 		for _, e := range iss.Errors() {
-			c.diags = append(c.diags, plan.Diagnostic{
+			c.diags = append(c.diags, diag.Diagnostic{
 				Pos:      celPos(src, e),
-				Code:     "stixcel_type_error",
-				Severity: plan.SeverityError,
+				Code:     diag.CodeTypeError,
+				Severity: diag.SeverityError,
 				Msg:      what + ": " + e.Message,
 			})
 		}
 		return
 	}
 	if ast.OutputType() != cel.BoolType && ast.OutputType() != cel.DynType {
-		c.diags.Errorf(src.Pos, "stixcel_type_error", "%s: expression yields %s, want bool", what, ast.OutputType())
+		c.diags.Errorf(src.Pos, diag.CodeTypeError, "%s: expression yields %s, want bool", what, ast.OutputType())
 		return
 	}
 	if err := celenv.CheckCost(env, ast, values); err != nil {
-		c.diags.Errorf(src.Pos, "stixcel_cost", "%s: %v", what, err)
+		c.diags.Errorf(src.Pos, diag.CodeCost, "%s: %v", what, err)
 	}
 }
 
@@ -124,7 +125,7 @@ func paramValues(p *plan.Plan) map[string]any {
 	return vals
 }
 
-func celPos(src pack.String, e *common.Error) plan.Pos {
+func celPos(src pack.String, e *common.Error) diag.Pos {
 	loc := e.Location
 	if loc == nil || loc.Line() < 1 {
 		return src.Pos

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/channel"
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 )
@@ -53,7 +54,7 @@ var Stages = []Stage{StageResolve, StageParams, StageEmit, StageCheck}
 // Compile builds one plan per analytic in the index. Diagnostics carry positions in pack and
 // profile files; a plan whose binding has errors keeps its derived channels and is marked with
 // the errors, so one bad binding does not stop the rest.
-func Compile(ix *attack.Index, opts Options) (*plan.Set, plan.Diagnostics) {
+func Compile(ix *attack.Index, opts Options) (*plan.Set, diag.Diagnostics) {
 	c := newCompilation(ix, opts)
 	set := &plan.Set{Schema: plan.Schema, Plans: make([]*plan.Plan, 0, len(ix.Analytics))}
 	for _, a := range ix.Analytics {
@@ -75,7 +76,7 @@ type compilation struct {
 	used     map[*pack.Binding]bool
 	builtin  map[*pack.Binding]bool
 	profile  *profileIndex
-	diags    plan.Diagnostics
+	diags    diag.Diagnostics
 	baseEnv  *cel.Env          // selector environment, shared by every plan
 	checked  map[string]string // selector → checker message ("" when it checks)
 	// techniques maps technique ids to names, built on first use.
@@ -159,9 +160,9 @@ func (c *compilation) rejectBinding(p *plan.Plan, a *attack.Analytic, b *pack.Bi
 		c.diags = c.diags[:before] // the built-in pack's details are ours to fix, not the user's
 	}
 	for i := before; i < len(c.diags); i++ {
-		c.diags[i].Severity = plan.SeverityWarning
+		c.diags[i].Severity = diag.SeverityWarning
 	}
-	c.diags.Warnf(b.Analytic.Pos, "stixcel_binding_drift",
+	c.diags.Warnf(b.Analytic.Pos, diag.CodeBindingDrift,
 		"analytic %s: binding written for version %s does not fit version %s in %s; not applied (plan %s stays %s)",
 		a.ID, b.WrittenFor.Value, a.Version, a.File, p.ID, kindOf(p))
 }
@@ -183,7 +184,7 @@ func (c *compilation) checkUnusedBindings() {
 		if c.used[b] || c.bindings[b.Analytic.Value] != b {
 			continue
 		}
-		c.diags.Warnf(b.Analytic.Pos, "stixcel_unknown_analytic",
+		c.diags.Warnf(b.Analytic.Pos, diag.CodeUnknownAnalytic,
 			"analytic %s is not in the loaded bundles; binding ignored", b.Analytic.Value)
 	}
 }

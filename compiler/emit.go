@@ -7,6 +7,7 @@ import (
 	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/channel"
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 )
@@ -33,7 +34,7 @@ func (c *compilation) emit(p *plan.Plan, a *attack.Analytic, b *pack.Binding) {
 	for _, cb := range b.Channels {
 		ch := p.Channel(cb.ID.Value)
 		if ch == nil {
-			c.diags.Errorf(cb.ID.Pos, "stixcel_unknown_channel",
+			c.diags.Errorf(cb.ID.Pos, diag.CodeUnknownChannel,
 				"analytic %s has %d log source references (c1..c%d); there is no channel %s",
 				a.ID, len(p.Channels), len(p.Channels), cb.ID.Value)
 			continue
@@ -67,7 +68,7 @@ func (c *compilation) warnUnboundAlerting(p *plan.Plan, b *pack.Binding) {
 		}
 	}
 	if len(ids) > 0 {
-		c.diags.Warnf(b.Analytic.Pos, "stixcel_unbound_alerting",
+		c.diags.Warnf(b.Analytic.Pos, diag.CodeUnboundAlerting,
 			"analytic %s: no condition, so derived channels %s alert on every event their selectors match; add a condition naming the channels that should alert",
 			p.ID, strings.Join(ids, ", "))
 	}
@@ -85,12 +86,12 @@ func (c *compilation) window(p *plan.Plan, b *pack.Binding) {
 	}
 	if prm := p.Param(w); prm != nil {
 		if prm.Type != "duration" {
-			c.diags.Errorf(b.Window.Pos, "stixcel_type_error", "analytic %s: window parameter %s has type %s, want duration", p.ID, w, prm.Type)
+			c.diags.Errorf(b.Window.Pos, diag.CodeTypeError, "analytic %s: window parameter %s has type %s, want duration", p.ID, w, prm.Type)
 			return
 		}
 		p.Correlation.WindowParam = w
 		if prm.Value == nil {
-			c.diags.Errorf(b.Window.Pos, "stixcel_missing_value", "analytic %s: window parameter %s has no value; give it a default", p.ID, w)
+			c.diags.Errorf(b.Window.Pos, diag.CodeMissingValue, "analytic %s: window parameter %s has no value; give it a default", p.ID, w)
 			return
 		}
 		p.Correlation.Window = prm.Value.(string)
@@ -98,7 +99,7 @@ func (c *compilation) window(p *plan.Plan, b *pack.Binding) {
 	}
 	d, err := celenv.ParseDuration(w)
 	if err != nil {
-		c.diags.Errorf(b.Window.Pos, "stixcel_bad_window", "analytic %s: window %q is neither a parameter nor a duration", p.ID, w)
+		c.diags.Errorf(b.Window.Pos, diag.CodeBadWindow, "analytic %s: window %q is neither a parameter nor a duration", p.ID, w)
 		return
 	}
 	p.Correlation.Window = celenv.FormatDuration(d)

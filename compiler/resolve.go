@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 )
@@ -63,7 +64,7 @@ func techniqueName(t attack.Technique) string {
 // changed since, so the binding needs a review even when it still compiles.
 func (c *compilation) warnDrift(a *attack.Analytic, b *pack.Binding) {
 	if drifted(a, b) {
-		c.diags.Warnf(b.WrittenFor.Pos, "stixcel_written_for",
+		c.diags.Warnf(b.WrittenFor.Pos, diag.CodeWrittenFor,
 			"analytic %s: binding written for version %s, the bundle has version %s (modified %s): review the binding",
 			a.ID, b.WrittenFor.Value, a.Version, a.Modified)
 	}
@@ -92,7 +93,7 @@ func (c *compilation) resolveBindingTechniques(p *plan.Plan, a *attack.Analytic,
 	for _, t := range b.Techniques {
 		id, _ := splitTechnique(t.Value)
 		if !have[id] {
-			c.diags.Warnf(t.Pos, "stixcel_technique_mismatch",
+			c.diags.Warnf(t.Pos, diag.CodeTechniqueMismatch,
 				"analytic %s: binding names technique %s but the bundle's detection strategy %s detects %s; the bundle wins",
 				a.ID, id, p.DetectionStrategy, techniqueIDs(p.Techniques))
 		}

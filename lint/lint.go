@@ -3,7 +3,7 @@
 // channel ids, parameter types and defaults, test files and test parameter overrides, and
 // drift between a binding's written_for and the bundle's x_mitre_version.
 //
-// Findings are plan.Diagnostics positioned in the pack files, printed as text
+// Findings are diag.Diagnostics positioned in the pack files; diag prints them as text
 // (file:line:col: severity: message with a caret line), JSON, or SARIF for CI annotations.
 package lint
 
@@ -15,6 +15,7 @@ import (
 	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/compiler"
 	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 )
@@ -27,8 +28,8 @@ type Options struct {
 }
 
 // Check lints packs against the analytics of ix.
-func Check(ix *attack.Index, packs []*pack.Pack, opts Options) plan.Diagnostics {
-	var diags plan.Diagnostics
+func Check(ix *attack.Index, packs []*pack.Pack, opts Options) diag.Diagnostics {
+	var diags diag.Diagnostics
 	var bindings []*pack.Binding
 	for _, p := range packs {
 		diags = append(diags, p.Diagnostics...)
@@ -55,14 +56,14 @@ func Check(ix *attack.Index, packs []*pack.Pack, opts Options) plan.Diagnostics 
 
 // adjustUnknown turns "analytic not loaded" warnings into errors when the user named the
 // bundles, and adds a hint when they did not.
-func adjustUnknown(diags plan.Diagnostics, opts Options) plan.Diagnostics {
+func adjustUnknown(diags diag.Diagnostics, opts Options) diag.Diagnostics {
 	for i := range diags {
 		d := &diags[i]
-		if d.Code != "stixcel_unknown_analytic" || d.Severity != plan.SeverityWarning {
+		if d.Code != diag.CodeUnknownAnalytic || d.Severity != diag.SeverityWarning {
 			continue
 		}
 		if opts.BundlesGiven {
-			d.Severity = plan.SeverityError
+			d.Severity = diag.SeverityError
 			d.Msg = strings.TrimSuffix(d.Msg, "; binding ignored")
 		} else {
 			d.Msg += " (lint checked syntax only; pass --bundle with the ATT&CK bundle that has it)"
@@ -73,12 +74,12 @@ func adjustUnknown(diags plan.Diagnostics, opts Options) plan.Diagnostics {
 
 // parseOnly checks the CEL syntax of a binding whose analytic is not loaded: without the
 // analytic there are no parameter types to check against.
-func parseOnly(b *pack.Binding) plan.Diagnostics {
+func parseOnly(b *pack.Binding) diag.Diagnostics {
 	env, err := cel.NewEnv()
 	if err != nil {
 		return nil
 	}
-	var diags plan.Diagnostics
+	var diags diag.Diagnostics
 	exprs := []pack.String{b.Condition}
 	for _, ch := range b.Channels {
 		exprs = append(exprs, ch.When)
@@ -93,7 +94,7 @@ func parseOnly(b *pack.Binding) plan.Diagnostics {
 				if e.Location != nil && e.Location.Line() > 0 {
 					pos = src.PosAt(e.Location.Line(), e.Location.Column()+1)
 				}
-				diags.Errorf(pos, "stixcel_syntax_error", "analytic %s: %s", b.Analytic.Value, e.Message)
+				diags.Errorf(pos, diag.CodeSyntaxError, "analytic %s: %s", b.Analytic.Value, e.Message)
 			}
 		}
 	}
@@ -102,12 +103,12 @@ func parseOnly(b *pack.Binding) plan.Diagnostics {
 
 // checkTests checks each test case: the events file exists and parameter overrides name
 // parameters of the plan with values of their types.
-func checkTests(p *pack.Pack, b *pack.Binding, pl *plan.Plan) plan.Diagnostics {
-	var diags plan.Diagnostics
+func checkTests(p *pack.Pack, b *pack.Binding, pl *plan.Plan) diag.Diagnostics {
+	var diags diag.Diagnostics
 	for _, tc := range b.Tests {
 		if tc.EventsFile.Value != "" {
 			if f, _, err := p.OpenEvents(b, tc); err != nil {
-				diags.Errorf(tc.EventsFile.Pos, "stixcel_missing_file", "test %q: %v", tc.Name.Value, err)
+				diags.Errorf(tc.EventsFile.Pos, diag.CodeMissingFile, "test %q: %v", tc.Name.Value, err)
 			} else {
 				f.Close()
 			}
@@ -118,11 +119,11 @@ func checkTests(p *pack.Pack, b *pack.Binding, pl *plan.Plan) plan.Diagnostics {
 		for _, s := range tc.Params {
 			prm := pl.Param(s.Name.Value)
 			if prm == nil {
-				diags.Errorf(s.Name.Pos, "stixcel_unknown_param", "test %q: analytic %s has no parameter %s", tc.Name.Value, pl.ID, s.Name.Value)
+				diags.Errorf(s.Name.Pos, diag.CodeUnknownParam, "test %q: analytic %s has no parameter %s", tc.Name.Value, pl.ID, s.Name.Value)
 				continue
 			}
 			if _, err := celenv.Canonical(prm.Type, s.Value); err != nil {
-				diags.Errorf(s.ValuePos, "stixcel_type_error", "test %q: param %s (%s): %v", tc.Name.Value, prm.Name, prm.Type, err)
+				diags.Errorf(s.ValuePos, diag.CodeTypeError, "test %q: param %s (%s): %v", tc.Name.Value, prm.Name, prm.Type, err)
 			}
 		}
 	}
@@ -130,7 +131,7 @@ func checkTests(p *pack.Pack, b *pack.Binding, pl *plan.Plan) plan.Diagnostics {
 }
 
 // dedupe drops repeated identical diagnostics (a sorted list).
-func dedupe(diags plan.Diagnostics) plan.Diagnostics {
+func dedupe(diags diag.Diagnostics) diag.Diagnostics {
 	out := diags[:0]
 	for i, d := range diags {
 		if i > 0 && d == diags[i-1] {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 // Binding is one pack file: the logic a pack supplies for one analytic (DESIGN.md §4).
@@ -33,7 +33,7 @@ type ParamSpec struct {
 	Name       String
 	Type       String   // a celenv type such as "map(string, list(int))"; empty keeps the inferred type
 	Default    any      // decoded as by ParseBinding's rules; valid only when HasDefault
-	DefaultPos plan.Pos // where the default value starts
+	DefaultPos diag.Pos // where the default value starts
 	HasDefault bool     // whether the spec has a default key (its value may be null)
 }
 
@@ -55,21 +55,21 @@ type TestCase struct {
 	Expect     []Expectation
 	// ExpectSilent is true when expect is [] (the test passes only if nothing alerts).
 	ExpectSilent bool
-	Pos          plan.Pos // the test's first key
+	Pos          diag.Pos // the test's first key
 }
 
 // InlineEvent is one event written in a test's events list.
 type InlineEvent struct {
 	Fields map[string]any
 	JSON   []byte // Fields re-encoded as one JSON object (keys sorted)
-	Pos    plan.Pos
+	Pos    diag.Pos
 }
 
 // Expectation is one alert a test expects.
 type Expectation struct {
 	Analytic String         // defaults to the binding's analytic when left out
 	Group    map[string]any // the alert's group_by values; nil matches any group
-	Pos      plan.Pos
+	Pos      diag.Pos
 }
 
 // EventsPath returns the path of a test's events file: EventsFile joined to the directory of
@@ -88,12 +88,12 @@ var channelID = regexp.MustCompile(`^c[1-9][0-9]*$`)
 // Values without a declared Go type (defaults, test params, inline events, expected groups)
 // keep YAML's meaning: 10m is the string "10m", 443 an int64 (uint64 above its range), 1.5 a
 // float64, true a bool, ~ nil; lists are []any and mappings map[string]any.
-func ParseBinding(file string, data []byte) (*Binding, plan.Diagnostics) {
+func ParseBinding(file string, data []byte) (*Binding, diag.Diagnostics) {
 	d := newDecoder(file, data)
 	body := d.parseDocument(data)
 	if body == nil {
 		if !d.diags.HasErrors() {
-			d.diags.Errorf(plan.Pos{File: file, Line: 1, Col: 1}, CodeBadShape,
+			d.diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, diag.CodeBadShape,
 				"empty binding: want a mapping starting with analytic:")
 		}
 		return nil, d.diags
@@ -132,7 +132,7 @@ func (d *decoder) bindingFields(b *Binding) []field {
 func (d *decoder) analyticID(n ast.Node, what string) (String, bool) {
 	s, ok := d.nonEmpty(n, what)
 	if ok && strings.ContainsFunc(s.Value, isSpace) {
-		d.diags.Errorf(s.Pos, CodeBadValue, "%s %q: want an ATT&CK id such as AN1828 or a STIX id", what, s.Value)
+		d.diags.Errorf(s.Pos, diag.CodeBadValue, "%s %q: want an ATT&CK id such as AN1828 or a STIX id", what, s.Value)
 		return s, false
 	}
 	return s, ok
@@ -163,7 +163,7 @@ func (d *decoder) paramSpecs(n ast.Node) []*ParamSpec {
 }
 
 // valuePos is where an entry's value starts; the key's position when the value is empty.
-func (d *decoder) valuePos(e entry) plan.Pos {
+func (d *decoder) valuePos(e entry) diag.Pos {
 	if e.Value == nil {
 		return e.Key.Pos
 	}
@@ -178,7 +178,7 @@ func (d *decoder) channels(n ast.Node) []*ChannelBinding {
 	var out []*ChannelBinding
 	for _, e := range entries {
 		if !channelID.MatchString(e.Key.Value) {
-			d.diags.Errorf(e.Key.Pos, CodeBadValue,
+			d.diags.Errorf(e.Key.Pos, diag.CodeBadValue,
 				"channel id %q: want c1, c2, ... (the analytic's log source references, in order)", e.Key.Value)
 			continue
 		}
@@ -203,7 +203,7 @@ func (d *decoder) channel(e entry) (*ChannelBinding, bool) {
 		})
 		return cb, ok
 	case *ast.SequenceNode:
-		d.errorf(e.Value, CodeBadShape, "%s must be a CEL expression or a mapping with when and series_by, not a list", what)
+		d.errorf(e.Value, diag.CodeBadShape, "%s must be a CEL expression or a mapping with when and series_by, not a list", what)
 		return nil, false
 	}
 	var ok bool
@@ -214,14 +214,14 @@ func (d *decoder) channel(e entry) (*ChannelBinding, bool) {
 func (d *decoder) tests(n ast.Node) []*TestCase {
 	items, _ := d.list(n, "tests")
 	var out []*TestCase
-	names := map[string]plan.Pos{}
+	names := map[string]diag.Pos{}
 	for i, item := range items {
 		tc, ok := d.testCase(item, fmt.Sprintf("tests[%d]", i))
 		if !ok {
 			continue
 		}
 		if first, dup := names[tc.Name.Value]; dup {
-			d.diags.Errorf(tc.Name.Pos, CodeDuplicate, "test %q is already defined at %s", tc.Name.Value, first)
+			d.diags.Errorf(tc.Name.Pos, diag.CodeDuplicate, "test %q is already defined at %s", tc.Name.Value, first)
 		}
 		names[tc.Name.Value] = tc.Name.Pos
 		out = append(out, tc)
@@ -239,7 +239,7 @@ func (d *decoder) testCase(n ast.Node, what string) (*TestCase, bool) {
 		{"expect", func(e entry) { d.expect(tc, e.Value, what+".expect") }},
 	}, "name", "events")
 	if ok && !seen["expect"] {
-		d.diags.Errorf(tc.Pos, CodeMissingKey, "%s has no \"expect\" key (use expect: [] for a test that must stay silent)", what)
+		d.diags.Errorf(tc.Pos, diag.CodeMissingKey, "%s has no \"expect\" key (use expect: [] for a test that must stay silent)", what)
 	}
 	if tc.Name.Value != "" {
 		return tc, ok
@@ -254,7 +254,7 @@ func (d *decoder) events(tc *TestCase, n ast.Node, what string) {
 	if !isList {
 		s, ok := d.nonEmpty(n, what)
 		if ok && (path.IsAbs(s.Value) || filepath.IsAbs(s.Value)) {
-			d.diags.Errorf(s.Pos, CodeBadValue, "%s %q: want a path relative to the binding file", what, s.Value)
+			d.diags.Errorf(s.Pos, diag.CodeBadValue, "%s %q: want a path relative to the binding file", what, s.Value)
 		}
 		if ok {
 			tc.EventsFile = s
@@ -269,12 +269,12 @@ func (d *decoder) events(tc *TestCase, n ast.Node, what string) {
 			continue
 		}
 		if !isMap {
-			d.errorf(item, CodeBadShape, "%s must be an event mapping, not %s", itemWhat, kind(d.unwrap(item, itemWhat)))
+			d.errorf(item, diag.CodeBadShape, "%s must be an event mapping, not %s", itemWhat, kind(d.unwrap(item, itemWhat)))
 			continue
 		}
 		data, err := json.Marshal(fields)
 		if err != nil {
-			d.errorf(item, CodeBadValue, "%s cannot be written as JSON: %v", itemWhat, err)
+			d.errorf(item, diag.CodeBadValue, "%s cannot be written as JSON: %v", itemWhat, err)
 			continue
 		}
 		tc.Inline = append(tc.Inline, InlineEvent{Fields: fields, JSON: data, Pos: d.pos(item)})
@@ -287,7 +287,7 @@ func (d *decoder) expect(tc *TestCase, n ast.Node, what string) {
 		return
 	}
 	if isNull(n) {
-		d.errorf(n, CodeBadShape, "%s needs a list (use [] for a test that must stay silent)", what)
+		d.errorf(n, diag.CodeBadShape, "%s needs a list (use [] for a test that must stay silent)", what)
 		return
 	}
 	tc.ExpectSilent = len(items) == 0
@@ -301,7 +301,7 @@ func (d *decoder) expect(tc *TestCase, n ast.Node, what string) {
 				if g, isMap := v.(map[string]any); isMap {
 					x.Group = g
 				} else if v != nil {
-					d.errorf(e.Value, CodeBadShape, "%s.group must be a mapping of group_by fields, not %s", itemWhat, kind(e.Value))
+					d.errorf(e.Value, diag.CodeBadShape, "%s.group must be a mapping of group_by fields, not %s", itemWhat, kind(e.Value))
 				}
 			}},
 		})

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 const an1828File = "analytics/mobile/AN1828.yaml"
@@ -31,7 +31,7 @@ func values(ss []String) []string {
 	return out
 }
 
-func at(line, col int) plan.Pos { return plan.Pos{File: an1828File, Line: line, Col: col} }
+func at(line, col int) diag.Pos { return diag.Pos{File: an1828File, Line: line, Col: col} }
 
 func TestParseBindingGood(t *testing.T) {
 	b := parseFixture(t)
@@ -124,7 +124,7 @@ func TestPosAt(t *testing.T) {
 		name      string
 		s         String
 		line, col int
-		want      plan.Pos
+		want      diag.Pos
 	}{
 		{"plain condition, 1:1", b.Condition, 1, 1, at(24, 12)},
 		{"plain condition, 1:7", b.Condition, 1, 7, at(24, 18)},
@@ -156,5 +156,5 @@ func TestScalarsAsText(t *testing.T) {
 	assert.Equal(t, "1.10", b.WrittenFor.Value, "a version written as a number keeps its text")
 	assert.Equal(t, "600", b.Window.Value)
 	assert.Equal(t, "true", b.Channels[0].When.Value)
-	assert.Equal(t, plan.Pos{File: "f.yaml", Line: 4, Col: 16}, b.Channels[0].When.PosAt(1, 1))
+	assert.Equal(t, diag.Pos{File: "f.yaml", Line: 4, Col: 16}, b.Channels[0].When.PosAt(1, 1))
 }

@@ -12,6 +12,6 @@
 // expects text, numbers and booleans are taken as written (written_for: 1.10 is "1.10",
 // c1: true is the CEL expression true); lists, mappings and null are shape errors.
 //
-// Diagnostics are plan.Diagnostics with 1-based lines and columns; columns count Unicode code
+// Diagnostics are diag.Diagnostics with 1-based lines and columns; columns count Unicode code
 // points, as goccy/go-yaml and cel-go do. Codes are the Code* constants. Parsing never panics.
 package pack

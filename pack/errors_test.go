@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 func TestParseBindingErrors(t *testing.T) {
@@ -77,7 +77,7 @@ func TestParseBindingErrors(t *testing.T) {
 	}
 }
 
-func renderDiag(d plan.Diagnostic) string {
+func renderDiag(d diag.Diagnostic) string {
 	return strings.TrimPrefix(d.Pos.String(), d.Pos.File+":") + ": " + d.Code + ": " + d.Msg
 }
 
@@ -94,7 +94,7 @@ func TestErrorComments(t *testing.T) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			data, err := os.ReadFile(file)
 			require.NoError(t, err)
-			var diags plan.Diagnostics
+			var diags diag.Diagnostics
 			if strings.HasPrefix(filepath.Base(file), "profile") {
 				_, diags = ParseProfile(file, data)
 			} else {

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 // addSeeds seeds a fuzz target with every YAML file under testdata and a few edge cases.
@@ -29,7 +29,7 @@ func addSeeds(f *testing.F) {
 	}
 }
 
-func checkDiags(t *testing.T, file string, diags plan.Diagnostics) {
+func checkDiags(t *testing.T, file string, diags diag.Diagnostics) {
 	for _, d := range diags {
 		if d.Pos.File != file || d.Pos.Line < 1 || d.Msg == "" || d.Code == "" {
 			t.Fatalf("diagnostic without file, line, code or message: %#v", d)

@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 // skippedDirs are directories of a pack that hold test material, not bindings.
@@ -21,23 +21,23 @@ var skippedDirs = map[string]bool{"tests": true, "testdata": true}
 // rather than silently ignored. Two bindings for the same analytic are an error naming both
 // files. Bindings with errors are returned too (check the diagnostics), so that later stages
 // can still report on them; files that are not YAML mappings are left out.
-func LoadDir(fsys fs.FS, root string) ([]*Binding, plan.Diagnostics) {
+func LoadDir(fsys fs.FS, root string) ([]*Binding, diag.Diagnostics) {
 	return load(fsys, root, func(p string) string { return p })
 }
 
 // LoadOSDir is LoadDir for a directory of the operating system, as the user named it: files
 // and positions read dir/mobile/AN1828.yaml, whether dir is relative or absolute.
-func LoadOSDir(dir string) ([]*Binding, plan.Diagnostics) {
+func LoadOSDir(dir string) ([]*Binding, diag.Diagnostics) {
 	return load(os.DirFS(dir), ".", func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) })
 }
 
 // load walks root in fsys; name turns an fs path into the file name used in positions.
-func load(fsys fs.FS, root string, name func(string) string) ([]*Binding, plan.Diagnostics) {
-	var diags plan.Diagnostics
+func load(fsys fs.FS, root string, name func(string) string) ([]*Binding, diag.Diagnostics) {
+	var diags diag.Diagnostics
 	var files []string
 	err := fs.WalkDir(fsys, root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
-			diags.Errorf(plan.Pos{File: name(p)}, CodeIO, "reading pack: %v", err)
+			diags.Errorf(diag.Pos{File: name(p)}, diag.CodeIO, "reading pack: %v", err)
 			return nil
 		}
 		name := e.Name()
@@ -53,14 +53,14 @@ func load(fsys fs.FS, root string, name func(string) string) ([]*Binding, plan.D
 		return nil
 	})
 	if err != nil {
-		diags.Errorf(plan.Pos{File: name(root)}, CodeIO, "reading pack: %v", err)
+		diags.Errorf(diag.Pos{File: name(root)}, diag.CodeIO, "reading pack: %v", err)
 	}
 	var bindings []*Binding
 	sort.Strings(files)
 	for _, file := range files {
 		data, err := fs.ReadFile(fsys, file)
 		if err != nil {
-			diags.Errorf(plan.Pos{File: name(file)}, CodeIO, "reading binding: %v", err)
+			diags.Errorf(diag.Pos{File: name(file)}, diag.CodeIO, "reading binding: %v", err)
 			continue
 		}
 		b, ds := ParseBinding(name(file), data)
@@ -80,8 +80,8 @@ func isYAML(name string) bool {
 }
 
 // checkDuplicates reports every binding whose analytic an earlier binding already binds.
-func checkDuplicates(bindings []*Binding) plan.Diagnostics {
-	var diags plan.Diagnostics
+func checkDuplicates(bindings []*Binding) diag.Diagnostics {
+	var diags diag.Diagnostics
 	first := map[string]*Binding{}
 	for _, b := range bindings {
 		id := b.Analytic.Value
@@ -89,7 +89,7 @@ func checkDuplicates(bindings []*Binding) plan.Diagnostics {
 			continue
 		}
 		if prev, dup := first[id]; dup {
-			diags.Errorf(b.Analytic.Pos, CodeDuplicate, "analytic %s is bound twice in the pack: %s and %s",
+			diags.Errorf(b.Analytic.Pos, diag.CodeDuplicate, "analytic %s is bound twice in the pack: %s and %s",
 				id, prev.Analytic.Pos, b.Analytic.Pos)
 			continue
 		}

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 // Pack is a loaded pack together with the file system its test events are read from: a
@@ -19,7 +19,7 @@ type Pack struct {
 	Bindings []*Binding
 	// Diagnostics are the findings of loading the pack; a binding whose file has errors has
 	// each of its tests reported as an error.
-	Diagnostics plan.Diagnostics
+	Diagnostics diag.Diagnostics
 	// FS holds the pack's files.
 	FS fs.FS
 	// Root is the prefix of the bindings' File names that names the root of FS ("" when the

@@ -3,7 +3,7 @@ package pack
 import (
 	"github.com/goccy/go-yaml/ast"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 // Profile is a parameter profile (`--params profile.yaml`): organisation values for mutable
@@ -19,7 +19,7 @@ type Profile struct {
 type Setting struct {
 	Name     String
 	Value    any
-	ValuePos plan.Pos
+	ValuePos diag.Pos
 }
 
 // AnalyticSettings are the values for one analytic, named by ATT&CK or STIX id.
@@ -31,7 +31,7 @@ type AnalyticSettings struct {
 // ParseProfile decodes a parameter profile; file is only used in positions. A file with no
 // content (only comments) is an empty profile. Checking names and types against the loaded
 // analytics is the compiler's job.
-func ParseProfile(file string, data []byte) (*Profile, plan.Diagnostics) {
+func ParseProfile(file string, data []byte) (*Profile, diag.Diagnostics) {
 	d := newDecoder(file, data)
 	p := &Profile{File: file}
 	body := d.parseDocument(data)

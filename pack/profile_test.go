@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 const profileSrc = `# organisation values
@@ -25,7 +25,7 @@ func TestParseProfile(t *testing.T) {
 	p, diags := ParseProfile("org.yaml", []byte(profileSrc))
 	require.Empty(t, diags)
 	require.NotNil(t, p)
-	pos := func(line, col int) plan.Pos { return plan.Pos{File: "org.yaml", Line: line, Col: col} }
+	pos := func(line, col int) diag.Pos { return diag.Pos{File: "org.yaml", Line: line, Col: col} }
 
 	require.Len(t, p.Params, 2)
 	assert.Equal(t, "TimeWindow", p.Params[0].Name.Value)

@@ -3,7 +3,7 @@ package pack
 import (
 	"strings"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 // Style is how a scalar was written in YAML. It decides how positions inside the scalar's
@@ -41,7 +41,7 @@ func (s Style) String() string {
 // empty Value and an unknown Pos.
 type String struct {
 	Value string
-	Pos   plan.Pos
+	Pos   diag.Pos
 	Style Style
 
 	src   *source // the file the scalar was read from; nil for a String built by hand
@@ -56,7 +56,7 @@ type String struct {
 // column just past the end of a line maps just past its last character; out-of-range lines
 // and columns are clamped. Without file text (a hand-built String) it assumes Value is
 // written as is, starting at Pos.
-func (s String) PosAt(line, col int) plan.Pos {
+func (s String) PosAt(line, col int) diag.Pos {
 	value := []rune(s.Value)
 	off := runeOffset(value, line, col)
 	if s.src == nil {
@@ -82,7 +82,7 @@ func (s String) PosAt(line, col int) plan.Pos {
 }
 
 // naivePos places line:col as if Value were written verbatim from Pos.
-func (s String) naivePos(line, col int) plan.Pos {
+func (s String) naivePos(line, col int) diag.Pos {
 	p := s.Pos
 	if p.Line == 0 {
 		return p
@@ -90,17 +90,17 @@ func (s String) naivePos(line, col int) plan.Pos {
 	line, col = max(line, 1), max(col, 1)
 	switch s.Style {
 	case StyleLiteral, StyleFolded:
-		return plan.Pos{File: p.File, Line: p.Line + line, Col: col}
+		return diag.Pos{File: p.File, Line: p.Line + line, Col: col}
 	case StyleSingleQuoted, StyleDoubleQuoted:
 		if line == 1 {
-			return plan.Pos{File: p.File, Line: p.Line, Col: p.Col + col}
+			return diag.Pos{File: p.File, Line: p.Line, Col: p.Col + col}
 		}
 	default:
 		if line == 1 {
-			return plan.Pos{File: p.File, Line: p.Line, Col: p.Col + col - 1}
+			return diag.Pos{File: p.File, Line: p.Line, Col: p.Col + col - 1}
 		}
 	}
-	return plan.Pos{File: p.File, Line: p.Line + line - 1, Col: col}
+	return diag.Pos{File: p.File, Line: p.Line + line - 1, Col: col}
 }
 
 // runeOffset converts a 1-based line:col in value to a rune index, clamped to the value.
@@ -249,7 +249,7 @@ func (s *source) nextLine(line int) int {
 }
 
 // pos returns the 1-based position of rune index i.
-func (s *source) pos(file string, i int) plan.Pos {
+func (s *source) pos(file string, i int) diag.Pos {
 	line := 0
 	for lo, hi := 0, len(s.lineStart)-1; lo <= hi; {
 		mid := (lo + hi) / 2
@@ -259,7 +259,7 @@ func (s *source) pos(file string, i int) plan.Pos {
 			hi = mid - 1
 		}
 	}
-	return plan.Pos{File: file, Line: line + 1, Col: i - s.lineStart[line] + 1}
+	return diag.Pos{File: file, Line: line + 1, Col: i - s.lineStart[line] + 1}
 }
 
 // locate returns where a scalar's content starts: start when value aligns there, else the

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 // markerPos returns the 1-based line:col (in runes) of the only '@' in text, splitting lines at
@@ -65,7 +65,7 @@ func TestPosAtStyles(t *testing.T) {
 			markerInFile := tc.src[strings.LastIndex(tc.src, "@"):]
 			fl, fc := markerPos(t, tc.src[:len(tc.src)-len(markerInFile)]+"@")
 			got := s.PosAt(vl, vc)
-			assert.Equal(t, plan.Pos{File: "f.yaml", Line: fl, Col: fc}, got, "PosAt(%d, %d) of %q", vl, vc, s.Value)
+			assert.Equal(t, diag.Pos{File: "f.yaml", Line: fl, Col: fc}, got, "PosAt(%d, %d) of %q", vl, vc, s.Value)
 		})
 	}
 }
@@ -99,21 +99,21 @@ func TestPosAtEdges(t *testing.T) {
 	tests := []struct {
 		name      string
 		line, col int
-		want      plan.Pos
+		want      diag.Pos
 	}{
-		{"first character", 1, 1, plan.Pos{File: "f.yaml", Line: 2, Col: 3}},
-		{"end of first line is its line break", 1, 3, plan.Pos{File: "f.yaml", Line: 2, Col: 5}},
-		{"column past the line clamps to its end", 1, 40, plan.Pos{File: "f.yaml", Line: 2, Col: 5}},
-		{"second line", 2, 2, plan.Pos{File: "f.yaml", Line: 3, Col: 4}},
-		{"line past the value clamps to the end", 9, 1, plan.Pos{File: "f.yaml", Line: 3, Col: 5}},
-		{"zero and negative clamp to the start", 0, -3, plan.Pos{File: "f.yaml", Line: 2, Col: 3}},
+		{"first character", 1, 1, diag.Pos{File: "f.yaml", Line: 2, Col: 3}},
+		{"end of first line is its line break", 1, 3, diag.Pos{File: "f.yaml", Line: 2, Col: 5}},
+		{"column past the line clamps to its end", 1, 40, diag.Pos{File: "f.yaml", Line: 2, Col: 5}},
+		{"second line", 2, 2, diag.Pos{File: "f.yaml", Line: 3, Col: 4}},
+		{"line past the value clamps to the end", 9, 1, diag.Pos{File: "f.yaml", Line: 3, Col: 5}},
+		{"zero and negative clamp to the start", 0, -3, diag.Pos{File: "f.yaml", Line: 2, Col: 3}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, s.PosAt(tc.line, tc.col))
 		})
 	}
-	assert.Equal(t, plan.Pos{}, String{}.PosAt(1, 1), "the zero String has no position")
+	assert.Equal(t, diag.Pos{}, String{}.PosAt(1, 1), "the zero String has no position")
 }
 
 // The YAML scanner places some multi-line plain scalars that end the file without a line
@@ -121,6 +121,6 @@ func TestPosAtEdges(t *testing.T) {
 func TestPosAtScalarEndingTheFile(t *testing.T) {
 	s := firstScalarNamedX(t, "x: 0\n  -@")
 	assert.Equal(t, "0 -@", s.Value)
-	assert.Equal(t, plan.Pos{File: "f.yaml", Line: 1, Col: 4}, s.Pos)
-	assert.Equal(t, plan.Pos{File: "f.yaml", Line: 2, Col: 4}, s.PosAt(1, 4))
+	assert.Equal(t, diag.Pos{File: "f.yaml", Line: 1, Col: 4}, s.Pos)
+	assert.Equal(t, diag.Pos{File: "f.yaml", Line: 2, Col: 4}, s.PosAt(1, 4))
 }

@@ -9,20 +9,8 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
 
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/internal/yamlpos"
-	"github.com/stixcel/stixcel/plan"
-)
-
-// Diagnostic codes of this package.
-const (
-	CodeYAMLSyntax   = "stixcel_yaml_syntax"   // the file is not valid YAML
-	CodeDuplicateKey = "stixcel_duplicate_key" // a mapping repeats a key
-	CodeUnknownKey   = "stixcel_unknown_key"   // a key the format does not have
-	CodeMissingKey   = "stixcel_missing_key"   // a required key is absent
-	CodeBadShape     = "stixcel_bad_shape"     // a value of the wrong kind (list for map, ...)
-	CodeBadValue     = "stixcel_bad_value"     // a value of the right kind that is not allowed
-	CodeDuplicate    = "stixcel_duplicate"     // the same analytic or test name twice
-	CodeIO           = "stixcel_io"            // a file or directory could not be read
 )
 
 // maxDepth bounds the nesting of decoded values, so hostile input cannot exhaust the stack.
@@ -32,7 +20,7 @@ const maxDepth = 64
 type decoder struct {
 	file  string
 	src   *source
-	diags plan.Diagnostics
+	diags diag.Diagnostics
 }
 
 func newDecoder(file string, data []byte) *decoder {
@@ -41,7 +29,7 @@ func newDecoder(file string, data []byte) *decoder {
 
 // pos returns where a node starts: its token, or its first key for a block mapping (whose
 // token is the first colon); 1:1 when the node has no position.
-func (d *decoder) pos(n ast.Node) plan.Pos {
+func (d *decoder) pos(n ast.Node) diag.Pos {
 	p := yamlpos.NodePos(d.file, n)
 	if n = yamlpos.StartNode(n); n != nil && isImplicitNull(n.GetToken()) {
 		// A missing value: point just after the colon or dash, not past the end of the line.
@@ -62,19 +50,15 @@ func (d *decoder) errorf(n ast.Node, code, format string, args ...any) {
 // diagnostic when the file holds nothing but comments, nil with a diagnostic when the YAML is
 // invalid or holds several documents.
 func (d *decoder) parseDocument(data []byte) ast.Node {
-	f, err := yamlpos.Parse(data)
+	body, extra, err := yamlpos.Document(data)
 	if err != nil {
 		d.syntaxError(err)
 		return nil
 	}
-	bodies := yamlpos.Bodies(f)
-	if len(bodies) > 1 {
-		d.errorf(bodies[1], CodeYAMLSyntax, "the file holds %d YAML documents; want one", len(bodies))
+	if len(extra) > 0 {
+		d.errorf(extra[0], diag.CodeYAMLSyntax, "the file holds %d YAML documents; want one", 1+len(extra))
 	}
-	if len(bodies) == 0 {
-		return nil
-	}
-	return bodies[0]
+	return body
 }
 
 var duplicateKeyMessage = regexp.MustCompile(`^mapping key "(.*)" already defined at \[(\d+):(\d+)\]$`)
@@ -84,13 +68,13 @@ func (d *decoder) syntaxError(err error) {
 	pos, msg := yamlpos.SyntaxError(d.file, err)
 	msg = strings.Join(strings.Fields(strings.ReplaceAll(msg, "\t", `\t`)), " ")
 	if m := duplicateKeyMessage.FindStringSubmatch(msg); m != nil {
-		d.diags.Errorf(pos, CodeDuplicateKey, "duplicate key %q (first at %s:%s:%s)", m[1], d.file, m[2], m[3])
+		d.diags.Errorf(pos, diag.CodeDuplicateKey, "duplicate key %q (first at %s:%s:%s)", m[1], d.file, m[2], m[3])
 		return
 	}
 	if strings.HasPrefix(d.src.lineText(pos.Line), "\t") || strings.Contains(msg, `'\t'`) {
 		msg += " (indent YAML with spaces, not tabs)"
 	}
-	d.diags.Errorf(pos, CodeYAMLSyntax, "invalid YAML: %s", msg)
+	d.diags.Errorf(pos, diag.CodeYAMLSyntax, "invalid YAML: %s", msg)
 }
 
 // unwrap strips anchors and reports what the pack format does not allow: aliases and tags.
@@ -101,10 +85,10 @@ func (d *decoder) unwrap(n ast.Node, what string) ast.Node {
 		case *ast.AnchorNode:
 			n = v.Value
 		case *ast.AliasNode:
-			d.errorf(n, CodeBadShape, "%s: YAML aliases are not supported; write the value out", what)
+			d.errorf(n, diag.CodeBadShape, "%s: YAML aliases are not supported; write the value out", what)
 			return nil
 		case *ast.TagNode:
-			d.errorf(n, CodeBadShape, "%s: YAML tags are not supported; quote a value to make it a string", what)
+			d.errorf(n, diag.CodeBadShape, "%s: YAML tags are not supported; quote a value to make it a string", what)
 			return nil
 		default:
 			return n
@@ -134,7 +118,7 @@ func (d *decoder) mapping(n ast.Node, what string) ([]entry, bool) {
 	}
 	values, ok := yamlpos.MappingValues(v)
 	if !ok {
-		d.errorf(n, CodeBadShape, "%s must be a mapping, not %s", what, kind(v))
+		d.errorf(n, diag.CodeBadShape, "%s must be a mapping, not %s", what, kind(v))
 		return nil, false
 	}
 	entries := make([]entry, 0, len(values))
@@ -155,7 +139,7 @@ func (d *decoder) key(n ast.MapKeyNode, what string) (String, bool) {
 		node = mk.Value
 	}
 	if _, ok := node.(*ast.MergeKeyNode); ok {
-		d.errorf(node, CodeBadShape, "%s: YAML merge keys (<<) are not supported", what)
+		d.errorf(node, diag.CodeBadShape, "%s: YAML merge keys (<<) are not supported", what)
 		return String{}, false
 	}
 	node = d.unwrap(node, what)
@@ -164,7 +148,7 @@ func (d *decoder) key(n ast.MapKeyNode, what string) (String, bool) {
 	}
 	s, ok := d.scalarText(node)
 	if !ok || isNull(node) {
-		d.errorf(node, CodeBadShape, "%s: a key must be a name, not %s", what, kind(node))
+		d.errorf(node, diag.CodeBadShape, "%s: a key must be a name, not %s", what, kind(node))
 		return String{}, false
 	}
 	return s, true
@@ -199,10 +183,10 @@ func (d *decoder) scalarText(n ast.Node) (String, bool) {
 func (d *decoder) newString(value string, tk *token.Token) String {
 	s := String{Value: value, src: d.src}
 	if tk == nil || tk.Position == nil || tk.Position.Line < 1 {
-		s.Pos = plan.Pos{File: d.file, Line: 1, Col: 1}
+		s.Pos = diag.Pos{File: d.file, Line: 1, Col: 1}
 		return s
 	}
-	s.Pos = plan.Pos{File: d.file, Line: tk.Position.Line, Col: max(tk.Position.Column, 1)}
+	s.Pos = diag.Pos{File: d.file, Line: tk.Position.Line, Col: max(tk.Position.Column, 1)}
 	s.start = d.src.index(s.Pos.Line, s.Pos.Col)
 	switch tk.Type {
 	case token.SingleQuoteType:
@@ -234,12 +218,12 @@ func (d *decoder) str(n ast.Node, what string) (String, bool) {
 		return String{}, false
 	}
 	if isNull(node) {
-		d.errorf(n, CodeBadShape, "%s needs a value", what)
+		d.errorf(n, diag.CodeBadShape, "%s needs a value", what)
 		return String{}, false
 	}
 	s, ok := d.scalarText(node)
 	if !ok {
-		d.errorf(n, CodeBadShape, "%s must be a string, not %s", what, kind(node))
+		d.errorf(n, diag.CodeBadShape, "%s must be a string, not %s", what, kind(node))
 		return String{}, false
 	}
 	return s, true
@@ -249,7 +233,7 @@ func (d *decoder) str(n ast.Node, what string) (String, bool) {
 func (d *decoder) nonEmpty(n ast.Node, what string) (String, bool) {
 	s, ok := d.str(n, what)
 	if ok && strings.TrimSpace(s.Value) == "" {
-		d.errorf(n, CodeBadValue, "%s is empty", what)
+		d.errorf(n, diag.CodeBadValue, "%s is empty", what)
 		return s, false
 	}
 	return s, ok
@@ -265,7 +249,7 @@ func (d *decoder) list(n ast.Node, what string) ([]ast.Node, bool) {
 	case *ast.SequenceNode:
 		return v.Values, true
 	default:
-		d.errorf(n, CodeBadShape, "%s must be a list, not %s", what, kind(v))
+		d.errorf(n, diag.CodeBadShape, "%s must be a list, not %s", what, kind(v))
 		return nil, false
 	}
 }
@@ -287,7 +271,7 @@ func (d *decoder) strList(n ast.Node, what string) []String {
 // an int).
 func (d *decoder) value(n ast.Node, what string, depth int) (any, bool) {
 	if depth > maxDepth {
-		d.errorf(n, CodeBadShape, "%s: nested deeper than %d levels", what, maxDepth)
+		d.errorf(n, diag.CodeBadShape, "%s: nested deeper than %d levels", what, maxDepth)
 		return nil, false
 	}
 	node := d.unwrap(n, what)
@@ -318,7 +302,7 @@ func (d *decoder) value(n ast.Node, what string, depth int) (any, bool) {
 	case *ast.MappingNode, *ast.MappingValueNode:
 		return d.mapValue(node, what, depth)
 	}
-	d.errorf(n, CodeBadShape, "%s: unsupported YAML node %s", what, node.Type())
+	d.errorf(n, diag.CodeBadShape, "%s: unsupported YAML node %s", what, node.Type())
 	return nil, false
 }
 
@@ -374,7 +358,7 @@ func (d *decoder) fields(n ast.Node, what string, fs []field, required ...string
 	}
 	for _, name := range required {
 		if !seen[name] {
-			d.errorf(n, CodeMissingKey, "%s has no %q key", what, name)
+			d.errorf(n, diag.CodeMissingKey, "%s has no %q key", what, name)
 		}
 	}
 	return seen, true
@@ -396,7 +380,7 @@ func (d *decoder) unknownKey(e entry, what string, known []string) {
 	} else {
 		msg += fmt.Sprintf(" (want one of %s)", strings.Join(known, ", "))
 	}
-	d.diags.Errorf(e.Key.Pos, CodeUnknownKey, "%s", msg)
+	d.diags.Errorf(e.Key.Pos, diag.CodeUnknownKey, "%s", msg)
 }
 
 // suggest returns the known name closest to name, if it is close enough to be a typo.

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/event"
-	"github.com/stixcel/stixcel/plan"
 )
 
 // FuzzNormalize feeds arbitrary input through the windows profile: no panic, and every line
@@ -64,9 +64,9 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("name: [\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, err := Load("fuzz.yaml", data)
-		var diags plan.Diagnostics
+		var diags diag.Diagnostics
 		if err != nil && !errors.As(err, &diags) {
-			t.Fatalf("error is %T, want plan.Diagnostics: %v", err, err)
+			t.Fatalf("error is %T, want diag.Diagnostics: %v", err, err)
 		}
 	})
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 // The names of the two fields every profile must give.
@@ -64,7 +64,7 @@ func Builtin(name string) (*Profile, error) {
 }
 
 // Load compiles a profile from YAML; file names it in errors. The error, if any, is
-// plan.Diagnostics: each "file:line:col: error: message", naming the field whose CEL is wrong.
+// diag.Diagnostics: each "file:line:col: error: message", naming the field whose CEL is wrong.
 func Load(file string, data []byte) (*Profile, error) {
 	s, diags := decode(file, data)
 	if s == nil || diags.HasErrors() {
@@ -91,11 +91,11 @@ func newEnv() (*cel.Env, error) {
 	)
 }
 
-func compile(file string, s *spec) (*Profile, plan.Diagnostics) {
-	var diags plan.Diagnostics
+func compile(file string, s *spec) (*Profile, diag.Diagnostics) {
+	var diags diag.Diagnostics
 	env, err := newEnv()
 	if err != nil {
-		diags.Errorf(plan.Pos{File: file}, "stixcel_internal", "CEL environment: %v", err)
+		diags.Errorf(diag.Pos{File: file}, diag.CodeInternal, "CEL environment: %v", err)
 		return nil, diags
 	}
 	p := &Profile{
@@ -104,10 +104,10 @@ func compile(file string, s *spec) (*Profile, plan.Diagnostics) {
 		KeepRaw:     s.keepRaw,
 		maps:        types.DefaultTypeAdapter.NativeToValue(nonNilMaps(s.maps)),
 	}
-	seen := map[string]plan.Pos{}
+	seen := map[string]diag.Pos{}
 	for _, fs := range s.fields {
 		if first, dup := seen[fs.name]; dup {
-			diags.Errorf(fs.pos, CodeDuplicateKey, "field %s is given twice (first at %s)", fs.name, first)
+			diags.Errorf(fs.pos, diag.CodeDuplicateKey, "field %s is given twice (first at %s)", fs.name, first)
 			continue
 		}
 		seen[fs.name] = fs.pos
@@ -127,7 +127,7 @@ func compile(file string, s *spec) (*Profile, plan.Diagnostics) {
 	}
 	for _, name := range []string{TimeField, LogSourceField} {
 		if _, ok := seen[name]; !ok && s.fields != nil {
-			diags.Errorf(plan.Pos{File: file, Line: 1, Col: 1}, CodeMissingKey, "profile %s gives no %s field; every event needs one", s.name, name)
+			diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, diag.CodeMissingKey, "profile %s gives no %s field; every event needs one", s.name, name)
 		}
 	}
 	return p, diags
@@ -142,22 +142,22 @@ func nonNilMaps(m map[string]map[string]string) map[string]map[string]string {
 
 // compileExpr compiles one alternative of a field, reporting CEL errors at their place in the
 // file and checking the required fields' result types.
-func compileExpr(env *cel.Env, name string, x exprSpec, diags *plan.Diagnostics) (cel.Program, bool) {
+func compileExpr(env *cel.Env, name string, x exprSpec, diags *diag.Diagnostics) (cel.Program, bool) {
 	checked, iss := env.Compile(x.text)
 	if iss != nil && iss.Err() != nil {
 		for _, e := range iss.Errors() {
-			diags.Errorf(x.at(e.Location.Line(), e.Location.Column()), CodeTypeError, "field %s: %s", name, e.Message)
+			diags.Errorf(x.at(e.Location.Line(), e.Location.Column()), diag.CodeTypeError, "field %s: %s", name, e.Message)
 		}
 		return nil, false
 	}
 	if want, ok := wantTypes[name]; ok && !typeIn(checked.OutputType(), want) {
-		diags.Errorf(x.start, CodeTypeError, "field %s: the expression gives %s; want %s", name,
+		diags.Errorf(x.start, diag.CodeTypeError, "field %s: the expression gives %s; want %s", name,
 			checked.OutputType(), wantNames[name])
 		return nil, false
 	}
 	prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
-		diags.Errorf(x.start, CodeTypeError, "field %s: %v", name, err)
+		diags.Errorf(x.start, diag.CodeTypeError, "field %s: %v", name, err)
 		return nil, false
 	}
 	return prg, true

@@ -6,8 +6,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/event"
-	"github.com/stixcel/stixcel/plan"
 )
 
 func TestBuiltin(t *testing.T) {
@@ -117,7 +117,7 @@ func TestLoadErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load("p.yaml", []byte(tc.yaml))
 			require.Error(t, err)
-			var diags plan.Diagnostics
+			var diags diag.Diagnostics
 			require.ErrorAs(t, err, &diags)
 			assert.Contains(t, err.Error(), tc.want)
 		})

@@ -1,24 +1,14 @@
 package source
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/internal/yamlpos"
-	"github.com/stixcel/stixcel/plan"
-)
-
-// Diagnostic codes of profile errors.
-const (
-	CodeYAMLSyntax   = "stixcel_yaml_syntax"
-	CodeBadShape     = "stixcel_bad_shape"
-	CodeUnknownKey   = "stixcel_unknown_key"
-	CodeMissingKey   = "stixcel_missing_key"
-	CodeDuplicateKey = "stixcel_duplicate_key"
-	CodeTypeError    = "stixcel_type_error"
 )
 
 // spec is a profile as written, before its CEL is compiled.
@@ -33,20 +23,20 @@ type spec struct {
 // fieldSpec is one output field and its alternatives, in order.
 type fieldSpec struct {
 	name  string
-	pos   plan.Pos
+	pos   diag.Pos
 	exprs []exprSpec
 }
 
 // exprSpec is one CEL expression and where its text starts in the file.
 type exprSpec struct {
 	text  string
-	start plan.Pos // the first character of the expression
+	start diag.Pos // the first character of the expression
 	block bool     // a | or > block scalar: CEL line n is file line start.Line+n-1
 }
 
 // at maps a cel-go location (1-based line, 0-based column) to the file. It is exact for
 // one-line scalars without escapes and for literal blocks, and close otherwise.
-func (e exprSpec) at(line, col int) plan.Pos {
+func (e exprSpec) at(line, col int) diag.Pos {
 	p := e.start
 	if line <= 1 {
 		p.Col += col
@@ -67,15 +57,15 @@ func (e exprSpec) at(line, col int) plan.Pos {
 type decoder struct {
 	file  string
 	lines []string
-	diags plan.Diagnostics
+	diags diag.Diagnostics
 }
 
-func decode(file string, data []byte) (*spec, plan.Diagnostics) {
+func decode(file string, data []byte) (*spec, diag.Diagnostics) {
 	d := &decoder{file: file, lines: strings.Split(string(data), "\n")}
 	body := d.document(data)
 	if body == nil {
 		if len(d.diags) == 0 {
-			d.diags.Errorf(plan.Pos{File: file, Line: 1, Col: 1}, CodeMissingKey, "the profile is empty; want name and fields")
+			d.diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, diag.CodeMissingKey, "the profile is empty; want name and fields")
 		}
 		return nil, d.diags
 	}
@@ -84,38 +74,33 @@ func decode(file string, data []byte) (*spec, plan.Diagnostics) {
 }
 
 // document parses data and returns the body of its single document.
-func (d *decoder) document(data []byte) (body ast.Node) {
-	defer func() {
-		if r := recover(); r != nil {
-			d.diags.Errorf(plan.Pos{File: d.file, Line: 1, Col: 1}, CodeYAMLSyntax, "YAML parser failed: %v", r)
-			body = nil
-		}
-	}()
-	f, err := parser.ParseBytes(data, 0)
+func (d *decoder) document(data []byte) ast.Node {
+	body, extra, err := yamlpos.Document(data)
 	if err != nil {
 		d.syntaxError(err)
 		return nil
 	}
-	docs := yamlpos.Bodies(f)
-	if len(docs) > 1 {
-		d.errorf(docs[1], CodeYAMLSyntax, "the file holds %d YAML documents; want one", len(docs))
+	if len(extra) > 0 {
+		d.errorf(extra[0], diag.CodeYAMLSyntax, "the file holds %d YAML documents; want one", 1+len(extra))
 	}
-	if len(docs) == 0 {
-		return nil
-	}
-	return docs[0]
+	return body
 }
 
 func (d *decoder) syntaxError(err error) {
+	var perr *yamlpos.PanicError
+	if errors.As(err, &perr) { // worded as before the parser was shared
+		d.diags.Errorf(diag.Pos{File: d.file, Line: 1, Col: 1}, diag.CodeYAMLSyntax, "%v", perr)
+		return
+	}
 	pos, msg := yamlpos.SyntaxError(d.file, err)
-	code := CodeYAMLSyntax
+	code := diag.CodeYAMLSyntax
 	if strings.Contains(msg, "already defined") {
-		code = CodeDuplicateKey
+		code = diag.CodeDuplicateKey
 	}
 	d.diags.Errorf(pos, code, "invalid YAML: %s", strings.Join(strings.Fields(msg), " "))
 }
 
-func (d *decoder) pos(n ast.Node) plan.Pos { return yamlpos.NodePos(d.file, n) }
+func (d *decoder) pos(n ast.Node) diag.Pos { return yamlpos.NodePos(d.file, n) }
 
 func (d *decoder) errorf(n ast.Node, code, format string, args ...any) {
 	d.diags.Errorf(d.pos(n), code, format, args...)
@@ -132,14 +117,14 @@ type entry struct {
 func (d *decoder) mapping(n ast.Node, what string) ([]entry, bool) {
 	values, ok := yamlpos.MappingValues(n)
 	if !ok {
-		d.errorf(n, CodeBadShape, "%s must be a mapping, not %s", what, kind(n))
+		d.errorf(n, diag.CodeBadShape, "%s must be a mapping, not %s", what, kind(n))
 		return nil, false
 	}
 	out := make([]entry, 0, len(values))
 	for _, mv := range values {
 		key, ok := scalar(mv.Key)
 		if !ok {
-			d.errorf(mv.Key, CodeBadShape, "%s: a key must be a name, not %s", what, kind(mv.Key))
+			d.errorf(mv.Key, diag.CodeBadShape, "%s: a key must be a name, not %s", what, kind(mv.Key))
 			continue
 		}
 		out = append(out, entry{key: key, node: mv.Key, value: mv.Value})
@@ -202,12 +187,12 @@ func (d *decoder) profile(body ast.Node) *spec {
 		case "fields":
 			s.fields = d.fields(e)
 		default:
-			d.errorf(e.node, CodeUnknownKey, "unknown key %q in the profile; want one of %s", e.key, strings.Join(profileKeys, ", "))
+			d.errorf(e.node, diag.CodeUnknownKey, "unknown key %q in the profile; want one of %s", e.key, strings.Join(profileKeys, ", "))
 		}
 	}
 	for _, k := range []string{"name", "fields"} {
 		if !seen[k] {
-			d.errorf(body, CodeMissingKey, "the profile has no %s", k)
+			d.errorf(body, diag.CodeMissingKey, "the profile has no %s", k)
 		}
 	}
 	return s
@@ -216,7 +201,7 @@ func (d *decoder) profile(body ast.Node) *spec {
 func (d *decoder) text(e entry, what string) string {
 	v, ok := scalar(e.value)
 	if !ok || strings.TrimSpace(v) == "" {
-		d.errorf(valueOr(e), CodeBadShape, "%s must be a non-empty string, not %s", what, kind(e.value))
+		d.errorf(valueOr(e), diag.CodeBadShape, "%s must be a non-empty string, not %s", what, kind(e.value))
 	}
 	return v
 }
@@ -224,7 +209,7 @@ func (d *decoder) text(e entry, what string) string {
 func (d *decoder) boolean(e entry) bool {
 	b, ok := e.value.(*ast.BoolNode)
 	if !ok {
-		d.errorf(valueOr(e), CodeBadShape, "keep_raw must be true or false, not %s", kind(e.value))
+		d.errorf(valueOr(e), diag.CodeBadShape, "keep_raw must be true or false, not %s", kind(e.value))
 		return false
 	}
 	return b.Value
@@ -254,7 +239,7 @@ func (d *decoder) maps(e entry) map[string]map[string]string {
 		for _, r := range rows {
 			v, ok := scalar(r.value)
 			if !ok {
-				d.errorf(valueOr(r), CodeBadShape, "%s[%q] must be a string, not %s", what, r.key, kind(r.value))
+				d.errorf(valueOr(r), diag.CodeBadShape, "%s[%q] must be a string, not %s", what, r.key, kind(r.value))
 				continue
 			}
 			table[r.key] = v
@@ -284,7 +269,7 @@ func (d *decoder) fields(e entry) []fieldSpec {
 			}
 		}
 		if len(nodes) == 0 {
-			d.errorf(f.node, CodeBadShape, "field %s: the list of alternatives is empty", f.key)
+			d.errorf(f.node, diag.CodeBadShape, "field %s: the list of alternatives is empty", f.key)
 		}
 		out = append(out, fs)
 	}
@@ -299,7 +284,7 @@ func (d *decoder) expr(n ast.Node, f entry) (exprSpec, bool) {
 		if yamlpos.IsNull(n) {
 			at = f.node
 		}
-		d.errorf(at, CodeBadShape, "field %s: want a CEL expression, not %s", f.key, kind(n))
+		d.errorf(at, diag.CodeBadShape, "field %s: want a CEL expression, not %s", f.key, kind(n))
 		return exprSpec{}, false
 	}
 	x := exprSpec{text: text, start: d.pos(n)}
@@ -316,13 +301,13 @@ func (d *decoder) expr(n ast.Node, f entry) (exprSpec, bool) {
 
 // blockStart is where a block scalar's content starts: the first non-blank line after the
 // indicator, at its indentation.
-func (d *decoder) blockStart(indicator plan.Pos) plan.Pos {
+func (d *decoder) blockStart(indicator diag.Pos) diag.Pos {
 	for l := indicator.Line + 1; l <= len(d.lines); l++ {
 		line := d.lines[l-1]
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		return plan.Pos{File: indicator.File, Line: l, Col: len(line) - len(strings.TrimLeft(line, " ")) + 1}
+		return diag.Pos{File: indicator.File, Line: l, Col: len(line) - len(strings.TrimLeft(line, " ")) + 1}
 	}
 	return indicator
 }

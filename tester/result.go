@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/runtime"
 )
 
@@ -18,7 +18,7 @@ import (
 // its analytic is not in the loaded bundles (stixcel test loads only the seed unless given
 // --bundle). A skipped case neither passes nor fails the run.
 type Result struct {
-	Location plan.Pos      // the test's first key in its binding file
+	Location diag.Pos      // the test's first key in its binding file
 	Analytic string        // the binding's analytic (AN1828)
 	Name     string        // the test's name
 	Fail     bool          // the alerts did not match the expectations
@@ -42,7 +42,7 @@ func (r Result) Skipped() bool { return r.Err == nil && r.Skip != "" }
 // MarshalJSON writes the result with Err as a string and Duration in nanoseconds.
 func (r Result) MarshalJSON() ([]byte, error) {
 	out := struct {
-		Location plan.Pos         `json:"location"`
+		Location diag.Pos         `json:"location"`
 		Analytic string           `json:"analytic"`
 		Name     string           `json:"name"`
 		Fail     bool             `json:"fail,omitempty"`

@@ -26,6 +26,7 @@ import (
 
 	"github.com/stixcel/stixcel/compiler"
 	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
@@ -205,7 +206,7 @@ func (r *Runner) compileRound(round []*suite) {
 
 // planFor picks the binding's plan; it fails when the binding has compile errors or was not
 // applied (an analytic missing from the bundles, or drift).
-func planFor(set *plan.Set, b *pack.Binding, diags plan.Diagnostics) (*plan.Plan, error) {
+func planFor(set *plan.Set, b *pack.Binding, diags diag.Diagnostics) (*plan.Plan, error) {
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("binding does not compile:\n%w", diags)
 	}
@@ -223,8 +224,8 @@ func planFor(set *plan.Set, b *pack.Binding, diags plan.Diagnostics) (*plan.Plan
 }
 
 // diagnosticsOf returns the diagnostics positioned in file.
-func diagnosticsOf(diags plan.Diagnostics, file string) plan.Diagnostics {
-	var out plan.Diagnostics
+func diagnosticsOf(diags diag.Diagnostics, file string) diag.Diagnostics {
+	var out diag.Diagnostics
 	for _, d := range diags {
 		if d.Pos.File == file {
 			out = append(out, d)
@@ -233,7 +234,7 @@ func diagnosticsOf(diags plan.Diagnostics, file string) plan.Diagnostics {
 	return out
 }
 
-func indented(diags plan.Diagnostics) string {
+func indented(diags diag.Diagnostics) string {
 	if len(diags) == 0 {
 		return ""
 	}

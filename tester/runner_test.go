@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
-	"github.com/stixcel/stixcel/event"
-	"github.com/stixcel/stixcel/pack"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,10 +13,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stixcel/stixcel/diag"
+	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/pack"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/stixcel/stixcel/plan"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -325,7 +325,7 @@ func TestDriftedBinding(t *testing.T) {
 
 func TestLoadErrorsFailTheBindingsTests(t *testing.T) {
 	p := pack.FromDir(filepath.Join("testdata", "pack"))
-	p.Diagnostics.Errorf(plan.Pos{File: p.Bindings[0].File, Line: 3, Col: 1}, "stixcel_bad_shape", "made up")
+	p.Diagnostics.Errorf(diag.Pos{File: p.Bindings[0].File, Line: 3, Col: 1}, "stixcel_bad_shape", "made up")
 	results := collect(t, NewRunner(seedIndex(t), Options{Run: regexp.MustCompile("locked device on 4444")}), p)
 	require.Len(t, results, 1)
 	require.Error(t, results[0].Err)

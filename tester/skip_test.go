@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 // manyUnloaded is a pack of n bindings, one case each, for analytics AN9001… that no bundle
@@ -93,7 +93,7 @@ func TestLoadErrorsBeatSkipping(t *testing.T) {
 	p := pack.FromDir(filepath.Join("testdata", "mixed"))
 	b := p.Bindings[0]
 	require.Equal(t, "AN0235", b.Analytic.Value)
-	p.Diagnostics.Errorf(plan.Pos{File: b.File, Line: 3, Col: 1}, "stixcel_bad_shape", "made up")
+	p.Diagnostics.Errorf(diag.Pos{File: b.File, Line: 3, Col: 1}, "stixcel_bad_shape", "made up")
 	var out bytes.Buffer
 	sum, err := Test(context.Background(), seedIndex(t), []*pack.Pack{p}, Options{}, &Pretty{Output: &out})
 	require.NoError(t, err)

@@ -10,7 +10,7 @@ import (
 	"github.com/stixcel/stixcel/compiler"
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/channel"
-	"github.com/stixcel/stixcel/lint"
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 )
@@ -42,7 +42,7 @@ func (c *cli) compileInputs(bundles []string, f *compileFlags, stop compiler.Sta
 		return nil, err
 	}
 	opts := compiler.Options{StopAfter: stop}
-	var diags plan.Diagnostics
+	var diags diag.Diagnostics
 	opts.Builtin, opts.Bindings, diags = c.loadPacks(f)
 	if f.params != "" {
 		prof, pd := loadProfile(f.params)
@@ -101,7 +101,7 @@ func (c *cli) loadSources(sources []attack.Source, f *compileFlags) (*attack.Ind
 		return nil, inputErr(err)
 	}
 	for _, w := range warns {
-		if w.File == stixcel.SeedBundleName {
+		if w.Pos.File == stixcel.SeedBundleName {
 			continue // the embedded seed's known gaps (it has no data component objects) are not the user's to act on
 		}
 		fmt.Fprintf(c.stderr, "warning: %s\n", w)
@@ -111,7 +111,7 @@ func (c *cli) loadSources(sources []attack.Source, f *compileFlags) (*attack.Ind
 }
 
 // loadPacks loads the built-in pack (unless --no-builtin) and the user's pack directories.
-func (c *cli) loadPacks(f *compileFlags) (builtin, user []*pack.Binding, diags plan.Diagnostics) {
+func (c *cli) loadPacks(f *compileFlags) (builtin, user []*pack.Binding, diags diag.Diagnostics) {
 	if !f.noBuiltin {
 		builtin, diags = pack.LoadDir(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
 	}
@@ -135,10 +135,10 @@ func packDirs(dirs []string) []*pack.Pack {
 	return packs
 }
 
-func loadProfile(path string) (*pack.Profile, plan.Diagnostics) {
+func loadProfile(path string) (*pack.Profile, diag.Diagnostics) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, plan.Diagnostics{{Pos: plan.Pos{File: path}, Code: "stixcel_io", Severity: plan.SeverityError, Msg: err.Error()}}
+		return nil, diag.Diagnostics{{Pos: diag.Pos{File: path}, Code: diag.CodeIO, Severity: diag.SeverityError, Msg: err.Error()}}
 	}
 	return pack.ParseProfile(path, data)
 }
@@ -153,15 +153,15 @@ func loadTaxonomy(path string) (*channel.Taxonomy, error) {
 
 // printDiagnostics writes each diagnostic as "file:line:col: severity: message" with a caret
 // line under the position, sorted.
-func (c *cli) printDiagnostics(diags plan.Diagnostics) {
+func (c *cli) printDiagnostics(diags diag.Diagnostics) {
 	diags.Sort()
-	_ = lint.WriteText(c.stderr, diags, readPackFile)
+	_ = diag.WriteText(c.stderr, diags, readPackFile)
 }
 
-func countErrors(diags plan.Diagnostics) int {
+func countErrors(diags diag.Diagnostics) int {
 	n := 0
 	for _, d := range diags {
-		if d.Severity == plan.SeverityError {
+		if d.Severity == diag.SeverityError {
 			n++
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stixcel/stixcel"
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/lint"
 )
 
@@ -38,11 +39,11 @@ come from the embedded seed bundle and --bundle. Exit 1 on any error.`,
 			diags := lint.Check(ix, packDirs(args), lint.Options{BundlesGiven: len(bundles) > 0})
 			switch format {
 			case "json":
-				err = lint.WriteJSON(c.stdout, diags)
+				err = diag.WriteJSON(c.stdout, diags)
 			case "sarif":
-				err = lint.WriteSARIF(c.stdout, diags, version)
+				err = diag.WriteSARIF(c.stdout, diags, version)
 			default:
-				err = lint.WriteText(c.stdout, diags, readPackFile)
+				err = diag.WriteText(c.stdout, diags, readPackFile)
 				fmt.Fprintf(c.stderr, "%d errors, %d warnings\n", countErrors(diags), len(diags)-countErrors(diags))
 			}
 			if err != nil {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/tester"
 )
 
@@ -54,7 +54,7 @@ func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
 		return err
 	}
 	packs := packDirs(dirs)
-	var diags plan.Diagnostics
+	var diags diag.Diagnostics
 	for _, p := range packs {
 		diags = append(diags, p.Diagnostics...)
 	}

@@ -12,9 +12,12 @@
 package attack
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/stixcel/stixcel/diag"
 )
 
 // Analytic is one x-mitre-analytic with its context from the rest of the bundle.
@@ -128,35 +131,58 @@ func plural(n int, one, many string) string {
 }
 
 // Warning is a problem that does not stop loading, such as an object missing a required
-// field.
+// field: a warning diagnostic with the code diag.CodeBundleGap, at the bundle file, about
+// one of its objects.
 type Warning struct {
-	File   string
+	diag.Diagnostic
 	Object string // STIX id, "" when the warning is about the file
-	Msg    string
+}
+
+// newWarning is the warning msg about object in file.
+func newWarning(file, object, msg string) Warning {
+	return Warning{Diagnostic: diag.Diagnostic{Pos: diag.Pos{File: file}, Code: diag.CodeBundleGap,
+		Severity: diag.SeverityWarning, Msg: msg}, Object: object}
 }
 
 // String renders "file: object id: message".
 func (w Warning) String() string {
 	if w.Object == "" {
-		return w.File + ": " + w.Msg
+		return w.Pos.File + ": " + w.Msg
 	}
-	return w.File + ": " + w.Object + ": " + w.Msg
+	return w.Pos.File + ": " + w.Object + ": " + w.Msg
+}
+
+// Error is String, so that %s and %v print a Warning as String does rather than as
+// Diagnostic.Error.
+func (w Warning) Error() string { return w.String() }
+
+// MarshalJSON writes {"File", "Object", "Msg"}, the form warnings had before they were
+// diagnostics (golden files pin it).
+func (w Warning) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct{ File, Object, Msg string }{w.Pos.File, w.Object, w.Msg})
 }
 
 // LoadError is malformed input: a file that is not JSON, not a bundle or array of objects,
-// or an object that is not a valid STIX object.
+// or an object that is not a valid STIX object. It is an error diagnostic with the code
+// diag.CodeBadBundle, at the file, and at the line (and column) at fault when known.
 type LoadError struct {
-	File   string
+	diag.Diagnostic
 	Index  int    // index of the object in the file's objects, -1 when about the file
 	Object string // the object's id when known
-	Msg    string
+	Err    error  // the error of encoding/json or stix2 behind Msg, nil when there is none
+}
+
+// newLoadError is the error msg about the object at index of file (-1: the file itself).
+func newLoadError(file string, index int, object, msg string) *LoadError {
+	return &LoadError{Diagnostic: diag.Diagnostic{Pos: diag.Pos{File: file}, Code: diag.CodeBadBundle,
+		Severity: diag.SeverityError, Msg: msg}, Index: index, Object: object}
 }
 
 // Error renders one line, e.g.
 // `bad.json: object 3 (x-mitre-analytic--...): "type" is a number, want a string`.
-func (e *LoadError) Error() string {
+func (e LoadError) Error() string {
 	var b strings.Builder
-	b.WriteString(e.File)
+	b.WriteString(e.Pos.File)
 	b.WriteString(": ")
 	if e.Index >= 0 {
 		fmt.Fprintf(&b, "object %d", e.Index)
@@ -168,6 +194,9 @@ func (e *LoadError) Error() string {
 	b.WriteString(e.Msg)
 	return b.String()
 }
+
+// Unwrap returns the error of encoding/json or stix2 behind the message, if any.
+func (e LoadError) Unwrap() error { return e.Err }
 
 // sortAnalytics orders analytics by ID, then StixID.
 func sortAnalytics(as []*Analytic) {

@@ -64,7 +64,7 @@ func newBuilder(objs []parsedObject) *builder {
 }
 
 func (b *builder) warnf(file, object, format string, args ...any) {
-	b.warnings = append(b.warnings, Warning{File: file, Object: object, Msg: fmt.Sprintf(format, args...)})
+	b.warnings = append(b.warnings, newWarning(file, object, fmt.Sprintf(format, args...)))
 }
 
 func (b *builder) addDataComponent(file string, dc *mitreObject) {

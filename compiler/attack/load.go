@@ -100,8 +100,8 @@ func unknownTypeWarnings(unknown map[string][]*rawObject) []Warning {
 	warnings := make([]Warning, 0, len(types))
 	for _, t := range types {
 		first := unknown[t][0]
-		warnings = append(warnings, Warning{File: first.file, Object: first.id,
-			Msg: fmt.Sprintf("%d %s of unknown type %q ignored", len(unknown[t]), plural(len(unknown[t]), "object", "objects"), t)})
+		warnings = append(warnings, newWarning(first.file, first.id,
+			fmt.Sprintf("%d %s of unknown type %q ignored", len(unknown[t]), plural(len(unknown[t]), "object", "objects"), t)))
 	}
 	return warnings
 }

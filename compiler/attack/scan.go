@@ -28,11 +28,10 @@ type rawObject struct {
 // messages for invalid JSON come from encoding/json.
 func scanSource(src Source) ([]*rawObject, error) {
 	fileErr := func(format string, args ...any) error {
-		return &LoadError{File: src.Name, Index: -1, Msg: fmt.Sprintf(format, args...)}
+		return newLoadError(src.Name, -1, "", fmt.Sprintf(format, args...))
 	}
 	if !gjson.ValidBytes(src.Data) {
-		var v any
-		return nil, fileErr("%s", describeJSONError(src.Data, json.Unmarshal(src.Data, &v)))
+		return nil, jsonError(src)
 	}
 	root := gjson.ParseBytes(src.Data)
 	bundleVersion := ""
@@ -62,7 +61,10 @@ func scanSource(src Source) ([]*rawObject, error) {
 	items.ForEach(func(_, item gjson.Result) bool {
 		obj, err := checkObject(item)
 		if err != nil {
-			err.File, err.Index = src.Name, len(objects)
+			err.Pos.File, err.Index = src.Name, len(objects)
+			if item.Index > 0 {
+				err.Pos.Line, err.Pos.Col = lineCol(src.Data, int64(item.Index))
+			}
 			loadErr = err
 			return false
 		}
@@ -83,7 +85,7 @@ func scanSource(src Source) ([]*rawObject, error) {
 // form type--uuid, and string timestamps. The returned error lacks File and Index.
 func checkObject(item gjson.Result) (*rawObject, *LoadError) {
 	fail := func(id, format string, args ...any) (*rawObject, *LoadError) {
-		return nil, &LoadError{Object: id, Msg: fmt.Sprintf(format, args...)}
+		return nil, newLoadError("", 0, id, fmt.Sprintf(format, args...))
 	}
 	if !item.IsObject() {
 		return fail("", "is %s, want a JSON object", kindOf(item))
@@ -210,6 +212,19 @@ func describeType(typ gjson.Result) string {
 	default:
 		return fmt.Sprintf(`a JSON object whose "type" is %s`, kindOf(typ))
 	}
+}
+
+// jsonError is the LoadError of a file that is not valid JSON, at the syntax error.
+func jsonError(src Source) *LoadError {
+	var v any
+	err := json.Unmarshal(src.Data, &v)
+	e := newLoadError(src.Name, -1, "", describeJSONError(src.Data, err))
+	e.Err = err
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
+		e.Pos.Line, e.Pos.Col = lineCol(src.Data, syntax.Offset)
+	}
+	return e
 }
 
 // describeJSONError turns an encoding/json error into one line with the offset, line and

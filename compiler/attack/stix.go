@@ -146,10 +146,14 @@ func parseChunk(file string, objs []*rawObject) ([]stix2.STIXObject, error) {
 	}
 	for _, o := range objs {
 		if _, oneErr := fromJSON(bundleOf([]*rawObject{o})); oneErr != nil {
-			return nil, &LoadError{File: file, Index: o.index, Object: o.id, Msg: oneErr.Error()}
+			e := newLoadError(file, o.index, o.id, oneErr.Error())
+			e.Err = oneErr
+			return nil, e
 		}
 	}
-	return nil, &LoadError{File: file, Index: -1, Msg: err.Error()}
+	e := newLoadError(file, -1, "", err.Error())
+	e.Err = err
+	return nil, e
 }
 
 // minChunk is the smallest chunk, in bytes of JSON, worth a goroutine of its own.

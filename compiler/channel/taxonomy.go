@@ -13,7 +13,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
+	"github.com/stixcel/stixcel/internal/yamlpos"
 )
 
 //go:embed taxonomy.yaml
@@ -131,14 +132,24 @@ func globMatch(pattern, name string) bool {
 	return len(name) >= len(parts[last]) && strings.HasSuffix(name, parts[last])
 }
 
-// TaxonomyError is a problem in a taxonomy file, at a position in it.
+// TaxonomyError is a problem in a taxonomy file: an error diagnostic with the code
+// diag.CodeBadTaxonomy, at a position in the file.
 type TaxonomyError struct {
-	Pos plan.Pos
-	Msg string
+	diag.Diagnostic
+	Err error // the error of go-yaml or regexp behind Msg, nil when there is none
 }
 
-// Error renders "file:line:col: msg".
-func (e *TaxonomyError) Error() string { return e.Pos.String() + ": " + e.Msg }
+// taxonomyError builds the error diagnostic at pos; err is the error behind msg, or nil.
+func taxonomyError(pos diag.Pos, msg string, err error) *TaxonomyError {
+	d := diag.Diagnostic{Pos: pos, Code: diag.CodeBadTaxonomy, Severity: diag.SeverityError, Msg: msg}
+	return &TaxonomyError{Diagnostic: d, Err: err}
+}
+
+// Error renders "file:line:col: msg", without the severity Diagnostic.Error adds.
+func (e TaxonomyError) Error() string { return e.Pos.String() + ": " + e.Msg }
+
+// Unwrap returns the error of go-yaml or regexp behind the message, if any.
+func (e TaxonomyError) Unwrap() error { return e.Err }
 
 // taxonomyFile is the YAML document.
 type taxonomyFile struct {
@@ -200,11 +211,12 @@ func (e *vocabEntry) UnmarshalYAML(n ast.Node) error {
 // shipped taxonomy.yaml). Errors are *TaxonomyError values naming file:line:col.
 func ParseTaxonomy(file string, data []byte) (*Taxonomy, error) {
 	var doc taxonomyFile
-	if err := yaml.UnmarshalWithOptions(data, &doc, yaml.Strict()); err != nil {
+	if err := yamlpos.Unmarshal(data, &doc, yaml.Strict()); err != nil {
 		return nil, yamlError(file, err)
 	}
 	errAt := func(at position, format string, args ...any) error {
-		return &TaxonomyError{Pos: plan.Pos{File: file, Line: at.line, Col: at.col}, Msg: fmt.Sprintf(format, args...)}
+		err := fmt.Errorf(format, args...)
+		return taxonomyError(diag.Pos{File: file, Line: at.line, Col: at.col}, err.Error(), errors.Unwrap(err))
 	}
 	if len(doc.Sources) == 0 {
 		return nil, errAt(position{1, 1}, "no sources: the taxonomy needs a `sources:` list")
@@ -276,7 +288,7 @@ func buildVocabulary(name string, e vocabEntry, errAt errorAt) (*vocabulary, err
 	if e.Pattern != "" {
 		re, err := regexp.Compile(e.Pattern)
 		if err != nil {
-			return nil, errAt(e.at, "values %q: pattern: %v", name, err)
+			return nil, errAt(e.at, "values %q: pattern: %w", name, err)
 		}
 		v.pattern = re
 	}
@@ -320,17 +332,19 @@ func vocabNames(vocabs map[string]*vocabulary) string {
 	return strings.Join(names, ", ")
 }
 
-// yamlError turns a go-yaml error into a TaxonomyError at the offending token.
+// yamlError turns a go-yaml error into a TaxonomyError at the offending token; a panic of
+// the parser is at 1:1.
 func yamlError(file string, err error) error {
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		pos := plan.Pos{File: file}
-		if tk := ye.GetToken(); tk != nil {
-			pos.Line, pos.Col = tk.Position.Line, tk.Position.Column
-		}
-		return &TaxonomyError{Pos: pos, Msg: ye.GetMessage()}
+	pos := diag.Pos{File: file}
+	tk, msg := yamlpos.ErrorToken(err)
+	var perr *yamlpos.PanicError
+	switch {
+	case tk != nil:
+		pos.Line, pos.Col = tk.Position.Line, tk.Position.Column
+	case errors.As(err, &perr):
+		pos.Line, pos.Col = 1, 1
 	}
-	return &TaxonomyError{Pos: plan.Pos{File: file}, Msg: err.Error()}
+	return taxonomyError(pos, msg, err)
 }
 
 func isDigits(s string) bool {

@@ -1,5 +1,8 @@
-// Package yamlpos holds the goccy/go-yaml AST helpers stixcel's YAML decoders share: node
-// positions, shape names, mapping entries, syntax errors as positioned diagnostics.
+// Package yamlpos is stixcel's one positioned YAML decoder, shared by packs, source
+// profiles and the log source taxonomy: it runs goccy/go-yaml behind one panic guard (goccy
+// can panic on hostile input; the panic comes back as a *PanicError), and holds the AST
+// helpers the decoders share: node positions, shape names, mapping entries, syntax errors as
+// positioned diagnostics.
 package yamlpos
 
 import (
@@ -11,7 +14,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
-	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/diag"
 )
 
 // StartNode is the node whose token marks where n starts: the first key of a block mapping
@@ -31,18 +34,18 @@ func StartNode(n ast.Node) ast.Node {
 }
 
 // TokenPos is where tk stands in file; 1:1 when it has no position.
-func TokenPos(file string, tk *token.Token) plan.Pos {
+func TokenPos(file string, tk *token.Token) diag.Pos {
 	if tk == nil || tk.Position == nil || tk.Position.Line < 1 {
-		return plan.Pos{File: file, Line: 1, Col: 1}
+		return diag.Pos{File: file, Line: 1, Col: 1}
 	}
-	return plan.Pos{File: file, Line: tk.Position.Line, Col: max(tk.Position.Column, 1)}
+	return diag.Pos{File: file, Line: tk.Position.Line, Col: max(tk.Position.Column, 1)}
 }
 
 // NodePos is where n starts in file (see StartNode); 1:1 when n is nil or has no position.
-func NodePos(file string, n ast.Node) plan.Pos {
+func NodePos(file string, n ast.Node) diag.Pos {
 	n = StartNode(n)
 	if n == nil {
-		return plan.Pos{File: file, Line: 1, Col: 1}
+		return diag.Pos{File: file, Line: 1, Col: 1}
 	}
 	return TokenPos(file, n.GetToken())
 }
@@ -95,14 +98,48 @@ func MappingValues(n ast.Node) ([]*ast.MappingValueNode, bool) {
 	return out, true
 }
 
-// Parse runs the goccy parser on data, turning a panic of the parser into an error.
+// PanicError is a panic of goccy's parser or decoder, caught by the guard of Parse,
+// Document and Unmarshal.
+type PanicError struct {
+	Value any // what the parser panicked with
+}
+
+// Error renders "YAML parser failed: " and the panic value.
+func (e *PanicError) Error() string { return fmt.Sprintf("YAML parser failed: %v", e.Value) }
+
+// guard turns a panic of goccy into a *PanicError in *err. It must be deferred directly.
+func guard(err *error) {
+	if r := recover(); r != nil {
+		*err = &PanicError{Value: r}
+	}
+}
+
+// Parse runs the goccy parser on data, turning a panic of the parser into a *PanicError.
 func Parse(data []byte) (f *ast.File, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			f, err = nil, fmt.Errorf("YAML parser failed: %v", r)
-		}
-	}()
+	defer guard(&err)
 	return parser.ParseBytes(data, 0)
+}
+
+// Document parses a file that should hold one YAML document. It returns the first
+// document's body (nil when the file holds nothing but comments) and the bodies of any
+// further documents, for the caller to report; err is the parser's error or *PanicError.
+func Document(data []byte) (body ast.Node, extra []ast.Node, err error) {
+	f, err := Parse(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	bodies := Bodies(f)
+	if len(bodies) == 0 {
+		return nil, nil, nil
+	}
+	return bodies[0], bodies[1:], nil
+}
+
+// Unmarshal decodes data into v with goccy's decoder and opts, turning a panic of the
+// parser or decoder into a *PanicError.
+func Unmarshal(data []byte, v any, opts ...yaml.DecodeOption) (err error) {
+	defer guard(&err)
+	return yaml.UnmarshalWithOptions(data, v, opts...)
 }
 
 // Bodies returns the bodies of f's non-empty documents, in file order.
@@ -118,15 +155,21 @@ func Bodies(f *ast.File) []ast.Node {
 
 // SyntaxError returns where a goccy error points in file (1:1 when it names no token) and
 // its message without the source excerpt goccy's Error adds.
-func SyntaxError(file string, err error) (plan.Pos, string) {
-	pos := plan.Pos{File: file, Line: 1, Col: 1}
-	msg := err.Error()
-	var yerr yaml.Error
-	if errors.As(err, &yerr) {
-		msg = yerr.GetMessage()
-		if tk := yerr.GetToken(); tk != nil && tk.Position != nil && tk.Position.Line > 0 {
-			pos.Line, pos.Col = tk.Position.Line, max(tk.Position.Column, 1)
-		}
+func SyntaxError(file string, err error) (diag.Pos, string) {
+	pos := diag.Pos{File: file, Line: 1, Col: 1}
+	tk, msg := ErrorToken(err)
+	if tk != nil && tk.Position != nil && tk.Position.Line > 0 {
+		pos.Line, pos.Col = tk.Position.Line, max(tk.Position.Column, 1)
 	}
 	return pos, msg
+}
+
+// ErrorToken returns the token a goccy error points at (nil when it names none, or err is
+// not goccy's) and the error's message without the source excerpt goccy's Error adds.
+func ErrorToken(err error) (*token.Token, string) {
+	var yerr yaml.Error
+	if !errors.As(err, &yerr) {
+		return nil, err.Error()
+	}
+	return yerr.GetToken(), yerr.GetMessage()
 }

@@ -1,4 +1,4 @@
-package plan
+package diag
 
 import (
 	"fmt"
@@ -10,9 +10,9 @@ import (
 type Severity string
 
 const (
-	SeverityError   Severity = "error"
-	SeverityWarning Severity = "warning"
-	SeverityInfo    Severity = "info"
+	SeverityError   Severity = "error"   // the input cannot be used as it is
+	SeverityWarning Severity = "warning" // the input is used, but likely not as meant
+	SeverityInfo    Severity = "info"    // a note that needs no action
 )
 
 // Pos is a position in an input file; Line and Col are 1-based, 0 when unknown.

@@ -1,4 +1,4 @@
-package lint
+package diag
 
 import (
 	"bufio"
@@ -11,8 +11,6 @@ import (
 
 	"github.com/owenrumney/go-sarif/v3/pkg/report"
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
-
-	"github.com/stixcel/stixcel/plan"
 )
 
 // ReadFile returns a file's contents for caret snippets; nil or an error means no snippet.
@@ -20,12 +18,12 @@ type ReadFile func(name string) ([]byte, error)
 
 // WriteText prints each diagnostic as "file:line:col: severity: message", followed by the
 // source line and a caret under the column when the file can be read (go/scanner and
-// cel-go style). At most plan.MaxDiagnostics are printed.
-func WriteText(w io.Writer, diags plan.Diagnostics, read ReadFile) error {
+// cel-go style). At most MaxDiagnostics are printed.
+func WriteText(w io.Writer, diags Diagnostics, read ReadFile) error {
 	bw := bufio.NewWriter(w)
 	files := map[string][]string{}
 	for i, d := range diags {
-		if i == plan.MaxDiagnostics {
+		if i == MaxDiagnostics {
 			fmt.Fprintf(bw, "... and %d more\n", len(diags)-i)
 			break
 		}
@@ -37,7 +35,7 @@ func WriteText(w io.Writer, diags plan.Diagnostics, read ReadFile) error {
 	return bw.Flush()
 }
 
-func sourceLine(cache map[string][]string, read ReadFile, pos plan.Pos) (string, bool) {
+func sourceLine(cache map[string][]string, read ReadFile, pos Pos) (string, bool) {
 	if read == nil || pos.Line < 1 || pos.Col < 1 {
 		return "", false
 	}
@@ -73,9 +71,9 @@ func caretPad(line string, col int) string {
 }
 
 // WriteJSON writes the diagnostics as a JSON array.
-func WriteJSON(w io.Writer, diags plan.Diagnostics) error {
+func WriteJSON(w io.Writer, diags Diagnostics) error {
 	if diags == nil {
-		diags = plan.Diagnostics{}
+		diags = Diagnostics{}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -85,7 +83,7 @@ func WriteJSON(w io.Writer, diags plan.Diagnostics) error {
 
 // WriteSARIF writes a SARIF 2.1.0 log with one result per diagnostic (rule id = the
 // diagnostic code), for code-scanning annotations in CI.
-func WriteSARIF(w io.Writer, diags plan.Diagnostics, version string) error {
+func WriteSARIF(w io.Writer, diags Diagnostics, version string) error {
 	rep := report.NewV210Report()
 	run := sarif.NewRunWithInformationURI("stixcel", "https://github.com/stixcel/stixcel")
 	run.Tool.Driver.WithVersion(version)
@@ -112,11 +110,11 @@ func WriteSARIF(w io.Writer, diags plan.Diagnostics, version string) error {
 	return rep.PrettyWrite(w)
 }
 
-func sarifLevel(s plan.Severity) string {
+func sarifLevel(s Severity) string {
 	switch s {
-	case plan.SeverityError:
+	case SeverityError:
 		return "error"
-	case plan.SeverityWarning:
+	case SeverityWarning:
 		return "warning"
 	}
 	return "note"
