@@ -3,7 +3,6 @@ package runtime
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,9 +11,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/stixcel/stixcel/internal/golden"
+)
 
 const demoEvents = "../testdata/events/demo.jsonl"
 
@@ -31,13 +30,7 @@ func TestDemo(t *testing.T) {
 	for _, o := range out {
 		require.NoError(t, enc.Encode(o))
 	}
-	golden := filepath.Join("testdata", "demo.alerts.golden")
-	if *update {
-		require.NoError(t, os.WriteFile(golden, got.Bytes(), 0o644))
-	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err, "run go test ./runtime -update to create it")
-	assert.Equal(t, string(want), got.String())
+	golden.Check(t, filepath.Join("testdata", "demo.alerts.golden"), got.Bytes())
 }
 
 func BenchmarkProcessAN1828(b *testing.B) {
