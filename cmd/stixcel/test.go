@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/tester"
 )
 
@@ -49,16 +48,11 @@ func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
 		}
 		opts.Run = re
 	}
-	ix, err := c.loadIndexWithSeed(f.bundles)
+	l, err := c.load(checkedInputs(f.bundles, dirs, f.noBuiltin))
 	if err != nil {
 		return err
 	}
-	packs := packDirs(dirs)
-	var diags plan.Diagnostics
-	for _, p := range packs {
-		diags = append(diags, p.Diagnostics...)
-	}
-	c.printDiagnostics(diags)
+	c.printDiagnostics(l.Diagnostics())
 	reporters := []tester.Reporter{&tester.Pretty{Output: c.stdout, Verbose: f.verbose}}
 	if f.junit != "" {
 		file, err := os.Create(f.junit)
@@ -71,7 +65,7 @@ func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	sum, err := tester.Test(ctx, ix, packs, opts, reporters...)
+	sum, err := tester.Test(ctx, l.Index, l.AllPacks(), opts, reporters...)
 	if err != nil {
 		return inputErr(err)
 	}
