@@ -36,6 +36,7 @@ the embedded seed bundle and --bundle. Exit 1 when a case fails.`,
 	fl.StringVar(&f.run, "run", "", "run only cases whose ANALYTIC/name matches `REGEX`")
 	fl.StringVar(&f.junit, "junit", "", "also write JUnit XML to `FILE`")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "list passing cases too")
+	fl.BoolVar(&f.noBuiltin, "no-builtin", false, "leave out the built-in pack (tested when no PACK_DIR is given)")
 	return cmd
 }
 
