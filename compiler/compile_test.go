@@ -15,15 +15,15 @@ import (
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/internal/golden"
 	"github.com/stixcel/stixcel/internal/shared"
-	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 )
 
+// seedIndex loads the embedded seed bundle (AN1828 alone).
 func seedIndex(t testing.TB) *attack.Index {
 	t.Helper()
-	ix, _, err := attack.Load([]attack.Source{{Name: "seed/AN1828.json", Data: stixcel.SeedBundle()}}, attack.Options{})
+	l, err := stixcel.Inputs{NoBuiltin: true}.Load()
 	require.NoError(t, err)
-	return ix
+	return l.Index
 }
 
 func loadIndex(t testing.TB, elem ...string) *attack.Index {
@@ -31,13 +31,6 @@ func loadIndex(t testing.TB, elem ...string) *attack.Index {
 	ix, _, err := attack.LoadPaths([]string{shared.Path(t, elem...)}, attack.Options{})
 	require.NoError(t, err)
 	return ix
-}
-
-func builtinBindings(t testing.TB) []*pack.Binding {
-	t.Helper()
-	bs, diags := pack.LoadDir(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
-	require.NoError(t, diags.Err())
-	return bs
 }
 
 func planJSON(t testing.TB, p *plan.Plan) []byte {
@@ -126,7 +119,8 @@ func TestCompileSeed(t *testing.T) {
 }
 
 func TestGoldenAN1828WithBuiltinPack(t *testing.T) {
-	set, diags := compiler.Compile(seedIndex(t), compiler.Options{Builtin: builtinBindings(t)})
+	set, diags, err := stixcel.Inputs{}.Compile()
+	require.NoError(t, err)
 	require.NoError(t, diags.Err())
 	p := findPlan(t, set, "AN1828")
 	assert.Equal(t, plan.KindDetection, p.Kind)
@@ -142,10 +136,11 @@ func TestGoldenAN1030(t *testing.T) {
 }
 
 func TestCompileDeterministic(t *testing.T) {
-	ix := loadIndex(t, "attack", "mobile-attack-18.1-detection.json")
+	l, err := stixcel.Inputs{Bundles: []string{shared.Path(t, "attack", "mobile-attack-18.1-detection.json")}}.Load()
+	require.NoError(t, err)
 	var outs [2][]byte
 	for i := range outs {
-		set, diags := compiler.Compile(ix, compiler.Options{Builtin: builtinBindings(t)})
+		set, diags := l.Compile("")
 		require.NoError(t, diags.Err())
 		var buf bytes.Buffer
 		require.NoError(t, set.Write(&buf))
