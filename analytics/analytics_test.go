@@ -2,6 +2,9 @@ package analytics
 
 import (
 	"io/fs"
+	"os"
+	"path"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -36,4 +39,29 @@ func TestSeedIsACopy(t *testing.T) {
 	require.NotEmpty(t, s)
 	s[0] = 'x'
 	assert.NotEqual(t, s[0], Seed()[0])
+}
+
+// TestPackEmbedsEveryFile guards the go:embed list: every file of this directory but the Go
+// files and the seed is part of the pack, as when the whole directory was embedded.
+func TestPackEmbedsEveryFile(t *testing.T) {
+	var onDisk, embedded []string
+	require.NoError(t, fs.WalkDir(os.DirFS("."), ".", func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && p == "seed":
+			return fs.SkipDir
+		case !d.IsDir() && path.Ext(p) != ".go" && !strings.HasPrefix(d.Name(), "."):
+			onDisk = append(onDisk, Root+"/"+p)
+		}
+		return nil
+	}))
+	require.NoError(t, fs.WalkDir(Pack(), Root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			embedded = append(embedded, p)
+		}
+		return err
+	}))
+	assert.Equal(t, onDisk, embedded)
+	assert.Contains(t, embedded, "analytics/mobile/AN1828.yaml")
 }
