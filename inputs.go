@@ -122,6 +122,8 @@ func (in Inputs) loadPacks(l *Loaded) {
 	}
 }
 
+// loadProfile reads a parameter profile; an unreadable file is a diagnostic, like a
+// malformed one.
 func loadProfile(path string) (*pack.Profile, plan.Diagnostics) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -130,6 +132,7 @@ func loadProfile(path string) (*pack.Profile, plan.Diagnostics) {
 	return pack.ParseProfile(path, data)
 }
 
+// loadTaxonomy reads a log source taxonomy.
 func loadTaxonomy(path string) (*channel.Taxonomy, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
