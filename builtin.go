@@ -1,26 +1,23 @@
-// Package stixcel holds stixcel's built-in content: the pack in analytics/ and the user's seed
-// bundle (ATT&CK analytic AN1828), embedded so that the CLI runs with nothing but events.
+// Package stixcel loads stixcel's inputs and compiles them into plans: ATT&CK bundles (the
+// embedded seed bundle when none is named), the built-in pack and the user's packs, a
+// parameter profile and a log source taxonomy (see Inputs). The built-in content itself is
+// embedded by package analytics.
 package stixcel
 
 import (
-	"embed"
 	"io/fs"
+
+	"github.com/stixcel/stixcel/analytics"
 )
 
-//go:embed analytics
-var builtinPack embed.FS
-
-//go:embed testdata/seed/AN1828.json
-var seedBundle []byte
-
 // SeedBundleName is the name diagnostics use for the embedded seed bundle.
-const SeedBundleName = "builtin:testdata/seed/AN1828.json"
+const SeedBundleName = analytics.SeedName
 
 // BuiltinPackRoot is the name diagnostics use for files of the embedded pack.
-const BuiltinPackRoot = "analytics"
+const BuiltinPackRoot = analytics.Root
 
 // BuiltinPack returns the embedded pack; paths inside start with "analytics/".
-func BuiltinPack() fs.FS { return builtinPack }
+func BuiltinPack() fs.FS { return analytics.Pack() }
 
 // SeedBundle returns the embedded seed bundle.
-func SeedBundle() []byte { return append([]byte(nil), seedBundle...) }
+func SeedBundle() []byte { return analytics.Seed() }

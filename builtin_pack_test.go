@@ -15,11 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stixcel/stixcel"
-	"github.com/stixcel/stixcel/compiler"
-	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/shared"
-	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/runtime"
 	"github.com/stixcel/stixcel/source"
@@ -45,27 +42,22 @@ var datasetAlerts = []struct {
 	{"schtask_create", []string{"AN1221"}},                                                  // T1053.005 Scheduled Task
 }
 
-// enterpriseIndex loads the ATT&CK v18.1 enterprise bundle together with the embedded seed
-// bundle, so that every binding of the built-in pack (AN1828 included) has its analytic.
-func enterpriseIndex(t *testing.T) *attack.Index {
+// loadEnterprise loads the ATT&CK v18.1 enterprise bundle together with the embedded seed
+// bundle and the built-in pack, as `stixcel test --bundle` does, so that every binding of the
+// built-in pack (AN1828 included) has its analytic.
+func loadEnterprise(t *testing.T) *stixcel.Loaded {
 	t.Helper()
 	path := shared.Path(t, "attack", "enterprise-attack-18.1-detection.json")
-	data, err := os.ReadFile(path)
+	l, err := stixcel.Inputs{Bundles: []string{path}, WithSeed: true}.Load()
 	require.NoError(t, err)
-	ix, _, err := attack.Load([]attack.Source{
-		{Name: path, Data: data},
-		{Name: stixcel.SeedBundleName, Data: stixcel.SeedBundle()},
-	}, attack.Options{})
-	require.NoError(t, err)
-	return ix
+	require.False(t, l.Builtin.Diagnostics.HasErrors(), "built-in pack: %v", l.Builtin.Diagnostics)
+	return l
 }
 
-// compileBuiltin compiles ix with the built-in pack and fails on any diagnostic error.
-func compileBuiltin(t *testing.T, ix *attack.Index) *plan.Set {
+// compileBuiltin compiles what l loaded and fails on any diagnostic error.
+func compileBuiltin(t *testing.T, l *stixcel.Loaded) *plan.Set {
 	t.Helper()
-	bindings, diags := pack.LoadDir(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
-	require.False(t, diags.HasErrors(), "built-in pack: %v", diags)
-	set, diags := compiler.Compile(ix, compiler.Options{Bindings: bindings})
+	set, diags := l.Compile("")
 	require.False(t, diags.HasErrors(), "compile with the built-in pack: %v", diags)
 	return set
 }
@@ -126,8 +118,7 @@ func runDataset(t *testing.T, set *plan.Set, profile *source.Profile, path strin
 // pack compiled against ATT&CK v18.1 and checks that each dataset raises alerts from exactly
 // the analytics of its own technique.
 func TestBuiltinPackOnOTRFDatasets(t *testing.T) {
-	ix := enterpriseIndex(t)
-	set := compileBuiltin(t, ix)
+	set := compileBuiltin(t, loadEnterprise(t))
 	profile, err := source.Builtin("windows")
 	require.NoError(t, err)
 	dir := shared.Path(t, "datasets", "otrf-windows")
@@ -189,11 +180,8 @@ func alertMatrix(plans []string, runs map[string]datasetRun) string {
 // TestBuiltinPackTests runs the built-in pack's own tests (as `stixcel test` does) against
 // ATT&CK v18.1 and the seed bundle: every case must pass.
 func TestBuiltinPackTests(t *testing.T) {
-	ix := enterpriseIndex(t)
-	p := pack.FromFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
-	require.False(t, p.Diagnostics.HasErrors(), "built-in pack: %v", p.Diagnostics)
-
-	results := tester.NewRunner(ix, tester.Options{}).Run(context.Background(), []*pack.Pack{p})
+	l := loadEnterprise(t)
+	results := tester.NewRunner(l.Index, tester.Options{}).Run(context.Background(), l.AllPacks())
 	perAnalytic := map[string]int{}
 	total := 0
 	for r := range results {

@@ -48,8 +48,11 @@ const (
 	StageCheck   Stage = "check"   // cel-go parse and type-check of every expression
 )
 
-// Stages lists the stages in the order they run.
-var Stages = []Stage{StageResolve, StageParams, StageEmit, StageCheck}
+// stages lists the stages in the order they run.
+var stages = [...]Stage{StageResolve, StageParams, StageEmit, StageCheck}
+
+// Stages returns the stages in the order they run; the slice is the caller's to change.
+func Stages() []Stage { return append([]Stage(nil), stages[:]...) }
 
 // Compile builds one plan per analytic in the index. Diagnostics carry positions in pack and
 // profile files; a plan whose binding has errors keeps its derived channels and is marked with
@@ -110,7 +113,7 @@ func (c *compilation) reached(s Stage) bool {
 	if c.opts.StopAfter == "" {
 		return true
 	}
-	for _, st := range Stages {
+	for _, st := range stages {
 		if st == s {
 			return true
 		}

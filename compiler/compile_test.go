@@ -3,7 +3,6 @@ package compiler_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,18 +13,17 @@ import (
 	"github.com/stixcel/stixcel"
 	"github.com/stixcel/stixcel/compiler"
 	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/internal/golden"
 	"github.com/stixcel/stixcel/internal/shared"
-	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
+// seedIndex loads the embedded seed bundle (AN1828 alone).
 func seedIndex(t testing.TB) *attack.Index {
 	t.Helper()
-	ix, _, err := attack.Load([]attack.Source{{Name: "seed/AN1828.json", Data: stixcel.SeedBundle()}}, attack.Options{})
+	l, err := stixcel.Inputs{NoBuiltin: true}.Load()
 	require.NoError(t, err)
-	return ix
+	return l.Index
 }
 
 func loadIndex(t testing.TB, elem ...string) *attack.Index {
@@ -35,30 +33,11 @@ func loadIndex(t testing.TB, elem ...string) *attack.Index {
 	return ix
 }
 
-func builtinBindings(t testing.TB) []*pack.Binding {
-	t.Helper()
-	bs, diags := pack.LoadDir(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
-	require.NoError(t, diags.Err())
-	return bs
-}
-
 func planJSON(t testing.TB, p *plan.Plan) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	require.NoError(t, (&plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{p}}).Write(&buf))
 	return buf.Bytes()
-}
-
-// golden compares got with the golden file at path, or rewrites it with -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "missing golden file; run go test ./compiler -update")
-	assert.Equal(t, string(want), string(got), "plan differs from %s; if intended run go test ./compiler -update and review the diff", path)
 }
 
 func findPlan(t testing.TB, set *plan.Set, id string) *plan.Plan {
@@ -140,26 +119,28 @@ func TestCompileSeed(t *testing.T) {
 }
 
 func TestGoldenAN1828WithBuiltinPack(t *testing.T) {
-	set, diags := compiler.Compile(seedIndex(t), compiler.Options{Builtin: builtinBindings(t)})
+	set, diags, err := stixcel.Inputs{}.Compile()
+	require.NoError(t, err)
 	require.NoError(t, diags.Err())
 	p := findPlan(t, set, "AN1828")
 	assert.Equal(t, plan.KindDetection, p.Kind)
 	assert.Equal(t, []plan.Technique{{ID: "T1509", Name: "Non-Standard Port"}}, p.Techniques)
 	// The runtime's tests run this same file: compiler and runtime agree on one artifact.
-	golden(t, filepath.Join("..", "testdata", "plans", "AN1828.plan.json"), planJSON(t, p))
+	golden.Check(t, filepath.Join("..", "testdata", "plans", "AN1828.plan.json"), planJSON(t, p))
 }
 
 func TestGoldenAN1030(t *testing.T) {
 	set, diags := compiler.Compile(loadIndex(t, "attack", "enterprise-attack-18.1-detection.json"), compiler.Options{})
 	require.NoError(t, diags.Err())
-	golden(t, filepath.Join("testdata", "golden", "AN1030.plan.json"), planJSON(t, findPlan(t, set, "AN1030")))
+	golden.Check(t, filepath.Join("testdata", "golden", "AN1030.plan.json"), planJSON(t, findPlan(t, set, "AN1030")))
 }
 
 func TestCompileDeterministic(t *testing.T) {
-	ix := loadIndex(t, "attack", "mobile-attack-18.1-detection.json")
+	l, err := stixcel.Inputs{Bundles: []string{shared.Path(t, "attack", "mobile-attack-18.1-detection.json")}}.Load()
+	require.NoError(t, err)
 	var outs [2][]byte
 	for i := range outs {
-		set, diags := compiler.Compile(ix, compiler.Options{Builtin: builtinBindings(t)})
+		set, diags := l.Compile("")
 		require.NoError(t, diags.Err())
 		var buf bytes.Buffer
 		require.NoError(t, set.Write(&buf))

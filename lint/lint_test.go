@@ -13,10 +13,11 @@ import (
 	"github.com/stixcel/stixcel/pack"
 )
 
+// seed loads the embedded seed bundle, as a plain `stixcel lint` does.
 func seed(t *testing.T) *attack.Index {
-	ix, _, err := attack.Load([]attack.Source{{Name: "seed.json", Data: stixcel.SeedBundle()}}, attack.Options{})
+	l, err := stixcel.Inputs{NoBuiltin: true}.Load()
 	require.NoError(t, err)
-	return ix
+	return l.Index
 }
 
 func lintFiles(t *testing.T, files map[string]string, opts lint.Options) []string {

@@ -8,8 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stixcel/stixcel/compiler"
-	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel"
 	"github.com/stixcel/stixcel/internal/shared"
 	"github.com/stixcel/stixcel/plan"
 )
@@ -40,9 +39,9 @@ func TestReadRejectsOtherSchemas(t *testing.T) {
 
 // enterpriseArtifact is the plan artifact of the whole ATT&CK v18.1 enterprise bundle.
 func enterpriseArtifact(b *testing.B) []byte {
-	ix, _, err := attack.LoadPaths([]string{shared.Path(b, "attack", "enterprise-attack-18.1-detection.json")}, attack.Options{})
+	in := stixcel.Inputs{Bundles: []string{shared.Path(b, "attack", "enterprise-attack-18.1-detection.json")}, NoBuiltin: true}
+	set, diags, err := in.Compile()
 	require.NoError(b, err)
-	set, diags := compiler.Compile(ix, compiler.Options{})
 	require.NoError(b, diags.Err())
 	var buf bytes.Buffer
 	require.NoError(b, set.Write(&buf))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,9 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const demoEvents = "../testdata/events/demo.jsonl"
 
@@ -34,13 +32,7 @@ func TestDemo(t *testing.T) {
 	for _, o := range out {
 		require.NoError(t, enc.Encode(o))
 	}
-	golden := filepath.Join("testdata", "demo.alerts.golden")
-	if *update {
-		require.NoError(t, os.WriteFile(golden, got.Bytes(), 0o644))
-	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err, "run go test ./runtime -update to create it")
-	assert.Equal(t, string(want), got.String())
+	golden.Check(t, filepath.Join("testdata", "demo.alerts.golden"), got.Bytes())
 }
 
 func BenchmarkProcessAN1828(b *testing.B) {

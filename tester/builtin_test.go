@@ -12,12 +12,19 @@ import (
 	"github.com/stixcel/stixcel/compiler/attack"
 )
 
+// loadSeed loads the embedded seed bundle (AN1828 alone) and the built-in pack, as a plain
+// `stixcel test` does.
+func loadSeed(t testing.TB) *stixcel.Loaded {
+	t.Helper()
+	l, err := stixcel.Inputs{}.Load()
+	require.NoError(t, err)
+	return l
+}
+
 // seedIndex loads the embedded seed bundle (AN1828 alone).
 func seedIndex(t testing.TB) *attack.Index {
 	t.Helper()
-	ix, _, err := attack.Load([]attack.Source{{Name: stixcel.SeedBundleName, Data: stixcel.SeedBundle()}}, attack.Options{})
-	require.NoError(t, err)
-	return ix
+	return loadSeed(t).Index
 }
 
 // collect runs packs and gathers the results.
@@ -34,9 +41,10 @@ func collect(t testing.TB, r *Runner, packs ...*pack.Pack) []Result {
 // the AN1828 cases pass and the cases of analytics the seed lacks are skipped, so the run is
 // OK.
 func TestBuiltinPack(t *testing.T) {
-	p := pack.FromFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
+	l := loadSeed(t)
+	p := l.Builtin
 	require.False(t, p.Diagnostics.HasErrors(), "%v", p.Diagnostics)
-	sum, err := Test(context.Background(), seedIndex(t), []*pack.Pack{p}, Options{}, resultFunc(func(r Result) {
+	sum, err := Test(context.Background(), l.Index, []*pack.Pack{p}, Options{}, resultFunc(func(r Result) {
 		if r.Analytic != "AN1828" {
 			assert.True(t, r.Skipped(), "%s: %s err=%v", r.Location, r.ID(), r.Err)
 			assert.Contains(t, r.Skip, "analytic "+r.Analytic+" is not in the loaded bundles")
@@ -62,9 +70,9 @@ func (f resultFunc) End(Summary) error     { return nil }
 // BenchmarkBuiltinPack measures one `stixcel test` run of the built-in pack: compiling the
 // binding and running its cases (loading the seed excluded).
 func BenchmarkBuiltinPack(b *testing.B) {
-	ix := seedIndex(b)
-	p := pack.FromFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)
-	r := NewRunner(ix, Options{})
+	l := loadSeed(b)
+	p := l.Builtin
+	r := NewRunner(l.Index, Options{})
 	for b.Loop() {
 		sum, err := Report(r.Run(context.Background(), []*pack.Pack{p}))
 		if err != nil || sum.Passed != 5 {

@@ -3,26 +3,23 @@ package tester_test
 import (
 	"context"
 	"fmt"
-	"github.com/stixcel/stixcel/pack"
 	"os"
 	"regexp"
 
 	"github.com/stixcel/stixcel"
-	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/tester"
 )
 
 // Run the built-in pack's AN1828 tests against the embedded seed bundle, as
 // `stixcel test --run '^AN1828/'` does.
 func Example() {
-	ix, _, err := attack.Load([]attack.Source{{Name: stixcel.SeedBundleName, Data: stixcel.SeedBundle()}}, attack.Options{})
+	loaded, err := stixcel.Inputs{}.Load()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	packs := []*pack.Pack{pack.FromFS(stixcel.BuiltinPack(), stixcel.BuiltinPackRoot)}
 	opts := tester.Options{Run: regexp.MustCompile("^AN1828/")}
-	sum, err := tester.Test(context.Background(), ix, packs, opts, &tester.Pretty{Output: os.Stdout})
+	sum, err := tester.Test(context.Background(), loaded.Index, loaded.AllPacks(), opts, &tester.Pretty{Output: os.Stdout})
 	if err != nil {
 		fmt.Println(err)
 	}
@@ -35,13 +32,12 @@ func Example() {
 // The seed bundle has AN1828 only: the cases of the other analytics are skipped, and the
 // run is still OK.
 func Example_skipped() {
-	ix, _, err := attack.Load([]attack.Source{{Name: stixcel.SeedBundleName, Data: stixcel.SeedBundle()}}, attack.Options{})
+	loaded, err := stixcel.Inputs{Packs: []string{"testdata/mixed"}, NoBuiltin: true}.Load()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	packs := []*pack.Pack{pack.FromDir("testdata/mixed")}
-	sum, err := tester.Test(context.Background(), ix, packs, tester.Options{}, &tester.Pretty{Output: os.Stdout})
+	sum, err := tester.Test(context.Background(), loaded.Index, loaded.AllPacks(), tester.Options{}, &tester.Pretty{Output: os.Stdout})
 	if err != nil {
 		fmt.Println(err)
 	}

@@ -5,23 +5,20 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/stixcel/stixcel/diag"
-	"github.com/stixcel/stixcel/event"
-	"github.com/stixcel/stixcel/pack"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/stixcel/stixcel/diag"
+	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/internal/golden"
+	"github.com/stixcel/stixcel/pack"
+)
 
 const (
 	outcomePass  = "pass"
@@ -129,13 +126,7 @@ func TestPrettyGolden(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, Summary{Total: 13, Passed: 4, Failed: 2, Errored: 6, Skipped: 1}, sum)
 			assert.False(t, sum.OK())
-			golden := filepath.Join("testdata", tc.golden)
-			if *update {
-				require.NoError(t, os.WriteFile(golden, out.Bytes(), 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err)
-			assert.Equal(t, string(want), out.String())
+			golden.Check(t, filepath.Join("testdata", tc.golden), out.Bytes())
 		})
 	}
 }

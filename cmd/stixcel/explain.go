@@ -55,7 +55,7 @@ func (c *cli) explainCommand() *cobra.Command {
 }
 
 func validStage(s compiler.Stage) bool {
-	for _, st := range compiler.Stages {
+	for _, st := range compiler.Stages() {
 		if st == s {
 			return true
 		}
@@ -64,8 +64,9 @@ func validStage(s compiler.Stage) bool {
 }
 
 func stageNames() string {
-	names := make([]string, len(compiler.Stages))
-	for i, s := range compiler.Stages {
+	stages := compiler.Stages()
+	names := make([]string, len(stages))
+	for i, s := range stages {
 		names[i] = string(s)
 	}
 	return strings.Join(names, ", ")

@@ -32,11 +32,11 @@ come from the embedded seed bundle and --bundle. Exit 1 on any error.`,
 			if format != "text" && format != "json" && format != "sarif" {
 				return inputErr(fmt.Errorf("--format %q: want text, json or sarif", format))
 			}
-			ix, err := c.loadIndexWithSeed(bundles)
+			l, err := c.load(checkedInputs(bundles, args, false))
 			if err != nil {
 				return err
 			}
-			diags := lint.Check(ix, packDirs(args), lint.Options{BundlesGiven: len(bundles) > 0})
+			diags := lint.Check(l.Index, l.AllPacks(), lint.Options{BundlesGiven: len(bundles) > 0})
 			switch format {
 			case "json":
 				err = diag.WriteJSON(c.stdout, diags)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/tester"
 )
 
@@ -37,6 +36,7 @@ the embedded seed bundle and --bundle. Exit 1 when a case fails.`,
 	fl.StringVar(&f.run, "run", "", "run only cases whose ANALYTIC/name matches `REGEX`")
 	fl.StringVar(&f.junit, "junit", "", "also write JUnit XML to `FILE`")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "list passing cases too")
+	fl.BoolVar(&f.noBuiltin, "no-builtin", false, "leave out the built-in pack (tested when no PACK_DIR is given)")
 	return cmd
 }
 
@@ -49,16 +49,11 @@ func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
 		}
 		opts.Run = re
 	}
-	ix, err := c.loadIndexWithSeed(f.bundles)
+	l, err := c.load(checkedInputs(f.bundles, dirs, f.noBuiltin))
 	if err != nil {
 		return err
 	}
-	packs := packDirs(dirs)
-	var diags diag.Diagnostics
-	for _, p := range packs {
-		diags = append(diags, p.Diagnostics...)
-	}
-	c.printDiagnostics(diags)
+	c.printDiagnostics(l.Diagnostics())
 	reporters := []tester.Reporter{&tester.Pretty{Output: c.stdout, Verbose: f.verbose}}
 	if f.junit != "" {
 		file, err := os.Create(f.junit)
@@ -71,7 +66,7 @@ func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	sum, err := tester.Test(ctx, ix, packs, opts, reporters...)
+	sum, err := tester.Test(ctx, l.Index, l.AllPacks(), opts, reporters...)
 	if err != nil {
 		return inputErr(err)
 	}

@@ -2,7 +2,6 @@ package attack
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,10 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/internal/golden"
 	"github.com/stixcel/stixcel/internal/shared"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func TestLoadEnterprise(t *testing.T) {
 	ix, warnings, err := LoadPaths([]string{shared.Path(t, "attack", "enterprise-attack-18.1-detection.json")}, Options{})
@@ -423,12 +421,6 @@ func loadGolden(t *testing.T, name string) (*Index, []Warning) {
 		Warnings  []Warning
 	}{ix.Analytics, ix.Stats, warnings}, "", "  ")
 	require.NoError(t, err)
-	golden := filepath.Join("testdata", strings.TrimSuffix(name, ".json")+".golden")
-	if *update {
-		require.NoError(t, os.WriteFile(golden, append(got, '\n'), 0o644))
-	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err)
-	assert.Equal(t, string(want), string(got)+"\n")
+	golden.Check(t, filepath.Join("testdata", strings.TrimSuffix(name, ".json")+".golden"), append(got, '\n'))
 	return ix, warnings
 }

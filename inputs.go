@@ -1,0 +1,178 @@
+package stixcel
+
+import (
+	"io"
+	"os"
+
+	"github.com/stixcel/stixcel/compiler"
+	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/compiler/channel"
+	"github.com/stixcel/stixcel/diag"
+	"github.com/stixcel/stixcel/pack"
+	"github.com/stixcel/stixcel/plan"
+)
+
+// Inputs name what stixcel compiles, as the CLI's flags do. The zero value is the built-in
+// pack over the embedded seed bundle.
+type Inputs struct {
+	// Bundles are ATT&CK bundle files or directories of them, "-" for Stdin (see
+	// attack.ReadPaths). When they hold no bundle, the embedded seed bundle is loaded.
+	Bundles []string
+	// WithSeed loads the embedded seed bundle after Bundles even when they hold bundles, as
+	// `stixcel test` and `lint` do: the built-in pack's AN1828 binding is written for it. For
+	// one id, the newer modified wins.
+	WithSeed bool
+	// IncludeRevoked keeps revoked and deprecated analytics.
+	IncludeRevoked bool
+	// Stdin is read for a bundle named "-"; nil means os.Stdin.
+	Stdin io.Reader
+	// Packs are pack directories of the operating system. Their bindings win over the
+	// built-in pack's, later directories over earlier ones, for the same analytic.
+	Packs []string
+	// NoBuiltin leaves out the built-in pack.
+	NoBuiltin bool
+	// Profile is a parameter profile file (YAML); "" for none.
+	Profile string
+	// Taxonomy is a log source taxonomy file (YAML) replacing the built-in one; "" keeps it.
+	Taxonomy string
+}
+
+// Loaded is what Inputs.Load read, ready to compile.
+type Loaded struct {
+	// Index holds the analytics of the bundles; Index.Stats counts what was loaded.
+	Index *attack.Index
+	// Warnings are the bundles' loading warnings, except the embedded seed bundle's: its
+	// known gaps (it has no data component objects) are not the user's to act on.
+	Warnings []attack.Warning
+	// Builtin is the built-in pack; nil with NoBuiltin.
+	Builtin *pack.Pack
+	// Packs are the user's pack directories, in order.
+	Packs []*pack.Pack
+	// Profile is the parameter profile; nil without one, or when it could not be read (see
+	// Diagnostics).
+	Profile *pack.Profile
+	// Taxonomy replaces the built-in log source taxonomy; nil keeps it.
+	Taxonomy *channel.Taxonomy
+
+	profileDiags diag.Diagnostics
+}
+
+// Load reads the inputs in order: bundles, packs, profile, taxonomy. Problems in the packs
+// and the profile are diagnostics positioned in their files (see Loaded.Diagnostics); an
+// unreadable or malformed bundle or taxonomy is an error, attack's or channel's own, which
+// names the file. When the bundles load but the taxonomy does not, Load returns what it
+// loaded together with the error, so that the caller can still report on the bundles.
+func (in Inputs) Load() (*Loaded, error) {
+	l, err := in.loadBundles()
+	if err != nil {
+		return nil, err
+	}
+	in.loadPacks(l)
+	if in.Profile != "" {
+		l.Profile, l.profileDiags = loadProfile(in.Profile)
+	}
+	if in.Taxonomy != "" {
+		if l.Taxonomy, err = loadTaxonomy(in.Taxonomy); err != nil {
+			return l, err
+		}
+	}
+	return l, nil
+}
+
+// Compile loads the inputs and compiles them through every stage: Load, then
+// Loaded.Compile.
+func (in Inputs) Compile() (*plan.Set, diag.Diagnostics, error) {
+	l, err := in.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	set, diags := l.Compile("")
+	return set, diags, nil
+}
+
+// loadBundles loads Bundles, with the embedded seed bundle when WithSeed is set or they hold
+// none.
+func (in Inputs) loadBundles() (*Loaded, error) {
+	sources, err := attack.ReadPaths(in.Bundles, in.Stdin)
+	if err != nil {
+		return nil, err
+	}
+	if in.WithSeed || len(sources) == 0 {
+		sources = append(sources, attack.Source{Name: SeedBundleName, Data: SeedBundle()})
+	}
+	ix, warns, err := attack.Load(sources, attack.Options{IncludeRevoked: in.IncludeRevoked, Stdin: in.Stdin})
+	if err != nil {
+		return nil, err
+	}
+	l := &Loaded{Index: ix}
+	for _, w := range warns {
+		if w.Pos.File != SeedBundleName {
+			l.Warnings = append(l.Warnings, w)
+		}
+	}
+	return l, nil
+}
+
+// loadPacks loads the built-in pack (unless NoBuiltin) and the user's pack directories.
+func (in Inputs) loadPacks(l *Loaded) {
+	if !in.NoBuiltin {
+		l.Builtin = pack.FromFS(BuiltinPack(), BuiltinPackRoot)
+	}
+	for _, dir := range in.Packs {
+		l.Packs = append(l.Packs, pack.FromDir(dir))
+	}
+}
+
+// loadProfile reads a parameter profile; an unreadable file is a diagnostic, like a
+// malformed one.
+func loadProfile(path string) (*pack.Profile, diag.Diagnostics) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, diag.Diagnostics{{Pos: diag.Pos{File: path}, Code: diag.CodeIO, Severity: diag.SeverityError, Msg: err.Error()}}
+	}
+	return pack.ParseProfile(path, data)
+}
+
+// loadTaxonomy reads a log source taxonomy.
+func loadTaxonomy(path string) (*channel.Taxonomy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return channel.ParseTaxonomy(path, data)
+}
+
+// AllPacks returns the built-in pack, when it was loaded, followed by the user's packs.
+func (l *Loaded) AllPacks() []*pack.Pack {
+	if l.Builtin == nil {
+		return l.Packs
+	}
+	return append([]*pack.Pack{l.Builtin}, l.Packs...)
+}
+
+// Diagnostics returns the findings of loading the packs (the built-in pack first) and the
+// profile.
+func (l *Loaded) Diagnostics() diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, p := range l.AllPacks() {
+		diags = append(diags, p.Diagnostics...)
+	}
+	return append(diags, l.profileDiags...)
+}
+
+// Compile compiles the loaded analytics with the packs' bindings (the built-in pack's as
+// compiler.Options.Builtin), the profile and the taxonomy, stopping after stage stop (""
+// runs them all). The diagnostics, sorted, are those of loading and of compiling.
+func (l *Loaded) Compile(stop compiler.Stage) (*plan.Set, diag.Diagnostics) {
+	opts := compiler.Options{Profile: l.Profile, Taxonomy: l.Taxonomy, StopAfter: stop}
+	if l.Builtin != nil {
+		opts.Builtin = l.Builtin.Bindings
+	}
+	for _, p := range l.Packs {
+		opts.Bindings = append(opts.Bindings, p.Bindings...)
+	}
+	set, cd := compiler.Compile(l.Index, opts)
+	diags := append(l.Diagnostics(), cd...)
+	diags.Sort()
+	return set, diags
+}
