@@ -55,9 +55,7 @@ func (d *decoder) parseDocument(data []byte) ast.Node {
 		d.syntaxError(err)
 		return nil
 	}
-	if len(extra) > 0 {
-		d.errorf(extra[0], diag.CodeYAMLSyntax, "the file holds %d YAML documents; want one", 1+len(extra))
-	}
+	d.diags = append(d.diags, yamlpos.ExtraDocuments(d.file, extra)...)
 	return body
 }
 

@@ -135,6 +135,16 @@ func Document(data []byte) (body ast.Node, extra []ast.Node, err error) {
 	return bodies[0], bodies[1:], nil
 }
 
+// ExtraDocuments is the error for the further documents Document found in file: at the
+// first of them, naming how many documents the file holds; none when extra is empty.
+func ExtraDocuments(file string, extra []ast.Node) diag.Diagnostics {
+	if len(extra) == 0 {
+		return nil
+	}
+	return diag.Diagnostics{{Pos: NodePos(file, extra[0]), Code: diag.CodeYAMLSyntax, Severity: diag.SeverityError,
+		Msg: fmt.Sprintf("the file holds %d YAML documents; want one", 1+len(extra))}}
+}
+
 // Unmarshal decodes data into v with goccy's decoder and opts, turning a panic of the
 // parser or decoder into a *PanicError.
 func Unmarshal(data []byte, v any, opts ...yaml.DecodeOption) (err error) {
