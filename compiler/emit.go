@@ -84,7 +84,7 @@ func (c *compilation) window(p *plan.Plan, b *pack.Binding) {
 		return
 	}
 	if prm := p.Param(w); prm != nil {
-		if prm.Type != "duration" {
+		if prm.Type.Kind() != plan.TypeDuration {
 			c.diags.Errorf(b.Window.Pos, "stixcel_type_error", "analytic %s: window parameter %s has type %s, want duration", p.ID, w, prm.Type)
 			return
 		}

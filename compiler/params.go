@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/params"
 	"github.com/stixcel/stixcel/pack"
@@ -17,7 +16,7 @@ func (c *compilation) bindParams(p *plan.Plan, a *attack.Analytic, b *pack.Bindi
 		p.Params = append(p.Params, &plan.Param{
 			Name:        m.Field,
 			Description: m.Description,
-			Type:        inf.Type,
+			Type:        plan.ParseType(inf.Type),
 			Value:       inf.Value,
 			Source:      plan.SourceInferred,
 		})
@@ -37,18 +36,19 @@ func (c *compilation) applyPackParams(p *plan.Plan, b *pack.Binding) {
 			p.Params = append(p.Params, prm)
 		}
 		if spec.Type.Value != "" {
-			if _, err := celenv.ParseType(spec.Type.Value); err != nil {
+			typ := plan.ParseType(spec.Type.Value)
+			if err := typ.Err(); err != nil {
 				c.diags.Errorf(spec.Type.Pos, "stixcel_type_error", "analytic %s param %s: %v", p.ID, name, err)
 				continue
 			}
-			if spec.Type.Value != prm.Type {
+			if typ.String() != prm.Type.String() {
 				prm.Value = nil // an inferred value of another type does not carry over
 			}
-			prm.Type = spec.Type.Value
+			prm.Type = typ
 			prm.Source = plan.SourcePack
 		}
 		if spec.HasDefault {
-			v, err := celenv.Canonical(prm.Type, spec.Default)
+			v, err := prm.Type.Canonical(spec.Default)
 			if err != nil {
 				c.diags.Errorf(spec.DefaultPos, "stixcel_type_error", "analytic %s param %s: default: %v", p.ID, name, err)
 				continue
@@ -65,9 +65,9 @@ func (c *compilation) applyProfile(p *plan.Plan) {
 		if set == nil {
 			continue
 		}
-		v, err := celenv.Canonical(prm.Type, set.Value)
+		v, err := prm.Canonical(set.Value)
 		if err != nil {
-			c.diags.Errorf(set.ValuePos, "stixcel_type_error", "analytic %s param %s (%s): %v", p.ID, prm.Name, prm.Type, err)
+			c.diags.Errorf(set.ValuePos, "stixcel_type_error", "analytic %s %v", p.ID, err)
 			continue
 		}
 		prm.Value = v

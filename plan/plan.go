@@ -1,6 +1,10 @@
 // Package plan defines the stixcel plan artifact: the data the compiler writes and the runtime
 // reads. It holds no STIX parsing and no evaluation, only types with stable JSON encodings, so
 // that `stixcel compile` output can be printed, diffed in review and reloaded by `stixcel run`.
+//
+// It also owns the parameter types (Type, parsed once when a plan is decoded or built) and
+// the conversion of parameter values to them, which the compiler, lint, the tester and the
+// runtime share.
 package plan
 
 import (
@@ -112,11 +116,37 @@ type Channel struct {
 type Param struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
-	// Type is a CEL type expression: int, double, bool, string, duration, regex,
+	// Type is parsed from a CEL type expression: int, double, bool, string, duration, regex,
 	// list(T), map(K, V).
-	Type   string      `json:"type"`
+	Type   Type        `json:"type"`
 	Value  any         `json:"value"`
 	Source ParamSource `json:"source"`
+}
+
+// Canonical checks v against the parameter's type and returns it in plan JSON form (see
+// Type.Canonical); errors name the parameter and its type: `param TimeWindow (duration): ...`.
+func (prm *Param) Canonical(v any) (any, error) {
+	c, err := prm.Type.Canonical(v)
+	if err != nil {
+		return nil, prm.wrap(err)
+	}
+	return c, nil
+}
+
+// Values converts the parameter's value once for a run: its plan JSON form, and the Go value
+// bound in CEL activations (see Type.Native).
+func (prm *Param) Values() (canon, native any, err error) {
+	if canon, err = prm.Canonical(prm.Value); err != nil {
+		return nil, nil, err
+	}
+	if native, err = prm.Type.Native(canon); err != nil {
+		return nil, nil, prm.wrap(err)
+	}
+	return canon, native, nil
+}
+
+func (prm *Param) wrap(err error) error {
+	return fmt.Errorf("param %s (%s): %w", prm.Name, prm.Type, err)
 }
 
 // Correlation says how channel matches combine into alerts.

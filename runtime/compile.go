@@ -111,13 +111,9 @@ func (cp *compiledPlan) bindParams() error {
 		if _, dup := cp.params[prm.Name]; dup {
 			return fmt.Errorf("param %s: declared twice", prm.Name)
 		}
-		canon, err := celenv.Canonical(prm.Type, prm.Value)
+		canon, native, err := prm.Values()
 		if err != nil {
-			return fmt.Errorf("param %s (%s): %w", prm.Name, prm.Type, err)
-		}
-		native, err := celenv.Native(prm.Type, canon)
-		if err != nil {
-			return fmt.Errorf("param %s (%s): %w", prm.Name, prm.Type, err)
+			return err
 		}
 		cp.paramsJSON[prm.Name] = canon
 		cp.params[prm.Name] = native
@@ -287,7 +283,7 @@ func paramsKey(params []*plan.Param) string {
 	parts := make([]string, 0, len(params))
 	for _, p := range params {
 		if p != nil {
-			parts = append(parts, p.Name+":"+strings.TrimSpace(p.Type))
+			parts = append(parts, p.Name+":"+strings.TrimSpace(p.Type.String()))
 		}
 	}
 	sort.Strings(parts)

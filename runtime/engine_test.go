@@ -38,7 +38,7 @@ func TestNewErrors(t *testing.T) {
 			p.Param("BeaconIntervalTolerance").Value = 5
 		}, wantErr: `analytic AN1828: param BeaconIntervalTolerance (duration): want duration such as "10m", got number 5`},
 		{name: "unknown param type", edit: func(p *plan.Plan) {
-			p.Param("SupervisedRequired").Type = "boolean"
+			p.Param("SupervisedRequired").Type = plan.ParseType("boolean")
 		}, wantErr: `analytic AN1828: param SupervisedRequired (boolean): unknown type "boolean"`},
 		{name: "condition without a window", edit: func(p *plan.Plan) {
 			p.Correlation.Window, p.Correlation.WindowParam = "", ""

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/runtime"
@@ -83,9 +82,9 @@ func withOverrides(p *plan.Plan, settings []*pack.Setting) (*plan.Plan, error) {
 			errs = append(errs, fmt.Errorf("%s: analytic %s has no parameter %s", set.Name.Pos, p.ID, name))
 			continue
 		}
-		v, err := celenv.Canonical(prm.Type, set.Value)
+		v, err := prm.Canonical(set.Value)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: param %s (%s): %w", set.ValuePos, name, prm.Type, err))
+			errs = append(errs, fmt.Errorf("%s: %w", set.ValuePos, err))
 			continue
 		}
 		prm.Value, prm.Source = v, plan.SourceProfile
