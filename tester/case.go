@@ -63,7 +63,8 @@ func (r *Runner) runEvents(s *suite, tc *pack.TestCase, res *Result) {
 }
 
 // withOverrides returns p with the test's parameter values, each checked against its
-// parameter's type; p itself is shared and left alone. The window follows its parameter.
+// parameter's type; p itself is shared and left alone. The window follows its parameter
+// (plan.Plan.Window).
 func withOverrides(p *plan.Plan, settings []*pack.Setting) (*plan.Plan, error) {
 	if len(settings) == 0 {
 		return p, nil
@@ -88,13 +89,8 @@ func withOverrides(p *plan.Plan, settings []*pack.Setting) (*plan.Plan, error) {
 			continue
 		}
 		prm.Value, prm.Source = v, plan.SourceProfile
-		if cp.Correlation.WindowParam == name {
-			w, ok := v.(string)
-			if !ok || w == "" {
-				errs = append(errs, fmt.Errorf("%s: param %s is the window and needs a duration", set.ValuePos, name))
-				continue
-			}
-			cp.Correlation.Window = w
+		if w, _ := v.(string); cp.Correlation.WindowParam == name && w == "" {
+			errs = append(errs, fmt.Errorf("%s: param %s is the window and needs a duration", set.ValuePos, name))
 		}
 	}
 	if len(errs) > 0 {
