@@ -65,13 +65,9 @@ func (c *compilation) applyProfile(p *plan.Plan) {
 		if set == nil {
 			continue
 		}
-		v, err := prm.Canonical(set.Value)
-		if err != nil {
+		if err := p.SetParam(prm.Name, set.Value); err != nil {
 			c.diags.Errorf(set.ValuePos, "stixcel_type_error", "analytic %s %v", p.ID, err)
-			continue
 		}
-		prm.Value = v
-		prm.Source = plan.SourceProfile
 	}
 }
 

@@ -206,6 +206,25 @@ func (p *Plan) Param(name string) *Param {
 	return nil
 }
 
+// SetParam sets the parameter to v checked against its type, as a parameter profile does:
+// the compiler's profiles and the tester's per-test params. The window follows its parameter,
+// which therefore needs a value.
+func (p *Plan) SetParam(name string, v any) error {
+	prm := p.Param(name)
+	if prm == nil {
+		return fmt.Errorf("analytic %s has no parameter %s", p.ID, name)
+	}
+	c, err := prm.Canonical(v)
+	if err != nil {
+		return err
+	}
+	if w, _ := c.(string); p.Correlation.WindowParam == name && w == "" {
+		return fmt.Errorf("param %s is the window and needs a duration", name)
+	}
+	prm.Value, prm.Source = c, SourceProfile
+	return nil
+}
+
 // Window is the correlation window as the plan file writes it: the literal window, else the
 // value of the window parameter ("" when it has none).
 func (p *Plan) Window() string {
