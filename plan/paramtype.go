@@ -57,9 +57,28 @@ type typeNode struct {
 	err    error     // why text is not a type
 }
 
+// sharedTypes are the common types, parsed once for all the plans that use them (a Type does
+// not change once parsed): the scalars and lists of scalars.
+var sharedTypes = func() map[string]Type {
+	m := make(map[string]Type, 2*len(scalarKinds))
+	for k := range scalarKinds {
+		for _, text := range []string{k, "list(" + k + ")"} {
+			m[text] = parseType(text)
+		}
+	}
+	return m
+}()
+
 // ParseType parses a parameter type. It never fails: a text that names no type gives a Type
 // whose Err says why.
 func ParseType(text string) Type {
+	if t, ok := sharedTypes[text]; ok {
+		return t
+	}
+	return parseType(text)
+}
+
+func parseType(text string) Type {
 	trimmed := strings.TrimSpace(text)
 	t := Type{text: text, n: parseNode(trimmed)}
 	t.err = t.n.err
@@ -182,11 +201,14 @@ func (t *Type) UnmarshalJSON(data []byte) error {
 		// what encoding/json says of a string field
 		return &json.UnmarshalTypeError{Value: jsonKind(data), Type: reflect.TypeFor[string]()}
 	}
-	s := string(data[1 : len(data)-1])
-	if strings.ContainsRune(s, '\\') {
-		if err := json.Unmarshal(data, &s); err != nil {
-			return err
-		}
+	raw := data[1 : len(data)-1]
+	if shared, ok := sharedTypes[string(raw)]; ok { // no allocation
+		*t = shared
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
 	}
 	*t = ParseType(s)
 	return nil
