@@ -281,17 +281,20 @@ func (p *Plan) windowParam() (time.Duration, error) {
 	return v.(time.Duration), nil
 }
 
-// foldWindow drops a decoded window that only repeats its parameter's value, so that the
-// window follows the parameter when the parameter is set.
+// foldWindow drops a decoded window that only repeats its duration parameter's value, in
+// canonical form (so that resolving it from the parameter gives the same window and errors),
+// so that the window follows the parameter when the parameter is set.
 func (p *Plan) foldWindow() {
 	c := &p.Correlation
 	if c.WindowParam == "" || c.WindowLiteral == "" {
 		return
 	}
-	if prm := p.Param(c.WindowParam); prm != nil {
-		if s, ok := prm.Value.(string); ok && s == c.WindowLiteral {
-			c.WindowLiteral = ""
-		}
+	prm := p.Param(c.WindowParam)
+	if prm == nil || prm.Type.Kind() != TypeDuration || prm.Value != any(c.WindowLiteral) {
+		return
+	}
+	if canon, err := prm.Type.Canonical(c.WindowLiteral); err == nil && canon == any(c.WindowLiteral) {
+		c.WindowLiteral = ""
 	}
 }
 
