@@ -23,7 +23,7 @@ const (
 func ParamTypes(params []*plan.Param) (map[string]*cel.Type, error) {
 	out := make(map[string]*cel.Type, len(params))
 	for _, p := range params {
-		t, err := ParseType(p.Type)
+		t, err := CELType(p.Type)
 		if err != nil {
 			return nil, fmt.Errorf("param %s: %w", p.Name, err)
 		}

@@ -11,15 +11,15 @@ import (
 )
 
 var an1828Params = []*plan.Param{
-	{Name: "AllowedProtocolPortMappings", Type: "map(string, list(int))", Value: map[string]any{"tls": []any{443}}},
-	{Name: "EnterpriseExceptionList", Type: "list(string)"},
-	{Name: "BeaconIntervalTolerance", Type: "duration", Value: "5s"},
+	{Name: "AllowedProtocolPortMappings", Type: plan.ParseType("map(string, list(int))"), Value: map[string]any{"tls": []any{443}}},
+	{Name: "EnterpriseExceptionList", Type: plan.ParseType("list(string)")},
+	{Name: "BeaconIntervalTolerance", Type: plan.ParseType("duration"), Value: "5s"},
 }
 
 func activationParams(t *testing.T, params []*plan.Param) map[string]any {
 	out := map[string]any{}
 	for _, p := range params {
-		v, err := Native(p.Type, p.Value)
+		v, err := p.Type.Native(p.Value)
 		require.NoError(t, err, p.Name)
 		out[p.Name] = v
 	}

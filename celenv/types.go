@@ -10,84 +10,48 @@ package celenv
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
+
+	"github.com/stixcel/stixcel/plan"
 )
 
 // ParseType turns a stixcel parameter type into a CEL type. Accepted: int, double, bool,
 // string, duration, timestamp, regex (a string holding an RE2 pattern), list(T), map(K, V).
 func ParseType(s string) (*cel.Type, error) {
-	t := strings.TrimSpace(s)
-	switch t {
-	case "int":
-		return cel.IntType, nil
-	case "double", "number":
-		return cel.DoubleType, nil
-	case "bool":
-		return cel.BoolType, nil
-	case "string", "regex":
-		return cel.StringType, nil
-	case "duration":
-		return cel.DurationType, nil
-	case "timestamp":
-		return cel.TimestampType, nil
-	case "dyn":
-		return cel.DynType, nil
-	}
-	if inner, ok := unwrap(t, "list"); ok {
-		elem, err := ParseType(inner)
-		if err != nil {
-			return nil, err
-		}
-		return cel.ListType(elem), nil
-	}
-	if inner, ok := unwrap(t, "map"); ok {
-		k, v, ok := splitTopLevelComma(inner)
-		if !ok {
-			return nil, fmt.Errorf("type %q: map needs two type arguments", s)
-		}
-		kt, err := ParseType(k)
-		if err != nil {
-			return nil, err
-		}
-		if kt != cel.StringType && kt != cel.IntType && kt != cel.BoolType {
-			return nil, fmt.Errorf("type %q: map key must be string, int or bool", s)
-		}
-		vt, err := ParseType(v)
-		if err != nil {
-			return nil, err
-		}
-		return cel.MapType(kt, vt), nil
-	}
-	return nil, fmt.Errorf("unknown type %q (want int, double, bool, string, duration, regex, list(T) or map(K, V))", s)
+	return CELType(plan.ParseType(s))
 }
 
-// unwrap returns X for "name(X)".
-func unwrap(s, name string) (string, bool) {
-	if !strings.HasPrefix(s, name+"(") || !strings.HasSuffix(s, ")") {
-		return "", false
+// CELType is the CEL type of a parsed parameter type, or why its text names no type.
+func CELType(t plan.Type) (*cel.Type, error) {
+	if err := t.Err(); err != nil {
+		return nil, err
 	}
-	return s[len(name)+1 : len(s)-1], true
+	return celType(t), nil
 }
 
-// splitTopLevelComma splits "a, b(c, d)" at the first comma outside parentheses.
-func splitTopLevelComma(s string) (string, string, bool) {
-	depth := 0
-	for i, r := range s {
-		switch r {
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case ',':
-			if depth == 0 {
-				return strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+1:]), true
-			}
-		}
+// celType maps a valid type.
+func celType(t plan.Type) *cel.Type {
+	switch t.Kind() {
+	case plan.TypeInt:
+		return cel.IntType
+	case plan.TypeDouble:
+		return cel.DoubleType
+	case plan.TypeBool:
+		return cel.BoolType
+	case plan.TypeDuration:
+		return cel.DurationType
+	case plan.TypeTimestamp:
+		return cel.TimestampType
+	case plan.TypeDyn:
+		return cel.DynType
+	case plan.TypeList:
+		return cel.ListType(celType(t.Elem()))
+	case plan.TypeMap:
+		return cel.MapType(celType(t.Key()), celType(t.Elem()))
 	}
-	return "", "", false
+	return cel.StringType // string, regex
 }
 
 // structProvider declares object types whose fields are read from Go maps or ChannelState

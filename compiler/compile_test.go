@@ -104,7 +104,7 @@ func TestCompileSeed(t *testing.T) {
 	assert.Equal(t, `event.DeviceLockState == "locked"`, p.Channel("c4").Selector)
 	types := map[string]string{}
 	for _, prm := range p.Params {
-		types[prm.Name] = prm.Type
+		types[prm.Name] = prm.Type.String()
 	}
 	assert.Equal(t, map[string]string{
 		"AllowedProtocolPortMappings": "map(string, list(int))",

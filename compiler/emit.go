@@ -4,7 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/channel"
 	"github.com/stixcel/stixcel/diag"
@@ -80,27 +79,25 @@ func (c *compilation) window(p *plan.Plan, b *pack.Binding) {
 	w := b.Window.Value
 	if w == "" {
 		if p.Correlation.Condition != "" {
-			p.Correlation.Window = celenv.FormatDuration(DefaultWindow)
+			p.Correlation.WindowLiteral = plan.FormatDuration(DefaultWindow)
 		}
 		return
 	}
 	if prm := p.Param(w); prm != nil {
-		if prm.Type != "duration" {
+		if prm.Type.Kind() != plan.TypeDuration {
 			c.diags.Errorf(b.Window.Pos, diag.CodeTypeError, "analytic %s: window parameter %s has type %s, want duration", p.ID, w, prm.Type)
 			return
 		}
-		p.Correlation.WindowParam = w
+		p.Correlation.WindowParam = w // the window follows the parameter: see plan.Plan.Window
 		if prm.Value == nil {
 			c.diags.Errorf(b.Window.Pos, diag.CodeMissingValue, "analytic %s: window parameter %s has no value; give it a default", p.ID, w)
-			return
 		}
-		p.Correlation.Window = prm.Value.(string)
 		return
 	}
-	d, err := celenv.ParseDuration(w)
+	d, err := plan.ParseDuration(w)
 	if err != nil {
 		c.diags.Errorf(b.Window.Pos, diag.CodeBadWindow, "analytic %s: window %q is neither a parameter nor a duration", p.ID, w)
 		return
 	}
-	p.Correlation.Window = celenv.FormatDuration(d)
+	p.Correlation.WindowLiteral = plan.FormatDuration(d)
 }

@@ -1,9 +1,9 @@
 package compiler
 
 import (
-	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/params"
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 )
@@ -17,7 +17,7 @@ func (c *compilation) bindParams(p *plan.Plan, a *attack.Analytic, b *pack.Bindi
 		p.Params = append(p.Params, &plan.Param{
 			Name:        m.Field,
 			Description: m.Description,
-			Type:        inf.Type,
+			Type:        plan.ParseType(inf.Type),
 			Value:       inf.Value,
 			Source:      plan.SourceInferred,
 		})
@@ -37,20 +37,21 @@ func (c *compilation) applyPackParams(p *plan.Plan, b *pack.Binding) {
 			p.Params = append(p.Params, prm)
 		}
 		if spec.Type.Value != "" {
-			if _, err := celenv.ParseType(spec.Type.Value); err != nil {
-				c.diags.Errorf(spec.Type.Pos, "stixcel_type_error", "analytic %s param %s: %v", p.ID, name, err)
+			typ := plan.ParseType(spec.Type.Value)
+			if err := typ.Err(); err != nil {
+				c.diags.Errorf(spec.Type.Pos, diag.CodeTypeError, "analytic %s param %s: %v", p.ID, name, err)
 				continue
 			}
-			if spec.Type.Value != prm.Type {
+			if typ.String() != prm.Type.String() {
 				prm.Value = nil // an inferred value of another type does not carry over
 			}
-			prm.Type = spec.Type.Value
+			prm.Type = typ
 			prm.Source = plan.SourcePack
 		}
 		if spec.HasDefault {
-			v, err := celenv.Canonical(prm.Type, spec.Default)
+			v, err := prm.Type.Canonical(spec.Default)
 			if err != nil {
-				c.diags.Errorf(spec.DefaultPos, "stixcel_type_error", "analytic %s param %s: default: %v", p.ID, name, err)
+				c.diags.Errorf(spec.DefaultPos, diag.CodeTypeError, "analytic %s param %s: default: %v", p.ID, name, err)
 				continue
 			}
 			prm.Value = v
@@ -65,13 +66,9 @@ func (c *compilation) applyProfile(p *plan.Plan) {
 		if set == nil {
 			continue
 		}
-		v, err := celenv.Canonical(prm.Type, set.Value)
-		if err != nil {
-			c.diags.Errorf(set.ValuePos, "stixcel_type_error", "analytic %s param %s (%s): %v", p.ID, prm.Name, prm.Type, err)
-			continue
+		if err := p.SetParam(prm.Name, set.Value); err != nil {
+			c.diags.Errorf(set.ValuePos, diag.CodeTypeError, "analytic %s %v", p.ID, err)
 		}
-		prm.Value = v
-		prm.Source = plan.SourceProfile
 	}
 }
 
@@ -135,17 +132,17 @@ func (c *compilation) checkProfileNames() {
 	}
 	for _, s := range pr.Params {
 		if !c.profile.used[s] {
-			c.diags.Errorf(s.Name.Pos, "stixcel_unknown_param", "parameter %s: no loaded analytic has it", s.Name.Value)
+			c.diags.Errorf(s.Name.Pos, diag.CodeUnknownParam, "parameter %s: no loaded analytic has it", s.Name.Value)
 		}
 	}
 	for _, as := range pr.Analytics {
 		if !c.profile.seen[as.Analytic.Value] {
-			c.diags.Errorf(as.Analytic.Pos, "stixcel_unknown_analytic", "analytic %s is not in the loaded bundles", as.Analytic.Value)
+			c.diags.Errorf(as.Analytic.Pos, diag.CodeUnknownAnalytic, "analytic %s is not in the loaded bundles", as.Analytic.Value)
 			continue
 		}
 		for _, s := range as.Params {
 			if !c.profile.used[s] {
-				c.diags.Errorf(s.Name.Pos, "stixcel_unknown_param", "analytic %s has no parameter %s", as.Analytic.Value, s.Name.Value)
+				c.diags.Errorf(s.Name.Pos, diag.CodeUnknownParam, "analytic %s has no parameter %s", as.Analytic.Value, s.Name.Value)
 			}
 		}
 	}

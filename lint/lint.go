@@ -12,7 +12,6 @@ import (
 
 	"github.com/google/cel-go/cel"
 
-	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/compiler"
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/diag"
@@ -122,8 +121,8 @@ func checkTests(p *pack.Pack, b *pack.Binding, pl *plan.Plan) diag.Diagnostics {
 				diags.Errorf(s.Name.Pos, diag.CodeUnknownParam, "test %q: analytic %s has no parameter %s", tc.Name.Value, pl.ID, s.Name.Value)
 				continue
 			}
-			if _, err := celenv.Canonical(prm.Type, s.Value); err != nil {
-				diags.Errorf(s.ValuePos, diag.CodeTypeError, "test %q: param %s (%s): %v", tc.Name.Value, prm.Name, prm.Type, err)
+			if _, err := prm.Canonical(s.Value); err != nil {
+				diags.Errorf(s.ValuePos, diag.CodeTypeError, "test %q: %v", tc.Name.Value, err)
 			}
 		}
 	}

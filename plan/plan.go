@@ -1,14 +1,20 @@
 // Package plan defines the stixcel plan artifact: the data the compiler writes and the runtime
 // reads. It holds no STIX parsing and no evaluation, only types with stable JSON encodings, so
 // that `stixcel compile` output can be printed, diffed in review and reloaded by `stixcel run`.
+//
+// It also owns the parameter types (Type, parsed once when a plan is decoded or built) and
+// the conversion of parameter values to them, which the compiler, lint, the tester and the
+// runtime share.
 package plan
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/tidwall/gjson"
 )
@@ -112,19 +118,51 @@ type Channel struct {
 type Param struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
-	// Type is a CEL type expression: int, double, bool, string, duration, regex,
+	// Type is parsed from a CEL type expression: int, double, bool, string, duration, regex,
 	// list(T), map(K, V).
-	Type   string      `json:"type"`
+	Type   Type        `json:"type"`
 	Value  any         `json:"value"`
 	Source ParamSource `json:"source"`
 }
 
+// Canonical checks v against the parameter's type and returns it in plan JSON form (see
+// Type.Canonical); errors name the parameter and its type: `param TimeWindow (duration): ...`.
+func (prm *Param) Canonical(v any) (any, error) {
+	c, err := prm.Type.Canonical(v)
+	if err != nil {
+		return nil, prm.wrap(err)
+	}
+	return c, nil
+}
+
+// Values converts the parameter's value once for a run: its plan JSON form, and the Go value
+// bound in CEL activations (see Type.Native).
+func (prm *Param) Values() (canon, native any, err error) {
+	if canon, err = prm.Canonical(prm.Value); err != nil {
+		return nil, nil, err
+	}
+	if native, err = prm.Type.Native(canon); err != nil {
+		return nil, nil, prm.wrap(err)
+	}
+	return canon, native, nil
+}
+
+func (prm *Param) wrap(err error) error {
+	return fmt.Errorf("param %s (%s): %w", prm.Name, prm.Type, err)
+}
+
 // Correlation says how channel matches combine into alerts.
+//
+// The window is held once: WindowParam names the duration parameter it follows, or
+// WindowLiteral holds it as a Go duration string ("10m0s" is written "10m"). Plan.Window
+// resolves it; the JSON "window" is always the resolved window, next to "window_param".
 type Correlation struct {
 	GroupBy []string `json:"group_by"`
-	// Window is the resolved window as a Go duration string ("10m0s" is written "10m").
-	Window string `json:"window"`
-	// WindowParam names the parameter the window came from, if any.
+	// WindowLiteral is a window given as a duration. It is empty when the window follows
+	// WindowParam; when both are set (a plan file whose window is not its parameter's value),
+	// the literal wins, as it always has.
+	WindowLiteral string `json:"window"`
+	// WindowParam names the parameter the window follows, if any.
 	WindowParam string `json:"window_param,omitempty"`
 	// Condition is CEL over c1..cN (bool) and channels.cN (state); empty means
 	// "alert once per matching event".
@@ -150,17 +188,129 @@ func Read(r io.Reader) (*Set, error) {
 	if s.Schema != Schema {
 		return nil, fmt.Errorf("plans: schema %q, want %q", s.Schema, Schema)
 	}
+	for _, p := range s.Plans {
+		if p != nil {
+			p.foldWindow()
+		}
+	}
 	return &s, nil
 }
 
 // Param returns the parameter with the given name, or nil.
 func (p *Plan) Param(name string) *Param {
 	for _, prm := range p.Params {
-		if prm.Name == name {
+		if prm != nil && prm.Name == name {
 			return prm
 		}
 	}
 	return nil
+}
+
+// SetParam sets the parameter to v checked against its type, as a parameter profile does:
+// the compiler's profiles and the tester's per-test params. The window follows its parameter,
+// which therefore needs a value.
+func (p *Plan) SetParam(name string, v any) error {
+	prm := p.Param(name)
+	if prm == nil {
+		return fmt.Errorf("analytic %s has no parameter %s", p.ID, name)
+	}
+	c, err := prm.Canonical(v)
+	if err != nil {
+		return err
+	}
+	if w, _ := c.(string); p.Correlation.WindowParam == name && w == "" {
+		return fmt.Errorf("param %s is the window and needs a duration", name)
+	}
+	prm.Value, prm.Source = c, SourceProfile
+	return nil
+}
+
+// Window is the correlation window as the plan file writes it: the literal window, else the
+// value of the window parameter ("" when it has none).
+func (p *Plan) Window() string {
+	c := p.Correlation
+	if c.WindowLiteral != "" || c.WindowParam == "" {
+		return c.WindowLiteral
+	}
+	if prm := p.Param(c.WindowParam); prm != nil {
+		if s, ok := prm.Value.(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// WindowDuration resolves the correlation window for a run: the literal window, else the
+// window parameter's value. It must be positive.
+func (p *Plan) WindowDuration() (time.Duration, error) {
+	text := p.Correlation.WindowLiteral
+	if text == "" && p.Correlation.WindowParam != "" {
+		d, err := p.windowParam()
+		if err != nil {
+			return 0, err
+		}
+		text = FormatDuration(d)
+	}
+	if text == "" {
+		return 0, errors.New("correlation: a condition needs a window")
+	}
+	d, err := ParseDuration(text)
+	if err != nil {
+		return 0, fmt.Errorf("correlation window: %w", err)
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("correlation window %q: must be positive", text)
+	}
+	return d, nil
+}
+
+// windowParam is the value of the window parameter; no value is a zero window.
+func (p *Plan) windowParam() (time.Duration, error) {
+	name := p.Correlation.WindowParam
+	prm := p.Param(name)
+	if prm == nil {
+		return 0, fmt.Errorf("correlation window_param %s: no such param", name)
+	}
+	if prm.Type.Kind() != TypeDuration {
+		return 0, fmt.Errorf("correlation window_param %s: type %s, want duration", name, prm.Type)
+	}
+	v, err := prm.Type.Native(prm.Value)
+	if err != nil {
+		return 0, fmt.Errorf("correlation window_param %s: %w", name, err)
+	}
+	return v.(time.Duration), nil
+}
+
+// foldWindow drops a decoded window that only repeats its duration parameter's value, in
+// canonical form (so that resolving it from the parameter gives the same window and errors),
+// so that the window follows the parameter when the parameter is set.
+func (p *Plan) foldWindow() {
+	c := &p.Correlation
+	if c.WindowParam == "" || c.WindowLiteral == "" {
+		return
+	}
+	prm := p.Param(c.WindowParam)
+	if prm == nil || prm.Type.Kind() != TypeDuration || prm.Value != any(c.WindowLiteral) {
+		return
+	}
+	if canon, err := prm.Type.Canonical(c.WindowLiteral); err == nil && canon == any(c.WindowLiteral) {
+		c.WindowLiteral = ""
+	}
+}
+
+// MarshalJSON writes the plan with its resolved window, so that "window" is in the JSON
+// whether the window is a literal or follows its parameter.
+func (p Plan) MarshalJSON() ([]byte, error) {
+	type bare Plan // the same fields without this method
+	b := bare(p)
+	b.Correlation.WindowLiteral = p.Window()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // the caller's encoder escapes, or not
+	if err := enc.Encode(b); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // Channel returns the channel with the given id (c1..cN), or nil.
@@ -201,6 +351,7 @@ func ReadRunnable(r io.Reader, keep func(Kind) bool) (*Set, error) {
 			decodeErr = fmt.Errorf("decode plans: plan %s: %w", raw.Get("id").String(), decodeErr)
 			return false
 		}
+		p.foldWindow()
 		s.Plans = append(s.Plans, p)
 		return true
 	})

@@ -166,7 +166,7 @@ func TestAN1828(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			set := loadAN1828(t, tc.params)
 			if w, ok := tc.params["TimeWindow"]; ok {
-				set.Plans[0].Correlation.Window = w.(string)
+				set.Plans[0].Correlation.WindowLiteral = w.(string)
 			}
 			var s stream
 			tc.events(&s)

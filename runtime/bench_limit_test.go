@@ -29,7 +29,7 @@ func BenchmarkComprehension(b *testing.B) {
 			set := &plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{{
 				ID: "AN0001", Kind: plan.KindDetection,
 				Channels: []*plan.Channel{{ID: "c1", LogSource: "x", Predicate: predicate}},
-				Params:   []*plan.Param{{Name: "Patterns", Type: "list(string)", Value: patterns}},
+				Params:   []*plan.Param{{Name: "Patterns", Type: plan.ParseType("list(string)"), Value: patterns}},
 			}}}
 			eng, err := runtime.New(set)
 			require.NoError(b, err)

@@ -300,7 +300,7 @@ func idleKeySet() *plan.Set {
 				Route:     &plan.Route{Field: "EventCode", Values: []any{int64(11)}},
 				Predicate: `event.TargetFilename.lowerAscii().endsWith(".dmp")`},
 		},
-		Correlation: plan.Correlation{GroupBy: []string{"host"}, Window: "10m", Condition: "c1 && c2"},
+		Correlation: plan.Correlation{GroupBy: []string{"host"}, WindowLiteral: "10m", Condition: "c1 && c2"},
 	}}}
 }
 

@@ -10,7 +10,6 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 
-	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -108,13 +107,9 @@ func (cp *compiledPlan) bindParams() error {
 		if _, dup := cp.params[prm.Name]; dup {
 			return fmt.Errorf("param %s: declared twice", prm.Name)
 		}
-		canon, err := celenv.Canonical(prm.Type, prm.Value)
+		canon, native, err := prm.Values()
 		if err != nil {
-			return fmt.Errorf("param %s (%s): %w", prm.Name, prm.Type, err)
-		}
-		native, err := celenv.Native(prm.Type, canon)
-		if err != nil {
-			return fmt.Errorf("param %s (%s): %w", prm.Name, prm.Type, err)
+			return err
 		}
 		cp.paramsJSON[prm.Name] = canon
 		cp.params[prm.Name] = native
@@ -161,7 +156,7 @@ func (cp *compiledPlan) compileCorrelation(cache *programCache) error {
 	if corr.Condition == "" {
 		return nil
 	}
-	window, err := cp.resolveWindow()
+	window, err := cp.src.WindowDuration()
 	if err != nil {
 		return err
 	}
@@ -178,35 +173,6 @@ func (cp *compiledPlan) compileCorrelation(cache *programCache) error {
 	}
 	cp.window = window
 	return nil
-}
-
-// resolveWindow reads correlation.window, or the value of correlation.window_param when the
-// window is empty. A condition needs a positive window.
-func (cp *compiledPlan) resolveWindow() (time.Duration, error) {
-	corr := cp.src.Correlation
-	text := corr.Window
-	if text == "" && corr.WindowParam != "" {
-		prm := cp.src.Param(corr.WindowParam)
-		if prm == nil {
-			return 0, fmt.Errorf("correlation window_param %s: no such param", corr.WindowParam)
-		}
-		d, ok := cp.params[prm.Name].(time.Duration)
-		if !ok {
-			return 0, fmt.Errorf("correlation window_param %s: type %s, want duration", prm.Name, prm.Type)
-		}
-		text = celenv.FormatDuration(d)
-	}
-	if text == "" {
-		return 0, errors.New("correlation: a condition needs a window")
-	}
-	d, err := celenv.ParseDuration(text)
-	if err != nil {
-		return 0, fmt.Errorf("correlation window: %w", err)
-	}
-	if d <= 0 {
-		return 0, fmt.Errorf("correlation window %q: must be positive", text)
-	}
-	return d, nil
 }
 
 // celValues converts each parameter to a CEL value once, so that evaluations do not.

@@ -38,13 +38,13 @@ func TestNewErrors(t *testing.T) {
 			p.Param("BeaconIntervalTolerance").Value = 5
 		}, wantErr: `analytic AN1828: param BeaconIntervalTolerance (duration): want duration such as "10m", got number 5`},
 		{name: "unknown param type", edit: func(p *plan.Plan) {
-			p.Param("SupervisedRequired").Type = "boolean"
+			p.Param("SupervisedRequired").Type = plan.ParseType("boolean")
 		}, wantErr: `analytic AN1828: param SupervisedRequired (boolean): unknown type "boolean"`},
 		{name: "condition without a window", edit: func(p *plan.Plan) {
-			p.Correlation.Window, p.Correlation.WindowParam = "", ""
+			p.Correlation.WindowLiteral, p.Correlation.WindowParam = "", ""
 		}, wantErr: "analytic AN1828: correlation: a condition needs a window"},
 		{name: "bad window", edit: func(p *plan.Plan) {
-			p.Correlation.Window = "ten minutes"
+			p.Correlation.WindowLiteral = "ten minutes"
 		}, wantErr: `analytic AN1828: correlation window: want duration such as "10m", got "ten minutes"`},
 		{name: "unknown kind", edit: func(p *plan.Plan) {
 			p.Kind = "alerting"
@@ -69,7 +69,7 @@ func TestNewErrors(t *testing.T) {
 
 func TestNewWindowFromParam(t *testing.T) {
 	set := loadAN1828(t, map[string]any{"TimeWindow": "20m"})
-	set.Plans[0].Correlation.Window = "" // resolved from window_param
+	set.Plans[0].Correlation.WindowLiteral = "" // resolved from window_param
 	var s stream
 	s.locked(0, "ios-1")
 	s.beacon(15*time.Minute, "ios-1")

@@ -16,7 +16,7 @@ import (
 func keyedPlan(id string) *plan.Plan {
 	return &plan.Plan{ID: id, Kind: plan.KindDetection,
 		Channels:    []*plan.Channel{{ID: "c1", LogSource: "x", Predicate: "event.n >= 0"}},
-		Correlation: plan.Correlation{GroupBy: []string{"key"}, Window: "1h", Condition: "c1"}}
+		Correlation: plan.Correlation{GroupBy: []string{"key"}, WindowLiteral: "1h", Condition: "c1"}}
 }
 
 // keyedEvents are n events a second apart over keys k0..k(keys-1) in turn.

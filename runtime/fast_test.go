@@ -202,10 +202,10 @@ func TestSpecializedCEL(t *testing.T) {
 		`"CommandLine":"cmd.exe /c \"whoami\"","GrantedAccess":"0x1010","Port":443,"Ratio":0.5,"Flag":true,"Nothing":null,` +
 		`"List":["a","B"],"Obj":{"k":"V"},"Uni":"\u00c9T\u00c9","Empty":""}`
 	params := []*plan.Param{
-		{Name: "Masks", Type: "list(string)", Value: []any{"0x1010", "0x1410"}},
-		{Name: "Ports", Type: "map(string, list(int))", Value: map[string]any{"tls": []any{443}}},
-		{Name: "Suffix", Type: "string", Value: `\cmd.exe`},
-		{Name: "Window", Type: "duration", Value: "5m"},
+		{Name: "Masks", Type: plan.ParseType("list(string)"), Value: []any{"0x1010", "0x1410"}},
+		{Name: "Ports", Type: plan.ParseType("map(string, list(int))"), Value: map[string]any{"tls": []any{443}}},
+		{Name: "Suffix", Type: plan.ParseType("string"), Value: `\cmd.exe`},
+		{Name: "Window", Type: plan.ParseType("duration"), Value: "5m"},
 	}
 	exprs := []string{
 		`event.Image.endsWith("CMD.exe")`,

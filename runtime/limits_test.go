@@ -42,7 +42,7 @@ func TestNewRefusesExpensiveExpressions(t *testing.T) {
 			wantErr: "analytic AN0002 channel c2: selector: expression too expensive"},
 		{name: "in a condition", plan: &plan.Plan{ID: "AN0003", Kind: plan.KindDetection,
 			Channels:    []*plan.Channel{{ID: "c1", LogSource: "x", Predicate: "true"}},
-			Correlation: plan.Correlation{Window: "1m", Condition: "c1 && " + nestedMap}},
+			Correlation: plan.Correlation{WindowLiteral: "1m", Condition: "c1 && " + nestedMap}},
 			wantErr: "analytic AN0003: condition: expression too expensive"},
 		{name: "nested comprehensions over event lists", plan: onePlan("AN0004", "event.items.exists(a, event.items.exists(b, a == b))"),
 			wantErr: "analytic AN0004 channel c1: predicate: expression too expensive"},

@@ -74,10 +74,10 @@ func TestAN1828BindingMatchesFixture(t *testing.T) {
 	require.Len(t, b.Params, len(p.Params))
 	for _, prm := range p.Params {
 		bp := b.Params[prm.Name]
-		assert.Equal(t, prm.Type, bp.Type, "param %s type", prm.Name)
+		assert.Equal(t, prm.Type.String(), bp.Type, "param %s type", prm.Name)
 		want, err := celenv.Canonical(bp.Type, bp.Default)
 		require.NoError(t, err, prm.Name)
-		got, err := celenv.Canonical(prm.Type, prm.Value)
+		got, err := prm.Type.Canonical(prm.Value)
 		require.NoError(t, err, prm.Name)
 		assert.Equal(t, want, got, "param %s default", prm.Name)
 	}

@@ -76,7 +76,7 @@ func paramsKey(params []*plan.Param) string {
 	parts := make([]string, 0, len(params))
 	for _, p := range params {
 		if p != nil {
-			parts = append(parts, p.Name+":"+strings.TrimSpace(p.Type))
+			parts = append(parts, p.Name+":"+strings.TrimSpace(p.Type.String()))
 		}
 	}
 	sort.Strings(parts)

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
@@ -65,8 +64,8 @@ func (r *Runner) runEvents(s *suite, tc *pack.TestCase, res *Result) {
 	}
 }
 
-// withOverrides returns p with the test's parameter values, each checked against its
-// parameter's type; p itself is shared and left alone. The window follows its parameter.
+// withOverrides returns p with the test's parameter values, set as a profile sets them
+// (plan.Plan.SetParam); p itself is shared and left alone.
 func withOverrides(p *plan.Plan, settings []*pack.Setting) (*plan.Plan, error) {
 	if len(settings) == 0 {
 		return p, nil
@@ -79,25 +78,12 @@ func withOverrides(p *plan.Plan, settings []*pack.Setting) (*plan.Plan, error) {
 	}
 	var errs []error
 	for _, set := range settings {
-		name := set.Name.Value
-		prm := cp.Param(name)
-		if prm == nil {
-			errs = append(errs, fmt.Errorf("%s: analytic %s has no parameter %s", set.Name.Pos, p.ID, name))
-			continue
+		pos := set.ValuePos
+		if cp.Param(set.Name.Value) == nil {
+			pos = set.Name.Pos
 		}
-		v, err := celenv.Canonical(prm.Type, set.Value)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: param %s (%s): %w", set.ValuePos, name, prm.Type, err))
-			continue
-		}
-		prm.Value, prm.Source = v, plan.SourceProfile
-		if cp.Correlation.WindowParam == name {
-			w, ok := v.(string)
-			if !ok || w == "" {
-				errs = append(errs, fmt.Errorf("%s: param %s is the window and needs a duration", set.ValuePos, name))
-				continue
-			}
-			cp.Correlation.Window = w
+		if err := cp.SetParam(set.Name.Value, set.Value); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", pos, err))
 		}
 	}
 	if len(errs) > 0 {

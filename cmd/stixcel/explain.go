@@ -102,7 +102,7 @@ func printPlan(w io.Writer, p *plan.Plan) {
 		fmt.Fprintf(w, "\ncorrelation: none (each matching event stands alone)\n")
 		return
 	}
-	window := cor.Window
+	window := p.Window()
 	if cor.WindowParam != "" {
 		window += " (" + cor.WindowParam + ")"
 	}

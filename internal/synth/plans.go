@@ -44,7 +44,7 @@ func (r Rule) plan() *plan.Plan {
 		ids = append(ids, ch.ID)
 	}
 	if r.Correlated {
-		pl.Correlation.Window = "10m"
+		pl.Correlation.WindowLiteral = "10m"
 		pl.Correlation.Condition = strings.Join(ids, " && ")
 	}
 	return pl

@@ -39,7 +39,7 @@ func TestPlanShape(t *testing.T) {
 		assert.Contains(t, []int{1, 2, 3}, len(p.Channels), p.ID)
 		if p.Correlation.Condition != "" {
 			correlated++
-			assert.Equal(t, "10m", p.Correlation.Window, p.ID)
+			assert.Equal(t, "10m", p.Correlation.WindowLiteral, p.ID)
 		}
 		assert.Equal(t, []string{"host"}, p.Correlation.GroupBy, p.ID)
 		for _, ch := range p.Channels {
