@@ -21,9 +21,9 @@ var seed []byte
 // Root is the directory that holds the files of Pack, and the first element of their names.
 const Root = "analytics"
 
-// SeedName is the name diagnostics use for the seed bundle. It is where the seed lived before
-// it moved into this package, kept so that stixcel's output did not change.
-const SeedName = "builtin:testdata/seed/AN1828.json"
+// SeedName is the name diagnostics use for the seed bundle: where it sits in the repository,
+// marked as built in.
+const SeedName = "builtin:" + Root + "/seed/AN1828.json"
 
 // pack shows packFiles under Root, as they sit in the repository.
 var pack fs.FS = underDir{dir: Root, fsys: packFiles}
