@@ -5,9 +5,9 @@ import (
 )
 
 // router routes the events of a worker pool once, before they are sharded: it finds the
-// channels each event reaches and, for each plan among them, the worker that owns it (plans
-// without a condition go by plan, the others by plan and group key), so that workers only
-// evaluate. It runs on the goroutine that calls Process, while the workers run the previous
+// channels each event reaches and, for each plan with a condition among them, the worker
+// that owns the event's (plan, group key) pair, so that workers only evaluate. (A plan
+// without a condition is owned by one worker whatever the event: plan index modulo workers.) It runs on the goroutine that calls Process, while the workers run the previous
 // batch.
 type router struct {
 	index *routeIndex
@@ -28,7 +28,7 @@ type routedEvent struct {
 	si      *sourceIndex // nil when no channel reads the event's log source
 	routes  []step
 	missing bool // the event lacks its source's route field
-	owners  int  // offset in the batch's owners of the owner of each plan of routes, in order
+	owners  int  // offset in the batch's owners of the owner of each plan with a condition of routes, in order
 }
 
 func newRouter(index *routeIndex, slots *event.Slots, workers int, groupSigs [][]int) *router {
@@ -53,18 +53,17 @@ func (r *router) route(ev *event.Event, b *batch) {
 		re.si = si
 		re.routes, re.missing = si.routes(r.view)
 		for i := 0; i < len(re.routes); i += re.routes[i].span {
-			b.owners = append(b.owners, int32(r.owner(re.routes[i].plan)))
+			if cp := re.routes[i].plan; cp.condition != nil {
+				b.owners = append(b.owners, int32(r.owner(cp)))
+			}
 		}
 	}
 	b.events = append(b.events, re)
 	b.bytes += len(ev.Raw())
 }
 
-// owner returns the worker that evaluates cp for the current event.
+// owner returns the worker that evaluates cp, a plan with a condition, for the current event.
 func (r *router) owner(cp *compiledPlan) int {
-	if cp.condition == nil {
-		return cp.index % r.n
-	}
 	h := r.groupHash(cp.groupSig) ^ (uint64(cp.index) * 0x9e3779b97f4a7c15)
 	return int(h % uint64(r.n))
 }

@@ -94,7 +94,8 @@ func (s *shard) process(ev *event.Event, emit func(Output)) {
 }
 
 // processRouted is process for one of several workers: the pool's router has routed the
-// event, and owners (per plan of its routes) says which plans this shard evaluates.
+// event, and owners (per plan with a condition of its routes) says which of those plans this
+// shard evaluates.
 func (s *shard) processRouted(re *routedEvent, owners []int32) {
 	s.advance(re.ev)
 	if re.si == nil {
@@ -117,15 +118,15 @@ func (s *shard) advance(ev *event.Event) {
 }
 
 // evaluate evaluates the channels the event reaches, of the plans this shard owns (all of
-// them when owners is nil), and dispatches their matches.
+// them with one worker), and dispatches their matches.
 func (s *shard) evaluate(ev *event.Event, si *sourceIndex, routes []step, missing bool, owners []int32) {
 	if missing {
 		s.countMissing(si)
 	}
 	s.phase = phaseMatch
-	for i, k := 0, 0; i < len(routes); k++ {
+	for i, k := 0, 0; i < len(routes); {
 		cp, span := routes[i].plan, routes[i].span
-		if owners != nil && int(owners[k]) != s.id {
+		if s.n > 1 && !s.owns(cp, owners, &k) {
 			i += span
 			continue
 		}
@@ -140,6 +141,18 @@ func (s *shard) evaluate(ev *event.Event, si *sourceIndex, routes []step, missin
 			s.dispatch(cp, ev, s.matched)
 		}
 	}
+}
+
+// owns reports whether this shard evaluates cp for the current event: a plan without a
+// condition by its index, one with a condition as the router decided (owners[*k], which it
+// consumes).
+func (s *shard) owns(cp *compiledPlan, owners []int32, k *int) bool {
+	if cp.condition == nil {
+		return cp.index%s.n == s.id
+	}
+	owner := owners[*k]
+	*k++
+	return int(owner) == s.id
 }
 
 // countMissing counts, for an event without its source's route field, the failure of every

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -42,8 +41,8 @@ func (c *cli) explainCommand() *cobra.Command {
 				if e := enc.Encode(p); e != nil {
 					return e
 				}
-			} else {
-				printPlan(c.stdout, p)
+			} else if e := p.WriteText(c.stdout); e != nil {
+				return e
 			}
 			return err
 		},
@@ -79,84 +78,4 @@ func findPlan(set *plan.Set, id string) *plan.Plan {
 		}
 	}
 	return nil
-}
-
-// printPlan is the human rendering of a plan.
-func printPlan(w io.Writer, p *plan.Plan) {
-	fmt.Fprintf(w, "%s  %s  (version %s, modified %s)\n", p.ID, p.Name, p.Version, p.Modified)
-	fmt.Fprintf(w, "  kind:        %s\n", p.Kind)
-	fmt.Fprintf(w, "  strategy:    %s\n", orNone(p.DetectionStrategy))
-	fmt.Fprintf(w, "  techniques:  %s\n", orNone(techniqueList(p.Techniques)))
-	fmt.Fprintf(w, "  domains:     %s\n", orNone(strings.Join(p.Domains, ", ")))
-	fmt.Fprintf(w, "  platforms:   %s\n", orNone(strings.Join(p.Platforms, ", ")))
-	fmt.Fprintf(w, "\nchannels (%d):\n", len(p.Channels))
-	for _, ch := range p.Channels {
-		printChannel(w, ch)
-	}
-	fmt.Fprintf(w, "\nparameters (%d):\n", len(p.Params))
-	for _, prm := range p.Params {
-		printParam(w, prm)
-	}
-	cor := p.Correlation
-	if cor.Condition == "" && len(cor.GroupBy) == 0 {
-		fmt.Fprintf(w, "\ncorrelation: none (each matching event stands alone)\n")
-		return
-	}
-	window := p.Window()
-	if cor.WindowParam != "" {
-		window += " (" + cor.WindowParam + ")"
-	}
-	fmt.Fprintf(w, "\ncorrelation:\n  group by:  %s\n  window:    %s\n  condition: %s\n",
-		orNone(strings.Join(cor.GroupBy, ", ")), orNone(window), indent(orNone(cor.Condition), "             "))
-}
-
-func printChannel(w io.Writer, ch *plan.Channel) {
-	dc := strings.TrimSpace(ch.DataComponent.ID + " " + ch.DataComponent.Name)
-	if dc == "" {
-		dc = ch.DataComponent.StixID
-	}
-	fmt.Fprintf(w, "  %s  %s  [%s]  %s\n", ch.ID, ch.LogSource, dc, ch.Origin)
-	fmt.Fprintf(w, "      channel:   %s\n", ch.Channel)
-	if ch.Selector != "" {
-		fmt.Fprintf(w, "      selector:  %s\n", ch.Selector)
-	} else if ch.Origin != plan.OriginBound {
-		fmt.Fprintf(w, "      selector:  none (%s)\n", ch.Reason)
-	}
-	if ch.Predicate != "" {
-		fmt.Fprintf(w, "      predicate: %s\n", indent(ch.Predicate, "                 "))
-	}
-	if len(ch.SeriesBy) > 0 {
-		fmt.Fprintf(w, "      series by: %s\n", strings.Join(ch.SeriesBy, ", "))
-	}
-}
-
-func printParam(w io.Writer, prm *plan.Param) {
-	val := "no value"
-	if prm.Value != nil {
-		b, _ := json.Marshal(prm.Value)
-		val = "= " + string(b)
-	}
-	fmt.Fprintf(w, "  %s  %s %s  (%s)\n", prm.Name, prm.Type, val, prm.Source)
-	if prm.Description != "" {
-		fmt.Fprintf(w, "      %s\n", prm.Description)
-	}
-}
-
-func techniqueList(ts []plan.Technique) string {
-	parts := make([]string, len(ts))
-	for i, t := range ts {
-		parts[i] = strings.TrimSpace(t.ID + " " + t.Name)
-	}
-	return strings.Join(parts, "; ")
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
-}
-
-func indent(s, prefix string) string {
-	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n"+prefix)
 }

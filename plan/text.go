@@ -1,0 +1,109 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteText writes the plan for people, as `stixcel explain` prints it: the analytic and
+// its context, each channel with its log source, data component, channel text and selector
+// (or why there is none) and predicate, each parameter with its type, value and source, and
+// the correlation. It returns the first write error.
+func (p *Plan) WriteText(w io.Writer) error {
+	tw := &textWriter{w: w}
+	tw.printf("%s  %s  (version %s, modified %s)\n", p.ID, p.Name, p.Version, p.Modified)
+	tw.printf("  kind:        %s\n", p.Kind)
+	tw.printf("  strategy:    %s\n", orNone(p.DetectionStrategy))
+	tw.printf("  techniques:  %s\n", orNone(techniqueList(p.Techniques)))
+	tw.printf("  domains:     %s\n", orNone(strings.Join(p.Domains, ", ")))
+	tw.printf("  platforms:   %s\n", orNone(strings.Join(p.Platforms, ", ")))
+	tw.printf("\nchannels (%d):\n", len(p.Channels))
+	for _, ch := range p.Channels {
+		tw.channel(ch)
+	}
+	tw.printf("\nparameters (%d):\n", len(p.Params))
+	for _, prm := range p.Params {
+		tw.param(prm)
+	}
+	tw.correlation(p)
+	return tw.err
+}
+
+// textWriter keeps the first write error, so that WriteText reads as the text it writes.
+type textWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (t *textWriter) printf(format string, args ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.w, format, args...)
+	}
+}
+
+func (t *textWriter) channel(ch *Channel) {
+	dc := strings.TrimSpace(ch.DataComponent.ID + " " + ch.DataComponent.Name)
+	if dc == "" {
+		dc = ch.DataComponent.StixID
+	}
+	t.printf("  %s  %s  [%s]  %s\n", ch.ID, ch.LogSource, dc, ch.Origin)
+	t.printf("      channel:   %s\n", ch.Channel)
+	if ch.Selector != "" {
+		t.printf("      selector:  %s\n", ch.Selector)
+	} else if ch.Origin != OriginBound {
+		t.printf("      selector:  none (%s)\n", ch.Reason)
+	}
+	if ch.Predicate != "" {
+		t.printf("      predicate: %s\n", indent(ch.Predicate, "                 "))
+	}
+	if len(ch.SeriesBy) > 0 {
+		t.printf("      series by: %s\n", strings.Join(ch.SeriesBy, ", "))
+	}
+}
+
+func (t *textWriter) param(prm *Param) {
+	val := "no value"
+	if prm.Value != nil {
+		b, _ := json.Marshal(prm.Value)
+		val = "= " + string(b)
+	}
+	t.printf("  %s  %s %s  (%s)\n", prm.Name, prm.Type, val, prm.Source)
+	if prm.Description != "" {
+		t.printf("      %s\n", prm.Description)
+	}
+}
+
+func (t *textWriter) correlation(p *Plan) {
+	cor := p.Correlation
+	if cor.Condition == "" && len(cor.GroupBy) == 0 {
+		t.printf("\ncorrelation: none (each matching event stands alone)\n")
+		return
+	}
+	window := p.Window()
+	if cor.WindowParam != "" {
+		window += " (" + cor.WindowParam + ")"
+	}
+	t.printf("\ncorrelation:\n  group by:  %s\n  window:    %s\n  condition: %s\n",
+		orNone(strings.Join(cor.GroupBy, ", ")), orNone(window), indent(orNone(cor.Condition), "             "))
+}
+
+func techniqueList(ts []Technique) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = strings.TrimSpace(t.ID + " " + t.Name)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func indent(s, prefix string) string {
+	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n"+prefix)
+}
