@@ -17,12 +17,6 @@ import (
 	"github.com/stixcel/stixcel/plan"
 )
 
-// ParseType turns a stixcel parameter type into a CEL type. Accepted: int, double, bool,
-// string, duration, timestamp, regex (a string holding an RE2 pattern), list(T), map(K, V).
-func ParseType(s string) (*cel.Type, error) {
-	return CELType(plan.ParseType(s))
-}
-
 // CELType is the CEL type of a parsed parameter type, or why its text names no type.
 func CELType(t plan.Type) (*cel.Type, error) {
 	if err := t.Err(); err != nil {

@@ -7,10 +7,9 @@ import (
 	"testing"
 
 	"github.com/goccy/go-yaml"
+	"github.com/stixcel/stixcel/plan"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/stixcel/stixcel/celenv"
 )
 
 const an1828Binding = "../analytics/mobile/AN1828.yaml"
@@ -75,7 +74,7 @@ func TestAN1828BindingMatchesFixture(t *testing.T) {
 	for _, prm := range p.Params {
 		bp := b.Params[prm.Name]
 		assert.Equal(t, prm.Type.String(), bp.Type, "param %s type", prm.Name)
-		want, err := celenv.Canonical(bp.Type, bp.Default)
+		want, err := plan.ParseType(bp.Type).Canonical(bp.Default)
 		require.NoError(t, err, prm.Name)
 		got, err := prm.Type.Canonical(prm.Value)
 		require.NoError(t, err, prm.Name)

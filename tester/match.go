@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/runtime"
 )
@@ -168,7 +169,7 @@ func describeAlert(a *runtime.Alert) string {
 func groupJSON(g map[string]any) string {
 	var b strings.Builder
 	b.WriteByte('{')
-	for i, k := range celenv.SortedKeys(g) {
+	for i, k := range slices.Sorted(maps.Keys(g)) {
 		if i > 0 {
 			b.WriteString(", ")
 		}

@@ -1,6 +1,8 @@
 package params
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -8,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/internal/shared"
+	"github.com/stixcel/stixcel/plan"
 )
 
 var corpusBundles = []string{"enterprise-attack-18.1-detection.json", "mobile-attack-18.1-detection.json"}
@@ -25,7 +27,7 @@ func TestInferCorpus(t *testing.T) {
 			got := Infer(el.Field, el.Description)
 			total++
 			types[got.Type]++
-			_, err := celenv.ParseType(got.Type)
+			err := plan.ParseType(got.Type).Err()
 			require.NoError(t, err, "%s: type %q", el.Field, got.Type)
 			require.NotEmpty(t, got.Why, el.Field)
 			if got.Value == nil {
@@ -33,7 +35,7 @@ func TestInferCorpus(t *testing.T) {
 			}
 			withValue++
 			valued[got.Type]++
-			canon, err := celenv.Canonical(got.Type, got.Value)
+			canon, err := plan.ParseType(got.Type).Canonical(got.Value)
 			require.NoError(t, err, "%s: %q → %#v (%s)", el.Field, el.Description, got.Value, got.Why)
 			require.Equal(t, got.Value, canon, "%s: value not canonical (%s)", el.Field, got.Why)
 		}
@@ -87,13 +89,13 @@ func FuzzInfer(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, field, desc string) {
 		got := Infer(field, desc)
-		if _, err := celenv.ParseType(got.Type); err != nil {
+		if err := plan.ParseType(got.Type).Err(); err != nil {
 			t.Fatalf("Infer(%q, %q).Type = %q: %v", field, desc, got.Type, err)
 		}
 		if got.Value == nil {
 			return
 		}
-		canon, err := celenv.Canonical(got.Type, got.Value)
+		canon, err := plan.ParseType(got.Type).Canonical(got.Value)
 		if err != nil {
 			t.Fatalf("Infer(%q, %q) = %s %#v: %v", field, desc, got.Type, got.Value, err)
 		}
@@ -111,7 +113,7 @@ func sumCounts(m map[string]int) int {
 
 // byCount returns the keys of m, most frequent first.
 func byCount(m map[string]int) []string {
-	keys := celenv.SortedKeys(m)
+	keys := slices.Sorted(maps.Keys(m))
 	sort.SliceStable(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] })
 	return keys
 }

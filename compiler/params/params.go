@@ -15,7 +15,7 @@ type Inferred struct {
 	// Type is a celenv type: "duration", "int", "double", "bool", "string", "regex",
 	// "list(string)", "list(int)", "list(regex)", "map(string, list(int))", ...
 	Type string
-	// Value is the suggested value in plan JSON form (celenv.Canonical(Type, Value) returns it
+	// Value is the suggested value in plan JSON form (plan.ParseType(Type).Canonical(Value) returns it
 	// unchanged), or nil when the description states none.
 	Value any
 	// Why explains the inference for `stixcel explain`, e.g.
@@ -24,7 +24,7 @@ type Inferred struct {
 }
 
 // Infer types the mutable element field and extracts the value its description suggests.
-// It accepts any input and always returns a type that celenv.ParseType accepts.
+// It accepts any input and always returns a type that plan.ParseType accepts.
 func Infer(field, description string) Inferred {
 	n := parseName(field)
 	desc := strings.TrimSpace(description)

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/internal/shared"
+	"github.com/stixcel/stixcel/plan"
 )
 
 // TestInfer runs real (field, description) pairs from the ATT&CK v18.1 corpus.
@@ -277,9 +277,9 @@ func TestParseName(t *testing.T) {
 // assertCanonical checks that a value is already in the plan's JSON form for its type.
 func assertCanonical(t *testing.T, got Inferred) {
 	t.Helper()
-	_, err := celenv.ParseType(got.Type)
+	err := plan.ParseType(got.Type).Err()
 	require.NoError(t, err, "type %q", got.Type)
-	canon, err := celenv.Canonical(got.Type, got.Value)
+	canon, err := plan.ParseType(got.Type).Canonical(got.Value)
 	require.NoError(t, err, "value %#v of type %s (%s)", got.Value, got.Type, got.Why)
 	assert.Equal(t, got.Value, canon, "value not canonical (%s)", got.Why)
 }

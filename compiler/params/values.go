@@ -2,12 +2,14 @@ package params
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/stixcel/stixcel/celenv"
+	"github.com/stixcel/stixcel/plan"
 )
 
 // noValue is the explanation when a description states nothing usable for the type.
@@ -31,11 +33,11 @@ func suggestDuration(desc string) (any, string) {
 			spans = append(spans, q)
 		}
 	}
-	q, why := single(spans, func(q quantity) string { return celenv.FormatDuration(q.dur) })
+	q, why := single(spans, func(q quantity) string { return plan.FormatDuration(q.dur) })
 	if why != "" {
 		return nil, why
 	}
-	v := celenv.FormatDuration(q.dur)
+	v := plan.FormatDuration(q.dur)
 	return v, fmt.Sprintf("%s → %s", quote(q.text), v)
 }
 
@@ -106,7 +108,7 @@ func suggestMask(desc string) (any, string) {
 		distinct[strings.ToLower(m[2])] = true
 	}
 	if len(distinct) > 1 {
-		return nil, fmt.Sprintf("several masks (%s): none chosen", strings.Join(celenv.SortedKeys(distinct), ", "))
+		return nil, fmt.Sprintf("several masks (%s): none chosen", strings.Join(slices.Sorted(maps.Keys(distinct)), ", "))
 	}
 	v, err := strconv.ParseInt(ms[0][2][2:], 16, 64)
 	if err != nil {
