@@ -131,7 +131,7 @@ func (d *decoder) bindingFields(b *Binding) []field {
 // analyticID reads an analytic id: one non-empty word.
 func (d *decoder) analyticID(n ast.Node, what string) (String, bool) {
 	s, ok := d.nonEmpty(n, what)
-	if ok && strings.ContainsFunc(s.Value, isSpace) {
+	if ok && strings.ContainsAny(s.Value, " \t\n\r") {
 		d.diags.Errorf(s.Pos, diag.CodeBadValue, "%s %q: want an ATT&CK id such as AN1828 or a STIX id", what, s.Value)
 		return s, false
 	}

@@ -19,12 +19,12 @@ const maxDepth = 64
 // decoder turns goccy AST nodes into Go values, collecting positioned diagnostics.
 type decoder struct {
 	file  string
-	src   *source
+	src   *yamlpos.Text
 	diags diag.Diagnostics
 }
 
 func newDecoder(file string, data []byte) *decoder {
-	return &decoder{file: file, src: newSource(data)}
+	return &decoder{file: file, src: yamlpos.NewText(data)}
 }
 
 // pos returns where a node starts: its token, or its first key for a block mapping (whose
@@ -33,7 +33,7 @@ func (d *decoder) pos(n ast.Node) diag.Pos {
 	p := yamlpos.NodePos(d.file, n)
 	if n = yamlpos.StartNode(n); n != nil && isImplicitNull(n.GetToken()) {
 		// A missing value: point just after the colon or dash, not past the end of the line.
-		p.Col = min(p.Col, len([]rune(d.src.lineText(p.Line)))+1)
+		p.Col = min(p.Col, len([]rune(d.src.LineText(p.Line)))+1)
 	}
 	return p
 }
@@ -69,7 +69,7 @@ func (d *decoder) syntaxError(err error) {
 		d.diags.Errorf(pos, diag.CodeDuplicateKey, "duplicate key %q (first at %s:%s:%s)", m[1], d.file, m[2], m[3])
 		return
 	}
-	if strings.HasPrefix(d.src.lineText(pos.Line), "\t") || strings.Contains(msg, `'\t'`) {
+	if strings.HasPrefix(d.src.LineText(pos.Line), "\t") || strings.Contains(msg, `'\t'`) {
 		msg += " (indent YAML with spaces, not tabs)"
 	}
 	d.diags.Errorf(pos, diag.CodeYAMLSyntax, "invalid YAML: %s", msg)
@@ -144,69 +144,12 @@ func (d *decoder) key(n ast.MapKeyNode, what string) (String, bool) {
 	if node == nil {
 		return String{}, false
 	}
-	s, ok := d.scalarText(node)
+	s, ok := d.src.Scalar(d.file, node)
 	if !ok || isNull(node) {
 		d.errorf(node, diag.CodeBadShape, "%s: a key must be a name, not %s", what, kind(node))
 		return String{}, false
 	}
 	return s, true
-}
-
-// scalarText reads any scalar node as text: strings as decoded, numbers and booleans as
-// written.
-func (d *decoder) scalarText(n ast.Node) (String, bool) {
-	switch v := n.(type) {
-	case *ast.StringNode:
-		return d.newString(v.Value, v.Token), true
-	case *ast.LiteralNode:
-		if v.Value == nil {
-			return String{}, false
-		}
-		s := d.newString(v.Value.Value, v.Start)
-		if s.Pos.Line > 0 {
-			s.start = d.src.nextLine(s.Pos.Line)
-		}
-		return s, true
-	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode, *ast.NullNode:
-		tk := n.GetToken()
-		if tk == nil {
-			return String{}, false
-		}
-		return d.newString(tk.Value, tk), true
-	}
-	return String{}, false
-}
-
-// newString builds a String for a scalar token, with its style and content start.
-func (d *decoder) newString(value string, tk *token.Token) String {
-	s := String{Value: value, src: d.src}
-	if tk == nil || tk.Position == nil || tk.Position.Line < 1 {
-		s.Pos = diag.Pos{File: d.file, Line: 1, Col: 1}
-		return s
-	}
-	s.Pos = diag.Pos{File: d.file, Line: tk.Position.Line, Col: max(tk.Position.Column, 1)}
-	s.start = d.src.index(s.Pos.Line, s.Pos.Col)
-	switch tk.Type {
-	case token.SingleQuoteType:
-		s.Style, s.start = StyleSingleQuoted, s.start+1
-	case token.DoubleQuoteType:
-		s.Style, s.start = StyleDoubleQuoted, s.start+1
-	case token.LiteralType:
-		s.Style = StyleLiteral
-	case token.FoldedType:
-		s.Style = StyleFolded
-	}
-	if s.Style == StyleLiteral || s.Style == StyleFolded {
-		return s // the content start is set by the caller: the line after the indicator
-	}
-	if start, ok := d.src.locate([]rune(value), s.start, s.Style); ok && start != s.start {
-		s.start = start
-		s.Pos = d.src.pos(d.file, start)
-		if s.Style != StylePlain {
-			s.Pos.Col-- // the opening quote
-		}
-	}
-	return s
 }
 
 // str reads a value that must be text: a string, or a number or boolean taken as written.
@@ -219,7 +162,7 @@ func (d *decoder) str(n ast.Node, what string) (String, bool) {
 		d.errorf(n, diag.CodeBadShape, "%s needs a value", what)
 		return String{}, false
 	}
-	s, ok := d.scalarText(node)
+	s, ok := d.src.Scalar(d.file, node)
 	if !ok {
 		d.errorf(n, diag.CodeBadShape, "%s must be a string, not %s", what, kind(node))
 		return String{}, false

@@ -11,6 +11,7 @@ import (
 	"github.com/google/cel-go/common/types/ref"
 
 	"github.com/stixcel/stixcel/diag"
+	"github.com/stixcel/stixcel/internal/yamlpos"
 )
 
 // The names of the two fields every profile must give.
@@ -142,22 +143,22 @@ func nonNilMaps(m map[string]map[string]string) map[string]map[string]string {
 
 // compileExpr compiles one alternative of a field, reporting CEL errors at their place in the
 // file and checking the required fields' result types.
-func compileExpr(env *cel.Env, name string, x exprSpec, diags *diag.Diagnostics) (cel.Program, bool) {
-	checked, iss := env.Compile(x.text)
+func compileExpr(env *cel.Env, name string, x yamlpos.String, diags *diag.Diagnostics) (cel.Program, bool) {
+	checked, iss := env.Compile(x.Value)
 	if iss != nil && iss.Err() != nil {
 		for _, e := range iss.Errors() {
-			diags.Errorf(x.at(e.Location.Line(), e.Location.Column()), diag.CodeTypeError, "field %s: %s", name, e.Message)
+			diags.Errorf(x.PosAt(e.Location.Line(), e.Location.Column()+1), diag.CodeTypeError, "field %s: %s", name, e.Message)
 		}
 		return nil, false
 	}
 	if want, ok := wantTypes[name]; ok && !typeIn(checked.OutputType(), want) {
-		diags.Errorf(x.start, diag.CodeTypeError, "field %s: the expression gives %s; want %s", name,
+		diags.Errorf(x.PosAt(1, 1), diag.CodeTypeError, "field %s: the expression gives %s; want %s", name,
 			checked.OutputType(), wantNames[name])
 		return nil, false
 	}
 	prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
-		diags.Errorf(x.start, diag.CodeTypeError, "field %s: %v", name, err)
+		diags.Errorf(x.PosAt(1, 1), diag.CodeTypeError, "field %s: %v", name, err)
 		return nil, false
 	}
 	return prg, true

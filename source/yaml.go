@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/token"
 
 	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/internal/yamlpos"
@@ -24,44 +23,18 @@ type spec struct {
 type fieldSpec struct {
 	name  string
 	pos   diag.Pos
-	exprs []exprSpec
-}
-
-// exprSpec is one CEL expression and where its text starts in the file.
-type exprSpec struct {
-	text  string
-	start diag.Pos // the first character of the expression
-	block bool     // a | or > block scalar: CEL line n is file line start.Line+n-1
-}
-
-// at maps a cel-go location (1-based line, 0-based column) to the file. It is exact for
-// one-line scalars without escapes and for literal blocks, and close otherwise.
-func (e exprSpec) at(line, col int) diag.Pos {
-	p := e.start
-	if line <= 1 {
-		p.Col += col
-		return p
-	}
-	p.Line += line - 1
-	if !e.block {
-		p.Col = 0
-	}
-	p.Col += col
-	if p.Col == 0 {
-		p.Col = 1
-	}
-	return p
+	exprs []yamlpos.String // CEL expressions, each placing its characters in the file
 }
 
 // decoder reads a profile's YAML, collecting positioned diagnostics.
 type decoder struct {
 	file  string
-	lines []string
+	src   *yamlpos.Text
 	diags diag.Diagnostics
 }
 
 func decode(file string, data []byte) (*spec, diag.Diagnostics) {
-	d := &decoder{file: file, lines: strings.Split(string(data), "\n")}
+	d := &decoder{file: file, src: yamlpos.NewText(data)}
 	body := d.document(data)
 	if body == nil {
 		if len(d.diags) == 0 {
@@ -275,37 +248,15 @@ func (d *decoder) fields(e entry) []fieldSpec {
 }
 
 // expr reads one CEL expression scalar.
-func (d *decoder) expr(n ast.Node, f entry) (exprSpec, bool) {
-	text, ok := scalar(n)
-	if !ok || strings.TrimSpace(text) == "" {
+func (d *decoder) expr(n ast.Node, f entry) (yamlpos.String, bool) {
+	x, ok := d.src.Scalar(d.file, n)
+	if !ok || yamlpos.IsNull(n) || strings.TrimSpace(x.Value) == "" {
 		at := n
 		if yamlpos.IsNull(n) {
 			at = f.node
 		}
 		d.errorf(at, diag.CodeBadShape, "field %s: want a CEL expression, not %s", f.key, kind(n))
-		return exprSpec{}, false
-	}
-	x := exprSpec{text: text, start: d.pos(n)}
-	if lit, ok := n.(*ast.LiteralNode); ok {
-		x.block = true
-		x.start = d.blockStart(yamlpos.TokenPos(d.file, lit.Start))
-		return x, true
-	}
-	if tk := n.GetToken(); tk != nil && (tk.Type == token.SingleQuoteType || tk.Type == token.DoubleQuoteType) {
-		x.start.Col++ // the opening quote
+		return yamlpos.String{}, false
 	}
 	return x, true
-}
-
-// blockStart is where a block scalar's content starts: the first non-blank line after the
-// indicator, at its indentation.
-func (d *decoder) blockStart(indicator diag.Pos) diag.Pos {
-	for l := indicator.Line + 1; l <= len(d.lines); l++ {
-		line := d.lines[l-1]
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		return diag.Pos{File: indicator.File, Line: l, Col: len(line) - len(strings.TrimLeft(line, " ")) + 1}
-	}
-	return indicator
 }
