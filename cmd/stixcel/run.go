@@ -10,6 +10,7 @@ import (
 	"os"
 	goruntime "runtime"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -33,6 +34,8 @@ type runFlags struct {
 	rejects   string
 	maxGroups int
 	maxIter   int
+	lateness  time.Duration
+	maxAhead  time.Duration
 }
 
 func (c *cli) runCommand() *cobra.Command {
@@ -57,6 +60,8 @@ bundle. With no events file, events are read from stdin.`,
 	fl.IntVar(&f.maxGroups, "max-groups", runtime.DefaultMaxGroups, "keep at most `N` live group keys per plan; the least recently active are evicted (their open alerts written first) and counted")
 	fl.IntVar(&f.maxIter, "max-iterations", runtime.DefaultMaxIterations, "cut off an evaluation after `N` comprehension iterations (counted as no match)")
 	fl.StringVar(&f.rejects, "rejects", "", "write rejected lines verbatim to `FILE` for replay")
+	fl.DurationVar(&f.lateness, "lateness", event.DefaultLateness, "how far out of event-time order each input may be; older events are rejected as late")
+	fl.DurationVar(&f.maxAhead, "max-ahead", event.DefaultMaxAhead, "reject events more than this `DURATION` ahead of their input's latest time")
 	fl.IntVar(&f.workers, "workers", goruntime.NumCPU(), "evaluate on `N` goroutines, sharded by plan and group key (alerts are identical to one worker)")
 	fl.StringVar(&f.source, "source", "", "map raw events with source profile `NAME|FILE.yaml` (built-in: "+strings.Join(source.Builtins(), ", ")+")")
 	return cmd
@@ -69,6 +74,9 @@ func (c *cli) run(args []string, f *runFlags) error {
 	}
 	if f.workers < 1 {
 		return inputErr(fmt.Errorf("--workers %d: want at least 1", f.workers))
+	}
+	if f.lateness < 0 || f.maxAhead < 0 {
+		return inputErr(fmt.Errorf("--lateness %s, --max-ahead %s: want durations of zero or more", f.lateness, f.maxAhead))
 	}
 	eng, err := runtime.New(set, runtime.WithHunt(f.hunt), runtime.WithWorkers(f.workers),
 		runtime.WithMaxGroups(f.maxGroups), runtime.WithMaxIterations(f.maxIter))
@@ -92,16 +100,17 @@ func (c *cli) run(args []string, f *runFlags) error {
 	out := newAlertWriter(c.stdout)
 	rs := &runState{eng: eng, profile: profile, strict: f.strict, emit: out.emit,
 		sum: newRunSummary(), bars: newProgress(c.stderr), rejects: rejects}
-	for _, name := range args {
-		if err = c.runFile(ctx, rs, name); err != nil || ctx.Err() != nil {
-			break
-		}
+	inputs, err := c.openInputs(ctx, rs, args)
+	if err != nil {
+		return err
 	}
+	defer inputs.close()
+	merged := event.NewMerger(event.MergeOptions{Lateness: f.lateness, MaxAhead: f.maxAhead}, inputs.readers...)
+	err = c.runMerged(ctx, rs, merged)
+	rs.sum.files, rs.sum.stats = len(inputs.readers), merged.Stats()
 	rs.bars.wait()
-	if err == nil {
-		// End of input, or a signal: alerts still open are flushed either way.
-		eng.Flush(out.emit)
-	}
+	// Every exit path (end of input, an error, --strict, a signal) writes the alerts found.
+	eng.Flush(out.emit)
 	if ferr := out.flush(); err == nil {
 		err = ferr
 	}
@@ -177,35 +186,67 @@ func (c *cli) runPlans(f *runFlags) (*plan.Set, error) {
 	return set, nil
 }
 
-// runFile runs the events of one input ("-": stdin) until its end or until ctx is done.
-func (c *cli) runFile(ctx context.Context, rs *runState, name string) error {
-	var r io.Reader = c.stdin
-	display := "<stdin>"
-	if name != "-" {
-		file, err := os.Open(name)
-		if err != nil {
-			return inputErr(err)
-		}
-		defer file.Close()
-		defer closeOnDone(ctx, file)()
-		r, display = file, name
-		if st, err := file.Stat(); err == nil {
-			r = rs.bars.track(file, name, st.Size())
-		}
-	} else if _, ok := c.stdin.(*os.File); ok {
-		r = interruptible(ctx, c.stdin)
+// inputs are the opened event inputs of a run, each with its reader.
+type inputs struct {
+	readers []*event.Reader
+	closers []func()
+}
+
+func (in *inputs) close() {
+	for _, c := range in.closers {
+		c()
 	}
-	rd := event.NewReader(r, display, rs.decoder())
-	defer func() { rs.sum.stats.Add(rd.Stats()); rs.sum.files++ }()
+}
+
+// openInputs opens every input ("-": stdin) before any is read, so that a missing file stops
+// the run before it starts. Files are closed when ctx is done, so a read blocked on a FIFO
+// returns.
+func (c *cli) openInputs(ctx context.Context, rs *runState, names []string) (*inputs, error) {
+	in := &inputs{}
+	for _, name := range names {
+		r, display, closer, err := c.openInput(ctx, rs, name)
+		if err != nil {
+			in.close()
+			return nil, inputErr(err)
+		}
+		in.readers = append(in.readers, event.NewReader(r, display, rs.decoder()))
+		in.closers = append(in.closers, closer)
+	}
+	return in, nil
+}
+
+// openInput opens one input for reading, with its display name and what closes it.
+func (c *cli) openInput(ctx context.Context, rs *runState, name string) (io.Reader, string, func(), error) {
+	if name == "-" {
+		if _, ok := c.stdin.(*os.File); ok {
+			return interruptible(ctx, c.stdin), "<stdin>", func() {}, nil
+		}
+		return c.stdin, "<stdin>", func() {}, nil
+	}
+	file, err := os.Open(name)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	unwatch := closeOnDone(ctx, file)
+	var r io.Reader = file
+	if st, err := file.Stat(); err == nil {
+		r = rs.bars.track(file, name, st.Size())
+	}
+	return r, name, func() { unwatch(); _ = file.Close() }, nil
+}
+
+// runMerged runs the merged events of every input, in event-time order, until their end, an
+// error or until ctx is done.
+func (c *cli) runMerged(ctx context.Context, rs *runState, merged *event.Merger) error {
 	for ctx.Err() == nil {
-		ev, rej, err := rd.Next()
+		ev, rej, err := merged.Next()
 		switch {
 		case err == io.EOF:
 			return nil
 		case err != nil && ctx.Err() != nil:
 			return nil // the input was closed to stop the run
 		case err != nil:
-			return inputErr(fmt.Errorf("%s: %w", display, err))
+			return inputErr(err)
 		case rej != nil && rs.strict:
 			rs.rejects.write(rej)
 			return inputErr(fmt.Errorf("%s (--strict)", rej))

@@ -1,0 +1,257 @@
+package event
+
+import (
+	"container/heap"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"time"
+)
+
+// Reasons the Merger rejects an event; ReadStats.Rejected counts them as it counts the
+// Reader's.
+const (
+	// ReasonLate is an event older than its input's watermark: more than the lateness behind
+	// the latest time its input gave before it.
+	ReasonLate = "late"
+	// ReasonTimeOutOfRange is an event time that cannot be a real observation: before 1970,
+	// or more than MergeOptions.MaxAhead after the latest time its input gave before it.
+	ReasonTimeOutOfRange = "time out of range"
+)
+
+// DefaultLateness is how far out of order an input may be (5 minutes): the real Windows
+// exports in the shared datasets are up to 54 s out of order within a file, and collectors
+// that batch per channel or per host are minutes out of order; alerts of a live stream are
+// written at most this much later than the event that closes their window.
+const DefaultLateness = 5 * time.Minute
+
+// DefaultMaxAhead is how far an event may be ahead of its input's latest time (24 hours): a
+// later one is a broken clock, not an observation, and it must not move the watermark.
+const DefaultMaxAhead = 24 * time.Hour
+
+// epoch is the earliest event time accepted.
+var epoch = time.Unix(0, 0).UTC()
+
+// MergeOptions configure a Merger.
+type MergeOptions struct {
+	// Lateness is how far out of order each input may be; 0 requires each input sorted.
+	Lateness time.Duration
+	// MaxAhead is how far an event may be ahead of its input's latest time; 0 means
+	// DefaultMaxAhead.
+	MaxAhead time.Duration
+}
+
+// Merger merges inputs into one stream in event-time order, the order the engine's windows
+// need. Each input may be out of order by up to the lateness: its watermark is the latest
+// time it has given minus the lateness, and an event older than its input's watermark is
+// rejected as ReasonLate. An event before 1970 or more than MaxAhead after its input's latest
+// time is rejected as ReasonTimeOutOfRange and never moves a watermark (the first event of
+// an input sets its clock). Events are released once every input's watermark has passed
+// them, in the order (time, source, line), so the merged stream, the late events and the
+// counts are functions of the inputs' contents alone: not of the order the inputs are given
+// in, nor of the order in which the Merger reads them. Memory holds the events of the last
+// lateness of each input.
+//
+// A Merger is not safe for concurrent use.
+type Merger struct {
+	opts    MergeOptions
+	inputs  []*mergeInput
+	pending eventHeap
+}
+
+// mergeInput is one input with its clock.
+type mergeInput struct {
+	r        *Reader
+	latest   time.Time // the latest time given; zero before the first event
+	done     bool
+	rejected map[string]int64 // events the Merger rejected, by reason
+}
+
+// NewMerger merges the inputs read by readers.
+func NewMerger(opts MergeOptions, readers ...*Reader) *Merger {
+	if opts.MaxAhead <= 0 {
+		opts.MaxAhead = DefaultMaxAhead
+	}
+	m := &Merger{opts: opts}
+	for _, r := range readers {
+		m.inputs = append(m.inputs, &mergeInput{r: r, rejected: map[string]int64{}})
+	}
+	return m
+}
+
+// Next returns the next event in event-time order, or the rejection of a line or an event
+// of any input as it is read. At the end of every input it returns io.EOF; other errors come
+// from an input's reader and name it.
+func (m *Merger) Next() (*Event, *Rejection, error) {
+	for {
+		if len(m.pending) > 0 && m.released(m.pending[0]) {
+			return heap.Pop(&m.pending).(*Event), nil, nil
+		}
+		in := m.slowest()
+		if in == nil {
+			return nil, nil, io.EOF
+		}
+		ev, rej, err := m.read(in)
+		if err != nil || rej != nil {
+			return nil, rej, err
+		}
+		if ev != nil {
+			heap.Push(&m.pending, ev)
+		}
+	}
+}
+
+// released reports whether ev is older than every input's watermark, so that no event still
+// to come can precede it.
+func (m *Merger) released(ev *Event) bool {
+	for _, in := range m.inputs {
+		if !in.done && !ev.Time.Before(in.watermark(m.opts.Lateness)) {
+			return false
+		}
+	}
+	return true
+}
+
+// slowest returns the input with the earliest watermark that has more to read (the first
+// such input on a tie), or nil when every input is done.
+func (m *Merger) slowest() *mergeInput {
+	var slow *mergeInput
+	for _, in := range m.inputs {
+		if in.done {
+			continue
+		}
+		if slow == nil || in.watermark(m.opts.Lateness).Before(slow.watermark(m.opts.Lateness)) {
+			slow = in
+		}
+	}
+	return slow
+}
+
+// read reads one line of in: an event to hold, a rejection, or nothing at its end.
+func (m *Merger) read(in *mergeInput) (*Event, *Rejection, error) {
+	ev, rej, err := in.r.Next()
+	switch {
+	case err == io.EOF:
+		in.done = true
+		return nil, nil, nil
+	case err != nil:
+		in.done = true
+		return nil, nil, fmt.Errorf("%s: %w", in.r.name, err)
+	case rej != nil:
+		return nil, rej, nil
+	}
+	if reason, detail := m.check(in, ev); reason != "" {
+		in.rejected[reason]++
+		return nil, rejectEvent(ev, reason, detail), nil
+	}
+	if ev.Time.After(in.latest) {
+		in.latest = ev.Time
+	}
+	return ev, nil, nil
+}
+
+// check says why ev cannot enter the stream of in, if it cannot.
+func (m *Merger) check(in *mergeInput, ev *Event) (reason, detail string) {
+	switch {
+	case ev.Time.Before(epoch):
+		return ReasonTimeOutOfRange, ev.Time.Format(time.RFC3339Nano) + " is before 1970"
+	case in.latest.IsZero():
+		return "", ""
+	case ev.Time.Sub(in.latest) > m.opts.MaxAhead:
+		return ReasonTimeOutOfRange, fmt.Sprintf("%s is %s ahead of the input's latest time %s (at most %s)",
+			ev.Time.Format(time.RFC3339Nano), aheadText(ev.Time.Sub(in.latest)),
+			in.latest.Format(time.RFC3339Nano), m.opts.MaxAhead)
+	}
+	if wm := in.watermark(m.opts.Lateness); ev.Time.Before(wm) {
+		return ReasonLate, fmt.Sprintf("by %s (the input is at %s, lateness %s)",
+			roundDuration(wm.Sub(ev.Time)), in.latest.Format(time.RFC3339Nano), m.opts.Lateness)
+	}
+	return "", ""
+}
+
+// watermark is the time before which in gives no more events: its latest time minus the
+// lateness; the zero time before its first event.
+func (in *mergeInput) watermark(lateness time.Duration) time.Time {
+	if in.latest.IsZero() {
+		return time.Time{}
+	}
+	return in.latest.Add(-lateness)
+}
+
+// Stats returns the counts of every input so far, summed: what the readers counted, with the
+// events the Merger rejected moved from processed to rejected.
+func (m *Merger) Stats() ReadStats {
+	var s ReadStats
+	for _, in := range m.inputs {
+		s.Add(in.r.Stats())
+		for reason, n := range in.rejected {
+			s.Processed -= n
+			s.Rejected[reason] += n
+		}
+	}
+	if s.Rejected == nil {
+		s.Rejected = map[string]int64{}
+	}
+	return s
+}
+
+// rejectEvent describes an event the Merger rejects, with its line when the event kept it
+// (else the event as decoded, re-encoded).
+func rejectEvent(ev *Event, reason, detail string) *Rejection {
+	raw := []byte(ev.Raw())
+	if len(raw) == 0 {
+		raw, _ = json.Marshal(ev.Map())
+	}
+	return &Rejection{File: ev.Source, Line: ev.Line, Reason: reason, Detail: detail, Raw: raw}
+}
+
+// roundDuration shortens d for messages: milliseconds below a minute, seconds above.
+func roundDuration(d time.Duration) time.Duration {
+	if d < time.Minute {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
+
+// aheadText words how far ahead an event is: in days past a few days (a Duration saturates
+// at 292 years, so a clock set to 9999 reads "over 292 years").
+func aheadText(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d == math.MaxInt64:
+		return "over 292 years"
+	case d >= 3*day:
+		return fmt.Sprintf("%d days", d/day)
+	}
+	return roundDuration(d).String()
+}
+
+// eventHeap orders held events by (time, source, line): a total order that depends on the
+// events alone.
+type eventHeap []*Event
+
+func (h eventHeap) Len() int { return len(h) }
+
+func (h eventHeap) Less(i, j int) bool {
+	a, b := h[i], h[j]
+	if !a.Time.Equal(b.Time) {
+		return a.Time.Before(b.Time)
+	}
+	if a.Source != b.Source {
+		return a.Source < b.Source
+	}
+	return a.Line < b.Line
+}
+
+func (h eventHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+
+func (h *eventHeap) Push(x any) { *h = append(*h, x.(*Event)) }
+
+func (h *eventHeap) Pop() any {
+	old := *h
+	ev := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return ev
+}
