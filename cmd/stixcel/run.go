@@ -150,9 +150,15 @@ func newAlertWriter(w io.Writer) *alertWriter {
 	return &alertWriter{w: bw, enc: enc}
 }
 
+// emit writes o. An alert is flushed at once, so that a consumer of a live stream (a pipe)
+// sees it when its window closes, not when a buffer fills; hunt records, which come by the
+// thousand, are written as the buffer fills.
 func (a *alertWriter) emit(o runtime.Output) {
 	if err := a.enc.Encode(o); err != nil && a.err == nil {
 		a.err = err
+	}
+	if _, isAlert := o.(*runtime.Alert); isAlert && a.err == nil {
+		a.err = a.w.Flush()
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -56,4 +57,40 @@ func TestRunSignals(t *testing.T) {
 			assert.Contains(t, stdout.String(), `"device_id":"ios-beacon-7"`)
 		})
 	}
+}
+
+// TestRunLiveStreamWritesAlertsPromptly feeds the demo through a pipe that stays open, then
+// an event an hour later: the watermark passes the alert's window, and the alert is on
+// stdout while the stream is still open.
+func TestRunLiveStreamWritesAlertsPromptly(t *testing.T) {
+	demo, err := os.ReadFile("testdata/events/demo.jsonl")
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0])
+	cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join([]string{"run", "--workers", "1", "-"}, "\x1f"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	in, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	_, err = in.Write(demo)
+	require.NoError(t, err)
+	_, err = in.Write([]byte(`{"time":"2026-03-20T10:30:00Z","log_source":"VPN:MobileProxy","device_id":"other"}` + "\n"))
+	require.NoError(t, err)
+	got := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(out).ReadString('\n')
+		got <- line
+	}()
+	select {
+	case line := <-got:
+		assert.Contains(t, line, `"device_id":"ios-beacon-7"`, stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no alert while the stream is open; stderr:\n%s", stderr.String())
+	}
+	_ = in.Close()
+	require.NoError(t, cmd.Wait(), stderr.String())
 }
