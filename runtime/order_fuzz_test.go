@@ -37,17 +37,17 @@ func FuzzEventOrder(f *testing.F) {
 		if len(lines) == 0 {
 			return
 		}
-		want, wantStats := runOrdered(t, set, 1, sortedText(lines))
+		want, wantStats := runOrdered(t, set, nil, sortedText(lines))
 		shuffled := shuffledText(lines, data)
 		a, b := splitText(shuffled, data)
 		for workers := 1; workers <= 3; workers++ {
-			got, stats := runOrdered(t, set, workers, shuffled)
+			got, stats := runOrdered(t, set, []Option{WithWorkers(workers)}, shuffled)
 			require.Equal(t, want, got, "shuffled within the lateness, %d workers", workers)
 			require.Equal(t, wantStats, stats)
-			got, stats = runOrdered(t, set, workers, a, b)
+			got, stats = runOrdered(t, set, []Option{WithWorkers(workers)}, a, b)
 			require.Equal(t, want, got, "two overlapping files, %d workers", workers)
 			require.Equal(t, wantStats, stats)
-			got, _ = runOrdered(t, set, workers, b, a)
+			got, _ = runOrdered(t, set, []Option{WithWorkers(workers)}, b, a)
 			require.Equal(t, want, got, "the two files the other way round, %d workers", workers)
 		}
 	})
@@ -59,12 +59,15 @@ type fuzzLine struct {
 	text string
 }
 
-// fuzzStream decodes data into AN1828 events in time order.
-func fuzzStream(data []byte) []fuzzLine {
+// fuzzStream decodes data into AN1828 events of four devices in time order.
+func fuzzStream(data []byte) []fuzzLine { return streamOf(data, 400, 4) }
+
+// streamOf decodes data into at most n AN1828 events of the given number of devices.
+func streamOf(data []byte, n, devices int) []fuzzLine {
 	var out []fuzzLine
 	var at time.Duration
-	for i := 0; i+4 <= len(data) && len(out) < 400; i += 4 {
-		device := fmt.Sprintf("ios-%d", data[i]%4)
+	for i := 0; i+4 <= len(data) && len(out) < n; i += 4 {
+		device := fmt.Sprintf("ios-%d", int(data[i])%devices)
 		at += time.Duration(data[i+2]) * time.Second
 		fields := fuzzFields(data[i+1]%6, data[i+3])
 		fields["device_id"] = device
@@ -133,11 +136,10 @@ func splitText(text string, data []byte) (string, string) {
 	return a.String(), b.String()
 }
 
-// runOrdered merges the texts by event time and runs them through a new engine with the
-// given workers; it returns the outputs as JSON lines and the engine's counts.
-func runOrdered(t *testing.T, set *plan.Set, workers int, texts ...string) (string, Stats) {
+// runOrdered merges the texts by event time and runs them through a new engine with opts; it returns the outputs as JSON lines and the engine's counts.
+func runOrdered(t *testing.T, set *plan.Set, opts []Option, texts ...string) (string, Stats) {
 	t.Helper()
-	eng, err := New(set, WithWorkers(workers))
+	eng, err := New(set, opts...)
 	require.NoError(t, err)
 	var readers []*event.Reader
 	for _, text := range texts {

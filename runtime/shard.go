@@ -287,16 +287,21 @@ func (s *shard) emitAlert(a *openAlert) {
 }
 
 // sweep drops groups whose newest match is older than the watermark minus the window and
-// that have no open alert. It reads groups from the least recently matched and stops at the
-// first live one, so each group is dropped in amortized constant time.
+// that have no open alert. It reads groups from the least recently matched, passes over the
+// stale ones whose alert is still open (they go once it is emitted), and stops at the first
+// live one: in event-time order that is every stale group, whatever group sits in front, so
+// that which groups survive (and count against the group cap) is the same on every shard
+// layout. Each group is dropped in amortized constant time; a stale group with an open alert
+// is passed over at most until its window closes.
 func (s *shard) sweep() {
 	for _, c := range s.live {
 		cutoff := s.watermark.Add(-c.plan.window)
-		for g := c.byActivity.head; g != nil; g = c.byActivity.head {
-			if g.alert != nil || !g.newest.Before(cutoff) {
-				break
+		for g := c.byActivity.head; g != nil && g.newest.Before(cutoff); {
+			next := g.next
+			if g.alert == nil {
+				c.drop(g)
 			}
-			c.drop(g)
+			g = next
 		}
 		c.shrink()
 	}
