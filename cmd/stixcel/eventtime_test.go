@@ -198,3 +198,14 @@ func shuffleWithin(t *testing.T, in []string, d time.Duration) []string {
 	require.True(t, changed, "the shuffle moves lines")
 	return out
 }
+
+// TestRunNumberTooLarge: a group value JSON cannot encode (1e400 reads as +Inf) used to make
+// the alert fail to write; such a line is now rejected as invalid JSON, like encoding/json
+// rejects it, and the run goes on.
+func TestRunNumberTooLarge(t *testing.T) {
+	demo := strings.ReplaceAll(strings.Join(readLines(t, "testdata/events/demo.jsonl"), "\n"), `"ios-beacon-7"`, "1e400")
+	r := runCLI(t, strings.NewReader(demo+"\n"), "run", "-")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "invalid JSON: number 1e400 is out of range for a float64")
+	assert.NotContains(t, r.stderr, "unsupported value")
+}

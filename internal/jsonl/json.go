@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"unicode/utf8"
 
@@ -61,17 +62,30 @@ func fromGJSON(r gjson.Result, sizeHint int) any {
 	return out
 }
 
-// Simple reports whether brackets outside strings nest at most MaxSimpleDepth deep and no
+// Simple reports whether brackets outside strings nest at most MaxSimpleDepth deep, no
 // string holds a surrogate escape (\uD800-\uDFFF, which encoding/json and gjson read
-// differently when alone). Such a text, if valid JSON and UTF-8, reads the same with gjson
+// differently when alone), and no number could be too large for a float64 (more than
+// maxNumberDigits digits in a row, or an exponent of three digits or more: encoding/json
+// rejects 1e400, where parsing it alone gives +Inf, which no alert could be written with). Such a text, if valid JSON and UTF-8, reads the same with gjson
 // or a scan of its members as with encoding/json. It skips through strings with IndexByte, so
 // long values cost little.
 func Simple(line []byte) bool { return simple(line, MaxSimpleDepth) }
 
 func simple(line []byte, limit int) bool {
-	depth := 0
+	depth, digits := 0, 0
 	for i := 0; i < len(line); i++ {
-		switch line[i] {
+		c := line[i]
+		if '0' <= c && c <= '9' {
+			if digits++; digits > maxNumberDigits {
+				return false
+			}
+			continue
+		}
+		if (c == 'e' || c == 'E') && digits > 0 && bigExponent(line[i+1:]) {
+			return false
+		}
+		digits = 0
+		switch c {
 		case '"':
 			end, ok := stringEnd(line, i+1)
 			if !ok {
@@ -88,6 +102,25 @@ func simple(line []byte, limit int) bool {
 		}
 	}
 	return true
+}
+
+// maxNumberDigits is the longest run of digits Simple lets through: float64 reaches 1.8e308.
+const maxNumberDigits = 300
+
+// bigExponent reports whether the exponent at the start of b (after the e) has three digits
+// or more, leading zeros aside.
+func bigExponent(b []byte) bool {
+	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
+		b = b[1:]
+	}
+	for len(b) > 0 && b[0] == '0' {
+		b = b[1:]
+	}
+	n := 0
+	for n < len(b) && '0' <= b[n] && b[n] <= '9' {
+		n++
+	}
+	return n >= 3
 }
 
 // stringEnd returns the index of the quote that closes the string whose body starts at
@@ -151,23 +184,44 @@ func decodeStd(line []byte) (any, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("trailing data after the JSON value")
 	}
-	return convertNumbers(v), nil
+	return convertNumbers(v)
 }
 
-func convertNumbers(v any) any {
+// convertNumbers turns json.Numbers into int64 or float64, refusing a number too large for
+// a float64 (as encoding/json does when it decodes into float64): it would be ±Inf, which
+// no alert could be written with.
+func convertNumbers(v any) (any, error) {
 	switch t := v.(type) {
 	case json.Number:
-		return Number(string(t))
+		n := Number(string(t))
+		if f, ok := n.(float64); ok && math.IsInf(f, 0) {
+			return nil, fmt.Errorf("number %s is out of range for a float64", trimmed(string(t)))
+		}
+		return n, nil
 	case map[string]any:
 		for k, e := range t {
-			t[k] = convertNumbers(e)
+			c, err := convertNumbers(e)
+			if err != nil {
+				return nil, err
+			}
+			t[k] = c
 		}
-		return t
 	case []any:
 		for i, e := range t {
-			t[i] = convertNumbers(e)
+			c, err := convertNumbers(e)
+			if err != nil {
+				return nil, err
+			}
+			t[i] = c
 		}
-		return t
 	}
-	return v
+	return v, nil
+}
+
+// trimmed shortens a long literal for a message.
+func trimmed(s string) string {
+	if len(s) > 40 {
+		return s[:37] + "..."
+	}
+	return s
 }

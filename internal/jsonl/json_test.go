@@ -3,7 +3,6 @@ package jsonl
 import (
 	"errors"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -24,7 +23,9 @@ func TestDecode(t *testing.T) {
 		wantErr string
 	}{
 		{"whole numbers are int64", `{"a":1,"b":-0,"c":9223372036854775807}`, map[string]any{"a": int64(1), "b": int64(0), "c": int64(9223372036854775807)}, ""},
-		{"other numbers are float64", `{"a":1.0,"b":1e2,"c":9223372036854775808,"d":1e400}`, map[string]any{"a": 1.0, "b": 100.0, "c": 9223372036854775808.0, "d": math.Inf(1)}, ""},
+		{"other numbers are float64", `{"a":1.0,"b":1e2,"c":9223372036854775808,"d":1e-400}`, map[string]any{"a": 1.0, "b": 100.0, "c": 9223372036854775808.0, "d": 0.0}, ""},
+		{"a number too large for a float64", `{"d":1e400}`, nil, "number 1e400 is out of range for a float64"},
+		{"a number too long for a float64", `{"d":` + strings.Repeat("9", 400) + `}`, nil, "is out of range for a float64"},
 		{"escapes", `{"k\"ey":"C:\\Windows\u00e9\n"}`, map[string]any{`k"ey`: "C:\\Windowsé\n"}, ""},
 		{"nested", `{"a":[1,{"b":null}],"c":[],"d":{}}`, map[string]any{"a": []any{int64(1), map[string]any{"b": nil}}, "c": []any{}, "d": map[string]any{}}, ""},
 		{"last duplicate key wins", `{"a":1,"a":2}`, map[string]any{"a": int64(2)}, ""},
