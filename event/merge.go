@@ -3,6 +3,7 @@ package event
 import (
 	"container/heap"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -29,6 +30,11 @@ const DefaultLateness = 5 * time.Minute
 // DefaultMaxAhead is how far an event may be ahead of its input's latest time (24 hours): a
 // later one is a broken clock, not an observation, and it must not move the watermark.
 const DefaultMaxAhead = 24 * time.Hour
+
+// ErrIdle is what a live input's reader returns, at a line boundary, when no line has come
+// for a while (cmd's --idle-flush); the Merger passes it on without ending the input, and
+// reading may go on after it.
+var ErrIdle = errors.New("input idle")
 
 // epoch is the earliest event time accepted.
 var epoch = time.Unix(0, 0).UTC()
@@ -64,6 +70,7 @@ type Merger struct {
 type mergeInput struct {
 	r        *Reader
 	latest   time.Time // the latest time given; zero before the first event
+	floor    time.Time // set by Release: the watermark does not go back below it
 	done     bool
 	rejected map[string]int64 // events the Merger rejected, by reason
 }
@@ -135,6 +142,8 @@ func (m *Merger) read(in *mergeInput) (*Event, *Rejection, error) {
 	case err == io.EOF:
 		in.done = true
 		return nil, nil, nil
+	case errors.Is(err, ErrIdle):
+		return nil, nil, fmt.Errorf("%s: %w", in.r.name, err)
 	case err != nil:
 		in.done = true
 		return nil, nil, fmt.Errorf("%s: %w", in.r.name, err)
@@ -174,9 +183,30 @@ func (m *Merger) check(in *mergeInput, ev *Event) (reason, detail string) {
 // lateness; the zero time before its first event.
 func (in *mergeInput) watermark(lateness time.Duration) time.Time {
 	if in.latest.IsZero() {
-		return time.Time{}
+		return in.floor
 	}
-	return in.latest.Add(-lateness)
+	if wm := in.latest.Add(-lateness); wm.After(in.floor) {
+		return wm
+	}
+	return in.floor
+}
+
+// Release gives up waiting for the lateness: it returns the events held, in order, and
+// raises every input's watermark past its latest time, so that events older than what was
+// released are late from now on. A live stream calls it when its inputs have been idle: the
+// results then depend on when the silence came, which is the price of closing windows
+// without waiting for events.
+func (m *Merger) Release() []*Event {
+	out := make([]*Event, 0, len(m.pending))
+	for len(m.pending) > 0 {
+		out = append(out, heap.Pop(&m.pending).(*Event))
+	}
+	for _, in := range m.inputs {
+		if !in.latest.IsZero() {
+			in.floor = in.latest.Add(time.Nanosecond)
+		}
+	}
+	return out
 }
 
 // Stats returns the counts of every input so far, summed: what the readers counted, with the

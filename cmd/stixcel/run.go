@@ -36,6 +36,7 @@ type runFlags struct {
 	maxIter   int
 	lateness  time.Duration
 	maxAhead  time.Duration
+	idleFlush time.Duration
 }
 
 func (c *cli) runCommand() *cobra.Command {
@@ -62,6 +63,7 @@ bundle. With no events file, events are read from stdin.`,
 	fl.StringVar(&f.rejects, "rejects", "", "write rejected lines verbatim to `FILE` for replay")
 	fl.DurationVar(&f.lateness, "lateness", event.DefaultLateness, "how far out of event-time order each input may be; older events are rejected as late")
 	fl.DurationVar(&f.maxAhead, "max-ahead", event.DefaultMaxAhead, "reject events more than this `DURATION` ahead of their input's latest time")
+	fl.DurationVar(&f.idleFlush, "idle-flush", 0, "after `DURATION` of silence on stdin, run the events held for the lateness and write the open alerts (results then depend on timing)")
 	fl.IntVar(&f.workers, "workers", goruntime.NumCPU(), "evaluate on `N` goroutines, sharded by plan and group key (alerts are identical to one worker)")
 	fl.StringVar(&f.source, "source", "", "map raw events with source profile `NAME|FILE.yaml` (built-in: "+strings.Join(source.Builtins(), ", ")+")")
 	return cmd
@@ -99,7 +101,7 @@ func (c *cli) run(args []string, f *runFlags) error {
 	defer stop()
 	out := newAlertWriter(c.stdout)
 	rs := &runState{eng: eng, profile: profile, strict: f.strict, emit: out.emit,
-		sum: newRunSummary(), bars: newProgress(c.stderr), rejects: rejects}
+		sum: newRunSummary(), bars: newProgress(c.stderr), rejects: rejects, idleFlush: f.idleFlush}
 	inputs, err := c.openInputs(ctx, rs, args)
 	if err != nil {
 		return err
@@ -134,6 +136,8 @@ type runState struct {
 	sum     *runSummary
 	bars    *progress
 	rejects *rejectWriter
+	// idleFlush is how long stdin may be silent before the run stops waiting (0: forever).
+	idleFlush time.Duration
 }
 
 // alertWriter writes outputs as JSON lines through one buffer and keeps the first error.
@@ -225,7 +229,7 @@ func (c *cli) openInputs(ctx context.Context, rs *runState, names []string) (*in
 func (c *cli) openInput(ctx context.Context, rs *runState, name string) (io.Reader, string, func(), error) {
 	if name == "-" {
 		if _, ok := c.stdin.(*os.File); ok {
-			return interruptible(ctx, c.stdin), "<stdin>", func() {}, nil
+			return newLiveReader(ctx, c.stdin, rs.idleFlush), "<stdin>", func() {}, nil
 		}
 		return c.stdin, "<stdin>", func() {}, nil
 	}
@@ -251,6 +255,10 @@ func (c *cli) runMerged(ctx context.Context, rs *runState, merged *event.Merger)
 			return nil
 		case err != nil && ctx.Err() != nil:
 			return nil // the input was closed to stop the run
+		case errors.Is(err, event.ErrIdle):
+			if err := c.idle(ctx, rs, merged); err != nil {
+				return nil // stopped: ctx is done
+			}
 		case err != nil:
 			return inputErr(err)
 		case rej != nil && rs.strict:
@@ -265,6 +273,19 @@ func (c *cli) runMerged(ctx context.Context, rs *runState, merged *event.Merger)
 			}
 		}
 	}
+	return nil
+}
+
+// idle runs the events the merger holds for the lateness and writes every open alert: the
+// input has been silent for --idle-flush, and a live stream's consumer should not wait for
+// the next event to see them.
+func (c *cli) idle(ctx context.Context, rs *runState, merged *event.Merger) error {
+	for _, ev := range merged.Release() {
+		if err := rs.eng.Process(ctx, ev, rs.emit); err != nil {
+			return err
+		}
+	}
+	rs.eng.Flush(rs.emit)
 	return nil
 }
 

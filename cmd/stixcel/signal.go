@@ -60,17 +60,3 @@ func signalExitCode(sig os.Signal) int {
 func closeOnDone(ctx context.Context, c io.Closer) (stop func() bool) {
 	return context.AfterFunc(ctx, func() { _ = c.Close() })
 }
-
-// interruptible returns a reader of r whose reads return as soon as ctx is done, even when a
-// read of r blocks (stdin on a pipe or terminal, which closing does not interrupt on every
-// platform): r is copied through a pipe by a goroutine, left behind if r never returns. Use
-// it only for an r that lives as long as the process.
-func interruptible(ctx context.Context, r io.Reader) io.Reader {
-	pr, pw := io.Pipe()
-	go func() {
-		_, err := io.Copy(pw, r)
-		pw.CloseWithError(err) // nil: io.EOF for the reader
-	}()
-	context.AfterFunc(ctx, func() { pr.CloseWithError(context.Cause(ctx)) })
-	return pr
-}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func TestRunLiveStreamWritesAlertsPromptly(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0])
 	cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join([]string{"run", "--workers", "1", "-"}, "\x1f"))
-	var stderr bytes.Buffer
+	var stderr lockedBuffer // written by exec's copying goroutine while the test reads it
 	cmd.Stderr = &stderr
 	in, err := cmd.StdinPipe()
 	require.NoError(t, err)
@@ -93,4 +94,58 @@ func TestRunLiveStreamWritesAlertsPromptly(t *testing.T) {
 	}
 	_ = in.Close()
 	require.NoError(t, cmd.Wait(), stderr.String())
+}
+
+// TestRunIdleFlush: with --idle-flush, a stream that goes quiet gets its held events run and
+// its open alerts written while it stays open, with any number of workers.
+func TestRunIdleFlush(t *testing.T) {
+	demo, err := os.ReadFile("testdata/events/demo.jsonl")
+	require.NoError(t, err)
+	for _, workers := range []string{"1", "2"} {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		cmd := exec.CommandContext(ctx, os.Args[0])
+		cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join([]string{"run", "--idle-flush", "300ms", "--workers", workers, "-"}, "\x1f"))
+		var stderr lockedBuffer
+		cmd.Stderr = &stderr
+		in, err := cmd.StdinPipe()
+		require.NoError(t, err)
+		out, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		_, err = in.Write(demo)
+		require.NoError(t, err)
+		got := make(chan string, 1)
+		go func() {
+			line, _ := bufio.NewReader(out).ReadString('\n')
+			got <- line
+		}()
+		select {
+		case line := <-got:
+			assert.Contains(t, line, `"device_id":"ios-beacon-7"`, stderr.String())
+		case <-time.After(30 * time.Second):
+			t.Errorf("workers %s: no alert after the stream went quiet; stderr:\n%s", workers, stderr.String())
+		}
+		_ = in.Close()
+		assert.NoError(t, cmd.Wait(), stderr.String())
+		assert.Contains(t, stderr.String(), "88 events processed, 0 rejected; 1 alerts", "workers %s", workers)
+		cancel()
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe to write from one goroutine and read from another.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
