@@ -107,7 +107,7 @@ func stateFunctions(stateType *cel.Type) []cel.EnvOption {
 					if !ok {
 						return types.NewErr("distinct: not a channel state")
 					}
-					return types.Int(len(st.Series))
+					return types.Int(st.Distinct())
 				})),
 		),
 	}

@@ -19,8 +19,20 @@ type ChannelState struct {
 	First time.Time
 	Last  time.Time
 	// Series holds the match times per series key (the channel's series_by values), in
-	// event-time order. Channels without series_by keep a single series under "".
+	// event-time order. Channels without series_by keep a single series under "". It is
+	// read only when Recurrence is nil.
 	Series map[string][]time.Time
+	// Recurrence, when set, answers recurring() and distinct() in place of Series: the
+	// runtime keeps it up to date as matches enter and leave the window, so that a
+	// condition does not walk the whole window.
+	Recurrence Recurrence
+}
+
+// Recurrence answers recurring() and distinct() over the series of one channel's window,
+// as ChannelState.Recurring and ChannelState.Distinct would over the same Series.
+type Recurrence interface {
+	Recurring(tol time.Duration, minCount int) bool
+	Distinct() int
 }
 
 var stateCELType = types.NewObjectType(StateType)
@@ -28,12 +40,13 @@ var stateCELType = types.NewObjectType(StateType)
 // Recurring reports whether some series has minCount consecutive matches whose intervals
 // each differ from their mean by at most tol: a beacon with stable period.
 func (s *ChannelState) Recurring(tol time.Duration, minCount int) bool {
-	if minCount < 2 {
-		minCount = 2
+	if s.Recurrence != nil {
+		return s.Recurrence.Recurring(tol, minCount)
 	}
+	minCount = RecurrenceMin(minCount)
 	for _, times := range s.Series {
 		for start := 0; start+minCount <= len(times); start++ {
-			if stableIntervals(times[start:start+minCount], tol) {
+			if StableIntervals(times[start:start+minCount], tol) {
 				return true
 			}
 		}
@@ -41,7 +54,20 @@ func (s *ChannelState) Recurring(tol time.Duration, minCount int) bool {
 	return false
 }
 
-func stableIntervals(times []time.Time, tol time.Duration) bool {
+// Distinct is the number of series in the window: channels.cN.distinct().
+func (s *ChannelState) Distinct() int {
+	if s.Recurrence != nil {
+		return s.Recurrence.Distinct()
+	}
+	return len(s.Series)
+}
+
+// RecurrenceMin is the run length recurring(tol, minCount) looks for: at least 2.
+func RecurrenceMin(minCount int) int { return max(minCount, 2) }
+
+// StableIntervals reports whether the intervals between consecutive times (at least two)
+// each differ from their mean by at most tol: the test recurring() applies to every run.
+func StableIntervals(times []time.Time, tol time.Duration) bool {
 	n := len(times) - 1
 	var sum time.Duration
 	for i := 1; i < len(times); i++ {

@@ -20,8 +20,10 @@ type correlator struct {
 	// byActivity orders groups by their last match, oldest first: the sweep reads its front.
 	byActivity activityList
 	peak       int // most groups held since the map was last rebuilt
-	// states and act are scratch for condition evaluation, rebuilt per evaluation.
+	// states, views and act are scratch for condition evaluation, set per evaluation.
 	states   []*celenv.ChannelState
+	views    []recurrenceView
+	rec      recurrences // the recurring() calls of the condition, for every group's series index
 	act      conditionActivation
 	keyBuf   []byte
 	seriesBf []byte
@@ -31,7 +33,7 @@ type correlator struct {
 type group struct {
 	key     string
 	values  []any     // the group_by values, in group_by order (nil for a missing field)
-	windows [][]match // per channel index, sorted by time
+	windows []window  // per channel index
 	newest  time.Time // newest match time of the group
 	// spent is the close of the last emitted alert: matches at or before it were evidence
 	// for that alert and are ignored.
@@ -54,9 +56,11 @@ type match struct {
 func newCorrelator(cp *compiledPlan) *correlator {
 	c := &correlator{plan: cp, groups: map[string]*group{}}
 	c.states = make([]*celenv.ChannelState, len(cp.channels))
+	c.views = make([]recurrenceView, len(cp.channels))
 	chans := make(map[string]any, len(cp.channels))
 	for i, ch := range cp.channels {
-		c.states[i] = &celenv.ChannelState{Series: map[string][]time.Time{}}
+		c.views[i].rec = &c.rec
+		c.states[i] = &celenv.ChannelState{Recurrence: &c.views[i]}
 		chans[ch.id] = c.states[i]
 	}
 	c.act = conditionActivation{corr: c, channels: chans, matched: make([]bool, len(cp.channels))}
@@ -88,7 +92,7 @@ func (c *correlator) observe(s *shard, ev *event.Event, matched []int) {
 		return
 	}
 	for _, i := range matched {
-		g.insert(i, match{at: ev.Time, series: c.seriesKey(c.plan.channels[i], s.view), ref: EventRef{ev.Source, ev.Line}})
+		g.windows[i].insert(match{at: ev.Time, series: c.seriesKey(c.plan.channels[i], s.view), ref: EventRef{ev.Source, ev.Line}})
 	}
 	g.evict(g.newest.Add(-c.plan.window))
 	if c.conditionHolds(s, g) {
@@ -111,7 +115,7 @@ func (c *correlator) group(v *event.FieldView, clock int64) *group {
 		}
 		g.values[i] = val
 	}
-	g.windows = make([][]match, len(c.plan.channels))
+	g.windows = make([]window, len(c.plan.channels))
 	c.byActivity.pushBack(g)
 	c.groups[g.key] = g
 	c.peak = max(c.peak, len(c.groups))
@@ -175,36 +179,24 @@ func appendKeyValue(b []byte, v any) []byte {
 	return fmt.Appendf(b, "%T:%v", v, v)
 }
 
-// insert adds m to channel i's window, keeping it sorted by time (stable for equal times).
-func (g *group) insert(i int, m match) {
-	w := g.windows[i]
-	pos := len(w)
-	for pos > 0 && w[pos-1].at.After(m.at) {
-		pos--
-	}
-	w = append(w, match{})
-	copy(w[pos+1:], w[pos:])
-	w[pos] = m
-	g.windows[i] = w
-}
-
 // evict drops matches before cutoff.
 func (g *group) evict(cutoff time.Time) {
-	for i, w := range g.windows {
-		n := 0
-		for n < len(w) && w[n].at.Before(cutoff) {
-			n++
-		}
-		if n > 0 {
-			g.windows[i] = append(w[:0], w[n:]...)
-		}
+	for i := range g.windows {
+		g.windows[i].dropBefore(cutoff)
+	}
+}
+
+// spend drops the matches up to close, the evidence of an emitted alert.
+func (g *group) spend(close time.Time) {
+	for i := range g.windows {
+		g.windows[i].dropThrough(close)
 	}
 }
 
 // conditionHolds evaluates the plan's condition over the group's window.
 func (c *correlator) conditionHolds(s *shard, g *group) bool {
-	for i, w := range g.windows {
-		c.act.matched[i] = len(w) > 0
+	for i := range g.windows {
+		c.act.matched[i] = g.windows[i].matches.len() > 0
 	}
 	c.act.window = g
 	c.act.built = false
@@ -240,26 +232,11 @@ func (a *conditionActivation) ResolveName(name string) (any, bool) {
 
 func (a *conditionActivation) Parent() interpreter.Activation { return nil }
 
-// fillStates rebuilds the scratch channel states from the group's windows.
+// fillStates points the scratch channel states at the group's windows.
 func (c *correlator) fillStates(g *group) {
 	for i, st := range c.states {
-		w := g.windows[i]
-		for k := range st.Series {
-			st.Series[k] = st.Series[k][:0]
-		}
-		st.Count = int64(len(w))
-		st.First, st.Last = time.Time{}, time.Time{}
-		if len(w) > 0 {
-			st.First, st.Last = w[0].at, w[len(w)-1].at
-		}
-		for _, m := range w {
-			st.Series[m.series] = append(st.Series[m.series], m.at)
-		}
-		for k, times := range st.Series {
-			if len(times) == 0 {
-				delete(st.Series, k)
-			}
-		}
+		g.windows[i].fill(st)
+		c.views[i].w = &g.windows[i]
 	}
 }
 
@@ -292,11 +269,9 @@ func (c *correlator) open(g *group, maxRefs int) *openAlert {
 		counts: make([]int64, n),
 		refs:   make([][]EventRef, n),
 	}
-	for i, w := range g.windows {
-		for _, m := range w {
-			a.record(i, m.at, m.ref, maxRefs)
-		}
-		g.windows[i] = nil
+	for i := range g.windows {
+		g.windows[i].matches.each(func(m match) { a.record(i, m.at, m.ref, maxRefs) })
+		g.windows[i].reset()
 	}
 	g.alert = a
 	return a

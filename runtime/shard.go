@@ -275,13 +275,7 @@ func (s *shard) emitAlert(a *openAlert) {
 	g := a.group
 	g.alert = nil
 	g.spent = a.close
-	for i, w := range g.windows {
-		n := 0
-		for n < len(w) && !w[n].at.After(a.close) {
-			n++
-		}
-		g.windows[i] = append(w[:0], w[n:]...)
-	}
+	g.spend(a.close)
 	s.stats.alerts++
 	s.out(a.alert(), a.plan, a)
 }

@@ -1,0 +1,83 @@
+package runtime
+
+import (
+	"time"
+
+	"github.com/stixcel/stixcel/celenv"
+)
+
+// window is one channel's matches in a group's current window, in time order, and their
+// series index once a condition has asked for recurring() or distinct().
+type window struct {
+	matches timeline[match]
+	series  *seriesIndex // nil until asked for; then kept up to date
+}
+
+func (m match) when() time.Time { return m.at }
+
+// insert adds m, after the matches not later than it.
+func (w *window) insert(m match) {
+	w.matches.insert(m)
+	if w.series != nil {
+		w.series.add(m.series, m.at)
+	}
+}
+
+// dropBefore drops the matches before cutoff.
+func (w *window) dropBefore(cutoff time.Time) {
+	for w.matches.len() > 0 && w.matches.front().at.Before(cutoff) {
+		w.popFront()
+	}
+}
+
+// dropThrough drops the matches not after close.
+func (w *window) dropThrough(close time.Time) {
+	for w.matches.len() > 0 && !w.matches.front().at.After(close) {
+		w.popFront()
+	}
+}
+
+func (w *window) popFront() {
+	m := w.matches.popFront()
+	if w.series != nil {
+		w.series.remove(m.series)
+	}
+}
+
+// reset empties the window.
+func (w *window) reset() {
+	w.matches.reset()
+	w.series = nil
+}
+
+// index is the window's series index, built on first use.
+func (w *window) index(rec *recurrences) *seriesIndex {
+	if w.series == nil {
+		w.series = newSeriesIndex(rec, &w.matches)
+	}
+	return w.series
+}
+
+// fill sets the count, first and last of st.
+func (w *window) fill(st *celenv.ChannelState) {
+	st.Count = int64(w.matches.len())
+	st.First, st.Last = time.Time{}, time.Time{}
+	if st.Count > 0 {
+		st.First, st.Last = w.matches.front().at, w.matches.back().at
+	}
+}
+
+// recurrenceView answers recurring() and distinct() for one channel of the group whose
+// condition is being evaluated.
+type recurrenceView struct {
+	rec *recurrences
+	w   *window
+}
+
+// Recurring implements celenv.Recurrence.
+func (v *recurrenceView) Recurring(tol time.Duration, minCount int) bool {
+	return v.w.index(v.rec).recurring(recurrenceQuery{tol, celenv.RecurrenceMin(minCount)})
+}
+
+// Distinct implements celenv.Recurrence.
+func (v *recurrenceView) Distinct() int { return v.w.index(v.rec).distinct() }
