@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -60,16 +61,41 @@ func TestRunSignals(t *testing.T) {
 	}
 }
 
-// TestRunLiveStreamWritesAlertsPromptly feeds the demo through a pipe that stays open, then
-// an event an hour later: the watermark passes the alert's window, and the alert is on
-// stdout while the stream is still open.
-func TestRunLiveStreamWritesAlertsPromptly(t *testing.T) {
+// TestRunLiveStream feeds the demo through a pipe that stays open: the alert must be on
+// stdout while the stream is still open, once the watermark passes its window (a later
+// event) or once the stream has been quiet for --idle-flush, with any number of workers.
+func TestRunLiveStream(t *testing.T) {
 	demo, err := os.ReadFile("testdata/events/demo.jsonl")
 	require.NoError(t, err)
+	later := `{"time":"2026-03-20T10:30:00Z","log_source":"VPN:MobileProxy","device_id":"other"}` + "\n"
+	tests := []struct {
+		name    string
+		args    []string
+		input   string
+		summary string
+	}{
+		{"an event past the window", []string{"--workers", "1"}, string(demo) + later, "89 events processed, 0 rejected; 1 alerts"},
+		{"idle, one worker", []string{"--idle-flush", "300ms", "--workers", "1"}, string(demo), "88 events processed, 0 rejected; 1 alerts"},
+		{"idle, two workers", []string{"--idle-flush", "300ms", "--workers", "2"}, string(demo), "88 events processed, 0 rejected; 1 alerts"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			line, stderr := firstAlertWhileOpen(t, append(append([]string{"run"}, tc.args...), "-"), tc.input)
+			assert.Contains(t, line, `"device_id":"ios-beacon-7"`, stderr)
+			assert.Contains(t, stderr, tc.summary)
+		})
+	}
+}
+
+// firstAlertWhileOpen runs stixcel with args in a child process, writes input to its stdin
+// and keeps stdin open until the first line of stdout comes (or 30 s pass); it then closes
+// stdin and returns that line and the child's stderr.
+func firstAlertWhileOpen(t *testing.T, args []string, input string) (string, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0])
-	cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join([]string{"run", "--workers", "1", "-"}, "\x1f"))
+	cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join(args, "\x1f"))
 	var stderr lockedBuffer // written by exec's copying goroutine while the test reads it
 	cmd.Stderr = &stderr
 	in, err := cmd.StdinPipe()
@@ -77,59 +103,22 @@ func TestRunLiveStreamWritesAlertsPromptly(t *testing.T) {
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	_, err = in.Write(demo)
-	require.NoError(t, err)
-	_, err = in.Write([]byte(`{"time":"2026-03-20T10:30:00Z","log_source":"VPN:MobileProxy","device_id":"other"}` + "\n"))
+	_, err = io.WriteString(in, input)
 	require.NoError(t, err)
 	got := make(chan string, 1)
 	go func() {
 		line, _ := bufio.NewReader(out).ReadString('\n')
 		got <- line
 	}()
+	var line string
 	select {
-	case line := <-got:
-		assert.Contains(t, line, `"device_id":"ios-beacon-7"`, stderr.String())
+	case line = <-got:
 	case <-time.After(30 * time.Second):
-		t.Fatalf("no alert while the stream is open; stderr:\n%s", stderr.String())
+		t.Errorf("no alert while the stream is open; stderr:\n%s", stderr.String())
 	}
 	_ = in.Close()
 	require.NoError(t, cmd.Wait(), stderr.String())
-}
-
-// TestRunIdleFlush: with --idle-flush, a stream that goes quiet gets its held events run and
-// its open alerts written while it stays open, with any number of workers.
-func TestRunIdleFlush(t *testing.T) {
-	demo, err := os.ReadFile("testdata/events/demo.jsonl")
-	require.NoError(t, err)
-	for _, workers := range []string{"1", "2"} {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		cmd := exec.CommandContext(ctx, os.Args[0])
-		cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join([]string{"run", "--idle-flush", "300ms", "--workers", workers, "-"}, "\x1f"))
-		var stderr lockedBuffer
-		cmd.Stderr = &stderr
-		in, err := cmd.StdinPipe()
-		require.NoError(t, err)
-		out, err := cmd.StdoutPipe()
-		require.NoError(t, err)
-		require.NoError(t, cmd.Start())
-		_, err = in.Write(demo)
-		require.NoError(t, err)
-		got := make(chan string, 1)
-		go func() {
-			line, _ := bufio.NewReader(out).ReadString('\n')
-			got <- line
-		}()
-		select {
-		case line := <-got:
-			assert.Contains(t, line, `"device_id":"ios-beacon-7"`, stderr.String())
-		case <-time.After(30 * time.Second):
-			t.Errorf("workers %s: no alert after the stream went quiet; stderr:\n%s", workers, stderr.String())
-		}
-		_ = in.Close()
-		assert.NoError(t, cmd.Wait(), stderr.String())
-		assert.Contains(t, stderr.String(), "88 events processed, 0 rejected; 1 alerts", "workers %s", workers)
-		cancel()
-	}
+	return line, stderr.String()
 }
 
 // lockedBuffer is a bytes.Buffer safe to write from one goroutine and read from another.
