@@ -51,6 +51,9 @@ func (lr *liveReader) pump(r io.Reader) {
 
 // Read implements io.Reader.
 func (lr *liveReader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	if len(lr.cur) == 0 {
 		chunk, err := lr.next()
 		if err != nil {
