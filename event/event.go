@@ -41,11 +41,8 @@ type Override struct {
 // a JSON object that reads lazily exactly as encoding/json decodes it (invalid JSON, not an
 // object, invalid UTF-8, surrogate escapes, nesting deeper than 32): decode such lines into
 // Fields instead, which also gives encoding/json's error messages.
-func NewRaw(line []byte) (ev *Event, ok bool) { return newRaw(line, false) }
-
-// newRaw is NewRaw for a caller that may have checked that line is valid UTF-8.
-func newRaw(line []byte, utf8Checked bool) (*Event, bool) {
-	if !lazyReadable(line, utf8Checked) {
+func NewRaw(line []byte) (ev *Event, ok bool) {
+	if !lazyReadable(line) {
 		return nil, false
 	}
 	return &Event{raw: string(line)}, true

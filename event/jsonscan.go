@@ -12,18 +12,9 @@ import (
 )
 
 // lazyReadable reports whether line can be read lazily with the same result as
-// jsonl.Decode: a valid JSON object, valid UTF-8 (encoding/json replaces bad bytes; the
-// caller may have checked it) and jsonl.Simple (no surrogate escapes, shallow nesting).
-func lazyReadable(line []byte, utf8Checked bool) bool {
-	i := 0
-	for i < len(line) && isSpace(line[i]) {
-		i++
-	}
-	return i < len(line) && line[i] == '{' &&
-		jsonl.Simple(line) &&
-		(utf8Checked || utf8.Valid(line)) &&
-		gjson.ValidBytes(line)
-}
+// jsonl.Decode: a valid JSON object, valid UTF-8 (encoding/json replaces bad bytes) and
+// jsonl.Simple (no surrogate escapes, shallow nesting). See validObject.
+func lazyReadable(line []byte) bool { return validObject(line) }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 

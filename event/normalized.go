@@ -33,7 +33,7 @@ func (d Normalized) Decode(line []byte) (*Event, *Invalid) {
 // parse reads one valid UTF-8, non-empty line; a non-empty reason rejects it.
 func (d Normalized) parse(line []byte) (ev *Event, reason, detail string) {
 	if !d.Fields {
-		if ev, ok := newRaw(line, true); ok {
+		if ev, ok := NewRaw(line); ok {
 			return readRequired(ev)
 		}
 	}

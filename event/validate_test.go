@@ -1,0 +1,81 @@
+package event
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/tidwall/gjson"
+
+	"github.com/stixcel/stixcel/internal/jsonl"
+)
+
+// threePassReadable is the verdict validObject replaces: three passes with the libraries.
+func threePassReadable(line []byte) bool {
+	i := 0
+	for i < len(line) && isSpace(line[i]) {
+		i++
+	}
+	return i < len(line) && line[i] == '{' && jsonl.Simple(line) && utf8.Valid(line) && gjson.ValidBytes(line)
+}
+
+var validObjectCases = []struct {
+	line string
+	want bool
+}{
+	{`{}`, true},
+	{` {"a":1} `, true},
+	{`{"a":[1,2,{"b":null}],"c":true,"d":false,"e":-0.5e+10}`, true},
+	{`{"a":"\u00e9\n\"\\\/"}`, true},
+	{`{"a":"é"}`, true},
+	{`{"a":1e99,"b":1E-007,"c":0e0}`, true},
+	{`[1]`, false},
+	{`{"a":1}x`, false},
+	{`{"a":1,}`, false},
+	{`{"a" 1}`, false},
+	{`{"a":01}`, false},
+	{`{"a":1.}`, false},
+	{`{"a":1e}`, false},
+	{`{"a":1e400}`, false},
+	{`{"a":-}`, false},
+	{`{"a":tru}`, false},
+	{`{"a":"\ud83d\ude00"}`, false}, // a surrogate pair: encoding/json's reading, not lazy
+	{`{"a":"\x"}`, false},
+	{"{\"a\":\"\x01\"}", false},
+	{"{\"a\":\"\xff\"}", false},
+	{`{"a":"open}`, false},
+	{`{"a":[1,2}`, false},
+	{`{"a":{"b":1]}`, false},
+}
+
+func repeat(s string, n int) string { return strings.Repeat(s, n) }
+
+func TestValidObjectAgreesWithThreePasses(t *testing.T) {
+	deep := `{"a":` + repeat("[", 40) + repeat("]", 40) + `}`
+	long := `{"a":1` + repeat("0", 301) + `}`
+	cases := append(validObjectCases, struct {
+		line string
+		want bool
+	}{deep, false}, struct {
+		line string
+		want bool
+	}{long, false})
+	for _, tc := range cases {
+		assert.Equal(t, tc.want, validObject([]byte(tc.line)), "validObject(%q)", tc.line)
+		assert.Equal(t, threePassReadable([]byte(tc.line)), validObject([]byte(tc.line)), "three passes disagree on %q", tc.line)
+	}
+}
+
+// FuzzValidObject: the one-pass scan gives the three-pass verdict on any line.
+func FuzzValidObject(f *testing.F) {
+	for _, tc := range validObjectCases {
+		f.Add([]byte(tc.line))
+	}
+	f.Add([]byte(`{"a":` + repeat("[", 33) + repeat("]", 33) + `}`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		if got, want := validObject(line), threePassReadable(line); got != want {
+			t.Fatalf("validObject(%q) = %v, three passes say %v", line, got, want)
+		}
+	})
+}
