@@ -62,15 +62,19 @@ type MergeOptions struct {
 // A Merger is not safe for concurrent use.
 type Merger struct {
 	opts    MergeOptions
-	inputs  []*mergeInput
+	inputs  []*mergeInput // every input, in the order given
+	live    inputHeap     // the inputs not at their end, slowest watermark first
 	pending eventHeap
 }
 
 // mergeInput is one input with its clock.
 type mergeInput struct {
 	r        *Reader
+	index    int       // in the order given: breaks watermark ties
+	pos      int       // in Merger.live
 	latest   time.Time // the latest time given; zero before the first event
 	floor    time.Time // set by Release: the watermark does not go back below it
+	wm       time.Time // the watermark, kept up to date with latest and floor
 	done     bool
 	rejected map[string]int64 // events the Merger rejected, by reason
 }
@@ -81,9 +85,12 @@ func NewMerger(opts MergeOptions, readers ...*Reader) *Merger {
 		opts.MaxAhead = DefaultMaxAhead
 	}
 	m := &Merger{opts: opts}
-	for _, r := range readers {
-		m.inputs = append(m.inputs, &mergeInput{r: r, rejected: map[string]int64{}})
+	for i, r := range readers {
+		in := &mergeInput{r: r, index: i, pos: i, rejected: map[string]int64{}}
+		m.inputs = append(m.inputs, in)
+		m.live = append(m.live, in)
 	}
+	heap.Init(&m.live)
 	return m
 }
 
@@ -95,11 +102,12 @@ func (m *Merger) Next() (*Event, *Rejection, error) {
 		if len(m.pending) > 0 && m.released(m.pending[0]) {
 			return heap.Pop(&m.pending).(*Event), nil, nil
 		}
-		in := m.slowest()
-		if in == nil {
+		if len(m.live) == 0 {
 			return nil, nil, io.EOF
 		}
+		in := m.live[0] // the slowest: reading it is what can raise the lowest watermark
 		ev, rej, err := m.read(in)
+		m.reposition(in)
 		if err != nil || rej != nil {
 			return nil, rej, err
 		}
@@ -109,30 +117,21 @@ func (m *Merger) Next() (*Event, *Rejection, error) {
 	}
 }
 
-// released reports whether ev is older than every input's watermark, so that no event still
-// to come can precede it.
+// released reports whether ev is older than every live input's watermark, so that no event
+// still to come can precede it.
 func (m *Merger) released(ev *Event) bool {
-	for _, in := range m.inputs {
-		if !in.done && !ev.Time.Before(in.watermark(m.opts.Lateness)) {
-			return false
-		}
-	}
-	return true
+	return len(m.live) == 0 || ev.Time.Before(m.live[0].wm)
 }
 
-// slowest returns the input with the earliest watermark that has more to read (the first
-// such input on a tie), or nil when every input is done.
-func (m *Merger) slowest() *mergeInput {
-	var slow *mergeInput
-	for _, in := range m.inputs {
-		if in.done {
-			continue
-		}
-		if slow == nil || in.watermark(m.opts.Lateness).Before(slow.watermark(m.opts.Lateness)) {
-			slow = in
-		}
+// reposition puts in back in its place among the live inputs after a read, or takes it out
+// at its end.
+func (m *Merger) reposition(in *mergeInput) {
+	if in.done {
+		heap.Remove(&m.live, in.pos)
+		return
 	}
-	return slow
+	in.wm = in.watermark(m.opts.Lateness)
+	heap.Fix(&m.live, in.pos)
 }
 
 // read reads one line of in: an event to hold, a rejection, or nothing at its end.
@@ -201,11 +200,13 @@ func (m *Merger) Release() []*Event {
 	for len(m.pending) > 0 {
 		out = append(out, heap.Pop(&m.pending).(*Event))
 	}
-	for _, in := range m.inputs {
+	for _, in := range m.live {
 		if !in.latest.IsZero() {
 			in.floor = in.latest.Add(time.Nanosecond)
 		}
+		in.wm = in.watermark(m.opts.Lateness)
 	}
+	heap.Init(&m.live)
 	return out
 }
 
@@ -255,6 +256,37 @@ func aheadText(d time.Duration) string {
 		return fmt.Sprintf("%d days", d/day)
 	}
 	return roundDuration(d).String()
+}
+
+// inputHeap orders live inputs by watermark, then by the order they were given in.
+type inputHeap []*mergeInput
+
+func (h inputHeap) Len() int { return len(h) }
+
+func (h inputHeap) Less(i, j int) bool {
+	if !h[i].wm.Equal(h[j].wm) {
+		return h[i].wm.Before(h[j].wm)
+	}
+	return h[i].index < h[j].index
+}
+
+func (h inputHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].pos, h[j].pos = i, j
+}
+
+func (h *inputHeap) Push(x any) {
+	in := x.(*mergeInput)
+	in.pos = len(*h)
+	*h = append(*h, in)
+}
+
+func (h *inputHeap) Pop() any {
+	old := *h
+	in := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return in
 }
 
 // eventHeap orders held events by (time, source, line): a total order that depends on the

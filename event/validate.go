@@ -1,6 +1,7 @@
 package event
 
 import (
+	"encoding/binary"
 	"unicode/utf8"
 
 	"github.com/stixcel/stixcel/internal/jsonl"
@@ -146,6 +147,9 @@ var plainString = func() (t [256]bool) {
 func (s *scanner) string() bool {
 	b, i := s.b, s.i+1
 	for {
+		for i+8 <= len(b) && !mayEndPlain(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
 		for i < len(b) && plainString[b[i]] {
 			i++
 		}
@@ -172,6 +176,15 @@ func (s *scanner) string() bool {
 			i += size
 		}
 	}
+}
+
+// mayEndPlain reports whether one of the eight bytes of w may not be plain string text (a
+// control character, a quote, a backslash or a byte of a multi-byte character), eight bytes
+// at a time: every such byte sets it, and when it is set the bytes are looked at one by one.
+func mayEndPlain(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	below := func(x, n uint64) uint64 { return (x - ones*n) & ^x & highs } // a byte under n
+	return (w&highs)|below(w, 0x20)|below(w^(ones*'"'), 1)|below(w^(ones*'\\'), 1) != 0
 }
 
 // escapeLen is the length of the escape after a backslash; \uDxxx (a possible surrogate) is

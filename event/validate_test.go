@@ -79,3 +79,14 @@ func FuzzValidObject(f *testing.F) {
 		}
 	})
 }
+
+// TestValidObjectEveryOffset puts each kind of byte that ends plain string text at every
+// offset of a long string, across the eight-byte steps of the scan.
+func TestValidObjectEveryOffset(t *testing.T) {
+	for _, special := range []string{`"`, `\n`, "\x01", "\x1f", "é", "\xff", `\`, `\u0041`, `\ud800`, "\x7f", " "} {
+		for at := range 24 {
+			line := `{"k":"` + strings.Repeat("a", at) + special + strings.Repeat("b", 24-at) + `"}`
+			assert.Equal(t, threePassReadable([]byte(line)), validObject([]byte(line)), "%q", line)
+		}
+	}
+}
