@@ -25,7 +25,8 @@ type Event struct {
 	Source string
 	Line   int
 
-	raw string // the JSON object's text; "" for a map-backed event
+	raw     string   // the JSON object's text; "" for a map-backed event
+	members []member // the top-level members of raw, in order
 }
 
 // Override is a field of a raw-backed event that a source profile computed: Value when Set,
@@ -42,10 +43,12 @@ type Override struct {
 // object, invalid UTF-8, surrogate escapes, nesting deeper than 32): decode such lines into
 // Fields instead, which also gives encoding/json's error messages.
 func NewRaw(line []byte) (ev *Event, ok bool) {
-	if !lazyReadable(line) {
+	raw := string(line)
+	members, ok := scanObject(raw)
+	if !ok {
 		return nil, false
 	}
-	return &Event{raw: string(line)}, true
+	return &Event{raw: raw, members: members}, true
 }
 
 // Raw returns the JSON text of an event backed by raw JSON, or "" for a map-backed event.
@@ -64,7 +67,7 @@ func (e *Event) Get(name string) (any, bool) {
 			return o.Value, o.Set
 		}
 	}
-	raw, ok := lastMember(e.raw, name)
+	raw, ok := e.lastMember(name)
 	if !ok {
 		return nil, false
 	}
@@ -77,9 +80,8 @@ func (e *Event) Map() map[string]any {
 	if e.raw == "" {
 		return e.Fields
 	}
-	members := appendMembers(nil, e.raw)
-	out := make(map[string]any, len(members)+len(e.Overrides))
-	for _, m := range members {
+	out := make(map[string]any, len(e.members)+len(e.Overrides))
+	for _, m := range e.members {
 		out[m.key] = rawNative(m.raw)
 	}
 	for _, o := range e.Overrides {
@@ -94,16 +96,11 @@ func (e *Event) Map() map[string]any {
 
 // lastMember returns the value text of the last member named name (encoding/json keeps the
 // last of duplicate keys).
-func lastMember(raw, name string) (string, bool) {
-	var found string
-	ok := false
-	for it := newMemberIter(raw); ; {
-		key, value, more := it.next()
-		if !more {
-			return found, ok
-		}
-		if key == name {
-			found, ok = value, true
+func (e *Event) lastMember(name string) (string, bool) {
+	for i := len(e.members) - 1; i >= 0; i-- {
+		if e.members[i].key == name {
+			return e.members[i].raw, true
 		}
 	}
+	return "", false
 }

@@ -84,16 +84,12 @@ func parseTime(s string) (at time.Time, reason, detail string) {
 // messages as parse.
 func readRequired(ev *Event) (*Event, string, string) {
 	var timeRaw, sourceRaw string
-	for it := newMemberIter(ev.raw); ; {
-		key, value, ok := it.next()
-		if !ok {
-			break
-		}
-		switch key {
+	for _, m := range ev.members {
+		switch m.key {
 		case "time":
-			timeRaw = value
+			timeRaw = m.raw
 		case "log_source":
-			sourceRaw = value
+			sourceRaw = m.raw
 		}
 	}
 	if timeRaw == "" || timeRaw == "null" {

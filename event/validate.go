@@ -1,37 +1,46 @@
 package event
 
 import (
-	"encoding/binary"
 	"unicode/utf8"
 
 	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
-// validObject reports in one pass over line what lazyReadable promises: line is one JSON
-// object (surrounding white space allowed), valid JSON and valid UTF-8, and jsonl.Simple
-// (brackets nest at most jsonl.MaxSimpleDepth deep, no \uDxxx escape, no run of more than 300
-// digits, no exponent of three digits or more). Lines it refuses take the slow path
-// (encoding/json), so a false answer costs time, never a different result.
+// scanObject reads the top-level members of line in one pass, and reports whether line
+// reads lazily with the same result as jsonl.Decode: it is one JSON object (surrounding white
+// space allowed), valid JSON and valid UTF-8, and jsonl.Simple (brackets nest at most
+// jsonl.MaxSimpleDepth deep, no \uDxxx escape, no run of more than 300 digits, no exponent of
+// three digits or more). Lines it refuses take the slow path (encoding/json), so a false
+// answer costs time, never a different result.
 //
 // It is the hot loop of reading events: before it, the same verdict took three passes
-// (jsonl.Simple, utf8.Valid, gjson.ValidBytes).
-func validObject(line []byte) bool {
-	s := scanner{b: line}
+// (jsonl.Simple, utf8.Valid, gjson.ValidBytes) and every reader of the event's fields
+// scanned its members once more.
+func scanObject(line string) ([]member, bool) {
+	var stack [64]member
+	s := scanner{b: line, members: stack[:0]}
 	s.space()
-	if s.i >= len(s.b) || s.b[s.i] != '{' {
-		return false
-	}
-	if !s.value(0) {
-		return false
+	if s.i >= len(s.b) || s.b[s.i] != '{' || !s.value(0) {
+		return nil, false
 	}
 	s.space()
-	return s.i == len(s.b)
+	if s.i != len(s.b) {
+		return nil, false
+	}
+	return append(make([]member, 0, len(s.members)), s.members...), true
 }
 
-// scanner is validObject's cursor.
+// validObject is scanObject's verdict alone.
+func validObject(line string) bool {
+	_, ok := scanObject(line)
+	return ok
+}
+
+// scanner is scanObject's cursor.
 type scanner struct {
-	b []byte
-	i int
+	b       string
+	i       int
+	members []member // of the top-level object
 }
 
 // maxDigitRun is the longest run of digits a simple line holds (jsonl.Simple's bound).
@@ -80,17 +89,23 @@ func (s *scanner) object(depth int) bool {
 		return true
 	}
 	for {
+		key := s.i
 		if s.i >= len(s.b) || s.b[s.i] != '"' || !s.string() {
 			return false
 		}
+		keyEnd := s.i
 		s.space()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
 			return false
 		}
 		s.i++
 		s.space()
+		value := s.i
 		if !s.value(depth) {
 			return false
+		}
+		if depth == 1 {
+			s.members = append(s.members, member{key: keyText(s.b[key:keyEnd]), raw: s.b[value:s.i]})
 		}
 		if more, ok := s.next('}'); !more {
 			return ok
@@ -147,7 +162,7 @@ var plainString = func() (t [256]bool) {
 func (s *scanner) string() bool {
 	b, i := s.b, s.i+1
 	for {
-		for i+8 <= len(b) && !mayEndPlain(binary.LittleEndian.Uint64(b[i:])) {
+		for i+8 <= len(b) && !mayEndPlain(load64(b, i)) {
 			i += 8
 		}
 		for i < len(b) && plainString[b[i]] {
@@ -169,13 +184,21 @@ func (s *scanner) string() bool {
 		case c < 0x20:
 			return false
 		default:
-			r, size := utf8.DecodeRune(b[i:])
+			r, size := utf8.DecodeRuneInString(b[i:])
 			if r == utf8.RuneError && size <= 1 {
 				return false
 			}
 			i += size
 		}
 	}
+}
+
+// load64 reads the eight bytes of s at i as a little-endian number (the compiler makes it one
+// load).
+func load64(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 }
 
 // mayEndPlain reports whether one of the eight bytes of w may not be plain string text (a
@@ -189,7 +212,7 @@ func mayEndPlain(w uint64) bool {
 
 // escapeLen is the length of the escape after a backslash; \uDxxx (a possible surrogate) is
 // not simple.
-func escapeLen(b []byte) (int, bool) {
+func escapeLen(b string) (int, bool) {
 	if len(b) == 0 {
 		return 0, false
 	}
@@ -200,8 +223,8 @@ func escapeLen(b []byte) (int, bool) {
 		if len(b) < 5 || b[1]|0x20 == 'd' {
 			return 0, false
 		}
-		for _, c := range b[1:5] {
-			if !isHex(c) {
+		for i := 1; i < 5; i++ {
+			if !isHex(b[i]) {
 				return 0, false
 			}
 		}
@@ -263,7 +286,7 @@ func (s *scanner) digits() int {
 }
 
 func (s *scanner) literal(word string) bool {
-	if len(s.b)-s.i < len(word) || string(s.b[s.i:s.i+len(word)]) != word {
+	if len(s.b)-s.i < len(word) || s.b[s.i:s.i+len(word)] != word {
 		return false
 	}
 	s.i += len(word)

@@ -22,15 +22,13 @@ import (
 //
 // A FieldView is not safe for concurrent use; each engine worker has its own.
 type FieldView struct {
-	ev      *Event
-	slots   *Slots // field names known when the programs were compiled; may be nil
-	epoch   uint32
-	members []member // the raw object's members, indexed on first read
-	indexed bool
-	arena   []byte // unescaped and lower-cased strings of the current event
-	cache   []Field
-	named   []namedField // reads of fields without a slot
-	full    traits.Mapper
+	ev    *Event
+	slots *Slots // field names known when the programs were compiled; may be nil
+	epoch uint32
+	arena []byte // unescaped and lower-cased strings of the current event
+	cache []Field
+	named []namedField // reads of fields without a slot
+	full  traits.Mapper
 }
 
 // NewFieldView returns a view of no event; Reset shows one. Reads of the fields that slots
@@ -52,8 +50,6 @@ func (v *FieldView) Reset(ev *Event) {
 		clear(v.cache)
 		v.epoch = 1
 	}
-	v.members = v.members[:0]
-	v.indexed = false
 	v.arena = v.arena[:0]
 	v.named = v.named[:0]
 	v.full = nil
@@ -150,15 +146,8 @@ func (v *FieldView) read(fv *Field, name string) {
 			return
 		}
 	}
-	if !v.indexed {
-		v.members = appendMembers(v.members[:0], ev.raw)
-		v.indexed = true
-	}
-	for i := len(v.members) - 1; i >= 0; i-- { // the last of duplicate keys wins
-		if v.members[i].key == name {
-			v.setRaw(fv, v.members[i].raw)
-			return
-		}
+	if raw, ok := ev.lastMember(name); ok {
+		v.setRaw(fv, raw)
 	}
 }
 
