@@ -17,8 +17,7 @@ import (
 // (jsonl.Simple, utf8.Valid, gjson.ValidBytes) and every reader of the event's fields
 // scanned its members once more.
 func scanObject(line string) ([]member, bool) {
-	var stack [64]member
-	s := scanner{b: line, members: stack[:0]}
+	s := scanner{b: line, members: make([]member, 0, 16)}
 	s.space()
 	if s.i >= len(s.b) || s.b[s.i] != '{' || !s.value(0) {
 		return nil, false
@@ -27,7 +26,7 @@ func scanObject(line string) ([]member, bool) {
 	if s.i != len(s.b) {
 		return nil, false
 	}
-	return append(make([]member, 0, len(s.members)), s.members...), true
+	return s.members, true
 }
 
 // validObject is scanObject's verdict alone.
