@@ -209,3 +209,57 @@ func TestRunNumberTooLarge(t *testing.T) {
 	assert.Contains(t, r.stderr, "invalid JSON: number 1e400 is out of range for a float64")
 	assert.NotContains(t, r.stderr, "unsupported value")
 }
+
+// outOfOrder is four AN1828 events that arrive out of order within the lateness: dev-d's
+// lock-screen event (09:09) comes after dev-a's at 09:10:01, which closed dev-d's window
+// when events were taken in arrival order. Sorted, c1 and c4 meet in one window: one alert.
+var outOfOrder = []string{
+	`{"time":"2026-03-20T09:00:00Z","log_source":"VPN:MobileProxy","device_id":"dev-d","app_bundle_id":"com.example.flashlight","dst_host":"c2.example.net","dst_port":4444,"protocol":"tls"}`,
+	`{"time":"2026-03-20T09:10:01Z","log_source":"MobileEDR:telemetry","device_id":"dev-a","DeviceLockState":"unlocked"}`,
+	`{"time":"2026-03-20T09:09:00Z","log_source":"MobileEDR:telemetry","device_id":"dev-d","DeviceLockState":"locked"}`,
+	`{"time":"2026-03-20T09:11:00Z","log_source":"MobileEDR:telemetry","device_id":"dev-a","DeviceLockState":"unlocked"}`,
+}
+
+// TestRunOutOfOrderInputs: lines out of order within the lateness, and files each sorted but
+// overlapping in time given in any order, give the sorted stream's one alert for 1 to 4
+// workers (before event-time merging: 0 alerts for every worker count).
+func TestRunOutOfOrderInputs(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, lines ...string) string {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600))
+		return path
+	}
+	stdin := write("ooo.jsonl", outOfOrder...)
+	a := write("a.jsonl", outOfOrder[0], outOfOrder[1])
+	b := write("b.jsonl", outOfOrder[2])
+	c := write("c.jsonl", outOfOrder[3])
+	inputs := [][]string{{stdin}, {a, b, c}, {a, c, b}, {b, a, c}, {b, c, a}, {c, a, b}, {c, b, a}}
+	var want string
+	for _, files := range inputs {
+		for _, workers := range []string{"1", "2", "3", "4"} {
+			r := runCLI(t, nil, append([]string{"run", "--workers", workers}, files...)...)
+			require.Equal(t, exitOK, r.code, r.stderr)
+			require.Len(t, lines(r.stdout), 1, "files %v, workers %s", files, workers)
+			if want == "" {
+				want = strings.Join(alertSummaries(t, r.stdout), "\n")
+			}
+			assert.Equal(t, want, strings.Join(alertSummaries(t, r.stdout), "\n"), "files %v, workers %s", files, workers)
+			assert.Contains(t, r.stderr, "4 events processed, 0 rejected; 1 alerts")
+		}
+	}
+}
+
+// TestRunTimeBefore1970: an event in year 0000 (or any time before 1970) is rejected with a
+// reason and counted, not evicted in silence, and the rest of the stream still alerts.
+func TestRunTimeBefore1970(t *testing.T) {
+	year0 := `{"time":"0000-01-01T00:00:00Z","log_source":"MobileEDR:telemetry","device_id":"dev-d","DeviceLockState":"locked"}`
+	in := append([]string{year0}, outOfOrder...)
+	for _, workers := range []string{"1", "2"} {
+		r := runCLI(t, strings.NewReader(strings.Join(in, "\n")+"\n"), "run", "--workers", workers, "-")
+		require.Equal(t, exitOK, r.code, r.stderr)
+		assert.Len(t, lines(r.stdout), 1)
+		assert.Contains(t, r.stderr, "<stdin>:1: time out of range: 0000-01-01T00:00:00Z is before 1970")
+		assert.Contains(t, r.stderr, "read 5 lines from 1 file: 4 events processed, 1 rejected (time out of range: 1); 1 alerts")
+	}
+}
