@@ -295,8 +295,12 @@ type eventHeap []*Event
 
 func (h eventHeap) Len() int { return len(h) }
 
-func (h eventHeap) Less(i, j int) bool {
-	a, b := h[i], h[j]
+func (h eventHeap) Less(i, j int) bool { return Before(h[i], h[j]) }
+
+// Before is the order of a merged stream: by time, then source, then line. It depends on the
+// events alone, so a set of events sorted by it (slices.SortFunc with Compare) is in the
+// order a Merger releases them.
+func Before(a, b *Event) bool {
 	if !a.Time.Equal(b.Time) {
 		return a.Time.Before(b.Time)
 	}
@@ -304,6 +308,17 @@ func (h eventHeap) Less(i, j int) bool {
 		return a.Source < b.Source
 	}
 	return a.Line < b.Line
+}
+
+// Compare is Before as a three-way comparison, for slices.SortFunc.
+func Compare(a, b *Event) int {
+	switch {
+	case Before(a, b):
+		return -1
+	case Before(b, a):
+		return 1
+	}
+	return 0
 }
 
 func (h eventHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }

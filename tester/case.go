@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,9 @@ func (r *Runner) runEvents(s *suite, tc *pack.TestCase, res *Result) {
 		return
 	}
 	events, err := r.readEvents(s, tc)
+	if err == nil {
+		err = checkLateness(events)
+	}
 	if err != nil {
 		res.Err = err
 		return
@@ -54,7 +58,7 @@ func (r *Runner) runEvents(s *suite, tc *pack.TestCase, res *Result) {
 			res.Alerts = append(res.Alerts, a)
 		}
 	}
-	for _, ev := range events {
+	for _, ev := range inEventTimeOrder(events) {
 		eng.Process(context.Background(), ev, emit)
 	}
 	eng.Flush(emit)
@@ -62,6 +66,15 @@ func (r *Runner) runEvents(s *suite, tc *pack.TestCase, res *Result) {
 	if diff, ok := compare(tc, res.Alerts, eng.Stats()); !ok {
 		res.Fail, res.Diff = true, diff
 	}
+}
+
+// inEventTimeOrder sorts a test's events as `stixcel run` merges them (event.Before): a test
+// is a set of events, and its alerts must be those `run` gives on the same lines, whatever
+// order they are written in. readEvents has refused events later than the lateness.
+func inEventTimeOrder(events []*event.Event) []*event.Event {
+	sorted := slices.Clone(events)
+	slices.SortStableFunc(sorted, event.Compare)
+	return sorted
 }
 
 // withOverrides returns p with the test's parameter values, set as a profile sets them
@@ -111,6 +124,25 @@ func (r *Runner) readEvents(s *suite, tc *pack.TestCase) ([]*event.Event, error)
 		return nil, err
 	}
 	return drain(rd, func(rej *event.Rejection) string { return rej.Error() })
+}
+
+// checkLateness refuses events that `stixcel run` would reject as late: more than
+// event.DefaultLateness older than an event written before them.
+func checkLateness(events []*event.Event) error {
+	var latest time.Time
+	var bad []string
+	for _, ev := range events {
+		if behind := latest.Sub(ev.Time); behind > event.DefaultLateness {
+			bad = append(bad, fmt.Sprintf("%s:%d: late by %s: `stixcel run` takes events out of order by at most %s", ev.Source, ev.Line, behind, event.DefaultLateness))
+		}
+		if ev.Time.After(latest) {
+			latest = ev.Time
+		}
+	}
+	if len(bad) > 0 {
+		return errors.New(strings.Join(bad, "\n"))
+	}
+	return nil
 }
 
 // reader returns a reader of normalized events, or of raw events mapped by tc.Source.

@@ -83,6 +83,9 @@ func TestRunOutcomes(t *testing.T) {
 		{name: "raw events through the windows profile", id: good + "AN1828/raw windows events stay silent", want: outcomePass, events: 2},
 		{name: "unknown source profile", id: good + "AN1828/unknown source profile", want: outcomeError,
 			message: []string{`testdata/pack/mobile/AN1828.yaml:60:13: source "syslog": no built-in source profile "syslog"`}},
+		{name: "events in event-time order, as run merges them", id: good + "AN1828/events out of order within the lateness", want: outcomePass, alerts: 1},
+		{name: "an event run would reject as late", id: good + "AN1828/event later than the lateness", want: outcomeError,
+			message: []string{"testdata/pack/mobile/AN1828.yaml:72: late by 20m0s: `stixcel run` takes events out of order by at most 5m0s"}},
 		{name: "binding does not compile", id: broken + "AN1828.yaml AN1828/never runs", want: outcomeError,
 			message: []string{"binding does not compile", "testdata/broken/AN1828.yaml:6:24: error: analytic AN1828 condition: undefined field 'NoSuchParam'"}},
 		{name: "analytic not in the bundles is skipped", id: broken + "AN9999.yaml AN9999/nothing to test against", want: outcomeSkip,
@@ -124,7 +127,7 @@ func TestPrettyGolden(t *testing.T) {
 			sum, err := Report(NewRunner(seedIndex(t), Options{}).Run(context.Background(), testPacks(t)),
 				&Pretty{Output: &out, Verbose: tc.verbose})
 			require.NoError(t, err)
-			assert.Equal(t, Summary{Total: 13, Passed: 4, Failed: 2, Errored: 6, Skipped: 1}, sum)
+			assert.Equal(t, Summary{Total: 15, Passed: 5, Failed: 2, Errored: 7, Skipped: 1}, sum)
 			assert.False(t, sum.OK())
 			golden.Check(t, filepath.Join("testdata", tc.golden), out.Bytes())
 		})
@@ -155,7 +158,7 @@ func TestRunFilter(t *testing.T) {
 				got = append(got, r.ID())
 			}
 			if tc.want == nil {
-				assert.Len(t, got, 13)
+				assert.Len(t, got, 15)
 				return
 			}
 			assert.Equal(t, tc.want, got)
@@ -196,9 +199,9 @@ func TestJUnit(t *testing.T) {
 	}
 	require.NoError(t, xml.Unmarshal(out.Bytes(), &doc), out.String())
 	assert.Equal(t, "stixcel test", doc.Name)
-	assert.Equal(t, 13, doc.Tests)
+	assert.Equal(t, 15, doc.Tests)
 	assert.Equal(t, 2, doc.Failures)
-	assert.Equal(t, 6, doc.Errors)
+	assert.Equal(t, 7, doc.Errors)
 	assert.Equal(t, 1, doc.Skipped)
 	suites := map[string]int{}
 	cases := 0
@@ -223,9 +226,9 @@ func TestJUnit(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, 13, cases)
+	assert.Equal(t, 15, cases)
 	assert.Equal(t, map[string]int{
-		"testdata/pack/mobile/AN1828.yaml": 11, "testdata/broken/AN1828.yaml": 1, "testdata/broken/AN9999.yaml": 1,
+		"testdata/pack/mobile/AN1828.yaml": 13, "testdata/broken/AN1828.yaml": 1, "testdata/broken/AN9999.yaml": 1,
 	}, suites)
 }
 
