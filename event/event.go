@@ -27,6 +27,7 @@ type Event struct {
 
 	raw     string   // the JSON object's text; "" for a map-backed event
 	members []member // the top-level members of raw, in order
+	longest int      // the length of raw's longest string text
 }
 
 // Override is a field of a raw-backed event that a source profile computed: Value when Set,
@@ -44,11 +45,11 @@ type Override struct {
 // Fields instead, which also gives encoding/json's error messages.
 func NewRaw(line []byte) (ev *Event, ok bool) {
 	raw := string(line)
-	members, ok := scanObject(raw)
+	members, longest, ok := scanObject(raw)
 	if !ok {
 		return nil, false
 	}
-	return &Event{raw: raw, members: members}, true
+	return &Event{raw: raw, members: members, longest: longest}, true
 }
 
 // Raw returns the JSON text of an event backed by raw JSON, or "" for a map-backed event.
@@ -92,6 +93,41 @@ func (e *Event) Map() map[string]any {
 		}
 	}
 	return out
+}
+
+// LongestString bounds the length in bytes of every string the event holds, at any depth,
+// keys included: what the runtime's cost budget compares with the sizes an expression's
+// estimate assumed (a string cannot be longer than its JSON text).
+func (e *Event) LongestString() int {
+	n := e.longest
+	for _, o := range e.Overrides {
+		n = max(n, longestIn(o.Value))
+	}
+	if e.raw == "" {
+		n = max(n, longestIn(e.Fields))
+	}
+	return n
+}
+
+// longestIn is the length of the longest string in a decoded JSON value.
+func longestIn(v any) int {
+	switch t := v.(type) {
+	case string:
+		return len(t)
+	case []any:
+		n := 0
+		for _, x := range t {
+			n = max(n, longestIn(x))
+		}
+		return n
+	case map[string]any:
+		n := 0
+		for k, x := range t {
+			n = max(n, len(k), longestIn(x))
+		}
+		return n
+	}
+	return 0
 }
 
 // lastMember returns the value text of the last member named name (encoding/json keeps the

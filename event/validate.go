@@ -6,7 +6,8 @@ import (
 	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
-// scanObject reads the top-level members of line in one pass, and reports whether line
+// scanObject reads the top-level members of line and the length of its longest string in
+// one pass, and reports whether line
 // reads lazily with the same result as jsonl.Decode: it is one JSON object (surrounding white
 // space allowed), valid JSON and valid UTF-8, and jsonl.Simple (brackets nest at most
 // jsonl.MaxSimpleDepth deep, no \uDxxx escape, no run of more than 300 digits, no exponent of
@@ -16,22 +17,22 @@ import (
 // It is the hot loop of reading events: before it, the same verdict took three passes
 // (jsonl.Simple, utf8.Valid, gjson.ValidBytes) and every reader of the event's fields
 // scanned its members once more.
-func scanObject(line string) ([]member, bool) {
+func scanObject(line string) ([]member, int, bool) {
 	s := scanner{b: line, members: make([]member, 0, 16)}
 	s.space()
 	if s.i >= len(s.b) || s.b[s.i] != '{' || !s.value(0) {
-		return nil, false
+		return nil, 0, false
 	}
 	s.space()
 	if s.i != len(s.b) {
-		return nil, false
+		return nil, 0, false
 	}
-	return s.members, true
+	return s.members, s.longest, true
 }
 
 // validObject is scanObject's verdict alone.
 func validObject(line string) bool {
-	_, ok := scanObject(line)
+	_, _, ok := scanObject(line)
 	return ok
 }
 
@@ -40,6 +41,7 @@ type scanner struct {
 	b       string
 	i       int
 	members []member // of the top-level object
+	longest int      // the longest string's text, quotes and escapes included
 }
 
 // maxDigitRun is the longest run of digits a simple line holds (jsonl.Simple's bound).
@@ -172,6 +174,7 @@ func (s *scanner) string() bool {
 		}
 		switch c := b[i]; {
 		case c == '"':
+			s.longest = max(s.longest, i+1-s.i)
 			s.i = i + 1
 			return true
 		case c == '\\':

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/tidwall/gjson"
 
 	"github.com/stixcel/stixcel/internal/jsonl"
@@ -87,4 +88,27 @@ func TestValidObjectEveryOffset(t *testing.T) {
 			assert.Equal(t, threePassReadable([]byte(line)), validObject(line), "%q", line)
 		}
 	}
+}
+
+func TestLongestString(t *testing.T) {
+	tests := []struct {
+		line string
+		want int
+	}{
+		{`{"a":1}`, 3},
+		{`{"k":"` + strings.Repeat("x", 100) + `"}`, 102},
+		{`{"k":{"deep":["` + strings.Repeat("é", 50) + `"]}}`, 102},
+		{`{"k":"a\nb"}`, 6},
+	}
+	for _, tc := range tests {
+		ev, ok := NewRaw([]byte(tc.line))
+		require.True(t, ok, tc.line)
+		assert.Equal(t, tc.want, ev.LongestString(), tc.line)
+		m, err := jsonl.Decode([]byte(tc.line))
+		require.NoError(t, err)
+		assert.LessOrEqual(t, (&Event{Fields: m.(map[string]any)}).LongestString(), tc.want, "a bound of the decoded strings")
+	}
+	ev, _ := NewRaw([]byte(`{"a":"b"}`))
+	ev.Overrides = []Override{{Name: "x", Value: strings.Repeat("y", 500), Set: true}}
+	assert.Equal(t, 500, ev.LongestString(), "overrides count")
 }
