@@ -6,6 +6,8 @@ import (
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/checker"
 	"github.com/google/cel-go/common/types"
+
+	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
 // MaxCost is the most an expression may cost by cel-go's static estimate (cost units are
@@ -17,7 +19,9 @@ import (
 const MaxCost = 5_000_000
 
 // Assumed sizes of event values, for the estimate: the longest string field and the largest
-// list or map an event carries. Longer values still evaluate; the runtime limit holds.
+// list or map an event carries. An expression must be affordable at these sizes to compile;
+// the runtime then evaluates it on an event with longer strings only if it is affordable at
+// that event's size too (see MaxStringSize).
 const (
 	EventStringSize = 16 << 10
 	EventListSize   = 1 << 10
@@ -26,11 +30,36 @@ const (
 // EstimateCost returns cel-go's upper cost estimate of a checked expression, knowing the
 // sizes of the parameter values and assuming EventStringSize/EventListSize for event fields.
 func EstimateCost(env *cel.Env, ast *cel.Ast, params map[string]any) (uint64, error) {
-	est, err := env.EstimateCost(ast, sizeEstimator{params: params})
+	return estimateCostAt(env, ast, params, EventStringSize)
+}
+
+func estimateCostAt(env *cel.Env, ast *cel.Ast, params map[string]any, stringSize uint64) (uint64, error) {
+	est, err := env.EstimateCost(ast, sizeEstimator{params: params, stringSize: stringSize})
 	if err != nil {
 		return 0, fmt.Errorf("estimate cost: %w", err)
 	}
 	return est.Max, nil
+}
+
+// MaxStringSize is the longest event string at which the expression is still affordable
+// (estimated cost within MaxCost): EventStringSize times a power of four, up to jsonl.MaxLineBytes,
+// at which every event is affordable. The runtime does not evaluate the expression on an
+// event holding a longer string: it counts the evaluation as cut off, the same for every
+// worker count, instead of spending minutes on it (`replace` on a 16 MiB string can build a
+// 4 GB result; a substring search is the product of both lengths).
+func MaxStringSize(env *cel.Env, ast *cel.Ast, params map[string]any) (int, error) {
+	affordable := 0
+	for size := uint64(EventStringSize); size <= jsonl.MaxLineBytes; size *= 4 {
+		cost, err := estimateCostAt(env, ast, params, size)
+		if err != nil {
+			return 0, err
+		}
+		if cost > MaxCost {
+			break
+		}
+		affordable = int(size)
+	}
+	return affordable, nil
 }
 
 // CheckCost refuses an expression whose estimated cost exceeds MaxCost.
@@ -46,7 +75,8 @@ func CheckCost(env *cel.Env, ast *cel.Ast, params map[string]any) error {
 }
 
 type sizeEstimator struct {
-	params map[string]any
+	params     map[string]any
+	stringSize uint64 // of event strings
 }
 
 func (e sizeEstimator) EstimateSize(node checker.AstNode) *checker.SizeEstimate {
@@ -59,7 +89,7 @@ func (e sizeEstimator) EstimateSize(node checker.AstNode) *checker.SizeEstimate 
 		if t := node.Type(); t != nil && (t.Kind() == types.ListKind || t.Kind() == types.MapKind) {
 			return &checker.SizeEstimate{Min: 0, Max: EventListSize}
 		}
-		return &checker.SizeEstimate{Min: 0, Max: EventStringSize}
+		return &checker.SizeEstimate{Min: 0, Max: e.stringSize}
 	case "params":
 		if len(path) < 2 {
 			return &checker.SizeEstimate{Min: 0, Max: uint64(len(e.params))}
