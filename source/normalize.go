@@ -195,8 +195,8 @@ func (n *normalizer) logSource() (string, *event.Invalid) {
 func (n *normalizer) eval(f *field) (v ref.Val, missing bool) {
 	n.errs = n.errs[:0]
 	missing = true
-	for _, prg := range f.alts {
-		out, _, err := prg.Eval(&n.act)
+	for _, alt := range f.alts {
+		out, err := alt.eval(&n.act)
 		if err == nil {
 			if opt, ok := out.(*types.Optional); ok {
 				if !opt.HasValue() {

@@ -40,7 +40,7 @@ type Profile struct {
 // field is one compiled output field: its alternatives, tried in order.
 type field struct {
 	name string
-	alts []cel.Program
+	alts []alternative
 }
 
 // Builtins lists the names of the built-in profiles, sorted.
@@ -143,7 +143,7 @@ func nonNilMaps(m map[string]map[string]string) map[string]map[string]string {
 
 // compileExpr compiles one alternative of a field, reporting CEL errors at their place in the
 // file and checking the required fields' result types.
-func compileExpr(env *cel.Env, name string, x yamlpos.String, diags *diag.Diagnostics) (cel.Program, bool) {
+func compileExpr(env *cel.Env, name string, x yamlpos.String, diags *diag.Diagnostics) (alternative, bool) {
 	checked, iss := env.Compile(x.Value)
 	if iss != nil && iss.Err() != nil {
 		for _, e := range iss.Errors() {
@@ -161,7 +161,7 @@ func compileExpr(env *cel.Env, name string, x yamlpos.String, diags *diag.Diagno
 		diags.Errorf(x.PosAt(1, 1), diag.CodeTypeError, "field %s: %v", name, err)
 		return nil, false
 	}
-	return prg, true
+	return newAlternative(checked, prg), true
 }
 
 // wantTypes are the result types the required fields accept (dyn is checked at run time).

@@ -1,0 +1,86 @@
+package source
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/event"
+)
+
+// TestFastAlternativesAgreeWithCEL: the shapes evaluated without the interpreter give CEL's
+// value, or CEL's error with CEL's message, for every kind of raw value, through a map and
+// through a lazy event view.
+func TestFastAlternativesAgreeWithCEL(t *testing.T) {
+	env, err := newEnv()
+	require.NoError(t, err)
+	exprs := []string{`raw.F`, `raw["F"]`, `int(raw.F)`, `parse_time(raw.F)`}
+	values := []any{
+		nil, "x", "", "4688", "-12", "1e3", "9223372036854775808", "2026-03-20T09:00:00Z",
+		"2026-03-20 09:00:00.123", "2026-03-20T09:00:00+02:00", "yesterday", int64(7), int64(math.MinInt64),
+		3.0, 3.5, -1e300, 1e19, true, []any{"a"}, map[string]any{"a": int64(1)},
+	}
+	for _, text := range exprs {
+		checked, iss := env.Compile(text)
+		require.NoError(t, iss.Err())
+		prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))
+		require.NoError(t, err)
+		alt := newAlternative(checked, prg)
+		require.IsType(t, &fastAlternative{}, alt, text)
+		objects := []map[string]any{{}, {"G": "other"}}
+		for _, v := range values {
+			objects = append(objects, map[string]any{"F": v})
+		}
+		for _, obj := range objects {
+			for _, raw := range rawForms(t, obj) {
+				act := &activation{raw: raw}
+				wantVal, _, wantErr := prg.Eval(act)
+				gotVal, gotErr := alt.eval(act)
+				if wantErr != nil {
+					require.Error(t, gotErr, "%s on %v", text, obj)
+					assert.Equal(t, wantErr.Error(), gotErr.Error(), "%s on %v", text, obj)
+					continue
+				}
+				require.NoError(t, gotErr, "%s on %v", text, obj)
+				assert.Equal(t, types.True, wantVal.Equal(gotVal), "%s on %v: CEL %v, fast %v", text, obj, wantVal, gotVal)
+			}
+		}
+	}
+}
+
+// rawForms is obj as a CEL map and as a view of a raw-backed event.
+func rawForms(t *testing.T, obj map[string]any) []ref.Val {
+	t.Helper()
+	forms := []ref.Val{types.NewStringInterfaceMap(types.DefaultTypeAdapter, obj)}
+	if ev, ok := event.NewRaw(mustJSON(t, obj)); ok { // not 1e+300: that one decodes as a map
+		view := event.NewFieldView(nil)
+		view.Reset(ev)
+		forms = append(forms, view)
+	}
+	return forms
+}
+
+func TestOtherShapesStayCEL(t *testing.T) {
+	env, err := newEnv()
+	require.NoError(t, err)
+	for _, text := range []string{`raw.F.lowerAscii()`, `int(raw.F) + 1`, `raw.F.G`, `has(raw.F)`, `parse_time(raw.F, "2006")`, `raw[raw.K]`} {
+		checked, iss := env.Compile(text)
+		require.NoError(t, iss.Err(), text)
+		prg, err := env.Program(checked)
+		require.NoError(t, err)
+		assert.IsType(t, celAlternative{}, newAlternative(checked, prg), text)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return b
+}
