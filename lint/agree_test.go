@@ -12,6 +12,7 @@ import (
 	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/lint"
 	"github.com/stixcel/stixcel/pack"
+	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/runtime"
 )
 
@@ -21,12 +22,12 @@ import (
 // The runtime is given the plan as the emit stage leaves it, before the compiler's check
 // could leave the binding out.
 func TestLintCompileAndRunAgree(t *testing.T) {
-	ix := seed(t)
 	tests := []struct {
 		name   string
 		params string // YAML lines under params:, indented by 2
 		c4     string // the channel's CEL (one line)
 		cond   string // the condition; "" for none
+		noName bool   // the bundle's fourth log source reference has no name
 		want   string // the first error's position and code; "" when all three accept
 	}{
 		{name: "plain comparison", c4: `event.DeviceLockState == "locked"`},
@@ -49,10 +50,16 @@ func TestLintCompileAndRunAgree(t *testing.T) {
 			want: "AN1828.yaml:5:7: error: stixcel_cost"},
 		{name: "undeclared parameter", c4: `event.DeviceLockState == params.Nope`, want: "AN1828.yaml:6:36: error: stixcel_type_error"},
 		{name: "not a bool", c4: `1 + 2`, want: "AN1828.yaml:5:7: error: stixcel_type_error"},
+		{name: "channel whose log source has no name", noName: true, c4: `event.DeviceLockState == "locked"`,
+			want: "AN1828.yaml:5:3: error: stixcel_bundle_gap"},
 		{name: "syntax error", c4: `event.DeviceLockState ==`, want: "AN1828.yaml:6:29: error: stixcel_type_error"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			ix := seed(t)
+			if tc.noName {
+				ix.Analytic("AN1828").LogSources[3].Name = ""
+			}
 			yaml := binding(tc.params, tc.c4, tc.cond)
 			fsys := fstest.MapFS{"AN1828.yaml": &fstest.MapFile{Data: []byte(yaml)}}
 			bs, pd := pack.LoadDir(fsys, ".")
@@ -61,6 +68,10 @@ func TestLintCompileAndRunAgree(t *testing.T) {
 			lintDiags := lint.Check(ix, []*pack.Pack{{Bindings: bs, Diagnostics: pd, FS: fsys}}, lint.Options{})
 			_, compileDiags := compiler.Compile(ix, compiler.Options{Bindings: bs})
 			emitted, emitDiags := compiler.Compile(ix, compiler.Options{Bindings: bs, StopAfter: compiler.StageEmit})
+			if tc.noName {
+				emitted, emitDiags = compiler.Compile(ix, compiler.Options{Bindings: bs, StopAfter: compiler.StageParams})
+				bindC4(emitted, tc.c4) // as if emit had applied the binding
+			}
 			require.False(t, emitDiags.HasErrors(), "%v", emitDiags)
 			_, runErr := runtime.New(emitted)
 
@@ -92,6 +103,17 @@ func binding(params, c4, cond string) string {
 		b.WriteString("condition: |\n  " + cond + "\n")
 	}
 	return b.String()
+}
+
+// bindC4 binds channel c4 of the set's AN1828 plan to pred.
+func bindC4(set *plan.Set, pred string) {
+	for _, p := range set.Plans {
+		if p.ID == "AN1828" {
+			c := p.Channel("c4")
+			c.Predicate, c.Origin = pred, plan.OriginBound
+			p.Kind = plan.KindDetection
+		}
+	}
 }
 
 // firstError is "file:line:col: error: code" of the first error, or "".
