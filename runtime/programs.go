@@ -119,7 +119,7 @@ func (pc *programCache) compileChannel(env *keyedEnv, text string, cp *compiledP
 		}
 		expr := ast.NativeRep().Expr()
 		ce = &checkedExpr{ast: ast, route: deriveRoute(expr)}
-		ce.specializer, ce.special = newSpecializer(expr, pc.slots, nil)
+		ce.specializer, ce.special = newSpecializer(expr, pc.slots)
 		pc.checked[ckey] = ce
 	}
 	if err := pc.checkCost(env.Env, ce.ast, ckey, cp); err != nil {
