@@ -1,5 +1,8 @@
 // Package celenv declares the CEL environments that the stixcel compiler type-checks against
-// and the runtime evaluates in, so that both agree on every variable, type and function.
+// and the runtime evaluates in, so that both agree on every variable, type and function; and
+// it is the one place where an expression is checked and built into a program (CompileBool,
+// CheckCost, NewProgram, CheckProgram), so that lint and compile refuse exactly what the
+// runtime refuses when it builds a plan.
 //
 // A channel predicate sees `event` (the normalized event, map(string, dyn)) and `params` (the
 // plan's parameters as a typed object: params.TimeWindow is a duration, a misspelled name is a

@@ -1,11 +1,13 @@
 package compiler
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common"
+	"github.com/google/cel-go/common/types/ref"
 
 	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/diag"
@@ -70,12 +72,19 @@ func (c *compilation) checkBinding(p *plan.Plan, b *pack.Binding) {
 		c.diags.Errorf(b.Analytic.Pos, diag.CodeTypeError, "analytic %s: %v", p.ID, err)
 		return
 	}
+	// The runtime folds the parameters into channel programs as constants: a pattern or a
+	// conversion that reads one is checked with its value.
+	consts, err := celenv.ParamVals(env, p.Params)
+	if err != nil {
+		c.diags.Errorf(b.Analytic.Pos, diag.CodeBadValue, "analytic %s: %v", p.ID, err)
+		return
+	}
 	values := paramValues(p)
 	for _, cb := range b.Channels {
 		if p.Channel(cb.ID.Value) == nil {
 			continue // reported by emit
 		}
-		c.checkExpr(env, cb.When, values, fmt.Sprintf("analytic %s channel %s", p.ID, cb.ID.Value))
+		c.checkExpr(env, cb.When, values, consts, fmt.Sprintf("analytic %s channel %s", p.ID, cb.ID.Value))
 	}
 	if b.Condition.Value == "" {
 		return
@@ -89,14 +98,18 @@ func (c *compilation) checkBinding(p *plan.Plan, b *pack.Binding) {
 		c.diags.Errorf(b.Condition.Pos, diag.CodeTypeError, "analytic %s condition: %v", p.ID, err)
 		return
 	}
-	c.checkExpr(condEnv, b.Condition, values, fmt.Sprintf("analytic %s condition", p.ID))
+	c.checkExpr(condEnv, b.Condition, values, nil, fmt.Sprintf("analytic %s condition", p.ID))
 }
 
-// checkExpr type-checks one bound expression and reports each cel-go issue at its absolute
-// position in the pack file.
-func (c *compilation) checkExpr(env *cel.Env, src pack.String, values map[string]any, what string) {
-	ast, iss := env.Compile(src.Value)
-	if iss != nil && iss.Err() != nil {
+// checkExpr checks one bound expression as the runtime will build it: type-checked as a
+// bool, its estimated cost within celenv.MaxCost, and planned by celenv.NewProgram with
+// consts folded in (nil folds nothing). Each problem is reported at its absolute position in
+// the pack file.
+func (c *compilation) checkExpr(env *cel.Env, src pack.String, values map[string]any, consts map[string]ref.Val, what string) {
+	ast, iss, err := celenv.CompileBool(env, src.Value)
+	var typeErr *celenv.TypeError
+	switch {
+	case iss != nil:
 		for _, e := range iss.Errors() {
 			c.diags = append(c.diags, diag.Diagnostic{
 				Pos:      celPos(src, e),
@@ -106,13 +119,19 @@ func (c *compilation) checkExpr(env *cel.Env, src pack.String, values map[string
 			})
 		}
 		return
-	}
-	if ast.OutputType() != cel.BoolType && ast.OutputType() != cel.DynType {
-		c.diags.Errorf(src.Pos, diag.CodeTypeError, "%s: expression yields %s, want bool", what, ast.OutputType())
+	case errors.As(err, &typeErr):
+		c.diags.Errorf(src.Pos, diag.CodeTypeError, "%s: expression yields %s, want bool", what, typeErr.Got)
+		return
+	case err != nil:
+		c.diags.Errorf(src.Pos, diag.CodeTypeError, "%s: %v", what, err)
 		return
 	}
 	if err := celenv.CheckCost(env, ast, values); err != nil {
 		c.diags.Errorf(src.Pos, diag.CodeCost, "%s: %v", what, err)
+		return
+	}
+	if err := celenv.CheckProgram(env, ast, consts); err != nil {
+		c.diags.Errorf(programPos(src, err), diag.CodeProgram, "%s: %v", what, err)
 	}
 }
 
@@ -133,7 +152,17 @@ func celPos(src pack.String, e *common.Error) diag.Pos {
 	return src.PosAt(loc.Line(), loc.Column()+1)
 }
 
-// compileBool returns "" when expr checks as a bool in env, else the first issue.
+// programPos is where a *celenv.ProgramError points in the pack file.
+func programPos(src pack.String, err error) diag.Pos {
+	var pe *celenv.ProgramError
+	if !errors.As(err, &pe) || pe.Line < 1 {
+		return src.Pos
+	}
+	return src.PosAt(pe.Line, pe.Col+1)
+}
+
+// compileBool returns "" when expr checks as a bool in env and plans as the runtime plans
+// it, else the first issue.
 func compileBool(env *cel.Env, expr string) string {
 	ast, iss := env.Compile(expr)
 	if iss != nil && iss.Err() != nil {
@@ -141,6 +170,9 @@ func compileBool(env *cel.Env, expr string) string {
 	}
 	if ast.OutputType() != cel.BoolType {
 		return fmt.Sprintf("yields %s, want bool", ast.OutputType())
+	}
+	if err := celenv.CheckProgram(env, ast, nil); err != nil {
+		return err.Error()
 	}
 	return ""
 }

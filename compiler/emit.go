@@ -38,6 +38,13 @@ func (c *compilation) emit(p *plan.Plan, a *attack.Analytic, b *pack.Binding) {
 				a.ID, len(p.Channels), len(p.Channels), cb.ID.Value)
 			continue
 		}
+		if ch.LogSource == "" {
+			// The runtime routes a channel by its log source and refuses one it cannot route.
+			c.diags.Errorf(cb.ID.Pos, diag.CodeBundleGap,
+				"analytic %s channel %s: the bundle's log source reference %s has no name, so the channel cannot be routed; bind another channel",
+				a.ID, cb.ID.Value, strings.TrimPrefix(cb.ID.Value, "c"))
+			continue
+		}
 		ch.Predicate = strings.TrimSpace(cb.When.Value)
 		ch.Origin = plan.OriginBound
 		ch.Reason = ""

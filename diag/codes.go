@@ -35,5 +35,6 @@ const (
 	CodeSyntaxError = "stixcel_syntax_error" // a CEL expression does not parse
 	CodeTypeError   = "stixcel_type_error"   // a CEL expression or value does not have the type wanted
 	CodeCost        = "stixcel_cost"         // a CEL expression may cost more than the limit
+	CodeProgram     = "stixcel_program"      // a CEL expression checks but cannot be planned: a constant regular expression, conversion or literal is invalid
 	CodeInternal    = "stixcel_internal"     // stixcel failed, not the input: a bug to report
 )

@@ -1,6 +1,8 @@
 // Package lint checks stixcel packs without running them (`stixcel lint`): YAML shape, every
-// CEL expression parsed and type-checked against the analytic's parameters, analytic and
-// channel ids, parameter types and defaults, test files and test parameter overrides, and
+// CEL expression parsed and type-checked against the analytic's parameters and built into a
+// program exactly as `stixcel run` builds it (celenv: constant regular expressions compiled,
+// parameters folded in, the cost estimate), so that lint refuses what run would refuse,
+// analytic and channel ids, parameter types and defaults, test files and test parameter overrides, and
 // drift between a binding's written_for and the bundle's x_mitre_version.
 //
 // Findings are diag.Diagnostics positioned in the pack files; diag prints them as text

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/google/cel-go/cel"
-	celast "github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/interpreter"
 )
@@ -42,11 +41,6 @@ type costLimitError struct{ maxIter int }
 
 func (e *costLimitError) Error() string {
 	return fmt.Sprintf("cost limit exceeded: more than %d comprehension iterations in one evaluation", e.maxIter)
-}
-
-func hasComprehension(ast *cel.Ast) bool {
-	nav := celast.NavigateAST(ast.NativeRep())
-	return len(celast.MatchDescendants(nav, celast.KindMatcher(celast.ComprehensionKind))) > 0
 }
 
 // cancelledContext returns a context that is done from the start.

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -120,7 +119,7 @@ func (pc *programCache) compileChannel(env *keyedEnv, text string, cp *compiledP
 		}
 		expr := ast.NativeRep().Expr()
 		ce = &checkedExpr{ast: ast, route: deriveRoute(expr)}
-		ce.specializer, ce.special = newSpecializer(expr, pc.slots, nil)
+		ce.specializer, ce.special = newSpecializer(expr, pc.slots)
 		pc.checked[ckey] = ce
 	}
 	if err := pc.checkCost(env.Env, ce.ast, ckey, cp); err != nil {
@@ -130,13 +129,15 @@ func (pc *programCache) compileChannel(env *keyedEnv, text string, cp *compiledP
 		prg, err := pc.program(ckey, env.Env, ce.ast)
 		return prg, ce.route, err
 	}
-	spec := *ce.specializer
+	// Parameters are folded in by celenv, as the compiler's check folds them, before the
+	// specializer sees the constants (`x in params.List` becomes a set lookup).
+	opts := []cel.ProgramOption{cel.CustomDecoratorV2(ce.specializer.decorate)}
 	key := "special\x00" + ckey
-	if spec.readsParams() {
-		spec.params = cp.paramVals
+	if ce.specializer.readsParams() {
+		opts = append([]cel.ProgramOption{celenv.ParamsAsConstants(ce.ast, cp.paramVals)}, opts...)
 		key += "\x00" + cp.paramsKey
 	}
-	prg, err := pc.program(key, env.Env, ce.ast, cel.CustomDecoratorV2(spec.decorate))
+	prg, err := pc.program(key, env.Env, ce.ast, opts...)
 	return prg, ce.route, err
 }
 
@@ -152,30 +153,22 @@ func (pc *programCache) program(key string, env *cel.Env, ast *cel.Ast, opts ...
 	return prg, nil
 }
 
-// checkBool type-checks a CEL expression that must give a bool.
+// checkBool type-checks a CEL expression that must give a bool, as celenv.CompileBool does
+// for the compiler and lint.
 func checkBool(env *cel.Env, text string) (*cel.Ast, error) {
-	ast, iss := env.Compile(text)
-	if err := iss.Err(); err != nil {
-		return nil, err
-	}
-	if out := ast.OutputType(); !out.IsExactType(cel.BoolType) && !out.IsExactType(cel.DynType) {
-		return nil, fmt.Errorf("type %s, want bool", out)
-	}
-	return ast, nil
+	ast, _, err := celenv.CompileBool(env, text)
+	return ast, err
 }
 
-// newProgram plans a checked expression; one with a comprehension gets the iteration budget
-// (the others cannot loop).
+// newProgram plans a checked expression with celenv.NewProgram, the build the compiler and
+// lint check against; one with a comprehension gets the iteration budget (the others cannot
+// loop).
 func (pc *programCache) newProgram(env *cel.Env, ast *cel.Ast, opts ...cel.ProgramOption) (cel.Program, error) {
-	limited := hasComprehension(ast)
-	if limited {
-		opts = append(opts, cel.InterruptCheckFrequency(uint(pc.maxIter)+1))
-	}
-	prg, err := env.Program(ast, append(opts, cel.EvalOptions(cel.OptOptimize))...)
+	prg, err := celenv.NewProgram(env, ast, pc.maxIter, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("program: %w", err)
+		return nil, err
 	}
-	if limited {
+	if celenv.HasComprehension(ast) {
 		prg = &limitedProgram{Program: prg, done: pc.done, maxIter: pc.maxIter}
 	}
 	return prg, nil

@@ -20,8 +20,9 @@ import (
 // expression with Go code over the engine's FieldView:
 //
 //   - event.F reads the field straight from the view (cached per event);
-//   - params.X becomes the plan's value (a plan's parameters are constants for a run), so
-//     that `x in params.List` is a set lookup;
+//   - params.X arrives as the plan's value, folded in by celenv.ParamsAsConstants before
+//     this decorator runs (a plan's parameters are constants for a run), so that
+//     `x in params.List` is a set lookup;
 //   - contains, startsWith, endsWith, matches (constant pattern, compiled once), == and !=
 //     against a constant, and `in` a constant list or map, on an event field or its
 //     lowerAscii(), compare Go strings without making CEL values.
@@ -31,15 +32,14 @@ import (
 // results and errors stay those of plain CEL.
 type specializer struct {
 	slots       *event.Slots
-	params      map[string]ref.Val // nil: no folding
-	eventFields map[int64]string   // ids of `event.F` selections (not has() tests)
-	paramFields map[int64]string   // ids of `params.X` selections
+	eventFields map[int64]string // ids of `event.F` selections (not has() tests)
+	paramFields map[int64]string // ids of `params.X` selections
 }
 
 // newSpecializer inspects a checked expression; ok is false when it cannot be specialized
 // safely (a comprehension variable shadows `event` or `params`).
-func newSpecializer(expr celast.Expr, slots *event.Slots, params map[string]ref.Val) (*specializer, bool) {
-	s := &specializer{slots: slots, params: params, eventFields: map[int64]string{}, paramFields: map[int64]string{}}
+func newSpecializer(expr celast.Expr, slots *event.Slots) (*specializer, bool) {
+	s := &specializer{slots: slots, eventFields: map[int64]string{}, paramFields: map[int64]string{}}
 	ok := true
 	celast.PreOrderVisit(expr, celast.NewExprVisitor(func(e celast.Expr) {
 		switch e.Kind() {
@@ -76,11 +76,6 @@ func (s *specializer) decorate(i interpreter.InterpretableV2) (interpreter.Inter
 	case interpreter.InterpretableAttribute:
 		if name, ok := s.eventFields[n.ID()]; ok && selectsVariable(n, "event") {
 			return &eventField{orig: n, slot: s.slots.Slot(name)}, nil
-		}
-		if name, ok := s.paramFields[n.ID()]; ok && s.params != nil && selectsVariable(n, "params") {
-			if v, ok := s.params[name]; ok {
-				return interpreter.NewConstValue(n.ID(), v), nil
-			}
 		}
 	case interpreter.InterpretableCall:
 		return s.call(n), nil

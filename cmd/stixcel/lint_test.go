@@ -89,3 +89,21 @@ func TestLintAndRunRefuseCostlyExpression(t *testing.T) {
 	assert.Contains(t, r.stderr, want)
 	assert.Empty(t, r.stdout)
 }
+
+// TestLintAndRunRefuseBadRegex: a pattern RE2 refuses is refused by lint, compile and run
+// alike, at the pattern (run used to refuse the whole plan set, with no position, after lint
+// and compile had passed it).
+func TestLintAndRunRefuseBadRegex(t *testing.T) {
+	const pack = "cmd/stixcel/testdata/packs/badregex"
+	want := pack + "/AN1828.yaml:8:37: error: analytic AN1828 channel c4: program: error parsing regexp: invalid repeat count: `{1001}`"
+	r := runCLI(t, nil, "lint", pack)
+	assert.Equal(t, exitFindings, r.code)
+	assert.Contains(t, r.stdout, want)
+
+	for _, args := range [][]string{{"compile", "--pack", pack}, {"run", "--pack", pack, "testdata/events/demo.jsonl"}} {
+		r = runCLI(t, nil, args...)
+		assert.Equal(t, exitInput, r.code, args)
+		assert.Contains(t, r.stderr, want, args)
+		assert.Empty(t, r.stdout, args)
+	}
+}
