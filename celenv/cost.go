@@ -42,24 +42,51 @@ func estimateCostAt(env *cel.Env, ast *cel.Ast, params map[string]any, stringSiz
 }
 
 // MaxStringSize is the longest event string at which the expression is still affordable
-// (estimated cost within MaxCost): EventStringSize times a power of four, up to jsonl.MaxLineBytes,
-// at which every event is affordable. The runtime does not evaluate the expression on an
-// event holding a longer string: it counts the evaluation as cut off, the same for every
+// (estimated cost within MaxCost): EventStringSize times a power of four, up to
+// jsonl.MaxLineBytes, at which every event is affordable; 0 when not even EventStringSize is
+// (CheckCost refuses such an expression). The runtime does not evaluate the expression on an
+// event holding a longer string: it counts the evaluation as skipped, the same for every
 // worker count, instead of spending minutes on it (`replace` on a 16 MiB string can build a
-// 4 GB result; a substring search is the product of both lengths).
+// 4 GB result; a substring search costs the product of both lengths). Costs grow with the
+// sizes, so the tiers are searched by bisection: two estimates for the many expressions
+// that are affordable on any line.
 func MaxStringSize(env *cel.Env, ast *cel.Ast, params map[string]any) (int, error) {
-	affordable := 0
+	var tiers []uint64
 	for size := uint64(EventStringSize); size <= jsonl.MaxLineBytes; size *= 4 {
-		cost, err := estimateCostAt(env, ast, params, size)
+		tiers = append(tiers, size)
+	}
+	affordable := func(i int) (bool, error) {
+		cost, err := estimateCostAt(env, ast, params, tiers[i])
+		return cost <= MaxCost, err
+	}
+	lo, hi := -1, len(tiers) // tiers[lo] affordable (-1: none), tiers[hi] not (len: all are)
+	for _, probe := range []int{0, len(tiers) - 1} {
+		ok, err := affordable(probe)
 		if err != nil {
 			return 0, err
 		}
-		if cost > MaxCost {
+		if !ok {
+			hi = probe
 			break
 		}
-		affordable = int(size)
+		lo = probe
 	}
-	return affordable, nil
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		ok, err := affordable(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	if lo < 0 {
+		return 0, nil
+	}
+	return int(tiers[lo]), nil
 }
 
 // CheckCost refuses an expression whose estimated cost exceeds MaxCost.

@@ -40,10 +40,13 @@ type compiledChannel struct {
 	logSource string
 	selector  cel.Program
 	predicate cel.Program
-	seriesBy  []string
-	series    []int  // FieldView slots of seriesBy
-	route     *route // what the selector tests, when the index can decide it
-	decided   bool   // the route index decides the selector: it is not evaluated
+	// selMax and predMax are the longest event strings at which the selector and the
+	// predicate are affordable (math.MaxInt: any); longer ones are not evaluated.
+	selMax, predMax int
+	seriesBy        []string
+	series          []int  // FieldView slots of seriesBy
+	route           *route // what the selector tests, when the index can decide it
+	decided         bool   // the route index decides the selector: it is not evaluated
 }
 
 // canMatch reports whether the channel has anything to match on.
@@ -136,12 +139,16 @@ func (cp *compiledPlan) compileChannels(cache *programCache) error {
 			return fmt.Errorf("channel %q: empty or duplicate id", ch.ID)
 		}
 		cc := &compiledChannel{index: i, id: ch.ID, logSource: ch.LogSource, seriesBy: ch.SeriesBy}
-		if cc.selector, cc.route, err = cache.compileChannel(env, ch.Selector, cp); err != nil {
+		sel, err := cache.compileChannel(env, ch.Selector, cp)
+		if err != nil {
 			return fmt.Errorf("channel %s: selector: %w", ch.ID, err)
 		}
-		if cc.predicate, _, err = cache.compileChannel(env, ch.Predicate, cp); err != nil {
+		pred, err := cache.compileChannel(env, ch.Predicate, cp)
+		if err != nil {
 			return fmt.Errorf("channel %s: predicate: %w", ch.ID, err)
 		}
+		cc.selector, cc.route, cc.selMax = sel.prg, sel.route, sel.maxString
+		cc.predicate, cc.predMax = pred.prg, pred.maxString
 		if cc.canMatch() && ch.LogSource == "" {
 			return fmt.Errorf("channel %s: empty log_source", ch.ID)
 		}

@@ -49,3 +49,13 @@ func cancelledContext() context.Context {
 	cancel()
 	return ctx
 }
+
+// tooLongError is an evaluation skipped because the event holds a string longer than the
+// expression's estimated cost affords (celenv.MaxStringSize): the decision depends on the
+// event and the expression alone, so it is the same for every worker count, and no single
+// event can stall the stream.
+type tooLongError struct{ longest, affordable int }
+
+func (e *tooLongError) Error() string {
+	return fmt.Sprintf("not evaluated: the event holds a string of %d bytes; this expression's estimated cost is within the limit for strings up to %d bytes", e.longest, e.affordable)
+}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -147,4 +148,66 @@ func BenchmarkIterationLimit(b *testing.B) {
 		eng.Process(context.Background(), ev, func(Output) {})
 	}
 	require.True(b, strings.HasPrefix(eng.Stats().ErrorsBy[0].Example, "cost limit exceeded"))
+}
+
+// TestLongStringsSkipCostlyExpressions: expressions whose cost grows faster than their input
+// are not evaluated on an event whose strings are longer than their estimate affords (a
+// `replace` that grows a 16 MiB string 250-fold took 4 GB and 126 s; a search for a
+// 1,000-byte marker 2.3 s), counted as skipped and the same for every worker count; cheap
+// tests still run on the same event, and costly ones on ordinary events.
+func TestLongStringsSkipCostlyExpressions(t *testing.T) {
+	marker := strings.Repeat("m", 1000)
+	plans := []*plan.Plan{
+		onePlan("AN0001", `size(event.dst_host.replace("a", "`+strings.Repeat("b", 250)+`")) == 1`),
+		onePlan("AN0002", `event.dst_host.indexOf("`+marker+`") >= 0`),
+		onePlan("AN0003", `event.dst_host.startsWith("aaa")`),
+	}
+	long := strings.Repeat("a", 16<<20-64)
+	lines := []string{
+		`{"time":"2026-03-20T09:00:00Z","log_source":"x","dst_host":"` + long + `"}`,
+		`{"time":"2026-03-20T09:00:01Z","log_source":"x","dst_host":"a` + marker + `"}`,
+	}
+	var events []*event.Event
+	for i, l := range lines {
+		ev, ok := event.NewRaw([]byte(l))
+		require.True(t, ok)
+		ev.Time, ev.LogSource, ev.Source, ev.Line = time.Date(2026, 3, 20, 9, 0, i, 0, time.UTC), "x", "hostile.jsonl", i+1
+		events = append(events, ev)
+	}
+	set := &plan.Set{Schema: plan.Schema, Plans: plans}
+	var first Stats
+	for _, workers := range []int{1, 2} {
+		start := time.Now()
+		outs, stats := run(t, set, events, WithWorkers(workers))
+		t.Logf("%d workers: %s for a 16 MiB event and a short one", workers, time.Since(start))
+		assert.Equal(t, []string{"AN0002 [hostile.jsonl:2]", "AN0003 [hostile.jsonl:1]"}, immediateSummary(outs))
+		assert.Equal(t, int64(2), stats.TooLong, "the replace and the search skip the long event")
+		require.Len(t, stats.ErrorsBy, 2)
+		assert.Contains(t, stats.ErrorsBy[0].Example, "not evaluated: the event holds a string of 16777154 bytes")
+		if workers == 1 {
+			first = stats
+		} else {
+			assert.Equal(t, first, stats)
+		}
+	}
+}
+
+// immediateSummary lists alerts as "analytic [file:line ...]", sorted.
+func immediateSummary(outs []Output) []string {
+	var lines []string
+	for _, o := range outs {
+		a, ok := o.(*Alert)
+		if !ok {
+			continue
+		}
+		var refs []string
+		for _, c := range a.Channels {
+			for _, e := range c.Events {
+				refs = append(refs, fmt.Sprintf("%s:%d", e.Source, e.Line))
+			}
+		}
+		lines = append(lines, a.Analytic+" ["+strings.Join(refs, " ")+"]")
+	}
+	sort.Strings(lines)
+	return lines
 }

@@ -2,12 +2,14 @@ package runtime
 
 import (
 	"context"
+	"math"
 	"sort"
 	"strings"
 
 	"github.com/google/cel-go/cel"
 	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/internal/jsonl"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -19,11 +21,11 @@ type programCache struct {
 	envs    map[string]*keyedEnv
 	progs   map[string]cel.Program
 	checked map[string]*checkedExpr
-	costs   map[string]error // cost checks by expression and parameter values
-	slots   *event.Slots     // event fields the channel programs read
-	maxIter int              // comprehension iterations an evaluation may run
-	done    context.Context  // cancelled: stops an evaluation at its first interrupt check
-	plain   bool             // no specializer: plain cel-go programs (tests compare both)
+	costs   map[string]costVerdict // cost checks by expression and parameter values
+	slots   *event.Slots           // event fields the channel programs read
+	maxIter int                    // comprehension iterations an evaluation may run
+	done    context.Context        // cancelled: stops an evaluation at its first interrupt check
+	plain   bool                   // no specializer: plain cel-go programs (tests compare both)
 	// noCostCheck skips the estimate check (tests: the runtime limit alone).
 	noCostCheck bool
 }
@@ -44,7 +46,7 @@ type keyedEnv struct {
 
 func newProgramCache() *programCache {
 	return &programCache{envs: map[string]*keyedEnv{}, progs: map[string]cel.Program{},
-		checked: map[string]*checkedExpr{}, costs: map[string]error{}, slots: event.NewSlots(),
+		checked: map[string]*checkedExpr{}, costs: map[string]costVerdict{}, slots: event.NewSlots(),
 		maxIter: DefaultMaxIterations, done: cancelledContext()}
 }
 
@@ -98,36 +100,51 @@ func (pc *programCache) compile(env *keyedEnv, text string, cp *compiledPlan) (c
 		ce = &checkedExpr{ast: ast}
 		pc.checked[key] = ce
 	}
-	if err := pc.checkCost(env.Env, ce.ast, key, cp); err != nil {
+	if _, err := pc.checkCost(env.Env, ce.ast, key, cp); err != nil {
 		return nil, err
 	}
 	return pc.program(key, env.Env, ce.ast)
 }
 
+// channelProgram is a compiled selector or predicate: its program (nil when absent), what
+// the route index can decide of it, and the longest event string at which its estimated cost
+// stays affordable (celenv.MaxStringSize).
+type channelProgram struct {
+	prg       cel.Program
+	route     *route
+	maxString int
+}
+
 // compileChannel compiles a channel selector or predicate with the specializer, folding the
-// plan's parameters; it also returns the expression's route. Empty text gives a nil program.
-func (pc *programCache) compileChannel(env *keyedEnv, text string, cp *compiledPlan) (cel.Program, *route, error) {
+// plan's parameters. Empty text gives a nil program.
+func (pc *programCache) compileChannel(env *keyedEnv, text string, cp *compiledPlan) (channelProgram, error) {
 	if text == "" {
-		return nil, nil, nil
+		return channelProgram{maxString: math.MaxInt}, nil
 	}
+	prg, route, maxString, err := pc.compileChannelText(env, text, cp)
+	return channelProgram{prg: prg, route: route, maxString: maxString}, err
+}
+
+func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compiledPlan) (cel.Program, *route, int, error) {
 	ckey := env.key + "\x00" + text
 	ce, ok := pc.checked[ckey]
 	if !ok {
 		ast, err := checkBool(env.Env, text)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
 		expr := ast.NativeRep().Expr()
 		ce = &checkedExpr{ast: ast, route: deriveRoute(expr)}
 		ce.specializer, ce.special = newSpecializer(expr, pc.slots)
 		pc.checked[ckey] = ce
 	}
-	if err := pc.checkCost(env.Env, ce.ast, ckey, cp); err != nil {
-		return nil, nil, err
+	maxString, err := pc.checkCost(env.Env, ce.ast, ckey, cp)
+	if err != nil {
+		return nil, nil, 0, err
 	}
 	if !ce.special || pc.plain {
 		prg, err := pc.program(ckey, env.Env, ce.ast)
-		return prg, ce.route, err
+		return prg, ce.route, maxString, err
 	}
 	// Parameters are folded in by celenv, as the compiler's check folds them, before the
 	// specializer sees the constants (`x in params.List` becomes a set lookup).
@@ -138,7 +155,7 @@ func (pc *programCache) compileChannel(env *keyedEnv, text string, cp *compiledP
 		key += "\x00" + cp.paramsKey
 	}
 	prg, err := pc.program(key, env.Env, ce.ast, opts...)
-	return prg, ce.route, err
+	return prg, ce.route, maxString, err
 }
 
 func (pc *programCache) program(key string, env *cel.Env, ast *cel.Ast, opts ...cel.ProgramOption) (cel.Program, error) {
@@ -174,17 +191,30 @@ func (pc *programCache) newProgram(env *cel.Env, ast *cel.Ast, opts ...cel.Progr
 	return prg, nil
 }
 
+// costVerdict is what checkCost found of an expression with a plan's parameters.
+type costVerdict struct {
+	maxString int
+	err       error
+}
+
 // checkCost refuses an expression whose estimated cost exceeds celenv.MaxCost, with the
-// sizes of the plan's parameter values; results are cached per expression and parameters.
-func (pc *programCache) checkCost(env *cel.Env, ast *cel.Ast, exprKey string, cp *compiledPlan) error {
+// sizes of the plan's parameter values, and returns the longest event string at which it
+// stays affordable; results are cached per expression and parameters.
+func (pc *programCache) checkCost(env *cel.Env, ast *cel.Ast, exprKey string, cp *compiledPlan) (int, error) {
 	if pc.noCostCheck {
-		return nil
+		return math.MaxInt, nil
 	}
 	key := exprKey + "\x00" + cp.paramsKey
-	if err, ok := pc.costs[key]; ok {
-		return err
+	if v, ok := pc.costs[key]; ok {
+		return v.maxString, v.err
 	}
-	err := celenv.CheckCost(env, ast, cp.paramsJSON)
-	pc.costs[key] = err
-	return err
+	var v costVerdict
+	if v.err = celenv.CheckCost(env, ast, cp.paramsJSON); v.err == nil {
+		v.maxString, v.err = celenv.MaxStringSize(env, ast, cp.paramsJSON)
+		if v.maxString >= jsonl.MaxLineBytes {
+			v.maxString = math.MaxInt // affordable on any line
+		}
+	}
+	pc.costs[key] = v
+	return v.maxString, v.err
 }

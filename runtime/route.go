@@ -173,7 +173,10 @@ type step struct {
 	pred   cel.Program // nil when absent
 	params ref.Val
 	index  int // the channel's index in its plan
-	span   int // on a plan's first step in a list: how many steps of the plan follow, itself included
+	// maxString is the longest event string at which the step's programs are affordable
+	// (math.MaxInt: any); on an event with a longer one they are not evaluated.
+	maxString int
+	span      int // on a plan's first step in a list: how many steps of the plan follow, itself included
 }
 
 // routeIndex routes events by log_source, then by the value of the source's route field
@@ -271,9 +274,9 @@ func newRouteIndex(plans []*compiledPlan, slots *event.Slots) *routeIndex {
 				if len(out) == 0 || out[first].plan != e.plan {
 					first = len(out)
 				}
-				st := step{plan: e.plan, pred: e.ch.predicate, params: e.plan.paramsVal, index: e.ch.index}
+				st := step{plan: e.plan, pred: e.ch.predicate, params: e.plan.paramsVal, index: e.ch.index, maxString: e.ch.predMax}
 				if !e.ch.decided {
-					st.sel = e.ch.selector
+					st.sel, st.maxString = e.ch.selector, min(st.maxString, e.ch.selMax)
 				}
 				out = append(out, st)
 				out[first].span++

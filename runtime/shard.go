@@ -28,6 +28,7 @@ type shard struct {
 	chanAct   channelActivation
 	frame     *interpreter.ExecutionFrame
 	matched   []int
+	longest   int // the current event's longest string (event.Event.LongestString)
 	stats     counters
 	clock     int64 // events seen
 
@@ -124,6 +125,7 @@ func (s *shard) evaluate(ev *event.Event, si *sourceIndex, routes []step, missin
 		s.countMissing(si)
 	}
 	s.phase = phaseMatch
+	s.longest = ev.LongestString()
 	for i, k := 0, 0; i < len(routes); {
 		cp, span := routes[i].plan, routes[i].span
 		if s.n > 1 && !s.owns(cp, owners, &k) {
@@ -168,6 +170,10 @@ func (s *shard) countMissing(si *sourceIndex) {
 
 // stepMatches evaluates a channel's selector (unless the index decided it) and predicate.
 func (s *shard) stepMatches(st *step) bool {
+	if s.longest > st.maxString {
+		s.stats.evalError(st.plan.src.ID, st.plan.channels[st.index].id, &tooLongError{longest: s.longest, affordable: st.maxString})
+		return false
+	}
 	if s.chanAct.params != st.params {
 		s.chanAct.params = st.params
 	}

@@ -19,6 +19,10 @@ type Stats struct {
 	// CutOffs counts the evaluations cut off at the iteration limit (WithMaxIterations),
 	// which EvalErrors also counts.
 	CutOffs int64
+	// TooLong counts the evaluations skipped because the event held a string longer than the
+	// expression's estimated cost affords (see celenv.MaxStringSize), which EvalErrors also
+	// counts.
+	TooLong int64
 	// Evicted counts the correlation groups evicted at the group cap (WithMaxGroups);
 	// EvictedBy breaks it down by analytic, sorted.
 	Evicted   int64
@@ -31,6 +35,7 @@ type EvalErrors struct {
 	Channel  string
 	Count    int64
 	CutOff   int64  // of Count, evaluations cut off at the iteration limit
+	TooLong  int64  // of Count, evaluations skipped on strings too long for the cost limit
 	Example  string // the first error message
 }
 
@@ -78,6 +83,7 @@ func (e *Engine) Stats() Stats {
 			if sum, ok := byKey[k]; ok {
 				sum.Count += ec.Count
 				sum.CutOff += ec.CutOff
+				sum.TooLong += ec.TooLong
 				if ec.first < sum.first { // the example one worker would have seen first
 					sum.Example, sum.first = ec.Example, ec.first
 				}
@@ -90,6 +96,7 @@ func (e *Engine) Stats() Stats {
 	for _, ec := range byKey {
 		s.EvalErrors += ec.Count
 		s.CutOffs += ec.CutOff
+		s.TooLong += ec.TooLong
 		s.ErrorsBy = append(s.ErrorsBy, ec.EvalErrors)
 	}
 	for id, n := range evicted {
@@ -129,8 +136,12 @@ func (c *counters) evalError(analytic, channel string, err error) {
 		ec.Example = err.Error()
 	}
 	var cut *costLimitError
-	if errors.As(err, &cut) {
+	var long *tooLongError
+	switch {
+	case errors.As(err, &cut):
 		ec.CutOff++
+	case errors.As(err, &long):
+		ec.TooLong++
 	}
 }
 

@@ -341,6 +341,9 @@ func (c *cli) printSummary(s *runSummary, eng *runtime.Engine) {
 	if st.CutOffs > 0 {
 		fmt.Fprintf(c.stderr, "%d evaluations cut off past --max-iterations\n", st.CutOffs)
 	}
+	if st.TooLong > 0 {
+		fmt.Fprintf(c.stderr, "%d evaluations skipped: the event's strings were longer than the expression's cost limit affords\n", st.TooLong)
+	}
 	if st.EvalErrors > 0 {
 		fmt.Fprintf(c.stderr, "%d evaluations failed and counted as no match:\n", st.EvalErrors)
 		for _, e := range st.ErrorsBy {
