@@ -37,13 +37,14 @@ const (
 	MaxYAMLDepth = 64
 	// MaxYAMLNodes bounds the YAML nodes of a file, counted about as goccy counts tokens
 	// (scalars, keys, "- " entries, brackets, commas): the largest shipped file has about
-	// 1,500, a profile setting three values for every enterprise analytic about 15,000.
-	// goccy's parser takes about 0.5 s of CPU and 50 MB for 50,000 tokens of a flow list.
+	// 1,500, a profile setting three values for every enterprise analytic about 20,000.
+	// goccy parses a flow list of 50,000 nodes in about 0.2 s of CPU and 46 MB.
 	MaxYAMLNodes = 50_000
 	// MaxYAMLKeys is the most keys of one block mapping: goccy's parser takes time
 	// quadratic in them (5,000 keys: 0.2 s of CPU; 40,000: 12 s), and a profile keyed by
-	// every enterprise analytic needs about 1,800. With MaxYAMLNodes, the worst file (five
-	// mappings of 5,000 keys) costs about 1.2 s of CPU and 80 MB.
+	// every enterprise analytic needs about 1,800. With MaxYAMLNodes, the worst file (three
+	// mappings of 5,000 keys) costs about 0.6 s of CPU and 53 MB (BenchmarkWorstWithinLimits
+	// in yamlpos).
 	MaxYAMLKeys = 5_000
 )
 
