@@ -1,6 +1,9 @@
 package bounded
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -110,4 +113,53 @@ func TestSize(t *testing.T) {
 	assert.Equal(t, "512 MiB", Size(512<<20))
 	assert.Equal(t, "64 KiB", Size(64<<10))
 	assert.Equal(t, "1000 B", Size(1000))
+}
+
+// jsonDepth is the deepest nesting of a valid JSON document, by encoding/json's tokens.
+func jsonDepth(t *testing.T, data []byte) int {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	depth, deepest := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return deepest
+		}
+		switch tok {
+		case json.Delim('['), json.Delim('{'):
+			depth++
+			deepest = max(deepest, depth)
+		case json.Delim(']'), json.Delim('}'):
+			depth--
+		}
+	}
+}
+
+// FuzzCheckJSON checks the JSON check against encoding/json: valid JSON within the depth
+// limit passes, valid JSON past it fails on depth, and the verdict does not depend on how
+// the input is split into writes.
+func FuzzCheckJSON(f *testing.F) {
+	for _, s := range []string{`{"a": [1, "\"]"]}`, `"\\\\"`, "\xEF\xBB\xBF[]", `[[[[]]]]`, `{"a\\`, "[\x00]"} {
+		f.Add([]byte(s), uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, step uint8) {
+		const depth = 4
+		whole := CheckJSON("f", data, depth)
+		j := NewJSON("f", depth)
+		var split error
+		for i := 0; i < len(data) && split == nil; i += int(step%7) + 1 {
+			split = j.Write(data[i:min(len(data), i+int(step%7)+1)])
+		}
+		require.Equal(t, fmt.Sprint(whole), fmt.Sprint(split))
+		trimmed := TrimBOM(data)
+		if !json.Valid(trimmed) {
+			return
+		}
+		if jsonDepth(t, trimmed) <= depth {
+			require.NoError(t, whole)
+			return
+		}
+		var lerr *LimitError
+		require.ErrorAs(t, whole, &lerr)
+		require.False(t, lerr.Syntax, "%v", whole)
+	})
 }

@@ -47,22 +47,22 @@ func (j *JSON) Write(p []byte) error {
 			i = j.skipString(p, i)
 			continue
 		}
-		c := p[i]
-		switch {
-		case c == '"':
+		switch jsonClass[p[i]] {
+		case plain:
+		case quote:
 			j.inString = true
-		case c == '[' || c == '{':
+		case open:
 			j.depth++
 			if j.depth > j.maxDepth {
 				return j.errorAt(p, i, fmt.Sprintf("JSON nested deeper than the depth limit of %d", j.maxDepth))
 			}
-		case c == ']' || c == '}':
+		case closing:
 			j.depth = max(0, j.depth-1)
-		case c == '\n':
+		case newline:
 			j.line++
 			j.lineAt = j.off + int64(i) + 1
-		case !jsonByte[c]:
-			err := j.errorAt(p, i, "not valid JSON: invalid character "+quoteByte(c))
+		default:
+			err := j.errorAt(p, i, "not valid JSON: invalid character "+quoteByte(p[i]))
 			err.Syntax = true
 			return err
 		}
@@ -91,28 +91,41 @@ func (j *JSON) skipBOM(p []byte) (int, error) {
 }
 
 // skipString moves past string bytes from p[i] to just after the closing quote, or to the
-// end of p when the string goes on.
+// end of p when the string goes on. It looks for the quote first and then for backslashes
+// before it, so that each byte is looked at about once, with bytes.IndexByte.
 func (j *JSON) skipString(p []byte, i int) int {
+	if j.escaped {
+		j.escaped = false
+		i++
+	}
 	for i < len(p) {
-		if j.escaped {
-			j.escaped = false
-			i++
-			continue
+		q := bytes.IndexByte(p[i:], '"')
+		if q < 0 {
+			q = len(p)
+		} else {
+			q += i
 		}
-		k := bytes.IndexAny(p[i:], `"\`)
-		if k < 0 {
+		for {
+			b := bytes.IndexByte(p[i:q], '\\')
+			if b < 0 {
+				break
+			}
+			i += b + 2 // the backslash and the byte it escapes
+			if i > q {
+				break
+			}
+		}
+		switch {
+		case i > len(p): // a backslash ends p: it escapes the first byte of the next
+			j.escaped = true
+			return len(p)
+		case i > q: // the quote was escaped: look for the next
+			continue
+		case q == len(p):
 			return len(p)
 		}
-		i += k
-		if p[i] == '\\' {
-			j.escaped = true
-		} else {
-			j.inString = false
-		}
-		i++
-		if !j.inString {
-			return i
-		}
+		j.inString = false
+		return q + 1
 	}
 	return i
 }
@@ -123,13 +136,24 @@ func (j *JSON) errorAt(p []byte, i int, msg string) *LimitError {
 	return &LimitError{File: j.file, Offset: at, Line: j.line, Col: int(at-j.lineAt) + 1, Msg: msg}
 }
 
-// jsonByte holds the bytes JSON allows outside strings: whitespace, structure, and the
-// characters of numbers, true, false and null.
-var jsonByte = func() (set [256]bool) {
-	for _, c := range []byte(" \t\r\n{}[],:\"0123456789+-.eEtrufalsn") {
-		set[c] = true
+// The classes of bytes outside strings.
+const (
+	invalid = iota
+	plain   // whitespace, commas, colons, and the characters of numbers, true, false and null
+	quote
+	open
+	closing
+	newline
+)
+
+// jsonClass classes every byte as it stands outside a string.
+var jsonClass = func() (class [256]uint8) {
+	for _, c := range []byte(" \t\r,:0123456789+-.eEtrufalsn") {
+		class[c] = plain
 	}
-	return set
+	class['"'], class['\n'] = quote, newline
+	class['['], class['{'], class[']'], class['}'] = open, open, closing, closing
+	return class
 }()
 
 // quoteByte renders a byte for a message: 'x' for printable ASCII, '\x00' otherwise.
