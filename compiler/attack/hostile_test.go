@@ -80,7 +80,7 @@ func TestHostileBundles(t *testing.T) {
 			require.NoError(t, os.Truncate(path, 2<<30))
 			return []string{path}, nil
 		},
-		want: "huge.json is larger than the bundle size limit of 512 MiB at offset 536870912",
+		want: "huge.json: the file is larger than the bundle size limit of 512 MiB at offset 536870912",
 	}, {
 		name:  "endless zeros on stdin",
 		input: func(*testing.T) ([]string, io.Reader) { return []string{"-"}, &repeatReader{b: []byte{0}} },

@@ -17,7 +17,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"slices"
 )
 
 // The limits. Each is an order of magnitude above what real inputs need (the reasons are
@@ -78,7 +77,7 @@ func (e *LimitError) Error() string {
 // sizeError is the error for a file longer than limit bytes.
 func sizeError(file string, limit int64, what string) *LimitError {
 	return &LimitError{File: file, Offset: limit,
-		Msg: fmt.Sprintf("%s is larger than the %s size limit of %s", file, what, Size(limit))}
+		Msg: fmt.Sprintf("the file is larger than the %s size limit of %s", what, Size(limit))}
 }
 
 // Size renders a byte count the way the limits are documented: "512 MiB", "8 MiB", "100 B".
@@ -98,31 +97,48 @@ const chunk = 64 << 10
 // Read reads r to its end, failing with a *LimitError once it yields more than limit bytes
 // (what names the kind of input in the message, e.g. "bundle"). check, when not nil, sees
 // every chunk as it arrives and may stop the read with its error, which is returned with
-// the bytes read so far, that chunk included.
+// the bytes read so far, that chunk included. Bytes are read into chunks joined at the end,
+// so that an endless input costs the limit in memory, not twice it.
 func Read(file string, r io.Reader, limit int64, what string, check func([]byte) error) ([]byte, error) {
-	var buf []byte
+	return read(file, r, limit, what, check, 0)
+}
+
+// read is Read with a first chunk sized for hint bytes (and one more, to see the end).
+func read(file string, r io.Reader, limit int64, what string, check func([]byte) error, hint int64) ([]byte, error) {
+	var chunks [][]byte
+	total := int64(0)
+	buf := make([]byte, 0, min(limit, max(hint, chunk))+1)
 	for {
 		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, chunk)
+			chunks = append(chunks, buf)
+			buf = make([]byte, 0, min(limit+1-total, chunk))
 		}
-		room := min(int64(cap(buf)-len(buf)), limit+1-int64(len(buf)))
-		n, err := r.Read(buf[len(buf) : len(buf)+int(room)])
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		total += int64(n)
 		if n > 0 && check != nil {
 			if cerr := check(buf[len(buf) : len(buf)+n]); cerr != nil {
-				return buf[:len(buf)+n], cerr
+				return join(chunks, buf[:len(buf)+n]), cerr
 			}
 		}
 		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > limit {
+		if total > limit {
 			return nil, sizeError(file, limit, what)
 		}
 		if errors.Is(err, io.EOF) {
-			return buf, nil
+			return join(chunks, buf), nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", file, err)
 		}
 	}
+}
+
+// join returns the chunks and last as one slice (last itself when there are no chunks).
+func join(chunks [][]byte, last []byte) []byte {
+	if len(chunks) == 0 {
+		return last
+	}
+	return bytes.Join(append(chunks, last), nil)
 }
 
 // ReadFile is Read of a named file. A regular file larger than limit is refused before
@@ -138,10 +154,13 @@ func ReadFS(fsys fs.FS, name, file string, limit int64, what string, check func(
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
-		return nil, sizeError(file, limit, what)
+	var size int64
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		if size = st.Size(); size > limit {
+			return nil, sizeError(file, limit, what)
+		}
 	}
-	return Read(file, f, limit, what, check)
+	return read(file, f, limit, what, check, size)
 }
 
 // osFS opens names of the operating system as os.Open does (os.DirFS wants a root).

@@ -38,7 +38,7 @@ func TestRead(t *testing.T) {
 		check func([]byte) error
 		want  string // error; "" for none
 	}{
-		{"endless spaces stop at the limit", endless(' '), nil, "in: in is larger than the bundle size limit of 1 MiB at offset 1048576"},
+		{"endless spaces stop at the limit", endless(' '), nil, "in: the file is larger than the bundle size limit of 1 MiB at offset 1048576"},
 		{"endless spaces with the JSON check", endless(' '), json("in"), "size limit of 1 MiB"},
 		{"endless zeros stop at the first byte", endless(0), json("in"), `in: not valid JSON: invalid character '\x00' at offset 0 (line 1, column 1)`},
 		{"endless brackets stop at the depth limit", endless('['), json("in"), "in: JSON nested deeper than the depth limit of 64 at offset 64 (line 1, column 65)"},
@@ -69,7 +69,7 @@ func TestReadFileRefusesAHugeFileBeforeReadingIt(t *testing.T) {
 	_, err := ReadFile(path, MaxBundleSize, "bundle", nil)
 	t.Logf("2 GiB sparse file refused in %v", time.Since(start))
 	require.Error(t, err)
-	assert.Equal(t, path+": "+path+" is larger than the bundle size limit of 512 MiB at offset 536870912", err.Error())
+	assert.Equal(t, path+": the file is larger than the bundle size limit of 512 MiB at offset 536870912", err.Error())
 }
 
 func TestCheckJSON(t *testing.T) {
