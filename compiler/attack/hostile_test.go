@@ -141,3 +141,22 @@ func TestBOMPositions(t *testing.T) {
 	assert.Equal(t, 2, lerr.Pos.Line)
 	assert.Equal(t, 3, lerr.Pos.Col)
 }
+
+// TestEchoedValuesStayOnOneLine checks that ids and values from a bundle that hold newlines
+// or run to megabytes are quoted and cut in errors (FuzzLoad found the newline).
+func TestEchoedValuesStayOnOneLine(t *testing.T) {
+	tests := []struct{ name, object, want string }{
+		{"a newline in an id", `{"type": "relationship", "id": "relati\nship--11111111-2222-4333-8444-000000000007"}`,
+			`f.json: object 0 ("relati\nship--11111111-2222-4333-8444-000000000007"): "id" is not of the form relationship--<uuid>`},
+		{"a megabyte timestamp", `{"type": "relationship", "id": "relationship--11111111-2222-4333-8444-000000000007", "modified": "` + strings.Repeat("9", 1<<20) + `"}`,
+			`"modified" "` + strings.Repeat("9", 100) + `"... (1048576 bytes) is not an RFC 3339 timestamp`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := Load([]Source{{Name: "f.json", Data: bundle(tc.object)}}, Options{})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Less(t, len(err.Error()), 400)
+		})
+	}
+}

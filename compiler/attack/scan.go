@@ -124,7 +124,7 @@ func checkObject(item gjson.Result) (*rawObject, *LoadError) {
 		return fail("", "%s", idMsg)
 	}
 	if !validID(typeName, idName) {
-		return fail(idName, `"id" is not of the form %s--<uuid>`, typeName)
+		return fail(idName, `"id" is not of the form %s--<uuid>`, printable(typeName))
 	}
 	obj := &rawObject{typ: typeName, id: idName}
 	if specVersion.Exists() {
@@ -167,7 +167,7 @@ func optionalTimestamp(v gjson.Result, field string) (time.Time, string) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, v.Str)
 	if err != nil {
-		return time.Time{}, fmt.Sprintf("%q %q is not an RFC 3339 timestamp", field, v.Str)
+		return time.Time{}, fmt.Sprintf("%q %s is not an RFC 3339 timestamp", field, quoted(v.Str))
 	}
 	return t, ""
 }
