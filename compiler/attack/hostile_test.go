@@ -160,3 +160,16 @@ func TestEchoedValuesStayOnOneLine(t *testing.T) {
 		})
 	}
 }
+
+// TestBOMDepthOffset checks that a depth error after a byte order mark gives the same file
+// offset whether the bundle is read from a file or handed to Load.
+func TestBOMDepthOffset(t *testing.T) {
+	data := append([]byte("\xEF\xBB\xBF"), bytes.Repeat([]byte("["), 100)...)
+	_, _, fromFile := LoadPaths([]string{hostileFile(t, "bom.json", data)}, Options{})
+	_, _, inMemory := Load([]Source{{Name: "bom.json", Data: data}}, Options{})
+	require.Error(t, fromFile)
+	require.Error(t, inMemory)
+	want := "JSON nested deeper than the depth limit of 64 at offset 67 (line 1, column 65)"
+	assert.Contains(t, fromFile.Error(), want)
+	assert.Contains(t, inMemory.Error(), want)
+}

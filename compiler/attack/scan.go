@@ -29,16 +29,16 @@ type rawObject struct {
 // scan uses gjson, which validates and walks the file far faster than decoding it; error
 // messages for invalid JSON come from encoding/json.
 //
-// A leading byte order mark is skipped (positions then count from the byte after it), and
-// nesting deeper than bounded.MaxJSONDepth is refused before gjson, which recurses per level.
+// Nesting deeper than bounded.MaxJSONDepth is refused before gjson, which recurses per
+// level. A leading byte order mark is skipped: lines and columns do not count it.
 func scanSource(src Source) ([]*rawObject, error) {
 	fileErr := func(format string, args ...any) error {
 		return newLoadError(src.Name, -1, "", fmt.Sprintf(format, args...))
 	}
-	src.Data = bounded.TrimBOM(src.Data)
 	if err := bounded.CheckJSON(src.Name, src.Data, bounded.MaxJSONDepth); err != nil && !isSyntax(err) {
 		return nil, limitError(err)
 	}
+	src.Data = bounded.TrimBOM(src.Data)
 	if !gjson.ValidBytes(src.Data) {
 		return nil, jsonError(src)
 	}
