@@ -62,7 +62,7 @@ func (s *yamlScan) scanLine(end int) error {
 	for indent < len(line) && line[indent] == ' ' {
 		indent++
 	}
-	blank := indent == len(bytes.TrimRight(line, " \t\r"))
+	blank := len(bytes.TrimRight(line[indent:], " \t\r")) == 0
 	if s.blockAt > -2 {
 		if blank || indent > s.blockAt {
 			return nil
@@ -129,58 +129,62 @@ func (s *yamlScan) open(line []byte, col int, key bool) error {
 }
 
 // scanValue scans line[i:] token by token: quoted scalars, flow brackets, comments, plain
-// scalars, and a block scalar indicator, which makes the lines below it text.
+// scalars, and a block scalar indicator, which makes the lines below it text. Inside a plain
+// scalar nothing nests or quotes: it runs to the end of the line, a comment, or in flow
+// context to a comma, a closing bracket or ": ".
 func (s *yamlScan) scanValue(line []byte, i int) error {
-	start := true // at the start of a token
-	for i < len(line) {
+	plain, afterSpace := false, true
+	for ; i < len(line); i++ {
 		if s.quote != 0 {
-			i = s.skipQuoted(line, i)
-			start = false
+			i = s.skipQuoted(line, i) - 1
+			afterSpace = false
 			continue
 		}
 		c := line[i]
-		switch {
-		case isSpace(c) || c == '\r':
-			start = true
-		case c == '#' && start:
-			return nil
-		case (c == '[' || c == '{') && (start || s.flow > 0):
-			s.flow++
-			if len(s.levels)+s.flow > s.lim.Depth {
-				return s.errorAt(i, fmt.Sprintf("YAML nested deeper than the depth limit of %d", s.lim.Depth))
-			}
-			if err := s.count(i, 1); err != nil {
-				return err
-			}
-			start = true
-		case (c == ']' || c == '}') && s.flow > 0:
-			s.flow--
-			start = true
-		case c == ',' && s.flow > 0:
-			if err := s.count(i, 1); err != nil {
-				return err
-			}
-			start = true
-		case (c == '"' || c == '\'') && start:
-			s.quote = c
-			if err := s.count(i, 1); err != nil {
-				return err
-			}
-		case (c == '|' || c == '>') && start && s.flow == 0:
-			s.blockAt = 0
-			if n := len(s.levels); n > 0 {
-				s.blockAt = s.levels[n-1].col
-			}
-			return nil
-		default:
-			if start {
-				if err := s.count(i, 1); err != nil {
-					return err
-				}
-			}
-			start = c == ':' && s.flow > 0
+		space := isSpace(c) || c == '\r'
+		if err := s.token(line, i, c, space, afterSpace, &plain); err != nil {
+			return err
 		}
-		i++
+		if c == '#' && afterSpace || s.blockAt > -2 {
+			return nil
+		}
+		afterSpace = space
+	}
+	return nil
+}
+
+// token handles the byte c at line[i] of a value; plain says whether a plain scalar is
+// going on, and is updated.
+func (s *yamlScan) token(line []byte, i int, c byte, space, afterSpace bool, plain *bool) error {
+	switch {
+	case space || c == '#' && afterSpace:
+	case s.flow > 0 && c == ',':
+		*plain = false
+		return s.count(i, 1)
+	case s.flow > 0 && (c == ']' || c == '}'):
+		*plain = false
+		s.flow--
+	case *plain:
+		if s.flow > 0 && c == ':' && (i+1 == len(line) || isSpace(line[i+1])) {
+			*plain = false
+		}
+	case c == '[' || c == '{':
+		s.flow++
+		if len(s.levels)+s.flow > s.lim.Depth {
+			return s.errorAt(i, fmt.Sprintf("YAML nested deeper than the depth limit of %d", s.lim.Depth))
+		}
+		return s.count(i, 1)
+	case c == '"' || c == '\'':
+		s.quote = c
+		return s.count(i, 1)
+	case (c == '|' || c == '>') && s.flow == 0:
+		s.blockAt = 0
+		if n := len(s.levels); n > 0 {
+			s.blockAt = s.levels[n-1].col
+		}
+	default:
+		*plain = true
+		return s.count(i, 1)
 	}
 	return nil
 }

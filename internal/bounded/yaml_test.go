@@ -50,6 +50,10 @@ func TestCheckYAML(t *testing.T) {
 		{"too many keys in one mapping", keys(40000), "more keys in one mapping than the limit of 5000 at line 5001, column 1"},
 		{"keys of sibling mappings count apart", "a:\n" + strings.ReplaceAll(keys(3000), "k", "  k") + "b:\n" + strings.ReplaceAll(keys(3000), "k", "  k"), ""},
 		{"too many nodes", "[" + strings.Repeat("0,", 30000) + "]", "more YAML nodes than the limit of 50000 at line 1, column 50001, offset 50000"},
+		{"a line of spaces", " ", ""},
+		{"an apostrophe inside a plain scalar opens no quote", "a: don 't\n" + keys(6000) + "b: '\n", "more keys in one mapping than the limit of 5000 at line 5001, column 1"},
+		{"a quote inside a plain flow scalar opens none", "a: [x 'y, " + strings.Repeat("[", 70) + "\n", "depth limit of 64 at line 1, column 73"},
+		{"a quoted scalar over lines hides what it holds", "a: 'x\n" + strings.Repeat("[", 100) + "\n'\n", ""},
 		{"too large", strings.Repeat("#", MaxYAMLSize+1), "the file is larger than the YAML size limit of 8 MiB"},
 	}
 	for _, tc := range tests {
