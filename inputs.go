@@ -2,12 +2,12 @@ package stixcel
 
 import (
 	"io"
-	"os"
 
 	"github.com/stixcel/stixcel/compiler"
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/channel"
 	"github.com/stixcel/stixcel/diag"
+	"github.com/stixcel/stixcel/internal/bounded"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 )
@@ -126,7 +126,7 @@ func (in Inputs) loadPacks(l *Loaded) {
 // loadProfile reads a parameter profile; an unreadable file is a diagnostic, like a
 // malformed one.
 func loadProfile(path string) (*pack.Profile, diag.Diagnostics) {
-	data, err := os.ReadFile(path)
+	data, err := bounded.ReadFile(path, bounded.MaxYAMLSize, "YAML", nil)
 	if err != nil {
 		return nil, diag.Diagnostics{{Pos: diag.Pos{File: path}, Code: diag.CodeIO, Severity: diag.SeverityError, Msg: err.Error()}}
 	}
@@ -135,7 +135,7 @@ func loadProfile(path string) (*pack.Profile, diag.Diagnostics) {
 
 // loadTaxonomy reads a log source taxonomy.
 func loadTaxonomy(path string) (*channel.Taxonomy, error) {
-	data, err := os.ReadFile(path)
+	data, err := bounded.ReadFile(path, bounded.MaxYAMLSize, "YAML", nil)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,9 @@ package pack
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stixcel/stixcel/diag"
 )
@@ -73,6 +75,25 @@ func FuzzParseProfile(f *testing.F) {
 		}
 		for _, as := range p.Analytics {
 			probe(t, as.Analytic)
+		}
+	})
+}
+
+// FuzzLoadDir loads a pack of two bindings, one in a subdirectory, through LoadDir: no
+// panic, and every diagnostic names one of the files (or the pack) with a line.
+func FuzzLoadDir(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		half := len(data) / 2
+		fsys := fstest.MapFS{
+			"p/a.yaml":     {Data: data[:half]},
+			"p/sub/b.yaml": {Data: data[half:]},
+		}
+		_, diags := LoadDir(fsys, "p")
+		for _, d := range diags {
+			if d.Msg == "" || d.Code == "" || !strings.HasPrefix(d.Pos.File, "p") {
+				t.Fatalf("diagnostic without file, code or message: %#v", d)
+			}
 		}
 	})
 }

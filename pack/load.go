@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/stixcel/stixcel/diag"
+	"github.com/stixcel/stixcel/internal/bounded"
 )
 
 // skippedDirs are directories of a pack that hold test material, not bindings.
@@ -58,7 +59,7 @@ func load(fsys fs.FS, root string, name func(string) string) ([]*Binding, diag.D
 	var bindings []*Binding
 	sort.Strings(files)
 	for _, file := range files {
-		data, err := fs.ReadFile(fsys, file)
+		data, err := bounded.ReadFS(fsys, file, name(file), bounded.MaxYAMLSize, "YAML", nil)
 		if err != nil {
 			diags.Errorf(diag.Pos{File: name(file)}, diag.CodeIO, "reading binding: %v", err)
 			continue

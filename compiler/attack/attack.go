@@ -15,7 +15,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/stixcel/stixcel/diag"
 )
@@ -149,7 +151,7 @@ func (w Warning) String() string {
 	if w.Object == "" {
 		return w.Pos.File + ": " + w.Msg
 	}
-	return w.Pos.File + ": " + w.Object + ": " + w.Msg
+	return w.Pos.File + ": " + printable(w.Object) + ": " + w.Msg
 }
 
 // Error is String, so that %s and %v print a Warning as String does rather than as
@@ -187,7 +189,7 @@ func (e LoadError) Error() string {
 	if e.Index >= 0 {
 		fmt.Fprintf(&b, "object %d", e.Index)
 		if e.Object != "" {
-			fmt.Fprintf(&b, " (%s)", e.Object)
+			fmt.Fprintf(&b, " (%s)", printable(e.Object))
 		}
 		b.WriteString(": ")
 	}
@@ -206,4 +208,25 @@ func sortAnalytics(as []*Analytic) {
 		}
 		return as[i].StixID < as[j].StixID
 	})
+}
+
+// maxEcho is the most bytes of a value from the bundle that a message repeats.
+const maxEcho = 100
+
+// printable renders an id from the bundle for a one-line message: as it is when it is
+// short and printable, else as quoted does.
+func printable(s string) string {
+	if len(s) <= maxEcho && strings.IndexFunc(s, func(r rune) bool { return !strconv.IsPrint(r) || r == utf8.RuneError }) < 0 {
+		return s
+	}
+	return quoted(s)
+}
+
+// quoted renders a value from the bundle quoted (escaping newlines and control bytes) and
+// cut at maxEcho bytes, with the length of a cut value.
+func quoted(s string) string {
+	if len(s) <= maxEcho {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(strings.ToValidUTF8(s[:maxEcho], "")) + fmt.Sprintf("... (%d bytes)", len(s))
 }

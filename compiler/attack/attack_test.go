@@ -391,6 +391,9 @@ func FuzzLoad(f *testing.F) {
 		require.NoError(f, err)
 		f.Add(data)
 	}
+	for _, s := range []string{"\xEF\xBB\xBF[]", "\xEF\xBB[]", strings.Repeat("[", 65), `[{"a": "\"[[[\\"}]`} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ix, _, err := Load([]Source{{"fuzz.json", data}}, Options{})
 		if err == nil {

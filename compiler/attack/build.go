@@ -3,6 +3,7 @@ package attack
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/TcM1911/stix2"
@@ -26,6 +27,8 @@ type builder struct {
 	strategyOf     map[string]*Strategy    // analytic STIX id -> strategy
 	analyticIDs    map[string]bool         // STIX ids of the loaded analytics
 	warnings       []Warning
+	ofKind         map[string]int // warnings seen, by format
+	kinds          []omitted      // kinds of warnings past maxWarningsOfKind, in order
 	skipped        int
 }
 
@@ -36,6 +39,7 @@ func newBuilder(objs []parsedObject) *builder {
 		detects:        map[string][]*Technique{},
 		strategyOf:     map[string]*Strategy{},
 		analyticIDs:    map[string]bool{},
+		ofKind:         map[string]int{},
 	}
 	var patterns []parsedObject
 	var relationships []parsedObject
@@ -63,8 +67,66 @@ func newBuilder(objs []parsedObject) *builder {
 	return b
 }
 
+// maxWarningsOfKind is how many warnings of one kind (one format) loading reports one by
+// one; the rest are counted and summarised in one warning, so that a hostile or broken
+// bundle with a million dangling relationships prints 21 lines, not a million.
+const maxWarningsOfKind = 20
+
+// warningKinds names, for the summary of the warnings past maxWarningsOfKind, what each
+// format warns about.
+var warningKinds = map[string]string{
+	"data component has no mitre-attack external id":                   "data components without an external id",
+	"attack-pattern has no mitre-attack external id":                   "attack-patterns without an external id",
+	"relationship lacks source_ref or target_ref":                      "relationships without source_ref or target_ref",
+	"detects target %s is not loaded":                                  "dangling relationships (detects targets not loaded)",
+	"detection strategy has no mitre-attack external id":               "detection strategies without an external id",
+	"detection strategy %s lists %s, which is not loaded":              "dangling analytic references of detection strategies",
+	"lists %s, already listed by %s; keeping %s":                       "analytics listed by more than one detection strategy",
+	"external id %s is also %s's; looking up %s finds %s":              "duplicate analytic external ids",
+	"log source reference %d lacks name or x_mitre_data_component_ref": "log source references without name or data component",
+	"mutable element %d lacks field":                                   "mutable elements without field",
+	"analytic has no mitre-attack external id":                         "analytics without an external id",
+	"analytic has no name":                                             "analytics without a name",
+	"analytic has no modified timestamp":                               "analytics without a modified timestamp",
+	"%d of %d log source references point to data components that are not loaded (their DC ids and names stay empty)": "analytics with log source references to data components that are not loaded",
+}
+
+// warnf adds a warning, or counts it when maxWarningsOfKind of its format were added.
 func (b *builder) warnf(file, object, format string, args ...any) {
-	b.warnings = append(b.warnings, newWarning(file, object, fmt.Sprintf(format, args...)))
+	n := b.ofKind[format]
+	b.ofKind[format] = n + 1
+	if n < maxWarningsOfKind {
+		b.warnings = append(b.warnings, newWarning(file, object, fmt.Sprintf(format, args...)))
+		return
+	}
+	if n == maxWarningsOfKind {
+		b.kinds = append(b.kinds, omitted{format: format, file: file})
+	}
+}
+
+// omitted is a kind of warning past maxWarningsOfKind, and the file of its first omitted one.
+type omitted struct{ format, file string }
+
+// summarise adds one warning per kind with omitted warnings, in the order the kinds first
+// overflowed: "... and 999,980 more dangling relationships (detects targets not loaded)".
+func (b *builder) summarise() {
+	for _, k := range b.kinds {
+		what, ok := warningKinds[k.format]
+		if !ok {
+			what = fmt.Sprintf("warnings like %q", k.format)
+		}
+		more := b.ofKind[k.format] - maxWarningsOfKind
+		b.warnings = append(b.warnings, newWarning(k.file, "", fmt.Sprintf("... and %s more %s", thousands(more), what)))
+	}
+}
+
+// thousands renders n with commas between groups of three digits: 999,980.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func (b *builder) addDataComponent(file string, dc *mitreObject) {

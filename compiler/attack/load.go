@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/stixcel/stixcel/internal/bounded"
 )
 
 // Options control loading.
@@ -84,22 +86,33 @@ func Load(sources []Source, opts Options) (*Index, []Warning, error) {
 	}
 	b := newBuilder(parsed)
 	ix := b.index(opts.IncludeRevoked)
+	b.summarise()
 	ix.Stats = stats
 	ix.Stats.Skipped = b.skipped
 	return ix, append(unknownTypeWarnings(unknown), b.warnings...), nil
 }
 
 // unknownTypeWarnings says, once per type, which objects of types neither STIX nor ATT&CK
-// defines were ignored, naming the first of them.
+// defines were ignored, naming the first of them; past maxWarningsOfKind types, one warning
+// counts the rest.
 func unknownTypeWarnings(unknown map[string][]*rawObject) []Warning {
 	types := make([]string, 0, len(unknown))
 	for t := range unknown {
 		types = append(types, t)
 	}
 	sort.Strings(types)
-	warnings := make([]Warning, 0, len(types))
-	for _, t := range types {
+	warnings := make([]Warning, 0, min(len(types), maxWarningsOfKind+1))
+	for i, t := range types {
 		first := unknown[t][0]
+		if i == maxWarningsOfKind {
+			objects := 0
+			for _, t := range types[i:] {
+				objects += len(unknown[t])
+			}
+			warnings = append(warnings, newWarning(first.file, "", fmt.Sprintf("... and %s more unknown types (%s %s) ignored",
+				thousands(len(types)-i), thousands(objects), plural(objects, "object", "objects"))))
+			break
+		}
 		warnings = append(warnings, newWarning(first.file, first.id,
 			fmt.Sprintf("%d %s of unknown type %q ignored", len(unknown[t]), plural(len(unknown[t]), "object", "objects"), t)))
 	}
@@ -136,11 +149,7 @@ func readPath(path string, stdin io.Reader) ([]Source, error) {
 		if stdin == nil {
 			stdin = os.Stdin
 		}
-		data, err := io.ReadAll(stdin)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", StdinName, err)
-		}
-		return []Source{{Name: StdinName, Data: data}}, nil
+		return readStream(StdinName, stdin)
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -159,6 +168,17 @@ func readPath(path string, stdin io.Reader) ([]Source, error) {
 	return readFiles(files)
 }
 
+// readStream reads a bundle from r, stopping at bounded.MaxBundleSize and at the first byte
+// that cannot be part of a JSON bundle or nests it deeper than bounded.MaxJSONDepth.
+func readStream(name string, r io.Reader) ([]Source, error) {
+	check := bounded.NewJSON(name, bounded.MaxJSONDepth)
+	data, err := bounded.Read(name, r, bounded.MaxBundleSize, "bundle", check.Write)
+	if err != nil {
+		return nil, readError(name, data, err)
+	}
+	return []Source{{Name: name, Data: data}}, nil
+}
+
 // jsonFilesUnder lists the *.json files below dir in lexical order (WalkDir's order).
 func jsonFilesUnder(dir string) ([]string, error) {
 	var files []string
@@ -174,14 +194,26 @@ func jsonFilesUnder(dir string) ([]string, error) {
 	return files, err
 }
 
+// readFiles reads bundle files as readStream reads a stream; a file larger than
+// bounded.MaxBundleSize is refused before it is read.
 func readFiles(files []string) ([]Source, error) {
 	sources := make([]Source, 0, len(files))
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		check := bounded.NewJSON(f, bounded.MaxJSONDepth)
+		data, err := bounded.ReadFile(f, bounded.MaxBundleSize, "bundle", check.Write)
 		if err != nil {
-			return nil, err
+			return nil, readError(f, data, err)
 		}
 		sources = append(sources, Source{Name: f, Data: data})
 	}
 	return sources, nil
+}
+
+// readError is the error of reading a bundle: for a byte that is not JSON, encoding/json's
+// message about the bytes read up to it (the same as loading the whole file gives).
+func readError(name string, read []byte, err error) error {
+	if isSyntax(err) {
+		return jsonError(Source{Name: name, Data: bounded.TrimBOM(read)})
+	}
+	return limitError(err)
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/stixcel/stixcel/internal/bounded"
 )
 
 // rawObject is one object of a source after the pre-scan: checked well enough that stix2
@@ -26,10 +28,17 @@ type rawObject struct {
 // scanSource splits a bundle (or a bare JSON array of objects) into checked objects. The
 // scan uses gjson, which validates and walks the file far faster than decoding it; error
 // messages for invalid JSON come from encoding/json.
+//
+// Nesting deeper than bounded.MaxJSONDepth is refused before gjson, which recurses per
+// level. A leading byte order mark is skipped: lines and columns do not count it.
 func scanSource(src Source) ([]*rawObject, error) {
 	fileErr := func(format string, args ...any) error {
 		return newLoadError(src.Name, -1, "", fmt.Sprintf(format, args...))
 	}
+	if err := bounded.CheckJSON(src.Name, src.Data, bounded.MaxJSONDepth); err != nil && !isSyntax(err) {
+		return nil, limitError(err)
+	}
+	src.Data = bounded.TrimBOM(src.Data)
 	if !gjson.ValidBytes(src.Data) {
 		return nil, jsonError(src)
 	}
@@ -115,7 +124,7 @@ func checkObject(item gjson.Result) (*rawObject, *LoadError) {
 		return fail("", "%s", idMsg)
 	}
 	if !validID(typeName, idName) {
-		return fail(idName, `"id" is not of the form %s--<uuid>`, typeName)
+		return fail(idName, `"id" is not of the form %s--<uuid>`, printable(typeName))
 	}
 	obj := &rawObject{typ: typeName, id: idName}
 	if specVersion.Exists() {
@@ -158,7 +167,7 @@ func optionalTimestamp(v gjson.Result, field string) (time.Time, string) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, v.Str)
 	if err != nil {
-		return time.Time{}, fmt.Sprintf("%q %q is not an RFC 3339 timestamp", field, v.Str)
+		return time.Time{}, fmt.Sprintf("%q %s is not an RFC 3339 timestamp", field, quoted(v.Str))
 	}
 	return t, ""
 }
@@ -277,4 +286,27 @@ func dedupe(files [][]*rawObject) ([]*rawObject, int) {
 		}
 	}
 	return kept, dropped
+}
+
+// isSyntax reports whether err is a *bounded.LimitError about malformed JSON, which
+// encoding/json describes better.
+func isSyntax(err error) bool {
+	var lerr *bounded.LimitError
+	return errors.As(err, &lerr) && lerr.Syntax
+}
+
+// limitError is the LoadError of a bundle that breaks a limit of package bounded (err, when
+// it is a *bounded.LimitError; other errors are returned as they are).
+func limitError(err error) error {
+	var lerr *bounded.LimitError
+	if !errors.As(err, &lerr) {
+		return err
+	}
+	e := newLoadError(lerr.File, -1, "", lerr.Msg+fmt.Sprintf(" at offset %d", lerr.Offset))
+	e.Pos.Line, e.Pos.Col = lerr.Line, lerr.Col
+	if lerr.Line > 0 {
+		e.Msg += fmt.Sprintf(" (line %d, column %d)", lerr.Line, lerr.Col)
+	}
+	e.Err = lerr
+	return e
 }

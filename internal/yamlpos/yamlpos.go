@@ -1,8 +1,10 @@
 // Package yamlpos is stixcel's one positioned YAML decoder, shared by packs, source
 // profiles and the log source taxonomy: it runs goccy/go-yaml behind one panic guard (goccy
-// can panic on hostile input; the panic comes back as a *PanicError), and holds the AST
-// helpers the decoders share: node positions, shape names, mapping entries, syntax errors as
-// positioned diagnostics.
+// can panic on hostile input; the panic comes back as a *PanicError) and behind the limits
+// of package bounded (size, depth, nodes, keys per mapping: goccy's time and memory blow up
+// on deep or wide input; a breach comes back as a *bounded.LimitError before goccy runs),
+// skips a leading UTF-8 byte order mark, and holds the AST helpers the decoders share: node
+// positions, shape names, mapping entries, syntax errors as positioned diagnostics.
 package yamlpos
 
 import (
@@ -15,6 +17,7 @@ import (
 	"github.com/goccy/go-yaml/token"
 
 	"github.com/stixcel/stixcel/diag"
+	"github.com/stixcel/stixcel/internal/bounded"
 )
 
 // StartNode is the node whose token marks where n starts: the first key of a block mapping
@@ -114,10 +117,25 @@ func guard(err *error) {
 	}
 }
 
-// Parse runs the goccy parser on data, turning a panic of the parser into a *PanicError.
+// Parse runs the goccy parser on data without a leading byte order mark, after checking it
+// against bounded.DefaultYAML (a breach is a *bounded.LimitError), turning a panic of the
+// parser into a *PanicError.
 func Parse(data []byte) (f *ast.File, err error) {
+	data, err = checked(data)
+	if err != nil {
+		return nil, err
+	}
 	defer guard(&err)
 	return parser.ParseBytes(data, 0)
+}
+
+// checked returns data without a leading byte order mark, or the limit it breaks.
+func checked(data []byte) ([]byte, error) {
+	data = bounded.TrimBOM(data)
+	if err := bounded.CheckYAML(data, bounded.DefaultYAML); err != nil {
+		return nil, err
+	}
+	return data, nil
 }
 
 // Document parses a file that should hold one YAML document. It returns the first
@@ -145,9 +163,13 @@ func ExtraDocuments(file string, extra []ast.Node) diag.Diagnostics {
 		Msg: fmt.Sprintf("the file holds %d YAML documents; want one", 1+len(extra))}}
 }
 
-// Unmarshal decodes data into v with goccy's decoder and opts, turning a panic of the
-// parser or decoder into a *PanicError.
+// Unmarshal decodes data into v with goccy's decoder and opts, checked as Parse checks it,
+// turning a panic of the parser or decoder into a *PanicError.
 func Unmarshal(data []byte, v any, opts ...yaml.DecodeOption) (err error) {
+	data, err = checked(data)
+	if err != nil {
+		return err
+	}
 	defer guard(&err)
 	return yaml.UnmarshalWithOptions(data, v, opts...)
 }
@@ -175,8 +197,15 @@ func SyntaxError(file string, err error) (diag.Pos, string) {
 }
 
 // ErrorToken returns the token a goccy error points at (nil when it names none, or err is
-// not goccy's) and the error's message without the source excerpt goccy's Error adds.
+// not goccy's) and the error's message without the source excerpt goccy's Error adds. For
+// a *bounded.LimitError it is a token at the offending byte and the message with the offset.
 func ErrorToken(err error) (*token.Token, string) {
+	var lerr *bounded.LimitError
+	if errors.As(err, &lerr) {
+		line, col := max(lerr.Line, 1), max(lerr.Col, 1)
+		tk := &token.Token{Position: &token.Position{Line: line, Column: col, Offset: int(lerr.Offset)}}
+		return tk, fmt.Sprintf("%s at offset %d", lerr.Msg, lerr.Offset)
+	}
 	var yerr yaml.Error
 	if !errors.As(err, &yerr) {
 		return nil, err.Error()
