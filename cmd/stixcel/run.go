@@ -211,14 +211,17 @@ func (in *inputs) close() {
 }
 
 // openInputs opens every input ("-": stdin) before any is read, so that a missing file stops
-// the run before it starts. Files are closed when ctx is done, so a read blocked on a FIFO
-// returns.
+// the run before it starts. Opening stops when ctx is done (a FIFO without a writer), and
+// files are closed when ctx is done, so a read blocked on a FIFO returns.
 func (c *cli) openInputs(ctx context.Context, rs *runState, names []string) (*inputs, error) {
 	in := &inputs{}
 	for _, name := range names {
 		r, display, closer, err := c.openInput(ctx, rs, name)
 		if err != nil {
 			in.close()
+			if serr := stopError(ctx, "while opening "+name); serr != nil {
+				return nil, serr
+			}
 			return nil, inputErr(err)
 		}
 		in.readers = append(in.readers, event.NewReader(r, display, rs.decoder()))
@@ -235,7 +238,7 @@ func (c *cli) openInput(ctx context.Context, rs *runState, name string) (io.Read
 		}
 		return c.stdin, "<stdin>", func() {}, nil
 	}
-	file, err := os.Open(name)
+	file, err := openFile(ctx, name) // a FIFO blocks here until it has a writer
 	if err != nil {
 		return nil, "", nil, err
 	}
