@@ -133,12 +133,13 @@ func trimEOL(b []byte) []byte {
 	return bytes.TrimSuffix(b, []byte("\r"))
 }
 
-// invalidUTF8Detail names the first byte that is not valid UTF-8, with its 1-based column.
+// invalidUTF8Detail names the first byte that is not valid UTF-8, with its 1-based column
+// (in characters, as every column).
 func invalidUTF8Detail(text []byte) string {
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRune(text[i:])
 		if r == utf8.RuneError && size <= 1 {
-			return fmt.Sprintf("byte 0x%02x at column %d", text[i], i+1)
+			return fmt.Sprintf("byte 0x%02x at column %d", text[i], Column(text, i))
 		}
 		i += size
 	}
