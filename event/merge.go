@@ -142,10 +142,10 @@ func (m *Merger) read(in *mergeInput) (*Event, *Rejection, error) {
 		in.done = true
 		return nil, nil, nil
 	case errors.Is(err, ErrIdle):
-		return nil, nil, fmt.Errorf("%s: %w", in.r.name, err)
+		return nil, nil, err // the Reader's errors name the file and line
 	case err != nil:
 		in.done = true
-		return nil, nil, fmt.Errorf("%s: %w", in.r.name, err)
+		return nil, nil, err
 	case rej != nil:
 		return nil, rej, nil
 	}

@@ -1,7 +1,6 @@
 package event
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -75,7 +74,7 @@ func eventTime(raw any) (at time.Time, reason, detail string) {
 func parseTime(s string) (at time.Time, reason, detail string) {
 	at, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, ReasonInvalidTime, fmt.Sprintf("%q is not RFC 3339", s)
+		return time.Time{}, ReasonInvalidTime, jsonl.Quote(s) + " is not RFC 3339"
 	}
 	return at, "", ""
 }

@@ -131,7 +131,10 @@ type Decoder interface {
 // A line is rejected, with its file, line number and one of the Reason constants, when it is
 // longer than MaxLineBytes (16 MiB), empty or white space only, not valid UTF-8, or when
 // the decoder finds no event in it. A final newline does not start a new line; a trailing
-// "\r" is ignored.
+// "\r" is ignored, and so is a UTF-8 byte order mark at the start of line 1. Messages give
+// JSON errors with the 1-based column of the character at fault, and quote a bad value by
+// at most its first 80 bytes and its length (jsonl.Quote), so that a 5 MB value is not
+// echoed whole.
 type Reader struct {
 	name  string
 	lines *jsonl.Reader
@@ -149,7 +152,8 @@ func NewReader(r io.Reader, name string, dec Decoder) *Reader {
 }
 
 // Next returns the next event, or the rejection of the next line. At the end of input it
-// returns io.EOF; other errors come from the underlying reader.
+// returns io.EOF; other errors come from the underlying reader and name the file and line
+// ("x.jsonl: line 3: read: is a directory").
 func (r *Reader) Next() (*Event, *Rejection, error) {
 	line, err := r.lines.Next()
 	if err != nil {

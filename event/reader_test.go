@@ -2,9 +2,12 @@ package event
 
 import (
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -224,6 +227,12 @@ func TestReaderEmptyInput(t *testing.T) {
 	}
 }
 
+// maxMessageBytes bounds a rejection's message: values are quoted by jsonl.Quote.
+const maxMessageBytes = 512
+
+// columnRE finds the column a JSON error gives.
+var columnRE = regexp.MustCompile(`at column (\d+)`)
+
 // FuzzReader feeds arbitrary input to Reader: no panic, every line is an event or a
 // rejection with its number, and the counts add up. (Lines over MaxLineBytes are tested by
 // TestReaderLineTooLong: as seeds they would slow every fuzzing round.)
@@ -232,6 +241,8 @@ func FuzzReader(f *testing.F) {
 	f.Add("\r\n{\"log_source\":\"x\",\"time\":\"2026-03-20T09:00:00+01:00\",\"v\":1e400}")
 	f.Add("{\"time\":\"2026-03-20T09:00:00Z\",\"log_source\":\"a\",\"u\":\"\xff\xfe\"}\n\xed\xa0\x80\n")
 	f.Add(`{"time":"2026-03-20T09:00:00Z","log_source":"a","big":"` + strings.Repeat("x", 1<<20) + `"}`)
+	f.Add("\xef\xbb\xbf{\"time\":\"2026-03-20T09:00:00Z\",\"log_source\":\"a\"}\n\xef\xbb\xbf{}\n{\"é\": 1x}")
+	f.Add(`{"time":"` + strings.Repeat("é", 200) + `","log_source":"a"}`)
 	f.Fuzz(func(t *testing.T, input string) {
 		r := NewReader(strings.NewReader(input), "fuzz.jsonl", nil)
 		lines := 0
@@ -250,6 +261,12 @@ func FuzzReader(f *testing.F) {
 				require.Equal(t, lines, rej.Line)
 				require.NotEmpty(t, rej.Reason)
 				require.LessOrEqual(t, len(rej.Raw), MaxLineBytes)
+				// A message never echoes a long value whole, and a column is inside the line.
+				require.LessOrEqual(t, len(rej.Error()), maxMessageBytes, rej.Error())
+				if m := columnRE.FindStringSubmatch(rej.Detail); m != nil {
+					col, _ := strconv.Atoi(m[1])
+					require.True(t, col >= 1 && col <= utf8.RuneCount(rej.Raw)+1, "column %d of %q", col, rej.Raw)
+				}
 			}
 		}
 		st := r.Stats()

@@ -43,7 +43,8 @@ func FromDir(dir string) *Pack {
 }
 
 // OpenEvents opens the events file of a test. The error names the file as the binding's
-// directory and the test's path make it.
+// directory and the test's path make it. The file must be inside the pack, also after
+// symlinks: a link that leaves the pack is an error naming the link and the pack.
 func (p *Pack) OpenEvents(b *Binding, tc *TestCase) (io.ReadCloser, string, error) {
 	name := b.EventsPath(tc)
 	rel := name
@@ -61,11 +62,45 @@ func (p *Pack) OpenEvents(b *Binding, tc *TestCase) (io.ReadCloser, string, erro
 	if p.FS == nil {
 		return nil, name, fmt.Errorf("events file %s: the pack has no file system to read it from", name)
 	}
+	if err := p.checkInside(name); err != nil {
+		return nil, name, err
+	}
 	f, err := p.FS.Open(rel)
 	if err != nil {
 		return nil, name, fmt.Errorf("events file %s: %w", name, unwrapPathError(err))
 	}
 	return f, name, nil
+}
+
+// checkInside refuses an events file of a pack directory that leaves the pack through a
+// symlink (tests/link.jsonl -> /etc/shadow, or a tests directory linked elsewhere): after
+// symlinks, the file must lie inside the pack's root, itself after symlinks. A file that
+// does not resolve is left to Open to report; an embedded pack (Root "") has no symlinks.
+func (p *Pack) checkInside(name string) error {
+	if p.Root == "" {
+		return nil
+	}
+	root, err := realPath(filepath.FromSlash(p.Root))
+	if err != nil {
+		return nil
+	}
+	file, err := realPath(name)
+	if err != nil {
+		return nil
+	}
+	if file != root && !strings.HasPrefix(file, strings.TrimSuffix(root, string(filepath.Separator))+string(filepath.Separator)) {
+		return fmt.Errorf("events file %s resolves to %s, outside the pack %s: symlinks may not leave the pack", name, file, p.Root)
+	}
+	return nil
+}
+
+// realPath is the absolute path of name after symlinks.
+func realPath(name string) (string, error) {
+	resolved, err := filepath.EvalSymlinks(name)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Abs(resolved)
 }
 
 // unwrapPathError drops fs.PathError's own copy of the path, which is relative to the pack,

@@ -51,7 +51,7 @@ not json
 	st := r.Stats()
 	fmt.Printf("read %d, processed %d, rejected %d\n", st.Read, st.Processed, st.RejectedTotal())
 	// Output:
-	// rejected: events.jsonl:3: invalid JSON: invalid character 'o' in literal null (expecting 'u')
+	// rejected: events.jsonl:3: invalid JSON: invalid character 'o' in literal null (expecting 'u') at column 2
 	// AN1828 map[device_id:ios-1] 3 channels, first 09:00:00
 	// read 3, processed 2, rejected 1
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/google/cel-go/interpreter"
 
 	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
 // Normalize maps one raw object onto a normalized event: `time` as an RFC 3339 string in
@@ -170,7 +171,7 @@ func (n *normalizer) eventTime() (time.Time, *event.Invalid) {
 	case types.String:
 		at, err := time.Parse(time.RFC3339Nano, string(t))
 		if err != nil {
-			return time.Time{}, &event.Invalid{Reason: event.ReasonInvalidTime, Detail: quote(string(t)) + " is not RFC 3339"}
+			return time.Time{}, &event.Invalid{Reason: event.ReasonInvalidTime, Detail: jsonl.Quote(string(t)) + " is not RFC 3339"}
 		}
 		return at.UTC(), nil
 	}

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -171,6 +172,8 @@ func TestNormalizeErrors(t *testing.T) {
 		want string
 	}{
 		{"time string not RFC 3339", map[string]any{"t": "2020-10-18 07:50:06", "src": "x"}, `invalid time: "2020-10-18 07:50:06" is not RFC 3339`},
+		{"a 5 MB time is quoted by its first 80 bytes", map[string]any{"t": strings.Repeat("7", 5<<20), "src": "x"},
+			`invalid time: "` + strings.Repeat("7", 80) + `"… (5,242,880 bytes) is not RFC 3339`},
 		{"time a number", map[string]any{"t": int64(5), "src": "x"}, "invalid time: the profile gives a value of type int, want a timestamp"},
 		{"time missing", map[string]any{"src": "x"}, "missing time: no such key: t"},
 		{"log_source empty", map[string]any{"t": "2020-10-18T07:50:06Z", "src": ""}, "invalid log_source: the profile gives a value of type string, want a non-empty string"},

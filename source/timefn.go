@@ -1,12 +1,13 @@
 package source
 
 import (
-	"strings"
 	"time"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
+
+	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
 // zonelessLayouts are the time layouts without a zone that parse_time accepts, as UTC. Go
@@ -29,16 +30,7 @@ func parseTime(s string) (time.Time, error) {
 type timeError struct{ value string }
 
 func (e *timeError) Error() string {
-	return "parse_time: " + quote(e.value) + " is neither RFC 3339 nor \"YYYY-MM-DD hh:mm:ss[.fff]\""
-}
-
-// quote quotes s for a message, cut to 64 characters.
-func quote(s string) string {
-	const limit = 64
-	if len(s) > limit {
-		s = s[:limit] + "..."
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"`
+	return "parse_time: " + jsonl.Quote(e.value) + " is neither RFC 3339 nor \"YYYY-MM-DD hh:mm:ss[.fff]\""
 }
 
 // timeFunctions declares parse_time(string) and parse_time(string, layout).
@@ -65,7 +57,7 @@ func timeFunctions() cel.EnvOption {
 				}
 				t, err := time.Parse(string(l), string(s))
 				if err != nil {
-					return types.NewErr("parse_time: %s does not match layout %s", quote(string(s)), quote(string(l)))
+					return types.NewErr("parse_time: %s does not match layout %s", jsonl.Quote(string(s)), jsonl.Quote(string(l)))
 				}
 				return types.Timestamp{Time: t.UTC()}
 			})),

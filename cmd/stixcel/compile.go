@@ -3,10 +3,10 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/stixcel/stixcel/internal/outfile"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -27,7 +27,7 @@ pack bindings. With no bundle, the embedded seed bundle is used. Writes JSON to 
 				return err
 			}
 			c.printKinds(set)
-			return writeSet(set, out, c)
+			return c.writeSet(set, out, c.inputsOf(args, flags.packs, files(flags.params, flags.taxonomy)))
 		},
 	}
 	flags.register(cmd)
@@ -35,24 +35,29 @@ pack bindings. With no bundle, the embedded seed bundle is used. Writes JSON to 
 	return cmd
 }
 
-func writeSet(set *plan.Set, out string, c *cli) error {
+// writeSet writes the plans to stdout, or to the file out: atomically (a failed write leaves
+// the previous plans whole) and never over one of inputs.
+func (c *cli) writeSet(set *plan.Set, out string, inputs *outfile.Inputs) error {
 	if out == "" || out == "-" {
 		return set.Write(c.stdout)
 	}
-	f, err := os.Create(out)
+	f, err := createOutput("-o", out, inputs)
 	if err != nil {
-		return inputErr(err)
+		return err
 	}
 	w := bufio.NewWriter(f)
-	if err := set.Write(w); err != nil {
-		f.Close()
-		return inputErr(fmt.Errorf("write %s: %w", out, err))
+	err = set.Write(w)
+	if err == nil {
+		err = w.Flush()
 	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return inputErr(fmt.Errorf("write %s: %w", out, err))
+	if err == nil {
+		err = f.Commit()
 	}
-	return f.Close()
+	if err != nil {
+		f.Abort()
+		return inputErr(fmt.Errorf("-o: %w", err))
+	}
+	return nil
 }
 
 // printKinds summarises the compiled plans on stderr.

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/internal/outfile"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/runtime"
 	"github.com/stixcel/stixcel/source"
@@ -92,11 +93,12 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if len(args) == 0 {
 		args = []string{"-"}
 	}
-	rejects, err := openRejects(f.rejects)
+	rejects, err := openRejects(f.rejects, c.inputsOf(args, f.bundles, f.compile.packs,
+		files(f.plansFile, f.compile.params, f.compile.taxonomy, sourceFile(f.source))))
 	if err != nil {
-		return inputErr(err)
+		return err
 	}
-	defer rejects.close()
+	defer rejects.abort() // a run that stops before reading leaves the previous file
 	ctx, stop := signalContext(context.Background())
 	defer stop()
 	out := newAlertWriter(c.stdout)
@@ -209,14 +211,17 @@ func (in *inputs) close() {
 }
 
 // openInputs opens every input ("-": stdin) before any is read, so that a missing file stops
-// the run before it starts. Files are closed when ctx is done, so a read blocked on a FIFO
-// returns.
+// the run before it starts. Opening stops when ctx is done (a FIFO without a writer), and
+// files are closed when ctx is done, so a read blocked on a FIFO returns.
 func (c *cli) openInputs(ctx context.Context, rs *runState, names []string) (*inputs, error) {
 	in := &inputs{}
 	for _, name := range names {
 		r, display, closer, err := c.openInput(ctx, rs, name)
 		if err != nil {
 			in.close()
+			if serr := stopError(ctx, "while opening "+name); serr != nil {
+				return nil, serr
+			}
 			return nil, inputErr(err)
 		}
 		in.readers = append(in.readers, event.NewReader(r, display, rs.decoder()))
@@ -233,7 +238,7 @@ func (c *cli) openInput(ctx context.Context, rs *runState, name string) (io.Read
 		}
 		return c.stdin, "<stdin>", func() {}, nil
 	}
-	file, err := os.Open(name)
+	file, err := openFile(ctx, name) // a FIFO blocks here until it has a writer
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -359,6 +364,14 @@ func plural(n int, one, many string) string {
 	return many
 }
 
+// sourceFile is the file --source names, or "" for a built-in profile.
+func sourceFile(name string) string {
+	if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
+		return name
+	}
+	return ""
+}
+
 // loadSourceProfile resolves --source: a built-in profile name or a profile YAML file.
 func loadSourceProfile(name string) (*source.Profile, error) {
 	switch {
@@ -376,20 +389,21 @@ func loadSourceProfile(name string) (*source.Profile, error) {
 }
 
 // rejectWriter writes rejected lines verbatim, one per line, so they can be fixed and
-// replayed; a nil rejectWriter writes nothing.
+// replayed; a nil rejectWriter writes nothing. The file is replaced when the run ends
+// (outfile: atomically, never over an input).
 type rejectWriter struct {
-	file *os.File
+	file *outfile.File
 	w    *bufio.Writer
 	err  error
 }
 
-func openRejects(name string) (*rejectWriter, error) {
+func openRejects(name string, inputs *outfile.Inputs) (*rejectWriter, error) {
 	if name == "" {
 		return nil, nil
 	}
-	f, err := os.Create(name)
+	f, err := createOutput("--rejects", name, inputs)
 	if err != nil {
-		return nil, fmt.Errorf("--rejects: %w", err)
+		return nil, err
 	}
 	return &rejectWriter{file: f, w: bufio.NewWriter(f)}, nil
 }
@@ -405,18 +419,28 @@ func (rw *rejectWriter) write(rej *event.Rejection) {
 	rw.err = rw.w.WriteByte('\n')
 }
 
-// close flushes and closes the file once; later calls return nil.
+// abort discards the lines unless close put them in place.
+func (rw *rejectWriter) abort() {
+	if rw != nil && rw.file != nil {
+		rw.file.Abort()
+		rw.file = nil
+	}
+}
+
+// close flushes the lines and puts the file in place once (a failed write leaves the
+// previous file as it was); later calls return nil.
 func (rw *rejectWriter) close() error {
 	if rw == nil || rw.file == nil {
 		return nil
 	}
 	err := rw.err
-	if ferr := rw.w.Flush(); err == nil {
-		err = ferr
+	if err == nil {
+		err = rw.w.Flush()
 	}
-	if cerr := rw.file.Close(); err == nil {
-		err = cerr
+	if err == nil {
+		err = rw.file.Commit()
 	}
+	rw.file.Abort()
 	rw.file = nil
 	if err != nil {
 		return fmt.Errorf("--rejects: %w", err)

@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"regexp"
 
 	"github.com/spf13/cobra"
 
+	"github.com/stixcel/stixcel/internal/outfile"
 	"github.com/stixcel/stixcel/tester"
 )
 
@@ -55,13 +55,13 @@ func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
 	}
 	c.printDiagnostics(l.Diagnostics())
 	reporters := []tester.Reporter{&tester.Pretty{Output: c.stdout, Verbose: f.verbose}}
+	var junit *outfile.File
 	if f.junit != "" {
-		file, err := os.Create(f.junit)
-		if err != nil {
-			return inputErr(err)
+		if junit, err = createOutput("--junit", f.junit, c.inputsOf(f.bundles, dirs)); err != nil {
+			return err
 		}
-		defer file.Close()
-		reporters = append(reporters, &tester.JUnit{Output: file, Name: "stixcel test"})
+		defer junit.Abort() // unless committed below
+		reporters = append(reporters, &tester.JUnit{Output: junit, Name: "stixcel test"})
 	}
 	if ctx == nil {
 		ctx = context.Background()
@@ -69,6 +69,11 @@ func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
 	sum, err := tester.Test(ctx, l.Index, l.AllPacks(), opts, reporters...)
 	if err != nil {
 		return inputErr(err)
+	}
+	if junit != nil {
+		if err := junit.Commit(); err != nil {
+			return inputErr(fmt.Errorf("--junit: %w", err))
+		}
 	}
 	if !sum.OK() {
 		return errFindings

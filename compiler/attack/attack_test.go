@@ -205,7 +205,7 @@ func TestLoadPathErrors(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	tests := map[string]string{
 		"truncated.json":         "not valid JSON: unexpected end of JSON input at offset 1870 (line 63, column 46)",
-		"not-json.json":          "not valid JSON: invalid character 'y' in literal true (expecting 'r') at offset 2 (line 1, column 3)",
+		"not-json.json":          "not valid JSON: invalid character 'y' in literal true (expecting 'r') at offset 1 (line 1, column 2)",
 		"type-number.json":       `object 3 (x-mitre-analytic--11111111-2222-4333-8444-000000000002): "type" is a number, want a string`,
 		"numbers.json":           "object 0: is a number, want a JSON object",
 		"array-of-arrays.json":   "object 0: is an array, want a JSON object",

@@ -21,7 +21,7 @@ func TestLoadErrorIsADiagnostic(t *testing.T) {
 
 	_, _, err = Load([]Source{{"y.json", []byte("{\n  \"type\": ]\n")}}, Options{})
 	require.ErrorAs(t, err, &loadErr)
-	assert.Equal(t, diag.Pos{File: "y.json", Line: 2, Col: 12}, loadErr.Pos, "where the message says")
+	assert.Equal(t, diag.Pos{File: "y.json", Line: 2, Col: 11}, loadErr.Pos, "the ] at fault (1-based column)")
 	var syntax *json.SyntaxError
 	assert.ErrorAs(t, err, &syntax, "the JSON error is wrapped, not flattened")
 }

@@ -231,7 +231,7 @@ func jsonError(src Source) *LoadError {
 	e.Err = err
 	var syntax *json.SyntaxError
 	if errors.As(err, &syntax) {
-		e.Pos.Line, e.Pos.Col = lineCol(src.Data, syntax.Offset)
+		e.Pos.Line, e.Pos.Col = lineCol(src.Data, syntaxIndex(syntax))
 	}
 	return e
 }
@@ -241,11 +241,22 @@ func jsonError(src Source) *LoadError {
 func describeJSONError(data []byte, err error) string {
 	var syntax *json.SyntaxError
 	if errors.As(err, &syntax) {
-		line, col := lineCol(data, syntax.Offset)
+		at := syntaxIndex(syntax)
+		line, col := lineCol(data, at)
 		msg := strings.TrimPrefix(syntax.Error(), "json: ")
-		return fmt.Sprintf("not valid JSON: %s at offset %d (line %d, column %d)", msg, syntax.Offset, line, col)
+		return fmt.Sprintf("not valid JSON: %s at offset %d (line %d, column %d)", msg, at, line, col)
 	}
 	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// syntaxIndex is the 0-based offset of the byte a syntax error is about: encoding/json's
+// Offset counts the bytes read, the bad one included, except at the end of the input, where
+// the error is just past the last byte.
+func syntaxIndex(syntax *json.SyntaxError) int64 {
+	if syntax.Offset > 0 && !strings.HasPrefix(syntax.Error(), "unexpected end") {
+		return syntax.Offset - 1
+	}
+	return syntax.Offset
 }
 
 // lineCol converts a byte offset into 1-based line and column.

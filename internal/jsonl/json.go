@@ -179,13 +179,45 @@ func decodeStd(line []byte) (any, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, err
+		return nil, atColumn(line, err)
 	}
+	at := int(dec.InputOffset()) // the end of the value
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("trailing data after the JSON value")
+		for at < len(line) && isJSONSpace(line[at]) {
+			at++
+		}
+		return nil, fmt.Errorf("trailing data after the JSON value at column %d", Column(line, at))
 	}
 	return convertNumbers(v)
 }
+
+// SyntaxError is an encoding/json syntax error in a line, with the 1-based column of the
+// byte at fault.
+type SyntaxError struct {
+	Column int
+	Err    *json.SyntaxError
+}
+
+func (e *SyntaxError) Error() string { return fmt.Sprintf("%s at column %d", e.Err, e.Column) }
+func (e *SyntaxError) Unwrap() error { return e.Err }
+
+// atColumn adds the column to a syntax error: encoding/json's Offset counts the bytes read,
+// the bad one included.
+func atColumn(line []byte, err error) error {
+	var syntax *json.SyntaxError
+	if !errors.As(err, &syntax) || syntax.Offset < 1 {
+		return err
+	}
+	return &SyntaxError{Column: Column(line, int(syntax.Offset)-1), Err: syntax}
+}
+
+// Column is the 1-based column of line[i], counting characters (Unicode code points) as
+// file:line:col positions do everywhere in stixcel.
+func Column(line []byte, i int) int {
+	return utf8.RuneCount(line[:min(max(i, 0), len(line))]) + 1
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // convertNumbers turns json.Numbers into int64 or float64, refusing a number too large for
 // a float64 (as encoding/json does when it decodes into float64): it would be ±Inf, which
@@ -195,7 +227,7 @@ func convertNumbers(v any) (any, error) {
 	case json.Number:
 		n := Number(string(t))
 		if f, ok := n.(float64); ok && math.IsInf(f, 0) {
-			return nil, fmt.Errorf("number %s is out of range for a float64", trimmed(string(t)))
+			return nil, fmt.Errorf("number %s is out of range for a float64", clip(string(t)))
 		}
 		return n, nil
 	case map[string]any:
@@ -216,12 +248,4 @@ func convertNumbers(v any) (any, error) {
 		}
 	}
 	return v, nil
-}
-
-// trimmed shortens a long literal for a message.
-func trimmed(s string) string {
-	if len(s) > 40 {
-		return s[:37] + "..."
-	}
-	return s
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"unicode/utf8"
 )
 
@@ -22,6 +23,9 @@ const (
 	ReasonLineTooLong = "line too long"
 	ReasonInvalidUTF8 = "invalid UTF-8"
 )
+
+// byteOrderMark is U+FEFF in UTF-8, which a Reader skips at the start of the input.
+var byteOrderMark = []byte("\xef\xbb\xbf")
 
 // Line is one line of input.
 type Line struct {
@@ -57,6 +61,9 @@ func (r *Reader) Next() (Line, error) {
 		return Line{}, err
 	}
 	r.last++
+	if r.last == 1 {
+		text = bytes.TrimPrefix(text, byteOrderMark) // written by some Windows tools
+	}
 	line := Line{Number: r.last, Text: text}
 	switch {
 	case tooLong:
@@ -91,7 +98,7 @@ func (r *Reader) read() (text []byte, tooLong bool, err error) {
 				return nil, false, io.EOF
 			}
 		default:
-			return nil, false, fmt.Errorf("%s: line %d: %w", r.name, r.last+1, err)
+			return nil, false, r.readError(err)
 		}
 		text = trimEOL(r.buf)
 		if len(text) > MaxLineBytes {
@@ -99,6 +106,17 @@ func (r *Reader) read() (text []byte, tooLong bool, err error) {
 		}
 		return text, tooLong, nil
 	}
+}
+
+// readError names the file and line of a read error, once: an os error's own copy of the
+// path is dropped ("x.jsonl: line 1: read: is a directory", not "x.jsonl: line 1: read
+// x.jsonl: is a directory").
+func (r *Reader) readError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: line %d: %s: %w", r.name, r.last+1, pe.Op, pe.Err)
+	}
+	return fmt.Errorf("%s: line %d: %w", r.name, r.last+1, err)
 }
 
 // room is how many more bytes the line buffer takes: one past the limit (with a terminator)
@@ -115,12 +133,13 @@ func trimEOL(b []byte) []byte {
 	return bytes.TrimSuffix(b, []byte("\r"))
 }
 
-// invalidUTF8Detail names the first byte that is not valid UTF-8, with its 1-based column.
+// invalidUTF8Detail names the first byte that is not valid UTF-8, with its 1-based column
+// (in characters, as every column).
 func invalidUTF8Detail(text []byte) string {
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRune(text[i:])
 		if r == utf8.RuneError && size <= 1 {
-			return fmt.Sprintf("byte 0x%02x at column %d", text[i], i+1)
+			return fmt.Sprintf("byte 0x%02x at column %d", text[i], Column(text, i))
 		}
 		i += size
 	}

@@ -46,6 +46,8 @@ func TestReaderLines(t *testing.T) {
 			{1, "ok", "", ""}, {2, "{\"a\":\"\xe9t\xe9\"}", ReasonInvalidUTF8, "byte 0xe9 at column 7"},
 		}},
 		{name: "a surrogate encoded in UTF-8 is invalid", input: "\xed\xa0\x80\n", want: []gotLine{{1, "\xed\xa0\x80", ReasonInvalidUTF8, "byte 0xed at column 1"}}},
+		{name: "the column of a bad byte counts characters", input: "{\"é\":\"\xff\"}\n", want: []gotLine{{1, "{\"é\":\"\xff\"}", ReasonInvalidUTF8, "byte 0xff at column 7"}}},
+		{name: "a byte order mark on line 1 is skipped", input: "\xef\xbb\xbf{}\n\xef\xbb\xbf{}\n", want: []gotLine{{1, "{}", "", ""}, {2, "\xef\xbb\xbf{}", "", ""}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
