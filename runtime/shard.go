@@ -44,10 +44,10 @@ type shard struct {
 
 // Phases of one event's outputs, in the order one worker emits them.
 const (
-	phaseDue   = iota // alerts whose window the event's time passed, by close, plan, group
-	phaseMatch        // what the event's matches cause, in plan order
-	phaseEvict        // alerts of groups evicted at the group cap, by plan, then activity
-	phaseBudget       // alerts of groups evicted for the state budget, by activity, then plan
+	phaseDue    = iota // alerts whose window the event's time passed, by close, plan, group
+	phaseMatch         // what the event's matches cause, in plan order
+	phaseEvict         // alerts of groups evicted at the group cap, by plan, then activity
+	phaseBudget        // alerts of groups evicted for the state budget, by activity, then plan
 )
 
 // taggedOutput is an output with its place in the one-worker order.
