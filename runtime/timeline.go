@@ -24,7 +24,7 @@ type timeline[T timed] struct {
 	// held is how many items the chunks' arrays hold room for, including the slots
 	// popped from the front of the first chunk (popped of them), which its array keeps
 	// until the chunk goes: the memory the timeline holds, for the state budget.
-	held, popped int
+	held, popped int32
 }
 
 // stamp is a bare time as a timeline item.
@@ -88,7 +88,7 @@ func (l *timeline[T]) push(x T) pos {
 		return pos{k - 1, len(l.chunks[k-1]) - 1}
 	}
 	n := l.newCap()
-	l.held += n
+	l.held += int32(n)
 	l.chunks = append(l.chunks, append(make([]T, 0, n), x))
 	return pos{k, 0}
 }
@@ -101,7 +101,7 @@ func (l *timeline[T]) regrown(ci, old int) {
 	if c == old {
 		return
 	}
-	l.held += c - old
+	l.held += int32(c - old)
 	if ci == 0 {
 		l.held -= l.popped
 		l.popped = 0
@@ -155,7 +155,7 @@ func (l *timeline[T]) popFront() T {
 		l.chunks[0] = c[1:]
 		l.popped++
 	} else {
-		l.held -= cap(c) + l.popped
+		l.held -= int32(cap(c)) + l.popped
 		l.popped = 0
 		l.chunks[0] = nil
 		l.chunks = l.chunks[1:]
