@@ -116,11 +116,15 @@ func (c *correlator) update(s *shard, g *group, ev *event.Event, matched []int) 
 
 // group returns the group of the event that v shows, creating it as active at clock.
 func (c *correlator) group(v *event.FieldView, clock int64) *group {
-	c.keyBuf = appendGroupKey(c.keyBuf[:0], v, c.plan.groupSlots)
-	if g, ok := c.groups[string(c.keyBuf)]; ok {
+	key := appendGroupKey(c.keyBuf[:0], v, c.plan.groupSlots)
+	c.keyBuf = key
+	if cap(key) > maxScratch { // formatted a large Go value: let go of the room
+		c.keyBuf = nil
+	}
+	if g, ok := c.groups[string(key)]; ok {
 		return g
 	}
-	g := &group{key: string(c.keyBuf), values: make([]any, len(c.plan.groupSlots)), active: clock}
+	g := &group{key: string(key), values: make([]any, len(c.plan.groupSlots)), active: clock}
 	g.fixed = groupSize + int64(len(g.key)) + int64(len(c.plan.channels))*windowSize
 	for i, slot := range c.plan.groupSlots {
 		g.values[i] = displayValue(v.Slot(slot))
@@ -148,12 +152,19 @@ func (c *correlator) seriesKey(ch *compiledChannel, v *event.FieldView) string {
 		return ""
 	}
 	c.seriesBf = appendGroupKey(c.seriesBf[:0], v, ch.series)
-	return string(c.seriesBf)
+	key := string(c.seriesBf)
+	if cap(c.seriesBf) > maxScratch {
+		c.seriesBf = nil
+	}
+	return key
 }
 
 // maxKeyValue is the longest string (or raw JSON of an object or array) a group or series
 // key holds as it is; a longer value is keyed by its digest, and shown by its prefix.
 const maxKeyValue = 256
+
+// maxScratch is the most room a key buffer keeps between events.
+const maxScratch = 64 << 10
 
 // appendFieldKey is appendKeyValue of a field without decoding strings and numbers. A value
 // longer than maxKeyValue is written as "#" and the hex SHA-256 of its text, so that a key
@@ -201,7 +212,12 @@ func displayValue(fv *event.Field) any {
 	case event.KindComposite:
 		text = fv.Raw()
 	case event.KindNative:
-		text, _ = fv.Native().(string)
+		switch n := fv.Native().(type) {
+		case string:
+			text = n
+		case map[string]any, []any:
+			text = fmt.Sprint(n)
+		}
 	}
 	if len(text) <= maxKeyValue {
 		val := fv.Native()
@@ -210,10 +226,11 @@ func displayValue(fv *event.Field) any {
 		}
 		return val
 	}
-	prefix := text[:maxKeyValue]
-	for len(prefix) > 0 && !utf8.ValidString(prefix) { // not inside a rune
-		prefix = prefix[:len(prefix)-1]
+	cut := maxKeyValue
+	for cut > 0 && !utf8.RuneStart(text[cut]) { // not inside a rune
+		cut--
 	}
+	prefix := text[:cut]
 	sum := appendDigest(nil, text)
 	return fmt.Sprintf("%s… (%d bytes, sha256:%s…)", prefix, len(text), sum[:16])
 }
@@ -269,7 +286,13 @@ func appendKeyValue(b []byte, v any) []byte {
 	case bool:
 		return strconv.AppendBool(b, t)
 	}
-	return fmt.Appendf(b, "%T:%v", v, v)
+	start := len(b)
+	b = fmt.Appendf(b, "%T:%v", v, v)
+	if len(b)-start > maxKeyValue { // a large object or array given as a Go value
+		sum := appendDigest(nil, string(b[start:]))
+		b = append(append(b[:start], "#v:"...), sum...)
+	}
+	return b
 }
 
 // evict drops matches before cutoff.

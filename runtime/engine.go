@@ -28,8 +28,9 @@
 // WithMaxIterations allows (DefaultMaxIterations) is cut off and counted as a failed
 // evaluation, so no event stalls the stream; and each plan holds at most WithMaxGroups
 // correlation groups (DefaultMaxGroups), evicting the least recently matched ones (their open
-// alerts are emitted first) and counting them in Stats. Both are the same with any number of
-// workers.
+// alerts are emitted first) and counting them in Stats; all plans' correlation state together
+// stays within WithMaxState bytes (DefaultMaxState) the same way, long group and series values
+// being kept as a digest and a short prefix. All are the same with any number of workers.
 //
 // With WithWorkers(n > 1) the work is sharded: each worker owns the (plan, group key) pairs
 // that hash to it (and whole plans without a condition) and evaluates only their channels,

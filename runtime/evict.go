@@ -2,8 +2,9 @@ package runtime
 
 import "container/heap"
 
-// groupCheckEvery is how often, in events, the group cap is enforced: after every
-// groupCheckEvery-th event of the stream, whatever the number of workers.
+// groupCheckEvery is how often, in events, the group cap and the state budget are
+// enforced: after every groupCheckEvery-th event of the stream, whatever the number of
+// workers.
 const groupCheckEvery = batchSize
 
 // capGroups evicts, plan by plan in plan order, the least recently matched groups beyond
