@@ -3,6 +3,7 @@ package runtime
 import (
 	"container/heap"
 	"time"
+	"unsafe"
 
 	"github.com/stixcel/stixcel/event"
 )
@@ -18,6 +19,17 @@ type openAlert struct {
 	refs      [][]EventRef
 	heapIndex int
 }
+
+// size is the approximate memory of the open alert.
+func (a *openAlert) size() int64 {
+	n := int64(unsafe.Sizeof(*a)) + 8 + int64(len(a.counts))*8 + int64(len(a.refs))*sliceSize
+	for _, r := range a.refs {
+		n += int64(cap(r)) * refSize
+	}
+	return n
+}
+
+const refSize = int64(unsafe.Sizeof(EventRef{}))
 
 func (a *openAlert) add(ev *event.Event, matched []int, maxRefs int) {
 	for _, i := range matched {

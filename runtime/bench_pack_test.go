@@ -262,7 +262,7 @@ func BenchmarkIdleGroupKeys(b *testing.B) {
 	var perKey, leftPerKey float64
 	for range b.N {
 		before := heapAfterGC()
-		eng, err := runtime.New(set, runtime.WithMaxGroups(2*idleKeys)) // every key stays live: this measures memory, not the cap
+		eng, err := runtime.New(set, runtime.WithMaxGroups(2*idleKeys), runtime.WithMaxState(1<<40)) // every key stays live: this measures memory, not the caps
 		require.NoError(b, err)
 		stream := &keyStream{n: idleKeys}
 		n := eachEventFrom(b, stream, "keys.jsonl", func(ev *event.Event) { eng.Process(context.Background(), ev, func(runtime.Output) {}) })

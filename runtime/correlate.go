@@ -1,10 +1,14 @@
 package runtime
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/google/cel-go/interpreter"
 
@@ -39,6 +43,9 @@ type group struct {
 	// for that alert and are ignored.
 	spent time.Time
 	alert *openAlert
+	// fixed is the approximate memory of the group without its windows and alert; bytes
+	// what refresh last counted in all, which the shard's state total includes.
+	fixed, bytes int64
 	// active is the shard clock (the engine's event count) of the group's last match, and
 	// orders the activity list; eviction at the group cap takes the smallest across shards.
 	active int64
@@ -71,6 +78,12 @@ func newCorrelator(cp *compiledPlan) *correlator {
 // shows the event.
 func (c *correlator) observe(s *shard, ev *event.Event, matched []int) {
 	g := c.group(s.view, s.clock)
+	c.update(s, g, ev, matched)
+	s.stateBytes += g.refresh()
+}
+
+// update is observe for the event's group g.
+func (c *correlator) update(s *shard, g *group, ev *event.Event, matched []int) {
 	if !g.spent.IsZero() && !ev.Time.After(g.spent) {
 		return // evidence of an alert already emitted
 	}
@@ -103,17 +116,19 @@ func (c *correlator) observe(s *shard, ev *event.Event, matched []int) {
 
 // group returns the group of the event that v shows, creating it as active at clock.
 func (c *correlator) group(v *event.FieldView, clock int64) *group {
-	c.keyBuf = appendGroupKey(c.keyBuf[:0], v, c.plan.groupSlots)
-	if g, ok := c.groups[string(c.keyBuf)]; ok {
+	key := appendGroupKey(c.keyBuf[:0], v, c.plan.groupSlots)
+	c.keyBuf = key
+	if cap(key) > maxScratch { // formatted a large Go value: let go of the room
+		c.keyBuf = nil
+	}
+	if g, ok := c.groups[string(key)]; ok {
 		return g
 	}
-	g := &group{key: string(c.keyBuf), values: make([]any, len(c.plan.groupSlots)), active: clock}
+	g := &group{key: string(key), values: make([]any, len(c.plan.groupSlots)), active: clock}
+	g.fixed = groupSize + int64(len(g.key)) + int64(len(c.plan.channels))*windowSize
 	for i, slot := range c.plan.groupSlots {
-		val := v.Slot(slot).Native() // nil when the event lacks the field
-		if s, ok := val.(string); ok {
-			val = strings.Clone(s) // not a view into the event's line, which it would keep
-		}
-		g.values[i] = val
+		g.values[i] = displayValue(v.Slot(slot))
+		g.fixed += valueSize(g.values[i])
 	}
 	g.windows = make([]window, len(c.plan.channels))
 	c.byActivity.pushBack(g)
@@ -137,16 +152,32 @@ func (c *correlator) seriesKey(ch *compiledChannel, v *event.FieldView) string {
 		return ""
 	}
 	c.seriesBf = appendGroupKey(c.seriesBf[:0], v, ch.series)
-	return string(c.seriesBf)
+	key := string(c.seriesBf)
+	if cap(c.seriesBf) > maxScratch {
+		c.seriesBf = nil
+	}
+	return key
 }
 
-// appendFieldKey is appendKeyValue of a field without decoding strings and numbers.
+// maxKeyValue is the longest string (or raw JSON of an object or array) a group or series
+// key holds as it is; a longer value is keyed by its digest, and shown by its prefix.
+const maxKeyValue = 256
+
+// maxScratch is the most room a key buffer keeps between events.
+const maxScratch = 64 << 10
+
+// appendFieldKey is appendKeyValue of a field without decoding strings and numbers. A value
+// longer than maxKeyValue is written as "#" and the hex SHA-256 of its text, so that a key
+// never holds it: no other value's key starts with "#".
 func appendFieldKey(b []byte, v *event.FieldView, fv *event.Field) []byte {
 	switch fv.Kind() {
 	case event.KindMissing, event.KindNull:
 		return append(b, "null"...)
 	case event.KindString:
 		s, _ := fv.Str()
+		if len(s) > maxKeyValue {
+			return appendDigest(append(b, '#'), s)
+		}
 		return strconv.AppendQuote(b, s)
 	case event.KindBool:
 		return append(b, fv.Raw()...)
@@ -158,7 +189,83 @@ func appendFieldKey(b []byte, v *event.FieldView, fv *event.Field) []byte {
 			return strconv.AppendFloat(b, n, 'g', -1, 64)
 		}
 	}
+	if raw := fv.Raw(); len(raw) > maxKeyValue { // an object or array: by its JSON text
+		return appendDigest(append(b, "#json:"...), raw)
+	}
 	return appendKeyValue(b, fv.Native())
+}
+
+// appendDigest appends the hex SHA-256 of s.
+func appendDigest(b []byte, s string) []byte {
+	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(s), len(s)))
+	return hex.AppendEncode(b, sum[:])
+}
+
+// displayValue is the value of a group_by field as a group keeps it for its alerts: the
+// value itself (nil for a missing field), or, for a string (or the JSON text of an object
+// or array) longer than maxKeyValue, its first maxKeyValue bytes with a marker that gives
+// its length and digest: "aaaa… (15728640 bytes, sha256:1f2e…)". A group never keeps a
+// view into the event's line, which would keep the line.
+func displayValue(fv *event.Field) any {
+	text, _ := fv.Str()
+	switch fv.Kind() {
+	case event.KindComposite:
+		text = fv.Raw()
+	case event.KindNative:
+		switch n := fv.Native().(type) {
+		case string:
+			text = n
+		case map[string]any, []any:
+			text = fmt.Sprint(n)
+		}
+	}
+	if len(text) <= maxKeyValue {
+		val := fv.Native()
+		if s, ok := val.(string); ok {
+			val = strings.Clone(s)
+		}
+		return val
+	}
+	cut := maxKeyValue
+	for cut > 0 && !utf8.RuneStart(text[cut]) { // not inside a rune
+		cut--
+	}
+	prefix := text[:cut]
+	sum := appendDigest(nil, text)
+	return fmt.Sprintf("%s… (%d bytes, sha256:%s…)", prefix, len(text), sum[:16])
+}
+
+// valueSize is the approximate memory of a group value.
+func valueSize(v any) int64 {
+	if s, ok := v.(string); ok {
+		return 16 + int64(len(s))
+	}
+	return 16 + maxKeyValue // a small number, bool, or a short object or array decoded
+}
+
+// groupSize is the approximate memory of a group besides its key, values and windows: the
+// struct, its map entry and its values slice.
+const groupSize = int64(unsafe.Sizeof(group{})) + 64
+
+// size is the approximate memory of the group: its key and values, its windows and its
+// open alert.
+func (g *group) size() int64 {
+	n := g.fixed
+	for i := range g.windows {
+		n += g.windows[i].size()
+	}
+	if g.alert != nil {
+		n += g.alert.size()
+	}
+	return n
+}
+
+// refresh counts the group's size again and returns how much it grew.
+func (g *group) refresh() int64 {
+	n := g.size()
+	d := n - g.bytes
+	g.bytes = n
+	return d
 }
 
 // appendKeyValue writes a group or series value unambiguously: strings quoted, other
@@ -168,6 +275,9 @@ func appendKeyValue(b []byte, v any) []byte {
 	case nil:
 		return append(b, "null"...)
 	case string:
+		if len(t) > maxKeyValue {
+			return appendDigest(append(b, '#'), t)
+		}
 		return strconv.AppendQuote(b, t)
 	case int64:
 		return strconv.AppendInt(b, t, 10)
@@ -176,7 +286,13 @@ func appendKeyValue(b []byte, v any) []byte {
 	case bool:
 		return strconv.AppendBool(b, t)
 	}
-	return fmt.Appendf(b, "%T:%v", v, v)
+	start := len(b)
+	b = fmt.Appendf(b, "%T:%v", v, v)
+	if len(b)-start > maxKeyValue { // a large object or array given as a Go value
+		sum := appendDigest(nil, string(b[start:]))
+		b = append(append(b[:start], "#v:"...), sum...)
+	}
+	return b
 }
 
 // evict drops matches before cutoff.

@@ -28,8 +28,9 @@
 // WithMaxIterations allows (DefaultMaxIterations) is cut off and counted as a failed
 // evaluation, so no event stalls the stream; and each plan holds at most WithMaxGroups
 // correlation groups (DefaultMaxGroups), evicting the least recently matched ones (their open
-// alerts are emitted first) and counting them in Stats. Both are the same with any number of
-// workers.
+// alerts are emitted first) and counting them in Stats; all plans' correlation state together
+// stays within WithMaxState bytes (DefaultMaxState) the same way, long group and series values
+// being kept as a digest and a short prefix. All are the same with any number of workers.
 //
 // With WithWorkers(n > 1) the work is sharded: each worker owns the (plan, group key) pairs
 // that hash to it (and whole plans without a condition) and evaluates only their channels,
@@ -54,6 +55,7 @@ type Engine struct {
 	index  *routeIndex
 	shards []*shard
 	events int64
+	budget stateBudget
 	pool   *workerPool // nil with one worker
 }
 
@@ -67,11 +69,11 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("runtime: plan schema %q, want %q", set.Schema, plan.Schema)
 	}
 	cfg := config{maxContributors: DefaultMaxContributors, workers: 1,
-		maxIterations: DefaultMaxIterations, maxGroups: DefaultMaxGroups}
+		maxIterations: DefaultMaxIterations, maxGroups: DefaultMaxGroups, maxState: DefaultMaxState}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	e := &Engine{cfg: cfg}
+	e := &Engine{cfg: cfg, budget: stateBudget{max: cfg.maxState}}
 	cache := newProgramCache()
 	cache.plain, cache.maxIter, cache.noCostCheck = cfg.plainCEL, cfg.maxIterations, cfg.noCostCheck
 	for i, p := range set.Plans {
@@ -98,7 +100,7 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	}
 	if cfg.workers > 1 {
 		r := newRouter(e.index, cache.slots, cfg.workers, groupSignatures(e.plans))
-		e.pool = newWorkerPool(e.shards, cfg.maxGroups, r)
+		e.pool = newWorkerPool(e.shards, cfg.maxGroups, &e.budget, r)
 	}
 	return e, nil
 }
@@ -126,7 +128,7 @@ func (e *Engine) Process(ctx context.Context, ev *event.Event, emit func(Output)
 	if e.pool == nil {
 		e.shards[0].process(ev, emit)
 		if e.events%groupCheckEvery == 0 {
-			capGroups(e.shards, e.cfg.maxGroups)
+			checkState(e.shards, e.cfg.maxGroups, &e.budget)
 		}
 		return nil
 	}
@@ -137,6 +139,7 @@ func (e *Engine) Process(ctx context.Context, ev *event.Event, emit func(Output)
 // Flush ends the stream: it emits every open alert, earliest window end first.
 func (e *Engine) Flush(emit func(Output)) {
 	if e.pool == nil {
+		e.budget.measure(e.shards)
 		e.shards[0].flush(emit)
 		return
 	}

@@ -13,6 +13,7 @@ type config struct {
 	workers         int
 	maxIterations   int
 	maxGroups       int
+	maxState        int64
 	plainCEL        bool // tests: no specializer
 	noRouting       bool // tests: every channel in the catch-all, every selector evaluated
 	noCostCheck     bool // tests: no estimate check, the runtime limit alone
@@ -65,4 +66,31 @@ const DefaultMaxIterations = 5_000
 // the count is the same with any number of workers.
 func WithMaxIterations(n int) Option {
 	return func(c *config) { c.maxIterations = max(n, 1) }
+}
+
+// DefaultMaxState is the default budget of correlation state, in bytes: 256 MiB holds about
+// 600,000 idle groups (an idle group with a short key and one match takes about 400 bytes),
+// more than the built-in pack's devices and hosts on any one machine's stream, and keeps
+// the process (with the lines in flight) well under 1 GB on a small machine.
+const DefaultMaxState = 256 << 20
+
+// WithMaxState sets the budget of correlation state of all plans together, in bytes
+// (default DefaultMaxState; n < 1 means 1). Groups are counted by their approximate memory:
+// key and values, each channel's matches in the window (with their series index), and an
+// open alert's counts and contributing events (at most WithMaxContributors per channel; the
+// counts stay exact). A group never holds a long value: a string (or an object's or
+// array's JSON text) longer than 256 bytes is keyed by its SHA-256 and shown in alerts by
+// its first 256 bytes, its length and digest, so an event adds at most about 4 KiB per plan
+// it reaches with one group_by and one series_by field.
+//
+// The budget is checked where the group cap is, after every 512th event of the stream
+// (checking at every insertion would make the evictions depend on how groups are spread
+// over workers): while the state exceeds it, the least recently matched group of any plan is
+// evicted, its open alert emitted first with the evidence it has, and Stats counts it
+// (StateEvicted, PeakState). Between two checks the state grows by at most 512 events × the
+// plans one event reaches × about 4 KiB (2 MiB per plan), so memory stays within the budget
+// plus that margin. One group's window is bounded the same way: when it alone exceeds the
+// budget it is evicted. Evictions, and so alerts, are the same with any number of workers.
+func WithMaxState(n int64) Option {
+	return func(c *config) { c.maxState = max(n, 1) }
 }

@@ -13,6 +13,7 @@ import (
 type workerPool struct {
 	shards    []*shard
 	maxGroups int
+	budget    *stateBudget
 	router    *router
 	batch     *batch // being filled
 	running   *batch // being processed
@@ -44,11 +45,11 @@ const (
 	batchBytes = 64 << 20
 )
 
-func newWorkerPool(shards []*shard, maxGroups int, r *router) *workerPool {
+func newWorkerPool(shards []*shard, maxGroups int, budget *stateBudget, r *router) *workerPool {
 	for _, s := range shards {
 		s.collect = true
 	}
-	return &workerPool{shards: shards, maxGroups: maxGroups, router: r,
+	return &workerPool{shards: shards, maxGroups: maxGroups, budget: budget, router: r,
 		batch: newBatch(), running: newBatch(), heads: make([]int, len(shards))}
 }
 
@@ -77,7 +78,7 @@ func (p *workerPool) run() {
 			end := min(len(events), start+groupCheckEvery-(base+start)%groupCheckEvery)
 			p.runSegment(b, start, end, base)
 			if (base+end)%groupCheckEvery == 0 {
-				capGroups(p.shards, p.maxGroups)
+				checkState(p.shards, p.maxGroups, p.budget)
 			}
 			start = end
 		}
@@ -152,6 +153,9 @@ func before(a, b *taggedOutput) bool {
 	if a.phase == phaseDue && !a.close.Equal(b.close) {
 		return a.close.Before(b.close)
 	}
+	if a.phase == phaseBudget && a.order != b.order {
+		return a.order < b.order
+	}
 	if a.plan != b.plan {
 		return a.plan < b.plan
 	}
@@ -164,6 +168,7 @@ func before(a, b *taggedOutput) bool {
 // flush runs the last batch and then every shard's flush, merged.
 func (p *workerPool) flush(emit func(Output)) {
 	p.sync()
+	p.budget.measure(p.shards)
 	for _, s := range p.shards {
 		s.seq = math.MaxInt
 		s.flush(nil)

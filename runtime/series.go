@@ -11,6 +11,7 @@ type seriesIndex struct {
 	series map[string]*series
 	nq     int   // how many of rec's queries the counts cover
 	hits   []int // per query: the series with at least one stable run
+	bytes  int64 // approximate memory held, for the state budget
 }
 
 // series is the match times of one series, with per query the number of stable runs.
@@ -21,7 +22,7 @@ type series struct {
 
 // newSeriesIndex indexes the matches of w, in order.
 func newSeriesIndex(rec *recurrences, w *timeline[match]) *seriesIndex {
-	x := &seriesIndex{rec: rec, series: map[string]*series{}}
+	x := &seriesIndex{rec: rec, series: map[string]*series{}, bytes: seriesIdxSize}
 	w.each(func(m match) { x.add(m.series, m.at) })
 	return x
 }
@@ -58,6 +59,7 @@ func (x *seriesIndex) sync() {
 			x.rec.buf = s.flat(x.rec.buf[:0])
 			n := int32(stableRuns(x.rec.buf, q))
 			s.stable = append(s.stable, n)
+			x.bytes += 4
 			if n > 0 {
 				x.hits[x.nq]++
 			}
@@ -72,8 +74,11 @@ func (x *seriesIndex) add(key string, t time.Time) {
 	if s == nil {
 		s = &series{stable: make([]int32, x.nq)}
 		x.series[key] = s
+		x.bytes += seriesSize + int64(len(key)) + 4*int64(x.nq)
 	}
+	held := s.times.held
 	p := s.times.insert(stamp(t))
+	x.bytes += int64(s.times.held-held) * stampSize
 	if x.nq == 0 {
 		return
 	}
@@ -97,9 +102,12 @@ func (x *seriesIndex) remove(key string) {
 			}
 		}
 	}
+	held := s.times.held
 	s.times.popFront()
+	x.bytes += int64(s.times.held-held) * stampSize
 	if s.times.len() == 0 {
 		delete(x.series, key)
+		x.bytes -= seriesSize + int64(len(key)) + 4*int64(len(s.stable)) + int64(s.times.held)*stampSize
 	}
 }
 

@@ -31,6 +31,9 @@ type shard struct {
 	longest   int // the current event's longest string (event.Event.LongestString)
 	stats     counters
 	clock     int64 // events seen
+	// stateBytes is the approximate memory of the shard's correlation state: the sum of
+	// its groups' bytes, kept up to date as they change.
+	stateBytes int64
 
 	// emission: direct with one worker, else collected with the tags that order the merge
 	emit    func(Output)
@@ -42,9 +45,10 @@ type shard struct {
 
 // Phases of one event's outputs, in the order one worker emits them.
 const (
-	phaseDue   = iota // alerts whose window the event's time passed, by close, plan, group
-	phaseMatch        // what the event's matches cause, in plan order
-	phaseEvict        // alerts of groups evicted at the group cap, by plan, then activity
+	phaseDue    = iota // alerts whose window the event's time passed, by close, plan, group
+	phaseMatch         // what the event's matches cause, in plan order
+	phaseEvict         // alerts of groups evicted at the group cap, by plan, then activity
+	phaseBudget        // alerts of groups evicted for the state budget, by activity, then plan
 )
 
 // taggedOutput is an output with its place in the one-worker order.
@@ -54,7 +58,7 @@ type taggedOutput struct {
 	plan  int       // plan index in the set
 	close time.Time // phaseDue: the alert's window end
 	key   string    // phaseDue: the alert's group key
-	order int64     // phaseEvict: the group's last activity
+	order int64     // phaseEvict, phaseBudget: the group's last activity
 	out   Output
 }
 
@@ -282,6 +286,7 @@ func (s *shard) emitAlert(a *openAlert) {
 	g.alert = nil
 	g.spent = a.close
 	g.spend(a.close)
+	s.stateBytes += g.refresh()
 	s.stats.alerts++
 	s.out(a.alert(), a.plan, a)
 }
@@ -299,6 +304,7 @@ func (s *shard) sweep() {
 		for g := c.byActivity.head; g != nil && g.newest.Before(cutoff); {
 			next := g.next
 			if g.alert == nil {
+				s.stateBytes -= g.bytes
 				c.drop(g)
 			}
 			g = next
@@ -307,14 +313,22 @@ func (s *shard) sweep() {
 	}
 }
 
-// evict drops the least recently matched group of c, emitting its open alert first.
+// evict drops the least recently matched group of c at the group cap, emitting its open
+// alert first.
 func (s *shard) evict(c *correlator) {
+	s.phase = phaseEvict
+	s.evictHead(c)
+	s.stats.evicted[c.plan.position]++
+}
+
+// evictHead drops the least recently matched group of c, emitting its open alert first
+// in the current phase.
+func (s *shard) evictHead(c *correlator) {
 	g := c.byActivity.head
 	if g.alert != nil {
-		s.phase = phaseEvict
 		s.pending.remove(g.alert)
 		s.emitAlert(g.alert)
 	}
+	s.stateBytes -= g.bytes
 	c.drop(g)
-	s.stats.evicted[c.plan.position]++
 }

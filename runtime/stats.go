@@ -27,6 +27,11 @@ type Stats struct {
 	// EvictedBy breaks it down by analytic, sorted.
 	Evicted   int64
 	EvictedBy []Evictions
+	// StateEvicted counts the correlation groups evicted to keep the state under its budget
+	// (WithMaxState); PeakState is the largest state measured, in approximate bytes: at each
+	// check (every 512th event, before evicting) and at Flush.
+	StateEvicted int64
+	PeakState    int64
 }
 
 // EvalErrors counts the failed evaluations of one channel or condition.
@@ -64,7 +69,7 @@ func (e *Engine) Stats() Stats {
 	if e.pool != nil {
 		e.pool.wait()
 	}
-	s := Stats{Events: e.events}
+	s := Stats{Events: e.events, StateEvicted: e.budget.evicted, PeakState: e.budget.peak}
 	byKey := map[[2]string]*errorCount{}
 	evicted := map[string]int64{}
 	for _, sh := range e.shards {

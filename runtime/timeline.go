@@ -21,6 +21,10 @@ type timed interface{ when() time.Time }
 type timeline[T timed] struct {
 	chunks [][]T // none empty
 	n      int
+	// held is how many items the chunks' arrays hold room for, including the slots
+	// popped from the front of the first chunk (popped of them), which its array keeps
+	// until the chunk goes: the memory the timeline holds, for the state budget.
+	held, popped int32
 }
 
 // stamp is a bare time as a timeline item.
@@ -61,11 +65,14 @@ func (l *timeline[T]) insert(x T) pos {
 	i := sort.Search(len(c), func(i int) bool { return c[i].when().After(t) })
 	if i == 0 && ci > 0 && len(l.chunks[ci-1]) < chunkCap {
 		ci--
+		old := cap(l.chunks[ci])
 		l.chunks[ci] = append(l.chunks[ci], x)
+		l.regrown(ci, old)
 		return pos{ci, len(l.chunks[ci]) - 1}
 	}
 	if len(c) < chunkCap {
 		l.chunks[ci] = slices.Insert(c, i, x)
+		l.regrown(ci, cap(c))
 		return pos{ci, i}
 	}
 	return l.split(ci, i, x)
@@ -75,11 +82,30 @@ func (l *timeline[T]) insert(x T) pos {
 func (l *timeline[T]) push(x T) pos {
 	k := len(l.chunks)
 	if k > 0 && len(l.chunks[k-1]) < chunkCap {
+		old := cap(l.chunks[k-1])
 		l.chunks[k-1] = append(l.chunks[k-1], x)
+		l.regrown(k-1, old)
 		return pos{k - 1, len(l.chunks[k-1]) - 1}
 	}
-	l.chunks = append(l.chunks, append(make([]T, 0, l.newCap()), x))
+	n := l.newCap()
+	l.held += int32(n)
+	l.chunks = append(l.chunks, append(make([]T, 0, n), x))
 	return pos{k, 0}
+}
+
+// regrown accounts for chunk ci after an append or insert that had room for old items: a
+// new array replaced the old one (and the front slots the old one kept) when the room
+// changed.
+func (l *timeline[T]) regrown(ci, old int) {
+	c := cap(l.chunks[ci])
+	if c == old {
+		return
+	}
+	l.held += int32(c - old)
+	if ci == 0 {
+		l.held -= l.popped
+		l.popped = 0
+	}
 }
 
 // newCap is the capacity of a new last chunk: small while the timeline is small, so that
@@ -94,8 +120,13 @@ func (l *timeline[T]) newCap() int {
 // split inserts x at index i of the full chunk ci: before it in a new chunk when i is 0
 // (the way of a stream in reverse), else into whichever half of the chunk split in two.
 func (l *timeline[T]) split(ci, i int, x T) pos {
+	l.held += chunkCap
 	if i == 0 {
 		l.chunks = slices.Insert(l.chunks, ci, append(make([]T, 0, chunkCap), x))
+		if ci == 0 { // the front slots stay with the old first chunk, now the second
+			l.held -= l.popped
+			l.popped = 0
+		}
 		return pos{ci, 0}
 	}
 	c := l.chunks[ci]
@@ -105,7 +136,9 @@ func (l *timeline[T]) split(ci, i int, x T) pos {
 	l.chunks[ci] = c[:half]
 	l.chunks = slices.Insert(l.chunks, ci+1, right)
 	if i <= half {
+		old := cap(l.chunks[ci])
 		l.chunks[ci] = slices.Insert(l.chunks[ci], i, x)
+		l.regrown(ci, old)
 		return pos{ci, i}
 	}
 	l.chunks[ci+1] = slices.Insert(right, i-half, x)
@@ -120,7 +153,10 @@ func (l *timeline[T]) popFront() T {
 	c[0] = zero // let go of what the item holds
 	if len(c) > 1 {
 		l.chunks[0] = c[1:]
+		l.popped++
 	} else {
+		l.held -= int32(cap(c)) + l.popped
+		l.popped = 0
 		l.chunks[0] = nil
 		l.chunks = l.chunks[1:]
 	}

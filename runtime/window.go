@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"time"
+	"unsafe"
 
 	"github.com/stixcel/stixcel/celenv"
 )
@@ -11,6 +12,27 @@ import (
 type window struct {
 	matches timeline[match]
 	series  *seriesIndex // nil until asked for; then kept up to date
+	strs    int          // bytes of the matches' series keys
+}
+
+// Approximate sizes, in bytes, of what state holds, for the state budget (WithMaxState).
+const (
+	matchSize     = int64(unsafe.Sizeof(match{}))
+	stampSize     = int64(unsafe.Sizeof(stamp{}))
+	sliceSize     = int64(unsafe.Sizeof([]byte{}))
+	seriesSize    = 160 // a series: its struct, its map entry, the map's share of buckets
+	windowSize    = int64(unsafe.Sizeof(window{}))
+	seriesIdxSize = 96 // a series index without series
+)
+
+// size is the approximate memory the window holds: the arrays of its timeline, its series
+// keys and its series index.
+func (w *window) size() int64 {
+	n := int64(w.matches.held)*matchSize + int64(cap(w.matches.chunks))*sliceSize + int64(w.strs)
+	if w.series != nil {
+		n += w.series.bytes
+	}
+	return n
 }
 
 func (m match) when() time.Time { return m.at }
@@ -18,6 +40,7 @@ func (m match) when() time.Time { return m.at }
 // insert adds m, after the matches not later than it.
 func (w *window) insert(m match) {
 	w.matches.insert(m)
+	w.strs += len(m.series)
 	if w.series != nil {
 		w.series.add(m.series, m.at)
 	}
@@ -39,6 +62,7 @@ func (w *window) dropThrough(close time.Time) {
 
 func (w *window) popFront() {
 	m := w.matches.popFront()
+	w.strs -= len(m.series)
 	if w.series != nil {
 		w.series.remove(m.series)
 	}
@@ -48,6 +72,7 @@ func (w *window) popFront() {
 func (w *window) reset() {
 	w.matches.reset()
 	w.series = nil
+	w.strs = 0
 }
 
 // index is the window's series index, built on first use.

@@ -178,3 +178,41 @@ func TestTimelineOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestTimelineHeld checks the room a timeline counts for the state budget against its
+// chunks: their capacity and the slots popped from the front of the first, which its array
+// keeps; nothing once it is empty.
+func TestTimelineHeld(t *testing.T) {
+	for _, order := range []string{"sorted", "reversed", "random"} {
+		t.Run(order, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(7, 7))
+			var l timeline[stamp]
+			check := func() {
+				room := 0
+				for _, c := range l.chunks {
+					room += cap(c)
+				}
+				require.Equal(t, room+int(l.popped), int(l.held))
+			}
+			for i := range 5000 {
+				at := time.Duration(i)
+				switch order {
+				case "reversed":
+					at = time.Duration(5000 - i)
+				case "random":
+					at = time.Duration(r.IntN(5000))
+				}
+				l.insert(stamp(t0.Add(at)))
+				if r.IntN(3) == 0 {
+					l.popFront()
+				}
+				check()
+			}
+			for l.len() > 0 {
+				l.popFront()
+				check()
+			}
+			assert.Zero(t, l.held)
+		})
+	}
+}

@@ -34,6 +34,7 @@ type runFlags struct {
 	workers   int
 	rejects   string
 	maxGroups int
+	maxState  int64
 	maxIter   int
 	lateness  time.Duration
 	maxAhead  time.Duration
@@ -60,6 +61,7 @@ bundle. With no events file, events are read from stdin.`,
 	fl.BoolVar(&f.hunt, "hunt", false, "also print selector-plan matches as hunt records")
 	fl.BoolVar(&f.strict, "strict", false, "stop at the first bad event line (exit 2)")
 	fl.IntVar(&f.maxGroups, "max-groups", runtime.DefaultMaxGroups, "keep at most `N` live group keys per plan; the least recently active are evicted (their open alerts written first) and counted")
+	fl.Int64Var(&f.maxState, "max-state", runtime.DefaultMaxState, "keep correlation state under `BYTES` in all (long group values count by digest and prefix); the least recently active groups are evicted (their open alerts written first) and counted")
 	fl.IntVar(&f.maxIter, "max-iterations", runtime.DefaultMaxIterations, "cut off an evaluation after `N` comprehension iterations (counted as no match)")
 	fl.StringVar(&f.rejects, "rejects", "", "write rejected lines verbatim to `FILE` for replay")
 	fl.DurationVar(&f.lateness, "lateness", event.DefaultLateness, "how far out of event-time order each input may be; older events are rejected as late")
@@ -82,7 +84,7 @@ func (c *cli) run(args []string, f *runFlags) error {
 		return inputErr(fmt.Errorf("--lateness %s, --max-ahead %s: want durations of zero or more", f.lateness, f.maxAhead))
 	}
 	eng, err := runtime.New(set, runtime.WithHunt(f.hunt), runtime.WithWorkers(f.workers),
-		runtime.WithMaxGroups(f.maxGroups), runtime.WithMaxIterations(f.maxIter))
+		runtime.WithMaxGroups(f.maxGroups), runtime.WithMaxState(f.maxState), runtime.WithMaxIterations(f.maxIter))
 	if err != nil {
 		return inputErr(err)
 	}
@@ -121,7 +123,7 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if rerr := rejects.close(); err == nil && rerr != nil {
 		err = inputErr(rerr)
 	}
-	c.printSummary(rs.sum, eng)
+	c.printSummary(rs.sum, eng, f.maxState)
 	if sig := stoppedBy(ctx); sig != nil {
 		fmt.Fprintf(c.stderr, "stopped by %v\n", sig)
 		return &exitError{code: signalExitCode(sig), err: fmt.Errorf("stopped by %v", sig)}
@@ -324,7 +326,7 @@ func (s *runSummary) reject(w io.Writer, rej *event.Rejection) {
 	}
 }
 
-func (c *cli) printSummary(s *runSummary, eng *runtime.Engine) {
+func (c *cli) printSummary(s *runSummary, eng *runtime.Engine, maxState int64) {
 	st := eng.Stats()
 	var reasons []string
 	for _, r := range s.stats.Reasons() {
@@ -343,6 +345,10 @@ func (c *cli) printSummary(s *runSummary, eng *runtime.Engine) {
 		}
 		fmt.Fprintf(c.stderr, "%d group keys evicted past --max-groups (%s)\n", st.Evicted, strings.Join(by, ", "))
 	}
+	if st.StateEvicted > 0 {
+		fmt.Fprintf(c.stderr, "%d groups evicted to keep state under %s (--max-state); peak %s\n",
+			st.StateEvicted, mib(maxState), mib(st.PeakState))
+	}
 	if st.CutOffs > 0 {
 		fmt.Fprintf(c.stderr, "%d evaluations cut off past --max-iterations\n", st.CutOffs)
 	}
@@ -356,6 +362,9 @@ func (c *cli) printSummary(s *runSummary, eng *runtime.Engine) {
 		}
 	}
 }
+
+// mib formats a byte count in MiB.
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 func plural(n int, one, many string) string {
 	if n == 1 {
