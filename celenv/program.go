@@ -122,6 +122,18 @@ func ParamsAsConstants(ast *cel.Ast, params map[string]ref.Val) cel.ProgramOptio
 	})
 }
 
+// ShadowsBindings reports whether a comprehension binds a variable named `event` or
+// `params`, inside which those names no longer mean the event and the parameters.
+func ShadowsBindings(e celast.Expr) bool {
+	c := e.AsComprehension()
+	for _, v := range []string{c.IterVar(), c.IterVar2(), c.AccuVar()} {
+		if v == "event" || v == "params" {
+			return true
+		}
+	}
+	return false
+}
+
 // paramSelections maps the ids of `params.X` selections (not has() tests) to X; ok is false
 // when a comprehension variable shadows `params` or `event`.
 func paramSelections(expr celast.Expr) (map[int64]string, bool) {
@@ -129,12 +141,7 @@ func paramSelections(expr celast.Expr) (map[int64]string, bool) {
 	celast.PreOrderVisit(expr, celast.NewExprVisitor(func(e celast.Expr) {
 		switch e.Kind() {
 		case celast.ComprehensionKind:
-			c := e.AsComprehension()
-			for _, v := range []string{c.IterVar(), c.IterVar2(), c.AccuVar()} {
-				if v == "event" || v == "params" {
-					ok = false
-				}
-			}
+			ok = ok && !ShadowsBindings(e)
 		case celast.SelectKind:
 			sel := e.AsSelect()
 			op := sel.Operand()

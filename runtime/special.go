@@ -13,6 +13,7 @@ import (
 	"github.com/google/cel-go/common/types/traits"
 	"github.com/google/cel-go/interpreter"
 
+	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/event"
 )
 
@@ -44,12 +45,7 @@ func newSpecializer(expr celast.Expr, slots *event.Slots) (*specializer, bool) {
 	celast.PreOrderVisit(expr, celast.NewExprVisitor(func(e celast.Expr) {
 		switch e.Kind() {
 		case celast.ComprehensionKind:
-			c := e.AsComprehension()
-			for _, v := range []string{c.IterVar(), c.IterVar2(), c.AccuVar()} {
-				if v == "event" || v == "params" {
-					ok = false
-				}
-			}
+			ok = ok && !celenv.ShadowsBindings(e)
 		case celast.SelectKind:
 			sel := e.AsSelect()
 			op := sel.Operand()
