@@ -25,7 +25,8 @@ func (c *cli) lintCommand() *cobra.Command {
 		Use:   "lint [PACK_DIR ...]",
 		Short: "Check packs without running them (the built-in pack when no directory is given)",
 		Long: `Check packs without running them: YAML shape (unknown keys are errors), every CEL
-expression parsed and type-checked against the analytic's parameters, analytic and channel
+expression parsed, type-checked against the analytic's parameters and built as run builds it
+(regular expressions, constant conversions, cost), analytic and channel
 ids, parameter types and defaults, test files and overrides, and written_for drift. Analytics
 come from the embedded seed bundle and --bundle. Exit 1 on any error.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
