@@ -72,3 +72,16 @@ func TestCompileRejectsBrokenBundlesWithoutPanic(t *testing.T) {
 		assert.NotContains(t, r.stderr, "panic")
 	}
 }
+
+// TestRunSourceFileTooLarge: a --source profile file is read within the YAML size limit; a
+// 64 MiB (sparse) file is refused at once, naming the limit, instead of being read whole.
+func TestRunSourceFileTooLarge(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	f, err := os.Create(big)
+	require.NoError(t, err)
+	require.NoError(t, f.Truncate(64<<20))
+	require.NoError(t, f.Close())
+	r := runCLI(t, nil, "run", "--source", big, "testdata/events/demo.jsonl")
+	assert.Equal(t, exitInput, r.code)
+	assert.Contains(t, r.stderr, "--source: "+big+": the file is larger than the YAML size limit of 8 MiB")
+}

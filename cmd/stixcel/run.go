@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/internal/bounded"
 	"github.com/stixcel/stixcel/internal/outfile"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/runtime"
@@ -387,7 +388,7 @@ func loadSourceProfile(name string) (*source.Profile, error) {
 	case name == "":
 		return nil, nil
 	case strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml"):
-		data, err := os.ReadFile(name)
+		data, err := bounded.ReadFile(name, bounded.MaxYAMLSize, "YAML", nil)
 		if err != nil {
 			return nil, fmt.Errorf("--source: %w", err)
 		}
