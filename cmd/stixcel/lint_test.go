@@ -77,33 +77,35 @@ func TestLintFormats(t *testing.T) {
 	assert.Equal(t, exitInput, r.code)
 }
 
-func TestLintAndRunRefuseCostlyExpression(t *testing.T) {
-	const costly = "cmd/stixcel/testdata/packs/costly"
-	want := costly + "/AN1828.yaml:7:7: error: analytic AN1828 channel c4: expression too expensive: estimated cost 26666656 exceeds the limit 5000000"
-	r := runCLI(t, nil, "lint", costly)
-	assert.Equal(t, exitFindings, r.code)
-	assert.Contains(t, r.stdout, want)
-
-	r = runCLI(t, nil, "run", "--pack", costly, "testdata/events/demo.jsonl")
-	assert.Equal(t, exitInput, r.code)
-	assert.Contains(t, r.stderr, want)
-	assert.Empty(t, r.stdout)
-}
-
-// TestLintAndRunRefuseBadRegex: a pattern RE2 refuses is refused by lint, compile and run
-// alike, at the pattern (run used to refuse the whole plan set, with no position, after lint
-// and compile had passed it).
-func TestLintAndRunRefuseBadRegex(t *testing.T) {
-	const pack = "cmd/stixcel/testdata/packs/badregex"
-	want := pack + "/AN1828.yaml:8:37: error: analytic AN1828 channel c4: program: error parsing regexp: invalid repeat count: `{1001}`"
-	r := runCLI(t, nil, "lint", pack)
-	assert.Equal(t, exitFindings, r.code)
-	assert.Contains(t, r.stdout, want)
-
-	for _, args := range [][]string{{"compile", "--pack", pack}, {"run", "--pack", pack, "testdata/events/demo.jsonl"}} {
-		r = runCLI(t, nil, args...)
-		assert.Equal(t, exitInput, r.code, args)
-		assert.Contains(t, r.stderr, want, args)
-		assert.Empty(t, r.stdout, args)
+// TestLintAndRunRefuse: what run refuses, lint (and compile, where listed) refuse alike, at
+// the same position: a too costly expression, and a pattern RE2 refuses (run used to refuse
+// the whole plan set, with no position, after lint and compile had passed it).
+func TestLintAndRunRefuse(t *testing.T) {
+	const costly, badRegex = "cmd/stixcel/testdata/packs/costly", "cmd/stixcel/testdata/packs/badregex"
+	tests := []struct {
+		name  string
+		pack  string
+		want  string
+		other [][]string // commands besides lint that must refuse the pack with the same message
+	}{
+		{name: "costly expression", pack: costly,
+			want:  costly + "/AN1828.yaml:7:7: error: analytic AN1828 channel c4: expression too expensive: estimated cost 26666656 exceeds the limit 5000000",
+			other: [][]string{{"run", "--pack", costly, "testdata/events/demo.jsonl"}}},
+		{name: "bad regular expression", pack: badRegex,
+			want:  badRegex + "/AN1828.yaml:8:37: error: analytic AN1828 channel c4: program: error parsing regexp: invalid repeat count: `{1001}`",
+			other: [][]string{{"compile", "--pack", badRegex}, {"run", "--pack", badRegex, "testdata/events/demo.jsonl"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, nil, "lint", tc.pack)
+			assert.Equal(t, exitFindings, r.code)
+			assert.Contains(t, r.stdout, tc.want)
+			for _, args := range tc.other {
+				r = runCLI(t, nil, args...)
+				assert.Equal(t, exitInput, r.code, args)
+				assert.Contains(t, r.stderr, tc.want, args)
+				assert.Empty(t, r.stdout, args)
+			}
+		})
 	}
 }
