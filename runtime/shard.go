@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/google/cel-go/cel"
@@ -28,7 +29,8 @@ type shard struct {
 	chanAct   channelActivation
 	frame     *interpreter.ExecutionFrame
 	matched   []int
-	longest   int // the current event's longest string (event.Event.LongestString)
+	ev        *event.Event // the event being evaluated
+	longest   int          // its longest string (event.Event.LongestString); -1 until asked
 	stats     counters
 	clock     int64 // events seen
 	// stateBytes is the approximate memory of the shard's correlation state: the sum of
@@ -129,7 +131,7 @@ func (s *shard) evaluate(ev *event.Event, si *sourceIndex, routes []step, missin
 		s.countMissing(si)
 	}
 	s.phase = phaseMatch
-	s.longest = ev.LongestString()
+	s.ev, s.longest = ev, -1
 	for i, k := 0, 0; i < len(routes); {
 		cp, span := routes[i].plan, routes[i].span
 		if s.n > 1 && !s.owns(cp, owners, &k) {
@@ -174,7 +176,7 @@ func (s *shard) countMissing(si *sourceIndex) {
 
 // stepMatches evaluates a channel's selector (unless the index decided it) and predicate.
 func (s *shard) stepMatches(st *step) bool {
-	if s.longest > st.maxString {
+	if st.maxString != math.MaxInt && s.longestString() > st.maxString {
 		s.stats.evalError(st.plan.src.ID, st.plan.channels[st.index].id, &tooLongError{longest: s.longest, affordable: st.maxString})
 		return false
 	}
@@ -185,6 +187,15 @@ func (s *shard) stepMatches(st *step) bool {
 		return false
 	}
 	return st.pred == nil || s.evalChannel(st.pred, st)
+}
+
+// longestString is the current event's longest string, computed once and only for the
+// channels whose cost depends on it (most are affordable on any line).
+func (s *shard) longestString() int {
+	if s.longest < 0 {
+		s.longest = s.ev.LongestString()
+	}
+	return s.longest
 }
 
 // evalChannel evaluates a selector or predicate of the step's channel on the current event.
