@@ -3,6 +3,7 @@ package source
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/google/cel-go/cel"
@@ -66,15 +67,70 @@ func rawForms(t *testing.T, obj map[string]any) []ref.Val {
 	return forms
 }
 
-func TestOtherShapesStayCEL(t *testing.T) {
+// TestAlternativeKinds: which expressions take which path. Only an expression whose every
+// use of raw is one field is remembered by value; anything else reading raw stays CEL.
+func TestAlternativeKinds(t *testing.T) {
 	env, err := newEnv()
 	require.NoError(t, err)
-	for _, text := range []string{`raw.F.lowerAscii()`, `int(raw.F) + 1`, `raw.F.G`, `has(raw.F)`, `parse_time(raw.F, "2006")`, `raw[raw.K]`} {
-		checked, iss := env.Compile(text)
-		require.NoError(t, iss.Err(), text)
+	for _, tc := range []struct {
+		expr string
+		want alternative
+	}{
+		{`raw.F.lowerAscii()`, &memoAlternative{}},
+		{`int(raw.F) + 1`, &memoAlternative{}},
+		{`raw.F.G`, &memoAlternative{}},
+		{`parse_time(raw.F, "2006")`, &memoAlternative{}},
+		{`raw.F == "" ? optional.none() : maps.t[?raw.F.lowerAscii()].or(optional.of("x:" + raw["F"]))`, &memoAlternative{}},
+		{`has(raw.F)`, celAlternative{}},
+		{`raw[raw.K]`, celAlternative{}},
+		{`raw.F + raw.G`, celAlternative{}},
+		{`raw.F == "" || [1].exists(raw, raw > 0)`, celAlternative{}},
+		{`size(raw) > 1 && raw.F == ""`, celAlternative{}},
+	} {
+		checked, iss := env.Compile(tc.expr)
+		require.NoError(t, iss.Err(), tc.expr)
 		prg, err := env.Program(checked)
 		require.NoError(t, err)
-		assert.IsType(t, celAlternative{}, newAlternative(checked, prg), text)
+		assert.IsType(t, tc.want, newAlternative(checked, prg), tc.expr)
+	}
+}
+
+// TestMemoAlternativeAgreesWithCEL: a remembered result is what CEL gives, values and errors
+// alike, on first sight and on every later one, through a map and a lazy view.
+func TestMemoAlternativeAgreesWithCEL(t *testing.T) {
+	env, err := newEnv()
+	require.NoError(t, err)
+	values := []any{nil, "Security", "security", "", "Microsoft-Windows-Sysmon/Operational", "12", "x",
+		strings.Repeat("s", maxMemoValue+1), int64(7), true, []any{"a"}}
+	for _, text := range []string{
+		`raw.F == "" ? optional.none() : maps.t[?raw.F.lowerAscii()].or(optional.of("x:" + raw.F))`,
+		`int(raw.F) + 1`,
+	} {
+		checked, iss := env.Compile(text)
+		require.NoError(t, iss.Err())
+		prg, err := env.Program(checked)
+		require.NoError(t, err)
+		alt := newAlternative(checked, prg)
+		require.IsType(t, &memoAlternative{}, alt, text)
+		tables := types.DefaultTypeAdapter.NativeToValue(map[string]map[string]string{"t": {"security": "WinEventLog:Security"}})
+		act := &activation{maps: adaptedMaps(tables)}
+		for round := range 2 {
+			for _, v := range values {
+				for _, raw := range rawForms(t, map[string]any{"F": v}) {
+					act.raw = raw
+					wantVal, _, wantErr := prg.Eval(act)
+					gotVal, gotErr := alt.eval(act)
+					if wantErr != nil {
+						require.Error(t, gotErr, "%s on %v, round %d", text, v, round)
+						assert.Equal(t, wantErr.Error(), gotErr.Error())
+						continue
+					}
+					require.NoError(t, gotErr, "%s on %v, round %d", text, v, round)
+					assert.Equal(t, types.True, wantVal.Equal(gotVal), "%s on %v, round %d: CEL %v, memo %v", text, v, round, wantVal, gotVal)
+				}
+			}
+		}
+		assert.NotEmpty(t, act.memo, "nothing remembered")
 	}
 }
 

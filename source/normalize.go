@@ -65,10 +65,12 @@ func adaptedMaps(maps ref.Val) ref.Val {
 	return types.NewRefValMap(types.DefaultTypeAdapter, tables)
 }
 
-// activation binds `raw` and `maps` for CEL.
+// activation binds `raw` and `maps` for CEL, and keeps the normalizer's memoAlternative
+// results.
 type activation struct {
 	raw  ref.Val
 	maps ref.Val
+	memo map[*memoAlternative]map[string]memoResult // results by field value, per alternative
 }
 
 func (a *activation) ResolveName(name string) (any, bool) {
