@@ -28,6 +28,9 @@ type Event struct {
 	raw     string   // the JSON object's text; "" for a map-backed event
 	members []member // the top-level members of raw, in order
 	longest int      // the length of raw's longest string text
+	// lineBytes is the length of the line the Reader read the event from: what a
+	// map-backed event's memory is estimated by.
+	lineBytes int
 }
 
 // Override is a field of a raw-backed event that a source profile computed: Value when Set,

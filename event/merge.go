@@ -46,7 +46,15 @@ type MergeOptions struct {
 	// MaxAhead is how far an event may be ahead of its input's latest time; 0 means
 	// DefaultMaxAhead.
 	MaxAhead time.Duration
+	// MaxHeld bounds the approximate memory of the events held for the lateness, in bytes;
+	// 0 means DefaultMaxHeld. Past it the oldest events are released early (see Merger).
+	MaxHeld int64
 }
+
+// DefaultMaxHeld is how much memory the events held for the lateness may take (256 MiB):
+// the shared Windows datasets, all ten read at once ten times over, hold under 40 MiB at the
+// default lateness, while 150 lines of 15 MiB within five minutes would hold 2.2 GB.
+const DefaultMaxHeld = 256 << 20
 
 // Merger merges inputs into one stream in event-time order, the order the engine's windows
 // need. Each input may be out of order by up to the lateness: its watermark is the latest
@@ -57,14 +65,18 @@ type MergeOptions struct {
 // them, in the order (time, source, line), so the merged stream, the late events and the
 // counts are functions of the inputs' contents alone: not of the order the inputs are given
 // in, nor of the order in which the Merger reads them. Memory holds the events of the last
-// lateness of each input.
+// lateness of each input, up to MaxHeld bytes: past it the Merger releases its oldest events
+// before the watermark has passed them and raises every input's watermark to the last one
+// released (later events older than it are late). Results then depend on the order in which
+// events arrived, so Forced counts such events for the caller to say so.
 //
 // A Merger is not safe for concurrent use.
 type Merger struct {
-	opts    MergeOptions
-	inputs  []*mergeInput // every input, in the order given
-	live    inputHeap     // the inputs not at their end, slowest watermark first
-	pending eventHeap
+	opts   MergeOptions
+	inputs []*mergeInput // every input, in the order given
+	live   inputHeap     // the inputs not at their end, slowest watermark first
+	held   heldEvents
+	forced int64 // events released early for MaxHeld
 }
 
 // mergeInput is one input with its clock.
@@ -84,6 +96,9 @@ func NewMerger(opts MergeOptions, readers ...*Reader) *Merger {
 	if opts.MaxAhead <= 0 {
 		opts.MaxAhead = DefaultMaxAhead
 	}
+	if opts.MaxHeld <= 0 {
+		opts.MaxHeld = DefaultMaxHeld
+	}
 	m := &Merger{opts: opts}
 	for i, r := range readers {
 		in := &mergeInput{r: r, index: i, pos: i, rejected: map[string]int64{}}
@@ -99,8 +114,11 @@ func NewMerger(opts MergeOptions, readers ...*Reader) *Merger {
 // from an input's reader and name it.
 func (m *Merger) Next() (*Event, *Rejection, error) {
 	for {
-		if len(m.pending) > 0 && m.released(m.pending[0]) {
-			return heap.Pop(&m.pending).(*Event), nil, nil
+		if m.held.len() > 0 && m.released(m.held.first()) {
+			return m.held.pop(), nil, nil
+		}
+		if m.held.bytes > m.opts.MaxHeld {
+			return m.releaseEarly(), nil, nil
 		}
 		if len(m.live) == 0 {
 			return nil, nil, io.EOF
@@ -112,7 +130,7 @@ func (m *Merger) Next() (*Event, *Rejection, error) {
 			return nil, rej, err
 		}
 		if ev != nil {
-			heap.Push(&m.pending, ev)
+			m.held.push(ev)
 		}
 	}
 }
@@ -122,6 +140,26 @@ func (m *Merger) Next() (*Event, *Rejection, error) {
 func (m *Merger) released(ev *Event) bool {
 	return len(m.live) == 0 || ev.Time.Before(m.live[0].wm)
 }
+
+// releaseEarly releases the oldest event held although the watermark has not passed it, for
+// MaxHeld, and raises every input's watermark to its time, so that the stream stays in
+// order: an event older than it is late from now on.
+func (m *Merger) releaseEarly() *Event {
+	ev := m.held.pop()
+	m.forced++
+	for _, in := range m.live {
+		if ev.Time.After(in.floor) {
+			in.floor = ev.Time
+		}
+		in.wm = in.watermark(m.opts.Lateness)
+	}
+	heap.Init(&m.live)
+	return ev
+}
+
+// Forced is the number of events released before the watermark passed them because the
+// events held exceeded MaxHeld.
+func (m *Merger) Forced() int64 { return m.forced }
 
 // reposition puts in back in its place among the live inputs after a read, or takes it out
 // at its end.
@@ -171,11 +209,16 @@ func (m *Merger) check(in *mergeInput, ev *Event) (reason, detail string) {
 			ev.Time.Format(time.RFC3339Nano), aheadText(ev.Time.Sub(in.latest)),
 			in.latest.Format(time.RFC3339Nano), m.opts.MaxAhead)
 	}
-	if wm := in.watermark(m.opts.Lateness); ev.Time.Before(wm) {
-		return ReasonLate, fmt.Sprintf("by %s (the input is at %s, lateness %s)",
-			roundDuration(wm.Sub(ev.Time)), in.latest.Format(time.RFC3339Nano), m.opts.Lateness)
+	wm := in.watermark(m.opts.Lateness)
+	switch {
+	case !ev.Time.Before(wm):
+		return "", ""
+	case wm.Equal(in.floor):
+		return ReasonLate, fmt.Sprintf("by %s (events up to %s were already released, before the lateness had passed)",
+			roundDuration(wm.Sub(ev.Time)), wm.Format(time.RFC3339Nano))
 	}
-	return "", ""
+	return ReasonLate, fmt.Sprintf("by %s (the input is at %s, lateness %s)",
+		roundDuration(wm.Sub(ev.Time)), in.latest.Format(time.RFC3339Nano), m.opts.Lateness)
 }
 
 // watermark is the time before which in gives no more events: its latest time minus the
@@ -196,9 +239,9 @@ func (in *mergeInput) watermark(lateness time.Duration) time.Time {
 // results then depend on when the silence came, which is the price of closing windows
 // without waiting for events.
 func (m *Merger) Release() []*Event {
-	out := make([]*Event, 0, len(m.pending))
-	for len(m.pending) > 0 {
-		out = append(out, heap.Pop(&m.pending).(*Event))
+	out := make([]*Event, 0, m.held.len())
+	for m.held.len() > 0 {
+		out = append(out, m.held.pop())
 	}
 	for _, in := range m.live {
 		if !in.latest.IsZero() {
@@ -289,14 +332,6 @@ func (h *inputHeap) Pop() any {
 	return in
 }
 
-// eventHeap orders held events by (time, source, line): a total order that depends on the
-// events alone.
-type eventHeap []*Event
-
-func (h eventHeap) Len() int { return len(h) }
-
-func (h eventHeap) Less(i, j int) bool { return Before(h[i], h[j]) }
-
 // Before is the order of a merged stream: by time, then source, then line. It depends on the
 // events alone, so a set of events sorted by it (slices.SortFunc with Compare) is in the
 // order a Merger releases them.
@@ -319,16 +354,4 @@ func Compare(a, b *Event) int {
 		return 1
 	}
 	return 0
-}
-
-func (h eventHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-
-func (h *eventHeap) Push(x any) { *h = append(*h, x.(*Event)) }
-
-func (h *eventHeap) Pop() any {
-	old := *h
-	ev := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return ev
 }

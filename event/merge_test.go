@@ -223,3 +223,53 @@ func eventTimes(events []string) []time.Duration {
 	}
 	return out
 }
+
+// TestMergerHeldBudget: events held for the lateness are bounded in bytes. Past MaxHeld the
+// oldest are released early, the stream stays in time order, every line is still accounted
+// for (late ones rejected with a reason), and Forced says how many were released early.
+func TestMergerHeldBudget(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	times := stream(r, 400, time.Hour)
+	pad := strings.Repeat("x", 10_000)
+	var lines []string
+	for _, i := range jitter(r, times, 5*time.Minute) {
+		lines = append(lines, fmt.Sprintf(`{"time":%q,"log_source":"x","pad":%q}`, base.Add(times[i]).Format(time.RFC3339Nano), pad))
+	}
+	text := strings.Join(lines, "\n") + "\n"
+
+	for _, tc := range []struct {
+		name       string
+		maxHeld    int64
+		wantForced bool
+	}{
+		{"within the budget", 0, false},
+		{"over a budget of ten events", 10 * 10_400, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := NewMerger(MergeOptions{Lateness: 5 * time.Minute, MaxHeld: tc.maxHeld}, NewReader(strings.NewReader(text), "in.jsonl", nil))
+			var last time.Time
+			var peak int64
+			for {
+				ev, rej, err := m.Next()
+				if err == io.EOF {
+					break
+				}
+				require.NoError(t, err)
+				peak = max(peak, m.held.bytes)
+				if rej != nil {
+					assert.Equal(t, ReasonLate, rej.Reason)
+					assert.Contains(t, rej.Detail, "already released")
+					continue
+				}
+				assert.False(t, ev.Time.Before(last), "released out of order")
+				last = ev.Time
+			}
+			st := m.Stats()
+			assert.Equal(t, int64(400), st.Processed+st.RejectedTotal())
+			assert.Equal(t, tc.wantForced, m.Forced() > 0, "forced %d", m.Forced())
+			if tc.maxHeld > 0 {
+				assert.LessOrEqual(t, peak, tc.maxHeld+11_000, "held bytes past the budget by more than one event")
+			}
+		})
+	}
+}

@@ -167,7 +167,7 @@ func (r *Reader) Next() (*Event, *Rejection, error) {
 	if bad != nil {
 		return nil, r.reject(line, bad.Reason, bad.Detail), nil
 	}
-	ev.Source, ev.Line = r.name, line.Number
+	ev.Source, ev.Line, ev.lineBytes = r.name, line.Number, len(line.Text)
 	r.stats.Processed++
 	return ev, nil, nil
 }

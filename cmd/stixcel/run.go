@@ -36,6 +36,7 @@ type runFlags struct {
 	rejects   string
 	maxGroups int
 	maxState  int64
+	maxHeld   int64
 	maxIter   int
 	lateness  time.Duration
 	maxAhead  time.Duration
@@ -63,6 +64,7 @@ bundle. With no events file, events are read from stdin.`,
 	fl.BoolVar(&f.strict, "strict", false, "stop at the first bad event line (exit 2)")
 	fl.IntVar(&f.maxGroups, "max-groups", runtime.DefaultMaxGroups, "keep at most `N` live group keys per plan; the least recently active are evicted (their open alerts written first) and counted")
 	fl.Int64Var(&f.maxState, "max-state", runtime.DefaultMaxState, "keep correlation state under `BYTES` in all (long group values count by digest and prefix); the least recently active groups are evicted (their open alerts written first) and counted")
+	fl.Int64Var(&f.maxHeld, "max-held", event.DefaultMaxHeld, "hold at most `BYTES` of events waiting for the lateness; past it the oldest run early (counted, and results may then depend on arrival order)")
 	fl.IntVar(&f.maxIter, "max-iterations", runtime.DefaultMaxIterations, "cut off an evaluation after `N` comprehension iterations (counted as no match)")
 	fl.StringVar(&f.rejects, "rejects", "", "write rejected lines verbatim to `FILE` for replay")
 	fl.DurationVar(&f.lateness, "lateness", event.DefaultLateness, "how far out of event-time order each input may be; older events are rejected as late")
@@ -80,6 +82,9 @@ func (c *cli) run(args []string, f *runFlags) error {
 	}
 	if f.workers < 1 {
 		return inputErr(fmt.Errorf("--workers %d: want at least 1", f.workers))
+	}
+	if f.maxHeld < 1 {
+		return inputErr(fmt.Errorf("--max-held %d: want at least 1 byte", f.maxHeld))
 	}
 	if f.lateness < 0 || f.maxAhead < 0 {
 		return inputErr(fmt.Errorf("--lateness %s, --max-ahead %s: want durations of zero or more", f.lateness, f.maxAhead))
@@ -112,9 +117,9 @@ func (c *cli) run(args []string, f *runFlags) error {
 		return err
 	}
 	defer inputs.close()
-	merged := event.NewMerger(event.MergeOptions{Lateness: f.lateness, MaxAhead: f.maxAhead}, inputs.readers...)
+	merged := event.NewMerger(event.MergeOptions{Lateness: f.lateness, MaxAhead: f.maxAhead, MaxHeld: f.maxHeld}, inputs.readers...)
 	err = c.runMerged(ctx, rs, merged)
-	rs.sum.files, rs.sum.stats = len(inputs.readers), merged.Stats()
+	rs.sum.files, rs.sum.stats, rs.sum.forced = len(inputs.readers), merged.Stats(), merged.Forced()
 	rs.bars.wait()
 	// Every exit path (end of input, an error, --strict, a signal) writes the alerts found.
 	eng.Flush(out.emit)
@@ -124,7 +129,7 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if rerr := rejects.close(); err == nil && rerr != nil {
 		err = inputErr(rerr)
 	}
-	c.printSummary(rs.sum, eng, f.maxState)
+	c.printSummary(rs.sum, eng, f)
 	if sig := stoppedBy(ctx); sig != nil {
 		fmt.Fprintf(c.stderr, "stopped by %v\n", sig)
 		return &exitError{code: signalExitCode(sig), err: fmt.Errorf("stopped by %v", sig)}
@@ -310,6 +315,7 @@ func (rs *runState) decoder() event.Decoder {
 type runSummary struct {
 	files    int
 	stats    event.ReadStats
+	forced   int64 // events run before the lateness passed, for --max-held
 	messages map[string]int
 }
 
@@ -327,7 +333,7 @@ func (s *runSummary) reject(w io.Writer, rej *event.Rejection) {
 	}
 }
 
-func (c *cli) printSummary(s *runSummary, eng *runtime.Engine, maxState int64) {
+func (c *cli) printSummary(s *runSummary, eng *runtime.Engine, f *runFlags) {
 	st := eng.Stats()
 	var reasons []string
 	for _, r := range s.stats.Reasons() {
@@ -348,7 +354,11 @@ func (c *cli) printSummary(s *runSummary, eng *runtime.Engine, maxState int64) {
 	}
 	if st.StateEvicted > 0 {
 		fmt.Fprintf(c.stderr, "%d groups evicted to keep state under %s (--max-state); peak %s\n",
-			st.StateEvicted, mib(maxState), mib(st.PeakState))
+			st.StateEvicted, mib(f.maxState), mib(st.PeakState))
+	}
+	if s.forced > 0 {
+		fmt.Fprintf(c.stderr, "%d events run before their lateness had passed, to hold under %s of events (--max-held): results may depend on arrival order\n",
+			s.forced, mib(f.maxHeld))
 	}
 	if st.CutOffs > 0 {
 		fmt.Fprintf(c.stderr, "%d evaluations cut off past --max-iterations\n", st.CutOffs)
