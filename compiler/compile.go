@@ -9,10 +9,12 @@ package compiler
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/google/cel-go/cel"
 
+	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/channel"
 	"github.com/stixcel/stixcel/diag"
@@ -82,8 +84,10 @@ type compilation struct {
 	diags    diag.Diagnostics
 	baseEnv  *cel.Env          // selector environment, shared by every plan
 	checked  map[string]string // selector → checker message ("" when it checks)
-	// techniques maps technique ids to names, built on first use.
-	techniques map[string]string
+	// techniques maps technique ids to their names and tactics, built on first use.
+	techniques map[string]plan.Technique
+	// fields caches EventFields by expression: the corpus repeats its derived selectors.
+	fields map[string][]string
 }
 
 func newCompilation(ix *attack.Index, opts Options) *compilation {
@@ -94,6 +98,7 @@ func newCompilation(ix *attack.Index, opts Options) *compilation {
 		bindings: map[string]*pack.Binding{},
 		used:     map[*pack.Binding]bool{},
 		checked:  map[string]string{},
+		fields:   map[string][]string{},
 		builtin:  map[*pack.Binding]bool{},
 	}
 	for _, b := range opts.Builtin {
@@ -146,6 +151,7 @@ func (c *compilation) analytic(a *attack.Analytic) *plan.Plan {
 	if b != nil && c.diags[before:].HasErrors() {
 		c.rejectBinding(p, a, b, before)
 	}
+	c.evidenceFields(p)
 	p.Kind = kindOf(p)
 	return p
 }
@@ -210,3 +216,38 @@ func kindOf(p *plan.Plan) plan.Kind {
 }
 
 func chanID(i int) string { return fmt.Sprintf("c%d", i+1) }
+
+// evidenceFields sets each channel's Fields: the event fields its selector, predicate and
+// series_by read, which alerts show of each contributing event. An expression that does not
+// parse (reported by check) adds none.
+func (c *compilation) evidenceFields(p *plan.Plan) {
+	for _, ch := range p.Channels {
+		fields := []string{}
+		for _, expr := range []string{ch.Selector, ch.Predicate} {
+			for _, f := range c.exprFields(expr) {
+				if !slices.Contains(fields, f) {
+					fields = append(fields, f)
+				}
+			}
+		}
+		for _, f := range ch.SeriesBy {
+			if !slices.Contains(fields, f) {
+				fields = append(fields, f)
+			}
+		}
+		ch.Fields = fields
+	}
+}
+
+// exprFields is celenv.EventFields, once per distinct expression.
+func (c *compilation) exprFields(expr string) []string {
+	if f, ok := c.fields[expr]; ok {
+		return f
+	}
+	f, err := celenv.EventFields(expr)
+	if err != nil {
+		f = nil
+	}
+	c.fields[expr] = f
+	return f
+}

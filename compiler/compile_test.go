@@ -124,7 +124,7 @@ func TestGoldenAN1828WithBuiltinPack(t *testing.T) {
 	require.NoError(t, diags.Err())
 	p := findPlan(t, set, "AN1828")
 	assert.Equal(t, plan.KindDetection, p.Kind)
-	assert.Equal(t, []plan.Technique{{ID: "T1509", Name: "Non-Standard Port"}}, p.Techniques)
+	assert.Equal(t, []plan.Technique{{ID: "T1509", Name: "Non-Standard Port", Tactics: []string{}}}, p.Techniques)
 	// The runtime's tests run this same file: compiler and runtime agree on one artifact.
 	golden.Check(t, filepath.Join("..", "testdata", "plans", "AN1828.plan.json"), planJSON(t, p))
 }
@@ -170,4 +170,21 @@ func BenchmarkCompileEnterprise(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestAlertContextFromTheBundle: what alerts cite comes from the bundle into the plan — the
+// strategy's name, each technique's tactics, and the fields each channel reads.
+func TestAlertContextFromTheBundle(t *testing.T) {
+	in := stixcel.Inputs{Bundles: []string{shared.Path(t, "attack", "enterprise-attack-18.1-detection.json")}}
+	set, _, err := in.Compile()
+	require.NoError(t, err)
+	p := findPlan(t, set, "AN1030")
+	assert.Equal(t, "DET0363", p.DetectionStrategy)
+	assert.Equal(t, "Detection of Credential Dumping from LSASS Memory via Access and Dump Sequence", p.DetectionStrategyName)
+	require.NotEmpty(t, p.Techniques)
+	assert.Equal(t, []string{"credential-access"}, p.Techniques[0].Tactics)
+	c1 := p.Channel("c1")
+	require.NotNil(t, c1)
+	assert.Contains(t, c1.Fields, "EventCode", "the derived selector's field")
+	assert.Contains(t, c1.Fields, "TargetImage", "a field the binding's predicate reads")
 }

@@ -28,12 +28,12 @@ func resolve(a *attack.Analytic) *plan.Plan {
 		},
 	}
 	if a.Strategy != nil {
-		p.DetectionStrategy = a.Strategy.ID
+		p.DetectionStrategy, p.DetectionStrategyName = a.Strategy.ID, a.Strategy.Name
 	} else {
 		p.DetectionStrategy = a.StrategyFromURL
 	}
 	for _, t := range a.Techniques {
-		p.Techniques = append(p.Techniques, plan.Technique{ID: t.ID, Name: techniqueName(t)})
+		p.Techniques = append(p.Techniques, plan.Technique{ID: t.ID, Name: techniqueName(t), Tactics: nonNil(t.Tactics)})
 	}
 	for i, ls := range a.LogSources {
 		p.Channels = append(p.Channels, &plan.Channel{
@@ -45,6 +45,7 @@ func resolve(a *attack.Analytic) *plan.Plan {
 				StixID: ls.DataComponent.StixID,
 			},
 			Channel: ls.Channel,
+			Fields:  []string{},
 			Origin:  plan.OriginNone,
 		})
 	}
@@ -79,10 +80,11 @@ func (c *compilation) resolveBindingTechniques(p *plan.Plan, a *attack.Analytic,
 	if a.Strategy == nil || len(p.Techniques) == 0 {
 		for _, t := range b.Techniques {
 			id, name := splitTechnique(t.Value)
+			known := c.technique(id)
 			if name == "" {
-				name = c.techniqueName(id)
+				name = known.Name
 			}
-			p.Techniques = append(p.Techniques, plan.Technique{ID: id, Name: name})
+			p.Techniques = append(p.Techniques, plan.Technique{ID: id, Name: name, Tactics: nonNil(known.Tactics)})
 		}
 		return
 	}
@@ -121,13 +123,14 @@ func nonNil(s []string) []string {
 	return append([]string(nil), s...)
 }
 
-// techniqueName finds a technique's name among those the loaded analytics detect, "" if none.
-func (c *compilation) techniqueName(id string) string {
+// technique finds a technique (its name as ATT&CK writes it, and its tactics) among those
+// the loaded analytics detect; the zero value if none.
+func (c *compilation) technique(id string) plan.Technique {
 	if c.techniques == nil {
-		c.techniques = map[string]string{}
+		c.techniques = map[string]plan.Technique{}
 		for _, a := range c.ix.Analytics {
 			for _, t := range a.Techniques {
-				c.techniques[t.ID] = techniqueName(t)
+				c.techniques[t.ID] = plan.Technique{ID: t.ID, Name: techniqueName(t), Tactics: t.Tactics}
 			}
 		}
 	}

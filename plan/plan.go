@@ -19,8 +19,24 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// Schema is the value of Set.Schema for this version of the artifact.
-const Schema = "stixcel.plan/v1"
+// Schema is the value of Set.Schema for this version of the artifact. v2 added what alerts
+// cite without the bundle: detection_strategy_name, each technique's tactics and each
+// channel's evidence fields; a v1 artifact lacks them and is refused (compile it again).
+const Schema = "stixcel.plan/v2"
+
+// oldSchemas are earlier artifact versions, refused with a message saying what to do.
+var oldSchemas = map[string]bool{"stixcel.plan/v1": true}
+
+// checkSchema accepts only Schema; an older one is named as such, with the remedy.
+func checkSchema(schema string) error {
+	if schema == Schema {
+		return nil
+	}
+	if oldSchemas[schema] {
+		return fmt.Errorf("plans: schema %q is from an older stixcel (its plans lack the strategy names, tactics and evidence fields alerts cite), want %q: compile the plans again with `stixcel compile`", schema, Schema)
+	}
+	return fmt.Errorf("plans: schema %q, want %q", schema, Schema)
+}
 
 // Kind says what a plan can do at run time.
 type Kind string
@@ -69,16 +85,21 @@ type Plan struct {
 	Platforms         []string    `json:"platforms"`
 	Techniques        []Technique `json:"techniques"`
 	DetectionStrategy string      `json:"detection_strategy"`
-	Kind              Kind        `json:"kind"`
-	Channels          []*Channel  `json:"channels"`
-	Params            []*Param    `json:"params"`
-	Correlation       Correlation `json:"correlation"`
+	// DetectionStrategyName is the strategy's name ("" when the bundles lack the strategy).
+	DetectionStrategyName string      `json:"detection_strategy_name"`
+	Kind                  Kind        `json:"kind"`
+	Channels              []*Channel  `json:"channels"`
+	Params                []*Param    `json:"params"`
+	Correlation           Correlation `json:"correlation"`
 }
 
 // Technique is an ATT&CK technique the analytic's detection strategy detects.
 type Technique struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// Tactics are the technique's ATT&CK tactics, the phase names of its kill_chain_phases
+	// ("credential-access"), as ATT&CK Navigator names them; empty when not loaded.
+	Tactics []string `json:"tactics"`
 }
 
 // DataComponent is the ATT&CK data component (DCxxxx) of a log source reference.
@@ -110,8 +131,12 @@ type Channel struct {
 	// SeriesBy lists event fields that split this channel's matches into series
 	// (e.g. app, host, port) for recurrence functions in the condition.
 	SeriesBy []string `json:"series_by,omitempty"`
-	Origin   Origin   `json:"origin"`
-	Reason   string   `json:"reason"`
+	// Fields are the event fields the selector, the predicate and SeriesBy read (event.X,
+	// event["X"], has(event.X)), in the order they first appear: what an alert shows of each
+	// contributing event.
+	Fields []string `json:"fields"`
+	Origin Origin   `json:"origin"`
+	Reason string   `json:"reason"`
 }
 
 // Param is a typed parameter made from a mutable element.
@@ -185,8 +210,8 @@ func Read(r io.Reader) (*Set, error) {
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("decode plans: %w", err)
 	}
-	if s.Schema != Schema {
-		return nil, fmt.Errorf("plans: schema %q, want %q", s.Schema, Schema)
+	if err := checkSchema(s.Schema); err != nil {
+		return nil, err
 	}
 	for _, p := range s.Plans {
 		if p != nil {
@@ -335,8 +360,8 @@ func ReadRunnable(r io.Reader, keep func(Kind) bool) (*Set, error) {
 		return Read(bytes.NewReader(data)) // encoding/json words the syntax error
 	}
 	doc := gjson.ParseBytes(data)
-	if schema := doc.Get("schema").String(); schema != Schema {
-		return nil, fmt.Errorf("plans: schema %q, want %q", schema, Schema)
+	if err := checkSchema(doc.Get("schema").String()); err != nil {
+		return nil, err
 	}
 	s := &Set{Schema: Schema, Plans: []*Plan{}}
 	var decodeErr error

@@ -25,9 +25,10 @@ func TestReadWriteRoundTrip(t *testing.T) {
 
 func TestReadRejectsOtherSchemas(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
-		{"wrong schema", `{"schema": "stixcel.plan/v2", "plans": []}`, `plans: schema "stixcel.plan/v2", want "stixcel.plan/v1"`},
+		{"wrong schema", `{"schema": "stixcel.plan/v9", "plans": []}`, `plans: schema "stixcel.plan/v9", want "stixcel.plan/v2"`},
+		{"older schema", `{"schema": "stixcel.plan/v1", "plans": []}`, "plans: schema \"stixcel.plan/v1\" is from an older stixcel (its plans lack the strategy names, tactics and evidence fields alerts cite), want \"stixcel.plan/v2\": compile the plans again with `stixcel compile`"},
 		{"not JSON", `{"schema": `, "decode plans: unexpected EOF"},
-		{"no schema", `{"plans": []}`, `plans: schema "", want "stixcel.plan/v1"`},
+		{"no schema", `{"plans": []}`, `plans: schema "", want "stixcel.plan/v2"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := plan.Read(bytes.NewReader([]byte(tc.in)))
@@ -60,7 +61,7 @@ func BenchmarkReadEnterprisePlans(b *testing.B) {
 }
 
 func TestReadRunnableKeepsSelectedKinds(t *testing.T) {
-	in := `{"schema": "stixcel.plan/v1", "plans": [
+	in := `{"schema": "stixcel.plan/v2", "plans": [
 	  {"id": "AN1", "kind": "inert", "channels": []},
 	  {"id": "AN2", "kind": "detection", "channels": [{"id": "c1", "predicate": "event.x == 1"}]},
 	  {"id": "AN3", "kind": "selector", "channels": []}]}`
@@ -72,11 +73,13 @@ func TestReadRunnableKeepsSelectedKinds(t *testing.T) {
 	assert.Equal(t, "event.x == 1", set.Plans[0].Channels[0].Predicate)
 
 	_, err = plan.ReadRunnable(bytes.NewReader([]byte(`{"schema": "x", "plans": []}`)), detections)
-	assert.EqualError(t, err, `plans: schema "x", want "stixcel.plan/v1"`)
+	assert.EqualError(t, err, `plans: schema "x", want "stixcel.plan/v2"`)
 	_, err = plan.ReadRunnable(bytes.NewReader([]byte(`{"schema": `)), detections)
 	assert.EqualError(t, err, "decode plans: unexpected EOF")
-	_, err = plan.ReadRunnable(bytes.NewReader([]byte(`{"schema": "stixcel.plan/v1", "plans": [{"kind": "detection", "channels": 5}]}`)), detections)
+	_, err = plan.ReadRunnable(bytes.NewReader([]byte(`{"schema": "stixcel.plan/v2", "plans": [{"kind": "detection", "channels": 5}]}`)), detections)
 	assert.ErrorContains(t, err, "decode plans: plan : json: cannot unmarshal number")
+	_, err = plan.ReadRunnable(bytes.NewReader([]byte(`{"schema": "stixcel.plan/v1", "plans": []}`)), detections)
+	assert.ErrorContains(t, err, "is from an older stixcel", "a v1 artifact is refused with the remedy")
 }
 
 func BenchmarkReadRunnableEnterprisePlans(b *testing.B) {

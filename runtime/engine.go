@@ -66,7 +66,7 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 		return nil, errors.New("runtime: no plan set")
 	}
 	if set.Schema != plan.Schema {
-		return nil, fmt.Errorf("runtime: plan schema %q, want %q", set.Schema, plan.Schema)
+		return nil, fmt.Errorf("runtime: plan schema %q, want %q (compile the plans again)", set.Schema, plan.Schema)
 	}
 	cfg := config{maxContributors: DefaultMaxContributors, workers: 1,
 		maxIterations: DefaultMaxIterations, maxGroups: DefaultMaxGroups, maxState: DefaultMaxState}

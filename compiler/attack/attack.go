@@ -64,6 +64,9 @@ type Technique struct {
 	StixID string
 	Name   string
 	Parent *Technique // nil for a technique, or when the parent is not loaded
+	// Tactics are the phase names of its ATT&CK kill_chain_phases ("credential-access"), in
+	// source order.
+	Tactics []string
 }
 
 // LogSourceRef is one entry of x_mitre_log_source_references.

@@ -2,6 +2,7 @@ package attack
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -142,7 +143,19 @@ func (b *builder) addTechnique(file string, ap *stix2.AttackPattern) {
 	if id == "" {
 		b.warnf(file, string(ap.ID), "attack-pattern has no mitre-attack external id")
 	}
-	b.techniques[string(ap.ID)] = &Technique{ID: id, StixID: string(ap.ID), Name: ap.Name}
+	b.techniques[string(ap.ID)] = &Technique{ID: id, StixID: string(ap.ID), Name: ap.Name, Tactics: tactics(ap.KillChainPhase)}
+}
+
+// tactics are the phase names of ATT&CK's own kill chains (mitre-attack, mitre-mobile-attack,
+// mitre-ics-attack), each once.
+func tactics(phases []*stix2.KillChainPhase) []string {
+	var out []string
+	for _, ph := range phases {
+		if ph != nil && attackSources[ph.Name] && ph.Phase != "" && !slices.Contains(out, ph.Phase) {
+			out = append(out, ph.Phase)
+		}
+	}
+	return out
 }
 
 // linkParents sets each sub-technique's Parent from its subtechnique-of relationship, or,
