@@ -12,35 +12,44 @@ import (
 type openAlert struct {
 	plan      *compiledPlan
 	group     *group
+	opened    time.Time // event time at which the condition first held
 	close     time.Time
 	firstSeen time.Time
 	lastSeen  time.Time
 	counts    []int64
-	refs      [][]EventRef
+	evidence  [][]*Evidence
+	bytes     int64 // of the evidence kept
 	heapIndex int
 }
 
-// size is the approximate memory of the open alert.
+// size is the approximate memory of the open alert, its evidence included.
 func (a *openAlert) size() int64 {
-	n := int64(unsafe.Sizeof(*a)) + 8 + int64(len(a.counts))*8 + int64(len(a.refs))*sliceSize
-	for _, r := range a.refs {
-		n += int64(cap(r)) * refSize
-	}
-	return n
+	return int64(unsafe.Sizeof(*a)) + 8 + int64(len(a.counts))*8 + int64(len(a.evidence))*sliceSize + a.bytes
 }
 
-const refSize = int64(unsafe.Sizeof(EventRef{}))
-
-func (a *openAlert) add(ev *event.Event, matched []int, maxRefs int) {
+// add records an event that matched the channels at indexes matched; evidence reads the
+// event's fields for a channel, only while the channel still takes contributors.
+func (a *openAlert) add(ev *event.Event, matched []int, maxRefs int, evidence func(i int) *Evidence) {
 	for _, i := range matched {
-		a.record(i, ev.Time, EventRef{ev.Source, ev.Line}, maxRefs)
+		var e *Evidence
+		if len(a.evidence[i]) < maxRefs {
+			e = evidence(i)
+		}
+		a.record(i, ev.Time, e, maxRefs)
 	}
 }
 
-func (a *openAlert) record(i int, at time.Time, ref EventRef, maxRefs int) {
+// record counts a match of channel i at time at, keeping e (which may be nil once the
+// channel has maxRefs) as evidence.
+func (a *openAlert) record(i int, at time.Time, e *Evidence, maxRefs int) {
 	a.counts[i]++
-	if len(a.refs[i]) < maxRefs {
-		a.refs[i] = append(a.refs[i], ref)
+	if e != nil && len(a.evidence[i]) < maxRefs {
+		if a.evidence[i] == nil {
+			a.evidence[i] = make([]*Evidence, 0, min(maxRefs, 4))
+		}
+		old := cap(a.evidence[i])
+		a.evidence[i] = append(a.evidence[i], e)
+		a.bytes += int64(cap(a.evidence[i])-old)*8 + e.bytes
 	}
 	if a.firstSeen.IsZero() || at.Before(a.firstSeen) {
 		a.firstSeen = at
@@ -57,40 +66,78 @@ func (a *openAlert) alert() *Alert {
 		group[f] = a.group.values[i]
 	}
 	out := newAlert(cp, group, a.firstSeen, a.lastSeen)
+	out.ID = AlertID(cp.src.ID, group, a.opened, nil)
 	for i, n := range a.counts {
 		if n > 0 {
-			out.Channels = append(out.Channels, AlertChannel{ID: cp.channels[i].id, Count: n, Events: a.refs[i]})
+			out.Channels = append(out.Channels, cp.alertChannel(i, n, a.evidence[i]))
 		}
 	}
 	return out
 }
 
+// alertChannel is channel i of the plan as an alert shows it.
+func (cp *compiledPlan) alertChannel(i int, count int64, evidence []*Evidence) AlertChannel {
+	src := cp.src.Channels[i]
+	if evidence == nil {
+		evidence = []*Evidence{}
+	}
+	return AlertChannel{
+		ID: src.ID, LogSource: src.LogSource, DataComponent: src.DataComponent, Channel: src.Channel,
+		Count: count, Events: evidence,
+	}
+}
+
 func newAlert(cp *compiledPlan, group map[string]any, first, last time.Time) *Alert {
 	return &Alert{
-		Analytic:   cp.src.ID,
-		Name:       cp.src.Name,
-		Techniques: cp.techniques,
-		Group:      group,
-		FirstSeen:  first,
-		LastSeen:   last,
-		Channels:   []AlertChannel{},
-		Params:     cp.paramsJSON,
+		Analytic:          cp.src.ID,
+		StixID:            cp.src.StixID,
+		Name:              cp.src.Name,
+		DetectionStrategy: cp.strategy,
+		Techniques:        cp.techniques,
+		Platforms:         cp.platforms,
+		Group:             group,
+		FirstSeen:         first,
+		LastSeen:          last,
+		Channels:          []AlertChannel{},
+		Params:            cp.paramsJSON,
 	}
 }
 
 // immediateAlert is the alert of a plan without a condition: one per matching event.
-func immediateAlert(cp *compiledPlan, ev *event.Event, matched []int) *Alert {
+func (s *shard) immediateAlert(cp *compiledPlan, ev *event.Event, matched []int) *Alert {
 	group := make(map[string]any, len(cp.groupBy))
-	for _, f := range cp.groupBy {
-		group[f], _ = ev.Get(f) // nil when the event lacks the field
+	for k, f := range cp.groupBy {
+		group[f] = displayValue(s.view.Slot(cp.groupSlots[k])) // nil when the event lacks the field
 	}
 	out := newAlert(cp, group, ev.Time, ev.Time)
+	out.ID = AlertID(cp.src.ID, group, ev.Time, &EventRef{ev.Source, ev.Line})
 	for _, i := range matched {
-		out.Channels = append(out.Channels, AlertChannel{
-			ID: cp.channels[i].id, Count: 1, Events: []EventRef{{ev.Source, ev.Line}},
-		})
+		out.Channels = append(out.Channels, cp.alertChannel(i, 1, []*Evidence{s.evidence(cp, i, ev)}))
 	}
 	return out
+}
+
+// evidence reads what channel i of cp shows of the event the shard's view shows.
+func (s *shard) evidence(cp *compiledPlan, i int, ev *event.Event) *Evidence {
+	c := cp.channels[i]
+	return newEvidence(ev, s.view, c.fields, c.fieldSlots)
+}
+
+// hunt is the hunt record of a selector plan's channel i matching the event.
+func (s *shard) hunt(cp *compiledPlan, i int, ev *event.Event) *Hunt {
+	group := make(map[string]any, len(cp.entityNames))
+	for k, slot := range cp.entitySlots {
+		fv := s.view.Slot(slot)
+		if fv.Kind() != event.KindMissing || len(cp.groupBy) > 0 {
+			group[cp.entityNames[k]] = displayValue(fv)
+		}
+	}
+	c := cp.channels[i]
+	return &Hunt{
+		Time: ev.Time, Analytic: cp.src.ID, Name: cp.src.Name, DetectionStrategy: cp.strategy,
+		Techniques: cp.techniques, Channel: c.id, LogSource: c.logSource, Group: group,
+		Source: ev.Source, Line: ev.Line, Evidence: s.evidence(cp, i, ev),
+	}
 }
 
 // alertHeap orders open alerts by close time, then plan order, then group key, so that

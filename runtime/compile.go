@@ -10,6 +10,7 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 
+	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -26,11 +27,17 @@ type compiledPlan struct {
 	paramsVal  ref.Val            // params as bound in activations: converted to CEL values once
 	paramsJSON map[string]any     // plan JSON form, cited in alerts
 	paramsKey  string             // paramsJSON encoded: programs that fold params are cached by it
-	techniques []plan.Technique
+	techniques []plan.Technique   // tactics never nil, as alerts write them
+	strategy   Strategy
+	platforms  []string
 	groupBy    []string
 	groupSlots []int // FieldView slots of groupBy
-	window     time.Duration
-	condition  cel.Program // nil: alert once per matching event
+	// entityNames are what a hunt record shows as its group: groupBy, or HuntEntityFields
+	// for a plan without; entitySlots their FieldView slots.
+	entityNames []string
+	entitySlots []int
+	window      time.Duration
+	condition   cel.Program // nil: alert once per matching event
 }
 
 // compiledChannel is one channel's selector and predicate; a nil program is absent.
@@ -44,9 +51,11 @@ type compiledChannel struct {
 	// predicate are affordable (math.MaxInt: any); longer ones are not evaluated.
 	selMax, predMax int
 	seriesBy        []string
-	series          []int  // FieldView slots of seriesBy
-	route           *route // what the selector tests, when the index can decide it
-	decided         bool   // the route index decides the selector: it is not evaluated
+	series          []int    // FieldView slots of seriesBy
+	fields          []string // evidence fields: the first MaxEvidenceFields of plan.Channel.Fields
+	fieldSlots      []int    // their FieldView slots
+	route           *route   // what the selector tests, when the index can decide it
+	decided         bool     // the route index decides the selector: it is not evaluated
 }
 
 // canMatch reports whether the channel has anything to match on.
@@ -61,9 +70,19 @@ func compilePlan(index int, p *plan.Plan, cache *programCache) (*compiledPlan, e
 	for _, f := range cp.groupBy {
 		cp.groupSlots = append(cp.groupSlots, cache.slots.Slot(f))
 	}
+	cp.entityNames = cp.groupBy
+	if len(cp.groupBy) == 0 {
+		cp.entityNames = HuntEntityFields
+	}
+	for _, f := range cp.entityNames {
+		cp.entitySlots = append(cp.entitySlots, cache.slots.Slot(f))
+	}
 	for _, c := range cp.channels {
 		for _, f := range c.seriesBy {
 			c.series = append(c.series, cache.slots.Slot(f))
+		}
+		for _, f := range c.fields {
+			c.fieldSlots = append(c.fieldSlots, cache.slots.Slot(f))
 		}
 	}
 	return cp, nil
@@ -77,7 +96,9 @@ func compilePlanParts(index int, p *plan.Plan, cache *programCache) (*compiledPl
 		index:      index,
 		src:        p,
 		channelIdx: make(map[string]int, len(p.Channels)),
-		techniques: append([]plan.Technique{}, p.Techniques...),
+		techniques: alertTechniques(p.Techniques),
+		strategy:   Strategy{ID: p.DetectionStrategy, Name: p.DetectionStrategyName},
+		platforms:  append([]string{}, p.Platforms...),
 		groupBy:    append([]string{}, p.Correlation.GroupBy...),
 	}
 	fail := func(format string, args ...any) error {
@@ -138,7 +159,8 @@ func (cp *compiledPlan) compileChannels(cache *programCache) error {
 		if _, dup := cp.channelIdx[ch.ID]; dup || ch.ID == "" {
 			return fmt.Errorf("channel %q: empty or duplicate id", ch.ID)
 		}
-		cc := &compiledChannel{index: i, id: ch.ID, logSource: ch.LogSource, seriesBy: ch.SeriesBy}
+		cc := &compiledChannel{index: i, id: ch.ID, logSource: ch.LogSource, seriesBy: ch.SeriesBy,
+			fields: ch.Fields[:min(len(ch.Fields), MaxEvidenceFields)]}
 		sel, err := cache.compileChannel(env, ch.Selector, cp)
 		if err != nil {
 			return fmt.Errorf("channel %s: selector: %w", ch.ID, err)
@@ -179,7 +201,32 @@ func (cp *compiledPlan) compileCorrelation(cache *programCache) error {
 		return fmt.Errorf("condition: %w", err)
 	}
 	cp.window = window
+	return cp.dropUnused(corr.Condition, ids)
+}
+
+// dropUnused leaves the channels the condition does not reference without anything to
+// match on: they could not change an alert, so they are not evaluated, keep no state and
+// give alerts no evidence.
+func (cp *compiledPlan) dropUnused(condition string, ids []string) error {
+	used, err := celenv.ConditionChannels(condition, ids)
+	if err != nil {
+		return fmt.Errorf("condition: %w", err)
+	}
+	for _, c := range cp.channels {
+		if !used[c.id] {
+			c.selector, c.predicate, c.route = nil, nil, nil
+		}
+	}
 	return nil
+}
+
+// alertTechniques copies the plan's techniques with their tactics never nil.
+func alertTechniques(ts []plan.Technique) []plan.Technique {
+	out := make([]plan.Technique, len(ts))
+	for i, t := range ts {
+		out[i] = plan.Technique{ID: t.ID, Name: t.Name, Tactics: append([]string{}, t.Tactics...)}
+	}
+	return out
 }
 
 // celValues converts each parameter to a CEL value once, so that evaluations do not.

@@ -55,9 +55,9 @@ type group struct {
 
 // match is one event that matched one channel.
 type match struct {
-	at     time.Time
-	series string
-	ref    EventRef
+	at       time.Time
+	series   string
+	evidence *Evidence // what the event shows: its place and the channel's fields
 }
 
 func newCorrelator(cp *compiledPlan) *correlator {
@@ -101,15 +101,15 @@ func (c *correlator) update(s *shard, g *group, ev *event.Event, matched []int) 
 	g.active = s.clock
 	c.byActivity.moveToBack(g)
 	if g.alert != nil {
-		g.alert.add(ev, matched, s.cfg.maxContributors)
+		g.alert.add(ev, matched, s.cfg.maxContributors, func(i int) *Evidence { return s.evidence(c.plan, i, ev) })
 		return
 	}
 	for _, i := range matched {
-		g.windows[i].insert(match{at: ev.Time, series: c.seriesKey(c.plan.channels[i], s.view), ref: EventRef{ev.Source, ev.Line}})
+		g.windows[i].insert(match{at: ev.Time, series: c.seriesKey(c.plan.channels[i], s.view), evidence: s.evidence(c.plan, i, ev)})
 	}
 	g.evict(g.newest.Add(-c.plan.window))
 	if c.conditionHolds(s, g) {
-		a := c.open(g, s.cfg.maxContributors)
+		a := c.open(g, ev.Time, s.cfg.maxContributors)
 		s.pending.push(a)
 	}
 }
@@ -375,18 +375,20 @@ func (c *correlator) shrink() {
 	c.groups, c.peak = groups, len(groups)
 }
 
-// open starts an alert with the group's window as its evidence; the window is then spent.
-func (c *correlator) open(g *group, maxRefs int) *openAlert {
+// open starts an alert, opened at the event time at, with the group's window as its
+// evidence; the window is then spent.
+func (c *correlator) open(g *group, at time.Time, maxRefs int) *openAlert {
 	n := len(c.plan.channels)
 	a := &openAlert{
-		plan:   c.plan,
-		group:  g,
-		close:  g.newest.Add(c.plan.window),
-		counts: make([]int64, n),
-		refs:   make([][]EventRef, n),
+		plan:     c.plan,
+		group:    g,
+		opened:   at,
+		close:    g.newest.Add(c.plan.window),
+		counts:   make([]int64, n),
+		evidence: make([][]*Evidence, n),
 	}
 	for i := range g.windows {
-		g.windows[i].matches.each(func(m match) { a.record(i, m.at, m.ref, maxRefs) })
+		g.windows[i].matches.each(func(m match) { a.record(i, m.at, m.evidence, maxRefs) })
 		g.windows[i].reset()
 	}
 	g.alert = a

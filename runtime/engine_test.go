@@ -81,8 +81,9 @@ func TestNewWindowFromParam(t *testing.T) {
 func selectorSet() *plan.Set {
 	return &plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{
 		{ID: "AN1030", Name: "Process creation", Kind: plan.KindSelector, Channels: []*plan.Channel{
-			{ID: "c1", LogSource: "WinEventLog:Sysmon", Selector: `event.EventCode in [1]`, Origin: plan.OriginDerived},
-			{ID: "c2", LogSource: "WinEventLog:Sysmon", Selector: `event.EventCode == 1 && event.Image.endsWith("cmd.exe")`, Origin: plan.OriginDerived},
+			{ID: "c1", LogSource: "WinEventLog:Sysmon", Selector: `event.EventCode in [1]`, Fields: []string{"EventCode"}, Origin: plan.OriginDerived},
+			{ID: "c2", LogSource: "WinEventLog:Sysmon", Selector: `event.EventCode == 1 && event.Image.endsWith("cmd.exe")`,
+				Fields: []string{"EventCode", "Image"}, Origin: plan.OriginDerived},
 			{ID: "c3", LogSource: "WinEventLog:Security", Origin: plan.OriginNone, Reason: "prose channel"},
 		}},
 		{ID: "AN0001", Kind: plan.KindInert, Channels: []*plan.Channel{
@@ -121,8 +122,18 @@ func TestHuntMode(t *testing.T) {
 			assert.Zero(t, stats.EvalErrors)
 		})
 	}
-	out, _ := run(t, selectorSet(), sysmonEvents()[:1], WithHunt(true))
-	assert.JSONEq(t, `{"hunt":true,"analytic":"AN1030","channel":"c1","source":"test.jsonl","line":1}`, mustJSON(t, out[0]))
+	set := selectorSet()
+	set.Plans[0].DetectionStrategy, set.Plans[0].DetectionStrategyName = "DET0001", "Process creation strategy"
+	set.Plans[0].Techniques = []plan.Technique{{ID: "T1059", Name: "Command and Scripting Interpreter", Tactics: []string{"execution"}}}
+	ev := sysmonEvents()[:1]
+	ev[0].Fields["host"] = "ws-1"
+	out, _ := run(t, set, ev, WithHunt(true))
+	require.Len(t, out, 2)
+	assert.JSONEq(t, `{"hunt":true,"time":"2026-03-20T09:00:00Z","analytic":"AN1030","name":"Process creation",
+		"detection_strategy":{"id":"DET0001","name":"Process creation strategy"},
+		"techniques":[{"id":"T1059","name":"Command and Scripting Interpreter","tactics":["execution"]}],
+		"channel":"c2","log_source":"WinEventLog:Sysmon","group":{"host":"ws-1"},"source":"test.jsonl","line":1,
+		"fields":{"EventCode":1,"Image":"C:\\Windows\\System32\\cmd.exe"}}`, mustJSON(t, out[1]))
 }
 
 func TestImmediateAlerts(t *testing.T) {
@@ -136,16 +147,23 @@ func TestImmediateAlerts(t *testing.T) {
 	assert.Equal(t, int64(2), stats.Alerts)
 	assert.Zero(t, stats.LiveGroups)
 	assert.JSONEq(t, `{
-		"analytic": "AN1030", "name": "Process creation",
-		"techniques": [{"id": "T1059", "name": "Command and Scripting Interpreter"}],
+		"id": "780e5d0a7e312faec989eda167b0164d",
+		"analytic": "AN1030", "stix_id": "", "name": "Process creation",
+		"detection_strategy": {"id": "", "name": ""},
+		"techniques": [{"id": "T1059", "name": "Command and Scripting Interpreter", "tactics": []}],
+		"platforms": [],
 		"group": {"Computer": null},
 		"first_seen": "2026-03-20T09:00:00Z", "last_seen": "2026-03-20T09:00:00Z",
 		"channels": [
-			{"id": "c1", "count": 1, "events": [{"source": "test.jsonl", "line": 1}]},
-			{"id": "c2", "count": 1, "events": [{"source": "test.jsonl", "line": 1}]}
+			{"id": "c1", "log_source": "WinEventLog:Sysmon", "data_component": {"id": "", "name": "", "stix_id": ""}, "channel": "",
+			 "count": 1, "events": [{"time": "2026-03-20T09:00:00Z", "source": "test.jsonl", "line": 1, "fields": {"EventCode": 1}}]},
+			{"id": "c2", "log_source": "WinEventLog:Sysmon", "data_component": {"id": "", "name": "", "stix_id": ""}, "channel": "",
+			 "count": 1, "events": [{"time": "2026-03-20T09:00:00Z", "source": "test.jsonl", "line": 1,
+			 "fields": {"EventCode": 1, "Image": "C:\\Windows\\System32\\cmd.exe"}}]}
 		],
 		"params": {}
 	}`, mustJSON(t, out[0]))
+	assert.NotEqual(t, out[0].(*Alert).ID, out[1].(*Alert).ID, "two events of one group and plan without a condition are two alerts")
 }
 
 func TestAlertJSON(t *testing.T) {
@@ -157,11 +175,20 @@ func TestAlertJSON(t *testing.T) {
 	out, _ := run(t, loadAN1828(t, nil), s.events, WithMaxContributors(2))
 	require.Len(t, out, 1)
 	got := mustJSON(t, out[0])
-	assert.Equal(t, `{"analytic":"AN1828","name":"Analytic 1828","techniques":[{"id":"T1509","name":"Non-Standard Port"}],`+
-		`"group":{"device_id":"ios-1"},"first_seen":"2026-03-20T09:00:00Z","last_seen":"2026-03-20T09:03:01Z",`+
-		`"channels":[{"id":"c1","count":4,"events":[{"source":"test.jsonl","line":2},{"source":"test.jsonl","line":3}]},`+
-		`{"id":"c2","count":4,"events":[{"source":"test.jsonl","line":2},{"source":"test.jsonl","line":3}]},`+
-		`{"id":"c4","count":1,"events":[{"source":"test.jsonl","line":1}]}],`+
+	assert.Equal(t, `{"id":"27ce19ca39e6f52bc9d4afb43ad94570","analytic":"AN1828","stix_id":"x-mitre-analytic--7c96d701-391d-4904-b6ba-941344aaf059",`+
+		`"name":"Analytic 1828","detection_strategy":{"id":"DET0706","name":""},"techniques":[{"id":"T1509","name":"Non-Standard Port","tactics":[]}],`+
+		`"platforms":["iOS"],"group":{"device_id":"ios-1"},"first_seen":"2026-03-20T09:00:00Z","last_seen":"2026-03-20T09:03:01Z",`+
+		`"channels":[{"id":"c1","log_source":"VPN:MobileProxy","data_component":{"id":"","name":"","stix_id":"x-mitre-data-component--3772e279-27d6-477a-9fe3-c6beb363594c"},`+
+		`"channel":"TLS handshake, HTTP method/header pattern, or WebSocket upgrade was observed on destination port outside approved port set for detected protocol during app-attributed outbound session",`+
+		`"count":4,"events":[{"time":"2026-03-20T09:00:01Z","source":"test.jsonl","line":2,"fields":{"protocol":"tls","dst_port":4444,"dst_host":"c2.example.net"}},`+
+		`{"time":"2026-03-20T09:01:01Z","source":"test.jsonl","line":3,"fields":{"protocol":"tls","dst_port":4444,"dst_host":"c2.example.net"}}]},`+
+		`{"id":"c2","log_source":"VPN:MobileProxy","data_component":{"id":"","name":"","stix_id":"x-mitre-data-component--3772e279-27d6-477a-9fe3-c6beb363594c"},`+
+		`"channel":"Repeated app-attributed sessions to same destination or service class used non-standard destination port with stable recurrence interval or persistent connection behavior",`+
+		`"count":4,"events":[{"time":"2026-03-20T09:00:01Z","source":"test.jsonl","line":2,"fields":{"protocol":"tls","dst_port":4444,"dst_host":"c2.example.net","app_bundle_id":"com.example.flashlight"}},`+
+		`{"time":"2026-03-20T09:01:01Z","source":"test.jsonl","line":3,"fields":{"protocol":"tls","dst_port":4444,"dst_host":"c2.example.net","app_bundle_id":"com.example.flashlight"}}]},`+
+		`{"id":"c4","log_source":"MobileEDR:telemetry","data_component":{"id":"","name":"","stix_id":"x-mitre-data-component--55c669d9-b42a-4cf6-a38a-07161b228ce9"},`+
+		`"channel":"DeviceLockState=locked during outbound session using non-standard protocol-to-port pairing",`+
+		`"count":1,"events":[{"time":"2026-03-20T09:00:00Z","source":"test.jsonl","line":1,"fields":{"DeviceLockState":"locked"}}]}],`+
 		`"params":{"AllowedManagedApps":[],"AllowedProtocolPortMappings":{"http":[80,8080],"quic":[443],"tls":[443],"websocket":[80,443]},`+
 		`"AllowedServiceClasses":[],"BeaconIntervalTolerance":"5s","EnterpriseExceptionList":[],"RecentUserInteractionWindow":"5m",`+
 		`"SupervisedRequired":true,"TimeWindow":"10m"}}`, got)

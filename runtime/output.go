@@ -1,7 +1,10 @@
 package runtime
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/stixcel/stixcel/plan"
@@ -12,28 +15,46 @@ type Output interface {
 	output()
 }
 
-// Alert is one detection (DESIGN §8). Its JSON has a fixed field order; `group` and `params`
-// are objects with sorted keys.
+// Alert is one detection (DESIGN §8), readable on its own. Its JSON has a fixed field order;
+// `group` and `params` are objects with sorted keys.
 type Alert struct {
-	Analytic   string           `json:"analytic"`
-	Name       string           `json:"name"`
-	Techniques []plan.Technique `json:"techniques"`
+	// ID is stable: see AlertID.
+	ID       string `json:"id"`
+	Analytic string `json:"analytic"`
+	// StixID is the analytic's STIX id (x-mitre-analytic--…), what a STIX sighting cites.
+	StixID            string           `json:"stix_id"`
+	Name              string           `json:"name"`
+	DetectionStrategy Strategy         `json:"detection_strategy"`
+	Techniques        []plan.Technique `json:"techniques"`
+	Platforms         []string         `json:"platforms"`
 	// Group holds the plan's group_by values; a field the events lacked is null.
 	Group     map[string]any `json:"group"`
 	FirstSeen time.Time      `json:"first_seen"`
 	LastSeen  time.Time      `json:"last_seen"`
-	// Channels lists the matched channels in plan order (c1..cN).
+	// Channels lists the matched channels in plan order (c1..cN); only channels the
+	// condition references ever match.
 	Channels []AlertChannel `json:"channels"`
 	// Params are the values in force, in the plan's JSON form.
 	Params map[string]any `json:"params"`
 }
 
-// AlertChannel is one matched channel of an alert.
+// Strategy is the detection strategy an analytic belongs to; Name is "" when the bundles
+// that made the plan lacked it.
+type Strategy struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// AlertChannel is one matched channel of an alert: the log source reference it stands for,
+// how many of the group's events it matched, and the first of them.
 type AlertChannel struct {
-	ID    string `json:"id"`
-	Count int64  `json:"count"`
+	ID            string             `json:"id"`
+	LogSource     string             `json:"log_source"`
+	DataComponent plan.DataComponent `json:"data_component"`
+	Channel       string             `json:"channel"`
+	Count         int64              `json:"count"`
 	// Events are the first contributing events (at most WithMaxContributors), in event time.
-	Events []EventRef `json:"events"`
+	Events []*Evidence `json:"events"`
 }
 
 // EventRef cites an event by file and line.
@@ -42,26 +63,54 @@ type EventRef struct {
 	Line   int    `json:"line"`
 }
 
-// Hunt is a selector plan's match in hunt mode: one per event and matching channel.
+// Hunt is a selector plan's match in hunt mode: one per event and matching channel, with
+// the analytic's context, the event's entity fields and the fields the selector read.
 type Hunt struct {
-	Analytic string
-	Channel  string
+	Time              time.Time
+	Analytic          string
+	Name              string
+	DetectionStrategy Strategy
+	Techniques        []plan.Technique
+	Channel           string
+	LogSource         string
+	// Group holds the plan's group_by values, or, for a plan without group_by, the event's
+	// entity fields among HuntEntityFields that it has.
+	Group    map[string]any
 	Source   string
 	Line     int
+	Evidence *Evidence
 }
+
+// HuntEntityFields are the fields a hunt record shows to say where an event happened, for
+// plans without group_by: the entity fields of the built-in source profiles and events.
+var HuntEntityFields = []string{"host", "device_id"}
 
 func (*Alert) output() {}
 func (*Hunt) output()  {}
 
-// MarshalJSON writes {"hunt": true, "analytic", "channel", "source", "line"}.
+// MarshalJSON writes {"hunt": true, "time", "analytic", "name", "detection_strategy",
+// "techniques", "channel", "log_source", "group", "source", "line", "fields", "truncated"}.
 func (h *Hunt) MarshalJSON() ([]byte, error) {
+	fields, truncated := EvidenceFields{}, map[string]int(nil)
+	if h.Evidence != nil {
+		fields, truncated = h.Evidence.Fields, h.Evidence.Truncated
+	}
 	return json.Marshal(struct {
-		Hunt     bool   `json:"hunt"`
-		Analytic string `json:"analytic"`
-		Channel  string `json:"channel"`
-		Source   string `json:"source"`
-		Line     int    `json:"line"`
-	}{true, h.Analytic, h.Channel, h.Source, h.Line})
+		Hunt              bool             `json:"hunt"`
+		Time              time.Time        `json:"time"`
+		Analytic          string           `json:"analytic"`
+		Name              string           `json:"name"`
+		DetectionStrategy Strategy         `json:"detection_strategy"`
+		Techniques        []plan.Technique `json:"techniques"`
+		Channel           string           `json:"channel"`
+		LogSource         string           `json:"log_source"`
+		Group             map[string]any   `json:"group"`
+		Source            string           `json:"source"`
+		Line              int              `json:"line"`
+		Fields            EvidenceFields   `json:"fields"`
+		Truncated         map[string]int   `json:"truncated,omitempty"`
+	}{true, h.Time.UTC(), h.Analytic, h.Name, h.DetectionStrategy, h.Techniques, h.Channel, h.LogSource,
+		h.Group, h.Source, h.Line, fields, truncated})
 }
 
 // MarshalJSON writes times as RFC 3339 in UTC.
@@ -71,4 +120,39 @@ func (a *Alert) MarshalJSON() ([]byte, error) {
 	p.FirstSeen = p.FirstSeen.UTC()
 	p.LastSeen = p.LastSeen.UTC()
 	return json.Marshal(p)
+}
+
+// MarshalJSON writes the time in UTC.
+func (e *Evidence) MarshalJSON() ([]byte, error) {
+	type plain Evidence
+	p := plain(*e)
+	p.Time = p.Time.UTC()
+	return json.Marshal(p)
+}
+
+// AlertID is an alert's stable id: the first 16 bytes, in hex, of the SHA-256 of
+//
+//	"stixcel.alert/v1" NUL analytic NUL group NUL opened [NUL source NUL line]
+//
+// where group is the JSON of the group_by values (keys sorted, as Alert.Group is written) and
+// opened is the event time at which the condition first held for the group — the start of
+// the alert's window — in RFC 3339 with nanoseconds, UTC. A plan without a condition alerts
+// once per event, so its alerts also hash the event's source and line. The id depends on
+// nothing else (worker count, input order, params, wall clock): a replay of the same events
+// gives the same ids, so a consumer (a NATS Nats-Msg-Id) can drop duplicates.
+func AlertID(analytic string, group map[string]any, opened time.Time, ref *EventRef) string {
+	h := sha256.New()
+	groupJSON, err := json.Marshal(group)
+	if err != nil { // group values come from JSON: cannot happen
+		groupJSON = []byte(err.Error())
+	}
+	parts := []string{"stixcel.alert/v1", analytic, string(groupJSON), opened.UTC().Format(time.RFC3339Nano)}
+	if ref != nil {
+		parts = append(parts, ref.Source, strconv.Itoa(ref.Line))
+	}
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }

@@ -208,11 +208,11 @@ func (s *shard) dispatch(cp *compiledPlan, ev *event.Event, matched []int) {
 	case cp.src.Kind == plan.KindSelector:
 		for _, i := range matched {
 			s.stats.hunts++
-			s.out(&Hunt{Analytic: cp.src.ID, Channel: cp.channels[i].id, Source: ev.Source, Line: ev.Line}, cp, nil)
+			s.out(s.hunt(cp, i, ev), cp, nil)
 		}
 	case cp.condition == nil:
 		s.stats.alerts++
-		s.out(immediateAlert(cp, ev, matched), cp, nil)
+		s.out(s.immediateAlert(cp, ev, matched), cp, nil)
 	default:
 		s.corrs[cp.position].observe(s, ev, matched)
 	}

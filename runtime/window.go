@@ -13,6 +13,7 @@ type window struct {
 	matches timeline[match]
 	series  *seriesIndex // nil until asked for; then kept up to date
 	strs    int          // bytes of the matches' series keys
+	evBytes int64        // bytes of the matches' evidence
 }
 
 // Approximate sizes, in bytes, of what state holds, for the state budget (WithMaxState).
@@ -28,7 +29,7 @@ const (
 // size is the approximate memory the window holds: the arrays of its timeline, its series
 // keys and its series index.
 func (w *window) size() int64 {
-	n := int64(w.matches.held)*matchSize + int64(cap(w.matches.chunks))*sliceSize + int64(w.strs)
+	n := int64(w.matches.held)*matchSize + int64(cap(w.matches.chunks))*sliceSize + int64(w.strs) + w.evBytes
 	if w.series != nil {
 		n += w.series.bytes
 	}
@@ -41,6 +42,7 @@ func (m match) when() time.Time { return m.at }
 func (w *window) insert(m match) {
 	w.matches.insert(m)
 	w.strs += len(m.series)
+	w.evBytes += m.evidence.size()
 	if w.series != nil {
 		w.series.add(m.series, m.at)
 	}
@@ -63,6 +65,7 @@ func (w *window) dropThrough(close time.Time) {
 func (w *window) popFront() {
 	m := w.matches.popFront()
 	w.strs -= len(m.series)
+	w.evBytes -= m.evidence.size()
 	if w.series != nil {
 		w.series.remove(m.series)
 	}
@@ -73,6 +76,7 @@ func (w *window) reset() {
 	w.matches.reset()
 	w.series = nil
 	w.strs = 0
+	w.evBytes = 0
 }
 
 // index is the window's series index, built on first use.

@@ -94,7 +94,7 @@ func checkWindowStream(t *testing.T, rng *rand.Rand, queries []recurrenceQuery, 
 		case r < 70:
 			at := clock.Add(-time.Duration(rng.IntN(spread+1)) * time.Second)
 			at = at.Add(time.Duration(rng.IntN(3)) * 500 * time.Millisecond)
-			m := match{at: at, series: fmt.Sprintf("s%d", rng.IntN(nSeries)), ref: EventRef{"x", step}}
+			m := match{at: at, series: fmt.Sprintf("s%d", rng.IntN(nSeries)), evidence: &Evidence{Source: "x", Line: step}}
 			w.insert(m)
 			ref.insert(m)
 		case r < 85:
@@ -159,7 +159,7 @@ func TestTimelineOrder(t *testing.T) {
 			var l timeline[match]
 			var ref refWindow
 			for i := range 5 * chunkCap * 4 {
-				m := match{at: t0.Add(time.Duration(tc.at(i, rng)) * time.Second), ref: EventRef{"x", i}}
+				m := match{at: t0.Add(time.Duration(tc.at(i, rng)) * time.Second), evidence: &Evidence{Source: "x", Line: i}}
 				l.insert(m)
 				ref.insert(m)
 				if rng.IntN(5) == 0 {
