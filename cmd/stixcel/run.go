@@ -3,17 +3,18 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	goruntime "runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/stixcel/stixcel/alertfmt"
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/bounded"
 	"github.com/stixcel/stixcel/internal/outfile"
@@ -41,17 +42,20 @@ type runFlags struct {
 	lateness  time.Duration
 	maxAhead  time.Duration
 	idleFlush time.Duration
+	format    string
 }
 
 func (c *cli) runCommand() *cobra.Command {
 	var f runFlags
 	cmd := &cobra.Command{
 		Use:   "run [EVENTS.jsonl ... | -]",
-		Short: "Evaluate plans over JSONL events and print alerts as JSONL",
+		Short: "Evaluate plans over JSONL events and print alerts",
 		Long: `Evaluate plans over normalized JSONL events (one object per line with "time" and
-"log_source") and print alerts, one JSON object per line. Plans come from --plans, or are
-compiled from --bundle and the packs; with neither, the built-in pack runs on the embedded seed
-bundle. With no events file, events are read from stdin.`,
+"log_source") and print alerts: one JSON object per line (--format json), a block per alert
+for people (--format text; coloured on a terminal), or STIX 2.1 sightings (--format stix: one
+bundle at the end of the run, or one object per line when reading stdin). Plans come from
+--plans, or are compiled from --bundle and the packs; with neither, the built-in pack runs on
+the embedded seed bundle. With no events file, events are read from stdin.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.run(args, &f)
 		},
@@ -71,6 +75,7 @@ bundle. With no events file, events are read from stdin.`,
 	fl.DurationVar(&f.maxAhead, "max-ahead", event.DefaultMaxAhead, "reject events more than this `DURATION` ahead of their input's latest time")
 	fl.DurationVar(&f.idleFlush, "idle-flush", 0, "after `DURATION` of silence on stdin, run the events held for the lateness and write the open alerts (results then depend on timing)")
 	fl.IntVar(&f.workers, "workers", goruntime.NumCPU(), "evaluate on `N` goroutines, sharded by plan and group key (alerts are identical to one worker)")
+	fl.StringVar(&f.format, "format", string(alertfmt.JSON), "write alerts as `json|text|stix` (stix: one bundle at the end, one object per line when reading stdin)")
 	fl.StringVar(&f.source, "source", "", "map raw events with source profile `NAME|FILE.yaml` (built-in: "+strings.Join(source.Builtins(), ", ")+")")
 	return cmd
 }
@@ -88,6 +93,13 @@ func (c *cli) run(args []string, f *runFlags) error {
 	}
 	if f.lateness < 0 || f.maxAhead < 0 {
 		return inputErr(fmt.Errorf("--lateness %s, --max-ahead %s: want durations of zero or more", f.lateness, f.maxAhead))
+	}
+	format, err := alertfmt.Parse(f.format)
+	if err != nil {
+		return inputErr(fmt.Errorf("--format: %w", err))
+	}
+	if format == alertfmt.STIX && f.hunt {
+		return inputErr(fmt.Errorf("--format stix --hunt: %w", alertfmt.ErrHuntSTIX))
 	}
 	eng, err := runtime.New(set, runtime.WithHunt(f.hunt), runtime.WithWorkers(f.workers),
 		runtime.WithMaxGroups(f.maxGroups), runtime.WithMaxState(f.maxState), runtime.WithMaxIterations(f.maxIter))
@@ -109,7 +121,10 @@ func (c *cli) run(args []string, f *runFlags) error {
 	defer rejects.abort() // a run that stops before reading leaves the previous file
 	ctx, stop := signalContext(context.Background())
 	defer stop()
-	out := newAlertWriter(c.stdout)
+	out, err := newAlertWriter(c.stdout, format, alertfmt.Options{Color: colorOn(c.stdout), Stream: slices.Contains(args, "-")})
+	if err != nil {
+		return inputErr(err)
+	}
 	rs := &runState{eng: eng, profile: profile, strict: f.strict, emit: out.emit,
 		sum: newRunSummary(), bars: newProgress(c.stderr), rejects: rejects, idleFlush: f.idleFlush}
 	inputs, err := c.openInputs(ctx, rs, args)
@@ -150,25 +165,28 @@ type runState struct {
 	idleFlush time.Duration
 }
 
-// alertWriter writes outputs as JSON lines through one buffer and keeps the first error.
+// alertWriter writes outputs in the run's format through one buffer and keeps the first
+// error.
 type alertWriter struct {
 	w   *bufio.Writer
-	enc *json.Encoder
+	out alertfmt.Writer
 	err error
 }
 
-func newAlertWriter(w io.Writer) *alertWriter {
+func newAlertWriter(w io.Writer, f alertfmt.Format, opts alertfmt.Options) (*alertWriter, error) {
 	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	return &alertWriter{w: bw, enc: enc}
+	out, err := alertfmt.New(f, bw, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &alertWriter{w: bw, out: out}, nil
 }
 
 // emit writes o. An alert is flushed at once, so that a consumer of a live stream (a pipe)
 // sees it when its window closes, not when a buffer fills; hunt records, which come by the
 // thousand, are written as the buffer fills.
 func (a *alertWriter) emit(o runtime.Output) {
-	if err := a.enc.Encode(o); err != nil && a.err == nil {
+	if err := a.out.Write(o); err != nil && a.err == nil {
 		a.err = err
 	}
 	if _, isAlert := o.(*runtime.Alert); isAlert && a.err == nil {
@@ -176,11 +194,21 @@ func (a *alertWriter) emit(o runtime.Output) {
 	}
 }
 
+// flush writes what the format keeps for the end (a STIX bundle) and flushes the buffer.
 func (a *alertWriter) flush() error {
+	if err := a.out.Close(); err != nil && a.err == nil {
+		a.err = err
+	}
 	if err := a.w.Flush(); err != nil {
 		return err
 	}
 	return a.err
+}
+
+// colorOn reports whether text written to w may be coloured: w is a terminal and NO_COLOR
+// (https://no-color.org) is unset.
+func colorOn(w io.Writer) bool {
+	return isTerminal(w) && os.Getenv("NO_COLOR") == ""
 }
 
 // runPlans returns the plans to run: a compiled artifact, or a compilation of the inputs.
