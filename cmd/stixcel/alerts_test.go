@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/TcM1911/stix2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/internal/golden"
+	"github.com/stixcel/stixcel/internal/shared"
+)
+
+// alertCase is one run whose alerts are kept as golden files in every format.
+type alertCase struct {
+	name string
+	args func(t *testing.T) (args []string, sharedDir string)
+}
+
+var alertCases = []alertCase{
+	{"demo", func(*testing.T) ([]string, string) {
+		return []string{"run", "testdata/events/demo.jsonl"}, ""
+	}},
+	{"an1030_lsass", func(t *testing.T) ([]string, string) {
+		dir := shared.Dir(t)
+		events := shared.Path(t, "datasets", "otrf-windows", "psh_lsass_memory_dump_comsvcs.jsonl")
+		bundle := shared.Path(t, "attack", "enterprise-attack-18.1-detection.json")
+		return []string{"run", events, "--source", "windows", "--bundle", bundle}, dir
+	}},
+}
+
+// TestAlertGoldens writes the alerts of the AN1828 demo and of AN1030 on the LSASS dataset
+// in json, text and stix (testdata/alerts/*; go test ./cmd/stixcel -update rewrites them).
+// The shared directory is written $STIXCEL_SHARED so the files do not depend on where it is.
+func TestAlertGoldens(t *testing.T) {
+	for _, tc := range alertCases {
+		for _, format := range []string{"json", "text", "stix"} {
+			t.Run(tc.name+"/"+format, func(t *testing.T) {
+				args, dir := tc.args(t)
+				r := runCLI(t, nil, append(args, "--format", format, "--workers", "2")...)
+				require.Equal(t, exitOK, r.code, r.stderr)
+				require.NotEmpty(t, r.stdout)
+				out := r.stdout
+				if dir != "" {
+					out = strings.ReplaceAll(out, dir, "$STIXCEL_SHARED")
+				}
+				golden.Check(t, filepath.Join("testdata", "alerts", tc.name+"."+format+".golden"), []byte(out))
+				if format == "stix" {
+					checkSTIX(t, r.stdout)
+				}
+			})
+		}
+	}
+}
+
+// checkSTIX reads a run's bundle back with stix2: one sighting per alert, each of an
+// analytic, from the producer identity, with the alert as its extension.
+func checkSTIX(t *testing.T, bundle string) {
+	t.Helper()
+	col, err := stix2.FromJSON([]byte(bundle))
+	require.NoError(t, err, "stix2 reads the bundle")
+	require.Len(t, col.Identities(), 1)
+	require.NotEmpty(t, col.Sightings())
+	for _, s := range col.Sightings() {
+		assert.True(t, strings.HasPrefix(string(s.SightingOf), "x-mitre-analytic--"), "sighting_of_ref %s", s.SightingOf)
+		assert.Equal(t, col.Identities()[0].ID, s.CreatedBy)
+		assert.Equal(t, int64(1), s.Count)
+		assert.False(t, s.LastSeen.Before(s.FirstSeen.Time))
+		assert.Len(t, s.Extensions, 1, "the alert extension")
+	}
+}
+
+// TestAlertsSameForAnyWorkersAndOrder: alert ids do not depend on how the events are
+// split into files or shuffled within the lateness, and the alerts' bytes are the same for
+// 1, 2 and 4 workers and any order of the files on the command line.
+func TestAlertsSameForAnyWorkersAndOrder(t *testing.T) {
+	data, err := os.ReadFile("testdata/events/demo.jsonl")
+	require.NoError(t, err)
+	events := lines(string(data))
+	base := runCLI(t, nil, "run", "testdata/events/demo.jsonl", "--workers", "1")
+	require.Equal(t, exitOK, base.code, base.stderr)
+	wantIDs := alertIDs(t, base.stdout)
+	require.NotEmpty(t, wantIDs)
+	for seed := range uint64(3) {
+		r := rand.New(rand.NewPCG(seed, 5))
+		files := shuffledSplit(t, events, r)
+		run := func(files []string, workers string) string {
+			got := runCLI(t, nil, append(append([]string{"run"}, files...), "--workers", workers, "--lateness", "1h")...)
+			require.Equal(t, exitOK, got.code, got.stderr)
+			return got.stdout
+		}
+		want := run(files, "1")
+		assert.Equal(t, wantIDs, alertIDs(t, want), "seed %d: ids as for the one sorted file", seed)
+		for _, workers := range []string{"1", "2", "4"} {
+			r.Shuffle(len(files), func(a, b int) { files[a], files[b] = files[b], files[a] })
+			assert.Equal(t, want, run(files, workers), "seed %d, %s workers, files %v", seed, workers, files)
+		}
+	}
+}
+
+// alertIDs are the ids of a run's JSON alerts, in order; each is 32 hex digits.
+func alertIDs(t *testing.T, stdout string) []string {
+	t.Helper()
+	var ids []string
+	for _, l := range lines(stdout) {
+		var a struct{ ID string }
+		require.NoError(t, json.Unmarshal([]byte(l), &a))
+		require.Regexp(t, "^[0-9a-f]{32}$", a.ID)
+		ids = append(ids, a.ID)
+	}
+	return ids
+}
+
+// shuffledSplit deals the lines at random over three files in a temporary directory, each
+// file's lines shuffled, and returns them in a random order.
+func shuffledSplit(t *testing.T, events []string, r *rand.Rand) []string {
+	t.Helper()
+	parts := make([][]string, 3)
+	for _, e := range events {
+		k := r.IntN(len(parts))
+		parts[k] = append(parts[k], e)
+	}
+	dir := t.TempDir()
+	var files []string
+	for i, p := range parts {
+		r.Shuffle(len(p), func(a, b int) { p[a], p[b] = p[b], p[a] })
+		name := filepath.Join(dir, fmt.Sprintf("part%d.jsonl", i))
+		require.NoError(t, os.WriteFile(name, []byte(strings.Join(p, "\n")+"\n"), 0o644))
+		files = append(files, name)
+	}
+	r.Shuffle(len(files), func(a, b int) { files[a], files[b] = files[b], files[a] })
+	return files
+}
