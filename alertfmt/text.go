@@ -122,7 +122,7 @@ func (t *textWriter) event(e *runtime.Evidence) {
 	inline := make([]string, len(e.Fields))
 	size := 0
 	for i, f := range e.Fields {
-		inline[i] = f.Name + "=" + fieldText(f, e.Truncated)
+		inline[i] = f.Name + "=" + fieldText(f)
 		size += len(inline[i]) + 1
 	}
 	if size <= inlineWidth {
@@ -135,7 +135,7 @@ func (t *textWriter) event(e *runtime.Evidence) {
 		width = max(width, len(f.Name))
 	}
 	for _, f := range e.Fields {
-		t.more(fmt.Sprintf("  %-*s  %s", width, f.Name, fieldText(f, e.Truncated)))
+		t.more(fmt.Sprintf("  %-*s  %s", width, f.Name, fieldText(f)))
 	}
 }
 
@@ -147,7 +147,7 @@ func (t *textWriter) hunt(h *runtime.Hunt) {
 	}
 	if h.Evidence != nil {
 		for _, f := range h.Evidence.Fields {
-			parts = append(parts, f.Name+"="+fieldText(f, h.Evidence.Truncated))
+			parts = append(parts, f.Name+"="+fieldText(f))
 		}
 	}
 	t.b.WriteString(strings.Join(parts, "  ") + "\n")
@@ -155,10 +155,10 @@ func (t *textWriter) hunt(h *runtime.Hunt) {
 
 // fieldText is a field's value for people: a plain string as it is, other strings quoted,
 // other values as JSON; a cut value says its length.
-func fieldText(f runtime.EvidenceField, truncated map[string]int) string {
+func fieldText(f runtime.EvidenceField) string {
 	text := valueText(f.Value)
-	if n, cut := truncated[f.Name]; cut {
-		text += fmt.Sprintf("… (%d bytes)", n)
+	if f.Cut > 0 {
+		text += fmt.Sprintf("… (%d bytes)", f.Cut)
 	}
 	return text
 }

@@ -32,10 +32,9 @@ type Evidence struct {
 	Source string `json:"source"`
 	Line   int    `json:"line"`
 	// Fields are at most MaxEvidenceFields fields, in the channel's order; a field the event
-	// lacks is left out.
+	// lacks is left out. JSON writes them as one object, and the lengths of the values that
+	// were cut as "truncated": {"name": length}.
 	Fields EvidenceFields `json:"fields"`
-	// Truncated maps each field whose value was cut to MaxEvidenceValue bytes to its length.
-	Truncated map[string]int `json:"truncated,omitempty"`
 
 	bytes int64 // the approximate memory Evidence holds, for the state budget
 }
@@ -45,6 +44,23 @@ type Evidence struct {
 type EvidenceField struct {
 	Name  string
 	Value any
+	// Cut is the length in bytes of a value cut to its first MaxEvidenceValue bytes, else 0.
+	Cut int
+}
+
+// Truncated maps the name of each field whose value was cut to its length in bytes; nil
+// when none was.
+func (fs EvidenceFields) Truncated() map[string]int {
+	var out map[string]int
+	for _, f := range fs {
+		if f.Cut > 0 {
+			if out == nil {
+				out = map[string]int{}
+			}
+			out[f.Name] = f.Cut
+		}
+	}
+	return out
 }
 
 // EvidenceFields is written as one JSON object, its members in order.
@@ -87,7 +103,7 @@ func (fs *EvidenceFields) UnmarshalJSON(data []byte) error {
 		if err := dec.Decode(&v); err != nil {
 			return fmt.Errorf("evidence field %v: %w", t, err)
 		}
-		out = append(out, EvidenceField{Name: t.(string), Value: v})
+		out = append(out, EvidenceField{Name: t.(string), Value: v}) // Cut is in "truncated"
 	}
 	*fs = out
 	return nil
@@ -108,7 +124,6 @@ func encodeJSON(b *bytes.Buffer, v any) error {
 const (
 	evidenceSize      = int64(unsafe.Sizeof(Evidence{})) + 16 // the struct and its pointer
 	evidenceFieldSize = int64(unsafe.Sizeof(EvidenceField{}))
-	truncatedEntry    = 48 // a map entry and its share of buckets
 )
 
 // newEvidence reads the fields at slots (named names) of the event v shows.
@@ -125,15 +140,8 @@ func newEvidence(ev *event.Event, v *event.FieldView, names []string, slots []in
 			e.Fields = make(EvidenceFields, 0, len(slots)-k)
 			e.bytes += int64(cap(e.Fields)) * evidenceFieldSize
 		}
-		e.Fields = append(e.Fields, EvidenceField{Name: names[k], Value: val})
+		e.Fields = append(e.Fields, EvidenceField{Name: names[k], Value: val, Cut: length})
 		e.bytes += valueBytes(val)
-		if length > 0 {
-			if e.Truncated == nil {
-				e.Truncated = map[string]int{}
-			}
-			e.Truncated[names[k]] = length
-			e.bytes += truncatedEntry
-		}
 	}
 	if e.Fields == nil {
 		e.Fields = EvidenceFields{}
@@ -149,17 +157,30 @@ func (e *Evidence) size() int64 {
 	return e.bytes
 }
 
-// valueBytes is the approximate memory of a field value beyond its interface.
+// valueBytes is the approximate memory of a field value beyond its interface: what it
+// boxes, with the allocator's rounding up.
 func valueBytes(v any) int64 {
 	switch t := v.(type) {
 	case string:
-		return 16 + int64(len(t))
+		return 16 + roundUp(int64(len(t)))
 	case json.RawMessage:
-		return 24 + int64(len(t))
+		return 24 + roundUp(int64(len(t)))
 	case nil, bool:
 		return 0
 	}
 	return 8
+}
+
+// roundUp is n rounded up as Go's small size classes do, about to the next 1/8 of it.
+func roundUp(n int64) int64 {
+	if n <= 16 {
+		return 16
+	}
+	step := int64(16)
+	for step*8 < n {
+		step *= 2
+	}
+	return (n + step - 1) / step * step
 }
 
 // evidenceValue is the value of a field as evidence keeps it — a copy, never a view into

@@ -25,8 +25,8 @@ const fuzzLateness = 5 * time.Minute
 // since the previous event, a variant), so that every execution is a meaningful stream. The
 // stream is run sorted with one worker; then shuffled within the lateness, and split into
 // two overlapping files given in either order, through event.Merger, with 1, 2 and 3
-// workers. Every run must write the same alerts, JSON-encoded byte for byte, and the same
-// counts.
+// workers. Every run must write the same alerts, JSON-encoded byte for byte (stable ids
+// included), and the same counts.
 func FuzzEventOrder(f *testing.F) {
 	f.Add([]byte{0, 0, 60, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 60, 0, 0, 1, 0, 0, 0, 0, 60, 0, 0, 1, 0, 0, 0, 0, 60, 0})
 	f.Add(bytes.Repeat([]byte{1, 0, 61, 3, 1, 1, 0, 1, 1, 3, 0, 0, 2, 0, 30, 5}, 8))
@@ -38,6 +38,7 @@ func FuzzEventOrder(f *testing.F) {
 			return
 		}
 		want, wantStats := runOrdered(t, set, nil, sortedText(lines))
+		requireIDs(t, want)
 		shuffled := shuffledText(lines, data)
 		a, b := splitText(shuffled, data)
 		for workers := 1; workers <= 3; workers++ {
@@ -188,4 +189,20 @@ func stripLines(jsonl string) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// requireIDs checks that every alert of a JSONL output has a 32-hex-digit id, and that no
+// two share one.
+func requireIDs(t *testing.T, jsonl string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(jsonl), "\n") {
+		var a struct{ ID string }
+		if l == "" || json.Unmarshal([]byte(l), &a) != nil {
+			continue
+		}
+		require.Regexp(t, "^[0-9a-f]{32}$", a.ID)
+		require.False(t, seen[a.ID], "id %s given twice", a.ID)
+		seen[a.ID] = true
+	}
 }

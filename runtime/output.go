@@ -91,9 +91,9 @@ func (*Hunt) output()  {}
 // MarshalJSON writes {"hunt": true, "time", "analytic", "name", "detection_strategy",
 // "techniques", "channel", "log_source", "group", "source", "line", "fields", "truncated"}.
 func (h *Hunt) MarshalJSON() ([]byte, error) {
-	fields, truncated := EvidenceFields{}, map[string]int(nil)
+	fields := EvidenceFields{}
 	if h.Evidence != nil {
-		fields, truncated = h.Evidence.Fields, h.Evidence.Truncated
+		fields = h.Evidence.Fields
 	}
 	return json.Marshal(struct {
 		Hunt              bool             `json:"hunt"`
@@ -110,7 +110,7 @@ func (h *Hunt) MarshalJSON() ([]byte, error) {
 		Fields            EvidenceFields   `json:"fields"`
 		Truncated         map[string]int   `json:"truncated,omitempty"`
 	}{true, h.Time.UTC(), h.Analytic, h.Name, h.DetectionStrategy, h.Techniques, h.Channel, h.LogSource,
-		h.Group, h.Source, h.Line, fields, truncated})
+		h.Group, h.Source, h.Line, fields, fields.Truncated()})
 }
 
 // MarshalJSON writes times as RFC 3339 in UTC.
@@ -122,12 +122,16 @@ func (a *Alert) MarshalJSON() ([]byte, error) {
 	return json.Marshal(p)
 }
 
-// MarshalJSON writes the time in UTC.
+// MarshalJSON writes the time in UTC and, after the fields, the lengths of the cut values:
+// {"time", "source", "line", "fields", "truncated"}.
 func (e *Evidence) MarshalJSON() ([]byte, error) {
-	type plain Evidence
-	p := plain(*e)
-	p.Time = p.Time.UTC()
-	return json.Marshal(p)
+	return json.Marshal(struct {
+		Time      time.Time      `json:"time"`
+		Source    string         `json:"source"`
+		Line      int            `json:"line"`
+		Fields    EvidenceFields `json:"fields"`
+		Truncated map[string]int `json:"truncated,omitempty"`
+	}{e.Time.UTC(), e.Source, e.Line, e.Fields, e.Fields.Truncated()})
 }
 
 // AlertID is an alert's stable id: the first 16 bytes, in hex, of the SHA-256 of

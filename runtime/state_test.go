@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -182,4 +183,57 @@ func TestStateBudgetSameForAnyWorkers(t *testing.T) {
 			require.Equal(t, wantStats, stats, "seed %d, %d workers", seed, workers)
 		}
 	}
+}
+
+// TestEvidenceCountsInState: what a window keeps of each match's fields counts in the state,
+// close to the heap it holds, both while matches wait in a window and once an open alert
+// holds them; and the fields' long values are kept by a bounded prefix.
+func TestEvidenceCountsInState(t *testing.T) {
+	withFields := idlePlan("AN0001")
+	withFields.Channels[0].Fields = []string{"n", "key", "series"}
+	const n = 20_000
+	long := func(i int) string { return fmt.Sprintf("%08d", i) + strings.Repeat("v", 4<<10) }
+	for _, tc := range []struct {
+		name  string
+		p     *plan.Plan
+		minKB int64
+	}{
+		{"without fields", idlePlan("AN0001"), 0},
+		{"with fields", withFields, n * (2 * MaxEvidenceValue) >> 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			set := &plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{tc.p}}
+			lines := hostileLines{n: n, keyOf: func(int) string { return "one" }, seriesOf: long}
+			stats, _, held := runHostile(t, set, &lines)
+			t.Logf("peak state %d KiB, heap held %d KiB", stats.PeakState>>10, held>>10)
+			assert.GreaterOrEqual(t, stats.PeakState>>10, tc.minKB, "evidence is counted")
+			assert.Less(t, int64(held), stats.PeakState*5/4+(2<<20), "the state is counted within a quarter of the heap it holds")
+		})
+	}
+}
+
+func TestEvidenceValuesAreBounded(t *testing.T) {
+	long := strings.Repeat("é", 300) // 600 bytes: cut at a character boundary
+	set := &plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{{ID: "AN0001", Kind: plan.KindDetection,
+		Channels: []*plan.Channel{{ID: "c1", LogSource: "x", Predicate: "event.n >= 0",
+			Fields: []string{"n", "s", "obj", "list", "missing", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "f11", "f12"}}},
+		Correlation: plan.Correlation{GroupBy: []string{"k"}, WindowLiteral: "1h", Condition: "c1"}}}}
+	line := fmt.Sprintf(`{"time":"2026-03-20T09:00:00Z","log_source":"x","k":"a","n":1,"s":%q,"obj":{"a":[1,2]},"list":[%q],"f1":null,"f2":true,"f3":1.5}`, long, long)
+	r := event.NewReader(strings.NewReader(line+"\n"), "b.jsonl", nil)
+	ev, rej, err := r.Next()
+	require.NoError(t, err)
+	require.Nil(t, rej)
+	out, _ := run(t, set, []*event.Event{ev})
+	require.Len(t, out, 1)
+	e := out[0].(*Alert).Channels[0].Events[0]
+	require.Len(t, e.Fields, 7, "missing fields are left out; at most MaxEvidenceFields are read")
+	assert.Equal(t, EvidenceField{"n", int64(1), 0}, e.Fields[0])
+	assert.Equal(t, EvidenceField{"s", strings.Repeat("é", 128), 600}, e.Fields[1])
+	assert.Equal(t, "obj", e.Fields[2].Name)
+	assert.JSONEq(t, `{"a":[1,2]}`, string(e.Fields[2].Value.(json.RawMessage)))
+	assert.Len(t, e.Fields[3].Value, 256, "a long list is the start of its JSON text")
+	assert.Equal(t, map[string]int{"s": 600, "list": 604}, e.Fields.Truncated())
+	assert.Equal(t, EvidenceField{"f1", nil, 0}, e.Fields[4])
+	assert.Equal(t, EvidenceField{"f2", true, 0}, e.Fields[5])
+	assert.Equal(t, EvidenceField{"f3", 1.5, 0}, e.Fields[6])
 }
