@@ -110,8 +110,8 @@ func TestText(t *testing.T) {
 
 func TestTextHunt(t *testing.T) {
 	h := &runtime.Hunt{Time: t0, Analytic: "AN0001", Channel: "c2", Source: "a.jsonl", Line: 3,
-		Group:    map[string]any{"host": "ws-1"},
-		Evidence: &runtime.Evidence{Fields: runtime.EvidenceFields{{Name: "EventCode", Value: int64(1)}}}}
+		Group:  map[string]any{"host": "ws-1"},
+		Fields: runtime.EvidenceFields{{Name: "EventCode", Value: int64(1)}}}
 	assert.Equal(t, "HUNT  2026-03-20T09:00:00Z  AN0001  c2  a.jsonl:3  host=ws-1  EventCode=1\n",
 		render(t, alertfmt.Text, alertfmt.Options{}, h))
 }

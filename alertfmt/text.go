@@ -145,10 +145,8 @@ func (t *textWriter) hunt(h *runtime.Hunt) {
 	if len(h.Group) > 0 {
 		parts = append(parts, pairs(h.Group))
 	}
-	if h.Evidence != nil {
-		for _, f := range h.Evidence.Fields {
-			parts = append(parts, f.Name+"="+fieldText(f))
-		}
+	for _, f := range h.Fields {
+		parts = append(parts, f.Name+"="+fieldText(f))
 	}
 	t.b.WriteString(strings.Join(parts, "  ") + "\n")
 }

@@ -133,10 +133,11 @@ func (s *shard) hunt(cp *compiledPlan, i int, ev *event.Event) *Hunt {
 		}
 	}
 	c := cp.channels[i]
+	fields := s.evidence(cp, i, ev).Fields
 	return &Hunt{
-		Time: ev.Time, Analytic: cp.src.ID, Name: cp.src.Name, DetectionStrategy: cp.strategy,
+		Hunt: true, Time: ev.Time.UTC(), Analytic: cp.src.ID, Name: cp.src.Name, DetectionStrategy: cp.strategy,
 		Techniques: cp.techniques, Channel: c.id, LogSource: c.logSource, Group: group,
-		Source: ev.Source, Line: ev.Line, Evidence: s.evidence(cp, i, ev),
+		Source: ev.Source, Line: ev.Line, Fields: fields, Truncated: fields.Truncated(),
 	}
 }
 

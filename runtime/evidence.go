@@ -66,19 +66,21 @@ func (fs EvidenceFields) Truncated() map[string]int {
 // EvidenceFields is written as one JSON object, its members in order.
 type EvidenceFields []EvidenceField
 
-// MarshalJSON writes {"name": value, ...} in order.
+// MarshalJSON writes {"name": value, ...} in order, without HTML escapes.
 func (fs EvidenceFields) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
 	b.WriteByte('{')
 	for i, f := range fs {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		if err := encodeJSON(&b, f.Name); err != nil {
+		if err := encodeJSON(enc, &b, f.Name); err != nil {
 			return nil, err
 		}
 		b.WriteByte(':')
-		if err := encodeJSON(&b, f.Value); err != nil {
+		if err := encodeJSON(enc, &b, f.Value); err != nil {
 			return nil, fmt.Errorf("field %s: %w", f.Name, err)
 		}
 	}
@@ -109,10 +111,8 @@ func (fs *EvidenceFields) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// encodeJSON writes v without HTML escaping and without the encoder's newline.
-func encodeJSON(b *bytes.Buffer, v any) error {
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
+// encodeJSON writes v with enc, which writes to b, without the encoder's newline.
+func encodeJSON(enc *json.Encoder, b *bytes.Buffer, v any) error {
 	if err := enc.Encode(v); err != nil {
 		return err
 	}

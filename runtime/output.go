@@ -64,21 +64,27 @@ type EventRef struct {
 }
 
 // Hunt is a selector plan's match in hunt mode: one per event and matching channel, with
-// the analytic's context, the event's entity fields and the fields the selector read.
+// the analytic's context, the event's entity fields and the fields the selector read. It is
+// written as it is (no MarshalJSON of its own: hunt records come by the hundred thousand).
 type Hunt struct {
-	Time              time.Time
-	Analytic          string
-	Name              string
-	DetectionStrategy Strategy
-	Techniques        []plan.Technique
-	Channel           string
-	LogSource         string
+	// Hunt is always true: it tells a hunt record from an alert in a JSON stream.
+	Hunt              bool             `json:"hunt"`
+	Time              time.Time        `json:"time"` // event time, UTC
+	Analytic          string           `json:"analytic"`
+	Name              string           `json:"name"`
+	DetectionStrategy Strategy         `json:"detection_strategy"`
+	Techniques        []plan.Technique `json:"techniques"`
+	Channel           string           `json:"channel"`
+	LogSource         string           `json:"log_source"`
 	// Group holds the plan's group_by values, or, for a plan without group_by, the event's
 	// entity fields among HuntEntityFields that it has.
-	Group    map[string]any
-	Source   string
-	Line     int
-	Evidence *Evidence
+	Group  map[string]any `json:"group"`
+	Source string         `json:"source"`
+	Line   int            `json:"line"`
+	// Fields are what the channel's selector read of the event, as alerts show them.
+	Fields EvidenceFields `json:"fields"`
+	// Truncated is Fields.Truncated(): the lengths of the values that were cut.
+	Truncated map[string]int `json:"truncated,omitempty"`
 }
 
 // HuntEntityFields are the fields a hunt record shows to say where an event happened, for
@@ -87,31 +93,6 @@ var HuntEntityFields = []string{"host", "device_id"}
 
 func (*Alert) output() {}
 func (*Hunt) output()  {}
-
-// MarshalJSON writes {"hunt": true, "time", "analytic", "name", "detection_strategy",
-// "techniques", "channel", "log_source", "group", "source", "line", "fields", "truncated"}.
-func (h *Hunt) MarshalJSON() ([]byte, error) {
-	fields := EvidenceFields{}
-	if h.Evidence != nil {
-		fields = h.Evidence.Fields
-	}
-	return json.Marshal(struct {
-		Hunt              bool             `json:"hunt"`
-		Time              time.Time        `json:"time"`
-		Analytic          string           `json:"analytic"`
-		Name              string           `json:"name"`
-		DetectionStrategy Strategy         `json:"detection_strategy"`
-		Techniques        []plan.Technique `json:"techniques"`
-		Channel           string           `json:"channel"`
-		LogSource         string           `json:"log_source"`
-		Group             map[string]any   `json:"group"`
-		Source            string           `json:"source"`
-		Line              int              `json:"line"`
-		Fields            EvidenceFields   `json:"fields"`
-		Truncated         map[string]int   `json:"truncated,omitempty"`
-	}{true, h.Time.UTC(), h.Analytic, h.Name, h.DetectionStrategy, h.Techniques, h.Channel, h.LogSource,
-		h.Group, h.Source, h.Line, fields, fields.Truncated()})
-}
 
 // MarshalJSON writes times as RFC 3339 in UTC.
 func (a *Alert) MarshalJSON() ([]byte, error) {
