@@ -137,3 +137,47 @@ func shuffledSplit(t *testing.T, events []string, r *rand.Rand) []string {
 	r.Shuffle(len(files), func(a, b int) { files[a], files[b] = files[b], files[a] })
 	return files
 }
+
+func TestRunFormatFlags(t *testing.T) {
+	demo, err := os.ReadFile("testdata/events/demo.jsonl")
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name   string
+		stdin  string
+		args   []string
+		code   int
+		stdout func(t *testing.T, out string)
+		stderr string
+	}{
+		{name: "unknown format", args: []string{"run", "testdata/events/demo.jsonl", "--format", "yaml"},
+			code: exitInput, stderr: `--format: unknown format "yaml" (want json, text, stix)`},
+		{name: "hunt records have no STIX form", args: []string{"run", "testdata/events/demo.jsonl", "--format", "stix", "--hunt"},
+			code: exitInput, stderr: "--format stix --hunt: hunt records have no STIX form"},
+		{name: "stix from stdin is one object per line", stdin: string(demo), args: []string{"run", "-", "--format", "stix"},
+			code: exitOK, stdout: func(t *testing.T, out string) {
+				objs := lines(out)
+				require.Len(t, objs, 3, "identity, extension definition, one sighting")
+				var s struct {
+					Type       string
+					SightingOf string `json:"sighting_of_ref"`
+				}
+				require.NoError(t, json.Unmarshal([]byte(objs[2]), &s))
+				assert.Equal(t, "sighting", s.Type)
+				assert.Equal(t, "x-mitre-analytic--7c96d701-391d-4904-b6ba-941344aaf059", s.SightingOf)
+			}},
+		{name: "text is not coloured off a terminal", args: []string{"run", "testdata/events/demo.jsonl", "--format", "text"},
+			code: exitOK, stdout: func(t *testing.T, out string) {
+				assert.True(t, strings.HasPrefix(out, "ALERT AN1828  Analytic 1828\n"), out)
+				assert.NotContains(t, out, "\x1b[")
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, stringsReader(tc.stdin), tc.args...)
+			require.Equal(t, tc.code, r.code, r.stderr)
+			if tc.stdout != nil {
+				tc.stdout(t, r.stdout)
+			}
+			assert.Contains(t, r.stderr, tc.stderr)
+		})
+	}
+}
