@@ -20,7 +20,15 @@
 // group's further matches up to t+window, and is emitted once the watermark passes t+window
 // (or at Flush). The group's evidence up to t+window is then spent: the next alert needs new
 // matches. Groups without a match in the window are dropped as the watermark moves, so
-// memory stays bounded on endless streams.
+// memory stays bounded on endless streams. Only the channels a condition references are
+// evaluated for its plan; the others could not change an alert.
+//
+// An alert is readable on its own: its stable id (AlertID), the analytic's strategy,
+// techniques and platforms from the plan, and per channel the first WithMaxContributors
+// matching events as Evidence — time, source and line, and the values of the fields the
+// channel's expressions read (plan.Channel.Fields, at most MaxEvidenceFields, each cut to
+// MaxEvidenceValue bytes). Each match in a window keeps its evidence until it leaves, and it
+// counts in the state budget.
 //
 // Hostile input has bounds. New refuses an expression whose cost cel-go estimates above
 // celenv.MaxCost (a hand-edited plan the compiler never saw), naming the analytic and the
