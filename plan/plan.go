@@ -331,6 +331,12 @@ func ReadRunnable(r io.Reader, keep func(Kind) bool) (*Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read plans: %w", err)
 	}
+	return ParseRunnable(data, keep)
+}
+
+// ParseRunnable is ReadRunnable of an artifact in memory. The caller bounds its size and
+// nesting (internal/bounded): gjson recurses per level of nesting.
+func ParseRunnable(data []byte, keep func(Kind) bool) (*Set, error) {
 	if !gjson.ValidBytes(data) {
 		return Read(bytes.NewReader(data)) // encoding/json words the syntax error
 	}

@@ -38,7 +38,7 @@ func WithWorkers(n int) Option {
 }
 
 // DefaultMaxGroups is how many correlation groups (live group keys) a plan holds at most by
-// default. An idle group takes about 400 bytes, plus its matches in the window.
+// default. An idle group takes about 500 bytes, plus its matches in the window.
 const DefaultMaxGroups = 100_000
 
 // WithMaxGroups caps the correlation groups each plan holds (default DefaultMaxGroups; n < 1
@@ -69,7 +69,7 @@ func WithMaxIterations(n int) Option {
 }
 
 // DefaultMaxState is the default budget of correlation state, in bytes: 256 MiB holds about
-// 600,000 idle groups (an idle group with a short key and one match takes about 400 bytes),
+// 500,000 idle groups (an idle group with a short key and one match takes about 480 bytes),
 // more than the built-in pack's devices and hosts on any one machine's stream, and keeps
 // the process (with the lines in flight) well under 1 GB on a small machine.
 const DefaultMaxState = 256 << 20

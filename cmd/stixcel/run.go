@@ -76,28 +76,18 @@ bundle. With no events file, events are read from stdin.`,
 }
 
 func (c *cli) run(args []string, f *runFlags) error {
-	set, err := c.runPlans(f)
+	if err := f.check(); err != nil {
+		return err
+	}
+	// Watch for signals first: reading the plans may block on a FIFO (--plans, --bundle,
+	// --params) or take long on a large bundle, and a signal must still stop the run.
+	ctx, stop := signalContext(context.Background())
+	defer stop()
+	prep, err := untilStopped(ctx, "while loading plans", func() (*prepared, error) { return c.prepareRun(f) })
 	if err != nil {
 		return err
 	}
-	if f.workers < 1 {
-		return inputErr(fmt.Errorf("--workers %d: want at least 1", f.workers))
-	}
-	if f.maxHeld < 1 {
-		return inputErr(fmt.Errorf("--max-held %d: want at least 1 byte", f.maxHeld))
-	}
-	if f.lateness < 0 || f.maxAhead < 0 {
-		return inputErr(fmt.Errorf("--lateness %s, --max-ahead %s: want durations of zero or more", f.lateness, f.maxAhead))
-	}
-	eng, err := runtime.New(set, runtime.WithHunt(f.hunt), runtime.WithWorkers(f.workers),
-		runtime.WithMaxGroups(f.maxGroups), runtime.WithMaxState(f.maxState), runtime.WithMaxIterations(f.maxIter))
-	if err != nil {
-		return inputErr(err)
-	}
-	profile, err := loadSourceProfile(f.source)
-	if err != nil {
-		return inputErr(err)
-	}
+	eng, profile := prep.eng, prep.profile
 	if len(args) == 0 {
 		args = []string{"-"}
 	}
@@ -107,8 +97,6 @@ func (c *cli) run(args []string, f *runFlags) error {
 		return err
 	}
 	defer rejects.abort() // a run that stops before reading leaves the previous file
-	ctx, stop := signalContext(context.Background())
-	defer stop()
 	out := newAlertWriter(c.stdout)
 	rs := &runState{eng: eng, profile: profile, strict: f.strict, emit: out.emit,
 		sum: newRunSummary(), bars: newProgress(c.stderr), rejects: rejects, idleFlush: f.idleFlush}
@@ -135,6 +123,44 @@ func (c *cli) run(args []string, f *runFlags) error {
 		return &exitError{code: signalExitCode(sig), err: fmt.Errorf("stopped by %v", sig)}
 	}
 	return err
+}
+
+// check refuses flag values that cannot work, before anything is read.
+func (f *runFlags) check() error {
+	switch {
+	case f.workers < 1:
+		return inputErr(fmt.Errorf("--workers %d: want at least 1", f.workers))
+	case f.maxHeld < 1:
+		return inputErr(fmt.Errorf("--max-held %d: want at least 1 byte", f.maxHeld))
+	case f.lateness < 0 || f.maxAhead < 0:
+		return inputErr(fmt.Errorf("--lateness %s, --max-ahead %s: want durations of zero or more", f.lateness, f.maxAhead))
+	}
+	return nil
+}
+
+// prepared is what a run needs before it reads events: the engine with its plans, and the
+// source profile (nil for normalized events).
+type prepared struct {
+	eng     *runtime.Engine
+	profile *source.Profile
+}
+
+// prepareRun reads or compiles the plans, builds the engine and loads the source profile.
+func (c *cli) prepareRun(f *runFlags) (*prepared, error) {
+	set, err := c.runPlans(f)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := runtime.New(set, runtime.WithHunt(f.hunt), runtime.WithWorkers(f.workers),
+		runtime.WithMaxGroups(f.maxGroups), runtime.WithMaxState(f.maxState), runtime.WithMaxIterations(f.maxIter))
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	profile, err := loadSourceProfile(f.source)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	return &prepared{eng: eng, profile: profile}, nil
 }
 
 // runState is what one run carries from file to file.
@@ -191,15 +217,15 @@ func (c *cli) runPlans(f *runFlags) (*plan.Set, error) {
 	if len(f.bundles) > 0 || len(f.compile.packs) > 0 || f.compile.params != "" {
 		return nil, inputErr(errors.New("--plans runs a compiled artifact: give --bundle, --pack and --params to compile instead"))
 	}
-	file, err := os.Open(f.plansFile)
+	data, err := bounded.ReadFile(f.plansFile, bounded.MaxArtifactSize, "plan artifact",
+		bounded.NewJSON(f.plansFile, bounded.MaxJSONDepth).Write)
 	if err != nil {
 		return nil, inputErr(err)
 	}
-	defer file.Close()
 	runnable := func(k plan.Kind) bool {
 		return k == plan.KindDetection || (f.hunt && k == plan.KindSelector)
 	}
-	set, err := plan.ReadRunnable(bufio.NewReader(file), runnable)
+	set, err := plan.ParseRunnable(data, runnable)
 	if err != nil {
 		return nil, inputErr(fmt.Errorf("%s: %w", f.plansFile, err))
 	}
