@@ -133,6 +133,10 @@ func (s *shard) evaluate(ev *event.Event, si *sourceIndex, routes []step, missin
 	s.phase = phaseMatch
 	s.ev, s.longest = ev, -1
 	for i, k := 0, 0; i < len(routes); {
+		if s.cfg.stop.stopping() {
+			s.stats.abandoned++ // Flush writes what was found
+			return
+		}
 		cp, span := routes[i].plan, routes[i].span
 		if s.n > 1 && !s.owns(cp, owners, &k) {
 			i += span

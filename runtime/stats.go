@@ -32,6 +32,10 @@ type Stats struct {
 	// check (every 512th event, before evicting) and at Flush.
 	StateEvicted int64
 	PeakState    int64
+	// Abandoned counts the events left without being fully evaluated because the run was
+	// stopping (the context of Process ended StopGrace before); with several workers, the
+	// most any worker left.
+	Abandoned int64
 }
 
 // EvalErrors counts the failed evaluations of one channel or condition.
@@ -78,6 +82,7 @@ func (e *Engine) Stats() Stats {
 				evicted[e.plans[pos].src.ID] += n
 			}
 		}
+		s.Abandoned = max(s.Abandoned, sh.stats.abandoned)
 		s.Alerts += sh.stats.alerts
 		s.Hunts += sh.stats.hunts
 		s.OpenAlerts += sh.pending.Len()
@@ -121,6 +126,7 @@ func (e *Engine) Stats() Stats {
 
 type counters struct {
 	alerts, hunts int64
+	abandoned     int64 // events left for a stop
 	errors        map[[2]string]*errorCount
 	evicted       []int64 // groups evicted, by plan position
 	clock         *int64  // the shard's event sequence, to order examples across workers

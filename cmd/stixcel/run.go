@@ -386,6 +386,10 @@ func (c *cli) printSummary(s *runSummary, eng *runtime.Engine, f *runFlags) {
 		fmt.Fprintf(c.stderr, "%d events run before their lateness had passed, to hold under %s of events (--max-held): results may depend on arrival order\n",
 			s.forced, mib(f.maxHeld))
 	}
+	if st.Abandoned > 0 {
+		fmt.Fprintf(c.stderr, "%d events left unevaluated: the run was stopping (evaluation goes on for %s after a signal)\n",
+			st.Abandoned, runtime.StopGrace)
+	}
 	if st.CutOffs > 0 {
 		fmt.Fprintf(c.stderr, "%d evaluations cut off past --max-iterations\n", st.CutOffs)
 	}
