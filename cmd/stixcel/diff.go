@@ -1,0 +1,71 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/compiler/drift"
+)
+
+func (c *cli) diffCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "diff OLD_BUNDLE NEW_BUNDLE",
+		Short: "Compare two ATT&CK releases analytic by analytic: channels, mutable elements, strategy, techniques",
+		Long: `Compare two ATT&CK releases (a bundle file or a directory of bundles each) analytic by
+analytic: the analytics added, removed, revoked and deprecated, and for each analytic in both
+what changed in what a binding relies on: its channels (log source, data component and text of
+each log source reference, their count and order), its mutable elements, its detection strategy
+and the techniques it detects. Versions are not compared: ATT&CK changes analytics without
+bumping x_mitre_version.
+
+Example: stixcel diff enterprise-attack-18.0.json enterprise-attack-18.1.json --json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return inputErr(fmt.Errorf("diff takes two bundles, the old release then the new one (got %d); e.g. stixcel diff enterprise-attack-18.0.json enterprise-attack-18.1.json", len(args)))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.diff(args[0], args[1], asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+func (c *cli) diff(oldPath, newPath string, asJSON bool) error {
+	older, err := c.loadRelease(oldPath)
+	if err != nil {
+		return err
+	}
+	newer, err := c.loadRelease(newPath)
+	if err != nil {
+		return err
+	}
+	r := drift.Compare(older, newer)
+	r.Old.Files, r.New.Files = []string{oldPath}, []string{newPath}
+	if !asJSON {
+		return r.WriteText(c.stdout)
+	}
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// loadRelease loads one side of a diff, revoked and deprecated analytics included.
+func (c *cli) loadRelease(path string) (*attack.Index, error) {
+	ix, warnings, err := attack.LoadPaths([]string{path}, attack.Options{IncludeRevoked: true, Stdin: c.stdin})
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	if len(warnings) > 0 {
+		fmt.Fprintf(c.stderr, "%s: %d warnings while loading (see stixcel compile %s)\n", path, len(warnings), path)
+	}
+	fmt.Fprintf(c.stderr, "loaded %s: %s\n", path, ix.Stats)
+	return ix, nil
+}
