@@ -15,6 +15,7 @@ import (
 
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/channel"
+	"github.com/stixcel/stixcel/compiler/drift"
 	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
@@ -131,7 +132,7 @@ func (c *compilation) analytic(a *attack.Analytic) *plan.Plan {
 	before := len(c.diags)
 	if b != nil {
 		c.used[b] = true
-		c.warnDrift(a, b)
+		c.checkWrittenFor(a, b)
 		c.resolveBindingTechniques(p, a, b)
 	}
 	if c.reached(StageParams) {
@@ -163,14 +164,21 @@ func (c *compilation) rejectBinding(p *plan.Plan, a *attack.Analytic, b *pack.Bi
 		c.diags = c.diags[:before] // the built-in pack's details are ours to fix, not the user's
 	}
 	for i := before; i < len(c.diags); i++ {
-		c.diags[i].Severity = diag.SeverityWarning
+		if c.diags[i].Code != diag.CodeChannelMoved { // a moved channel stays an error until reviewed
+			c.diags[i].Severity = diag.SeverityWarning
+		}
 	}
 	c.diags.Warnf(b.Analytic.Pos, diag.CodeBindingDrift,
 		"analytic %s: binding written for version %s does not fit version %s in %s; not applied (plan %s stays %s)",
 		a.ID, b.WrittenFor.Value, a.Version, a.File, p.ID, kindOf(p))
 }
 
+// drifted reports whether the analytic changed since the binding was written: by
+// fingerprint in written_for's long form, by version in its short form.
 func drifted(a *attack.Analytic, b *pack.Binding) bool {
+	if b.Fingerprint.Value != "" {
+		return b.Fingerprint.Value != drift.Fingerprint(a)
+	}
 	return b.WrittenFor.Value != "" && b.WrittenFor.Value != a.Version
 }
 
