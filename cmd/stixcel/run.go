@@ -59,7 +59,7 @@ bundle. With no events file, events are read from stdin.`,
 	f.compile.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&f.plansFile, "plans", "", "run the compiled plan artifact `FILE`")
-	fl.StringArrayVar(&f.bundles, "bundle", nil, "compile ATT&CK bundle `FILE|DIR` on the fly (repeatable)")
+	addBundleFlag(cmd, &f.bundles)
 	fl.BoolVar(&f.hunt, "hunt", false, "also print selector-plan matches as hunt records")
 	fl.BoolVar(&f.strict, "strict", false, "stop at the first bad event line (exit 2)")
 	fl.IntVar(&f.maxGroups, "max-groups", runtime.DefaultMaxGroups, "keep at most `N` live group keys per plan; the least recently active are evicted (their open alerts written first) and counted")
@@ -76,7 +76,10 @@ bundle. With no events file, events are read from stdin.`,
 }
 
 func (c *cli) run(args []string, f *runFlags) error {
-	set, err := c.runPlans(f)
+	if err := checkEventFiles(args); err != nil {
+		return err
+	}
+	set, hints, err := c.runPlans(f)
 	if err != nil {
 		return err
 	}
@@ -111,7 +114,7 @@ func (c *cli) run(args []string, f *runFlags) error {
 	defer stop()
 	out := newAlertWriter(c.stdout)
 	rs := &runState{eng: eng, profile: profile, strict: f.strict, emit: out.emit,
-		sum: newRunSummary(), bars: newProgress(c.stderr), rejects: rejects, idleFlush: f.idleFlush}
+		sum: newRunSummary(), bars: newProgress(c.stderr), rejects: rejects, idleFlush: f.idleFlush, hints: hints}
 	inputs, err := c.openInputs(ctx, rs, args)
 	if err != nil {
 		return err
@@ -130,6 +133,10 @@ func (c *cli) run(args []string, f *runFlags) error {
 		err = inputErr(rerr)
 	}
 	c.printSummary(rs.sum, eng, f)
+	rs.hints.write(c.stderr)
+	if err == nil {
+		err = errNothingProcessed(rs.sum.stats)
+	}
 	if sig := stoppedBy(ctx); sig != nil {
 		fmt.Fprintf(c.stderr, "stopped by %v\n", sig)
 		return &exitError{code: signalExitCode(sig), err: fmt.Errorf("stopped by %v", sig)}
@@ -146,6 +153,7 @@ type runState struct {
 	sum     *runSummary
 	bars    *progress
 	rejects *rejectWriter
+	hints   *runHints
 	// idleFlush is how long stdin may be silent before the run stops waiting (0: forever).
 	idleFlush time.Duration
 }
@@ -183,17 +191,19 @@ func (a *alertWriter) flush() error {
 	return a.err
 }
 
-// runPlans returns the plans to run: a compiled artifact, or a compilation of the inputs.
-func (c *cli) runPlans(f *runFlags) (*plan.Set, error) {
+// runPlans returns the plans to run, a compiled artifact or a compilation of the inputs, and
+// the run's hints.
+func (c *cli) runPlans(f *runFlags) (*plan.Set, *runHints, error) {
 	if f.plansFile == "" {
-		return c.compileInputs(f.bundles, &f.compile, "")
+		l, set, err := c.compileLoaded(f.compile.inputs(f.bundles), "")
+		return set, newRunHints(l, set, f.source == ""), err
 	}
 	if len(f.bundles) > 0 || len(f.compile.packs) > 0 || f.compile.params != "" {
-		return nil, inputErr(errors.New("--plans runs a compiled artifact: give --bundle, --pack and --params to compile instead"))
+		return nil, nil, inputErr(errors.New("--plans runs a compiled artifact: give --bundle, --pack and --params to compile instead"))
 	}
 	file, err := os.Open(f.plansFile)
 	if err != nil {
-		return nil, inputErr(err)
+		return nil, nil, inputErr(err)
 	}
 	defer file.Close()
 	runnable := func(k plan.Kind) bool {
@@ -201,9 +211,9 @@ func (c *cli) runPlans(f *runFlags) (*plan.Set, error) {
 	}
 	set, err := plan.ReadRunnable(bufio.NewReader(file), runnable)
 	if err != nil {
-		return nil, inputErr(fmt.Errorf("%s: %w", f.plansFile, err))
+		return nil, nil, inputErr(fmt.Errorf("%s: %w", f.plansFile, err))
 	}
-	return set, nil
+	return set, newRunHints(nil, set, f.source == ""), nil
 }
 
 // inputs are the opened event inputs of a run, each with its reader.
@@ -275,12 +285,15 @@ func (c *cli) runMerged(ctx context.Context, rs *runState, merged *event.Merger)
 		case err != nil:
 			return inputErr(err)
 		case rej != nil && rs.strict:
+			rs.hints.rejected(rej)
 			rs.rejects.write(rej)
 			return inputErr(fmt.Errorf("%s (--strict)", rej))
 		case rej != nil:
+			rs.hints.rejected(rej)
 			rs.sum.reject(c.stderr, rej)
 			rs.rejects.write(rej)
 		default:
+			rs.hints.processed(ev)
 			if err := rs.eng.Process(ctx, ev, rs.emit); err != nil {
 				return nil // stopped: ctx is done
 			}
