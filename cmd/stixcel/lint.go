@@ -13,9 +13,6 @@ import (
 	"github.com/stixcel/stixcel/lint"
 )
 
-// version is stixcel's version as reported in SARIF output.
-const version = "0.1.0-dev"
-
 func (c *cli) lintCommand() *cobra.Command {
 	var (
 		bundles []string
@@ -50,7 +47,7 @@ error is always an error; --strict makes warnings errors too. Exit 1 on any erro
 			case "json":
 				err = diag.WriteJSON(c.stdout, diags)
 			case "sarif":
-				err = diag.WriteSARIF(c.stdout, diags, version)
+				err = diag.WriteSARIF(c.stdout, diags, stixcelVersion())
 			default:
 				err = diag.WriteText(c.stdout, diags, readPackFile)
 				fmt.Fprintf(c.stderr, "%d errors, %d warnings\n", countErrors(diags), len(diags)-countErrors(diags))
