@@ -43,12 +43,13 @@ var datasetAlerts = []struct {
 }
 
 // loadEnterprise loads the ATT&CK v18.1 enterprise bundle together with the embedded seed
-// bundle and the built-in pack, as `stixcel test --bundle` does, so that every binding of the
-// built-in pack (AN1828 included) has its analytic.
+// bundle and the built-in pack, as `stixcel test --bundle ENTERPRISE --bundle
+// builtin:analytics/seed/AN1828.json` does, so that every binding of the built-in pack
+// (AN1828 included) has its analytic.
 func loadEnterprise(t *testing.T) *stixcel.Loaded {
 	t.Helper()
 	path := shared.Path(t, "attack", "enterprise-attack-18.1-detection.json")
-	l, err := stixcel.Inputs{Bundles: []string{path}, WithSeed: true}.Load()
+	l, err := stixcel.Inputs{Bundles: []string{path, stixcel.SeedBundleName}}.Load()
 	require.NoError(t, err)
 	require.False(t, l.Builtin.Diagnostics.HasErrors(), "built-in pack: %v", l.Builtin.Diagnostics)
 	return l

@@ -154,7 +154,9 @@ func (c *compilation) analytic(a *attack.Analytic) *plan.Plan {
 // rejectBinding leaves a binding with errors out of its plan, which falls back to its derived
 // selectors. When the binding was written for another version of the analytic, its errors
 // are expected drift, not authoring mistakes: they become warnings under one headline, so the
-// built-in pack never breaks the compilation of an older or newer bundle.
+// built-in pack never breaks the compilation of an older or newer bundle. A CEL error
+// (syntax, type, cost, program) in a user's binding stays an error all the same: what does
+// not compile must fail CI, whatever the binding was written for.
 func (c *compilation) rejectBinding(p *plan.Plan, a *attack.Analytic, b *pack.Binding, before int) {
 	unbind(p)
 	if !drifted(a, b) {
@@ -164,13 +166,24 @@ func (c *compilation) rejectBinding(p *plan.Plan, a *attack.Analytic, b *pack.Bi
 		c.diags = c.diags[:before] // the built-in pack's details are ours to fix, not the user's
 	}
 	for i := before; i < len(c.diags); i++ {
-		if c.diags[i].Code != diag.CodeChannelMoved { // a moved channel stays an error until reviewed
+		if !staysError(c.diags[i].Code) {
 			c.diags[i].Severity = diag.SeverityWarning
 		}
 	}
 	c.diags.Warnf(b.Analytic.Pos, diag.CodeBindingDrift,
 		"analytic %s: binding written for version %s does not fit version %s in %s; not applied (plan %s stays %s)",
 		a.ID, b.WrittenFor.Value, a.Version, a.File, p.ID, kindOf(p))
+}
+
+// staysError reports whether an error in a drifted user binding stays an error: a CEL
+// expression that does not compile, or a channel that moved since the binding was written
+// (until a person has reviewed it).
+func staysError(code string) bool {
+	switch code {
+	case diag.CodeSyntaxError, diag.CodeTypeError, diag.CodeCost, diag.CodeProgram, diag.CodeChannelMoved:
+		return true
+	}
+	return false
 }
 
 // drifted reports whether the analytic changed since the binding was written: by

@@ -71,8 +71,8 @@ type Summary struct {
 	Skipped int // not run: their analytic is not in the loaded bundles
 }
 
-// OK reports whether no case failed or errored (skipped cases do not count against a run);
-// the CLI exits 1 otherwise.
+// OK reports whether no case failed or errored (skipped cases do not count here); the CLI
+// exits 1 otherwise, and also when no case ran or, unless --allow-skip, a case was skipped.
 func (s Summary) OK() bool { return s.Failed == 0 && s.Errored == 0 }
 
 func (s *Summary) add(r Result) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -12,25 +13,29 @@ import (
 
 func (c *cli) compileCommand() *cobra.Command {
 	var (
-		flags compileFlags
-		out   string
+		flags   compileFlags
+		bundles []string
+		out     string
 	)
 	cmd := &cobra.Command{
-		Use:   "compile [BUNDLE|DIR|- ...]",
+		Use:   "compile [BUNDLE|DIR|- ...] [--bundle B ...]",
 		Short: "Compile ATT&CK analytics (and pack bindings) into a plan artifact",
-		Long: `Compile every x-mitre-analytic of the given ATT&CK bundles into a plan: derived CEL
-selectors per log source reference, typed parameters from mutable elements, and the logic of
-pack bindings. With no bundle, the embedded seed bundle is used. Writes JSON to stdout or -o.`,
+		Long: `Compile every x-mitre-analytic of the given ATT&CK bundles (arguments and --bundle alike)
+into a plan: derived CEL selectors per log source reference, typed parameters from mutable
+elements, and the logic of pack bindings. With no bundle, the embedded seed bundle is used.
+Writes JSON to stdout or -o.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set, err := c.compileInputs(args, &flags, "")
+			all := slices.Concat(args, bundles)
+			set, err := c.compileInputs(all, &flags, "")
 			if err != nil {
 				return err
 			}
 			c.printKinds(set)
-			return c.writeSet(set, out, c.inputsOf(args, flags.packs, files(flags.params, flags.taxonomy)))
+			return c.writeSet(set, out, c.inputsOf(all, flags.packs, files(flags.params, flags.taxonomy)))
 		},
 	}
 	flags.register(cmd)
+	addBundleFlag(cmd, &bundles)
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write plans to `FILE` instead of stdout")
 	return cmd
 }

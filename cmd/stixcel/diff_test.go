@@ -25,7 +25,7 @@ func TestDiffReleases(t *testing.T) {
 	require.Equal(t, exitOK, r.code, r.stderr)
 	var report struct {
 		Summary struct{ Channels, MutableElements int } `json:"summary"`
-		Changed []struct{ ID string }                  `json:"changed"`
+		Changed []struct{ ID string }                   `json:"changed"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &report))
 	assert.Equal(t, 322, report.Summary.Channels)

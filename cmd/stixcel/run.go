@@ -59,7 +59,7 @@ bundle. With no events file, events are read from stdin.`,
 	f.compile.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&f.plansFile, "plans", "", "run the compiled plan artifact `FILE`")
-	fl.StringArrayVar(&f.bundles, "bundle", nil, "compile ATT&CK bundle `FILE|DIR` on the fly (repeatable)")
+	addBundleFlag(cmd, &f.bundles)
 	fl.BoolVar(&f.hunt, "hunt", false, "also print selector-plan matches as hunt records")
 	fl.BoolVar(&f.strict, "strict", false, "stop at the first bad event line (exit 2)")
 	fl.IntVar(&f.maxGroups, "max-groups", runtime.DefaultMaxGroups, "keep at most `N` live group keys per plan; the least recently active are evicted (their open alerts written first) and counted")
@@ -79,6 +79,9 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if err := f.check(); err != nil {
 		return err
 	}
+	if err := checkEventFiles(args); err != nil {
+		return err
+	}
 	// Watch for signals first: reading the plans may block on a FIFO (--plans, --bundle,
 	// --params) or take long on a large bundle, and a signal must still stop the run.
 	ctx, stop := signalContext(context.Background())
@@ -87,7 +90,7 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	eng, profile := prep.eng, prep.profile
+	eng, profile, hints := prep.eng, prep.profile, prep.hints
 	if len(args) == 0 {
 		args = []string{"-"}
 	}
@@ -99,7 +102,7 @@ func (c *cli) run(args []string, f *runFlags) error {
 	defer rejects.abort() // a run that stops before reading leaves the previous file
 	out := newAlertWriter(c.stdout)
 	rs := &runState{eng: eng, profile: profile, strict: f.strict, emit: out.emit,
-		sum: newRunSummary(), bars: newProgress(c.stderr), rejects: rejects, idleFlush: f.idleFlush}
+		sum: newRunSummary(), bars: newProgress(c.stderr), rejects: rejects, idleFlush: f.idleFlush, hints: hints}
 	inputs, err := c.openInputs(ctx, rs, args)
 	if err != nil {
 		return err
@@ -118,6 +121,10 @@ func (c *cli) run(args []string, f *runFlags) error {
 		err = inputErr(rerr)
 	}
 	c.printSummary(rs.sum, eng, f)
+	rs.hints.write(c.stderr)
+	if err == nil {
+		err = errNothingProcessed(rs.sum.stats)
+	}
 	if sig := stoppedBy(ctx); sig != nil {
 		fmt.Fprintf(c.stderr, "stopped by %v\n", sig)
 		return &exitError{code: signalExitCode(sig), err: fmt.Errorf("stopped by %v", sig)}
@@ -138,16 +145,17 @@ func (f *runFlags) check() error {
 	return nil
 }
 
-// prepared is what a run needs before it reads events: the engine with its plans, and the
-// source profile (nil for normalized events).
+// prepared is what a run needs before it reads events: the engine with its plans, the source
+// profile (nil for normalized events) and the run's hints.
 type prepared struct {
 	eng     *runtime.Engine
 	profile *source.Profile
+	hints   *runHints
 }
 
 // prepareRun reads or compiles the plans, builds the engine and loads the source profile.
 func (c *cli) prepareRun(f *runFlags) (*prepared, error) {
-	set, err := c.runPlans(f)
+	set, hints, err := c.runPlans(f)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +168,7 @@ func (c *cli) prepareRun(f *runFlags) (*prepared, error) {
 	if err != nil {
 		return nil, inputErr(err)
 	}
-	return &prepared{eng: eng, profile: profile}, nil
+	return &prepared{eng: eng, profile: profile, hints: hints}, nil
 }
 
 // runState is what one run carries from file to file.
@@ -172,6 +180,7 @@ type runState struct {
 	sum     *runSummary
 	bars    *progress
 	rejects *rejectWriter
+	hints   *runHints
 	// idleFlush is how long stdin may be silent before the run stops waiting (0: forever).
 	idleFlush time.Duration
 }
@@ -209,27 +218,29 @@ func (a *alertWriter) flush() error {
 	return a.err
 }
 
-// runPlans returns the plans to run: a compiled artifact, or a compilation of the inputs.
-func (c *cli) runPlans(f *runFlags) (*plan.Set, error) {
+// runPlans returns the plans to run, a compiled artifact or a compilation of the inputs, and
+// the run's hints.
+func (c *cli) runPlans(f *runFlags) (*plan.Set, *runHints, error) {
 	if f.plansFile == "" {
-		return c.compileInputs(f.bundles, &f.compile, "")
+		l, set, err := c.compileLoaded(f.compile.inputs(f.bundles), "")
+		return set, newRunHints(l, set, f.source == ""), err
 	}
 	if len(f.bundles) > 0 || len(f.compile.packs) > 0 || f.compile.params != "" {
-		return nil, inputErr(errors.New("--plans runs a compiled artifact: give --bundle, --pack and --params to compile instead"))
+		return nil, nil, inputErr(errors.New("--plans runs a compiled artifact: give --bundle, --pack and --params to compile instead"))
 	}
 	data, err := bounded.ReadFile(f.plansFile, bounded.MaxArtifactSize, "plan artifact",
 		bounded.NewJSON(f.plansFile, bounded.MaxJSONDepth).Write)
 	if err != nil {
-		return nil, inputErr(err)
+		return nil, nil, inputErr(err)
 	}
 	runnable := func(k plan.Kind) bool {
 		return k == plan.KindDetection || (f.hunt && k == plan.KindSelector)
 	}
 	set, err := plan.ParseRunnable(data, runnable)
 	if err != nil {
-		return nil, inputErr(fmt.Errorf("%s: %w", f.plansFile, err))
+		return nil, nil, inputErr(fmt.Errorf("%s: %w", f.plansFile, err))
 	}
-	return set, nil
+	return set, newRunHints(nil, set, f.source == ""), nil
 }
 
 // inputs are the opened event inputs of a run, each with its reader.
@@ -301,12 +312,15 @@ func (c *cli) runMerged(ctx context.Context, rs *runState, merged *event.Merger)
 		case err != nil:
 			return inputErr(err)
 		case rej != nil && rs.strict:
+			rs.hints.rejected(rej)
 			rs.rejects.write(rej)
 			return inputErr(fmt.Errorf("%s (--strict)", rej))
 		case rej != nil:
+			rs.hints.rejected(rej)
 			rs.sum.reject(c.stderr, rej)
 			rs.rejects.write(rej)
 		default:
+			rs.hints.processed(ev)
 			if err := rs.eng.Process(ctx, ev, rs.emit); err != nil {
 				return nil // stopped: ctx is done
 			}
