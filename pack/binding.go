@@ -72,6 +72,9 @@ type TestCase struct {
 	Expect     []Expectation
 	// ExpectSilent is true when expect is [] (the test passes only if nothing alerts).
 	ExpectSilent bool
+	// Todo marks a case not filled in yet (stixcel new writes two), saying what is to do: it
+	// is reported as TODO and not run.
+	Todo String
 	Pos          diag.Pos // the test's first key
 }
 
@@ -298,6 +301,7 @@ func (d *decoder) testCase(n ast.Node, what string) (*TestCase, bool) {
 		{"source", func(e entry) { tc.Source, _ = d.nonEmpty(e.Value, what+".source") }},
 		{"params", func(e entry) { tc.Params = d.settings(e.Value, what+".params") }},
 		{"expect", func(e entry) { d.expect(tc, e.Value, what+".expect") }},
+		{"todo", func(e entry) { tc.Todo, _ = d.nonEmpty(e.Value, what+".todo") }},
 	}, "name", "events")
 	if ok && !seen["expect"] {
 		d.diags.Errorf(tc.Pos, diag.CodeMissingKey, "%s has no \"expect\" key (use expect: [] for a test that must stay silent)", what)

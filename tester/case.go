@@ -27,6 +27,9 @@ func (r *Runner) runCase(s *suite, tc *pack.TestCase) Result {
 		res.Location.File = s.b.File
 	}
 	res.Err, res.Skip = s.err, s.skip
+	if res.Err == nil && res.Skip == "" && tc.Todo.Value != "" {
+		res.Skip, res.Todo = "TODO: "+tc.Todo.Value, true
+	}
 	if res.Err == nil && res.Skip == "" {
 		r.runEvents(s, tc, &res)
 	}

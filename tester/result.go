@@ -24,6 +24,7 @@ type Result struct {
 	Fail     bool          // the alerts did not match the expectations
 	Err      error         // the case could not run
 	Skip     string        // why the case was not run, when skipped
+	Todo     bool          // skipped because the case is marked todo (not filled in yet)
 	Diff     string        // expected and actual alerts, when Fail
 	Duration time.Duration // reading events and running the engine (and compiling overrides)
 	Events   int           // events processed
@@ -69,6 +70,7 @@ type Summary struct {
 	Failed  int // ran and did not match
 	Errored int // could not run
 	Skipped int // not run: their analytic is not in the loaded bundles
+	Todo    int // not run: marked todo, not filled in yet
 }
 
 // OK reports whether no case failed or errored (skipped cases do not count here); the CLI
@@ -80,6 +82,8 @@ func (s *Summary) add(r Result) {
 	switch {
 	case r.Err != nil:
 		s.Errored++
+	case r.Todo:
+		s.Todo++
 	case r.Skip != "":
 		s.Skipped++
 	case r.Fail:

@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stixcel/stixcel"
+	"github.com/stixcel/stixcel/compiler"
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/drift"
 	"github.com/stixcel/stixcel/internal/outfile"
@@ -36,6 +38,7 @@ reports as drifted; the rest of the file is kept byte for byte.
 With no --bundle, the embedded seed bundle is loaded.
 
 Examples:
+  stixcel new AN1030 --bundle enterprise-attack-18.1.json -o mypack/enterprise
   stixcel new --update analytics/enterprise/AN1030.yaml --bundle enterprise-attack-18.1.json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -47,7 +50,7 @@ Examples:
 			if f.update {
 				return c.updateWrittenFor(args, f.bundles)
 			}
-			return inputErr(fmt.Errorf("new %s: skeletons are not written yet; use --update", args[0]))
+			return c.newBinding(args, &f)
 		},
 	}
 	fl := cmd.Flags()
@@ -103,5 +106,38 @@ func (c *cli) updateOne(ix *attack.Index, file string) error {
 		return err
 	}
 	fmt.Fprintf(c.stderr, "%s: written_for is now version %s, fingerprint %s, %d channels\n", file, a.Version, drift.Fingerprint(a), len(a.LogSources))
+	return nil
+}
+
+// newBinding writes the skeleton of a binding for the analytic: DIR/ANxxxx.yaml. It never
+// overwrites a file: an existing binding is refreshed with --update instead.
+func (c *cli) newBinding(args []string, f *newFlags) error {
+	if len(args) != 1 {
+		return inputErr(fmt.Errorf("new writes one binding at a time (got %d analytic ids); e.g. stixcel new AN1030 --bundle enterprise-attack.json", len(args)))
+	}
+	ix, err := c.loadIndex(f.bundles)
+	if err != nil {
+		return err
+	}
+	a := ix.Analytic(args[0])
+	if a == nil {
+		return inputErr(fmt.Errorf("analytic %s is not in the loaded bundles (give --bundle; stixcel explain T… or search lists analytic ids)", args[0]))
+	}
+	if len(a.LogSources) == 0 {
+		return inputErr(fmt.Errorf("analytic %s has no log source references: there is no channel to bind", a.ID))
+	}
+	set, _ := compiler.Compile(attack.NewIndex([]*attack.Analytic{a}), compiler.Options{})
+	path := filepath.Join(f.outDir, a.ID+".yaml")
+	if _, err := os.Lstat(path); err == nil {
+		return inputErr(fmt.Errorf("%s exists: edit it, or refresh its written_for with stixcel new --update %s", path, path))
+	}
+	if err := os.MkdirAll(f.outDir, 0o755); err != nil {
+		return inputErr(err)
+	}
+	if err := outfile.WriteFile(path, []byte(scaffold.Skeleton(a, set.Plans[0]))); err != nil {
+		return inputErr(err)
+	}
+	fmt.Fprintf(c.stderr, "wrote %s: %d channels bound to false, %d parameters, 2 test cases marked todo; fill it in, then stixcel lint and test\n",
+		path, len(a.LogSources), len(set.Plans[0].Params))
 	return nil
 }

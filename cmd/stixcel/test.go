@@ -97,7 +97,12 @@ func testVerdict(sum tester.Summary, allowSkip bool, waiting []*pack.Binding) er
 		return errFindings
 	case sum.Total == 0:
 		return &exitError{code: exitFindings, err: errors.New("no test case ran: none found")}
-	case sum.Total == sum.Skipped:
+	case sum.Todo > 0 && !allowSkip:
+		return &exitError{code: exitFindings, err: fmt.Errorf("%d of %d test cases are marked todo: fill them in and remove todo, or --allow-skip",
+			sum.Todo, sum.Total)}
+	case sum.Total == sum.Todo:
+		return &exitError{code: exitFindings, err: fmt.Errorf("no test case ran: all %d are marked todo", sum.Total)}
+	case sum.Total == sum.Skipped+sum.Todo:
 		return &exitError{code: exitFindings, err: fmt.Errorf("no test case ran: all %d skipped, their analytics not loaded; pass %s",
 			sum.Total, bundleFlagsFor(waiting))}
 	case sum.Skipped > 0 && !allowSkip:
