@@ -16,22 +16,22 @@ import (
 // Binding is one pack file: the logic a pack supplies for one analytic (DESIGN.md §4).
 // String fields left out of the file have an empty Value and a zero Pos.
 type Binding struct {
-	File       string   // the path the binding was read from, as given
-	Analytic   String   // ATT&CK external id (AN1828) or STIX id; required
-	WrittenFor String   // x_mitre_version the binding was written against
+	File       string // the path the binding was read from, as given
+	Analytic   String // ATT&CK external id (AN1828) or STIX id; required
+	WrittenFor String // x_mitre_version the binding was written against
 	// Fingerprint is the digest of the analytic's channels and mutable elements the binding
 	// was written against (written_for's long form), "" in the short form.
 	Fingerprint String
 	// WrittenChannels are the channels as they were when the binding was written (written_for's
 	// long form), so that drift can be shown channel by channel.
 	WrittenChannels []*WrittenChannel
-	Techniques []String // techniques for bundles that lack the detection strategy
-	GroupBy    []String // event fields keying correlation state
-	Window     String   // a parameter name or a literal duration
-	Params     []*ParamSpec
-	Channels   []*ChannelBinding
-	Condition  String // CEL over the channels of one group's window
-	Tests      []*TestCase
+	Techniques      []String // techniques for bundles that lack the detection strategy
+	GroupBy         []String // event fields keying correlation state
+	Window          String   // a parameter name or a literal duration
+	Params          []*ParamSpec
+	Channels        []*ChannelBinding
+	Condition       String // CEL over the channels of one group's window
+	Tests           []*TestCase
 }
 
 // ParamSpec is a binding's type and default for one parameter, overriding inference.
@@ -75,7 +75,7 @@ type TestCase struct {
 	// Todo marks a case not filled in yet (stixcel new writes two), saying what is to do: it
 	// is reported as TODO and not run.
 	Todo String
-	Pos          diag.Pos // the test's first key
+	Pos  diag.Pos // the test's first key
 }
 
 // InlineEvent is one event written in a test's events list.
