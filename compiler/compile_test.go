@@ -101,7 +101,7 @@ func TestCompileSeed(t *testing.T) {
 	assert.Len(t, p.Params, 8)
 	assert.Equal(t, "DET0706", p.DetectionStrategy)
 	assert.Equal(t, plan.KindSelector, p.Kind, "c4 DeviceLockState=locked derives a selector")
-	assert.Equal(t, `event.DeviceLockState == "locked"`, p.Channel("c4").Selector)
+	assert.Equal(t, `has(event.DeviceLockState) && event.DeviceLockState == "locked"`, p.Channel("c4").Selector)
 	types := map[string]string{}
 	for _, prm := range p.Params {
 		types[prm.Name] = prm.Type.String()

@@ -164,9 +164,9 @@ func (s *shard) owns(cp *compiledPlan, owners []int32, k *int) bool {
 }
 
 // countMissing counts, for an event without its source's route field, the failure of every
-// selector the index decides, as evaluating them would have.
+// unguarded selector the index decides, as evaluating them would have.
 func (s *shard) countMissing(si *sourceIndex) {
-	for _, st := range si.routed {
+	for _, st := range si.unguarded {
 		if s.n > 1 && st.plan.index%s.n != s.id {
 			continue
 		}

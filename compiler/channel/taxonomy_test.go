@@ -48,9 +48,9 @@ values:
 	field, ok := tax.Field("MobileEDR:telemetry")
 	assert.True(t, ok)
 	assert.Equal(t, "DeviceLockState", field, "an exact name wins over a glob")
-	assert.Equal(t, `event.activity in ["background_task", "job_execution"]`,
+	assert.Equal(t, `has(event.activity) && event.activity in ["background_task", "job_execution"]`,
 		Derive(tax, "MobileEDR:other", "background_task or job_execution").CEL)
-	assert.Equal(t, `event.DeviceLockState == "locked"`, Derive(tax, "MobileEDR:telemetry", "locked").CEL)
+	assert.Equal(t, `has(event.DeviceLockState) && event.DeviceLockState == "locked"`, Derive(tax, "MobileEDR:telemetry", "locked").CEL)
 	_, ok = tax.Field("auditd:SYSCALL")
 	assert.False(t, ok, "an override replaces the shipped taxonomy")
 }
