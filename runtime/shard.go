@@ -206,6 +206,7 @@ func (s *shard) evalChannel(prg cel.Program, st *step) bool {
 func (s *shard) dispatch(cp *compiledPlan, ev *event.Event, matched []int) {
 	switch {
 	case cp.src.Kind == plan.KindSelector:
+		s.stats.huntsBy[cp.position] += int64(len(matched))
 		for _, i := range matched {
 			s.stats.hunts++
 			s.out(&Hunt{Analytic: cp.src.ID, Channel: cp.channels[i].id, Source: ev.Source, Line: ev.Line}, cp, nil)
