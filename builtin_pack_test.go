@@ -178,7 +178,8 @@ func alertMatrix(plans []string, runs map[string]datasetRun) string {
 }
 
 // TestBuiltinPackTests runs the built-in pack's own tests (as `stixcel test` does) against
-// ATT&CK v18.1 and the seed bundle: every case must pass.
+// ATT&CK v18.1 and the seed bundle: every case must pass without an evaluation error (the
+// bindings are null-safe: a string field may be null or absent).
 func TestBuiltinPackTests(t *testing.T) {
 	l := loadEnterprise(t)
 	results := tester.NewRunner(l.Index, tester.Options{}).Run(context.Background(), l.AllPacks())
@@ -190,6 +191,7 @@ func TestBuiltinPackTests(t *testing.T) {
 		t.Run(r.ID(), func(t *testing.T) {
 			require.NoError(t, r.Err, "%s", r.Location)
 			assert.False(t, r.Fail, "%s: alerts differ from expect:\n%s", r.Location, r.Diff)
+			assert.Empty(t, r.EvalErrors, "%s: evaluation errors", r.Location)
 		})
 	}
 	assert.GreaterOrEqual(t, len(perAnalytic), 12, "analytics with tests")
