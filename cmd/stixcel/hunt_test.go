@@ -58,3 +58,15 @@ func TestRunHuntSummary(t *testing.T) {
 		})
 	}
 }
+
+// TestRunSummaryNamesEvaluationErrors: the run summary counts failed evaluations per analytic
+// and channel (a hand-written plan whose selector reads a field without has()).
+func TestRunSummaryNamesEvaluationErrors(t *testing.T) {
+	plans := filepath.Join(t.TempDir(), "plans.json")
+	unguarded := strings.Replace(huntPlans, `has(event.CmdletName) && event.CmdletName in`, `event.CmdletName in`, 1)
+	require.NoError(t, os.WriteFile(plans, []byte(unguarded), 0o600))
+	r := runCLI(t, stringsReader(huntEvents), "run", "--plans", plans, "--hunt", "-")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "1 evaluations failed and counted as no match:\n"+
+		"  analytic AN0001 c1: 1 (e.g. no such key: CmdletName)\n")
+}
