@@ -83,6 +83,8 @@ type compilation struct {
 	diags    diag.Diagnostics
 	baseEnv  *cel.Env          // selector environment, shared by every plan
 	checked  map[string]string // selector → checker message ("" when it checks)
+	// selectorTests caches what each distinct selector tests (classify).
+	selectorTests map[string]selectorTests
 	// techniques maps technique ids to names, built on first use.
 	techniques map[string]string
 }
@@ -96,6 +98,8 @@ func newCompilation(ix *attack.Index, opts Options) *compilation {
 		used:     map[*pack.Binding]bool{},
 		checked:  map[string]string{},
 		builtin:  map[*pack.Binding]bool{},
+
+		selectorTests: map[string]selectorTests{},
 	}
 	for _, b := range opts.Builtin {
 		c.builtin[b] = true
@@ -148,6 +152,9 @@ func (c *compilation) analytic(a *attack.Analytic) *plan.Plan {
 		c.rejectBinding(p, a, b, before)
 	}
 	p.Kind = kindOf(p)
+	if c.reached(StageCheck) {
+		c.classify(p)
+	}
 	return p
 }
 

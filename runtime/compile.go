@@ -139,7 +139,7 @@ func (cp *compiledPlan) compileChannels(cache *programCache) error {
 			return fmt.Errorf("channel %q: empty or duplicate id", ch.ID)
 		}
 		cc := &compiledChannel{index: i, id: ch.ID, logSource: ch.LogSource, seriesBy: ch.SeriesBy}
-		sel, err := cache.compileChannel(env, ch.Selector, cp)
+		sel, err := cache.compileChannel(env, cp.selectorOf(ch), cp)
 		if err != nil {
 			return fmt.Errorf("channel %s: selector: %w", ch.ID, err)
 		}
@@ -156,6 +156,15 @@ func (cp *compiledPlan) compileChannels(cache *programCache) error {
 		cp.channels = append(cp.channels, cc)
 	}
 	return nil
+}
+
+// selectorOf is the selector the runtime evaluates for a channel: a selector plan emits hunt
+// records only for the channels that select content, so its other channels are not evaluated.
+func (cp *compiledPlan) selectorOf(ch *plan.Channel) string {
+	if cp.src.Kind == plan.KindSelector && ch.Selects != plan.SelectsContent {
+		return ""
+	}
+	return ch.Selector
 }
 
 func (cp *compiledPlan) compileCorrelation(cache *programCache) error {

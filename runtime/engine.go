@@ -63,8 +63,9 @@ type Engine struct {
 	unwatch func() bool
 }
 
-// New compiles every plan of set that it will evaluate: inert plans are skipped, and selector
-// plans too unless WithHunt(true). Errors name the analytic and channel: "analytic AN1828 channel c3: ...".
+// New compiles every plan of set that it will evaluate (plan.Runs): inert plans are skipped,
+// and selector plans too unless WithHunt(true) and they are hunt sources (plan.Plan.Hunt).
+// Errors name the analytic and channel: "analytic AN1828 channel c3: ...".
 func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	if set == nil {
 		return nil, errors.New("runtime: no plan set")
@@ -82,7 +83,7 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	cache := newProgramCache()
 	cache.plain, cache.maxIter, cache.noCostCheck = cfg.plainCEL, cfg.maxIterations, cfg.noCostCheck
 	for i, p := range set.Plans {
-		if p != nil && !e.evaluates(p.Kind) {
+		if p != nil && !plan.Runs(p.Kind, p.Hunt, e.cfg.hunt) {
 			continue
 		}
 		cp, err := compilePlan(i, p, cache)
@@ -108,17 +109,6 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 		e.pool = newWorkerPool(e.shards, cfg.maxGroups, &e.budget, r)
 	}
 	return e, nil
-}
-
-// evaluates says whether plans of kind k run; unknown kinds are compiled to report them.
-func (e *Engine) evaluates(k plan.Kind) bool {
-	switch k {
-	case plan.KindInert:
-		return false
-	case plan.KindSelector:
-		return e.cfg.hunt
-	}
-	return true
 }
 
 // Process evaluates one event and emits what it causes: hunt records, immediate alerts, and

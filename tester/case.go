@@ -66,7 +66,9 @@ func (r *Runner) runEvents(s *suite, tc *pack.TestCase, res *Result) {
 	}
 	eng.Flush(emit)
 	res.Events = len(events)
-	if diff, ok := compare(tc, res.Alerts, eng.Stats()); !ok {
+	stats := eng.Stats()
+	res.EvalErrors = stats.ErrorsBy
+	if diff, ok := compare(tc, res.Alerts, stats); !ok {
 		res.Fail, res.Diff = true, diff
 	}
 }

@@ -29,6 +29,9 @@ type Result struct {
 	Duration time.Duration // reading events and running the engine (and compiling overrides)
 	Events   int           // events processed
 	Alerts   []*runtime.Alert
+	// EvalErrors are the evaluations that failed while the case ran (counted as false, as
+	// in `stixcel run`), by analytic and channel; a pack's Go tests can require none.
+	EvalErrors []runtime.EvalErrors
 }
 
 // ID is the name --run matches: "ANALYTIC/test name".

@@ -68,9 +68,12 @@ func (c *cli) writeSet(set *plan.Set, out string, inputs *outfile.Inputs) error 
 // printKinds summarises the compiled plans on stderr.
 func (c *cli) printKinds(set *plan.Set) {
 	kinds := map[plan.Kind]int{}
-	refs, derived, bound := 0, 0, 0
+	refs, derived, bound, hunts := 0, 0, 0, 0
 	for _, p := range set.Plans {
 		kinds[p.Kind]++
+		if p.Hunt {
+			hunts++
+		}
 		for _, ch := range p.Channels {
 			refs++
 			switch {
@@ -85,7 +88,7 @@ func (c *cli) printKinds(set *plan.Set) {
 	if refs > 0 {
 		share = 100 * float64(derived+bound) / float64(refs)
 	}
-	fmt.Fprintf(c.stderr, "compiled %d plans (%d detection, %d selector, %d inert); %d/%d channels with logic (%.1f%%: %d derived, %d bound)\n",
-		len(set.Plans), kinds[plan.KindDetection], kinds[plan.KindSelector], kinds[plan.KindInert],
+	fmt.Fprintf(c.stderr, "compiled %d plans (%d detection, %d selector of which %d hunt sources, %d inert); %d/%d channels with logic (%.1f%%: %d derived, %d bound)\n",
+		len(set.Plans), kinds[plan.KindDetection], kinds[plan.KindSelector], hunts, kinds[plan.KindInert],
 		derived+bound, refs, share, derived, bound)
 }

@@ -18,7 +18,7 @@ func TestExplainAN1828(t *testing.T) {
 		"strategy:    DET0706",
 		"techniques:  T1509 Non-Standard Port",
 		"c4  MobileEDR:telemetry",
-		`selector:  event.DeviceLockState == "locked"`,
+		`selector:  has(event.DeviceLockState) && event.DeviceLockState == "locked"`,
 		"TimeWindow  duration = \"10m\"  (pack)",
 		"group by:  device_id",
 		"window:    10m (TimeWindow)",
@@ -31,7 +31,7 @@ func TestExplainStopsAfterStage(t *testing.T) {
 	r := runCLI(t, nil, "explain", "AN1828", "--no-builtin", "--stage", "params")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "BeaconIntervalTolerance  duration no value  (inferred)")
-	assert.NotContains(t, r.stdout, "selector:  event.", "selectors come in the emit stage")
+	assert.NotContains(t, r.stdout, "selector:  has(event.", "selectors come in the emit stage")
 }
 
 func TestExplainUnknownAnalytic(t *testing.T) {

@@ -25,6 +25,9 @@ import (
 // maxRejectMessages caps the per-reason rejection messages printed; counts are never capped.
 const maxRejectMessages = 10
 
+// maxHuntLines caps the analytics the hunt summary lists; the total counts them all.
+const maxHuntLines = 10
+
 type runFlags struct {
 	compile   compileFlags
 	plansFile string
@@ -233,9 +236,7 @@ func (c *cli) runPlans(f *runFlags) (*plan.Set, *runHints, error) {
 	if err != nil {
 		return nil, nil, inputErr(err)
 	}
-	runnable := func(k plan.Kind) bool {
-		return k == plan.KindDetection || (f.hunt && k == plan.KindSelector)
-	}
+	runnable := func(k plan.Kind, huntSource bool) bool { return plan.Runs(k, huntSource, f.hunt) }
 	set, err := plan.ParseRunnable(data, runnable)
 	if err != nil {
 		return nil, nil, inputErr(fmt.Errorf("%s: %w", f.plansFile, err))
@@ -385,6 +386,9 @@ func (c *cli) printSummary(s *runSummary, eng *runtime.Engine, f *runFlags) {
 	}
 	fmt.Fprintf(c.stderr, "read %d lines from %d %s: %d events processed, %s; %d alerts, %d hunt records\n",
 		s.stats.Read, s.files, plural(s.files, "file", "files"), s.stats.Processed, rej, st.Alerts, st.Hunts)
+	if f.hunt {
+		c.printHunts(st)
+	}
 	if st.Evicted > 0 {
 		var by []string
 		for _, e := range st.EvictedBy {
@@ -416,6 +420,21 @@ func (c *cli) printSummary(s *runSummary, eng *runtime.Engine, f *runFlags) {
 			fmt.Fprintf(c.stderr, "  analytic %s %s: %d (e.g. %s)\n", e.Analytic, e.Channel, e.Count, e.Example)
 		}
 	}
+}
+
+// printHunts lists the analytics with the most hunt records, then the total.
+func (c *cli) printHunts(st runtime.Stats) {
+	n := len(st.HuntsBy)
+	if n > maxHuntLines {
+		fmt.Fprintf(c.stderr, "hunt records by analytic (top %d of %d):\n", maxHuntLines, n)
+	} else if n > 0 {
+		fmt.Fprintln(c.stderr, "hunt records by analytic:")
+	}
+	for _, h := range st.HuntsBy[:min(n, maxHuntLines)] {
+		fmt.Fprintf(c.stderr, "  %-8s %d\n", h.Analytic, h.Count)
+	}
+	fmt.Fprintf(c.stderr, "hunt total: %d %s from %d %s\n", st.Hunts, plural(int(st.Hunts), "record", "records"),
+		n, plural(n, "analytic", "analytics"))
 }
 
 // mib formats a byte count in MiB.
