@@ -8,10 +8,14 @@ import (
 
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/drift"
+	"github.com/stixcel/stixcel/pack"
 )
 
 func (c *cli) diffCommand() *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON bool
+		packs  []string
+	)
 	cmd := &cobra.Command{
 		Use:   "diff OLD_BUNDLE NEW_BUNDLE",
 		Short: "Compare two ATT&CK releases analytic by analytic: channels, mutable elements, strategy, techniques",
@@ -30,14 +34,15 @@ Example: stixcel diff enterprise-attack-18.0.json enterprise-attack-18.1.json --
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.diff(args[0], args[1], asJSON)
+			return c.diff(args[0], args[1], packs, asJSON)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().StringArrayVar(&packs, "pack", nil, "also report the bindings of pack `DIR` that drifted, and exit 1 if any did (repeatable)")
 	return cmd
 }
 
-func (c *cli) diff(oldPath, newPath string, asJSON bool) error {
+func (c *cli) diff(oldPath, newPath string, packs []string, asJSON bool) error {
 	older, err := c.loadRelease(oldPath)
 	if err != nil {
 		return err
@@ -48,6 +53,24 @@ func (c *cli) diff(oldPath, newPath string, asJSON bool) error {
 	}
 	r := drift.Compare(older, newer)
 	r.Old.Files, r.New.Files = []string{oldPath}, []string{newPath}
+	drifted := 0
+	if len(packs) > 0 {
+		bindings, err := c.packBindings(packs)
+		if err != nil {
+			return err
+		}
+		drifted = r.CheckBindings(bindings)
+	}
+	if err := c.writeReport(r, asJSON); err != nil {
+		return err
+	}
+	if drifted > 0 {
+		return &exitError{code: exitFindings, err: fmt.Errorf("%d bindings drifted between %s and %s: review them, then stixcel new --update", drifted, oldPath, newPath)}
+	}
+	return nil
+}
+
+func (c *cli) writeReport(r *drift.Report, asJSON bool) error {
 	if !asJSON {
 		return r.WriteText(c.stdout)
 	}
@@ -55,6 +78,20 @@ func (c *cli) diff(oldPath, newPath string, asJSON bool) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(r)
+}
+
+// packBindings loads the bindings of pack directories; a pack with errors is an input error.
+func (c *cli) packBindings(dirs []string) ([]*pack.Binding, error) {
+	var out []*pack.Binding
+	for _, dir := range dirs {
+		p := pack.FromDir(dir)
+		if p.Diagnostics.HasErrors() {
+			c.printDiagnostics(p.Diagnostics)
+			return nil, inputErr(fmt.Errorf("pack %s has errors", dir))
+		}
+		out = append(out, p.Bindings...)
+	}
+	return out, nil
 }
 
 // loadRelease loads one side of a diff, revoked and deprecated analytics included.

@@ -46,6 +46,8 @@ type Report struct {
 	Revoked    []string         `json:"revoked"`
 	Deprecated []string         `json:"deprecated"`
 	Changed    []*AnalyticDrift `json:"changed"`
+	// Bindings are the pack bindings that drifted (CheckBindings); nil without packs.
+	Bindings []BindingDrift `json:"bindings,omitempty"`
 }
 
 // Release names one side of the comparison.

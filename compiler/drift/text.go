@@ -31,6 +31,15 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, d := range r.Changed {
 		tw.analytic(d)
 	}
+	if r.Bindings != nil {
+		tw.printf("\n%d bindings drifted\n", len(r.Bindings))
+	}
+	for _, b := range r.Bindings {
+		tw.printf("%s: binding of %s drifted:\n", b.File, b.Analytic)
+		for _, w := range b.Why {
+			tw.printf("  %s\n", w)
+		}
+	}
 	return tw.err
 }
 
