@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -43,12 +45,13 @@ var datasetAlerts = []struct {
 }
 
 // loadEnterprise loads the ATT&CK v18.1 enterprise bundle together with the embedded seed
-// bundle and the built-in pack, as `stixcel test --bundle` does, so that every binding of the
-// built-in pack (AN1828 included) has its analytic.
+// bundle and the built-in pack, as `stixcel test --bundle ENTERPRISE --bundle
+// builtin:analytics/seed/AN1828.json` does, so that every binding of the built-in pack
+// (AN1828 included) has its analytic.
 func loadEnterprise(t *testing.T) *stixcel.Loaded {
 	t.Helper()
 	path := shared.Path(t, "attack", "enterprise-attack-18.1-detection.json")
-	l, err := stixcel.Inputs{Bundles: []string{path}, WithSeed: true}.Load()
+	l, err := stixcel.Inputs{Bundles: []string{path, stixcel.SeedBundleName}}.Load()
 	require.NoError(t, err)
 	require.False(t, l.Builtin.Diagnostics.HasErrors(), "built-in pack: %v", l.Builtin.Diagnostics)
 	return l
@@ -77,6 +80,7 @@ func detectionIDs(set *plan.Set) []string {
 // datasetRun is what one dataset did to the engine.
 type datasetRun struct {
 	alerts   map[string]int // analytic → alerts
+	hunts    int64
 	read     event.ReadStats
 	evalErrs []runtime.EvalErrors
 }
@@ -85,10 +89,14 @@ type datasetRun struct {
 // runs it through a fresh engine over set.
 func runDataset(t *testing.T, set *plan.Set, profile *source.Profile, path string) datasetRun {
 	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	eng, err := runtime.New(set)
+	return runDatasets(t, set, profile, []string{path})
+}
+
+// runDatasets is runDataset for several files, merged in event time through one engine as
+// `stixcel run` merges its inputs.
+func runDatasets(t *testing.T, set *plan.Set, profile *source.Profile, paths []string, opts ...runtime.Option) datasetRun {
+	t.Helper()
+	eng, err := runtime.New(set, opts...)
 	require.NoError(t, err)
 	run := datasetRun{alerts: map[string]int{}}
 	emit := func(o runtime.Output) {
@@ -96,21 +104,28 @@ func runDataset(t *testing.T, set *plan.Set, profile *source.Profile, path strin
 			run.alerts[a.Analytic]++
 		}
 	}
-	r := event.NewReader(f, filepath.Base(path), source.NewDecoder(profile))
+	var readers []*event.Reader
+	for _, path := range paths {
+		f, err := os.Open(path)
+		require.NoError(t, err)
+		defer f.Close()
+		readers = append(readers, event.NewReader(f, filepath.Base(path), source.NewDecoder(profile)))
+	}
+	merged := event.NewMerger(event.MergeOptions{Lateness: event.DefaultLateness}, readers...)
 	for {
-		ev, rej, err := r.Next()
+		ev, rej, err := merged.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		require.NoError(t, err)
-		if rej != nil {
-			continue
+		if rej == nil {
+			eng.Process(context.Background(), ev, emit)
 		}
-		eng.Process(context.Background(), ev, emit)
 	}
 	eng.Flush(emit)
-	run.read = r.Stats()
-	run.evalErrs = eng.Stats().ErrorsBy
+	run.read = merged.Stats()
+	st := eng.Stats()
+	run.evalErrs, run.hunts = st.ErrorsBy, st.Hunts
 	return run
 }
 
@@ -135,6 +150,53 @@ func TestBuiltinPackOnOTRFDatasets(t *testing.T) {
 		})
 	}
 	t.Logf("alerts per detection plan (rows) and dataset (columns):\n%s", alertMatrix(plans, runs))
+}
+
+// TestEveryPlanOnOTRFDatasetsWithoutErrors runs every plan ATT&CK v18.1 and the built-in pack
+// compile to, the derived selectors of all 979 selector plans included (each made a hunt
+// source, so that the runtime evaluates every selector, not only those worth hunting), over
+// every shared OTRF Windows dataset in one engine: no evaluation may fail, and the built-in
+// detections still raise their alerts.
+func TestEveryPlanOnOTRFDatasetsWithoutErrors(t *testing.T) {
+	set := huntEverySelector(compileBuiltin(t, loadEnterprise(t)))
+	profile, err := source.Builtin("windows")
+	require.NoError(t, err)
+	dir := shared.Path(t, "datasets", "otrf-windows")
+	var paths []string
+	want := map[string]bool{}
+	for _, tc := range datasetAlerts {
+		paths = append(paths, filepath.Join(dir, tc.dataset+".jsonl"))
+		for _, id := range tc.want {
+			want[id] = true
+		}
+	}
+	run := runDatasets(t, set, profile, paths, runtime.WithHunt(true))
+	assert.Empty(t, run.evalErrs, "CEL evaluation errors")
+	assert.Equal(t, slices.Sorted(maps.Keys(want)), alerting(run.alerts), "analytics alerting")
+	assert.Positive(t, run.hunts, "the selectors matched something: they were evaluated")
+	t.Logf("%d events, %d selector matches, alerts %v", run.read.Processed, run.hunts, run.alerts)
+}
+
+// huntEverySelector makes every selector plan of set a hunt source whose every selector
+// selects content, so that a hunting engine evaluates them all.
+func huntEverySelector(set *plan.Set) *plan.Set {
+	selectors := 0
+	for _, p := range set.Plans {
+		if p.Kind != plan.KindSelector {
+			continue
+		}
+		selectors++
+		p.Hunt = true
+		for _, ch := range p.Channels {
+			if ch.Selector != "" {
+				ch.Selects = plan.SelectsContent
+			}
+		}
+	}
+	if selectors == 0 {
+		panic("no selector plans")
+	}
+	return set
 }
 
 // alerting returns the analytics with at least one alert, sorted.
@@ -178,7 +240,8 @@ func alertMatrix(plans []string, runs map[string]datasetRun) string {
 }
 
 // TestBuiltinPackTests runs the built-in pack's own tests (as `stixcel test` does) against
-// ATT&CK v18.1 and the seed bundle: every case must pass.
+// ATT&CK v18.1 and the seed bundle: every case must pass without an evaluation error (the
+// bindings are null-safe: a string field may be null or absent).
 func TestBuiltinPackTests(t *testing.T) {
 	l := loadEnterprise(t)
 	results := tester.NewRunner(l.Index, tester.Options{}).Run(context.Background(), l.AllPacks())
@@ -190,6 +253,7 @@ func TestBuiltinPackTests(t *testing.T) {
 		t.Run(r.ID(), func(t *testing.T) {
 			require.NoError(t, r.Err, "%s", r.Location)
 			assert.False(t, r.Fail, "%s: alerts differ from expect:\n%s", r.Location, r.Diff)
+			assert.Empty(t, r.EvalErrors, "%s: evaluation errors", r.Location)
 		})
 	}
 	assert.GreaterOrEqual(t, len(perAnalytic), 12, "analytics with tests")

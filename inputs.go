@@ -16,12 +16,10 @@ import (
 // pack over the embedded seed bundle.
 type Inputs struct {
 	// Bundles are ATT&CK bundle files or directories of them, "-" for Stdin (see
-	// attack.ReadPaths). When they hold no bundle, the embedded seed bundle is loaded.
+	// attack.ReadPaths), or SeedBundleName for the embedded seed bundle. The one rule of
+	// every command: what Bundles name is loaded, and the embedded seed bundle only when they
+	// name none (or name it). For one id, the newer modified wins.
 	Bundles []string
-	// WithSeed loads the embedded seed bundle after Bundles even when they hold bundles, as
-	// `stixcel test` and `lint` do: the built-in pack's AN1828 binding is written for it. For
-	// one id, the newer modified wins.
-	WithSeed bool
 	// IncludeRevoked keeps revoked and deprecated analytics.
 	IncludeRevoked bool
 	// Stdin is read for a bundle named "-"; nil means os.Stdin.
@@ -90,14 +88,15 @@ func (in Inputs) Compile() (*plan.Set, diag.Diagnostics, error) {
 	return set, diags, nil
 }
 
-// loadBundles loads Bundles, with the embedded seed bundle when WithSeed is set or they hold
-// none.
+// loadBundles loads Bundles: the embedded seed bundle where they name it, or when they name
+// no bundle at all.
 func (in Inputs) loadBundles() (*Loaded, error) {
-	sources, err := attack.ReadPaths(in.Bundles, in.Stdin)
+	paths, seed := withoutSeed(in.Bundles)
+	sources, err := attack.ReadPaths(paths, in.Stdin)
 	if err != nil {
 		return nil, err
 	}
-	if in.WithSeed || len(sources) == 0 {
+	if seed || len(in.Bundles) == 0 {
 		sources = append(sources, attack.Source{Name: SeedBundleName, Data: SeedBundle()})
 	}
 	ix, warns, err := attack.Load(sources, attack.Options{IncludeRevoked: in.IncludeRevoked, Stdin: in.Stdin})
@@ -111,6 +110,17 @@ func (in Inputs) loadBundles() (*Loaded, error) {
 		}
 	}
 	return l, nil
+}
+
+// withoutSeed returns bundles without SeedBundleName, and whether it was there.
+func withoutSeed(bundles []string) ([]string, bool) {
+	paths := make([]string, 0, len(bundles))
+	for _, b := range bundles {
+		if b != SeedBundleName {
+			paths = append(paths, b)
+		}
+	}
+	return paths, len(paths) < len(bundles)
 }
 
 // loadPacks loads the built-in pack (unless NoBuiltin) and the user's pack directories.

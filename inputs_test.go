@@ -72,13 +72,30 @@ func TestInputsNoBuiltin(t *testing.T) {
 	assert.Equal(t, plan.KindSelector, set.Plans[0].Kind, "without a binding AN1828 keeps its derived selector")
 }
 
-func TestInputsWithSeed(t *testing.T) {
+// TestInputsSeedRule checks the one rule every command loads bundles by: the embedded seed
+// bundle only when no bundle is named, or where it is named by SeedBundleName.
+func TestInputsSeedRule(t *testing.T) {
 	enterprise := shared.Path(t, "attack", "enterprise-attack-18.1-detection.json")
-	for _, withSeed := range []bool{false, true} {
-		l, err := stixcel.Inputs{Bundles: []string{enterprise}, WithSeed: withSeed, NoBuiltin: true}.Load()
-		require.NoError(t, err)
-		assert.True(t, hasAnalytic(l.Index, "AN1030"))
-		assert.Equal(t, withSeed, hasAnalytic(l.Index, "AN1828"), "WithSeed %v", withSeed)
+	tests := []struct {
+		name         string
+		bundles      []string
+		seed, AN1030 bool
+	}{
+		{name: "no bundle: the seed", seed: true},
+		{name: "a bundle: only it", bundles: []string{enterprise}, AN1030: true},
+		{name: "a bundle and the seed by name", bundles: []string{enterprise, stixcel.SeedBundleName}, seed: true, AN1030: true},
+		{name: "the seed by name alone", bundles: []string{stixcel.SeedBundleName}, seed: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := stixcel.Inputs{Bundles: tc.bundles, NoBuiltin: true}.Load()
+			require.NoError(t, err)
+			assert.Equal(t, tc.seed, hasAnalytic(l.Index, "AN1828"), "AN1828 (the seed)")
+			assert.Equal(t, tc.AN1030, hasAnalytic(l.Index, "AN1030"), "AN1030 (enterprise)")
+			for _, w := range l.Warnings {
+				assert.NotEqual(t, stixcel.SeedBundleName, w.Pos.File, "the seed's known gaps are not the user's")
+			}
+		})
 	}
 }
 

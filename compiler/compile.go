@@ -17,6 +17,7 @@ import (
 	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/channel"
+	"github.com/stixcel/stixcel/compiler/drift"
 	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
@@ -84,6 +85,8 @@ type compilation struct {
 	diags    diag.Diagnostics
 	baseEnv  *cel.Env          // selector environment, shared by every plan
 	checked  map[string]string // selector → checker message ("" when it checks)
+	// selectorTests caches what each distinct selector tests (classify).
+	selectorTests map[string]selectorTests
 	// techniques maps technique ids to their names and tactics, built on first use.
 	techniques map[string]plan.Technique
 	// fields caches EventFields by expression: the corpus repeats its derived selectors.
@@ -100,6 +103,8 @@ func newCompilation(ix *attack.Index, opts Options) *compilation {
 		checked:  map[string]string{},
 		fields:   map[string][]string{},
 		builtin:  map[*pack.Binding]bool{},
+
+		selectorTests: map[string]selectorTests{},
 	}
 	for _, b := range opts.Builtin {
 		c.builtin[b] = true
@@ -136,7 +141,7 @@ func (c *compilation) analytic(a *attack.Analytic) *plan.Plan {
 	before := len(c.diags)
 	if b != nil {
 		c.used[b] = true
-		c.warnDrift(a, b)
+		c.checkWrittenFor(a, b)
 		c.resolveBindingTechniques(p, a, b)
 	}
 	if c.reached(StageParams) {
@@ -153,13 +158,18 @@ func (c *compilation) analytic(a *attack.Analytic) *plan.Plan {
 	}
 	c.evidenceFields(p)
 	p.Kind = kindOf(p)
+	if c.reached(StageCheck) {
+		c.classify(p)
+	}
 	return p
 }
 
 // rejectBinding leaves a binding with errors out of its plan, which falls back to its derived
 // selectors. When the binding was written for another version of the analytic, its errors
 // are expected drift, not authoring mistakes: they become warnings under one headline, so the
-// built-in pack never breaks the compilation of an older or newer bundle.
+// built-in pack never breaks the compilation of an older or newer bundle. A CEL error
+// (syntax, type, cost, program) in a user's binding stays an error all the same: what does
+// not compile must fail CI, whatever the binding was written for.
 func (c *compilation) rejectBinding(p *plan.Plan, a *attack.Analytic, b *pack.Binding, before int) {
 	unbind(p)
 	if !drifted(a, b) {
@@ -169,14 +179,32 @@ func (c *compilation) rejectBinding(p *plan.Plan, a *attack.Analytic, b *pack.Bi
 		c.diags = c.diags[:before] // the built-in pack's details are ours to fix, not the user's
 	}
 	for i := before; i < len(c.diags); i++ {
-		c.diags[i].Severity = diag.SeverityWarning
+		if !staysError(c.diags[i].Code) {
+			c.diags[i].Severity = diag.SeverityWarning
+		}
 	}
 	c.diags.Warnf(b.Analytic.Pos, diag.CodeBindingDrift,
 		"analytic %s: binding written for version %s does not fit version %s in %s; not applied (plan %s stays %s)",
 		a.ID, b.WrittenFor.Value, a.Version, a.File, p.ID, kindOf(p))
 }
 
+// staysError reports whether an error in a drifted user binding stays an error: a CEL
+// expression that does not compile, or a channel that moved since the binding was written
+// (until a person has reviewed it).
+func staysError(code string) bool {
+	switch code {
+	case diag.CodeSyntaxError, diag.CodeTypeError, diag.CodeCost, diag.CodeProgram, diag.CodeChannelMoved:
+		return true
+	}
+	return false
+}
+
+// drifted reports whether the analytic changed since the binding was written: by
+// fingerprint in written_for's long form, by version in its short form.
 func drifted(a *attack.Analytic, b *pack.Binding) bool {
+	if b.Fingerprint.Value != "" {
+		return b.Fingerprint.Value != drift.Fingerprint(a)
+	}
 	return b.WrittenFor.Value != "" && b.WrittenFor.Value != a.Version
 }
 

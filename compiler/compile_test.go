@@ -93,6 +93,31 @@ func TestCompileCorpus(t *testing.T) {
 	}
 }
 
+// TestCompileEnterpriseHuntSources: of the 992 selector plans of ATT&CK v18.1 enterprise (979
+// with the built-in pack), the hunt sources are those with a selector testing more than the
+// event type.
+func TestCompileEnterpriseHuntSources(t *testing.T) {
+	set, diags := compiler.Compile(loadIndex(t, "attack", "enterprise-attack-18.1-detection.json"), compiler.Options{})
+	require.NoError(t, diags.Err())
+	var hunts []string
+	selectors := 0
+	for _, p := range set.Plans {
+		if p.Kind == plan.KindSelector {
+			selectors++
+		}
+		if p.Hunt {
+			require.Equal(t, plan.KindSelector, p.Kind, p.ID)
+			hunts = append(hunts, p.ID)
+		}
+		for _, ch := range p.Channels {
+			assert.Equal(t, ch.Selector != "", ch.Selects != "", "%s %s: selects %q for selector %q", p.ID, ch.ID, ch.Selects, ch.Selector)
+		}
+	}
+	assert.Equal(t, 992, selectors)
+	// CmdletName (AN1089), api_call (AN1253, AN1324), status (AN1265), process (AN1639).
+	assert.Equal(t, []string{"AN1089", "AN1253", "AN1265", "AN1324", "AN1639"}, hunts)
+}
+
 func TestCompileSeed(t *testing.T) {
 	set, diags := compiler.Compile(seedIndex(t), compiler.Options{})
 	require.NoError(t, diags.Err())
@@ -101,7 +126,9 @@ func TestCompileSeed(t *testing.T) {
 	assert.Len(t, p.Params, 8)
 	assert.Equal(t, "DET0706", p.DetectionStrategy)
 	assert.Equal(t, plan.KindSelector, p.Kind, "c4 DeviceLockState=locked derives a selector")
-	assert.Equal(t, `event.DeviceLockState == "locked"`, p.Channel("c4").Selector)
+	assert.Equal(t, `has(event.DeviceLockState) && event.DeviceLockState == "locked"`, p.Channel("c4").Selector)
+	assert.Equal(t, plan.SelectsContent, p.Channel("c4").Selects, "the lock state is no event type")
+	assert.True(t, p.Hunt, "a selector plan with a content selector is a hunt source")
 	types := map[string]string{}
 	for _, prm := range p.Params {
 		types[prm.Name] = prm.Type.String()

@@ -61,16 +61,6 @@ func techniqueName(t attack.Technique) string {
 	return t.Name
 }
 
-// warnDrift flags a binding written for another version of the analytic: the analytic
-// changed since, so the binding needs a review even when it still compiles.
-func (c *compilation) warnDrift(a *attack.Analytic, b *pack.Binding) {
-	if drifted(a, b) {
-		c.diags.Warnf(b.WrittenFor.Pos, diag.CodeWrittenFor,
-			"analytic %s: binding written for version %s, the bundle has version %s (modified %s): review the binding",
-			a.ID, b.WrittenFor.Value, a.Version, a.Modified)
-	}
-}
-
 // resolveBindingTechniques fills techniques from the binding when the bundle lacks the
 // detection strategy, and warns when both exist and disagree (the bundle wins).
 func (c *compilation) resolveBindingTechniques(p *plan.Plan, a *attack.Analytic, b *pack.Binding) {

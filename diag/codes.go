@@ -28,6 +28,7 @@ const (
 	CodeWrittenFor        = "stixcel_written_for"        // a binding was written for another version of the analytic; review it
 	CodeTechniqueMismatch = "stixcel_technique_mismatch" // a binding names a technique the bundle's strategy does not detect
 	CodeBindingDrift      = "stixcel_binding_drift"      // a binding written for another version does not fit; not applied
+	CodeChannelMoved      = "stixcel_channel_moved"      // a channel's log source or position changed since the binding was written; not applied
 	CodeUnboundAlerting   = "stixcel_unbound_alerting"   // derived channels of a binding would alert on their own
 
 	// CEL expressions.

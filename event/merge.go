@@ -52,8 +52,9 @@ type MergeOptions struct {
 }
 
 // DefaultMaxHeld is how much memory the events held for the lateness may take (256 MiB):
-// the shared Windows datasets, all ten read at once ten times over, hold under 40 MiB at the
-// default lateness, while 150 lines of 15 MiB within five minutes would hold 2.2 GB.
+// the shared Windows datasets (16 MB), all ten read at once ten times over, hold about
+// 65 MiB at the default lateness, while 150 lines of 15 MiB within five minutes would hold
+// 2.2 GB.
 const DefaultMaxHeld = 256 << 20
 
 // Merger merges inputs into one stream in event-time order, the order the engine's windows

@@ -16,16 +16,22 @@ import (
 // Binding is one pack file: the logic a pack supplies for one analytic (DESIGN.md §4).
 // String fields left out of the file have an empty Value and a zero Pos.
 type Binding struct {
-	File       string   // the path the binding was read from, as given
-	Analytic   String   // ATT&CK external id (AN1828) or STIX id; required
-	WrittenFor String   // x_mitre_version the binding was written against
-	Techniques []String // techniques for bundles that lack the detection strategy
-	GroupBy    []String // event fields keying correlation state
-	Window     String   // a parameter name or a literal duration
-	Params     []*ParamSpec
-	Channels   []*ChannelBinding
-	Condition  String // CEL over the channels of one group's window
-	Tests      []*TestCase
+	File       string // the path the binding was read from, as given
+	Analytic   String // ATT&CK external id (AN1828) or STIX id; required
+	WrittenFor String // x_mitre_version the binding was written against
+	// Fingerprint is the digest of the analytic's channels and mutable elements the binding
+	// was written against (written_for's long form), "" in the short form.
+	Fingerprint String
+	// WrittenChannels are the channels as they were when the binding was written (written_for's
+	// long form), so that drift can be shown channel by channel.
+	WrittenChannels []*WrittenChannel
+	Techniques      []String // techniques for bundles that lack the detection strategy
+	GroupBy         []String // event fields keying correlation state
+	Window          String   // a parameter name or a literal duration
+	Params          []*ParamSpec
+	Channels        []*ChannelBinding
+	Condition       String // CEL over the channels of one group's window
+	Tests           []*TestCase
 }
 
 // ParamSpec is a binding's type and default for one parameter, overriding inference.
@@ -43,6 +49,17 @@ type ChannelBinding struct {
 	ID       String   // c1, c2, ...: syntax checked, range left to the compiler
 	When     String   // CEL predicate over event and params; empty when only SeriesBy is given
 	SeriesBy []String // event fields keying the channel's recurrence series
+	// LogSource pins the channel to a log source: the binding applies only while the
+	// analytic's channel at this position has it.
+	LogSource String
+}
+
+// WrittenChannel is one channel as written_for records it: its log source and text when the
+// binding was written.
+type WrittenChannel struct {
+	ID        String
+	LogSource String
+	Channel   String
 }
 
 // TestCase is one unit test of a binding.
@@ -55,7 +72,10 @@ type TestCase struct {
 	Expect     []Expectation
 	// ExpectSilent is true when expect is [] (the test passes only if nothing alerts).
 	ExpectSilent bool
-	Pos          diag.Pos // the test's first key
+	// Todo marks a case not filled in yet (stixcel new writes two), saying what is to do: it
+	// is reported as TODO and not run.
+	Todo String
+	Pos  diag.Pos // the test's first key
 }
 
 // InlineEvent is one event written in a test's events list.
@@ -117,7 +137,7 @@ func ParseBinding(file string, data []byte) (*Binding, diag.Diagnostics) {
 func (d *decoder) bindingFields(b *Binding) []field {
 	return []field{
 		{"analytic", func(e entry) { b.Analytic, _ = d.analyticID(e.Value, "analytic") }},
-		{"written_for", func(e entry) { b.WrittenFor, _ = d.nonEmpty(e.Value, "written_for") }},
+		{"written_for", func(e entry) { d.writtenFor(e.Value, b) }},
 		{"techniques", func(e entry) { b.Techniques = d.strList(e.Value, "techniques") }},
 		{"group_by", func(e entry) { b.GroupBy = d.strList(e.Value, "group_by") }},
 		{"window", func(e entry) { b.Window, _ = d.nonEmpty(e.Value, "window") }},
@@ -200,15 +220,59 @@ func (d *decoder) channel(e entry) (*ChannelBinding, bool) {
 		_, ok := d.fields(e.Value, what, []field{
 			{"when", func(f entry) { cb.When, _ = d.nonEmpty(f.Value, what+" when") }},
 			{"series_by", func(f entry) { cb.SeriesBy = d.strList(f.Value, what+" series_by") }},
+			{"log_source", func(f entry) { cb.LogSource, _ = d.nonEmpty(f.Value, what+" log_source") }},
 		})
 		return cb, ok
 	case *ast.SequenceNode:
-		d.errorf(e.Value, diag.CodeBadShape, "%s must be a CEL expression or a mapping with when and series_by, not a list", what)
+		d.errorf(e.Value, diag.CodeBadShape, "%s must be a CEL expression or a mapping with when, series_by and log_source, not a list", what)
 		return nil, false
 	}
 	var ok bool
 	cb.When, ok = d.nonEmpty(e.Value, what)
 	return cb, ok
+}
+
+// writtenFor reads written_for: a version ("1.0"), or the long form stixcel new writes,
+//
+//	written_for:
+//	  version: "1.0"
+//	  fingerprint: 5f0c2d6e9a41b7c3
+//	  channels:
+//	    c1: {log_source: WinEventLog:Sysmon, channel: EventCode=10}
+func (d *decoder) writtenFor(n ast.Node, b *Binding) {
+	switch d.unwrap(n, "written_for").(type) {
+	case nil:
+		return
+	case *ast.MappingNode, *ast.MappingValueNode:
+	default:
+		b.WrittenFor, _ = d.nonEmpty(n, "written_for")
+		return
+	}
+	d.fields(n, "written_for", []field{
+		{"version", func(e entry) { b.WrittenFor, _ = d.nonEmpty(e.Value, "written_for version") }},
+		{"fingerprint", func(e entry) { b.Fingerprint, _ = d.nonEmpty(e.Value, "written_for fingerprint") }},
+		{"channels", func(e entry) { b.WrittenChannels = d.writtenChannels(e.Value) }},
+	}, "version", "fingerprint")
+}
+
+func (d *decoder) writtenChannels(n ast.Node) []*WrittenChannel {
+	entries, _ := d.mapping(n, "written_for channels")
+	var out []*WrittenChannel
+	for _, e := range entries {
+		if !channelID.MatchString(e.Key.Value) {
+			d.diags.Errorf(e.Key.Pos, diag.CodeBadValue, "written_for channel id %q: want c1, c2, ...", e.Key.Value)
+			continue
+		}
+		wc := &WrittenChannel{ID: e.Key}
+		what := "written_for channel " + e.Key.Value
+		if _, ok := d.fields(e.Value, what, []field{
+			{"log_source", func(f entry) { wc.LogSource, _ = d.nonEmpty(f.Value, what+" log_source") }},
+			{"channel", func(f entry) { wc.Channel, _ = d.str(f.Value, what+" channel") }},
+		}, "log_source"); ok {
+			out = append(out, wc)
+		}
+	}
+	return out
 }
 
 func (d *decoder) tests(n ast.Node) []*TestCase {
@@ -237,6 +301,7 @@ func (d *decoder) testCase(n ast.Node, what string) (*TestCase, bool) {
 		{"source", func(e entry) { tc.Source, _ = d.nonEmpty(e.Value, what+".source") }},
 		{"params", func(e entry) { tc.Params = d.settings(e.Value, what+".params") }},
 		{"expect", func(e entry) { d.expect(tc, e.Value, what+".expect") }},
+		{"todo", func(e entry) { tc.Todo, _ = d.nonEmpty(e.Value, what+".todo") }},
 	}, "name", "events")
 	if ok && !seen["expect"] {
 		d.diags.Errorf(tc.Pos, diag.CodeMissingKey, "%s has no \"expect\" key (use expect: [] for a test that must stay silent)", what)

@@ -59,6 +59,20 @@ const (
 	OriginNone    Origin = "none"    // nothing to match on; Reason says why
 )
 
+// Selects says what a channel's selector tests, as the compiler reads it from the selector's
+// CEL (see compiler.Classify).
+type Selects string
+
+const (
+	// SelectsEventType selectors test only which kind of event a line is (its log source and
+	// event-type fields: `has(event.EventCode) && event.EventCode == 10`). They say that the
+	// telemetry exists: they feed coverage and print no hunt records.
+	SelectsEventType Selects = "event_type"
+	// SelectsContent selectors test more than that (`event.CmdletName in ["Get-User"]`):
+	// their matches are worth reading as hunt records.
+	SelectsContent Selects = "content"
+)
+
 // ParamSource says where a parameter's value came from.
 type ParamSource string
 
@@ -91,6 +105,11 @@ type Plan struct {
 	Channels              []*Channel  `json:"channels"`
 	Params                []*Param    `json:"params"`
 	Correlation           Correlation `json:"correlation"`
+
+	// Hunt marks a selector plan as a hunt source: some channel's selector selects content
+	// (SelectsContent). `run --hunt` evaluates only these selector plans, and prints records
+	// only for their content channels.
+	Hunt bool `json:"hunt,omitempty"`
 }
 
 // Technique is an ATT&CK technique the analytic's detection strategy detects.
@@ -126,6 +145,8 @@ type Channel struct {
 	Selector string `json:"selector"`
 	// Route mirrors Selector when the selector is a plain field-in-values test.
 	Route *Route `json:"route,omitempty"`
+	// Selects says what Selector tests; empty when there is no selector.
+	Selects Selects `json:"selects,omitempty"`
 	// Predicate is the bound CEL over `event` and `params`; it refines Selector.
 	Predicate string `json:"predicate"`
 	// SeriesBy lists event fields that split this channel's matches into series
@@ -348,14 +369,34 @@ func (p *Plan) Channel(id string) *Channel {
 	return nil
 }
 
-// ReadRunnable decodes only the plans keep selects by kind (the runtime skips inert plans,
-// and selector plans unless hunting): the others are stepped over without being decoded,
-// which makes loading the whole-ATT&CK artifact (4.6 MB) several times faster.
-func ReadRunnable(r io.Reader, keep func(Kind) bool) (*Set, error) {
+// Runs says whether a run evaluates a plan of kind k that is (or not) a hunt source:
+// detection plans always, selector plans only when hunting and only hunt sources (Plan.Hunt),
+// inert plans never. Plans of an unknown kind run, so that the runtime reports them.
+func Runs(k Kind, huntSource, hunting bool) bool {
+	switch k {
+	case KindInert:
+		return false
+	case KindSelector:
+		return hunting && huntSource
+	}
+	return true
+}
+
+// ReadRunnable decodes only the plans keep selects by kind and hunt flag (the runtime skips
+// inert plans, and selector plans unless hunting for them: see Runs): the others are stepped
+// over without being decoded, which makes loading the whole-ATT&CK artifact (4.6 MB) several
+// times faster.
+func ReadRunnable(r io.Reader, keep func(k Kind, huntSource bool) bool) (*Set, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("read plans: %w", err)
 	}
+	return ParseRunnable(data, keep)
+}
+
+// ParseRunnable is ReadRunnable of an artifact in memory. The caller bounds its size and
+// nesting (internal/bounded): gjson recurses per level of nesting.
+func ParseRunnable(data []byte, keep func(k Kind, huntSource bool) bool) (*Set, error) {
 	if !gjson.ValidBytes(data) {
 		return Read(bytes.NewReader(data)) // encoding/json words the syntax error
 	}
@@ -366,7 +407,7 @@ func ReadRunnable(r io.Reader, keep func(Kind) bool) (*Set, error) {
 	s := &Set{Schema: Schema, Plans: []*Plan{}}
 	var decodeErr error
 	doc.Get("plans").ForEach(func(_, raw gjson.Result) bool {
-		if !keep(Kind(raw.Get("kind").String())) {
+		if !keep(Kind(raw.Get("kind").String()), raw.Get("hunt").Bool()) {
 			return true
 		}
 		p := &Plan{}

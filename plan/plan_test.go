@@ -65,7 +65,7 @@ func TestReadRunnableKeepsSelectedKinds(t *testing.T) {
 	  {"id": "AN1", "kind": "inert", "channels": []},
 	  {"id": "AN2", "kind": "detection", "channels": [{"id": "c1", "predicate": "event.x == 1"}]},
 	  {"id": "AN3", "kind": "selector", "channels": []}]}`
-	detections := func(k plan.Kind) bool { return k == plan.KindDetection }
+	detections := func(k plan.Kind, _ bool) bool { return k == plan.KindDetection }
 	set, err := plan.ReadRunnable(bytes.NewReader([]byte(in)), detections)
 	require.NoError(t, err)
 	require.Len(t, set.Plans, 1)
@@ -82,11 +82,40 @@ func TestReadRunnableKeepsSelectedKinds(t *testing.T) {
 	assert.ErrorContains(t, err, "is from an older stixcel", "a v1 artifact is refused with the remedy")
 }
 
+func TestReadRunnableHuntSources(t *testing.T) {
+	in := `{"schema": "stixcel.plan/v2", "plans": [
+	  {"id": "AN1", "kind": "selector", "channels": [{"id": "c1", "selector": "has(event.EventCode) && event.EventCode == 1", "selects": "event_type"}]},
+	  {"id": "AN2", "kind": "selector", "hunt": true, "channels": [{"id": "c1", "selector": "has(event.CmdletName) && event.CmdletName == \"Get-User\"", "selects": "content"}]},
+	  {"id": "AN3", "kind": "detection", "channels": []},
+	  {"id": "AN4", "kind": "inert", "channels": []}]}`
+	tests := []struct {
+		name    string
+		hunting bool
+		want    []string
+	}{
+		{name: "hunting: detections and hunt sources", hunting: true, want: []string{"AN2", "AN3"}},
+		{name: "not hunting: detections", want: []string{"AN3"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			set, err := plan.ReadRunnable(bytes.NewReader([]byte(in)), func(k plan.Kind, hunt bool) bool {
+				return plan.Runs(k, hunt, tc.hunting)
+			})
+			require.NoError(t, err)
+			var got []string
+			for _, p := range set.Plans {
+				got = append(got, p.ID)
+			}
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
 func BenchmarkReadRunnableEnterprisePlans(b *testing.B) {
 	data := enterpriseArtifact(b)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := plan.ReadRunnable(bytes.NewReader(data), func(k plan.Kind) bool { return k == plan.KindDetection }); err != nil {
+		if _, err := plan.ReadRunnable(bytes.NewReader(data), func(k plan.Kind, _ bool) bool { return k == plan.KindDetection }); err != nil {
 			b.Fatal(err)
 		}
 	}

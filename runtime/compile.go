@@ -161,7 +161,7 @@ func (cp *compiledPlan) compileChannels(cache *programCache) error {
 		}
 		cc := &compiledChannel{index: i, id: ch.ID, logSource: ch.LogSource, seriesBy: ch.SeriesBy,
 			fields: ch.Fields[:min(len(ch.Fields), MaxEvidenceFields)]}
-		sel, err := cache.compileChannel(env, ch.Selector, cp)
+		sel, err := cache.compileChannel(env, cp.selectorOf(ch), cp)
 		if err != nil {
 			return fmt.Errorf("channel %s: selector: %w", ch.ID, err)
 		}
@@ -178,6 +178,15 @@ func (cp *compiledPlan) compileChannels(cache *programCache) error {
 		cp.channels = append(cp.channels, cc)
 	}
 	return nil
+}
+
+// selectorOf is the selector the runtime evaluates for a channel: a selector plan emits hunt
+// records only for the channels that select content, so its other channels are not evaluated.
+func (cp *compiledPlan) selectorOf(ch *plan.Channel) string {
+	if cp.src.Kind == plan.KindSelector && ch.Selects != plan.SelectsContent {
+		return ""
+	}
+	return ch.Selector
 }
 
 func (cp *compiledPlan) compileCorrelation(cache *programCache) error {

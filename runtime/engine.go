@@ -65,10 +65,15 @@ type Engine struct {
 	events int64
 	budget stateBudget
 	pool   *workerPool // nil with one worker
+	// watched is the context of the last Process call, whose end stops the run
+	// (cfg.stop); unwatch stops watching it.
+	watched context.Context
+	unwatch func() bool
 }
 
-// New compiles every plan of set that it will evaluate: inert plans are skipped, and selector
-// plans too unless WithHunt(true). Errors name the analytic and channel: "analytic AN1828 channel c3: ...".
+// New compiles every plan of set that it will evaluate (plan.Runs): inert plans are skipped,
+// and selector plans too unless WithHunt(true) and they are hunt sources (plan.Plan.Hunt).
+// Errors name the analytic and channel: "analytic AN1828 channel c3: ...".
 func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	if set == nil {
 		return nil, errors.New("runtime: no plan set")
@@ -77,7 +82,8 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("runtime: plan schema %q, want %q (compile the plans again)", set.Schema, plan.Schema)
 	}
 	cfg := config{maxContributors: DefaultMaxContributors, workers: 1,
-		maxIterations: DefaultMaxIterations, maxGroups: DefaultMaxGroups, maxState: DefaultMaxState}
+		maxIterations: DefaultMaxIterations, maxGroups: DefaultMaxGroups, maxState: DefaultMaxState,
+		stop: &stopper{}, stopGrace: StopGrace}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -85,7 +91,7 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	cache := newProgramCache()
 	cache.plain, cache.maxIter, cache.noCostCheck = cfg.plainCEL, cfg.maxIterations, cfg.noCostCheck
 	for i, p := range set.Plans {
-		if p != nil && !e.evaluates(p.Kind) {
+		if p != nil && !plan.Runs(p.Kind, p.Hunt, e.cfg.hunt) {
 			continue
 		}
 		cp, err := compilePlan(i, p, cache)
@@ -113,24 +119,18 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	return e, nil
 }
 
-// evaluates says whether plans of kind k run; unknown kinds are compiled to report them.
-func (e *Engine) evaluates(k plan.Kind) bool {
-	switch k {
-	case plan.KindInert:
-		return false
-	case plan.KindSelector:
-		return e.cfg.hunt
-	}
-	return true
-}
-
 // Process evaluates one event and emits what it causes: hunt records, immediate alerts, and
 // correlated alerts whose window the event's time has passed. When ctx is done it returns
-// ctx's error and leaves ev unprocessed (an evaluation already running finishes); Flush still
-// emits the alerts open so far.
+// ctx's error and leaves ev unprocessed. Events handed over before are still evaluated for
+// StopGrace; then each worker leaves its event at the next plan (one expression's
+// evaluation, bounded by its cost, finishes), so that a signal is acted on within a second
+// even on 16 MiB events. Flush still emits the alerts found.
 func (e *Engine) Process(ctx context.Context, ev *event.Event, emit func(Output)) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if ctx != e.watched {
+		e.watch(ctx)
 	}
 	e.events++
 	if e.pool == nil {
@@ -142,6 +142,15 @@ func (e *Engine) Process(ctx context.Context, ev *event.Event, emit func(Output)
 	}
 	e.pool.add(ev, emit)
 	return nil
+}
+
+// watch makes the end of ctx stop the run instead of the end of the context watched before.
+func (e *Engine) watch(ctx context.Context) {
+	if e.unwatch != nil {
+		e.unwatch()
+	}
+	e.watched = ctx
+	e.unwatch = e.cfg.stop.watch(ctx, e.cfg.stopGrace)
 }
 
 // Flush ends the stream: it emits every open alert, earliest window end first.

@@ -77,14 +77,20 @@ func TestNewWindowFromParam(t *testing.T) {
 	assert.Equal(t, []string{"ios-1 c1=1 c2=1 c4=1"}, summarize(out))
 }
 
-// selectorSet is a selector plan (derived selectors only) next to an inert one.
+// selectorSet is a selector plan that is a hunt source (derived selectors only, one of them
+// selecting content), next to a selector plan that only tests the event type and an inert one.
 func selectorSet() *plan.Set {
 	return &plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{
-		{ID: "AN1030", Name: "Process creation", Kind: plan.KindSelector, Channels: []*plan.Channel{
-			{ID: "c1", LogSource: "WinEventLog:Sysmon", Selector: `event.EventCode in [1]`, Fields: []string{"EventCode"}, Origin: plan.OriginDerived},
+		{ID: "AN1030", Name: "Process creation", Kind: plan.KindSelector, Hunt: true, Channels: []*plan.Channel{
+			{ID: "c1", LogSource: "WinEventLog:Sysmon", Selector: `event.EventCode in [1]`, Selects: plan.SelectsEventType,
+				Fields: []string{"EventCode"}, Origin: plan.OriginDerived},
 			{ID: "c2", LogSource: "WinEventLog:Sysmon", Selector: `event.EventCode == 1 && event.Image.endsWith("cmd.exe")`,
-				Fields: []string{"EventCode", "Image"}, Origin: plan.OriginDerived},
+				Selects: plan.SelectsContent, Fields: []string{"EventCode", "Image"}, Origin: plan.OriginDerived},
 			{ID: "c3", LogSource: "WinEventLog:Security", Origin: plan.OriginNone, Reason: "prose channel"},
+		}},
+		{ID: "AN0002", Name: "Process creation, any", Kind: plan.KindSelector, Channels: []*plan.Channel{
+			{ID: "c1", LogSource: "WinEventLog:Sysmon", Selector: `has(event.EventCode) && event.EventCode == 1`,
+				Selects: plan.SelectsEventType, Origin: plan.OriginDerived},
 		}},
 		{ID: "AN0001", Kind: plan.KindInert, Channels: []*plan.Channel{
 			{ID: "c1", LogSource: "WinEventLog:Sysmon", Selector: `true`},
@@ -101,22 +107,27 @@ func sysmonEvents() []*event.Event {
 	return s.events
 }
 
+// TestHuntMode: hunting, a selector plan that is a hunt source prints records for its
+// content channels only; selector plans that only test the event type print none.
 func TestHuntMode(t *testing.T) {
 	tests := []struct {
-		name string
-		opts []Option
-		want []string
+		name   string
+		opts   []Option
+		want   []string
+		wantBy []HuntCount
 	}{
-		{name: "hunt", opts: []Option{WithHunt(true)}, want: []string{
-			"hunt AN1030 c1 test.jsonl:1", "hunt AN1030 c2 test.jsonl:1", "hunt AN1030 c1 test.jsonl:4",
-		}},
-		{name: "no hunt: selector plans stay quiet", want: []string{}},
+		{name: "hunt", opts: []Option{WithHunt(true)}, want: []string{"hunt AN1030 c2 test.jsonl:1"},
+			wantBy: []HuntCount{{Analytic: "AN1030", Count: 1}}},
+		{name: "hunt with workers", opts: []Option{WithHunt(true), WithWorkers(3)}, want: []string{"hunt AN1030 c2 test.jsonl:1"},
+			wantBy: []HuntCount{{Analytic: "AN1030", Count: 1}}},
+		{name: "no hunt: selector plans stay quiet", want: []string{}, wantBy: []HuntCount{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, stats := run(t, selectorSet(), sysmonEvents(), tc.opts...)
 			assert.Equal(t, tc.want, summarize(out))
 			assert.Equal(t, int64(len(tc.want)), stats.Hunts)
+			assert.Equal(t, tc.wantBy, stats.HuntsBy)
 			assert.Zero(t, stats.Alerts)
 			// Event 2 lacks Image, but `event.EventCode == 1 && ...` is false without an error.
 			assert.Zero(t, stats.EvalErrors)
@@ -128,12 +139,12 @@ func TestHuntMode(t *testing.T) {
 	ev := sysmonEvents()[:1]
 	ev[0].Fields["host"] = "ws-1"
 	out, _ := run(t, set, ev, WithHunt(true))
-	require.Len(t, out, 2)
+	require.Len(t, out, 1, "only the channel that selects content gives hunt records")
 	assert.JSONEq(t, `{"hunt":true,"time":"2026-03-20T09:00:00Z","analytic":"AN1030","name":"Process creation",
 		"detection_strategy":{"id":"DET0001","name":"Process creation strategy"},
 		"techniques":[{"id":"T1059","name":"Command and Scripting Interpreter","tactics":["execution"]}],
 		"channel":"c2","log_source":"WinEventLog:Sysmon","group":{"host":"ws-1"},"source":"test.jsonl","line":1,
-		"fields":{"EventCode":1,"Image":"C:\\Windows\\System32\\cmd.exe"}}`, mustJSON(t, out[1]))
+		"fields":{"EventCode":1,"Image":"C:\\Windows\\System32\\cmd.exe"}}`, mustJSON(t, out[0]))
 }
 
 func TestImmediateAlerts(t *testing.T) {

@@ -116,12 +116,18 @@ func TestFastPathsKeepResults(t *testing.T) {
 	}
 }
 
-// selectorsOf turns every plan into a selector plan (hunt records per matching channel).
+// selectorsOf turns every plan into a selector plan that is a hunt source, every channel
+// selecting content (hunt records per matching channel).
 func selectorsOf(set *plan.Set) *plan.Set {
 	out := &plan.Set{Schema: set.Schema}
 	for _, p := range set.Plans {
 		cp := *p
-		cp.Kind = plan.KindSelector
+		cp.Kind, cp.Hunt, cp.Channels = plan.KindSelector, true, nil
+		for _, ch := range p.Channels {
+			cc := *ch
+			cc.Selects = plan.SelectsContent
+			cp.Channels = append(cp.Channels, &cc)
+		}
 		out.Plans = append(out.Plans, &cp)
 	}
 	return out

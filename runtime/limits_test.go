@@ -211,3 +211,45 @@ func immediateSummary(outs []Output) []string {
 	sort.Strings(lines)
 	return lines
 }
+
+// TestStopMidEvent: a context ended while one long event is being evaluated stops the
+// evaluation at the next plan, for one worker and for several, instead of after every plan
+// (before, SIGINT waited for the whole event: seconds on a 16 MiB line).
+func TestStopMidEvent(t *testing.T) {
+	var plans []*plan.Plan
+	for i := range 400 {
+		plans = append(plans, onePlan(fmt.Sprintf("AN%04d", i), fmt.Sprintf(`event.dst_host.contains("z%d") || event.dst_host.endsWith("q%d")`, i, i)))
+	}
+	set := &plan.Set{Schema: plan.Schema, Plans: plans}
+	ev, ok := event.NewRaw([]byte(`{"time":"2026-03-20T09:00:00Z","log_source":"x","dst_host":"` + strings.Repeat("a", 16<<20-64) + `"}`))
+	require.True(t, ok)
+	ev.Time, ev.LogSource, ev.Source, ev.Line = time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC), "x", "hostile.jsonl", 1
+
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
+			whole, st := timeEvent(t, set, ev, workers, 0)
+			assert.Zero(t, st.Abandoned)
+			stopped, st := timeEvent(t, set, ev, workers, whole/10)
+			t.Logf("one 16 MiB event through 400 plans: %v; stopped after %v: %v", whole, whole/10, stopped)
+			assert.Less(t, stopped, whole/2, "the evaluation went on after the context ended")
+			assert.Equal(t, int64(1), st.Abandoned)
+		})
+	}
+}
+
+// timeEvent times processing ev, from Process to the end of Flush, with the context ended
+// after stopAfter (never when 0) and no grace.
+func timeEvent(t *testing.T, set *plan.Set, ev *event.Event, workers int, stopAfter time.Duration) (time.Duration, Stats) {
+	t.Helper()
+	eng, err := New(set, WithWorkers(workers), func(c *config) { c.stopGrace = 0 })
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if stopAfter > 0 {
+		time.AfterFunc(stopAfter, cancel)
+	}
+	start := time.Now()
+	require.NoError(t, eng.Process(ctx, ev, func(Output) {}))
+	eng.Flush(func(Output) {})
+	return time.Since(start), eng.Stats()
+}

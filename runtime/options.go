@@ -1,5 +1,11 @@
 package runtime
 
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
+
 // DefaultMaxContributors is how many contributing events an alert cites per channel.
 const DefaultMaxContributors = 10
 
@@ -17,6 +23,34 @@ type config struct {
 	plainCEL        bool // tests: no specializer
 	noRouting       bool // tests: every channel in the catch-all, every selector evaluated
 	noCostCheck     bool // tests: no estimate check, the runtime limit alone
+	// stop says when shards leave their work: StopGrace after the context of Process ended.
+	stop      *stopper
+	stopGrace time.Duration
+}
+
+// StopGrace is how long evaluation goes on once the context given to Process has ended
+// (a signal): events already handed over are still evaluated for that long, so that a
+// stopped stream still gets the alerts of what it read; then every worker leaves its event
+// at the next plan, and Stats.Abandoned counts what was left.
+const StopGrace = 500 * time.Millisecond
+
+// stopper tells shards, which read it concurrently, that the run is stopping. Each watched
+// context has a generation; the run is stopping once its generation's stop has come, so a
+// context left behind by a later Process call stops nothing.
+type stopper struct {
+	current atomic.Int64 // the generation of the context watched now
+	stopped atomic.Int64 // the last generation whose stop came
+}
+
+func (s *stopper) stopping() bool { return s.stopped.Load() == s.current.Load() }
+
+// watch makes the end of ctx, after grace, stop the run; the returned function stops
+// watching.
+func (s *stopper) watch(ctx context.Context, grace time.Duration) (unwatch func() bool) {
+	gen := s.current.Add(1)
+	return context.AfterFunc(ctx, func() {
+		time.AfterFunc(grace, func() { s.stopped.Store(gen) })
+	})
 }
 
 // WithHunt makes selector plans emit a Hunt record per event and matching channel; without
@@ -38,7 +72,7 @@ func WithWorkers(n int) Option {
 }
 
 // DefaultMaxGroups is how many correlation groups (live group keys) a plan holds at most by
-// default. An idle group takes about 400 bytes, plus its matches in the window.
+// default. An idle group takes about 500 bytes, plus its matches in the window.
 const DefaultMaxGroups = 100_000
 
 // WithMaxGroups caps the correlation groups each plan holds (default DefaultMaxGroups; n < 1
@@ -69,7 +103,7 @@ func WithMaxIterations(n int) Option {
 }
 
 // DefaultMaxState is the default budget of correlation state, in bytes: 256 MiB holds about
-// 600,000 idle groups (an idle group with a short key and one match takes about 400 bytes),
+// 500,000 idle groups (an idle group with a short key and one match takes about 480 bytes),
 // more than the built-in pack's devices and hosts on any one machine's stream, and keeps
 // the process (with the lines in flight) well under 1 GB on a small machine.
 const DefaultMaxState = 256 << 20

@@ -15,8 +15,9 @@ import (
 )
 
 // route is what a selector tests, when it only tests one event field against constants:
-// `event.F == c`, `event.F in [c1, c2]`, or a disjunction of those on one field. The index
-// then decides the selector, which is never evaluated.
+// `event.F == c`, `event.F in [c1, c2]`, or a disjunction of those on one field, possibly
+// guarded by the field's presence (`has(event.F) && ...`, as the compiler derives them). The
+// index then decides the selector, which is never evaluated.
 //
 // Numbers follow CEL's equality, which compares numbers across types by value: a route value
 // 4688 (or 4688.0, or 4688u) matches an event whose field is the JSON number 4688 or 4688.0
@@ -27,16 +28,43 @@ type route struct {
 	field string
 	ints  []int64
 	strs  []string
+	// guarded is true when the selector tests the field's presence first: an event without
+	// the field is then no match, not an evaluation error.
+	guarded bool
 }
 
 // deriveRoute reads the route of a checked selector; nil when it is not a plain test of one
 // event field against constants.
 func deriveRoute(e celast.Expr) *route {
 	r := &route{}
+	if field, test, ok := presenceGuard(e); ok {
+		r.field = field
+		if !r.add(test) {
+			return nil
+		}
+		r.guarded = true
+		return r
+	}
 	if !r.add(e) {
 		return nil
 	}
 	return r
+}
+
+// presenceGuard splits `has(event.F) && test` into F and test.
+func presenceGuard(e celast.Expr) (field string, test celast.Expr, ok bool) {
+	if e.Kind() != celast.CallKind || e.AsCall().FunctionName() != operators.LogicalAnd {
+		return "", nil, false
+	}
+	args := e.AsCall().Args()
+	if len(args) != 2 || args[0].Kind() != celast.SelectKind {
+		return "", nil, false
+	}
+	sel := args[0].AsSelect()
+	if !sel.IsTestOnly() || sel.Operand().Kind() != celast.IdentKind || sel.Operand().AsIdent() != "event" {
+		return "", nil, false
+	}
+	return sel.FieldName(), args[1], true
 }
 
 func (r *route) add(e celast.Expr) bool {
@@ -193,9 +221,10 @@ type sourceIndex struct {
 	slot     int
 	byInt    map[int64][]step
 	byStr    map[string][]step
-	// routed are the channels whose selector the index decides: an event without the field
-	// makes each of them fail as its selector would ("no such key"), which Stats counts.
-	routed     []step
+	// unguarded are the channels whose selector the index decides without a presence test:
+	// an event without the field makes each of them fail as its selector would ("no such
+	// key"), which Stats counts. A guarded selector is then no match, without an error.
+	unguarded  []step
 	missingMsg string // the error of a decided selector on an event without the field
 }
 
@@ -287,7 +316,7 @@ func newRouteIndex(plans []*compiledPlan, slots *event.Slots) *routeIndex {
 			e.ch.decided = decided(e)
 		}
 		si.catchAll = collect(func(e entry) bool { return !decided(e) })
-		si.routed = collect(decided)
+		si.unguarded = collect(func(e entry) bool { return decided(e) && !e.ch.route.guarded })
 		if si.field != "" {
 			si.slot = slots.Slot(si.field)
 			si.missingMsg = "no such key: " + si.field

@@ -133,6 +133,10 @@ func (s *shard) evaluate(ev *event.Event, si *sourceIndex, routes []step, missin
 	s.phase = phaseMatch
 	s.ev, s.longest = ev, -1
 	for i, k := 0, 0; i < len(routes); {
+		if s.cfg.stop.stopping() {
+			s.stats.abandoned++ // Flush writes what was found
+			return
+		}
 		cp, span := routes[i].plan, routes[i].span
 		if s.n > 1 && !s.owns(cp, owners, &k) {
 			i += span
@@ -164,9 +168,9 @@ func (s *shard) owns(cp *compiledPlan, owners []int32, k *int) bool {
 }
 
 // countMissing counts, for an event without its source's route field, the failure of every
-// selector the index decides, as evaluating them would have.
+// unguarded selector the index decides, as evaluating them would have.
 func (s *shard) countMissing(si *sourceIndex) {
-	for _, st := range si.routed {
+	for _, st := range si.unguarded {
 		if s.n > 1 && st.plan.index%s.n != s.id {
 			continue
 		}
@@ -206,6 +210,7 @@ func (s *shard) evalChannel(prg cel.Program, st *step) bool {
 func (s *shard) dispatch(cp *compiledPlan, ev *event.Event, matched []int) {
 	switch {
 	case cp.src.Kind == plan.KindSelector:
+		s.stats.huntsBy[cp.position] += int64(len(matched))
 		for _, i := range matched {
 			s.stats.hunts++
 			s.out(s.hunt(cp, i, ev), cp, nil)

@@ -32,6 +32,12 @@ type Stats struct {
 	// check (every 512th event, before evicting) and at Flush.
 	StateEvicted int64
 	PeakState    int64
+	// Abandoned counts the events left without being fully evaluated because the run was
+	// stopping (the context of Process ended StopGrace before); with several workers, the
+	// most any worker left.
+	Abandoned int64
+	// HuntsBy breaks Hunts down by analytic, most records first (ties by analytic).
+	HuntsBy []HuntCount
 }
 
 // EvalErrors counts the failed evaluations of one channel or condition.
@@ -42,6 +48,12 @@ type EvalErrors struct {
 	CutOff   int64  // of Count, evaluations cut off at the iteration limit
 	TooLong  int64  // of Count, evaluations skipped on strings too long for the cost limit
 	Example  string // the first error message
+}
+
+// HuntCount counts the hunt records of one analytic.
+type HuntCount struct {
+	Analytic string
+	Count    int64
 }
 
 // Evictions counts the correlation groups of one analytic evicted at the group cap.
@@ -72,12 +84,19 @@ func (e *Engine) Stats() Stats {
 	s := Stats{Events: e.events, StateEvicted: e.budget.evicted, PeakState: e.budget.peak}
 	byKey := map[[2]string]*errorCount{}
 	evicted := map[string]int64{}
+	hunts := map[string]int64{}
 	for _, sh := range e.shards {
+		for pos, n := range sh.stats.huntsBy {
+			if n > 0 {
+				hunts[e.plans[pos].src.ID] += n
+			}
+		}
 		for pos, n := range sh.stats.evicted {
 			if n > 0 {
 				evicted[e.plans[pos].src.ID] += n
 			}
 		}
+		s.Abandoned = max(s.Abandoned, sh.stats.abandoned)
 		s.Alerts += sh.stats.alerts
 		s.Hunts += sh.stats.hunts
 		s.OpenAlerts += sh.pending.Len()
@@ -108,6 +127,7 @@ func (e *Engine) Stats() Stats {
 		s.Evicted += n
 		s.EvictedBy = append(s.EvictedBy, Evictions{Analytic: id, Count: n})
 	}
+	s.HuntsBy = huntCounts(hunts)
 	sort.Slice(s.EvictedBy, func(i, j int) bool { return s.EvictedBy[i].Analytic < s.EvictedBy[j].Analytic })
 	sort.Slice(s.ErrorsBy, func(i, j int) bool {
 		a, b := s.ErrorsBy[i], s.ErrorsBy[j]
@@ -119,8 +139,25 @@ func (e *Engine) Stats() Stats {
 	return s
 }
 
+// huntCounts lists per-analytic hunt counts, most records first, ties by analytic.
+func huntCounts(by map[string]int64) []HuntCount {
+	out := make([]HuntCount, 0, len(by))
+	for id, n := range by {
+		out = append(out, HuntCount{Analytic: id, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Analytic < out[j].Analytic
+	})
+	return out
+}
+
 type counters struct {
 	alerts, hunts int64
+	abandoned     int64 // events left for a stop
+	huntsBy       []int64 // hunt records, by plan position
 	errors        map[[2]string]*errorCount
 	evicted       []int64 // groups evicted, by plan position
 	clock         *int64  // the shard's event sequence, to order examples across workers
@@ -132,7 +169,7 @@ type errorCount struct {
 }
 
 func newCounters(clock *int64, plans int) counters {
-	return counters{errors: map[[2]string]*errorCount{}, evicted: make([]int64, plans), clock: clock}
+	return counters{errors: map[[2]string]*errorCount{}, evicted: make([]int64, plans), huntsBy: make([]int64, plans), clock: clock}
 }
 
 func (c *counters) evalError(analytic, channel string, err error) {

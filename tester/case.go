@@ -27,6 +27,9 @@ func (r *Runner) runCase(s *suite, tc *pack.TestCase) Result {
 		res.Location.File = s.b.File
 	}
 	res.Err, res.Skip = s.err, s.skip
+	if res.Err == nil && res.Skip == "" && tc.Todo.Value != "" {
+		res.Skip, res.Todo = "TODO: "+tc.Todo.Value, true
+	}
 	if res.Err == nil && res.Skip == "" {
 		r.runEvents(s, tc, &res)
 	}
@@ -63,7 +66,9 @@ func (r *Runner) runEvents(s *suite, tc *pack.TestCase, res *Result) {
 	}
 	eng.Flush(emit)
 	res.Events = len(events)
-	if diff, ok := compare(tc, res.Alerts, eng.Stats()); !ok {
+	stats := eng.Stats()
+	res.EvalErrors = stats.ErrorsBy
+	if diff, ok := compare(tc, res.Alerts, stats); !ok {
 		res.Fail, res.Diff = true, diff
 	}
 }

@@ -25,7 +25,7 @@ func Example() {
 	}
 	fmt.Println("ok:", sum.OK())
 	// Output:
-	// PASS: 5/5
+	// PASS: 6/6
 	// ok: true
 }
 

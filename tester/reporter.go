@@ -77,6 +77,8 @@ func (p *Pretty) Result(r Result) error {
 	switch {
 	case r.Err != nil:
 		status, detail = "ERROR", r.Err.Error()
+	case r.Todo:
+		status, detail = "TODO", r.Skip
 	case r.Skip != "":
 		p.noteSkipped(r.Analytic)
 		if !p.Verbose {
@@ -124,6 +126,9 @@ func (p *Pretty) End(s Summary) error {
 			if c.n > 0 {
 				fmt.Fprintf(&b, "%s: %d/%d\n", c.label, c.n, s.Total)
 			}
+		}
+		if s.Todo > 0 {
+			fmt.Fprintf(&b, "TODO: %d/%d (fill them in and remove todo)\n", s.Todo, s.Total)
 		}
 		if s.Skipped > 0 {
 			fmt.Fprintf(&b, "SKIP: %d/%d (%s; pass --bundle)\n", s.Skipped, s.Total, p.skippedAnalytics())

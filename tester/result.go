@@ -24,10 +24,14 @@ type Result struct {
 	Fail     bool          // the alerts did not match the expectations
 	Err      error         // the case could not run
 	Skip     string        // why the case was not run, when skipped
+	Todo     bool          // skipped because the case is marked todo (not filled in yet)
 	Diff     string        // expected and actual alerts, when Fail
 	Duration time.Duration // reading events and running the engine (and compiling overrides)
 	Events   int           // events processed
 	Alerts   []*runtime.Alert
+	// EvalErrors are the evaluations that failed while the case ran (counted as false, as
+	// in `stixcel run`), by analytic and channel; a pack's Go tests can require none.
+	EvalErrors []runtime.EvalErrors
 }
 
 // ID is the name --run matches: "ANALYTIC/test name".
@@ -69,10 +73,11 @@ type Summary struct {
 	Failed  int // ran and did not match
 	Errored int // could not run
 	Skipped int // not run: their analytic is not in the loaded bundles
+	Todo    int // not run: marked todo, not filled in yet
 }
 
-// OK reports whether no case failed or errored (skipped cases do not count against a run);
-// the CLI exits 1 otherwise.
+// OK reports whether no case failed or errored (skipped cases do not count here); the CLI
+// exits 1 otherwise, and also when no case ran or, unless --allow-skip, a case was skipped.
 func (s Summary) OK() bool { return s.Failed == 0 && s.Errored == 0 }
 
 func (s *Summary) add(r Result) {
@@ -80,6 +85,8 @@ func (s *Summary) add(r Result) {
 	switch {
 	case r.Err != nil:
 		s.Errored++
+	case r.Todo:
+		s.Todo++
 	case r.Skip != "":
 		s.Skipped++
 	case r.Fail:

@@ -313,8 +313,12 @@ func TestDriftedBinding(t *testing.T) {
 	require.Len(t, results, 1)
 	require.Error(t, results[0].Err)
 	msg := results[0].Err.Error()
-	assert.Contains(t, msg, "testdata/drift/AN1828.yaml:3:11: binding for AN1828 not applied")
+	assert.Contains(t, msg, "binding does not compile")
 	assert.Contains(t, msg, "binding written for version 0.9 does not fit version 1.1")
+	assert.Contains(t, msg, "testdata/drift/AN1828.yaml:8:12: error: analytic AN1828 condition: undeclared reference to 'c9'",
+		"a CEL error stays an error under drift")
+	assert.Contains(t, msg, "warning: analytic AN1828 has 7 log source references (c1..c7); there is no channel c9",
+		"drift makes the other problems warnings")
 }
 
 func TestLoadErrorsFailTheBindingsTests(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -84,4 +85,40 @@ func TestRunSourceFileTooLarge(t *testing.T) {
 	r := runCLI(t, nil, "run", "--source", big, "testdata/events/demo.jsonl")
 	assert.Equal(t, exitInput, r.code)
 	assert.Contains(t, r.stderr, "--source: "+big+": the file is larger than the YAML size limit of 8 MiB")
+}
+
+// TestRunPlansArtifactBounded: a hostile --plans file is refused before a parser sees it,
+// naming the limit: nesting deep enough to overflow gjson's stack (it crashed with a fatal
+// stack overflow), a sparse file larger than the artifact limit (it was read whole), and
+// bytes JSON never allows.
+func TestRunPlansArtifactBounded(t *testing.T) {
+	dir := t.TempDir()
+	deep := filepath.Join(dir, "deep.json")
+	require.NoError(t, os.WriteFile(deep, []byte(strings.Repeat("[", 8<<20)), 0o600))
+	huge := filepath.Join(dir, "huge.json")
+	f, err := os.Create(huge)
+	require.NoError(t, err)
+	require.NoError(t, f.Truncate(1<<30))
+	require.NoError(t, f.Close())
+	binary := filepath.Join(dir, "binary.json")
+	require.NoError(t, os.WriteFile(binary, []byte("{\"schema\":\x00}"), 0o600))
+
+	for _, tc := range []struct {
+		file string
+		want string
+	}{
+		{deep, "JSON nested deeper than the depth limit of 64 at offset 64"},
+		{huge, "larger than the plan artifact size limit of 256 MiB"},
+		{binary, `not valid JSON: invalid character '\x00' at offset 10`},
+	} {
+		t.Run(filepath.Base(tc.file), func(t *testing.T) {
+			start := time.Now()
+			r := runCLI(t, nil, "run", "--plans", tc.file, "testdata/events/demo.jsonl")
+			t.Logf("refused in %v", time.Since(start))
+			assert.Equal(t, exitInput, r.code, r.stderr)
+			assert.Contains(t, r.stderr, tc.want)
+			assert.Contains(t, r.stderr, tc.file)
+			assert.NotContains(t, r.stderr, "goroutine")
+		})
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -12,25 +13,29 @@ import (
 
 func (c *cli) compileCommand() *cobra.Command {
 	var (
-		flags compileFlags
-		out   string
+		flags   compileFlags
+		bundles []string
+		out     string
 	)
 	cmd := &cobra.Command{
-		Use:   "compile [BUNDLE|DIR|- ...]",
+		Use:   "compile [BUNDLE|DIR|- ...] [--bundle B ...]",
 		Short: "Compile ATT&CK analytics (and pack bindings) into a plan artifact",
-		Long: `Compile every x-mitre-analytic of the given ATT&CK bundles into a plan: derived CEL
-selectors per log source reference, typed parameters from mutable elements, and the logic of
-pack bindings. With no bundle, the embedded seed bundle is used. Writes JSON to stdout or -o.`,
+		Long: `Compile every x-mitre-analytic of the given ATT&CK bundles (arguments and --bundle alike)
+into a plan: derived CEL selectors per log source reference, typed parameters from mutable
+elements, and the logic of pack bindings. With no bundle, the embedded seed bundle is used.
+Writes JSON to stdout or -o.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set, err := c.compileInputs(args, &flags, "")
+			all := slices.Concat(args, bundles)
+			set, err := c.compileInputs(all, &flags, "")
 			if err != nil {
 				return err
 			}
 			c.printKinds(set)
-			return c.writeSet(set, out, c.inputsOf(args, flags.packs, files(flags.params, flags.taxonomy)))
+			return c.writeSet(set, out, c.inputsOf(all, flags.packs, files(flags.params, flags.taxonomy)))
 		},
 	}
 	flags.register(cmd)
+	addBundleFlag(cmd, &bundles)
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write plans to `FILE` instead of stdout")
 	return cmd
 }
@@ -63,9 +68,12 @@ func (c *cli) writeSet(set *plan.Set, out string, inputs *outfile.Inputs) error 
 // printKinds summarises the compiled plans on stderr.
 func (c *cli) printKinds(set *plan.Set) {
 	kinds := map[plan.Kind]int{}
-	refs, derived, bound := 0, 0, 0
+	refs, derived, bound, hunts := 0, 0, 0, 0
 	for _, p := range set.Plans {
 		kinds[p.Kind]++
+		if p.Hunt {
+			hunts++
+		}
 		for _, ch := range p.Channels {
 			refs++
 			switch {
@@ -80,7 +88,7 @@ func (c *cli) printKinds(set *plan.Set) {
 	if refs > 0 {
 		share = 100 * float64(derived+bound) / float64(refs)
 	}
-	fmt.Fprintf(c.stderr, "compiled %d plans (%d detection, %d selector, %d inert); %d/%d channels with logic (%.1f%%: %d derived, %d bound)\n",
-		len(set.Plans), kinds[plan.KindDetection], kinds[plan.KindSelector], kinds[plan.KindInert],
+	fmt.Fprintf(c.stderr, "compiled %d plans (%d detection, %d selector of which %d hunt sources, %d inert); %d/%d channels with logic (%.1f%%: %d derived, %d bound)\n",
+		len(set.Plans), kinds[plan.KindDetection], kinds[plan.KindSelector], hunts, kinds[plan.KindInert],
 		derived+bound, refs, share, derived, bound)
 }

@@ -40,7 +40,7 @@ func TestCompileSeedByDefault(t *testing.T) {
 	require.Len(t, set.Plans, 1)
 	assert.Equal(t, "AN1828", set.Plans[0].ID)
 	assert.Equal(t, plan.KindDetection, set.Plans[0].Kind, "the built-in pack binds AN1828")
-	assert.Contains(t, r.stderr, "compiled 1 plans (1 detection, 0 selector, 0 inert)")
+	assert.Contains(t, r.stderr, "compiled 1 plans (1 detection, 0 selector of which 0 hunt sources, 0 inert)")
 }
 
 func TestCompileEnterpriseToFile(t *testing.T) {
@@ -49,7 +49,7 @@ func TestCompileEnterpriseToFile(t *testing.T) {
 	r := runCLI(t, nil, "compile", bundle, "-o", out)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Empty(t, r.stdout)
-	assert.Contains(t, r.stderr, "compiled 1739 plans")
+	assert.Contains(t, r.stderr, "compiled 1739 plans (13 detection, 979 selector of which 5 hunt sources, 747 inert)")
 }
 
 func TestCompileMobileWithDriftedBuiltinBinding(t *testing.T) {

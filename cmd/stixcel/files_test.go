@@ -110,7 +110,8 @@ func TestOutputsNeverOverwriteAnInput(t *testing.T) {
 func TestOutputsAreWrittenWhole(t *testing.T) {
 	fx := newFileFixture(t)
 	bad := filepath.Join(fx.dir, "bad.jsonl")
-	require.NoError(t, os.WriteFile(bad, []byte("not json\n"), 0o644))
+	// One line processed (a run of which no line could be processed is an input error).
+	require.NoError(t, os.WriteFile(bad, []byte(`{"time":"2026-03-20T09:00:00Z","log_source":"x"}`+"\nnot json\n"), 0o644))
 	out := t.TempDir()
 	tests := []struct {
 		name   string

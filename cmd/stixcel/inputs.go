@@ -42,24 +42,32 @@ func (f *compileFlags) inputs(bundles []string) stixcel.Inputs {
 }
 
 // checkedInputs are the inputs test and lint check: the pack directories, or the built-in
-// pack when there are none (unless noBuiltin), against the embedded seed bundle and bundles.
+// pack when there are none (unless noBuiltin), against bundles, loaded by the rule of every
+// command (the embedded seed bundle only when none is named).
 func checkedInputs(bundles, dirs []string, noBuiltin bool) stixcel.Inputs {
-	return stixcel.Inputs{Bundles: bundles, WithSeed: true, Packs: dirs, NoBuiltin: noBuiltin || len(dirs) > 0}
+	return stixcel.Inputs{Bundles: bundles, Packs: dirs, NoBuiltin: noBuiltin || len(dirs) > 0}
 }
 
 // compileInputs loads and compiles the inputs the flags name. Diagnostics are printed to
 // stderr; errors in the inputs are returned as exit-2 errors.
 func (c *cli) compileInputs(bundles []string, f *compileFlags, stop compiler.Stage) (*plan.Set, error) {
-	l, err := c.load(f.inputs(bundles))
+	_, set, err := c.compileLoaded(f.inputs(bundles), stop)
+	return set, err
+}
+
+// compileLoaded is compileInputs for in, also returning what was loaded (nil when loading
+// failed).
+func (c *cli) compileLoaded(in stixcel.Inputs, stop compiler.Stage) (*stixcel.Loaded, *plan.Set, error) {
+	l, err := c.load(in)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	set, diags := l.Compile(stop)
 	c.printDiagnostics(diags)
 	if diags.HasErrors() {
-		return set, inputErr(fmt.Errorf("%d error(s) in the inputs", countErrors(diags)))
+		return l, set, inputErr(fmt.Errorf("%d error(s) in the inputs", countErrors(diags)))
 	}
-	return set, nil
+	return l, set, nil
 }
 
 // load loads in, reading stdin for "-" and printing the bundles' warnings and what was loaded

@@ -13,13 +13,11 @@ import (
 	"github.com/stixcel/stixcel/lint"
 )
 
-// version is stixcel's version as reported in SARIF output.
-const version = "0.1.0-dev"
-
 func (c *cli) lintCommand() *cobra.Command {
 	var (
 		bundles []string
 		format  string
+		strict  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "lint [PACK_DIR ...]",
@@ -28,21 +26,28 @@ func (c *cli) lintCommand() *cobra.Command {
 expression parsed, type-checked against the analytic's parameters and built as run builds it
 (regular expressions, constant conversions, cost), analytic and channel
 ids, parameter types and defaults, test files and overrides, and written_for drift. Analytics
-come from the embedded seed bundle and --bundle. Exit 1 on any error.`,
+come from --bundle (the embedded seed bundle when none is given), as in run and test. A CEL
+error is always an error; --strict makes warnings errors too. Exit 1 on any error.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "text" && format != "json" && format != "sarif" {
 				return inputErr(fmt.Errorf("--format %q: want text, json or sarif", format))
+			}
+			if err := checkPackDirs(args); err != nil {
+				return err
 			}
 			l, err := c.load(checkedInputs(bundles, args, false))
 			if err != nil {
 				return err
 			}
 			diags := lint.Check(l.Index, l.AllPacks(), lint.Options{BundlesGiven: len(bundles) > 0})
+			if strict {
+				warningsAsErrors(diags)
+			}
 			switch format {
 			case "json":
 				err = diag.WriteJSON(c.stdout, diags)
 			case "sarif":
-				err = diag.WriteSARIF(c.stdout, diags, version)
+				err = diag.WriteSARIF(c.stdout, diags, stixcelVersion())
 			default:
 				err = diag.WriteText(c.stdout, diags, readPackFile)
 				fmt.Fprintf(c.stderr, "%d errors, %d warnings\n", countErrors(diags), len(diags)-countErrors(diags))
@@ -56,9 +61,19 @@ come from the embedded seed bundle and --bundle. Exit 1 on any error.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringArrayVar(&bundles, "bundle", nil, "ATT&CK bundle `FILE|DIR` holding the bound analytics (repeatable; added to the embedded seed)")
+	addBundleFlag(cmd, &bundles)
 	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text, json or sarif")
+	cmd.Flags().BoolVar(&strict, "strict", false, "make warnings errors (exit 1; SARIF level error)")
 	return cmd
+}
+
+// warningsAsErrors raises every warning to an error, for lint --strict.
+func warningsAsErrors(diags diag.Diagnostics) {
+	for i := range diags {
+		if diags[i].Severity == diag.SeverityWarning {
+			diags[i].Severity = diag.SeverityError
+		}
+	}
 }
 
 // readPackFile reads a file named in a diagnostic: from disk, else from the built-in pack.

@@ -14,6 +14,9 @@ func TestLintBadPack(t *testing.T) {
 	r := runCLI(t, nil, "lint", badPack)
 	assert.Equal(t, exitFindings, r.code)
 	assert.Equal(t, []string{
+		badPack + "/AN1828.yaml:4:14: warning: analytic AN1828: written_for has a version but no fingerprint, so channel changes within a version go unseen (v18.0 to v18.1 changed 322 analytics at version 1.0); `stixcel new --update " + badPack + "/AN1828.yaml` writes it",
+		`    written_for: "1.1"`,
+		"                 ^",
 		badPack + "/AN1828.yaml:10:10: error: analytic AN1828 channel c1: undeclared reference to 'evnt' (in container '')",
 		"        && !(evnt.dst_port in params.AllowedProtocolPortMappings[event.protocol])",
 		"             ^",
@@ -43,9 +46,11 @@ func TestLintFormats(t *testing.T) {
 		Code, Severity, Message string
 	}
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &diags))
-	require.Len(t, diags, 3)
-	assert.Equal(t, "stixcel_type_error", diags[0].Code)
-	assert.Equal(t, 10, diags[0].Pos.Line)
+	require.Len(t, diags, 4)
+	assert.Equal(t, "stixcel_written_for", diags[0].Code)
+	assert.Equal(t, "warning", diags[0].Severity)
+	assert.Equal(t, "stixcel_type_error", diags[1].Code)
+	assert.Equal(t, 10, diags[1].Pos.Line)
 
 	r = runCLI(t, nil, "lint", "--format", "sarif", badPack)
 	assert.Equal(t, exitFindings, r.code)
@@ -66,8 +71,8 @@ func TestLintFormats(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &sarif))
 	assert.Equal(t, "2.1.0", sarif.Version)
-	require.Len(t, sarif.Runs[0].Results, 3)
-	res := sarif.Runs[0].Results[1]
+	require.Len(t, sarif.Runs[0].Results, 4)
+	res := sarif.Runs[0].Results[2]
 	assert.Equal(t, "stixcel_unknown_channel", res.RuleID)
 	assert.Equal(t, "error", res.Level)
 	assert.Equal(t, 11, res.Locations[0].PhysicalLocation.Region.StartLine)

@@ -26,6 +26,9 @@ import (
 // maxRejectMessages caps the per-reason rejection messages printed; counts are never capped.
 const maxRejectMessages = 10
 
+// maxHuntLines caps the analytics the hunt summary lists; the total counts them all.
+const maxHuntLines = 10
+
 type runFlags struct {
 	compile   compileFlags
 	plansFile string
@@ -43,6 +46,7 @@ type runFlags struct {
 	maxAhead  time.Duration
 	idleFlush time.Duration
 	format    string
+	outFormat alertfmt.Format // format, checked
 }
 
 func (c *cli) runCommand() *cobra.Command {
@@ -63,7 +67,7 @@ the embedded seed bundle. With no events file, events are read from stdin.`,
 	f.compile.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&f.plansFile, "plans", "", "run the compiled plan artifact `FILE`")
-	fl.StringArrayVar(&f.bundles, "bundle", nil, "compile ATT&CK bundle `FILE|DIR` on the fly (repeatable)")
+	addBundleFlag(cmd, &f.bundles)
 	fl.BoolVar(&f.hunt, "hunt", false, "also print selector-plan matches as hunt records")
 	fl.BoolVar(&f.strict, "strict", false, "stop at the first bad event line (exit 2)")
 	fl.IntVar(&f.maxGroups, "max-groups", runtime.DefaultMaxGroups, "keep at most `N` live group keys per plan; the least recently active are evicted (their open alerts written first) and counted")
@@ -81,35 +85,21 @@ the embedded seed bundle. With no events file, events are read from stdin.`,
 }
 
 func (c *cli) run(args []string, f *runFlags) error {
-	set, err := c.runPlans(f)
+	if err := f.check(); err != nil {
+		return err
+	}
+	if err := checkEventFiles(args); err != nil {
+		return err
+	}
+	// Watch for signals first: reading the plans may block on a FIFO (--plans, --bundle,
+	// --params) or take long on a large bundle, and a signal must still stop the run.
+	ctx, stop := signalContext(context.Background())
+	defer stop()
+	prep, err := untilStopped(ctx, "while loading plans", func() (*prepared, error) { return c.prepareRun(f) })
 	if err != nil {
 		return err
 	}
-	if f.workers < 1 {
-		return inputErr(fmt.Errorf("--workers %d: want at least 1", f.workers))
-	}
-	if f.maxHeld < 1 {
-		return inputErr(fmt.Errorf("--max-held %d: want at least 1 byte", f.maxHeld))
-	}
-	if f.lateness < 0 || f.maxAhead < 0 {
-		return inputErr(fmt.Errorf("--lateness %s, --max-ahead %s: want durations of zero or more", f.lateness, f.maxAhead))
-	}
-	format, err := alertfmt.Parse(f.format)
-	if err != nil {
-		return inputErr(fmt.Errorf("--format: %w", err))
-	}
-	if format == alertfmt.STIX && f.hunt {
-		return inputErr(fmt.Errorf("--format stix --hunt: %w", alertfmt.ErrHuntSTIX))
-	}
-	eng, err := runtime.New(set, runtime.WithHunt(f.hunt), runtime.WithWorkers(f.workers),
-		runtime.WithMaxGroups(f.maxGroups), runtime.WithMaxState(f.maxState), runtime.WithMaxIterations(f.maxIter))
-	if err != nil {
-		return inputErr(err)
-	}
-	profile, err := loadSourceProfile(f.source)
-	if err != nil {
-		return inputErr(err)
-	}
+	eng, profile, hints := prep.eng, prep.profile, prep.hints
 	if len(args) == 0 {
 		args = []string{"-"}
 	}
@@ -119,14 +109,12 @@ func (c *cli) run(args []string, f *runFlags) error {
 		return err
 	}
 	defer rejects.abort() // a run that stops before reading leaves the previous file
-	ctx, stop := signalContext(context.Background())
-	defer stop()
-	out, err := newAlertWriter(c.stdout, format, alertfmt.Options{Color: colorOn(c.stdout), Stream: slices.Contains(args, "-")})
+	out, err := newAlertWriter(c.stdout, f.outFormat, alertfmt.Options{Color: colorOn(c.stdout), Stream: slices.Contains(args, "-")})
 	if err != nil {
 		return inputErr(err)
 	}
 	rs := &runState{eng: eng, profile: profile, strict: f.strict, emit: out.emit,
-		sum: newRunSummary(), bars: newProgress(c.stderr), rejects: rejects, idleFlush: f.idleFlush}
+		sum: newRunSummary(), bars: newProgress(c.stderr), rejects: rejects, idleFlush: f.idleFlush, hints: hints}
 	inputs, err := c.openInputs(ctx, rs, args)
 	if err != nil {
 		return err
@@ -145,11 +133,61 @@ func (c *cli) run(args []string, f *runFlags) error {
 		err = inputErr(rerr)
 	}
 	c.printSummary(rs.sum, eng, f)
+	rs.hints.write(c.stderr)
+	if err == nil {
+		err = errNothingProcessed(rs.sum.stats)
+	}
 	if sig := stoppedBy(ctx); sig != nil {
 		fmt.Fprintf(c.stderr, "stopped by %v\n", sig)
 		return &exitError{code: signalExitCode(sig), err: fmt.Errorf("stopped by %v", sig)}
 	}
 	return err
+}
+
+// check refuses flag values that cannot work, before anything is read, and sets outFormat.
+func (f *runFlags) check() error {
+	format, err := alertfmt.Parse(f.format)
+	if err != nil {
+		return inputErr(fmt.Errorf("--format: %w", err))
+	}
+	f.outFormat = format
+	switch {
+	case format == alertfmt.STIX && f.hunt:
+		return inputErr(fmt.Errorf("--format stix --hunt: %w", alertfmt.ErrHuntSTIX))
+	case f.workers < 1:
+		return inputErr(fmt.Errorf("--workers %d: want at least 1", f.workers))
+	case f.maxHeld < 1:
+		return inputErr(fmt.Errorf("--max-held %d: want at least 1 byte", f.maxHeld))
+	case f.lateness < 0 || f.maxAhead < 0:
+		return inputErr(fmt.Errorf("--lateness %s, --max-ahead %s: want durations of zero or more", f.lateness, f.maxAhead))
+	}
+	return nil
+}
+
+// prepared is what a run needs before it reads events: the engine with its plans, the source
+// profile (nil for normalized events) and the run's hints.
+type prepared struct {
+	eng     *runtime.Engine
+	profile *source.Profile
+	hints   *runHints
+}
+
+// prepareRun reads or compiles the plans, builds the engine and loads the source profile.
+func (c *cli) prepareRun(f *runFlags) (*prepared, error) {
+	set, hints, err := c.runPlans(f)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := runtime.New(set, runtime.WithHunt(f.hunt), runtime.WithWorkers(f.workers),
+		runtime.WithMaxGroups(f.maxGroups), runtime.WithMaxState(f.maxState), runtime.WithMaxIterations(f.maxIter))
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	profile, err := loadSourceProfile(f.source)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	return &prepared{eng: eng, profile: profile, hints: hints}, nil
 }
 
 // runState is what one run carries from file to file.
@@ -161,6 +199,7 @@ type runState struct {
 	sum     *runSummary
 	bars    *progress
 	rejects *rejectWriter
+	hints   *runHints
 	// idleFlush is how long stdin may be silent before the run stops waiting (0: forever).
 	idleFlush time.Duration
 }
@@ -211,27 +250,27 @@ func colorOn(w io.Writer) bool {
 	return isTerminal(w) && os.Getenv("NO_COLOR") == ""
 }
 
-// runPlans returns the plans to run: a compiled artifact, or a compilation of the inputs.
-func (c *cli) runPlans(f *runFlags) (*plan.Set, error) {
+// runPlans returns the plans to run, a compiled artifact or a compilation of the inputs, and
+// the run's hints.
+func (c *cli) runPlans(f *runFlags) (*plan.Set, *runHints, error) {
 	if f.plansFile == "" {
-		return c.compileInputs(f.bundles, &f.compile, "")
+		l, set, err := c.compileLoaded(f.compile.inputs(f.bundles), "")
+		return set, newRunHints(l, set, f.source == ""), err
 	}
 	if len(f.bundles) > 0 || len(f.compile.packs) > 0 || f.compile.params != "" {
-		return nil, inputErr(errors.New("--plans runs a compiled artifact: give --bundle, --pack and --params to compile instead"))
+		return nil, nil, inputErr(errors.New("--plans runs a compiled artifact: give --bundle, --pack and --params to compile instead"))
 	}
-	file, err := os.Open(f.plansFile)
+	data, err := bounded.ReadFile(f.plansFile, bounded.MaxArtifactSize, "plan artifact",
+		bounded.NewJSON(f.plansFile, bounded.MaxJSONDepth).Write)
 	if err != nil {
-		return nil, inputErr(err)
+		return nil, nil, inputErr(err)
 	}
-	defer file.Close()
-	runnable := func(k plan.Kind) bool {
-		return k == plan.KindDetection || (f.hunt && k == plan.KindSelector)
-	}
-	set, err := plan.ReadRunnable(bufio.NewReader(file), runnable)
+	runnable := func(k plan.Kind, huntSource bool) bool { return plan.Runs(k, huntSource, f.hunt) }
+	set, err := plan.ParseRunnable(data, runnable)
 	if err != nil {
-		return nil, inputErr(fmt.Errorf("%s: %w", f.plansFile, err))
+		return nil, nil, inputErr(fmt.Errorf("%s: %w", f.plansFile, err))
 	}
-	return set, nil
+	return set, newRunHints(nil, set, f.source == ""), nil
 }
 
 // inputs are the opened event inputs of a run, each with its reader.
@@ -303,12 +342,15 @@ func (c *cli) runMerged(ctx context.Context, rs *runState, merged *event.Merger)
 		case err != nil:
 			return inputErr(err)
 		case rej != nil && rs.strict:
+			rs.hints.rejected(rej)
 			rs.rejects.write(rej)
 			return inputErr(fmt.Errorf("%s (--strict)", rej))
 		case rej != nil:
+			rs.hints.rejected(rej)
 			rs.sum.reject(c.stderr, rej)
 			rs.rejects.write(rej)
 		default:
+			rs.hints.processed(ev)
 			if err := rs.eng.Process(ctx, ev, rs.emit); err != nil {
 				return nil // stopped: ctx is done
 			}
@@ -373,6 +415,9 @@ func (c *cli) printSummary(s *runSummary, eng *runtime.Engine, f *runFlags) {
 	}
 	fmt.Fprintf(c.stderr, "read %d lines from %d %s: %d events processed, %s; %d alerts, %d hunt records\n",
 		s.stats.Read, s.files, plural(s.files, "file", "files"), s.stats.Processed, rej, st.Alerts, st.Hunts)
+	if f.hunt {
+		c.printHunts(st)
+	}
 	if st.Evicted > 0 {
 		var by []string
 		for _, e := range st.EvictedBy {
@@ -388,6 +433,10 @@ func (c *cli) printSummary(s *runSummary, eng *runtime.Engine, f *runFlags) {
 		fmt.Fprintf(c.stderr, "%d events run before their lateness had passed, to hold under %s of events (--max-held): results may depend on arrival order\n",
 			s.forced, mib(f.maxHeld))
 	}
+	if st.Abandoned > 0 {
+		fmt.Fprintf(c.stderr, "%d events left unevaluated: the run was stopping (evaluation goes on for %s after a signal)\n",
+			st.Abandoned, runtime.StopGrace)
+	}
 	if st.CutOffs > 0 {
 		fmt.Fprintf(c.stderr, "%d evaluations cut off past --max-iterations\n", st.CutOffs)
 	}
@@ -400,6 +449,21 @@ func (c *cli) printSummary(s *runSummary, eng *runtime.Engine, f *runFlags) {
 			fmt.Fprintf(c.stderr, "  analytic %s %s: %d (e.g. %s)\n", e.Analytic, e.Channel, e.Count, e.Example)
 		}
 	}
+}
+
+// printHunts lists the analytics with the most hunt records, then the total.
+func (c *cli) printHunts(st runtime.Stats) {
+	n := len(st.HuntsBy)
+	if n > maxHuntLines {
+		fmt.Fprintf(c.stderr, "hunt records by analytic (top %d of %d):\n", maxHuntLines, n)
+	} else if n > 0 {
+		fmt.Fprintln(c.stderr, "hunt records by analytic:")
+	}
+	for _, h := range st.HuntsBy[:min(n, maxHuntLines)] {
+		fmt.Fprintf(c.stderr, "  %-8s %d\n", h.Analytic, h.Count)
+	}
+	fmt.Fprintf(c.stderr, "hunt total: %d %s from %d %s\n", st.Hunts, plural(int(st.Hunts), "record", "records"),
+		n, plural(n, "analytic", "analytics"))
 }
 
 // mib formats a byte count in MiB.

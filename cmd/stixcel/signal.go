@@ -98,3 +98,28 @@ func stopError(ctx context.Context, what string) error {
 	}
 	return &exitError{code: signalExitCode(sig), err: fmt.Errorf("stopped by %v %s", sig, what)}
 }
+
+// untilStopped runs fn, which may block (opening a FIFO) or take long (a large bundle), and
+// returns as soon as a signal stops ctx, with the stop error naming what was under way; fn
+// then goes on in the background and its result is dropped, as the process is about to exit.
+func untilStopped[T any](ctx context.Context, what string, fn func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := fn()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		if err := stopError(ctx, what); err != nil {
+			return zero, err
+		}
+		return zero, context.Cause(ctx)
+	}
+}

@@ -247,26 +247,35 @@ func (b *builder) linkStrategies() {
 
 // index builds the sorted analytics.
 func (b *builder) index(includeRevoked bool) *Index {
-	ix := &Index{byID: map[string]*Analytic{}}
+	var analytics []*Analytic
 	for _, p := range b.analytics {
 		a := b.analytic(p.raw, p.obj.(*mitreAnalytic))
 		if (a.Revoked || a.Deprecated) && !includeRevoked {
 			b.skipped++
 			continue
 		}
-		ix.Analytics = append(ix.Analytics, a)
+		analytics = append(analytics, a)
 	}
+	ix := NewIndex(analytics)
+	for _, a := range ix.Analytics {
+		if prev := ix.byID[a.ID]; a.ID != "" && prev != a {
+			b.warnf(a.File, a.StixID, "external id %s is also %s's; looking up %s finds %s", a.ID, prev.StixID, a.ID, prev.StixID)
+		}
+	}
+	return ix
+}
+
+// NewIndex indexes analytics built elsewhere (tests, tools) as loading does: sorted by ID
+// then STIX id, looked up by either; of analytics sharing an external id the first in that
+// order is found.
+func NewIndex(analytics []*Analytic) *Index {
+	ix := &Index{Analytics: analytics, byID: map[string]*Analytic{}}
 	sortAnalytics(ix.Analytics)
 	for _, a := range ix.Analytics {
 		ix.byID[a.StixID] = a
-		if a.ID == "" {
-			continue
+		if a.ID != "" && ix.byID[a.ID] == nil {
+			ix.byID[a.ID] = a
 		}
-		if prev := ix.byID[a.ID]; prev != nil {
-			b.warnf(a.File, a.StixID, "external id %s is also %s's; looking up %s finds %s", a.ID, prev.StixID, a.ID, prev.StixID)
-			continue
-		}
-		ix.byID[a.ID] = a
 	}
 	return ix
 }

@@ -6,22 +6,39 @@ import (
 	"strings"
 )
 
-// selectorCEL renders `event.F == v` for one value and `event.F in [a, b]` for several.
+// selectorCEL renders `has(event.F) && event.F == v` for one value and
+// `has(event.F) && event.F in [a, b]` for several. The presence test comes first, so that an
+// event without the field (a PowerShell event without CmdletName) is no match rather than
+// an evaluation error; a null or a value of another type compares unequal without error.
 func selectorCEL(field string, values []any) string {
 	lhs := fieldRef(field)
+	test := lhs + " in [" + literalList(values) + "]"
 	if len(values) == 1 {
-		return lhs + " == " + literal(values[0])
+		test = lhs + " == " + literal(values[0])
 	}
+	return presence(field) + " && " + test
+}
+
+func literalList(values []any) string {
 	lits := make([]string, len(values))
 	for i, v := range values {
 		lits[i] = literal(v)
 	}
-	return lhs + " in [" + strings.Join(lits, ", ") + "]"
+	return strings.Join(lits, ", ")
+}
+
+// presence tests that event has the field: `has(event.F)`, or `"F" in event` for a field
+// that is no CEL identifier (has() takes only a selection).
+func presence(field string) string {
+	if isIdent(field) {
+		return "has(event." + field + ")"
+	}
+	return strconv.Quote(field) + " in event"
 }
 
 // fieldRef selects a field of event: `event.F` for identifiers, `event["F"]` otherwise.
 func fieldRef(field string) string {
-	if celIdent.MatchString(field) && !celReserved[field] {
+	if isIdent(field) {
 		return "event." + field
 	}
 	return "event[" + strconv.Quote(field) + "]"
@@ -38,6 +55,9 @@ func literal(v any) string {
 	}
 	return strconv.Quote("")
 }
+
+// isIdent reports whether a field can be selected as `event.F`.
+func isIdent(field string) bool { return celIdent.MatchString(field) && !celReserved[field] }
 
 var celIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 

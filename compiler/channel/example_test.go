@@ -22,8 +22,8 @@ func ExampleDerive() {
 		}
 	}
 	// Output:
-	// event.EventCode in [4663, 4670, 4656]
-	// event.syscall == "execve"
-	// event.DeviceLockState == "locked"
+	// has(event.EventCode) && event.EventCode in [4663, 4670, 4656]
+	// has(event.syscall) && event.syscall == "execve"
+	// has(event.DeviceLockState) && event.DeviceLockState == "locked"
 	// none: command: "chattr, rm, shred, dd" names commands, not syscall values
 }

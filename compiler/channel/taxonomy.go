@@ -30,6 +30,9 @@ type Taxonomy struct {
 	exact    map[string]*source // lower-cased name -> source
 	globs    []*source          // in file order
 	freeText map[string]bool
+	// eventType holds the lower-cased names of the fields that say which kind of event a
+	// line is: every source's selector field and the `event_type_fields:` list.
+	eventType map[string]bool
 }
 
 // source is one `sources:` entry.
@@ -99,6 +102,19 @@ func (t *Taxonomy) Field(logSource string) (field string, ok bool) {
 	return s.field, true
 }
 
+// EventTypeField reports whether field only says which kind of event (or which sub-log) an
+// event of logSource is: the source's own selector field (EventCode for WinEventLog:*), any
+// other source's selector field (syscall, eventName, Operation, ...) or a field of the
+// `event_type_fields:` list (EventID, subsystem, ...). Names compare ignoring case
+// (OperationName is operationName). A selector testing only such fields says "this telemetry
+// exists", not "look here".
+func (t *Taxonomy) EventTypeField(logSource, field string) bool {
+	if f, ok := t.Field(logSource); ok && strings.EqualFold(f, field) {
+		return true
+	}
+	return t.eventType[strings.ToLower(field)]
+}
+
 // lookup finds the source entry for a log source name: exact first, then the first glob.
 func (t *Taxonomy) lookup(logSource string) *source {
 	name := strings.ToLower(strings.TrimSpace(logSource))
@@ -153,9 +169,10 @@ func (e TaxonomyError) Unwrap() error { return e.Err }
 
 // taxonomyFile is the YAML document.
 type taxonomyFile struct {
-	Sources  []sourceEntry         `yaml:"sources"`
-	Values   map[string]vocabEntry `yaml:"values"`
-	FreeText []string              `yaml:"free_text"`
+	Sources         []sourceEntry         `yaml:"sources"`
+	Values          map[string]vocabEntry `yaml:"values"`
+	FreeText        []string              `yaml:"free_text"`
+	EventTypeFields []string              `yaml:"event_type_fields"`
 }
 
 type sourceEntry struct {
@@ -225,14 +242,20 @@ func ParseTaxonomy(file string, data []byte) (*Taxonomy, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Taxonomy{exact: map[string]*source{}, freeText: map[string]bool{}}
+	t := &Taxonomy{exact: map[string]*source{}, freeText: map[string]bool{}, eventType: map[string]bool{}}
 	for _, f := range doc.FreeText {
 		t.freeText[f] = true
+	}
+	for _, f := range doc.EventTypeFields {
+		t.eventType[strings.ToLower(f)] = true
 	}
 	for _, e := range doc.Sources {
 		s, err := buildSource(e, vocabs, errAt)
 		if err != nil {
 			return nil, err
+		}
+		if s.field != "" {
+			t.eventType[strings.ToLower(s.field)] = true
 		}
 		if strings.Contains(s.name, "*") {
 			t.globs = append(t.globs, s)

@@ -48,9 +48,9 @@ values:
 	field, ok := tax.Field("MobileEDR:telemetry")
 	assert.True(t, ok)
 	assert.Equal(t, "DeviceLockState", field, "an exact name wins over a glob")
-	assert.Equal(t, `event.activity in ["background_task", "job_execution"]`,
+	assert.Equal(t, `has(event.activity) && event.activity in ["background_task", "job_execution"]`,
 		Derive(tax, "MobileEDR:other", "background_task or job_execution").CEL)
-	assert.Equal(t, `event.DeviceLockState == "locked"`, Derive(tax, "MobileEDR:telemetry", "locked").CEL)
+	assert.Equal(t, `has(event.DeviceLockState) && event.DeviceLockState == "locked"`, Derive(tax, "MobileEDR:telemetry", "locked").CEL)
 	_, ok = tax.Field("auditd:SYSCALL")
 	assert.False(t, ok, "an override replaces the shipped taxonomy")
 }
@@ -134,5 +134,39 @@ func TestGlobMatch(t *testing.T) {
 	}
 	for _, tc := range tests {
 		assert.Equal(t, tc.want, globMatch(tc.pattern, tc.name), "%s ~ %s", tc.pattern, tc.name)
+	}
+}
+
+func TestEventTypeField(t *testing.T) {
+	tax := DefaultTaxonomy()
+	custom, err := ParseTaxonomy("t.yaml", []byte(`
+sources:
+  - {name: "MobileEDR:telemetry", field: activity, values: activity}
+values:
+  activity: {words: [background_task]}
+event_type_fields: [kind]
+`))
+	require.NoError(t, err)
+	tests := []struct {
+		name      string
+		tax       *Taxonomy
+		logSource string
+		field     string
+		want      bool
+	}{
+		{"the source's selector field", tax, "WinEventLog:Sysmon", "EventCode", true},
+		{"another source's selector field", tax, "azure:audit", "Operation", true},
+		{"listed, other case", tax, "azure:signinlogs", "operationname", true},
+		{"listed sub-log", tax, "macos:unifiedlog", "subsystem", true},
+		{"content field", tax, "WinEventLog:PowerShell", "CmdletName", false},
+		{"content field of a source without a selector field", tax, "ETW:Token", "api_call", false},
+		{"custom list", custom, "x:y", "kind", true},
+		{"custom taxonomy replaces the shipped list", custom, "WinEventLog:Sysmon", "EventCode", false},
+		{"custom source field", custom, "MobileEDR:telemetry", "activity", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, tc.tax.EventTypeField(tc.logSource, tc.field), "EventTypeField(%s, %s)", tc.logSource, tc.field)
+		})
 	}
 }

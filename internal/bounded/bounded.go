@@ -25,8 +25,11 @@ const (
 	// MaxBundleSize is the largest STIX bundle file: the full enterprise ATT&CK 18 release
 	// is about 45 MB; loading uses about 5× the file size in memory.
 	MaxBundleSize = 512 << 20
-	// MaxJSONDepth is the deepest nesting of arrays and objects in a bundle: ATT&CK needs
-	// fewer than 10 levels; gjson and encoding/json recurse per level.
+	// MaxArtifactSize is the largest plan artifact (`run --plans`): every enterprise, mobile
+	// and ICS analytic compiles to about 6 MB.
+	MaxArtifactSize = 256 << 20
+	// MaxJSONDepth is the deepest nesting of arrays and objects in a bundle or a plan
+	// artifact: both need fewer than 10 levels; gjson and encoding/json recurse per level.
 	MaxJSONDepth = 64
 	// MaxYAMLSize is the largest YAML file (pack binding, profile, taxonomy): the largest
 	// shipped one is about 10 KB.

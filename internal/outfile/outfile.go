@@ -261,3 +261,16 @@ func renamed(err error, op, name string) error {
 	}
 	return &fs.PathError{Op: op, Path: name, Err: err}
 }
+
+// WriteFile writes data to path as Create and Commit do: whole or not at all.
+func WriteFile(path string, data []byte) error {
+	f, err := Create(path, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Commit()
+}

@@ -67,7 +67,8 @@ func (ch Channel) plan() *plan.Channel {
 	}
 }
 
-// Selector is the channel's derived selector, as the compiler writes it.
+// Selector is the channel's selector as the compiler wrote it before it guarded selectors
+// with has(): an unguarded route, which the runtime decides as it does a guarded one.
 func (ch Channel) Selector() string {
 	if len(ch.Codes) == 1 {
 		return fmt.Sprintf("event.EventCode == %d", ch.Codes[0])

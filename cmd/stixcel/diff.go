@@ -1,0 +1,108 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/compiler/drift"
+	"github.com/stixcel/stixcel/pack"
+)
+
+func (c *cli) diffCommand() *cobra.Command {
+	var (
+		asJSON bool
+		packs  []string
+	)
+	cmd := &cobra.Command{
+		Use:   "diff OLD_BUNDLE NEW_BUNDLE",
+		Short: "Compare two ATT&CK releases analytic by analytic: channels, mutable elements, strategy, techniques",
+		Long: `Compare two ATT&CK releases (a bundle file or a directory of bundles each) analytic by
+analytic: the analytics added, removed, revoked and deprecated, and for each analytic in both
+what changed in what a binding relies on: its channels (log source, data component and text of
+each log source reference, their count and order), its mutable elements, its detection strategy
+and the techniques it detects. Versions are not compared: ATT&CK changes analytics without
+bumping x_mitre_version.
+
+Example: stixcel diff enterprise-attack-18.0.json enterprise-attack-18.1.json --json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return inputErr(fmt.Errorf("diff takes two bundles, the old release then the new one (got %d); e.g. stixcel diff enterprise-attack-18.0.json enterprise-attack-18.1.json", len(args)))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.diff(args[0], args[1], packs, asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().StringArrayVar(&packs, "pack", nil, "also report the bindings of pack `DIR` that drifted, and exit 1 if any did (repeatable)")
+	return cmd
+}
+
+func (c *cli) diff(oldPath, newPath string, packs []string, asJSON bool) error {
+	older, err := c.loadRelease(oldPath)
+	if err != nil {
+		return err
+	}
+	newer, err := c.loadRelease(newPath)
+	if err != nil {
+		return err
+	}
+	r := drift.Compare(older, newer)
+	r.Old.Files, r.New.Files = []string{oldPath}, []string{newPath}
+	drifted := 0
+	if len(packs) > 0 {
+		bindings, err := c.packBindings(packs)
+		if err != nil {
+			return err
+		}
+		drifted = r.CheckBindings(bindings)
+	}
+	if err := c.writeReport(r, asJSON); err != nil {
+		return err
+	}
+	if drifted > 0 {
+		return &exitError{code: exitFindings, err: fmt.Errorf("%d bindings drifted between %s and %s: review them, then stixcel new --update", drifted, oldPath, newPath)}
+	}
+	return nil
+}
+
+func (c *cli) writeReport(r *drift.Report, asJSON bool) error {
+	if !asJSON {
+		return r.WriteText(c.stdout)
+	}
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// packBindings loads the bindings of pack directories; a pack with errors is an input error.
+func (c *cli) packBindings(dirs []string) ([]*pack.Binding, error) {
+	var out []*pack.Binding
+	for _, dir := range dirs {
+		p := pack.FromDir(dir)
+		if p.Diagnostics.HasErrors() {
+			c.printDiagnostics(p.Diagnostics)
+			return nil, inputErr(fmt.Errorf("pack %s has errors", dir))
+		}
+		out = append(out, p.Bindings...)
+	}
+	return out, nil
+}
+
+// loadRelease loads one side of a diff, revoked and deprecated analytics included.
+func (c *cli) loadRelease(path string) (*attack.Index, error) {
+	ix, warnings, err := attack.LoadPaths([]string{path}, attack.Options{IncludeRevoked: true, Stdin: c.stdin})
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	if len(warnings) > 0 {
+		fmt.Fprintf(c.stderr, "%s: %d warnings while loading (see stixcel compile %s)\n", path, len(warnings), path)
+	}
+	fmt.Fprintf(c.stderr, "loaded %s: %s\n", path, ix.Stats)
+	return ix, nil
+}

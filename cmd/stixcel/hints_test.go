@@ -1,0 +1,142 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/internal/shared"
+	"github.com/stixcel/stixcel/pack"
+)
+
+// Raw Windows event JSON as collectors export it (no "time", no "log_source"), and a
+// normalized event.
+const (
+	rawSecurity = `{"Channel":"Security","EventID":4688,"TimeCreated":"2020-12-19T06:59:28.410Z","Hostname":"ws5"}` + "\n"
+	rawSysmon   = `{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"@timestamp":"2020-12-19T06:59:29.410Z","Hostname":"ws5"}` + "\n"
+	normalized  = `{"time":"2026-03-20T09:00:00Z","log_source":"VPN:MobileProxy","device_id":"d"}` + "\n"
+)
+
+const (
+	hintSource    = "hint: 2 of the lines rejected for a missing time look like raw Windows event JSON (Channel, EventID, TimeCreated): use `--source windows`"
+	hintBundle    = "and 13 bindings wait for analytics that are not loaded (AN0165, AN0235, AN0274, AN0388, AN0406 and 8 more): pass --bundle enterprise-attack-….json"
+	nothingErr    = "stixcel: no line of the input could be processed"
+	anyHintPrefix = "hint:"
+)
+
+// TestRunFirstRunHints: a first run on real logs says what to do, in one line per hint, and
+// a run of which no line could be processed exits 2.
+func TestRunFirstRunHints(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		stdin string
+		code  int
+		want  []string // lines of stderr, each contained
+		never []string // never in stderr
+	}{
+		{name: "raw Windows JSON without --source", args: []string{"run"}, stdin: rawSecurity + rawSysmon,
+			code: exitInput, want: []string{hintSource, nothingErr + ": 2 read, 2 rejected"}, never: []string{"bindings wait"}},
+		{name: "raw Windows JSON among normalized events", args: []string{"run"}, stdin: normalized + rawSecurity + rawSysmon,
+			code: exitOK, want: []string{hintSource}, never: []string{nothingErr}},
+		{name: "--strict stops at the first raw line, with the hint", args: []string{"run", "--strict"}, stdin: rawSecurity,
+			code: exitInput, want: []string{"use `--source windows`"}},
+		{name: "lines missing time that are not Windows JSON", args: []string{"run"}, stdin: `{"log_source":"x","EventID":4688}` + "\n" + "not json\n",
+			code: exitInput, want: []string{nothingErr + ": 2 read, 2 rejected"}, never: []string{anyHintPrefix}},
+		{name: "--source windows without the enterprise bundle", args: []string{"run", "--source", "windows"}, stdin: rawSecurity + rawSysmon,
+			code: exitOK, want: []string{"hint: 2 events reached no plan (no loaded analytic reads their log source), " + hintBundle},
+			never: []string{"use `--source windows`"}},
+		{name: "a compiled artifact cannot name waiting bindings", args: []string{"run", "--plans", "PLANS"}, stdin: rawSecurity + rawSysmon,
+			code: exitInput, want: []string{hintSource}, never: []string{"bindings wait"}},
+		{name: "the demo needs no hint", args: []string{"run", "testdata/events/demo.jsonl"},
+			code: exitOK, never: []string{anyHintPrefix, nothingErr}},
+		{name: "empty input is no error", args: []string{"run"},
+			code: exitOK, want: []string{"read 0 lines"}, never: []string{anyHintPrefix, nothingErr}},
+	}
+	plans := t.TempDir() + "/plans.json"
+	require.Equal(t, exitOK, runCLI(t, nil, "compile", "-o", plans).code)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string(nil), tc.args...)
+			for i, a := range args {
+				if a == "PLANS" {
+					args[i] = plans
+				}
+			}
+			r := runCLI(t, stringsReader(tc.stdin), args...)
+			assert.Equal(t, tc.code, r.code, r.stderr)
+			for _, w := range tc.want {
+				assert.Contains(t, r.stderr, w)
+			}
+			for _, n := range tc.never {
+				assert.NotContains(t, r.stderr, n)
+			}
+			assert.LessOrEqual(t, countLinesWith(r.stderr, anyHintPrefix), 1, "one line per hint:\n%s", r.stderr)
+		})
+	}
+}
+
+// TestRunFirstRunOnSharedDataset is the issue's first run: a raw OTRF Windows export without
+// --source exits 2 with the hint; with --source windows and no bundle it names the bundle;
+// with the bundle, no hint.
+func TestRunFirstRunOnSharedDataset(t *testing.T) {
+	events := shared.Path(t, "datasets", "otrf-windows", "schtask_create.jsonl")
+	bundle := shared.Path(t, "attack", "enterprise-attack-18.1-detection.json")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string // "" for no hint
+	}{
+		{"no --source", []string{"run", events}, exitInput, "look like raw Windows event JSON (Channel, EventID, TimeCreated): use `--source windows`"},
+		{"no bundle", []string{"run", "--source", "windows", events}, exitOK, "pass --bundle enterprise-attack-….json"},
+		{"the enterprise bundle", []string{"run", "--source", "windows", "--bundle", bundle, events}, exitOK, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, nil, tc.args...)
+			assert.Equal(t, tc.code, r.code, r.stderr)
+			if tc.want == "" {
+				assert.NotContains(t, r.stderr, anyHintPrefix)
+				return
+			}
+			assert.Equal(t, 1, countLinesWith(r.stderr, anyHintPrefix), r.stderr)
+			assert.Contains(t, r.stderr, tc.want)
+		})
+	}
+}
+
+// countLinesWith counts the lines of s that start with prefix.
+func countLinesWith(s, prefix string) int {
+	n := 0
+	for _, l := range lines(s) {
+		if strings.HasPrefix(l, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestBundleFlagsFor: the bundle a waiting binding needs is named by the ATT&CK domain
+// directory it sits in; a pack without one gets the general advice.
+func TestBundleFlagsFor(t *testing.T) {
+	binding := func(file string) *pack.Binding { return &pack.Binding{File: file} }
+	tests := []struct {
+		files []string
+		want  string
+	}{
+		{[]string{"analytics/enterprise/AN1030.yaml"}, "--bundle enterprise-attack-….json"},
+		{[]string{"/home/me/packs/mobile/x/AN1.yaml", "analytics/enterprise/AN1030.yaml", "p/enterprise/AN2.yaml"},
+			"--bundle enterprise-attack-….json --bundle mobile-attack-….json"},
+		{[]string{"my-pack/AN1.yaml"}, "--bundle with the ATT&CK bundle that has them"},
+	}
+	for _, tc := range tests {
+		var bs []*pack.Binding
+		for _, f := range tc.files {
+			bs = append(bs, binding(f))
+		}
+		assert.Equal(t, tc.want, bundleFlagsFor(bs), "%v", tc.files)
+	}
+}

@@ -1,0 +1,75 @@
+package drift
+
+import (
+	"fmt"
+
+	"github.com/stixcel/stixcel/pack"
+)
+
+// BindingDrift is a pack binding whose analytic changed between the two releases, with what
+// changed that it relies on.
+type BindingDrift struct {
+	File     string   `json:"file"`
+	Analytic string   `json:"analytic"`
+	Why      []string `json:"why"`
+}
+
+// CheckBindings adds to the report the bindings whose analytic changed, or was removed,
+// revoked or deprecated, in the new release: each with the changes, the channels it binds
+// marked as bound. It returns how many drifted.
+func (r *Report) CheckBindings(bindings []*pack.Binding) int {
+	changed := map[string]*AnalyticDrift{}
+	for _, d := range r.Changed {
+		changed[d.ID] = d
+	}
+	gone := map[string]string{}
+	for what, ids := range map[string][]string{"removed": r.Removed, "revoked": r.Revoked, "deprecated": r.Deprecated} {
+		for _, id := range ids {
+			gone[id] = what
+		}
+	}
+	r.Bindings = []BindingDrift{}
+	for _, b := range bindings {
+		id := b.Analytic.Value
+		var why []string
+		if what, ok := gone[id]; ok {
+			why = []string{"the analytic was " + what + " in the new release"}
+		} else if d := changed[id]; d != nil {
+			why = bindingWhy(d, b)
+		}
+		if len(why) > 0 {
+			r.Bindings = append(r.Bindings, BindingDrift{File: b.File, Analytic: id, Why: why})
+		}
+	}
+	return len(r.Bindings)
+}
+
+// bindingWhy words the changes of d a binding relies on: its bound channels, the positions
+// of all of them, its parameters (mutable elements), its strategy and techniques.
+func bindingWhy(d *AnalyticDrift, b *pack.Binding) []string {
+	bound := map[string]bool{}
+	for _, cb := range b.Channels {
+		bound[cb.ID.Value] = true
+	}
+	var why []string
+	if d.ChannelChange == ChannelsCount {
+		why = append(why, "the number of channels changed: positions (c1, c2, ...) may name other log sources")
+	}
+	for _, c := range d.Channels {
+		line := channelLine(c)
+		if bound[c.ID] {
+			line = "bound " + line
+		}
+		why = append(why, line)
+	}
+	if e := d.MutableElements; e != nil {
+		why = append(why, fmt.Sprintf("mutable elements:%s%s%s", names(" added", e.Added), names(" removed", e.Removed), names(" described anew", e.Changed)))
+	}
+	if d.Strategy != nil {
+		why = append(why, fmt.Sprintf("strategy: %s → %s", d.Strategy.Old, d.Strategy.New))
+	}
+	if t := d.Techniques; t != nil {
+		why = append(why, "techniques:"+names(" added", t.Added)+names(" removed", t.Removed))
+	}
+	return why
+}
