@@ -54,7 +54,7 @@ Examples:
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.bundles, "bundle", nil, "ATT&CK bundle `FILE|DIR` (repeatable; default: the embedded seed)")
+	addBundleFlag(cmd, &f.bundles)
 	fl.BoolVar(&f.update, "update", false, "refresh the written_for block of the given binding files")
 	fl.StringVarP(&f.outDir, "output", "o", ".", "write the skeleton under `DIR` (DIR/ANxxxx.yaml and DIR/tests/)")
 	return cmd
