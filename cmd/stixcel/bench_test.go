@@ -13,7 +13,7 @@ import (
 )
 
 // windowsDatasets lists the shared OTRF Windows datasets.
-func windowsDatasets(b *testing.B) []string {
+func windowsDatasets(b testing.TB) []string {
 	files, err := filepath.Glob(filepath.Join(shared.Path(b, "datasets", "otrf-windows"), "*.jsonl"))
 	if err != nil || len(files) == 0 {
 		b.Fatalf("no datasets: %v", err)

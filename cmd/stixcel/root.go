@@ -66,6 +66,6 @@ func (c *cli) rootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(c.compileCommand(), c.explainCommand(), c.runCommand(), c.testCommand(), c.lintCommand(),
-		c.diffCommand(), c.newCommand(), c.versionCommand())
+		c.diffCommand(), c.newCommand(), c.searchCommand(), c.coverageCommand(), c.versionCommand())
 	return root
 }

@@ -1,0 +1,99 @@
+package coverage
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/plan"
+)
+
+func planOf(id string, kind plan.Kind, channels int, techniques ...plan.Technique) *plan.Plan {
+	p := &plan.Plan{ID: id, Kind: kind, Domains: []string{"enterprise-attack"}, Techniques: techniques}
+	for range channels {
+		p.Channels = append(p.Channels, &plan.Channel{})
+	}
+	return p
+}
+
+var (
+	lsass = plan.Technique{ID: "T1003.001", Name: "LSASS Memory", Tactics: []string{"credential-access"}}
+	ps    = plan.Technique{ID: "T1059.001", Name: "PowerShell", Tactics: []string{"execution"}}
+	token = plan.Technique{ID: "T1134", Name: "Access Token Manipulation", Tactics: []string{"defense-evasion", "privilege-escalation"}}
+)
+
+// TestBuild: a technique scores as its best analytic, under each of its tactics, and lists
+// its analytics best first with what the telemetry fed.
+func TestBuild(t *testing.T) {
+	r := Build(Input{
+		Plans: []*plan.Plan{
+			planOf("AN0002", plan.KindDetection, 2, lsass),
+			planOf("AN0001", plan.KindSelector, 1, lsass),
+			planOf("AN0003", plan.KindDetection, 1, ps),
+			planOf("AN0004", plan.KindInert, 1, token),
+		},
+		Tested: map[string]bool{"AN0002": true},
+		Feeds:  map[string]Feed{"AN0002": {Observed: 1, Events: 5}, "AN0001": {Observed: 1, Events: 9}},
+	})
+	require.Len(t, r.Techniques, 4)
+	got := map[string]Status{}
+	for _, tech := range r.Techniques {
+		got[tech.Tactic+"/"+tech.ID] = tech.Status
+	}
+	assert.Equal(t, map[string]Status{
+		"credential-access/T1003.001": Tested, "execution/T1059.001": Untested,
+		"defense-evasion/T1134": Inert, "privilege-escalation/T1134": Inert,
+	}, got)
+	first := r.Techniques[0]
+	assert.Equal(t, "credential-access", first.Tactic)
+	assert.Equal(t, []string{"AN0002", "AN0001"}, []string{first.Analytics[0].ID, first.Analytics[1].ID}, "best first")
+
+	l := r.Layer("cov", "18")
+	assert.Equal(t, "AN0002 (1/2 channels seen)", l.Techniques[0].Metadata[0].Value)
+	assert.Equal(t, "tested: AN0002 (1/2 channels seen); selector: AN0001 (fed)", l.Techniques[0].Comment)
+	assert.Equal(t, 100, l.Techniques[0].Score)
+
+	var text bytes.Buffer
+	require.NoError(t, r.WriteText(&text))
+	assert.Contains(t, text.String(), "credential-access                 1      1        0        0      0         2    1\n")
+}
+
+// TestLayerFormat checks the layer against the Navigator 4.5 layer fields: versions.layer,
+// domain, techniques[].techniqueID/tactic/score, gradient and legend.
+func TestLayerFormat(t *testing.T) {
+	r := Build(Input{Plans: []*plan.Plan{planOf("AN0002", plan.KindDetection, 1, lsass)}})
+	data, err := json.Marshal(r.Layer("cov", "18"))
+	require.NoError(t, err)
+	var layer struct {
+		Name     string `json:"name"`
+		Versions struct {
+			Attack, Navigator, Layer string
+		} `json:"versions"`
+		Domain     string `json:"domain"`
+		Techniques []struct {
+			TechniqueID string `json:"techniqueID"`
+			Tactic      string `json:"tactic"`
+			Score       *int   `json:"score"`
+			Enabled     bool   `json:"enabled"`
+		} `json:"techniques"`
+		Gradient struct {
+			Colors             []string
+			MinValue, MaxValue int
+		} `json:"gradient"`
+		LegendItems []struct{ Label, Color string } `json:"legendItems"`
+	}
+	require.NoError(t, json.Unmarshal(data, &layer))
+	assert.Equal(t, "4.5", layer.Versions.Layer)
+	assert.Equal(t, "18", layer.Versions.Attack)
+	assert.Equal(t, "enterprise-attack", layer.Domain)
+	require.Len(t, layer.Techniques, 1)
+	assert.Equal(t, "T1003.001", layer.Techniques[0].TechniqueID)
+	assert.Equal(t, "credential-access", layer.Techniques[0].Tactic)
+	require.NotNil(t, layer.Techniques[0].Score)
+	assert.Equal(t, 70, *layer.Techniques[0].Score)
+	assert.Len(t, layer.LegendItems, 4)
+	assert.Equal(t, 100, layer.Gradient.MaxValue)
+}
