@@ -143,7 +143,9 @@ func (q searchQuery) matchesText(p *plan.Plan, a *attack.Analytic) bool {
 	return slices.ContainsFunc(fields, func(s string) bool { return containsFold(s, q.text) })
 }
 
-func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) }
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
 
 // hasTactic reports whether the technique belongs to the tactic, named by its ATT&CK short
 // name (credential-access) or its name (Credential Access).
