@@ -35,7 +35,7 @@ func EventFields(expr string) ([]string, error) {
 		if e.Kind() == celast.ComprehensionKind && ShadowsBindings(e) {
 			shadowed = true
 		}
-		if name, ok := eventField(e); ok {
+		if name, ok := EventField(e); ok {
 			at := info.GetStartLocation(e.ID())
 			hits = append(hits, hit{name, at.Line()<<20 | at.Column()})
 		}
@@ -58,12 +58,12 @@ func EventFields(expr string) ([]string, error) {
 	return order, nil
 }
 
-// eventField is the field name of `event.X`, `has(event.X)` or `event["X"]`.
-func eventField(e celast.Expr) (string, bool) {
+// EventField is the field name of `event.X`, `has(event.X)`, `event["X"]` or `event[?"X"]`.
+func EventField(e celast.Expr) (string, bool) {
 	switch e.Kind() {
 	case celast.SelectKind:
 		sel := e.AsSelect()
-		if isEvent(sel.Operand()) {
+		if IsEvent(sel.Operand()) {
 			return sel.FieldName(), true
 		}
 	case celast.CallKind:
@@ -72,7 +72,7 @@ func eventField(e celast.Expr) (string, bool) {
 			return "", false
 		}
 		key := call.Args()[1]
-		if isEvent(call.Args()[0]) && key.Kind() == celast.LiteralKind {
+		if IsEvent(call.Args()[0]) && key.Kind() == celast.LiteralKind {
 			if s, ok := key.AsLiteral().(types.String); ok {
 				return string(s), true
 			}
@@ -81,7 +81,8 @@ func eventField(e celast.Expr) (string, bool) {
 	return "", false
 }
 
-func isEvent(e celast.Expr) bool {
+// IsEvent reports whether e is the identifier `event`.
+func IsEvent(e celast.Expr) bool {
 	return e.Kind() == celast.IdentKind && e.AsIdent() == "event"
 }
 

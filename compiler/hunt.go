@@ -5,6 +5,7 @@ import (
 	"github.com/google/cel-go/common/operators"
 	"github.com/google/cel-go/common/types"
 
+	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/compiler/channel"
 	"github.com/stixcel/stixcel/plan"
 )
@@ -28,7 +29,7 @@ func readTests(e celast.Expr) selectorTests {
 func (t *selectorTests) read(e celast.Expr) {
 	switch e.Kind() {
 	case celast.SelectKind:
-		if f, ok := eventField(e); ok && e.AsSelect().IsTestOnly() {
+		if f, ok := celenv.EventField(e); ok && e.AsSelect().IsTestOnly() {
 			t.fields = append(t.fields, f)
 			return
 		}
@@ -54,7 +55,7 @@ func (t *selectorTests) readCall(call celast.CallExpr) bool {
 	case operators.Equals:
 		return t.compared(args[0], args[1]) || t.compared(args[1], args[0])
 	case operators.In:
-		if f, ok := stringLiteral(args[0]); ok && isEvent(args[1]) {
+		if f, ok := stringLiteral(args[0]); ok && celenv.IsEvent(args[1]) {
 			t.fields = append(t.fields, f) // "F" in event
 			return true
 		}
@@ -66,7 +67,7 @@ func (t *selectorTests) readCall(call celast.CallExpr) bool {
 // compared records the field of `event.F` compared with the literal lit (nil: checked by
 // the caller); false when field is no event field or lit no literal.
 func (t *selectorTests) compared(field, lit celast.Expr) bool {
-	f, ok := eventField(field)
+	f, ok := celenv.EventField(field)
 	if !ok || field.Kind() == celast.SelectKind && field.AsSelect().IsTestOnly() {
 		return false
 	}
@@ -76,25 +77,6 @@ func (t *selectorTests) compared(field, lit celast.Expr) bool {
 	t.fields = append(t.fields, f)
 	return true
 }
-
-// eventField reads `event.F` (or has(event.F)) and `event["F"]`.
-func eventField(e celast.Expr) (string, bool) {
-	switch e.Kind() {
-	case celast.SelectKind:
-		sel := e.AsSelect()
-		if isEvent(sel.Operand()) {
-			return sel.FieldName(), true
-		}
-	case celast.CallKind:
-		call := e.AsCall()
-		if call.FunctionName() == operators.Index && len(call.Args()) == 2 && isEvent(call.Args()[0]) {
-			return stringLiteral(call.Args()[1])
-		}
-	}
-	return "", false
-}
-
-func isEvent(e celast.Expr) bool { return e.Kind() == celast.IdentKind && e.AsIdent() == "event" }
 
 func stringLiteral(e celast.Expr) (string, bool) {
 	if e.Kind() != celast.LiteralKind {
