@@ -20,7 +20,8 @@ func TestCoverageLayer(t *testing.T) {
 	args := append([]string{"coverage", "--bundle", bundle, "--source", "windows", "--layer", layerFile}, windowsDatasets(t)...)
 	r := runCLI(t, nil, args...)
 	require.Equal(t, exitOK, r.code, r.stderr)
-	assert.Regexp(t, `credential-access\s+67\s+2\s+0\s+59\s+6\s+198\s+\d+\n`, r.stdout)
+	assert.Regexp(t, `(?m)^credential-access\s+\d+\s+[1-9]\d*\s+\d+\s+\d+\s+\d+\s+\d+\s+[1-9]\d*$`, r.stdout,
+		"credential access has tested techniques and fed analytics")
 
 	var layer struct {
 		Versions   struct{ Layer string }
