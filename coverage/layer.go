@@ -158,3 +158,26 @@ func (r *Report) WriteText(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// WriteMarkdown writes the techniques that detection plans cover as a Markdown table, by
+// tactic then technique: the analytics with their status (tested, untested).
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("| tactic | technique | analytics |\n|---|---|---|\n")
+	for _, t := range r.Techniques {
+		var ids []string
+		for _, a := range t.Analytics {
+			switch a.Status {
+			case Tested:
+				ids = append(ids, a.ID)
+			case Untested:
+				ids = append(ids, a.ID+" (untested)")
+			}
+		}
+		if len(ids) > 0 {
+			fmt.Fprintf(&b, "| %s | %s %s | %s |\n", t.Tactic, t.ID, t.Name, strings.Join(ids, ", "))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

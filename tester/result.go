@@ -1,10 +1,13 @@
 package tester
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
+	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/diag"
+	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/runtime"
 )
 
@@ -94,4 +97,22 @@ func (s *Summary) add(r Result) {
 	default:
 		s.Passed++
 	}
+}
+
+// PassedAnalytics runs the tests of packs against ix and returns the analytics whose cases
+// ran and all passed: what stixcel coverage calls tested.
+func PassedAnalytics(ctx context.Context, ix *attack.Index, packs []*pack.Pack) map[string]bool {
+	passed, failed := map[string]bool{}, map[string]bool{}
+	for r := range NewRunner(ix, Options{}).Run(ctx, packs) {
+		switch {
+		case r.Passed():
+			passed[r.Analytic] = true
+		case r.Err != nil || r.Fail:
+			failed[r.Analytic] = true
+		}
+	}
+	for id := range failed {
+		delete(passed, id)
+	}
+	return passed
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stixcel/stixcel"
 	"github.com/stixcel/stixcel/coverage"
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/outfile"
@@ -19,13 +18,14 @@ import (
 )
 
 type coverageFlags struct {
-	compile compileFlags
-	bundles []string
-	events  []string
-	source  string
-	layer   string
-	attack  string
-	asJSON  bool
+	compile  compileFlags
+	bundles  []string
+	events   []string
+	source   string
+	layer    string
+	attack   string
+	asJSON   bool
+	markdown bool
 }
 
 func (c *cli) coverageCommand() *cobra.Command {
@@ -60,6 +60,7 @@ Example: stixcel coverage --bundle enterprise-attack.json sysmon.jsonl --source 
 	fl.StringVar(&f.layer, "layer", "", "write an ATT&CK Navigator layer to `FILE`")
 	fl.StringVar(&f.attack, "attack-version", "18", "the ATT&CK `VERSION` the layer names")
 	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
+	fl.BoolVar(&f.markdown, "markdown", false, "print the techniques the detection plans cover as a Markdown table (the README's list)")
 	return cmd
 }
 
@@ -71,7 +72,7 @@ func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
 	if set == nil {
 		return err
 	}
-	in := coverage.Input{Plans: set.Plans, Tested: passedTests(ctx, l)}
+	in := coverage.Input{Plans: set.Plans, Tested: tester.PassedAnalytics(ctx, l.Index, l.AllPacks())}
 	if len(f.events) > 0 {
 		if in.Feeds, err = c.feeds(ctx, set, f); err != nil {
 			return err
@@ -83,27 +84,13 @@ func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
 			return inputErr(err)
 		}
 	}
-	if f.asJSON {
+	switch {
+	case f.asJSON:
 		return writeJSON(c.stdout, report)
+	case f.markdown:
+		return report.WriteMarkdown(c.stdout)
 	}
 	return report.WriteText(c.stdout)
-}
-
-// passedTests runs the packs' tests and returns the analytics whose cases ran and passed.
-func passedTests(ctx context.Context, l *stixcel.Loaded) map[string]bool {
-	passed, failed := map[string]bool{}, map[string]bool{}
-	for r := range tester.NewRunner(l.Index, tester.Options{}).Run(ctx, l.AllPacks()) {
-		switch {
-		case r.Passed():
-			passed[r.Analytic] = true
-		case r.Err != nil || r.Fail:
-			failed[r.Analytic] = true
-		}
-	}
-	for id := range failed {
-		delete(passed, id)
-	}
-	return passed
 }
 
 // feeds runs the telemetry through every plan's derived selectors alone (each plan as a hunt
