@@ -105,6 +105,8 @@ type Channel struct {
 	LogSource     string `json:"log_source"`
 	DataComponent string `json:"data_component"` // "DC0078 Process Access", or the STIX id when not loaded
 	Channel       string `json:"channel"`
+
+	dataComponentID string // the STIX id: data components compare by it, loaded or not
 }
 
 // ElementsDrift is how the mutable elements changed, by field name.
@@ -188,10 +190,12 @@ func compareAnalytic(a, b *attack.Analytic) *AnalyticDrift {
 	d := &AnalyticDrift{ID: b.ID, Name: b.Name, Version: Changed{Old: a.Version, New: b.Version}}
 	d.Channels, d.ChannelChange = compareChannels(a.LogSources, b.LogSources)
 	d.MutableElements = compareElements(a.MutableElements, b.MutableElements)
-	if sa, sb := strategyName(a.Strategy), strategyName(b.Strategy); sa != sb {
-		d.Strategy = &Changed{Old: sa, New: sb}
+	if strategyID(a) != strategyID(b) {
+		d.Strategy = &Changed{Old: strategyName(a), New: strategyName(b)}
 	}
-	d.Techniques = compareTechniques(a.Techniques, b.Techniques)
+	if a.Strategy != nil && b.Strategy != nil { // a bundle without the strategy lists no techniques
+		d.Techniques = compareTechniques(a.Techniques, b.Techniques)
+	}
 	if d.ChannelChange == "" && d.MutableElements == nil && d.Strategy == nil && d.Techniques == nil {
 		return nil
 	}
@@ -243,7 +247,7 @@ func channelChanges(was, now *Channel) []string {
 	default:
 		out = append(out, ChannelsLogSource)
 	}
-	if was.DataComponent != now.DataComponent {
+	if was.dataComponentID != now.dataComponentID {
 		out = append(out, ChannelsDataComponent)
 	}
 	if was.Channel != now.Channel {
@@ -256,7 +260,8 @@ func channelChanges(was, now *Channel) []string {
 func ChannelID(i int) string { return "c" + strconv.Itoa(i+1) }
 
 func channelOf(ref attack.LogSourceRef) *Channel {
-	return &Channel{LogSource: ref.Name, DataComponent: dataComponentName(ref.DataComponent), Channel: ref.Channel}
+	return &Channel{LogSource: ref.Name, DataComponent: dataComponentName(ref.DataComponent), Channel: ref.Channel,
+		dataComponentID: ref.DataComponent.StixID}
 }
 
 func dataComponentName(dc attack.DataComponent) string {
@@ -266,11 +271,20 @@ func dataComponentName(dc attack.DataComponent) string {
 	return strings.TrimSpace(dc.ID + " " + dc.Name)
 }
 
-func strategyName(s *attack.Strategy) string {
-	if s == nil {
-		return ""
+// strategyID is the analytic's detection strategy id: from the strategy object, else from
+// the analytic's own reference URL (a bundle may lack the strategy object).
+func strategyID(a *attack.Analytic) string {
+	if a.Strategy != nil {
+		return a.Strategy.ID
 	}
-	return strings.TrimSpace(s.ID + " " + s.Name)
+	return a.StrategyFromURL
+}
+
+func strategyName(a *attack.Analytic) string {
+	if a.Strategy == nil {
+		return a.StrategyFromURL
+	}
+	return strings.TrimSpace(a.Strategy.ID + " " + a.Strategy.Name)
 }
 
 // compareElements compares mutable elements by field; nil when they are the same.

@@ -14,8 +14,8 @@ import (
 )
 
 var (
-	sysmon10  = attack.LogSourceRef{Name: "WinEventLog:Sysmon", Channel: "EventCode=10", DataComponent: attack.DataComponent{ID: "DC0035", Name: "Process Access"}}
-	security  = attack.LogSourceRef{Name: "WinEventLog:Security", Channel: "EventCode=4663", DataComponent: attack.DataComponent{ID: "DC0055", Name: "File Access"}}
+	sysmon10  = attack.LogSourceRef{Name: "WinEventLog:Sysmon", Channel: "EventCode=10", DataComponent: attack.DataComponent{ID: "DC0035", Name: "Process Access", StixID: "x-mitre-data-component--35"}}
+	security  = attack.LogSourceRef{Name: "WinEventLog:Security", Channel: "EventCode=4663", DataComponent: attack.DataComponent{ID: "DC0055", Name: "File Access", StixID: "x-mitre-data-component--55"}}
 	strategyA = &attack.Strategy{ID: "DET0001", Name: "LSASS access"}
 )
 
@@ -51,7 +51,11 @@ func TestCompareAnalytic(t *testing.T) {
 			r.Name, r.Channel = "WinEventLog:System", "EventCode=7045"
 			return r
 		}()), wantKind: ChannelsLogSource, wantChannel: []string{"c2:log_source,text"}},
-		{name: "data component", now: analytic(sysmon10, func() attack.LogSourceRef { r := security; r.DataComponent.ID = "DC0061"; return r }()),
+		{name: "data component", now: analytic(sysmon10, func() attack.LogSourceRef {
+			r := security
+			r.DataComponent = attack.DataComponent{ID: "DC0061", StixID: "x-mitre-data-component--61"}
+			return r
+		}()),
 			wantKind: ChannelsDataComponent, wantChannel: []string{"c2:data_component"}},
 		{name: "a channel fewer: positions move", now: analytic(security),
 			wantKind: ChannelsCount, wantChannel: []string{"c1:log_source,data_component,text", "c2:count"}},
@@ -62,6 +66,14 @@ func TestCompareAnalytic(t *testing.T) {
 		}), check: func(t *testing.T, d *AnalyticDrift) {
 			assert.Equal(t, &ElementsDrift{Added: []string{"UserList"}, Changed: []string{"TimeWindow"}}, d.MutableElements)
 		}},
+		{name: "same data component, loaded on one side only", now: analytic(sysmon10, func() attack.LogSourceRef {
+			r := security
+			r.DataComponent = attack.DataComponent{StixID: security.DataComponent.StixID}
+			return r
+		}())},
+		{name: "same strategy, object loaded on one side only: techniques not compared", now: with(base, func(a *attack.Analytic) {
+			a.Strategy, a.StrategyFromURL, a.Techniques = nil, "DET0001", nil
+		})},
 		{name: "strategy and techniques", now: with(base, func(a *attack.Analytic) {
 			a.Strategy = &attack.Strategy{ID: "DET0002", Name: "Credential dumping"}
 			a.Techniques = []attack.Technique{{ID: "T1003"}}
