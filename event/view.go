@@ -287,7 +287,7 @@ func (v *FieldView) mapper() traits.Mapper {
 		if fields == nil {
 			fields = map[string]any{}
 		}
-		v.full = types.NewStringInterfaceMap(types.DefaultTypeAdapter, fields).(traits.Mapper)
+		v.full = types.NewStringInterfaceMap(types.DefaultTypeAdapter, fields)
 	}
 	return v.full
 }

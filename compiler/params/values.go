@@ -119,14 +119,16 @@ func suggestMask(desc string) (any, string) {
 
 // suggestStrings takes the first candidate list made only of value-like items.
 func suggestStrings(desc string) (any, string) {
-	for _, c := range listCandidates(desc) {
-		out := make([]any, len(c.items))
-		for i, it := range c.items {
-			out[i] = it
-		}
-		return out, fmt.Sprintf("%s → %d items", quote(c.text), len(out))
+	candidates := listCandidates(desc)
+	if len(candidates) == 0 {
+		return nil, noValue
 	}
-	return nil, noValue
+	c := candidates[0]
+	out := make([]any, len(c.items))
+	for i, it := range c.items {
+		out[i] = it
+	}
+	return out, fmt.Sprintf("%s → %d items", quote(c.text), len(out))
 }
 
 // suggestInts takes the first candidate list whose items are ports or numbers ("80/443",
