@@ -33,10 +33,10 @@ var datasetAlerts = []struct {
 	want    []string
 }{
 	{"cmd_bitsadmin_download_psh_script", []string{"AN0274"}},                               // T1197 BITS Jobs
-	{"cmd_mshta_vbscript_execute_psh", []string{"AN1397"}},                                  // T1218.005 Mshta
+	{"cmd_mshta_vbscript_execute_psh", []string{"AN0209", "AN1397"}},                        // T1218.005 Mshta; AN0209 T1059.005: mshta vbscript:Execute(...) runs VBScript that starts PowerShell
 	{"cmd_sam_copy_esentutl", []string{"AN0235"}},                                           // T1003.002 SAM
-	{"cmd_service_mod_fax", []string{"AN1527"}},                                             // T1543.003 Windows Service
-	{"covenant_installutil", []string{"AN0388"}},                                            // T1218.004 InstallUtil
+	{"cmd_service_mod_fax", []string{"AN1185", "AN1527"}},                                   // T1543.003 Windows Service; AN1185 T1569.002: `sc start Fax` has services.exe run the hijacked powershell.exe
+	{"covenant_installutil", []string{"AN0388", "AN0578"}},                                  // T1218.004 InstallUtil; AN0578 T1059.003: the Grunt (GruntHTTP.exe on the Desktop) runs cmd.exe /c InstallUtil
 	{"empire_persistence_registry_modification_run_keys_elevated_user", []string{"AN1032"}}, // T1547.001
 	{"psh_lsass_memory_dump_comsvcs", []string{"AN1030"}},                                   // T1003.001 LSASS Memory
 	{"psh_mavinject_dll_notepad", []string{"AN1095", "AN1207"}},                             // T1055.001, T1218.013
