@@ -38,8 +38,8 @@ var datasetAlerts = []struct {
 	{"cmd_service_mod_fax", []string{"AN1185", "AN1527"}},                                   // T1543.003 Windows Service; AN1185 T1569.002: `sc start Fax` has services.exe run the hijacked powershell.exe
 	{"covenant_installutil", []string{"AN0388", "AN0578"}},                                  // T1218.004 InstallUtil; AN0578 T1059.003: the Grunt (GruntHTTP.exe on the Desktop) runs cmd.exe /c InstallUtil
 	{"empire_persistence_registry_modification_run_keys_elevated_user", []string{"AN1032"}}, // T1547.001
-	{"psh_lsass_memory_dump_comsvcs", []string{"AN1030"}},                                   // T1003.001 LSASS Memory
-	{"psh_mavinject_dll_notepad", []string{"AN1095", "AN1207"}},                             // T1055.001, T1218.013
+	{"psh_lsass_memory_dump_comsvcs", []string{"AN1030", "AN1308"}},                         // T1003.001 LSASS Memory; AN1308 T1218.011: the dump is rundll32 proxy-executing comsvcs.dll MiniDump
+	{"psh_mavinject_dll_notepad", []string{"AN1095", "AN1207", "AN1399"}},                   // T1055.001, T1218.013; AN1399 T1055 (parent technique)
 	{"psh_python_webserver", []string{"AN0165"}},                                            // T1105 Ingress Tool Transfer
 	{"schtask_create", []string{"AN1221"}},                                                  // T1053.005 Scheduled Task
 }
