@@ -156,7 +156,7 @@ func huntCounts(by map[string]int64) []HuntCount {
 
 type counters struct {
 	alerts, hunts int64
-	abandoned     int64 // events left for a stop
+	abandoned     int64   // events left for a stop
 	huntsBy       []int64 // hunt records, by plan position
 	errors        map[[2]string]*errorCount
 	evicted       []int64 // groups evicted, by plan position
