@@ -16,7 +16,17 @@ import (
 // it is checked when evaluated). On failure it returns the checker's issues, each positioned
 // in text, with their error, or a *TypeError.
 func CompileBool(env *cel.Env, text string) (*cel.Ast, *cel.Issues, error) {
-	ast, iss := env.Compile(text)
+	parsed, iss := env.Parse(text)
+	if err := iss.Err(); err != nil {
+		return nil, iss, err
+	}
+	return CheckBool(env, parsed)
+}
+
+// CheckBool is CompileBool of an expression already parsed (by any environment with the
+// same parser options: parsing is most of the cost, and can be done ahead, in parallel).
+func CheckBool(env *cel.Env, parsed *cel.Ast) (*cel.Ast, *cel.Issues, error) {
+	ast, iss := env.Check(parsed)
 	if err := iss.Err(); err != nil {
 		return nil, iss, err
 	}

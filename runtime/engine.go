@@ -90,6 +90,15 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	e := &Engine{cfg: cfg, budget: stateBudget{max: cfg.maxState}}
 	cache := newProgramCache()
 	cache.plain, cache.maxIter, cache.noCostCheck = cfg.plainCEL, cfg.maxIterations, cfg.noCostCheck
+	var runnable []*plan.Plan
+	for _, p := range set.Plans {
+		if p != nil && plan.Runs(p.Kind, p.Hunt, e.cfg.hunt) {
+			runnable = append(runnable, p)
+		}
+	}
+	if err := cache.parseAhead(runnable); err != nil {
+		return nil, err
+	}
 	for i, p := range set.Plans {
 		if p != nil && !plan.Runs(p.Kind, p.Hunt, e.cfg.hunt) {
 			continue

@@ -3,8 +3,11 @@ package runtime
 import (
 	"context"
 	"math"
+	goruntime "runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/google/cel-go/cel"
 	"github.com/stixcel/stixcel/celenv"
@@ -28,6 +31,8 @@ type programCache struct {
 	plain   bool                   // no specializer: plain cel-go programs (tests compare both)
 	// noCostCheck skips the estimate check (tests: the runtime limit alone).
 	noCostCheck bool
+	// parsed holds channel expressions parsed ahead (parseAhead), by text.
+	parsed map[string]*cel.Ast
 }
 
 // checkedExpr is a type-checked channel expression and what the runtime learned from it.
@@ -93,7 +98,7 @@ func (pc *programCache) compile(env *keyedEnv, text string, cp *compiledPlan) (c
 	key := env.key + "\x00" + text
 	ce, ok := pc.checked[key]
 	if !ok {
-		ast, err := checkBool(env.Env, text)
+		ast, err := pc.checkBool(env.Env, text)
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +134,7 @@ func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compi
 	ckey := env.key + "\x00" + text
 	ce, ok := pc.checked[ckey]
 	if !ok {
-		ast, err := checkBool(env.Env, text)
+		ast, err := pc.checkBool(env.Env, text)
 		if err != nil {
 			return nil, nil, 0, err
 		}
@@ -171,10 +176,56 @@ func (pc *programCache) program(key string, env *cel.Env, ast *cel.Ast, opts ...
 }
 
 // checkBool type-checks a CEL expression that must give a bool, as celenv.CompileBool does
-// for the compiler and lint.
-func checkBool(env *cel.Env, text string) (*cel.Ast, error) {
+// for the compiler and lint, from its parse done ahead when there is one.
+func (pc *programCache) checkBool(env *cel.Env, text string) (*cel.Ast, error) {
+	if parsed, ok := pc.parsed[text]; ok {
+		ast, _, err := celenv.CheckBool(env, parsed)
+		return ast, err
+	}
 	ast, _, err := celenv.CompileBool(env, text)
 	return ast, err
+}
+
+// parseAhead parses the channel expressions of the plans that will run on every core
+// (cel.Env is safe for concurrent use): ANTLR parsing is most of the time New takes on a
+// large pack. A text that does not parse is left out, to fail with its message later.
+func (pc *programCache) parseAhead(plans []*plan.Plan) error {
+	var texts []string
+	seen := map[string]bool{}
+	for _, p := range plans {
+		for _, ch := range p.Channels {
+			for _, text := range []string{ch.Selector, ch.Predicate} {
+				if text != "" && !seen[text] {
+					seen[text] = true
+					texts = append(texts, text)
+				}
+			}
+		}
+	}
+	env, err := celenv.ChannelEnv(nil)
+	if err != nil {
+		return err
+	}
+	asts := make([]*cel.Ast, len(texts))
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range min(goruntime.GOMAXPROCS(0), len(texts)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(texts); i = int(next.Add(1) - 1) {
+				if ast, iss := env.Parse(texts[i]); iss.Err() == nil {
+					asts[i] = ast
+				}
+			}
+		})
+	}
+	wg.Wait()
+	pc.parsed = make(map[string]*cel.Ast, len(texts))
+	for i, ast := range asts {
+		if ast != nil {
+			pc.parsed[texts[i]] = ast
+		}
+	}
+	return nil
 }
 
 // newProgram plans a checked expression with celenv.NewProgram, the build the compiler and
