@@ -31,11 +31,11 @@ func TestDiffReleases(t *testing.T) {
 	assert.Equal(t, 322, report.Summary.Channels)
 	assert.Len(t, report.Changed, 323, "322 with changed channels and 1 with changed mutable elements only")
 
-	// The built-in pack was written for v18.1: against v18.0 → v18.1, 12 of its 14 bindings
+	// The built-in pack was written for v18.1: against v18.0 → v18.1, 41 of its 64 bindings
 	// are on analytics whose channels changed, and CI gating an upgrade sees exit 1.
 	r = runCLI(t, nil, "diff", "--json", v180, v181, "--pack", "analytics")
 	assert.Equal(t, exitFindings, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "12 bindings drifted between")
+	assert.Contains(t, r.stderr, "41 bindings drifted between")
 	var withPack struct {
 		Bindings []struct {
 			File, Analytic string
@@ -43,9 +43,9 @@ func TestDiffReleases(t *testing.T) {
 		} `json:"bindings"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &withPack))
-	require.Len(t, withPack.Bindings, 12)
-	assert.Equal(t, "AN0406", withPack.Bindings[4].Analytic)
-	assert.Equal(t, []string{"bound c2 was WinEventLog:Sysmon (DC0063 Windows Registry Key Modification) `EventCode=13`, now `EventCode=13, 14`"}, withPack.Bindings[4].Why)
+	require.Len(t, withPack.Bindings, 41)
+	assert.Equal(t, "AN0406", withPack.Bindings[9].Analytic)
+	assert.Equal(t, []string{"bound c2 was WinEventLog:Sysmon (DC0063 Windows Registry Key Modification) `EventCode=13`, now `EventCode=13, 14`"}, withPack.Bindings[9].Why)
 
 	r = runCLI(t, nil, "diff", v181, v181, "--pack", "analytics")
 	assert.Equal(t, exitOK, r.code, "nothing drifts between a release and itself")

@@ -59,7 +59,7 @@ func TestRunDatasetsAnyOrder(t *testing.T) {
 		require.Equal(t, exitOK, r.code, r.stderr)
 		separate = append(separate, lines(r.stdout)...)
 	}
-	require.Len(t, separate, 12)
+	require.Len(t, separate, 17)
 	sort.Strings(separate)
 
 	reversed := append([]string(nil), files...)
@@ -85,7 +85,7 @@ func TestRunDatasetsAnyOrder(t *testing.T) {
 				first = r.stdout
 			}
 			assert.Equal(t, first, r.stdout, "byte-identical for any file order and workers %s", workers)
-			assert.Contains(t, r.stderr, "read 9420 lines from 10 files: 9419 events processed, 1 rejected (empty line: 1); 12 alerts")
+			assert.Contains(t, r.stderr, "read 9420 lines from 10 files: 9419 events processed, 1 rejected (empty line: 1); 17 alerts")
 		}
 	}
 }

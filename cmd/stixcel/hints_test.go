@@ -21,7 +21,7 @@ const (
 
 const (
 	hintSource    = "hint: 2 of the lines rejected for a missing time look like raw Windows event JSON (Channel, EventID, TimeCreated): use `--source windows`"
-	hintBundle    = "and 13 bindings wait for analytics that are not loaded (AN0165, AN0235, AN0274, AN0388, AN0406 and 8 more): pass --bundle enterprise-attack-….json"
+	hintBundle    = "and 63 bindings wait for analytics that are not loaded (AN0095, AN0165, AN0199, AN0209, AN0235 and 58 more): pass --bundle enterprise-attack-….json"
 	nothingErr    = "stixcel: no line of the input could be processed"
 	anyHintPrefix = "hint:"
 )
