@@ -7,7 +7,6 @@ import (
 	"os"
 	"slices"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -110,26 +109,38 @@ func publishFiles(t testing.TB, js jetstream.JetStream, n Names, profile *source
 // worker is a running stage worker: stop cancels it and waits for it to return.
 type worker struct {
 	cancel context.CancelFunc
-	done   chan error
-	once   sync.Once
+	done   chan struct{} // closed when fn returned, with err set
 	err    error
 }
 
-func (w *worker) stop() error {
-	w.once.Do(func() {
-		w.cancel()
-		w.err = <-w.done
-	})
-	return w.err
+// run runs fn in a new worker.
+func run(fn func(ctx context.Context) error) *worker {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &worker{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		w.err = fn(ctx)
+	}()
+	return w
+}
+
+// stop cancels the worker and waits up to 10s for it to return.
+func (w *worker) stop(t testing.TB) error {
+	w.cancel()
+	select {
+	case <-w.done:
+		return w.err
+	case <-time.After(10 * time.Second):
+		t.Error("a worker did not stop within 10s")
+		return nil
+	}
 }
 
 // start runs fn until the worker is stopped (at the latest at the end of the test).
 func start(t testing.TB, fn func(ctx context.Context) error) *worker {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	w := &worker{cancel: cancel, done: make(chan error, 1)}
-	go func() { w.done <- fn(ctx) }()
-	t.Cleanup(func() { require.NoError(t, w.stop()) })
+	w := run(fn)
+	t.Cleanup(func() { require.NoError(t, w.stop(t)) })
 	return w
 }
 

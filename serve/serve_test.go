@@ -132,5 +132,9 @@ func TestDatasetsTwoWorkers(t *testing.T) {
 	c.stage2(nil)
 	c.stage2(nil)
 	c.assertAlerts(want)
-	t.Logf("%d alerts, as run", len(want))
+	st, err := c.js.Stream(context.Background(), testNames.withDefaults().MatchesStream())
+	require.NoError(t, err)
+	info, err := st.Info(context.Background())
+	require.NoError(t, err)
+	t.Logf("%d alerts, as run; %d matches for stage 2", len(want), info.State.Msgs)
 }

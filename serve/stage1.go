@@ -27,6 +27,7 @@ type Stage1 struct {
 	Options []runtime.Option // engine limits (max iterations, ...); workers stay 1
 	Durable string           // the shared consumer; default "<prefix>-stage1"
 	Batch   int              // messages fetched at a time; default 64
+	AckWait time.Duration    // how long an unacked event waits before redelivery (a crashed worker's); default 40s
 	Metrics *Metrics         // may be nil
 }
 
@@ -73,8 +74,12 @@ func (s *Stage1) consumer(ctx context.Context) (jetstream.Consumer, error) {
 	if durable == "" {
 		durable = subjectToken(s.Names.Prefix) + "-stage1"
 	}
+	ackWait := s.AckWait
+	if ackWait <= 0 {
+		ackWait = pubTimeout + 10*time.Second
+	}
 	cons, err := s.JS.CreateOrUpdateConsumer(ctx, s.Names.EventsStream(), jetstream.ConsumerConfig{
-		Durable: durable, AckPolicy: jetstream.AckExplicitPolicy, AckWait: pubTimeout + 10*time.Second,
+		Durable: durable, AckPolicy: jetstream.AckExplicitPolicy, AckWait: ackWait,
 		MaxAckPending: 4096, DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
