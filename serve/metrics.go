@@ -14,7 +14,8 @@ type Metrics struct {
 	EventsIn  atomic.Int64 // stage 1: input messages handled (acked)
 	Rejected  atomic.Int64 // lines parked on the rejects subject (bad or late)
 	Late      atomic.Int64 // stage 2: matches older than the partition's watermark
-	Matches   atomic.Int64 // stage 1: match messages published; stage 2: matches applied
+	Matches   atomic.Int64 // stage 1: match messages published
+	Applied   atomic.Int64 // stage 2: matches applied to a partition's engine
 	Alerts    atomic.Int64 // alerts published (before JetStream's duplicate check)
 	Takeovers atomic.Int64 // stage 2: partitions taken over
 	Replayed  atomic.Int64 // stage 2: matches read since the last takeover of each partition
@@ -49,7 +50,8 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	counter("events_total", "Input event messages handled by stage 1.", m.EventsIn.Load())
 	counter("rejected_total", "Lines parked on the rejects subject.", m.Rejected.Load())
 	counter("late_total", "Matches older than their partition's watermark.", m.Late.Load())
-	counter("matches_total", "Matches published (stage 1) or applied (stage 2).", m.Matches.Load())
+	counter("matches_total", "Matches published by stage 1.", m.Matches.Load())
+	counter("applied_total", "Matches applied by stage 2 (a replay applies them again).", m.Applied.Load())
 	counter("alerts_total", "Alerts published, duplicates included.", m.Alerts.Load())
 	counter("takeovers_total", "Partitions taken over by this worker.", m.Takeovers.Load())
 	counter("replayed_total", "Matches read by this worker's partition owners.", m.Replayed.Load())

@@ -146,7 +146,7 @@ func (o *owner) apply(flush bool) ([]jetstream.PubAckFuture, error) {
 		if err := o.eng.ProcessPlan(context.Background(), m.ev, m.plan, emit); err != nil {
 			return nil, fmt.Errorf("serve: stage 2: partition %d: %w", o.p, err)
 		}
-		o.Metrics.Matches.Add(1)
+		o.Metrics.Applied.Add(1)
 	}
 	if flush {
 		o.eng.Flush(emit)

@@ -104,7 +104,7 @@ func TestDemoOutOfOrder(t *testing.T) {
 }
 
 // datasets are the ten shared OTRF recordings, or the test is skipped (failed under CI).
-func datasets(t *testing.T) []string {
+func datasets(t testing.TB) []string {
 	dir := shared.Path(t, "datasets", "otrf-windows")
 	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
 	require.NoError(t, err)
@@ -112,7 +112,7 @@ func datasets(t *testing.T) []string {
 	return files
 }
 
-func windowsSet(t *testing.T) (*plan.Set, *source.Profile) {
+func windowsSet(t testing.TB) (*plan.Set, *source.Profile) {
 	bundle := shared.Path(t, "attack", "enterprise-attack-18.1-detection.json")
 	profile, err := source.Builtin("windows")
 	require.NoError(t, err)
