@@ -86,7 +86,7 @@ func subjectToken(s string) string {
 func Setup(ctx context.Context, js jetstream.JetStream, n Names) error {
 	n = n.withDefaults()
 	streams := []jetstream.StreamConfig{
-		{Name: n.EventsStream(), Subjects: []string{n.EventsSubject(), n.EventsSubject() + ".>"}},
+		{Name: n.EventsStream(), Subjects: []string{n.EventsSubject(), n.EventsSubject() + ".>"}, Duplicates: 2 * time.Minute},
 		{Name: n.MatchesStream(), Subjects: []string{n.Prefix + ".matches.*.*"}, MaxAge: n.Horizon,
 			Duplicates: 2 * time.Minute,
 			SubjectTransform: &jetstream.SubjectTransformConfig{Source: n.Prefix + ".matches.*.*",

@@ -55,21 +55,48 @@ func Publish(ctx context.Context, js jetstream.JetStream, n Names, opts PublishO
 			return merged.Stats(), fmt.Errorf("serve: publish: %w", err)
 		}
 		m := rejectMsgOr(n, rej, ev, capture)
-		f, err := js.PublishMsgAsync(m)
+		f, err := js.PublishMsgAsync(m, jetstream.WithMsgID(m.Header.Get(HeaderSource)+":"+m.Header.Get(HeaderLine)))
 		if err != nil {
 			return merged.Stats(), fmt.Errorf("serve: publish to %s: %w", m.Subject, err)
 		}
 		if futures = append(futures, f); len(futures) >= 1024 {
-			if err := awaitAll(futures); err != nil {
-				return merged.Stats(), fmt.Errorf("serve: %w", err)
+			if err := settle(ctx, js, futures); err != nil {
+				return merged.Stats(), err
 			}
 			futures = futures[:0]
 		}
 	}
-	if err := awaitAll(futures); err != nil {
-		return merged.Stats(), fmt.Errorf("serve: %w", err)
+	if err := settle(ctx, js, futures); err != nil {
+		return merged.Stats(), err
 	}
 	return merged.Stats(), ctx.Err()
+}
+
+// settle waits for the PubAcks of futures and publishes again, synchronously and with
+// retries, each message whose publish failed (a leader election, a server restarting); its
+// Nats-Msg-Id (file:line) makes a message that was stored after all a duplicate.
+func settle(ctx context.Context, js jetstream.JetStream, futures []jetstream.PubAckFuture) error {
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+			continue
+		case <-f.Err():
+		case <-time.After(pubTimeout):
+		}
+		m := f.Msg()
+		id := m.Header.Get(HeaderSource) + ":" + m.Header.Get(HeaderLine)
+		var err error
+		for attempt := 0; attempt < 20 && ctx.Err() == nil; attempt++ {
+			if _, err = js.PublishMsg(ctx, m, jetstream.WithMsgID(id)); err == nil {
+				break
+			}
+			sleep(ctx, time.Duration(attempt+1)*100*time.Millisecond)
+		}
+		if err != nil {
+			return fmt.Errorf("serve: publish to %s: %w", m.Subject, err)
+		}
+	}
+	return nil
 }
 
 // rejectMsgOr is the message of a rejection, or of an event's line.

@@ -138,3 +138,6 @@ func TestDatasetsTwoWorkers(t *testing.T) {
 	require.NoError(t, err)
 	t.Logf("%d alerts, as run; %d matches for stage 2", len(want), info.State.Msgs)
 }
+
+// dedupe is sorted ids without repeats.
+func dedupe(ids []string) []string { return slices.Compact(slices.Clone(ids)) }

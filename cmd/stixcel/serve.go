@@ -113,22 +113,14 @@ func stageWorkers(f *serveFlags, js jetstream.JetStream, set *plan.Set, profile 
 }
 
 // runStages runs the stages until ctx is done; a stage that fails is started again after a
-// growing delay (a server being restarted), so a worker outlives a broker outage.
+// growing delay (serve.Supervise), so a worker outlives a broker outage.
 func (c *cli) runStages(ctx context.Context, runs []func(context.Context) error) error {
 	var wg sync.WaitGroup
 	for _, run := range runs {
 		wg.Go(func() {
-			for delay := time.Second; ctx.Err() == nil; delay = min(2*delay, 30*time.Second) {
-				err := run(ctx)
-				if err == nil || ctx.Err() != nil {
-					continue
-				}
+			serve.Supervise(ctx, run, func(err error, delay time.Duration) {
 				fmt.Fprintf(c.stderr, "serve: %v (again in %s)\n", err, delay)
-				select {
-				case <-ctx.Done():
-				case <-time.After(delay):
-				}
-			}
+			})
 		})
 	}
 	wg.Wait()
