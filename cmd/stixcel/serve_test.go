@@ -2,6 +2,10 @@ package main
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
 	"sync"
 	"testing"
 	"time"
@@ -78,4 +82,45 @@ func TestServeFlags(t *testing.T) {
 			assert.Contains(t, r.stderr, tc.want)
 		})
 	}
+}
+
+// TestServeDrain stops a serve process with SIGTERM once it owns every partition: it exits
+// 0 within the fetch wait, with its counts, and releases its leases at once.
+func TestServeDrain(t *testing.T) {
+	url := natsServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0]) // a hang fails the test, not CI
+	cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join([]string{"serve", "--nats", url, "--lease", "30s"}, "\x1f"))
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	require.NoError(t, cmd.Start())
+	nc, err := nats.Connect(url)
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	owned := func() int {
+		kv, err := js.KeyValue(ctx, "stixcel_owners")
+		if err != nil {
+			return 0
+		}
+		n := 0
+		for p := range 4 {
+			if _, err := kv.Get(ctx, "p"+string(rune('0'+p))); err == nil {
+				n++
+			}
+		}
+		return n
+	}
+	for owned() < 4 {
+		require.NoError(t, ctx.Err(), "serve never owned its partitions; stderr:\n%s", stderr.String())
+		time.Sleep(50 * time.Millisecond)
+	}
+	stopped := time.Now()
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait(), stderr.String())
+	assert.Less(t, time.Since(stopped), 5*time.Second)
+	assert.Contains(t, stderr.String(), "serve stopped: 0 events")
+	assert.Zero(t, owned(), "leases released on drain (a standby need not wait 30s)")
 }
