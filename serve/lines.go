@@ -20,18 +20,24 @@ const (
 	HeaderDetail = "Stixcel-Detail" // the rejection's message
 )
 
-// decoder decodes single event lines with their provenance, through the one event.Reader
-// (its limits and rejections), normalized or with a source profile.
+// ReasonSeveralLines rejects a message holding more than one line: an event is one line.
+const ReasonSeveralLines = "several lines in one message"
+
+// decoder decodes single event lines with their provenance, through one event.Reader (its
+// limits and rejections), normalized or with a source profile. The reader is kept across
+// messages: it reads each message's line from a feed that holds exactly that line.
 type decoder struct {
-	profile *source.Profile // nil: normalized events
-	dec     event.Decoder   // one per decoder: a profile's decoder is not safe for concurrent use
+	feed   lineFeed
+	reader *event.Reader
 }
 
 func newDecoder(profile *source.Profile) *decoder {
-	d := &decoder{profile: profile}
+	d := &decoder{}
+	var dec event.Decoder // nil: normalized; a profile's decoder is not safe for concurrent use
 	if profile != nil {
-		d.dec = source.NewDecoder(profile)
+		dec = source.NewDecoder(profile)
 	}
+	d.reader = event.NewReader(&d.feed, "", dec)
 	return d
 }
 
@@ -39,20 +45,43 @@ func newDecoder(profile *source.Profile) *decoder {
 // without them is cited as "<subject>" and its stream sequence.
 func (d *decoder) decode(msg jetstream.Msg) (*event.Event, *event.Rejection, error) {
 	src, line := provenance(msg)
-	r := event.NewReader(bytes.NewReader(msg.Data()), src, d.dec)
-	ev, rej, err := r.Next()
-	if err == io.EOF { // an empty message is an empty line
-		return nil, &event.Rejection{File: src, Line: line, Reason: event.ReasonEmptyLine, Detail: "empty message"}, nil
+	data := bytes.TrimSuffix(bytes.TrimSuffix(msg.Data(), []byte("\n")), []byte("\r"))
+	if bytes.IndexByte(data, '\n') >= 0 {
+		return nil, &event.Rejection{File: src, Line: line, Reason: ReasonSeveralLines, Raw: msg.Data()}, nil
 	}
+	d.feed.set(data)
+	ev, rej, err := d.reader.Next()
 	if err != nil {
 		return nil, nil, err
 	}
 	if rej != nil {
-		rej.Line = line
+		rej.File, rej.Line = src, line
 		return nil, rej, nil
 	}
-	ev.Line = line
+	ev.Source, ev.Line = src, line
 	return ev, nil, nil
+}
+
+// lineFeed is an io.Reader that holds one line and its newline until set again.
+type lineFeed struct {
+	data []byte
+	nl   bool // the newline is still to be read
+}
+
+func (f *lineFeed) set(line []byte) { f.data, f.nl = line, true }
+
+func (f *lineFeed) Read(p []byte) (int, error) {
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	if len(f.data) == 0 && f.nl && n < len(p) {
+		p[n] = '\n'
+		n++
+		f.nl = false
+	}
+	if n == 0 {
+		return 0, io.ErrNoProgress // a reader asked past the line: cannot happen
+	}
+	return n, nil
 }
 
 // provenance returns a message's source and line: its headers, else its subject and
