@@ -41,6 +41,19 @@ func BenchmarkServe(b *testing.B) {
 		}
 		b.ReportMetric(float64(events*b.N)/time.Since(start).Seconds(), "events/s")
 	})
+	b.Run("publish-only", func(b *testing.B) {
+		var total time.Duration
+		for range b.N {
+			b.StopTimer()
+			js := connect(b, startServer(b).ClientURL())
+			require.NoError(b, Setup(context.Background(), js, testNames))
+			b.StartTimer()
+			began := time.Now()
+			publishFiles(b, js, testNames, profile, files)
+			total += time.Since(began)
+		}
+		b.ReportMetric(float64(events*b.N)/total.Seconds(), "events/s")
+	})
 	for _, n := range []int{1, 2} {
 		b.Run("serve-stage1x"+string(rune('0'+n)), func(b *testing.B) {
 			var total time.Duration

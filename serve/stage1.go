@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,7 +27,7 @@ type Stage1 struct {
 	Profile *source.Profile  // nil: normalized events
 	Options []runtime.Option // engine limits (max iterations, ...); workers stay 1
 	Durable string           // the shared consumer; default "<prefix>-stage1"
-	Batch   int              // messages fetched at a time; default 64
+	Batch   int              // messages fetched at a time; default 256
 	AckWait time.Duration    // how long an unacked event waits before redelivery (a crashed worker's); default 40s
 	Metrics *Metrics         // may be nil
 }
@@ -54,7 +55,7 @@ func (s *Stage1) Run(ctx context.Context) error {
 	}
 	w := &stage1Worker{Stage1: s, eng: eng, dec: newDecoder(s.Profile)}
 	for ctx.Err() == nil {
-		batch, err := cons.Fetch(max(s.Batch, 1), jetstream.FetchMaxWait(fetchWait))
+		batch, err := cons.Fetch(cmp.Or(s.Batch, 256), jetstream.FetchMaxWait(fetchWait))
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
