@@ -64,7 +64,8 @@ type Engine struct {
 	shards []*shard
 	events int64
 	budget stateBudget
-	pool   *workerPool // nil with one worker
+	pool   *workerPool              // nil with one worker
+	ids    map[string]*compiledPlan // by analytic id, for ProcessPlan; built when first needed
 	// watched is the context of the last Process call, whose end stops the run
 	// (cfg.stop); unwatch stops watching it.
 	watched context.Context

@@ -23,6 +23,7 @@ type config struct {
 	plainCEL        bool // tests: no specializer
 	noRouting       bool // tests: every channel in the catch-all, every selector evaluated
 	noCostCheck     bool // tests: no estimate check, the runtime limit alone
+	noCorrelation   bool // Process skips plans with a condition (WithCorrelation)
 	// stop says when shards leave their work: StopGrace after the context of Process ended.
 	stop      *stopper
 	stopGrace time.Duration

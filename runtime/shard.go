@@ -29,8 +29,10 @@ type shard struct {
 	chanAct   channelActivation
 	frame     *interpreter.ExecutionFrame
 	matched   []int
-	ev        *event.Event // the event being evaluated
-	longest   int          // its longest string (event.Event.LongestString); -1 until asked
+	only      *compiledPlan // the one plan ProcessPlan evaluates; nil: all
+	keyBuf    []byte        // Matches' group key scratch
+	ev        *event.Event  // the event being evaluated
+	longest   int           // its longest string (event.Event.LongestString); -1 until asked
 	stats     counters
 	clock     int64 // events seen
 	// stateBytes is the approximate memory of the shard's correlation state: the sum of
@@ -138,7 +140,7 @@ func (s *shard) evaluate(ev *event.Event, si *sourceIndex, routes []step, missin
 			return
 		}
 		cp, span := routes[i].plan, routes[i].span
-		if s.n > 1 && !s.owns(cp, owners, &k) {
+		if (s.n > 1 && !s.owns(cp, owners, &k)) || ((s.only != nil || s.cfg.noCorrelation) && s.skips(cp)) {
 			i += span
 			continue
 		}

@@ -65,7 +65,7 @@ func (c *cli) rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(c.compileCommand(), c.explainCommand(), c.runCommand(), c.testCommand(), c.lintCommand(),
+	root.AddCommand(c.compileCommand(), c.explainCommand(), c.runCommand(), c.testCommand(), c.lintCommand(), c.serveCommand(), c.publishCommand(), c.alertsCommand(),
 		c.diffCommand(), c.newCommand(), c.searchCommand(), c.coverageCommand(), c.versionCommand())
 	return root
 }

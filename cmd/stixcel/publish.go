@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/serve"
+	"github.com/stixcel/stixcel/source"
+)
+
+type publishFlags struct {
+	nats     natsFlags
+	source   string
+	lateness time.Duration
+	maxAhead time.Duration
+}
+
+func (c *cli) publishCommand() *cobra.Command {
+	var f publishFlags
+	cmd := &cobra.Command{
+		Use:   "publish EVENTS.jsonl ... --nats URL",
+		Short: "Load event files into the NATS input stream of stixcel serve",
+		Long: `Publish event lines to the input stream of stixcel serve, merged in event time as run
+merges them, each with its file:line in the Stixcel-Source and Stixcel-Line headers (alerts
+cite them, and their ids are those of run). Lines run would reject are parked on the rejects
+subject with their reason. The streams are created if absent.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return c.publish(args, &f) },
+	}
+	f.nats.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&f.source, "source", "", "read raw events with source profile `NAME|FILE.yaml` (built-in: "+strings.Join(source.Builtins(), ", ")+")")
+	fl.DurationVar(&f.lateness, "lateness", event.DefaultLateness, "how far out of event-time order each file may be")
+	fl.DurationVar(&f.maxAhead, "max-ahead", event.DefaultMaxAhead, "reject events more than this `DURATION` ahead of their file's latest time")
+	return cmd
+}
+
+func (c *cli) publish(args []string, f *publishFlags) error {
+	if err := checkEventFiles(args); err != nil {
+		return err
+	}
+	profile, err := loadSourceProfile(f.source)
+	if err != nil {
+		return inputErr(err)
+	}
+	ctx, stop := signalContext(context.Background())
+	defer stop()
+	nc, js, err := f.nats.connect("stixcel publish")
+	if err != nil {
+		return inputErr(err)
+	}
+	defer nc.Close()
+	if err := serve.Setup(ctx, js, f.nats.names); err != nil {
+		return err
+	}
+	var inputs []serve.Input
+	for _, name := range args {
+		file, err := openFile(ctx, name)
+		if err != nil {
+			return inputErr(err)
+		}
+		defer file.Close()
+		inputs = append(inputs, serve.Input{Name: name, R: file})
+	}
+	st, err := serve.Publish(ctx, js, f.nats.names, serve.PublishOptions{Profile: profile, Lateness: f.lateness, MaxAhead: f.maxAhead}, inputs...)
+	fmt.Fprintf(c.stderr, "published %d events from %d lines of %d %s; %d rejected (parked on %s.rejects)\n",
+		st.Processed, st.Read, len(args), plural(len(args), "file", "files"), st.RejectedTotal(), f.nats.names.Prefix)
+	return err
+}

@@ -1,0 +1,95 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/stixcel/stixcel/event"
+)
+
+// This file is the runtime's side of a two-stage deployment (stixcel serve, DESIGN §10):
+// stage 1 evaluates every event, alerts for plans without a condition and hands each match
+// of a plan with a condition on as a Match; stage 2 feeds such matches, partitioned by
+// (plan, group key), to engines that each hold the correlation state of their pairs.
+
+// Match is an event's match of a channel of a plan with a condition: the plan's analytic id
+// and the hash of the event's group key (the same in every run and on every machine).
+type Match struct {
+	Plan string
+	Key  uint64
+}
+
+// WithCorrelation(false) makes Process skip the plans with a condition: their matches are
+// read with Matches and correlated elsewhere (stage 1 of serve). Default true.
+func WithCorrelation(on bool) Option { return func(c *config) { c.noCorrelation = !on } }
+
+// Matches appends to dst one Match per plan with a condition of which ev matches a channel
+// (selector and predicate), in plan order. It keeps no correlation state and does not move
+// the watermark; evaluation errors are counted in Stats as Process counts them. It needs an
+// engine with one worker.
+func (e *Engine) Matches(ev *event.Event, dst []Match) ([]Match, error) {
+	if e.pool != nil {
+		return dst, fmt.Errorf("runtime: Matches needs an engine with one worker, not %d", e.cfg.workers)
+	}
+	s := e.shards[0]
+	si := s.index.sources[ev.LogSource]
+	if si == nil {
+		return dst, nil
+	}
+	s.view.Reset(ev)
+	s.ev, s.longest = ev, -1
+	routes, _ := si.routes(s.view)
+	for i := 0; i < len(routes); {
+		cp, span := routes[i].plan, routes[i].span
+		start := i
+		i += span
+		if cp.condition == nil {
+			continue
+		}
+		for j := start; j < start+span; j++ {
+			if s.stepMatches(&routes[j]) {
+				s.keyBuf = appendGroupKey(s.keyBuf[:0], s.view, cp.groupSlots)
+				dst = append(dst, Match{Plan: cp.src.ID, Key: fnv1a(s.keyBuf)})
+				break
+			}
+		}
+	}
+	return dst, nil
+}
+
+// ProcessPlan is Process for the plan with analytic id plan alone: the event moves the
+// watermark (emitting what it passes) and is evaluated for that plan only (stage 2 of serve,
+// where each match names its plan). An unknown plan is an error.
+func (e *Engine) ProcessPlan(ctx context.Context, ev *event.Event, plan string, emit func(Output)) error {
+	if e.pool != nil {
+		return fmt.Errorf("runtime: ProcessPlan needs an engine with one worker, not %d", e.cfg.workers)
+	}
+	cp := e.byID(plan)
+	if cp == nil {
+		return fmt.Errorf("runtime: no plan %q in this engine", plan)
+	}
+	s := e.shards[0]
+	s.only = cp
+	defer func() { s.only = nil }()
+	return e.Process(ctx, ev, emit)
+}
+
+// byID returns the compiled plan of an analytic, or nil.
+func (e *Engine) byID(id string) *compiledPlan {
+	if e.ids == nil {
+		e.ids = make(map[string]*compiledPlan, len(e.plans))
+		for _, cp := range e.plans {
+			e.ids[cp.src.ID] = cp
+		}
+	}
+	return e.ids[id]
+}
+
+// skips reports whether the shard leaves cp out for the current event: a plan other than
+// the one ProcessPlan names, or a plan with a condition under WithCorrelation(false).
+func (s *shard) skips(cp *compiledPlan) bool {
+	if s.only != nil {
+		return cp != s.only
+	}
+	return s.cfg.noCorrelation && cp.condition != nil
+}

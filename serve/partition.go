@@ -1,0 +1,183 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/runtime"
+)
+
+// owner is the state of one owned partition: a fresh engine fed by a replay of the
+// partition from the start of the matches stream.
+type owner struct {
+	*Stage2
+	p        int
+	eng      *runtime.Engine
+	dec      *decoder
+	order    reorder
+	ready    []match
+	outs     []runtime.Output
+	lastMsg  time.Time
+	flushed  bool // nothing arrived since the last idle flush
+	replayed int64
+}
+
+// own runs partition p until ctx is done. The engine starts empty and the partition is
+// replayed from the start of the stream (the replay horizon is the stream's MaxAge), so the
+// state is rebuilt exactly; alerts it publishes again are dropped by their Nats-Msg-Id.
+func (s *Stage2) own(ctx context.Context, p int) error {
+	eng, err := runtime.New(correlated(s.Set), append(s.Options, runtime.WithWorkers(1))...)
+	if err != nil {
+		return fmt.Errorf("serve: stage 2: %w", err)
+	}
+	cons, err := s.JS.OrderedConsumer(ctx, s.Names.MatchesStream(), jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{s.Names.partitionFilter(p)}, DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return fmt.Errorf("serve: stage 2: partition %d: %w", p, err)
+	}
+	o := &owner{Stage2: s, p: p, eng: eng, dec: newDecoder(s.Profile),
+		order: reorder{lateness: s.Lateness}, lastMsg: time.Now(), flushed: true}
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(fetchWait))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("serve: stage 2: partition %d: fetch: %w", p, err)
+		}
+		if err := o.batch(batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batch applies a fetched batch: matches go through the reorder buffer into the engine, and
+// the alerts they close are published before the next fetch.
+func (o *owner) batch(b jetstream.MessageBatch) error {
+	var futures []jetstream.PubAckFuture
+	n := 0
+	for msg := range b.Messages() {
+		n++
+		f, err := o.receive(msg)
+		if err != nil {
+			return err
+		}
+		if f != nil {
+			futures = append(futures, f)
+		}
+	}
+	o.ready = o.order.release(o.ready[:0])
+	flush := false
+	if n > 0 {
+		o.lastMsg, o.flushed = time.Now(), false
+	} else if o.IdleFlush > 0 && !o.flushed && time.Since(o.lastMsg) >= o.IdleFlush {
+		o.ready = o.order.drain(o.ready)
+		o.flushed, flush = true, true
+	}
+	fs, err := o.apply(flush)
+	if err != nil {
+		return err
+	}
+	if err := awaitAll(append(futures, fs...)); err != nil {
+		return fmt.Errorf("serve: stage 2: partition %d: %w", o.p, err)
+	}
+	return nil
+}
+
+// receive decodes one match into the reorder buffer; a bad or late one is parked.
+func (o *owner) receive(msg jetstream.Msg) (jetstream.PubAckFuture, error) {
+	o.replayed++
+	o.Metrics.Replayed.Add(1)
+	md, err := msg.Metadata()
+	if err != nil {
+		return nil, fmt.Errorf("serve: stage 2: metadata: %w", err)
+	}
+	o.Metrics.setLag(o.p, md.NumPending)
+	ev, rej, err := o.dec.decode(msg)
+	if err != nil {
+		return nil, fmt.Errorf("serve: stage 2: decode: %w", err)
+	}
+	plan, ok := o.planOf(msg.Subject())
+	switch {
+	case rej == nil && !ok:
+		rej = &event.Rejection{File: ev.Source, Line: ev.Line, Raw: msg.Data(), Reason: "bad match subject", Detail: msg.Subject()}
+	case rej == nil && o.order.push(match{ev: ev, plan: plan}):
+		o.Metrics.Late.Add(1)
+		rej = &event.Rejection{File: ev.Source, Line: ev.Line, Raw: msg.Data(), Reason: event.ReasonLate,
+			Detail: fmt.Sprintf("%s is before partition %d's watermark %s", ev.Time.Format(time.RFC3339Nano), o.p, o.order.watermark.Format(time.RFC3339Nano))}
+	}
+	if rej == nil {
+		return nil, nil
+	}
+	o.Metrics.Rejected.Add(1)
+	id := fmt.Sprintf("%s.%d.%d", o.Names.MatchesStream(), o.p, md.Sequence.Stream)
+	f, err := o.JS.PublishMsgAsync(rejectMsg(o.Names.RejectsSubject(), rej), jetstream.WithMsgID(id))
+	if err != nil {
+		return nil, fmt.Errorf("serve: stage 2: park %s: %w", rej, err)
+	}
+	return f, nil
+}
+
+// planOf reads the plan of a stored match subject, <prefix>.part.<n>.<plan>.<key>.
+func (o *owner) planOf(subject string) (string, bool) {
+	rest, ok := strings.CutPrefix(subject, o.Names.Prefix+".part."+strconv.Itoa(o.p)+".")
+	if !ok {
+		return "", false
+	}
+	plan, _, ok := strings.Cut(rest, ".")
+	return plan, ok && plan != ""
+}
+
+// apply feeds the released matches to the engine (and, after an idle drain, flushes it),
+// publishing the alerts they close.
+func (o *owner) apply(flush bool) ([]jetstream.PubAckFuture, error) {
+	o.outs = o.outs[:0]
+	emit := func(out runtime.Output) { o.outs = append(o.outs, out) }
+	for _, m := range o.ready {
+		if err := o.eng.ProcessPlan(context.Background(), m.ev, m.plan, emit); err != nil {
+			return nil, fmt.Errorf("serve: stage 2: partition %d: %w", o.p, err)
+		}
+		o.Metrics.Applied.Add(1)
+	}
+	if flush {
+		o.eng.Flush(emit)
+	}
+	var fs []jetstream.PubAckFuture
+	for _, out := range o.outs {
+		a, ok := out.(*runtime.Alert)
+		if !ok {
+			continue
+		}
+		m, err := alertMsg(o.Names.AlertsSubject(), a)
+		if err != nil {
+			return nil, err
+		}
+		f, err := o.JS.PublishMsgAsync(m, jetstream.WithMsgID(a.ID))
+		if err != nil {
+			return nil, fmt.Errorf("serve: stage 2: publish alert %s: %w", a.ID, err)
+		}
+		o.Metrics.Alerts.Add(1)
+		fs = append(fs, f)
+	}
+	return fs, nil
+}
+
+// correlated is the set's plans with a condition: the only ones stage 2 evaluates.
+func correlated(set *plan.Set) *plan.Set {
+	out := &plan.Set{Schema: set.Schema}
+	for _, p := range set.Plans {
+		if p != nil && p.Correlation.Condition != "" {
+			out.Plans = append(out.Plans, p)
+		}
+	}
+	return out
+}

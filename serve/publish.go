@@ -1,0 +1,130 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/source"
+)
+
+// Input is one named source of event lines for Publish.
+type Input struct {
+	Name string // cited in the Stixcel-Source header, as `stixcel run` cites files
+	R    io.Reader
+}
+
+// PublishOptions tune Publish; the zero value publishes normalized events with the
+// defaults of `stixcel run`.
+type PublishOptions struct {
+	Profile  *source.Profile // nil: normalized events
+	Lateness time.Duration   // default event.DefaultLateness
+	MaxAhead time.Duration   // default event.DefaultMaxAhead
+}
+
+// Publish loads inputs into the events stream merged in event time exactly as `stixcel run`
+// merges them (so the stream is in the order run evaluates, and stage 2 never sees more
+// disorder than one file had): each line is published verbatim with its file:line in
+// headers, and each line run would reject (bad, late, out of range) is parked on the rejects
+// subject with its reason. It returns the merged read counts.
+func Publish(ctx context.Context, js jetstream.JetStream, n Names, opts PublishOptions, inputs ...Input) (event.ReadStats, error) {
+	n = n.withDefaults()
+	readers := make([]*event.Reader, len(inputs))
+	capture := &captured{lines: map[*event.Event][]byte{}}
+	for i, in := range inputs {
+		var dec event.Decoder = event.Normalized{}
+		if opts.Profile != nil {
+			dec = source.NewDecoder(opts.Profile)
+		}
+		readers[i] = event.NewReader(in.R, in.Name, &captureDecoder{inner: dec, c: capture})
+	}
+	merged := event.NewMerger(event.MergeOptions{Lateness: opts.Lateness, MaxAhead: opts.MaxAhead}, readers...)
+	var futures []jetstream.PubAckFuture
+	for ctx.Err() == nil {
+		ev, rej, err := merged.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return merged.Stats(), fmt.Errorf("serve: publish: %w", err)
+		}
+		m := rejectMsgOr(n, rej, ev, capture)
+		f, err := js.PublishMsgAsync(m, jetstream.WithMsgID(m.Header.Get(HeaderSource)+":"+m.Header.Get(HeaderLine)))
+		if err != nil {
+			return merged.Stats(), fmt.Errorf("serve: publish to %s: %w", m.Subject, err)
+		}
+		if futures = append(futures, f); len(futures) >= 1024 {
+			if err := settle(ctx, js, futures); err != nil {
+				return merged.Stats(), err
+			}
+			futures = futures[:0]
+		}
+	}
+	if err := settle(ctx, js, futures); err != nil {
+		return merged.Stats(), err
+	}
+	return merged.Stats(), ctx.Err()
+}
+
+// settle waits for the PubAcks of futures and publishes again, synchronously and with
+// retries, each message whose publish failed (a leader election, a server restarting); its
+// Nats-Msg-Id (file:line) makes a message that was stored after all a duplicate.
+func settle(ctx context.Context, js jetstream.JetStream, futures []jetstream.PubAckFuture) error {
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+			continue
+		case <-f.Err():
+		case <-time.After(pubTimeout):
+		}
+		m := f.Msg()
+		id := m.Header.Get(HeaderSource) + ":" + m.Header.Get(HeaderLine)
+		var err error
+		for attempt := 0; attempt < 20 && ctx.Err() == nil; attempt++ {
+			if _, err = js.PublishMsg(ctx, m, jetstream.WithMsgID(id)); err == nil {
+				break
+			}
+			sleep(ctx, time.Duration(attempt+1)*100*time.Millisecond)
+		}
+		if err != nil {
+			return fmt.Errorf("serve: publish to %s: %w", m.Subject, err)
+		}
+	}
+	return nil
+}
+
+// rejectMsgOr is the message of a rejection, or of an event's line.
+func rejectMsgOr(n Names, rej *event.Rejection, ev *event.Event, c *captured) *nats.Msg {
+	if rej != nil {
+		return rejectMsg(n.RejectsSubject(), rej)
+	}
+	line := c.lines[ev]
+	delete(c.lines, ev)
+	return lineMsg(n.EventsSubject(), line, ev.Source, ev.Line)
+}
+
+// captured keeps each decoded event's line until it is published (the merger holds events
+// for the lateness; a rejected event's line is in its Rejection).
+type captured struct {
+	lines map[*event.Event][]byte
+}
+
+// captureDecoder decodes through inner and keeps a copy of each event's line.
+type captureDecoder struct {
+	inner event.Decoder
+	c     *captured
+}
+
+func (d *captureDecoder) Decode(line []byte) (*event.Event, *event.Invalid) {
+	ev, bad := d.inner.Decode(line)
+	if ev != nil {
+		d.c.lines[ev] = append([]byte(nil), line...)
+	}
+	return ev, bad
+}

@@ -1,0 +1,233 @@
+package serve
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/stixcel/stixcel/alertfmt"
+	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/runtime"
+	"github.com/stixcel/stixcel/source"
+)
+
+// Stage1 is a stateless worker: any number of them share one durable pull consumer of the
+// events stream.
+type Stage1 struct {
+	JS      jetstream.JetStream
+	Names   Names
+	Set     *plan.Set
+	Profile *source.Profile  // nil: normalized events
+	Options []runtime.Option // engine limits (max iterations, ...); workers stay 1
+	Durable string           // the shared consumer; default "<prefix>-stage1"
+	Batch   int              // messages fetched at a time; default 256
+	AckWait time.Duration    // how long an unacked event waits before redelivery (a crashed worker's); default 40s
+	Metrics *Metrics         // may be nil
+}
+
+// fetchWait is how long a fetch waits for messages: also how soon Run sees ctx end.
+const fetchWait = 500 * time.Millisecond
+
+// pubTimeout bounds the wait for the PubAcks of one batch.
+const pubTimeout = 30 * time.Second
+
+// Run consumes events until ctx is done; the batch in hand is finished and acked first
+// (graceful drain), so a stop loses nothing and redelivers nothing.
+func (s *Stage1) Run(ctx context.Context) error {
+	s.Names = s.Names.withDefaults()
+	if s.Metrics == nil {
+		s.Metrics = &Metrics{}
+	}
+	eng, err := runtime.New(s.Set, append(s.Options, runtime.WithWorkers(1), runtime.WithCorrelation(false))...)
+	if err != nil {
+		return fmt.Errorf("serve: stage 1: %w", err)
+	}
+	cons, err := s.consumer(ctx)
+	if err != nil {
+		return err
+	}
+	w := &stage1Worker{Stage1: s, eng: eng, dec: newDecoder(s.Profile)}
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(cmp.Or(s.Batch, 256), jetstream.FetchMaxWait(fetchWait))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("serve: stage 1: fetch: %w", err)
+		}
+		if err := w.batch(batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// consumer creates or binds the shared durable consumer.
+func (s *Stage1) consumer(ctx context.Context) (jetstream.Consumer, error) {
+	durable := s.Durable
+	if durable == "" {
+		durable = subjectToken(s.Names.Prefix) + "-stage1"
+	}
+	ackWait := s.AckWait
+	if ackWait <= 0 {
+		ackWait = pubTimeout + 10*time.Second
+	}
+	cons, err := s.JS.CreateOrUpdateConsumer(ctx, s.Names.EventsStream(), jetstream.ConsumerConfig{
+		Durable: durable, AckPolicy: jetstream.AckExplicitPolicy, AckWait: ackWait,
+		MaxAckPending: 4096, DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("serve: stage 1: consumer %s: %w", durable, err)
+	}
+	return cons, nil
+}
+
+// stage1Worker is one Stage1's engine and scratch.
+type stage1Worker struct {
+	*Stage1
+	eng     *runtime.Engine
+	dec     *decoder
+	matches []runtime.Match
+	outs    []runtime.Output
+	futures []jetstream.PubAckFuture
+}
+
+// batch handles a fetched batch: every message's outputs are published, their PubAcks
+// awaited, then the messages acked. When a publish fails the batch is not acked (nak'd, so
+// it comes again; what was stored is dropped as a duplicate by its Nats-Msg-Id).
+func (w *stage1Worker) batch(b jetstream.MessageBatch) error {
+	var msgs []jetstream.Msg
+	w.futures = w.futures[:0]
+	for msg := range b.Messages() {
+		msgs = append(msgs, msg)
+		if err := w.handle(msg); err != nil {
+			nakAll(msgs)
+			return err
+		}
+	}
+	if err := b.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) {
+		nakAll(msgs)
+		return fmt.Errorf("serve: stage 1: fetch: %w", err)
+	}
+	if err := awaitAll(w.futures); err != nil {
+		nakAll(msgs)
+		return fmt.Errorf("serve: stage 1: %w", err)
+	}
+	for _, m := range msgs {
+		if err := m.Ack(); err != nil {
+			return fmt.Errorf("serve: stage 1: ack: %w", err)
+		}
+	}
+	w.Metrics.EventsIn.Add(int64(len(msgs)))
+	return nil
+}
+
+// handle decodes one event message, alerts for plans without a condition and publishes the
+// matches of plans with one (asynchronously: batch awaits them).
+func (w *stage1Worker) handle(msg jetstream.Msg) error {
+	ev, rej, err := w.dec.decode(msg)
+	if err != nil {
+		return fmt.Errorf("serve: stage 1: decode: %w", err)
+	}
+	if rej != nil {
+		w.Metrics.Rejected.Add(1)
+		return w.publish(rejectMsg(w.Names.RejectsSubject(), rej), "")
+	}
+	w.outs = w.outs[:0]
+	if err := w.eng.Process(context.Background(), ev, func(o runtime.Output) { w.outs = append(w.outs, o) }); err != nil {
+		return fmt.Errorf("serve: stage 1: %w", err)
+	}
+	for _, o := range w.outs {
+		if err := w.publishAlert(o); err != nil {
+			return err
+		}
+	}
+	w.matches, err = w.eng.Matches(ev, w.matches[:0])
+	if err != nil {
+		return fmt.Errorf("serve: stage 1: %w", err)
+	}
+	md, err := msg.Metadata()
+	if err != nil {
+		return fmt.Errorf("serve: stage 1: metadata: %w", err)
+	}
+	for _, m := range w.matches {
+		out := lineMsg(w.Names.matchSubject(m.Plan, m.Key), msg.Data(), ev.Source, ev.Line)
+		if err := w.publish(out, strconv.FormatUint(md.Sequence.Stream, 10)+"."+m.Plan); err != nil {
+			return err
+		}
+		w.Metrics.Matches.Add(1)
+	}
+	return nil
+}
+
+// publishAlert publishes an alert (hunt records are not served).
+func (w *stage1Worker) publishAlert(o runtime.Output) error {
+	a, ok := o.(*runtime.Alert)
+	if !ok {
+		return nil
+	}
+	m, err := alertMsg(w.Names.AlertsSubject(), a)
+	if err != nil {
+		return err
+	}
+	w.Metrics.Alerts.Add(1)
+	return w.publish(m, a.ID)
+}
+
+// publish publishes m asynchronously, with a message id when id != "".
+func (w *stage1Worker) publish(m *nats.Msg, id string) error {
+	var opts []jetstream.PublishOpt
+	if id != "" {
+		opts = append(opts, jetstream.WithMsgID(id))
+	}
+	f, err := w.JS.PublishMsgAsync(m, opts...)
+	if err != nil {
+		return fmt.Errorf("serve: publish to %s: %w", m.Subject, err)
+	}
+	w.futures = append(w.futures, f)
+	return nil
+}
+
+// alertMsg is an alert as one JSON line, the format of `stixcel run`.
+func alertMsg(subject string, a *runtime.Alert) (*nats.Msg, error) {
+	var buf bytes.Buffer
+	w, err := alertfmt.New(alertfmt.JSON, &buf, alertfmt.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Write(a); err != nil {
+		return nil, fmt.Errorf("serve: alert %s: %w", a.ID, err)
+	}
+	m := nats.NewMsg(subject)
+	m.Data = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return m, nil
+}
+
+// awaitAll waits for every PubAck, returning the first failure.
+func awaitAll(fs []jetstream.PubAckFuture) error {
+	timeout := time.After(pubTimeout)
+	for _, f := range fs {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return fmt.Errorf("publish to %s: %w", f.Msg().Subject, err)
+		case <-timeout:
+			return fmt.Errorf("publish to %s: no PubAck within %s", f.Msg().Subject, pubTimeout)
+		}
+	}
+	return nil
+}
+
+// nakAll asks for the redelivery of msgs.
+func nakAll(msgs []jetstream.Msg) {
+	for _, m := range msgs {
+		_ = m.Nak()
+	}
+}

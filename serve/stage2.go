@@ -1,0 +1,143 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/runtime"
+	"github.com/stixcel/stixcel/source"
+)
+
+// Stage2 is a stateful worker: it owns whichever partitions it holds the lease of, and
+// stands by for the others.
+type Stage2 struct {
+	JS        jetstream.JetStream
+	Names     Names
+	Set       *plan.Set
+	Profile   *source.Profile  // nil: normalized events
+	Options   []runtime.Option // engine limits; workers stay 1
+	Lateness  time.Duration    // how far out of event-time order a partition's matches may come; default event.DefaultLateness
+	IdleFlush time.Duration    // after this long without matches, release what is held and emit open alerts (0: never)
+	ID        string           // this worker's name in the leases; default a fresh NUID
+	Metrics   *Metrics         // may be nil
+}
+
+// Run owns partitions until ctx is done, then releases their leases (graceful drain: a
+// standby takes over at once and replays; nothing is flushed early).
+func (s *Stage2) Run(ctx context.Context) error {
+	s.Names = s.Names.withDefaults()
+	if s.Metrics == nil {
+		s.Metrics = &Metrics{}
+	}
+	if s.Lateness == 0 {
+		s.Lateness = event.DefaultLateness
+	}
+	if s.ID == "" {
+		s.ID = nats.NewInbox()[len(nats.InboxPrefix):]
+	}
+	kv, err := s.JS.KeyValue(ctx, s.Names.bucket())
+	if err != nil {
+		return fmt.Errorf("serve: stage 2: bucket %s: %w", s.Names.bucket(), err)
+	}
+	errs := make(chan error, s.Names.Partitions)
+	var wg sync.WaitGroup
+	for p := range s.Names.Partitions {
+		wg.Go(func() { errs <- s.standBy(ctx, kv, p) })
+	}
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return errors.Join(all...)
+}
+
+// standBy takes partition p whenever its lease is free and owns it until the lease is lost
+// or ctx is done.
+func (s *Stage2) standBy(ctx context.Context, kv jetstream.KeyValue, p int) error {
+	key := "p" + strconv.Itoa(p)
+	for ctx.Err() == nil {
+		rev, err := kv.Create(ctx, key, []byte(s.ID))
+		if err != nil {
+			sleep(ctx, s.Names.LeaseTTL/4)
+			continue
+		}
+		s.Metrics.Takeovers.Add(1)
+		err = s.hold(ctx, kv, key, rev, p)
+		if err != nil && ctx.Err() == nil {
+			sleep(ctx, s.Names.LeaseTTL/4) // a broken owner backs off before trying again
+		}
+	}
+	return nil
+}
+
+// hold owns partition p under the lease at rev, renewing it, until ctx is done or a renewal
+// fails; on a graceful stop the lease is deleted so a standby need not wait for it to expire.
+func (s *Stage2) hold(ctx context.Context, kv jetstream.KeyValue, key string, rev uint64, p int) error {
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var last atomic.Uint64
+	last.Store(rev)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.renew(pctx, cancel, kv, key, &last)
+	}()
+	err := s.own(pctx, p)
+	cancel()
+	<-done
+	s.Metrics.dropLag(p)
+	if ctx.Err() != nil {
+		dctx, dcancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = kv.Delete(dctx, key, jetstream.LastRevision(last.Load()))
+		dcancel()
+	}
+	return err
+}
+
+// renew updates the lease every third of its TTL; when an update fails (another worker holds
+// it, or the server is unreachable for longer than the TTL allows) it cancels the owner.
+func (s *Stage2) renew(ctx context.Context, cancel func(), kv jetstream.KeyValue, key string, last *atomic.Uint64) {
+	t := time.NewTicker(s.Names.LeaseTTL / 3)
+	defer t.Stop()
+	lost := time.Now().Add(s.Names.LeaseTTL)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		rctx, rcancel := context.WithTimeout(ctx, s.Names.LeaseTTL/3)
+		rev, err := kv.Update(rctx, key, []byte(s.ID), last.Load())
+		rcancel()
+		switch {
+		case err == nil:
+			last.Store(rev)
+			lost = time.Now().Add(s.Names.LeaseTTL)
+		case errors.Is(err, jetstream.ErrKeyExists) || time.Now().After(lost):
+			cancel() // taken over, or expired: stop owning
+			return
+		}
+	}
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
