@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -50,9 +49,6 @@ func TestNewSkeletons(t *testing.T) {
 			r = runCLI(t, nil, "test", dir, "--bundle", tc.bundle)
 			assert.Equal(t, exitOK, r.code, r.stdout+r.stderr)
 			assert.Contains(t, r.stdout, "PASS: 2/2")
-
-			r = runCLI(t, nil, "new", tc.id, "--bundle", tc.bundle, "-o", dir)
-			assert.Equal(t, exitInput, r.code, "an existing binding is never overwritten")
 		})
 	}
 }
@@ -71,11 +67,15 @@ func TestNewRefusals(t *testing.T) {
 	r := runCLI(t, nil, "new", "AN1987", "--bundle", enterprise, "-o", t.TempDir())
 	assert.Equal(t, exitInput, r.code)
 	assert.Contains(t, r.stderr, "analytic AN1987 has no log source references")
+	dir := t.TempDir()
+	require.Equal(t, exitOK, runCLI(t, nil, "new", "AN1828", "-o", dir).code)
+	r = runCLI(t, nil, "new", "AN1828", "-o", dir)
+	assert.Equal(t, exitInput, r.code, "an existing binding is never overwritten")
+	assert.Contains(t, r.stderr, "AN1828.yaml exists: edit it, or refresh its written_for with stixcel new --update")
 	r = runCLI(t, nil, "new", "AN9999", "-o", t.TempDir())
 	assert.Equal(t, exitInput, r.code)
 	assert.Contains(t, r.stderr, "analytic AN9999 is not in the loaded bundles")
 	r = runCLI(t, nil, "new")
 	assert.Equal(t, exitInput, r.code)
 	assert.Contains(t, r.stderr, "new needs an analytic id")
-	_ = os.Remove
 }
