@@ -48,7 +48,7 @@ func startCluster(t *testing.T) *natsCluster {
 			s.WaitForShutdown()
 		}
 	})
-	waitFor(t, 30*time.Second, "a JetStream meta leader", func() bool {
+	waitFor(t, 90*time.Second, "a JetStream meta leader", func() bool {
 		for _, s := range c.servers {
 			if s.JetStreamIsLeader() {
 				return true
@@ -94,7 +94,7 @@ func TestClusterRestart(t *testing.T) {
 	js := connect(t, nc.urls())
 	names := testNames
 	names.Replicas = 3
-	waitFor(t, 30*time.Second, "R3 streams", func() bool {
+	waitFor(t, 90*time.Second, "R3 streams", func() bool {
 		return Setup(context.Background(), js, names) == nil
 	})
 	supervised := func(fn func(context.Context) error) {
@@ -108,11 +108,11 @@ func TestClusterRestart(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { publishFiles(t, js, names, profile, files) })
-	waitFor(t, 60*time.Second, "mid-stream", func() bool { return in.EventsIn.Load() > 1000 })
+	waitFor(t, 180*time.Second, "mid-stream", func() bool { return in.EventsIn.Load() > 1000 })
 	nc.restart(2, 500*time.Millisecond)
 	wg.Wait()
-	waitFor(t, 90*time.Second, "stage 1", func() bool { return stage1Drained(t, js, names) })
-	got := waitAlerts(t, js, names, len(want), 60*time.Second)
+	waitFor(t, 270*time.Second, "stage 1", func() bool { return stage1Drained(t, js, names) })
+	got := waitAlerts(t, js, names, len(want), 180*time.Second)
 	require.Equal(t, want, dedupe(got), "alert ids: serve vs run")
 	require.Len(t, got, len(want), "duplicate alerts in the stream")
 }

@@ -64,21 +64,21 @@ func TestFailover(t *testing.T) {
 	c.killableStage1(srv.ClientURL(), &Metrics{})
 	owner, standby := &Metrics{}, &Metrics{}
 	victim2 := c.killableStage2(srv.ClientURL(), owner)
-	waitFor(t, 10*time.Second, "the first owner", func() bool { return owner.Takeovers.Load() == int64(testNames.Partitions) })
+	waitFor(t, 30*time.Second, "the first owner", func() bool { return owner.Takeovers.Load() == int64(testNames.Partitions) })
 	c.killableStage2(srv.ClientURL(), standby)
 
 	var wg sync.WaitGroup
 	wg.Go(func() { publishFiles(t, js, testNames, profile, files) })
-	waitFor(t, 60*time.Second, "stage 1 mid-stream", func() bool { return in1.EventsIn.Load() > 500 })
+	waitFor(t, 180*time.Second, "stage 1 mid-stream", func() bool { return in1.EventsIn.Load() > 500 })
 	victim1.kill(t)
 	c.killableStage1(srv.ClientURL(), in2) // the replacement
-	waitFor(t, 60*time.Second, "stage 2 mid-stream", func() bool { return owner.Replayed.Load() >= 5 })
+	waitFor(t, 180*time.Second, "stage 2 mid-stream", func() bool { return owner.Replayed.Load() >= 5 })
 	killed := time.Now()
 	victim2.kill(t)
-	waitFor(t, 30*time.Second, "the takeover", func() bool { return standby.Takeovers.Load() == int64(testNames.Partitions) })
+	waitFor(t, 90*time.Second, "the takeover", func() bool { return standby.Takeovers.Load() == int64(testNames.Partitions) })
 	resumed := time.Since(killed)
 	wg.Wait()
-	waitFor(t, 60*time.Second, "stage 1", func() bool { return stage1Drained(t, js, testNames) })
+	waitFor(t, 180*time.Second, "stage 1", func() bool { return stage1Drained(t, js, testNames) })
 	c.assertAlerts(want)
 	t.Logf("stage 2 failover: resumed after %s (lease TTL %s); the old owner had read %d matches, the new one replayed %d",
 		resumed.Round(time.Millisecond), testNames.LeaseTTL, owner.Replayed.Load(), standby.Replayed.Load())

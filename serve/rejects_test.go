@@ -31,7 +31,7 @@ func TestBadLinesParked(t *testing.T) {
 		_, err := c.js.PublishMsg(context.Background(), lineMsg(n.EventsSubject(), []byte(tc.line), "bad.jsonl", i+1))
 		require.NoError(t, err, tc.name)
 	}
-	waitFor(t, 10*time.Second, "stage 1", func() bool { return stage1Drained(t, c.js, testNames) })
+	waitFor(t, 30*time.Second, "stage 1", func() bool { return stage1Drained(t, c.js, testNames) })
 	assert.Equal(t, int64(len(tests)), m.Rejected.Load())
 	assert.Equal(t, int64(len(tests)), m.EventsIn.Load())
 	st, err := c.js.Stream(context.Background(), n.RejectsStream())

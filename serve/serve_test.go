@@ -95,7 +95,7 @@ func TestDemoOutOfOrder(t *testing.T) {
 			publishShuffled(t, c.js, demoFile, 4*time.Minute, seed) // within the 5m lateness
 			c.stage1()
 			c.stage1()
-			waitFor(t, 30*time.Second, "stage 1", func() bool { return stage1Drained(t, c.js, testNames) })
+			waitFor(t, 90*time.Second, "stage 1", func() bool { return stage1Drained(t, c.js, testNames) })
 			c.stage2(nil)
 			c.stage2(nil)
 			c.assertAlerts(want)
@@ -128,7 +128,7 @@ func TestDatasetsTwoWorkers(t *testing.T) {
 	c.stage1()
 	c.stage1()
 	publishFiles(t, c.js, testNames, profile, files)
-	waitFor(t, 60*time.Second, "stage 1", func() bool { return stage1Drained(t, c.js, testNames) })
+	waitFor(t, 180*time.Second, "stage 1", func() bool { return stage1Drained(t, c.js, testNames) })
 	c.stage2(nil)
 	c.stage2(nil)
 	c.assertAlerts(want)
