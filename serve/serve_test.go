@@ -24,7 +24,7 @@ import (
 const demoFile = "../testdata/events/demo.jsonl"
 
 // testNames is a deployment with short leases, so that takeovers take a second.
-var testNames = Names{Prefix: "t", Partitions: 4, LeaseTTL: time.Second}
+var testNames = Names{Prefix: "t", Partitions: 4, LeaseTTL: 3 * time.Second} // renewed every second: slack for -race on 2 cores
 
 // cluster is one test's deployment: a server, a client, the plans.
 type cluster struct {
