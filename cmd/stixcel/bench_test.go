@@ -31,6 +31,10 @@ func BenchmarkRunWindowsDatasets(b *testing.B) { benchmarkRunWindows(b, 1) }
 // BenchmarkDecodeWindowsDatasetsToMapsX10.
 func BenchmarkRunWindowsDatasetsX10(b *testing.B) { benchmarkRunWindows(b, 10) }
 
+// BenchmarkRunStartup is the same run over an empty events file: what loading the plans and
+// building the engine costs before the first event.
+func BenchmarkRunStartup(b *testing.B) { benchmarkRunWindows(b, 0) }
+
 func benchmarkRunWindows(b *testing.B, times int) {
 	plans := filepath.Join(b.TempDir(), "plans.json")
 	bundle := shared.Path(b, "attack", "enterprise-attack-18.1-detection.json")
@@ -40,6 +44,13 @@ func benchmarkRunWindows(b *testing.B, times int) {
 	args := []string{"run", "--workers", "1", "--source", "windows", "--plans", plans}
 	for range times {
 		args = append(args, windowsDatasets(b)...)
+	}
+	if times == 0 {
+		empty := filepath.Join(b.TempDir(), "empty.jsonl")
+		if err := os.WriteFile(empty, nil, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		args = append(args, empty)
 	}
 	b.ResetTimer()
 	for b.Loop() {
