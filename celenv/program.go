@@ -50,11 +50,16 @@ func (e *TypeError) Error() string { return fmt.Sprintf("type %s, want bool", e.
 // iterations (the runtime's iteration budget; see HasComprehension). opts come first: the
 // runtime's specializer, or ParamsAsConstants.
 func NewProgram(env *cel.Env, ast *cel.Ast, maxIter int, opts ...cel.ProgramOption) (cel.Program, error) {
+	return PlanProgram(env, ast.NativeRep(), maxIter, opts...)
+}
+
+// PlanProgram is NewProgram of a checked expression in cel-go's native form (Unroll's).
+func PlanProgram(env *cel.Env, a *celast.AST, maxIter int, opts ...cel.ProgramOption) (cel.Program, error) {
 	opts = append(opts[:len(opts):len(opts)], cel.EvalOptions(cel.OptOptimize))
-	if HasComprehension(ast) {
+	if HasComprehension(a) {
 		opts = append(opts, cel.InterruptCheckFrequency(uint(maxIter)+1))
 	}
-	prg, err := env.Program(ast, opts...)
+	prg, err := env.PlanProgram(a, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("program: %w", err)
 	}
@@ -62,8 +67,8 @@ func NewProgram(env *cel.Env, ast *cel.Ast, maxIter int, opts ...cel.ProgramOpti
 }
 
 // HasComprehension reports whether the expression can loop (all, exists, map, filter, ...).
-func HasComprehension(ast *cel.Ast) bool {
-	nav := celast.NavigateAST(ast.NativeRep())
+func HasComprehension(a *celast.AST) bool {
+	nav := celast.NavigateAST(a)
 	return len(celast.MatchDescendants(nav, celast.KindMatcher(celast.ComprehensionKind))) > 0
 }
 
@@ -88,7 +93,7 @@ func CheckProgram(env *cel.Env, ast *cel.Ast, params map[string]ref.Val) error {
 	}
 	opts := []cel.ProgramOption{cel.CustomDecoratorV2(track)}
 	if params != nil {
-		opts = append(opts, ParamsAsConstants(ast, params))
+		opts = append(opts, ParamsAsConstants(ast.NativeRep().Expr(), params))
 	}
 	if _, err := NewProgram(env, ast, 0, opts...); err != nil {
 		loc := ast.NativeRep().SourceInfo().GetStartLocation(culprit(ast.NativeRep().Expr(), last))
@@ -116,8 +121,8 @@ func culprit(expr celast.Expr, id int64) int64 {
 // for a run, as the runtime's specializer does: each `params.X` becomes X's value. It folds
 // nothing when a comprehension variable shadows `params` or `event` (the runtime does not
 // specialize such an expression).
-func ParamsAsConstants(ast *cel.Ast, params map[string]ref.Val) cel.ProgramOption {
-	fields, ok := paramSelections(ast.NativeRep().Expr())
+func ParamsAsConstants(expr celast.Expr, params map[string]ref.Val) cel.ProgramOption {
+	fields, ok := paramSelections(expr)
 	return cel.CustomDecoratorV2(func(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
 		n, isAttr := i.(interpreter.InterpretableAttribute)
 		if !ok || !isAttr {

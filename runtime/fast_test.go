@@ -224,6 +224,14 @@ func TestSpecializedCEL(t *testing.T) {
 		`["(?i)cmd", "x"].exists(p, event.Image.matches(p))`,
 		`params.Masks.exists(m, event.GrantedAccess.matches("(?i)^" + m + "$"))`,
 		`["("].exists(p, event.Image.matches(p))`,
+		// quantifiers over parameter lists (unrolled) and over event lists (not)
+		`params.Masks.exists(m, event.GrantedAccess.lowerAscii() == m.lowerAscii())`,
+		`params.Masks.all(m, event.GrantedAccess != m)`,
+		`!params.Masks.exists(m, event.Missing.matches(m))`,
+		`params.Masks.exists(m, event.Port.matches(m))`,
+		`params.Masks.exists(m, m == event.GrantedAccess) || params.Masks.exists(m, event.Image.contains(m))`,
+		`params.Masks.exists(m, event.List.exists(x, x == m))`,
+		`params.Masks.exists(m, params.Masks.exists(n, m + n == event.GrantedAccess + event.GrantedAccess))`,
 		`[1].exists(p, event.Image.matches(string(p)))`,
 		`event.Port.matches("4" + "4")`,
 		`string(event.Port).matches("4" + "4")`,
@@ -309,6 +317,29 @@ func evalOnce(t *testing.T, text string, params []*plan.Param, ev *event.Event, 
 		return nil, err.Error()
 	}
 	return out, ""
+}
+
+// TestQuantifiersUnrolled: a channel whose loops all run over parameter lists gets the
+// unrolled program (celenv.Unroll); one that also loops over an event list keeps its loops.
+func TestQuantifiersUnrolled(t *testing.T) {
+	params := []*plan.Param{{Name: "Masks", Type: plan.ParseType("list(string)"), Value: []any{"0x1010", "0x1410"}}}
+	for text, want := range map[string]bool{
+		`params.Masks.exists(m, event.GrantedAccess.matches("(?i)^" + m + "$"))`:                  true,
+		`!params.Masks.exists(m, event.Image.lowerAscii().endsWith(m.lowerAscii()))`:              true,
+		`params.Masks.exists(m, event.GrantedAccess == m) && event.List.exists(x, x == "0x1010")`: false,
+	} {
+		p := &plan.Plan{ID: "AN0000", Kind: plan.KindDetection, Params: params, Channels: []*plan.Channel{
+			{ID: "c1", LogSource: "x", Predicate: text},
+		}}
+		cache := newProgramCache()
+		_, err := compilePlan(0, p, cache)
+		require.NoError(t, err)
+		unrolled := false
+		for key, prg := range cache.progs {
+			unrolled = unrolled || strings.HasPrefix(key, "unrolled\x00") && prg != nil
+		}
+		assert.Equal(t, want, unrolled, text)
+	}
 }
 
 // BenchmarkPackWorkers runs the 1,700-plan synthetic pack (with a share of correlated

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/google/cel-go/cel"
+	celast "github.com/google/cel-go/common/ast"
 	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/jsonl"
@@ -41,6 +42,7 @@ type checkedExpr struct {
 	route       *route // non-nil when the expression is a plain route test
 	specializer *specializer
 	special     bool // the specializer may rewrite it
+	loops       bool // it has a comprehension
 }
 
 // keyedEnv is an environment with the cache key of its declarations.
@@ -108,7 +110,7 @@ func (pc *programCache) compile(env *keyedEnv, text string, cp *compiledPlan) (c
 	if _, err := pc.checkCost(env.Env, ce.ast, key, cp); err != nil {
 		return nil, err
 	}
-	return pc.program(key, env.Env, ce.ast)
+	return pc.program(key, env.Env, ce.ast.NativeRep())
 }
 
 // channelProgram is a compiled selector or predicate: its program (nil when absent), what
@@ -139,7 +141,7 @@ func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compi
 			return nil, nil, 0, err
 		}
 		expr := ast.NativeRep().Expr()
-		ce = &checkedExpr{ast: ast, route: deriveRoute(expr)}
+		ce = &checkedExpr{ast: ast, route: deriveRoute(expr), loops: celenv.HasComprehension(ast.NativeRep())}
 		ce.specializer, ce.special = newSpecializer(expr, pc.slots)
 		pc.checked[ckey] = ce
 	}
@@ -148,22 +150,55 @@ func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compi
 		return nil, nil, 0, err
 	}
 	if !ce.special || pc.plain {
-		prg, err := pc.program(ckey, env.Env, ce.ast)
+		prg, err := pc.program(ckey, env.Env, ce.ast.NativeRep())
 		return prg, ce.route, maxString, err
+	}
+	if ce.specializer.readsParams() {
+		if prg, ok := pc.unrolledProgram(env, ckey, ce, cp); ok {
+			return prg, ce.route, maxString, nil
+		}
 	}
 	// Parameters are folded in by celenv, as the compiler's check folds them, before the
 	// specializer sees the constants (`x in params.List` becomes a set lookup).
 	opts := []cel.ProgramOption{cel.CustomDecoratorV2(ce.specializer.decorate)}
 	key := "special\x00" + ckey
 	if ce.specializer.readsParams() {
-		opts = append([]cel.ProgramOption{celenv.ParamsAsConstants(ce.ast, cp.paramVals)}, opts...)
+		opts = append([]cel.ProgramOption{celenv.ParamsAsConstants(ce.ast.NativeRep().Expr(), cp.paramVals)}, opts...)
 		key += "\x00" + cp.paramsKey
 	}
-	prg, err := pc.program(key, env.Env, ce.ast, opts...)
+	prg, err := pc.program(key, env.Env, ce.ast.NativeRep(), opts...)
 	return prg, ce.route, maxString, err
 }
 
-func (pc *programCache) program(key string, env *cel.Env, ast *cel.Ast, opts ...cel.ProgramOption) (cel.Program, error) {
+// unrolledProgram is the channel program with its quantifiers over the plan's parameter
+// lists unrolled (celenv.Unroll) and the constants this makes folded (celenv.FoldConstants),
+// so that each element's test is a specialized node; ok is false when the expression has no
+// such quantifier, or when the unrolled program cannot be planned (a folded constant cel-go
+// refuses while planning, such as an invalid pattern built from an element: the plain
+// program then fails on it when evaluated, as lint expects).
+func (pc *programCache) unrolledProgram(env *keyedEnv, ckey string, ce *checkedExpr, cp *compiledPlan) (cel.Program, bool) {
+	if !ce.loops {
+		return nil, false
+	}
+	key := "unrolled\x00" + ckey + "\x00" + cp.paramsKey
+	if prg, ok := pc.progs[key]; ok {
+		return prg, prg != nil
+	}
+	var prg cel.Program
+	if unrolled := celenv.Unroll(ce.ast.NativeRep(), cp.paramVals, pc.maxIter); unrolled != nil {
+		if spec, ok := newSpecializer(unrolled.Expr(), pc.slots); ok {
+			opts := []cel.ProgramOption{celenv.ParamsAsConstants(unrolled.Expr(), cp.paramVals),
+				celenv.FoldConstants(), cel.CustomDecoratorV2(spec.decorate)}
+			if p, err := pc.newProgram(env.Env, unrolled, opts...); err == nil {
+				prg = p
+			}
+		}
+	}
+	pc.progs[key] = prg
+	return prg, prg != nil
+}
+
+func (pc *programCache) program(key string, env *cel.Env, ast *celast.AST, opts ...cel.ProgramOption) (cel.Program, error) {
 	if prg, ok := pc.progs[key]; ok {
 		return prg, nil
 	}
@@ -231,8 +266,8 @@ func (pc *programCache) parseAhead(plans []*plan.Plan) error {
 // newProgram plans a checked expression with celenv.NewProgram, the build the compiler and
 // lint check against; one with a comprehension gets the iteration budget (the others cannot
 // loop).
-func (pc *programCache) newProgram(env *cel.Env, ast *cel.Ast, opts ...cel.ProgramOption) (cel.Program, error) {
-	prg, err := celenv.NewProgram(env, ast, pc.maxIter, opts...)
+func (pc *programCache) newProgram(env *cel.Env, ast *celast.AST, opts ...cel.ProgramOption) (cel.Program, error) {
+	prg, err := celenv.PlanProgram(env, ast, pc.maxIter, opts...)
 	if err != nil {
 		return nil, err
 	}
