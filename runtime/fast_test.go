@@ -251,6 +251,12 @@ func TestSpecializedCEL(t *testing.T) {
 		`event.Missing == "x"`,
 		`event.Missing == "x" || event.EventCode == 10`,
 		`has(event.Missing) || has(event.Image)`,
+		`has(event.Nothing) && has(event.Empty) && !has(event.Missing)`,
+		`has(event.Nothing) && event.Nothing == null`,
+		`event.Image != null && null != event.Port && event.Flag != null && event.List != null && event.Obj != null`,
+		`null == event.Nothing || event.Image == null`,
+		`event.Missing != null`,
+		`event.Missing == null || true`,
 		`event.?Missing.orValue("d") == "d"`,
 		// wrong types
 		`event.Port.endsWith("3")`,

@@ -34,13 +34,15 @@ import (
 type specializer struct {
 	slots       *event.Slots
 	eventFields map[int64]string // ids of `event.F` selections (not has() tests)
+	presence    map[int64]string // ids of `has(event.F)` tests
 	paramFields map[int64]string // ids of `params.X` selections
 }
 
 // newSpecializer inspects a checked expression; ok is false when it cannot be specialized
 // safely (a comprehension variable shadows `event` or `params`).
 func newSpecializer(expr celast.Expr, slots *event.Slots) (*specializer, bool) {
-	s := &specializer{slots: slots, eventFields: map[int64]string{}, paramFields: map[int64]string{}}
+	s := &specializer{slots: slots, eventFields: map[int64]string{}, presence: map[int64]string{},
+		paramFields: map[int64]string{}}
 	ok := true
 	celast.PreOrderVisit(expr, celast.NewExprVisitor(func(e celast.Expr) {
 		switch e.Kind() {
@@ -49,7 +51,14 @@ func newSpecializer(expr celast.Expr, slots *event.Slots) (*specializer, bool) {
 		case celast.SelectKind:
 			sel := e.AsSelect()
 			op := sel.Operand()
-			if sel.IsTestOnly() || op.Kind() != celast.IdentKind {
+			if op.Kind() != celast.IdentKind {
+				return
+			}
+			if sel.IsTestOnly() {
+				if op.AsIdent() == "event" {
+					s.presence[e.ID()] = sel.FieldName()
+					slots.Slot(sel.FieldName())
+				}
 				return
 			}
 			switch op.AsIdent() {
@@ -72,6 +81,9 @@ func (s *specializer) decorate(i interpreter.InterpretableV2) (interpreter.Inter
 	case interpreter.InterpretableAttribute:
 		if name, ok := s.eventFields[n.ID()]; ok && selectsVariable(n, "event") {
 			return &eventField{orig: n, slot: s.slots.Slot(name)}, nil
+		}
+		if name, ok := s.presence[n.ID()]; ok && selectsVariable(n, "event") {
+			return &hasField{orig: n, slot: s.slots.Slot(name)}, nil
 		}
 	case interpreter.InterpretableCall:
 		return s.call(n), nil
@@ -117,6 +129,9 @@ func (s *specializer) call(c interpreter.InterpretableCall) interpreter.Interpre
 			return &regexMatch{orig: c, subject: args[0], pattern: args[1]}
 		}
 	case overloads.Equals, overloads.NotEquals:
+		if f, ok := fieldAndNull(args[0], args[1]); ok {
+			return &nullTest{orig: c, slot: f.slot, equal: c.OverloadID() == overloads.Equals}
+		}
 		src, lit, ok := strAndConst(args[0], args[1])
 		if !ok {
 			src, lit, ok = strAndConst(args[1], args[0])
@@ -192,6 +207,72 @@ func viewOf(frame *interpreter.ExecutionFrame) *event.FieldView {
 	v, _ := frame.ResolveName("event")
 	fv, _ := v.(*event.FieldView)
 	return fv
+}
+
+// fieldAndNull matches `event.F` and the constant null, in either order.
+func fieldAndNull(a, b interpreter.InterpretableV2) (*eventField, bool) {
+	if _, isField := b.(*eventField); isField {
+		a, b = b, a
+	}
+	f, ok := a.(*eventField)
+	if !ok {
+		return nil, false
+	}
+	c, ok := b.(interpreter.InterpretableConst)
+	if !ok || c.Value() != types.NullValue {
+		return nil, false
+	}
+	return f, true
+}
+
+// hasField is `has(event.F)`: whether the event holds F (null included).
+type hasField struct {
+	orig interpreter.InterpretableV2
+	slot int
+}
+
+func (n *hasField) ID() int64 { return n.orig.ID() }
+
+func (n *hasField) Eval(act interpreter.Activation) ref.Val {
+	return n.Exec(interpreter.AsFrame(act))
+}
+
+func (n *hasField) Exec(frame *interpreter.ExecutionFrame) ref.Val {
+	if v := viewOf(frame); v != nil {
+		return types.Bool(v.Slot(n.slot).Kind() != event.KindMissing)
+	}
+	return n.orig.Exec(frame)
+}
+
+// nullTest is `event.F == null` or `event.F != null` for a field the event holds; a
+// missing field (an error) and Go values other than nil are left to the plain node.
+type nullTest struct {
+	orig  interpreter.InterpretableV2
+	slot  int
+	equal bool
+}
+
+func (n *nullTest) ID() int64 { return n.orig.ID() }
+
+func (n *nullTest) Eval(act interpreter.Activation) ref.Val {
+	return n.Exec(interpreter.AsFrame(act))
+}
+
+func (n *nullTest) Exec(frame *interpreter.ExecutionFrame) ref.Val {
+	if v := viewOf(frame); v != nil {
+		f := v.Slot(n.slot)
+		switch f.Kind() {
+		case event.KindNull:
+			return types.Bool(n.equal)
+		case event.KindString, event.KindNumber, event.KindBool, event.KindComposite:
+			return types.Bool(!n.equal)
+		case event.KindNative:
+			if f.Native() == nil {
+				return types.Bool(n.equal)
+			}
+		}
+	}
+	return n.orig.Exec(frame)
 }
 
 // strSource is a node whose value, when it is a string, can be read without a CEL value.
