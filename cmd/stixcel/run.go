@@ -121,8 +121,8 @@ func (c *cli) run(args []string, f *runFlags) error {
 	}
 	defer inputs.close()
 	merged := event.NewMerger(event.MergeOptions{Lateness: f.lateness, MaxAhead: f.maxAhead, MaxHeld: f.maxHeld}, inputs.readers...)
-	err = c.runMerged(ctx, rs, merged)
-	rs.sum.files, rs.sum.stats, rs.sum.forced = len(inputs.readers), merged.Stats(), merged.Forced()
+	stats, err := c.runMerged(ctx, rs, merged, inputs.regular)
+	rs.sum.files, rs.sum.stats, rs.sum.forced = len(inputs.readers), stats, merged.Forced()
 	rs.bars.wait()
 	// Every exit path (end of input, an error, --strict, a signal) writes the alerts found.
 	eng.Flush(out.emit)
@@ -277,6 +277,7 @@ func (c *cli) runPlans(f *runFlags) (*plan.Set, *runHints, error) {
 type inputs struct {
 	readers []*event.Reader
 	closers []func()
+	regular bool // every input is a regular file (not stdin, a FIFO, a device)
 }
 
 func (in *inputs) close() {
@@ -289,8 +290,9 @@ func (in *inputs) close() {
 // the run before it starts. Opening stops when ctx is done (a FIFO without a writer), and
 // files are closed when ctx is done, so a read blocked on a FIFO returns.
 func (c *cli) openInputs(ctx context.Context, rs *runState, names []string) (*inputs, error) {
-	in := &inputs{}
+	in := &inputs{regular: true}
 	for _, name := range names {
+		in.regular = in.regular && isRegularFile(name)
 		r, display, closer, err := c.openInput(ctx, rs, name)
 		if err != nil {
 			in.close()
@@ -303,6 +305,11 @@ func (c *cli) openInputs(ctx context.Context, rs *runState, names []string) (*in
 		in.closers = append(in.closers, closer)
 	}
 	return in, nil
+}
+
+func isRegularFile(name string) bool {
+	st, err := os.Stat(name)
+	return name != "-" && err == nil && st.Mode().IsRegular()
 }
 
 // openInput opens one input for reading, with its display name and what closes it.
@@ -326,32 +333,55 @@ func (c *cli) openInput(ctx context.Context, rs *runState, name string) (io.Read
 }
 
 // runMerged runs the merged events of every input, in event-time order, until their end, an
-// error or until ctx is done.
-func (c *cli) runMerged(ctx context.Context, rs *runState, merged *event.Merger) error {
+// error or until ctx is done, and returns the read counts of what it used. Inputs that are
+// all regular files are read ahead, beside the evaluation (see feed).
+func (c *cli) runMerged(ctx context.Context, rs *runState, merged *event.Merger, readAhead bool) (event.ReadStats, error) {
+	if !readAhead {
+		err := c.runItems(ctx, rs, func() (feedItem, bool) { return nextItem(merged), true })
+		return merged.Stats(), err
+	}
+	f := startFeed(merged)
+	err := c.runItems(ctx, rs, f.next)
+	f.stop()
+	stats := merged.Stats()
+	f.unread(&stats)
+	return stats, err
+}
+
+// nextItem is what the Merger gives next, read inline.
+func nextItem(merged *event.Merger) feedItem {
+	ev, rej, err := merged.Next()
+	if errors.Is(err, event.ErrIdle) {
+		return feedItem{idle: true, released: merged.Release()}
+	}
+	return feedItem{ev: ev, rej: rej, err: err}
+}
+
+func (c *cli) runItems(ctx context.Context, rs *runState, next func() (feedItem, bool)) error {
 	for ctx.Err() == nil {
-		ev, rej, err := merged.Next()
+		item, ok := next()
 		switch {
-		case err == io.EOF:
+		case !ok || item.err == io.EOF:
 			return nil
-		case err != nil && ctx.Err() != nil:
+		case item.err != nil && ctx.Err() != nil:
 			return nil // the input was closed to stop the run
-		case errors.Is(err, event.ErrIdle):
-			if err := c.idle(ctx, rs, merged); err != nil {
+		case item.idle:
+			if err := c.idle(ctx, rs, item.released); err != nil {
 				return nil // stopped: ctx is done
 			}
-		case err != nil:
-			return inputErr(err)
-		case rej != nil && rs.strict:
-			rs.hints.rejected(rej)
-			rs.rejects.write(rej)
-			return inputErr(fmt.Errorf("%s (--strict)", rej))
-		case rej != nil:
-			rs.hints.rejected(rej)
-			rs.sum.reject(c.stderr, rej)
-			rs.rejects.write(rej)
+		case item.err != nil:
+			return inputErr(item.err)
+		case item.rej != nil && rs.strict:
+			rs.hints.rejected(item.rej)
+			rs.rejects.write(item.rej)
+			return inputErr(fmt.Errorf("%s (--strict)", item.rej))
+		case item.rej != nil:
+			rs.hints.rejected(item.rej)
+			rs.sum.reject(c.stderr, item.rej)
+			rs.rejects.write(item.rej)
 		default:
-			rs.hints.processed(ev)
-			if err := rs.eng.Process(ctx, ev, rs.emit); err != nil {
+			rs.hints.processed(item.ev)
+			if err := rs.eng.Process(ctx, item.ev, rs.emit); err != nil {
 				return nil // stopped: ctx is done
 			}
 		}
@@ -359,11 +389,11 @@ func (c *cli) runMerged(ctx context.Context, rs *runState, merged *event.Merger)
 	return nil
 }
 
-// idle runs the events the merger holds for the lateness and writes every open alert: the
-// input has been silent for --idle-flush, and a live stream's consumer should not wait for
-// the next event to see them.
-func (c *cli) idle(ctx context.Context, rs *runState, merged *event.Merger) error {
-	for _, ev := range merged.Release() {
+// idle runs the events the merger released, held for the lateness, and writes every open
+// alert: the input has been silent for --idle-flush, and a live stream's consumer should
+// not wait for the next event to see them.
+func (c *cli) idle(ctx context.Context, rs *runState, released []*event.Event) error {
+	for _, ev := range released {
 		if err := rs.eng.Process(ctx, ev, rs.emit); err != nil {
 			return err
 		}
