@@ -41,6 +41,9 @@ func merge(t *testing.T, opts MergeOptions, inputs ...input) mergeResult {
 	var res mergeResult
 	for {
 		ev, rej, err := m.Next()
+		read, processed := m.Counts()
+		st := m.Stats()
+		require.Equal(t, [2]int64{st.Read, st.Processed}, [2]int64{read, processed}, "Counts is Stats' counts")
 		if err == io.EOF {
 			break
 		}
