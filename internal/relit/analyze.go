@@ -23,32 +23,59 @@ const (
 	modeFold              // ASCII letters (lower case here) match either case
 )
 
-// piece is a literal under construction.
+// piece is a literal under construction. begin and end say that it stands at the start or
+// end of the text: it holds a begin-of-text or end-of-text assertion (^, \A, $, \z without
+// (?m)) with nothing before or after it.
 type piece struct {
-	s string
-	m mode
+	s          string
+	m          mode
+	begin, end bool
 }
 
-// join concatenates a and b, or fails if one folds ASCII letters and the other does not.
-func join(a, b piece) (piece, bool) {
+// joined is the outcome of concatenating two pieces.
+type joined uint8
+
+const (
+	joinOK    joined = iota
+	joinNever        // the concatenation matches nothing: text before ^ or after $
+	joinMixed        // one piece folds ASCII letters and the other does not
+)
+
+// join concatenates a and b.
+func join(a, b piece) (piece, joined) {
+	if (b.begin && a.s != "") || (a.end && b.s != "") {
+		return piece{}, joinNever
+	}
 	m := a.m
 	switch {
 	case b.m == modeAny:
 	case m == modeAny || m == b.m:
 		m = b.m
 	default:
-		return piece{}, false
+		return piece{}, joinMixed
 	}
-	return piece{s: a.s + b.s, m: m}, true
+	return piece{s: a.s + b.s, m: m, begin: a.begin || b.begin, end: a.end || b.end}, joinOK
+}
+
+// pos is where the finished piece must stand.
+func (p piece) pos() position {
+	switch {
+	case p.begin && p.end:
+		return posEqual
+	case p.begin:
+		return posPrefix
+	case p.end:
+		return posSuffix
+	}
+	return posContains
 }
 
 // analyze decides how a Matcher for the simplified tree re tests subjects.
 func analyze(re *syntax.Regexp) (kind, litSet) {
-	elems := flatten(re)
-	if set, ok := exactSet(elems); ok {
-		return kindExact, set
+	if pieces, ok := expand(re, false); ok {
+		return kindExact, newLitSet(toLits(pieces, posContains))
 	}
-	if set, ok := requiredSet(elems); ok {
+	if set, ok := requiredSet(flatten(re)); ok {
 		return kindPrefilter, set
 	}
 	return kindRegexp, litSet{}
@@ -70,51 +97,24 @@ func flatten(re *syntax.Regexp) []*syntax.Regexp {
 	return []*syntax.Regexp{re}
 }
 
-// exactSet returns the literals that decide elems alone: leading begin-of-text anchors,
-// finite literals, trailing end-of-text anchors and nothing else.
-func exactSet(elems []*syntax.Regexp) (litSet, bool) {
-	i := 0
-	for i < len(elems) && elems[i].Op == syntax.OpBeginText {
-		i++
-	}
-	j := len(elems)
-	for j > i && elems[j-1].Op == syntax.OpEndText {
-		j--
-	}
-	pieces, ok := expandSeq(elems[i:j], false)
-	if !ok {
-		return litSet{}, false
-	}
-	pos := posContains
-	switch {
-	case i > 0 && j < len(elems):
-		pos = posEqual
-	case i > 0:
-		pos = posPrefix
-	case j < len(elems):
-		pos = posSuffix
-	}
-	return newLitSet(toLits(pieces), pos), true
-}
-
 // requiredSet returns literals one of which every match must hold: at the start or end
 // when the pattern is anchored there, else anywhere. It fails when no literal set is found
 // or one of the best set's literals is empty.
 func requiredSet(elems []*syntax.Regexp) (litSet, bool) {
 	var best candidate
 	if len(elems) > 0 && elems[0].Op == syntax.OpBeginText {
-		best = best.better(candidate{pieces: anchoredRun(elems[1:], false), pos: posPrefix})
+		best = best.better(anchoredRun(elems[1:], posPrefix, false))
 	}
 	if n := len(elems); n > 0 && elems[n-1].Op == syntax.OpEndText {
-		best = best.better(candidate{pieces: anchoredRun(reversed(elems[:n-1]), true), pos: posSuffix})
+		best = best.better(anchoredRun(reversed(elems[:n-1]), posSuffix, true))
 	}
-	if best.score() == 0 {
+	if best.score() <= 0 {
 		best = best.better(containsCandidate(elems))
 	}
-	if best.score() == 0 {
+	if best.score() <= 0 {
 		return litSet{}, false
 	}
-	return newLitSet(toLits(best.pieces), best.pos), true
+	return newLitSet(toLits(best.pieces, best.pos)), true
 }
 
 // candidate is a literal set that every match holds at pos.
@@ -123,7 +123,15 @@ type candidate struct {
 	pos    position
 }
 
-// score is how selective c is: the length of its shortest literal, 0 when unusable.
+const (
+	// usefulLen is the literal length past which a longer literal is not worth more literals.
+	usefulLen = 8
+	// literalWorth is how many more literals to test one more byte of the shortest is worth.
+	literalWorth = 16
+)
+
+// score is how much c saves: the length of its shortest literal (up to usefulLen), less
+// for each literal to test; 0 or less when unusable (no literal, or an empty one).
 func (c candidate) score() int {
 	if len(c.pieces) == 0 {
 		return 0
@@ -132,24 +140,27 @@ func (c candidate) score() int {
 	for _, p := range c.pieces[1:] {
 		short = min(short, len(p.s))
 	}
-	return short
+	if short == 0 {
+		return 0
+	}
+	return min(short, usefulLen)*literalWorth - len(c.pieces)
 }
 
-// better returns the more selective of c and o, c on a tie unless o has fewer literals.
+// better returns the higher-scoring of c and o, c on a tie.
 func (c candidate) better(o candidate) candidate {
-	cs, os := c.score(), o.score()
-	if os > cs || (os == cs && os > 0 && len(o.pieces) < len(c.pieces)) {
+	if o.score() > c.score() {
 		return o
 	}
 	return c
 }
 
-// anchoredRun expands the longest leading run of finite elements of elems, within maxLits
-// literals; backward, elems are in reverse order and each is put before the run. Empty-width
-// assertions count as the empty string: they consume nothing, so the run's text still
-// stands where the anchor puts it.
-func anchoredRun(elems []*syntax.Regexp, backward bool) []piece {
+// anchoredRun returns the best-scoring expansion of a leading run of finite elements of
+// elems, within maxLits literals; backward, elems are in reverse order and each is put
+// before the run. Empty-width assertions count as the empty string: they consume nothing,
+// so the run's text still stands where the anchor puts it.
+func anchoredRun(elems []*syntax.Regexp, pos position, backward bool) candidate {
 	run := []piece{{}}
+	var best candidate
 	for _, e := range elems {
 		set, ok := expand(e, true)
 		if !ok {
@@ -163,66 +174,74 @@ func anchoredRun(elems []*syntax.Regexp, backward bool) []piece {
 			break
 		}
 		run = next
+		best = best.better(candidate{pieces: run, pos: pos})
 	}
-	return run
+	return best
 }
 
-// containsCandidate returns the most selective literal set that a match of the
-// concatenation elems must contain.
+// maxRun bounds the elements one contains-candidate spans, so the search stays linear.
+const maxRun = 16
+
+// containsCandidate returns the best-scoring literal set that a match of the concatenation
+// elems must contain: the expansion of a run of consecutive finite elements, or what a
+// non-finite element requires.
 func containsCandidate(elems []*syntax.Regexp) candidate {
 	var best candidate
-	var run []piece
-	for _, e := range elems {
-		set, ok := expand(e, true)
-		if !ok {
-			best = best.better(candidate{pieces: run})
-			run = nil
-			if req, ok := required(e); ok {
-				best = best.better(candidate{pieces: req})
-			}
-			continue
+	sets := make([][]piece, len(elems))
+	finite := make([]bool, len(elems))
+	for i, e := range elems {
+		sets[i], finite[i] = expand(e, true)
+		if req, ok := required(e); ok {
+			best = best.better(candidate{pieces: req})
 		}
-		if run == nil {
-			run = set
-			continue
-		}
-		if next, ok := cross(run, set); ok {
-			run = next
-			continue
-		}
-		best = best.better(candidate{pieces: run})
-		run = set
 	}
-	return best.better(candidate{pieces: run})
+	for i := range elems {
+		run := []piece{{}}
+		for j := i; j < len(elems) && j < i+maxRun && finite[j]; j++ {
+			next, ok := cross(run, sets[j])
+			if !ok {
+				break
+			}
+			run = next
+			best = best.better(candidate{pieces: run})
+		}
+	}
+	return best
 }
 
-// required returns literals one of which any match of re contains.
+// required returns literals one of which any match of re contains, choosing per
+// alternative and per run of a concatenation the best-scoring set.
 func required(re *syntax.Regexp) ([]piece, bool) {
-	if set, ok := expand(re, true); ok {
-		return set, true
-	}
 	switch re.Op {
-	case syntax.OpCapture, syntax.OpConcat:
-		c := containsCandidate(flatten(re))
-		return c.pieces, c.score() > 0
-	case syntax.OpPlus:
+	case syntax.OpCapture, syntax.OpPlus:
 		return required(re.Sub[0])
 	case syntax.OpRepeat:
 		if re.Min >= 1 {
 			return required(re.Sub[0])
 		}
+		return nil, false
+	case syntax.OpConcat:
+		c := containsCandidate(flatten(re))
+		return c.pieces, c.score() > 0
 	case syntax.OpAlternate:
-		var out []piece
-		for _, sub := range re.Sub {
-			set, ok := required(sub)
-			if !ok || len(out)+len(set) > maxLits {
-				return nil, false
-			}
-			out = append(out, set...)
+		if set, ok := requiredUnion(re.Sub); ok {
+			return set, true
 		}
-		return out, true
 	}
-	return nil, false
+	return expand(re, true)
+}
+
+// requiredUnion returns what each alternative requires, together, within maxLits.
+func requiredUnion(subs []*syntax.Regexp) ([]piece, bool) {
+	var out []piece
+	for _, sub := range subs {
+		set, ok := required(sub)
+		if !ok || len(out)+len(set) > maxLits {
+			return nil, false
+		}
+		out = append(out, set...)
+	}
+	return out, true
 }
 
 // expandSeq expands the concatenation of elems.
@@ -242,7 +261,8 @@ func expandSeq(elems []*syntax.Regexp, assertEmpty bool) ([]piece, bool) {
 
 // expand returns the finite set of literals re matches, at most maxLits. With assertEmpty,
 // empty-width assertions count as the empty string (right for required literals, not for
-// deciding a match).
+// deciding a match); without, begin- and end-of-text assertions anchor the pieces and the
+// others fail.
 func expand(re *syntax.Regexp, assertEmpty bool) ([]piece, bool) {
 	switch re.Op {
 	case syntax.OpEmptyMatch:
@@ -264,8 +284,11 @@ func expand(re *syntax.Regexp, assertEmpty bool) ([]piece, bool) {
 			return nil, false
 		}
 		return append(set, piece{}), true
-	case syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
-		syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+	case syntax.OpBeginText:
+		return []piece{{begin: !assertEmpty}}, true
+	case syntax.OpEndText:
+		return []piece{{end: !assertEmpty}}, true
+	case syntax.OpBeginLine, syntax.OpEndLine, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
 		return []piece{{}}, assertEmpty
 	}
 	return nil, false
@@ -284,7 +307,8 @@ func expandAlternate(subs []*syntax.Regexp, assertEmpty bool) ([]piece, bool) {
 	return out, true
 }
 
-// cross returns every a followed by every b, or fails past maxLits or on mixed folding.
+// cross returns every a followed by every b, less those that match nothing, or fails past
+// maxLits or on mixed folding.
 func cross(a, b []piece) ([]piece, bool) {
 	if len(a)*len(b) > maxLits {
 		return nil, false
@@ -292,11 +316,13 @@ func cross(a, b []piece) ([]piece, bool) {
 	out := make([]piece, 0, len(a)*len(b))
 	for _, x := range a {
 		for _, y := range b {
-			p, ok := join(x, y)
-			if !ok {
+			p, j := join(x, y)
+			switch j {
+			case joinMixed:
 				return nil, false
+			case joinOK:
+				out = append(out, p)
 			}
-			out = append(out, p)
 		}
 	}
 	return out, true
@@ -314,8 +340,8 @@ func literalPiece(re *syntax.Regexp) (piece, bool) {
 		if !ok {
 			return piece{}, false
 		}
-		if p, ok = join(p, rp); !ok {
-			return piece{}, false
+		if rp.m != modeAny {
+			p.m = rp.m // one literal folds all its runes or none
 		}
 		buf = append(buf, rp.s...)
 	}
@@ -413,11 +439,15 @@ func markOrbit(r rune, covered map[rune]bool) {
 	}
 }
 
-// toLits turns finished pieces into literals.
-func toLits(pieces []piece) []lit {
+// toLits turns finished pieces into literals, at pos or, for anchored pieces, at theirs.
+func toLits(pieces []piece, pos position) []lit {
 	lits := make([]lit, len(pieces))
 	for i, p := range pieces {
-		lits[i] = newLit(p.s, p.m == modeFold)
+		at := p.pos()
+		if at == posContains {
+			at = pos
+		}
+		lits[i] = newLit(p.s, p.m == modeFold, at)
 	}
 	return lits
 }

@@ -19,17 +19,18 @@ var positionNames = [...]string{"contains", "prefix", "suffix", "equal"}
 
 func (p position) String() string { return positionNames[p] }
 
-// lit is one literal in UTF-8. When fold is set, its ASCII letters are lower case and match
-// either case; its other bytes match exactly.
+// lit is one literal in UTF-8 and where it must stand. When fold is set, its ASCII letters
+// are lower case and match either case; its other bytes match exactly.
 type lit struct {
 	s      string
 	fold   bool
+	pos    position
 	anchor int // index of the byte indexFold looks for first: the first non-letter, or 0
 }
 
-// newLit returns l with its search anchor.
-func newLit(s string, fold bool) lit {
-	l := lit{s: s, fold: fold}
+// newLit returns the literal s at pos, with its search anchor.
+func newLit(s string, fold bool, pos position) lit {
+	l := lit{s: s, fold: fold, pos: pos}
 	for i := 0; i < len(s); i++ {
 		if !isLowerASCII(s[i]) {
 			l.anchor = i
@@ -39,18 +40,17 @@ func newLit(s string, fold bool) lit {
 	return l
 }
 
-// litSet is a set of literals, one of which a subject must hold at pos.
+// litSet is a set of literals, one of which a subject must hold, each at its position.
 type litSet struct {
 	lits []lit
-	pos  position
 	// foldKS: some folded literal holds k or s, whose case orbits hold U+212A KELVIN SIGN
 	// and U+017F LATIN SMALL LETTER LONG S, which the byte tests do not see.
 	foldKS bool
 }
 
-// newLitSet returns the set of literals at pos.
-func newLitSet(lits []lit, pos position) litSet {
-	set := litSet{lits: lits, pos: pos}
+// newLitSet returns the set of lits.
+func newLitSet(lits []lit) litSet {
+	set := litSet{lits: lits}
 	for _, l := range lits {
 		if l.fold && strings.ContainsAny(l.s, "ks") {
 			set.foldKS = true
@@ -63,12 +63,12 @@ func newLitSet(lits []lit, pos position) litSet {
 func (set litSet) String() string {
 	parts := make([]string, len(set.lits))
 	for i, l := range set.lits {
-		parts[i] = fmt.Sprintf("%q", l.s)
+		parts[i] = fmt.Sprintf("%s:%q", l.pos, l.s)
 		if l.fold {
 			parts[i] += "/i"
 		}
 	}
-	return set.pos.String() + " [" + strings.Join(parts, " ") + "]"
+	return strings.Join(parts, " ")
 }
 
 // unsure reports whether the byte tests may miss a match in s: a folded k or s could be
@@ -83,17 +83,17 @@ func (set *litSet) unsure(s string) bool {
 // match reports whether s holds one of the literals at the set's position.
 func (set *litSet) match(s string) bool {
 	for i := range set.lits {
-		if set.lits[i].matchAt(s, set.pos) {
+		if set.lits[i].matchIn(s) {
 			return true
 		}
 	}
 	return false
 }
 
-// matchAt reports whether s holds l at pos.
-func (l *lit) matchAt(s string, pos position) bool {
+// matchIn reports whether s holds l at its position.
+func (l *lit) matchIn(s string) bool {
 	n := len(l.s)
-	switch pos {
+	switch l.pos {
 	case posEqual:
 		return len(s) == n && l.equal(s)
 	case posPrefix:

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// quoted finds the quoted strings of a pack file: YAML single-quoted scalars (” escapes a
-// quote), CEL raw strings and double-quoted strings. Whatever else they catch and compiles is
+// quoted finds the quoted strings of a pack file: YAML single-quoted scalars (a doubled
+// quote stands for one), CEL raw strings and double-quoted strings. Whatever else they catch and compiles is
 // one more pattern to check.
 var quoted = regexp.MustCompile(`'((?:[^'\n]|'')*)'|r"([^"\n]*)"|"((?:[^"\\\n]|\\.)*)"`)
 
