@@ -14,8 +14,8 @@ import (
 )
 
 // quoted finds the quoted strings of a pack file: YAML single-quoted scalars (a doubled
-// quote stands for one), CEL raw strings and double-quoted strings. Whatever else they catch and compiles is
-// one more pattern to check.
+// quote stands for one), CEL raw strings and double-quoted strings. Whatever else they
+// catch and compiles is one more pattern to check.
 var quoted = regexp.MustCompile(`'((?:[^'\n]|'')*)'|r"([^"\n]*)"|"((?:[^"\\\n]|\\.)*)"`)
 
 // packPatterns returns the distinct strings quoted in the built-in pack that compile as
