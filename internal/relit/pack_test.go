@@ -153,7 +153,7 @@ func TestPackPatternsProperty(t *testing.T) {
 			subjects = append(subjects, variants(l.s)...)
 		}
 		for i, n := 0, len(subjects); i < n; i++ {
-			for j := 0; j < 3; j++ {
+			for j := 0; j < 2; j++ {
 				subjects = append(subjects, mutate(rng, subjects[i]))
 			}
 		}
