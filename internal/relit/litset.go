@@ -46,15 +46,31 @@ type litSet struct {
 	// foldKS: some folded literal holds k or s, whose case orbits hold U+212A KELVIN SIGN
 	// and U+017F LATIN SMALL LETTER LONG S, which the byte tests do not see.
 	foldKS bool
+	// ksAt and ksWidth bound where such a rune can take part in a match: the first or last
+	// ksWidth bytes, or (posContains) anywhere.
+	ksAt    position
+	ksWidth int
 }
 
 // newLitSet returns the set of lits.
 func newLitSet(lits []lit) litSet {
 	set := litSet{lits: lits}
+	head, tail := true, true
 	for _, l := range lits {
-		if l.fold && strings.ContainsAny(l.s, "ks") {
-			set.foldKS = true
+		if !l.fold || !strings.ContainsAny(l.s, "ks") {
+			continue
 		}
+		set.foldKS = true
+		// A literal rune of b bytes matches a rune of at most 3b bytes (U+212A has three).
+		set.ksWidth = max(set.ksWidth, 3*len(l.s))
+		head = head && (l.pos == posPrefix || l.pos == posEqual)
+		tail = tail && (l.pos == posSuffix || l.pos == posEqual)
+	}
+	switch {
+	case head:
+		set.ksAt = posPrefix
+	case tail:
+		set.ksAt = posSuffix
 	}
 	return set
 }
@@ -71,10 +87,19 @@ func (set litSet) String() string {
 	return strings.Join(parts, " ")
 }
 
-// unsure reports whether the byte tests may miss a match in s: a folded k or s could be
-// matched by U+212A or U+017F, and s holds one of them.
+// unsure reports whether the byte tests may have missed a match in s: a folded k or s
+// could be matched by U+212A or U+017F, and s holds one of them where it could.
 func (set *litSet) unsure(s string) bool {
-	if !set.foldKS || isASCII(s) {
+	if !set.foldKS {
+		return false
+	}
+	switch {
+	case set.ksAt == posPrefix && len(s) > set.ksWidth:
+		s = s[:set.ksWidth]
+	case set.ksAt == posSuffix && len(s) > set.ksWidth:
+		s = s[len(s)-set.ksWidth:]
+	}
+	if isASCII(s) {
 		return false
 	}
 	return strings.Contains(s, "\u212a") || strings.Contains(s, "\u017f")
@@ -167,15 +192,16 @@ func equalFoldLower(s, lower string) bool {
 
 // isASCII reports whether s has no byte of 0x80 or above, eight bytes at a time.
 func isASCII(s string) bool {
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	for len(s) >= 8 {
+		_ = s[7] // one bounds check for the eight loads, which the compiler merges
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 		if w&0x8080808080808080 != 0 {
 			return false
 		}
+		s = s[8:]
 	}
-	for ; i < len(s); i++ {
+	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
 			return false
 		}

@@ -57,14 +57,18 @@ func MustCompile(pattern string) *Matcher {
 // MatchString reports exactly what regexp.MustCompile(pattern).MatchString(s) reports, for
 // every s.
 func (m *Matcher) MatchString(s string) bool {
+	// A byte test that finds a literal is right (ASCII folding is part of the regexp's); one
+	// that finds none may have missed U+212A or U+017F, which unsure looks for.
 	switch m.kind {
 	case kindExact:
-		if m.set.unsure(s) {
-			return m.re.MatchString(s)
+		if m.set.match(s) {
+			return true
 		}
-		return m.set.match(s)
+		if !m.set.unsure(s) {
+			return false
+		}
 	case kindPrefilter:
-		if !m.set.unsure(s) && !m.set.match(s) {
+		if !m.set.match(s) && !m.set.unsure(s) {
 			return false
 		}
 	}
