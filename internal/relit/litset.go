@@ -1,0 +1,214 @@
+package relit
+
+import (
+	"fmt"
+	"strings"
+)
+
+// position is where in a subject a literal must stand.
+type position uint8
+
+const (
+	posContains position = iota // anywhere
+	posPrefix                   // at the start (^lit)
+	posSuffix                   // at the end (lit$)
+	posEqual                    // the whole subject (^lit$)
+)
+
+var positionNames = [...]string{"contains", "prefix", "suffix", "equal"}
+
+func (p position) String() string { return positionNames[p] }
+
+// lit is one literal in UTF-8 and where it must stand. When fold is set, its ASCII letters
+// are lower case and match either case; its other bytes match exactly.
+type lit struct {
+	s      string
+	fold   bool
+	pos    position
+	anchor int // index of the byte indexFold looks for first: the first non-letter, or 0
+}
+
+// newLit returns the literal s at pos, with its search anchor.
+func newLit(s string, fold bool, pos position) lit {
+	l := lit{s: s, fold: fold, pos: pos}
+	for i := 0; i < len(s); i++ {
+		if !isLowerASCII(s[i]) {
+			l.anchor = i
+			break
+		}
+	}
+	return l
+}
+
+// litSet is a set of literals, one of which a subject must hold, each at its position.
+type litSet struct {
+	lits []lit
+	// foldKS: some folded literal holds k or s, whose case orbits hold U+212A KELVIN SIGN
+	// and U+017F LATIN SMALL LETTER LONG S, which the byte tests do not see.
+	foldKS bool
+	// ksAt and ksWidth bound where such a rune can take part in a match: the first or last
+	// ksWidth bytes, or (posContains) anywhere.
+	ksAt    position
+	ksWidth int
+}
+
+// newLitSet returns the set of lits.
+func newLitSet(lits []lit) litSet {
+	set := litSet{lits: lits}
+	head, tail := true, true
+	for _, l := range lits {
+		if !l.fold || !strings.ContainsAny(l.s, "ks") {
+			continue
+		}
+		set.foldKS = true
+		// A literal rune of b bytes matches a rune of at most 3b bytes (U+212A has three).
+		set.ksWidth = max(set.ksWidth, 3*len(l.s))
+		head = head && (l.pos == posPrefix || l.pos == posEqual)
+		tail = tail && (l.pos == posSuffix || l.pos == posEqual)
+	}
+	switch {
+	case head:
+		set.ksAt = posPrefix
+	case tail:
+		set.ksAt = posSuffix
+	}
+	return set
+}
+
+// String lists the set for describe.
+func (set litSet) String() string {
+	parts := make([]string, len(set.lits))
+	for i, l := range set.lits {
+		parts[i] = fmt.Sprintf("%s:%q", l.pos, l.s)
+		if l.fold {
+			parts[i] += "/i"
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// unsure reports whether the byte tests may have missed a match in s: a folded k or s
+// could be matched by U+212A or U+017F, and s holds one of them where it could.
+func (set *litSet) unsure(s string) bool {
+	if !set.foldKS {
+		return false
+	}
+	switch {
+	case set.ksAt == posPrefix && len(s) > set.ksWidth:
+		s = s[:set.ksWidth]
+	case set.ksAt == posSuffix && len(s) > set.ksWidth:
+		s = s[len(s)-set.ksWidth:]
+	}
+	if isASCII(s) {
+		return false
+	}
+	return strings.Contains(s, "\u212a") || strings.Contains(s, "\u017f")
+}
+
+// match reports whether s holds one of the literals at the set's position.
+func (set *litSet) match(s string) bool {
+	for i := range set.lits {
+		if set.lits[i].matchIn(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchIn reports whether s holds l at its position.
+func (l *lit) matchIn(s string) bool {
+	n := len(l.s)
+	switch l.pos {
+	case posEqual:
+		return len(s) == n && l.equal(s)
+	case posPrefix:
+		return len(s) >= n && l.equal(s[:n])
+	case posSuffix:
+		return len(s) >= n && l.equal(s[len(s)-n:])
+	}
+	if !l.fold {
+		return strings.Contains(s, l.s)
+	}
+	return l.indexFold(s)
+}
+
+// equal reports whether s, of l's length, is l.
+func (l *lit) equal(s string) bool {
+	if !l.fold {
+		return s == l.s
+	}
+	return equalFoldLower(s, l.s)
+}
+
+// indexFold reports whether s holds the folded literal l anywhere.
+func (l *lit) indexFold(s string) bool {
+	n, k := len(l.s), l.anchor
+	if n == 0 {
+		return true
+	}
+	c := l.s[k]
+	last := len(s) - n + k // the last position the anchor byte can take
+	for i := k; i <= last; i++ {
+		j := indexByteFold(s[i:last+1], c)
+		if j < 0 {
+			return false
+		}
+		i += j
+		if equalFoldLower(s[i-k:i-k+n], l.s) {
+			return true
+		}
+	}
+	return false
+}
+
+// indexByteFold is strings.IndexByte that, for a lower-case ASCII letter c, also finds its
+// upper case.
+func indexByteFold(s string, c byte) int {
+	if !isLowerASCII(c) {
+		return strings.IndexByte(s, c)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i]|0x20 == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// equalFoldLower reports whether s equals lower, of the same length, when the ASCII upper
+// case letters of s are read as lower case. lower has no upper-case ASCII letter.
+func equalFoldLower(s, lower string) bool {
+	for i := 0; i < len(lower); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// isASCII reports whether s has no byte of 0x80 or above, eight bytes at a time.
+func isASCII(s string) bool {
+	for len(s) >= 8 {
+		_ = s[7] // one bounds check for the eight loads, which the compiler merges
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if w&0x8080808080808080 != 0 {
+			return false
+		}
+		s = s[8:]
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func isLowerASCII(c byte) bool { return 'a' <= c && c <= 'z' }
+
+func isUpperASCII(c byte) bool { return 'A' <= c && c <= 'Z' }

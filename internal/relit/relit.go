@@ -1,0 +1,93 @@
+// Package relit decides Go regular-expression matches with plain string tests when the
+// pattern's syntax tree shows they are exact, and otherwise uses a required literal as a
+// prefilter before the regexp engine: it answers exactly what regexp.MatchString answers,
+// faster for the literal-shaped patterns of detection packs.
+package relit
+
+import (
+	"fmt"
+	"regexp"
+	"regexp/syntax"
+)
+
+// Matcher is a compiled pattern with the string tests its syntax tree allows. It is safe
+// for concurrent use, as *regexp.Regexp is.
+type Matcher struct {
+	re   *regexp.Regexp
+	kind kind
+	set  litSet
+}
+
+// kind is how a Matcher decides a subject.
+type kind uint8
+
+const (
+	// kindRegexp: no usable literal; every subject goes to the regexp.
+	kindRegexp kind = iota
+	// kindPrefilter: a subject without one of the required literals cannot match; the
+	// others go to the regexp.
+	kindPrefilter
+	// kindExact: the pattern is a finite set of literals; the string tests decide alone.
+	kindExact
+)
+
+// Compile is regexp.Compile(pattern) plus an analysis of the pattern's syntax tree.
+func Compile(pattern string) (*Matcher, error) {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, fmt.Errorf("relit: compiling %q: %w", pattern, err)
+	}
+	tree, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil, fmt.Errorf("relit: parsing %q: %w", pattern, err)
+	}
+	k, set := analyze(tree.Simplify())
+	return &Matcher{re: re, kind: k, set: set}, nil
+}
+
+// MustCompile is Compile that panics on an invalid pattern, for patterns known at build time.
+func MustCompile(pattern string) *Matcher {
+	m, err := Compile(pattern)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// MatchString reports exactly what regexp.MustCompile(pattern).MatchString(s) reports, for
+// every s.
+func (m *Matcher) MatchString(s string) bool {
+	// A byte test that finds a literal is right (ASCII folding is part of the regexp's); one
+	// that finds none may have missed U+212A or U+017F, which unsure looks for.
+	switch m.kind {
+	case kindExact:
+		if m.set.match(s) {
+			return true
+		}
+		if !m.set.unsure(s) {
+			return false
+		}
+	case kindPrefilter:
+		if !m.set.match(s) && !m.set.unsure(s) {
+			return false
+		}
+	}
+	return m.re.MatchString(s)
+}
+
+// Regexp returns the compiled *regexp.Regexp.
+func (m *Matcher) Regexp() *regexp.Regexp { return m.re }
+
+// String returns the pattern, as regexp.Regexp.String does.
+func (m *Matcher) String() string { return m.re.String() }
+
+// describe names the path a Matcher takes and its literals, for tests and debugging.
+func (m *Matcher) describe() string {
+	switch m.kind {
+	case kindExact:
+		return "exact " + m.set.String()
+	case kindPrefilter:
+		return "prefilter " + m.set.String()
+	}
+	return "regexp"
+}
