@@ -27,9 +27,11 @@ type programCache struct {
 	checked map[string]*checkedExpr
 	costs   map[string]costVerdict // cost checks by expression and parameter values
 	slots   *event.Slots           // event fields the channel programs read
-	maxIter int                    // comprehension iterations an evaluation may run
-	done    context.Context        // cancelled: stops an evaluation at its first interrupt check
-	plain   bool                   // no specializer: plain cel-go programs (tests compare both)
+	// patterns are the constant patterns of the programs, compiled once.
+	patterns *patterns
+	maxIter  int             // comprehension iterations an evaluation may run
+	done     context.Context // cancelled: stops an evaluation at its first interrupt check
+	plain    bool            // no specializer: plain cel-go programs (tests compare both)
 	// noCostCheck skips the estimate check (tests: the runtime limit alone).
 	noCostCheck bool
 	// parsed holds channel expressions parsed ahead (parseAhead), by text.
@@ -53,7 +55,7 @@ type keyedEnv struct {
 
 func newProgramCache() *programCache {
 	return &programCache{envs: map[string]*keyedEnv{}, progs: map[string]cel.Program{},
-		checked: map[string]*checkedExpr{}, costs: map[string]costVerdict{}, slots: event.NewSlots(),
+		checked: map[string]*checkedExpr{}, costs: map[string]costVerdict{}, slots: event.NewSlots(), patterns: newPatterns(),
 		maxIter: DefaultMaxIterations, done: cancelledContext()}
 }
 
@@ -142,7 +144,7 @@ func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compi
 		}
 		expr := ast.NativeRep().Expr()
 		ce = &checkedExpr{ast: ast, route: deriveRoute(expr), loops: celenv.HasComprehension(ast.NativeRep())}
-		ce.specializer, ce.special = newSpecializer(expr, pc.slots)
+		ce.specializer, ce.special = newSpecializer(expr, pc.slots, pc.patterns)
 		pc.checked[ckey] = ce
 	}
 	maxString, err := pc.checkCost(env.Env, ce.ast, ckey, cp)
@@ -186,7 +188,7 @@ func (pc *programCache) unrolledProgram(env *keyedEnv, ckey string, ce *checkedE
 	}
 	var prg cel.Program
 	if unrolled := celenv.Unroll(ce.ast.NativeRep(), cp.paramVals, pc.maxIter); unrolled != nil {
-		if spec, ok := newSpecializer(unrolled.Expr(), pc.slots); ok {
+		if spec, ok := newSpecializer(unrolled.Expr(), pc.slots, pc.patterns); ok {
 			opts := []cel.ProgramOption{celenv.ParamsAsConstants(unrolled.Expr(), cp.paramVals),
 				celenv.FoldConstants(), cel.CustomDecoratorV2(spec.decorate)}
 			if p, err := pc.newProgram(env.Env, unrolled, opts...); err == nil {

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/internal/relit"
 )
 
 // specializer is a cel-go planner decorator that replaces the hot nodes of a channel
@@ -33,6 +33,7 @@ import (
 // results and errors stay those of plain CEL.
 type specializer struct {
 	slots       *event.Slots
+	patterns    *patterns
 	eventFields map[int64]string // ids of `event.F` selections (not has() tests)
 	presence    map[int64]string // ids of `has(event.F)` tests
 	paramFields map[int64]string // ids of `params.X` selections
@@ -40,8 +41,8 @@ type specializer struct {
 
 // newSpecializer inspects a checked expression; ok is false when it cannot be specialized
 // safely (a comprehension variable shadows `event` or `params`).
-func newSpecializer(expr celast.Expr, slots *event.Slots) (*specializer, bool) {
-	s := &specializer{slots: slots, eventFields: map[int64]string{}, presence: map[int64]string{},
+func newSpecializer(expr celast.Expr, slots *event.Slots, pats *patterns) (*specializer, bool) {
+	s := &specializer{slots: slots, patterns: pats, eventFields: map[int64]string{}, presence: map[int64]string{},
 		paramFields: map[int64]string{}}
 	ok := true
 	celast.PreOrderVisit(expr, celast.NewExprVisitor(func(e celast.Expr) {
@@ -121,7 +122,7 @@ func (s *specializer) call(c interpreter.InterpretableCall) interpreter.Interpre
 		}
 	case overloads.Matches, overloads.MatchesString:
 		if src, lit, ok := strAndConst(args[0], args[1]); ok {
-			if re, err := regexp.Compile(lit); err == nil {
+			if re, err := s.patterns.compile(lit); err == nil {
 				return &strTest{orig: c, src: src, lit: lit, test: func(s, _ string) bool { return re.MatchString(s) }}
 			}
 		}
@@ -419,21 +420,48 @@ func (n *regexMatch) Exec(frame *interpreter.ExecutionFrame) ref.Val {
 	return types.Bool(re.MatchString(s))
 }
 
+// patterns compiles each constant pattern of an engine's programs once, with relit (the
+// regexp, and the string tests that decide most matches without it), for every program
+// that uses it: the elements of a parameter list recur across plans and unrolled copies.
+// It is safe for concurrent use.
+type patterns struct {
+	mu       sync.Mutex
+	compiled map[string]compiledPattern
+}
+
+type compiledPattern struct {
+	m   *relit.Matcher
+	err error
+}
+
+func newPatterns() *patterns { return &patterns{compiled: map[string]compiledPattern{}} }
+
+func (p *patterns) compile(pattern string) (*relit.Matcher, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.compiled[pattern]
+	if !ok {
+		c.m, c.err = relit.Compile(pattern)
+		p.compiled[pattern] = c
+	}
+	return c.m, c.err
+}
+
 // maxCachedRegexes bounds a regexCache; further patterns are compiled per use.
 const maxCachedRegexes = 4096
 
 // regexCache holds compiled patterns; programs are shared by workers, so it is safe for
 // concurrent use.
 type regexCache struct {
-	compiled sync.Map // pattern → *regexp.Regexp, or nil for an invalid pattern
+	compiled sync.Map // pattern → *relit.Matcher, or nil for an invalid pattern
 	size     atomic.Int64
 }
 
-func (c *regexCache) get(pattern string) *regexp.Regexp {
+func (c *regexCache) get(pattern string) *relit.Matcher {
 	if re, ok := c.compiled.Load(pattern); ok {
-		return re.(*regexp.Regexp)
+		return re.(*relit.Matcher)
 	}
-	re, err := regexp.Compile(pattern)
+	re, err := relit.Compile(pattern)
 	if err != nil {
 		re = nil
 	}
