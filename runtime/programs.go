@@ -260,11 +260,8 @@ func (pc *programCache) checkCost(env *cel.Env, ast *cel.Ast, exprKey string, cp
 		return v.maxString, v.err
 	}
 	var v costVerdict
-	if v.err = celenv.CheckCost(env, ast, cp.paramsJSON); v.err == nil {
-		v.maxString, v.err = celenv.MaxStringSize(env, ast, cp.paramsJSON)
-		if v.maxString >= jsonl.MaxLineBytes {
-			v.maxString = math.MaxInt // affordable on any line
-		}
+	if v.maxString, v.err = celenv.CheckCostMaxString(env, ast, cp.paramsJSON); v.err == nil && v.maxString >= jsonl.MaxLineBytes {
+		v.maxString = math.MaxInt // affordable on any line
 	}
 	pc.costs[key] = v
 	return v.maxString, v.err
