@@ -32,15 +32,17 @@ import (
 // itself (a missing field, a value that is not a string, a view that is not there), so
 // results and errors stay those of plain CEL.
 type specializer struct {
-	slots       *event.Slots
-	eventFields map[int64]string // ids of `event.F` selections (not has() tests)
+	// eventSlots maps the ids of `event.F` selections (not has() tests) to F's FieldView
+	// slot, numbered when the specializer is made: decorate only reads it, so programs
+	// can be planned on several goroutines.
+	eventSlots  map[int64]int
 	paramFields map[int64]string // ids of `params.X` selections
 }
 
 // newSpecializer inspects a checked expression; ok is false when it cannot be specialized
 // safely (a comprehension variable shadows `event` or `params`).
 func newSpecializer(expr celast.Expr, slots *event.Slots) (*specializer, bool) {
-	s := &specializer{slots: slots, eventFields: map[int64]string{}, paramFields: map[int64]string{}}
+	s := &specializer{eventSlots: map[int64]int{}, paramFields: map[int64]string{}}
 	ok := true
 	celast.PreOrderVisit(expr, celast.NewExprVisitor(func(e celast.Expr) {
 		switch e.Kind() {
@@ -54,8 +56,7 @@ func newSpecializer(expr celast.Expr, slots *event.Slots) (*specializer, bool) {
 			}
 			switch op.AsIdent() {
 			case "event":
-				s.eventFields[e.ID()] = sel.FieldName()
-				slots.Slot(sel.FieldName())
+				s.eventSlots[e.ID()] = slots.Slot(sel.FieldName())
 			case "params":
 				s.paramFields[e.ID()] = sel.FieldName()
 			}
@@ -70,8 +71,8 @@ func (s *specializer) readsParams() bool { return len(s.paramFields) > 0 }
 func (s *specializer) decorate(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
 	switch n := i.(type) {
 	case interpreter.InterpretableAttribute:
-		if name, ok := s.eventFields[n.ID()]; ok && selectsVariable(n, "event") {
-			return &eventField{orig: n, slot: s.slots.Slot(name)}, nil
+		if slot, ok := s.eventSlots[n.ID()]; ok && selectsVariable(n, "event") {
+			return &eventField{orig: n, slot: slot}, nil
 		}
 	case interpreter.InterpretableCall:
 		return s.call(n), nil
