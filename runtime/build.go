@@ -145,8 +145,8 @@ type aheadCost struct {
 }
 
 // aheadText is one text's expressions, in the order the sequential build first checks
-// them: they run in that order on one goroutine, the first from the text's parse ahead
-// (when it is a channel text, as parseAhead does) and the others from their own parse.
+// them: they run in that order on one goroutine, each from the parse checkBool would hand
+// it (the text's parse ahead when it is a channel text, as parseAhead does, then copies).
 type aheadText struct {
 	text  string
 	parse bool // among the channel texts parseAhead parses
@@ -258,18 +258,26 @@ func (pc *programCache) buildAhead(plans []*plan.Plan, runnable []int, parseText
 			return
 		}
 		t := textJobs[j]
+		// The parse, then its copies, in the order checkBool hands them out.
+		var parsed *cel.Ast
+		if parser, err := channelParser(); t.parse && err == nil {
+			if ast, iss := parser.Parse(t.text); iss.Err() == nil {
+				parsed = ast
+			}
+		}
 		for n, x := range t.exprs {
 			env, err := x.env()
 			if err != nil {
 				continue
 			}
 			var ast *cel.Ast
-			if parser, perr := channelParser(); n == 0 && t.parse && perr == nil {
-				if parsed, iss := parser.Parse(t.text); iss.Err() == nil {
-					ast, _, err = celenv.CheckBool(env, parsed)
-				} else {
-					ast, _, err = celenv.CompileBool(env, t.text)
+			if parsed != nil {
+				this := parsed
+				parsed = nil
+				if n < len(t.exprs)-1 {
+					parsed, _ = copyParsed(this) // before this is checked
 				}
+				ast, _, err = celenv.CheckBool(env, this)
 			} else {
 				ast, _, err = celenv.CompileBool(env, t.text)
 			}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/google/cel-go/cel"
+	celast "github.com/google/cel-go/common/ast"
 	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/jsonl"
@@ -209,16 +210,39 @@ func (pc *programCache) checkKeyed(env *cel.Env, key, text string) (*cel.Ast, er
 }
 
 // checkBool type-checks a CEL expression that must give a bool, as celenv.CompileBool does
-// for the compiler and lint, from its parse done ahead when there is one and no other check
-// took it: cel-go's checker rewrites the tree it checks, so each check has its own.
+// for the compiler and lint, from its parse done ahead when there is one. cel-go's checker
+// rewrites the tree it checks, so each check has its own: the first check of a text gets
+// the parse, after a copy of it is left for the next (copyParsed), and so on; a text
+// without one is parsed again.
 func (pc *programCache) checkBool(env *cel.Env, text string) (*cel.Ast, error) {
 	if parsed, ok := pc.parsed[text]; ok {
-		delete(pc.parsed, text)
+		if next, ok := copyParsed(parsed); ok {
+			pc.parsed[text] = next
+		} else {
+			delete(pc.parsed, text)
+		}
 		ast, _, err := celenv.CheckBool(env, parsed)
 		return ast, err
 	}
 	ast, _, err := celenv.CompileBool(env, text)
 	return ast, err
+}
+
+// maxCopyDepth is the deepest parse copyParsed copies: cel-go refuses to load a tree deeper
+// than 250 levels, which its parser may still give.
+const maxCopyDepth = 200
+
+// copyParsed copies a parsed expression, not yet checked, through its protobuf form: several
+// times cheaper than parsing the text again, with the same tree, positions and source.
+func copyParsed(parsed *cel.Ast) (*cel.Ast, bool) {
+	if celast.ExceedsDepth(parsed.NativeRep(), maxCopyDepth) {
+		return nil, false
+	}
+	pe, err := cel.AstToParsedExpr(parsed)
+	if err != nil || pe.GetExpr() == nil {
+		return nil, false
+	}
+	return cel.ParsedExprToAstWithSource(pe, parsed.Source()), true
 }
 
 // parseAhead parses the channel expressions of the plans that will run, on workers
