@@ -25,7 +25,8 @@ import (
 //  1. buildAhead, on every core: binds each plan's parameters, builds the environments,
 //     parses and checks every distinct expression (environment and text) and estimates its
 //     cost with each distinct set of parameter values it is compiled with; it also finds
-//     which channels each distinct condition references. Each result is a pure function of
+//     which channels each distinct condition references (each check from its own parse:
+//     the checker rewrites the tree, see checkBool). Each result is a pure function of
 //     its inputs, made by the same calls the sequential build makes (an expression's checks
 //     are made in the order the sequential build makes them, see buildAhead).
 //  2. The plans are compiled in set order on one goroutine exactly as without step 1,
