@@ -51,11 +51,20 @@ func estimateCostAt(env *cel.Env, ast *cel.Ast, params map[string]any, stringSiz
 // sizes, so the tiers are searched by bisection: two estimates for the many expressions
 // that are affordable on any line.
 func MaxStringSize(env *cel.Env, ast *cel.Ast, params map[string]any) (int, error) {
+	return maxStringSize(env, ast, params, nil)
+}
+
+// maxStringSize is MaxStringSize; atEventSize, when not nil, is the estimate at
+// EventStringSize already made (the first probe).
+func maxStringSize(env *cel.Env, ast *cel.Ast, params map[string]any, atEventSize *uint64) (int, error) {
 	var tiers []uint64
 	for size := uint64(EventStringSize); size <= jsonl.MaxLineBytes; size *= 4 {
 		tiers = append(tiers, size)
 	}
 	affordable := func(i int) (bool, error) {
+		if i == 0 && atEventSize != nil {
+			return *atEventSize <= MaxCost, nil
+		}
 		cost, err := estimateCostAt(env, ast, params, tiers[i])
 		return cost <= MaxCost, err
 	}
@@ -95,6 +104,24 @@ func CheckCost(env *cel.Env, ast *cel.Ast, params map[string]any) error {
 	if err != nil {
 		return err
 	}
+	return costError(cost)
+}
+
+// CheckCostMaxString is CheckCost, then MaxStringSize of an expression it accepts, with the
+// same results and errors as those two calls; the estimate at EventStringSize, which both
+// make, is made once.
+func CheckCostMaxString(env *cel.Env, ast *cel.Ast, params map[string]any) (int, error) {
+	cost, err := EstimateCost(env, ast, params)
+	if err != nil {
+		return 0, err
+	}
+	if err := costError(cost); err != nil {
+		return 0, err
+	}
+	return maxStringSize(env, ast, params, &cost)
+}
+
+func costError(cost uint64) error {
 	if cost > MaxCost {
 		return fmt.Errorf("expression too expensive: estimated cost %d exceeds the limit %d (nested comprehensions over large lists?)", cost, MaxCost)
 	}

@@ -39,6 +39,13 @@ func TestMaxStringSize(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got)
 			assert.Equal(t, tc.want == 0, CheckCost(env, ast, params) != nil, "compile refuses what no event size affords")
+			both, err := CheckCostMaxString(env, ast, params)
+			if tc.want == 0 {
+				assert.EqualError(t, err, CheckCost(env, ast, params).Error())
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, both, "one estimate fewer, the same size")
+			}
 		})
 	}
 }

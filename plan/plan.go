@@ -13,8 +13,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	goruntime "runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -395,34 +399,79 @@ func ReadRunnable(r io.Reader, keep func(k Kind, huntSource bool) bool) (*Set, e
 }
 
 // ParseRunnable is ReadRunnable of an artifact in memory. The caller bounds its size and
-// nesting (internal/bounded): gjson recurses per level of nesting.
+// nesting (internal/bounded): gjson recurses per level of nesting. data must not change
+// while it runs. keep may be called more than once per plan: with its hunt flag, and with
+// both values to learn whether the flag matters (when it does not, the plan's keys after
+// "kind" are not scanned). The artifact is checked on another goroutine while the plans are
+// found, and the kept plans are decoded on every core; the set, and the first error in
+// plan order, are those of a sequential read.
 func ParseRunnable(data []byte, keep func(k Kind, huntSource bool) bool) (*Set, error) {
-	if !gjson.ValidBytes(data) {
+	valid := make(chan bool, 1)
+	go func() { valid <- gjson.ValidBytes(data) }()
+	set, err := parseRunnable(data, keep)
+	if !<-valid {
 		return Read(bytes.NewReader(data)) // encoding/json words the syntax error
 	}
-	doc := gjson.ParseBytes(data)
+	return set, err
+}
+
+func parseRunnable(data []byte, keep func(k Kind, huntSource bool) bool) (*Set, error) {
+	// No copy of the artifact: gjson only reads it, and what is kept is decoded into new
+	// values (the id in an error is cloned).
+	doc := gjson.Parse(unsafe.String(unsafe.SliceData(data), len(data)))
 	if err := checkSchema(doc.Get("schema").String()); err != nil {
 		return nil, err
 	}
-	s := &Set{Schema: Schema, Plans: []*Plan{}}
-	var decodeErr error
+	var raws []string
 	doc.Get("plans").ForEach(func(_, raw gjson.Result) bool {
-		if !keep(Kind(raw.Get("kind").String()), raw.Get("hunt").Bool()) {
-			return true
+		if runnable(raw, keep) {
+			raws = append(raws, raw.Raw)
 		}
-		p := &Plan{}
-		dec := json.NewDecoder(strings.NewReader(raw.Raw))
-		dec.UseNumber()
-		if decodeErr = dec.Decode(p); decodeErr != nil {
-			decodeErr = fmt.Errorf("decode plans: plan %s: %w", raw.Get("id").String(), decodeErr)
-			return false
-		}
-		p.foldWindow()
-		s.Plans = append(s.Plans, p)
 		return true
 	})
-	if decodeErr != nil {
-		return nil, decodeErr
+	plans := make([]*Plan, len(raws))
+	errs := make([]error, len(raws))
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range min(goruntime.GOMAXPROCS(0), len(raws)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(raws); i = int(next.Add(1) - 1) {
+				p := &Plan{}
+				dec := json.NewDecoder(strings.NewReader(raws[i]))
+				dec.UseNumber()
+				if errs[i] = dec.Decode(p); errs[i] == nil {
+					p.foldWindow()
+					plans[i] = p
+				}
+			}
+		})
 	}
-	return s, nil
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("decode plans: plan %s: %w", strings.Clone(gjson.Get(raws[i], "id").String()), err)
+		}
+	}
+	return &Set{Schema: Schema, Plans: append([]*Plan{}, plans...)}, nil
+}
+
+// runnable reports keep of a plan's kind and hunt flag (their first occurrences, as gjson's
+// Get finds them), in one pass over its keys that stops once keep's answer is known.
+func runnable(raw gjson.Result, keep func(k Kind, huntSource bool) bool) bool {
+	var kind, hunt gjson.Result
+	var haveKind, haveHunt, decided bool
+	raw.ForEach(func(key, v gjson.Result) bool {
+		switch {
+		case !haveKind && key.String() == "kind":
+			kind, haveKind = v, true
+		case !haveHunt && key.String() == "hunt":
+			hunt, haveHunt = v, true
+		default:
+			return true
+		}
+		k := Kind(kind.String())
+		decided = haveKind && (haveHunt || keep(k, false) == keep(k, true))
+		return !decided
+	})
+	return keep(Kind(kind.String()), hunt.Bool())
 }

@@ -120,3 +120,38 @@ func BenchmarkReadRunnableEnterprisePlans(b *testing.B) {
 		}
 	}
 }
+
+// TestParseRunnableFirstKeysAndErrors: the kind and hunt flag are their first occurrences in
+// a plan, wherever they are (hunt before kind, or after the channels), and with plans decoded
+// on every core the first failing plan in order is reported.
+func TestParseRunnableFirstKeysAndErrors(t *testing.T) {
+	in := `{"schema": "stixcel.plan/v2", "plans": [
+	  {"id": "AN1", "hunt": true, "kind": "selector", "channels": [], "kind": "inert"},
+	  {"id": "AN2", "kind": "selector", "channels": [], "hunt": true, "hunt": false},
+	  {"id": "AN3", "kind": "selector", "channels": []},
+	  {"id": "AN4", "kind": "inert", "hunt": true},
+	  {"id": "AN5", "channels": []},
+	  null]}`
+	for _, hunting := range []bool{false, true} {
+		set, err := plan.ParseRunnable([]byte(in), func(k plan.Kind, hunt bool) bool { return plan.Runs(k, hunt, hunting) })
+		require.NoError(t, err)
+		var got []string
+		for _, p := range set.Plans {
+			got = append(got, p.ID)
+		}
+		want := []string{"AN5", ""} // an unknown kind runs, for the runtime to refuse it
+		if hunting {
+			want = []string{"AN1", "AN2", "AN5", ""}
+		}
+		assert.Equal(t, want, got, "hunting %v", hunting)
+	}
+
+	bad := `{"schema": "stixcel.plan/v2", "plans": [{"id": "AN1", "kind": "detection"},
+	  {"id": "AN2", "kind": "detection", "channels": 5}, {"id": "AN3", "kind": "detection", "params": 5}]}`
+	for range 10 {
+		_, err := plan.ParseRunnable([]byte(bad), func(plan.Kind, bool) bool { return true })
+		assert.ErrorContains(t, err, "decode plans: plan AN2: json: cannot unmarshal number")
+	}
+	_, err := plan.ParseRunnable([]byte(`{"schema": "stixcel.plan/v2", "plans": [{"id": "AN1",}]}`), func(plan.Kind, bool) bool { return true })
+	assert.ErrorContains(t, err, "decode plans: invalid character '}'", "invalid JSON: encoding/json's words")
+}

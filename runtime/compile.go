@@ -109,7 +109,9 @@ func compilePlanParts(index int, p *plan.Plan, cache *programCache) (*compiledPl
 	default:
 		return nil, fail("unknown kind %q (want detection, selector or inert)", p.Kind)
 	}
-	if err := cp.bindParams(); err != nil {
+	if b, ok := cache.ahead.boundParams(index); ok {
+		cp.params, cp.paramsJSON, cp.paramsKey = b.params, b.paramsJSON, b.paramsKey
+	} else if err := cp.bindParams(); err != nil {
 		return nil, fail("%v", err)
 	}
 	if err := cp.compileChannels(cache); err != nil {
@@ -182,8 +184,10 @@ func (cp *compiledPlan) compileChannels(cache *programCache) error {
 
 // selectorOf is the selector the runtime evaluates for a channel: a selector plan emits hunt
 // records only for the channels that select content, so its other channels are not evaluated.
-func (cp *compiledPlan) selectorOf(ch *plan.Channel) string {
-	if cp.src.Kind == plan.KindSelector && ch.Selects != plan.SelectsContent {
+func (cp *compiledPlan) selectorOf(ch *plan.Channel) string { return selectorOf(cp.src, ch) }
+
+func selectorOf(p *plan.Plan, ch *plan.Channel) string {
+	if p.Kind == plan.KindSelector && ch.Selects != plan.SelectsContent {
 		return ""
 	}
 	return ch.Selector
@@ -210,16 +214,19 @@ func (cp *compiledPlan) compileCorrelation(cache *programCache) error {
 		return fmt.Errorf("condition: %w", err)
 	}
 	cp.window = window
-	return cp.dropUnused(corr.Condition, ids)
+	return cp.dropUnused(corr.Condition, ids, cache.ahead)
 }
 
 // dropUnused leaves the channels the condition does not reference without anything to
 // match on: they could not change an alert, so they are not evaluated, keep no state and
 // give alerts no evidence.
-func (cp *compiledPlan) dropUnused(condition string, ids []string) error {
-	used, err := celenv.ConditionChannels(condition, ids)
-	if err != nil {
-		return fmt.Errorf("condition: %w", err)
+func (cp *compiledPlan) dropUnused(condition string, ids []string, ahead *aheadResults) error {
+	used, ok := ahead.conditionChannels(condition, ids)
+	if !ok {
+		var err error
+		if used, err = celenv.ConditionChannels(condition, ids); err != nil {
+			return fmt.Errorf("condition: %w", err)
+		}
 	}
 	for _, c := range cp.channels {
 		if !used[c.id] {

@@ -1,11 +1,12 @@
 // Package runtime evaluates compiled stixcel plans over JSON events.
 //
 // New compiles every CEL expression of a plan.Set once (and type-checks it again: the
-// artifact may have been edited by hand). Process routes each event only to the channels
-// that can match it — by log_source, then by the value of the field the selectors test (such
-// as EventCode), so that a selector the index decides is never evaluated — evaluates the
-// predicates, and either emits at once (hunt records of selector plans, alerts of detection
-// plans without a condition) or feeds the plan's correlation state.
+// artifact may have been edited by hand), on every core, with the same result as on one.
+// Process routes each event only to the channels that can match it — by log_source, then by
+// the value of the field the selectors test (such as EventCode), so that a selector the
+// index decides is never evaluated — evaluates the predicates, and either emits at once
+// (hunt records of selector plans, alerts of detection plans without a condition) or feeds
+// the plan's correlation state.
 //
 // Events come from package event, and are read through an event.FieldView: a raw-backed
 // event's fields are read from its JSON text when an expression first reads them. Channel programs are specialized: event field
@@ -74,7 +75,10 @@ type Engine struct {
 
 // New compiles every plan of set that it will evaluate (plan.Runs): inert plans are skipped,
 // and selector plans too unless WithHunt(true) and they are hunt sources (plan.Plan.Hunt).
-// Errors name the analytic and channel: "analytic AN1828 channel c3: ...".
+// Errors name the analytic and channel: "analytic AN1828 channel c3: ...". Parsing,
+// checking, cost estimation and program planning of the distinct expressions run on every
+// core (GOMAXPROCS); the engine, and the error (the first failing plan in set order), are
+// those of a build on one goroutine (see build.go).
 func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	if set == nil {
 		return nil, errors.New("runtime: no plan set")
@@ -89,28 +93,11 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 		o(&cfg)
 	}
 	e := &Engine{cfg: cfg, budget: stateBudget{max: cfg.maxState}}
-	cache := newProgramCache()
-	cache.plain, cache.maxIter, cache.noCostCheck = cfg.plainCEL, cfg.maxIterations, cfg.noCostCheck
-	var runnable []*plan.Plan
-	for _, p := range set.Plans {
-		if p != nil && plan.Runs(p.Kind, p.Hunt, e.cfg.hunt) {
-			runnable = append(runnable, p)
-		}
-	}
-	if err := cache.parseAhead(runnable); err != nil {
+	plans, slots, err := compileSet(set, &e.cfg)
+	if err != nil {
 		return nil, err
 	}
-	for i, p := range set.Plans {
-		if p != nil && !plan.Runs(p.Kind, p.Hunt, e.cfg.hunt) {
-			continue
-		}
-		cp, err := compilePlan(i, p, cache)
-		if err != nil {
-			return nil, err
-		}
-		cp.position = len(e.plans)
-		e.plans = append(e.plans, cp)
-	}
+	e.plans = plans
 	if cfg.noRouting {
 		for _, cp := range e.plans {
 			for _, c := range cp.channels {
@@ -118,12 +105,12 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 			}
 		}
 	}
-	e.index = newRouteIndex(e.plans, cache.slots)
+	e.index = newRouteIndex(e.plans, slots)
 	for i := range cfg.workers {
-		e.shards = append(e.shards, newShard(i, &e.cfg, e.plans, e.index, cache.slots))
+		e.shards = append(e.shards, newShard(i, &e.cfg, e.plans, e.index, slots))
 	}
 	if cfg.workers > 1 {
-		r := newRouter(e.index, cache.slots, cfg.workers, groupSignatures(e.plans))
+		r := newRouter(e.index, slots, cfg.workers, groupSignatures(e.plans))
 		e.pool = newWorkerPool(e.shards, cfg.maxGroups, &e.budget, r)
 	}
 	return e, nil

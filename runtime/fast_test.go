@@ -348,6 +348,22 @@ func TestQuantifiersUnrolled(t *testing.T) {
 	}
 }
 
+// TestUnrolledProgramFallsBack: an element that makes the unrolled program unplannable
+// (a constant pattern cel-go compiles while planning) leaves the channel its program as
+// written, which fails when evaluated, as lint expects; the elements before it still match.
+func TestUnrolledProgramFallsBack(t *testing.T) {
+	params := []*plan.Param{{Name: "Pieces", Type: plan.ParseType("list(string)"), Value: []any{"cmd", "("}}}
+	set := &plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{{ID: "AN0000", Kind: plan.KindDetection, Params: params,
+		Channels: []*plan.Channel{{ID: "c1", LogSource: "x", Predicate: `params.Pieces.exists(p, event.Image.matches(p))`}}}}}
+	stream := `{"time":"2026-03-20T09:00:00Z","log_source":"x","Image":"cmd.exe"}` + "\n" +
+		`{"time":"2026-03-20T09:00:01Z","log_source":"x","Image":"calc.exe"}` + "\n"
+	for _, workers := range []int{1, 2} {
+		out, stats := runJSONL(t, set, stream, nil, WithWorkers(workers))
+		assert.Equal(t, 1, strings.Count(out, `"analytic":"AN0000"`), "cmd.exe matches its first element")
+		assert.Equal(t, int64(1), stats.EvalErrors, "calc.exe reaches the invalid pattern")
+	}
+}
+
 // BenchmarkPackWorkers runs the 1,700-plan synthetic pack (with a share of correlated
 // plans) over events read beforehand, with 1 and 2 workers.
 func BenchmarkPackWorkers(b *testing.B) {

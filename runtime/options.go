@@ -24,6 +24,9 @@ type config struct {
 	noRouting       bool // tests: every channel in the catch-all, every selector evaluated
 	noCostCheck     bool // tests: no estimate check, the runtime limit alone
 	noCorrelation   bool // Process skips plans with a condition (WithCorrelation)
+	// buildWorkers is how many goroutines New compiles plans on (0: GOMAXPROCS); the
+	// engine is the same with any number (tests compare 1 with more).
+	buildWorkers int
 	// stop says when shards leave their work: StopGrace after the context of Process ended.
 	stop      *stopper
 	stopGrace time.Duration
@@ -53,6 +56,9 @@ func (s *stopper) watch(ctx context.Context, grace time.Duration) (unwatch func(
 		time.AfterFunc(grace, func() { s.stopped.Store(gen) })
 	})
 }
+
+// withBuildWorkers sets how many goroutines New compiles plans on (tests).
+func withBuildWorkers(n int) Option { return func(c *config) { c.buildWorkers = n } }
 
 // WithHunt makes selector plans emit a Hunt record per event and matching channel; without
 // it selector plans are not evaluated.

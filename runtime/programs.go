@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"math"
-	goruntime "runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -21,6 +20,9 @@ import (
 // set that declare the same parameter types: ATT&CK plans repeat selectors such as
 // `event.EventCode in [1]`, and a cel.Program is stateless, so one compilation serves them
 // all. A channel program that folds parameters is shared by plans with the same values.
+// Its maps are used by one goroutine, the one compiling plans in order; what build
+// goroutines compute ahead (buildAhead) and the programs they plan (planPending) are
+// stored in them by that goroutine, before and after that pass.
 type programCache struct {
 	envs    map[string]*keyedEnv
 	progs   map[string]cel.Program
@@ -34,8 +36,17 @@ type programCache struct {
 	plain    bool            // no specializer: plain cel-go programs (tests compare both)
 	// noCostCheck skips the estimate check (tests: the runtime limit alone).
 	noCostCheck bool
-	// parsed holds channel expressions parsed ahead (parseAhead), by text.
+	// parsed holds channel expressions parsed ahead (parseAhead), by text; the first check
+	// of a text takes its parse (the checker rewrites the tree it is given), the others
+	// parse it again.
 	parsed map[string]*cel.Ast
+	// ahead is what build goroutines computed before the plans are compiled in order
+	// (buildAhead): nil when nothing was.
+	ahead *aheadResults
+	// deferred: program requests are queued in pending, planned on build goroutines once
+	// every plan is compiled (planPending), instead of when requested.
+	deferred bool
+	pending  []*pendingProgram
 }
 
 // checkedExpr is a type-checked channel expression and what the runtime learned from it.
@@ -60,13 +71,18 @@ func newProgramCache() *programCache {
 }
 
 func (pc *programCache) channelEnv(params []*plan.Param) (*keyedEnv, error) {
-	key := "channel\x00" + paramsKey(params)
-	return pc.env(key, func() (*cel.Env, error) { return celenv.ChannelEnv(params) })
+	return pc.env(channelEnvKey(params), func() (*cel.Env, error) { return celenv.ChannelEnv(params) })
 }
 
 func (pc *programCache) conditionEnv(params []*plan.Param, ids []string) (*keyedEnv, error) {
-	key := "condition\x00" + paramsKey(params) + "\x00" + strings.Join(ids, ",")
-	return pc.env(key, func() (*cel.Env, error) { return celenv.ConditionEnv(params, ids) })
+	return pc.env(conditionEnvKey(params, ids), func() (*cel.Env, error) { return celenv.ConditionEnv(params, ids) })
+}
+
+// channelEnvKey and conditionEnvKey are the cache keys of the environments.
+func channelEnvKey(params []*plan.Param) string { return "channel\x00" + paramsKey(params) }
+
+func conditionEnvKey(params []*plan.Param, ids []string) string {
+	return "condition\x00" + paramsKey(params) + "\x00" + strings.Join(ids, ",")
 }
 
 func (pc *programCache) env(key string, build func() (*cel.Env, error)) (*keyedEnv, error) {
@@ -102,7 +118,7 @@ func (pc *programCache) compile(env *keyedEnv, text string, cp *compiledPlan) (c
 	key := env.key + "\x00" + text
 	ce, ok := pc.checked[key]
 	if !ok {
-		ast, err := pc.checkBool(env.Env, text)
+		ast, err := pc.checkKeyed(env.Env, key, text)
 		if err != nil {
 			return nil, err
 		}
@@ -138,7 +154,7 @@ func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compi
 	ckey := env.key + "\x00" + text
 	ce, ok := pc.checked[ckey]
 	if !ok {
-		ast, err := pc.checkBool(env.Env, text)
+		ast, err := pc.checkKeyed(env.Env, ckey, text)
 		if err != nil {
 			return nil, nil, 0, err
 		}
@@ -155,11 +171,6 @@ func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compi
 		prg, err := pc.program(ckey, env.Env, ce.ast.NativeRep())
 		return prg, ce.route, maxString, err
 	}
-	if ce.specializer.readsParams() {
-		if prg, ok := pc.unrolledProgram(env, ckey, ce, cp); ok {
-			return prg, ce.route, maxString, nil
-		}
-	}
 	// Parameters are folded in by celenv, as the compiler's check folds them, before the
 	// specializer sees the constants (`x in params.List` becomes a set lookup).
 	opts := []cel.ProgramOption{cel.CustomDecoratorV2(ce.specializer.decorate)}
@@ -167,6 +178,9 @@ func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compi
 	if ce.specializer.readsParams() {
 		opts = append([]cel.ProgramOption{celenv.ParamsAsConstants(ce.ast.NativeRep().Expr(), cp.paramVals)}, opts...)
 		key += "\x00" + cp.paramsKey
+		if prg, ok := pc.unrolledProgram(env, ckey, ce, cp, opts); ok {
+			return prg, ce.route, maxString, nil
+		}
 	}
 	prg, err := pc.program(key, env.Env, ce.ast.NativeRep(), opts...)
 	return prg, ce.route, maxString, err
@@ -175,10 +189,12 @@ func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compi
 // unrolledProgram is the channel program with its quantifiers over the plan's parameter
 // lists unrolled (celenv.Unroll) and the constants this makes folded (celenv.FoldConstants),
 // so that each element's test is a specialized node; ok is false when the expression has no
-// such quantifier, or when the unrolled program cannot be planned (a folded constant cel-go
-// refuses while planning, such as an invalid pattern built from an element: the plain
-// program then fails on it when evaluated, as lint expects).
-func (pc *programCache) unrolledProgram(env *keyedEnv, ckey string, ce *checkedExpr, cp *compiledPlan) (cel.Program, bool) {
+// such quantifier. When cel-go refuses to plan the unrolled program (a folded constant it
+// checks while planning, such as an invalid pattern built from an element), the program as
+// written, with writtenOpts, is used instead: it fails on that constant when evaluated, as
+// lint expects.
+func (pc *programCache) unrolledProgram(env *keyedEnv, ckey string, ce *checkedExpr, cp *compiledPlan,
+	writtenOpts []cel.ProgramOption) (cel.Program, bool) {
 	if !ce.loops {
 		return nil, false
 	}
@@ -186,23 +202,45 @@ func (pc *programCache) unrolledProgram(env *keyedEnv, ckey string, ce *checkedE
 	if prg, ok := pc.progs[key]; ok {
 		return prg, prg != nil
 	}
-	var prg cel.Program
-	if unrolled := celenv.Unroll(ce.ast.NativeRep(), cp.paramVals, pc.maxIter); unrolled != nil {
-		if spec, ok := newSpecializer(unrolled.Expr(), pc.slots, pc.patterns); ok {
-			opts := []cel.ProgramOption{celenv.ParamsAsConstants(unrolled.Expr(), cp.paramVals),
-				celenv.FoldConstants(), cel.CustomDecoratorV2(spec.decorate)}
-			if p, err := pc.newProgram(env.Env, unrolled, opts...); err == nil {
-				prg = p
-			}
-		}
+	unrolled := celenv.Unroll(ce.ast.NativeRep(), cp.paramVals, pc.maxIter)
+	if unrolled == nil {
+		pc.progs[key] = nil
+		return nil, false
+	}
+	spec, ok := newSpecializer(unrolled.Expr(), pc.slots, pc.patterns)
+	if !ok {
+		pc.progs[key] = nil
+		return nil, false
+	}
+	opts := []cel.ProgramOption{celenv.ParamsAsConstants(unrolled.Expr(), cp.paramVals),
+		celenv.FoldConstants(), cel.CustomDecoratorV2(spec.decorate)}
+	if pc.deferred {
+		p := &pendingProgram{env: env.Env, ast: unrolled, opts: opts,
+			instead: &pendingProgram{env: env.Env, ast: ce.ast.NativeRep(), opts: writtenOpts}}
+		pc.pending = append(pc.pending, p)
+		pc.progs[key] = p
+		return p, true
+	}
+	prg, err := pc.newProgram(env.Env, unrolled, opts...)
+	if err != nil {
+		prg, err = pc.newProgram(env.Env, ce.ast.NativeRep(), writtenOpts...)
+	}
+	if err != nil {
+		return nil, false // the program as written fails to plan: its error comes from the caller
 	}
 	pc.progs[key] = prg
-	return prg, prg != nil
+	return prg, true
 }
 
 func (pc *programCache) program(key string, env *cel.Env, ast *celast.AST, opts ...cel.ProgramOption) (cel.Program, error) {
 	if prg, ok := pc.progs[key]; ok {
 		return prg, nil
+	}
+	if pc.deferred {
+		p := &pendingProgram{env: env, ast: ast, opts: opts}
+		pc.pending = append(pc.pending, p)
+		pc.progs[key] = p
+		return p, nil
 	}
 	prg, err := pc.newProgram(env, ast, opts...)
 	if err != nil {
@@ -212,10 +250,29 @@ func (pc *programCache) program(key string, env *cel.Env, ast *celast.AST, opts 
 	return prg, nil
 }
 
+// checkKeyed is checkBool of the expression key (environment and text), from the check
+// made ahead when there is one.
+func (pc *programCache) checkKeyed(env *cel.Env, key, text string) (*cel.Ast, error) {
+	if pc.ahead != nil {
+		if ast, ok := pc.ahead.checked[key]; ok {
+			return ast, nil
+		}
+	}
+	return pc.checkBool(env, text)
+}
+
 // checkBool type-checks a CEL expression that must give a bool, as celenv.CompileBool does
-// for the compiler and lint, from its parse done ahead when there is one.
+// for the compiler and lint, from its parse done ahead when there is one. cel-go's checker
+// rewrites the tree it checks, so each check has its own: the first check of a text gets
+// the parse, after a copy of it is left for the next (copyParsed), and so on; a text
+// without one is parsed again.
 func (pc *programCache) checkBool(env *cel.Env, text string) (*cel.Ast, error) {
 	if parsed, ok := pc.parsed[text]; ok {
+		if next, ok := copyParsed(parsed); ok {
+			pc.parsed[text] = next
+		} else {
+			delete(pc.parsed, text)
+		}
 		ast, _, err := celenv.CheckBool(env, parsed)
 		return ast, err
 	}
@@ -223,14 +280,58 @@ func (pc *programCache) checkBool(env *cel.Env, text string) (*cel.Ast, error) {
 	return ast, err
 }
 
-// parseAhead parses the channel expressions of the plans that will run on every core
-// (cel.Env is safe for concurrent use): ANTLR parsing is most of the time New takes on a
-// large pack. A text that does not parse is left out, to fail with its message later.
-func (pc *programCache) parseAhead(plans []*plan.Plan) error {
+// maxCopyDepth is the deepest parse copyParsed copies: cel-go refuses to load a tree deeper
+// than 250 levels, which its parser may still give.
+const maxCopyDepth = 200
+
+// copyParsed copies a parsed expression, not yet checked, through its protobuf form: several
+// times cheaper than parsing the text again, with the same tree, positions and source.
+func copyParsed(parsed *cel.Ast) (*cel.Ast, bool) {
+	if celast.ExceedsDepth(parsed.NativeRep(), maxCopyDepth) {
+		return nil, false
+	}
+	pe, err := cel.AstToParsedExpr(parsed)
+	if err != nil || pe.GetExpr() == nil {
+		return nil, false
+	}
+	return cel.ParsedExprToAstWithSource(pe, parsed.Source()), true
+}
+
+// parseAhead parses the channel expressions of the plans that will run, on workers
+// goroutines (cel.Env is safe for concurrent use): ANTLR parsing is most of the time New
+// takes on a large pack. A text that does not parse is left out, to fail with its message
+// later.
+func (pc *programCache) parseAhead(plans []*plan.Plan, workers int) error {
+	texts := channelTexts(plans)
+	env, err := celenv.ChannelEnv(nil)
+	if err != nil {
+		return err
+	}
+	asts := make([]*cel.Ast, len(texts))
+	parallel(workers, len(texts), func(i int) {
+		if ast, iss := env.Parse(texts[i]); iss.Err() == nil {
+			asts[i] = ast
+		}
+	})
+	pc.parsed = make(map[string]*cel.Ast, len(texts))
+	for i, ast := range asts {
+		if ast != nil {
+			pc.parsed[texts[i]] = ast
+		}
+	}
+	return nil
+}
+
+// channelTexts lists the distinct selectors and predicates of the plans, in order: what
+// parseAhead parses.
+func channelTexts(plans []*plan.Plan) []string {
 	var texts []string
 	seen := map[string]bool{}
 	for _, p := range plans {
 		for _, ch := range p.Channels {
+			if ch == nil {
+				continue // refused when the plan is compiled
+			}
 			for _, text := range []string{ch.Selector, ch.Predicate} {
 				if text != "" && !seen[text] {
 					seen[text] = true
@@ -239,30 +340,27 @@ func (pc *programCache) parseAhead(plans []*plan.Plan) error {
 			}
 		}
 	}
-	env, err := celenv.ChannelEnv(nil)
-	if err != nil {
-		return err
+	return texts
+}
+
+// parallel calls f(0) .. f(n-1) on at most workers goroutines (one: in order, on this one).
+func parallel(workers, n int, f func(i int)) {
+	if workers <= 1 || n <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
 	}
-	asts := make([]*cel.Ast, len(texts))
 	var wg sync.WaitGroup
-	next := atomic.Int64{}
-	for range min(goruntime.GOMAXPROCS(0), len(texts)) {
+	var next atomic.Int64
+	for range min(workers, n) {
 		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(texts); i = int(next.Add(1) - 1) {
-				if ast, iss := env.Parse(texts[i]); iss.Err() == nil {
-					asts[i] = ast
-				}
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
 			}
 		})
 	}
 	wg.Wait()
-	pc.parsed = make(map[string]*cel.Ast, len(texts))
-	for i, ast := range asts {
-		if ast != nil {
-			pc.parsed[texts[i]] = ast
-		}
-	}
-	return nil
 }
 
 // newProgram plans a checked expression with celenv.NewProgram, the build the compiler and
@@ -296,13 +394,17 @@ func (pc *programCache) checkCost(env *cel.Env, ast *cel.Ast, exprKey string, cp
 	if v, ok := pc.costs[key]; ok {
 		return v.maxString, v.err
 	}
-	var v costVerdict
-	if v.err = celenv.CheckCost(env, ast, cp.paramsJSON); v.err == nil {
-		v.maxString, v.err = celenv.MaxStringSize(env, ast, cp.paramsJSON)
-		if v.maxString >= jsonl.MaxLineBytes {
-			v.maxString = math.MaxInt // affordable on any line
-		}
-	}
+	v := costVerdictOf(env, ast, cp.paramsJSON)
 	pc.costs[key] = v
 	return v.maxString, v.err
+}
+
+// costVerdictOf is what checkCost finds of an expression with parameter values params (the
+// plan's JSON form).
+func costVerdictOf(env *cel.Env, ast *cel.Ast, params map[string]any) costVerdict {
+	var v costVerdict
+	if v.maxString, v.err = celenv.CheckCostMaxString(env, ast, params); v.err == nil && v.maxString >= jsonl.MaxLineBytes {
+		v.maxString = math.MaxInt // affordable on any line
+	}
+	return v
 }

@@ -32,17 +32,19 @@ import (
 // itself (a missing field, a value that is not a string, a view that is not there), so
 // results and errors stay those of plain CEL.
 type specializer struct {
-	slots       *event.Slots
-	patterns    *patterns
-	eventFields map[int64]string // ids of `event.F` selections (not has() tests)
-	presence    map[int64]string // ids of `has(event.F)` tests
-	paramFields map[int64]string // ids of `params.X` selections
+	patterns *patterns
+	// eventSlots maps the ids of `event.F` selections (not has() tests) to F's FieldView
+	// slot, numbered when the specializer is made: decorate only reads it, so programs
+	// can be planned on several goroutines. presenceSlots does the same for `has(event.F)`.
+	eventSlots    map[int64]int
+	presenceSlots map[int64]int
+	paramFields   map[int64]string // ids of `params.X` selections
 }
 
 // newSpecializer inspects a checked expression; ok is false when it cannot be specialized
 // safely (a comprehension variable shadows `event` or `params`).
 func newSpecializer(expr celast.Expr, slots *event.Slots, pats *patterns) (*specializer, bool) {
-	s := &specializer{slots: slots, patterns: pats, eventFields: map[int64]string{}, presence: map[int64]string{},
+	s := &specializer{patterns: pats, eventSlots: map[int64]int{}, presenceSlots: map[int64]int{},
 		paramFields: map[int64]string{}}
 	ok := true
 	celast.PreOrderVisit(expr, celast.NewExprVisitor(func(e celast.Expr) {
@@ -57,15 +59,13 @@ func newSpecializer(expr celast.Expr, slots *event.Slots, pats *patterns) (*spec
 			}
 			if sel.IsTestOnly() {
 				if op.AsIdent() == "event" {
-					s.presence[e.ID()] = sel.FieldName()
-					slots.Slot(sel.FieldName())
+					s.presenceSlots[e.ID()] = slots.Slot(sel.FieldName())
 				}
 				return
 			}
 			switch op.AsIdent() {
 			case "event":
-				s.eventFields[e.ID()] = sel.FieldName()
-				slots.Slot(sel.FieldName())
+				s.eventSlots[e.ID()] = slots.Slot(sel.FieldName())
 			case "params":
 				s.paramFields[e.ID()] = sel.FieldName()
 			}
@@ -80,11 +80,11 @@ func (s *specializer) readsParams() bool { return len(s.paramFields) > 0 }
 func (s *specializer) decorate(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
 	switch n := i.(type) {
 	case interpreter.InterpretableAttribute:
-		if name, ok := s.eventFields[n.ID()]; ok && selectsVariable(n, "event") {
-			return &eventField{orig: n, slot: s.slots.Slot(name)}, nil
+		if slot, ok := s.eventSlots[n.ID()]; ok && selectsVariable(n, "event") {
+			return &eventField{orig: n, slot: slot}, nil
 		}
-		if name, ok := s.presence[n.ID()]; ok && selectsVariable(n, "event") {
-			return &hasField{orig: n, slot: s.slots.Slot(name)}, nil
+		if slot, ok := s.presenceSlots[n.ID()]; ok && selectsVariable(n, "event") {
+			return &hasField{orig: n, slot: slot}, nil
 		}
 	case interpreter.InterpretableCall:
 		return s.call(n), nil

@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	goruntime "runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -172,8 +174,10 @@ type prepared struct {
 	hints   *runHints
 }
 
-// prepareRun reads or compiles the plans, builds the engine and loads the source profile.
+// prepareRun reads or compiles the plans, builds the engine and loads the source profile,
+// with the garbage collector relaxed (relaxGC).
 func (c *cli) prepareRun(f *runFlags) (*prepared, error) {
+	defer relaxGC()()
 	set, hints, err := c.runPlans(f)
 	if err != nil {
 		return nil, err
@@ -188,6 +192,43 @@ func (c *cli) prepareRun(f *runFlags) (*prepared, error) {
 		return nil, inputErr(err)
 	}
 	return &prepared{eng: eng, profile: profile, hints: hints}, nil
+}
+
+// loadGCPercent is the garbage collector's target (GOGC) while a run loads its plans.
+// Building the engine allocates about 65 MB for the enterprise plans, most of it parse
+// trees dropped at once, while the heap is still small: at the default of 100 the collector
+// runs a cycle every few MB and takes a third of the start-up. At 800 it runs a few (the
+// peak resident size of a run of the enterprise plans grows from about 45 to 66 MB; 400 saves
+// 10 MB of it but is 15% slower), then the run goes on at the setting it had.
+const loadGCPercent = 800
+
+// gcRelax counts the loads in progress (tests run several at once), so that the setting
+// they found is restored once the last ends.
+var gcRelax struct {
+	sync.Mutex
+	loads int
+	prior int
+}
+
+// relaxGC raises the collector's target to loadGCPercent, unless GOGC asks for more (or
+// turns it off), until the returned function is called.
+func relaxGC() (restore func()) {
+	gcRelax.Lock()
+	defer gcRelax.Unlock()
+	if gcRelax.loads == 0 {
+		gcRelax.prior = debug.SetGCPercent(loadGCPercent)
+		if gcRelax.prior < 0 || gcRelax.prior > loadGCPercent {
+			debug.SetGCPercent(gcRelax.prior)
+		}
+	}
+	gcRelax.loads++
+	return func() {
+		gcRelax.Lock()
+		defer gcRelax.Unlock()
+		if gcRelax.loads--; gcRelax.loads == 0 {
+			debug.SetGCPercent(gcRelax.prior)
+		}
+	}
 }
 
 // runState is what one run carries from file to file.
