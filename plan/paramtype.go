@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 	"time"
@@ -316,8 +316,11 @@ func (n *typeNode) mismatch(v any) error {
 	return fmt.Errorf("want %s, got %s", n.text, describe(v))
 }
 
+// toRegex checks that s is an RE2 pattern as regexp.Compile reads it (every error of
+// regexp.Compile is syntax.Parse's with its flags; the program it would build is not needed
+// here).
 func toRegex(s string) (any, error) {
-	if _, err := regexp.Compile(s); err != nil {
+	if _, err := syntax.Parse(s, syntax.Perl); err != nil {
 		return nil, fmt.Errorf("not an RE2 pattern: %w", err)
 	}
 	return s, nil
