@@ -6,21 +6,27 @@ import (
 	"github.com/stixcel/stixcel/event"
 )
 
-// feedAhead is how many events and rejections a feed reads ahead of the evaluation.
-const feedAhead = 512
+// A feed hands items over in batches of feedBatch, at most feedBatches batches ahead of the
+// evaluation: one item at a time, the two goroutines woke each other up for every event,
+// which cost as much as reading it.
+const (
+	feedBatch   = 64
+	feedBatches = 8
+)
 
 // feed reads the merged inputs on a goroutine of its own, ahead of the evaluation: reading,
 // decoding and mapping lines costs about as much as evaluating them, and the two then run
 // side by side instead of one after the other. Items come in the Merger's order, so results
 // are those of reading inline. Only inputs that are regular files are read ahead: a read
-// from a pipe or a terminal can block forever, and the run must be able to stop and account
-// for every line without waiting on it.
+// from a pipe or a terminal can block forever (and would wait for a batch to fill), and the
+// run must be able to stop and account for every line without waiting on it.
 type feed struct {
 	merged  *event.Merger
-	items   chan feedItem
+	batches chan []feedItem
 	done    chan struct{} // closed: stop reading
 	ended   chan struct{} // closed when the reading goroutine has returned
-	pending []feedItem    // read after the items still in the channel, when the run stopped
+	current []feedItem    // the batch being handed over, from its next item
+	pending []feedItem    // read after the batches still in the channel, when the run stopped
 	unused  []feedItem    // read, but not handed over before the run stopped, in order
 }
 
@@ -37,7 +43,7 @@ type feedItem struct {
 }
 
 func startFeed(merged *event.Merger) *feed {
-	f := &feed{merged: merged, items: make(chan feedItem, feedAhead), done: make(chan struct{}),
+	f := &feed{merged: merged, batches: make(chan []feedItem, feedBatches), done: make(chan struct{}),
 		ended: make(chan struct{})}
 	go f.read()
 	return f
@@ -45,9 +51,11 @@ func startFeed(merged *event.Merger) *feed {
 
 func (f *feed) read() {
 	defer close(f.ended)
+	batch := make([]feedItem, 0, feedBatch)
 	for {
 		select {
 		case <-f.done:
+			f.pending = batch
 			return
 		default:
 		}
@@ -57,31 +65,40 @@ func (f *feed) read() {
 		if errors.Is(err, event.ErrIdle) {
 			item.err, item.idle, item.released = nil, true, f.merged.Release()
 		}
+		batch = append(batch, item)
+		last := err != nil && !item.idle // the end of the inputs, or an input's error
+		if len(batch) < feedBatch && !last {
+			continue
+		}
 		select {
-		case f.items <- item:
+		case f.batches <- batch:
 		case <-f.done:
-			f.pending = append(f.pending, item)
+			f.pending = batch
 			return
 		}
-		if err != nil && !item.idle {
-			return // the end of the inputs, or an input's error: the Merger is done
+		if last {
+			return
 		}
+		batch = make([]feedItem, 0, feedBatch)
 	}
 }
 
 // next is the next item; ok is false once the Merger has given its last one.
 func (f *feed) next() (feedItem, bool) {
-	select {
-	case item := <-f.items:
-		return item, true
-	case <-f.ended:
-		select { // the goroutine may have sent its last item just before returning
-		case item := <-f.items:
-			return item, true
-		default:
-			return feedItem{}, false
+	if len(f.current) == 0 {
+		select {
+		case f.current = <-f.batches:
+		case <-f.ended:
+			select { // the goroutine may have sent its last batch just before returning
+			case f.current = <-f.batches:
+			default:
+				return feedItem{}, false
+			}
 		}
 	}
+	item := f.current[0]
+	f.current = f.current[1:]
+	return item, true
 }
 
 // stop ends the reading and waits for it, so that the Merger may be read again (its Stats),
@@ -89,10 +106,12 @@ func (f *feed) next() (feedItem, bool) {
 func (f *feed) stop() {
 	close(f.done)
 	<-f.ended
+	f.unused = append(f.unused, f.current...)
+	f.current = nil
 	for {
 		select {
-		case item := <-f.items:
-			f.unused = append(f.unused, item)
+		case batch := <-f.batches:
+			f.unused = append(f.unused, batch...)
 		default:
 			f.unused = append(f.unused, f.pending...)
 			return
