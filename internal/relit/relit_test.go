@@ -160,6 +160,9 @@ func TestIsASCII(t *testing.T) {
 }
 
 func TestFastPathDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items: the regexp behind a prefilter allocates")
+	}
 	subjects := []string{`C:\Windows\System32\svchost.exe`, `C:\Users\bob\AppData\x.exe`, "C:\\Us\u00e9rs\\\u212a.exe"}
 	for _, p := range []string{`(?i)\\mofcomp\.exe$`, `(?i)^0x1438$`, `(?i)^c:\\(users\\|programdata\\)`, `(?i)mimikatz`, `(?i)(\\users\\|\\programdata\\)[^"]*\.mof\b`} {
 		m := MustCompile(p)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package relit
+
+const raceEnabled = false
