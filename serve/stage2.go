@@ -82,8 +82,9 @@ func (s *Stage2) standBy(ctx context.Context, kv jetstream.KeyValue, p int) erro
 	return nil
 }
 
-// hold owns partition p under the lease at rev, renewing it, until ctx is done or a renewal
-// fails; on a graceful stop the lease is deleted so a standby need not wait for it to expire.
+// hold owns partition p under the lease at rev, renewing it, until ctx is done, a renewal
+// fails or owning fails; then the lease is deleted if this worker still holds it, so that a
+// standby (or this worker, after its back-off) need not wait for it to expire.
 func (s *Stage2) hold(ctx context.Context, kv jetstream.KeyValue, key string, rev uint64, p int) error {
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -98,12 +99,25 @@ func (s *Stage2) hold(ctx context.Context, kv jetstream.KeyValue, key string, re
 	cancel()
 	<-done
 	s.Metrics.dropLag(p)
-	if ctx.Err() != nil {
-		dctx, dcancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_ = kv.Delete(dctx, key, jetstream.LastRevision(last.Load()))
-		dcancel()
-	}
+	s.release(kv, key, last.Load())
 	return err
+}
+
+// release deletes the lease key if this worker still holds it. A renewal in flight when the
+// stop came may have been applied by the server after its caller gave up waiting, moving the
+// revision past rev: the key is then read back, and deleted at its revision if it still names
+// this worker (a worker that took it over in between changed the revision, and keeps it).
+func (s *Stage2) release(kv jetstream.KeyValue, key string, rev uint64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := kv.Delete(ctx, key, jetstream.LastRevision(rev)); err == nil {
+		return
+	}
+	entry, err := kv.Get(ctx, key)
+	if err != nil || string(entry.Value()) != s.ID {
+		return
+	}
+	_ = kv.Delete(ctx, key, jetstream.LastRevision(entry.Revision()))
 }
 
 // renew updates the lease every third of its TTL; when an update fails (another worker holds
