@@ -222,15 +222,21 @@ func (u *unroller) unroll(e celast.Expr) bool {
 	for _, v := range q.values {
 		terms = append(terms, u.instance(q.body, q.iterV, v))
 	}
+	delete(u.refs, e.ID())
 	switch len(terms) {
 	case 0:
 		e.SetKindCase(u.fac.NewLiteral(0, types.Bool(q.op == operators.LogicalAnd)))
 	case 1:
+		// e becomes the one term under e's id: it takes the term's type and reference (a
+		// call's overload, which the planner and the specializer select on).
 		e.SetKindCase(terms[0])
+		u.types[e.ID()] = u.types[terms[0].ID()]
+		if r, ok := u.refs[terms[0].ID()]; ok {
+			u.refs[e.ID()] = r
+		}
 	default:
 		e.SetKindCase(u.fac.NewCall(0, q.op, terms...))
 	}
-	delete(u.refs, e.ID())
 	return true
 }
 

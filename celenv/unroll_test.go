@@ -92,6 +92,23 @@ func TestUnrollKeepsMeaning(t *testing.T) {
 	}
 }
 
+// TestUnrollOneElement: a one-element list leaves its one term in the quantifier's place,
+// with the term's overload, so that the term is planned and specialized as written.
+func TestUnrollOneElement(t *testing.T) {
+	params := []*plan.Param{{Name: "One", Type: plan.ParseType("list(string)"), Value: []any{"(?i)lsass"}}}
+	env, err := ChannelEnv(params)
+	require.NoError(t, err)
+	vals, err := ParamVals(env, params)
+	require.NoError(t, err)
+	checked, _, err := CompileBool(env, `params.One.exists(p, event.Image.matches(p))`)
+	require.NoError(t, err)
+	unrolled := Unroll(checked.NativeRep(), vals, 5000)
+	require.NotNil(t, unrolled)
+	root := unrolled.Expr()
+	require.Equal(t, "matches", root.AsCall().FunctionName())
+	assert.Equal(t, []string{"matches_string"}, unrolled.GetOverloadIDs(root.ID()))
+}
+
 // TestUnrollBudget: loops that could run more iterations than the budget stay loops, so
 // that the budget cuts off the same evaluations.
 func TestUnrollBudget(t *testing.T) {
