@@ -86,6 +86,10 @@ func (h *heldEvents) down(i int) {
 // eventOverhead is the approximate memory of an Event besides its text and fields.
 const eventOverhead = int64(unsafe.Sizeof(Event{})) + 64
 
+// Footprint is the approximate memory an event holds, in bytes, as the Merger counts it
+// against MergeOptions.MaxHeld (a reader ahead of the evaluation bounds itself by it too).
+func (e *Event) Footprint() int64 { return e.footprint() }
+
 // footprint is the approximate memory an event holds: its line's text, its members and
 // overrides when it is backed by raw JSON; about three times its line when it was decoded
 // into maps.

@@ -2,23 +2,20 @@ package serve
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/pump"
 	"github.com/stixcel/stixcel/source"
 )
 
-// Input is one named source of event lines for Publish.
-type Input struct {
-	Name string // cited in the Stixcel-Source header, as `stixcel run` cites files
-	R    io.Reader
-}
+// Input is one named source of event lines for Publish (Name is cited in the Stixcel-Source
+// header, as `stixcel run` cites files).
+type Input = pump.Input
 
 // PublishOptions tune Publish; the zero value publishes normalized events with the
 // defaults of `stixcel run`.
@@ -26,50 +23,66 @@ type PublishOptions struct {
 	Profile  *source.Profile // nil: normalized events
 	Lateness time.Duration   // default event.DefaultLateness
 	MaxAhead time.Duration   // default event.DefaultMaxAhead
+	// Rejected, when set, notes each line parked on the rejects subject (a caller's hints).
+	Rejected func(*event.Rejection)
 }
 
 // Publish loads inputs into the events stream merged in event time exactly as `stixcel run`
-// merges them (so the stream is in the order run evaluates, and stage 2 never sees more
-// disorder than one file had): each line is published verbatim with its file:line in
-// headers, and each line run would reject (bad, late, out of range) is parked on the rejects
-// subject with its reason. It returns the merged read counts.
+// merges them (package pump: so the stream is in the order run evaluates, and stage 2 never
+// sees more disorder than one file had): each line is published verbatim with its file:line
+// in headers, and each line run would reject (bad, late, out of range) is parked on the
+// rejects subject with its reason. It returns the merged read counts.
 func Publish(ctx context.Context, js jetstream.JetStream, n Names, opts PublishOptions, inputs ...Input) (event.ReadStats, error) {
 	n = n.withDefaults()
-	readers := make([]*event.Reader, len(inputs))
 	capture := &captured{lines: map[*event.Event][]byte{}}
-	for i, in := range inputs {
-		var dec event.Decoder = event.Normalized{}
-		if opts.Profile != nil {
-			dec = source.NewDecoder(opts.Profile)
-		}
-		readers[i] = event.NewReader(in.R, in.Name, &captureDecoder{inner: dec, c: capture})
+	pumpOpts := pump.Options{
+		Decoder: func() event.Decoder {
+			var dec event.Decoder = event.Normalized{}
+			if opts.Profile != nil {
+				dec = source.NewDecoder(opts.Profile)
+			}
+			return &captureDecoder{inner: dec, c: capture}
+		},
+		Merge:     event.MergeOptions{Lateness: opts.Lateness, MaxAhead: opts.MaxAhead},
+		ReadAhead: -1, // the decoder's captured lines are not safe for a reader ahead
 	}
-	merged := event.NewMerger(event.MergeOptions{Lateness: opts.Lateness, MaxAhead: opts.MaxAhead}, readers...)
 	var futures []jetstream.PubAckFuture
-	for ctx.Err() == nil {
-		ev, rej, err := merged.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return merged.Stats(), fmt.Errorf("serve: publish: %w", err)
-		}
-		m := rejectMsgOr(n, rej, ev, capture)
+	var publishErr error // the error of publishing, not of reading
+	publish := func(ctx context.Context, m *nats.Msg) error {
 		f, err := js.PublishMsgAsync(m, jetstream.WithMsgID(m.Header.Get(HeaderSource)+":"+m.Header.Get(HeaderLine)))
 		if err != nil {
-			return merged.Stats(), fmt.Errorf("serve: publish to %s: %w", m.Subject, err)
+			publishErr = fmt.Errorf("serve: publish to %s: %w", m.Subject, err)
+			return publishErr
 		}
 		if futures = append(futures, f); len(futures) >= 1024 {
-			if err := settle(ctx, js, futures); err != nil {
-				return merged.Stats(), err
+			if publishErr = settle(ctx, js, futures); publishErr != nil {
+				return publishErr
 			}
 			futures = futures[:0]
 		}
+		return nil
+	}
+	sum, err := pump.Run(ctx, inputs, pumpOpts, pump.Handler{
+		Event: func(ctx context.Context, ev *event.Event) error {
+			return publish(ctx, rejectMsgOr(n, nil, ev, capture))
+		},
+		Rejected: func(ctx context.Context, rej *event.Rejection) error {
+			if opts.Rejected != nil {
+				opts.Rejected(rej)
+			}
+			return publish(ctx, rejectMsgOr(n, rej, nil, capture))
+		},
+	})
+	switch {
+	case err != nil && err == publishErr:
+		return sum.Stats, err
+	case err != nil:
+		return sum.Stats, fmt.Errorf("serve: publish: %w", err)
 	}
 	if err := settle(ctx, js, futures); err != nil {
-		return merged.Stats(), err
+		return sum.Stats, err
 	}
-	return merged.Stats(), ctx.Err()
+	return sum.Stats, ctx.Err()
 }
 
 // settle waits for the PubAcks of futures and publishes again, synchronously and with

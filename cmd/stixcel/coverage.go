@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/outfile"
 	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/pump"
 	"github.com/stixcel/stixcel/runtime"
 	"github.com/stixcel/stixcel/source"
 	"github.com/stixcel/stixcel/tester"
@@ -129,33 +129,20 @@ func (c *cli) feeds(ctx context.Context, set *plan.Set, f *coverageFlags) (map[s
 
 // readTelemetry merges the files by event time, as run does, and runs them through eng.
 func (c *cli) readTelemetry(ctx context.Context, files []string, profile *source.Profile, eng *runtime.Engine, emit func(runtime.Output)) error {
-	rs := &runState{profile: profile}
-	var readers []*event.Reader
-	for _, name := range files {
-		file, err := openFile(ctx, name)
-		if err != nil {
-			return inputErr(err)
-		}
-		defer file.Close()
-		readers = append(readers, event.NewReader(file, name, rs.decoder()))
+	opened, err := pump.Open(ctx, files, pump.OpenOptions{Stdin: c.stdin})
+	if err != nil {
+		return inputErr(err)
 	}
-	merged := event.NewMerger(event.MergeOptions{Lateness: event.DefaultLateness}, readers...)
-	for {
-		ev, rej, err := merged.Next()
-		switch {
-		case err == io.EOF:
-			st := merged.Stats()
-			fmt.Fprintf(c.stderr, "telemetry: read %d lines from %d files: %d events, %d rejected\n", st.Read, len(files), st.Processed, st.RejectedTotal())
-			return nil
-		case err != nil:
-			return inputErr(err)
-		case rej != nil:
-			continue
-		}
-		if err := eng.Process(ctx, ev, emit); err != nil {
-			return err
-		}
+	defer opened.Close()
+	sum, err := pump.Run(ctx, opened.Inputs, pump.Options{Decoder: decoderOf(profile), Merge: event.MergeOptions{Lateness: event.DefaultLateness}}, pump.Handler{
+		Event: func(ctx context.Context, ev *event.Event) error { return eng.Process(ctx, ev, emit) },
+	})
+	if err != nil {
+		return inputErr(err)
 	}
+	st := sum.Stats
+	fmt.Fprintf(c.stderr, "telemetry: read %d lines from %d files: %d events, %d rejected\n", st.Read, len(files), st.Processed, st.RejectedTotal())
+	return ctx.Err()
 }
 
 // selectorsOnly is every plan with channels reduced to their derived selectors, as hunt

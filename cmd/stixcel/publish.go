@@ -9,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/hints"
+	"github.com/stixcel/stixcel/pump"
 	"github.com/stixcel/stixcel/serve"
 	"github.com/stixcel/stixcel/source"
 )
@@ -23,7 +25,7 @@ type publishFlags struct {
 func (c *cli) publishCommand() *cobra.Command {
 	var f publishFlags
 	cmd := &cobra.Command{
-		Use:   "publish EVENTS.jsonl ... --nats URL",
+		Use:   "publish [EVENTS.jsonl ... | -] --nats URL",
 		Short: "Load event files into the NATS input stream of stixcel serve",
 		Long: `Publish event lines to the input stream of stixcel serve, merged in event time as run
 merges them, each with its file:line in the Stixcel-Source and Stixcel-Line headers (alerts
@@ -58,17 +60,21 @@ func (c *cli) publish(args []string, f *publishFlags) error {
 	if err := serve.Setup(ctx, js, f.nats.names); err != nil {
 		return err
 	}
-	var inputs []serve.Input
-	for _, name := range args {
-		file, err := openFile(ctx, name)
-		if err != nil {
-			return inputErr(err)
-		}
-		defer file.Close()
-		inputs = append(inputs, serve.Input{Name: name, R: file})
+	opened, err := pump.Open(ctx, args, pump.OpenOptions{Stdin: c.stdin})
+	if err != nil {
+		return inputErr(err)
 	}
-	st, err := serve.Publish(ctx, js, f.nats.names, serve.PublishOptions{Profile: profile, Lateness: f.lateness, MaxAhead: f.maxAhead}, inputs...)
+	defer opened.Close()
+	hints := hints.New(nil, nil, f.source == "")
+	st, err := serve.Publish(ctx, js, f.nats.names, serve.PublishOptions{Profile: profile, Lateness: f.lateness, MaxAhead: f.maxAhead,
+		Rejected: hints.Rejected}, opened.Inputs...)
 	fmt.Fprintf(c.stderr, "published %d events from %d lines of %d %s; %d rejected (parked on %s.rejects)\n",
 		st.Processed, st.Read, len(args), plural(len(args), "file", "files"), st.RejectedTotal(), f.nats.names.Prefix)
+	hints.Write(c.stderr)
+	if err == nil {
+		if err = pump.NothingProcessed(st); err != nil {
+			err = inputErr(err) // nothing could be published
+		}
+	}
 	return err
 }

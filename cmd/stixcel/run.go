@@ -18,15 +18,15 @@ import (
 
 	"github.com/stixcel/stixcel/alertfmt"
 	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/hints"
 	"github.com/stixcel/stixcel/internal/bounded"
 	"github.com/stixcel/stixcel/internal/outfile"
+	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/pump"
 	"github.com/stixcel/stixcel/runtime"
 	"github.com/stixcel/stixcel/source"
 )
-
-// maxRejectMessages caps the per-reason rejection messages printed; counts are never capped.
-const maxRejectMessages = 10
 
 // maxHuntLines caps the analytics the hunt summary lists; the total counts them all.
 const maxHuntLines = 10
@@ -115,17 +115,39 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if err != nil {
 		return inputErr(err)
 	}
-	rs := &runState{eng: eng, profile: profile, strict: f.strict, emit: out.emit,
-		sum: newRunSummary(), bars: newProgress(c.stderr), rejects: rejects, idleFlush: f.idleFlush, hints: hints}
-	inputs, err := c.openInputs(ctx, rs, args)
+	bars := newProgress(c.stderr)
+	opened, err := pump.Open(ctx, args, pump.OpenOptions{Stdin: c.stdin, IdleFlush: f.idleFlush, Track: bars.track})
 	if err != nil {
-		return err
+		var oe *pump.OpenError
+		if errors.As(err, &oe) {
+			if serr := stopError(ctx, "while opening "+oe.Name); serr != nil {
+				return serr
+			}
+		}
+		if serr := stopError(ctx, "while opening inputs"); serr != nil {
+			return serr
+		}
+		return inputErr(err)
 	}
-	defer inputs.close()
-	merged := event.NewMerger(event.MergeOptions{Lateness: f.lateness, MaxAhead: f.maxAhead, MaxHeld: f.maxHeld}, inputs.readers...)
-	stats, err := c.runMerged(ctx, rs, merged, inputs.regular)
-	rs.sum.files, rs.sum.stats, rs.sum.forced = len(inputs.readers), stats, merged.Forced()
-	rs.bars.wait()
+	defer opened.Close()
+	sum, err := pump.Run(ctx, opened.Inputs, f.pumpOptions(profile, rejects, c.stderr), pump.Handler{
+		Event: func(ctx context.Context, ev *event.Event) error {
+			hints.Processed(ev)
+			return eng.Process(ctx, ev, out.emit)
+		},
+		Rejected: func(_ context.Context, rej *event.Rejection) error {
+			hints.Rejected(rej)
+			return nil
+		},
+		Idle: func(context.Context) error {
+			eng.Flush(out.emit) // a live stream's consumer should not wait for the next event
+			return nil
+		},
+	})
+	if err != nil {
+		err = inputErr(err)
+	}
+	bars.wait()
 	// Every exit path (end of input, an error, --strict, a signal) writes the alerts found.
 	eng.Flush(out.emit)
 	if ferr := out.flush(); err == nil {
@@ -134,16 +156,37 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if rerr := rejects.close(); err == nil && rerr != nil {
 		err = inputErr(rerr)
 	}
-	c.printSummary(rs.sum, eng, f)
-	rs.hints.write(c.stderr)
+	c.printSummary(sum, eng, f)
+	hints.Write(c.stderr)
 	if err == nil {
-		err = errNothingProcessed(rs.sum.stats)
+		if err = pump.NothingProcessed(sum.Stats); err != nil {
+			err = inputErr(err)
+		}
 	}
 	if sig := stoppedBy(ctx); sig != nil {
 		fmt.Fprintf(c.stderr, "stopped by %v\n", sig)
 		return &exitError{code: signalExitCode(sig), err: fmt.Errorf("stopped by %v", sig)}
 	}
 	return err
+}
+
+// pumpOptions are the options of the run's event pump.
+func (f *runFlags) pumpOptions(profile *source.Profile, rejects *rejectWriter, messages io.Writer) pump.Options {
+	opts := pump.Options{Decoder: decoderOf(profile), Strict: f.strict, Messages: messages,
+		Merge: event.MergeOptions{Lateness: f.lateness, MaxAhead: f.maxAhead, MaxHeld: f.maxHeld}}
+	if rejects != nil {
+		opts.Rejects = rejects
+	}
+	return opts
+}
+
+// decoderOf returns the decoders of the inputs: normalized events (nil), or raw events mapped
+// by the source profile (a decoder per input: it is not safe for concurrent use).
+func decoderOf(profile *source.Profile) func() event.Decoder {
+	if profile == nil {
+		return nil
+	}
+	return func() event.Decoder { return source.NewDecoder(profile) }
 }
 
 // check refuses flag values that cannot work, before anything is read, and sets outFormat.
@@ -171,7 +214,7 @@ func (f *runFlags) check() error {
 type prepared struct {
 	eng     *runtime.Engine
 	profile *source.Profile
-	hints   *runHints
+	hints   *hints.Hints
 }
 
 // prepareRun reads or compiles the plans, builds the engine and loads the source profile,
@@ -231,20 +274,6 @@ func relaxGC() (restore func()) {
 	}
 }
 
-// runState is what one run carries from file to file.
-type runState struct {
-	eng     *runtime.Engine
-	profile *source.Profile
-	strict  bool
-	emit    func(runtime.Output)
-	sum     *runSummary
-	bars    *progress
-	rejects *rejectWriter
-	hints   *runHints
-	// idleFlush is how long stdin may be silent before the run stops waiting (0: forever).
-	idleFlush time.Duration
-}
-
 // alertWriter writes outputs in the run's format through one buffer and keeps the first
 // error.
 type alertWriter struct {
@@ -293,10 +322,14 @@ func colorOn(w io.Writer) bool {
 
 // runPlans returns the plans to run, a compiled artifact or a compilation of the inputs, and
 // the run's hints.
-func (c *cli) runPlans(f *runFlags) (*plan.Set, *runHints, error) {
+func (c *cli) runPlans(f *runFlags) (*plan.Set, *hints.Hints, error) {
 	if f.plansFile == "" {
 		l, set, err := c.compileLoaded(f.compile.inputs(f.bundles), "")
-		return set, newRunHints(l, set, f.source == ""), err
+		var packs []*pack.Pack
+		if l != nil {
+			packs = l.AllPacks()
+		}
+		return set, hints.New(packs, set, f.source == ""), err
 	}
 	if len(f.bundles) > 0 || len(f.compile.packs) > 0 || f.compile.params != "" {
 		return nil, nil, inputErr(errors.New("--plans runs a compiled artifact: give --bundle, --pack and --params to compile instead"))
@@ -311,181 +344,21 @@ func (c *cli) runPlans(f *runFlags) (*plan.Set, *runHints, error) {
 	if err != nil {
 		return nil, nil, inputErr(fmt.Errorf("%s: %w", f.plansFile, err))
 	}
-	return set, newRunHints(nil, set, f.source == ""), nil
+	return set, hints.New(nil, set, f.source == ""), nil
 }
 
-// inputs are the opened event inputs of a run, each with its reader.
-type inputs struct {
-	readers []*event.Reader
-	closers []func()
-	regular bool // every input is a regular file (not stdin, a FIFO, a device)
-}
-
-func (in *inputs) close() {
-	for _, c := range in.closers {
-		c()
-	}
-}
-
-// openInputs opens every input ("-": stdin) before any is read, so that a missing file stops
-// the run before it starts. Opening stops when ctx is done (a FIFO without a writer), and
-// files are closed when ctx is done, so a read blocked on a FIFO returns.
-func (c *cli) openInputs(ctx context.Context, rs *runState, names []string) (*inputs, error) {
-	in := &inputs{regular: true}
-	for _, name := range names {
-		in.regular = in.regular && isRegularFile(name)
-		r, display, closer, err := c.openInput(ctx, rs, name)
-		if err != nil {
-			in.close()
-			if serr := stopError(ctx, "while opening "+name); serr != nil {
-				return nil, serr
-			}
-			return nil, inputErr(err)
-		}
-		in.readers = append(in.readers, event.NewReader(r, display, rs.decoder()))
-		in.closers = append(in.closers, closer)
-	}
-	return in, nil
-}
-
-func isRegularFile(name string) bool {
-	st, err := os.Stat(name)
-	return name != "-" && err == nil && st.Mode().IsRegular()
-}
-
-// openInput opens one input for reading, with its display name and what closes it.
-func (c *cli) openInput(ctx context.Context, rs *runState, name string) (io.Reader, string, func(), error) {
-	if name == "-" {
-		if _, ok := c.stdin.(*os.File); ok {
-			return newLiveReader(ctx, c.stdin, rs.idleFlush), "<stdin>", func() {}, nil
-		}
-		return c.stdin, "<stdin>", func() {}, nil
-	}
-	file, err := openFile(ctx, name) // a FIFO blocks here until it has a writer
-	if err != nil {
-		return nil, "", nil, err
-	}
-	unwatch := closeOnDone(ctx, file)
-	var r io.Reader = file
-	if st, err := file.Stat(); err == nil {
-		r = rs.bars.track(file, name, st.Size())
-	}
-	return r, name, func() { unwatch(); _ = file.Close() }, nil
-}
-
-// runMerged runs the merged events of every input, in event-time order, until their end, an
-// error or until ctx is done, and returns the read counts of what it used. Inputs that are
-// all regular files are read ahead, beside the evaluation (see feed).
-func (c *cli) runMerged(ctx context.Context, rs *runState, merged *event.Merger, readAhead bool) (event.ReadStats, error) {
-	if !readAhead {
-		err := c.runItems(ctx, rs, func() (feedItem, bool) { return nextItem(merged), true })
-		return merged.Stats(), err
-	}
-	f := startFeed(merged)
-	err := c.runItems(ctx, rs, f.next)
-	f.stop()
-	stats := merged.Stats()
-	f.unread(&stats)
-	return stats, err
-}
-
-// nextItem is what the Merger gives next, read inline.
-func nextItem(merged *event.Merger) feedItem {
-	ev, rej, err := merged.Next()
-	if errors.Is(err, event.ErrIdle) {
-		return feedItem{idle: true, released: merged.Release()}
-	}
-	return feedItem{ev: ev, rej: rej, err: err}
-}
-
-func (c *cli) runItems(ctx context.Context, rs *runState, next func() (feedItem, bool)) error {
-	for ctx.Err() == nil {
-		item, ok := next()
-		switch {
-		case !ok || item.err == io.EOF:
-			return nil
-		case item.err != nil && ctx.Err() != nil:
-			return nil // the input was closed to stop the run
-		case item.idle:
-			if err := c.idle(ctx, rs, item.released); err != nil {
-				return nil // stopped: ctx is done
-			}
-		case item.err != nil:
-			return inputErr(item.err)
-		case item.rej != nil && rs.strict:
-			rs.hints.rejected(item.rej)
-			rs.rejects.write(item.rej)
-			return inputErr(fmt.Errorf("%s (--strict)", item.rej))
-		case item.rej != nil:
-			rs.hints.rejected(item.rej)
-			rs.sum.reject(c.stderr, item.rej)
-			rs.rejects.write(item.rej)
-		default:
-			rs.hints.processed(item.ev)
-			if err := rs.eng.Process(ctx, item.ev, rs.emit); err != nil {
-				return nil // stopped: ctx is done
-			}
-		}
-	}
-	return nil
-}
-
-// idle runs the events the merger released, held for the lateness, and writes every open
-// alert: the input has been silent for --idle-flush, and a live stream's consumer should
-// not wait for the next event to see them.
-func (c *cli) idle(ctx context.Context, rs *runState, released []*event.Event) error {
-	for _, ev := range released {
-		if err := rs.eng.Process(ctx, ev, rs.emit); err != nil {
-			return err
-		}
-	}
-	rs.eng.Flush(rs.emit)
-	return nil
-}
-
-// decoder returns the decoder of one input: normalized events, or raw events mapped by the
-// source profile (a decoder per input: it is not safe for concurrent use).
-func (rs *runState) decoder() event.Decoder {
-	if rs.profile == nil {
-		return nil
-	}
-	return source.NewDecoder(rs.profile)
-}
-
-// runSummary accounts for every line of every file.
-type runSummary struct {
-	files    int
-	stats    event.ReadStats
-	forced   int64 // events run before the lateness passed, for --max-held
-	messages map[string]int
-}
-
-func newRunSummary() *runSummary {
-	return &runSummary{stats: event.ReadStats{Rejected: map[string]int64{}}, messages: map[string]int{}}
-}
-
-func (s *runSummary) reject(w io.Writer, rej *event.Rejection) {
-	s.messages[rej.Reason]++
-	switch n := s.messages[rej.Reason]; {
-	case n <= maxRejectMessages:
-		fmt.Fprintf(w, "rejected: %s\n", rej)
-	case n == maxRejectMessages+1:
-		fmt.Fprintf(w, "rejected: further %q lines are counted, not listed\n", rej.Reason)
-	}
-}
-
-func (c *cli) printSummary(s *runSummary, eng *runtime.Engine, f *runFlags) {
+func (c *cli) printSummary(s pump.Summary, eng *runtime.Engine, f *runFlags) {
 	st := eng.Stats()
 	var reasons []string
-	for _, r := range s.stats.Reasons() {
-		reasons = append(reasons, fmt.Sprintf("%s: %d", r, s.stats.Rejected[r]))
+	for _, r := range s.Stats.Reasons() {
+		reasons = append(reasons, fmt.Sprintf("%s: %d", r, s.Stats.Rejected[r]))
 	}
-	rej := fmt.Sprintf("%d rejected", s.stats.RejectedTotal())
+	rej := fmt.Sprintf("%d rejected", s.Stats.RejectedTotal())
 	if len(reasons) > 0 {
 		rej += " (" + strings.Join(reasons, ", ") + ")"
 	}
 	fmt.Fprintf(c.stderr, "read %d lines from %d %s: %d events processed, %s; %d alerts, %d hunt records\n",
-		s.stats.Read, s.files, plural(s.files, "file", "files"), s.stats.Processed, rej, st.Alerts, st.Hunts)
+		s.Stats.Read, s.Inputs, plural(s.Inputs, "file", "files"), s.Stats.Processed, rej, st.Alerts, st.Hunts)
 	if f.hunt {
 		c.printHunts(st)
 	}
@@ -500,9 +373,9 @@ func (c *cli) printSummary(s *runSummary, eng *runtime.Engine, f *runFlags) {
 		fmt.Fprintf(c.stderr, "%d groups evicted to keep state under %s (--max-state); peak %s\n",
 			st.StateEvicted, mib(f.maxState), mib(st.PeakState))
 	}
-	if s.forced > 0 {
+	if s.Forced > 0 {
 		fmt.Fprintf(c.stderr, "%d events run before their lateness had passed, to hold under %s of events (--max-held): results may depend on arrival order\n",
-			s.forced, mib(f.maxHeld))
+			s.Forced, mib(f.maxHeld))
 	}
 	if st.Abandoned > 0 {
 		fmt.Fprintf(c.stderr, "%d events left unevaluated: the run was stopping (evaluation goes on for %s after a signal)\n",
@@ -591,15 +464,14 @@ func openRejects(name string, inputs *outfile.Inputs) (*rejectWriter, error) {
 	return &rejectWriter{file: f, w: bufio.NewWriter(f)}, nil
 }
 
-func (rw *rejectWriter) write(rej *event.Rejection) {
-	if rw == nil || rw.err != nil {
-		return
+// Write writes rejected lines (pump.Options.Rejects); the first error is kept for close.
+func (rw *rejectWriter) Write(p []byte) (int, error) {
+	if rw.err != nil {
+		return 0, rw.err
 	}
-	if _, err := rw.w.Write(rej.Raw); err != nil {
-		rw.err = err
-		return
-	}
-	rw.err = rw.w.WriteByte('\n')
+	n, err := rw.w.Write(p)
+	rw.err = err
+	return n, err
 }
 
 // abort discards the lines unless close put them in place.

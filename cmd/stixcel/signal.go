@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -54,39 +53,6 @@ func signalExitCode(sig os.Signal) int {
 		return 128 + int(s)
 	}
 	return 1
-}
-
-// closeOnDone closes c when ctx is done, so that a read blocked on it (a FIFO, a pipe)
-// returns; the returned function stops watching.
-func closeOnDone(ctx context.Context, c io.Closer) (stop func() bool) {
-	return context.AfterFunc(ctx, func() { _ = c.Close() })
-}
-
-// openFile opens name for reading unless ctx is done first: opening a FIFO blocks until a
-// writer opens it, and a signal must still stop the run. On cancellation the open goes on in
-// the background and a file it opens later is closed; the error is ctx's cause (see
-// stoppedBy).
-func openFile(ctx context.Context, name string) (*os.File, error) {
-	type opened struct {
-		f   *os.File
-		err error
-	}
-	done := make(chan opened, 1)
-	go func() {
-		f, err := os.Open(name)
-		done <- opened{f, err}
-	}()
-	select {
-	case o := <-done:
-		return o.f, o.err
-	case <-ctx.Done():
-		go func() {
-			if o := <-done; o.f != nil {
-				_ = o.f.Close()
-			}
-		}()
-		return nil, context.Cause(ctx)
-	}
 }
 
 // stopError is the error of a run stopped by a signal before it started reading: exit

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stixcel/stixcel/hints"
 	"github.com/stixcel/stixcel/internal/outfile"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/tester"
@@ -84,7 +85,7 @@ func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
 			return inputErr(fmt.Errorf("--junit: %w", err))
 		}
 	}
-	waiting := waitingBindings(l.AllPacks(), func(id string) bool { return l.Index.Analytic(id) != nil })
+	waiting := hints.WaitingBindings(l.AllPacks(), func(id string) bool { return l.Index.Analytic(id) != nil })
 	return testVerdict(sum, f.allowSkip, waiting)
 }
 
@@ -104,10 +105,10 @@ func testVerdict(sum tester.Summary, allowSkip bool, waiting []*pack.Binding) er
 		return &exitError{code: exitFindings, err: fmt.Errorf("no test case ran: all %d are marked todo", sum.Total)}
 	case sum.Total == sum.Skipped+sum.Todo:
 		return &exitError{code: exitFindings, err: fmt.Errorf("no test case ran: all %d skipped, their analytics not loaded; pass %s",
-			sum.Total, bundleFlagsFor(waiting))}
+			sum.Total, hints.BundleFlagsFor(waiting))}
 	case sum.Skipped > 0 && !allowSkip:
 		return &exitError{code: exitFindings, err: fmt.Errorf("%d of %d test cases skipped, their analytics not loaded: pass %s, or --allow-skip",
-			sum.Skipped, sum.Total, bundleFlagsFor(waiting))}
+			sum.Skipped, sum.Total, hints.BundleFlagsFor(waiting))}
 	}
 	return nil
 }

@@ -1,4 +1,7 @@
-package main
+// Package hints says what a first run on real logs should be told after its summary: raw
+// Windows lines read without --source, events that reached no plan while bindings wait for
+// analytics not loaded (and which --bundle has them).
+package hints
 
 import (
 	"fmt"
@@ -10,7 +13,6 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/stixcel/stixcel"
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
@@ -19,9 +21,9 @@ import (
 // maxHintIDs is how many analytic ids a hint names before "and n more".
 const maxHintIDs = 5
 
-// runHints collects what a first run on real logs should be told: one line per hint on
-// stderr after the summary. A nil *runHints collects nothing.
-type runHints struct {
+// Hints collects what a first run on real logs should be told: one line per hint on
+// stderr after the summary. A nil *Hints collects nothing.
+type Hints struct {
 	// noSource is set when --source was not given: raw Windows lines may then be rejected.
 	noSource bool
 	// rawWindows counts lines rejected for a missing time that look like raw Windows event
@@ -35,15 +37,16 @@ type runHints struct {
 	unread int64
 }
 
-// newRunHints prepares the hints of a run of set compiled from l (nil for --plans).
-func newRunHints(l *stixcel.Loaded, set *plan.Set, noSource bool) *runHints {
-	h := &runHints{noSource: noSource}
-	if l != nil && set != nil {
+// New prepares the hints of a run of set compiled from packs (none for a compiled artifact,
+// nil set for no plans); noSource is set when the lines are read without a source profile.
+func New(packs []*pack.Pack, set *plan.Set, noSource bool) *Hints {
+	h := &Hints{noSource: noSource}
+	if len(packs) > 0 && set != nil {
 		have := map[string]bool{}
 		for _, p := range set.Plans {
 			have[p.ID], have[p.StixID] = true, true
 		}
-		h.waiting = waitingBindings(l.AllPacks(), func(id string) bool { return have[id] })
+		h.waiting = WaitingBindings(packs, func(id string) bool { return have[id] })
 	}
 	if len(h.waiting) > 0 {
 		h.read = logSources(set)
@@ -51,22 +54,22 @@ func newRunHints(l *stixcel.Loaded, set *plan.Set, noSource bool) *runHints {
 	return h
 }
 
-// rejected notes a rejected line.
-func (h *runHints) rejected(rej *event.Rejection) {
+// Rejected notes a rejected line.
+func (h *Hints) Rejected(rej *event.Rejection) {
 	if h != nil && h.noSource && rej.Reason == event.ReasonMissingTime && looksLikeRawWindows(rej.Raw) {
 		h.rawWindows++
 	}
 }
 
-// processed notes an event the run processed.
-func (h *runHints) processed(ev *event.Event) {
+// Processed notes an event the run processed.
+func (h *Hints) Processed(ev *event.Event) {
 	if h != nil && h.read != nil && !h.read[ev.LogSource] {
 		h.unread++
 	}
 }
 
-// write prints the hints that apply.
-func (h *runHints) write(w io.Writer) {
+// Write prints the hints that apply.
+func (h *Hints) Write(w io.Writer) {
 	if h == nil {
 		return
 	}
@@ -76,13 +79,13 @@ func (h *runHints) write(w io.Writer) {
 	}
 	if h.unread > 0 {
 		fmt.Fprintf(w, "hint: %d events reached no plan (no loaded analytic reads their log source), and %s: pass %s\n",
-			h.unread, waitingText(h.waiting), bundleFlagsFor(h.waiting))
+			h.unread, waitingText(h.waiting), BundleFlagsFor(h.waiting))
 	}
 }
 
-// waitingBindings returns the bindings of packs whose analytic is not loaded, sorted by
+// WaitingBindings returns the bindings of packs whose analytic is not loaded, sorted by
 // analytic.
-func waitingBindings(packs []*pack.Pack, loaded func(id string) bool) []*pack.Binding {
+func WaitingBindings(packs []*pack.Pack, loaded func(id string) bool) []*pack.Binding {
 	var out []*pack.Binding
 	for _, p := range packs {
 		for _, b := range p.Bindings {
@@ -124,10 +127,10 @@ func waitingText(bs []*pack.Binding) string {
 	return fmt.Sprintf("%d bindings wait for analytics that are not loaded (%s%s)", len(bs), strings.Join(ids, ", "), more)
 }
 
-// bundleFlagsFor names the bundles that hold the analytics of bindings, by the ATT&CK domain
+// BundleFlagsFor names the bundles that hold the analytics of bindings, by the ATT&CK domain
 // directory the binding sits in as in the built-in pack (enterprise/, mobile/, ics/):
 // "--bundle enterprise-attack-….json".
-func bundleFlagsFor(bs []*pack.Binding) string {
+func BundleFlagsFor(bs []*pack.Binding) string {
 	var domains []string
 	for _, b := range bs {
 		if d := bindingDomain(b.File); !slices.Contains(domains, d) {
@@ -175,14 +178,4 @@ func looksLikeRawWindows(raw []byte) bool {
 		return !(eventID && other)
 	})
 	return eventID && other
-}
-
-// errNothingProcessed is the error of a run that read lines but could process none of them
-// (DESIGN §9: input of which no line could be processed is an input error).
-func errNothingProcessed(st event.ReadStats) error {
-	if st.Read == 0 || st.Processed > 0 {
-		return nil
-	}
-	return inputErr(fmt.Errorf("no line of the input could be processed: %d read, %d rejected (see the reasons above)",
-		st.Read, st.RejectedTotal()))
 }

@@ -1,0 +1,238 @@
+// Package pump reads event inputs and hands their events to a consumer, merged in event
+// time: the one loop behind `stixcel run`, `coverage`, `publish`, `serve` and the tester.
+// It opens the inputs (files, FIFOs, stdin with its idle flush), reads regular files ahead
+// of the consumer within a byte budget, merges them (event.Merger: lateness, max-ahead,
+// max-held), applies strict mode, reports and writes rejected lines, and accounts for every
+// line read: Summary.Stats.Read = Processed + RejectedTotal, counting what the consumer
+// used.
+package pump
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/stixcel/stixcel/event"
+)
+
+// DefaultReadAhead is how many bytes of events a regular file is read ahead of the consumer
+// (event.Event.Footprint). Reading ahead pays for itself within a few events; what is ahead
+// beyond that is memory: a budget in items let 100 lines of 15 MiB take 1.6 GB.
+const DefaultReadAhead = 32 << 20
+
+// MaxRejectMessages caps the messages written per rejection reason; counts are never capped.
+const MaxRejectMessages = 10
+
+// Input is one named source of event lines.
+type Input struct {
+	Name string    // cited by events and rejections ("<stdin>" for stdin)
+	R    io.Reader // the lines
+	// Regular is set for a regular file: its reads never block, so it may be read ahead.
+	Regular bool
+	// Events, when set, reads the input instead of R and Options.Decoder (an input that
+	// comes with its own reader, as a tester case's source mapping).
+	Events *event.Reader
+}
+
+// Options configure Run; the zero value merges normalized events with the defaults of
+// `stixcel run`, reads regular files ahead within DefaultReadAhead and writes nothing.
+type Options struct {
+	// Decoder returns a new decoder for each input (a decoder is not safe for concurrent
+	// use); nil decodes normalized events.
+	Decoder func() event.Decoder
+	// Merge is the Merger's lateness, max-ahead and max-held.
+	Merge event.MergeOptions
+	// ReadAhead bounds the bytes of events read ahead of the consumer when every input is
+	// Regular: 0 means DefaultReadAhead, a negative value reads inline.
+	ReadAhead int64
+	// Strict stops the run at the first rejected line with an error naming it.
+	Strict bool
+	// Messages receives "rejected: file:line: reason" lines, at most MaxRejectMessages per
+	// reason (then one line saying the rest are counted); nil writes none.
+	Messages io.Writer
+	// Rejects receives every rejected line verbatim, one per line, for replay; nil writes
+	// none. Writing stops at its first error (the writer reports it when it is closed).
+	Rejects io.Writer
+}
+
+// Handler is what Run hands items to. Event is required; the others may be nil.
+type Handler struct {
+	// Event consumes an event, in merged order. An error stops the run: Run returns nil if
+	// ctx is done (the consumer stopped for it), else the error.
+	Event func(ctx context.Context, ev *event.Event) error
+	// Rejected notes a rejected line (counted, messaged and written by Run), also the one
+	// that stops a strict run. An error stops the run as Event's does.
+	Rejected func(ctx context.Context, rej *event.Rejection) error
+	// Idle is called after a live input has been silent for its idle flush (Open) and the
+	// events held for the lateness were handed to Event: the consumer may write what it
+	// holds. An error stops the run as Event's does.
+	Idle func(ctx context.Context) error
+}
+
+// Summary accounts for the lines of a run: what it read, processed and rejected (as of what
+// the consumer used), over how many inputs, and how many events the Merger ran early.
+type Summary struct {
+	Inputs int
+	Stats  event.ReadStats
+	Forced int64 // events released before their lateness had passed, for Merge.MaxHeld
+}
+
+// Run merges inputs and hands their items to h until their end, an input's error, a strict
+// rejection or until ctx is done. The error is an input's or the strict rejection's (the
+// caller's exit 2); a stop for ctx returns nil, with the counts of what was used.
+func Run(ctx context.Context, inputs []Input, opts Options, h Handler) (Summary, error) {
+	readers := make([]*event.Reader, len(inputs))
+	regular := true
+	for i, in := range inputs {
+		readers[i] = in.Events
+		if readers[i] == nil {
+			readers[i] = event.NewReader(in.R, in.Name, newDecoder(opts.Decoder))
+		}
+		regular = regular && in.Regular
+	}
+	merged := event.NewMerger(opts.Merge, readers...)
+	l := &loop{opts: opts, h: h, messages: map[string]int{}}
+	var stats event.ReadStats
+	var err error
+	if !regular || opts.ReadAhead < 0 {
+		err = l.run(ctx, func() (item, bool) { return nextItem(merged), true })
+		stats = merged.Stats()
+	} else {
+		a := startAhead(merged, readAheadBudget(opts.ReadAhead))
+		err = l.run(ctx, a.next)
+		a.stop()
+		stats = merged.Stats()
+		a.unread(&stats)
+	}
+	return Summary{Inputs: len(inputs), Stats: stats, Forced: merged.Forced()}, err
+}
+
+func newDecoder(fn func() event.Decoder) event.Decoder {
+	if fn == nil {
+		return nil
+	}
+	return fn()
+}
+
+func readAheadBudget(n int64) int64 {
+	if n == 0 {
+		return DefaultReadAhead
+	}
+	return n
+}
+
+// item is what one call of Merger.Next gave; an idle input's pause carries the events the
+// Merger released (Merger.Release).
+type item struct {
+	// read and processed are the Merger's counts before the Next call that gave the item.
+	read, processed int64
+	ev              *event.Event
+	rej             *event.Rejection
+	err             error
+	idle            bool
+	released        []*event.Event
+	size            int64 // sizeOf, once read ahead
+}
+
+// nextItem is what the Merger gives next, read inline.
+func nextItem(merged *event.Merger) item {
+	ev, rej, err := merged.Next()
+	if errors.Is(err, event.ErrIdle) {
+		return item{idle: true, released: merged.Release()}
+	}
+	return item{ev: ev, rej: rej, err: err}
+}
+
+// loop hands items to a Handler.
+type loop struct {
+	opts      Options
+	h         Handler
+	messages  map[string]int // rejection messages written, by reason
+	rejectErr error          // the first error writing Options.Rejects
+}
+
+func (l *loop) run(ctx context.Context, next func() (item, bool)) error {
+	for ctx.Err() == nil {
+		it, ok := next()
+		switch {
+		case !ok || it.err == io.EOF:
+			return nil
+		case it.err != nil && ctx.Err() != nil:
+			return nil // the input was closed to stop the run
+		case it.err != nil:
+			return it.err
+		case it.idle:
+			if err := l.idle(ctx, it.released); err != nil {
+				return stopped(ctx, err)
+			}
+		case it.rej != nil:
+			if err := l.reject(ctx, it.rej); err != nil {
+				return stopped(ctx, err)
+			}
+			if l.opts.Strict {
+				return fmt.Errorf("%s (--strict)", it.rej)
+			}
+		default:
+			if err := l.h.Event(ctx, it.ev); err != nil {
+				return stopped(ctx, err)
+			}
+		}
+	}
+	return nil
+}
+
+// stopped is nil when err came from ctx being done (the consumer stopped for it).
+func stopped(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// idle hands over the events the Merger released, then tells the consumer.
+func (l *loop) idle(ctx context.Context, released []*event.Event) error {
+	for _, ev := range released {
+		if err := l.h.Event(ctx, ev); err != nil {
+			return err
+		}
+	}
+	if l.h.Idle == nil {
+		return nil
+	}
+	return l.h.Idle(ctx)
+}
+
+// reject tells the handler, writes the line to Rejects and, unless the run is strict (its
+// error names the line), a capped message.
+func (l *loop) reject(ctx context.Context, rej *event.Rejection) error {
+	if l.h.Rejected != nil {
+		if err := l.h.Rejected(ctx, rej); err != nil {
+			return err
+		}
+	}
+	if l.opts.Rejects != nil && l.rejectErr == nil {
+		_, l.rejectErr = l.opts.Rejects.Write(append(rej.Raw[:len(rej.Raw):len(rej.Raw)], '\n'))
+	}
+	if l.opts.Messages == nil || l.opts.Strict {
+		return nil
+	}
+	l.messages[rej.Reason]++
+	switch n := l.messages[rej.Reason]; {
+	case n <= MaxRejectMessages:
+		fmt.Fprintf(l.opts.Messages, "rejected: %s\n", rej)
+	case n == MaxRejectMessages+1:
+		fmt.Fprintf(l.opts.Messages, "rejected: further %q lines are counted, not listed\n", rej.Reason)
+	}
+	return nil
+}
+
+// NothingProcessed is the error of a run that read lines but could process none of them
+// (DESIGN §9: input of which no line could be processed is an input error); nil otherwise.
+func NothingProcessed(st event.ReadStats) error {
+	if st.Read == 0 || st.Processed > 0 {
+		return nil
+	}
+	return fmt.Errorf("no line of the input could be processed: %d read, %d rejected (see the reasons above)",
+		st.Read, st.RejectedTotal())
+}
