@@ -1,0 +1,230 @@
+package pump
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/event"
+)
+
+// eventLine is a normalized event at second sec of the day with a padding field of pad bytes.
+func eventLine(sec, pad int) string {
+	return fmt.Sprintf(`{"time":"2026-03-20T%02d:%02d:%02dZ","log_source":"t","n":%d,"pad":"%s"}`,
+		sec/3600, sec/60%60, sec%60, sec, strings.Repeat("x", pad))
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// settled waits until the reader has read nothing more for a while: the read-ahead is as far
+// ahead as it goes.
+func (c *countingReader) settled() int64 {
+	last := c.n.Load()
+	for stable := 0; stable < 10; {
+		time.Sleep(10 * time.Millisecond)
+		if n := c.n.Load(); n != last {
+			last, stable = n, 0
+			continue
+		}
+		stable++
+	}
+	return last
+}
+
+// TestReadAheadBoundedInBytes: while the consumer is busy with its first event, a regular
+// file is read ahead by at most the byte budget (plus the event the Merger holds, the one
+// being queued and the line buffer), whatever the size of its events; every event still
+// comes, in order, also one larger than the whole budget.
+func TestReadAheadBoundedInBytes(t *testing.T) {
+	const budget = 1 << 20
+	tests := []struct {
+		name     string
+		n, pad   int
+		maxAhead int64
+	}{
+		{"large events", 60, 256 << 10, budget + 3*(256<<10) + 1<<20},
+		{"events larger than the budget", 8, 3 << 20, 3*(3<<20) + 1<<20},
+		{"small events", 20000, 200, budget + 1<<20},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var text strings.Builder
+			for i := range tc.n {
+				text.WriteString(eventLine(i, tc.pad) + "\n")
+			}
+			r := &countingReader{r: strings.NewReader(text.String())}
+			var got []int
+			var ahead int64
+			var used int64
+			sum, err := Run(context.Background(), []Input{{Name: "f.jsonl", R: r, Regular: true}},
+				Options{ReadAhead: budget}, Handler{Event: func(_ context.Context, ev *event.Event) error {
+					used += int64(len(ev.Raw())) + 1
+					if len(got) == 0 {
+						ahead = r.settled() - used
+					}
+					n, _ := ev.Get("n")
+					got = append(got, int(n.(int64)))
+					return nil
+				}})
+			require.NoError(t, err)
+			assert.LessOrEqual(t, ahead, tc.maxAhead, "bytes read ahead of the consumer")
+			require.Len(t, got, tc.n)
+			for i, n := range got {
+				require.Equal(t, i, n, "event order")
+			}
+			assert.Equal(t, int64(tc.n), sum.Stats.Processed)
+		})
+	}
+}
+
+// TestAccounting: every line read is processed or rejected, the consumer gets the processed
+// events and the handler, the messages and the rejects file get the rejected lines, inline
+// or read ahead.
+func TestAccounting(t *testing.T) {
+	lines := []string{
+		eventLine(100, 0),
+		`{"time": "2026-03-20T09:00:0`, // bad JSON
+		eventLine(200, 0),
+		`[1]`,
+		eventLine(10, 0), // late by more than the lateness
+		`{"time":"1960-01-01T00:00:00Z","log_source":"t"}`, // before 1970
+		``, // an empty line
+		eventLine(300, 0),
+	}
+	text := strings.Join(lines, "\n") + "\n"
+	for _, readAhead := range []int64{-1, 0} {
+		t.Run(fmt.Sprintf("read-ahead %d", readAhead), func(t *testing.T) {
+			var events, rejected int64
+			var messages, rejects bytes.Buffer
+			sum, err := Run(context.Background(), []Input{{Name: "a.jsonl", R: strings.NewReader(text), Regular: true}},
+				Options{ReadAhead: readAhead, Merge: event.MergeOptions{Lateness: time.Minute}, Messages: &messages, Rejects: &rejects},
+				Handler{
+					Event:    func(context.Context, *event.Event) error { events++; return nil },
+					Rejected: func(context.Context, *event.Rejection) error { rejected++; return nil },
+				})
+			require.NoError(t, err)
+			st := sum.Stats
+			assert.Equal(t, int64(8), st.Read)
+			assert.Equal(t, st.Read, st.Processed+st.RejectedTotal(), "read = processed + rejected")
+			assert.Equal(t, int64(3), st.Processed)
+			assert.Equal(t, st.Processed, events)
+			assert.Equal(t, st.RejectedTotal(), rejected)
+			assert.Equal(t, 1, sum.Inputs)
+			assert.Equal(t, strings.Join([]string{lines[1], lines[3], lines[4], lines[5], lines[6]}, "\n")+"\n", rejects.String())
+			assert.Equal(t, 5, strings.Count(messages.String(), "rejected: a.jsonl:"), messages.String())
+		})
+	}
+}
+
+// TestRejectMessagesCapped: at most MaxRejectMessages messages per reason, then one line
+// saying the rest are counted.
+func TestRejectMessagesCapped(t *testing.T) {
+	text := strings.Repeat("[1]\n", MaxRejectMessages+5) + eventLine(1, 0) + "\n"
+	var messages bytes.Buffer
+	sum, err := Run(context.Background(), []Input{{Name: "a.jsonl", R: strings.NewReader(text)}},
+		Options{Messages: &messages}, Handler{Event: func(context.Context, *event.Event) error { return nil }})
+	require.NoError(t, err)
+	assert.Equal(t, int64(MaxRejectMessages+5), sum.Stats.RejectedTotal())
+	assert.Equal(t, MaxRejectMessages, strings.Count(messages.String(), "rejected: a.jsonl:"))
+	assert.Contains(t, messages.String(), "lines are counted, not listed")
+}
+
+// TestStrictStopsAtFirstBadLine: a strict run stops at the first rejected line, with an
+// error naming it; the counts are those of the lines up to it, inline or read ahead, and
+// only that line is written to the rejects.
+func TestStrictStopsAtFirstBadLine(t *testing.T) {
+	var text strings.Builder
+	for i := range 500 {
+		if i == 3 {
+			text.WriteString("[1]\n")
+		}
+		text.WriteString(eventLine(i, 0) + "\n")
+	}
+	for _, readAhead := range []int64{-1, 0} {
+		t.Run(fmt.Sprintf("read-ahead %d", readAhead), func(t *testing.T) {
+			var events int
+			var messages, rejects bytes.Buffer
+			sum, err := Run(context.Background(), []Input{{Name: "s.jsonl", R: strings.NewReader(text.String()), Regular: true}},
+				Options{ReadAhead: readAhead, Strict: true, Messages: &messages, Rejects: &rejects},
+				Handler{Event: func(context.Context, *event.Event) error { events++; return nil }})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "s.jsonl:4: ")
+			assert.Contains(t, err.Error(), "(--strict)")
+			assert.Equal(t, int64(4), sum.Stats.Read)
+			assert.Equal(t, int64(3), sum.Stats.Processed)
+			assert.Equal(t, int64(1), sum.Stats.RejectedTotal())
+			assert.LessOrEqual(t, events, 3)
+			assert.Equal(t, "[1]\n", rejects.String())
+			assert.Empty(t, messages.String(), "the error names the line")
+		})
+	}
+}
+
+// TestIdleFlush: when stdin is silent for the idle flush, the events held for the lateness
+// are handed over and the consumer is told, before the next line comes.
+func TestIdleFlush(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	require.NoError(t, err)
+	defer pr.Close()
+	ctx := context.Background()
+	opened, err := Open(ctx, []string{"-"}, OpenOptions{Stdin: pr, IdleFlush: 50 * time.Millisecond})
+	require.NoError(t, err)
+	defer opened.Close()
+	_, err = io.WriteString(pw, eventLine(1, 0)+"\n"+eventLine(2, 0)+"\n")
+	require.NoError(t, err)
+
+	var events int
+	var atIdle []int
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(ctx, opened.Inputs, Options{Merge: event.MergeOptions{Lateness: time.Hour}}, Handler{
+			Event: func(context.Context, *event.Event) error { events++; return nil },
+			Idle: func(context.Context) error {
+				if atIdle = append(atIdle, events); len(atIdle) == 1 {
+					_, err := io.WriteString(pw, eventLine(3, 0)+"\n")
+					_ = pw.Close()
+					return err
+				}
+				return nil
+			},
+		})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the run never ended")
+	}
+	require.NotEmpty(t, atIdle)
+	assert.Equal(t, 2, atIdle[0], "the events held for the lateness are handed over at the idle flush")
+	assert.Equal(t, 3, events)
+}
+
+// TestOpenMissingFile: a missing input stops Open, naming it.
+func TestOpenMissingFile(t *testing.T) {
+	_, err := Open(context.Background(), []string{"no/such.jsonl"}, OpenOptions{})
+	var oe *OpenError
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, "no/such.jsonl", oe.Name)
+	assert.Contains(t, err.Error(), "no/such.jsonl")
+}
