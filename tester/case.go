@@ -6,13 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
+
+	"github.com/stixcel/stixcel/diag"
 
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/pump"
 	"github.com/stixcel/stixcel/runtime"
 )
 
@@ -44,9 +46,6 @@ func (r *Runner) runEvents(s *suite, tc *pack.TestCase, res *Result) {
 		return
 	}
 	events, err := r.readEvents(s, tc)
-	if err == nil {
-		err = checkLateness(events)
-	}
 	if err != nil {
 		res.Err = err
 		return
@@ -61,7 +60,7 @@ func (r *Runner) runEvents(s *suite, tc *pack.TestCase, res *Result) {
 			res.Alerts = append(res.Alerts, a)
 		}
 	}
-	for _, ev := range inEventTimeOrder(events) {
+	for _, ev := range events {
 		eng.Process(context.Background(), ev, emit)
 	}
 	eng.Flush(emit)
@@ -71,15 +70,6 @@ func (r *Runner) runEvents(s *suite, tc *pack.TestCase, res *Result) {
 	if diff, ok := compare(tc, res.Alerts, stats); !ok {
 		res.Fail, res.Diff = true, diff
 	}
-}
-
-// inEventTimeOrder sorts a test's events as `stixcel run` merges them (event.Before): a test
-// is a set of events, and its alerts must be those `run` gives on the same lines, whatever
-// order they are written in. readEvents has refused events later than the lateness.
-func inEventTimeOrder(events []*event.Event) []*event.Event {
-	sorted := slices.Clone(events)
-	slices.SortStableFunc(sorted, event.Compare)
-	return sorted
 }
 
 // withOverrides returns p with the test's parameter values, set as a profile sets them
@@ -110,44 +100,68 @@ func withOverrides(p *plan.Plan, settings []*pack.Setting) (*plan.Plan, error) {
 	return &cp, nil
 }
 
-// readEvents reads a test's events: its file (mapped by its source profile, if any) or its
-// inline list. A bad line is an error: a test's events must all be valid.
+// readEvents reads a test's events, its file (mapped by its source profile, if any) or its
+// inline list, merged in event time by the pump as `stixcel run` merges them: a test is a set
+// of events, and its alerts must be those run gives on the same lines, whatever order they
+// are written in within the lateness. A line run would reject (bad, late, out of range) is
+// an error: a test's events must all be valid.
 func (r *Runner) readEvents(s *suite, tc *pack.TestCase) ([]*event.Event, error) {
-	if len(tc.Inline) > 0 {
-		return r.inlineEvents(s.b, tc)
-	}
-	if tc.EventsFile.Value == "" {
+	var in pump.Input
+	var err error
+	describe := func(rej *event.Rejection) string { return rej.Error() }
+	var inline []diag.Pos // the position of each inline event, by line - 1
+	switch {
+	case len(tc.Inline) > 0:
+		in, inline, err = r.inlineInput(s.b, tc)
+		describe = func(rej *event.Rejection) string {
+			return fmt.Sprintf("%s: %s", inline[rej.Line-1], strings.TrimPrefix(rej.Error(), fmt.Sprintf("%s:%d: ", rej.File, rej.Line)))
+		}
+	case tc.EventsFile.Value == "":
 		return nil, nil // no events: only an expect: [] case can pass
+	default:
+		f, name, err := s.pack.OpenEvents(s.b, tc)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", tc.EventsFile.Pos, err)
+		}
+		defer f.Close()
+		in.Name = name
+		in.Events, err = r.reader(tc, f, name)
+		if err != nil {
+			return nil, err
+		}
 	}
-	f, name, err := s.pack.OpenEvents(s.b, tc)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", tc.EventsFile.Pos, err)
-	}
-	defer f.Close()
-	rd, err := r.reader(tc, f, name)
 	if err != nil {
 		return nil, err
 	}
-	return drain(rd, func(rej *event.Rejection) string { return rej.Error() })
-}
-
-// checkLateness refuses events that `stixcel run` would reject as late: more than
-// event.DefaultLateness older than an event written before them.
-func checkLateness(events []*event.Event) error {
-	var latest time.Time
+	var events []*event.Event
 	var bad []string
-	for _, ev := range events {
-		if behind := latest.Sub(ev.Time); behind > event.DefaultLateness {
-			bad = append(bad, fmt.Sprintf("%s:%d: late by %s: `stixcel run` takes events out of order by at most %s", ev.Source, ev.Line, behind, event.DefaultLateness))
-		}
-		if ev.Time.After(latest) {
-			latest = ev.Time
-		}
+	rejected := 0
+	_, err = pump.Run(context.Background(), []pump.Input{in},
+		pump.Options{Merge: event.MergeOptions{Lateness: event.DefaultLateness}, ReadAhead: -1}, pump.Handler{
+			Event: func(_ context.Context, ev *event.Event) error {
+				if inline != nil {
+					ev.Line = inline[ev.Line-1].Line
+				}
+				events = append(events, ev)
+				return nil
+			},
+			Rejected: func(_ context.Context, rej *event.Rejection) error {
+				if rejected++; len(bad) < maxRejections {
+					bad = append(bad, describe(rej))
+				}
+				return nil
+			},
+		})
+	switch {
+	case err != nil:
+		return nil, err
+	case rejected > len(bad):
+		bad = append(bad, fmt.Sprintf("... and %d more bad lines", rejected-len(bad)))
 	}
 	if len(bad) > 0 {
-		return errors.New(strings.Join(bad, "\n"))
+		return nil, errors.New(strings.Join(bad, "\n"))
 	}
-	return nil
+	return events, nil
 }
 
 // reader returns a reader of normalized events, or of raw events mapped by tc.Source.
@@ -162,58 +176,16 @@ func (r *Runner) reader(tc *pack.TestCase, f io.Reader, name string) (*event.Rea
 	return rd, nil
 }
 
-// inlineEvents reads events written in the test; each cites its YAML line.
-func (r *Runner) inlineEvents(b *pack.Binding, tc *pack.TestCase) ([]*event.Event, error) {
-	var events []*event.Event
-	var bad []string
-	for _, in := range tc.Inline {
-		rd, err := r.reader(tc, bytes.NewReader(in.JSON), b.File)
-		if err != nil {
-			return nil, err
-		}
-		evs, err := drain(rd, func(rej *event.Rejection) string {
-			return fmt.Sprintf("%s: %s", in.Pos, strings.TrimPrefix(rej.Error(), fmt.Sprintf("%s:%d: ", rej.File, rej.Line)))
-		})
-		if err != nil {
-			bad = append(bad, err.Error())
-			continue
-		}
-		for _, ev := range evs {
-			ev.Line = in.Pos.Line
-		}
-		events = append(events, evs...)
+// inlineInput is the input of events written in the test, one JSON line each, with each
+// event's YAML position by line - 1 (an event cites its YAML line).
+func (r *Runner) inlineInput(b *pack.Binding, tc *pack.TestCase) (pump.Input, []diag.Pos, error) {
+	var text bytes.Buffer
+	pos := make([]diag.Pos, len(tc.Inline))
+	for i, in := range tc.Inline {
+		text.Write(in.JSON) // json.Marshal: one line
+		text.WriteByte('\n')
+		pos[i] = in.Pos
 	}
-	if len(bad) > 0 {
-		return nil, errors.New(strings.Join(bad, "\n"))
-	}
-	return events, nil
-}
-
-// drain reads every event of rd; rejections make an error listing the first few.
-func drain(rd *event.Reader, describe func(*event.Rejection) string) ([]*event.Event, error) {
-	var events []*event.Event
-	var bad []string
-	rejected := 0
-	for {
-		ev, rej, err := rd.Next()
-		switch {
-		case errors.Is(err, io.EOF):
-			if rejected > 0 {
-				if rejected > len(bad) {
-					bad = append(bad, fmt.Sprintf("... and %d more bad lines", rejected-len(bad)))
-				}
-				return nil, errors.New(strings.Join(bad, "\n"))
-			}
-			return events, nil
-		case err != nil:
-			return nil, err
-		case rej != nil:
-			rejected++
-			if len(bad) < maxRejections {
-				bad = append(bad, describe(rej))
-			}
-		default:
-			events = append(events, ev)
-		}
-	}
+	rd, err := r.reader(tc, &text, b.File)
+	return pump.Input{Name: b.File, Events: rd}, pos, err
 }

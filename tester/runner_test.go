@@ -85,7 +85,7 @@ func TestRunOutcomes(t *testing.T) {
 			message: []string{`testdata/pack/mobile/AN1828.yaml:60:13: source "syslog": no built-in source profile "syslog"`}},
 		{name: "events in event-time order, as run merges them", id: good + "AN1828/events out of order within the lateness", want: outcomePass, alerts: 1},
 		{name: "an event run would reject as late", id: good + "AN1828/event later than the lateness", want: outcomeError,
-			message: []string{"testdata/pack/mobile/AN1828.yaml:72: late by 20m0s: `stixcel run` takes events out of order by at most 5m0s"}},
+			message: []string{"testdata/pack/mobile/AN1828.yaml:72:9: late: by 15m0s (the input is at 2026-03-20T09:20:00Z, lateness 5m0s)"}},
 		{name: "binding does not compile", id: broken + "AN1828.yaml AN1828/never runs", want: outcomeError,
 			message: []string{"binding does not compile", "testdata/broken/AN1828.yaml:6:24: error: analytic AN1828 condition: undefined field 'NoSuchParam'"}},
 		{name: "analytic not in the bundles is skipped", id: broken + "AN9999.yaml AN9999/nothing to test against", want: outcomeSkip,
