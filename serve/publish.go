@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -25,6 +26,9 @@ type PublishOptions struct {
 	MaxAhead time.Duration   // default event.DefaultMaxAhead
 	// Rejected, when set, notes each line parked on the rejects subject (a caller's hints).
 	Rejected func(*event.Rejection)
+	// Messages, when set, receives run's "rejected: file:line: reason" lines, capped per
+	// reason (pump.Options.Messages).
+	Messages io.Writer
 }
 
 // Publish loads inputs into the events stream merged in event time exactly as `stixcel run`
@@ -45,6 +49,7 @@ func Publish(ctx context.Context, js jetstream.JetStream, n Names, opts PublishO
 		},
 		Merge:     event.MergeOptions{Lateness: opts.Lateness, MaxAhead: opts.MaxAhead},
 		ReadAhead: -1, // the decoder's captured lines are not safe for a reader ahead
+		Messages:  opts.Messages,
 	}
 	var futures []jetstream.PubAckFuture
 	var publishErr error // the error of publishing, not of reading

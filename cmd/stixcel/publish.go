@@ -62,12 +62,12 @@ func (c *cli) publish(args []string, f *publishFlags) error {
 	}
 	opened, err := pump.Open(ctx, args, pump.OpenOptions{Stdin: c.stdin})
 	if err != nil {
-		return inputErr(err)
+		return openError(ctx, err)
 	}
 	defer opened.Close()
 	hints := hints.New(nil, nil, f.source == "")
 	st, err := serve.Publish(ctx, js, f.nats.names, serve.PublishOptions{Profile: profile, Lateness: f.lateness, MaxAhead: f.maxAhead,
-		Rejected: hints.Rejected}, opened.Inputs...)
+		Rejected: hints.Rejected, Messages: c.stderr}, opened.Inputs...)
 	fmt.Fprintf(c.stderr, "published %d events from %d lines of %d %s; %d rejected (parked on %s.rejects)\n",
 		st.Processed, st.Read, len(args), plural(len(args), "file", "files"), st.RejectedTotal(), f.nats.names.Prefix)
 	hints.Write(c.stderr)

@@ -32,7 +32,7 @@ func TestPublishNothingPublished(t *testing.T) {
 		{"raw Windows lines without --source", "", []string{write("raw.jsonl", rawSecurity+rawSysmon)}, 2,
 			[]string{"published 0 events from 2 lines of 1 file; 2 rejected", hintSource, nothingErr}, ""},
 		{"every line invalid JSON", "", []string{write("bad.jsonl", "{\"time\": \n[1\nnot json\n")}, 2,
-			[]string{"published 0 events from 3 lines of 1 file; 3 rejected", nothingErr}, anyHintPrefix},
+			[]string{"bad.jsonl:3: invalid JSON", "published 0 events from 3 lines of 1 file; 3 rejected", nothingErr}, anyHintPrefix},
 		{"stdin", string(demo), []string{"-"}, 0,
 			[]string{"published 88 events from 88 lines of 1 file; 0 rejected"}, anyHintPrefix},
 	}

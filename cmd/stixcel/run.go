@@ -118,32 +118,10 @@ func (c *cli) run(args []string, f *runFlags) error {
 	bars := newProgress(c.stderr)
 	opened, err := pump.Open(ctx, args, pump.OpenOptions{Stdin: c.stdin, IdleFlush: f.idleFlush, Track: bars.track})
 	if err != nil {
-		var oe *pump.OpenError
-		if errors.As(err, &oe) {
-			if serr := stopError(ctx, "while opening "+oe.Name); serr != nil {
-				return serr
-			}
-		}
-		if serr := stopError(ctx, "while opening inputs"); serr != nil {
-			return serr
-		}
-		return inputErr(err)
+		return openError(ctx, err)
 	}
 	defer opened.Close()
-	sum, err := pump.Run(ctx, opened.Inputs, f.pumpOptions(profile, rejects, c.stderr), pump.Handler{
-		Event: func(ctx context.Context, ev *event.Event) error {
-			hints.Processed(ev)
-			return eng.Process(ctx, ev, out.emit)
-		},
-		Rejected: func(_ context.Context, rej *event.Rejection) error {
-			hints.Rejected(rej)
-			return nil
-		},
-		Idle: func(context.Context) error {
-			eng.Flush(out.emit) // a live stream's consumer should not wait for the next event
-			return nil
-		},
-	})
+	sum, err := pump.Run(ctx, opened.Inputs, f.pumpOptions(profile, rejects, c.stderr), runHandler(eng, hints, out.emit))
 	if err != nil {
 		err = inputErr(err)
 	}
@@ -168,6 +146,38 @@ func (c *cli) run(args []string, f *runFlags) error {
 		return &exitError{code: signalExitCode(sig), err: fmt.Errorf("stopped by %v", sig)}
 	}
 	return err
+}
+
+// openError is the error of inputs that could not be opened: a stop by a signal while
+// waiting on one (a FIFO without a writer), or an input error.
+func openError(ctx context.Context, err error) error {
+	var oe *pump.OpenError
+	if errors.As(err, &oe) {
+		if serr := stopError(ctx, "while opening "+oe.Name); serr != nil {
+			return serr
+		}
+	}
+	return inputErr(err)
+}
+
+// runHandler evaluates the pumped events with eng, noting what the hints need; an idle
+// input's pause writes the open alerts, so that a live stream's consumer does not wait for
+// the next event to see them.
+func runHandler(eng *runtime.Engine, h *hints.Hints, emit func(runtime.Output)) pump.Handler {
+	return pump.Handler{
+		Event: func(ctx context.Context, ev *event.Event) error {
+			h.Processed(ev)
+			return eng.Process(ctx, ev, emit)
+		},
+		Rejected: func(_ context.Context, rej *event.Rejection) error {
+			h.Rejected(rej)
+			return nil
+		},
+		Idle: func(context.Context) error {
+			eng.Flush(emit)
+			return nil
+		},
+	}
 }
 
 // pumpOptions are the options of the run's event pump.
