@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/stixcel/stixcel/diag"
-
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
@@ -100,68 +99,93 @@ func withOverrides(p *plan.Plan, settings []*pack.Setting) (*plan.Plan, error) {
 	return &cp, nil
 }
 
-// readEvents reads a test's events, its file (mapped by its source profile, if any) or its
-// inline list, merged in event time by the pump as `stixcel run` merges them: a test is a set
-// of events, and its alerts must be those run gives on the same lines, whatever order they
-// are written in within the lateness. A line run would reject (bad, late, out of range) is
-// an error: a test's events must all be valid.
+// readEvents reads a test's events: its file (mapped by its source profile, if any) or its
+// inline list.
 func (r *Runner) readEvents(s *suite, tc *pack.TestCase) ([]*event.Event, error) {
-	var in pump.Input
-	var err error
-	describe := func(rej *event.Rejection) string { return rej.Error() }
-	var inline []diag.Pos // the position of each inline event, by line - 1
 	switch {
 	case len(tc.Inline) > 0:
-		in, inline, err = r.inlineInput(s.b, tc)
-		describe = func(rej *event.Rejection) string {
-			return fmt.Sprintf("%s: %s", inline[rej.Line-1], strings.TrimPrefix(rej.Error(), fmt.Sprintf("%s:%d: ", rej.File, rej.Line)))
-		}
-	case tc.EventsFile.Value == "":
-		return nil, nil // no events: only an expect: [] case can pass
-	default:
-		f, name, err := s.pack.OpenEvents(s.b, tc)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", tc.EventsFile.Pos, err)
-		}
-		defer f.Close()
-		in.Name = name
-		in.Events, err = r.reader(tc, f, name)
+		in, pos, err := r.inlineInput(s.b, tc)
 		if err != nil {
 			return nil, err
 		}
+		return pumpCase(in, pos)
+	case tc.EventsFile.Value == "":
+		return nil, nil // no events: only an expect: [] case can pass
 	}
+	f, name, err := s.pack.OpenEvents(s.b, tc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", tc.EventsFile.Pos, err)
+	}
+	defer f.Close()
+	rd, err := r.reader(tc, f, name)
 	if err != nil {
 		return nil, err
 	}
-	var events []*event.Event
-	var bad []string
-	rejected := 0
-	_, err = pump.Run(context.Background(), []pump.Input{in},
-		pump.Options{Merge: event.MergeOptions{Lateness: event.DefaultLateness}, ReadAhead: -1}, pump.Handler{
-			Event: func(_ context.Context, ev *event.Event) error {
-				if inline != nil {
-					ev.Line = inline[ev.Line-1].Line
-				}
-				events = append(events, ev)
-				return nil
-			},
-			Rejected: func(_ context.Context, rej *event.Rejection) error {
-				if rejected++; len(bad) < maxRejections {
-					bad = append(bad, describe(rej))
-				}
-				return nil
-			},
-		})
-	switch {
-	case err != nil:
+	return pumpCase(pump.Input{Name: name, Events: rd}, nil)
+}
+
+// pumpCase reads a case's events merged in event time by the pump, as `stixcel run` merges
+// them: a test is a set of events, and its alerts must be those run gives on the same lines,
+// whatever order they are written in within the lateness. A line run would reject (bad,
+// late, out of range) is an error: a test's events must all be valid. inline holds the
+// position of each inline event by line - 1 (nil for a file).
+func pumpCase(in pump.Input, inline []diag.Pos) ([]*event.Event, error) {
+	c := &caseEvents{inline: inline}
+	_, err := pump.Run(context.Background(), []pump.Input{in},
+		pump.Options{Merge: event.MergeOptions{Lateness: event.DefaultLateness}, ReadAhead: -1},
+		pump.Handler{Event: c.event, Rejected: c.reject})
+	if err != nil {
 		return nil, err
-	case rejected > len(bad):
-		bad = append(bad, fmt.Sprintf("... and %d more bad lines", rejected-len(bad)))
 	}
-	if len(bad) > 0 {
-		return nil, errors.New(strings.Join(bad, "\n"))
+	return c.events, c.err()
+}
+
+// caseEvents collects a case's events, and its rejected lines described.
+type caseEvents struct {
+	inline   []diag.Pos
+	events   []*event.Event
+	bad      []string // the first maxRejections rejections, described
+	rejected int
+}
+
+func (c *caseEvents) event(_ context.Context, ev *event.Event) error {
+	if c.inline != nil {
+		ev.Line = c.at(ev.Line).Line // an inline event cites its YAML line
 	}
-	return events, nil
+	c.events = append(c.events, ev)
+	return nil
+}
+
+func (c *caseEvents) reject(_ context.Context, rej *event.Rejection) error {
+	if c.rejected++; len(c.bad) >= maxRejections {
+		return nil
+	}
+	text := rej.Error()
+	if c.inline != nil {
+		text = fmt.Sprintf("%s: %s", c.at(rej.Line), strings.TrimPrefix(text, fmt.Sprintf("%s:%d: ", rej.File, rej.Line)))
+	}
+	c.bad = append(c.bad, text)
+	return nil
+}
+
+// at is the position of the inline event read as line.
+func (c *caseEvents) at(line int) diag.Pos {
+	if line < 1 || line > len(c.inline) {
+		return diag.Pos{Line: line} // not an inline event's line: cannot happen
+	}
+	return c.inline[line-1]
+}
+
+// err lists the rejected lines, if any.
+func (c *caseEvents) err() error {
+	if c.rejected == 0 {
+		return nil
+	}
+	bad := c.bad
+	if c.rejected > len(bad) {
+		bad = append(bad, fmt.Sprintf("... and %d more bad lines", c.rejected-len(bad)))
+	}
+	return errors.New(strings.Join(bad, "\n"))
 }
 
 // reader returns a reader of normalized events, or of raw events mapped by tc.Source.
