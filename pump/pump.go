@@ -35,13 +35,15 @@ type Input struct {
 	Events *event.Reader
 }
 
-// Options configure Run; the zero value merges normalized events with the defaults of
-// `stixcel run`, reads regular files ahead within DefaultReadAhead and writes nothing.
+// Options configure Run; the zero value merges normalized events that must be in order
+// within each input (a zero Merge.Lateness; `stixcel run` passes event.DefaultLateness),
+// reads regular files ahead within DefaultReadAhead and writes nothing.
 type Options struct {
 	// Decoder returns a new decoder for each input (a decoder is not safe for concurrent
 	// use); nil decodes normalized events.
 	Decoder func() event.Decoder
-	// Merge is the Merger's lateness, max-ahead and max-held.
+	// Merge is the Merger's lateness, max-ahead and max-held (event.MergeOptions' zero
+	// values).
 	Merge event.MergeOptions
 	// ReadAhead bounds the bytes of events read ahead of the consumer when every input is
 	// Regular: 0 means DefaultReadAhead, a negative value reads inline.
