@@ -110,7 +110,7 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	defer rejects.abort() // a run that stops before reading leaves the previous file
+	defer rejects.Abort() // a run that stops before reading leaves the previous file
 	out, err := newAlertWriter(c.stdout, f.outFormat, alertfmt.Options{Color: colorOn(c.stdout), Stream: slices.Contains(args, "-")})
 	if err != nil {
 		return inputErr(err)
@@ -131,8 +131,8 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if ferr := out.flush(); err == nil {
 		err = ferr
 	}
-	if rerr := rejects.close(); err == nil && rerr != nil {
-		err = inputErr(rerr)
+	if rerr := rejects.Close(); err == nil && rerr != nil {
+		err = inputErr(fmt.Errorf("--rejects: %w", rerr))
 	}
 	c.printSummary(sum, eng, f)
 	hints.Write(c.stderr)
@@ -181,7 +181,7 @@ func runHandler(eng *runtime.Engine, h *hints.Hints, emit func(runtime.Output)) 
 }
 
 // pumpOptions are the options of the run's event pump.
-func (f *runFlags) pumpOptions(profile *source.Profile, rejects *rejectWriter, messages io.Writer) pump.Options {
+func (f *runFlags) pumpOptions(profile *source.Profile, rejects *pump.RejectsFile, messages io.Writer) pump.Options {
 	opts := pump.Options{Decoder: decoderOf(profile), Strict: f.strict, Messages: messages,
 		Merge: event.MergeOptions{Lateness: f.lateness, MaxAhead: f.maxAhead, MaxHeld: f.maxHeld}}
 	if rejects != nil {
@@ -454,16 +454,8 @@ func loadSourceProfile(name string) (*source.Profile, error) {
 	}
 }
 
-// rejectWriter writes rejected lines verbatim, one per line, so they can be fixed and
-// replayed; a nil rejectWriter writes nothing. The file is replaced when the run ends
-// (outfile: atomically, never over an input).
-type rejectWriter struct {
-	file *outfile.File
-	w    *bufio.Writer
-	err  error
-}
-
-func openRejects(name string, inputs *outfile.Inputs) (*rejectWriter, error) {
+// openRejects opens the --rejects file, or returns nil.
+func openRejects(name string, inputs *outfile.Inputs) (*pump.RejectsFile, error) {
 	if name == "" {
 		return nil, nil
 	}
@@ -471,44 +463,5 @@ func openRejects(name string, inputs *outfile.Inputs) (*rejectWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &rejectWriter{file: f, w: bufio.NewWriter(f)}, nil
-}
-
-// Write writes rejected lines (pump.Options.Rejects); the first error is kept for close.
-func (rw *rejectWriter) Write(p []byte) (int, error) {
-	if rw.err != nil {
-		return 0, rw.err
-	}
-	n, err := rw.w.Write(p)
-	rw.err = err
-	return n, err
-}
-
-// abort discards the lines unless close put them in place.
-func (rw *rejectWriter) abort() {
-	if rw != nil && rw.file != nil {
-		rw.file.Abort()
-		rw.file = nil
-	}
-}
-
-// close flushes the lines and puts the file in place once (a failed write leaves the
-// previous file as it was); later calls return nil.
-func (rw *rejectWriter) close() error {
-	if rw == nil || rw.file == nil {
-		return nil
-	}
-	err := rw.err
-	if err == nil {
-		err = rw.w.Flush()
-	}
-	if err == nil {
-		err = rw.file.Commit()
-	}
-	rw.file.Abort()
-	rw.file = nil
-	if err != nil {
-		return fmt.Errorf("--rejects: %w", err)
-	}
-	return nil
+	return pump.NewRejectsFile(f), nil
 }
