@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/stixcel/stixcel/event"
 )
@@ -78,6 +79,24 @@ type Summary struct {
 	Inputs int
 	Stats  event.ReadStats
 	Forced int64 // events released before their lateness had passed, for Merge.MaxHeld
+}
+
+// String is the run's count line: "read 9 lines from 2 files: 7 events processed, 2
+// rejected (empty line: 1, late: 1)".
+func (s Summary) String() string {
+	files := "files"
+	if s.Inputs == 1 {
+		files = "file"
+	}
+	var reasons []string
+	for _, r := range s.Stats.Reasons() {
+		reasons = append(reasons, fmt.Sprintf("%s: %d", r, s.Stats.Rejected[r]))
+	}
+	rej := fmt.Sprintf("%d rejected", s.Stats.RejectedTotal())
+	if len(reasons) > 0 {
+		rej += " (" + strings.Join(reasons, ", ") + ")"
+	}
+	return fmt.Sprintf("read %d lines from %d %s: %d events processed, %s", s.Stats.Read, s.Inputs, files, s.Stats.Processed, rej)
 }
 
 // Run merges inputs and hands their items to h until their end, an input's error, a strict

@@ -131,6 +131,7 @@ func TestAccounting(t *testing.T) {
 			assert.Equal(t, 1, sum.Inputs)
 			assert.Equal(t, strings.Join([]string{lines[1], lines[3], lines[4], lines[5], lines[6]}, "\n")+"\n", rejects.String())
 			assert.Equal(t, 5, strings.Count(messages.String(), "rejected: a.jsonl:"), messages.String())
+			assert.Equal(t, "read 8 lines from 1 file: 3 events processed, 5 rejected (empty line: 1, invalid JSON: 1, late: 1, not a JSON object: 1, time out of range: 1)", sum.String())
 		})
 	}
 }

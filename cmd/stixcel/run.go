@@ -359,16 +359,7 @@ func (c *cli) runPlans(f *runFlags) (*plan.Set, *hints.Hints, error) {
 
 func (c *cli) printSummary(s pump.Summary, eng *runtime.Engine, f *runFlags) {
 	st := eng.Stats()
-	var reasons []string
-	for _, r := range s.Stats.Reasons() {
-		reasons = append(reasons, fmt.Sprintf("%s: %d", r, s.Stats.Rejected[r]))
-	}
-	rej := fmt.Sprintf("%d rejected", s.Stats.RejectedTotal())
-	if len(reasons) > 0 {
-		rej += " (" + strings.Join(reasons, ", ") + ")"
-	}
-	fmt.Fprintf(c.stderr, "read %d lines from %d %s: %d events processed, %s; %d alerts, %d hunt records\n",
-		s.Stats.Read, s.Inputs, plural(s.Inputs, "file", "files"), s.Stats.Processed, rej, st.Alerts, st.Hunts)
+	fmt.Fprintf(c.stderr, "%s; %d alerts, %d hunt records\n", s, st.Alerts, st.Hunts)
 	if f.hunt {
 		c.printHunts(st)
 	}
