@@ -73,7 +73,7 @@ func (c *cli) compileLoaded(in stixcel.Inputs, stop compiler.Stage) (*stixcel.Lo
 // load loads in, reading stdin for "-" and printing the bundles' warnings and what was loaded
 // to stderr; errors are exit-2 errors.
 func (c *cli) load(in stixcel.Inputs) (*stixcel.Loaded, error) {
-	in.Stdin = c.stdin
+	in.Stdin, in.Cache = c.stdin, c.cache
 	l, err := in.Load()
 	if l != nil {
 		for _, w := range l.Warnings {

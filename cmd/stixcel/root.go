@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/stixcel/stixcel"
 )
 
 // Exit codes.
@@ -34,6 +36,10 @@ var errFindings = &exitError{code: exitFindings, err: errors.New("findings repor
 type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// cache, when set, keeps loaded bundles and compiled plans across invocations in one
+	// process (the tests share one, so the enterprise release is parsed and compiled once);
+	// nil loads and compiles every time, as a user's single invocation does.
+	cache *stixcel.Cache
 }
 
 func (c *cli) execute(args []string) int {
