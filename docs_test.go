@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -85,6 +86,69 @@ func TestBrokenLinks(t *testing.T) {
 		doc + ":6: link docs/nothing.md: no such file",
 		doc + ":6: link #nowhere: no heading \"nowhere\" in " + doc,
 	}, brokenLinks(doc, text))
+}
+
+// TestCodeCitesDocs: the Go and YAML sources cite the contracts they implement in docs/, a
+// file of the repository that exists, never the design document kept outside it.
+func TestCodeCitesDocs(t *testing.T) {
+	cited := 0
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		// This file's own cases cite missing files on purpose.
+		if d.IsDir() || path == "docs_test.go" || !(strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".yaml")) {
+			return nil
+		}
+		text, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, broken := range brokenCitations(path, string(text)) {
+			t.Errorf("%s", broken)
+		}
+		cited += len(docCitation.FindAllString(string(text), -1))
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Positive(t, cited, "no source file cites docs/")
+}
+
+// TestBrokenCitations: a citation of the outside design document and one of a docs/ file
+// that does not exist are found, with their lines; one of an existing file is not.
+func TestBrokenCitations(t *testing.T) {
+	text := "// Alert is one detection (docs/alerts.md).\n" +
+		"// Event is one normalized event (DESIGN §5).\n" +
+		"// See docs/nothing.md.\n"
+	assert.Equal(t, []string{
+		"x.go:2: cites DESIGN §5, a document outside the repository: cite docs/ instead",
+		"x.go:3: cites docs/nothing.md, which does not exist",
+	}, brokenCitations("x.go", text))
+}
+
+var (
+	docCitation    = regexp.MustCompile(`\bdocs/[a-z0-9-]+\.md`)
+	designCitation = regexp.MustCompile(`\bDESIGN(\.md)? §\s*[0-9]+`)
+)
+
+// brokenCitations returns, as "file:line: message", the citations in a source file of the
+// design document outside the repository and of docs/ files that do not exist.
+func brokenCitations(path, text string) []string {
+	var broken []string
+	for i, line := range strings.Split(text, "\n") {
+		for _, c := range designCitation.FindAllString(line, -1) {
+			broken = append(broken, fmt.Sprintf("%s:%d: cites %s, a document outside the repository: cite docs/ instead", path, i+1, c))
+		}
+		for _, c := range docCitation.FindAllString(line, -1) {
+			if _, err := os.Stat(filepath.FromSlash(c)); err != nil {
+				broken = append(broken, fmt.Sprintf("%s:%d: cites %s, which does not exist", path, i+1, c))
+			}
+		}
+	}
+	return broken
 }
 
 var (
