@@ -13,7 +13,7 @@ import (
 	"github.com/stixcel/stixcel/diag"
 )
 
-// Binding is one pack file: the logic a pack supplies for one analytic (DESIGN.md §4).
+// Binding is one pack file: the logic a pack supplies for one analytic (docs/packs.md).
 // String fields left out of the file have an empty Value and a zero Pos.
 type Binding struct {
 	File       string // the path the binding was read from, as given

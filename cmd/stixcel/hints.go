@@ -178,7 +178,7 @@ func looksLikeRawWindows(raw []byte) bool {
 }
 
 // errNothingProcessed is the error of a run that read lines but could process none of them
-// (DESIGN §9: input of which no line could be processed is an input error).
+// (docs/cli.md, "Rules every command follows": input of which no line could be processed is an input error).
 func errNothingProcessed(st event.ReadStats) error {
 	if st.Read == 0 || st.Processed > 0 {
 		return nil
