@@ -79,12 +79,9 @@ func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
 	if err != nil {
 		return inputErr(fmt.Errorf("--platform: %w", err))
 	}
-	layer, err := c.createLayer(f)
-	if err != nil {
-		return err
-	}
-	if layer != nil {
-		defer layer.Abort() // a failed run leaves the previous layer
+	inputs := c.inputsOf(f.events, f.bundles, f.compile.packs, files(f.compile.params, f.compile.taxonomy, sourceFile(f.source)))
+	if err := checkOutput("--layer", f.layer, inputs); err != nil {
+		return err // before the tests and the telemetry run
 	}
 	in := coverage.Input{Plans: plans, Platforms: platforms, Tested: tester.PassedAnalytics(ctx, l.Index, l.AllPacks())}
 	if len(f.events) > 0 {
@@ -93,13 +90,9 @@ func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
 		}
 	}
 	report := coverage.Build(in)
-	if layer != nil {
-		err := report.Layer("stixcel coverage", f.attack).Write(layer)
-		if err == nil {
-			err = layer.Commit()
-		}
-		if err != nil {
-			return inputErr(fmt.Errorf("--layer: %w", err))
+	if f.layer != "" {
+		if err := writeLayer(f.layer, report.Layer("stixcel coverage", f.attack), inputs); err != nil {
+			return err
 		}
 	}
 	switch {
@@ -111,14 +104,34 @@ func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
 	return report.WriteText(c.stdout)
 }
 
-// createLayer starts writing --layer (nil without it): atomically, and never over one of the
-// command's inputs.
-func (c *cli) createLayer(f *coverageFlags) (*outfile.File, error) {
-	if f.layer == "" {
-		return nil, nil
+// checkOutput refuses an output path that is one of inputs (exit 2 naming the flag); ""
+// is no output.
+func checkOutput(flag, path string, inputs *outfile.Inputs) error {
+	if path == "" {
+		return nil
 	}
-	return createOutput("--layer", f.layer, c.inputsOf(f.events, f.bundles, f.compile.packs,
-		files(f.compile.params, f.compile.taxonomy, sourceFile(f.source))))
+	if err := inputs.Check(path); err != nil {
+		return inputErr(fmt.Errorf("%s: %w", flag, err))
+	}
+	return nil
+}
+
+// writeLayer writes the layer to path: atomically (a failed write leaves the previous layer)
+// and never over one of inputs.
+func writeLayer(path string, layer coverage.Layer, inputs *outfile.Inputs) error {
+	f, err := createOutput("--layer", path, inputs)
+	if err != nil {
+		return err
+	}
+	err = layer.Write(f)
+	if err == nil {
+		err = f.Commit()
+	}
+	if err != nil {
+		f.Abort()
+		return inputErr(fmt.Errorf("--layer: %w", err))
+	}
+	return nil
 }
 
 // feeds runs the telemetry through the plans' derived selectors and counts, per analytic,
