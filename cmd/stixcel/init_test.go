@@ -194,6 +194,16 @@ func TestProjectPacksAndPackArguments(t *testing.T) {
 	}
 }
 
+func TestProjectFileLeavesACompiledArtifactAlone(t *testing.T) {
+	root := contentRepo(t, map[string]string{"stixcel.yaml": "bundles: [attack/AN1828.json]\nparams: missing-params.yaml\nsource: nope\n"})
+	plans := filepath.Join(t.TempDir(), "plans.json")
+	require.Equal(t, exitOK, runIn(t, root, "compile", "--no-config", "-o", plans).code)
+	r := runIn(t, root, "run", "--plans", plans)
+	assert.Equal(t, exitInput, r.code)
+	assert.Contains(t, r.stderr, `no built-in source profile "nope"`, "the project's source is used with --plans")
+	assert.NotContains(t, r.stderr, "--plans runs a compiled artifact", "the project's bundles and params are not")
+}
+
 // The repository itself must hold no project file: the CLI tests run from its root and
 // would pick it up.
 func TestRepositoryHasNoProjectFile(t *testing.T) {
