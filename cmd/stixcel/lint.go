@@ -35,7 +35,7 @@ error is always an error; --strict makes warnings errors too. Exit 1 on any erro
 			if err := checkPackDirs(args); err != nil {
 				return err
 			}
-			l, err := c.load(checkedInputs(bundles, args, false))
+			l, err := c.load(c.checkedInputs(bundles, args, false))
 			if err != nil {
 				return err
 			}

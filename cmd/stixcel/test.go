@@ -58,7 +58,7 @@ func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
 		}
 		opts.Run = re
 	}
-	l, err := c.load(checkedInputs(f.bundles, dirs, f.noBuiltin))
+	l, err := c.load(c.checkedInputs(f.bundles, dirs, f.noBuiltin))
 	if err != nil {
 		return err
 	}
