@@ -1,6 +1,6 @@
 // Package project reads stixcel.yaml, the project file of a content repository: the inputs
 // every command would otherwise take as flags, so that CI runs `stixcel test` and `stixcel
-// lint` with none (DESIGN §9).
+// lint` with none (docs/project-file.md).
 //
 // The file is found in the working directory or the nearest parent (as golangci-lint and
 // contentctl find theirs), stopping at the root of the git repository (a directory holding
