@@ -20,25 +20,29 @@ func (c *cli) lintCommand() *cobra.Command {
 		strict  bool
 	)
 	cmd := &cobra.Command{
-		Use:   "lint [PACK_DIR ...]",
-		Short: "Check packs without running them (the built-in pack when no directory is given)",
+		Use:   "lint [PACK_DIR | BINDING.yaml ...]",
+		Short: "Check packs or binding files without running them (the built-in pack when none is given)",
 		Long: `Check packs without running them: YAML shape (unknown keys are errors), every CEL
 expression parsed, type-checked against the analytic's parameters and built as run builds it
 (regular expressions, constant conversions, cost), analytic and channel
 ids, parameter types and defaults, test files and overrides, and written_for drift. Analytics
 come from --bundle (the embedded seed bundle when none is given), as in run and test. A CEL
-error is always an error; --strict makes warnings errors too. Exit 1 on any error.`,
+error is always an error; --strict makes warnings errors too, among them a binding whose
+analytic is not in the loaded bundles (only its syntax was checked; the message says which
+bundle to pass). A binding file argument lints that binding alone. Exit 1 on any error.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "text" && format != "json" && format != "sarif" {
 				return inputErr(fmt.Errorf("--format %q: want text, json or sarif", format))
 			}
-			if err := checkPackDirs(args); err != nil {
-				return err
-			}
-			l, err := c.load(c.checkedInputs(bundles, args, false))
+			pa, err := parsePackArgs(args)
 			if err != nil {
 				return err
 			}
+			l, err := c.load(c.checkedInputs(bundles, pa.dirs, false))
+			if err != nil {
+				return err
+			}
+			pa.restrict(l)
 			diags := lint.Check(l.Index, l.AllPacks(), lint.Options{BundlesGiven: len(bundles) > 0})
 			if strict {
 				warningsAsErrors(diags)
