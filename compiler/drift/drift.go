@@ -48,6 +48,8 @@ type Report struct {
 	Changed    []*AnalyticDrift `json:"changed"`
 	// Bindings are the pack bindings that drifted (CheckBindings); nil without packs.
 	Bindings []BindingDrift `json:"bindings,omitempty"`
+
+	now *attack.Index // the new release, whose fingerprints CheckBindings compares
 }
 
 // Release names one side of the comparison.
@@ -126,7 +128,7 @@ type TechniqueDrift struct {
 // Compare compares two indexes loaded with attack.Options{IncludeRevoked: true}, so that
 // revocations and deprecations are seen.
 func Compare(was, now *attack.Index) *Report {
-	r := &Report{Added: []string{}, Removed: []string{}, Revoked: []string{}, Deprecated: []string{}, Changed: []*AnalyticDrift{}}
+	r := &Report{Added: []string{}, Removed: []string{}, Revoked: []string{}, Deprecated: []string{}, Changed: []*AnalyticDrift{}, now: now}
 	r.Summary.ChannelsBy = map[string]int{}
 	r.Old.Analytics, r.New.Analytics = active(was), active(now)
 	for _, a := range was.Analytics {
