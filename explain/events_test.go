@@ -73,3 +73,18 @@ func TestEventsEvaluationErrors(t *testing.T) {
 	assert.Equal(t, runtime.Check{Outcome: runtime.OutcomeError, Error: "no such key: EventCode"}, got.Events[3].Channels[3].Predicate)
 	assert.Equal(t, 1, got.Events[3].Line, "events in event-time order, each citing its line")
 }
+
+// TestEventsUnusedChannels: channels the condition does not use are named once, not on every
+// event, and an event whose log source no evaluated channel reads takes one line.
+func TestEventsUnusedChannels(t *testing.T) {
+	p := an1828(t)
+	p.Correlation.Condition = "c4"
+	tr := traceFile(t, p, "an1828.jsonl")
+	var b bytes.Buffer
+	require.NoError(t, tr.WriteText(&b))
+	text := b.String()
+	assert.Contains(t, text, "not evaluated (the condition does not use them): c1, c2, c3, c5, c6, c7\n")
+	assert.Contains(t, text, "\nan1828.jsonl:2  2026-03-20T09:00:00Z  VPN:MobileProxy\n  no channel reads this log source: no alert\n")
+	assert.Contains(t, text, "\nan1828.jsonl:1  2026-03-20T09:00:30Z  MobileEDR:telemetry\n  c4  matched: selector true, predicate true\n"+
+		`  group {"device_id": "ios-1"}: c4 in the window; condition true: alert opened (window until 2026-03-20T09:10:30Z)`+"\n")
+}

@@ -13,9 +13,10 @@ import (
 )
 
 // WriteText writes the trace for people: per event its place, time and log source, a line
-// per channel saying how far it got (log source, selector, predicate), and what the matches
-// did to the group's window (which cN were true, whether the condition held and an alert
-// opened); then the rejected lines and the alerts.
+// per channel the plan evaluates saying how far it got (log source, selector, predicate),
+// and what the matches did to the group's window (which cN were true, whether the condition
+// held and an alert opened); then the rejected lines and the alerts. An event whose log
+// source no channel reads takes one line.
 //
 //	events.jsonl:3  2026-03-20T09:00:30Z  MobileEDR:telemetry
 //	  c1  not its log source (VPN:MobileProxy)
@@ -30,10 +31,19 @@ func (t *Trace) WriteText(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "condition: %s\n  over the window (%s) of one group (%s)\n", t.Condition, t.Window, strings.Join(t.GroupBy, ", "))
 	}
+	if unused := t.unusedChannels(); len(unused) > 0 {
+		fmt.Fprintf(&b, "not evaluated (the condition does not use them): %s\n", strings.Join(unused, ", "))
+	}
 	for _, ev := range t.Events {
 		fmt.Fprintf(&b, "\n%s:%d  %s  %s\n", ev.Source, ev.Line, ev.Time.UTC().Format(time.RFC3339Nano), ev.LogSource)
+		if !readsLogSource(ev.Channels) {
+			b.WriteString("  no channel reads this log source: no alert\n")
+			continue
+		}
 		for _, c := range ev.Channels {
-			fmt.Fprintf(&b, "  %-3s %s\n", c.ID, channelText(c))
+			if c.Used {
+				fmt.Fprintf(&b, "  %-3s %s\n", c.ID, channelText(c))
+			}
 		}
 		fmt.Fprintf(&b, "  %s\n", correlationText(ev.Correlation))
 	}
@@ -54,12 +64,33 @@ func (t *Trace) WriteText(w io.Writer) error {
 	return err
 }
 
+// unusedChannels are the channels the plan does not evaluate, from the first event (the
+// same on every event).
+func (t *Trace) unusedChannels() []string {
+	var ids []string
+	if len(t.Events) > 0 {
+		for _, c := range t.Events[0].Channels {
+			if !c.Used {
+				ids = append(ids, c.ID)
+			}
+		}
+	}
+	return ids
+}
+
+// readsLogSource reports whether a channel the plan evaluates reads the event's log source.
+func readsLogSource(chs []runtime.ChannelTrace) bool {
+	for _, c := range chs {
+		if c.Used && c.LogSourceMatched {
+			return true
+		}
+	}
+	return false
+}
+
 // channelText says how far a channel got with the event.
 func channelText(c runtime.ChannelTrace) string {
-	switch {
-	case !c.Used:
-		return "not evaluated: the condition does not use it"
-	case !c.LogSourceMatched:
+	if !c.LogSourceMatched {
 		return "not its log source (" + c.LogSource + ")"
 	}
 	var checks []string

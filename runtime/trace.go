@@ -146,6 +146,9 @@ func (t *Tracer) Trace(ev *event.Event, emit func(Output)) *EventTrace {
 		s.phase = phaseMatch
 		tr.Correlation = t.correlate(ev, matched)
 	}
+	if t.eng.events%groupCheckEvery == 0 { // the group cap and state budget, as Process keeps them
+		checkState(t.eng.shards, t.eng.cfg.maxGroups, &t.eng.budget)
+	}
 	return tr
 }
 
