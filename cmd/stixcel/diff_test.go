@@ -45,6 +45,9 @@ func TestDiffReleases(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &withPack))
 	assert.Empty(t, withPack.Bindings)
+	r = runCLI(t, nil, "diff", v180, v181, "--pack", "analytics")
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "\n0 bindings drifted (41 more on analytics that changed are up to date: their written_for fingerprint is the new release's)\n")
 
 	// A binding still written for v18.0 drifted, and the gate stays red until it is updated.
 	dir := t.TempDir()

@@ -34,7 +34,7 @@ func (r *Report) CheckBindings(bindings []*pack.Binding) int {
 			gone[id] = what
 		}
 	}
-	r.Bindings = []BindingDrift{}
+	r.Bindings, r.UpToDate = []BindingDrift{}, nil
 	for _, b := range bindings {
 		id := b.Analytic.Value
 		var why []string
@@ -42,6 +42,9 @@ func (r *Report) CheckBindings(bindings []*pack.Binding) int {
 			why = []string{"the analytic was " + what + " in the new release"}
 		} else if fp, ok := r.newFingerprint(b); ok {
 			why = fingerprintWhy(b, fp, changed[id])
+			if why == nil && changed[id] != nil {
+				r.UpToDate = append(r.UpToDate, b.File)
+			}
 		} else if d := changed[id]; d != nil {
 			why = bindingWhy(d, b)
 		}

@@ -45,6 +45,11 @@ func TestCheckBindingsFingerprint(t *testing.T) {
 			if tc.why == nil {
 				assert.Zero(t, n)
 				assert.Empty(t, r.Bindings)
+				if tc.b.File == "new.yaml" {
+					assert.Equal(t, []string{"new.yaml"}, r.UpToDate, "up to date, though its analytic changed")
+				} else {
+					assert.Empty(t, r.UpToDate)
+				}
 				return
 			}
 			assert.Equal(t, 1, n)

@@ -48,6 +48,9 @@ type Report struct {
 	Changed    []*AnalyticDrift `json:"changed"`
 	// Bindings are the pack bindings that drifted (CheckBindings); nil without packs.
 	Bindings []BindingDrift `json:"bindings,omitempty"`
+	// UpToDate are the files of the bindings on analytics that changed whose written_for
+	// fingerprint is already the new release's (CheckBindings): they have not drifted.
+	UpToDate []string `json:"up_to_date,omitempty"`
 
 	now *attack.Index // the new release, whose fingerprints CheckBindings compares
 }
