@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -55,6 +57,7 @@ bundle to pass). A binding file argument lints that binding alone. Exit 1 on any
 			default:
 				err = diag.WriteText(c.stdout, diags, readPackFile)
 				fmt.Fprintf(c.stderr, "%d errors, %d warnings\n", countErrors(diags), len(diags)-countErrors(diags))
+				writeSyntaxOnlyHint(c.stderr, l, strict || len(bundles) > 0)
 			}
 			if err != nil {
 				return err
@@ -69,6 +72,34 @@ bundle to pass). A binding file argument lints that binding alone. Exit 1 on any
 	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text, json or sarif")
 	cmd.Flags().BoolVar(&strict, "strict", false, "make warnings errors (exit 1; SARIF level error)")
 	return cmd
+}
+
+// writeSyntaxOnlyHint says, after the counts, which bindings were checked for syntax only
+// because their analytic is not loaded, and which bundle to pass: a lint that passes over
+// them checked less than it seems.
+// isError says the findings are errors already (--strict, or bundles the user named).
+func writeSyntaxOnlyHint(w io.Writer, l *stixcel.Loaded, isError bool) {
+	waiting := waitingBindings(l.AllPacks(), func(id string) bool { return l.Index.Analytic(id) != nil })
+	if len(waiting) == 0 {
+		return
+	}
+	ids := make([]string, 0, len(waiting))
+	for _, b := range waiting {
+		ids = append(ids, b.Analytic.Value)
+	}
+	more := ""
+	if len(ids) > maxHintIDs {
+		ids, more = ids[:maxHintIDs], fmt.Sprintf(" and %d more", len(ids)-maxHintIDs)
+	}
+	what := fmt.Sprintf("%d bindings were checked for syntax only, their analytics not loaded", len(waiting))
+	if len(waiting) == 1 {
+		what = "1 binding was checked for syntax only, its analytic not loaded"
+	}
+	consequence := " (lint --strict makes this an error)"
+	if isError {
+		consequence = ""
+	}
+	fmt.Fprintf(w, "hint: %s (%s%s): pass %s%s\n", what, strings.Join(ids, ", "), more, bundleFlagsFor(waiting), consequence)
 }
 
 // warningsAsErrors raises every warning to an error, for lint --strict.

@@ -126,8 +126,10 @@ func TestLintBindingFileWithoutBundle(t *testing.T) {
 	assert.Equal(t, exitOK, r.code, r.stdout+r.stderr)
 	assert.Contains(t, r.stdout, fmt.Sprintf(want, "warning"))
 	assert.Contains(t, r.stderr, "0 errors, 1 warnings", "the other bindings of the directory are not linted")
+	assert.Contains(t, r.stderr, "hint: 1 binding was checked for syntax only, its analytic not loaded (AN0165): pass --bundle enterprise-attack-….json (lint --strict makes this an error)\n")
 
 	r = runCLI(t, nil, "lint", "--strict", file)
 	assert.Equal(t, exitFindings, r.code, r.stdout+r.stderr)
 	assert.Contains(t, r.stdout, fmt.Sprintf(want, "error"))
+	assert.Contains(t, r.stderr, "hint: 1 binding was checked for syntax only, its analytic not loaded (AN0165): pass --bundle enterprise-attack-….json\n")
 }
