@@ -13,8 +13,10 @@
 // Comparison: each expectation must match its own alert (same analytic, and every field of
 // the expected group equal to the alert's, compared as JSON); an alert no expectation
 // matches fails the case as well, so `expect: []` means no alert at all. Evaluation errors
-// (a missing field, a type mismatch) count as false, as in `stixcel run`; they are shown in
-// the diff of a failing case but do not fail a case by themselves.
+// (a missing field, a type mismatch) count as false, as in `stixcel run`, and they fail the
+// case: an expression that errors on every event is silent, so a case expecting silence
+// would pass over logic that never ran. Options.AllowEvalErrors lets such a case pass
+// (Result.EvalErrors still holds the errors).
 package tester
 
 import (
