@@ -167,17 +167,22 @@ func parsePackArgs(args []string) (packArgs, error) {
 	return pa, nil
 }
 
-// restrict keeps, in the loaded packs that stand for binding files, the bindings and
-// diagnostics of those files alone. l.Packs are in the order of pa.dirs.
+// restrict keeps, in the loaded packs that stand for binding files (by their root, among
+// the project file's packs too), the bindings and diagnostics of those files alone; a second
+// pack with the same root keeps nothing, so that no binding is loaded twice.
 func (pa packArgs) restrict(l *stixcel.Loaded) {
-	for i, p := range l.Packs {
-		if i >= len(pa.dirs) {
-			return
-		}
-		files, ok := pa.only[filepath.Clean(pa.dirs[i])]
+	seen := map[string]bool{}
+	for _, p := range l.Packs {
+		root := filepath.Clean(filepath.FromSlash(p.Root))
+		files, ok := pa.only[root]
 		if !ok {
 			continue
 		}
+		if seen[root] {
+			p.Bindings, p.Diagnostics = nil, nil
+			continue
+		}
+		seen[root] = true
 		named := func(f string) bool { return slices.Contains(files, filepath.Clean(f)) }
 		p.Bindings = slices.DeleteFunc(p.Bindings, func(b *pack.Binding) bool { return !named(b.File) })
 		p.Diagnostics = slices.DeleteFunc(p.Diagnostics, func(d diag.Diagnostic) bool { return d.Pos.File != "" && !named(d.Pos.File) })

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -66,4 +67,16 @@ func TestTestEvalErrors(t *testing.T) {
 	r = runCLI(t, nil, "test", "--allow-eval-errors", binding)
 	assert.Equal(t, exitOK, r.code, r.stdout+r.stderr)
 	assert.Contains(t, r.stdout, "PASS: 1/1")
+}
+
+// TestTestBindingFileOfAProjectPack: a binding file of a pack the project file lists runs
+// that binding's cases once, not the pack's and not twice.
+func TestTestBindingFileOfAProjectPack(t *testing.T) {
+	root := contentRepo(t, map[string]string{
+		"stixcel.yaml":             "packs: [rules/mobile]\n",
+		"rules/mobile/AN9999.yaml": "analytic: AN9999\ncondition: \"true\"\ntests:\n  - name: never runs\n    events: []\n    expect: []\n",
+	})
+	r := runIn(t, root, "test", filepath.Join(root, "rules", "mobile", "AN1828.yaml"))
+	assert.Equal(t, exitOK, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, "PASS: 6/6\n")
 }
