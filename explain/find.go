@@ -6,9 +6,9 @@ package explain
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 
+	"github.com/stixcel/stixcel/catalog"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -31,21 +31,15 @@ func Find(set *plan.Set, id string) *plan.Plan {
 }
 
 // OfTechnique returns the plans one of whose techniques is id or, for an id without a
-// sub-technique, one of its sub-techniques; in the set's order. Letter case does not matter.
+// sub-technique, one of its sub-techniques (as search's --technique matches them); in the
+// set's order. Letter case does not matter.
 func OfTechnique(set *plan.Set, id string) []*plan.Plan {
-	id = strings.ToUpper(id)
+	q := catalog.Query{Technique: id}
 	var out []*plan.Plan
 	for _, p := range set.Plans {
-		if slices.ContainsFunc(p.Techniques, func(t plan.Technique) bool { return TechniqueMatches(t.ID, id) }) {
+		if q.Matches(p, nil) {
 			out = append(out, p)
 		}
 	}
 	return out
-}
-
-// TechniqueMatches reports whether technique has the id want (upper case): the same id, or a
-// sub-technique of want when want names no sub-technique.
-func TechniqueMatches(technique, want string) bool {
-	technique = strings.ToUpper(technique)
-	return technique == want || (!strings.Contains(want, ".") && strings.HasPrefix(technique, want+"."))
 }

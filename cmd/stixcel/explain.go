@@ -274,6 +274,3 @@ func stageNames() string {
 	}
 	return strings.Join(names, ", ")
 }
-
-// techniqueMatches is explain.TechniqueMatches, which search filters by.
-func techniqueMatches(technique, want string) bool { return explain.TechniqueMatches(technique, want) }
