@@ -33,6 +33,9 @@ type Inputs struct {
 	Profile string
 	// Taxonomy is a log source taxonomy file (YAML) replacing the built-in one; "" keeps it.
 	Taxonomy string
+	// Cache, when set, keeps what loading and compiling built for later loads of the same
+	// inputs (see Cache); nil loads and compiles every time.
+	Cache *Cache
 }
 
 // Loaded is what Inputs.Load read, ready to compile.
@@ -53,6 +56,10 @@ type Loaded struct {
 	Taxonomy *channel.Taxonomy
 
 	profileDiags diag.Diagnostics
+	// cache, when set, is Inputs.Cache; builtinOnly says the compilation depends on nothing
+	// but the index and the built-in pack, so the cache may keep it.
+	cache       *Cache
+	builtinOnly bool
 }
 
 // Load reads the inputs in order: bundles, packs, profile, taxonomy. Problems in the packs
@@ -66,6 +73,7 @@ func (in Inputs) Load() (*Loaded, error) {
 		return nil, err
 	}
 	in.loadPacks(l)
+	l.cache, l.builtinOnly = in.Cache, len(in.Packs) == 0 && in.Profile == "" && in.Taxonomy == ""
 	if in.Profile != "" {
 		l.Profile, l.profileDiags = loadProfile(in.Profile)
 	}
@@ -99,7 +107,7 @@ func (in Inputs) loadBundles() (*Loaded, error) {
 	if seed || len(in.Bundles) == 0 {
 		sources = append(sources, attack.Source{Name: SeedBundleName, Data: SeedBundle()})
 	}
-	ix, warns, err := attack.Load(sources, attack.Options{IncludeRevoked: in.IncludeRevoked, Stdin: in.Stdin})
+	ix, warns, err := in.Cache.load(sources, attack.Options{IncludeRevoked: in.IncludeRevoked, Stdin: in.Stdin})
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +182,14 @@ func (l *Loaded) Diagnostics() diag.Diagnostics {
 // compiler.Options.Builtin), the profile and the taxonomy, stopping after stage stop (""
 // runs them all). The diagnostics, sorted, are those of loading and of compiling.
 func (l *Loaded) Compile(stop compiler.Stage) (*plan.Set, diag.Diagnostics) {
+	if l.cache != nil && l.builtinOnly {
+		key := setKey{ix: l.Index, noBuiltin: l.Builtin == nil, stop: stop}
+		return l.cache.compile(key, func() (*plan.Set, diag.Diagnostics) { return l.compile(stop) })
+	}
+	return l.compile(stop)
+}
+
+func (l *Loaded) compile(stop compiler.Stage) (*plan.Set, diag.Diagnostics) {
 	opts := compiler.Options{Profile: l.Profile, Taxonomy: l.Taxonomy, StopAfter: stop}
 	if l.Builtin != nil {
 		opts.Builtin = l.Builtin.Bindings

@@ -2,7 +2,7 @@
 // formats of `stixcel run --format`: that is its one job. It reads only package runtime's
 // output types, never plans or STIX bundles.
 //
-//   - json: one JSON object per line (DESIGN §8), the default.
+//   - json: one JSON object per line (docs/alerts.md), the default.
 //   - text: one aligned block per alert for people (a line per hunt record), coloured with
 //     ANSI escapes only when Options.Color is set (the CLI sets it for a terminal).
 //   - stix: STIX 2.1. Each alert is a `sighting` whose sighting_of_ref is the analytic's STIX

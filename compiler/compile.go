@@ -226,7 +226,7 @@ func (c *compilation) checkUnusedBindings() {
 	}
 }
 
-// kindOf classifies a compiled plan (DESIGN §7).
+// kindOf classifies a compiled plan (docs/artifact.md, "Kinds").
 func kindOf(p *plan.Plan) plan.Kind {
 	kind := plan.KindInert
 	for _, ch := range p.Channels {

@@ -11,7 +11,7 @@ import (
 )
 
 // checkWrittenFor compares what a binding was written against with the analytic in the
-// bundle (DESIGN §4 "Drift"). The long form of written_for carries a fingerprint of the
+// bundle (docs/packs.md, "Drift"). The long form of written_for carries a fingerprint of the
 // channels and mutable elements and the channels themselves: a changed channel text is a
 // warning that shows the channel before and after; a channel whose log source changed, or
 // an analytic with another number of channels (positions may have moved), is an error

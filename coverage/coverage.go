@@ -2,8 +2,9 @@
 // coverage: each analytic is a tested detection plan (a binding whose test cases ran and
 // passed), an untested detection plan, a selector plan or an inert plan, and a technique
 // scores as its best analytic. It writes the scores as an ATT&CK Navigator layer (format
-// 4.5) and as a text table per tactic, and, given how often the telemetry observed each
-// channel, says which analytics the telemetry can feed.
+// 4.5) and as a text table per tactic, and, running the telemetry through each analytic's
+// selectors (Feeder), says which analytics the telemetry can feed. OnPlatforms restricts the
+// analytics to platforms.
 package coverage
 
 import (
@@ -72,7 +73,8 @@ type Technique struct {
 // Report is the coverage of the loaded analytics.
 type Report struct {
 	Domain     string      `json:"domain"`
-	Techniques []Technique `json:"techniques"` // by tactic, then technique id
+	Platforms  []string    `json:"platforms,omitempty"` // the platforms the analytics were restricted to
+	Techniques []Technique `json:"techniques"`          // by tactic, then technique id
 }
 
 // Input is what a report is built from: the compiled plans, which analytics' tests passed,
@@ -83,12 +85,15 @@ type Input struct {
 	Tested map[string]bool
 	// Feeds holds per analytic what the telemetry observed; nil without telemetry.
 	Feeds map[string]Feed
+	// Platforms are the platforms Plans were restricted to (OnPlatforms), if any: the report
+	// names them and the layer filters on them.
+	Platforms []string
 }
 
 // Build scores every technique of the plans' techniques under each of its tactics
 // ("unknown" when the plan does not carry them).
 func Build(in Input) *Report {
-	r := &Report{Domain: domainOf(in.Plans)}
+	r := &Report{Domain: domainOf(in.Plans), Platforms: in.Platforms}
 	byKey := map[[2]string]*Technique{}
 	for _, p := range in.Plans {
 		a := Analytic{ID: p.ID, Status: statusOf(p, in.Tested)}

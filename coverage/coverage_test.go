@@ -3,6 +3,7 @@ package coverage
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -96,4 +97,55 @@ func TestLayerFormat(t *testing.T) {
 	assert.Equal(t, 70, *layer.Techniques[0].Score)
 	assert.Len(t, layer.LegendItems, 4)
 	assert.Equal(t, 100, layer.Gradient.MaxValue)
+}
+
+// TestOnPlatforms: the plans for any of the platforms named, in any case, in their order;
+// the report and its layer name the platforms as the analytics spell them and filter the
+// matrix on them; a platform no plan has is an error naming those there are.
+func TestOnPlatforms(t *testing.T) {
+	on := func(p *plan.Plan, platforms ...string) *plan.Plan { p.Platforms = platforms; return p }
+	plans := []*plan.Plan{
+		on(planOf("AN0001", plan.KindDetection, 1, lsass), "Windows"),
+		on(planOf("AN0002", plan.KindDetection, 1, ps), "Linux", "macOS"),
+		on(planOf("AN0003", plan.KindSelector, 1, token), "macOS"),
+		planOf("AN0004", plan.KindInert, 1, token),
+	}
+	tests := []struct {
+		name          string
+		names         []string
+		wantPlans     []string
+		wantPlatforms []string
+		wantErr       string
+	}{
+		{name: "none keeps every plan", wantPlans: []string{"AN0001", "AN0002", "AN0003", "AN0004"}},
+		{name: "any case", names: []string{"WINDOWS"}, wantPlans: []string{"AN0001"}, wantPlatforms: []string{"Windows"}},
+		{name: "several, once each", names: []string{"macos", " linux", "MacOS"}, wantPlans: []string{"AN0002", "AN0003"}, wantPlatforms: []string{"macOS", "Linux"}},
+		{name: "unknown", names: []string{"Windows", "Windwos"}, wantErr: `no loaded analytic is for platform "Windwos" (the analytics' platforms: Linux, Windows, macOS)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			kept, platforms, err := OnPlatforms(plans, tc.names)
+			if tc.wantErr != "" {
+				require.EqualError(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			var ids []string
+			for _, p := range kept {
+				ids = append(ids, p.ID)
+			}
+			assert.Equal(t, tc.wantPlans, ids)
+			assert.Equal(t, tc.wantPlatforms, platforms)
+
+			l := Build(Input{Plans: kept, Platforms: platforms}).Layer("cov", "18")
+			if len(tc.wantPlatforms) == 0 {
+				assert.Nil(t, l.Filters, "no filter without platforms")
+				assert.Equal(t, "cov", l.Name)
+				return
+			}
+			require.NotNil(t, l.Filters)
+			assert.Equal(t, tc.wantPlatforms, l.Filters.Platforms)
+			assert.Equal(t, "cov ("+strings.Join(tc.wantPlatforms, ", ")+")", l.Name)
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -14,6 +15,7 @@ type Layer struct {
 	Description string           `json:"description"`
 	Techniques  []LayerTechnique `json:"techniques"`
 	Gradient    LayerGradient    `json:"gradient"`
+	Filters     *LayerFilters    `json:"filters,omitempty"`
 	LegendItems []LegendItem     `json:"legendItems"`
 	Metadata    []Metadata       `json:"metadata"`
 }
@@ -23,6 +25,11 @@ type LayerVersions struct {
 	Attack    string `json:"attack"`
 	Navigator string `json:"navigator"`
 	Layer     string `json:"layer"`
+}
+
+// LayerFilters are what the Navigator shows of the matrix: the platforms.
+type LayerFilters struct {
+	Platforms []string `json:"platforms"`
 }
 
 // LayerTechnique scores one technique under one tactic.
@@ -58,8 +65,13 @@ type LegendItem struct {
 // colors of the statuses, and the layer's gradient through them.
 var colors = map[Status]string{Tested: "#31a354", Untested: "#a1d99b", Selector: "#fee391", Inert: "#d9d9d9"}
 
-// Layer is the report as a Navigator layer for ATT&CK version attack ("18").
+// Layer is the report as a Navigator layer for ATT&CK version attack ("18"). A report
+// restricted to platforms names them after name, "stixcel coverage (Windows)", and filters
+// the matrix on them.
 func (r *Report) Layer(name, attack string) Layer {
+	if len(r.Platforms) > 0 {
+		name += " (" + strings.Join(r.Platforms, ", ") + ")"
+	}
 	l := Layer{
 		Name:     name,
 		Versions: LayerVersions{Attack: attack, Navigator: "5.1.0", Layer: "4.5"},
@@ -78,7 +90,20 @@ func (r *Report) Layer(name, attack string) Layer {
 	if l.Techniques == nil {
 		l.Techniques = []LayerTechnique{}
 	}
+	if len(r.Platforms) > 0 {
+		l.Filters = &LayerFilters{Platforms: r.Platforms}
+	}
 	return l
+}
+
+// Write writes the layer as indented JSON, the file the Navigator opens.
+func (l Layer) Write(w io.Writer) error {
+	data, err := json.MarshalIndent(l, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(data, '\n'))
+	return err
 }
 
 func legend(s Status) string {

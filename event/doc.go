@@ -1,4 +1,4 @@
-// Package event is stixcel's event layer: the normalized event (DESIGN §5), the one reader of
+// Package event is stixcel's event layer: the normalized event (docs/events.md), the one reader of
 // JSONL input, and the view through which CEL reads an event's fields.
 //
 // Reader reads one JSON object per line through a Decoder and accounts for every line: each is

@@ -4,7 +4,7 @@ import (
 	"time"
 )
 
-// Event is one normalized event (DESIGN §5). It is backed either by a map (Fields: how tests
+// Event is one normalized event (docs/events.md). It is backed either by a map (Fields: how tests
 // and inline test cases build events) or by the raw text of its JSON object (NewRaw: how
 // Reader reads lines), whose fields are read only when a plan reads them. Either way Get reads
 // one field and Map gives the whole object; the engine reads events only through those, and

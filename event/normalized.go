@@ -7,7 +7,7 @@ import (
 	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
-// Normalized decodes normalized events (DESIGN §5): a JSON object with a `time` (an RFC 3339
+// Normalized decodes normalized events (docs/events.md): a JSON object with a `time` (an RFC 3339
 // string) and a `log_source` (a non-empty string). A line that is not valid JSON or not an
 // object, or lacks either field, is Invalid.
 //

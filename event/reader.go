@@ -118,7 +118,7 @@ func (e *Invalid) Error() string {
 	return e.Reason + ": " + e.Detail
 }
 
-// A Decoder turns one line into an event: Normalized for normalized JSONL (DESIGN §5), a
+// A Decoder turns one line into an event: Normalized for normalized JSONL (docs/events.md), a
 // source profile (package event/source) for raw logs. The Reader hands it only lines that
 // are non-empty, at most MaxLineBytes long and valid UTF-8; Decode returns the event with
 // Time and LogSource set, or why the line has none. The Reader sets Source and Line.

@@ -18,8 +18,8 @@ import (
 	"github.com/stixcel/stixcel/plan"
 )
 
-// maxHintIDs is how many analytic ids a hint names before "and n more".
-const maxHintIDs = 5
+// MaxHintIDs is how many analytic ids a hint names before "and n more".
+const MaxHintIDs = 5
 
 // Hints collects what a first run on real logs should be told: one line per hint on
 // stderr after the summary. A nil *Hints collects nothing.
@@ -117,9 +117,9 @@ func waitingText(bs []*pack.Binding) string {
 		ids = append(ids, b.Analytic.Value)
 	}
 	more := ""
-	if len(ids) > maxHintIDs {
-		more = fmt.Sprintf(" and %d more", len(ids)-maxHintIDs)
-		ids = ids[:maxHintIDs]
+	if len(ids) > MaxHintIDs {
+		more = fmt.Sprintf(" and %d more", len(ids)-MaxHintIDs)
+		ids = ids[:MaxHintIDs]
 	}
 	if len(bs) == 1 {
 		return fmt.Sprintf("1 binding waits for analytic %s, which is not loaded", ids[0])

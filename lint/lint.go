@@ -10,6 +10,8 @@
 package lint
 
 import (
+	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/google/cel-go/cel"
@@ -24,7 +26,9 @@ import (
 // Options configure a lint run.
 type Options struct {
 	// BundlesGiven says the user named the bundles: a binding for an analytic they lack is
-	// then an error. With the default seed bundle it is a warning that says what to pass.
+	// then an error. With the default seed bundle it is a warning (an error under
+	// `lint --strict`) that says which bundle to pass: the one of the ATT&CK domain the
+	// binding's directory names (enterprise/, mobile/, ics/), as in the built-in pack.
 	BundlesGiven bool
 }
 
@@ -66,11 +70,35 @@ func adjustUnknown(diags diag.Diagnostics, opts Options) diag.Diagnostics {
 		if opts.BundlesGiven {
 			d.Severity = diag.SeverityError
 			d.Msg = strings.TrimSuffix(d.Msg, "; binding ignored")
+			if b := bundleFor(d.Pos.File); b != "" {
+				d.Msg += " (add --bundle " + b + ")"
+			}
 		} else {
-			d.Msg += " (lint checked syntax only; pass --bundle with the ATT&CK bundle that has it)"
+			d.Msg += " (lint checked syntax only; pass " + bundleFlag(d.Pos.File) + ")"
 		}
 	}
 	return diags
+}
+
+// bundleFlag says which --bundle a binding file's analytic needs: the bundle of the ATT&CK
+// domain its directory names, as the built-in pack's enterprise/, mobile/ and ics/ do.
+func bundleFlag(file string) string {
+	if b := bundleFor(file); b != "" {
+		return "--bundle " + b + ", the ATT&CK bundle that has it"
+	}
+	return "--bundle with the ATT&CK bundle that has it"
+}
+
+// bundleFor names the release bundle of the ATT&CK domain a binding file's directory names
+// ("enterprise-attack-….json"), or "" when no directory names one.
+func bundleFor(file string) string {
+	for dir := path.Dir(filepath.ToSlash(file)); dir != "." && dir != "/"; dir = path.Dir(dir) {
+		switch base := path.Base(dir); base {
+		case "enterprise", "mobile", "ics":
+			return base + "-attack-….json"
+		}
+	}
+	return ""
 }
 
 // parseOnly checks the CEL syntax of a binding whose analytic is not loaded: without the

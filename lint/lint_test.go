@@ -54,6 +54,17 @@ func TestCheck(t *testing.T) {
 			want:  []string{"AN1.yaml:1:11: error: analytic AN0001 is not in the loaded bundles"},
 		},
 		{
+			name:  "the hint names the bundle of the domain the binding's directory names",
+			files: map[string]string{"pack/enterprise/AN1.yaml": "analytic: AN0001\nchannels:\n  c1: event.EventCode == 1\n"},
+			want:  []string{"pack/enterprise/AN1.yaml:1:11: warning: analytic AN0001 is not in the loaded bundles; binding ignored (lint checked syntax only; pass --bundle enterprise-attack-….json, the ATT&CK bundle that has it)"},
+		},
+		{
+			name:  "missing from named bundles: the error names the bundle to add",
+			files: map[string]string{"mobile/AN1.yaml": "analytic: AN0001\nchannels:\n  c1: event.EventCode == 1\n"},
+			opts:  lint.Options{BundlesGiven: true},
+			want:  []string{"mobile/AN1.yaml:1:11: error: analytic AN0001 is not in the loaded bundles (add --bundle mobile-attack-….json)"},
+		},
+		{
 			name:  "syntax is still checked without the analytic",
 			files: map[string]string{"AN1.yaml": "analytic: AN0001\nchannels:\n  c1: event.EventCode == \n"},
 			want: []string{

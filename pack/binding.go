@@ -13,7 +13,7 @@ import (
 	"github.com/stixcel/stixcel/diag"
 )
 
-// Binding is one pack file: the logic a pack supplies for one analytic (DESIGN.md §4).
+// Binding is one pack file: the logic a pack supplies for one analytic (docs/packs.md).
 // String fields left out of the file have an empty Value and a zero Pos.
 type Binding struct {
 	File       string // the path the binding was read from, as given
@@ -110,20 +110,20 @@ var channelID = regexp.MustCompile(`^c[1-9][0-9]*$`)
 // float64, true a bool, ~ nil; lists are []any and mappings map[string]any.
 func ParseBinding(file string, data []byte) (*Binding, diag.Diagnostics) {
 	d := newDecoder(file, data)
-	body := d.parseDocument(data)
+	body := d.Document(data)
 	if body == nil {
-		if !d.diags.HasErrors() {
-			d.diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, diag.CodeBadShape,
+		if !d.Diags.HasErrors() {
+			d.Diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, diag.CodeBadShape,
 				"empty binding: want a mapping starting with analytic:")
 		}
-		return nil, d.diags
+		return nil, d.Diags
 	}
 	b := &Binding{File: file}
-	if _, ok := d.fields(body, "binding", d.bindingFields(b), "analytic"); !ok {
-		d.diags.Sort()
-		return nil, d.diags
+	if _, ok := d.Fields(body, "binding", d.bindingFields(b), "analytic"); !ok {
+		d.Diags.Sort()
+		return nil, d.Diags
 	}
-	d.diags.Sort()
+	d.Diags.Sort()
 	for _, tc := range b.Tests {
 		for i := range tc.Expect {
 			if tc.Expect[i].Analytic.Value == "" {
@@ -131,28 +131,28 @@ func ParseBinding(file string, data []byte) (*Binding, diag.Diagnostics) {
 			}
 		}
 	}
-	return b, d.diags
+	return b, d.Diags
 }
 
 func (d *decoder) bindingFields(b *Binding) []field {
 	return []field{
-		{"analytic", func(e entry) { b.Analytic, _ = d.analyticID(e.Value, "analytic") }},
-		{"written_for", func(e entry) { d.writtenFor(e.Value, b) }},
-		{"techniques", func(e entry) { b.Techniques = d.strList(e.Value, "techniques") }},
-		{"group_by", func(e entry) { b.GroupBy = d.strList(e.Value, "group_by") }},
-		{"window", func(e entry) { b.Window, _ = d.nonEmpty(e.Value, "window") }},
-		{"params", func(e entry) { b.Params = d.paramSpecs(e.Value) }},
-		{"channels", func(e entry) { b.Channels = d.channels(e.Value) }},
-		{"condition", func(e entry) { b.Condition, _ = d.nonEmpty(e.Value, "condition") }},
-		{"tests", func(e entry) { b.Tests = d.tests(e.Value) }},
+		{Name: "analytic", Decode: func(e entry) { b.Analytic, _ = d.analyticID(e.Value, "analytic") }},
+		{Name: "written_for", Decode: func(e entry) { d.writtenFor(e.Value, b) }},
+		{Name: "techniques", Decode: func(e entry) { b.Techniques = d.StrList(e.Value, "techniques") }},
+		{Name: "group_by", Decode: func(e entry) { b.GroupBy = d.StrList(e.Value, "group_by") }},
+		{Name: "window", Decode: func(e entry) { b.Window, _ = d.NonEmpty(e.Value, "window") }},
+		{Name: "params", Decode: func(e entry) { b.Params = d.paramSpecs(e.Value) }},
+		{Name: "channels", Decode: func(e entry) { b.Channels = d.channels(e.Value) }},
+		{Name: "condition", Decode: func(e entry) { b.Condition, _ = d.NonEmpty(e.Value, "condition") }},
+		{Name: "tests", Decode: func(e entry) { b.Tests = d.tests(e.Value) }},
 	}
 }
 
 // analyticID reads an analytic id: one non-empty word.
 func (d *decoder) analyticID(n ast.Node, what string) (String, bool) {
-	s, ok := d.nonEmpty(n, what)
+	s, ok := d.NonEmpty(n, what)
 	if ok && strings.ContainsAny(s.Value, " \t\n\r") {
-		d.diags.Errorf(s.Pos, diag.CodeBadValue, "%s %q: want an ATT&CK id such as AN1828 or a STIX id", what, s.Value)
+		d.Diags.Errorf(s.Pos, diag.CodeBadValue, "%s %q: want an ATT&CK id such as AN1828 or a STIX id", what, s.Value)
 		return s, false
 	}
 	return s, ok
@@ -162,17 +162,17 @@ func (d *decoder) paramSpecs(n ast.Node) []*ParamSpec {
 	if isNull(n) {
 		return nil
 	}
-	entries, _ := d.mapping(n, "params")
+	entries, _ := d.Map(n, "params")
 	var out []*ParamSpec
 	for _, e := range entries {
 		what := "params." + e.Key.Value
 		spec := &ParamSpec{Name: e.Key}
-		_, ok := d.fields(e.Value, what, []field{
-			{"type", func(f entry) { spec.Type, _ = d.nonEmpty(f.Value, what+".type") }},
-			{"default", func(f entry) {
+		_, ok := d.Fields(e.Value, what, []field{
+			{Name: "type", Decode: func(f entry) { spec.Type, _ = d.NonEmpty(f.Value, what+".type") }},
+			{Name: "default", Decode: func(f entry) {
 				spec.HasDefault = true
-				spec.DefaultPos = d.valuePos(f)
-				spec.Default, _ = d.value(f.Value, what+".default", 0)
+				spec.DefaultPos = d.ValuePos(f)
+				spec.Default, _ = d.Value(f.Value, what+".default", 0)
 			}},
 		})
 		if ok {
@@ -182,23 +182,15 @@ func (d *decoder) paramSpecs(n ast.Node) []*ParamSpec {
 	return out
 }
 
-// valuePos is where an entry's value starts; the key's position when the value is empty.
-func (d *decoder) valuePos(e entry) diag.Pos {
-	if e.Value == nil {
-		return e.Key.Pos
-	}
-	return d.pos(e.Value)
-}
-
 func (d *decoder) channels(n ast.Node) []*ChannelBinding {
 	if isNull(n) {
 		return nil
 	}
-	entries, _ := d.mapping(n, "channels")
+	entries, _ := d.Map(n, "channels")
 	var out []*ChannelBinding
 	for _, e := range entries {
 		if !channelID.MatchString(e.Key.Value) {
-			d.diags.Errorf(e.Key.Pos, diag.CodeBadValue,
+			d.Diags.Errorf(e.Key.Pos, diag.CodeBadValue,
 				"channel id %q: want c1, c2, ... (the analytic's log source references, in order)", e.Key.Value)
 			continue
 		}
@@ -213,22 +205,22 @@ func (d *decoder) channels(n ast.Node) []*ChannelBinding {
 func (d *decoder) channel(e entry) (*ChannelBinding, bool) {
 	what := "channel " + e.Key.Value
 	cb := &ChannelBinding{ID: e.Key}
-	switch d.unwrap(e.Value, what).(type) {
+	switch d.Unwrap(e.Value, what).(type) {
 	case nil:
 		return nil, false
 	case *ast.MappingNode, *ast.MappingValueNode:
-		_, ok := d.fields(e.Value, what, []field{
-			{"when", func(f entry) { cb.When, _ = d.nonEmpty(f.Value, what+" when") }},
-			{"series_by", func(f entry) { cb.SeriesBy = d.strList(f.Value, what+" series_by") }},
-			{"log_source", func(f entry) { cb.LogSource, _ = d.nonEmpty(f.Value, what+" log_source") }},
+		_, ok := d.Fields(e.Value, what, []field{
+			{Name: "when", Decode: func(f entry) { cb.When, _ = d.NonEmpty(f.Value, what+" when") }},
+			{Name: "series_by", Decode: func(f entry) { cb.SeriesBy = d.StrList(f.Value, what+" series_by") }},
+			{Name: "log_source", Decode: func(f entry) { cb.LogSource, _ = d.NonEmpty(f.Value, what+" log_source") }},
 		})
 		return cb, ok
 	case *ast.SequenceNode:
-		d.errorf(e.Value, diag.CodeBadShape, "%s must be a CEL expression or a mapping with when, series_by and log_source, not a list", what)
+		d.Errorf(e.Value, diag.CodeBadShape, "%s must be a CEL expression or a mapping with when, series_by and log_source, not a list", what)
 		return nil, false
 	}
 	var ok bool
-	cb.When, ok = d.nonEmpty(e.Value, what)
+	cb.When, ok = d.NonEmpty(e.Value, what)
 	return cb, ok
 }
 
@@ -240,34 +232,34 @@ func (d *decoder) channel(e entry) (*ChannelBinding, bool) {
 //	  channels:
 //	    c1: {log_source: WinEventLog:Sysmon, channel: EventCode=10}
 func (d *decoder) writtenFor(n ast.Node, b *Binding) {
-	switch d.unwrap(n, "written_for").(type) {
+	switch d.Unwrap(n, "written_for").(type) {
 	case nil:
 		return
 	case *ast.MappingNode, *ast.MappingValueNode:
 	default:
-		b.WrittenFor, _ = d.nonEmpty(n, "written_for")
+		b.WrittenFor, _ = d.NonEmpty(n, "written_for")
 		return
 	}
-	d.fields(n, "written_for", []field{
-		{"version", func(e entry) { b.WrittenFor, _ = d.nonEmpty(e.Value, "written_for version") }},
-		{"fingerprint", func(e entry) { b.Fingerprint, _ = d.nonEmpty(e.Value, "written_for fingerprint") }},
-		{"channels", func(e entry) { b.WrittenChannels = d.writtenChannels(e.Value) }},
+	d.Fields(n, "written_for", []field{
+		{Name: "version", Decode: func(e entry) { b.WrittenFor, _ = d.NonEmpty(e.Value, "written_for version") }},
+		{Name: "fingerprint", Decode: func(e entry) { b.Fingerprint, _ = d.NonEmpty(e.Value, "written_for fingerprint") }},
+		{Name: "channels", Decode: func(e entry) { b.WrittenChannels = d.writtenChannels(e.Value) }},
 	}, "version", "fingerprint")
 }
 
 func (d *decoder) writtenChannels(n ast.Node) []*WrittenChannel {
-	entries, _ := d.mapping(n, "written_for channels")
+	entries, _ := d.Map(n, "written_for channels")
 	var out []*WrittenChannel
 	for _, e := range entries {
 		if !channelID.MatchString(e.Key.Value) {
-			d.diags.Errorf(e.Key.Pos, diag.CodeBadValue, "written_for channel id %q: want c1, c2, ...", e.Key.Value)
+			d.Diags.Errorf(e.Key.Pos, diag.CodeBadValue, "written_for channel id %q: want c1, c2, ...", e.Key.Value)
 			continue
 		}
 		wc := &WrittenChannel{ID: e.Key}
 		what := "written_for channel " + e.Key.Value
-		if _, ok := d.fields(e.Value, what, []field{
-			{"log_source", func(f entry) { wc.LogSource, _ = d.nonEmpty(f.Value, what+" log_source") }},
-			{"channel", func(f entry) { wc.Channel, _ = d.str(f.Value, what+" channel") }},
+		if _, ok := d.Fields(e.Value, what, []field{
+			{Name: "log_source", Decode: func(f entry) { wc.LogSource, _ = d.NonEmpty(f.Value, what+" log_source") }},
+			{Name: "channel", Decode: func(f entry) { wc.Channel, _ = d.Str(f.Value, what+" channel") }},
 		}, "log_source"); ok {
 			out = append(out, wc)
 		}
@@ -276,7 +268,7 @@ func (d *decoder) writtenChannels(n ast.Node) []*WrittenChannel {
 }
 
 func (d *decoder) tests(n ast.Node) []*TestCase {
-	items, _ := d.list(n, "tests")
+	items, _ := d.List(n, "tests")
 	var out []*TestCase
 	names := map[string]diag.Pos{}
 	for i, item := range items {
@@ -285,7 +277,7 @@ func (d *decoder) tests(n ast.Node) []*TestCase {
 			continue
 		}
 		if first, dup := names[tc.Name.Value]; dup {
-			d.diags.Errorf(tc.Name.Pos, diag.CodeDuplicate, "test %q is already defined at %s", tc.Name.Value, first)
+			d.Diags.Errorf(tc.Name.Pos, diag.CodeDuplicate, "test %q is already defined at %s", tc.Name.Value, first)
 		}
 		names[tc.Name.Value] = tc.Name.Pos
 		out = append(out, tc)
@@ -294,17 +286,17 @@ func (d *decoder) tests(n ast.Node) []*TestCase {
 }
 
 func (d *decoder) testCase(n ast.Node, what string) (*TestCase, bool) {
-	tc := &TestCase{Pos: d.pos(n)}
-	seen, ok := d.fields(n, what, []field{
-		{"name", func(e entry) { tc.Name, _ = d.nonEmpty(e.Value, what+".name") }},
-		{"events", func(e entry) { d.events(tc, e.Value, what+".events") }},
-		{"source", func(e entry) { tc.Source, _ = d.nonEmpty(e.Value, what+".source") }},
-		{"params", func(e entry) { tc.Params = d.settings(e.Value, what+".params") }},
-		{"expect", func(e entry) { d.expect(tc, e.Value, what+".expect") }},
-		{"todo", func(e entry) { tc.Todo, _ = d.nonEmpty(e.Value, what+".todo") }},
+	tc := &TestCase{Pos: d.Pos(n)}
+	seen, ok := d.Fields(n, what, []field{
+		{Name: "name", Decode: func(e entry) { tc.Name, _ = d.NonEmpty(e.Value, what+".name") }},
+		{Name: "events", Decode: func(e entry) { d.events(tc, e.Value, what+".events") }},
+		{Name: "source", Decode: func(e entry) { tc.Source, _ = d.NonEmpty(e.Value, what+".source") }},
+		{Name: "params", Decode: func(e entry) { tc.Params = d.settings(e.Value, what+".params") }},
+		{Name: "expect", Decode: func(e entry) { d.expect(tc, e.Value, what+".expect") }},
+		{Name: "todo", Decode: func(e entry) { tc.Todo, _ = d.NonEmpty(e.Value, what+".todo") }},
 	}, "name", "events")
 	if ok && !seen["expect"] {
-		d.diags.Errorf(tc.Pos, diag.CodeMissingKey, "%s has no \"expect\" key (use expect: [] for a test that must stay silent)", what)
+		d.Diags.Errorf(tc.Pos, diag.CodeMissingKey, "%s has no \"expect\" key (use expect: [] for a test that must stay silent)", what)
 	}
 	if tc.Name.Value != "" {
 		return tc, ok
@@ -314,12 +306,12 @@ func (d *decoder) testCase(n ast.Node, what string) (*TestCase, bool) {
 
 // events reads a test's events: a relative path or a list of event mappings.
 func (d *decoder) events(tc *TestCase, n ast.Node, what string) {
-	node := d.unwrap(n, what)
+	node := d.Unwrap(n, what)
 	seq, isList := node.(*ast.SequenceNode)
 	if !isList {
-		s, ok := d.nonEmpty(n, what)
+		s, ok := d.NonEmpty(n, what)
 		if ok && (path.IsAbs(s.Value) || filepath.IsAbs(s.Value)) {
-			d.diags.Errorf(s.Pos, diag.CodeBadValue, "%s %q: want a path relative to the binding file", what, s.Value)
+			d.Diags.Errorf(s.Pos, diag.CodeBadValue, "%s %q: want a path relative to the binding file", what, s.Value)
 		}
 		if ok {
 			tc.EventsFile = s
@@ -328,45 +320,45 @@ func (d *decoder) events(tc *TestCase, n ast.Node, what string) {
 	}
 	for i, item := range seq.Values {
 		itemWhat := fmt.Sprintf("%s[%d]", what, i)
-		v, ok := d.value(item, itemWhat, 0)
+		v, ok := d.Value(item, itemWhat, 0)
 		fields, isMap := v.(map[string]any)
 		if !ok {
 			continue
 		}
 		if !isMap {
-			d.errorf(item, diag.CodeBadShape, "%s must be an event mapping, not %s", itemWhat, kind(d.unwrap(item, itemWhat)))
+			d.Errorf(item, diag.CodeBadShape, "%s must be an event mapping, not %s", itemWhat, kind(d.Unwrap(item, itemWhat)))
 			continue
 		}
 		data, err := json.Marshal(fields)
 		if err != nil {
-			d.errorf(item, diag.CodeBadValue, "%s cannot be written as JSON: %v", itemWhat, err)
+			d.Errorf(item, diag.CodeBadValue, "%s cannot be written as JSON: %v", itemWhat, err)
 			continue
 		}
-		tc.Inline = append(tc.Inline, InlineEvent{Fields: fields, JSON: data, Pos: d.pos(item)})
+		tc.Inline = append(tc.Inline, InlineEvent{Fields: fields, JSON: data, Pos: d.Pos(item)})
 	}
 }
 
 func (d *decoder) expect(tc *TestCase, n ast.Node, what string) {
-	items, ok := d.list(n, what)
+	items, ok := d.List(n, what)
 	if !ok {
 		return
 	}
 	if isNull(n) {
-		d.errorf(n, diag.CodeBadShape, "%s needs a list (use [] for a test that must stay silent)", what)
+		d.Errorf(n, diag.CodeBadShape, "%s needs a list (use [] for a test that must stay silent)", what)
 		return
 	}
 	tc.ExpectSilent = len(items) == 0
 	for i, item := range items {
 		itemWhat := fmt.Sprintf("%s[%d]", what, i)
-		x := Expectation{Pos: d.pos(item)}
-		_, ok := d.fields(item, itemWhat, []field{
-			{"analytic", func(e entry) { x.Analytic, _ = d.analyticID(e.Value, itemWhat+".analytic") }},
-			{"group", func(e entry) {
-				v, _ := d.value(e.Value, itemWhat+".group", 0)
+		x := Expectation{Pos: d.Pos(item)}
+		_, ok := d.Fields(item, itemWhat, []field{
+			{Name: "analytic", Decode: func(e entry) { x.Analytic, _ = d.analyticID(e.Value, itemWhat+".analytic") }},
+			{Name: "group", Decode: func(e entry) {
+				v, _ := d.Value(e.Value, itemWhat+".group", 0)
 				if g, isMap := v.(map[string]any); isMap {
 					x.Group = g
 				} else if v != nil {
-					d.errorf(e.Value, diag.CodeBadShape, "%s.group must be a mapping of group_by fields, not %s", itemWhat, kind(e.Value))
+					d.Errorf(e.Value, diag.CodeBadShape, "%s.group must be a mapping of group_by fields, not %s", itemWhat, kind(e.Value))
 				}
 			}},
 		})

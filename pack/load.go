@@ -12,16 +12,21 @@ import (
 	"github.com/stixcel/stixcel/internal/bounded"
 )
 
+// projectFile is the name of the project file (package project), which a content
+// repository may keep in a pack directory, and which is no binding.
+const projectFile = "stixcel.yaml"
+
 // skippedDirs are directories of a pack that hold test material, not bindings.
 var skippedDirs = map[string]bool{"tests": true, "testdata": true}
 
 // LoadDir decodes every binding of the pack rooted at root in fsys: each *.yaml and *.yml
-// file under it, sorted by path, with File set to the path joined to root. Directories named
-// tests or testdata (test events and fixtures) and entries whose name starts with a dot are
-// skipped; every other YAML file must be a binding, so a stray or misspelled file is reported
-// rather than silently ignored. Two bindings for the same analytic are an error naming both
-// files. Bindings with errors are returned too (check the diagnostics), so that later stages
-// can still report on them; files that are not YAML mappings are left out.
+// file under it but stixcel.yaml (the project file), sorted by path, with File set to the
+// path joined to root. Directories named tests or testdata (test events and fixtures) and
+// entries whose name starts with a dot are skipped; every other YAML file must be a
+// binding, so a stray or misspelled file is reported rather than silently ignored. Two
+// bindings for the same analytic are an error naming both files. Bindings with errors are
+// returned too (check the diagnostics), so that later stages can still report on them; files
+// that are not YAML mappings are left out.
 func LoadDir(fsys fs.FS, root string) ([]*Binding, diag.Diagnostics) {
 	return load(fsys, root, func(p string) string { return p })
 }
@@ -48,7 +53,7 @@ func load(fsys fs.FS, root string, name func(string) string) ([]*Binding, diag.D
 			}
 			return nil
 		}
-		if !e.IsDir() && isYAML(name) {
+		if !e.IsDir() && isYAML(name) && name != projectFile {
 			files = append(files, p)
 		}
 		return nil

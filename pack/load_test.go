@@ -21,6 +21,7 @@ func TestLoadDir(t *testing.T) {
 		"pack/.github/workflow.yaml":      {Data: []byte("on: push\n")},
 		"pack/README.md":                  {Data: []byte("# pack\n")},
 		"pack/a.yaml":                     {Data: []byte("analytic: AN0002\n")},
+		"pack/stixcel.yaml":               {Data: []byte("packs: [.]\n")}, // the project file
 		"other/AN9999.yaml":               {Data: []byte("analytic: AN9999\n")},
 	}
 	bindings, diags := LoadDir(fsys, "pack")

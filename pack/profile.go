@@ -34,29 +34,29 @@ type AnalyticSettings struct {
 func ParseProfile(file string, data []byte) (*Profile, diag.Diagnostics) {
 	d := newDecoder(file, data)
 	p := &Profile{File: file}
-	body := d.parseDocument(data)
+	body := d.Document(data)
 	if body == nil {
-		if d.diags.HasErrors() {
-			return nil, d.diags
+		if d.Diags.HasErrors() {
+			return nil, d.Diags
 		}
-		return p, d.diags
+		return p, d.Diags
 	}
-	_, ok := d.fields(body, "profile", []field{
-		{"params", func(e entry) { p.Params = d.settings(e.Value, "params") }},
-		{"analytics", func(e entry) { p.Analytics = d.analyticSettings(e.Value) }},
+	_, ok := d.Fields(body, "profile", []field{
+		{Name: "params", Decode: func(e entry) { p.Params = d.settings(e.Value, "params") }},
+		{Name: "analytics", Decode: func(e entry) { p.Analytics = d.analyticSettings(e.Value) }},
 	})
-	d.diags.Sort()
+	d.Diags.Sort()
 	if !ok {
-		return nil, d.diags
+		return nil, d.Diags
 	}
-	return p, d.diags
+	return p, d.Diags
 }
 
 func (d *decoder) analyticSettings(n ast.Node) []*AnalyticSettings {
 	if isNull(n) {
 		return nil
 	}
-	entries, _ := d.mapping(n, "analytics")
+	entries, _ := d.Map(n, "analytics")
 	var out []*AnalyticSettings
 	for _, e := range entries {
 		as := &AnalyticSettings{Analytic: e.Key}
@@ -71,12 +71,12 @@ func (d *decoder) settings(n ast.Node, what string) []*Setting {
 	if isNull(n) {
 		return nil
 	}
-	entries, _ := d.mapping(n, what)
+	entries, _ := d.Map(n, what)
 	var out []*Setting
 	for _, e := range entries {
-		v, ok := d.value(e.Value, what+"."+e.Key.Value, 0)
+		v, ok := d.Value(e.Value, what+"."+e.Key.Value, 0)
 		if ok {
-			out = append(out, &Setting{Name: e.Key, Value: v, ValuePos: d.valuePos(e)})
+			out = append(out, &Setting{Name: e.Key, Value: v, ValuePos: d.ValuePos(e)})
 		}
 	}
 	return out

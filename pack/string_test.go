@@ -75,16 +75,16 @@ func TestPosAtStyles(t *testing.T) {
 func firstScalarNamedX(t *testing.T, src string) String {
 	t.Helper()
 	d := newDecoder("f.yaml", []byte(src))
-	body := d.parseDocument([]byte(src))
-	require.Empty(t, d.diags)
+	body := d.Document([]byte(src))
+	require.Empty(t, d.Diags)
 	for n := body; n != nil; {
-		entries, ok := d.mapping(n, "test")
+		entries, ok := d.Map(n, "test")
 		require.True(t, ok)
 		n = nil
 		for _, e := range entries {
 			if e.Key.Value == "x" {
-				s, ok := d.str(e.Value, "x")
-				require.True(t, ok, "%v", d.diags)
+				s, ok := d.Str(e.Value, "x")
+				require.True(t, ok, "%v", d.Diags)
 				return s
 			}
 			n = e.Value

@@ -249,7 +249,8 @@ func (l *loop) reject(ctx context.Context, rej *event.Rejection) error {
 }
 
 // NothingProcessed is the error of a run that read lines but could process none of them
-// (DESIGN §9: input of which no line could be processed is an input error); nil otherwise.
+// (docs/cli.md, "Rules every command follows": input of which no line could be processed is
+// an input error); nil otherwise.
 func NothingProcessed(st event.ReadStats) error {
 	if st.Read == 0 || st.Processed > 0 {
 		return nil

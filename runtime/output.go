@@ -15,7 +15,7 @@ type Output interface {
 	output()
 }
 
-// Alert is one detection (DESIGN §8), readable on its own. Its JSON has a fixed field order;
+// Alert is one detection (docs/alerts.md), readable on its own. Its JSON has a fixed field order;
 // `group` and `params` are objects with sorted keys.
 type Alert struct {
 	// ID is stable: see AlertID.

@@ -14,7 +14,7 @@ import (
 
 const an1828Binding = "../analytics/mobile/AN1828.yaml"
 
-// binding is the part of a pack binding (DESIGN §4) these tests compare with the plan fixture.
+// binding is the part of a pack binding (docs/packs.md) these tests compare with the plan fixture.
 type binding struct {
 	Analytic string   `yaml:"analytic"`
 	GroupBy  []string `yaml:"group_by"`

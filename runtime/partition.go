@@ -7,7 +7,7 @@ import (
 	"github.com/stixcel/stixcel/event"
 )
 
-// This file is the runtime's side of a two-stage deployment (stixcel serve, DESIGN §10):
+// This file is the runtime's side of a two-stage deployment (stixcel serve, docs/scale-out.md):
 // stage 1 evaluates every event, alerts for plans without a condition and hands each match
 // of a plan with a condition on as a Match; stage 2 feeds such matches, partitioned by
 // (plan, group key), to engines that each hold the correlation state of their pairs.

@@ -1,4 +1,4 @@
-// Package serve runs stixcel plans continuously on NATS JetStream (DESIGN §10): it publishes
+// Package serve runs stixcel plans continuously on NATS JetStream (docs/scale-out.md): it publishes
 // event files to an input stream, evaluates them in two stages and publishes alerts to an
 // alert stream, with every result a function of the events alone.
 //

@@ -1,4 +1,4 @@
-// Package source maps raw log lines onto stixcel's normalized events (DESIGN §5) with source
+// Package source maps raw log lines onto stixcel's normalized events (docs/events.md) with source
 // profiles: YAML files that give each output field as CEL over the raw JSON object.
 //
 // A profile looks like this (the built-in windows profile, profiles/windows.yaml, documents

@@ -76,7 +76,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown key",
 			yaml: "name: p\n" + minimalFields + "keepraw: true\n",
-			want: "p.yaml:5:1: error: unknown key \"keepraw\" in the profile; want one of name, description, maps, fields, keep_raw",
+			want: "p.yaml:5:1: error: unknown key \"keepraw\" in the profile; did you mean \"keep_raw\"?",
+		},
+		{
+			name: "unknown key, nothing close",
+			yaml: "name: p\n" + minimalFields + "colour: red\n",
+			want: "p.yaml:5:1: error: unknown key \"colour\" in the profile (want one of name, description, maps, fields, keep_raw)",
 		},
 		{
 			name: "keep_raw not a boolean",
@@ -96,7 +101,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "duplicate field",
 			yaml: "name: p\n" + minimalFields + "  time: parse_time(raw.u)\n",
-			want: "p.yaml:5:3: error: invalid YAML: mapping key \"time\" already defined at [3:3]",
+			want: "p.yaml:5:3: error: duplicate key \"time\" (first at p.yaml:3:3)",
 		},
 		{
 			name: "YAML syntax",

@@ -14,7 +14,8 @@ import (
 // Result is the outcome of one test case, as OPA's tester.Result.
 //
 // A case passes when it ran (Err is nil, Skip is empty) and Fail is false. Fail means the case
-// ran and its alerts did not match its expectations (Diff says how). Err means the case could
+// ran and its alerts did not match its expectations, or some of its evaluations failed
+// (unless Options.AllowEvalErrors); Diff says how. Err means the case could
 // not run: its binding does not compile or drifted, its events file is missing or holds a bad
 // line, a parameter override does not fit its type; the error names the file, line and
 // column at fault. Skip means the case was not run for a reason that is not the pack's fault:
@@ -33,7 +34,8 @@ type Result struct {
 	Events   int           // events processed
 	Alerts   []*runtime.Alert
 	// EvalErrors are the evaluations that failed while the case ran (counted as false, as
-	// in `stixcel run`), by analytic and channel; a pack's Go tests can require none.
+	// in `stixcel run`), by analytic and channel; they fail the case unless
+	// Options.AllowEvalErrors.
 	EvalErrors []runtime.EvalErrors
 }
 
@@ -73,7 +75,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 type Summary struct {
 	Total   int
 	Passed  int
-	Failed  int // ran and did not match
+	Failed  int // ran and did not match, or failed to evaluate
 	Errored int // could not run
 	Skipped int // not run: their analytic is not in the loaded bundles
 	Todo    int // not run: marked todo, not filled in yet

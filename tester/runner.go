@@ -13,8 +13,10 @@
 // Comparison: each expectation must match its own alert (same analytic, and every field of
 // the expected group equal to the alert's, compared as JSON); an alert no expectation
 // matches fails the case as well, so `expect: []` means no alert at all. Evaluation errors
-// (a missing field, a type mismatch) count as false, as in `stixcel run`; they are shown in
-// the diff of a failing case but do not fail a case by themselves.
+// (a missing field, a type mismatch) count as false, as in `stixcel run`, and they fail the
+// case: an expression that errors on every event is silent, so a case expecting silence
+// would pass over logic that never ran. Options.AllowEvalErrors lets such a case pass
+// (Result.EvalErrors still holds the errors).
 package tester
 
 import (
@@ -23,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 
 	"github.com/stixcel/stixcel/compiler"
 	"github.com/stixcel/stixcel/compiler/attack"
@@ -56,6 +59,9 @@ type Options struct {
 	Sources SourceMapper
 	// Engine are options for every runtime.Engine the runner creates.
 	Engine []runtime.Option
+	// AllowEvalErrors passes cases whose expressions failed to evaluate (counted as false)
+	// when their alerts match; by default an evaluation error fails the case.
+	AllowEvalErrors bool
 }
 
 // Runner runs the tests of packs against one ATT&CK index.
@@ -103,7 +109,7 @@ func (r *Runner) Run(ctx context.Context, packs []*pack.Pack) <-chan Result {
 					return
 				}
 				select {
-				case out <- r.runCase(s, tc):
+				case out <- r.judgeEvalErrors(r.runCase(s, tc)):
 				case <-ctx.Done():
 					return
 				}
@@ -111,6 +117,32 @@ func (r *Runner) Run(ctx context.Context, packs []*pack.Pack) <-chan Result {
 		}
 	}()
 	return out
+}
+
+// judgeEvalErrors fails a case that ran and matched its expectations when some of its
+// evaluations failed, unless AllowEvalErrors: an error counts as false, so a case expecting
+// silence would pass over a binding that errors on every event. A failing case already lists
+// its evaluation errors in its diff.
+func (r *Runner) judgeEvalErrors(res Result) Result {
+	if r.opts.AllowEvalErrors || len(res.EvalErrors) == 0 || res.Err != nil || res.Skip != "" || res.Fail {
+		return res
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "the alerts match, but %s failed (each counted as false, so the case proves nothing about them): fix the expressions, or pass --allow-eval-errors",
+		plural(int(evaluationsFailed(res.EvalErrors)), "evaluation"))
+	for _, e := range res.EvalErrors {
+		fmt.Fprintf(&b, "\n%s of %s %s: %s", plural(int(e.Count), "error"), e.Analytic, e.Channel, e.Example)
+	}
+	res.Fail, res.Diff = true, b.String()
+	return res
+}
+
+func evaluationsFailed(errs []runtime.EvalErrors) int64 {
+	var n int64
+	for _, e := range errs {
+		n += e.Count
+	}
+	return n
 }
 
 // suites selects the cases to run, binding by binding.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -18,26 +17,29 @@ import (
 )
 
 type coverageFlags struct {
-	compile  compileFlags
-	bundles  []string
-	events   []string
-	source   string
-	layer    string
-	attack   string
-	asJSON   bool
-	markdown bool
+	compile   compileFlags
+	bundles   []string
+	events    []string
+	source    string
+	layer     string
+	attack    string
+	asJSON    bool
+	markdown  bool
+	platforms []string
 }
 
 func (c *cli) coverageCommand() *cobra.Command {
 	var f coverageFlags
 	cmd := &cobra.Command{
-		Use:   "coverage [EVENTS.jsonl ...] [--bundle B ...] [--pack DIR ...] [--source S] [--layer FILE]",
+		Use:   "coverage [EVENTS.jsonl ...] [--bundle B ...] [--pack DIR ...] [--source S] [--platform P] [--layer FILE]",
 		Short: "Score ATT&CK techniques by their analytics; write an ATT&CK Navigator layer",
 		Long: `Score each technique of the loaded analytics by its best analytic: a detection plan whose
 binding's tests pass (100), a detection plan without passing tests (70), a selector plan (30),
 an inert analytic (0). The tests of the packs (the built-in pack and --pack) are run to tell.
 Prints a table per tactic; --layer writes an ATT&CK Navigator layer (format 4.5) with a legend
 and each technique's analytics in its comment and metadata; --json prints the report.
+--platform keeps the analytics of the platforms named (the layer filters on them); --layer
+may not name one of the inputs.
 
 Given telemetry (JSONL files as arguments or --events; raw logs with --source), also which analytics the telemetry can feed:
 a channel is observed when an event of its log source matches its derived selector, and an
@@ -59,8 +61,9 @@ Example: stixcel coverage --bundle enterprise-attack.json sysmon.jsonl --source 
 	fl.StringVar(&f.source, "source", "", "map the --events with source profile `NAME|FILE.yaml`")
 	fl.StringVar(&f.layer, "layer", "", "write an ATT&CK Navigator layer to `FILE`")
 	fl.StringVar(&f.attack, "attack-version", "18", "the ATT&CK `VERSION` the layer names")
+	fl.StringSliceVar(&f.platforms, "platform", nil, "only analytics for platform `NAME` (Windows, Linux, macOS, ...; any case; repeatable or comma-separated)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
-	fl.BoolVar(&f.markdown, "markdown", false, "print the techniques the detection plans cover as a Markdown table (the README's list)")
+	fl.BoolVar(&f.markdown, "markdown", false, "print the techniques the detection plans cover as a Markdown table (the list in analytics/README.md)")
 	return cmd
 }
 
@@ -72,16 +75,24 @@ func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
 	if set == nil {
 		return err
 	}
-	in := coverage.Input{Plans: set.Plans, Tested: tester.PassedAnalytics(ctx, l.Index, l.AllPacks())}
+	plans, platforms, err := coverage.OnPlatforms(set.Plans, f.platforms)
+	if err != nil {
+		return inputErr(fmt.Errorf("--platform: %w", err))
+	}
+	inputs := c.inputsOf(f.events, f.bundles, f.compile.packs, files(f.compile.params, f.compile.taxonomy, sourceFile(f.source)))
+	if err := checkOutput("--layer", f.layer, inputs); err != nil {
+		return err // before the tests and the telemetry run
+	}
+	in := coverage.Input{Plans: plans, Platforms: platforms, Tested: tester.PassedAnalytics(ctx, l.Index, l.AllPacks())}
 	if len(f.events) > 0 {
-		if in.Feeds, err = c.feeds(ctx, set, f); err != nil {
+		if in.Feeds, err = c.feeds(ctx, &plan.Set{Schema: set.Schema, Plans: plans}, f); err != nil {
 			return err
 		}
 	}
 	report := coverage.Build(in)
 	if f.layer != "" {
-		if err := writeLayer(f.layer, report.Layer("stixcel coverage", f.attack)); err != nil {
-			return inputErr(err)
+		if err := writeLayer(f.layer, report.Layer("stixcel coverage", f.attack), inputs); err != nil {
+			return err
 		}
 	}
 	switch {
@@ -93,11 +104,40 @@ func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
 	return report.WriteText(c.stdout)
 }
 
-// feeds runs the telemetry through every plan's derived selectors alone (each plan as a hunt
-// source, its predicates and correlation left out) and counts, per analytic, the channels an
-// event matched.
+// checkOutput refuses an output path that is one of inputs (exit 2 naming the flag); ""
+// is no output.
+func checkOutput(flag, path string, inputs *outfile.Inputs) error {
+	if path == "" {
+		return nil
+	}
+	if err := inputs.Check(path); err != nil {
+		return inputErr(fmt.Errorf("%s: %w", flag, err))
+	}
+	return nil
+}
+
+// writeLayer writes the layer to path: atomically (a failed write leaves the previous layer)
+// and never over one of inputs.
+func writeLayer(path string, layer coverage.Layer, inputs *outfile.Inputs) error {
+	f, err := createOutput("--layer", path, inputs)
+	if err != nil {
+		return err
+	}
+	err = layer.Write(f)
+	if err == nil {
+		err = f.Commit()
+	}
+	if err != nil {
+		f.Abort()
+		return inputErr(fmt.Errorf("--layer: %w", err))
+	}
+	return nil
+}
+
+// feeds runs the telemetry through the plans' derived selectors and counts, per analytic,
+// the channels an event matched.
 func (c *cli) feeds(ctx context.Context, set *plan.Set, f *coverageFlags) (map[string]coverage.Feed, error) {
-	eng, err := runtime.New(selectorsOnly(set), runtime.WithHunt(true))
+	feeder, err := coverage.NewFeeder(set)
 	if err != nil {
 		return nil, inputErr(err)
 	}
@@ -105,26 +145,10 @@ func (c *cli) feeds(ctx context.Context, set *plan.Set, f *coverageFlags) (map[s
 	if err != nil {
 		return nil, inputErr(err)
 	}
-	seen := map[string]map[string]bool{}
-	events := map[string]int{}
-	emit := func(o runtime.Output) {
-		if h, ok := o.(*runtime.Hunt); ok {
-			if seen[h.Analytic] == nil {
-				seen[h.Analytic] = map[string]bool{}
-			}
-			seen[h.Analytic][h.Channel] = true
-			events[h.Analytic]++
-		}
-	}
-	if err := c.readTelemetry(ctx, f.events, profile, eng, emit); err != nil {
+	if err := c.readTelemetry(ctx, f.events, profile, feeder.Engine(), feeder.Emit); err != nil {
 		return nil, err
 	}
-	eng.Flush(emit)
-	out := map[string]coverage.Feed{}
-	for id, chans := range seen {
-		out[id] = coverage.Feed{Observed: len(chans), Events: events[id]}
-	}
-	return out, nil
+	return feeder.Feeds(), nil
 }
 
 // readTelemetry merges the files by event time, as run does, and runs them through eng.
@@ -143,35 +167,4 @@ func (c *cli) readTelemetry(ctx context.Context, files []string, profile *source
 	st := sum.Stats
 	fmt.Fprintf(c.stderr, "telemetry: read %d lines from %d files: %d events, %d rejected\n", st.Read, len(files), st.Processed, st.RejectedTotal())
 	return ctx.Err()
-}
-
-// selectorsOnly is every plan with channels reduced to their derived selectors, as hunt
-// sources: what a channel can observe, without what a binding adds.
-func selectorsOnly(set *plan.Set) *plan.Set {
-	out := &plan.Set{Schema: set.Schema}
-	for _, p := range set.Plans {
-		q := *p
-		q.Kind, q.Hunt, q.Correlation = plan.KindSelector, true, plan.Correlation{}
-		q.Channels = nil
-		for _, ch := range p.Channels {
-			if ch.Selector == "" {
-				continue
-			}
-			cc := *ch
-			cc.Predicate, cc.Selects, cc.SeriesBy = "", plan.SelectsContent, nil
-			q.Channels = append(q.Channels, &cc)
-		}
-		if len(q.Channels) > 0 {
-			out.Plans = append(out.Plans, &q)
-		}
-	}
-	return out
-}
-
-func writeLayer(path string, layer coverage.Layer) error {
-	data, err := json.MarshalIndent(layer, "", "  ")
-	if err != nil {
-		return err
-	}
-	return outfile.WriteFile(path, append(data, '\n'))
 }

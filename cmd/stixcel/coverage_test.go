@@ -2,7 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -69,4 +73,151 @@ func TestSearch(t *testing.T) {
 	r = runCLI(t, nil, "search", "no such thing anywhere", "--bundle", bundle)
 	assert.Equal(t, exitOK, r.code)
 	assert.Contains(t, r.stderr, "0 analytics")
+}
+
+// TestCoveragePlatform: --platform (any case, repeatable or comma-separated) keeps the
+// analytics of those platforms: the table, the report and the layer, which names them and
+// filters the matrix on them; a platform no analytic has is refused naming those there are.
+func TestCoveragePlatform(t *testing.T) {
+	bundle := shared.Path(t, "attack", "enterprise-attack-18.1-detection.json")
+	linux := analyticsOf(t, "search", "--platform", "Linux", "--json", "--bundle", bundle)
+	macOS := analyticsOf(t, "search", "--platform", "macOS", "--json", "--bundle", bundle)
+	tests := []struct {
+		name      string
+		platforms []string // the flags
+		want      []string // the report's and the layer filter's platforms
+		allowed   map[string]bool
+	}{
+		{"one, any case", []string{"--platform", "LINUX"}, []string{"Linux"}, linux},
+		{"comma-separated", []string{"--platform", "linux,macos"}, []string{"Linux", "macOS"}, union(linux, macOS)},
+		{"repeated", []string{"--platform", "macos", "--platform", "Linux"}, []string{"macOS", "Linux"}, union(linux, macOS)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			layerFile := filepath.Join(t.TempDir(), "layer.json")
+			args := append([]string{"coverage", "--json", "--bundle", bundle, "--layer", layerFile}, tc.platforms...)
+			r := runCLI(t, nil, args...)
+			require.Equal(t, exitOK, r.code, r.stderr)
+			var report struct {
+				Platforms  []string
+				Techniques []struct{ Analytics []struct{ ID string } }
+			}
+			require.NoError(t, json.Unmarshal([]byte(r.stdout), &report))
+			assert.Equal(t, tc.want, report.Platforms)
+			seen := map[string]bool{}
+			for _, tech := range report.Techniques {
+				for _, a := range tech.Analytics {
+					seen[a.ID] = true
+					assert.True(t, tc.allowed[a.ID], "%s is not for %v", a.ID, tc.want)
+				}
+			}
+			assert.NotEmpty(t, seen)
+			assert.False(t, seen["AN1030"], "AN1030 (Windows) is left out")
+
+			var layer struct {
+				Name    string
+				Filters struct{ Platforms []string }
+			}
+			require.NoError(t, json.Unmarshal([]byte(fileText(t, layerFile)), &layer))
+			assert.Equal(t, tc.want, layer.Filters.Platforms)
+			assert.Contains(t, layer.Name, strings.Join(tc.want, ", "))
+		})
+	}
+
+	r := runCLI(t, nil, "coverage", "--bundle", bundle, "--platform", "Windwos")
+	assert.Equal(t, exitInput, r.code)
+	assert.Regexp(t, `--platform: no loaded analytic is for platform "Windwos" \(the analytics' platforms: .*Linux.*Windows`, r.stderr)
+}
+
+// analyticsOf runs a search printing JSON and returns the ids found.
+func analyticsOf(t *testing.T, args ...string) map[string]bool {
+	t.Helper()
+	r := runCLI(t, nil, args...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var hits []struct{ ID string }
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &hits))
+	ids := map[string]bool{}
+	for _, h := range hits {
+		ids[h.ID] = true
+	}
+	require.NotEmpty(t, ids)
+	return ids
+}
+
+func union(a, b map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range []map[string]bool{a, b} {
+		for k := range m {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+// TestCoverageLayerNeverOverwritesAnInput: --layer naming one of coverage's inputs (the
+// bundle, a binding of a pack, the events, the parameter profile, the taxonomy, the source
+// profile; directly, by a symlink or a hard link, or as the file on stdin) stops with exit 2
+// naming the flag and the input, and leaves the input as it was (before, the layer replaced it
+// and the run exited 0).
+func TestCoverageLayerNeverOverwritesAnInput(t *testing.T) {
+	fx := newFileFixture(t)
+	params := filepath.Join(fx.dir, "params.yaml")
+	copyFile(t, "cmd/stixcel/testdata/profiles/exception.yaml", params)
+	taxonomy := filepath.Join(fx.dir, "taxonomy.yaml")
+	copyFile(t, "compiler/channel/taxonomy.yaml", taxonomy)
+	profile := filepath.Join(fx.dir, "windows.yaml")
+	copyFile(t, "source/profiles/windows.yaml", profile)
+	hardLink := filepath.Join(fx.dir, "params-link.yaml")
+	require.NoError(t, os.Link(params, hardLink))
+	symlink := filepath.Join(fx.dir, "events-link.jsonl")
+	if runtime.GOOS != "windows" {
+		require.NoError(t, os.Symlink(fx.events, symlink))
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		stdin  string // a file opened as stdin, as `< FILE` does
+		victim string
+		want   string
+	}{
+		{name: "the bundle", args: []string{"coverage", "--bundle", fx.bundle, "--layer", fx.bundle},
+			victim: fx.bundle, want: "--layer: " + fx.bundle + " is the input " + fx.bundle},
+		{name: "the bundle on stdin", args: []string{"coverage", "--bundle", "-", "--layer", fx.bundle}, stdin: fx.bundle,
+			victim: fx.bundle, want: "--layer: " + fx.bundle + " is the input <stdin>"},
+		{name: "a binding of a pack", args: []string{"coverage", "--pack", fx.pack, "--layer", fx.binding},
+			victim: fx.binding, want: "--layer: " + fx.binding + " is inside the input directory " + fx.pack},
+		{name: "the events", args: []string{"coverage", fx.events, "--layer", fx.events},
+			victim: fx.events, want: "--layer: " + fx.events + " is the input " + fx.events},
+		{name: "a symlink to the --events", args: []string{"coverage", "--events", fx.events, "--layer", symlink},
+			victim: fx.events, want: "--layer: " + symlink + " is the input " + fx.events},
+		{name: "a hard link to the params", args: []string{"coverage", "--params", params, "--layer", hardLink},
+			victim: params, want: "--layer: " + hardLink + " is the input " + params},
+		{name: "the taxonomy", args: []string{"coverage", "--taxonomy", taxonomy, "--layer", taxonomy},
+			victim: taxonomy, want: "--layer: " + taxonomy + " is the input " + taxonomy},
+		{name: "the source profile", args: []string{"coverage", fx.events, "--source", profile, "--layer", profile},
+			victim: profile, want: "--layer: " + profile + " is the input " + profile},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if strings.Contains(tc.name, "symlink") && runtime.GOOS == "windows" {
+				t.Skip("symlinks")
+			}
+			before, err := os.ReadFile(tc.victim)
+			require.NoError(t, err)
+			var stdin io.Reader
+			if tc.stdin != "" {
+				f, err := os.Open(tc.stdin)
+				require.NoError(t, err)
+				defer f.Close()
+				stdin = f
+			}
+			r := runCLI(t, stdin, tc.args...)
+			assert.Equal(t, exitInput, r.code, r.stderr)
+			assert.Contains(t, r.stderr, "stixcel: "+tc.want)
+			assert.Contains(t, r.stderr, "an output may not overwrite an input")
+			after, err := os.ReadFile(tc.victim)
+			require.NoError(t, err)
+			assert.Equal(t, string(before), string(after), "the input is left as it was")
+		})
+	}
 }

@@ -26,6 +26,11 @@ each log source reference, their count and order), its mutable elements, its det
 and the techniques it detects. Versions are not compared: ATT&CK changes analytics without
 bumping x_mitre_version.
 
+With --pack, the bindings that drifted: a binding whose written_for fingerprint is that of
+its analytic in the new release is up to date (stixcel new --update wrote it against that
+release) and is not reported; one with another fingerprint is, with what changed; one
+without a fingerprint is reported when its analytic changed. Exit 1 when a binding drifted.
+
 Example: stixcel diff enterprise-attack-18.0.json enterprise-attack-18.1.json --json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 {
@@ -38,7 +43,7 @@ Example: stixcel diff enterprise-attack-18.0.json enterprise-attack-18.1.json --
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
-	cmd.Flags().StringArrayVar(&packs, "pack", nil, "also report the bindings of pack `DIR` that drifted, and exit 1 if any did (repeatable)")
+	cmd.Flags().StringArrayVar(&packs, "pack", nil, "also report the bindings of pack `DIR` not up to date with the new release, and exit 1 if any (repeatable)")
 	return cmd
 }
 

@@ -2,9 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"regexp"
+	"os"
 	"slices"
 	"strings"
 
@@ -13,7 +14,10 @@ import (
 	"github.com/stixcel/stixcel"
 	"github.com/stixcel/stixcel/compiler"
 	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/explain"
 	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/source"
 )
 
 // explainFlags are explain's flags.
@@ -22,6 +26,8 @@ type explainFlags struct {
 	bundles []string
 	stage   string
 	asJSON  bool
+	events  []string // --events: trace these files (- is stdin) through the plan
+	source  string   // --source: the profile mapping raw events of --events
 }
 
 func (c *cli) explainCommand() *cobra.Command {
@@ -33,8 +39,15 @@ func (c *cli) explainCommand() *cobra.Command {
 each channel's log source, selector and predicate, the parameters and the correlation. Given a
 technique id (T1003.001), list the analytics that detect it; a technique without a
 sub-technique (T1003) also matches its sub-techniques. Bundles are arguments after the id or
---bundle; with none, the embedded seed bundle is used.`,
-		Example: "  stixcel explain AN1828\n  stixcel explain T1003.001 --bundle enterprise-attack-18.1.json",
+--bundle; with none, the embedded seed bundle is used.
+
+With --events FILE, say why each event of FILE did or did not alert: per event (in event-time
+order, as run takes a batch) and per channel, whether its log source matched, whether its
+selector and its bound predicate held (or failed to evaluate, with the CEL error); then, for
+an event that matched, which channels (cN) were true in its group's window, whether the
+condition held and an alert opened; last the alerts, those run gives on the same events.
+Events are normalized JSONL, or raw logs mapped by --source as in run.`,
+		Example: "  stixcel explain AN1828\n  stixcel explain T1003.001 --bundle enterprise-attack-18.1.json\n  stixcel explain AN1828 --events events.jsonl",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return errMissingArg("the ANALYTIC_ID or TECHNIQUE_ID to explain",
@@ -49,7 +62,9 @@ sub-technique (T1003) also matches its sub-techniques. Bundles are arguments aft
 	f.compile.register(cmd)
 	addBundleFlag(cmd, &f.bundles)
 	cmd.Flags().StringVar(&f.stage, "stage", "", "stop after compiler `STAGE` ("+stageNames()+")")
-	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the plan (or the technique's plans) as JSON")
+	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the plan (or the technique's plans, or the --events trace) as JSON")
+	cmd.Flags().StringArrayVar(&f.events, "events", nil, "say why each event of `FILE` did or did not alert (repeatable; - is stdin)")
+	cmd.Flags().StringVar(&f.source, "source", "", "map the raw events of --events with source profile `NAME|FILE.yaml` (built-in: "+strings.Join(source.Builtins(), ", ")+")")
 	return cmd
 }
 
@@ -59,16 +74,22 @@ func (c *cli) explain(id string, bundles []string, f *explainFlags) error {
 	if st != "" && !validStage(st) {
 		return inputErr(fmt.Errorf("unknown stage %q (want one of %s)", f.stage, stageNames()))
 	}
+	if err := checkTraceFlags(id, f); err != nil {
+		return err
+	}
 	l, set, err := c.compileLoaded(f.compile.inputs(bundles), st)
 	if set == nil {
 		return err
 	}
-	if techniqueID.MatchString(id) {
+	if explain.IsTechniqueID(id) {
 		return firstErr(c.explainTechnique(set, l.Index, strings.ToUpper(id), len(bundles) == 0, f.asJSON), err)
 	}
-	p := findPlan(set, id)
+	p := explain.Find(set, id)
 	if p == nil {
 		return inputErr(fmt.Errorf("analytic %s is not in the loaded bundles%s", id, seedOnlyHint(len(bundles) == 0)))
+	}
+	if len(f.events) > 0 {
+		return firstErr(c.explainEvents(p, f), err)
 	}
 	if f.asJSON {
 		return firstErr(writeJSON(c.stdout, p), err)
@@ -79,13 +100,67 @@ func (c *cli) explain(id string, bundles []string, f *explainFlags) error {
 	return firstErr(writeAbout(c.stdout, l.Index.Analytic(p.StixID)), err)
 }
 
-// techniqueID matches an ATT&CK technique or sub-technique id: T1003, T1003.001.
-var techniqueID = regexp.MustCompile(`^[Tt]\d{4}(\.\d{3})?$`)
+// checkTraceFlags refuses --events with what it cannot go with: a technique (trace one
+// analytic) or a stage (the plan must be complete to run); --source needs --events.
+func checkTraceFlags(id string, f *explainFlags) error {
+	switch {
+	case len(f.events) == 0 && f.source != "":
+		return inputErr(errors.New("--source maps the raw events of --events: give --events FILE too"))
+	case len(f.events) == 0:
+		return nil
+	case explain.IsTechniqueID(id):
+		return inputErr(fmt.Errorf("--events traces one analytic, not technique %s: stixcel explain %s lists its analytics", id, id))
+	case f.stage != "":
+		return inputErr(fmt.Errorf("--events runs the complete plan: leave out --stage %s", f.stage))
+	}
+	return nil
+}
+
+// explainEvents traces the --events files through p: why each event did or did not alert.
+func (c *cli) explainEvents(p *plan.Plan, f *explainFlags) error {
+	var dec event.Decoder
+	if f.source != "" {
+		profile, err := loadSourceProfile(f.source)
+		if err != nil {
+			return inputErr(err)
+		}
+		dec = source.NewDecoder(profile)
+	}
+	var readers []*event.Reader
+	for _, name := range f.events {
+		r, closeFile, err := c.openEvents(name)
+		if err != nil {
+			return err
+		}
+		defer closeFile()
+		readers = append(readers, event.NewReader(r, name, dec))
+	}
+	tr, err := explain.Events(p, readers)
+	if err != nil {
+		return inputErr(err)
+	}
+	if f.asJSON {
+		return writeJSON(c.stdout, tr)
+	}
+	return tr.WriteText(c.stdout)
+}
+
+// openEvents opens an --events file, or stdin for "-".
+func (c *cli) openEvents(name string) (io.Reader, func(), error) {
+	if name == "-" {
+		return c.stdin, func() {}, nil
+	}
+	file, err := os.Open(name)
+	if err != nil {
+		return nil, nil, inputErr(fmt.Errorf("--events: %w", err))
+	}
+	return file, func() { file.Close() }, nil
+}
 
 // explainTechnique lists the plans whose analytics detect technique id, or its
 // sub-techniques when id names none.
 func (c *cli) explainTechnique(set *plan.Set, ix *attack.Index, id string, seedOnly, asJSON bool) error {
-	plans := plansOfTechnique(set, id)
+	plans := explain.OfTechnique(set, id)
 	if len(plans) == 0 {
 		return inputErr(fmt.Errorf("no analytic of the loaded bundles detects technique %s%s", id, seedOnlyHint(seedOnly)))
 	}
@@ -101,25 +176,6 @@ func (c *cli) explainTechnique(set *plan.Set, ix *attack.Index, id string, seedO
 		fmt.Fprintf(c.stdout, "  %-7s %-9s %-10s %s\n", p.ID, p.Kind, techniqueIDs(p.Techniques), strategyText(p, ix.Analytic(p.StixID)))
 	}
 	return nil
-}
-
-// plansOfTechnique returns the plans one of whose techniques is id or, for an id without a
-// sub-technique, one of its sub-techniques; in the set's order.
-func plansOfTechnique(set *plan.Set, id string) []*plan.Plan {
-	var out []*plan.Plan
-	for _, p := range set.Plans {
-		if slices.ContainsFunc(p.Techniques, func(t plan.Technique) bool { return techniqueMatches(t.ID, id) }) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// techniqueMatches reports whether technique has the id want: the same id, or a
-// sub-technique of want when want names no sub-technique.
-func techniqueMatches(technique, want string) bool {
-	technique = strings.ToUpper(technique)
-	return technique == want || (!strings.Contains(want, ".") && strings.HasPrefix(technique, want+"."))
 }
 
 func techniqueIDs(ts []plan.Technique) string {
@@ -217,13 +273,4 @@ func stageNames() string {
 		names[i] = string(s)
 	}
 	return strings.Join(names, ", ")
-}
-
-func findPlan(set *plan.Set, id string) *plan.Plan {
-	for _, p := range set.Plans {
-		if strings.EqualFold(p.ID, id) || p.StixID == id {
-			return p
-		}
-	}
-	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -100,5 +101,68 @@ func TestExplainArgumentErrors(t *testing.T) {
 		assert.Equal(t, exitInput, r.code, tc.args)
 		assert.Contains(t, r.stderr, tc.want, tc.args)
 		assert.NotContains(t, r.stderr, "requires at least", tc.args)
+	}
+}
+
+// TestExplainEvents: explain --events says per event why it did or did not alert: each
+// channel's log source, selector and predicate (with the CEL error of one that fails on
+// every event), what the group's window made of the matches, and the alerts.
+func TestExplainEvents(t *testing.T) {
+	const events = "explain/testdata/an1828.jsonl"
+	r := runCLI(t, nil, "explain", "AN1828", "--events", events)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	for _, want := range []string{
+		"AN1828: 5 events, 1 rejected line, 1 alert\n",
+		"\n" + events + ":3  2026-03-20T09:00:10Z  MobileEDR:telemetry\n  c1  not its log source (VPN:MobileProxy)\n",
+		"  c4  no match: selector false\n",
+		`  group {"device_id": "ios-1"}: c1, c2 in the window; condition false: no alert` + "\n",
+		`  group {"device_id": "ios-1"}: c1, c2, c4 in the window; condition true: alert opened (window until 2026-03-20T09:10:30Z)` + "\n",
+		"  " + events + ":5: invalid JSON",
+		`  AN1828 group {"device_id": "ios-1"} first 2026-03-20T09:00:00Z last 2026-03-20T09:00:40Z channels c1=1 c2=1 c4=2` + "\n",
+	} {
+		assert.Contains(t, r.stdout, want)
+	}
+
+	r = runCLI(t, nil, "explain", "AN1828", "--no-builtin", "--pack", "tester/testdata/evalerrors/every", "--events", events, "--json")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var trace struct {
+		Alerts []any `json:"alerts"`
+		Events []struct {
+			Line     int `json:"line"`
+			Channels []struct {
+				ID        string `json:"id"`
+				Predicate struct{ Outcome, Error string }
+			} `json:"channels"`
+		} `json:"events"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &trace))
+	assert.Empty(t, trace.Alerts)
+	require.Len(t, trace.Events, 5)
+	assert.Equal(t, 1, trace.Events[3].Line)
+	c5 := trace.Events[3].Channels[4]
+	assert.Equal(t, "c5", c5.ID)
+	assert.Equal(t, struct{ Outcome, Error string }{"error", "no such key: EventCode"}, c5.Predicate)
+
+	r = runCLI(t, stringsReader(`{"time":"2026-03-20T09:00:00Z","log_source":"MobileEDR:telemetry","device_id":"ios-9","DeviceLockState":"locked"}`+"\n"),
+		"explain", "AN1828", "--events", "-")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `group {"device_id": "ios-9"}: c4 in the window; condition false: no alert`)
+}
+
+func TestExplainEventsArgumentErrors(t *testing.T) {
+	tests := []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"explain", "T1509", "--events", "explain/testdata/an1828.jsonl"}, "--events traces one analytic, not technique T1509"},
+		{[]string{"explain", "AN1828", "--stage", "params", "--events", "explain/testdata/an1828.jsonl"}, "--events runs the complete plan: leave out --stage params"},
+		{[]string{"explain", "AN1828", "--source", "windows"}, "--source maps the raw events of --events: give --events FILE too"},
+		{[]string{"explain", "AN1828", "--events", "no/such/file.jsonl"}, "--events: open no/such/file.jsonl"},
+		{[]string{"explain", "AN1828", "--events", "explain/testdata/an1828.jsonl", "--source", "nosuch"}, "nosuch"},
+	}
+	for _, tc := range tests {
+		r := runCLI(t, nil, tc.args...)
+		assert.Equal(t, exitInput, r.code, "%v: %s", tc.args, r.stderr)
+		assert.Contains(t, r.stderr, tc.stderr, "%v", tc.args)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -113,4 +114,22 @@ func TestLintAndRunRefuse(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLintBindingFileWithoutBundle: lint takes a binding file; without the bundle of its
+// analytic only its syntax is checked, a warning that says which bundle to pass, and an
+// error under --strict.
+func TestLintBindingFileWithoutBundle(t *testing.T) {
+	const file = "analytics/enterprise/AN0165.yaml"
+	const want = file + ":8:11: %s: analytic AN0165 is not in the loaded bundles; binding ignored (lint checked syntax only; pass --bundle enterprise-attack-….json, the ATT&CK bundle that has it)"
+	r := runCLI(t, nil, "lint", file)
+	assert.Equal(t, exitOK, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, fmt.Sprintf(want, "warning"))
+	assert.Contains(t, r.stderr, "0 errors, 1 warnings", "the other bindings of the directory are not linted")
+	assert.Contains(t, r.stderr, "hint: 1 binding was checked for syntax only, its analytic not loaded (AN0165): pass --bundle enterprise-attack-….json (lint --strict makes this an error)\n")
+
+	r = runCLI(t, nil, "lint", "--strict", file)
+	assert.Equal(t, exitFindings, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, fmt.Sprintf(want, "error"))
+	assert.Contains(t, r.stderr, "hint: 1 binding was checked for syntax only, its analytic not loaded (AN0165): pass --bundle enterprise-attack-….json\n")
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/stixcel/stixcel"
 )
 
 // TestMain runs every CLI test from the repository root, where a user types the commands.
@@ -21,6 +23,10 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+// testCache is shared by every in-process CLI run of the tests: the enterprise release,
+// which most tests load, is parsed and compiled once per test binary, not once per run.
+var testCache = &stixcel.Cache{}
 
 // childArgsEnv carries the arguments of a re-executed test binary acting as stixcel.
 const childArgsEnv = "STIXCEL_TEST_CHILD_ARGS"
@@ -38,7 +44,7 @@ func runCLI(t *testing.T, stdin io.Reader, args ...string) result {
 		stdin = strings.NewReader("")
 	}
 	var out, errb bytes.Buffer
-	code := Main(args, stdin, &out, &errb)
+	code := (&cli{stdin: stdin, stdout: &out, stderr: &errb, cache: testCache}).execute(args)
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
 }
 

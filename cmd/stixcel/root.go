@@ -4,8 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/stixcel/stixcel"
+	"github.com/stixcel/stixcel/project"
 )
 
 // Exit codes.
@@ -34,9 +38,24 @@ var errFindings = &exitError{code: exitFindings, err: errors.New("findings repor
 type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// cache, when set, keeps loaded bundles and compiled plans across invocations in one
+	// process (the tests share one, so the enterprise release is parsed and compiled once);
+	// nil loads and compiles every time, as a user's single invocation does.
+	cache *stixcel.Cache
+	// dir is the working directory: where the project file is looked for and init writes
+	// one; "" is the process's.
+	dir string
+	// config and noConfig are the root's --config and --no-config.
+	config   string
+	noConfig bool
+	// project is the project file the command uses; nil when none.
+	project *project.File
 }
 
 func (c *cli) execute(args []string) int {
+	if c.dir == "" {
+		c.dir, _ = os.Getwd()
+	}
 	root := c.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(c.stdin)
@@ -64,8 +83,12 @@ func (c *cli) rootCommand() *cobra.Command {
 		Short:         "Compile MITRE ATT&CK analytics into CEL detection plans and run them over events",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// A project file feeds every command that loads bundles or packs (inputs.go).
+		PersistentPreRunE: c.useProject,
 	}
-	root.AddCommand(c.compileCommand(), c.explainCommand(), c.runCommand(), c.testCommand(), c.lintCommand(), c.serveCommand(), c.publishCommand(), c.alertsCommand(),
+	root.PersistentFlags().StringVar(&c.config, "config", "", "project `FILE` to use instead of the "+project.Name+" found in the working directory or its nearest parent")
+	root.PersistentFlags().BoolVar(&c.noConfig, "no-config", false, "use no project file ("+project.Name+")")
+	root.AddCommand(c.initCommand(), c.compileCommand(), c.explainCommand(), c.runCommand(), c.testCommand(), c.lintCommand(), c.serveCommand(), c.publishCommand(), c.alertsCommand(),
 		c.diffCommand(), c.newCommand(), c.searchCommand(), c.coverageCommand(), c.versionCommand())
 	return root
 }

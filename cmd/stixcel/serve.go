@@ -34,7 +34,7 @@ func (c *cli) serveCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve --nats URL [--plans FILE | --bundle FILE --pack DIR] [--source NAME] [--stage 1|2|both]",
 		Short: "Run plans continuously on NATS JetStream (stage 1, stage 2 or both)",
-		Long: `Run plans on the event stream of a NATS JetStream server (DESIGN §10). Stage 1 (any
+		Long: `Run plans on the event stream of a NATS JetStream server (docs/scale-out.md). Stage 1 (any
 number of instances) evaluates events and publishes single-event alerts and the matches of
 correlated plans, partitioned by (plan, group key); stage 2 owns partitions one worker at a
 time (standbys take over when a lease expires, replaying the partition) and keeps the

@@ -40,7 +40,7 @@ func TestTestStrictness(t *testing.T) {
 		{name: "a bundle as a positional", args: []string{"test", seedFile},
 			code: exitInput, stderr: didYouMean},
 		{name: "a file that is no bundle as a positional", args: []string{"test", "testdata/events/demo.jsonl"},
-			code: exitInput, stderr: "stixcel: testdata/events/demo.jsonl is a file: want a pack directory of YAML bindings"},
+			code: exitInput, stderr: "stixcel: testdata/events/demo.jsonl is a file but not a YAML binding: want a pack directory or a binding file (.yaml, .yml)"},
 		{name: "the seed named beside a pack runs it", args: []string{"test", "--bundle", "builtin:analytics/seed/AN1828.json", warnOnly},
 			code: exitOK, stdout: "PASS: 1/1"},
 	}

@@ -4,10 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/stixcel/stixcel"
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/hints"
 	"github.com/stixcel/stixcel/internal/outfile"
 	"github.com/stixcel/stixcel/pack"
@@ -21,23 +27,29 @@ type testFlags struct {
 	verbose   bool
 	noBuiltin bool
 	allowSkip bool
+	// allowEvalErrors passes cases whose expressions failed to evaluate.
+	allowEvalErrors bool
 }
 
 func (c *cli) testCommand() *cobra.Command {
 	var f testFlags
 	cmd := &cobra.Command{
-		Use:   "test [PACK_DIR ...]",
-		Short: "Run the tests of packs (the built-in pack when no directory is given)",
+		Use:   "test [PACK_DIR | BINDING.yaml ...]",
+		Short: "Run the tests of packs or binding files (the built-in pack when none is given)",
 		Long: `Run every tests: entry of every binding: compile the analytic with its binding, feed
-the test's events through the runtime and compare the alerts with expect. Analytics come from
+the test's events through the runtime and compare the alerts with expect. An expression that
+fails to evaluate (a type mismatch, a missing field) counts as false, as in run, and fails its
+case: a case expecting silence proves nothing about logic that never ran (--allow-eval-errors
+passes such cases). Analytics come from
 --bundle (the embedded seed bundle when none is given), as in run and lint. Exit 1 when a case
 fails, when no case ran, or when a case was skipped (its analytic is not loaded) unless
---allow-skip.`,
+--allow-skip. A binding file argument runs that binding's tests alone.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkPackDirs(args); err != nil {
+			pa, err := parsePackArgs(args)
+			if err != nil {
 				return err
 			}
-			return c.test(cmd.Context(), args, &f)
+			return c.test(cmd.Context(), pa, &f)
 		},
 	}
 	fl := cmd.Flags()
@@ -46,12 +58,14 @@ fails, when no case ran, or when a case was skipped (its analytic is not loaded)
 	fl.StringVar(&f.junit, "junit", "", "also write JUnit XML to `FILE`")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "list passing cases too")
 	fl.BoolVar(&f.noBuiltin, "no-builtin", false, "leave out the built-in pack (tested when no PACK_DIR is given)")
+	fl.BoolVar(&f.allowEvalErrors, "allow-eval-errors", false, "pass cases whose alerts match although some evaluations failed (counted as false); by default an evaluation error fails the case")
 	fl.BoolVar(&f.allowSkip, "allow-skip", false, "pass a run in which cases were skipped because their analytic is not loaded (some case must still run)")
 	return cmd
 }
 
-func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
-	opts := tester.Options{}
+func (c *cli) test(ctx context.Context, pa packArgs, f *testFlags) error {
+	dirs := pa.dirs
+	opts := tester.Options{AllowEvalErrors: f.allowEvalErrors}
 	if f.run != "" {
 		re, err := regexp.Compile(f.run)
 		if err != nil {
@@ -59,10 +73,11 @@ func (c *cli) test(ctx context.Context, dirs []string, f *testFlags) error {
 		}
 		opts.Run = re
 	}
-	l, err := c.load(checkedInputs(f.bundles, dirs, f.noBuiltin))
+	l, err := c.load(c.checkedInputs(f.bundles, dirs, f.noBuiltin))
 	if err != nil {
 		return err
 	}
+	pa.restrict(l)
 	c.printDiagnostics(l.Diagnostics())
 	reporters := []tester.Reporter{&tester.Pretty{Output: c.stdout, Verbose: f.verbose}}
 	var junit *outfile.File
@@ -111,4 +126,66 @@ func testVerdict(sum tester.Summary, allowSkip bool, waiting []*pack.Binding) er
 			sum.Skipped, sum.Total, hints.BundleFlagsFor(waiting))}
 	}
 	return nil
+}
+
+// packArgs are the PACK_DIR and BINDING.yaml arguments of test and lint. A binding file
+// stands for its directory loaded as a pack, restricted to the files named in it (its
+// tests' events are read relative to it, as in the whole pack).
+type packArgs struct {
+	dirs []string
+	// only maps a directory of dirs to the binding files named in it; a directory given
+	// as such is absent (all of its bindings).
+	only map[string][]string
+}
+
+// parsePackArgs sorts arguments into pack directories and binding files. A bundle is refused
+// with "did you mean --bundle"; another file must be a YAML binding.
+func parsePackArgs(args []string) (packArgs, error) {
+	pa := packArgs{only: map[string][]string{}}
+	whole := map[string]bool{}
+	for _, a := range args {
+		if looksLikeBundle(a) {
+			return pa, errBundleArg(a, "a pack directory")
+		}
+		dir, file := a, ""
+		if st, err := os.Stat(a); err == nil && !st.IsDir() {
+			if ext := strings.ToLower(filepath.Ext(a)); ext != ".yaml" && ext != ".yml" {
+				return pa, inputErr(fmt.Errorf("%s is a file but not a YAML binding: want a pack directory or a binding file (.yaml, .yml)", a))
+			}
+			dir, file = filepath.Dir(a), filepath.Clean(a)
+		}
+		key := filepath.Clean(dir)
+		if _, seen := pa.only[key]; !seen && !whole[key] {
+			pa.dirs = append(pa.dirs, dir)
+		}
+		if file == "" {
+			whole[key] = true
+			delete(pa.only, key)
+		} else if !whole[key] {
+			pa.only[key] = append(pa.only[key], file)
+		}
+	}
+	return pa, nil
+}
+
+// restrict keeps, in the loaded packs that stand for binding files (by their root, among
+// the project file's packs too), the bindings and diagnostics of those files alone; a second
+// pack with the same root keeps nothing, so that no binding is loaded twice.
+func (pa packArgs) restrict(l *stixcel.Loaded) {
+	seen := map[string]bool{}
+	for _, p := range l.Packs {
+		root := filepath.Clean(filepath.FromSlash(p.Root))
+		files, ok := pa.only[root]
+		if !ok {
+			continue
+		}
+		if seen[root] {
+			p.Bindings, p.Diagnostics = nil, nil
+			continue
+		}
+		seen[root] = true
+		named := func(f string) bool { return slices.Contains(files, filepath.Clean(f)) }
+		p.Bindings = slices.DeleteFunc(p.Bindings, func(b *pack.Binding) bool { return !named(b.File) })
+		p.Diagnostics = slices.DeleteFunc(p.Diagnostics, func(d diag.Diagnostic) bool { return d.Pos.File != "" && !named(d.Pos.File) })
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/stixcel/stixcel/diag"
@@ -169,67 +168,42 @@ func (e TaxonomyError) Unwrap() error { return e.Err }
 
 // taxonomyFile is the YAML document.
 type taxonomyFile struct {
-	Sources         []sourceEntry         `yaml:"sources"`
-	Values          map[string]vocabEntry `yaml:"values"`
-	FreeText        []string              `yaml:"free_text"`
-	EventTypeFields []string              `yaml:"event_type_fields"`
+	Sources         []sourceEntry
+	Values          map[string]vocabEntry
+	FreeText        []string
+	EventTypeFields []string
 }
 
 type sourceEntry struct {
-	Name   string `yaml:"name"`
-	Field  string `yaml:"field"`
-	Values string `yaml:"values"`
+	Name   string
+	Field  string
+	Values string
 	at     position
 }
 
 type vocabEntry struct {
-	Int        bool     `yaml:"int"`
-	Words      []string `yaml:"words"`
-	Pattern    string   `yaml:"pattern"`
-	TrimSuffix string   `yaml:"trim_suffix"`
+	Int        bool
+	Words      []string
+	Pattern    string
+	TrimSuffix string
 	at         position
+	kinds      int // how many of int, words and pattern are given
 }
 
 // position is a 1-based line and column in the YAML file.
 type position struct{ line, col int }
 
-// positionOf is where a node starts: a mapping's first key, any other node's token.
-func positionOf(n ast.Node) position {
-	if m, ok := n.(*ast.MappingNode); ok && len(m.Values) > 0 {
-		n = m.Values[0].Key
-	}
-	if tk := n.GetToken(); tk != nil {
-		return position{tk.Position.Line, tk.Position.Column}
-	}
-	return position{}
-}
-
-// UnmarshalYAML decodes the entry and remembers where it is, for errors found later.
-func (e *sourceEntry) UnmarshalYAML(n ast.Node) error {
-	type plain sourceEntry
-	if err := yaml.NodeToValue(n, (*plain)(e), yaml.Strict()); err != nil {
-		return err
-	}
-	e.at = positionOf(n)
-	return nil
-}
-
-// UnmarshalYAML decodes the entry and remembers where it is, for errors found later.
-func (e *vocabEntry) UnmarshalYAML(n ast.Node) error {
-	type plain vocabEntry
-	if err := yaml.NodeToValue(n, (*plain)(e), yaml.Strict()); err != nil {
-		return err
-	}
-	e.at = positionOf(n)
-	return nil
-}
-
 // ParseTaxonomy parses a taxonomy YAML document (format: see the comment at the top of the
-// shipped taxonomy.yaml). Errors are *TaxonomyError values naming file:line:col.
+// shipped taxonomy.yaml). Errors are *TaxonomyError values naming file:line:col; an unknown
+// key is one, with the closest known key as a suggestion.
 func ParseTaxonomy(file string, data []byte) (*Taxonomy, error) {
-	var doc taxonomyFile
-	if err := yamlpos.Unmarshal(data, &doc, yaml.Strict()); err != nil {
+	body, _, err := yamlpos.Document(data)
+	if err != nil {
 		return nil, yamlError(file, err)
+	}
+	doc, err := decodeTaxonomy(file, data, body)
+	if err != nil {
+		return nil, err
 	}
 	errAt := func(at position, format string, args ...any) error {
 		err := fmt.Errorf(format, args...)
@@ -269,6 +243,94 @@ func ParseTaxonomy(file string, data []byte) (*Taxonomy, error) {
 	return t, nil
 }
 
+// taxonomyDecoder reads the document through the shared positioned decoder.
+type taxonomyDecoder struct{ *yamlpos.Decoder }
+
+// decodeTaxonomy reads body (nil for an empty file); the first error it finds comes back as
+// a *TaxonomyError.
+func decodeTaxonomy(file string, data []byte, body ast.Node) (*taxonomyFile, error) {
+	doc := &taxonomyFile{}
+	if body == nil {
+		return doc, nil
+	}
+	d := taxonomyDecoder{yamlpos.NewDecoder(file, data)}
+	d.Fields(body, "the taxonomy", []yamlpos.Field{
+		{Name: "sources", Decode: func(e yamlpos.Entry) { doc.Sources = d.sources(e.Value) }},
+		{Name: "values", Decode: func(e yamlpos.Entry) { doc.Values = d.vocabularies(e.Value) }},
+		{Name: "free_text", Decode: func(e yamlpos.Entry) { doc.FreeText = d.strings(e.Value, "free_text") }},
+		{Name: "event_type_fields", Decode: func(e yamlpos.Entry) { doc.EventTypeFields = d.strings(e.Value, "event_type_fields") }},
+	})
+	if !d.Diags.HasErrors() {
+		return doc, nil
+	}
+	d.Diags.Sort()
+	first := d.Diags[0]
+	return nil, taxonomyError(first.Pos, first.Msg, nil)
+}
+
+func (d taxonomyDecoder) strings(n ast.Node, what string) []string {
+	var out []string
+	for _, s := range d.StrList(n, what) {
+		out = append(out, s.Value)
+	}
+	return out
+}
+
+func (d taxonomyDecoder) text(n ast.Node, what string) string {
+	s, _ := d.Str(n, what)
+	return s.Value
+}
+
+// at is where a mapping entry of the file starts: its first key.
+func (d taxonomyDecoder) at(n ast.Node) position {
+	p := d.Pos(n)
+	if entries, ok := yamlpos.MappingValues(d.Unwrap(n, "")); ok && len(entries) > 0 {
+		p = d.Pos(entries[0].Key)
+	}
+	return position{p.Line, p.Col}
+}
+
+func (d taxonomyDecoder) sources(n ast.Node) []sourceEntry {
+	items, _ := d.List(n, "sources")
+	out := make([]sourceEntry, 0, len(items))
+	for i, item := range items {
+		what := fmt.Sprintf("sources[%d]", i)
+		e := sourceEntry{at: d.at(item)}
+		d.Fields(item, what, []yamlpos.Field{
+			{Name: "name", Decode: func(f yamlpos.Entry) { e.Name = d.text(f.Value, what+".name") }},
+			{Name: "field", Decode: func(f yamlpos.Entry) { e.Field = d.text(f.Value, what+".field") }},
+			{Name: "values", Decode: func(f yamlpos.Entry) { e.Values = d.text(f.Value, what+".values") }},
+		})
+		out = append(out, e)
+	}
+	return out
+}
+
+func (d taxonomyDecoder) vocabularies(n ast.Node) map[string]vocabEntry {
+	entries, _ := d.Map(n, "values")
+	out := make(map[string]vocabEntry, len(entries))
+	for _, ve := range entries {
+		what := "values." + ve.Key.Value
+		e := vocabEntry{at: d.at(ve.Value)}
+		seen, _ := d.Fields(ve.Value, what, []yamlpos.Field{
+			{Name: "int", Decode: func(f yamlpos.Entry) { e.Int, _ = d.Bool(f.Value, what+".int") }},
+			{Name: "words", Decode: func(f yamlpos.Entry) { e.Words = d.strings(f.Value, what+".words") }},
+			{Name: "pattern", Decode: func(f yamlpos.Entry) { e.Pattern = d.text(f.Value, what+".pattern") }},
+			{Name: "trim_suffix", Decode: func(f yamlpos.Entry) { e.TrimSuffix = d.text(f.Value, what+".trim_suffix") }},
+		})
+		if e.Int {
+			e.kinds++
+		}
+		for _, k := range []string{"words", "pattern"} {
+			if seen[k] {
+				e.kinds++
+			}
+		}
+		out[ve.Key.Value] = e
+	}
+	return out
+}
+
 type errorAt func(at position, format string, args ...any) error
 
 func buildVocabularies(entries map[string]vocabEntry, errAt errorAt) (map[string]*vocabulary, error) {
@@ -289,17 +351,11 @@ func buildVocabularies(entries map[string]vocabEntry, errAt errorAt) (map[string
 }
 
 func buildVocabulary(name string, e vocabEntry, errAt errorAt) (*vocabulary, error) {
-	kinds := 0
-	for _, set := range []bool{e.Int, e.Words != nil, e.Pattern != ""} {
-		if set {
-			kinds++
-		}
-	}
-	if kinds != 1 {
+	if e.kinds != 1 {
 		return nil, errAt(e.at, "values %q: give exactly one of int, words, pattern", name)
 	}
 	v := &vocabulary{name: name, isInt: e.Int, trimSuffix: e.TrimSuffix}
-	if e.Words != nil {
+	if e.Words != nil || e.kinds == 1 && !e.Int && e.Pattern == "" {
 		v.words = make(map[string]bool, len(e.Words))
 		for _, w := range e.Words {
 			if strings.TrimSpace(w) == "" {

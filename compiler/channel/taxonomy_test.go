@@ -69,7 +69,7 @@ func TestParseTaxonomyErrors(t *testing.T) {
 		{
 			name: "unknown key",
 			yaml: "sources:\n  - name: a\n    feild: x\n",
-			want: `t.yaml:3:5: unknown field "feild"`,
+			want: `t.yaml:3:5: unknown key "feild" in sources[0]; did you mean "field"?`,
 		},
 		{
 			name: "wrong type",

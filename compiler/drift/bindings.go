@@ -17,6 +17,12 @@ type BindingDrift struct {
 // CheckBindings adds to the report the bindings whose analytic changed, or was removed,
 // revoked or deprecated, in the new release: each with the changes, the channels it binds
 // marked as bound. It returns how many drifted.
+//
+// A binding whose written_for fingerprint is that of the analytic in the new release is up
+// to date (`stixcel new --update` wrote it against that release) and has not drifted,
+// whatever changed between the releases; one whose fingerprint is another has, even when
+// the analytic is the same in both (it was written for a third release). A binding without
+// a fingerprint is judged by the changes between the releases alone.
 func (r *Report) CheckBindings(bindings []*pack.Binding) int {
 	changed := map[string]*AnalyticDrift{}
 	for _, d := range r.Changed {
@@ -28,12 +34,17 @@ func (r *Report) CheckBindings(bindings []*pack.Binding) int {
 			gone[id] = what
 		}
 	}
-	r.Bindings = []BindingDrift{}
+	r.Bindings, r.UpToDate = []BindingDrift{}, nil
 	for _, b := range bindings {
 		id := b.Analytic.Value
 		var why []string
 		if what, ok := gone[id]; ok {
 			why = []string{"the analytic was " + what + " in the new release"}
+		} else if fp, ok := r.newFingerprint(b); ok {
+			why = fingerprintWhy(b, fp, changed[id])
+			if why == nil && changed[id] != nil {
+				r.UpToDate = append(r.UpToDate, b.File)
+			}
 		} else if d := changed[id]; d != nil {
 			why = bindingWhy(d, b)
 		}
@@ -42,6 +53,33 @@ func (r *Report) CheckBindings(bindings []*pack.Binding) int {
 		}
 	}
 	return len(r.Bindings)
+}
+
+// newFingerprint is the fingerprint of the binding's analytic in the new release, when the
+// binding records one to compare it with and the new release has the analytic.
+func (r *Report) newFingerprint(b *pack.Binding) (string, bool) {
+	if b.Fingerprint.Value == "" || r.now == nil {
+		return "", false
+	}
+	a := r.now.Analytic(b.Analytic.Value)
+	if a == nil {
+		return "", false
+	}
+	return Fingerprint(a), true
+}
+
+// fingerprintWhy words why a binding with a fingerprint drifted: nothing when its fingerprint
+// is the new release's, else the changes between the releases (d, nil when there are none)
+// or, without any, that it was written for another release.
+func fingerprintWhy(b *pack.Binding, now string, d *AnalyticDrift) []string {
+	switch {
+	case b.Fingerprint.Value == now:
+		return nil
+	case d != nil && d.ChannelChange != "" || d != nil && d.MutableElements != nil:
+		return bindingWhy(d, b)
+	}
+	return []string{fmt.Sprintf("written_for fingerprint %s is not the new release's %s: the binding was written for another release; review it, then stixcel new --update %s",
+		b.Fingerprint.Value, now, b.File)}
 }
 
 // bindingWhy words the changes of d a binding relies on: its bound channels, the positions

@@ -48,6 +48,11 @@ type Report struct {
 	Changed    []*AnalyticDrift `json:"changed"`
 	// Bindings are the pack bindings that drifted (CheckBindings); nil without packs.
 	Bindings []BindingDrift `json:"bindings,omitempty"`
+	// UpToDate are the files of the bindings on analytics that changed whose written_for
+	// fingerprint is already the new release's (CheckBindings): they have not drifted.
+	UpToDate []string `json:"up_to_date,omitempty"`
+
+	now *attack.Index // the new release, whose fingerprints CheckBindings compares
 }
 
 // Release names one side of the comparison.
@@ -126,7 +131,7 @@ type TechniqueDrift struct {
 // Compare compares two indexes loaded with attack.Options{IncludeRevoked: true}, so that
 // revocations and deprecations are seen.
 func Compare(was, now *attack.Index) *Report {
-	r := &Report{Added: []string{}, Removed: []string{}, Revoked: []string{}, Deprecated: []string{}, Changed: []*AnalyticDrift{}}
+	r := &Report{Added: []string{}, Removed: []string{}, Revoked: []string{}, Deprecated: []string{}, Changed: []*AnalyticDrift{}, now: now}
 	r.Summary.ChannelsBy = map[string]int{}
 	r.Old.Analytics, r.New.Analytics = active(was), active(now)
 	for _, a := range was.Analytics {

@@ -32,7 +32,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		tw.analytic(d)
 	}
 	if r.Bindings != nil {
-		tw.printf("\n%d bindings drifted\n", len(r.Bindings))
+		tw.printf("\n%d bindings drifted", len(r.Bindings))
+		if n := len(r.UpToDate); n > 0 {
+			tw.printf(" (%d more on analytics that changed are up to date: their written_for fingerprint is the new release's)", n)
+		}
+		tw.printf("\n")
 	}
 	for _, b := range r.Bindings {
 		tw.printf("%s: binding of %s drifted:\n", b.File, b.Analytic)

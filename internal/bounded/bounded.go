@@ -20,7 +20,7 @@ import (
 )
 
 // The limits. Each is an order of magnitude above what real inputs need (the reasons are
-// given with each); the README's "Limits" section lists them for users.
+// given with each); docs/events.md ("Limits") lists them for users.
 const (
 	// MaxBundleSize is the largest STIX bundle file: the full enterprise ATT&CK 18 release
 	// is about 45 MB; loading uses about 5× the file size in memory.

@@ -22,7 +22,7 @@ const matchPerMille = 8
 const Hosts = 400
 
 // Events returns n normalized events, one JSON object per element without a newline
-// (DESIGN §5: time, log_source, EventCode, host and the source's fields), drawn from the
+// (docs/events.md: time, log_source, EventCode, host and the source's fields), drawn from the
 // pack's event mix. About 0.8% of events are made to pass one channel of the pack; benign
 // values never contain a token a detection tests for.
 func (p *Pack) Events(n int) [][]byte {

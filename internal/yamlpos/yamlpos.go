@@ -3,8 +3,11 @@
 // can panic on hostile input; the panic comes back as a *PanicError) and behind the limits
 // of package bounded (size, depth, nodes, keys per mapping: goccy's time and memory blow up
 // on deep or wide input; a breach comes back as a *bounded.LimitError before goccy runs),
-// skips a leading UTF-8 byte order mark, and holds the AST helpers the decoders share: node
-// positions, shape names, mapping entries, syntax errors as positioned diagnostics.
+// skips a leading UTF-8 byte order mark, and holds what the decoders share: node positions,
+// shape names, mapping entries, syntax errors as positioned diagnostics, and Decoder, the one
+// positioned reader of mappings (known keys, with a did-you-mean for a typo), lists and
+// scalars that packs, parameter profiles, source profiles, the taxonomy and the project file
+// decode through.
 package yamlpos
 
 import (

@@ -1,0 +1,149 @@
+// Package catalog finds analytics among the compiled plans, for stixcel search: by text
+// (ignoring case, in the analytic's id, name and description, its strategy, its techniques'
+// ids and names and its channels' log source, data component and text), by technique (T1003
+// also matches its sub-techniques), tactic, platform, log source or data component. Every
+// criterion given must hold; an empty criterion holds for every analytic.
+package catalog
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/plan"
+)
+
+// Query is what a search filters on.
+type Query struct {
+	Text          string // a substring, any case, of the analytic's text (see the package doc)
+	Technique     string // a technique id; one without a sub-technique also matches its sub-techniques
+	Tactic        string // an ATT&CK tactic by short name (credential-access) or name (Credential Access)
+	Platform      string // a platform, any case (Windows)
+	LogSource     string // a substring, any case, of a channel's log source (sysmon)
+	DataComponent string // a substring, any case, of a channel's data component id or name
+}
+
+// Hit is one analytic found, as search --json writes it.
+type Hit struct {
+	ID         string           `json:"id"`
+	Name       string           `json:"name"`
+	Strategy   string           `json:"strategy"`
+	Techniques []plan.Technique `json:"techniques"`
+	Platforms  []string         `json:"platforms"`
+	Kind       plan.Kind        `json:"kind"`
+	Bound      bool             `json:"bound"` // a pack binding supplies a channel
+	LogSources []string         `json:"log_sources"`
+}
+
+// Find returns the plans that match q, in their order; ix gives each plan's analytic (its
+// description and strategy), nil when the plans were not compiled from an index.
+func Find(plans []*plan.Plan, ix *attack.Index, q Query) []Hit {
+	var hits []Hit
+	for _, p := range plans {
+		var a *attack.Analytic
+		if ix != nil {
+			a = ix.Analytic(p.StixID)
+		}
+		if q.Matches(p, a) {
+			hits = append(hits, hitOf(p, a))
+		}
+	}
+	return hits
+}
+
+// Matches reports whether the plan, of analytic a (nil when unknown), meets every criterion.
+func (q Query) Matches(p *plan.Plan, a *attack.Analytic) bool {
+	return q.matchesText(p, a) &&
+		(q.Technique == "" || slices.ContainsFunc(p.Techniques, func(t plan.Technique) bool { return techniqueMatches(t.ID, strings.ToUpper(q.Technique)) })) &&
+		(q.Platform == "" || slices.ContainsFunc(p.Platforms, func(pl string) bool { return strings.EqualFold(pl, q.Platform) })) &&
+		(q.LogSource == "" || slices.ContainsFunc(p.Channels, func(ch *plan.Channel) bool { return containsFold(ch.LogSource, q.LogSource) })) &&
+		(q.DataComponent == "" || slices.ContainsFunc(p.Channels, func(ch *plan.Channel) bool {
+			return containsFold(ch.DataComponent.ID+" "+ch.DataComponent.Name, q.DataComponent)
+		})) &&
+		(q.Tactic == "" || slices.ContainsFunc(p.Techniques, func(t plan.Technique) bool { return hasTactic(t, q.Tactic) }))
+}
+
+func (q Query) matchesText(p *plan.Plan, a *attack.Analytic) bool {
+	if q.Text == "" {
+		return true
+	}
+	fields := []string{p.ID, p.Name, strategyText(p, a)}
+	if a != nil {
+		fields = append(fields, a.Description)
+	}
+	for _, t := range p.Techniques {
+		fields = append(fields, t.ID, t.Name)
+	}
+	for _, ch := range p.Channels {
+		fields = append(fields, ch.LogSource, ch.DataComponent.Name, ch.Channel)
+	}
+	return slices.ContainsFunc(fields, func(s string) bool { return containsFold(s, q.Text) })
+}
+
+func hitOf(p *plan.Plan, a *attack.Analytic) Hit {
+	h := Hit{ID: p.ID, Name: p.Name, Strategy: strategyText(p, a), Techniques: p.Techniques, Platforms: p.Platforms, Kind: p.Kind}
+	for _, ch := range p.Channels {
+		h.Bound = h.Bound || ch.Origin == plan.OriginBound
+		if !slices.Contains(h.LogSources, ch.LogSource) {
+			h.LogSources = append(h.LogSources, ch.LogSource)
+		}
+	}
+	return h
+}
+
+// WriteText writes one line per hit: id, kind, bound or unbound, technique ids, platforms
+// and strategy, in columns.
+func WriteText(w io.Writer, hits []Hit) error {
+	var b strings.Builder
+	for _, h := range hits {
+		bound := "unbound"
+		if h.Bound {
+			bound = "bound"
+		}
+		fmt.Fprintf(&b, "%-7s %-9s %-7s %-22s %-18s %s\n", h.ID, h.Kind, bound, techniqueIDs(h.Techniques), strings.Join(h.Platforms, ","), h.Strategy)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// techniqueMatches reports whether technique has the id want: the same id, or a
+// sub-technique of want when want names no sub-technique.
+func techniqueMatches(technique, want string) bool {
+	technique = strings.ToUpper(technique)
+	return technique == want || (!strings.Contains(want, ".") && strings.HasPrefix(technique, want+"."))
+}
+
+func techniqueIDs(ts []plan.Technique) string {
+	ids := make([]string, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	return strings.Join(ids, ", ")
+}
+
+// strategyText names the plan's detection strategy: "DET0363 Detection of ...", or its id
+// alone when the loaded bundles lack the strategy object ("none" without one).
+func strategyText(p *plan.Plan, a *attack.Analytic) string {
+	if a != nil && a.Strategy != nil && a.Strategy.Name != "" {
+		return a.Strategy.ID + " " + a.Strategy.Name
+	}
+	if p.DetectionStrategy == "" {
+		return "none"
+	}
+	return p.DetectionStrategy
+}
+
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
+
+// hasTactic reports whether the technique belongs to the tactic, named by its ATT&CK short
+// name (credential-access) or its name (Credential Access).
+func hasTactic(t plan.Technique, tactic string) bool {
+	want := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(tactic)), " ", "-")
+	return slices.ContainsFunc(t.Tactics, func(have string) bool {
+		return strings.ReplaceAll(strings.ToLower(have), " ", "-") == want
+	})
+}

@@ -1,0 +1,83 @@
+package catalog
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/plan"
+)
+
+var (
+	lsassDump = &plan.Plan{
+		ID: "AN1030", StixID: "x-mitre-analytic--1030", Name: "LSASS access", Kind: plan.KindDetection, DetectionStrategy: "DET0363",
+		Platforms:  []string{"Windows"},
+		Techniques: []plan.Technique{{ID: "T1003.001", Name: "LSASS Memory", Tactics: []string{"credential-access"}}},
+		Channels: []*plan.Channel{
+			{LogSource: "WinEventLog:Sysmon", Channel: "EventCode=10", Origin: plan.OriginBound,
+				DataComponent: plan.DataComponent{ID: "DC0035", Name: "Process Access"}},
+			{LogSource: "WinEventLog:Sysmon", Channel: "EventCode=1", DataComponent: plan.DataComponent{ID: "DC0032", Name: "Process Creation"}},
+		},
+	}
+	bashHistory = &plan.Plan{
+		ID: "AN0500", StixID: "x-mitre-analytic--0500", Name: "Shell history cleared", Kind: plan.KindSelector,
+		Platforms:  []string{"Linux", "macOS"},
+		Techniques: []plan.Technique{{ID: "T1070.003", Name: "Clear Command History", Tactics: []string{"defense-evasion"}}},
+		Channels:   []*plan.Channel{{LogSource: "auditd:SYSCALL", Channel: "unlink of .bash_history"}},
+	}
+	lsassAnalytic = &attack.Analytic{ID: "AN1030", StixID: "x-mitre-analytic--1030", Description: "Reads of lsass.exe memory by unusual processes",
+		Strategy: &attack.Strategy{ID: "DET0363", Name: "Detection of Credential Dumping"}}
+)
+
+// TestFind: each criterion as search documents it, and all of them together; the text is
+// also looked up in the analytic the index holds (description, strategy name).
+func TestFind(t *testing.T) {
+	tests := []struct {
+		name string
+		q    Query
+		want []string // ids of lsassDump, bashHistory that match
+	}{
+		{"no criterion", Query{}, []string{"AN1030", "AN0500"}},
+		{"text in the description, any case", Query{Text: "LSASS.EXE"}, []string{"AN1030"}},
+		{"text in the strategy name", Query{Text: "detection of credential"}, []string{"AN1030"}},
+		{"text in a channel", Query{Text: "bash_history"}, []string{"AN0500"}},
+		{"technique includes its sub-techniques", Query{Technique: "t1003"}, []string{"AN1030"}},
+		{"a sub-technique is exact", Query{Technique: "T1003.002"}, nil},
+		{"technique id is not a prefix", Query{Technique: "T100"}, nil},
+		{"tactic by name", Query{Tactic: "Credential Access"}, []string{"AN1030"}},
+		{"tactic by short name", Query{Tactic: "defense-evasion"}, []string{"AN0500"}},
+		{"platform any case", Query{Platform: "MACOS"}, []string{"AN0500"}},
+		{"platform is not a substring", Query{Platform: "mac"}, nil},
+		{"log source substring", Query{LogSource: "sysmon"}, []string{"AN1030"}},
+		{"data component by id", Query{DataComponent: "dc0032"}, []string{"AN1030"}},
+		{"data component by name", Query{DataComponent: "process access"}, []string{"AN1030"}},
+		{"every criterion must hold", Query{Text: "lsass", Platform: "Linux"}, nil},
+	}
+	ix := attack.NewIndex([]*attack.Analytic{lsassAnalytic})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, h := range Find([]*plan.Plan{lsassDump, bashHistory}, ix, tc.q) {
+				got = append(got, h.ID)
+			}
+			assert.Equal(t, tc.want, got, "Find(%+v)", tc.q)
+		})
+	}
+}
+
+// TestWriteText: one line per hit in columns: id, kind, bound, techniques, platforms and
+// strategy (its id alone when the analytic is unknown, "none" without one).
+func TestWriteText(t *testing.T) {
+	hits := Find([]*plan.Plan{lsassDump, bashHistory}, nil, Query{})
+	require.Len(t, hits, 2)
+	assert.True(t, hits[0].Bound)
+	assert.Equal(t, []string{"WinEventLog:Sysmon"}, hits[0].LogSources, "each log source once")
+	var b bytes.Buffer
+	require.NoError(t, WriteText(&b, hits))
+	assert.Equal(t, ""+
+		"AN1030  detection bound   T1003.001              Windows            DET0363\n"+
+		"AN0500  selector  unbound T1070.003              Linux,macOS        none\n", b.String())
+}

@@ -1,0 +1,45 @@
+// Package explain answers `stixcel explain`: it finds the plan of an analytic or the plans
+// of a technique in a compiled set, and traces events through one plan to say, event by
+// event, which channels and conditions held and so why the plan did or did not alert
+// (runtime.Tracer does the evaluating; this package reads the events and words the result).
+package explain
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/stixcel/stixcel/catalog"
+	"github.com/stixcel/stixcel/plan"
+)
+
+// techniqueID matches an ATT&CK technique or sub-technique id: T1003, T1003.001.
+var techniqueID = regexp.MustCompile(`^[Tt]\d{4}(\.\d{3})?$`)
+
+// IsTechniqueID reports whether id names an ATT&CK technique or sub-technique (T1003,
+// t1003.001) rather than an analytic.
+func IsTechniqueID(id string) bool { return techniqueID.MatchString(id) }
+
+// Find returns the plan of the analytic id (its ATT&CK id in any letter case, or its STIX
+// id), or nil.
+func Find(set *plan.Set, id string) *plan.Plan {
+	for _, p := range set.Plans {
+		if strings.EqualFold(p.ID, id) || p.StixID == id {
+			return p
+		}
+	}
+	return nil
+}
+
+// OfTechnique returns the plans one of whose techniques is id or, for an id without a
+// sub-technique, one of its sub-techniques (as search's --technique matches them); in the
+// set's order. Letter case does not matter.
+func OfTechnique(set *plan.Set, id string) []*plan.Plan {
+	q := catalog.Query{Technique: id}
+	var out []*plan.Plan
+	for _, p := range set.Plans {
+		if q.Matches(p, nil) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

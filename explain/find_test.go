@@ -1,0 +1,42 @@
+package explain
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/stixcel/stixcel/plan"
+)
+
+func TestFind(t *testing.T) {
+	set := &plan.Set{Plans: []*plan.Plan{
+		{ID: "AN0001", StixID: "x-mitre-analytic--1", Techniques: []plan.Technique{{ID: "T1003.001"}}},
+		{ID: "AN0002", StixID: "x-mitre-analytic--2", Techniques: []plan.Technique{{ID: "T1003"}}},
+		{ID: "AN0003", StixID: "x-mitre-analytic--3", Techniques: []plan.Technique{{ID: "T10030"}}},
+	}}
+	tests := []struct {
+		name, id string
+		want     []string
+	}{
+		{name: "analytic id", id: "AN0002", want: []string{"AN0002"}},
+		{name: "analytic id in lower case", id: "an0002", want: []string{"AN0002"}},
+		{name: "STIX id", id: "x-mitre-analytic--3", want: []string{"AN0003"}},
+		{name: "unknown", id: "AN9999"},
+		{name: "sub-technique", id: "T1003.001", want: []string{"AN0001"}},
+		{name: "technique and its sub-techniques", id: "T1003", want: []string{"AN0001", "AN0002"}},
+		{name: "technique in lower case", id: "t1003", want: []string{"AN0001", "AN0002"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			if IsTechniqueID(tc.id) {
+				for _, p := range OfTechnique(set, tc.id) {
+					got = append(got, p.ID)
+				}
+			} else if p := Find(set, tc.id); p != nil {
+				got = []string{p.ID}
+			}
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
