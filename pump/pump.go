@@ -1,5 +1,5 @@
 // Package pump reads event inputs and hands their events to a consumer, merged in event
-// time: the one loop behind `stixcel run`, `coverage`, `publish`, `serve` and the tester.
+// time: the one loop behind `stixcel run`, `coverage`, `publish` (serve.Publish) and the tester.
 // It opens the inputs (files, FIFOs, stdin with its idle flush), reads regular files ahead
 // of the consumer within a byte budget, merges them (event.Merger: lateness, max-ahead,
 // max-held), applies strict mode, reports and writes rejected lines, and accounts for every
