@@ -31,7 +31,7 @@ func WriteText(w io.Writer, diags Diagnostics, read ReadFile) error {
 			fmt.Fprintf(bw, "... and %d more\n", len(diags)-i)
 			break
 		}
-		fmt.Fprintln(bw, termsafe.Text(d.Error()))
+		fmt.Fprintln(bw, termsafe.Line(d.Error()))
 		if line, ok := sourceLine(files, read, d.Pos); ok {
 			fmt.Fprintf(bw, "    %s\n    %s^\n", termsafe.Text(line), caretPad(line, d.Pos.Col))
 		}
