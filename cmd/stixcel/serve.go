@@ -67,6 +67,9 @@ func (c *cli) serve(f *serveFlags) error {
 	if f.stage != "1" && f.stage != "2" && f.stage != "both" {
 		return inputErr(fmt.Errorf("--stage %q: want 1, 2 or both", f.stage))
 	}
+	if f.run.maxHeld < 1 || f.run.maxAhead < 0 {
+		return inputErr(fmt.Errorf("--max-held %d, --max-ahead %s: want at least 1 byte and a duration of zero or more", f.run.maxHeld, f.run.maxAhead))
+	}
 	ctx, stop := signalContext(context.Background())
 	defer stop()
 	set, _, err := c.runPlans(&f.run)
