@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"os"
 	"slices"
@@ -53,23 +54,31 @@ func TestBadLinesParked(t *testing.T) {
 	}
 }
 
-// TestOversizeLineParked sends, before the demo, a line of the server's maximum payload
-// without a time: parking it with its reason headers would exceed the maximum payload, which
-// used to fail stage 1's batch again and again, so that no event after it was handled. It is
-// parked cut to fit, with its reason and full size, and the demo's alert follows as in run.
+// TestOversizeLineParked sends, before the demo, two lines of the server's maximum payload:
+// one without a time, and a telemetry event of another device whose match cannot be
+// forwarded with its headers. Parking the first with its reason headers would exceed the
+// maximum payload, which used to fail stage 1's batch again and again, so that no event after
+// it was handled. Both are parked cut to fit, with their reason and full size, and the demo's
+// alert follows as in run.
 func TestOversizeLineParked(t *testing.T) {
 	const maxPayload = 64 << 10
 	set := compileSet(t)
 	want := runAlerts(t, set, nil, []string{demoFile})
 	c := newCluster(t, set, nil, func(o *server.Options) { o.MaxPayload = maxPayload })
 	n := testNames.withDefaults()
-	big := lineMsg(n.EventsSubject(), nil, "collector", 1)
-	pad := maxPayload - msgSize(big) - int64(len(`{"log_source":"x","pad":""}`))
-	big.Data = []byte(`{"log_source":"x","pad":"` + strings.Repeat("A", int(pad)) + `"}`)
-	require.EqualValues(t, maxPayload, msgSize(big))
-	_, err := c.js.PublishMsg(context.Background(), big)
-	require.NoError(t, err, "the line itself fits the maximum payload")
 	lines := readLines(t, demoFile)
+	telemetry := bytes.Replace(lines[4], []byte("ios-beacon-7"), []byte("ios-padded-1"), 1)
+	oversize := []struct {
+		msg    *nats.Msg
+		reason string
+	}{
+		{atMaxPayload(t, n, 1, `{"log_source":"x","pad":"`, `"}`, maxPayload), event.ReasonMissingTime},
+		{atMaxPayload(t, n, 2, string(telemetry[:len(telemetry)-1])+`,"pad":"`, `"}`, maxPayload), ReasonTooLarge},
+	}
+	for _, o := range oversize {
+		_, err := c.js.PublishMsg(context.Background(), o.msg)
+		require.NoError(t, err, "the line itself fits the maximum payload")
+	}
 	for i, l := range lines {
 		_, err := c.js.PublishMsg(context.Background(), lineMsg(n.EventsSubject(), l, demoFile, i+1))
 		require.NoError(t, err)
@@ -77,24 +86,38 @@ func TestOversizeLineParked(t *testing.T) {
 
 	in, out := &Metrics{}, &Metrics{}
 	start(t, (&Stage1{JS: c.js, Names: testNames, Set: c.set, Metrics: in}).Run)
-	waitFor(t, 30*time.Second, "stage 1 past the oversize line", func() bool { return stage1Drained(t, c.js, testNames) })
+	waitFor(t, 30*time.Second, "stage 1 past the oversize lines", func() bool { return stage1Drained(t, c.js, testNames) })
 	c.stage2(out)
 	c.assertAlerts(want)
-	assert.EqualValues(t, 1+len(lines), in.EventsIn.Load(), "events handled after the oversize line")
-	assert.EqualValues(t, 1, in.Rejected.Load())
-	assert.EqualValues(t, 1, in.Truncated.Load())
+	assert.EqualValues(t, len(oversize)+len(lines), in.EventsIn.Load(), "events handled")
+	assert.EqualValues(t, len(oversize), in.Rejected.Load())
+	assert.EqualValues(t, len(oversize), in.Truncated.Load())
 
 	st, err := c.js.Stream(context.Background(), n.RejectsStream())
 	require.NoError(t, err)
-	parked, err := st.GetMsg(context.Background(), 1)
-	require.NoError(t, err)
-	assert.Equal(t, event.ReasonMissingTime, parked.Header.Get(HeaderReason))
-	assert.Equal(t, strconv.Itoa(len(big.Data)), parked.Header.Get(HeaderSize), "the full size")
-	assert.Equal(t, "collector", parked.Header.Get(HeaderSource))
-	assert.Less(t, len(parked.Data), len(big.Data))
-	assert.Greater(t, len(parked.Data), maxPayload/2)
-	assert.Equal(t, big.Data[:len(parked.Data)], parked.Data, "the line's first bytes")
-	t.Logf("oversize line of %d bytes parked as its first %d; %d events handled after it", len(big.Data), len(parked.Data), in.EventsIn.Load()-1)
+	for i, o := range oversize {
+		parked, err := st.GetMsg(context.Background(), uint64(i+1))
+		require.NoError(t, err)
+		assert.Equal(t, o.reason, parked.Header.Get(HeaderReason))
+		assert.Equal(t, strconv.Itoa(len(o.msg.Data)), parked.Header.Get(HeaderSize), "the full size")
+		assert.Equal(t, "collector", parked.Header.Get(HeaderSource))
+		assert.Equal(t, strconv.Itoa(i+1), parked.Header.Get(HeaderLine))
+		assert.Less(t, len(parked.Data), len(o.msg.Data))
+		assert.Greater(t, len(parked.Data), maxPayload/2)
+		assert.Equal(t, o.msg.Data[:len(parked.Data)], parked.Data, "the line's first bytes")
+		t.Logf("%s: line of %d bytes parked as its first %d", o.reason, len(o.msg.Data), len(parked.Data))
+	}
+	t.Logf("%d events handled after the oversize lines", in.EventsIn.Load()-int64(len(oversize)))
+}
+
+// atMaxPayload is an event message from collector:line whose line, prefix, padding and
+// suffix, takes exactly the maximum payload with its headers.
+func atMaxPayload(t *testing.T, n Names, line int, prefix, suffix string, maxPayload int64) *nats.Msg {
+	m := lineMsg(n.EventsSubject(), nil, "collector", line)
+	pad := maxPayload - msgSize(m) - int64(len(prefix)+len(suffix))
+	m.Data = []byte(prefix + strings.Repeat("A", int(pad)) + suffix)
+	require.Equal(t, maxPayload, msgSize(m))
+	return m
 }
 
 // TestParkMsg keeps every parked message within the maximum payload, with room for its
