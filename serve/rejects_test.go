@@ -92,6 +92,7 @@ func TestOversizeLineParked(t *testing.T) {
 	assert.EqualValues(t, len(oversize)+len(lines), in.EventsIn.Load(), "events handled")
 	assert.EqualValues(t, len(oversize), in.Rejected.Load())
 	assert.EqualValues(t, len(oversize), in.Truncated.Load())
+	assert.EqualValues(t, streamMsgs(t, c, n.MatchesStream()), in.Matches.Load(), "matches published, the parked one not counted")
 
 	st, err := c.js.Stream(context.Background(), n.RejectsStream())
 	require.NoError(t, err)

@@ -171,10 +171,9 @@ func (w *stage1Worker) handle(msg jetstream.Msg) error {
 	for _, m := range w.matches {
 		out := lineMsg(w.Names.matchSubject(m.Plan, m.Key), msg.Data(), ev.Source, ev.Line)
 		out.Header.Set(HeaderStored, md.Timestamp.UTC().Format(time.RFC3339Nano))
-		if err := w.publishOrPark(out, seq+"."+m.Plan, ev); err != nil {
+		if err := w.publishMatch(out, seq+"."+m.Plan, ev); err != nil {
 			return err
 		}
-		w.Metrics.Matches.Add(1)
 	}
 	return nil
 }
@@ -201,13 +200,14 @@ func (w *stage1Worker) park(rej *event.Rejection, id string) error {
 	return w.publish(m, id)
 }
 
-// publishOrPark publishes m, or parks it as ReasonTooLarge, cited at ev, when the server's
+// publishMatch publishes m, a match of ev, or parks it as ReasonTooLarge when the server's
 // maximum payload has no room for it.
-func (w *stage1Worker) publishOrPark(m *nats.Msg, id string, ev *event.Event) error {
-	if fits(m, w.maxPayload) {
-		return w.publish(m, id)
+func (w *stage1Worker) publishMatch(m *nats.Msg, id string, ev *event.Event) error {
+	if !fits(m, w.maxPayload) {
+		return w.park(tooLarge(m, ev.Source, ev.Line, w.maxPayload), id)
 	}
-	return w.park(tooLarge(m, ev.Source, ev.Line, w.maxPayload), id)
+	w.Metrics.Matches.Add(1)
+	return w.publish(m, id)
 }
 
 // publishAlert publishes an alert (hunt records are not served) caused by ev.
