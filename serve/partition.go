@@ -55,7 +55,10 @@ func (s *Stage2) own(ctx context.Context, p int) error {
 			}
 			return fmt.Errorf("serve: stage 2: partition %d: fetch: %w", p, err)
 		}
-		if err := o.batch(batch); err != nil {
+		if err := o.batch(ctx, batch); err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while its PubAcks were awaited: nothing was acknowledged
+			}
 			return err
 		}
 	}
@@ -64,7 +67,7 @@ func (s *Stage2) own(ctx context.Context, p int) error {
 
 // batch applies a fetched batch: matches go through the reorder buffer into the engine, and
 // the alerts they close are published before the next fetch.
-func (o *owner) batch(b jetstream.MessageBatch) error {
+func (o *owner) batch(ctx context.Context, b jetstream.MessageBatch) error {
 	var futures []jetstream.PubAckFuture
 	o.ready = o.ready[:0]
 	n := 0
@@ -92,7 +95,7 @@ func (o *owner) batch(b jetstream.MessageBatch) error {
 	if err != nil {
 		return err
 	}
-	if err := awaitAll(append(futures, fs...)); err != nil {
+	if err := awaitAll(ctx, append(futures, fs...)); err != nil {
 		return fmt.Errorf("serve: stage 2: partition %d: %w", o.p, err)
 	}
 	return nil

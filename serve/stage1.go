@@ -67,7 +67,10 @@ func (s *Stage1) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("serve: stage 1: fetch: %w", err)
 		}
-		if err := w.batch(batch); err != nil {
+		if err := w.batch(ctx, batch); err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while its PubAcks were awaited: nothing was acknowledged
+			}
 			return err
 		}
 	}
@@ -108,7 +111,7 @@ type stage1Worker struct {
 // batch handles a fetched batch: every message's outputs are published, their PubAcks
 // awaited, then the messages acked. When a publish fails the batch is not acked (nak'd, so
 // it comes again; what was stored is dropped as a duplicate by its Nats-Msg-Id).
-func (w *stage1Worker) batch(b jetstream.MessageBatch) error {
+func (w *stage1Worker) batch(ctx context.Context, b jetstream.MessageBatch) error {
 	var msgs []jetstream.Msg
 	w.futures = w.futures[:0]
 	for msg := range b.Messages() {
@@ -122,7 +125,7 @@ func (w *stage1Worker) batch(b jetstream.MessageBatch) error {
 		nakAll(msgs)
 		return fmt.Errorf("serve: stage 1: fetch: %w", err)
 	}
-	if err := awaitAll(w.futures); err != nil {
+	if err := awaitAll(ctx, w.futures); err != nil {
 		nakAll(msgs)
 		return fmt.Errorf("serve: stage 1: %w", err)
 	}
@@ -256,12 +259,16 @@ func alertMsg(subject string, a *runtime.Alert) (*nats.Msg, error) {
 	return m, nil
 }
 
-// awaitAll waits for every PubAck, returning the first failure.
-func awaitAll(fs []jetstream.PubAckFuture) error {
+// awaitAll waits for every PubAck, returning the first failure, or ctx's error when the
+// worker is stopped meanwhile (its caller then acknowledges nothing, as on a failure: what
+// was stored is dropped as a duplicate when the input comes again).
+func awaitAll(ctx context.Context, fs []jetstream.PubAckFuture) error {
 	timeout := time.After(pubTimeout)
 	for _, f := range fs {
 		select {
 		case <-f.Ok():
+		case <-ctx.Done():
+			return fmt.Errorf("publish to %s: %w", f.Msg().Subject, ctx.Err())
 		case err := <-f.Err():
 			return fmt.Errorf("publish to %s: %w", f.Msg().Subject, err)
 		case <-timeout:
