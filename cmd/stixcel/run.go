@@ -16,6 +16,7 @@ import (
 	"github.com/stixcel/stixcel/hints"
 	"github.com/stixcel/stixcel/internal/bounded"
 	"github.com/stixcel/stixcel/internal/gcload"
+	"github.com/stixcel/stixcel/internal/runloop"
 	"github.com/stixcel/stixcel/internal/sigctx"
 	"github.com/stixcel/stixcel/internal/term"
 	"github.com/stixcel/stixcel/pack"
@@ -114,33 +115,18 @@ func (c *cli) run(args []string, f *runFlags) error {
 		return openError(ctx, err)
 	}
 	defer opened.Close()
-	opts := pump.Options{Decoder: decoderOf(prep.profile), Strict: f.strict, Messages: c.stderr, Rejects: rejects,
-		Merge: event.MergeOptions{Lateness: f.lateness, MaxAhead: f.maxAhead, MaxHeld: f.maxHeld}}
-	sum, err := pump.Run(ctx, opened.Inputs, opts, runHandler(prep.eng, prep.hints, out.Emit))
-	if err != nil {
-		err = inputErr(err)
-	}
-	bars.Wait()
-	// Every exit path (end of input, an error, --strict, a signal) writes the alerts found.
-	prep.eng.Flush(out.Emit)
-	if ferr := out.Close(); err == nil {
-		err = ferr
-	}
-	if rerr := rejects.Close(); err == nil && rerr != nil {
-		err = inputErr(fmt.Errorf("--rejects: %w", rerr))
-	}
-	alertfmt.RunSummary{Read: sum, Engine: prep.eng.Stats(), Hunt: f.hunt, MaxState: f.maxState, MaxHeld: f.maxHeld}.Write(c.stderr)
-	prep.hints.Write(c.stderr)
-	if err == nil {
-		if err = pump.NothingProcessed(sum.Stats); err != nil {
-			err = inputErr(err)
-		}
-	}
+	r := runloop.Run{Engine: prep.eng, Hints: prep.hints, Out: out, Rejects: rejects, Stderr: c.stderr, ReadDone: bars.Wait,
+		Summary: alertfmt.RunSummary{Hunt: f.hunt, MaxState: f.maxState, MaxHeld: f.maxHeld}}
+	err = r.Events(ctx, opened.Inputs, pump.Options{Decoder: decoderOf(prep.profile), Strict: f.strict,
+		Merge: event.MergeOptions{Lateness: f.lateness, MaxAhead: f.maxAhead, MaxHeld: f.maxHeld}})
 	if serr := stopError(ctx, ""); serr != nil {
 		fmt.Fprintln(c.stderr, serr)
 		return serr
 	}
-	return err
+	if err != nil {
+		return inputErr(err)
+	}
+	return nil
 }
 
 // openError is the error of inputs that could not be opened: a stop by a signal while
@@ -153,26 +139,6 @@ func openError(ctx context.Context, err error) error {
 		}
 	}
 	return inputErr(err)
-}
-
-// runHandler evaluates the pumped events with eng, noting what the hints need; an idle
-// input's pause writes the open alerts, so that a live stream's consumer does not wait for
-// the next event to see them.
-func runHandler(eng *runtime.Engine, h *hints.Hints, emit func(runtime.Output)) pump.Handler {
-	return pump.Handler{
-		Event: func(ctx context.Context, ev *event.Event) error {
-			h.Processed(ev)
-			return eng.Process(ctx, ev, emit)
-		},
-		Rejected: func(_ context.Context, rej *event.Rejection) error {
-			h.Rejected(rej)
-			return nil
-		},
-		Idle: func(context.Context) error {
-			eng.Flush(emit)
-			return nil
-		},
-	}
 }
 
 // decoderOf returns the decoders of the inputs: normalized events (nil), or raw events mapped
