@@ -212,15 +212,9 @@ func (c *cli) runPlans(f *runFlags) (*plan.Set, *hints.Hints, error) {
 	if len(f.bundles) > 0 || len(f.compile.packs) > 0 || f.compile.params != "" {
 		return nil, nil, inputErr(errors.New("--plans runs a compiled artifact: give --bundle, --pack and --params to compile instead"))
 	}
-	data, err := bounded.ReadFile(f.plansFile, bounded.MaxArtifactSize, "plan artifact",
-		bounded.NewJSON(f.plansFile, bounded.MaxJSONDepth).Write)
+	set, err := plan.ReadRunnableFile(f.plansFile, f.hunt)
 	if err != nil {
 		return nil, nil, inputErr(err)
-	}
-	runnable := func(k plan.Kind, huntSource bool) bool { return plan.Runs(k, huntSource, f.hunt) }
-	set, err := plan.ParseRunnable(data, runnable)
-	if err != nil {
-		return nil, nil, inputErr(fmt.Errorf("%s: %w", f.plansFile, err))
 	}
 	return set, hints.New(nil, set, f.source == ""), nil
 }
