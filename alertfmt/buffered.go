@@ -5,7 +5,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/stixcel/stixcel/internal/term"
+	"github.com/stixcel/stixcel/internal/tty"
 	"github.com/stixcel/stixcel/runtime"
 )
 
@@ -55,5 +55,5 @@ func (b *Buffered) Close() error {
 // ColorOn reports whether text written to w may be coloured (Options.Color): w is a terminal
 // and NO_COLOR (https://no-color.org) is unset.
 func ColorOn(w io.Writer) bool {
-	return term.IsTerminal(w) && os.Getenv("NO_COLOR") == ""
+	return tty.IsTerminal(w) && os.Getenv("NO_COLOR") == ""
 }

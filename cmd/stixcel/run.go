@@ -18,7 +18,7 @@ import (
 	"github.com/stixcel/stixcel/internal/gcload"
 	"github.com/stixcel/stixcel/internal/runloop"
 	"github.com/stixcel/stixcel/internal/sigctx"
-	"github.com/stixcel/stixcel/internal/term"
+	"github.com/stixcel/stixcel/internal/tty"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/pump"
@@ -109,7 +109,7 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if err != nil {
 		return inputErr(err)
 	}
-	bars := term.NewProgress(c.stderr)
+	bars := tty.NewProgress(c.stderr)
 	opened, err := pump.Open(ctx, args, pump.OpenOptions{Stdin: c.stdin, IdleFlush: f.idleFlush, Track: bars.Track})
 	if err != nil {
 		return openError(ctx, err)

@@ -1,7 +1,7 @@
-// Package term is what the CLI shows only on a terminal: it tells whether a writer is one,
+// Package tty is what the CLI shows only on a terminal: it tells whether a writer is one,
 // and draws progress bars of the bytes read per events file there. Piped or captured output
 // (CI, tests, redirects) stays free of control sequences.
-package term
+package tty
 
 import (
 	"io"
