@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stixcel/stixcel/internal/termsafe"
 	"github.com/stixcel/stixcel/runtime"
 )
 
@@ -60,7 +61,7 @@ func (t *Trace) WriteText(w io.Writer) error {
 	for _, a := range t.Alerts {
 		fmt.Fprintf(&b, "  %s\n", alertText(a))
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, termsafe.Text(b.String())) // events, bundles and packs wrote most of it
 	return err
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/explain"
+	"github.com/stixcel/stixcel/internal/termsafe"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/source"
 )
@@ -97,7 +98,7 @@ func (c *cli) explain(id string, bundles []string, f *explainFlags) error {
 	if e := p.WriteText(c.stdout); e != nil {
 		return e
 	}
-	return firstErr(writeAbout(c.stdout, l.Index.Analytic(p.StixID)), err)
+	return firstErr(writeAbout(termsafe.NewWriter(c.stdout), l.Index.Analytic(p.StixID)), err)
 }
 
 // checkTraceFlags refuses --events with what it cannot go with: a technique (trace one
@@ -171,9 +172,10 @@ func (c *cli) explainTechnique(set *plan.Set, ix *attack.Index, id string, seedO
 	if !strings.Contains(id, ".") {
 		scope += " and its sub-techniques"
 	}
-	fmt.Fprintf(c.stdout, "%s: %d %s (stixcel explain ANALYTIC_ID for one)\n", scope, len(plans), plural(len(plans), "analytic", "analytics"))
+	out := termsafe.NewWriter(c.stdout) // names from the bundles
+	fmt.Fprintf(out, "%s: %d %s (stixcel explain ANALYTIC_ID for one)\n", scope, len(plans), plural(len(plans), "analytic", "analytics"))
 	for _, p := range plans {
-		fmt.Fprintf(c.stdout, "  %-7s %-9s %-10s %s\n", p.ID, p.Kind, techniqueIDs(p.Techniques), strategyText(p, ix.Analytic(p.StixID)))
+		fmt.Fprintf(out, "  %-7s %-9s %-10s %s\n", p.ID, p.Kind, techniqueIDs(p.Techniques), strategyText(p, ix.Analytic(p.StixID)))
 	}
 	return nil
 }
