@@ -102,7 +102,7 @@ func WriteText(w io.Writer, hits []Hit) error {
 		if h.Bound {
 			bound = "bound"
 		}
-		fmt.Fprintf(&b, "%-7s %-9s %-7s %-22s %-18s %s\n", h.ID, h.Kind, bound, techniqueIDs(h.Techniques), strings.Join(h.Platforms, ","), h.Strategy)
+		fmt.Fprintf(&b, "%-7s %-9s %-7s %-22s %-18s %s\n", h.ID, h.Kind, bound, h.TechniqueIDs(), strings.Join(h.Platforms, ","), h.Strategy)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -115,9 +115,10 @@ func techniqueMatches(technique, want string) bool {
 	return technique == want || (!strings.Contains(want, ".") && strings.HasPrefix(technique, want+"."))
 }
 
-func techniqueIDs(ts []plan.Technique) string {
-	ids := make([]string, len(ts))
-	for i, t := range ts {
+// TechniqueIDs lists the ids of the hit's techniques: "T1003.001, T1003.002".
+func (h Hit) TechniqueIDs() string {
+	ids := make([]string, len(h.Techniques))
+	for i, t := range h.Techniques {
 		ids[i] = t.ID
 	}
 	return strings.Join(ids, ", ")
