@@ -7,12 +7,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stixcel/stixcel/coverage"
-	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/outfile"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/pump"
-	"github.com/stixcel/stixcel/runtime"
-	"github.com/stixcel/stixcel/source"
 	"github.com/stixcel/stixcel/tester"
 )
 
@@ -68,9 +65,6 @@ Example: stixcel coverage --bundle enterprise-attack.json sysmon.jsonl --source 
 }
 
 func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	l, set, err := c.compileLoaded(f.compile.inputs(f.bundles), "")
 	if set == nil {
 		return err
@@ -134,37 +128,22 @@ func writeLayer(path string, layer coverage.Layer, inputs *outfile.Inputs) error
 	return nil
 }
 
-// feeds runs the telemetry through the plans' derived selectors and counts, per analytic,
-// the channels an event matched.
+// feeds runs the telemetry through the plans' derived selectors (coverage.Telemetry).
 func (c *cli) feeds(ctx context.Context, set *plan.Set, f *coverageFlags) (map[string]coverage.Feed, error) {
-	feeder, err := coverage.NewFeeder(set)
-	if err != nil {
-		return nil, inputErr(err)
-	}
 	profile, err := loadSourceProfile(f.source)
 	if err != nil {
 		return nil, inputErr(err)
 	}
-	if err := c.readTelemetry(ctx, f.events, profile, feeder.Engine(), feeder.Emit); err != nil {
-		return nil, err
-	}
-	return feeder.Feeds(), nil
-}
-
-// readTelemetry merges the files by event time, as run does, and runs them through eng.
-func (c *cli) readTelemetry(ctx context.Context, files []string, profile *source.Profile, eng *runtime.Engine, emit func(runtime.Output)) error {
-	opened, err := pump.Open(ctx, files, pump.OpenOptions{Stdin: c.stdin})
+	opened, err := pump.Open(ctx, f.events, pump.OpenOptions{Stdin: c.stdin})
 	if err != nil {
-		return inputErr(err)
+		return nil, inputErr(err)
 	}
 	defer opened.Close()
-	sum, err := pump.Run(ctx, opened.Inputs, pump.Options{Decoder: decoderOf(profile), Merge: event.MergeOptions{Lateness: event.DefaultLateness}}, pump.Handler{
-		Event: func(ctx context.Context, ev *event.Event) error { return eng.Process(ctx, ev, emit) },
-	})
+	feeds, sum, err := coverage.Telemetry(ctx, set, opened.Inputs, decoderOf(profile))
 	if err != nil {
-		return inputErr(err)
+		return nil, inputErr(err)
 	}
 	st := sum.Stats
-	fmt.Fprintf(c.stderr, "telemetry: read %d lines from %d files: %d events, %d rejected\n", st.Read, len(files), st.Processed, st.RejectedTotal())
-	return ctx.Err()
+	fmt.Fprintf(c.stderr, "telemetry: read %d lines from %d files: %d events, %d rejected\n", st.Read, sum.Inputs, st.Processed, st.RejectedTotal())
+	return feeds, ctx.Err()
 }

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/drift"
-	"github.com/stixcel/stixcel/pack"
 )
 
 func (c *cli) diffCommand() *cobra.Command {
@@ -58,45 +56,24 @@ func (c *cli) diff(oldPath, newPath string, packs []string, asJSON bool) error {
 	}
 	r := drift.Compare(older, newer)
 	r.Old.Files, r.New.Files = []string{oldPath}, []string{newPath}
-	drifted := 0
 	if len(packs) > 0 {
-		bindings, err := c.packBindings(packs)
-		if err != nil {
-			return err
+		if diags, err := r.CheckPacks(packs); err != nil {
+			c.printDiagnostics(diags)
+			return inputErr(err)
 		}
-		drifted = r.CheckBindings(bindings)
 	}
-	if err := c.writeReport(r, asJSON); err != nil {
+	if asJSON {
+		err = writeJSON(c.stdout, r)
+	} else {
+		err = r.WriteText(c.stdout)
+	}
+	if err != nil {
 		return err
 	}
-	if drifted > 0 {
-		return &exitError{code: exitFindings, err: fmt.Errorf("%d bindings drifted between %s and %s: review them, then stixcel new --update", drifted, oldPath, newPath)}
+	if err := r.Drifted(); err != nil {
+		return &exitError{code: exitFindings, err: err}
 	}
 	return nil
-}
-
-func (c *cli) writeReport(r *drift.Report, asJSON bool) error {
-	if !asJSON {
-		return r.WriteText(c.stdout)
-	}
-	enc := json.NewEncoder(c.stdout)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
-}
-
-// packBindings loads the bindings of pack directories; a pack with errors is an input error.
-func (c *cli) packBindings(dirs []string) ([]*pack.Binding, error) {
-	var out []*pack.Binding
-	for _, dir := range dirs {
-		p := pack.FromDir(dir)
-		if p.Diagnostics.HasErrors() {
-			c.printDiagnostics(p.Diagnostics)
-			return nil, inputErr(fmt.Errorf("pack %s has errors", dir))
-		}
-		out = append(out, p.Bindings...)
-	}
-	return out, nil
 }
 
 // loadRelease loads one side of a diff, revoked and deprecated analytics included.
