@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -21,6 +22,23 @@ func Stage(name string) (compiler.Stage, error) {
 		return "", fmt.Errorf("unknown stage %q (want one of %s)", name, StageNames())
 	}
 	return st, nil
+}
+
+// CheckTrace refuses --events (events: files to trace) with what it cannot go with: a
+// technique id (a trace is of one analytic) or a stage (the plan must be complete to run);
+// --source (source) maps the events, so it needs them.
+func CheckTrace(id string, events bool, stage, source string) error {
+	switch {
+	case !events && source != "":
+		return errors.New("--source maps the raw events of --events: give --events FILE too")
+	case !events:
+		return nil
+	case IsTechniqueID(id):
+		return fmt.Errorf("--events traces one analytic, not technique %s: stixcel explain %s lists its analytics", id, id)
+	case stage != "":
+		return fmt.Errorf("--events runs the complete plan: leave out --stage %s", stage)
+	}
+	return nil
 }
 
 // StageNames lists the compiler's stages in order: "decode, resolve, …".

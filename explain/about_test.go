@@ -86,3 +86,29 @@ func TestNotLoaded(t *testing.T) {
 	assert.Contains(t, NotLoaded("AN1", true).Error(), "(only the embedded seed bundle builtin:")
 	assert.EqualError(t, NoTechnique("T1", false), "no analytic of the loaded bundles detects technique T1")
 }
+
+func TestCheckTrace(t *testing.T) {
+	tests := []struct {
+		name, id      string
+		events        bool
+		stage, source string
+		want          string // "" is no error
+	}{
+		{name: "a plain explain", id: "AN1828"},
+		{name: "a trace", id: "AN1828", events: true, source: "windows"},
+		{name: "a stage without a trace", id: "T1003", stage: "params"},
+		{name: "a trace of a technique", id: "T1509", events: true, want: "--events traces one analytic, not technique T1509: stixcel explain T1509 lists its analytics"},
+		{name: "a trace stopped after a stage", id: "AN1828", events: true, stage: "params", want: "--events runs the complete plan: leave out --stage params"},
+		{name: "a source without events", id: "AN1828", source: "windows", want: "--source maps the raw events of --events: give --events FILE too"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckTrace(tc.id, tc.events, tc.stage, tc.source)
+			if tc.want == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.EqualError(t, err, tc.want)
+		})
+	}
+}

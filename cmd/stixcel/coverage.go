@@ -74,8 +74,12 @@ func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
 		return inputErr(fmt.Errorf("--platform: %w", err))
 	}
 	inputs := c.inputsOf(f.events, f.bundles, f.compile.packs, files(f.compile.params, f.compile.taxonomy, sourceFile(f.source)))
-	if err := checkOutput("--layer", f.layer, inputs); err != nil {
-		return err // before the tests and the telemetry run
+	var layer *outfile.File
+	if f.layer != "" { // before the tests and the telemetry run
+		if layer, err = createOutput("--layer", f.layer, inputs); err != nil {
+			return err
+		}
+		defer layer.Abort() // unless committed below
 	}
 	in := coverage.Input{Plans: plans, Platforms: platforms, Tested: tester.PassedAnalytics(ctx, l.Index, l.AllPacks())}
 	if len(f.events) > 0 {
@@ -84,9 +88,12 @@ func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
 		}
 	}
 	report := coverage.Build(in)
-	if f.layer != "" {
-		if err := writeLayer(f.layer, report.Layer("stixcel coverage", f.attack), inputs); err != nil {
-			return err
+	if layer != nil {
+		if err := report.Layer("stixcel coverage", f.attack).Write(layer); err != nil {
+			return inputErr(fmt.Errorf("--layer: %w", err))
+		}
+		if err := layer.Commit(); err != nil {
+			return inputErr(fmt.Errorf("--layer: %w", err))
 		}
 	}
 	switch {
@@ -96,36 +103,6 @@ func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
 		return report.WriteMarkdown(c.stdout)
 	}
 	return report.WriteText(c.stdout)
-}
-
-// checkOutput refuses an output path that is one of inputs (exit 2 naming the flag); ""
-// is no output.
-func checkOutput(flag, path string, inputs *outfile.Inputs) error {
-	if path == "" {
-		return nil
-	}
-	if err := inputs.Check(path); err != nil {
-		return inputErr(fmt.Errorf("%s: %w", flag, err))
-	}
-	return nil
-}
-
-// writeLayer writes the layer to path: atomically (a failed write leaves the previous layer)
-// and never over one of inputs.
-func writeLayer(path string, layer coverage.Layer, inputs *outfile.Inputs) error {
-	f, err := createOutput("--layer", path, inputs)
-	if err != nil {
-		return err
-	}
-	err = layer.Write(f)
-	if err == nil {
-		err = f.Commit()
-	}
-	if err != nil {
-		f.Abort()
-		return inputErr(fmt.Errorf("--layer: %w", err))
-	}
-	return nil
 }
 
 // feeds runs the telemetry through the plans' derived selectors (coverage.Telemetry).

@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/drift"
 )
 
@@ -46,16 +45,10 @@ Example: stixcel diff enterprise-attack-18.0.json enterprise-attack-18.1.json --
 }
 
 func (c *cli) diff(oldPath, newPath string, packs []string, asJSON bool) error {
-	older, err := c.loadRelease(oldPath)
+	r, err := drift.CompareReleases(oldPath, newPath, c.stdin, c.stderr)
 	if err != nil {
-		return err
+		return inputErr(err)
 	}
-	newer, err := c.loadRelease(newPath)
-	if err != nil {
-		return err
-	}
-	r := drift.Compare(older, newer)
-	r.Old.Files, r.New.Files = []string{oldPath}, []string{newPath}
 	if len(packs) > 0 {
 		if diags, err := r.CheckPacks(packs); err != nil {
 			c.printDiagnostics(diags)
@@ -74,17 +67,4 @@ func (c *cli) diff(oldPath, newPath string, packs []string, asJSON bool) error {
 		return &exitError{code: exitFindings, err: err}
 	}
 	return nil
-}
-
-// loadRelease loads one side of a diff, revoked and deprecated analytics included.
-func (c *cli) loadRelease(path string) (*attack.Index, error) {
-	ix, warnings, err := attack.LoadPaths([]string{path}, attack.Options{IncludeRevoked: true, Stdin: c.stdin})
-	if err != nil {
-		return nil, inputErr(err)
-	}
-	if len(warnings) > 0 {
-		fmt.Fprintf(c.stderr, "%s: %d warnings while loading (see stixcel compile %s)\n", path, len(warnings), path)
-	}
-	fmt.Fprintf(c.stderr, "loaded %s: %s\n", path, ix.Stats)
-	return ix, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -71,8 +70,8 @@ func (c *cli) explain(ctx context.Context, id string, bundles []string, f *expla
 	if err != nil {
 		return inputErr(err)
 	}
-	if err := checkTraceFlags(id, f); err != nil {
-		return err
+	if err := explain.CheckTrace(id, len(f.events) > 0, f.stage, f.source); err != nil {
+		return inputErr(err)
 	}
 	l, set, err := c.compileLoaded(f.compile.inputs(bundles), st)
 	if set == nil {
@@ -103,22 +102,6 @@ func (c *cli) explain(ctx context.Context, id string, bundles []string, f *expla
 		return e
 	}
 	return firstErr(explain.WriteAbout(c.stdout, l.Index.Analytic(p.StixID)), err)
-}
-
-// checkTraceFlags refuses --events with what it cannot go with: a technique (trace one
-// analytic) or a stage (the plan must be complete to run); --source needs --events.
-func checkTraceFlags(id string, f *explainFlags) error {
-	switch {
-	case len(f.events) == 0 && f.source != "":
-		return inputErr(errors.New("--source maps the raw events of --events: give --events FILE too"))
-	case len(f.events) == 0:
-		return nil
-	case explain.IsTechniqueID(id):
-		return inputErr(fmt.Errorf("--events traces one analytic, not technique %s: stixcel explain %s lists its analytics", id, id))
-	case f.stage != "":
-		return inputErr(fmt.Errorf("--events runs the complete plan: leave out --stage %s", f.stage))
-	}
-	return nil
 }
 
 // explainEvents traces the --events files through p: why each event did or did not alert.
