@@ -37,10 +37,11 @@ type Hit struct {
 	LogSources []string         `json:"log_sources"`
 }
 
-// Find returns the plans that match q, in their order; ix gives each plan's analytic (its
-// description and strategy), nil when the plans were not compiled from an index.
+// Find returns the plans that match q, in their order (empty, not nil, when none does: JSON
+// []); ix gives each plan's analytic (its description and strategy), nil when the plans were
+// not compiled from an index.
 func Find(plans []*plan.Plan, ix *attack.Index, q Query) []Hit {
-	var hits []Hit
+	hits := []Hit{}
 	for _, p := range plans {
 		var a *attack.Analytic
 		if ix != nil {

@@ -68,12 +68,12 @@ func seedOnlyHint(seedOnly bool) string {
 	return " (only the embedded seed bundle " + analytics.SeedName + " is loaded; pass --bundle with the ATT&CK bundle that has it, such as enterprise-attack-….json)"
 }
 
-// WriteTechnique lists the plans of technique id (OfTechnique), one line each: id, kind,
+// WriteTechnique lists the plans of technique id (OfTechnique; any letter case), one line each: id, kind,
 // techniques and detection strategy (as search finds it: by name when ix has it).
 func WriteTechnique(w io.Writer, id string, plans []*plan.Plan, ix *attack.Index) error {
 	hits := catalog.Find(plans, ix, catalog.Query{})
 	var b strings.Builder
-	scope := id
+	scope := strings.ToUpper(id)
 	if !strings.Contains(id, ".") {
 		scope += " and its sub-techniques"
 	}

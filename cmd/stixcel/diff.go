@@ -55,12 +55,7 @@ func (c *cli) diff(oldPath, newPath string, packs []string, asJSON bool) error {
 			return inputErr(err)
 		}
 	}
-	if asJSON {
-		err = writeJSON(c.stdout, r)
-	} else {
-		err = r.WriteText(c.stdout)
-	}
-	if err != nil {
+	if err := c.printAs(asJSON, r, r.WriteText); err != nil {
 		return err
 	}
 	if err := r.Drifted(); err != nil {

@@ -77,22 +77,12 @@ func (c *cli) explain(ctx context.Context, id string, bundles []string, f *expla
 	if set == nil {
 		return err
 	}
-	seedOnly := len(bundles) == 0
-	if explain.IsTechniqueID(id) {
-		id = strings.ToUpper(id)
-		plans := explain.OfTechnique(set, id)
-		switch {
-		case len(plans) == 0:
-			return inputErr(explain.NoTechnique(id, seedOnly))
-		case f.asJSON:
-			return firstErr(writeJSON(c.stdout, plans), err)
-		}
-		return firstErr(explain.WriteTechnique(c.stdout, id, plans, l.Index), err)
-	}
-	p := explain.Find(set, id)
+	p, plans, lerr := explain.Lookup(set, id, len(bundles) == 0)
 	switch {
+	case lerr != nil:
+		return inputErr(lerr)
 	case p == nil:
-		return inputErr(explain.NotLoaded(id, seedOnly))
+		return firstErr(c.printAs(f.asJSON, plans, func(w io.Writer) error { return explain.WriteTechnique(w, id, plans, l.Index) }), err)
 	case len(f.events) > 0:
 		return firstErr(c.explainEvents(ctx, p, f), err)
 	case f.asJSON:
@@ -116,13 +106,18 @@ func (c *cli) explainEvents(ctx context.Context, p *plan.Plan, f *explainFlags) 
 	}
 	defer opened.Close()
 	tr, err := explain.Events(ctx, p, opened.Inputs, decoderOf(profile))
-	switch {
-	case err != nil:
+	if err != nil {
 		return inputErr(err)
-	case f.asJSON:
-		return writeJSON(c.stdout, tr)
 	}
-	return tr.WriteText(c.stdout)
+	return c.printAs(f.asJSON, tr, tr.WriteText)
+}
+
+// printAs writes v to stdout as JSON, or for people with text.
+func (c *cli) printAs(asJSON bool, v any, text func(io.Writer) error) error {
+	if asJSON {
+		return writeJSON(c.stdout, v)
+	}
+	return text(c.stdout)
 }
 
 func writeJSON(w io.Writer, v any) error {
