@@ -11,6 +11,7 @@ import (
 	"github.com/stixcel/stixcel/catalog"
 	"github.com/stixcel/stixcel/compiler"
 	"github.com/stixcel/stixcel/compiler/attack"
+	"github.com/stixcel/stixcel/internal/termsafe"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -69,7 +70,8 @@ func seedOnlyHint(seedOnly bool) string {
 }
 
 // WriteTechnique lists the plans of technique id (OfTechnique; any letter case), one line each: id, kind,
-// techniques and detection strategy (as search finds it: by name when ix has it).
+// techniques and detection strategy (as search finds it: by name when ix has it), escaped
+// for a terminal (termsafe).
 func WriteTechnique(w io.Writer, id string, plans []*plan.Plan, ix *attack.Index) error {
 	hits := catalog.Find(plans, ix, catalog.Query{})
 	var b strings.Builder
@@ -85,12 +87,13 @@ func WriteTechnique(w io.Writer, id string, plans []*plan.Plan, ix *attack.Index
 	for _, h := range hits {
 		fmt.Fprintf(&b, "  %-7s %-9s %-10s %s\n", h.ID, h.Kind, h.TechniqueIDs(), h.Strategy)
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, termsafe.Text(b.String())) // names from the bundles
 	return err
 }
 
 // WriteAbout writes what a plan does not carry: the analytic's detection strategy by name
-// and its description, wrapped; nothing for a nil analytic.
+// and its description, wrapped, escaped for a terminal (termsafe); nothing for a nil
+// analytic.
 func WriteAbout(w io.Writer, a *attack.Analytic) error {
 	if a == nil {
 		return nil
@@ -99,7 +102,8 @@ func WriteAbout(w io.Writer, a *attack.Analytic) error {
 	if a.Strategy != nil {
 		strategy = strings.TrimSpace(a.Strategy.ID + "  " + a.Strategy.Name)
 	}
-	_, err := fmt.Fprintf(w, "\ndetection strategy:\n  %s\n\ndescription:\n%s\n", strategy, wrap(orNone(a.Description), "  ", 96))
+	text := fmt.Sprintf("\ndetection strategy:\n  %s\n\ndescription:\n%s\n", strategy, wrap(orNone(a.Description), "  ", 96))
+	_, err := io.WriteString(w, termsafe.Text(text)) // the bundles wrote it
 	return err
 }
 

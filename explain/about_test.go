@@ -50,6 +50,8 @@ func TestWriteAbout(t *testing.T) {
 			want: "\ndetection strategy:\n  DET0363  Credential Dumping\n\ndescription:\n  Watch lsass.\n"},
 		{name: "strategy not loaded, no description", a: &attack.Analytic{StrategyFromURL: "DET0706"},
 			want: "\ndetection strategy:\n  DET0706 (not in the loaded bundles)\n\ndescription:\n  none\n"},
+		{name: "escaped for a terminal", a: &attack.Analytic{Description: "\x1b[2Jgone", Strategy: &attack.Strategy{ID: "DET1", Name: "a\u202Eb"}},
+			want: "\ndetection strategy:\n  DET1  a\\u202eb\n\ndescription:\n  \\x1b[2Jgone\n"},
 		{name: "wrapped, paragraphs kept", a: &attack.Analytic{Description: "one two\n" + long + " three"},
 			want: "\ndetection strategy:\n  none (not in the loaded bundles)\n\ndescription:\n  one two\n  " + long + "\n  three\n"},
 	}
@@ -75,6 +77,12 @@ func TestWriteTechnique(t *testing.T) {
 	assert.Equal(t, "T1003 and its sub-techniques: 2 analytics (stixcel explain ANALYTIC_ID for one)\n"+
 		"  AN0001  detection T1003.001  DET0001\n"+
 		"  AN0002  selector  T1003, T1003.002 none\n", b.String())
+
+	b.Reset()
+	plans[0].DetectionStrategy = "DET\x1b]0;x\x07"
+	require.NoError(t, WriteTechnique(&b, "t1003.001", plans[:1], nil))
+	assert.Contains(t, b.String(), `DET\x1b]0;x\x07`, "escaped for a terminal")
+	plans[0].DetectionStrategy = "DET0001"
 
 	b.Reset()
 	require.NoError(t, WriteTechnique(&b, "T1003.001", plans[:1], nil))

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stixcel/stixcel/internal/termsafe"
 	"github.com/stixcel/stixcel/runtime"
 	"github.com/stixcel/stixcel/tester"
 )
@@ -58,7 +59,7 @@ func (t *Trace) WriteText(w io.Writer) error {
 	for _, a := range t.Alerts {
 		fmt.Fprintf(&b, "  %s\n", tester.AlertText(a))
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, termsafe.Text(b.String())) // events, bundles and packs wrote most of it
 	return err
 }
 
