@@ -2,10 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"io"
-	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -152,72 +149,4 @@ func union(a, b map[string]bool) map[string]bool {
 		}
 	}
 	return out
-}
-
-// TestCoverageLayerNeverOverwritesAnInput: --layer naming one of coverage's inputs (the
-// bundle, a binding of a pack, the events, the parameter profile, the taxonomy, the source
-// profile; directly, by a symlink or a hard link, or as the file on stdin) stops with exit 2
-// naming the flag and the input, and leaves the input as it was (before, the layer replaced it
-// and the run exited 0).
-func TestCoverageLayerNeverOverwritesAnInput(t *testing.T) {
-	fx := newFileFixture(t)
-	params := filepath.Join(fx.dir, "params.yaml")
-	copyFile(t, "cmd/stixcel/testdata/profiles/exception.yaml", params)
-	taxonomy := filepath.Join(fx.dir, "taxonomy.yaml")
-	copyFile(t, "compiler/channel/taxonomy.yaml", taxonomy)
-	profile := filepath.Join(fx.dir, "windows.yaml")
-	copyFile(t, "source/profiles/windows.yaml", profile)
-	hardLink := filepath.Join(fx.dir, "params-link.yaml")
-	require.NoError(t, os.Link(params, hardLink))
-	symlink := filepath.Join(fx.dir, "events-link.jsonl")
-	if runtime.GOOS != "windows" {
-		require.NoError(t, os.Symlink(fx.events, symlink))
-	}
-	tests := []struct {
-		name   string
-		args   []string
-		stdin  string // a file opened as stdin, as `< FILE` does
-		victim string
-		want   string
-	}{
-		{name: "the bundle", args: []string{"coverage", "--bundle", fx.bundle, "--layer", fx.bundle},
-			victim: fx.bundle, want: "--layer: " + fx.bundle + " is the input " + fx.bundle},
-		{name: "the bundle on stdin", args: []string{"coverage", "--bundle", "-", "--layer", fx.bundle}, stdin: fx.bundle,
-			victim: fx.bundle, want: "--layer: " + fx.bundle + " is the input <stdin>"},
-		{name: "a binding of a pack", args: []string{"coverage", "--pack", fx.pack, "--layer", fx.binding},
-			victim: fx.binding, want: "--layer: " + fx.binding + " is inside the input directory " + fx.pack},
-		{name: "the events", args: []string{"coverage", fx.events, "--layer", fx.events},
-			victim: fx.events, want: "--layer: " + fx.events + " is the input " + fx.events},
-		{name: "a symlink to the --events", args: []string{"coverage", "--events", fx.events, "--layer", symlink},
-			victim: fx.events, want: "--layer: " + symlink + " is the input " + fx.events},
-		{name: "a hard link to the params", args: []string{"coverage", "--params", params, "--layer", hardLink},
-			victim: params, want: "--layer: " + hardLink + " is the input " + params},
-		{name: "the taxonomy", args: []string{"coverage", "--taxonomy", taxonomy, "--layer", taxonomy},
-			victim: taxonomy, want: "--layer: " + taxonomy + " is the input " + taxonomy},
-		{name: "the source profile", args: []string{"coverage", fx.events, "--source", profile, "--layer", profile},
-			victim: profile, want: "--layer: " + profile + " is the input " + profile},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if strings.Contains(tc.name, "symlink") && runtime.GOOS == "windows" {
-				t.Skip("symlinks")
-			}
-			before, err := os.ReadFile(tc.victim)
-			require.NoError(t, err)
-			var stdin io.Reader
-			if tc.stdin != "" {
-				f, err := os.Open(tc.stdin)
-				require.NoError(t, err)
-				defer f.Close()
-				stdin = f
-			}
-			r := runCLI(t, stdin, tc.args...)
-			assert.Equal(t, exitInput, r.code, r.stderr)
-			assert.Contains(t, r.stderr, "stixcel: "+tc.want)
-			assert.Contains(t, r.stderr, "an output may not overwrite an input")
-			after, err := os.ReadFile(tc.victim)
-			require.NoError(t, err)
-			assert.Equal(t, string(before), string(after), "the input is left as it was")
-		})
-	}
 }

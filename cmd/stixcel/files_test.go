@@ -46,15 +46,25 @@ func copyFile(t *testing.T, from, to string) {
 	require.NoError(t, os.WriteFile(to, data, 0o644))
 }
 
-// TestOutputsNeverOverwriteAnInput names an input as an output in every way a user can: each
-// run must stop with exit 2 naming the flag and the input, and leave the input as it was
-// (before, --rejects truncated the events to 0 bytes and compile -o replaced the bundle).
+// TestOutputsNeverOverwriteAnInput names an input as an output in every way a user can
+// (directly, by a symlink or a hard link, or as the file on stdin; run --rejects, compile -o,
+// test --junit, coverage --layer): each run must stop with exit 2 naming the flag and the
+// input, and leave the input as it was (before, --rejects truncated the events to 0 bytes,
+// compile -o replaced the bundle, and coverage --layer replaced whatever it named).
 func TestOutputsNeverOverwriteAnInput(t *testing.T) {
 	fx := newFileFixture(t)
 	link := filepath.Join(fx.dir, "link.jsonl")
 	if runtime.GOOS != "windows" {
 		require.NoError(t, os.Symlink(fx.events, link))
 	}
+	params := filepath.Join(fx.dir, "params.yaml")
+	copyFile(t, "cmd/stixcel/testdata/profiles/exception.yaml", params)
+	taxonomy := filepath.Join(fx.dir, "taxonomy.yaml")
+	copyFile(t, "compiler/channel/taxonomy.yaml", taxonomy)
+	profile := filepath.Join(fx.dir, "windows.yaml")
+	copyFile(t, "source/profiles/windows.yaml", profile)
+	hardLink := filepath.Join(fx.dir, "params-link.yaml")
+	require.NoError(t, os.Link(params, hardLink))
 	tests := []struct {
 		name   string
 		args   []string
@@ -78,6 +88,22 @@ func TestOutputsNeverOverwriteAnInput(t *testing.T) {
 			victim: filepath.Join(fx.pack, "tests", "an1828_locked_beacon.jsonl"), want: "--junit: " + filepath.Join(fx.pack, "tests", "an1828_locked_beacon.jsonl") + " is inside the input directory " + fx.pack},
 		{name: "--junit is the bundle", args: []string{"test", "--bundle", fx.bundle, "--junit", fx.bundle},
 			victim: fx.bundle, want: "--junit: " + fx.bundle + " is the input " + fx.bundle},
+		{name: "coverage --layer is the bundle", args: []string{"coverage", "--bundle", fx.bundle, "--layer", fx.bundle},
+			victim: fx.bundle, want: "--layer: " + fx.bundle + " is the input " + fx.bundle},
+		{name: "coverage --layer is the bundle on stdin", args: []string{"coverage", "--bundle", "-", "--layer", fx.bundle}, stdin: fx.bundle,
+			victim: fx.bundle, want: "--layer: " + fx.bundle + " is the input <stdin>"},
+		{name: "coverage --layer is a binding of a pack", args: []string{"coverage", "--pack", fx.pack, "--layer", fx.binding},
+			victim: fx.binding, want: "--layer: " + fx.binding + " is inside the input directory " + fx.pack},
+		{name: "coverage --layer is the events", args: []string{"coverage", fx.events, "--layer", fx.events},
+			victim: fx.events, want: "--layer: " + fx.events + " is the input " + fx.events},
+		{name: "coverage --layer is a symlink to the --events", args: []string{"coverage", "--events", fx.events, "--layer", link},
+			victim: fx.events, want: "--layer: " + link + " is the input " + fx.events},
+		{name: "coverage --layer is a hard link to the params", args: []string{"coverage", "--params", params, "--layer", hardLink},
+			victim: params, want: "--layer: " + hardLink + " is the input " + params},
+		{name: "coverage --layer is the taxonomy", args: []string{"coverage", "--taxonomy", taxonomy, "--layer", taxonomy},
+			victim: taxonomy, want: "--layer: " + taxonomy + " is the input " + taxonomy},
+		{name: "coverage --layer is the source profile", args: []string{"coverage", fx.events, "--source", profile, "--layer", profile},
+			victim: profile, want: "--layer: " + profile + " is the input " + profile},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
