@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/stixcel/stixcel"
 )
 
@@ -57,3 +59,26 @@ func lines(s string) []string {
 }
 
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+// cliCase is one CLI invocation of a table test and what it must give: the exit code, and
+// text contained in stdout and in stderr.
+type cliCase struct {
+	name   string
+	args   []string
+	code   int
+	stdout string // contained in stdout
+	stderr string // contained in stderr
+}
+
+// runCases runs each case as a subtest with no standard input.
+func runCases(t *testing.T, cases []cliCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, nil, tc.args...)
+			assert.Equal(t, tc.code, r.code, r.stdout+r.stderr)
+			assert.Contains(t, r.stdout, tc.stdout)
+			assert.Contains(t, r.stderr, tc.stderr)
+		})
+	}
+}

@@ -20,13 +20,7 @@ const (
 // TestTestStrictness: test exits 1 when no case ran or a case was skipped (unless
 // --allow-skip, which still wants a case to run), and refuses a bundle given as a pack.
 func TestTestStrictness(t *testing.T) {
-	tests := []struct {
-		name   string
-		args   []string
-		code   int
-		stdout string // contained in stdout
-		stderr string // contained in stderr
-	}{
+	runCases(t, []cliCase{
 		{name: "skipped cases fail the run", args: []string{"test"},
 			code: exitFindings, stdout: "SKIP: 291/297", stderr: "stixcel: 291 of 297 test cases skipped, their analytics not loaded: " + skipAdvice},
 		{name: "--allow-skip accepts them", args: []string{"test", "--allow-skip"},
@@ -43,15 +37,7 @@ func TestTestStrictness(t *testing.T) {
 			code: exitInput, stderr: "stixcel: testdata/events/demo.jsonl is a file but not a YAML binding: want a pack directory or a binding file (.yaml, .yml)"},
 		{name: "the seed named beside a pack runs it", args: []string{"test", "--bundle", "builtin:analytics/seed/AN1828.json", warnOnly},
 			code: exitOK, stdout: "PASS: 1/1"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			r := runCLI(t, nil, tc.args...)
-			assert.Equal(t, tc.code, r.code, r.stdout+r.stderr)
-			assert.Contains(t, r.stdout, tc.stdout)
-			assert.Contains(t, r.stderr, tc.stderr)
-		})
-	}
+	})
 }
 
 // TestLintStrictness: a CEL type error is an error even in a binding written for another

@@ -29,28 +29,14 @@ func TestTestNoBuiltin(t *testing.T) {
 // TestTestBindingFiles: test takes binding files as well as pack directories, each running
 // that binding's cases alone (its siblings in the directory are not run).
 func TestTestBindingFiles(t *testing.T) {
-	tests := []struct {
-		name   string
-		args   []string
-		code   int
-		stdout string
-		stderr string
-	}{
+	runCases(t, []cliCase{
 		{name: "a binding file", args: []string{"test", "analytics/mobile/AN1828.yaml"},
 			code: exitOK, stdout: "PASS: 6/6"},
 		{name: "one binding of a directory of two", args: []string{"test", "--allow-skip", "tester/testdata/mixed/enterprise/AN1030.yaml"},
 			code: exitFindings, stdout: "SKIP: 1/1", stderr: "no test case ran: all 1 skipped"},
 		{name: "a file and its directory: the whole directory", args: []string{"test", "--allow-skip", "tester/testdata/mixed/enterprise/AN1030.yaml", "tester/testdata/mixed/enterprise"},
 			code: exitFindings, stdout: "SKIP: 3/3"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			r := runCLI(t, nil, tc.args...)
-			assert.Equal(t, tc.code, r.code, r.stdout+r.stderr)
-			assert.Contains(t, r.stdout, tc.stdout)
-			assert.Contains(t, r.stderr, tc.stderr)
-		})
-	}
+	})
 }
 
 // TestTestEvalErrors: a case whose binding fails to evaluate on every event is silent, as
