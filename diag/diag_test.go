@@ -56,3 +56,25 @@ func TestWriteText(t *testing.T) {
 	assert.True(t, ds.HasErrors())
 	assert.Equal(t, ds, ds.Err())
 }
+
+// TestErrorCount: "N error(s)" lines count errors only, never warnings.
+func TestErrorCount(t *testing.T) {
+	tests := []struct {
+		name     string
+		severity []Severity
+		want     int
+	}{
+		{"none", nil, 0},
+		{"warnings only", []Severity{SeverityWarning, SeverityWarning}, 0},
+		{"errors among warnings", []Severity{SeverityError, SeverityWarning, SeverityError}, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var ds Diagnostics
+			for _, s := range tc.severity {
+				ds = append(ds, Diagnostic{Severity: s, Msg: "x"})
+			}
+			assert.Equal(t, tc.want, ds.ErrorCount())
+		})
+	}
+}
