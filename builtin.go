@@ -6,6 +6,8 @@ package stixcel
 
 import (
 	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/stixcel/stixcel/analytics"
 )
@@ -21,3 +23,12 @@ func BuiltinPack() fs.FS { return analytics.Pack() }
 
 // SeedBundle returns the embedded seed bundle.
 func SeedBundle() []byte { return analytics.Seed() }
+
+// ReadPackFile reads a file a diagnostic names: from disk, else from the built-in pack (whose
+// files diagnostics name "analytics/…"), for the caret snippets of diag.WriteText.
+func ReadPackFile(name string) ([]byte, error) {
+	if data, err := os.ReadFile(name); err == nil {
+		return data, nil
+	}
+	return fs.ReadFile(BuiltinPack(), filepath.ToSlash(name))
+}

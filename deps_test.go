@@ -23,6 +23,9 @@ func TestDependencies(t *testing.T) {
 		{"./serve", []string{mod + "/compiler", mod + "/pack", mod + "/lint", mod + "/tester", "github.com/TcM1911/stix2"}},
 		{"./event/...", []string{mod + "/runtime", mod + "/compiler", mod + "/pack", mod + "/plan", "github.com/TcM1911/stix2"}},
 		{"./plan/...", []string{mod + "/runtime", mod + "/compiler", mod + "/event", mod + "/pack", "github.com/TcM1911/stix2"}},
+		// pump reads events for run, coverage, publish and the tester: it never sees the
+		// compiler, packs, STIX or the engine.
+		{"./pump", []string{mod + "/compiler", mod + "/pack", mod + "/source", mod + "/runtime", mod + "/lint", mod + "/tester", "github.com/TcM1911/stix2"}},
 		// alertfmt formats what the runtime emits; it writes STIX by hand and reads no bundle.
 		{"./alertfmt", []string{mod + "/compiler", mod + "/pack", mod + "/source", "github.com/TcM1911/stix2"}},
 	}

@@ -1,6 +1,8 @@
 // Package alertfmt writes what the engine emits (runtime.Alert and runtime.Hunt) in the
-// formats of `stixcel run --format`: that is its one job. It reads only package runtime's
-// output types, never plans or STIX bundles.
+// formats of `stixcel run --format`, and how much it emitted (RunSummary, the run's summary
+// on stderr): that is its one job. Buffered writes a run's outputs as they come, each alert
+// flushed at once. It reads only package runtime's output types and statistics (and the
+// pump's count of lines), never plans or STIX bundles.
 //
 //   - json: one JSON object per line (docs/alerts.md), the default.
 //   - text: one aligned block per alert for people (a line per hunt record), coloured with

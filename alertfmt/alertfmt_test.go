@@ -3,6 +3,7 @@ package alertfmt_test
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -157,4 +158,74 @@ func TestSTIXRefusesHunts(t *testing.T) {
 	w, err := alertfmt.New(alertfmt.STIX, &bytes.Buffer{}, alertfmt.Options{})
 	require.NoError(t, err)
 	assert.ErrorIs(t, w.Write(&runtime.Hunt{}), alertfmt.ErrHuntSTIX)
+}
+
+// TestTextEscapesControls: what events, bundles and packs hold reaches the terminal with its
+// control sequences and bidi controls escaped, also inside an object-valued group (JSON
+// leaves U+202E as it is) and in field names, while --color's own styles stay.
+func TestTextEscapesControls(t *testing.T) {
+	a := sample()
+	a.Name = "Analytic\x1b]0;pwned\a"
+	a.Group = map[string]any{"host\x1b[2J": map[string]any{"name": "ws\u202E1"}}
+	a.Channels[0].Channel = "EventCode=10\x1b[1A"
+	a.Channels[0].Events[0].Fields = append(a.Channels[0].Events[0].Fields, runtime.EvidenceField{Name: "F\u2066", Value: []any{"\u009b2J"}})
+	hunt := &runtime.Hunt{Time: t0, Analytic: "AN0001", Channel: "c2", Source: "evil\x1b[2J.jsonl", Line: 3,
+		Group: map[string]any{"user": map[string]any{"n": "a\u202Eb"}}}
+	for _, color := range []bool{false, true} {
+		out := render(t, alertfmt.Text, alertfmt.Options{Color: color}, a, hunt)
+		assert.Contains(t, out, `Analytic\x1b]0;pwned\x07`)
+		assert.Contains(t, out, `host\x1b[2J={"name":"ws\u202e1"}`)
+		assert.Contains(t, out, `channel: EventCode=10\x1b[1A`)
+		assert.Regexp(t, `\n {16}F\\u2066 {6}\["\\u009b2J"\]\n`, out, "escaped, and aligned as escaped")
+		assert.Contains(t, out, `evil\x1b[2J.jsonl:3  user={"n":"a\u202eb"}`)
+		for _, bad := range []string{"\x1b]", "\x1b[2J", "\x1b[1A", "\a", "\u202E", "\u2066", "\u009b"} {
+			assert.NotContains(t, out, bad, "color %v", color)
+		}
+		if color {
+			assert.Contains(t, out, "\x1b[36mid\x1b[0m")
+		}
+	}
+}
+
+// TestSTIXDictionaryKeys: every object key in a sighting is one STIX 2.1 allows
+// ([a-zA-Z0-9_-]{1,250}, §2.8) however the events and packs name theirs (before, a group
+// value {"a.b": …} or a map parameter keyed "tls/1.3" was written as it is and the bundle
+// failed validation); valid keys are kept, keys that collide once mapped stay distinct,
+// and the same alert gives the same bytes.
+func TestSTIXDictionaryKeys(t *testing.T) {
+	long := strings.Repeat("k", 300)
+	a := sample()
+	a.Group = map[string]any{"host name": map[string]any{"a.b": 1, "a_b": 2, "a b": 3, "": 4, long: 5, long + "x": 6, "ключ": 7}}
+	a.Channels[0].Events[0].Fields = append(a.Channels[0].Events[0].Fields,
+		runtime.EvidenceField{Name: "Data", Value: map[string]any{"Event/Data": "x", "ok-key_1": "y"}})
+	a.Params["Mappings"] = map[string]any{"tls/1.3": []any{443}, "http": []any{80}}
+	out := render(t, alertfmt.STIX, alertfmt.Options{}, a)
+	assert.Equal(t, out, render(t, alertfmt.STIX, alertfmt.Options{}, a), "deterministic")
+	var bundle any
+	require.NoError(t, json.Unmarshal([]byte(out), &bundle))
+	valid := regexp.MustCompile(`^[a-zA-Z0-9_-]{1,250}$`)
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				assert.Regexp(t, valid, k)
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(bundle)
+	alert := bundle.(map[string]any)["objects"].([]any)[2].(map[string]any)["extensions"].(map[string]any)[alertfmt.ExtensionID].(map[string]any)["alert"].(map[string]any)
+	group := alert["group"].(map[string]any)["host_name"].(map[string]any)
+	assert.Len(t, group, 7, "no two keys merged")
+	assert.Equal(t, float64(2), group["a_b"], "a valid key keeps its name")
+	assert.Equal(t, float64(7), group["____"])
+	assert.Equal(t, float64(4), group["_"])
+	fields := alert["channels"].([]any)[0].(map[string]any)["events"].([]any)[0].(map[string]any)["fields"].(map[string]any)
+	assert.Equal(t, map[string]any{"Event_Data": "x", "ok-key_1": "y"}, fields["Data"])
+	assert.Contains(t, alert["params"].(map[string]any)["Mappings"], "tls_1_3")
 }

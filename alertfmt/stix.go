@@ -115,10 +115,11 @@ type stixSighting struct {
 	Extensions  map[string]alertExtension `json:"extensions"`
 }
 
-// alertExtension carries the whole alert, evidence included.
+// alertExtension carries the whole alert, evidence included, as JSON whose object keys are
+// valid STIX dictionary keys (stixKeys).
 type alertExtension struct {
-	ExtensionType string         `json:"extension_type"`
-	Alert         *runtime.Alert `json:"alert"`
+	ExtensionType string          `json:"extension_type"`
+	Alert         json.RawMessage `json:"alert"`
 }
 
 // sighting is the alert as a STIX sighting of its analytic; created and modified are the
@@ -130,12 +131,20 @@ func sighting(a *runtime.Alert) (json.RawMessage, string, error) {
 	}
 	id := "sighting--" + uuid5("alert\x00"+a.ID)
 	last := a.LastSeen.UTC().Format(stixTime)
+	var alert bytes.Buffer
+	if err := newEncoder(&alert).Encode(a); err != nil {
+		return nil, "", fmt.Errorf("write stix: alert %s: %w", a.ID, err)
+	}
+	alertJSON, err := stixKeys(alert.Bytes())
+	if err != nil {
+		return nil, "", fmt.Errorf("write stix: alert %s: %w", a.ID, err)
+	}
 	obj := stixSighting{
 		stixCommon:  stixCommon{Type: "sighting", SpecVersion: "2.1", ID: id, CreatedBy: ProducerID, Created: last, Modified: last},
 		Description: describe(a),
 		FirstSeen:   a.FirstSeen.UTC().Format(stixTime), LastSeen: last,
 		Count: 1, SightingOf: of,
-		Extensions: map[string]alertExtension{ExtensionID: {ExtensionType: "property-extension", Alert: a}},
+		Extensions: map[string]alertExtension{ExtensionID: {ExtensionType: "property-extension", Alert: alertJSON}},
 	}
 	var b bytes.Buffer
 	if err := newEncoder(&b).Encode(obj); err != nil {

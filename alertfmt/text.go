@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
+	"github.com/stixcel/stixcel/internal/termsafe"
 	"github.com/stixcel/stixcel/runtime"
 )
 
@@ -57,18 +59,24 @@ func (t *textWriter) paint(style, s string) string {
 	return "\x1b[" + style + "m" + s + "\x1b[0m"
 }
 
-// row writes one labelled line of an alert block.
+// row writes one labelled line of an alert block; text is what events, bundles and packs
+// hold, written with its control characters and bidi controls escaped (termsafe).
 func (t *textWriter) row(label, text string) {
-	fmt.Fprintf(&t.b, "  %s%s%s\n", t.paint(cyan, label), strings.Repeat(" ", max(1, labelWidth-len(label))), text)
+	fmt.Fprintf(&t.b, "  %s%s%s\n", t.paint(cyan, label), strings.Repeat(" ", max(1, labelWidth-len(label))), termsafe.Line(text))
 }
 
-// more writes a continuation line under the text column.
+// more writes a continuation line under the text column, escaped as row's.
 func (t *textWriter) more(text string) {
+	t.morePainted(termsafe.Line(text))
+}
+
+// morePainted writes a continuation line whose text is escaped and painted already.
+func (t *textWriter) morePainted(text string) {
 	fmt.Fprintf(&t.b, "  %s%s\n", strings.Repeat(" ", labelWidth), text)
 }
 
 func (t *textWriter) alert(a *runtime.Alert) {
-	fmt.Fprintf(&t.b, "%s  %s\n", t.paint(bold+";"+red, "ALERT "+a.Analytic), t.paint(bold, a.Name))
+	fmt.Fprintf(&t.b, "%s  %s\n", t.paint(bold+";"+red, "ALERT "+termsafe.Line(a.Analytic)), t.paint(bold, termsafe.Line(a.Name)))
 	t.row("id", a.ID)
 	t.row("strategy", joinNonEmpty("  ", a.DetectionStrategy.ID, a.DetectionStrategy.Name))
 	for i, tq := range a.Techniques {
@@ -104,7 +112,7 @@ func (t *textWriter) channel(c runtime.AlertChannel) {
 	dc := joinNonEmpty(" ", c.DataComponent.Name, parens(c.DataComponent.ID))
 	t.row(c.ID, joinNonEmpty(" · ", c.LogSource, dc, fmt.Sprintf("%d %s", c.Count, plural(c.Count, "match", "matches"))))
 	if c.Channel != "" {
-		t.more(t.paint(dim, "channel: "+oneLine(c.Channel)))
+		t.morePainted(t.paint(dim, "channel: "+termsafe.Line(oneLine(c.Channel))))
 	}
 	for _, e := range c.Events {
 		t.event(e)
@@ -130,25 +138,27 @@ func (t *textWriter) event(e *runtime.Evidence) {
 		return
 	}
 	t.more(head)
+	names := make([]string, len(e.Fields))
 	width := 0
-	for _, f := range e.Fields {
-		width = max(width, len(f.Name))
+	for i, f := range e.Fields {
+		names[i] = termsafe.Line(f.Name)
+		width = max(width, utf8.RuneCountInString(names[i]))
 	}
-	for _, f := range e.Fields {
-		t.more(fmt.Sprintf("  %-*s  %s", width, f.Name, fieldText(f)))
+	for i, f := range e.Fields {
+		t.more("  " + names[i] + strings.Repeat(" ", width-utf8.RuneCountInString(names[i])) + "  " + fieldText(f))
 	}
 }
 
 // hunt writes a hunt record on one line.
 func (t *textWriter) hunt(h *runtime.Hunt) {
-	parts := []string{t.paint(bold, "HUNT"), stamp(h.Time), h.Analytic, h.Channel, fmt.Sprintf("%s:%d", h.Source, h.Line)}
+	parts := []string{stamp(h.Time), h.Analytic, h.Channel, fmt.Sprintf("%s:%d", h.Source, h.Line)}
 	if len(h.Group) > 0 {
 		parts = append(parts, pairs(h.Group))
 	}
 	for _, f := range h.Fields {
 		parts = append(parts, f.Name+"="+fieldText(f))
 	}
-	t.b.WriteString(strings.Join(parts, "  ") + "\n")
+	t.b.WriteString(t.paint(bold, "HUNT") + "  " + termsafe.Line(strings.Join(parts, "  ")) + "\n")
 }
 
 // fieldText is a field's value for people: a plain string as it is, other strings quoted,

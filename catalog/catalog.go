@@ -37,10 +37,11 @@ type Hit struct {
 	LogSources []string         `json:"log_sources"`
 }
 
-// Find returns the plans that match q, in their order; ix gives each plan's analytic (its
-// description and strategy), nil when the plans were not compiled from an index.
+// Find returns the plans that match q, in their order (empty, not nil, when none does: JSON
+// []); ix gives each plan's analytic (its description and strategy), nil when the plans were
+// not compiled from an index.
 func Find(plans []*plan.Plan, ix *attack.Index, q Query) []Hit {
-	var hits []Hit
+	hits := []Hit{}
 	for _, p := range plans {
 		var a *attack.Analytic
 		if ix != nil {
@@ -102,7 +103,7 @@ func WriteText(w io.Writer, hits []Hit) error {
 		if h.Bound {
 			bound = "bound"
 		}
-		fmt.Fprintf(&b, "%-7s %-9s %-7s %-22s %-18s %s\n", h.ID, h.Kind, bound, techniqueIDs(h.Techniques), strings.Join(h.Platforms, ","), h.Strategy)
+		fmt.Fprintf(&b, "%-7s %-9s %-7s %-22s %-18s %s\n", h.ID, h.Kind, bound, h.TechniqueIDs(), strings.Join(h.Platforms, ","), h.Strategy)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -115,9 +116,10 @@ func techniqueMatches(technique, want string) bool {
 	return technique == want || (!strings.Contains(want, ".") && strings.HasPrefix(technique, want+"."))
 }
 
-func techniqueIDs(ts []plan.Technique) string {
-	ids := make([]string, len(ts))
-	for i, t := range ts {
+// TechniqueIDs lists the ids of the hit's techniques: "T1003.001, T1003.002".
+func (h Hit) TechniqueIDs() string {
+	ids := make([]string, len(h.Techniques))
+	for i, t := range h.Techniques {
 		ids[i] = t.ID
 	}
 	return strings.Join(ids, ", ")

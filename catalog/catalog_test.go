@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -80,4 +81,11 @@ func TestWriteText(t *testing.T) {
 	assert.Equal(t, ""+
 		"AN1030  detection bound   T1003.001              Windows            DET0363\n"+
 		"AN0500  selector  unbound T1070.003              Linux,macOS        none\n", b.String())
+}
+
+// TestFindNothing: no match is an empty list, which search --json prints as [], not null.
+func TestFindNothing(t *testing.T) {
+	out, err := json.Marshal(Find([]*plan.Plan{lsassDump}, nil, Query{Technique: "T9999"}))
+	require.NoError(t, err)
+	assert.Equal(t, "[]", string(out))
 }

@@ -1,9 +1,32 @@
 package coverage
 
 import (
+	"context"
+
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/pump"
 	"github.com/stixcel/stixcel/runtime"
 )
+
+// Telemetry runs the events of inputs through the derived selectors of the plans of set
+// (a Feeder), read as `stixcel run` reads them: one pump (pump.Run) merging the inputs in
+// event time with run's lateness, decoded by decoder (nil: normalized events). It returns,
+// per analytic an event fed, what the telemetry observed, and the pump's accounting of the
+// lines; the error is the Feeder's or an input's.
+func Telemetry(ctx context.Context, set *plan.Set, inputs []pump.Input, decoder func() event.Decoder) (map[string]Feed, pump.Summary, error) {
+	f, err := NewFeeder(set)
+	if err != nil {
+		return nil, pump.Summary{}, err
+	}
+	sum, err := pump.Run(ctx, inputs, pump.Options{Decoder: decoder, Merge: event.MergeOptions{Lateness: event.DefaultLateness}}, pump.Handler{
+		Event: func(ctx context.Context, ev *event.Event) error { return f.eng.Process(ctx, ev, f.Emit) },
+	})
+	if err != nil {
+		return nil, sum, err
+	}
+	return f.Feeds(), sum, nil
+}
 
 // Feeder tells which analytics the telemetry can feed: its engine runs every plan's derived
 // selectors alone (each plan as a hunt source, its predicates and correlation left out), and

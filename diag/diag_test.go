@@ -78,3 +78,19 @@ func TestErrorCount(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteTextEscapesControls: control sequences and bidi controls in a message or a source
+// line (a channel text of a bundle, a pack's YAML) reach the terminal as visible escapes,
+// and the caret stays under its column (before, "\x1b]0;pwned\a" set the window title and
+// "\x1b[2J" cleared the screen of whoever ran lint).
+func TestWriteTextEscapesControls(t *testing.T) {
+	var ds Diagnostics
+	ds.Errorf(Pos{File: "a.yaml", Line: 1, Col: 16}, CodeTypeError, "channel `\x1b]0;pwned\a` reads \u202Eevil")
+	read := func(string) ([]byte, error) { return []byte("c1: \"\x1b[2J\u202E\" && xx\n"), nil }
+	var out bytes.Buffer
+	require.NoError(t, WriteText(&out, ds, read))
+	assert.Equal(t, "a.yaml:1:16: error: channel `\\x1b]0;pwned\\x07` reads \\u202eevil\n"+
+		"    c1: \"\\x1b[2J\\u202e\" && xx\n"+
+		"    "+strings.Repeat(" ", len(`c1: "\x1b[2J\u202e" && `))+"^\n", out.String())
+	assert.NotContains(t, out.String(), "\x1b")
+}

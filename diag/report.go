@@ -11,6 +11,8 @@ import (
 
 	"github.com/owenrumney/go-sarif/v3/pkg/report"
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+
+	"github.com/stixcel/stixcel/internal/termsafe"
 )
 
 // ReadFile returns a file's contents for caret snippets; nil or an error means no snippet.
@@ -18,7 +20,9 @@ type ReadFile func(name string) ([]byte, error)
 
 // WriteText prints each diagnostic as "file:line:col: severity: message", followed by the
 // source line and a caret under the column when the file can be read (go/scanner and
-// cel-go style). At most MaxDiagnostics are printed.
+// cel-go style). At most MaxDiagnostics are printed. Control characters and bidi controls
+// in messages and source lines (from bundles and packs) are written as visible escapes
+// (internal/termsafe), the caret still under its column.
 func WriteText(w io.Writer, diags Diagnostics, read ReadFile) error {
 	bw := bufio.NewWriter(w)
 	files := map[string][]string{}
@@ -27,9 +31,9 @@ func WriteText(w io.Writer, diags Diagnostics, read ReadFile) error {
 			fmt.Fprintf(bw, "... and %d more\n", len(diags)-i)
 			break
 		}
-		fmt.Fprintln(bw, d.Error())
+		fmt.Fprintln(bw, termsafe.Line(d.Error()))
 		if line, ok := sourceLine(files, read, d.Pos); ok {
-			fmt.Fprintf(bw, "    %s\n    %s^\n", line, caretPad(line, d.Pos.Col))
+			fmt.Fprintf(bw, "    %s\n    %s^\n", termsafe.Text(line), caretPad(line, d.Pos.Col))
 		}
 	}
 	return bw.Flush()
@@ -54,7 +58,8 @@ func sourceLine(cache map[string][]string, read ReadFile, pos Pos) (string, bool
 }
 
 // caretPad is the whitespace before a caret at 1-based column col (in runes), keeping tabs
-// so the caret lines up under the source line.
+// so the caret lines up under the source line as termsafe.Text prints it (an escaped
+// character takes the width of its escape).
 func caretPad(line string, col int) string {
 	var b strings.Builder
 	for i, r := range line {
@@ -63,9 +68,13 @@ func caretPad(line string, col int) string {
 		}
 		if r == '\t' {
 			b.WriteByte('\t')
-		} else {
-			b.WriteByte(' ')
+			continue
 		}
+		end := i + max(1, utf8.RuneLen(r))
+		if r == utf8.RuneError {
+			end = i + 1
+		}
+		b.WriteString(strings.Repeat(" ", utf8.RuneCountInString(termsafe.Text(line[i:end]))))
 	}
 	return b.String()
 }

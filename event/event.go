@@ -27,7 +27,7 @@ type Event struct {
 
 	raw     string   // the JSON object's text; "" for a map-backed event
 	members []member // the top-level members of raw, in order
-	longest int      // the length of raw's longest string text
+	longest int      // the decoded length of raw's longest string
 	// lineBytes is the length of the line the Reader read the event from: what a
 	// map-backed event's memory is estimated by.
 	lineBytes int
@@ -98,9 +98,9 @@ func (e *Event) Map() map[string]any {
 	return out
 }
 
-// LongestString bounds the length in bytes of every string the event holds, at any depth,
-// keys included: what the runtime's cost budget compares with the sizes an expression's
-// estimate assumed (a string cannot be longer than its JSON text).
+// LongestString is the length in bytes of the longest string the event holds, at any depth,
+// keys included, as decoded: what the runtime's cost budget compares with the sizes an
+// expression's estimate assumed. It does not depend on how the JSON text escapes the string.
 func (e *Event) LongestString() int {
 	n := e.longest
 	for _, o := range e.Overrides {

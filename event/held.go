@@ -11,9 +11,10 @@ type heldEvents struct {
 }
 
 type heldEvent struct {
-	sec  int64 // Time.Unix()
-	nsec int32 // Time.Nanosecond()
-	ev   *Event
+	sec   int64 // Time.Unix()
+	nsec  int32 // Time.Nanosecond()
+	bytes int64 // ev.Footprint(), computed once
+	ev    *Event
 }
 
 func (h *heldEvents) len() int { return len(h.items) }
@@ -22,22 +23,23 @@ func (h *heldEvents) len() int { return len(h.items) }
 func (h *heldEvents) first() *Event { return h.items[0].ev }
 
 func (h *heldEvents) push(ev *Event) {
-	h.items = append(h.items, heldEvent{sec: ev.Time.Unix(), nsec: int32(ev.Time.Nanosecond()), ev: ev})
-	h.bytes += ev.footprint()
+	size := ev.Footprint()
+	h.items = append(h.items, heldEvent{sec: ev.Time.Unix(), nsec: int32(ev.Time.Nanosecond()), bytes: size, ev: ev})
+	h.bytes += size
 	h.up(len(h.items) - 1)
 }
 
 // pop removes and returns the oldest event; the heap must not be empty.
 func (h *heldEvents) pop() *Event {
 	last := len(h.items) - 1
-	out := h.items[0].ev
+	out, size := h.items[0].ev, h.items[0].bytes
 	h.items[0] = h.items[last]
 	h.items[last] = heldEvent{}
 	h.items = h.items[:last]
 	if last > 0 {
 		h.down(0)
 	}
-	h.bytes -= out.footprint()
+	h.bytes -= size
 	return out
 }
 
@@ -87,16 +89,51 @@ func (h *heldEvents) down(i int) {
 const eventOverhead = int64(unsafe.Sizeof(Event{})) + 64
 
 // Footprint is the approximate memory an event holds, in bytes, as the Merger counts it
-// against MergeOptions.MaxHeld (a reader ahead of the evaluation bounds itself by it too).
-func (e *Event) Footprint() int64 { return e.footprint() }
-
-// footprint is the approximate memory an event holds: its line's text, its members and
-// overrides when it is backed by raw JSON; about three times its line when it was decoded
-// into maps.
-func (e *Event) footprint() int64 {
+// against MergeOptions.MaxHeld (the read-ahead and the runtime's batches bound themselves
+// by it too): its line's text, its members and its overrides' values (a source profile's
+// fields) when it is backed by raw JSON; when it was
+// decoded into maps, about three times its line, or its line and its fields' values when
+// those are larger (a profile's field that concatenates a raw field four times holds four
+// times the line, besides the line its other fields may be cut from).
+func (e *Event) Footprint() int64 {
 	if e.raw == "" {
-		return eventOverhead + 3*int64(e.lineBytes)
+		line := int64(e.lineBytes)
+		return eventOverhead + max(3*line, line+valueBytes(e.Fields))
 	}
-	return eventOverhead + int64(len(e.raw)) + int64(len(e.members))*int64(unsafe.Sizeof(member{})) +
-		int64(len(e.Overrides))*int64(unsafe.Sizeof(Override{})+16)
+	n := eventOverhead + int64(len(e.raw)) + int64(len(e.members))*int64(unsafe.Sizeof(member{}))
+	for _, o := range e.Overrides {
+		n += int64(unsafe.Sizeof(Override{})) + valueBytes(o.Value)
+	}
+	return n
+}
+
+// Approximate sizes of decoded JSON values beside their contents, for valueBytes.
+const (
+	anySize      = int64(unsafe.Sizeof(any(nil)))
+	stringSize   = int64(unsafe.Sizeof(""))
+	sliceSize    = int64(unsafe.Sizeof([]any(nil)))
+	mapSize      = 48 // a map header and its first bucket, roughly
+	mapEntrySize = 2*stringSize + anySize
+)
+
+// valueBytes is the approximate memory of a decoded JSON value (string, number, bool, nil,
+// []any, map[string]any, or a value of another type, counted as its interface).
+func valueBytes(v any) int64 {
+	switch t := v.(type) {
+	case string:
+		return anySize + stringSize + int64(len(t))
+	case []any:
+		n := anySize + sliceSize
+		for _, x := range t {
+			n += valueBytes(x)
+		}
+		return n
+	case map[string]any:
+		n := anySize + mapSize
+		for k, x := range t {
+			n += mapEntrySize + int64(len(k)) + valueBytes(x)
+		}
+		return n
+	}
+	return anySize
 }

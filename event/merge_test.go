@@ -276,3 +276,57 @@ func TestMergerHeldBudget(t *testing.T) {
 		})
 	}
 }
+
+// deriving is a Decoder as a source profile is one: each line's event holds fields derived
+// from the raw ones, here the raw `cmd` six times over, as map fields (keep_raw off) or as
+// overrides of the raw line (keep_raw on).
+type deriving struct{ keepRaw bool }
+
+func (d deriving) Decode(line []byte) (*Event, *Invalid) {
+	ev, bad := Normalized{}.Decode(line)
+	if bad != nil {
+		return nil, bad
+	}
+	cmd, _ := ev.Get("cmd")
+	cmd6 := strings.Repeat(cmd.(string), 6)
+	if d.keepRaw {
+		ev.Overrides = []Override{{Name: "cmd6", Value: cmd6, Set: true}}
+		return ev, nil
+	}
+	return &Event{Time: ev.Time, LogSource: ev.LogSource, Fields: map[string]any{"log_source": ev.LogSource, "cmd6": cmd6}}, nil
+}
+
+// TestMergerHeldCountsDerivedFields: the bytes held against MaxHeld include the fields a
+// source profile derives, not only the line read: with a field six times a raw one, the
+// values held stay within the budget, with the profile's fields in maps and as overrides
+// of the line (before, they were counted as the line alone, or not at all, and such a
+// profile held 2.7 GB under --max-held 256 MiB where a plain one held 0.58 GB).
+func TestMergerHeldCountsDerivedFields(t *testing.T) {
+	const size, budget = 10_000, 200_000
+	cmd := strings.Repeat("c", size)
+	var lines []string
+	for i := range 60 { // newest first: every event waits for the lateness
+		lines = append(lines, fmt.Sprintf(`{"time":%q,"log_source":"x","cmd":%q}`, base.Add(time.Duration(60-i)*time.Second).Format(time.RFC3339), cmd))
+	}
+	text := strings.Join(lines, "\n") + "\n"
+	for _, keepRaw := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keep_raw %v", keepRaw), func(t *testing.T) {
+			m := NewMerger(MergeOptions{Lateness: time.Hour, MaxHeld: budget}, NewReader(strings.NewReader(text), "in.jsonl", deriving{keepRaw: keepRaw}))
+			var peak int
+			for {
+				_, _, err := m.Next()
+				if err == io.EOF {
+					break
+				}
+				require.NoError(t, err)
+				held := 0
+				for _, it := range m.held.items {
+					held += len(it.ev.raw) + longestIn(it.ev.Fields) + 6*size*len(it.ev.Overrides)
+				}
+				peak = max(peak, held)
+			}
+			assert.LessOrEqual(t, peak, budget+7*size, "the values held stay within the budget, give or take one event")
+			assert.Positive(t, m.Forced())
+		})
+	}
+}

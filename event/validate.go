@@ -41,7 +41,7 @@ type scanner struct {
 	b       string
 	i       int
 	members []member // of the top-level object
-	longest int      // the longest string's text, quotes and escapes included
+	longest int      // the longest string's decoded length in bytes (escapes decoded)
 }
 
 // maxDigitRun is the longest run of digits a simple line holds (jsonl.Simple's bound).
@@ -159,9 +159,12 @@ var plainString = func() (t [256]bool) {
 	return t
 }()
 
-// string checks the string at s.i (its opening quote) and moves past its closing quote.
+// string checks the string at s.i (its opening quote) and moves past its closing quote. It
+// measures the string as decoded, so that a string's length is the same however the line
+// escapes it (`\u00e9` and `é` are both two bytes).
 func (s *scanner) string() bool {
 	b, i := s.b, s.i+1
+	saved := 0 // bytes the escapes take beyond what they decode to
 	for {
 		for i+8 <= len(b) && !mayEndPlain(load64(b, i)) {
 			i += 8
@@ -174,14 +177,15 @@ func (s *scanner) string() bool {
 		}
 		switch c := b[i]; {
 		case c == '"':
-			s.longest = max(s.longest, i+1-s.i)
+			s.longest = max(s.longest, i-s.i-1-saved)
 			s.i = i + 1
 			return true
 		case c == '\\':
-			n, ok := escapeLen(b[i+1:])
+			n, decoded, ok := escapeLen(b[i+1:])
 			if !ok {
 				return false
 			}
+			saved += 1 + n - decoded
 			i += 1 + n
 		case c < 0x20:
 			return false
@@ -212,31 +216,41 @@ func mayEndPlain(w uint64) bool {
 	return (w&highs)|below(w, 0x20)|below(w^(ones*'"'), 1)|below(w^(ones*'\\'), 1) != 0
 }
 
-// escapeLen is the length of the escape after a backslash; \uDxxx (a possible surrogate) is
-// not simple.
-func escapeLen(b string) (int, bool) {
+// escapeLen is the length of the escape after a backslash and the length in bytes of the
+// UTF-8 it decodes to; \uDxxx (a possible surrogate) is not simple.
+func escapeLen(b string) (n, decoded int, ok bool) {
 	if len(b) == 0 {
-		return 0, false
+		return 0, 0, false
 	}
 	switch b[0] {
 	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-		return 1, true
+		return 1, 1, true
 	case 'u':
 		if len(b) < 5 || b[1]|0x20 == 'd' {
-			return 0, false
+			return 0, 0, false
 		}
+		r := rune(0)
 		for i := 1; i < 5; i++ {
-			if !isHex(b[i]) {
-				return 0, false
+			v, ok := hexValue(b[i])
+			if !ok {
+				return 0, 0, false
 			}
+			r = r<<4 | v
 		}
-		return 5, true
+		return 5, utf8.RuneLen(r), true
 	}
-	return 0, false
+	return 0, 0, false
 }
 
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c|0x20 && c|0x20 <= 'f'
+// hexValue is the value of a hexadecimal digit.
+func hexValue(c byte) (rune, bool) {
+	switch l := c | 0x20; {
+	case '0' <= c && c <= '9':
+		return rune(c - '0'), true
+	case 'a' <= l && l <= 'f':
+		return rune(l-'a') + 10, true
+	}
+	return 0, false
 }
 
 // number checks a JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, with every

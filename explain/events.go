@@ -1,14 +1,14 @@
 package explain
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"io"
 	"slices"
 	"time"
 
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/pump"
 	"github.com/stixcel/stixcel/runtime"
 )
 
@@ -36,10 +36,12 @@ type EventTrace struct {
 	*runtime.EventTrace
 }
 
-// Events reads every event of the readers and traces them through p in event-time order,
-// as `stixcel run` orders a batch (event.Compare). A rejected line is listed in the trace
-// and the rest go on; a read error (not a bad line) ends the trace with it.
-func Events(p *plan.Plan, readers []*event.Reader, opts ...runtime.Option) (*Trace, error) {
+// Events traces the events of inputs through p, read as `stixcel run` reads them: through
+// one pump (pump.Run) with run's merge (event.DefaultLateness) and decoder (nil: normalized
+// events), so that the same lines are rejected and the rest come in the same order. A
+// rejected line is listed in the trace and the rest go on; an input's read error ends the
+// trace with it.
+func Events(ctx context.Context, p *plan.Plan, inputs []pump.Input, decoder func() event.Decoder, opts ...runtime.Option) (*Trace, error) {
 	tr, err := runtime.NewTracer(p, opts...)
 	if err != nil {
 		return nil, err
@@ -52,46 +54,27 @@ func Events(p *plan.Plan, readers []*event.Reader, opts ...runtime.Option) (*Tra
 	if d, err := p.WindowDuration(); err == nil && p.Correlation.Condition != "" {
 		out.Window = d.String()
 	}
-	var events []*event.Event
-	for _, rd := range readers {
-		evs, rejected, err := readAll(rd)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, evs...)
-		out.Rejected = append(out.Rejected, rejected...)
-	}
-	slices.SortStableFunc(events, event.Compare)
 	emit := func(o runtime.Output) {
 		if a, ok := o.(*runtime.Alert); ok {
 			out.Alerts = append(out.Alerts, a)
 		}
 	}
-	for _, ev := range events {
-		out.Events = append(out.Events, EventTrace{Source: ev.Source, Line: ev.Line, Time: ev.Time, LogSource: ev.LogSource,
-			EventTrace: tr.Trace(ev, emit)})
+	_, err = pump.Run(ctx, inputs, pump.Options{Decoder: decoder, Merge: event.MergeOptions{Lateness: event.DefaultLateness}}, pump.Handler{
+		Event: func(_ context.Context, ev *event.Event) error {
+			out.Events = append(out.Events, EventTrace{Source: ev.Source, Line: ev.Line, Time: ev.Time, LogSource: ev.LogSource,
+				EventTrace: tr.Trace(ev, emit)})
+			return nil
+		},
+		Rejected: func(_ context.Context, rej *event.Rejection) error {
+			out.Rejected = append(out.Rejected, rej.Error())
+			return nil
+		},
+	})
+	if err != nil {
+		return nil, err
 	}
 	tr.Flush(emit)
-	return out, nil
-}
-
-// readAll reads the events of rd; rejections are described, not fatal.
-func readAll(rd *event.Reader) ([]*event.Event, []string, error) {
-	var events []*event.Event
-	var rejected []string
-	for {
-		ev, rej, err := rd.Next()
-		switch {
-		case errors.Is(err, io.EOF):
-			return events, rejected, nil
-		case err != nil:
-			return nil, nil, err
-		case rej != nil:
-			rejected = append(rejected, rej.Error())
-		default:
-			events = append(events, ev)
-		}
-	}
+	return out, ctx.Err()
 }
 
 // Alerted reports whether the plan gave an alert.

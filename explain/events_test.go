@@ -2,17 +2,20 @@ package explain
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/golden"
 	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/pump"
 	"github.com/stixcel/stixcel/runtime"
 )
 
@@ -33,9 +36,31 @@ func traceFile(t *testing.T, p *plan.Plan, name string) *Trace {
 	f, err := os.Open(filepath.Join("testdata", name))
 	require.NoError(t, err)
 	defer f.Close()
-	tr, err := Events(p, []*event.Reader{event.NewReader(f, name, nil)})
+	tr, err := Events(context.Background(), p, []pump.Input{{Name: name, R: f}}, nil)
 	require.NoError(t, err)
 	return tr
+}
+
+// TestEventsReadAsRun: events are read as run reads them (one pump, run's lateness): two
+// inputs are merged in event time, and an event more than the lateness behind its input is
+// rejected as late, as run rejects it, instead of being sorted in.
+func TestEventsReadAsRun(t *testing.T) {
+	const (
+		a = `{"time":"2026-03-20T09:10:00Z","log_source":"MobileEDR:telemetry","device_id":"ios-1","DeviceLockState":"locked"}` + "\n" +
+			`{"time":"2026-03-20T09:00:00Z","log_source":"MobileEDR:telemetry","device_id":"ios-2","DeviceLockState":"locked"}` + "\n"
+		b = `{"time":"2026-03-20T09:05:00Z","log_source":"MobileEDR:telemetry","device_id":"ios-3","DeviceLockState":"locked"}` + "\n"
+	)
+	tr, err := Events(context.Background(), an1828(t), []pump.Input{
+		{Name: "a.jsonl", R: strings.NewReader(a)}, {Name: "b.jsonl", R: strings.NewReader(b)},
+	}, nil)
+	require.NoError(t, err)
+	var got []string
+	for _, ev := range tr.Events {
+		got = append(got, fmt.Sprintf("%s:%d", ev.Source, ev.Line))
+	}
+	assert.Equal(t, []string{"b.jsonl:1", "a.jsonl:1"}, got, "merged in event time")
+	require.Len(t, tr.Rejected, 1)
+	assert.Contains(t, tr.Rejected[0], "a.jsonl:2: late")
 }
 
 // TestEventsText: per event, in event-time order, how far each channel got and what the

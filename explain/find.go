@@ -43,3 +43,19 @@ func OfTechnique(set *plan.Set, id string) []*plan.Plan {
 	}
 	return out
 }
+
+// Lookup finds what `stixcel explain ID` names: the plan of an analytic (p), or the plans of
+// a technique (plans, OfTechnique) when id is a technique id. None is an error saying so, and,
+// when seedOnly (no bundle was named), which bundle to pass.
+func Lookup(set *plan.Set, id string, seedOnly bool) (p *plan.Plan, plans []*plan.Plan, err error) {
+	if IsTechniqueID(id) {
+		if plans = OfTechnique(set, id); len(plans) == 0 {
+			return nil, nil, NoTechnique(strings.ToUpper(id), seedOnly)
+		}
+		return nil, plans, nil
+	}
+	if p = Find(set, id); p == nil {
+		return nil, nil, NotLoaded(id, seedOnly)
+	}
+	return p, nil, nil
+}

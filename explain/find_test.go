@@ -40,3 +40,23 @@ func TestFind(t *testing.T) {
 		})
 	}
 }
+
+// TestLookup: an analytic id gives its plan, a technique id its plans; none is an error
+// naming the id (upper-cased for a technique).
+func TestLookup(t *testing.T) {
+	set := &plan.Set{Plans: []*plan.Plan{{ID: "AN0001", Techniques: []plan.Technique{{ID: "T1003.001"}}}}}
+	p, plans, err := Lookup(set, "an0001", false)
+	assert.NoError(t, err)
+	assert.Equal(t, "AN0001", p.ID)
+	assert.Nil(t, plans)
+
+	p, plans, err = Lookup(set, "t1003", false)
+	assert.NoError(t, err)
+	assert.Nil(t, p)
+	assert.Len(t, plans, 1)
+
+	_, _, err = Lookup(set, "t1005", false)
+	assert.EqualError(t, err, "no analytic of the loaded bundles detects technique T1005")
+	_, _, err = Lookup(set, "AN0002", false)
+	assert.EqualError(t, err, "analytic AN0002 is not in the loaded bundles")
+}

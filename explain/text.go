@@ -1,15 +1,14 @@
 package explain
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/stixcel/stixcel/internal/termsafe"
 	"github.com/stixcel/stixcel/runtime"
+	"github.com/stixcel/stixcel/tester"
 )
 
 // WriteText writes the trace for people: per event its place, time and log source, a line
@@ -58,9 +57,9 @@ func (t *Trace) WriteText(w io.Writer) error {
 		b.WriteString("  none\n")
 	}
 	for _, a := range t.Alerts {
-		fmt.Fprintf(&b, "  %s\n", alertText(a))
+		fmt.Fprintf(&b, "  %s\n", tester.AlertText(a))
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, termsafe.Text(b.String())) // events, bundles and packs wrote most of it
 	return err
 }
 
@@ -121,7 +120,7 @@ func correlationText(c *runtime.CorrelationTrace) string {
 	if c == nil {
 		return "no channel matched: no alert"
 	}
-	group := "group " + groupJSON(c.Group)
+	group := "group " + tester.GroupText(c.Group)
 	switch c.Outcome {
 	case runtime.CorrelationImmediate:
 		return "the plan has no condition: alert for " + group
@@ -151,36 +150,4 @@ func windowText(ids []string) string {
 	return strings.Join(ids, ", ")
 }
 
-// alertText renders an alert's analytic, group, time span and channel counts.
-func alertText(a *runtime.Alert) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s group %s first %s last %s", a.Analytic, groupJSON(a.Group), timeText(a.FirstSeen), timeText(a.LastSeen))
-	if len(a.Channels) > 0 {
-		b.WriteString(" channels")
-		for _, c := range a.Channels {
-			fmt.Fprintf(&b, " %s=%d", c.ID, c.Count)
-		}
-	}
-	return b.String()
-}
-
 func timeText(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-// groupJSON writes a group as one line of JSON with sorted keys.
-func groupJSON(g map[string]any) string {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, k := range slices.Sorted(maps.Keys(g)) {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		key, _ := json.Marshal(k)
-		val, err := json.Marshal(g[k])
-		if err != nil {
-			val = []byte(fmt.Sprintf("%q", fmt.Sprint(g[k])))
-		}
-		fmt.Fprintf(&b, "%s: %s", key, val)
-	}
-	b.WriteByte('}')
-	return b.String()
-}

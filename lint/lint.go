@@ -30,6 +30,8 @@ type Options struct {
 	// `lint --strict`) that says which bundle to pass: the one of the ATT&CK domain the
 	// binding's directory names (enterprise/, mobile/, ics/), as in the built-in pack.
 	BundlesGiven bool
+	// Strict makes every warning an error (`lint --strict`; SARIF level error).
+	Strict bool
 }
 
 // Check lints packs against the analytics of ix.
@@ -56,7 +58,15 @@ func Check(ix *attack.Index, packs []*pack.Pack, opts Options) diag.Diagnostics 
 		}
 	}
 	diags.Sort()
-	return dedupe(diags)
+	diags = dedupe(diags)
+	if opts.Strict {
+		for i := range diags {
+			if diags[i].Severity == diag.SeverityWarning {
+				diags[i].Severity = diag.SeverityError
+			}
+		}
+	}
+	return diags
 }
 
 // adjustUnknown turns "analytic not loaded" warnings into errors when the user named the

@@ -48,6 +48,12 @@ func TestCheck(t *testing.T) {
 			want:  []string{"AN1.yaml:1:11: warning: analytic AN0001 is not in the loaded bundles; binding ignored (lint checked syntax only; pass --bundle with the ATT&CK bundle that has it)"},
 		},
 		{
+			name:  "strict makes the warning an error",
+			files: map[string]string{"AN1.yaml": "analytic: AN0001\nchannels:\n  c1: event.EventCode == 1\n"},
+			opts:  lint.Options{Strict: true},
+			want:  []string{"AN1.yaml:1:11: error: analytic AN0001 is not in the loaded bundles; binding ignored (lint checked syntax only; pass --bundle with the ATT&CK bundle that has it)"},
+		},
+		{
 			name:  "analytic missing from bundles the user named is an error",
 			files: map[string]string{"AN1.yaml": "analytic: AN0001\nchannels:\n  c1: event.EventCode == 1\n"},
 			opts:  lint.Options{BundlesGiven: true},

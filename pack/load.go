@@ -28,17 +28,23 @@ var skippedDirs = map[string]bool{"tests": true, "testdata": true}
 // returned too (check the diagnostics), so that later stages can still report on them; files
 // that are not YAML mappings are left out.
 func LoadDir(fsys fs.FS, root string) ([]*Binding, diag.Diagnostics) {
-	return load(fsys, root, func(p string) string { return p })
+	return load(fsys, root, func(p string) string { return p }, nil)
 }
 
 // LoadOSDir is LoadDir for a directory of the operating system, as the user named it: files
-// and positions read dir/mobile/AN1828.yaml, whether dir is relative or absolute.
+// and positions read dir/mobile/AN1828.yaml, whether dir is relative or absolute. A binding
+// file must lie inside dir also after symlinks, as test events must (Pack.OpenEvents): a
+// link that leaves the pack is an error naming the link and the pack, and nothing of the
+// file it points to is read.
 func LoadOSDir(dir string) ([]*Binding, diag.Diagnostics) {
-	return load(os.DirFS(dir), ".", func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) })
+	name := func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) }
+	inside := func(file string) error { return checkInside("binding file", dir, file) }
+	return load(os.DirFS(dir), ".", name, inside)
 }
 
-// load walks root in fsys; name turns an fs path into the file name used in positions.
-func load(fsys fs.FS, root string, name func(string) string) ([]*Binding, diag.Diagnostics) {
+// load walks root in fsys; name turns an fs path into the file name used in positions, and
+// inside, when not nil, refuses a file name that leaves the pack.
+func load(fsys fs.FS, root string, name func(string) string, inside func(string) error) ([]*Binding, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	var files []string
 	err := fs.WalkDir(fsys, root, func(p string, e fs.DirEntry, err error) error {
@@ -64,6 +70,12 @@ func load(fsys fs.FS, root string, name func(string) string) ([]*Binding, diag.D
 	var bindings []*Binding
 	sort.Strings(files)
 	for _, file := range files {
+		if inside != nil {
+			if err := inside(name(file)); err != nil {
+				diags.Errorf(diag.Pos{File: name(file)}, diag.CodeIO, "reading binding: %v", err)
+				continue
+			}
+		}
 		data, err := bounded.ReadFS(fsys, file, name(file), bounded.MaxYAMLSize, "YAML", nil)
 		if err != nil {
 			diags.Errorf(diag.Pos{File: name(file)}, diag.CodeIO, "reading binding: %v", err)

@@ -62,8 +62,10 @@ func (p *Pack) OpenEvents(b *Binding, tc *TestCase) (io.ReadCloser, string, erro
 	if p.FS == nil {
 		return nil, name, fmt.Errorf("events file %s: the pack has no file system to read it from", name)
 	}
-	if err := p.checkInside(name); err != nil {
-		return nil, name, err
+	if p.Root != "" {
+		if err := checkInside("events file", filepath.FromSlash(p.Root), name); err != nil {
+			return nil, name, err
+		}
 	}
 	f, err := p.FS.Open(rel)
 	if err != nil {
@@ -72,15 +74,13 @@ func (p *Pack) OpenEvents(b *Binding, tc *TestCase) (io.ReadCloser, string, erro
 	return f, name, nil
 }
 
-// checkInside refuses an events file of a pack directory that leaves the pack through a
-// symlink (tests/link.jsonl -> /etc/shadow, or a tests directory linked elsewhere): after
-// symlinks, the file must lie inside the pack's root, itself after symlinks. A file that
-// does not resolve is left to Open to report; an embedded pack (Root "") has no symlinks.
-func (p *Pack) checkInside(name string) error {
-	if p.Root == "" {
-		return nil
-	}
-	root, err := realPath(filepath.FromSlash(p.Root))
+// checkInside refuses a file of the pack directory dir (what names the kind of file) that
+// leaves the pack through a symlink (tests/link.jsonl -> /etc/shadow, a binding linked to
+// ~/.ssh/config, or a directory linked elsewhere): after symlinks, the file must lie inside
+// dir, itself after symlinks. A file that does not resolve is left to the reader to report;
+// an embedded pack has no symlinks and is not checked.
+func checkInside(what, dir, name string) error {
+	root, err := realPath(dir)
 	if err != nil {
 		return nil
 	}
@@ -89,7 +89,7 @@ func (p *Pack) checkInside(name string) error {
 		return nil
 	}
 	if file != root && !strings.HasPrefix(file, strings.TrimSuffix(root, string(filepath.Separator))+string(filepath.Separator)) {
-		return fmt.Errorf("events file %s resolves to %s, outside the pack %s: symlinks may not leave the pack", name, file, p.Root)
+		return fmt.Errorf("%s %s resolves to %s, outside the pack %s: symlinks may not leave the pack", what, name, file, filepath.ToSlash(dir))
 	}
 	return nil
 }

@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/stixcel/stixcel/internal/termsafe"
 )
 
 // WriteText writes the plan for people, as `stixcel explain` prints it: the analytic and
 // its context, each channel with its log source, data component, channel text and selector
 // (or why there is none) and predicate, each parameter with its type, value and source, and
-// the correlation. It returns the first write error.
+// the correlation. Control characters and bidi controls in what bundles and packs wrote are
+// printed as visible escapes (internal/termsafe). It returns the first write error.
 func (p *Plan) WriteText(w io.Writer) error {
 	tw := &textWriter{w: w}
 	tw.printf("%s  %s  (version %s, modified %s)\n", p.ID, p.Name, p.Version, p.Modified)
@@ -39,7 +42,7 @@ type textWriter struct {
 
 func (t *textWriter) printf(format string, args ...any) {
 	if t.err == nil {
-		_, t.err = fmt.Fprintf(t.w, format, args...)
+		_, t.err = io.WriteString(t.w, termsafe.Text(fmt.Sprintf(format, args...)))
 	}
 }
 

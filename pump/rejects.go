@@ -15,13 +15,30 @@ type RejectsFile struct {
 	err  error // the first write's error, reported by Close
 }
 
+// CreateRejects starts the rejects file at path (outfile.Create: never over one of inputs);
+// "" gives a nil *RejectsFile, which writes nothing.
+func CreateRejects(path string, inputs *outfile.Inputs) (*RejectsFile, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := outfile.Create(path, inputs)
+	if err != nil {
+		return nil, err
+	}
+	return NewRejectsFile(f), nil
+}
+
 // NewRejectsFile writes rejected lines to f.
 func NewRejectsFile(f *outfile.File) *RejectsFile {
 	return &RejectsFile{file: f, w: bufio.NewWriter(f)}
 }
 
-// Write implements io.Writer; after an error, writes fail with it.
+// Write implements io.Writer; after an error, writes fail with it. A nil *RejectsFile (no
+// --rejects) takes the lines and writes nothing, so that it may be Options.Rejects as it is.
 func (rf *RejectsFile) Write(p []byte) (int, error) {
+	if rf == nil {
+		return len(p), nil
+	}
 	if rf.err != nil {
 		return 0, rf.err
 	}

@@ -27,7 +27,7 @@ type workerPool struct {
 type batch struct {
 	events []routedEvent
 	owners []int32
-	bytes  int // raw JSON held
+	bytes  int64 // the events' memory (event.Event.Footprint): raw JSON and derived fields
 }
 
 func newBatch() *batch { return &batch{events: make([]routedEvent, 0, batchSize)} }
@@ -38,8 +38,9 @@ func (b *batch) reset() {
 	b.events, b.owners, b.bytes = b.events[:0], b.owners[:0], 0
 }
 
-// batchSize is how many events a batch holds at most; batchBytes bounds the raw JSON a
-// batch holds, so that a run of large lines is handed over sooner.
+// batchSize is how many events a batch holds at most; batchBytes bounds the memory of the
+// events a batch holds (their lines and the fields a source profile derived), so that a run
+// of large events is handed over sooner.
 const (
 	batchSize  = 512
 	batchBytes = 64 << 20

@@ -59,7 +59,7 @@ func (r *router) route(ev *event.Event, b *batch) {
 		}
 	}
 	b.events = append(b.events, re)
-	b.bytes += len(ev.Raw())
+	b.bytes += ev.Footprint()
 }
 
 // owner returns the worker that evaluates cp, a plan with a condition, for the current event.

@@ -21,7 +21,7 @@ import (
 func Skeleton(a *attack.Analytic, p *plan.Plan) string {
 	var b strings.Builder
 	writeHeader(&b, a, p)
-	b.WriteString("analytic: " + a.ID + "\n")
+	b.WriteString("analytic: " + scalar(a.ID) + "\n")
 	b.WriteString(WrittenFor(a))
 	group := groupField(a)
 	fmt.Fprintf(&b, "group_by: [%s]            # suggested: the entity the channels share\n", group)
@@ -38,20 +38,20 @@ func writeHeader(b *strings.Builder, a *attack.Analytic, p *plan.Plan) {
 	for _, t := range p.Techniques {
 		techniques = append(techniques, strings.TrimSpace(t.ID+" "+t.Name))
 	}
-	fmt.Fprintf(b, "# %s (%s; %s; %s)\n", a.ID, strategyText(a), strings.Join(techniques, ", "), strings.Join(a.Platforms, ", "))
+	writeComment(b, "", fmt.Sprintf("%s (%s; %s; %s)", a.ID, strategyText(a), strings.Join(techniques, ", "), strings.Join(a.Platforms, ", ")))
 	b.WriteString("#\n")
 	for _, line := range wrap(a.Description, 94) {
-		b.WriteString("# " + line + "\n")
+		writeComment(b, "", line)
 	}
 	b.WriteString("#\n# Channels: cN is the analytic's N-th log source reference. A channel's CEL refines its\n")
 	b.WriteString("# derived selector, which still applies; it sees `event` and `params`.\n")
 	for _, c := range p.Channels {
-		fmt.Fprintf(b, "#   %-3s %s (%s) `%s`\n", c.ID, c.LogSource, dataComponentText(c.DataComponent), c.Channel)
+		writeComment(b, "", fmt.Sprintf("  %-3s %s (%s) `%s`", c.ID, c.LogSource, dataComponentText(c.DataComponent), c.Channel))
 		selector := c.Selector
 		if selector == "" {
 			selector = "none: " + c.Reason
 		}
-		fmt.Fprintf(b, "#       derived selector: %s\n", selector)
+		writeComment(b, "", "      derived selector: "+selector)
 	}
 	b.WriteString("#\n# TODO: say here what part of the analytic this binding does not implement.\n")
 }
@@ -88,7 +88,7 @@ func groupField(a *attack.Analytic) string {
 func windowOf(p *plan.Plan) string {
 	for _, prm := range p.Params {
 		if prm.Type.String() == "duration" {
-			return prm.Name + "               # a duration parameter, or a literal such as 10m"
+			return scalar(prm.Name) + "               # a duration parameter, or a literal such as 10m"
 		}
 	}
 	return "5m                       # TODO: how far apart the channels' events may be"
@@ -102,20 +102,20 @@ func writeParams(b *strings.Builder, p *plan.Plan) {
 	b.WriteString("params:                    # the analytic's mutable elements, typed and defaulted by inference: check both\n")
 	for _, prm := range p.Params {
 		for _, line := range wrap(prm.Description, 92) {
-			b.WriteString("  # " + line + "\n")
+			writeComment(b, "  ", line)
 		}
 		value, note := prm.Value, ""
 		if value == nil && prm.Type.String() == "duration" {
 			value, note = "10m", "   # TODO: no default could be inferred"
 		}
-		fmt.Fprintf(b, "  %s: {type: %s, default: %s}%s\n", prm.Name, quote(prm.Type.String()), jsonText(value), note)
+		fmt.Fprintf(b, "  %s: {type: %s, default: %s}%s\n", scalar(prm.Name), quote(prm.Type.String()), jsonText(value), note)
 	}
 }
 
 func writeChannels(b *strings.Builder, p *plan.Plan) {
 	b.WriteString("channels:\n")
 	for _, c := range p.Channels {
-		fmt.Fprintf(b, "  # %s `%s`: TODO: what in these events makes the analytic fire\n", c.LogSource, c.Channel)
+		writeComment(b, "  ", fmt.Sprintf("%s `%s`: TODO: what in these events makes the analytic fire", c.LogSource, c.Channel))
 		fmt.Fprintf(b, "  %s: \"false\"\n", c.ID)
 	}
 }
@@ -133,7 +133,7 @@ func writeTests(b *strings.Builder, a *attack.Analytic, p *plan.Plan, group stri
 	b.WriteString("tests:\n")
 	cases := []struct{ name, todo, entity, expect string }{
 		{"TODO alerts", "events that must alert: fill in the fields the channels test, then remove todo", "entity-1",
-			fmt.Sprintf("[{analytic: %s, group: {%s: entity-1}}]", a.ID, group)},
+			fmt.Sprintf("[{analytic: %s, group: {%s: entity-1}}]", scalar(a.ID), group)},
 		{"TODO stays silent", "benign look-alike events that must not alert, then remove todo", "entity-2", "[]"},
 	}
 	for _, tc := range cases {
@@ -205,12 +205,15 @@ func fieldsFor(logSource string, code int) []string {
 	return nil
 }
 
+// jsonText is v as JSON, which YAML reads as a flow collection or a double-quoted scalar;
+// the characters YAML does not allow unescaped, which JSON leaves as they are (DEL, C1
+// controls, U+FEFF, U+FFFE, U+FFFF), are escaped (they can only be inside strings).
 func jsonText(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return "null"
 	}
-	return string(b)
+	return escapeUnprintable(string(b))
 }
 
 // wrap breaks text into lines of at most width bytes at spaces, keeping its paragraphs.

@@ -31,13 +31,14 @@ func WrittenFor(a *attack.Analytic) string {
 	return b.String()
 }
 
-// quote writes s as a YAML double-quoted scalar (JSON's string syntax is a subset of it).
+// quote writes s as a YAML double-quoted scalar (JSON's string syntax is a subset of it),
+// escaping every character YAML does not allow as it is.
 func quote(s string) string {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)
-	return strings.TrimSuffix(buf.String(), "\n")
+	return escapeUnprintable(strings.TrimSuffix(buf.String(), "\n"))
 }
 
 // UpdateWrittenFor replaces the written_for block of a binding file (the top-level key and

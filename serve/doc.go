@@ -8,7 +8,7 @@
 //	<P>_MATCHES  <p>.matches.*.*  stored as    <p>.part.<n>.<plan>.<key> by the subject
 //	             transform partition(N,1,2): one partition per (plan, group key) hash
 //	<P>_ALERTS   <p>.alerts                    alert JSON (alertfmt), Nats-Msg-Id = alert id
-//	<P>_REJECTS  <p>.rejects                   bad or late lines, parked with a reason header
+//	<P>_REJECTS  <p>.rejects                   bad, out-of-range or late lines, parked with a reason header
 //	KV <p>_owners                              one lease per partition (stage 2 ownership)
 //
 // Stage 1 (Stage1, any number of instances on one shared durable pull consumer) decodes each
@@ -19,13 +19,22 @@
 // event cannot enter a window twice. An input message is acked only after every message it
 // produced is stored (its PubAck came back).
 //
+// Nothing blocks a stream. A line stage 1 cannot read, or whose time is out of range (`run`'s
+// rule: before 1970, or more than MaxAhead after the reference; the reference here is when
+// the events stream stored the line, carried to stage 2 in the Stixcel-Stored header, so that
+// every delivery and replay gives one verdict), is parked on the rejects subject with its
+// reason and counted, and moves no clock. A parked message is cut to the server's maximum
+// payload (Stixcel-Size then gives the line's full size); a match or an alert that the
+// maximum payload leaves no room for is parked as ReasonTooLarge.
+//
 // Stage 2 (Stage2) owns partitions: a worker holds partition n while it holds the KV key
 // "p<n>" (created atomically, renewed within the bucket's TTL; a standby takes the key when
 // it expires). An owner starts a fresh engine and replays its partition from the start of
 // the matches stream (retention MaxAge, the replay horizon), reorders it by event time
-// (event.Compare, the order of `stixcel run`) within the lateness, and feeds each match to
-// Engine.ProcessPlan for its plan only, so each (plan, group key) sees exactly the events it
-// sees in `run`. Alerts are published with their id as Nats-Msg-Id into a stream whose
-// duplicate window is at least the replay horizon: a replay after a failover republishes
-// alerts that JetStream drops as duplicates.
+// (event.Compare, the order of `stixcel run`) within the lateness, holding at most MaxHeld
+// bytes (`run`'s budget, per partition: past it the oldest are released early and counted,
+// as run counts them), and feeds each match to Engine.ProcessPlan for its plan only, so each
+// (plan, group key) sees exactly the events it sees in `run`. Alerts are published with their
+// id as Nats-Msg-Id into a stream whose duplicate window is at least the replay horizon: a
+// replay after a failover republishes alerts that JetStream drops as duplicates.
 package serve

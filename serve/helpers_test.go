@@ -22,10 +22,14 @@ import (
 	"github.com/stixcel/stixcel/source"
 )
 
-// startServer starts a JetStream server on 127.0.0.1 (random port) with a temporary store.
-func startServer(t testing.TB) *server.Server {
+// startServer starts a JetStream server on 127.0.0.1 (random port) with a temporary store,
+// its options changed by tune, if any.
+func startServer(t testing.TB, tune ...func(*server.Options)) *server.Server {
 	t.Helper()
 	opts := &server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true}
+	for _, f := range tune {
+		f(opts)
+	}
 	s, err := server.NewServer(opts)
 	require.NoError(t, err)
 	go s.Start()

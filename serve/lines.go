@@ -18,6 +18,12 @@ const (
 	HeaderLine   = "Stixcel-Line"   // its 1-based line number there
 	HeaderReason = "Stixcel-Reason" // why a parked line was rejected
 	HeaderDetail = "Stixcel-Detail" // the rejection's message
+	// HeaderSize is the full size in bytes of a parked line of which the message holds only
+	// the first bytes (the line and its headers exceeded the server's maximum payload).
+	HeaderSize = "Stixcel-Size"
+	// HeaderStored is, on a match, when the events stream stored its event (RFC 3339): the
+	// reference of the time-range rule, so that both stages give one verdict on every replay.
+	HeaderStored = "Stixcel-Stored"
 )
 
 // ReasonSeveralLines rejects a message holding more than one line: an event is one line.

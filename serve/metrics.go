@@ -12,13 +12,17 @@ import (
 // Metrics are a worker's counters, written in the Prometheus text format.
 type Metrics struct {
 	EventsIn  atomic.Int64 // stage 1: input messages handled (acked)
-	Rejected  atomic.Int64 // lines parked on the rejects subject (bad or late)
+	Rejected  atomic.Int64 // lines parked on the rejects subject (bad, out of range, late, too large)
 	Late      atomic.Int64 // stage 2: matches older than the partition's watermark
 	Matches   atomic.Int64 // stage 1: match messages published
 	Applied   atomic.Int64 // stage 2: matches applied to a partition's engine
 	Alerts    atomic.Int64 // alerts published (before JetStream's duplicate check)
 	Takeovers atomic.Int64 // stage 2: partitions taken over
 	Replayed  atomic.Int64 // stage 2: matches read since the last takeover of each partition
+
+	OutOfRange atomic.Int64 // lines parked with a time before 1970 or over the max-ahead after their storing
+	Truncated  atomic.Int64 // lines parked cut to the server's maximum payload
+	Forced     atomic.Int64 // stage 2: matches applied before the lateness passed, for the max-held budget
 
 	mu  sync.Mutex
 	lag map[int]uint64 // stage 2: messages pending per owned partition
@@ -50,6 +54,9 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	counter("events_total", "Input event messages handled by stage 1.", m.EventsIn.Load())
 	counter("rejected_total", "Lines parked on the rejects subject.", m.Rejected.Load())
 	counter("late_total", "Matches older than their partition's watermark.", m.Late.Load())
+	counter("out_of_range_total", "Lines parked because their time is out of range.", m.OutOfRange.Load())
+	counter("truncated_total", "Parked lines cut to the server's maximum payload.", m.Truncated.Load())
+	counter("forced_total", "Matches applied before the lateness passed, to hold under the max-held budget.", m.Forced.Load())
 	counter("matches_total", "Matches published by stage 1.", m.Matches.Load())
 	counter("applied_total", "Matches applied by stage 2 (a replay applies them again).", m.Applied.Load())
 	counter("alerts_total", "Alerts published, duplicates included.", m.Alerts.Load())

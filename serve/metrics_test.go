@@ -13,6 +13,9 @@ func TestMetricsText(t *testing.T) {
 	m := &Metrics{}
 	m.EventsIn.Add(88)
 	m.Alerts.Add(1)
+	m.OutOfRange.Add(2)
+	m.Forced.Add(5)
+	m.Truncated.Add(1)
 	m.setLag(3, 7)
 	m.setLag(1, 0)
 	m.dropLag(1)
@@ -23,7 +26,8 @@ func TestMetricsText(t *testing.T) {
 		want []string
 	}{
 		{"/metrics", []string{"# TYPE stixcel_events_total counter\nstixcel_events_total 88\n",
-			"stixcel_alerts_total 1\n", "stixcel_partition_lag{partition=\"3\"} 7\n"}},
+			"stixcel_alerts_total 1\n", "stixcel_out_of_range_total 2\n", "stixcel_forced_total 5\n",
+			"stixcel_truncated_total 1\n", "stixcel_partition_lag{partition=\"3\"} 7\n"}},
 		{"/healthz", []string{"ok\n"}},
 	}
 	for _, tc := range tests {

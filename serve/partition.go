@@ -18,15 +18,17 @@ import (
 // partition from the start of the matches stream.
 type owner struct {
 	*Stage2
-	p        int
-	eng      *runtime.Engine
-	dec      *decoder
-	order    reorder
-	ready    []match
-	outs     []runtime.Output
-	lastMsg  time.Time
-	flushed  bool // nothing arrived since the last idle flush
-	replayed int64
+	p          int
+	eng        *runtime.Engine
+	dec        *decoder
+	order      reorder
+	forced     int64 // order.forced already counted in Metrics
+	maxPayload int64
+	ready      []match
+	outs       []runtime.Output
+	lastMsg    time.Time
+	flushed    bool // nothing arrived since the last idle flush
+	replayed   int64
 }
 
 // own runs partition p until ctx is done. The engine starts empty and the partition is
@@ -43,8 +45,8 @@ func (s *Stage2) own(ctx context.Context, p int) error {
 	if err != nil {
 		return fmt.Errorf("serve: stage 2: partition %d: %w", p, err)
 	}
-	o := &owner{Stage2: s, p: p, eng: eng, dec: newDecoder(s.Profile),
-		order: reorder{lateness: s.Lateness}, lastMsg: time.Now(), flushed: true}
+	o := &owner{Stage2: s, p: p, eng: eng, dec: newDecoder(s.Profile), maxPayload: s.JS.Conn().MaxPayload(),
+		order: reorder{lateness: s.Lateness, maxHeld: s.MaxHeld}, lastMsg: time.Now(), flushed: true}
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(fetchWait))
 		if err != nil {
@@ -53,7 +55,10 @@ func (s *Stage2) own(ctx context.Context, p int) error {
 			}
 			return fmt.Errorf("serve: stage 2: partition %d: fetch: %w", p, err)
 		}
-		if err := o.batch(batch); err != nil {
+		if err := o.batch(ctx, batch); err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while its PubAcks were awaited: nothing was acknowledged
+			}
 			return err
 		}
 	}
@@ -62,8 +67,9 @@ func (s *Stage2) own(ctx context.Context, p int) error {
 
 // batch applies a fetched batch: matches go through the reorder buffer into the engine, and
 // the alerts they close are published before the next fetch.
-func (o *owner) batch(b jetstream.MessageBatch) error {
+func (o *owner) batch(ctx context.Context, b jetstream.MessageBatch) error {
 	var futures []jetstream.PubAckFuture
+	o.ready = o.ready[:0]
 	n := 0
 	for msg := range b.Messages() {
 		n++
@@ -75,7 +81,9 @@ func (o *owner) batch(b jetstream.MessageBatch) error {
 			futures = append(futures, f)
 		}
 	}
-	o.ready = o.order.release(o.ready[:0])
+	o.ready = o.order.release(o.ready)
+	o.Metrics.Forced.Add(o.order.forced - o.forced)
+	o.forced = o.order.forced
 	flush := false
 	if n > 0 {
 		o.lastMsg, o.flushed = time.Now(), false
@@ -87,13 +95,14 @@ func (o *owner) batch(b jetstream.MessageBatch) error {
 	if err != nil {
 		return err
 	}
-	if err := awaitAll(append(futures, fs...)); err != nil {
+	if err := awaitAll(ctx, append(futures, fs...)); err != nil {
 		return fmt.Errorf("serve: stage 2: partition %d: %w", o.p, err)
 	}
 	return nil
 }
 
-// receive decodes one match into the reorder buffer; a bad or late one is parked.
+// receive decodes one match into the reorder buffer (releasing into o.ready what exceeds the
+// bytes it may hold); a bad, out-of-range or late one is parked.
 func (o *owner) receive(msg jetstream.Msg) (jetstream.PubAckFuture, error) {
 	o.replayed++
 	o.Metrics.Replayed.Add(1)
@@ -108,19 +117,41 @@ func (o *owner) receive(msg jetstream.Msg) (jetstream.PubAckFuture, error) {
 	}
 	plan, ok := o.planOf(msg.Subject())
 	switch {
-	case rej == nil && !ok:
+	case rej != nil:
+	case !ok:
 		rej = &event.Rejection{File: ev.Source, Line: ev.Line, Raw: msg.Data(), Reason: "bad match subject", Detail: msg.Subject()}
-	case rej == nil && o.order.push(match{ev: ev, plan: plan}):
+	default:
+		rej = outOfRange(ev, storedAt(msg, md), msg.Data(), o.MaxAhead, o.Metrics)
+	}
+	if rej == nil && o.order.push(match{ev: ev, plan: plan}) {
 		o.Metrics.Late.Add(1)
 		rej = &event.Rejection{File: ev.Source, Line: ev.Line, Raw: msg.Data(), Reason: event.ReasonLate,
 			Detail: fmt.Sprintf("%s is before partition %d's watermark %s", ev.Time.Format(time.RFC3339Nano), o.p, o.order.watermark.Format(time.RFC3339Nano))}
 	}
 	if rej == nil {
+		o.ready = o.order.squeeze(o.ready)
 		return nil, nil
 	}
+	return o.park(rej, fmt.Sprintf("%s.%d.%d", o.Names.MatchesStream(), o.p, md.Sequence.Stream))
+}
+
+// storedAt is when the events stream stored a match's event (its HeaderStored), else when
+// the matches stream stored the match.
+func storedAt(msg jetstream.Msg, md *jetstream.MsgMetadata) time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, msg.Headers().Get(HeaderStored)); err == nil {
+		return t
+	}
+	return md.Timestamp
+}
+
+// park publishes rej on the rejects subject (cut to the maximum payload) and counts it.
+func (o *owner) park(rej *event.Rejection, id string) (jetstream.PubAckFuture, error) {
+	m, truncated := parkMsg(o.Names.RejectsSubject(), rej, o.maxPayload)
+	if truncated {
+		o.Metrics.Truncated.Add(1)
+	}
 	o.Metrics.Rejected.Add(1)
-	id := fmt.Sprintf("%s.%d.%d", o.Names.MatchesStream(), o.p, md.Sequence.Stream)
-	f, err := o.JS.PublishMsgAsync(rejectMsg(o.Names.RejectsSubject(), rej), jetstream.WithMsgID(id))
+	f, err := o.JS.PublishMsgAsync(m, jetstream.WithMsgID(id))
 	if err != nil {
 		return nil, fmt.Errorf("serve: stage 2: park %s: %w", rej, err)
 	}
@@ -160,6 +191,14 @@ func (o *owner) apply(flush bool) ([]jetstream.PubAckFuture, error) {
 		m, err := alertMsg(o.Names.AlertsSubject(), a)
 		if err != nil {
 			return nil, err
+		}
+		if !fits(m, o.maxPayload) {
+			f, err := o.park(tooLarge(m, fmt.Sprintf("<partition %d>", o.p), 0, o.maxPayload), a.ID)
+			if err != nil {
+				return nil, err
+			}
+			fs = append(fs, f)
+			continue
 		}
 		f, err := o.JS.PublishMsgAsync(m, jetstream.WithMsgID(a.ID))
 		if err != nil {

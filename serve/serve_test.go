@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -34,8 +35,8 @@ type cluster struct {
 	profile *source.Profile
 }
 
-func newCluster(t *testing.T, set *plan.Set, profile *source.Profile) *cluster {
-	s := startServer(t)
+func newCluster(t *testing.T, set *plan.Set, profile *source.Profile, tune ...func(*server.Options)) *cluster {
+	s := startServer(t, tune...)
 	js := connect(t, s.ClientURL())
 	require.NoError(t, Setup(context.Background(), js, testNames))
 	return &cluster{t: t, js: js, set: set, profile: profile}

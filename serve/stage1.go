@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/stixcel/stixcel/alertfmt"
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/runtime"
 	"github.com/stixcel/stixcel/source"
@@ -29,7 +30,11 @@ type Stage1 struct {
 	Durable string           // the shared consumer; default "<prefix>-stage1"
 	Batch   int              // messages fetched at a time; default 256
 	AckWait time.Duration    // how long an unacked event waits before redelivery (a crashed worker's); default 40s
-	Metrics *Metrics         // may be nil
+	// MaxAhead is how far an event may be ahead of the time the events stream stored it
+	// (`run`'s --max-ahead); default event.DefaultMaxAhead. A later or pre-1970 event is
+	// parked as out of range and evaluated by neither stage.
+	MaxAhead time.Duration
+	Metrics  *Metrics // may be nil
 }
 
 // fetchWait is how long a fetch waits for messages: also how soon Run sees ctx end.
@@ -53,7 +58,7 @@ func (s *Stage1) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w := &stage1Worker{Stage1: s, eng: eng, dec: newDecoder(s.Profile)}
+	w := &stage1Worker{Stage1: s, eng: eng, dec: newDecoder(s.Profile), maxPayload: s.JS.Conn().MaxPayload()}
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(cmp.Or(s.Batch, 256), jetstream.FetchMaxWait(fetchWait))
 		if err != nil {
@@ -62,7 +67,10 @@ func (s *Stage1) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("serve: stage 1: fetch: %w", err)
 		}
-		if err := w.batch(batch); err != nil {
+		if err := w.batch(ctx, batch); err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while its PubAcks were awaited: nothing was acknowledged
+			}
 			return err
 		}
 	}
@@ -92,17 +100,18 @@ func (s *Stage1) consumer(ctx context.Context) (jetstream.Consumer, error) {
 // stage1Worker is one Stage1's engine and scratch.
 type stage1Worker struct {
 	*Stage1
-	eng     *runtime.Engine
-	dec     *decoder
-	matches []runtime.Match
-	outs    []runtime.Output
-	futures []jetstream.PubAckFuture
+	eng        *runtime.Engine
+	dec        *decoder
+	maxPayload int64 // the server's maximum payload, headers included
+	matches    []runtime.Match
+	outs       []runtime.Output
+	futures    []jetstream.PubAckFuture
 }
 
 // batch handles a fetched batch: every message's outputs are published, their PubAcks
 // awaited, then the messages acked. When a publish fails the batch is not acked (nak'd, so
 // it comes again; what was stored is dropped as a duplicate by its Nats-Msg-Id).
-func (w *stage1Worker) batch(b jetstream.MessageBatch) error {
+func (w *stage1Worker) batch(ctx context.Context, b jetstream.MessageBatch) error {
 	var msgs []jetstream.Msg
 	w.futures = w.futures[:0]
 	for msg := range b.Messages() {
@@ -116,7 +125,7 @@ func (w *stage1Worker) batch(b jetstream.MessageBatch) error {
 		nakAll(msgs)
 		return fmt.Errorf("serve: stage 1: fetch: %w", err)
 	}
-	if err := awaitAll(w.futures); err != nil {
+	if err := awaitAll(ctx, w.futures); err != nil {
 		nakAll(msgs)
 		return fmt.Errorf("serve: stage 1: %w", err)
 	}
@@ -130,22 +139,31 @@ func (w *stage1Worker) batch(b jetstream.MessageBatch) error {
 }
 
 // handle decodes one event message, alerts for plans without a condition and publishes the
-// matches of plans with one (asynchronously: batch awaits them).
+// matches of plans with one (asynchronously: batch awaits them). A line that is bad, or
+// whose time is out of range, is parked instead; so is a match or an alert too large to
+// publish.
 func (w *stage1Worker) handle(msg jetstream.Msg) error {
+	md, err := msg.Metadata()
+	if err != nil {
+		return fmt.Errorf("serve: stage 1: metadata: %w", err)
+	}
+	seq := strconv.FormatUint(md.Sequence.Stream, 10)
 	ev, rej, err := w.dec.decode(msg)
 	if err != nil {
 		return fmt.Errorf("serve: stage 1: decode: %w", err)
 	}
+	if rej == nil {
+		rej = outOfRange(ev, md.Timestamp, msg.Data(), w.MaxAhead, w.Metrics)
+	}
 	if rej != nil {
-		w.Metrics.Rejected.Add(1)
-		return w.publish(rejectMsg(w.Names.RejectsSubject(), rej), "")
+		return w.park(rej, w.Names.EventsStream()+"."+seq)
 	}
 	w.outs = w.outs[:0]
 	if err := w.eng.Process(context.Background(), ev, func(o runtime.Output) { w.outs = append(w.outs, o) }); err != nil {
 		return fmt.Errorf("serve: stage 1: %w", err)
 	}
 	for _, o := range w.outs {
-		if err := w.publishAlert(o); err != nil {
+		if err := w.publishAlert(o, ev); err != nil {
 			return err
 		}
 	}
@@ -153,22 +171,50 @@ func (w *stage1Worker) handle(msg jetstream.Msg) error {
 	if err != nil {
 		return fmt.Errorf("serve: stage 1: %w", err)
 	}
-	md, err := msg.Metadata()
-	if err != nil {
-		return fmt.Errorf("serve: stage 1: metadata: %w", err)
-	}
 	for _, m := range w.matches {
 		out := lineMsg(w.Names.matchSubject(m.Plan, m.Key), msg.Data(), ev.Source, ev.Line)
-		if err := w.publish(out, strconv.FormatUint(md.Sequence.Stream, 10)+"."+m.Plan); err != nil {
+		out.Header.Set(HeaderStored, md.Timestamp.UTC().Format(time.RFC3339Nano))
+		if err := w.publishMatch(out, seq+"."+m.Plan, ev); err != nil {
 			return err
 		}
-		w.Metrics.Matches.Add(1)
 	}
 	return nil
 }
 
-// publishAlert publishes an alert (hunt records are not served).
-func (w *stage1Worker) publishAlert(o runtime.Output) error {
+// outOfRange is the rejection of ev when its time is out of range against stored, when the
+// events stream stored it (`run`'s rule, with the stream's clock for the input's: a verdict
+// every replay repeats), counted in m; nil when it is in range.
+func outOfRange(ev *event.Event, stored time.Time, raw []byte, maxAhead time.Duration, m *Metrics) *event.Rejection {
+	detail := event.OutOfRange(ev.Time, stored, "the time the events stream stored it", maxAhead)
+	if detail == "" {
+		return nil
+	}
+	m.OutOfRange.Add(1)
+	return &event.Rejection{File: ev.Source, Line: ev.Line, Reason: event.ReasonTimeOutOfRange, Detail: detail, Raw: raw}
+}
+
+// park publishes rej on the rejects subject (cut to the maximum payload) and counts it.
+func (w *stage1Worker) park(rej *event.Rejection, id string) error {
+	m, truncated := parkMsg(w.Names.RejectsSubject(), rej, w.maxPayload)
+	if truncated {
+		w.Metrics.Truncated.Add(1)
+	}
+	w.Metrics.Rejected.Add(1)
+	return w.publish(m, id)
+}
+
+// publishMatch publishes m, a match of ev, or parks it as ReasonTooLarge when the server's
+// maximum payload has no room for it.
+func (w *stage1Worker) publishMatch(m *nats.Msg, id string, ev *event.Event) error {
+	if !fits(m, w.maxPayload) {
+		return w.park(tooLarge(m, ev.Source, ev.Line, w.maxPayload), id)
+	}
+	w.Metrics.Matches.Add(1)
+	return w.publish(m, id)
+}
+
+// publishAlert publishes an alert (hunt records are not served) caused by ev.
+func (w *stage1Worker) publishAlert(o runtime.Output, ev *event.Event) error {
 	a, ok := o.(*runtime.Alert)
 	if !ok {
 		return nil
@@ -176,6 +222,9 @@ func (w *stage1Worker) publishAlert(o runtime.Output) error {
 	m, err := alertMsg(w.Names.AlertsSubject(), a)
 	if err != nil {
 		return err
+	}
+	if !fits(m, w.maxPayload) {
+		return w.park(tooLarge(m, ev.Source, ev.Line, w.maxPayload), a.ID)
 	}
 	w.Metrics.Alerts.Add(1)
 	return w.publish(m, a.ID)
@@ -210,12 +259,16 @@ func alertMsg(subject string, a *runtime.Alert) (*nats.Msg, error) {
 	return m, nil
 }
 
-// awaitAll waits for every PubAck, returning the first failure.
-func awaitAll(fs []jetstream.PubAckFuture) error {
+// awaitAll waits for every PubAck, returning the first failure, or ctx's error when the
+// worker is stopped meanwhile (its caller then acknowledges nothing, as on a failure: what
+// was stored is dropped as a duplicate when the input comes again).
+func awaitAll(ctx context.Context, fs []jetstream.PubAckFuture) error {
 	timeout := time.After(pubTimeout)
 	for _, f := range fs {
 		select {
 		case <-f.Ok():
+		case <-ctx.Done():
+			return fmt.Errorf("publish to %s: %w", f.Msg().Subject, ctx.Err())
 		case err := <-f.Err():
 			return fmt.Errorf("publish to %s: %w", f.Msg().Subject, err)
 		case <-timeout:

@@ -28,6 +28,8 @@ type Stage2 struct {
 	Options   []runtime.Option // engine limits; workers stay 1
 	Lateness  time.Duration    // how far out of event-time order a partition's matches may come; default event.DefaultLateness
 	IdleFlush time.Duration    // after this long without matches, release what is held and emit open alerts (0: never)
+	MaxAhead  time.Duration    // the time-range rule of Stage1.MaxAhead, applied again to matches; default event.DefaultMaxAhead
+	MaxHeld   int64            // bytes of matches each partition holds for the lateness (`run`'s --max-held); default event.DefaultMaxHeld
 	ID        string           // this worker's name in the leases; default a fresh NUID
 	Metrics   *Metrics         // may be nil
 }

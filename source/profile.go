@@ -114,7 +114,7 @@ func compile(file string, s *spec) (*Profile, diag.Diagnostics) {
 		seen[fs.name] = fs.pos
 		f := &field{name: fs.name}
 		for _, x := range fs.exprs {
-			if prg, ok := compileExpr(env, fs.name, x, &diags); ok {
+			if prg, ok := compileExpr(env, fs.name, x, s.maps, &diags); ok {
 				f.alts = append(f.alts, prg)
 			}
 		}
@@ -142,8 +142,8 @@ func nonNilMaps(m map[string]map[string]string) map[string]map[string]string {
 }
 
 // compileExpr compiles one alternative of a field, reporting CEL errors at their place in the
-// file and checking the required fields' result types.
-func compileExpr(env *cel.Env, name string, x yamlpos.String, diags *diag.Diagnostics) (alternative, bool) {
+// file and checking the required fields' result types and the expression's cost (checkCost).
+func compileExpr(env *cel.Env, name string, x yamlpos.String, maps map[string]map[string]string, diags *diag.Diagnostics) (alternative, bool) {
 	checked, iss := env.Compile(x.Value)
 	if iss != nil && iss.Err() != nil {
 		for _, e := range iss.Errors() {
@@ -154,6 +154,10 @@ func compileExpr(env *cel.Env, name string, x yamlpos.String, diags *diag.Diagno
 	if want, ok := wantTypes[name]; ok && !typeIn(checked.OutputType(), want) {
 		diags.Errorf(x.PosAt(1, 1), diag.CodeTypeError, "field %s: the expression gives %s; want %s", name,
 			checked.OutputType(), wantNames[name])
+		return nil, false
+	}
+	if err := checkCost(env, checked, maps); err != nil {
+		diags.Errorf(x.PosAt(1, 1), diag.CodeCost, "field %s: %v", name, err)
 		return nil, false
 	}
 	prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))

@@ -45,12 +45,12 @@ func compare(tc *pack.TestCase, alerts []*runtime.Alert, stats runtime.Stats) (s
 		if pairs[i] < 0 {
 			fmt.Fprintf(&b, "- %s (expected at %s)\n", describeExpectation(x), x.Pos)
 		} else {
-			fmt.Fprintf(&b, "  %s\n", describeAlert(alerts[pairs[i]]))
+			fmt.Fprintf(&b, "  %s\n", AlertText(alerts[pairs[i]]))
 		}
 	}
 	for i, a := range alerts {
 		if !taken[i] {
-			fmt.Fprintf(&b, "+ %s\n", describeAlert(a))
+			fmt.Fprintf(&b, "+ %s\n", AlertText(a))
 		}
 	}
 	for _, e := range stats.ErrorsBy {
@@ -148,13 +148,13 @@ func describeExpectation(x pack.Expectation) string {
 	if x.Group == nil {
 		return x.Analytic.Value + " (any group)"
 	}
-	return x.Analytic.Value + " group " + groupJSON(x.Group)
+	return x.Analytic.Value + " group " + GroupText(x.Group)
 }
 
 // describeAlert renders an alert's analytic, group, time span and matched channels.
-func describeAlert(a *runtime.Alert) string {
+func AlertText(a *runtime.Alert) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s group %s first %s last %s", a.Analytic, groupJSON(a.Group),
+	fmt.Fprintf(&b, "%s group %s first %s last %s", a.Analytic, GroupText(a.Group),
 		a.FirstSeen.UTC().Format(time.RFC3339Nano), a.LastSeen.UTC().Format(time.RFC3339Nano))
 	if len(a.Channels) > 0 {
 		b.WriteString(" channels")
@@ -166,7 +166,7 @@ func describeAlert(a *runtime.Alert) string {
 }
 
 // groupJSON writes a group as one line of JSON with sorted keys.
-func groupJSON(g map[string]any) string {
+func GroupText(g map[string]any) string {
 	var b strings.Builder
 	b.WriteByte('{')
 	for i, k := range slices.Sorted(maps.Keys(g)) {

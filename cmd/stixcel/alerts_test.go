@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -10,11 +11,14 @@ import (
 	"testing"
 
 	"github.com/TcM1911/stix2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stixcel/stixcel/internal/golden"
 	"github.com/stixcel/stixcel/internal/shared"
+	"github.com/stixcel/stixcel/serve"
 )
 
 // alertCase is one run whose alerts are kept as golden files in every format.
@@ -180,4 +184,31 @@ func TestRunFormatFlags(t *testing.T) {
 			assert.Contains(t, r.stderr, tc.stderr)
 		})
 	}
+}
+
+// TestAlertsSkipsNonJSON: stixcel alerts prints only the messages of the alert stream that
+// are JSON objects, one line each; anything else published to the subject (a raw line with
+// terminal control sequences, an empty message) is counted on stderr, shown escaped, never
+// printed raw (before, it went to stdout as it was: the screen cleared, the output no longer
+// JSON lines).
+func TestAlertsSkipsNonJSON(t *testing.T) {
+	url := natsServer(t)
+	nc, err := nats.Connect(url)
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, serve.Setup(ctx, js, serve.Names{}))
+	subject := serve.Names{Prefix: "stixcel"}.AlertsSubject()
+	for _, msg := range []string{`{"id":"a1"}`, "\x1b[2J\x1b]0;pwned\a not an alert", "", "{\n  \"id\": \"a2\"\n}", `["not", "an", "object"]`} {
+		_, err := js.Publish(ctx, subject, []byte(msg))
+		require.NoError(t, err)
+	}
+	r := runCLI(t, nil, "alerts", "--nats", url)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, "{\"id\":\"a1\"}\n{\"id\":\"a2\"}\n", r.stdout)
+	assert.Contains(t, r.stderr, `skipped a message that is not a JSON object: \x1b[2J\x1b]0;pwned\x07 not an alert`)
+	assert.Contains(t, r.stderr, "3 messages of the alert stream were not JSON objects: not printed")
+	assert.NotContains(t, r.stderr, "\x1b")
 }

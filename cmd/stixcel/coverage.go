@@ -7,12 +7,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stixcel/stixcel/coverage"
-	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/outfile"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/pump"
-	"github.com/stixcel/stixcel/runtime"
-	"github.com/stixcel/stixcel/source"
 	"github.com/stixcel/stixcel/tester"
 )
 
@@ -68,9 +65,6 @@ Example: stixcel coverage --bundle enterprise-attack.json sysmon.jsonl --source 
 }
 
 func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	l, set, err := c.compileLoaded(f.compile.inputs(f.bundles), "")
 	if set == nil {
 		return err
@@ -80,8 +74,12 @@ func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
 		return inputErr(fmt.Errorf("--platform: %w", err))
 	}
 	inputs := c.inputsOf(f.events, f.bundles, f.compile.packs, files(f.compile.params, f.compile.taxonomy, sourceFile(f.source)))
-	if err := checkOutput("--layer", f.layer, inputs); err != nil {
-		return err // before the tests and the telemetry run
+	var layer *outfile.File
+	if f.layer != "" { // before the tests and the telemetry run
+		if layer, err = createOutput("--layer", f.layer, inputs); err != nil {
+			return err
+		}
+		defer layer.Abort() // unless committed below
 	}
 	in := coverage.Input{Plans: plans, Platforms: platforms, Tested: tester.PassedAnalytics(ctx, l.Index, l.AllPacks())}
 	if len(f.events) > 0 {
@@ -90,9 +88,12 @@ func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
 		}
 	}
 	report := coverage.Build(in)
-	if f.layer != "" {
-		if err := writeLayer(f.layer, report.Layer("stixcel coverage", f.attack), inputs); err != nil {
-			return err
+	if layer != nil {
+		if err := report.Layer("stixcel coverage", f.attack).Write(layer); err != nil {
+			return inputErr(fmt.Errorf("--layer: %w", err))
+		}
+		if err := layer.Commit(); err != nil {
+			return inputErr(fmt.Errorf("--layer: %w", err))
 		}
 	}
 	switch {
@@ -104,67 +105,22 @@ func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
 	return report.WriteText(c.stdout)
 }
 
-// checkOutput refuses an output path that is one of inputs (exit 2 naming the flag); ""
-// is no output.
-func checkOutput(flag, path string, inputs *outfile.Inputs) error {
-	if path == "" {
-		return nil
-	}
-	if err := inputs.Check(path); err != nil {
-		return inputErr(fmt.Errorf("%s: %w", flag, err))
-	}
-	return nil
-}
-
-// writeLayer writes the layer to path: atomically (a failed write leaves the previous layer)
-// and never over one of inputs.
-func writeLayer(path string, layer coverage.Layer, inputs *outfile.Inputs) error {
-	f, err := createOutput("--layer", path, inputs)
-	if err != nil {
-		return err
-	}
-	err = layer.Write(f)
-	if err == nil {
-		err = f.Commit()
-	}
-	if err != nil {
-		f.Abort()
-		return inputErr(fmt.Errorf("--layer: %w", err))
-	}
-	return nil
-}
-
-// feeds runs the telemetry through the plans' derived selectors and counts, per analytic,
-// the channels an event matched.
+// feeds runs the telemetry through the plans' derived selectors (coverage.Telemetry).
 func (c *cli) feeds(ctx context.Context, set *plan.Set, f *coverageFlags) (map[string]coverage.Feed, error) {
-	feeder, err := coverage.NewFeeder(set)
-	if err != nil {
-		return nil, inputErr(err)
-	}
 	profile, err := loadSourceProfile(f.source)
 	if err != nil {
 		return nil, inputErr(err)
 	}
-	if err := c.readTelemetry(ctx, f.events, profile, feeder.Engine(), feeder.Emit); err != nil {
-		return nil, err
-	}
-	return feeder.Feeds(), nil
-}
-
-// readTelemetry merges the files by event time, as run does, and runs them through eng.
-func (c *cli) readTelemetry(ctx context.Context, files []string, profile *source.Profile, eng *runtime.Engine, emit func(runtime.Output)) error {
-	opened, err := pump.Open(ctx, files, pump.OpenOptions{Stdin: c.stdin})
+	opened, err := pump.Open(ctx, f.events, pump.OpenOptions{Stdin: c.stdin})
 	if err != nil {
-		return inputErr(err)
+		return nil, inputErr(err)
 	}
 	defer opened.Close()
-	sum, err := pump.Run(ctx, opened.Inputs, pump.Options{Decoder: decoderOf(profile), Merge: event.MergeOptions{Lateness: event.DefaultLateness}}, pump.Handler{
-		Event: func(ctx context.Context, ev *event.Event) error { return eng.Process(ctx, ev, emit) },
-	})
+	feeds, sum, err := coverage.Telemetry(ctx, set, opened.Inputs, decoderOf(profile))
 	if err != nil {
-		return inputErr(err)
+		return nil, inputErr(err)
 	}
 	st := sum.Stats
-	fmt.Fprintf(c.stderr, "telemetry: read %d lines from %d files: %d events, %d rejected\n", st.Read, len(files), st.Processed, st.RejectedTotal())
-	return ctx.Err()
+	fmt.Fprintf(c.stderr, "telemetry: read %d lines from %d files: %d events, %d rejected\n", st.Read, sum.Inputs, st.Processed, st.RejectedTotal())
+	return feeds, ctx.Err()
 }

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/compiler/drift"
-	"github.com/stixcel/stixcel/pack"
 )
 
 func (c *cli) diffCommand() *cobra.Command {
@@ -48,66 +45,21 @@ Example: stixcel diff enterprise-attack-18.0.json enterprise-attack-18.1.json --
 }
 
 func (c *cli) diff(oldPath, newPath string, packs []string, asJSON bool) error {
-	older, err := c.loadRelease(oldPath)
+	r, err := drift.CompareReleases(oldPath, newPath, c.stdin, c.stderr)
 	if err != nil {
-		return err
+		return inputErr(err)
 	}
-	newer, err := c.loadRelease(newPath)
-	if err != nil {
-		return err
-	}
-	r := drift.Compare(older, newer)
-	r.Old.Files, r.New.Files = []string{oldPath}, []string{newPath}
-	drifted := 0
 	if len(packs) > 0 {
-		bindings, err := c.packBindings(packs)
-		if err != nil {
-			return err
+		if diags, err := r.CheckPacks(packs); err != nil {
+			c.printDiagnostics(diags)
+			return inputErr(err)
 		}
-		drifted = r.CheckBindings(bindings)
 	}
-	if err := c.writeReport(r, asJSON); err != nil {
+	if err := c.printAs(asJSON, r, r.WriteText); err != nil {
 		return err
 	}
-	if drifted > 0 {
-		return &exitError{code: exitFindings, err: fmt.Errorf("%d bindings drifted between %s and %s: review them, then stixcel new --update", drifted, oldPath, newPath)}
+	if err := r.Drifted(); err != nil {
+		return &exitError{code: exitFindings, err: err}
 	}
 	return nil
-}
-
-func (c *cli) writeReport(r *drift.Report, asJSON bool) error {
-	if !asJSON {
-		return r.WriteText(c.stdout)
-	}
-	enc := json.NewEncoder(c.stdout)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
-}
-
-// packBindings loads the bindings of pack directories; a pack with errors is an input error.
-func (c *cli) packBindings(dirs []string) ([]*pack.Binding, error) {
-	var out []*pack.Binding
-	for _, dir := range dirs {
-		p := pack.FromDir(dir)
-		if p.Diagnostics.HasErrors() {
-			c.printDiagnostics(p.Diagnostics)
-			return nil, inputErr(fmt.Errorf("pack %s has errors", dir))
-		}
-		out = append(out, p.Bindings...)
-	}
-	return out, nil
-}
-
-// loadRelease loads one side of a diff, revoked and deprecated analytics included.
-func (c *cli) loadRelease(path string) (*attack.Index, error) {
-	ix, warnings, err := attack.LoadPaths([]string{path}, attack.Options{IncludeRevoked: true, Stdin: c.stdin})
-	if err != nil {
-		return nil, inputErr(err)
-	}
-	if len(warnings) > 0 {
-		fmt.Fprintf(c.stderr, "%s: %d warnings while loading (see stixcel compile %s)\n", path, len(warnings), path)
-	}
-	fmt.Fprintf(c.stderr, "loaded %s: %s\n", path, ix.Stats)
-	return ix, nil
 }

@@ -2,17 +2,11 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stixcel/stixcel"
 	"github.com/stixcel/stixcel/diag"
-	"github.com/stixcel/stixcel/hints"
 	"github.com/stixcel/stixcel/lint"
 )
 
@@ -37,28 +31,24 @@ bundle to pass). A binding file argument lints that binding alone. Exit 1 on any
 			if format != "text" && format != "json" && format != "sarif" {
 				return inputErr(fmt.Errorf("--format %q: want text, json or sarif", format))
 			}
-			pa, err := parsePackArgs(args)
+			pp, err := packPaths(args)
 			if err != nil {
 				return err
 			}
-			l, err := c.load(c.checkedInputs(bundles, pa.dirs, false))
+			l, err := c.load(c.checkedInputs(bundles, pp.Dirs, false))
 			if err != nil {
 				return err
 			}
-			pa.restrict(l)
-			diags := lint.Check(l.Index, l.AllPacks(), lint.Options{BundlesGiven: len(bundles) > 0})
-			if strict {
-				warningsAsErrors(diags)
-			}
+			pp.Restrict(l)
+			diags := lint.Check(l.Index, l.AllPacks(), lint.Options{BundlesGiven: len(bundles) > 0, Strict: strict})
 			switch format {
 			case "json":
 				err = diag.WriteJSON(c.stdout, diags)
 			case "sarif":
 				err = diag.WriteSARIF(c.stdout, diags, stixcelVersion())
 			default:
-				err = diag.WriteText(c.stdout, diags, readPackFile)
-				fmt.Fprintf(c.stderr, "%d errors, %d warnings\n", countErrors(diags), len(diags)-countErrors(diags))
-				writeSyntaxOnlyHint(c.stderr, l, strict || len(bundles) > 0)
+				err = firstErr(diag.WriteText(c.stdout, diags, readPackFile),
+					lint.WriteSummary(c.stderr, diags, l.Index, l.AllPacks(), strict || len(bundles) > 0))
 			}
 			if err != nil {
 				return err
@@ -75,47 +65,5 @@ bundle to pass). A binding file argument lints that binding alone. Exit 1 on any
 	return cmd
 }
 
-// writeSyntaxOnlyHint says, after the counts, which bindings were checked for syntax only
-// because their analytic is not loaded, and which bundle to pass: a lint that passes over
-// them checked less than it seems.
-// isError says the findings are errors already (--strict, or bundles the user named).
-func writeSyntaxOnlyHint(w io.Writer, l *stixcel.Loaded, isError bool) {
-	waiting := hints.WaitingBindings(l.AllPacks(), func(id string) bool { return l.Index.Analytic(id) != nil })
-	if len(waiting) == 0 {
-		return
-	}
-	ids := make([]string, 0, len(waiting))
-	for _, b := range waiting {
-		ids = append(ids, b.Analytic.Value)
-	}
-	more := ""
-	if len(ids) > hints.MaxHintIDs {
-		ids, more = ids[:hints.MaxHintIDs], fmt.Sprintf(" and %d more", len(ids)-hints.MaxHintIDs)
-	}
-	what := fmt.Sprintf("%d bindings were checked for syntax only, their analytics not loaded", len(waiting))
-	if len(waiting) == 1 {
-		what = "1 binding was checked for syntax only, its analytic not loaded"
-	}
-	consequence := " (lint --strict makes this an error)"
-	if isError {
-		consequence = ""
-	}
-	fmt.Fprintf(w, "hint: %s (%s%s): pass %s%s\n", what, strings.Join(ids, ", "), more, hints.BundleFlagsFor(waiting), consequence)
-}
-
-// warningsAsErrors raises every warning to an error, for lint --strict.
-func warningsAsErrors(diags diag.Diagnostics) {
-	for i := range diags {
-		if diags[i].Severity == diag.SeverityWarning {
-			diags[i].Severity = diag.SeverityError
-		}
-	}
-}
-
 // readPackFile reads a file named in a diagnostic: from disk, else from the built-in pack.
-func readPackFile(name string) ([]byte, error) {
-	if data, err := os.ReadFile(name); err == nil {
-		return data, nil
-	}
-	return fs.ReadFile(stixcel.BuiltinPack(), filepath.ToSlash(name))
-}
+var readPackFile = stixcel.ReadPackFile

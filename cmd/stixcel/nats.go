@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
+	"github.com/stixcel/stixcel/internal/natsconn"
 	"github.com/stixcel/stixcel/serve"
 )
 
@@ -27,18 +28,10 @@ func (f *natsFlags) register(cmd *cobra.Command) {
 	fl.DurationVar(&f.names.LeaseTTL, "lease", 10*time.Second, "a stage-2 partition changes owner this `DURATION` after its owner stops renewing")
 }
 
-// connect connects to NATS, reconnecting forever with a growing delay (capped at 10s).
+// connect connects to NATS as client name (natsconn: reconnecting forever).
 func (f *natsFlags) connect(name string) (*nats.Conn, jetstream.JetStream, error) {
-	nc, err := nats.Connect(f.url, nats.Name(name), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true),
-		nats.CustomReconnectDelay(func(attempts int) time.Duration {
-			return min(time.Duration(attempts)*250*time.Millisecond, 10*time.Second)
-		}))
+	nc, js, err := natsconn.Connect(f.url, name)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--nats %s: %w", f.url, err)
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		nc.Close()
 		return nil, nil, fmt.Errorf("--nats %s: %w", f.url, err)
 	}
 	return nc, js, nil

@@ -126,8 +126,12 @@ func (c *cli) newBinding(args []string, f *newFlags) error {
 	if len(a.LogSources) == 0 {
 		return inputErr(fmt.Errorf("analytic %s has no log source references: there is no channel to bind", a.ID))
 	}
+	name, err := scaffold.FileName(a.ID)
+	if err != nil {
+		return inputErr(err)
+	}
 	set, _ := compiler.Compile(attack.NewIndex([]*attack.Analytic{a}), compiler.Options{})
-	path := filepath.Join(f.outDir, a.ID+".yaml")
+	path := filepath.Join(f.outDir, name)
 	if _, err := os.Lstat(path); err == nil {
 		return inputErr(fmt.Errorf("%s exists: edit it, or refresh its written_for with stixcel new --update %s", path, path))
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -78,4 +80,60 @@ func TestNewRefusals(t *testing.T) {
 	r = runCLI(t, nil, "new")
 	assert.Equal(t, exitInput, r.code)
 	assert.Contains(t, r.stderr, "new needs an analytic id")
+}
+
+// hostileSeed is the seed bundle with the analytic's id, first channel, first mutable
+// element and description changed by edit, written to a file.
+func hostileSeed(t *testing.T, edit func(a map[string]any)) string {
+	t.Helper()
+	var bundle map[string]any
+	require.NoError(t, json.Unmarshal([]byte(fileText(t, filepath.Join("analytics", "seed", "AN1828.json"))), &bundle))
+	for _, o := range bundle["objects"].([]any) {
+		if obj := o.(map[string]any); obj["type"] == "x-mitre-analytic" {
+			edit(obj)
+		}
+	}
+	data, err := json.Marshal(bundle)
+	require.NoError(t, err)
+	file := filepath.Join(t.TempDir(), "hostile.json")
+	putFile(t, file, string(data))
+	return file
+}
+
+// TestNewHostileBundle: what a bundle says cannot make stixcel new write outside -o (an
+// external_id holding ../) or write YAML that does not read back: a channel text holding a
+// line break and a control sequence, a mutable element named with a CR, a description with
+// DEL and a C1 control give a skeleton that lints clean (before, the channel's next line
+// left the comment and the CR split the parameter's key).
+func TestNewHostileBundle(t *testing.T) {
+	for _, id := range []string{"../../escaped", "AN1828/../../x", "..", "AN\n1828"} {
+		base := t.TempDir()
+		out := filepath.Join(base, "a", "b")
+		bundle := hostileSeed(t, func(a map[string]any) {
+			a["external_references"].([]any)[0].(map[string]any)["external_id"] = id
+		})
+		r := runCLI(t, nil, "new", id, "--bundle", bundle, "-o", out)
+		assert.Equal(t, exitInput, r.code, "%q: %s", id, r.stderr)
+		assert.Contains(t, r.stderr, "cannot name a binding file")
+		entries, err := os.ReadDir(base)
+		require.NoError(t, err)
+		assert.Empty(t, entries, "%q: nothing written", id)
+	}
+
+	bundle := hostileSeed(t, func(a map[string]any) {
+		refs := a["x_mitre_log_source_references"].([]any)
+		refs[0].(map[string]any)["channel"] = "TLS handshake\nmalicious: yes\x1b[2J\r\u0085 on port\u007f 4444"
+		elems := a["x_mitre_mutable_elements"].([]any)
+		elems[0].(map[string]any)["field"] = "Allowed\rPorts"
+		a["description"] = "Line one\u009b2J\nsecond: line\u2028 \ufeff"
+	})
+	dir := t.TempDir()
+	r := runCLI(t, nil, "new", "AN1828", "--bundle", bundle, "-o", dir)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	skeleton := fileText(t, filepath.Join(dir, "AN1828.yaml"))
+	assert.Contains(t, skeleton, `  "Allowed\rPorts": {type:`)
+	assert.Contains(t, skeleton, "`TLS handshake\\nmalicious: yes\\x1b[2J\\x0d\\u0085 on port\\x7f 4444`")
+	r = runCLI(t, nil, "lint", dir, "--bundle", bundle)
+	assert.Equal(t, exitOK, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stderr, "0 errors")
 }

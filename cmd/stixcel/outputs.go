@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
+	"slices"
 
 	"github.com/stixcel/stixcel/internal/outfile"
 )
@@ -11,12 +11,8 @@ import (
 // it is a regular file), which no output may overwrite.
 func (c *cli) inputsOf(paths ...[]string) *outfile.Inputs {
 	in := &outfile.Inputs{}
-	for _, p := range paths {
-		in.Add(p...)
-	}
-	if f, ok := c.stdin.(*os.File); ok {
-		in.AddFile("<stdin>", f)
-	}
+	in.Add(slices.Concat(paths...)...)
+	in.AddStdin(c.stdin)
 	return in
 }
 

@@ -61,9 +61,6 @@ func (c *cli) search(f *searchFlags) error {
 	}
 	hits := catalog.Find(set.Plans, l.Index, f.query)
 	if f.asJSON {
-		if hits == nil {
-			hits = []catalog.Hit{}
-		}
 		return firstErr(writeJSON(c.stdout, hits), err)
 	}
 	werr := catalog.WriteText(c.stdout, hits)

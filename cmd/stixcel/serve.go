@@ -53,6 +53,8 @@ SIGINT or SIGTERM drains: the batch in hand is finished and acked, leases are re
 	fl.StringVar(&f.stage, "stage", "both", "run stage `1|2|both`")
 	fl.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics on http://`ADDR`/metrics (and /healthz)")
 	fl.DurationVar(&f.run.lateness, "lateness", event.DefaultLateness, "how far out of event-time order a partition's matches may come; older ones are parked as late")
+	fl.DurationVar(&f.run.maxAhead, "max-ahead", event.DefaultMaxAhead, "park events more than this `DURATION` ahead of the time the events stream stored them as out of range")
+	fl.Int64Var(&f.run.maxHeld, "max-held", event.DefaultMaxHeld, "hold at most `BYTES` of matches per partition waiting for the lateness; past it the oldest are applied early (counted)")
 	fl.DurationVar(&f.idleFlush, "idle-flush", 10*time.Second, "after `DURATION` without matches, a partition emits its open alerts (results then depend on timing; 0: never)")
 	fl.IntVar(&f.run.maxGroups, "max-groups", runtime.DefaultMaxGroups, "keep at most `N` live group keys per plan and partition")
 	fl.Int64Var(&f.run.maxState, "max-state", runtime.DefaultMaxState, "keep each partition's correlation state under `BYTES`")
@@ -64,6 +66,9 @@ SIGINT or SIGTERM drains: the batch in hand is finished and acked, leases are re
 func (c *cli) serve(f *serveFlags) error {
 	if f.stage != "1" && f.stage != "2" && f.stage != "both" {
 		return inputErr(fmt.Errorf("--stage %q: want 1, 2 or both", f.stage))
+	}
+	if f.run.maxHeld < 1 || f.run.maxAhead < 0 {
+		return inputErr(fmt.Errorf("--max-held %d, --max-ahead %s: want at least 1 byte and a duration of zero or more", f.run.maxHeld, f.run.maxAhead))
 	}
 	ctx, stop := signalContext(context.Background())
 	defer stop()
@@ -92,8 +97,9 @@ func (c *cli) serve(f *serveFlags) error {
 	if derr := nc.Drain(); err == nil && derr != nil && !errors.Is(derr, context.Canceled) {
 		err = derr
 	}
-	fmt.Fprintf(c.stderr, "serve stopped: %d events, %d matches, %d alerts published, %d rejected, %d late\n",
-		metrics.EventsIn.Load(), metrics.Matches.Load(), metrics.Alerts.Load(), metrics.Rejected.Load(), metrics.Late.Load())
+	fmt.Fprintf(c.stderr, "serve stopped: %d events, %d matches, %d alerts published, %d rejected, %d late, %d out of range, %d applied early (--max-held)\n",
+		metrics.EventsIn.Load(), metrics.Matches.Load(), metrics.Alerts.Load(), metrics.Rejected.Load(), metrics.Late.Load(),
+		metrics.OutOfRange.Load(), metrics.Forced.Load())
 	return err
 }
 
@@ -101,12 +107,12 @@ func (c *cli) serve(f *serveFlags) error {
 func stageWorkers(f *serveFlags, js jetstream.JetStream, set *plan.Set, profile *source.Profile, opts []runtime.Option, m *serve.Metrics) []func(context.Context) error {
 	var runs []func(context.Context) error
 	if f.stage != "2" {
-		s1 := &serve.Stage1{JS: js, Names: f.nats.names, Set: set, Profile: profile, Options: opts, Metrics: m}
+		s1 := &serve.Stage1{JS: js, Names: f.nats.names, Set: set, Profile: profile, Options: opts, MaxAhead: f.run.maxAhead, Metrics: m}
 		runs = append(runs, s1.Run)
 	}
 	if f.stage != "1" {
 		s2 := &serve.Stage2{JS: js, Names: f.nats.names, Set: set, Profile: profile, Options: opts,
-			Lateness: f.run.lateness, IdleFlush: f.idleFlush, ID: f.id, Metrics: m}
+			Lateness: f.run.lateness, MaxAhead: f.run.maxAhead, MaxHeld: f.run.maxHeld, IdleFlush: f.idleFlush, ID: f.id, Metrics: m}
 		runs = append(runs, s2.Run)
 	}
 	return runs

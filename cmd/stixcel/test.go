@@ -4,19 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stixcel/stixcel"
-	"github.com/stixcel/stixcel/diag"
-	"github.com/stixcel/stixcel/hints"
 	"github.com/stixcel/stixcel/internal/outfile"
-	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/tester"
 )
 
@@ -45,11 +38,11 @@ passes such cases). Analytics come from
 fails, when no case ran, or when a case was skipped (its analytic is not loaded) unless
 --allow-skip. A binding file argument runs that binding's tests alone.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pa, err := parsePackArgs(args)
+			pp, err := packPaths(args)
 			if err != nil {
 				return err
 			}
-			return c.test(cmd.Context(), pa, &f)
+			return c.test(cmd.Context(), pp, &f)
 		},
 	}
 	fl := cmd.Flags()
@@ -63,8 +56,7 @@ fails, when no case ran, or when a case was skipped (its analytic is not loaded)
 	return cmd
 }
 
-func (c *cli) test(ctx context.Context, pa packArgs, f *testFlags) error {
-	dirs := pa.dirs
+func (c *cli) test(ctx context.Context, pp stixcel.PackPaths, f *testFlags) error {
 	opts := tester.Options{AllowEvalErrors: f.allowEvalErrors}
 	if f.run != "" {
 		re, err := regexp.Compile(f.run)
@@ -73,23 +65,20 @@ func (c *cli) test(ctx context.Context, pa packArgs, f *testFlags) error {
 		}
 		opts.Run = re
 	}
-	l, err := c.load(c.checkedInputs(f.bundles, dirs, f.noBuiltin))
+	l, err := c.load(c.checkedInputs(f.bundles, pp.Dirs, f.noBuiltin))
 	if err != nil {
 		return err
 	}
-	pa.restrict(l)
+	pp.Restrict(l)
 	c.printDiagnostics(l.Diagnostics())
 	reporters := []tester.Reporter{&tester.Pretty{Output: c.stdout, Verbose: f.verbose}}
 	var junit *outfile.File
 	if f.junit != "" {
-		if junit, err = createOutput("--junit", f.junit, c.inputsOf(f.bundles, dirs)); err != nil {
+		if junit, err = createOutput("--junit", f.junit, c.inputsOf(f.bundles, pp.Dirs)); err != nil {
 			return err
 		}
 		defer junit.Abort() // unless committed below
 		reporters = append(reporters, &tester.JUnit{Output: junit, Name: "stixcel test"})
-	}
-	if ctx == nil {
-		ctx = context.Background()
 	}
 	sum, err := tester.Test(ctx, l.Index, l.AllPacks(), opts, reporters...)
 	if err != nil {
@@ -100,92 +89,26 @@ func (c *cli) test(ctx context.Context, pa packArgs, f *testFlags) error {
 			return inputErr(fmt.Errorf("--junit: %w", err))
 		}
 	}
-	waiting := hints.WaitingBindings(l.AllPacks(), func(id string) bool { return l.Index.Analytic(id) != nil })
-	return testVerdict(sum, f.allowSkip, waiting)
-}
-
-// testVerdict is the exit of a test run: findings (exit 1) when a case failed or could not
-// run, when no case ran, or when a case was skipped (its binding among waiting, whose
-// analytics are not loaded) unless allowSkip: a CI run must check what it claims to.
-func testVerdict(sum tester.Summary, allowSkip bool, waiting []*pack.Binding) error {
-	switch {
-	case !sum.OK():
+	switch err := sum.Verdict(f.allowSkip, l.Index, l.AllPacks()); {
+	case errors.Is(err, tester.ErrFailed):
 		return errFindings
-	case sum.Total == 0:
-		return &exitError{code: exitFindings, err: errors.New("no test case ran: none found")}
-	case sum.Todo > 0 && !allowSkip:
-		return &exitError{code: exitFindings, err: fmt.Errorf("%d of %d test cases are marked todo: fill them in and remove todo, or --allow-skip",
-			sum.Todo, sum.Total)}
-	case sum.Total == sum.Todo:
-		return &exitError{code: exitFindings, err: fmt.Errorf("no test case ran: all %d are marked todo", sum.Total)}
-	case sum.Total == sum.Skipped+sum.Todo:
-		return &exitError{code: exitFindings, err: fmt.Errorf("no test case ran: all %d skipped, their analytics not loaded; pass %s",
-			sum.Total, hints.BundleFlagsFor(waiting))}
-	case sum.Skipped > 0 && !allowSkip:
-		return &exitError{code: exitFindings, err: fmt.Errorf("%d of %d test cases skipped, their analytics not loaded: pass %s, or --allow-skip",
-			sum.Skipped, sum.Total, hints.BundleFlagsFor(waiting))}
+	case err != nil:
+		return &exitError{code: exitFindings, err: err}
 	}
 	return nil
 }
 
-// packArgs are the PACK_DIR and BINDING.yaml arguments of test and lint. A binding file
-// stands for its directory loaded as a pack, restricted to the files named in it (its
-// tests' events are read relative to it, as in the whole pack).
-type packArgs struct {
-	dirs []string
-	// only maps a directory of dirs to the binding files named in it; a directory given
-	// as such is absent (all of its bindings).
-	only map[string][]string
-}
-
-// parsePackArgs sorts arguments into pack directories and binding files. A bundle is refused
-// with "did you mean --bundle"; another file must be a YAML binding.
-func parsePackArgs(args []string) (packArgs, error) {
-	pa := packArgs{only: map[string][]string{}}
-	whole := map[string]bool{}
+// packPaths reads the PACK_DIR and BINDING.yaml arguments of test and lint
+// (stixcel.ParsePackPaths); a bundle among them gets "did you mean --bundle".
+func packPaths(args []string) (stixcel.PackPaths, error) {
 	for _, a := range args {
 		if looksLikeBundle(a) {
-			return pa, errBundleArg(a, "a pack directory")
-		}
-		dir, file := a, ""
-		if st, err := os.Stat(a); err == nil && !st.IsDir() {
-			if ext := strings.ToLower(filepath.Ext(a)); ext != ".yaml" && ext != ".yml" {
-				return pa, inputErr(fmt.Errorf("%s is a file but not a YAML binding: want a pack directory or a binding file (.yaml, .yml)", a))
-			}
-			dir, file = filepath.Dir(a), filepath.Clean(a)
-		}
-		key := filepath.Clean(dir)
-		if _, seen := pa.only[key]; !seen && !whole[key] {
-			pa.dirs = append(pa.dirs, dir)
-		}
-		if file == "" {
-			whole[key] = true
-			delete(pa.only, key)
-		} else if !whole[key] {
-			pa.only[key] = append(pa.only[key], file)
+			return stixcel.PackPaths{}, errBundleArg(a, "a pack directory")
 		}
 	}
-	return pa, nil
-}
-
-// restrict keeps, in the loaded packs that stand for binding files (by their root, among
-// the project file's packs too), the bindings and diagnostics of those files alone; a second
-// pack with the same root keeps nothing, so that no binding is loaded twice.
-func (pa packArgs) restrict(l *stixcel.Loaded) {
-	seen := map[string]bool{}
-	for _, p := range l.Packs {
-		root := filepath.Clean(filepath.FromSlash(p.Root))
-		files, ok := pa.only[root]
-		if !ok {
-			continue
-		}
-		if seen[root] {
-			p.Bindings, p.Diagnostics = nil, nil
-			continue
-		}
-		seen[root] = true
-		named := func(f string) bool { return slices.Contains(files, filepath.Clean(f)) }
-		p.Bindings = slices.DeleteFunc(p.Bindings, func(b *pack.Binding) bool { return !named(b.File) })
-		p.Diagnostics = slices.DeleteFunc(p.Diagnostics, func(d diag.Diagnostic) bool { return d.Pos.File != "" && !named(d.Pos.File) })
+	pp, err := stixcel.ParsePackPaths(args)
+	if err != nil {
+		return pp, inputErr(err)
 	}
+	return pp, nil
 }

@@ -2,7 +2,9 @@ package drift
 
 import (
 	"fmt"
+	"strings"
 
+	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/pack"
 )
 
@@ -53,6 +55,32 @@ func (r *Report) CheckBindings(bindings []*pack.Binding) int {
 		}
 	}
 	return len(r.Bindings)
+}
+
+// CheckPacks loads the bindings of the pack directories and checks them (CheckBindings). A
+// pack with errors stops it: the error names the pack, and its diagnostics are returned.
+func (r *Report) CheckPacks(dirs []string) (diag.Diagnostics, error) {
+	var bindings []*pack.Binding
+	for _, dir := range dirs {
+		p := pack.FromDir(dir)
+		if p.Diagnostics.HasErrors() {
+			return p.Diagnostics, fmt.Errorf("pack %s has errors", dir)
+		}
+		bindings = append(bindings, p.Bindings...)
+	}
+	r.CheckBindings(bindings)
+	return nil, nil
+}
+
+// Drifted is the verdict of a comparison with bindings (CheckBindings): an error counting
+// the bindings that drifted between the releases, naming them by their files (the CLI's exit
+// 1); nil when none did.
+func (r *Report) Drifted() error {
+	if len(r.Bindings) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d bindings drifted between %s and %s: review them, then stixcel new --update",
+		len(r.Bindings), strings.Join(r.Old.Files, ", "), strings.Join(r.New.Files, ", "))
 }
 
 // newFingerprint is the fingerprint of the binding's analytic in the new release, when the

@@ -1,9 +1,12 @@
 package drift
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/pack"
@@ -56,4 +59,28 @@ func TestCheckBindingsFingerprint(t *testing.T) {
 			assert.Equal(t, []BindingDrift{{File: tc.b.File, Analytic: tc.b.Analytic.Value, Why: tc.why}}, r.Bindings)
 		})
 	}
+}
+
+// TestCheckPacks: the bindings of pack directories are checked, and the verdict counts the
+// drifted ones naming the releases; a pack with errors stops the check, naming the pack.
+func TestCheckPacks(t *testing.T) {
+	was := analytic(sysmon10, security)
+	now := with(was, func(a *attack.Analytic) { a.LogSources = []attack.LogSourceRef{sysmon10} })
+	r := Compare(attack.NewIndex([]*attack.Analytic{was}), attack.NewIndex([]*attack.Analytic{now}))
+	r.Old.Files, r.New.Files = []string{"18.0.json"}, []string{"18.1.json"}
+	assert.NoError(t, r.Drifted(), "no bindings checked")
+
+	good, bad := t.TempDir(), t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(good, "AN0001.yaml"), []byte("analytic: AN0001\nchannels:\n  c1: \"true\"\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(bad, "AN0001.yaml"), []byte("analytic: [\n"), 0o644))
+
+	diags, err := r.CheckPacks([]string{good})
+	require.NoError(t, err)
+	assert.Empty(t, diags)
+	require.Len(t, r.Bindings, 1)
+	assert.EqualError(t, r.Drifted(), "1 bindings drifted between 18.0.json and 18.1.json: review them, then stixcel new --update")
+
+	diags, err = r.CheckPacks([]string{good, bad})
+	assert.EqualError(t, err, "pack "+bad+" has errors")
+	assert.True(t, diags.HasErrors())
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/stixcel/stixcel/internal/termsafe"
 )
 
 // WriteText writes the report for people: the counts, then each changed analytic with its
@@ -55,7 +57,7 @@ type textWriter struct {
 
 func (tw *textWriter) printf(format string, args ...any) {
 	if tw.err == nil {
-		_, tw.err = fmt.Fprintf(tw.w, format, args...)
+		_, tw.err = io.WriteString(tw.w, termsafe.Text(fmt.Sprintf(format, args...)))
 	}
 }
 

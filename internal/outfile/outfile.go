@@ -19,6 +19,7 @@ package outfile
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -60,6 +61,14 @@ func (in *Inputs) AddFile(name string, f *os.File) {
 	}
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 		in.files = append(in.files, namedInfo{name: name, info: st})
+	}
+}
+
+// AddStdin adds the process's stdin (AddFile, named "<stdin>") when r is a file; any other
+// reader (a test's) has no file to protect.
+func (in *Inputs) AddStdin(r io.Reader) {
+	if f, ok := r.(*os.File); ok {
+		in.AddFile("<stdin>", f)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -72,6 +73,25 @@ func TestCheckRefusesStdinFile(t *testing.T) {
 	err = in.Check(path)
 	require.ErrorIs(t, err, ErrInput)
 	assert.Contains(t, err.Error(), "is the input <stdin>")
+}
+
+// TestAddStdin: stdin redirected from a file is an input; a reader that is no file adds
+// nothing.
+func TestAddStdin(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte("x\n"), 0o644))
+	stdin, err := os.Open(path)
+	require.NoError(t, err)
+	defer stdin.Close()
+	var in Inputs
+	in.AddStdin(stdin)
+	err = in.Check(path)
+	require.ErrorIs(t, err, ErrInput)
+	assert.Contains(t, err.Error(), "is the input <stdin>")
+
+	var none Inputs
+	none.AddStdin(strings.NewReader("x\n"))
+	assert.NoError(t, none.Check(path))
 }
 
 // TestCommitAndAbort: the old output stays whole until Commit, and after Abort.

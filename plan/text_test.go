@@ -1,0 +1,30 @@
+package plan
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestWriteTextEscapesControls: stixcel explain prints what a bundle or a pack wrote (names,
+// channel texts, predicates, parameter descriptions) with control sequences and bidi
+// controls as visible escapes, and keeps its own layout (a predicate's lines indented).
+func TestWriteTextEscapesControls(t *testing.T) {
+	p := &Plan{ID: "AN0001", Name: "Title\x1b]0;pwned\a", Kind: KindDetection,
+		Channels: []*Channel{{ID: "c1", LogSource: "x\u202Eyz", Channel: "EventCode=1\r\x1b[2K", Predicate: "a\n&& b", Origin: OriginBound}},
+		Params:   []*Param{{Name: "P", Description: "set \u2066this\u2069 \u009b2J"}},
+	}
+	var out bytes.Buffer
+	require.NoError(t, p.WriteText(&out))
+	text := out.String()
+	assert.Contains(t, text, "AN0001  Title\\x1b]0;pwned\\x07  (")
+	assert.Contains(t, text, "  c1  x\\u202eyz  [")
+	assert.Contains(t, text, "      channel:   EventCode=1\\x0d\\x1b[2K\n")
+	assert.Contains(t, text, "      predicate: a\n                 && b\n")
+	assert.Contains(t, text, "      set \\u2066this\\u2069 \\u009b2J\n")
+	for _, bad := range []string{"\x1b", "\r", "\a", "\u202E", "\u2066", "\u009b"} {
+		assert.NotContains(t, text, bad)
+	}
+}
