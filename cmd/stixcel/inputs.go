@@ -107,6 +107,3 @@ func (c *cli) printDiagnostics(diags diag.Diagnostics) {
 	diags.Sort()
 	_ = diag.WriteText(c.stderr, diags, readPackFile)
 }
-
-// countErrors is the number of errors among diags.
-func countErrors(diags diag.Diagnostics) int { return diags.ErrorCount() }
