@@ -73,6 +73,17 @@ func (ds Diagnostics) HasErrors() bool {
 	return false
 }
 
+// ErrorCount is the number of diagnostics that are errors (the rest are warnings).
+func (ds Diagnostics) ErrorCount() int {
+	n := 0
+	for _, d := range ds {
+		if d.Severity == SeverityError {
+			n++
+		}
+	}
+	return n
+}
+
 // Sort orders diagnostics by file, line, column and message.
 func (ds Diagnostics) Sort() {
 	sort.SliceStable(ds, func(i, j int) bool {

@@ -57,6 +57,28 @@ func TestWriteText(t *testing.T) {
 	assert.Equal(t, ds, ds.Err())
 }
 
+// TestErrorCount: "N error(s)" lines count errors only, never warnings.
+func TestErrorCount(t *testing.T) {
+	tests := []struct {
+		name     string
+		severity []Severity
+		want     int
+	}{
+		{"none", nil, 0},
+		{"warnings only", []Severity{SeverityWarning, SeverityWarning}, 0},
+		{"errors among warnings", []Severity{SeverityError, SeverityWarning, SeverityError}, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var ds Diagnostics
+			for _, s := range tc.severity {
+				ds = append(ds, Diagnostic{Severity: s, Msg: "x"})
+			}
+			assert.Equal(t, tc.want, ds.ErrorCount())
+		})
+	}
+}
+
 // TestWriteTextEscapesControls: control sequences and bidi controls in a message or a source
 // line (a channel text of a bundle, a pack's YAML) reach the terminal as visible escapes,
 // and the caret stays under its column (before, "\x1b]0;pwned\a" set the window title and

@@ -2,6 +2,7 @@ package project
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -156,4 +157,17 @@ func Write(dir string, data []byte, force bool) (string, error) {
 		return path, err
 	}
 	return path, f.Close()
+}
+
+// Init writes the project file of dir, as `stixcel init` does: the packs and bundles Scan
+// finds there (isBundle tells a bundle from other JSON), in Template's commented form. An
+// existing file is kept unless force (an error wrapping fs.ErrExist). It returns the file's
+// path and what was found.
+func Init(dir string, isBundle func(path string) bool, force bool) (string, Found, error) {
+	found, err := Scan(dir, isBundle)
+	if err != nil {
+		return "", found, fmt.Errorf("looking for packs: %w", err)
+	}
+	path, err := Write(dir, Template(found), force)
+	return path, found, err
 }

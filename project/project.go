@@ -198,3 +198,13 @@ func (f *File) NotCompiled() string {
 	}
 	return fmt.Sprintf("%s: sigma: %d path(s) kept but not compiled: stixcel does not compile Sigma rules yet", f.Path, len(f.Sigma))
 }
+
+// Using is what a command that uses the file says on stderr: "using stixcel.yaml (PATH)",
+// then the NotCompiled notice, if any, after "note: ", each line ending in a newline.
+func (f *File) Using() string {
+	text := fmt.Sprintf("using %s (%s)\n", filepath.Base(f.Path), f.Path)
+	if msg := f.NotCompiled(); msg != "" {
+		text += "note: " + msg + "\n"
+	}
+	return text
+}

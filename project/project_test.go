@@ -207,3 +207,57 @@ func TestWriteKeepsAnExistingFile(t *testing.T) {
 	data, _ = os.ReadFile(filepath.Join(root, "stixcel.yaml"))
 	assert.Equal(t, "packs: []\n", string(data))
 }
+
+// TestInit: init lists what it found, keeps an existing file unless forced, and writes a
+// project file that loads back as those packs and bundles.
+func TestInit(t *testing.T) {
+	root := tree(t, map[string]string{
+		"rules/AN0001.yaml":      "analytic: AN0001\n",
+		"attack/enterprise.json": `{"type": "bundle"}`,
+	})
+	isBundle := func(p string) bool { return strings.HasSuffix(p, "enterprise.json") }
+	path, found, err := project.Init(root, isBundle, false)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(root, project.Name), path)
+	assert.Equal(t, project.Found{Packs: []string{"rules"}, Bundles: []string{"attack/enterprise.json"}}, found)
+	f, err := project.Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Join(root, "rules")}, f.Packs)
+	assert.Equal(t, []string{filepath.Join(root, "attack", "enterprise.json")}, f.Bundles)
+
+	require.NoError(t, os.WriteFile(path, []byte("packs: [mine]\n"), 0o644))
+	again, _, err := project.Init(root, isBundle, false)
+	require.ErrorIs(t, err, os.ErrExist)
+	assert.Equal(t, path, again, "the error names the file kept")
+	data, _ := os.ReadFile(path)
+	assert.Equal(t, "packs: [mine]\n", string(data))
+
+	_, _, err = project.Init(root, isBundle, true)
+	require.NoError(t, err)
+	f, err = project.Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Join(root, "rules")}, f.Packs, "--force replaces it")
+
+	_, _, err = project.Init(filepath.Join(root, "missing"), isBundle, false)
+	assert.ErrorContains(t, err, "looking for packs: ")
+}
+
+// TestUsing: a command says which project file it uses, and that the Sigma rules it names
+// are kept but not compiled.
+func TestUsing(t *testing.T) {
+	path := filepath.Join("repo", "ci", "other.yaml")
+	tests := []struct {
+		name string
+		file project.File
+		want string
+	}{
+		{"no sigma", project.File{Path: path, Packs: []string{"rules"}}, "using other.yaml (" + path + ")\n"},
+		{"sigma kept, not compiled", project.File{Path: path, Sigma: []string{"a", "b"}}, "using other.yaml (" + path + ")\n" +
+			"note: " + path + ": sigma: 2 path(s) kept but not compiled: stixcel does not compile Sigma rules yet\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, tc.file.Using())
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"slices"
 
@@ -26,11 +25,11 @@ elements, and the logic of pack bindings. With no bundle, the embedded seed bund
 Writes JSON to stdout or -o.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			all := slices.Concat(args, bundles)
-			set, err := c.compileInputs(all, &flags, "")
+			_, set, err := c.compileLoaded(flags.inputs(all), "")
 			if err != nil {
 				return err
 			}
-			c.printKinds(set)
+			fmt.Fprintln(c.stderr, set.Summary())
 			return c.writeSet(set, out, c.inputsOf(all, flags.packs, files(flags.params, flags.taxonomy)))
 		},
 	}
@@ -46,49 +45,8 @@ func (c *cli) writeSet(set *plan.Set, out string, inputs *outfile.Inputs) error 
 	if out == "" || out == "-" {
 		return set.Write(c.stdout)
 	}
-	f, err := createOutput("-o", out, inputs)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	err = set.Write(w)
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = f.Commit()
-	}
-	if err != nil {
-		f.Abort()
+	if err := outfile.Write(out, inputs, set.Write); err != nil {
 		return inputErr(fmt.Errorf("-o: %w", err))
 	}
 	return nil
-}
-
-// printKinds summarises the compiled plans on stderr.
-func (c *cli) printKinds(set *plan.Set) {
-	kinds := map[plan.Kind]int{}
-	refs, derived, bound, hunts := 0, 0, 0, 0
-	for _, p := range set.Plans {
-		kinds[p.Kind]++
-		if p.Hunt {
-			hunts++
-		}
-		for _, ch := range p.Channels {
-			refs++
-			switch {
-			case ch.Origin == plan.OriginBound:
-				bound++
-			case ch.Selector != "":
-				derived++
-			}
-		}
-	}
-	share := 0.0
-	if refs > 0 {
-		share = 100 * float64(derived+bound) / float64(refs)
-	}
-	fmt.Fprintf(c.stderr, "compiled %d plans (%d detection, %d selector of which %d hunt sources, %d inert); %d/%d channels with logic (%.1f%%: %d derived, %d bound)\n",
-		len(set.Plans), kinds[plan.KindDetection], kinds[plan.KindSelector], hunts, kinds[plan.KindInert],
-		derived+bound, refs, share, derived, bound)
 }

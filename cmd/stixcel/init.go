@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/project"
 )
 
@@ -22,11 +23,7 @@ comments say where to get ATT&CK bundles and what each key holds. An existing fi
 unless --force.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			found, err := project.Scan(c.dir, looksLikeBundle)
-			if err != nil {
-				return inputErr(fmt.Errorf("looking for packs: %w", err))
-			}
-			path, err := project.Write(c.dir, project.Template(found), force)
+			path, found, err := project.Init(c.dir, attack.LooksLikeBundle, force)
 			if errors.Is(err, fs.ErrExist) {
 				return inputErr(fmt.Errorf("%s already exists; --force replaces it", path))
 			}

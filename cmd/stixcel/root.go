@@ -28,8 +28,13 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
-// inputErr marks err as a usage or input error (exit 2).
-func inputErr(err error) error { return &exitError{code: exitInput, err: err} }
+// inputErr marks err as a usage or input error (exit 2); nil stays nil.
+func inputErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: exitInput, err: err}
+}
 
 // findings is returned when a command found problems it already reported (exit 1).
 var errFindings = &exitError{code: exitFindings, err: errors.New("findings reported")}
