@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/internal/termsafe"
 )
 
 // DefaultReadAhead is how many bytes of events a regular file is read ahead of the consumer
@@ -241,9 +242,9 @@ func (l *loop) reject(ctx context.Context, rej *event.Rejection) error {
 	l.messages[rej.Reason]++
 	switch n := l.messages[rej.Reason]; {
 	case n <= MaxRejectMessages:
-		fmt.Fprintf(l.opts.Messages, "rejected: %s\n", rej)
+		fmt.Fprintf(l.opts.Messages, "rejected: %s\n", termsafe.Line(rej.Error()))
 	case n == MaxRejectMessages+1:
-		fmt.Fprintf(l.opts.Messages, "rejected: further %q lines are counted, not listed\n", rej.Reason)
+		fmt.Fprintf(l.opts.Messages, "rejected: further %q lines are counted, not listed\n", termsafe.Line(rej.Reason))
 	}
 	return nil
 }

@@ -229,3 +229,14 @@ func TestOpenMissingFile(t *testing.T) {
 	assert.Equal(t, "no/such.jsonl", oe.Name)
 	assert.Contains(t, err.Error(), "no/such.jsonl")
 }
+
+// TestRejectMessagesEscaped: a rejection message names what it was given (a file name, a
+// source profile's detail), so what a terminal would obey in it is written escaped.
+func TestRejectMessagesEscaped(t *testing.T) {
+	name := "logs\x1b[2J\u202etxt.jsonl"
+	var messages bytes.Buffer
+	_, err := Run(context.Background(), []Input{{Name: name, R: strings.NewReader("[1]\n" + eventLine(1, 0) + "\n")}},
+		Options{Messages: &messages}, Handler{Event: func(context.Context, *event.Event) error { return nil }})
+	require.NoError(t, err)
+	assert.Equal(t, "rejected: logs\\x1b[2J\\u202etxt.jsonl:1: not a JSON object: got an array\n", messages.String())
+}

@@ -122,3 +122,12 @@ func TestRunPlansArtifactBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorLineEscaped: the "stixcel: ..." error line quotes what the user or a file gave
+// (here a file name), so a terminal control sequence in it is written escaped, not obeyed.
+func TestErrorLineEscaped(t *testing.T) {
+	r := runCLI(t, nil, "run", "missing\x1b]0;pwned\x07.jsonl")
+	assert.Equal(t, exitInput, r.code)
+	assert.Contains(t, r.stderr, `stixcel: open missing\x1b]0;pwned\x07.jsonl`)
+	assert.NotContains(t, r.stderr, "\x1b")
+}

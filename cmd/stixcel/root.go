@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stixcel/stixcel"
+	"github.com/stixcel/stixcel/internal/termsafe"
 	"github.com/stixcel/stixcel/project"
 )
 
@@ -73,12 +74,12 @@ func (c *cli) execute(args []string) int {
 	var xe *exitError
 	if errors.As(err, &xe) {
 		if xe != errFindings {
-			fmt.Fprintln(c.stderr, "stixcel:", xe.err)
+			fmt.Fprintln(c.stderr, "stixcel:", termsafe.Text(xe.err.Error()))
 		}
 		return xe.code
 	}
 	// cobra's own errors: unknown command or flag, wrong argument count.
-	fmt.Fprintln(c.stderr, "stixcel:", err)
+	fmt.Fprintln(c.stderr, "stixcel:", termsafe.Text(err.Error()))
 	return exitInput
 }
 
