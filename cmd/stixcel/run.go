@@ -96,6 +96,7 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if err != nil {
 		return signalExit(err)
 	}
+	defer gcload.Bound(f.maxHeld + f.maxState + pump.DefaultReadAhead)()
 	if len(args) == 0 {
 		args = []string{"-"}
 	}

@@ -1,5 +1,6 @@
-// Package gcload relaxes the garbage collector while a command loads its plans, and puts
-// the setting it found back once the last load ends: that is its one job.
+// Package gcload sets the garbage collector for a run: relaxed while a command loads its
+// plans (the setting it found put back once the last load ends), then bounded by what the run
+// may hold (Bound).
 //
 // Building the engine allocates about 65 MB for the enterprise plans, most of it parse trees
 // dropped at once, while the heap is still small: at the default GOGC of 100 the collector
