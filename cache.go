@@ -69,6 +69,16 @@ func (c *Cache) load(sources []attack.Source, opts attack.Options) (*attack.Inde
 	return ix, warns, nil
 }
 
+// LoadPaths loads bundles from paths as attack.LoadPaths does, keeping the index in c when
+// c is not nil (diff loads its two releases this way).
+func (c *Cache) LoadPaths(paths []string, opts attack.Options) (*attack.Index, []attack.Warning, error) {
+	sources, err := attack.ReadPaths(paths, opts.Stdin)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.load(sources, opts)
+}
+
 // compile returns compileSet's result for key, computing it on a miss. The diagnostics are
 // a copy: callers sort them in place.
 func (c *Cache) compile(key setKey, compileSet func() (*plan.Set, diag.Diagnostics)) (*plan.Set, diag.Diagnostics) {

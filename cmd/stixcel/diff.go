@@ -45,7 +45,7 @@ Example: stixcel diff enterprise-attack-18.0.json enterprise-attack-18.1.json --
 }
 
 func (c *cli) diff(oldPath, newPath string, packs []string, asJSON bool) error {
-	r, err := drift.CompareReleases(oldPath, newPath, c.stdin, c.stderr)
+	r, err := drift.CompareReleases(oldPath, newPath, c.cache.LoadPaths, c.stdin, c.stderr)
 	if err != nil {
 		return inputErr(err)
 	}

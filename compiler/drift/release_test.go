@@ -18,7 +18,7 @@ func TestCompareReleasesFromPaths(t *testing.T) {
 	seed := filepath.Join(t.TempDir(), "seed.json")
 	require.NoError(t, os.WriteFile(seed, analytics.Seed(), 0o644))
 	var log bytes.Buffer
-	r, err := CompareReleases(seed, "-", bytes.NewReader(analytics.Seed()), &log)
+	r, err := CompareReleases(seed, "-", nil, bytes.NewReader(analytics.Seed()), &log)
 	require.NoError(t, err)
 	assert.Equal(t, []string{seed}, r.Old.Files)
 	assert.Equal(t, []string{"-"}, r.New.Files)
@@ -27,6 +27,6 @@ func TestCompareReleasesFromPaths(t *testing.T) {
 	assert.Equal(t, seed+": 1 warnings while loading (see stixcel compile "+seed+")\nloaded "+seed+stats+
 		"-: 1 warnings while loading (see stixcel compile -)\nloaded -"+stats, log.String(), "the seed has no data components: a warning")
 
-	_, err = CompareReleases(seed, filepath.Join(t.TempDir(), "missing.json"), nil, &log)
+	_, err = CompareReleases(seed, filepath.Join(t.TempDir(), "missing.json"), nil, nil, &log)
 	assert.ErrorContains(t, err, "missing.json")
 }
