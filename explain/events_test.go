@@ -22,10 +22,7 @@ import (
 // an1828 reads the hand-written AN1828 plan the runtime's tests use.
 func an1828(t *testing.T) *plan.Plan {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "testdata", "plans", "AN1828.plan.json"))
-	require.NoError(t, err)
-	defer f.Close()
-	set, err := plan.Read(f)
+	set, err := plan.ReadRunnableFile(filepath.Join("..", "testdata", "plans", "AN1828.plan.json"), false)
 	require.NoError(t, err)
 	return set.Plans[0]
 }

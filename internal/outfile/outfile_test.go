@@ -62,33 +62,26 @@ func TestCheckRefusesInputs(t *testing.T) {
 	}
 }
 
+// TestCheckRefusesStdinFile: stdin redirected from a file is an input, added by name
+// (AddFile) or as the command's stdin (AddStdin); a reader that is no file adds nothing.
 func TestCheckRefusesStdinFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "events.jsonl")
 	require.NoError(t, os.WriteFile(path, []byte("x\n"), 0o644))
-	stdin, err := os.Open(path)
-	require.NoError(t, err)
-	defer stdin.Close()
-	var in Inputs
-	in.AddFile("<stdin>", stdin)
-	err = in.Check(path)
-	require.ErrorIs(t, err, ErrInput)
-	assert.Contains(t, err.Error(), "is the input <stdin>")
-}
-
-// TestAddStdin: stdin redirected from a file is an input; a reader that is no file adds
-// nothing.
-func TestAddStdin(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "events.jsonl")
-	require.NoError(t, os.WriteFile(path, []byte("x\n"), 0o644))
-	stdin, err := os.Open(path)
-	require.NoError(t, err)
-	defer stdin.Close()
-	var in Inputs
-	in.AddStdin(stdin)
-	err = in.Check(path)
-	require.ErrorIs(t, err, ErrInput)
-	assert.Contains(t, err.Error(), "is the input <stdin>")
-
+	for name, add := range map[string]func(*Inputs, *os.File){
+		"AddFile":  func(in *Inputs, f *os.File) { in.AddFile("<stdin>", f) },
+		"AddStdin": func(in *Inputs, f *os.File) { in.AddStdin(f) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			stdin, err := os.Open(path)
+			require.NoError(t, err)
+			defer stdin.Close()
+			var in Inputs
+			add(&in, stdin)
+			err = in.Check(path)
+			require.ErrorIs(t, err, ErrInput)
+			assert.Contains(t, err.Error(), "is the input <stdin>")
+		})
+	}
 	var none Inputs
 	none.AddStdin(strings.NewReader("x\n"))
 	assert.NoError(t, none.Check(path))
