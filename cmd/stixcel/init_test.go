@@ -79,6 +79,16 @@ func TestInitThenTestAndLintWithNoFlags(t *testing.T) {
 	assert.True(t, strings.HasPrefix(r.stderr, usingLine(filepath.Join(root, "stixcel.yaml"))), r.stderr)
 	assert.Contains(t, r.stderr, "0 errors, 0 warnings", "only the project's pack is linted")
 
+	binding := filepath.Join(root, "rules", "mobile", "AN1828.yaml")
+	before, err := os.ReadFile(binding)
+	require.NoError(t, err)
+	r = runIn(t, sub, "test", "--junit", binding)
+	assert.Equal(t, exitInput, r.code, "--junit over a binding of the project's pack")
+	assert.Contains(t, r.stderr, "an output may not overwrite an input")
+	after, err := os.ReadFile(binding)
+	require.NoError(t, err)
+	assert.Equal(t, string(before), string(after))
+
 	r = runIn(t, root, "init")
 	assert.Equal(t, exitInput, r.code)
 	assert.Contains(t, r.stderr, "stixcel.yaml already exists; --force replaces it")

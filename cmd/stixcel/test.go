@@ -65,7 +65,8 @@ func (c *cli) test(ctx context.Context, pp stixcel.PackPaths, f *testFlags) erro
 		}
 		opts.Run = re
 	}
-	l, err := c.load(c.checkedInputs(f.bundles, pp.Dirs, f.noBuiltin))
+	in := c.checkedInputs(f.bundles, pp.Dirs, f.noBuiltin)
+	l, err := c.load(in)
 	if err != nil {
 		return err
 	}
@@ -74,7 +75,7 @@ func (c *cli) test(ctx context.Context, pp stixcel.PackPaths, f *testFlags) erro
 	reporters := []tester.Reporter{&tester.Pretty{Output: c.stdout, Verbose: f.verbose}}
 	var junit *outfile.File
 	if f.junit != "" {
-		if junit, err = createOutput("--junit", f.junit, c.inputsOf(f.bundles, pp.Dirs)); err != nil {
+		if junit, err = createOutput("--junit", f.junit, c.inputsOf(in.Bundles, in.Packs)); err != nil {
 			return err
 		}
 		defer junit.Abort() // unless committed below
