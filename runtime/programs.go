@@ -14,6 +14,7 @@ import (
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/jsonl"
 	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/runtime/internal/special"
 )
 
 // programCache shares environments, checked expressions and programs between the plans of a
@@ -28,7 +29,7 @@ type programCache struct {
 	checked map[string]*checkedExpr
 	slots   *event.Slots // event fields the channel programs read
 	// patterns are the constant patterns of the programs, compiled once.
-	patterns *patterns
+	patterns *special.Patterns
 	maxIter  int             // comprehension iterations an evaluation may run
 	done     context.Context // cancelled: stops an evaluation at its first interrupt check
 	plain    bool            // no specializer: plain cel-go programs (tests compare both)
@@ -47,7 +48,7 @@ type programCache struct {
 type checkedExpr struct {
 	ast         *cel.Ast
 	route       *route // non-nil when the expression is a plain route test
-	specializer *specializer
+	specializer *special.Specializer
 	special     bool // the specializer may rewrite it
 	loops       bool // it has a comprehension
 }
@@ -60,7 +61,7 @@ type keyedEnv struct {
 
 func newProgramCache() *programCache {
 	return &programCache{steps: newBuildSteps(), progs: map[string]cel.Program{},
-		checked: map[string]*checkedExpr{}, slots: event.NewSlots(), patterns: newPatterns(),
+		checked: map[string]*checkedExpr{}, slots: event.NewSlots(), patterns: special.NewPatterns(),
 		maxIter: DefaultMaxIterations, done: cancelledContext()}
 }
 
@@ -149,9 +150,9 @@ func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compi
 	}
 	// Parameters are folded in by celenv, as the compiler's check folds them, before the
 	// specializer sees the constants (`x in params.List` becomes a set lookup).
-	opts := []cel.ProgramOption{cel.CustomDecoratorV2(ce.specializer.decorate)}
+	opts := []cel.ProgramOption{cel.CustomDecoratorV2(ce.specializer.Decorate)}
 	key := "special\x00" + ckey
-	if ce.specializer.readsParams() {
+	if ce.specializer.ReadsParams() {
 		opts = append([]cel.ProgramOption{celenv.ParamsAsConstants(ce.ast.NativeRep().Expr(), cp.paramVals)}, opts...)
 		key += "\x00" + cp.paramsKey
 		if prg, ok := pc.unrolledProgram(env, ckey, ce, cp, opts); ok {
@@ -174,7 +175,7 @@ func (pc *programCache) checkChannel(env *keyedEnv, key, text string) (*checkedE
 	}
 	expr := ast.NativeRep().Expr()
 	ce := &checkedExpr{ast: ast, route: deriveRoute(expr), loops: celenv.HasComprehension(ast.NativeRep())}
-	ce.specializer, ce.special = newSpecializer(expr, pc.slots, pc.patterns)
+	ce.specializer, ce.special = special.New(expr, pc.slots, pc.patterns)
 	pc.checked[key] = ce
 	return ce, nil
 }
@@ -200,13 +201,13 @@ func (pc *programCache) unrolledProgram(env *keyedEnv, ckey string, ce *checkedE
 		pc.progs[key] = nil
 		return nil, false
 	}
-	spec, ok := newSpecializer(unrolled.Expr(), pc.slots, pc.patterns)
+	spec, ok := special.New(unrolled.Expr(), pc.slots, pc.patterns)
 	if !ok {
 		pc.progs[key] = nil
 		return nil, false
 	}
 	opts := []cel.ProgramOption{celenv.ParamsAsConstants(unrolled.Expr(), cp.paramVals),
-		celenv.FoldConstants(), cel.CustomDecoratorV2(spec.decorate)}
+		celenv.FoldConstants(), cel.CustomDecoratorV2(spec.Decorate)}
 	if pc.deferred {
 		p := &pendingProgram{env: env.Env, ast: unrolled, opts: opts,
 			instead: &pendingProgram{env: env.Env, ast: ce.ast.NativeRep(), opts: writtenOpts}}
