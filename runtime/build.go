@@ -2,6 +2,7 @@ package runtime
 
 import (
 	goruntime "runtime"
+	"sort"
 	"strings"
 	"sync"
 
@@ -26,7 +27,9 @@ import (
 // builds in three passes:
 //
 //  1. Ahead, on every core: compilePlanParts runs for every plan with a programCache that
-//     only takes the pure steps (programCache.ahead), and its plans are dropped.
+//     lists the pure steps it asks for instead of taking them (programCache.ahead), and its
+//     plans are dropped; then the steps are taken on every core, each text's on one
+//     goroutine, the longest texts first (aheadSteps.run).
 //  2. In order, on one goroutine: the plans are compiled in set order exactly as on one
 //     goroutine, finding the pure steps taken; this numbers the slots and shares programs,
 //     and program planning is queued (pendingProgram).
@@ -62,10 +65,11 @@ func compileSetOn(set *plan.Set, cfg *config, workers int) ([]*compiledPlan, *ev
 		}
 	}
 	if workers > 1 {
-		ahead := cache.aheadOnly()
+		lister := cache.aheadOnly()
 		parallel(workers, len(runnable), func(k int) {
-			_, _ = compilePlanParts(runnable[k], set.Plans[runnable[k]], ahead) // its error comes in order
+			_, _ = compilePlanParts(runnable[k], set.Plans[runnable[k]], lister) // errors come in order
 		})
+		lister.ahead.run(workers, cache.steps)
 		cache.deferred = true
 	}
 	plans := make([]*compiledPlan, 0, len(runnable))
@@ -89,13 +93,75 @@ func compileSetOn(set *plan.Set, cfg *config, workers int) ([]*compiledPlan, *ev
 	return plans, cache.slots, nil
 }
 
+// aheadSteps are the steps the ahead pass lists, by text: the steps of one text run in turn
+// on one goroutine, so that its checks share one parse without waiting for each other.
+type aheadSteps struct {
+	mu    sync.Mutex
+	texts map[string]*textSteps
+	jobs  []*textSteps
+	seen  map[string]bool // steps and checks listed, by key
+}
+
+type textSteps struct {
+	text   string
+	steps  []func()
+	checks int // checks that take the text's parse (channel expressions)
+	work   int
+}
+
+func newAheadSteps() *aheadSteps {
+	return &aheadSteps{texts: map[string]*textSteps{}, seen: map[string]bool{}}
+}
+
+// add lists step, of text, once per key. It checks the expression of checkKey, if not
+// empty, taking the text's parse when parses is set.
+func (a *aheadSteps) add(text, key, checkKey string, parses bool, step func()) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.seen[key] {
+		return
+	}
+	a.seen[key] = true
+	t, ok := a.texts[text]
+	if !ok {
+		t = &textSteps{text: text}
+		a.texts[text] = t
+		a.jobs = append(a.jobs, t)
+	}
+	t.steps = append(t.steps, step)
+	t.work += len(text)
+	if checkKey != "" && !a.seen[checkKey] {
+		a.seen[checkKey] = true
+		t.work += len(text)
+		if parses {
+			t.checks++
+		}
+	}
+}
+
+// run takes the listed steps on workers goroutines, the longest texts first so that the
+// goroutines end together; each parse is copied for all but the last check that takes it.
+func (a *aheadSteps) run(workers int, steps *buildSteps) {
+	sort.SliceStable(a.jobs, func(i, j int) bool { return a.jobs[i].work > a.jobs[j].work })
+	for _, t := range a.jobs {
+		if t.checks > 0 {
+			steps.expectChecks(t.text, t.checks)
+		}
+	}
+	parallel(workers, len(a.jobs), func(i int) {
+		for _, step := range a.jobs[i].steps {
+			step()
+		}
+	})
+}
+
 // buildSteps are the pure steps of building plans, each taken once per distinct input (its
 // key) and kept, error included; they are safe for concurrent use.
 type buildSteps struct {
 	mu     sync.Mutex
 	bound  map[int]func() (boundParams, error)        // by index in the set
 	envs   map[string]func() (*keyedEnv, error)       // by environment key
-	parses map[string]func() (*cel.Ast, error)        // channel texts, by text
+	parses map[string]*parsedText                     // channel texts, by text
 	checks map[string]func() (*cel.Ast, error)        // by expression key (environment and text)
 	costs  map[string]func() (int, error)             // by expression key and parameter values
 	conds  map[string]func() (map[string]bool, error) // by condition and channel ids
@@ -103,7 +169,7 @@ type buildSteps struct {
 
 func newBuildSteps() *buildSteps {
 	return &buildSteps{bound: map[int]func() (boundParams, error){}, envs: map[string]func() (*keyedEnv, error){},
-		parses: map[string]func() (*cel.Ast, error){}, checks: map[string]func() (*cel.Ast, error){},
+		parses: map[string]*parsedText{}, checks: map[string]func() (*cel.Ast, error){},
 		costs: map[string]func() (int, error){}, conds: map[string]func() (map[string]bool, error){}}
 }
 
@@ -138,17 +204,14 @@ func (s *buildSteps) env(key string, build func() (*cel.Env, error)) (*keyedEnv,
 
 // check type-checks a CEL expression that must give a bool, as celenv.CompileBool does for
 // the compiler and lint, once per environment. A channel expression is parsed once for all
-// the environments it is checked in (parsing is most of the cost): cel-go's checker rewrites
-// the tree it checks, so each check gets a copy of the parse (copyParsed); a text without
-// one is parsed again.
+// the environments it is checked in (parsing is most of the cost); a text without a parse
+// is parsed again.
 func (s *buildSteps) check(env *keyedEnv, text string, channel bool) (*cel.Ast, error) {
 	return once(s, s.checks, env.key+"\x00"+text, func() (*cel.Ast, error) {
 		if channel {
-			if parsed, err := s.parse(text); err == nil {
-				if own, ok := copyParsed(parsed); ok {
-					ast, _, err := celenv.CheckBool(env.Env, own)
-					return ast, err
-				}
+			if parsed := s.takeParse(text); parsed != nil {
+				ast, _, err := celenv.CheckBool(env.Env, parsed)
+				return ast, err
 			}
 		}
 		ast, _, err := celenv.CompileBool(env.Env, text)
@@ -156,16 +219,60 @@ func (s *buildSteps) check(env *keyedEnv, text string, channel bool) (*cel.Ast, 
 	})
 }
 
-// parse is a channel expression parsed by the channel environment, never checked itself.
-func (s *buildSteps) parse(text string) (*cel.Ast, error) {
-	return once(s, s.parses, text, func() (*cel.Ast, error) {
+// parsedText is a channel expression parsed by the channel environment, for the checks that
+// take it: cel-go's checker rewrites the tree it checks, so each check has its own. A check
+// takes the parse after a copy of it is left for the next (copyParsed), unless it is the
+// last one expected.
+type parsedText struct {
+	mu     sync.Mutex
+	parsed bool
+	tree   *cel.Ast // nil: none left (the text did not parse, or was too deep to copy)
+	left   int      // checks still expected; 0: unknown
+}
+
+// expectChecks tells how many checks will take the parse of text.
+func (s *buildSteps) expectChecks(text string, n int) {
+	s.parsedText(text).left = n
+}
+
+func (s *buildSteps) parsedText(text string) *parsedText {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.parses[text]
+	if !ok {
+		p = &parsedText{}
+		s.parses[text] = p
+	}
+	return p
+}
+
+// takeParse is a parse of text of the check's own; nil when there is none.
+func (s *buildSteps) takeParse(text string) *cel.Ast {
+	p := s.parsedText(text)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.parsed {
+		p.parsed = true
 		parser, err := s.env(channelEnvKey(nil), func() (*cel.Env, error) { return celenv.ChannelEnv(nil) })
-		if err != nil {
-			return nil, err
+		if err == nil {
+			if ast, iss := parser.Parse(text); iss.Err() == nil {
+				p.tree = ast
+			}
 		}
-		ast, iss := parser.Parse(text)
-		return ast, iss.Err()
-	})
+	}
+	tree := p.tree
+	if tree == nil {
+		return nil
+	}
+	if p.left == 1 {
+		p.tree = nil // the last check expected
+	} else if next, ok := copyParsed(tree); ok {
+		p.tree = next
+	} else {
+		p.tree = nil
+	}
+	p.left = max(p.left-1, 0)
+	return tree
 }
 
 // cost is costVerdict of the expression of key with the parameters of cp, once per distinct

@@ -219,14 +219,14 @@ func (cp *compiledPlan) compileCorrelation(cache *programCache) error {
 		return fmt.Errorf("condition: %w", err)
 	}
 	cp.window = window
-	return cp.dropUnused(corr.Condition, ids, cache.steps)
+	return cp.dropUnused(corr.Condition, ids, cache)
 }
 
 // dropUnused leaves the channels the condition does not reference without anything to
 // match on: they could not change an alert, so they are not evaluated, keep no state and
 // give alerts no evidence.
-func (cp *compiledPlan) dropUnused(condition string, ids []string, steps *buildSteps) error {
-	used, err := steps.conditionChannels(condition, ids)
+func (cp *compiledPlan) dropUnused(condition string, ids []string, cache *programCache) error {
+	used, err := cache.conditionChannels(condition, ids)
 	if err != nil {
 		return fmt.Errorf("condition: %w", err)
 	}

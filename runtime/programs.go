@@ -35,9 +35,9 @@ type programCache struct {
 	plain    bool            // no specializer: plain cel-go programs (tests compare both)
 	// noCostCheck skips the estimate check (tests: the runtime limit alone).
 	noCostCheck bool
-	// ahead: only the pure steps are taken, on build goroutines before the plans are
-	// compiled in order; no program is made and no slot numbered (aheadOnly).
-	ahead bool
+	// ahead, when set: the pure steps are listed there, to be taken on build goroutines
+	// before the plans are compiled in order; no program is made and no slot numbered.
+	ahead *aheadSteps
 	// deferred: program requests are queued in pending, planned on build goroutines once
 	// every plan is compiled (planPending), instead of when requested.
 	deferred bool
@@ -65,10 +65,10 @@ func newProgramCache() *programCache {
 		maxIter: DefaultMaxIterations, done: cancelledContext()}
 }
 
-// aheadOnly is a cache for the ahead pass: it takes pc's pure steps and nothing else, and
-// is safe for concurrent use.
+// aheadOnly is a cache for the ahead pass: it lists the pure steps of pc that the plans
+// ask for, and is safe for concurrent use.
 func (pc *programCache) aheadOnly() *programCache {
-	return &programCache{steps: pc.steps, noCostCheck: pc.noCostCheck, ahead: true}
+	return &programCache{steps: pc.steps, noCostCheck: pc.noCostCheck, ahead: newAheadSteps()}
 }
 
 func (pc *programCache) channelEnv(params []*plan.Param) (*keyedEnv, error) {
@@ -105,14 +105,30 @@ func (pc *programCache) compile(env *keyedEnv, text string, cp *compiledPlan) (c
 		return nil, nil
 	}
 	key := env.key + "\x00" + text
-	ast, err := pc.steps.check(env, text, false)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := pc.checkCost(env.Env, ast, key, cp); err != nil || pc.ahead {
+	ast, _, err := pc.checkWithCost(env, key, text, false, cp)
+	if err != nil || pc.ahead != nil {
 		return nil, err
 	}
 	return pc.program(key, env.Env, ast.NativeRep())
+}
+
+// checkWithCost takes the pure steps of compiling an expression (its key: environment and
+// text): its check, and its cost estimate with cp's parameters. The ahead pass lists them
+// and goes on: nil, no error.
+func (pc *programCache) checkWithCost(env *keyedEnv, key, text string, channel bool, cp *compiledPlan) (*cel.Ast, int, error) {
+	steps := func() (*cel.Ast, int, error) {
+		ast, err := pc.steps.check(env, text, channel)
+		if err != nil {
+			return nil, 0, err
+		}
+		maxString, err := pc.checkCost(env.Env, ast, key, cp)
+		return ast, maxString, err
+	}
+	if pc.ahead != nil {
+		pc.ahead.add(text, "cost\x00"+key+"\x00"+cp.paramsKey, "check\x00"+key, channel, func() { _, _, _ = steps() })
+		return nil, 0, nil
+	}
+	return steps()
 }
 
 // channelProgram is a compiled selector or predicate: its program (nil when absent), what
@@ -136,14 +152,11 @@ func (pc *programCache) compileChannel(env *keyedEnv, text string, cp *compiledP
 
 func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compiledPlan) (cel.Program, *route, int, error) {
 	ckey := env.key + "\x00" + text
-	ce, err := pc.checkChannel(env, ckey, text)
-	if err != nil {
+	ast, maxString, err := pc.checkWithCost(env, ckey, text, true, cp)
+	if err != nil || pc.ahead != nil {
 		return nil, nil, 0, err
 	}
-	maxString, err := pc.checkCost(env.Env, ce.ast, ckey, cp)
-	if err != nil || pc.ahead {
-		return nil, nil, 0, err
-	}
+	ce := pc.learned(ckey, ast)
 	if !ce.special || pc.plain {
 		prg, err := pc.program(ckey, env.Env, ce.ast.NativeRep())
 		return prg, ce.route, maxString, err
@@ -163,21 +176,29 @@ func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compi
 	return prg, ce.route, maxString, err
 }
 
-// checkChannel is the channel expression of key checked, with what the runtime learns from
-// it (in order only: the specializer numbers the slots of the fields it reads).
-func (pc *programCache) checkChannel(env *keyedEnv, key, text string) (*checkedExpr, error) {
+// learned is what the runtime learns from the checked channel expression of key, once: its
+// route, and its specializer, which numbers the slots of the fields it reads (in order).
+func (pc *programCache) learned(key string, ast *cel.Ast) *checkedExpr {
 	if ce, ok := pc.checked[key]; ok {
-		return ce, nil
-	}
-	ast, err := pc.steps.check(env, text, true)
-	if err != nil || pc.ahead {
-		return &checkedExpr{ast: ast}, err
+		return ce
 	}
 	expr := ast.NativeRep().Expr()
 	ce := &checkedExpr{ast: ast, route: deriveRoute(expr), loops: celenv.HasComprehension(ast.NativeRep())}
 	ce.specializer, ce.special = special.New(expr, pc.slots, pc.patterns)
 	pc.checked[key] = ce
-	return ce, nil
+	return ce
+}
+
+// conditionChannels is celenv.ConditionChannels of condition, taken once; the ahead pass
+// lists it and goes on: nil, no error.
+func (pc *programCache) conditionChannels(condition string, ids []string) (map[string]bool, error) {
+	if pc.ahead != nil {
+		pc.ahead.add(condition, "channels\x00"+condition+"\x00"+strings.Join(ids, ","), "", false, func() {
+			_, _ = pc.steps.conditionChannels(condition, ids)
+		})
+		return nil, nil
+	}
+	return pc.steps.conditionChannels(condition, ids)
 }
 
 // unrolledProgram is the channel program with its quantifiers over the plan's parameter
