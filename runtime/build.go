@@ -14,32 +14,32 @@ import (
 	"github.com/stixcel/stixcel/plan"
 )
 
-// Building the engine on several goroutines.
+// Building the engine, in order or ahead on every core.
 //
-// Compiling a plan set is mostly pure work per distinct expression: parsing (ANTLR), type
-// checking, cost estimation and program planning, which cel-go does on a cel.Env that is
-// safe for concurrent use. What depends on order is cheap: the numbering of event fields
-// (event.Slots, in the order plans, channels and expressions first read them), the sharing
-// of environments, checks and programs between plans (programCache), and the first error
-// in set order. So New builds in three steps:
+// compilePlan is the one description of how a plan's programs are built. Most of its work
+// is pure, a function of its inputs alone: binding the plan's parameters, building the
+// environments, parsing, type checking and estimating the cost of each expression, finding
+// the channels a condition references. Those steps go through buildSteps, which takes each
+// once per distinct input, on whichever goroutine first asks, and is safe for concurrent
+// use. What depends on order is cheap: the numbering of event fields (event.Slots, in the
+// order plans, channels and expressions first read them), the sharing of programs between
+// plans (programCache), and the first error in set order. So with several goroutines New
+// builds in three passes:
 //
-//  1. buildAhead, on every core: binds each plan's parameters, builds the environments,
-//     parses and checks every distinct expression (environment and text) and estimates its
-//     cost with each distinct set of parameter values it is compiled with; it also finds
-//     which channels each distinct condition references (each check from its own parse:
-//     the checker rewrites the tree, see checkBool). Each result is a pure function of
-//     its inputs, made by the same calls the sequential build makes (an expression's checks
-//     are made in the order the sequential build makes them, see buildAhead).
-//  2. The plans are compiled in set order on one goroutine exactly as without step 1,
-//     taking step 1's results where the sequential build would compute them, and queueing
-//     program planning (pendingProgram): this numbers the slots and shares programs as the
-//     sequential build does.
+//  1. Ahead, on every core: compilePlanParts runs for every plan with a programCache that
+//     lists the pure steps it asks for instead of taking them (programCache.ahead), and its
+//     plans are dropped; then the steps are taken on every core, each text's on one
+//     goroutine, the longest texts first (aheadSteps.run).
+//  2. In order, on one goroutine: the plans are compiled in set order exactly as on one
+//     goroutine, finding the pure steps taken; this numbers the slots and shares programs,
+//     and program planning is queued (pendingProgram).
 //  3. planPending plans the queued programs on every core; then each plan's placeholders
 //     are replaced by its programs.
 //
-// The engine therefore does not depend on the number of build goroutines. Errors neither:
-// when any step fails, the set is compiled again sequentially (buildWorkers 1), whose first
-// error in set order is the one New returns, worded as always.
+// On one goroutine only pass 2 runs, planning each program when it is requested. The engine
+// therefore does not depend on the number of build goroutines. Errors neither: when any
+// pass fails, the set is compiled again on one goroutine (buildWorkers 1), whose first error
+// in set order is the one New returns, worded as always.
 
 // compileSet compiles the plans of set that run (plan.Runs; a null plan is an error), in
 // set order, and returns them with the slots of the event fields they read.
@@ -59,20 +59,18 @@ func compileSetOn(set *plan.Set, cfg *config, workers int) ([]*compiledPlan, *ev
 	cache := newProgramCache()
 	cache.plain, cache.maxIter, cache.noCostCheck = cfg.plainCEL, cfg.maxIterations, cfg.noCostCheck
 	var runnable []int
-	var parse []*plan.Plan
 	for i, p := range set.Plans {
 		if p == nil || plan.Runs(p.Kind, p.Hunt, cfg.hunt) {
 			runnable = append(runnable, i)
 		}
-		if p != nil && plan.Runs(p.Kind, p.Hunt, cfg.hunt) {
-			parse = append(parse, p)
-		}
 	}
 	if workers > 1 {
-		cache.buildAhead(set.Plans, runnable, channelTexts(parse), workers)
+		lister := cache.aheadOnly()
+		parallel(workers, len(runnable), func(k int) {
+			_, _ = compilePlanParts(runnable[k], set.Plans[runnable[k]], lister) // errors come in order
+		})
+		lister.ahead.run(workers, cache.steps)
 		cache.deferred = true
-	} else if err := cache.parseAhead(parse, 1); err != nil {
-		return nil, nil, err
 	}
 	plans := make([]*compiledPlan, 0, len(runnable))
 	for _, i := range runnable {
@@ -95,232 +93,201 @@ func compileSetOn(set *plan.Set, cfg *config, workers int) ([]*compiledPlan, *ev
 	return plans, cache.slots, nil
 }
 
-// aheadResults is what buildAhead computed for the sequential pass; a nil one holds nothing.
-// Only successes are kept: a failing step is left to the sequential build, which fails.
-type aheadResults struct {
-	bound    map[int]boundParams        // by index in the set
-	checked  map[string]*cel.Ast        // by expression key (environment key and text)
-	channels map[string]map[string]bool // celenv.ConditionChannels by condition and ids
+// aheadSteps are the steps the ahead pass lists, by text: the steps of one text run in turn
+// on one goroutine, so that its checks share one parse without waiting for each other.
+type aheadSteps struct {
+	mu    sync.Mutex
+	texts map[string]*textSteps
+	jobs  []*textSteps
+	seen  map[string]bool // steps and checks listed, by key
 }
 
-// boundParams are a plan's parameters as bindParams converts them.
-type boundParams struct {
-	params, paramsJSON map[string]any
-	paramsKey          string
+type textSteps struct {
+	text   string
+	steps  []func()
+	checks int // checks that take the text's parse (channel expressions)
+	work   int
 }
 
-func (a *aheadResults) boundParams(index int) (boundParams, bool) {
-	if a == nil {
-		return boundParams{}, false
+func newAheadSteps() *aheadSteps {
+	return &aheadSteps{texts: map[string]*textSteps{}, seen: map[string]bool{}}
+}
+
+// add lists step, of text, once per key. It checks the expression of checkKey, if not
+// empty, taking the text's parse when parses is set.
+func (a *aheadSteps) add(text, key, checkKey string, parses bool, step func()) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.seen[key] {
+		return
 	}
-	b, ok := a.bound[index]
-	return b, ok
-}
-
-func (a *aheadResults) conditionChannels(condition string, ids []string) (map[string]bool, bool) {
-	if a == nil {
-		return nil, false
+	a.seen[key] = true
+	t, ok := a.texts[text]
+	if !ok {
+		t = &textSteps{text: text}
+		a.texts[text] = t
+		a.jobs = append(a.jobs, t)
 	}
-	used, ok := a.channels[condition+"\x00"+strings.Join(ids, ",")]
-	return used, ok
+	t.steps = append(t.steps, step)
+	t.work += len(text)
+	if checkKey != "" && !a.seen[checkKey] {
+		a.seen[checkKey] = true
+		t.work += len(text)
+		if parses {
+			t.checks++
+		}
+	}
 }
 
-// aheadEnv is an environment built once, by the first text job that needs it.
-type aheadEnv struct {
-	key   string
-	build func() (*cel.Env, error)
-}
-
-// aheadExpr is an expression (environment and text) to check, with the cost checks it
-// gets: one per distinct parameter values (key, the plan's JSON form) in first-use order.
-type aheadExpr struct {
-	key   string
-	env   func() (*cel.Env, error)
-	costs []*aheadCost
-	ast   *cel.Ast
-}
-
-type aheadCost struct {
-	key     string
-	params  map[string]any
-	verdict costVerdict
-}
-
-// aheadText is one text's expressions, in the order the sequential build first checks
-// them: they run in that order on one goroutine, each from the parse checkBool would hand
-// it (the text's parse ahead when it is a channel text, as parseAhead does, then copies).
-type aheadText struct {
-	text  string
-	parse bool // among the channel texts parseAhead parses
-	exprs []*aheadExpr
-	work  int
-}
-
-// buildAhead fills pc.envs, pc.costs and pc.ahead on workers goroutines from the plans at
-// indexes runnable of plans (see the comment at the top of this file). What it collects
-// follows the sequential build's order: environments are built from the parameters of the
-// first plan that declares them, an expression is first checked where that build first
-// checks it, and a cost is estimated with the parameter values of the first plan that has
-// them. Plans the sequential build would refuse are skipped where they fail: that build
-// then runs and returns the error.
-func (pc *programCache) buildAhead(plans []*plan.Plan, runnable []int, parseTexts []string, workers int) {
-	bound := make([]*boundParams, len(runnable))
-	parallel(workers, len(runnable), func(k int) {
-		if p := plans[runnable[k]]; p != nil {
-			cp := &compiledPlan{src: p}
-			if cp.bindParams() == nil {
-				bound[k] = &boundParams{params: cp.params, paramsJSON: cp.paramsJSON, paramsKey: cp.paramsKey}
-			}
+// run takes the listed steps on workers goroutines, the longest texts first so that the
+// goroutines end together; each parse is copied for all but the last check that takes it.
+func (a *aheadSteps) run(workers int, steps *buildSteps) {
+	sort.SliceStable(a.jobs, func(i, j int) bool { return a.jobs[i].work > a.jobs[j].work })
+	for _, t := range a.jobs {
+		if t.checks > 0 {
+			steps.expectChecks(t.text, t.checks)
+		}
+	}
+	parallel(workers, len(a.jobs), func(i int) {
+		for _, step := range a.jobs[i].steps {
+			step()
 		}
 	})
+}
 
-	isParsed := make(map[string]bool, len(parseTexts))
-	for _, t := range parseTexts {
-		isParsed[t] = true
-	}
-	envs := map[string]*aheadEnv{}
-	envOf := func(key string, build func() (*cel.Env, error)) *aheadEnv {
-		if e, ok := envs[key]; ok {
-			return e
-		}
-		e := &aheadEnv{key: key, build: sync.OnceValues(build)}
-		envs[key] = e
-		return e
-	}
-	texts := map[string]*aheadText{}
-	var textJobs []*aheadText
-	exprs := map[string]*aheadExpr{}
-	costs := map[string]bool{}
-	add := func(env *aheadEnv, text string, b *boundParams) {
-		key := env.key + "\x00" + text
-		x, ok := exprs[key]
-		if !ok {
-			x = &aheadExpr{key: key, env: env.build}
-			exprs[key] = x
-			t, ok := texts[text]
-			if !ok {
-				t = &aheadText{text: text, parse: isParsed[text]}
-				texts[text] = t
-				textJobs = append(textJobs, t)
-			}
-			t.exprs = append(t.exprs, x)
-			t.work += len(text)
-		}
-		if ckey := key + "\x00" + b.paramsKey; !pc.noCostCheck && !costs[ckey] {
-			costs[ckey] = true
-			x.costs = append(x.costs, &aheadCost{key: ckey, params: b.paramsJSON})
-			t := texts[text]
-			t.work += len(text)
-		}
-	}
-	conds := map[string]func() (map[string]bool, error){}
-	var condKeys []string
-	for k, i := range runnable {
-		p, b := plans[i], bound[k]
-		if p == nil || b == nil {
-			continue
-		}
-		chEnv := envOf(channelEnvKey(p.Params), func() (*cel.Env, error) { return celenv.ChannelEnv(p.Params) })
-		var ids []string
-		seen := map[string]bool{}
-		ok := true
-		for _, ch := range p.Channels {
-			if ch == nil || ch.ID == "" || seen[ch.ID] {
-				ok = false
-				break
-			}
-			seen[ch.ID] = true
-			ids = append(ids, ch.ID)
-			for _, text := range []string{selectorOf(p, ch), ch.Predicate} {
-				if text != "" {
-					add(chEnv, text, b)
-				}
-			}
-		}
-		cond := p.Correlation.Condition
-		if !ok || cond == "" {
-			continue
-		}
-		if _, err := p.WindowDuration(); err != nil {
-			continue
-		}
-		add(envOf(conditionEnvKey(p.Params, ids), func() (*cel.Env, error) { return celenv.ConditionEnv(p.Params, ids) }), cond, b)
-		if ckey := cond + "\x00" + strings.Join(ids, ","); conds[ckey] == nil {
-			conds[ckey] = sync.OnceValues(func() (map[string]bool, error) { return celenv.ConditionChannels(cond, ids) })
-			condKeys = append(condKeys, ckey)
-		}
-	}
+// buildSteps are the pure steps of building plans, each taken once per distinct input (its
+// key) and kept, error included; they are safe for concurrent use.
+type buildSteps struct {
+	mu     sync.Mutex
+	bound  map[int]func() (boundParams, error)        // by index in the set
+	envs   map[string]func() (*keyedEnv, error)       // by environment key
+	parses map[string]*parsedText                     // channel texts, by text
+	checks map[string]func() (*cel.Ast, error)        // by expression key (environment and text)
+	costs  map[string]func() (int, error)             // by expression key and parameter values
+	conds  map[string]func() (map[string]bool, error) // by condition and channel ids
+}
 
-	// The longest jobs first, so that the goroutines end together.
-	sort.SliceStable(textJobs, func(a, b int) bool { return textJobs[a].work > textJobs[b].work })
-	channelParser := sync.OnceValues(func() (*cel.Env, error) { return celenv.ChannelEnv(nil) })
-	parallel(workers, len(textJobs)+len(condKeys), func(j int) {
-		if j >= len(textJobs) {
-			_, _ = conds[condKeys[j-len(textJobs)]]()
-			return
+func newBuildSteps() *buildSteps {
+	return &buildSteps{bound: map[int]func() (boundParams, error){}, envs: map[string]func() (*keyedEnv, error){},
+		parses: map[string]*parsedText{}, checks: map[string]func() (*cel.Ast, error){},
+		costs: map[string]func() (int, error){}, conds: map[string]func() (map[string]bool, error){}}
+}
+
+// once is the result of do for key in m: do runs once per key, on the first goroutine that
+// asks; the others wait for its result.
+func once[K comparable, T any](s *buildSteps, m map[K]func() (T, error), key K, do func() (T, error)) (T, error) {
+	s.mu.Lock()
+	result, ok := m[key]
+	if !ok {
+		result = sync.OnceValues(do)
+		m[key] = result
+	}
+	s.mu.Unlock()
+	return result()
+}
+
+// bind is bindParams of the plan at index in the set.
+func (s *buildSteps) bind(index int, p *plan.Plan) (boundParams, error) {
+	return once(s, s.bound, index, func() (boundParams, error) { return bindParams(p.Params) })
+}
+
+// env is the environment of key, built once.
+func (s *buildSteps) env(key string, build func() (*cel.Env, error)) (*keyedEnv, error) {
+	return once(s, s.envs, key, func() (*keyedEnv, error) {
+		env, err := build()
+		if err != nil {
+			return nil, err
 		}
-		t := textJobs[j]
-		// The parse, then its copies, in the order checkBool hands them out.
-		var parsed *cel.Ast
-		if parser, err := channelParser(); t.parse && err == nil {
-			if ast, iss := parser.Parse(t.text); iss.Err() == nil {
-				parsed = ast
-			}
-		}
-		for n, x := range t.exprs {
-			env, err := x.env()
-			if err != nil {
-				continue
-			}
-			var ast *cel.Ast
-			if parsed != nil {
-				this := parsed
-				parsed = nil
-				if n < len(t.exprs)-1 {
-					parsed, _ = copyParsed(this) // before this is checked
-				}
-				ast, _, err = celenv.CheckBool(env, this)
-			} else {
-				ast, _, err = celenv.CompileBool(env, t.text)
-			}
-			if err != nil {
-				continue
-			}
-			x.ast = ast
-			for _, c := range x.costs {
-				c.verdict = costVerdictOf(env, ast, c.params)
-			}
-		}
+		return &keyedEnv{Env: env, key: key}, nil
 	})
+}
 
-	pc.ahead = &aheadResults{bound: map[int]boundParams{}, checked: make(map[string]*cel.Ast, len(exprs)),
-		channels: make(map[string]map[string]bool, len(conds))}
-	for k, b := range bound {
-		if b != nil {
-			pc.ahead.bound[runnable[k]] = *b
-		}
-	}
-	for key, e := range envs {
-		if env, err := e.build(); err == nil {
-			pc.envs[key] = &keyedEnv{Env: env, key: key}
-		}
-	}
-	for _, t := range textJobs {
-		for _, x := range t.exprs {
-			if x.ast == nil {
-				continue
-			}
-			pc.ahead.checked[x.key] = x.ast
-			for _, c := range x.costs {
-				pc.costs[c.key] = c.verdict
+// check type-checks a CEL expression that must give a bool, as celenv.CompileBool does for
+// the compiler and lint, once per environment. A channel expression is parsed once for all
+// the environments it is checked in (parsing is most of the cost); a text without a parse
+// is parsed again.
+func (s *buildSteps) check(env *keyedEnv, text string, channel bool) (*cel.Ast, error) {
+	return once(s, s.checks, env.key+"\x00"+text, func() (*cel.Ast, error) {
+		if channel {
+			if parsed := s.takeParse(text); parsed != nil {
+				ast, _, err := celenv.CheckBool(env.Env, parsed)
+				return ast, err
 			}
 		}
+		ast, _, err := celenv.CompileBool(env.Env, text)
+		return ast, err
+	})
+}
+
+// parsedText is a channel expression parsed by the channel environment, for the checks that
+// take it: cel-go's checker rewrites the tree it checks, so each check has its own. A check
+// takes the parse after a copy of it is left for the next (copyParsed), unless it is the
+// last one expected.
+type parsedText struct {
+	mu     sync.Mutex
+	parsed bool
+	tree   *cel.Ast // nil: none left (the text did not parse, or was too deep to copy)
+	left   int      // checks still expected; 0: unknown
+}
+
+// expectChecks tells how many checks will take the parse of text.
+func (s *buildSteps) expectChecks(text string, n int) {
+	s.parsedText(text).left = n
+}
+
+func (s *buildSteps) parsedText(text string) *parsedText {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.parses[text]
+	if !ok {
+		p = &parsedText{}
+		s.parses[text] = p
 	}
-	for key, used := range conds {
-		if u, err := used(); err == nil {
-			pc.ahead.channels[key] = u
+	return p
+}
+
+// takeParse is a parse of text of the check's own; nil when there is none.
+func (s *buildSteps) takeParse(text string) *cel.Ast {
+	p := s.parsedText(text)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.parsed {
+		p.parsed = true
+		parser, err := s.env(channelEnvKey(nil), func() (*cel.Env, error) { return celenv.ChannelEnv(nil) })
+		if err == nil {
+			if ast, iss := parser.Parse(text); iss.Err() == nil {
+				p.tree = ast
+			}
 		}
 	}
+	tree := p.tree
+	if tree == nil {
+		return nil
+	}
+	if p.left == 1 {
+		p.tree = nil // the last check expected
+	} else if next, ok := copyParsed(tree); ok {
+		p.tree = next
+	} else {
+		p.tree = nil
+	}
+	p.left = max(p.left-1, 0)
+	return tree
+}
+
+// cost is costVerdict of the expression of key with the parameters of cp, once per distinct
+// parameter values.
+func (s *buildSteps) cost(env *cel.Env, ast *cel.Ast, exprKey string, cp *compiledPlan) (int, error) {
+	return once(s, s.costs, exprKey+"\x00"+cp.paramsKey, func() (int, error) {
+		return costVerdict(env, ast, cp.paramsJSON)
+	})
+}
+
+// conditionChannels is celenv.ConditionChannels, once per condition and channel ids.
+func (s *buildSteps) conditionChannels(condition string, ids []string) (map[string]bool, error) {
+	return once(s, s.conds, condition+"\x00"+strings.Join(ids, ","), func() (map[string]bool, error) {
+		return celenv.ConditionChannels(condition, ids)
+	})
 }
 
 // pendingProgram is a program requested while plans are compiled in order with

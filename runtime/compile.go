@@ -10,7 +10,6 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 
-	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/plan"
 )
 
@@ -109,11 +108,11 @@ func compilePlanParts(index int, p *plan.Plan, cache *programCache) (*compiledPl
 	default:
 		return nil, fail("unknown kind %q (want detection, selector or inert)", p.Kind)
 	}
-	if b, ok := cache.ahead.boundParams(index); ok {
-		cp.params, cp.paramsJSON, cp.paramsKey = b.params, b.paramsJSON, b.paramsKey
-	} else if err := cp.bindParams(); err != nil {
+	b, err := cache.steps.bind(index, p)
+	if err != nil {
 		return nil, fail("%v", err)
 	}
+	cp.params, cp.paramsJSON, cp.paramsKey = b.params, b.paramsJSON, b.paramsKey
 	if err := cp.compileChannels(cache); err != nil {
 		return nil, fmt.Errorf("analytic %s %w", p.ID, err)
 	}
@@ -123,29 +122,35 @@ func compilePlanParts(index int, p *plan.Plan, cache *programCache) (*compiledPl
 	return cp, nil
 }
 
-func (cp *compiledPlan) bindParams() error {
-	cp.params = make(map[string]any, len(cp.src.Params))
-	cp.paramsJSON = make(map[string]any, len(cp.src.Params))
-	for _, prm := range cp.src.Params {
+// boundParams are a plan's parameters converted: native values, the plan's JSON form, and
+// that form encoded (the key of what depends on their values).
+type boundParams struct {
+	params, paramsJSON map[string]any
+	paramsKey          string
+}
+
+func bindParams(params []*plan.Param) (boundParams, error) {
+	b := boundParams{params: make(map[string]any, len(params)), paramsJSON: make(map[string]any, len(params))}
+	for _, prm := range params {
 		if prm == nil {
-			return errors.New("null param")
+			return boundParams{}, errors.New("null param")
 		}
-		if _, dup := cp.params[prm.Name]; dup {
-			return fmt.Errorf("param %s: declared twice", prm.Name)
+		if _, dup := b.params[prm.Name]; dup {
+			return boundParams{}, fmt.Errorf("param %s: declared twice", prm.Name)
 		}
 		canon, native, err := prm.Values()
 		if err != nil {
-			return err
+			return boundParams{}, err
 		}
-		cp.paramsJSON[prm.Name] = canon
-		cp.params[prm.Name] = native
+		b.paramsJSON[prm.Name] = canon
+		b.params[prm.Name] = native
 	}
-	key, err := json.Marshal(cp.paramsJSON)
+	key, err := json.Marshal(b.paramsJSON)
 	if err != nil {
-		return fmt.Errorf("params: %w", err)
+		return boundParams{}, fmt.Errorf("params: %w", err)
 	}
-	cp.paramsKey = string(key)
-	return nil
+	b.paramsKey = string(key)
+	return b, nil
 }
 
 func (cp *compiledPlan) compileChannels(cache *programCache) error {
@@ -214,19 +219,16 @@ func (cp *compiledPlan) compileCorrelation(cache *programCache) error {
 		return fmt.Errorf("condition: %w", err)
 	}
 	cp.window = window
-	return cp.dropUnused(corr.Condition, ids, cache.ahead)
+	return cp.dropUnused(corr.Condition, ids, cache)
 }
 
 // dropUnused leaves the channels the condition does not reference without anything to
 // match on: they could not change an alert, so they are not evaluated, keep no state and
 // give alerts no evidence.
-func (cp *compiledPlan) dropUnused(condition string, ids []string, ahead *aheadResults) error {
-	used, ok := ahead.conditionChannels(condition, ids)
-	if !ok {
-		var err error
-		if used, err = celenv.ConditionChannels(condition, ids); err != nil {
-			return fmt.Errorf("condition: %w", err)
-		}
+func (cp *compiledPlan) dropUnused(condition string, ids []string, cache *programCache) error {
+	used, err := cache.conditionChannels(condition, ids)
+	if err != nil {
+		return fmt.Errorf("condition: %w", err)
 	}
 	for _, c := range cp.channels {
 		if !used[c.id] {

@@ -317,7 +317,7 @@ func evalOnce(t *testing.T, text string, params []*plan.Param, ev *event.Event, 
 	require.NoError(t, err)
 	sh := newShard(0, &config{workers: 1}, []*compiledPlan{cp}, &routeIndex{}, cache.slots)
 	sh.view.Reset(ev)
-	sh.chanAct.params = cp.paramsVal
+	sh.chanAct.Params = cp.paramsVal
 	out, _, err := cp.channels[0].predicate.Eval(sh.frame)
 	if err != nil {
 		return nil, err.Error()

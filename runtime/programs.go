@@ -14,35 +14,30 @@ import (
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/jsonl"
 	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/runtime/internal/special"
 )
 
 // programCache shares environments, checked expressions and programs between the plans of a
 // set that declare the same parameter types: ATT&CK plans repeat selectors such as
 // `event.EventCode in [1]`, and a cel.Program is stateless, so one compilation serves them
 // all. A channel program that folds parameters is shared by plans with the same values.
-// Its maps are used by one goroutine, the one compiling plans in order; what build
-// goroutines compute ahead (buildAhead) and the programs they plan (planPending) are
-// stored in them by that goroutine, before and after that pass.
+// The pure steps (environments, checks, cost estimates) are in steps; the other maps are
+// used by one goroutine, the one compiling plans in order (see build.go).
 type programCache struct {
-	envs    map[string]*keyedEnv
+	steps   *buildSteps
 	progs   map[string]cel.Program
 	checked map[string]*checkedExpr
-	costs   map[string]costVerdict // cost checks by expression and parameter values
-	slots   *event.Slots           // event fields the channel programs read
+	slots   *event.Slots // event fields the channel programs read
 	// patterns are the constant patterns of the programs, compiled once.
-	patterns *patterns
+	patterns *special.Patterns
 	maxIter  int             // comprehension iterations an evaluation may run
 	done     context.Context // cancelled: stops an evaluation at its first interrupt check
 	plain    bool            // no specializer: plain cel-go programs (tests compare both)
 	// noCostCheck skips the estimate check (tests: the runtime limit alone).
 	noCostCheck bool
-	// parsed holds channel expressions parsed ahead (parseAhead), by text; the first check
-	// of a text takes its parse (the checker rewrites the tree it is given), the others
-	// parse it again.
-	parsed map[string]*cel.Ast
-	// ahead is what build goroutines computed before the plans are compiled in order
-	// (buildAhead): nil when nothing was.
-	ahead *aheadResults
+	// ahead, when set: the pure steps are listed there, to be taken on build goroutines
+	// before the plans are compiled in order; no program is made and no slot numbered.
+	ahead *aheadSteps
 	// deferred: program requests are queued in pending, planned on build goroutines once
 	// every plan is compiled (planPending), instead of when requested.
 	deferred bool
@@ -53,7 +48,7 @@ type programCache struct {
 type checkedExpr struct {
 	ast         *cel.Ast
 	route       *route // non-nil when the expression is a plain route test
-	specializer *specializer
+	specializer *special.Specializer
 	special     bool // the specializer may rewrite it
 	loops       bool // it has a comprehension
 }
@@ -65,17 +60,23 @@ type keyedEnv struct {
 }
 
 func newProgramCache() *programCache {
-	return &programCache{envs: map[string]*keyedEnv{}, progs: map[string]cel.Program{},
-		checked: map[string]*checkedExpr{}, costs: map[string]costVerdict{}, slots: event.NewSlots(), patterns: newPatterns(),
+	return &programCache{steps: newBuildSteps(), progs: map[string]cel.Program{},
+		checked: map[string]*checkedExpr{}, slots: event.NewSlots(), patterns: special.NewPatterns(),
 		maxIter: DefaultMaxIterations, done: cancelledContext()}
 }
 
+// aheadOnly is a cache for the ahead pass: it lists the pure steps of pc that the plans
+// ask for, and is safe for concurrent use.
+func (pc *programCache) aheadOnly() *programCache {
+	return &programCache{steps: pc.steps, noCostCheck: pc.noCostCheck, ahead: newAheadSteps()}
+}
+
 func (pc *programCache) channelEnv(params []*plan.Param) (*keyedEnv, error) {
-	return pc.env(channelEnvKey(params), func() (*cel.Env, error) { return celenv.ChannelEnv(params) })
+	return pc.steps.env(channelEnvKey(params), func() (*cel.Env, error) { return celenv.ChannelEnv(params) })
 }
 
 func (pc *programCache) conditionEnv(params []*plan.Param, ids []string) (*keyedEnv, error) {
-	return pc.env(conditionEnvKey(params, ids), func() (*cel.Env, error) { return celenv.ConditionEnv(params, ids) })
+	return pc.steps.env(conditionEnvKey(params, ids), func() (*cel.Env, error) { return celenv.ConditionEnv(params, ids) })
 }
 
 // channelEnvKey and conditionEnvKey are the cache keys of the environments.
@@ -83,18 +84,6 @@ func channelEnvKey(params []*plan.Param) string { return "channel\x00" + paramsK
 
 func conditionEnvKey(params []*plan.Param, ids []string) string {
 	return "condition\x00" + paramsKey(params) + "\x00" + strings.Join(ids, ",")
-}
-
-func (pc *programCache) env(key string, build func() (*cel.Env, error)) (*keyedEnv, error) {
-	if env, ok := pc.envs[key]; ok {
-		return env, nil
-	}
-	env, err := build()
-	if err != nil {
-		return nil, err
-	}
-	pc.envs[key] = &keyedEnv{Env: env, key: key}
-	return pc.envs[key], nil
 }
 
 // paramsKey lists parameter names and types in order: what an environment declares.
@@ -110,25 +99,36 @@ func paramsKey(params []*plan.Param) string {
 }
 
 // compile compiles a boolean CEL expression once per environment, refusing it when its
-// estimated cost is too high; empty text gives a nil program.
+// estimated cost is too high; empty text gives a nil program (and so does the ahead pass).
 func (pc *programCache) compile(env *keyedEnv, text string, cp *compiledPlan) (cel.Program, error) {
 	if text == "" {
 		return nil, nil
 	}
 	key := env.key + "\x00" + text
-	ce, ok := pc.checked[key]
-	if !ok {
-		ast, err := pc.checkKeyed(env.Env, key, text)
-		if err != nil {
-			return nil, err
-		}
-		ce = &checkedExpr{ast: ast}
-		pc.checked[key] = ce
-	}
-	if _, err := pc.checkCost(env.Env, ce.ast, key, cp); err != nil {
+	ast, _, err := pc.checkWithCost(env, key, text, false, cp)
+	if err != nil || pc.ahead != nil {
 		return nil, err
 	}
-	return pc.program(key, env.Env, ce.ast.NativeRep())
+	return pc.program(key, env.Env, ast.NativeRep())
+}
+
+// checkWithCost takes the pure steps of compiling an expression (its key: environment and
+// text): its check, and its cost estimate with cp's parameters. The ahead pass lists them
+// and goes on: nil, no error.
+func (pc *programCache) checkWithCost(env *keyedEnv, key, text string, channel bool, cp *compiledPlan) (*cel.Ast, int, error) {
+	steps := func() (*cel.Ast, int, error) {
+		ast, err := pc.steps.check(env, text, channel)
+		if err != nil {
+			return nil, 0, err
+		}
+		maxString, err := pc.checkCost(env.Env, ast, key, cp)
+		return ast, maxString, err
+	}
+	if pc.ahead != nil {
+		pc.ahead.add(text, "cost\x00"+key+"\x00"+cp.paramsKey, "check\x00"+key, channel, func() { _, _, _ = steps() })
+		return nil, 0, nil
+	}
+	return steps()
 }
 
 // channelProgram is a compiled selector or predicate: its program (nil when absent), what
@@ -152,30 +152,20 @@ func (pc *programCache) compileChannel(env *keyedEnv, text string, cp *compiledP
 
 func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compiledPlan) (cel.Program, *route, int, error) {
 	ckey := env.key + "\x00" + text
-	ce, ok := pc.checked[ckey]
-	if !ok {
-		ast, err := pc.checkKeyed(env.Env, ckey, text)
-		if err != nil {
-			return nil, nil, 0, err
-		}
-		expr := ast.NativeRep().Expr()
-		ce = &checkedExpr{ast: ast, route: deriveRoute(expr), loops: celenv.HasComprehension(ast.NativeRep())}
-		ce.specializer, ce.special = newSpecializer(expr, pc.slots, pc.patterns)
-		pc.checked[ckey] = ce
-	}
-	maxString, err := pc.checkCost(env.Env, ce.ast, ckey, cp)
-	if err != nil {
+	ast, maxString, err := pc.checkWithCost(env, ckey, text, true, cp)
+	if err != nil || pc.ahead != nil {
 		return nil, nil, 0, err
 	}
+	ce := pc.learned(ckey, ast)
 	if !ce.special || pc.plain {
 		prg, err := pc.program(ckey, env.Env, ce.ast.NativeRep())
 		return prg, ce.route, maxString, err
 	}
 	// Parameters are folded in by celenv, as the compiler's check folds them, before the
 	// specializer sees the constants (`x in params.List` becomes a set lookup).
-	opts := []cel.ProgramOption{cel.CustomDecoratorV2(ce.specializer.decorate)}
+	opts := []cel.ProgramOption{cel.CustomDecoratorV2(ce.specializer.Decorate)}
 	key := "special\x00" + ckey
-	if ce.specializer.readsParams() {
+	if ce.specializer.ReadsParams() {
 		opts = append([]cel.ProgramOption{celenv.ParamsAsConstants(ce.ast.NativeRep().Expr(), cp.paramVals)}, opts...)
 		key += "\x00" + cp.paramsKey
 		if prg, ok := pc.unrolledProgram(env, ckey, ce, cp, opts); ok {
@@ -184,6 +174,31 @@ func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compi
 	}
 	prg, err := pc.program(key, env.Env, ce.ast.NativeRep(), opts...)
 	return prg, ce.route, maxString, err
+}
+
+// learned is what the runtime learns from the checked channel expression of key, once: its
+// route, and its specializer, which numbers the slots of the fields it reads (in order).
+func (pc *programCache) learned(key string, ast *cel.Ast) *checkedExpr {
+	if ce, ok := pc.checked[key]; ok {
+		return ce
+	}
+	expr := ast.NativeRep().Expr()
+	ce := &checkedExpr{ast: ast, route: deriveRoute(expr), loops: celenv.HasComprehension(ast.NativeRep())}
+	ce.specializer, ce.special = special.New(expr, pc.slots, pc.patterns)
+	pc.checked[key] = ce
+	return ce
+}
+
+// conditionChannels is celenv.ConditionChannels of condition, taken once; the ahead pass
+// lists it and goes on: nil, no error.
+func (pc *programCache) conditionChannels(condition string, ids []string) (map[string]bool, error) {
+	if pc.ahead != nil {
+		pc.ahead.add(condition, "channels\x00"+condition+"\x00"+strings.Join(ids, ","), "", false, func() {
+			_, _ = pc.steps.conditionChannels(condition, ids)
+		})
+		return nil, nil
+	}
+	return pc.steps.conditionChannels(condition, ids)
 }
 
 // unrolledProgram is the channel program with its quantifiers over the plan's parameter
@@ -207,13 +222,13 @@ func (pc *programCache) unrolledProgram(env *keyedEnv, ckey string, ce *checkedE
 		pc.progs[key] = nil
 		return nil, false
 	}
-	spec, ok := newSpecializer(unrolled.Expr(), pc.slots, pc.patterns)
+	spec, ok := special.New(unrolled.Expr(), pc.slots, pc.patterns)
 	if !ok {
 		pc.progs[key] = nil
 		return nil, false
 	}
 	opts := []cel.ProgramOption{celenv.ParamsAsConstants(unrolled.Expr(), cp.paramVals),
-		celenv.FoldConstants(), cel.CustomDecoratorV2(spec.decorate)}
+		celenv.FoldConstants(), cel.CustomDecoratorV2(spec.Decorate)}
 	if pc.deferred {
 		p := &pendingProgram{env: env.Env, ast: unrolled, opts: opts,
 			instead: &pendingProgram{env: env.Env, ast: ce.ast.NativeRep(), opts: writtenOpts}}
@@ -250,36 +265,6 @@ func (pc *programCache) program(key string, env *cel.Env, ast *celast.AST, opts 
 	return prg, nil
 }
 
-// checkKeyed is checkBool of the expression key (environment and text), from the check
-// made ahead when there is one.
-func (pc *programCache) checkKeyed(env *cel.Env, key, text string) (*cel.Ast, error) {
-	if pc.ahead != nil {
-		if ast, ok := pc.ahead.checked[key]; ok {
-			return ast, nil
-		}
-	}
-	return pc.checkBool(env, text)
-}
-
-// checkBool type-checks a CEL expression that must give a bool, as celenv.CompileBool does
-// for the compiler and lint, from its parse done ahead when there is one. cel-go's checker
-// rewrites the tree it checks, so each check has its own: the first check of a text gets
-// the parse, after a copy of it is left for the next (copyParsed), and so on; a text
-// without one is parsed again.
-func (pc *programCache) checkBool(env *cel.Env, text string) (*cel.Ast, error) {
-	if parsed, ok := pc.parsed[text]; ok {
-		if next, ok := copyParsed(parsed); ok {
-			pc.parsed[text] = next
-		} else {
-			delete(pc.parsed, text)
-		}
-		ast, _, err := celenv.CheckBool(env, parsed)
-		return ast, err
-	}
-	ast, _, err := celenv.CompileBool(env, text)
-	return ast, err
-}
-
 // maxCopyDepth is the deepest parse copyParsed copies: cel-go refuses to load a tree deeper
 // than 250 levels, which its parser may still give.
 const maxCopyDepth = 200
@@ -295,52 +280,6 @@ func copyParsed(parsed *cel.Ast) (*cel.Ast, bool) {
 		return nil, false
 	}
 	return cel.ParsedExprToAstWithSource(pe, parsed.Source()), true
-}
-
-// parseAhead parses the channel expressions of the plans that will run, on workers
-// goroutines (cel.Env is safe for concurrent use): ANTLR parsing is most of the time New
-// takes on a large pack. A text that does not parse is left out, to fail with its message
-// later.
-func (pc *programCache) parseAhead(plans []*plan.Plan, workers int) error {
-	texts := channelTexts(plans)
-	env, err := celenv.ChannelEnv(nil)
-	if err != nil {
-		return err
-	}
-	asts := make([]*cel.Ast, len(texts))
-	parallel(workers, len(texts), func(i int) {
-		if ast, iss := env.Parse(texts[i]); iss.Err() == nil {
-			asts[i] = ast
-		}
-	})
-	pc.parsed = make(map[string]*cel.Ast, len(texts))
-	for i, ast := range asts {
-		if ast != nil {
-			pc.parsed[texts[i]] = ast
-		}
-	}
-	return nil
-}
-
-// channelTexts lists the distinct selectors and predicates of the plans, in order: what
-// parseAhead parses.
-func channelTexts(plans []*plan.Plan) []string {
-	var texts []string
-	seen := map[string]bool{}
-	for _, p := range plans {
-		for _, ch := range p.Channels {
-			if ch == nil {
-				continue // refused when the plan is compiled
-			}
-			for _, text := range []string{ch.Selector, ch.Predicate} {
-				if text != "" && !seen[text] {
-					seen[text] = true
-					texts = append(texts, text)
-				}
-			}
-		}
-	}
-	return texts
 }
 
 // parallel calls f(0) .. f(n-1) on at most workers goroutines (one: in order, on this one).
@@ -377,34 +316,22 @@ func (pc *programCache) newProgram(env *cel.Env, ast *celast.AST, opts ...cel.Pr
 	return prg, nil
 }
 
-// costVerdict is what checkCost found of an expression with a plan's parameters.
-type costVerdict struct {
-	maxString int
-	err       error
-}
-
 // checkCost refuses an expression whose estimated cost exceeds celenv.MaxCost, with the
 // sizes of the plan's parameter values, and returns the longest event string at which it
-// stays affordable; results are cached per expression and parameters.
+// stays affordable; results are kept per expression and parameter values.
 func (pc *programCache) checkCost(env *cel.Env, ast *cel.Ast, exprKey string, cp *compiledPlan) (int, error) {
 	if pc.noCostCheck {
 		return math.MaxInt, nil
 	}
-	key := exprKey + "\x00" + cp.paramsKey
-	if v, ok := pc.costs[key]; ok {
-		return v.maxString, v.err
-	}
-	v := costVerdictOf(env, ast, cp.paramsJSON)
-	pc.costs[key] = v
-	return v.maxString, v.err
+	return pc.steps.cost(env, ast, exprKey, cp)
 }
 
-// costVerdictOf is what checkCost finds of an expression with parameter values params (the
+// costVerdict is what checkCost finds of an expression with parameter values params (the
 // plan's JSON form).
-func costVerdictOf(env *cel.Env, ast *cel.Ast, params map[string]any) costVerdict {
-	var v costVerdict
-	if v.maxString, v.err = celenv.CheckCostMaxString(env, ast, params); v.err == nil && v.maxString >= jsonl.MaxLineBytes {
-		v.maxString = math.MaxInt // affordable on any line
+func costVerdict(env *cel.Env, ast *cel.Ast, params map[string]any) (int, error) {
+	maxString, err := celenv.CheckCostMaxString(env, ast, params)
+	if err == nil && maxString >= jsonl.MaxLineBytes {
+		maxString = math.MaxInt // affordable on any line
 	}
-	return v
+	return maxString, err
 }

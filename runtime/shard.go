@@ -12,6 +12,7 @@ import (
 
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/runtime/internal/special"
 )
 
 // shard is one worker's engine: it sees every event (so its watermark is the engine's), and
@@ -26,7 +27,7 @@ type shard struct {
 	watermark time.Time
 	pending   alertHeap
 	view      *event.FieldView
-	chanAct   channelActivation
+	chanAct   special.Activation
 	frame     *interpreter.ExecutionFrame
 	matched   []int
 	only      *compiledPlan // the one plan ProcessPlan evaluates; nil: all
@@ -73,7 +74,7 @@ func newShard(id int, cfg *config, plans []*compiledPlan, index *routeIndex, slo
 		view:  event.NewFieldView(slots),
 	}
 	s.stats = newCounters(&s.clock, len(plans))
-	s.chanAct.event, s.chanAct.view = s.view, s.view
+	s.chanAct.Event, s.chanAct.View = s.view, s.view
 	frame, err := interpreter.NewExecutionFrame(&s.chanAct)
 	if err != nil {
 		panic("runtime: activation is not an interpreter.Activation: " + err.Error()) // cannot happen
@@ -186,8 +187,8 @@ func (s *shard) stepMatches(st *step) bool {
 		s.stats.evalError(st.plan.src.ID, st.plan.channels[st.index].id, &tooLongError{longest: s.longest, affordable: st.maxString})
 		return false
 	}
-	if s.chanAct.params != st.params {
-		s.chanAct.params = st.params
+	if s.chanAct.Params != st.params {
+		s.chanAct.Params = st.params
 	}
 	if st.sel != nil && !s.evalChannel(st.sel, st) {
 		return false
@@ -247,25 +248,6 @@ func (s *shard) flush(emit func(Output)) {
 		s.emitAlert(s.pending.pop())
 	}
 }
-
-// channelActivation binds `event` and `params` without allocating per evaluation.
-type channelActivation struct {
-	event  ref.Val          // the shard's FieldView, showing the current event
-	view   *event.FieldView // the same, typed, for specialized nodes
-	params ref.Val
-}
-
-func (a *channelActivation) ResolveName(name string) (any, bool) {
-	switch name {
-	case "event":
-		return a.event, true
-	case "params":
-		return a.params, true
-	}
-	return nil, false
-}
-
-func (a *channelActivation) Parent() interpreter.Activation { return nil }
 
 // evalBool evaluates a boolean program of plan cp: of its channel ch, or of its condition
 // when ch < 0. An error counts and means false.

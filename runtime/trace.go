@@ -133,7 +133,7 @@ func (t *Tracer) Trace(ev *event.Event, emit func(Output)) *EventTrace {
 	s.advance(ev)
 	s.view.Reset(ev)
 	s.ev, s.longest = ev, -1
-	s.chanAct.params = cp.paramsVal
+	s.chanAct.Params = cp.paramsVal
 	tr := &EventTrace{Channels: make([]ChannelTrace, len(cp.channels))}
 	var matched []int
 	for i, c := range cp.channels {

@@ -1,4 +1,8 @@
-package runtime
+// Package special specializes channel programs: a cel-go planner decorator replaces the hot
+// nodes of a checked channel expression (event field reads, presence tests, string tests,
+// comparisons, list membership, patterns) with Go code over the engine's event.FieldView,
+// keeping CEL's values and errors.
+package special
 
 import (
 	"strings"
@@ -17,7 +21,7 @@ import (
 	"github.com/stixcel/stixcel/internal/relit"
 )
 
-// specializer is a cel-go planner decorator that replaces the hot nodes of a channel
+// Specializer is a cel-go planner decorator that replaces the hot nodes of a channel
 // expression with Go code over the engine's FieldView:
 //
 //   - event.F reads the field straight from the view (cached per event);
@@ -31,20 +35,20 @@ import (
 // Each replacement keeps the node it replaces and hands it every case it does not decide
 // itself (a missing field, a value that is not a string, a view that is not there), so
 // results and errors stay those of plain CEL.
-type specializer struct {
-	patterns *patterns
+type Specializer struct {
+	patterns *Patterns
 	// eventSlots maps the ids of `event.F` selections (not has() tests) to F's FieldView
-	// slot, numbered when the specializer is made: decorate only reads it, so programs
+	// slot, numbered when the Specializer is made: Decorate only reads it, so programs
 	// can be planned on several goroutines. presenceSlots does the same for `has(event.F)`.
 	eventSlots    map[int64]int
 	presenceSlots map[int64]int
 	paramFields   map[int64]string // ids of `params.X` selections
 }
 
-// newSpecializer inspects a checked expression; ok is false when it cannot be specialized
+// New inspects a checked expression; ok is false when it cannot be specialized
 // safely (a comprehension variable shadows `event` or `params`).
-func newSpecializer(expr celast.Expr, slots *event.Slots, pats *patterns) (*specializer, bool) {
-	s := &specializer{patterns: pats, eventSlots: map[int64]int{}, presenceSlots: map[int64]int{},
+func New(expr celast.Expr, slots *event.Slots, pats *Patterns) (*Specializer, bool) {
+	s := &Specializer{patterns: pats, eventSlots: map[int64]int{}, presenceSlots: map[int64]int{},
 		paramFields: map[int64]string{}}
 	ok := true
 	celast.PreOrderVisit(expr, celast.NewExprVisitor(func(e celast.Expr) {
@@ -74,10 +78,11 @@ func newSpecializer(expr celast.Expr, slots *event.Slots, pats *patterns) (*spec
 	return s, ok
 }
 
-// readsParams reports whether the expression selects a parameter.
-func (s *specializer) readsParams() bool { return len(s.paramFields) > 0 }
+// ReadsParams reports whether the expression selects a parameter.
+func (s *Specializer) ReadsParams() bool { return len(s.paramFields) > 0 }
 
-func (s *specializer) decorate(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
+// Decorate is the decorator (cel.CustomDecoratorV2): it replaces the nodes New found.
+func (s *Specializer) Decorate(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
 	switch n := i.(type) {
 	case interpreter.InterpretableAttribute:
 		if slot, ok := s.eventSlots[n.ID()]; ok && selectsVariable(n, "event") {
@@ -103,7 +108,7 @@ func selectsVariable(n interpreter.InterpretableAttribute, variable string) bool
 	return len(names) == 1 && names[0] == variable
 }
 
-func (s *specializer) call(c interpreter.InterpretableCall) interpreter.InterpretableV2 {
+func (s *Specializer) call(c interpreter.InterpretableCall) interpreter.InterpretableV2 {
 	args := c.Args()
 	switch c.OverloadID() {
 	case "string_lower_ascii":
@@ -199,11 +204,33 @@ func stringSet(v ref.Val) (map[string]struct{}, bool) {
 	return set, true
 }
 
+// Activation binds `event` and `params` without allocating per evaluation: the engine's
+// activation of channel programs, whose specialized nodes read View directly.
+type Activation struct {
+	Event  ref.Val          // the engine's FieldView, showing the current event
+	View   *event.FieldView // the same, typed, for specialized nodes
+	Params ref.Val
+}
+
+// ResolveName binds `event` and `params`.
+func (a *Activation) ResolveName(name string) (any, bool) {
+	switch name {
+	case "event":
+		return a.Event, true
+	case "params":
+		return a.Params, true
+	}
+	return nil, false
+}
+
+// Parent is nil: an Activation is the whole activation.
+func (a *Activation) Parent() interpreter.Activation { return nil }
+
 // viewOf finds the FieldView bound to `event`; nil when the activation binds something
 // else (the specialized nodes then run the plain ones).
 func viewOf(frame *interpreter.ExecutionFrame) *event.FieldView {
-	if a, ok := frame.Activation.(*channelActivation); ok {
-		return a.view
+	if a, ok := frame.Activation.(*Activation); ok {
+		return a.View
 	}
 	v, _ := frame.ResolveName("event")
 	fv, _ := v.(*event.FieldView)
@@ -420,11 +447,11 @@ func (n *regexMatch) Exec(frame *interpreter.ExecutionFrame) ref.Val {
 	return types.Bool(re.MatchString(s))
 }
 
-// patterns compiles each constant pattern of an engine's programs once, with relit (the
+// Patterns compiles each constant pattern of an engine's programs once, with relit (the
 // regexp, and the string tests that decide most matches without it), for every program
 // that uses it: the elements of a parameter list recur across plans and unrolled copies.
 // It is safe for concurrent use.
-type patterns struct {
+type Patterns struct {
 	mu       sync.Mutex
 	compiled map[string]compiledPattern
 }
@@ -434,9 +461,10 @@ type compiledPattern struct {
 	err error
 }
 
-func newPatterns() *patterns { return &patterns{compiled: map[string]compiledPattern{}} }
+// NewPatterns is an empty Patterns, for one engine.
+func NewPatterns() *Patterns { return &Patterns{compiled: map[string]compiledPattern{}} }
 
-func (p *patterns) compile(pattern string) (*relit.Matcher, error) {
+func (p *Patterns) compile(pattern string) (*relit.Matcher, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	c, ok := p.compiled[pattern]
