@@ -80,6 +80,7 @@ func (d decoder) target(n ast.Node, what string) (Target, bool) {
 		{Name: "event_codes", Decode: func(e yamlpos.Entry) { t.EventCodes = d.codes(e.Value, what+" event_codes") }},
 		{Name: "conditions", Decode: func(e yamlpos.Entry) { t.Conditions = d.conditions(e.Value, what+" conditions") }},
 		{Name: "fields", Decode: func(e yamlpos.Entry) { t.Fields = d.renames(e.Value, what+" fields") }},
+		{Name: "lacks", Decode: func(e yamlpos.Entry) { t.Lacks = d.names(e.Value, what+" lacks") }},
 	}, "log_source")
 	return t, isMap && ok && t.LogSource != ""
 }
@@ -139,6 +140,15 @@ func (d decoder) conditions(n ast.Node, what string) map[string][]string {
 		if s, ok := d.NonEmpty(node, fieldWhat); ok {
 			out[e.Key.Value] = []string{s.Value}
 		}
+	}
+	return out
+}
+
+// names reads a list of field names.
+func (d decoder) names(n ast.Node, what string) []string {
+	var out []string
+	for _, s := range d.StrList(n, what) {
+		out = append(out, s.Value)
 	}
 	return out
 }

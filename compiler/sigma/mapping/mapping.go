@@ -14,7 +14,10 @@ package mapping
 
 import (
 	_ "embed"
+	"fmt"
 	"maps"
+	"os"
+	"slices"
 	"strings"
 
 	"github.com/stixcel/stixcel/diag"
@@ -32,6 +35,7 @@ type Target struct {
 	EventCodes []int               // the event's EventCode is one of these; empty: any
 	Conditions map[string][]string // event field: values, the field equals one of them
 	Fields     map[string]string   // Sigma field name: event field name (renames only)
+	Lacks      []string            // Sigma fields these events never carry (or with other values)
 	Pos        diag.Pos            // where the target is written
 }
 
@@ -42,6 +46,13 @@ func (t Target) EventField(sigmaName string) string {
 		return f
 	}
 	return sigmaName
+}
+
+// Carries reports whether this target's events hold Sigma's field name; a rule that tests a
+// field the target lacks cannot select these events faithfully (a negated test would pass on
+// every one of them).
+func (t Target) Carries(sigmaName string) bool {
+	return !slices.Contains(t.Lacks, sigmaName)
 }
 
 // Product is one Sigma product's entries.
@@ -128,4 +139,36 @@ func overlay[V any](base, over map[string]V) map[string]V {
 	}
 	maps.Copy(base, over)
 	return base
+}
+
+// Load returns the built-in table with the user's mapping file at path merged over it (see
+// the package doc); an empty path gives the built-in table. A file that cannot be read or
+// decoded is reported, and what could be read is still merged.
+func Load(path string) (*Mapping, diag.Diagnostics) {
+	m := Builtin()
+	if path == "" {
+		return m, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		var diags diag.Diagnostics
+		diags.Errorf(diag.Pos{File: path}, diag.CodeIO, "Sigma mapping: %v", err)
+		return m, diags
+	}
+	user, diags := Parse(path, data)
+	m.Merge(user)
+	return m, diags
+}
+
+// Uncovered is the message for a rule whose logsource no entry covers: what it names, and
+// how to map it.
+func Uncovered(product, category, service string) string {
+	var parts []string
+	for _, kv := range [][2]string{{"product", product}, {"category", category}, {"service", service}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+": "+kv[1])
+		}
+	}
+	return fmt.Sprintf("no Sigma log source mapping covers logsource {%s}; the rule selects no events (map it in a --sigma-mapping file)",
+		strings.Join(parts, ", "))
 }

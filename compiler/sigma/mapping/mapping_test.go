@@ -1,10 +1,14 @@
 package mapping
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/diag"
 )
 
 func TestBuiltinParsesClean(t *testing.T) {
@@ -97,6 +101,20 @@ func TestEventFieldKeepsUnrenamedNames(t *testing.T) {
 	assert.Equal(t, "Image", got[0].EventField("Image"), "Sysmon's Image is Image")
 	assert.Equal(t, "NewProcessName", got[1].EventField("Image"), "4688 holds the image as NewProcessName")
 	assert.Equal(t, "CommandLine", got[1].EventField("CommandLine"), "4688 names the command line as Sysmon does")
+}
+
+func TestCarries(t *testing.T) {
+	got, ok := Builtin().Lookup("windows", "process_creation", "")
+	require.True(t, ok)
+	for _, field := range []string{"Image", "CommandLine", "ParentImage", "OriginalFileName", "ParentCommandLine", "Hashes"} {
+		assert.True(t, got[0].Carries(field), "Sysmon 1 carries %s", field)
+	}
+	for _, field := range []string{"Image", "CommandLine", "ParentImage", "User"} {
+		assert.True(t, got[1].Carries(field), "4688 carries %s", field)
+	}
+	for _, field := range []string{"OriginalFileName", "ParentCommandLine", "Hashes", "IntegrityLevel"} {
+		assert.False(t, got[1].Carries(field), "4688 has no %s", field)
+	}
 }
 
 func TestMergeOverrides(t *testing.T) {
@@ -192,6 +210,11 @@ func TestParseErrors(t *testing.T) {
 			pos:  "m.yaml:4:14", msg: "is empty",
 		},
 		{
+			name: "lacks that is not a list",
+			yaml: "products:\n  windows:\n    services:\n      security:\n        - log_source: A\n          lacks: Hashes\n",
+			pos:  "m.yaml:6:18", msg: "must be a list",
+		},
+		{
 			name: "invalid YAML",
 			yaml: "products:\n  windows: [\n",
 			msg:  "invalid YAML",
@@ -207,4 +230,50 @@ func TestParseErrors(t *testing.T) {
 			assert.Contains(t, diags[0].Msg, tt.msg)
 		})
 	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "mine.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("products:\n  windows:\n    services:\n      my-app:\n        - log_source: WinEventLog:MyApp\n"), 0o600))
+
+	m, diags := Load(path)
+	require.Empty(t, diags)
+	_, ok := m.Lookup("windows", "", "my-app")
+	assert.True(t, ok, "the user's entry is added")
+	_, ok = m.Lookup("windows", "process_creation", "")
+	assert.True(t, ok, "the built-in entries stay")
+
+	_, diags = Load(filepath.Join(dir, "absent.yaml"))
+	require.Len(t, diags, 1)
+	assert.Equal(t, diag.CodeIO, diags[0].Code)
+	assert.Contains(t, diags[0].Pos.File, "absent.yaml")
+
+	m, diags = Load("")
+	assert.Empty(t, diags)
+	assert.NotEmpty(t, m.Products)
+}
+
+func TestUncovered(t *testing.T) {
+	assert.Equal(t,
+		"no Sigma log source mapping covers logsource {product: windows, service: no-such}; the rule selects no events (map it in a --sigma-mapping file)",
+		Uncovered("windows", "", "no-such"))
+}
+
+func TestConditionsTakeOneValueOrAList(t *testing.T) {
+	m, diags := Parse("m.yaml", []byte(`products:
+  windows:
+    services:
+      one:
+        - log_source: A
+          conditions: {Channel: Security}
+      many:
+        - log_source: A
+          conditions: {EventType: [CreateKey, DeleteKey]}
+`))
+	require.Empty(t, diags)
+	one, _ := m.Lookup("windows", "", "one")
+	assert.Equal(t, map[string][]string{"Channel": {"Security"}}, one[0].Conditions)
+	many, _ := m.Lookup("windows", "", "many")
+	assert.Equal(t, map[string][]string{"EventType": {"CreateKey", "DeleteKey"}}, many[0].Conditions)
 }
