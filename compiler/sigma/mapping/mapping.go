@@ -33,7 +33,7 @@ const BuiltinFile = "sigma-mapping (built in)"
 type Target struct {
 	LogSource  string              // the ATT&CK log source name the event carries
 	EventCodes []int               // the event's EventCode is one of these; empty: any
-	Conditions map[string][]string // event field: values, the field equals one of them
+	Conditions map[string][]string // event field: values, the field equals one of them (ignoring case, as Sigma compares)
 	Fields     map[string]string   // Sigma field name: event field name (renames only)
 	Lacks      []string            // Sigma fields these events never carry (or with other values)
 	Pos        diag.Pos            // where the target is written
