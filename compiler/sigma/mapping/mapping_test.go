@@ -215,6 +215,11 @@ func TestParseErrors(t *testing.T) {
 			pos:  "m.yaml:6:18", msg: "must be a list",
 		},
 		{
+			name: "an entry written twice",
+			yaml: "products:\n  windows:\n    services:\n      security:\n        - log_source: A\n      security:\n        - log_source: B\n",
+			pos:  "m.yaml:6:7", msg: `duplicate key "security" (first at m.yaml:4:7)`,
+		},
+		{
 			name: "invalid YAML",
 			yaml: "products:\n  windows: [\n",
 			msg:  "invalid YAML",
