@@ -66,6 +66,20 @@ type parser struct {
 	prev  token // the token before it
 	scope *scope
 	errs  Errors
+	depth int // nested parentheses and nots being parsed
+}
+
+// MaxDepth bounds how deeply parentheses and `not` nest, so hostile input cannot exhaust the
+// stack; SigmaHQ's rules nest at most a few levels.
+const MaxDepth = 100
+
+// enter counts one nesting level at the current token, refusing the one past MaxDepth.
+func (p *parser) enter() *Error {
+	p.depth++
+	if p.depth > MaxDepth {
+		return &Error{At: p.tok.at, Msg: fmt.Sprintf("the condition nests deeper than %d levels", MaxDepth)}
+	}
+	return nil
 }
 
 func (p *parser) advance() {
@@ -130,6 +144,10 @@ func (p *parser) parseUnary() (Node, *Error) {
 	if !p.isKeyword("not") {
 		return p.parsePrimary()
 	}
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
 	at := p.tok.at
 	p.advance()
 	x, err := p.parseUnary()
@@ -155,6 +173,10 @@ func (p *parser) parsePrimary() (Node, *Error) {
 
 func (p *parser) parseParens() (Node, *Error) {
 	open := p.tok
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
 	p.advance()
 	x, err := p.parseOr()
 	if err != nil {
@@ -192,6 +214,9 @@ func (p *parser) unexpected(want string) *Error {
 		return &Error{At: t.at, Msg: "`|` begins a Sigma v1 aggregation (such as `| count() > 5`), " +
 			"which Sigma v2 removed: write a correlation rule instead"}
 	case tokBad:
+		if t.text == "?" {
+			return &Error{At: t.at, Msg: "unexpected character \"?\": condition patterns have only the `*` wildcard"}
+		}
 		return &Error{At: t.at, Msg: fmt.Sprintf("unexpected character %q", t.text)}
 	}
 	after := ""

@@ -1,6 +1,8 @@
 package condition
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -41,6 +43,8 @@ func TestParseTree(t *testing.T) {
 		{"multi-line condition", "sel and\n  (\n    1 of f*\n  )", []string{"sel", "f1"}, "(sel and 1 of f*[f1])"},
 		{"hyphen and dot in names", "sel-1 or sel.2", []string{"sel-1", "sel.2"}, "(sel-1 or sel.2)"},
 		{"them and all are identifiers elsewhere", "all and them", []string{"all", "them"}, "(all and them)"},
+		{"deepest nesting allowed", strings.Repeat("(not ", MaxDepth/2) + "a" + strings.Repeat(")", MaxDepth/2), abc,
+			strings.Repeat("not ", MaxDepth/2) + "a"},
 		{"no space needed around parentheses", "a and(b or c)", abc, "(a and (b or c))"},
 	}
 	for _, tc := range tests {
@@ -134,6 +138,11 @@ func TestParseErrors(t *testing.T) {
 		{"v1 aggregation after a quantifier", "1 of them | count(x) by y > 2", abc, "1:11: `|` begins a Sigma v1 aggregation (such as `| count() > 5`), which Sigma v2 removed: write a correlation rule instead"},
 		{"unknown character", "a && b", abc, "1:3: unexpected character \"&\""},
 		{"unknown character first", "!a", abc, "1:1: unexpected character \"!\""},
+		{"question mark wildcard", "1 of sel?", []string{"sel"}, "1:9: unexpected character \"?\": condition patterns have only the `*` wildcard"},
+		{"parentheses nested too deep", strings.Repeat("(", MaxDepth+1) + "a" + strings.Repeat(")", MaxDepth+1), abc,
+			fmt.Sprintf("1:%d: the condition nests deeper than %d levels", MaxDepth+1, MaxDepth)},
+		{"nots nested too deep", strings.Repeat("not ", MaxDepth+1) + "a", abc,
+			fmt.Sprintf("1:%d: the condition nests deeper than %d levels", 4*MaxDepth+1, MaxDepth)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
