@@ -1,0 +1,75 @@
+package sigma
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/internal/shared"
+)
+
+// TestDecodeSigmaHQ decodes every rule of SigmaHQ's snapshot: its own rules must decode
+// without a single error, and every modifier they use is one this package knows.
+func TestDecodeSigmaHQ(t *testing.T) {
+	root := shared.Path(t, "sigma")
+	kinds := map[Kind]int{}
+	modifiers := map[string]int{}
+	files, rules := 0, 0
+	var failures []string
+	for _, dir := range []string{"rules", "rules-emerging-threats", "rules-threat-hunting"} {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() || !strings.HasSuffix(path, ".yml") {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			require.NoError(t, err)
+			files++
+			rs, ds := Decode(path, data)
+			for _, d := range ds {
+				failures = append(failures, d.Error())
+			}
+			for _, r := range rs {
+				rules++
+				kinds[r.Kind]++
+				countModifiers(r, modifiers)
+			}
+			return nil
+		})
+		require.NoError(t, err)
+	}
+	assert.Empty(t, failures)
+	assert.Greater(t, rules, 3000)
+	t.Logf("%d files, %d rules, by kind %v", files, rules, kinds)
+	names := make([]string, 0, len(modifiers))
+	for name := range modifiers {
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool { return modifiers[names[i]] > modifiers[names[j]] })
+	for _, name := range names {
+		t.Logf("modifier %-14s %d", name, modifiers[name])
+	}
+}
+
+func countModifiers(r *Rule, counts map[string]int) {
+	if r.Detection == nil {
+		return
+	}
+	for _, s := range r.Detection.Searches {
+		for _, g := range s.Groups {
+			for _, m := range g {
+				for _, mod := range m.Modifiers {
+					counts[mod.Name]++
+				}
+				if _, err := m.Expand(); err != nil {
+					counts["expand error: "+err.Error()]++
+				}
+			}
+		}
+	}
+}
