@@ -37,7 +37,7 @@ func TestDecodeSigmaHQ(t *testing.T) {
 			for _, r := range rs {
 				rules++
 				kinds[r.Kind]++
-				countModifiers(r, modifiers)
+				failures = append(failures, countModifiers(r, modifiers)...)
 			}
 			return nil
 		})
@@ -56,10 +56,13 @@ func TestDecodeSigmaHQ(t *testing.T) {
 	}
 }
 
-func countModifiers(r *Rule, counts map[string]int) {
+// countModifiers counts the modifiers of r's matchers and returns the errors of their
+// Expand.
+func countModifiers(r *Rule, counts map[string]int) []string {
 	if r.Detection == nil {
-		return
+		return nil
 	}
+	var errs []string
 	for _, s := range r.Detection.Searches {
 		for _, g := range s.Groups {
 			for _, m := range g {
@@ -67,9 +70,10 @@ func countModifiers(r *Rule, counts map[string]int) {
 					counts[mod.Name]++
 				}
 				if _, err := m.Expand(); err != nil {
-					counts["expand error: "+err.Error()]++
+					errs = append(errs, err.Error())
 				}
 			}
 		}
 	}
+	return errs
 }
