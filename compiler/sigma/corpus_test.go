@@ -14,15 +14,17 @@ import (
 	"github.com/stixcel/stixcel/internal/shared"
 )
 
-// TestDecodeSigmaHQ decodes every rule of SigmaHQ's snapshot: its own rules must decode
-// without a single error, and every modifier they use is one this package knows.
+// TestDecodeSigmaHQ decodes every rule of SigmaHQ's snapshot (rules, emerging threats,
+// threat hunting, placeholders): its own rules must decode without a single error, every
+// modifier they use must be one this package knows and accepts where it stands, and every
+// matcher must Expand.
 func TestDecodeSigmaHQ(t *testing.T) {
 	root := shared.Path(t, "sigma")
 	kinds := map[Kind]int{}
 	modifiers := map[string]int{}
 	files, rules := 0, 0
 	var failures []string
-	for _, dir := range []string{"rules", "rules-emerging-threats", "rules-threat-hunting"} {
+	for _, dir := range []string{"rules", "rules-emerging-threats", "rules-threat-hunting", "rules-placeholder"} {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, e fs.DirEntry, err error) error {
 			if err != nil || e.IsDir() || !strings.HasSuffix(path, ".yml") {
 				return err
@@ -50,7 +52,12 @@ func TestDecodeSigmaHQ(t *testing.T) {
 	for name := range modifiers {
 		names = append(names, name)
 	}
-	sort.Slice(names, func(i, j int) bool { return modifiers[names[i]] > modifiers[names[j]] })
+	sort.Slice(names, func(i, j int) bool {
+		if modifiers[names[i]] != modifiers[names[j]] {
+			return modifiers[names[i]] > modifiers[names[j]]
+		}
+		return names[i] < names[j]
+	})
 	for _, name := range names {
 		t.Logf("modifier %-14s %d", name, modifiers[name])
 	}
