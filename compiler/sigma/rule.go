@@ -68,7 +68,8 @@ type decoder struct{ *yamlpos.Decoder }
 
 // Decode reads the rules of one file, named file in positions: one per YAML document, after
 // applying the collection actions (global, reset, repeat). Diagnostics are errors at
-// file:line:col; rules with errors are still returned, as far as they decoded.
+// file:line:col; rules with errors are still returned, as far as they decoded. A file
+// without a rule (empty, comments only, a global document alone) is an error.
 func Decode(file string, data []byte) ([]*Rule, diag.Diagnostics) {
 	d := &decoder{yamlpos.NewDecoder(file, data)}
 	f, err := yamlpos.Parse(data)
@@ -79,6 +80,9 @@ func Decode(file string, data []byte) ([]*Rule, diag.Diagnostics) {
 	var rules []*Rule
 	for _, doc := range d.collect(yamlpos.Bodies(f)) {
 		rules = append(rules, d.decodeRule(doc))
+	}
+	if len(rules) == 0 && len(d.Diags) == 0 {
+		d.Diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, diag.CodeMissingKey, "the file holds no Sigma rule")
 	}
 	return rules, d.Diags
 }

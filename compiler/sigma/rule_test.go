@@ -250,3 +250,27 @@ func TestDecodeErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeBadShapes feeds malformed rules: each is reported, never a panic, never silence.
+func TestDecodeBadShapes(t *testing.T) {
+	for _, tc := range []struct{ name, src, want string }{
+		{"empty file", "", "rule.yml:1:1: error: the file holds no Sigma rule"},
+		{"comments only", "# nothing\n", "rule.yml:1:1: error: the file holds no Sigma rule"},
+		{"global alone", "action: global\ntitle: t\n", "rule.yml:1:1: error: the file holds no Sigma rule"},
+		{"document is a list", "- a\n- b\n", "rule.yml:1:1: error: rule must be a mapping, not a list"},
+		{"detection is a list", "title: t\nlogsource: {}\ndetection: [a]\n", "rule.yml:3:12: error: detection must be a mapping, not a list"},
+		{"empty search", "title: t\nlogsource: {}\ndetection:\n  sel:\n  condition: sel\n", `rule.yml:4:3: error: search "sel" is empty; want a map of fields or a list`},
+		{"empty value list", "title: t\nlogsource: {}\ndetection:\n  sel:\n    a: []\n  condition: sel\n", `rule.yml:5:8: error: field "a" of search "sel" is an empty list`},
+		{"nested map value", "title: t\nlogsource: {}\ndetection:\n  sel:\n    a: {b: c}\n  condition: sel\n", `rule.yml:5:8: error: field "a" of search "sel" must be a string, number, boolean or null, not a mapping`},
+		{"alias", "title: t\nlogsource: {}\ndetection:\n  sel: &x\n    a: b\n  other: *x\n  condition: sel\n", `rule.yml:6:10: error: search "other": YAML aliases are not supported; write the value out`},
+		{"keyword boolean", "title: t\nlogsource: {}\ndetection:\n  kw: [a, true]\n  condition: kw\n", `rule.yml:4:11: error: keywords of search "kw": a keyword must be a string or number, not boolean`},
+		{"condition is a map", "title: t\nlogsource: {}\ndetection:\n  sel: a\n  condition: {a: b}\n", "rule.yml:5:14: error: condition must be a string, not a mapping"},
+		{"related without type", "title: t\nlogsource: {}\ndetection: {sel: a, condition: sel}\nrelated:\n  - id: x\n", `rule.yml:5:5: error: related item has no "type" key`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, ds := Decode("rule.yml", []byte(tc.src))
+			require.NotEmpty(t, ds)
+			assert.Equal(t, tc.want, ds[0].Error(), "%v", ds)
+		})
+	}
+}
