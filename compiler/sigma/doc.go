@@ -1,5 +1,5 @@
 // Package sigma decodes Sigma rules (specification v2.x) into a typed syntax tree with the
-// position of every part, the front end of compiling Sigma rules into plans (DESIGN §11).
+// position of every part, the front end of compiling Sigma rules into plans (docs/sigma.md).
 //
 // Decode reads one file: a plain file is one rule; a file of several YAML documents is a
 // rule collection, where a document with `action: global` is merged into every following
