@@ -1,0 +1,150 @@
+package sigmacel
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/stixcel/stixcel/compiler/sigma"
+	"github.com/stixcel/stixcel/compiler/sigma/condition"
+	"github.com/stixcel/stixcel/compiler/sigma/mapping"
+	"github.com/stixcel/stixcel/diag"
+)
+
+// ErrNeverMatches is the error of a rule that cannot match on a target because the fields
+// it needs are ones the target's events lack.
+var ErrNeverMatches = errors.New("cannot match on this target")
+
+// Error is a part of a rule that does not compile: Construct names it (for counts), Pos
+// places it.
+type Error struct {
+	Pos       diag.Pos
+	Construct string
+	Msg       string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Pos, e.Msg) }
+
+// unsupported is an Error for a construct not compiled yet.
+func unsupported(pos diag.Pos, construct, what string) *Error {
+	return &Error{Pos: pos, Construct: construct, Msg: what + ": " + construct + " is not supported yet"}
+}
+
+// Compile returns one CEL boolean expression for rule's detection on target t's events.
+func Compile(rule *sigma.Rule, t mapping.Target) (string, error) {
+	if rule.Detection == nil {
+		return "", &Error{Pos: rule.Pos, Construct: "kind " + string(rule.Kind), Msg: fmt.Sprintf("a %s rule has no detection to compile", rule.Kind)}
+	}
+	node, err := parseCondition(rule.Detection)
+	if err != nil {
+		return "", err
+	}
+	c := &compiler{det: rule.Detection, target: t, lacked: map[string]bool{}}
+	out, err := c.node(node, true)
+	if err != nil {
+		return "", err
+	}
+	if out.isConst(false) {
+		return "", fmt.Errorf("%s: %s: %w: it tests %s, which %s events lack", rule.Pos, rule.Title.Value, ErrNeverMatches, c.lackedList(), t.LogSource)
+	}
+	return out.text, nil
+}
+
+func parseCondition(det *sigma.Detection) (condition.Node, error) {
+	names := make([]string, len(det.Searches))
+	for i, s := range det.Searches {
+		names[i] = s.Name.Value
+	}
+	srcs := make([]string, len(det.Conditions))
+	for i, c := range det.Conditions {
+		srcs[i] = c.Value
+	}
+	node, err := condition.ParseList(srcs, names)
+	var errs condition.Errors
+	if errors.As(err, &errs) && len(errs) > 0 {
+		e := errs[0]
+		pos := det.Pos
+		if e.At.Item < len(det.Conditions) {
+			pos = det.Conditions[e.At.Item].PosAt(e.At.Line, e.At.Col)
+		}
+		return nil, &Error{Pos: pos, Construct: "condition", Msg: "condition: " + e.Msg}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: condition: %w", det.Pos, err)
+	}
+	return node, nil
+}
+
+type compiler struct {
+	det    *sigma.Detection
+	target mapping.Target
+	lacked map[string]bool
+}
+
+func (c *compiler) lackedList() string {
+	names := make([]string, 0, len(c.lacked))
+	for n := range c.lacked {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// node compiles a condition node; positive is false under an odd number of `not`s.
+func (c *compiler) node(n condition.Node, positive bool) (part, error) {
+	switch n := n.(type) {
+	case *condition.Ident:
+		return c.search(n.Name, positive)
+	case *condition.Not:
+		x, err := c.node(n.X, !positive)
+		return not(x), err
+	case *condition.And:
+		return c.terms(n.Terms, positive, and)
+	case *condition.Or:
+		return c.terms(n.Terms, positive, or)
+	case *condition.Of:
+		terms := make([]condition.Node, len(n.Names))
+		for i, name := range n.Names {
+			terms[i] = &condition.Ident{At: n.At, Name: name}
+		}
+		if n.Quant == condition.All {
+			return c.terms(terms, positive, and)
+		}
+		return c.terms(terms, positive, or)
+	}
+	return part{}, fmt.Errorf("%s: condition node %T", c.det.Pos, n)
+}
+
+func (c *compiler) terms(nodes []condition.Node, positive bool, join func(...part) part) (part, error) {
+	parts := make([]part, 0, len(nodes))
+	for _, n := range nodes {
+		p, err := c.node(n, positive)
+		if err != nil {
+			return part{}, err
+		}
+		parts = append(parts, p)
+	}
+	return join(parts...), nil
+}
+
+// search compiles one search identifier: the OR of its groups, each the AND of its matchers.
+func (c *compiler) search(name string, positive bool) (part, error) {
+	s := c.det.Search(name)
+	if s == nil {
+		return part{}, fmt.Errorf("%s: search %q not defined", c.det.Pos, name)
+	}
+	groups := make([]part, 0, len(s.Groups))
+	for _, g := range s.Groups {
+		ms := make([]part, 0, len(g))
+		for _, m := range g {
+			p, err := c.matcher(m, positive)
+			if err != nil {
+				return part{}, err
+			}
+			ms = append(ms, p)
+		}
+		groups = append(groups, and(ms...))
+	}
+	return or(groups...), nil
+}

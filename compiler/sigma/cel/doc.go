@@ -1,0 +1,40 @@
+// Package sigmacel compiles a Sigma rule's detection into one CEL boolean expression over
+// stixcel's normalized events (`event.Field`), for one mapped target of its log source
+// (docs/sigma.md).
+//
+// Compile gives the detection only: the condition tree over the rule's searches, each field
+// read under the target's event field name. Selecting the target's events (log source,
+// event codes, conditions) is the caller's, and Selector gives that expression, so a plan can
+// put it in a channel's selector and the detection in its predicate.
+//
+// Semantics, decided here:
+//
+//   - Strings match case-insensitively unless `cased`. A value whose literal text is ASCII and
+//     whose wildcards sit only at its ends compiles to string tests over the lowered event
+//     value with the value lowered at compile time (`event.F.lowerAscii().contains('x')`):
+//     ASCII folding. Any other value (non-ASCII text, a `?`, an inner `*`) compiles to an
+//     RE2 `(?i)` match, which folds Unicode (simple folding). The two differ only where an
+//     event writes U+212A KELVIN SIGN or U+017F LONG S for an ASCII k or s. Values produced by
+//     `base64`/`base64offset` compare case-sensitively: base64 text is case-significant.
+//   - Wildcards: `*` any run of characters (newlines included), `?` one character.
+//   - A list of values is their OR, with `all` their AND; `neq` holds when the field differs
+//     from every value.
+//   - A field test holds only on events that carry the field: `has(event.F) && ...`, so an
+//     event without it makes the test false, never an evaluation error; `null` holds when the
+//     field is absent or null; `exists: true/false` tests presence only.
+//   - Numbers match the event's number or its decimal text (`event.F == 4688 ||
+//     event.F == '4688'`); `lt`, `lte`, `gt`, `gte` compare numbers.
+//   - `re` is RE2 (`i`, `m`, `s` as inline flags), unanchored as Sigma's backends match it.
+//   - `cidr` on an IPv4 network compiles to an anchored match of the dotted-quad text;
+//     IPv6 networks are refused (their text has several spellings).
+//   - `fieldref` compares the two fields' values exactly.
+//   - A field the target lacks (mapping.Target.Carries) is unknown on its events. Its test
+//     is replaced by the constant that can never make the rule match: false where the test
+//     stands positively, true under an odd number of `not`s. The compiled rule then matches
+//     only events on which the rule holds whatever the missing field's value: it never
+//     inverts into matching every event under `not`. A rule left constant false on the target
+//     is an error (ErrNeverMatches) naming the fields, so the caller skips the target loudly.
+//   - Keyword searches (values without a field), the time modifiers (minute ... year) and
+//     `expand` placeholders are not compiled yet: each is an error naming the construct at
+//     its file:line:col, never a silent skip.
+package sigmacel
