@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/stixcel/stixcel/compiler/sigma"
 	"github.com/stixcel/stixcel/compiler/sigma/condition"
@@ -48,8 +49,15 @@ func Compile(rule *sigma.Rule, t mapping.Target) (string, error) {
 	if out.isConst(false) {
 		return "", fmt.Errorf("%s: %s: %w: it tests %s, which %s events lack", rule.Pos, rule.Title.Value, ErrNeverMatches, c.lackedList(), t.LogSource)
 	}
+	if n := utf8.RuneCountInString(out.text); n > MaxExpressionSize {
+		return "", &Error{Pos: rule.Detection.Pos, Construct: "expression size",
+			Msg: fmt.Sprintf("detection compiles to %d characters of CEL, over the parser's limit of %d", n, MaxExpressionSize)}
+	}
 	return out.text, nil
 }
+
+// MaxExpressionSize is the longest expression CEL's parser accepts, in code points.
+const MaxExpressionSize = 100_000
 
 func parseCondition(det *sigma.Detection) (condition.Node, error) {
 	names := make([]string, len(det.Searches))

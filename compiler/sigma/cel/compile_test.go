@@ -141,6 +141,11 @@ func TestCompileSemantics(t *testing.T) {
 		{"cidr", "  sel:\n    DestinationIp|cidr: ['10.0.0.0/8', '192.168.1.128/25']\n  condition: sel\n",
 			[]map[string]any{{"DestinationIp": "10.1.2.3"}, {"DestinationIp": "192.168.1.200"}},
 			[]map[string]any{{"DestinationIp": "11.0.0.1"}, {"DestinationIp": "192.168.1.12"}, {"DestinationIp": "110.0.0.1"}}},
+		{"IPv6 cidr", "  sel:\n    DestinationIp|cidr: ['fe80::/10', 'fc00::/7', '::1/128', '2620:1ec:8f8::/46']\n  condition: sel\n",
+			[]map[string]any{{"DestinationIp": "fe80::1"}, {"DestinationIp": "FEBF:0:0:0:1:2:3:4"}, {"DestinationIp": "fd12::9"},
+				{"DestinationIp": "::1"}, {"DestinationIp": "0:0:0:0:0:0:0:1"}, {"DestinationIp": "2620:1ec:8fb:0::1"}},
+			[]map[string]any{{"DestinationIp": "fec0::1"}, {"DestinationIp": "fe8::1"}, {"DestinationIp": "::2"},
+				{"DestinationIp": "2620:1ec:8fc::1"}, {"DestinationIp": "10.0.0.1"}}},
 		{"comparisons", "  sel:\n    Port|gt: 1000\n    Port|lte: 2000\n  condition: sel\n",
 			[]map[string]any{{"Port": int64(1500)}, {"Port": 2000.0}},
 			[]map[string]any{{"Port": int64(1000)}, {"Port": int64(3000)}, {}}},
@@ -175,7 +180,7 @@ func TestCompileRefuses(t *testing.T) {
 	}{
 		{"keywords", "  keywords:\n    - mimikatz\n  condition: keywords\n", "keyword search", "rule.yml:7:"},
 		{"time modifier", "  sel:\n    Date|hour: 3\n  condition: sel\n", "modifier hour", "rule.yml:7:10"},
-		{"IPv6 cidr", "  sel:\n    DestinationIp|cidr: 'fe80::/10'\n  condition: sel\n", "cidr IPv6", "rule.yml:7:25"},
+		{"IPv6 cidr whose hextets may be zero", "  sel:\n    DestinationIp|cidr: '2603:1006::/40'\n  condition: sel\n", "cidr IPv6", "rule.yml:7:25"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

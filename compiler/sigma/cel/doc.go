@@ -25,8 +25,11 @@
 //   - Numbers match the event's number or its decimal text (`event.F == 4688 ||
 //     event.F == '4688'`); `lt`, `lte`, `gt`, `gte` compare numbers.
 //   - `re` is RE2 (`i`, `m`, `s` as inline flags), unanchored as Sigma's backends match it.
-//   - `cidr` on an IPv4 network compiles to an anchored match of the dotted-quad text;
-//     IPv6 networks are refused (their text has several spellings).
+//   - `cidr` compiles to a match of the address text: an IPv4 network's dotted quads (an
+//     IPv4-mapped `::ffff:a.b.c.d` is not matched); an IPv6 network by the hextets its prefix
+//     fixes, exact when none of them can be zero (fe80::/10, fc00::/7), and a /128 address in
+//     its canonical and its fully written forms (`::1`, `0:0:0:0:0:0:0:1`). Other IPv6
+//     networks (2603:1006::/40, whose third hextet may be compressed away) are refused.
 //   - `fieldref` compares the two fields' values exactly.
 //   - A field the target lacks (mapping.Target.Carries) is unknown on its events. Its test
 //     is replaced by the constant that can never make the rule match: false where the test

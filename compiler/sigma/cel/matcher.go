@@ -269,17 +269,18 @@ func isASCII(s string) bool {
 	return true
 }
 
-// cidrRegexp is an anchored RE2 pattern matching the dotted-quad text of the IPv4 addresses
-// in network.
+// cidrRegexp is an RE2 pattern matching the text of the addresses in network: an IPv4
+// network's dotted quads (anchored), an IPv6 network's addresses as written with their
+// leading hextets (see cidr6Regexp).
 func cidrRegexp(network string) (string, error) {
 	p, err := netip.ParsePrefix(strings.TrimSpace(network))
 	if err != nil {
 		return "", fmt.Errorf("cidr %q: %w", network, err)
 	}
-	if !p.Addr().Is4() {
-		return "", fmt.Errorf("cidr IPv6 network %q is not supported yet", network)
-	}
 	p = p.Masked()
+	if !p.Addr().Is4() {
+		return cidr6Regexp(p)
+	}
 	octets := p.Addr().As4()
 	full, rem := p.Bits()/8, p.Bits()%8
 	parts := make([]string, 4)
@@ -300,6 +301,67 @@ func cidrRegexp(network string) (string, error) {
 		}
 	}
 	return "^" + strings.Join(parts, `\.`) + "$", nil
+}
+
+// cidr6Regexp matches an IPv6 network's addresses by the hextets its prefix fixes. It is
+// exact when none of those hextets can be zero (then every spelling writes them first, in
+// order, with optional leading zeros): fe80::/10, fc00::/7, 2603:1006:1400::/40. A /128
+// address matches in its canonical form (RFC 5952, `::1`) and fully written without leading
+// zeros (`0:0:0:0:0:0:0:1`, as Sysmon writes it). Any other network is refused.
+func cidr6Regexp(p netip.Prefix) (string, error) {
+	a := p.Addr().As16()
+	var hextets [8]int
+	for i := range hextets {
+		hextets[i] = int(a[2*i])<<8 | int(a[2*i+1])
+	}
+	if p.Bits() == 128 {
+		full := make([]string, 8)
+		for i, h := range hextets {
+			full[i] = strconv.FormatInt(int64(h), 16)
+		}
+		return "(?i)^(?:" + regexp.QuoteMeta(p.Addr().String()) + "|" + strings.Join(full, ":") + ")$", nil
+	}
+	var parts []string
+	for i := 0; i*16 < p.Bits(); i++ {
+		fixed := min(p.Bits()-16*i, 16)
+		re, ok := hextetRegexp(hextets[i], fixed)
+		if !ok {
+			return "", fmt.Errorf("cidr IPv6 network %q is not supported yet (a hextet it fixes may be zero or vary in length)", p)
+		}
+		parts = append(parts, re)
+	}
+	return "(?i)^" + strings.Join(parts, ":") + ":", nil
+}
+
+// hextetRegexp matches the text of the hextets whose top fixed bits are those of lo; ok is
+// false when some of them are zero or their texts differ in length.
+func hextetRegexp(lo, fixed int) (string, bool) {
+	hi := lo | (1<<(16-fixed) - 1)
+	digits := len(strconv.FormatInt(int64(lo), 16))
+	if lo == 0 || digits != len(strconv.FormatInt(int64(hi), 16)) {
+		return "", false
+	}
+	var b strings.Builder
+	if digits < 4 {
+		fmt.Fprintf(&b, "0{0,%d}", 4-digits)
+	}
+	for j := 4 - digits; j < 4; j++ {
+		nib := lo >> (12 - 4*j) & 0xf
+		f := min(max(fixed-4*j, 0), 4)
+		switch f {
+		case 4:
+			b.WriteString(strconv.FormatInt(int64(nib), 16))
+		case 0:
+			b.WriteString("[0-9a-f]")
+		default: // list the digits: a range such as 8-b would span ASCII between them
+			b.WriteByte('[')
+			for d := nib; d <= nib|(1<<(4-f)-1); d++ {
+				fmt.Fprintf(&b, "%x", d)
+			}
+			b.WriteByte(']')
+		}
+	}
+	return b.String(), true
 }
 
 // quote writes s as a CEL single-quoted string literal.
