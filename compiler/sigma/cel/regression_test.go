@@ -1,0 +1,246 @@
+package sigmacel
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/goccy/go-yaml"
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/celenv"
+	"github.com/stixcel/stixcel/compiler/sigma"
+	"github.com/stixcel/stixcel/compiler/sigma/mapping"
+	"github.com/stixcel/stixcel/internal/shared"
+)
+
+// regressionInfo is what this test reads of a SigmaHQ regression test's info.yml.
+type regressionInfo struct {
+	RuleMetadata []struct {
+		ID string `yaml:"id"`
+	} `yaml:"rule_metadata"`
+	Tests []struct {
+		Type       string `yaml:"type"`
+		MatchCount *int   `yaml:"match_count"`
+		Path       string `yaml:"path"`
+	} `yaml:"regression_tests_info"`
+}
+
+// TestSigmaHQRegressionData evaluates compiled rules over SigmaHQ's regression events
+// (evtx_dump JSON, normalized as the windows source profile would: the channel's log source,
+// EventID as EventCode, EventData's fields as text) and compares how many events match with
+// the expected match_count (at least one when none is given). Rules that do not compile for
+// any target are counted apart; a mismatch is listed.
+func TestSigmaHQRegressionData(t *testing.T) {
+	root := shared.Path(t, "sigma")
+	regression := shared.Path(t, "sigma", "regression_data")
+	rules := rulesByID(t, root)
+	env, err := celenv.ChannelEnv(nil)
+	require.NoError(t, err)
+	m := mapping.Builtin()
+
+	var cases, agree, refused, notWindows int
+	var mismatches []string
+	require.NoError(t, filepath.WalkDir(regression, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != "info.yml" {
+			return err
+		}
+		info := readInfo(t, path)
+		if len(info.RuleMetadata) == 0 || len(info.Tests) == 0 {
+			return nil
+		}
+		rule := rules[info.RuleMetadata[0].ID]
+		if rule == nil || rule.LogSource.Product.Value != "windows" {
+			notWindows++
+			return nil
+		}
+		targets, ok := m.Lookup(rule.LogSource.Product.Value, rule.LogSource.Category.Value, rule.LogSource.Service.Value)
+		if !ok {
+			notWindows++
+			return nil
+		}
+		programs := compileTargets(t, env, rule, targets)
+		if len(programs) == 0 {
+			refused++
+			return nil
+		}
+		for _, tc := range info.Tests {
+			cases++
+			events := readEvents(t, filepath.Join(root, strings.TrimSuffix(tc.Path, ".evtx")+".json"))
+			got := 0
+			for _, ev := range events {
+				if anyMatch(programs, ev) {
+					got++
+				}
+			}
+			want := 1
+			if tc.MatchCount != nil {
+				want = *tc.MatchCount
+			}
+			if got == want || tc.MatchCount == nil && got > 0 {
+				agree++
+				continue
+			}
+			mismatches = append(mismatches, fmt.Sprintf("%s: %d of %d events match, want %d", filepath.Dir(path), got, len(events), want))
+		}
+		return nil
+	}))
+	t.Logf("%d regression cases of compiled Windows rules: %d agree, %d differ; %d rules compile for no target, %d not Windows or not mapped",
+		cases, agree, len(mismatches), refused, notWindows)
+	t.Logf("differences:\n%s", strings.Join(mismatches, "\n"))
+	require.Positive(t, cases)
+	assert.Greater(t, agree, cases*9/10, "most regression cases should agree")
+}
+
+func rulesByID(t *testing.T, root string) map[string]*sigma.Rule {
+	out := map[string]*sigma.Rule{}
+	for _, dir := range []string{"rules", "rules-emerging-threats", "rules-threat-hunting"} {
+		require.NoError(t, filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yml") {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			require.NoError(t, err)
+			rules, _ := sigma.Decode(path, data)
+			for _, r := range rules {
+				out[r.ID.Value] = r
+			}
+			return nil
+		}))
+	}
+	return out
+}
+
+func readInfo(t *testing.T, path string) regressionInfo {
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var info regressionInfo
+	require.NoError(t, yaml.Unmarshal(data, &info), path)
+	return info
+}
+
+// compileTargets builds, per target the rule compiles for, the program of its selector and
+// detection.
+func compileTargets(t *testing.T, env *cel.Env, rule *sigma.Rule, targets []mapping.Target) []cel.Program {
+	var out []cel.Program
+	for _, target := range targets {
+		expr, err := Compile(rule, target)
+		if err != nil {
+			continue
+		}
+		ast, _, err := celenv.CompileBool(env, Selector(target)+" && ("+expr+")")
+		require.NoError(t, err)
+		prg, err := celenv.NewProgram(env, ast, 5000)
+		require.NoError(t, err)
+		out = append(out, prg)
+	}
+	return out
+}
+
+// anyMatch reports whether some program holds on ev; an evaluation error is no match, as in
+// the runtime.
+func anyMatch(programs []cel.Program, ev map[string]any) bool {
+	for _, p := range programs {
+		out, _, err := p.Eval(map[string]any{"event": ev})
+		if err == nil && out == types.True {
+			return true
+		}
+	}
+	return false
+}
+
+// channelLogSources is the windows source profile's channel table (source/profiles/windows.yaml).
+var channelLogSources = map[string]string{
+	"microsoft-windows-sysmon/operational": "WinEventLog:Sysmon",
+	"security":                             "WinEventLog:Security",
+	"system":                               "WinEventLog:System",
+	"application":                          "WinEventLog:Application",
+	"microsoft-windows-powershell/operational":            "WinEventLog:PowerShell",
+	"windows powershell":                                  "WinEventLog:PowerShell",
+	"powershellcore/operational":                          "WinEventLog:PowerShell",
+	"microsoft-windows-taskscheduler/operational":         "WinEventLog:TaskScheduler",
+	"microsoft-windows-wmi-activity/operational":          "WinEventLog:WMI",
+	"microsoft-windows-winrm/operational":                 "WinEventLog:WinRM",
+	"microsoft-windows-applocker/exe and dll":             "WinEventLog:AppLocker",
+	"microsoft-windows-applocker/msi and script":          "WinEventLog:AppLocker",
+	"microsoft-windows-applocker/packaged app-execution":  "WinEventLog:AppLocker",
+	"microsoft-windows-applocker/packaged app-deployment": "WinEventLog:AppLocker",
+}
+
+// readEvents reads the concatenated evtx_dump JSON objects of a file as flat events.
+func readEvents(t *testing.T, path string) []map[string]any {
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	var out []map[string]any
+	for {
+		var doc struct {
+			Event struct {
+				System    map[string]any `json:"System"`
+				EventData any            `json:"EventData"`
+				UserData  any            `json:"UserData"`
+			} `json:"Event"`
+		}
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		require.NoError(t, err, path)
+		ev := map[string]any{}
+		flatten(ev, doc.Event.EventData)
+		flatten(ev, doc.Event.UserData)
+		sys := doc.Event.System
+		if ch, ok := sys["Channel"].(string); ok {
+			ls, known := channelLogSources[strings.ToLower(ch)]
+			if !known {
+				ls = "WinEventLog:" + ch
+			}
+			ev["log_source"], ev["Channel"] = ls, ch
+		}
+		switch id := sys["EventID"].(type) {
+		case float64:
+			ev["EventCode"] = id
+		case map[string]any:
+			ev["EventCode"] = id["#text"]
+		}
+		if p, ok := sys["Provider"].(map[string]any); ok {
+			if attrs, ok := p["#attributes"].(map[string]any); ok {
+				ev["Provider_Name"] = attrs["Name"]
+			}
+		}
+		ev["Computer"] = sys["Computer"]
+		out = append(out, ev)
+	}
+}
+
+// flatten copies the scalar leaves of v into ev under their own names, numbers as their
+// decimal text (as collectors export event data), skipping `#attributes`.
+func flatten(ev map[string]any, v any) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return
+	}
+	for k, x := range obj {
+		switch x := x.(type) {
+		case map[string]any:
+			if k != "#attributes" {
+				flatten(ev, x)
+			}
+		case float64:
+			ev[k] = strconv.FormatFloat(x, 'f', -1, 64)
+		case string, bool:
+			ev[k] = x
+		}
+	}
+}
