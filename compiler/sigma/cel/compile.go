@@ -47,7 +47,7 @@ func Compile(rule *sigma.Rule, t mapping.Target) (string, error) {
 		return "", err
 	}
 	if out.isConst(false) {
-		return "", fmt.Errorf("%s: %s: %w: it tests %s, which %s events lack", rule.Pos, rule.Title.Value, ErrNeverMatches, c.lackedList(), t.LogSource)
+		return "", &NeverMatchesError{Pos: rule.Pos, Title: rule.Title.Value, LogSource: t.LogSource, Fields: c.lackedList()}
 	}
 	if n := utf8.RuneCountInString(out.text); n > MaxExpressionSize {
 		return "", &Error{Pos: rule.Detection.Pos, Construct: "expression size",
@@ -90,13 +90,29 @@ type compiler struct {
 	lacked map[string]bool
 }
 
-func (c *compiler) lackedList() string {
+// NeverMatchesError is a rule left constant false on a target: the fields it needs there are
+// ones the target's events lack. It is ErrNeverMatches.
+type NeverMatchesError struct {
+	Pos       diag.Pos
+	Title     string
+	LogSource string
+	Fields    []string // the lacked Sigma fields the rule tests, sorted
+}
+
+func (e *NeverMatchesError) Error() string {
+	return fmt.Sprintf("%s: %s: %v: it tests %s, which %s events lack", e.Pos, e.Title, ErrNeverMatches, strings.Join(e.Fields, ", "), e.LogSource)
+}
+
+// Is makes errors.Is(err, ErrNeverMatches) hold.
+func (e *NeverMatchesError) Is(target error) bool { return target == ErrNeverMatches }
+
+func (c *compiler) lackedList() []string {
 	names := make([]string, 0, len(c.lacked))
 	for n := range c.lacked {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return strings.Join(names, ", ")
+	return names
 }
 
 // node compiles a condition node; positive is false under an odd number of `not`s.

@@ -22,6 +22,8 @@
 //   - A field test holds only on events that carry the field: `has(event.F) && ...`, so an
 //     event without it makes the test false, never an evaluation error; `null` holds when the
 //     field is absent or null; `exists: true/false` tests presence only.
+//   - String tests read the field as a string: on an event holding a number or a boolean
+//     there they are an evaluation error, which the runtime counts as no match.
 //   - Numbers match the event's number or its decimal text (`event.F == 4688 ||
 //     event.F == '4688'`); `lt`, `lte`, `gt`, `gte` compare numbers.
 //   - `re` is RE2 (`i`, `m`, `s` as inline flags), unanchored as Sigma's backends match it.
@@ -36,7 +38,9 @@
 //     stands positively, true under an odd number of `not`s. The compiled rule then matches
 //     only events on which the rule holds whatever the missing field's value: it never
 //     inverts into matching every event under `not`. A rule left constant false on the target
-//     is an error (ErrNeverMatches) naming the fields, so the caller skips the target loudly.
+//     is a *NeverMatchesError (errors.Is ErrNeverMatches) naming the fields, so the caller
+//     skips the target loudly. A detection over CEL's size limit (MaxExpressionSize) is an
+//     error too.
 //   - Keyword searches (values without a field), the time modifiers (minute ... year) and
 //     `expand` placeholders are not compiled yet: each is an error naming the construct at
 //     its file:line:col, never a silent skip.

@@ -97,11 +97,12 @@ func check(e *cel.Env, expr string) error {
 
 func refusal(err error) string {
 	var e *Error
+	var never *NeverMatchesError
 	switch {
 	case errors.As(err, &e):
 		return e.Construct
-	case errors.Is(err, ErrNeverMatches):
-		return "never matches (lacked fields)"
+	case errors.As(err, &never):
+		return fmt.Sprintf("never matches on %s (lacks %s)", never.LogSource, strings.Join(never.Fields, ", "))
 	}
 	return "other: " + err.Error()
 }
