@@ -180,6 +180,7 @@ func TestCompileRefuses(t *testing.T) {
 	}{
 		{"keywords", "  keywords:\n    - mimikatz\n  condition: keywords\n", "keyword search", "rule.yml:7:"},
 		{"time modifier", "  sel:\n    Date|hour: 3\n  condition: sel\n", "modifier hour", "rule.yml:7:10"},
+		{"condition syntax, placed in the file", "  sel:\n    A: x\n  condition: sel and\n", "condition", "rule.yml:8:"},
 		{"IPv6 cidr whose hextets may be zero", "  sel:\n    DestinationIp|cidr: '2603:1006::/40'\n  condition: sel\n", "cidr IPv6", "rule.yml:7:25"},
 	}
 	for _, tc := range tests {
