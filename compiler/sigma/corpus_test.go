@@ -1,11 +1,8 @@
 package sigma
 
 import (
-	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,31 +16,23 @@ import (
 // modifier they use must be one this package knows and accepts where it stands, and every
 // matcher must Expand.
 func TestDecodeSigmaHQ(t *testing.T) {
-	root := shared.Path(t, "sigma")
 	kinds := map[Kind]int{}
 	modifiers := map[string]int{}
 	files, rules := 0, 0
 	var failures []string
-	for _, dir := range []string{"rules", "rules-emerging-threats", "rules-threat-hunting", "rules-placeholder"} {
-		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, e fs.DirEntry, err error) error {
-			if err != nil || e.IsDir() || !strings.HasSuffix(path, ".yml") {
-				return err
-			}
-			data, err := os.ReadFile(path)
-			require.NoError(t, err)
-			files++
-			rs, ds := Decode(path, data)
-			for _, d := range ds {
-				failures = append(failures, d.Error())
-			}
-			for _, r := range rs {
-				rules++
-				kinds[r.Kind]++
-				failures = append(failures, countModifiers(r, modifiers)...)
-			}
-			return nil
-		})
+	for _, path := range shared.SigmaRuleFiles(t, "rules", "rules-emerging-threats", "rules-threat-hunting", "rules-placeholder") {
+		data, err := os.ReadFile(path)
 		require.NoError(t, err)
+		files++
+		rs, ds := Decode(path, data)
+		for _, d := range ds {
+			failures = append(failures, d.Error())
+		}
+		for _, r := range rs {
+			rules++
+			kinds[r.Kind]++
+			failures = append(failures, countModifiers(r, modifiers)...)
+		}
 	}
 	assert.Empty(t, failures)
 	assert.Greater(t, rules, 3000)

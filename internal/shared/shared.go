@@ -6,8 +6,10 @@
 package shared
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -59,4 +61,29 @@ func defaultDir() string {
 			return filepath.Join("..", "shared")
 		}
 	}
+}
+
+// SigmaRuleFiles returns the rule files (*.yml, *.yaml) under each of dirs of the SigmaHQ
+// snapshot (sigma/DIR, or sigma/rules/windows), in lexical order; with no dirs, those of
+// its three rule folders (rules, rules-emerging-threats, rules-threat-hunting). It skips or
+// fails as Dir does when the snapshot is missing.
+func SigmaRuleFiles(tb testing.TB, dirs ...string) []string {
+	tb.Helper()
+	if len(dirs) == 0 {
+		dirs = []string{"rules", "rules-emerging-threats", "rules-threat-hunting"}
+	}
+	var files []string
+	for _, dir := range dirs {
+		root := Path(tb, "sigma", dir)
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".yml") || strings.HasSuffix(path, ".yaml")) {
+				files = append(files, path)
+			}
+			return err
+		})
+		if err != nil {
+			tb.Fatalf("walking %s: %v", root, err)
+		}
+	}
+	return files
 }

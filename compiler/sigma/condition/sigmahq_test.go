@@ -2,10 +2,7 @@ package condition
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -23,12 +20,8 @@ type sigmaRule struct {
 // TestSigmaHQRulesParse parses and resolves the condition of every SigmaHQ rule (rules,
 // rules-emerging-threats, rules-threat-hunting): all are valid v2 conditions.
 func TestSigmaHQRulesParse(t *testing.T) {
-	sigma := shared.Path(t, "sigma")
-	var files []string
-	for _, dir := range []string{"rules", "rules-emerging-threats", "rules-threat-hunting"} {
-		files = append(files, ymlFiles(t, shared.Path(t, "sigma", dir))...)
-	}
-	require.Greater(t, len(files), 3000, "the SigmaHQ rule folders under %s look incomplete", sigma)
+	files := shared.SigmaRuleFiles(t)
+	require.Greater(t, len(files), 3000, "the SigmaHQ rule folders look incomplete")
 
 	forms := map[string]int{}
 	var parsed, lists int
@@ -47,23 +40,11 @@ func TestSigmaHQRulesParse(t *testing.T) {
 		countForms(n, forms)
 	}
 	t.Logf("%d rule files, %d conditions parsed and resolved (%d written as lists), %d failed", len(files), parsed, lists, len(failures))
-	t.Logf("forms seen: %s", describeForms(forms))
+	t.Logf("forms seen: %v", forms)
 	assert.Empty(t, failures, "conditions that do not parse or resolve:\n%s", strings.Join(failures, "\n"))
 	assert.Positive(t, forms["1 of pattern"], "SigmaHQ uses `1 of pattern`")
 	assert.Positive(t, forms["all of pattern"], "SigmaHQ uses `all of pattern`")
 	assert.Positive(t, forms["not"], "SigmaHQ uses `not`")
-}
-
-func ymlFiles(t *testing.T, root string) []string {
-	var files []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".yml") || strings.HasSuffix(path, ".yaml")) {
-			files = append(files, path)
-		}
-		return err
-	})
-	require.NoError(t, err)
-	return files
 }
 
 // readDetection returns a rule's conditions (one, or a list's items) and its search
@@ -118,17 +99,4 @@ func countForms(n Node, forms map[string]int) {
 		}
 		forms[n.Quant.String()+" of "+target]++
 	}
-}
-
-func describeForms(forms map[string]int) string {
-	keys := make([]string, 0, len(forms))
-	for k := range forms {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s: %d", k, forms[k])
-	}
-	return strings.Join(parts, ", ")
 }

@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,9 +15,6 @@ import (
 	"github.com/stixcel/stixcel/internal/shared"
 )
 
-// sigmaRuleDirs are the SigmaHQ rule sets whose Windows log sources the table must cover.
-var sigmaRuleDirs = []string{"rules", "rules-emerging-threats", "rules-threat-hunting"}
-
 type logsourceKey struct{ product, category, service string }
 
 func (k logsourceKey) String() string {
@@ -28,30 +24,18 @@ func (k logsourceKey) String() string {
 // sigmaLogsources reads the logsource of every rule file under the SigmaHQ rule sets and
 // counts the rules of each (product, category, service).
 func sigmaLogsources(t *testing.T) map[logsourceKey]int {
-	root := shared.Path(t, "sigma")
 	counts := map[logsourceKey]int{}
-	for _, dir := range sigmaRuleDirs {
-		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, e fs.DirEntry, err error) error {
-			if err != nil || e.IsDir() || !strings.HasSuffix(path, ".yml") {
-				return err
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			var rule struct {
-				Logsource struct{ Product, Category, Service string } `yaml:"logsource"`
-			}
-			if err := yaml.Unmarshal(data, &rule); err != nil {
-				return fmt.Errorf("%s: %w", path, err)
-			}
-			ls := rule.Logsource
-			counts[logsourceKey{ls.Product, ls.Category, ls.Service}]++
-			return nil
-		})
+	for _, path := range shared.SigmaRuleFiles(t) {
+		data, err := os.ReadFile(path)
 		require.NoError(t, err)
+		var rule struct {
+			Logsource struct{ Product, Category, Service string } `yaml:"logsource"`
+		}
+		require.NoError(t, yaml.Unmarshal(data, &rule), path)
+		ls := rule.Logsource
+		counts[logsourceKey{ls.Product, ls.Category, ls.Service}]++
 	}
-	require.NotEmpty(t, counts, "no SigmaHQ rules found under %s", root)
+	require.NotEmpty(t, counts, "no SigmaHQ rules found")
 	return counts
 }
 
