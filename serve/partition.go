@@ -31,6 +31,9 @@ type owner struct {
 	replayed   int64
 }
 
+// orderedResetAttempts bounds how often a Fetch recreates the partition's ordered consumer.
+const orderedResetAttempts = 3
+
 // own runs partition p until ctx is done. The engine starts empty and the partition is
 // replayed from the start of the stream (the replay horizon is the stream's MaxAge), so the
 // state is rebuilt exactly; alerts it publishes again are dropped by their Nats-Msg-Id.
@@ -41,6 +44,11 @@ func (s *Stage2) own(ctx context.Context, p int) error {
 	}
 	cons, err := s.JS.OrderedConsumer(ctx, s.Names.MatchesStream(), jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{s.Names.partitionFilter(p)}, DeliverPolicy: jetstream.DeliverAllPolicy,
+		// Each Fetch of an ordered consumer recreates it, retrying with a growing back-off;
+		// unbounded (nats.go's default), a Fetch on a closed connection never returned, and
+		// a stopped owner never let go. Three attempts ride out a server restart (1 s, 2 s);
+		// past them owning fails, the lease is released and the partition taken again.
+		MaxResetAttempts: orderedResetAttempts,
 	})
 	if err != nil {
 		return fmt.Errorf("serve: stage 2: partition %d: %w", p, err)
