@@ -9,14 +9,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// parseCase is a condition, the search identifiers its rule defines, and what parsing it
+// gives: the tree printed, or the error.
+type parseCase struct {
+	name  string
+	src   string
+	names []string
+	want  string
+}
+
 func TestParseTree(t *testing.T) {
 	abc := []string{"a", "b", "c"}
-	tests := []struct {
-		name  string
-		src   string
-		names []string
-		want  string
-	}{
+	tests := []parseCase{
 		{"identifier", "a", abc, "a"},
 		{"and binds tighter than or, right", "a or b and c", abc, "(a or (b and c))"},
 		{"and binds tighter than or, left", "a and b or c", abc, "((a and b) or c)"},
@@ -95,12 +99,7 @@ func TestEvalQuantifierOverUnderscores(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	abc := []string{"a", "b", "c"}
-	tests := []struct {
-		name  string
-		src   string
-		names []string
-		want  string
-	}{
+	tests := []parseCase{
 		{"empty", "  ", abc, "1:3: the condition is empty"},
 		{"unknown identifier", "a and d", abc, `1:7: unknown search identifier "d": the detection defines a, b, c`},
 		{"every unknown identifier", "x or y", abc, "1:1: unknown search identifier \"x\": the detection defines a, b, c\n" +
