@@ -230,9 +230,10 @@ func TestStopMidEvent(t *testing.T) {
 			whole, st := timeEvent(t, set, ev, workers, 0)
 			assert.Zero(t, st.Abandoned)
 			stopped, st := timeEvent(t, set, ev, workers, whole/10)
+			// Abandoned counts an event left at a plan before the last (shard.evaluate): that
+			// the evaluation stopped, whatever the machine's load; the times are for people.
 			t.Logf("one 16 MiB event through 400 plans: %v; stopped after %v: %v", whole, whole/10, stopped)
-			assert.Less(t, stopped, whole/2, "the evaluation went on after the context ended")
-			assert.Equal(t, int64(1), st.Abandoned)
+			assert.Equal(t, int64(1), st.Abandoned, "the evaluation went on after the context ended")
 		})
 	}
 }
