@@ -121,17 +121,17 @@ func TestCodeCitesDocs(t *testing.T) {
 // that does not exist are found, with their lines; one of an existing file is not.
 func TestBrokenCitations(t *testing.T) {
 	text := "// Alert is one detection (docs/alerts.md).\n" +
-		"// Event is one normalized event (DESIGN §5).\n" +
+		"// Event is one normalized event (DESIGN \u00a75).\n" + // § escaped: this file cites nothing
 		"// See docs/nothing.md.\n"
 	assert.Equal(t, []string{
-		"x.go:2: cites DESIGN §5, a document outside the repository: cite docs/ instead",
+		"x.go:2: cites DESIGN \u00a75, a document outside the repository: cite docs/ instead",
 		"x.go:3: cites docs/nothing.md, which does not exist",
 	}, brokenCitations("x.go", text))
 }
 
 var (
 	docCitation    = regexp.MustCompile(`\bdocs/[a-z0-9-]+\.md`)
-	designCitation = regexp.MustCompile(`\bDESIGN(\.md)? §\s*[0-9]+`)
+	designCitation = regexp.MustCompile(`\bDESIGN(\.md)? \x{00A7}\s*[0-9]+`)
 )
 
 // brokenCitations returns, as "file:line: message", the citations in a source file of the
