@@ -133,7 +133,7 @@ func waitingText(bs []*pack.Binding) string {
 func BundleFlagsFor(bs []*pack.Binding) string {
 	var domains []string
 	for _, b := range bs {
-		if d := bindingDomain(b.File); !slices.Contains(domains, d) {
+		if d := BindingDomain(b.File); !slices.Contains(domains, d) {
 			domains = append(domains, d)
 		}
 	}
@@ -148,9 +148,9 @@ func BundleFlagsFor(bs []*pack.Binding) string {
 	return strings.Join(flags, " ")
 }
 
-// bindingDomain is the ATT&CK domain a binding file's directory names ("enterprise",
-// "mobile", "ics"), or "".
-func bindingDomain(file string) string {
+// BindingDomain is the ATT&CK domain a binding file's directory names ("enterprise",
+// "mobile", "ics"), as in the built-in pack, or "".
+func BindingDomain(file string) string {
 	for dir := path.Dir(filepath.ToSlash(file)); dir != "." && dir != "/"; dir = path.Dir(dir) {
 		switch base := path.Base(dir); base {
 		case "enterprise", "mobile", "ics":

@@ -10,8 +10,6 @@
 package lint
 
 import (
-	"path"
-	"path/filepath"
 	"strings"
 
 	"github.com/google/cel-go/cel"
@@ -19,6 +17,7 @@ import (
 	"github.com/stixcel/stixcel/compiler"
 	"github.com/stixcel/stixcel/compiler/attack"
 	"github.com/stixcel/stixcel/diag"
+	"github.com/stixcel/stixcel/hints"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
 )
@@ -102,11 +101,8 @@ func bundleFlag(file string) string {
 // bundleFor names the release bundle of the ATT&CK domain a binding file's directory names
 // ("enterprise-attack-….json"), or "" when no directory names one.
 func bundleFor(file string) string {
-	for dir := path.Dir(filepath.ToSlash(file)); dir != "." && dir != "/"; dir = path.Dir(dir) {
-		switch base := path.Base(dir); base {
-		case "enterprise", "mobile", "ics":
-			return base + "-attack-….json"
-		}
+	if d := hints.BindingDomain(file); d != "" {
+		return d + "-attack-….json"
 	}
 	return ""
 }
