@@ -32,9 +32,9 @@ const (
 	other = `{"time":"2026-03-20T09:00:01Z","log_source":"net","device_id":"d1","dst_port":80}`
 )
 
-// runOn runs text (the lines of a.jsonl) through a Run of windowed(), returning its error,
-// stdout and stderr.
-func runOn(t *testing.T, ctx context.Context, text string, strict bool, rejects *pump.RejectsFile) (error, string, string) {
+// runOn runs text (the lines of a.jsonl) through a Run of windowed(), returning its stdout,
+// stderr and error.
+func runOn(t *testing.T, ctx context.Context, text string, strict bool, rejects *pump.RejectsFile) (string, string, error) {
 	t.Helper()
 	eng, err := runtime.New(windowed(), runtime.WithWorkers(1))
 	require.NoError(t, err)
@@ -45,7 +45,7 @@ func runOn(t *testing.T, ctx context.Context, text string, strict bool, rejects 
 	r := &Run{Engine: eng, Out: out, Rejects: rejects, Stderr: &stderr, ReadDone: func() { read = true }}
 	err = r.Events(ctx, []pump.Input{{Name: "a.jsonl", R: strings.NewReader(text)}}, pump.Options{Strict: strict})
 	assert.True(t, read, "ReadDone is called")
-	return err, stdout.String(), stderr.String()
+	return stdout.String(), stderr.String(), err
 }
 
 func TestEvents(t *testing.T) {
@@ -71,7 +71,7 @@ func TestEvents(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err, stdout, stderr := runOn(t, tc.ctx, tc.text, tc.strict, nil)
+			stdout, stderr, err := runOn(t, tc.ctx, tc.text, tc.strict, nil)
 			if tc.wantErr == "" {
 				require.NoError(t, err)
 			} else {
@@ -92,7 +92,7 @@ func TestEventsWritesTheRejects(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "rejects.jsonl")
 	rejects, err := pump.CreateRejects(path, &outfile.Inputs{})
 	require.NoError(t, err)
-	err, _, _ = runOn(t, context.Background(), match+"\nnot json\n", false, rejects)
+	_, _, err = runOn(t, context.Background(), match+"\nnot json\n", false, rejects)
 	require.NoError(t, err)
 	got, err := os.ReadFile(path)
 	require.NoError(t, err)
