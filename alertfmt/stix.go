@@ -155,7 +155,7 @@ func sighting(a *runtime.Alert) (json.RawMessage, string, error) {
 
 // describe is a sighting's one-line description: analytic, name, group and techniques.
 func describe(a *runtime.Alert) string {
-	parts := []string{a.Analytic + " " + a.Name}
+	parts := []string{a.Analytic + " " + a.Title()}
 	if g := pairs(a.Group); g != "" {
 		parts = append(parts, "on "+g)
 	}

@@ -86,7 +86,7 @@ func (q Query) matchesText(p *plan.Plan, a *attack.Analytic) bool {
 func hitOf(p *plan.Plan, a *attack.Analytic) Hit {
 	h := Hit{ID: p.ID, Name: p.Name, Strategy: strategyText(p, a), Techniques: p.Techniques, Platforms: p.Platforms, Kind: p.Kind}
 	for _, ch := range p.Channels {
-		h.Bound = h.Bound || ch.Origin == plan.OriginBound
+		h.Bound = h.Bound || ch.HasLogic()
 		if !slices.Contains(h.LogSources, ch.LogSource) {
 			h.LogSources = append(h.LogSources, ch.LogSource)
 		}

@@ -55,7 +55,7 @@ func (t *textWriter) channel(ch *Channel) {
 	t.printf("      channel:   %s\n", ch.Channel)
 	if ch.Selector != "" {
 		t.printf("      selector:  %s\n", ch.Selector)
-	} else if ch.Origin != OriginBound {
+	} else if !ch.HasLogic() {
 		t.printf("      selector:  none (%s)\n", ch.Reason)
 	}
 	if ch.Predicate != "" {

@@ -100,6 +100,10 @@ func newAlert(cp *compiledPlan, group map[string]any, first, last time.Time) *Al
 		LastSeen:          last,
 		Channels:          []AlertChannel{},
 		Params:            cp.paramsJSON,
+		Severity:          cp.src.Level,
+		Rule:              cp.src.Rule,
+		Analytics:         cp.src.Analytics,
+		References:        cp.src.References,
 	}
 }
 
