@@ -93,7 +93,22 @@ func Compile(files []File, opts Options) *Result {
 	for _, d := range rules {
 		p.rule(d)
 	}
+	res.Diagnostics = dedupe(res.Diagnostics)
 	return res
+}
+
+// dedupe drops repeats of a diagnostic: a construct refused on each of a rule's targets is
+// said once.
+func dedupe(ds diag.Diagnostics) diag.Diagnostics {
+	seen := map[diag.Diagnostic]bool{}
+	out := ds[:0]
+	for _, d := range ds {
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // planning is one Compile call's state.
