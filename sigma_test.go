@@ -104,7 +104,7 @@ var datasetTechniques = map[string][]string{
 	"cmd_bitsadmin_download_psh_script": {"T1197"}, "cmd_mshta_vbscript_execute_psh": {"T1218.005"},
 	"cmd_sam_copy_esentutl": {"T1003.002"}, "cmd_service_mod_fax": {"T1543.003"}, "covenant_installutil": {"T1218.004"},
 	"empire_persistence_registry_modification_run_keys_elevated_user": {"T1547.001"},
-	"psh_lsass_memory_dump_comsvcs": {"T1003.001"}, "psh_mavinject_dll_notepad": {"T1218.013", "T1055.001"},
+	"psh_lsass_memory_dump_comsvcs":                                   {"T1003.001"}, "psh_mavinject_dll_notepad": {"T1218.013", "T1055.001"},
 	"psh_python_webserver": {"T1105"}, "schtask_create": {"T1053.005"},
 }
 
