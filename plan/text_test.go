@@ -28,3 +28,25 @@ func TestWriteTextEscapesControls(t *testing.T) {
 		assert.NotContains(t, text, bad)
 	}
 }
+
+// TestWriteTextSigmaPlan: explain shows a Sigma plan as a rule (title, file, status) with
+// its level, the ATT&CK analytics it is linked to, and its references.
+func TestWriteTextSigmaPlan(t *testing.T) {
+	p := &Plan{ID: "3b4b232a", Name: "CMSTP", Kind: KindDetection, Origin: OriginSigma, Level: "high",
+		Rule:       &Rule{ID: "3b4b232a", Title: "CMSTP Execution", Path: "rules/cmstp.yml", Status: "stable", FalsePositives: []string{"unlikely"}},
+		Analytics:  []AnalyticRef{{ID: "AN0932", DetectionStrategy: "DET0328", DetectionStrategyName: "CMSTP abuse"}},
+		References: []string{"https://example.org/cmstp"},
+		Channels:   []*Channel{{ID: "c1", LogSource: "WinEventLog:Sysmon", Selector: "true", Predicate: "p", Origin: OriginSigma}},
+	}
+	var out bytes.Buffer
+	require.NoError(t, p.WriteText(&out))
+	text := out.String()
+	for _, want := range []string{
+		"3b4b232a  CMSTP Execution  (Sigma rule, modified none)\n",
+		"  file:        rules/cmstp.yml\n", "  status:      stable\n", "  level:       high\n",
+		"  analytics:   AN0932  DET0328  CMSTP abuse\n", "  references:  https://example.org/cmstp\n",
+		"  c1  WinEventLog:Sysmon  []  sigma\n",
+	} {
+		assert.Contains(t, text, want)
+	}
+}
