@@ -53,8 +53,9 @@ func (c *cli) runCommand() *cobra.Command {
 		Short: "Evaluate plans over JSONL events and print alerts",
 		Long: `Evaluate plans over normalized JSONL events (one object per line with "time" and
 "log_source") and print alerts: one JSON object per line (--format json), a block per alert
-for people (--format text; coloured on a terminal), or STIX 2.1 sightings (--format stix: one
-bundle at the end of the run, or one object per line when reading stdin). Plans come from
+for people (--format text; coloured on a terminal), STIX 2.1 sightings (--format stix: one
+bundle at the end of the run, or one object per line when reading stdin), or OCSF 1.8.0
+Detection Findings (--format ocsf, one per line). Plans come from
 --plans, or are compiled from --bundle and the packs; with neither, the built-in pack runs on
 the embedded seed bundle. With no events file, events are read from stdin.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -76,7 +77,7 @@ the embedded seed bundle. With no events file, events are read from stdin.`,
 	fl.DurationVar(&f.maxAhead, "max-ahead", event.DefaultMaxAhead, "reject events more than this `DURATION` ahead of their input's latest time")
 	fl.DurationVar(&f.idleFlush, "idle-flush", 0, "after `DURATION` of silence on stdin, run the events held for the lateness and write the open alerts (results then depend on timing)")
 	fl.IntVar(&f.workers, "workers", goruntime.NumCPU(), "evaluate on `N` goroutines, sharded by plan and group key (alerts are identical to one worker)")
-	fl.StringVar(&f.format, "format", string(alertfmt.JSON), "write alerts as `json|text|stix` (stix: one bundle at the end, one object per line when reading stdin)")
+	fl.StringVar(&f.format, "format", string(alertfmt.JSON), "write alerts as `json|text|stix|ocsf` (stix: one bundle at the end, one object per line when reading stdin; ocsf: OCSF 1.8.0 Detection Findings, one per line)")
 	fl.StringVar(&f.source, "source", "", "map raw events with source profile `NAME|FILE.yaml` (built-in: "+strings.Join(source.Builtins(), ", ")+")")
 	return cmd
 }
@@ -161,6 +162,8 @@ func (f *runFlags) check() error {
 	switch {
 	case format == alertfmt.STIX && f.hunt:
 		return inputErr(fmt.Errorf("--format stix --hunt: %w", alertfmt.ErrHuntSTIX))
+	case format == alertfmt.OCSF && f.hunt:
+		return inputErr(fmt.Errorf("--format ocsf --hunt: %w", alertfmt.ErrHuntOCSF))
 	case f.workers < 1:
 		return inputErr(fmt.Errorf("--workers %d: want at least 1", f.workers))
 	case f.maxHeld < 1:
