@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/TcM1911/stix2 v0.10.3
+	github.com/coregx/ahocorasick v0.3.1
 	github.com/goccy/go-yaml v1.19.2
 	github.com/google/cel-go v0.31.0
 	github.com/jstemmer/go-junit-report/v2 v2.1.0

@@ -55,6 +55,11 @@ type compiledChannel struct {
 	fieldSlots      []int    // their FieldView slots
 	route           *route   // what the selector tests, when the index can decide it
 	decided         bool     // the route index decides the selector: it is not evaluated
+	// selNeed and predNeed are what the selector and the predicate need of an event's
+	// strings to hold (need.go); selClauses and predClauses their clauses in the candidate
+	// index (nil: always evaluated).
+	selNeed, predNeed       need
+	selClauses, predClauses []int32
 }
 
 // canMatch reports whether the channel has anything to match on.
@@ -178,6 +183,7 @@ func (cp *compiledPlan) compileChannels(cache *programCache) error {
 		}
 		cc.selector, cc.route, cc.selMax = sel.prg, sel.route, sel.maxString
 		cc.predicate, cc.predMax = pred.prg, pred.maxString
+		cc.selNeed, cc.predNeed = sel.need, pred.need
 		if cc.canMatch() && ch.LogSource == "" {
 			return fmt.Errorf("channel %s: empty log_source", ch.ID)
 		}

@@ -105,9 +105,15 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 			}
 		}
 	}
+	var cands *candidateIndex
+	if !cfg.noCandidates {
+		if cands, err = indexCandidates(e.plans, slots); err != nil {
+			return nil, err
+		}
+	}
 	e.index = newRouteIndex(e.plans, slots)
 	for i := range cfg.workers {
-		e.shards = append(e.shards, newShard(i, &e.cfg, e.plans, e.index, slots))
+		e.shards = append(e.shards, newShard(i, &e.cfg, e.plans, e.index, cands, slots))
 	}
 	if cfg.workers > 1 {
 		r := newRouter(e.index, slots, cfg.workers, groupSignatures(e.plans))
@@ -158,6 +164,30 @@ func (e *Engine) Flush(emit func(Output)) {
 		return
 	}
 	e.pool.flush(emit)
+}
+
+// indexCandidates builds the candidate index of the channels' needs, and gives each channel
+// its clauses; nil when no channel has a need.
+func indexCandidates(plans []*compiledPlan, slots *event.Slots) (*candidateIndex, error) {
+	b := newCandidateBuilder(slots)
+	for _, cp := range plans {
+		for _, c := range cp.channels {
+			if !c.canMatch() {
+				continue
+			}
+			if c.selector != nil {
+				c.selClauses = b.add(c.selNeed)
+			}
+			if c.predicate != nil {
+				c.predClauses = b.add(c.predNeed)
+			}
+		}
+	}
+	idx, err := b.build()
+	if err != nil {
+		return nil, fmt.Errorf("runtime: candidate index: %w", err)
+	}
+	return idx, nil
 }
 
 // groupSignatures numbers the distinct group_by lists of the plans, so that a worker hashes

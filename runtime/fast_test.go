@@ -315,7 +315,7 @@ func evalOnce(t *testing.T, text string, params []*plan.Param, ev *event.Event, 
 	cache.noCostCheck = true // some expressions estimate too high: the specializer is tested
 	cp, err := compilePlan(0, p, cache)
 	require.NoError(t, err)
-	sh := newShard(0, &config{workers: 1}, []*compiledPlan{cp}, &routeIndex{}, cache.slots)
+	sh := newShard(0, &config{workers: 1}, []*compiledPlan{cp}, &routeIndex{}, nil, cache.slots)
 	sh.view.Reset(ev)
 	sh.chanAct.Params = cp.paramsVal
 	out, _, err := cp.channels[0].predicate.Eval(sh.frame)

@@ -23,6 +23,7 @@ type config struct {
 	plainCEL        bool // tests: no specializer
 	noRouting       bool // tests: every channel in the catch-all, every selector evaluated
 	noCostCheck     bool // tests: no estimate check, the runtime limit alone
+	noCandidates    bool // every reached channel evaluated, without the candidate index
 	noCorrelation   bool // Process skips plans with a condition (WithCorrelation)
 	// buildWorkers is how many goroutines New compiles plans on (0: GOMAXPROCS); the
 	// engine is the same with any number (tests compare 1 with more).
@@ -59,6 +60,13 @@ func (s *stopper) watch(ctx context.Context, grace time.Duration) (unwatch func(
 
 // withBuildWorkers sets how many goroutines New compiles plans on (tests).
 func withBuildWorkers(n int) Option { return func(c *config) { c.buildWorkers = n } }
+
+// WithCandidateIndex turns the candidate index on (the default) or off. With it, a channel
+// whose selector or predicate needs literals in event fields (`event.F.contains('x')`,
+// Sigma's modifiers, a regular expression's required literal) is evaluated only on events
+// whose fields hold one of them, found in one pass per field; results and Stats are the
+// same either way. Off, every channel an event reaches is evaluated (tests compare both).
+func WithCandidateIndex(on bool) Option { return func(c *config) { c.noCandidates = !on } }
 
 // WithHunt makes selector plans emit a Hunt record per event and matching channel; without
 // it selector plans are not evaluated.

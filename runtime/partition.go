@@ -36,7 +36,7 @@ func (e *Engine) Matches(ev *event.Event, dst []Match) ([]Match, error) {
 	if si == nil {
 		return dst, nil
 	}
-	s.view.Reset(ev)
+	s.show(ev)
 	s.ev, s.longest = ev, -1
 	routes, _ := si.routes(s.view)
 	for i := 0; i < len(routes); {

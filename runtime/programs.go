@@ -42,6 +42,10 @@ type programCache struct {
 	// every plan is compiled (planPending), instead of when requested.
 	deferred bool
 	pending  []*pendingProgram
+	// needs derives what channel expressions need of events' strings (need.go), kept by
+	// expression key (and parameter values, for expressions that read them).
+	needs     needs
+	needCache map[string]need
 }
 
 // checkedExpr is a type-checked channel expression and what the runtime learned from it.
@@ -62,7 +66,8 @@ type keyedEnv struct {
 func newProgramCache() *programCache {
 	return &programCache{steps: newBuildSteps(), progs: map[string]cel.Program{},
 		checked: map[string]*checkedExpr{}, slots: event.NewSlots(), patterns: special.NewPatterns(),
-		maxIter: DefaultMaxIterations, done: cancelledContext()}
+		maxIter: DefaultMaxIterations, done: cancelledContext(),
+		needs: needs{patterns: map[string]patternLits{}}, needCache: map[string]need{}}
 }
 
 // aheadOnly is a cache for the ahead pass: it lists the pure steps of pc that the plans
@@ -138,6 +143,7 @@ type channelProgram struct {
 	prg       cel.Program
 	route     *route
 	maxString int
+	need      need // what it needs of the event's strings to hold; nil: unknown
 }
 
 // compileChannel compiles a channel selector or predicate with the specializer, folding the
@@ -147,7 +153,47 @@ func (pc *programCache) compileChannel(env *keyedEnv, text string, cp *compiledP
 		return channelProgram{maxString: math.MaxInt}, nil
 	}
 	prg, route, maxString, err := pc.compileChannelText(env, text, cp)
-	return channelProgram{prg: prg, route: route, maxString: maxString}, err
+	if err != nil || pc.ahead != nil {
+		return channelProgram{}, err
+	}
+	return channelProgram{prg: prg, route: route, maxString: maxString, need: pc.need(env.key+"\x00"+text, cp)}, nil
+}
+
+// need is what the checked channel expression of key needs of an event's strings, with
+// cp's parameters (a quantifier over a parameter list read unrolled), once per expression
+// and parameter values.
+func (pc *programCache) need(key string, cp *compiledPlan) need {
+	ce := pc.checked[key]
+	native := ce.ast.NativeRep()
+	reads := readsParams(native.Expr())
+	if reads {
+		key += "\x00" + cp.paramsKey
+	}
+	if n, ok := pc.needCache[key]; ok {
+		return n
+	}
+	expr := native.Expr()
+	if reads && ce.loops {
+		if unrolled := celenv.Unroll(native, cp.paramVals, pc.maxIter); unrolled != nil {
+			expr = unrolled.Expr()
+		}
+	}
+	pc.needs.params = nil
+	if reads {
+		pc.needs.params = cp.paramVals
+	}
+	n := pc.needs.of(expr)
+	pc.needCache[key] = n
+	return n
+}
+
+// readsParams reports whether e reads the identifier params.
+func readsParams(e celast.Expr) bool {
+	found := false
+	celast.PostOrderVisit(e, celast.NewExprVisitor(func(x celast.Expr) {
+		found = found || (x.Kind() == celast.IdentKind && x.AsIdent() == "params")
+	}))
+	return found
 }
 
 func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compiledPlan) (cel.Program, *route, int, error) {

@@ -205,6 +205,9 @@ type step struct {
 	// (math.MaxInt: any); on an event with a longer one they are not evaluated.
 	maxString int
 	span      int // on a plan's first step in a list: how many steps of the plan follow, itself included
+	// selNeed and predNeed are the clauses of the candidate index that must hold for the
+	// selector (when evaluated) and the predicate to be anything but false (nil: none).
+	selNeed, predNeed []int32
 }
 
 // routeIndex routes events by log_source, then by the value of the source's route field
@@ -303,9 +306,11 @@ func newRouteIndex(plans []*compiledPlan, slots *event.Slots) *routeIndex {
 				if len(out) == 0 || out[first].plan != e.plan {
 					first = len(out)
 				}
-				st := step{plan: e.plan, pred: e.ch.predicate, params: e.plan.paramsVal, index: e.ch.index, maxString: e.ch.predMax}
+				st := step{plan: e.plan, pred: e.ch.predicate, params: e.plan.paramsVal, index: e.ch.index, maxString: e.ch.predMax,
+					predNeed: e.ch.predClauses}
 				if !e.ch.decided {
 					st.sel, st.maxString = e.ch.selector, min(st.maxString, e.ch.selMax)
+					st.selNeed = e.ch.selClauses
 				}
 				out = append(out, st)
 				out[first].span++

@@ -30,10 +30,11 @@ type shard struct {
 	chanAct   special.Activation
 	frame     *interpreter.ExecutionFrame
 	matched   []int
-	only      *compiledPlan // the one plan ProcessPlan evaluates; nil: all
-	keyBuf    []byte        // Matches' group key scratch
-	ev        *event.Event  // the event being evaluated
-	longest   int           // its longest string (event.Event.LongestString); -1 until asked
+	only      *compiledPlan  // the one plan ProcessPlan evaluates; nil: all
+	keyBuf    []byte         // Matches' group key scratch
+	cands     *candidateScan // nil without a candidate index
+	ev        *event.Event   // the event being evaluated
+	longest   int            // its longest string (event.Event.LongestString); -1 until asked
 	stats     counters
 	clock     int64 // events seen
 	// stateBytes is the approximate memory of the shard's correlation state: the sum of
@@ -67,9 +68,9 @@ type taggedOutput struct {
 	out   Output
 }
 
-func newShard(id int, cfg *config, plans []*compiledPlan, index *routeIndex, slots *event.Slots) *shard {
+func newShard(id int, cfg *config, plans []*compiledPlan, index *routeIndex, cands *candidateIndex, slots *event.Slots) *shard {
 	s := &shard{
-		id: id, n: cfg.workers, cfg: cfg, index: index,
+		id: id, n: cfg.workers, cfg: cfg, index: index, cands: newCandidateScan(cands),
 		corrs: make([]*correlator, len(plans)),
 		view:  event.NewFieldView(slots),
 	}
@@ -98,7 +99,7 @@ func (s *shard) process(ev *event.Event, emit func(Output)) {
 	if si == nil {
 		return
 	}
-	s.view.Reset(ev)
+	s.show(ev)
 	routes, missing := si.routes(s.view)
 	s.evaluate(ev, si, routes, missing, nil)
 }
@@ -111,8 +112,16 @@ func (s *shard) processRouted(re *routedEvent, owners []int32) {
 	if re.si == nil {
 		return
 	}
-	s.view.Reset(re.ev)
+	s.show(re.ev)
 	s.evaluate(re.ev, re.si, re.routes, re.missing, owners)
+}
+
+// show makes ev the event the shard's view shows and the candidate index scans.
+func (s *shard) show(ev *event.Event) {
+	s.view.Reset(ev)
+	if s.cands != nil {
+		s.cands.next()
+	}
 }
 
 // advance moves the shard's clock and watermark to ev, emitting the alerts whose window
@@ -181,7 +190,8 @@ func (s *shard) countMissing(si *sourceIndex) {
 	}
 }
 
-// stepMatches evaluates a channel's selector (unless the index decided it) and predicate.
+// stepMatches evaluates a channel's selector (unless the index decided it) and predicate,
+// each unless the candidate index shows it false.
 func (s *shard) stepMatches(st *step) bool {
 	if st.maxString != math.MaxInt && s.longestString() > st.maxString {
 		s.stats.evalError(st.plan.src.ID, st.plan.channels[st.index].id, &tooLongError{longest: s.longest, affordable: st.maxString})
@@ -190,10 +200,24 @@ func (s *shard) stepMatches(st *step) bool {
 	if s.chanAct.Params != st.params {
 		s.chanAct.Params = st.params
 	}
-	if st.sel != nil && !s.evalChannel(st.sel, st) {
+	if st.sel != nil && (!s.candidate(st.selNeed) || !s.evalChannel(st.sel, st)) {
 		return false
 	}
-	return st.pred == nil || s.evalChannel(st.pred, st)
+	return st.pred == nil || (s.candidate(st.predNeed) && s.evalChannel(st.pred, st))
+}
+
+// candidate reports whether every clause of need holds of the current event, so that the
+// expression needing them is evaluated.
+func (s *shard) candidate(need []int32) bool {
+	if s.cands == nil {
+		return true
+	}
+	s.cands.checked++
+	if len(need) == 0 || s.cands.holds(need, s.view) {
+		return true
+	}
+	s.cands.skipped++
+	return false
 }
 
 // longestString is the current event's longest string, computed once and only for the

@@ -131,7 +131,7 @@ func (t *Tracer) Trace(ev *event.Event, emit func(Output)) *EventTrace {
 	s.emit = emit
 	t.eng.events++
 	s.advance(ev)
-	s.view.Reset(ev)
+	s.show(ev)
 	s.ev, s.longest = ev, -1
 	s.chanAct.Params = cp.paramsVal
 	tr := &EventTrace{Channels: make([]ChannelTrace, len(cp.channels))}

@@ -75,6 +75,27 @@ func (m *Matcher) MatchString(s string) bool {
 	return m.re.MatchString(s)
 }
 
+// Literal is a literal a match must hold. When Fold is set its ASCII letters are lower case
+// and match either case (and k and s also match U+212A and U+017F); its other bytes, and
+// all of them otherwise, match exactly.
+type Literal struct {
+	S    string
+	Fold bool
+}
+
+// Required returns literals one of which every match of the pattern holds, and ok; ok is
+// false when the syntax tree shows none (every subject may match).
+func (m *Matcher) Required() (lits []Literal, ok bool) {
+	if m.kind == kindRegexp {
+		return nil, false
+	}
+	lits = make([]Literal, len(m.set.lits))
+	for i, l := range m.set.lits {
+		lits[i] = Literal{S: l.s, Fold: l.fold}
+	}
+	return lits, true
+}
+
 // Regexp returns the compiled *regexp.Regexp.
 func (m *Matcher) Regexp() *regexp.Regexp { return m.re }
 

@@ -172,3 +172,29 @@ func TestFastPathDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// TestRequired: the literals a match must hold, which the runtime's candidate index looks
+// for in event fields before it evaluates a pattern; none when any subject may match.
+func TestRequired(t *testing.T) {
+	tests := []struct {
+		pattern string
+		want    []Literal
+		ok      bool
+	}{
+		{pattern: `(?i)\\lsass\.exe$`, want: []Literal{{S: `\lsass.exe`, Fold: true}}, ok: true},
+		{pattern: `^C:\\Windows`, want: []Literal{{S: `C:\Windows`}}, ok: true},
+		{pattern: `cmd(\.exe)?$`, want: []Literal{{S: `cmd.exe`}, {S: `cmd`}}, ok: true},
+		{pattern: `.*`},
+		{pattern: `[a-z]+\d`, want: []Literal{{S: "0"}, {S: "1"}, {S: "2"}, {S: "3"}, {S: "4"}, {S: "5"}, {S: "6"}, {S: "7"}, {S: "8"}, {S: "9"}}, ok: true},
+		{pattern: `[a-z]+`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.pattern, func(t *testing.T) {
+			got, ok := MustCompile(tc.pattern).Required()
+			assert.Equal(t, tc.ok, ok)
+			if tc.ok {
+				assert.ElementsMatch(t, tc.want, got)
+			}
+		})
+	}
+}
