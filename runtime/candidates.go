@@ -176,9 +176,6 @@ type candidateScan struct {
 	fieldGen  []uint32
 	clauseGen []uint32
 	lower     []byte
-	// scanned and skipped count the steps whose needs were checked and the ones skipped
-	// (tests and benchmarks report the share).
-	checked, skipped int64
 }
 
 func newCandidateScan(idx *candidateIndex) *candidateScan {

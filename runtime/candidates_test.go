@@ -101,27 +101,31 @@ func TestCandidateIndexAgrees(t *testing.T) {
 	}
 }
 
-// TestCandidateIndexSkips checks that the property test is not vacuous: the index skips
-// most evaluations of literal tests on events that lack the literals.
+// TestCandidateIndexSkips checks that the property test is not vacuous: Evaluations shows
+// the index leaving many of the channels reached unevaluated, and every one evaluated
+// without it.
 func TestCandidateIndexSkips(t *testing.T) {
 	g := &exprGen{r: rand.New(rand.NewSource(7))}
-	set := g.plans(120)
-	eng, err := New(set)
-	require.NoError(t, err)
-	var r strings.Builder
-	r.WriteString(g.events(600))
-	ev := event.NewReader(strings.NewReader(r.String()), "stream.jsonl", nil)
-	for {
-		e, rej, err := ev.Next()
-		if err != nil {
-			break
+	set, events := g.plans(120), g.events(600)
+	count := func(opts ...Option) Evaluations {
+		eng, err := New(set, opts...)
+		require.NoError(t, err)
+		r := event.NewReader(strings.NewReader(events), "stream.jsonl", nil)
+		for {
+			ev, rej, err := r.Next()
+			if err != nil {
+				break
+			}
+			require.Nil(t, rej)
+			require.NoError(t, eng.Process(t.Context(), ev, func(Output) {}))
 		}
-		require.Nil(t, rej)
-		require.NoError(t, eng.Process(t.Context(), e, func(Output) {}))
+		return eng.Evaluations()
 	}
-	cs := eng.shards[0].cands
-	t.Logf("%d of %d needs checked did not hold", cs.skipped, cs.checked)
-	assert.Greater(t, cs.skipped, cs.checked/4)
+	off, on := count(WithCandidateIndex(false)), count()
+	t.Logf("channels reached %d; evaluated %d without the index, %d with it", off.Reached, off.Evaluated, on.Evaluated)
+	assert.Equal(t, off.Reached, off.Evaluated, "without the index every channel reached is evaluated")
+	assert.Equal(t, off.Reached, on.Reached)
+	assert.Less(t, on.Evaluated, off.Evaluated*3/4)
 }
 
 // exprGen makes random channel expressions and events over a small vocabulary, so that

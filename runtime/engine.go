@@ -166,6 +166,25 @@ func (e *Engine) Flush(emit func(Output)) {
 	e.pool.flush(emit)
 }
 
+// Evaluations counts the channels events reached (after routing by log source and route
+// field) and those of them whose selector or predicate was evaluated: the others the
+// candidate index showed false (see WithCandidateIndex). It is a measure of work, not of
+// results, which are the same either way.
+type Evaluations struct {
+	Reached, Evaluated int64
+}
+
+// Evaluations returns the counts so far, over all workers (call Sync first to count every
+// event handed over).
+func (e *Engine) Evaluations() Evaluations {
+	var sum Evaluations
+	for _, s := range e.shards {
+		sum.Reached += s.evals.Reached
+		sum.Evaluated += s.evals.Evaluated
+	}
+	return sum
+}
+
 // indexCandidates builds the candidate index of the channels' needs, and gives each channel
 // its clauses; nil when no channel has a need.
 func indexCandidates(plans []*compiledPlan, slots *event.Slots) (*candidateIndex, error) {

@@ -33,8 +33,9 @@ type shard struct {
 	only      *compiledPlan  // the one plan ProcessPlan evaluates; nil: all
 	keyBuf    []byte         // Matches' group key scratch
 	cands     *candidateScan // nil without a candidate index
-	ev        *event.Event   // the event being evaluated
-	longest   int            // its longest string (event.Event.LongestString); -1 until asked
+	evals     Evaluations
+	ev        *event.Event // the event being evaluated
+	longest   int          // its longest string (event.Event.LongestString); -1 until asked
 	stats     counters
 	clock     int64 // events seen
 	// stateBytes is the approximate memory of the shard's correlation state: the sum of
@@ -200,24 +201,28 @@ func (s *shard) stepMatches(st *step) bool {
 	if s.chanAct.Params != st.params {
 		s.chanAct.Params = st.params
 	}
-	if st.sel != nil && (!s.candidate(st.selNeed) || !s.evalChannel(st.sel, st)) {
+	s.evals.Reached++
+	if st.sel != nil {
+		if !s.candidate(st.selNeed) {
+			return false
+		}
+		s.evals.Evaluated++
+		return s.evalChannel(st.sel, st) && (st.pred == nil || (s.candidate(st.predNeed) && s.evalChannel(st.pred, st)))
+	}
+	if st.pred == nil {
+		return true
+	}
+	if !s.candidate(st.predNeed) {
 		return false
 	}
-	return st.pred == nil || (s.candidate(st.predNeed) && s.evalChannel(st.pred, st))
+	s.evals.Evaluated++
+	return s.evalChannel(st.pred, st)
 }
 
 // candidate reports whether every clause of need holds of the current event, so that the
 // expression needing them is evaluated.
 func (s *shard) candidate(need []int32) bool {
-	if s.cands == nil {
-		return true
-	}
-	s.cands.checked++
-	if len(need) == 0 || s.cands.holds(need, s.view) {
-		return true
-	}
-	s.cands.skipped++
-	return false
+	return s.cands == nil || len(need) == 0 || s.cands.holds(need, s.view)
 }
 
 // longestString is the current event's longest string, computed once and only for the

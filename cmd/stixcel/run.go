@@ -34,6 +34,7 @@ type runFlags struct {
 	strict    bool
 	source    string
 	workers   int
+	noIndex   bool // the hidden --no-candidate-index: every reached channel evaluated
 	rejects   string
 	maxGroups int
 	maxState  int64
@@ -77,6 +78,8 @@ the embedded seed bundle. With no events file, events are read from stdin.`,
 	fl.DurationVar(&f.maxAhead, "max-ahead", event.DefaultMaxAhead, "reject events more than this `DURATION` ahead of their input's latest time")
 	fl.DurationVar(&f.idleFlush, "idle-flush", 0, "after `DURATION` of silence on stdin, run the events held for the lateness and write the open alerts (results then depend on timing)")
 	fl.IntVar(&f.workers, "workers", goruntime.NumCPU(), "evaluate on `N` goroutines, sharded by plan and group key (alerts are identical to one worker)")
+	fl.BoolVar(&f.noIndex, "no-candidate-index", false, "evaluate every channel an event reaches, without the candidate index (same alerts; for comparisons)")
+	_ = fl.MarkHidden("no-candidate-index")
 	fl.StringVar(&f.format, "format", string(alertfmt.JSON), "write alerts as `json|text|stix|ocsf` (stix: one bundle at the end, one object per line when reading stdin; ocsf: OCSF 1.8.0 Detection Findings, one per line)")
 	fl.StringVar(&f.source, "source", "", "map raw events with source profile `NAME|FILE.yaml` (built-in: "+strings.Join(source.Builtins(), ", ")+")")
 	return cmd
@@ -191,7 +194,8 @@ func (c *cli) prepareRun(f *runFlags) (*prepared, error) {
 		return nil, err
 	}
 	eng, err := runtime.New(set, runtime.WithHunt(f.hunt), runtime.WithWorkers(f.workers),
-		runtime.WithMaxGroups(f.maxGroups), runtime.WithMaxState(f.maxState), runtime.WithMaxIterations(f.maxIter))
+		runtime.WithMaxGroups(f.maxGroups), runtime.WithMaxState(f.maxState), runtime.WithMaxIterations(f.maxIter),
+		runtime.WithCandidateIndex(!f.noIndex))
 	if err != nil {
 		return nil, inputErr(err)
 	}
