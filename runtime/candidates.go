@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -28,13 +30,16 @@ type candidateIndex struct {
 type candidateField struct {
 	slot int
 	// matcher finds the clauses' literals on the field (nil when it has none); byPattern
-	// lists, per pattern, the clauses it makes hold.
+	// lists, per pattern, the clauses it makes hold; byNumber, per whole number, the clauses
+	// whose number atoms it makes hold.
 	matcher   *ahocorasick.Automaton
 	byPattern [][]int32
-	// any: the clauses with an atom on the field, which hold when it is not a string that
-	// can be told apart; unguarded: those with an unguarded atom, which hold when it is
-	// missing; ks: those with an atom that U+212A or U+017F may match.
-	any, unguarded, ks []int32
+	byNumber  map[int64][]int32
+	// tests: the clauses with a string-function atom on the field, which hold when it is
+	// present but not a string; all: every clause with an atom on it (a string that is not
+	// valid UTF-8); unguarded: those with an unguarded atom, which hold when it is missing;
+	// ks: those with an atom that U+212A or U+017F may match.
+	tests, all, unguarded, ks []int32
 }
 
 // indexedClause is a clause by the fields it reads.
@@ -56,9 +61,19 @@ type fieldBuild struct {
 	patterns map[string]int32
 	lits     []string
 	byLit    [][]int32
-	any      []int32
+	byNumber map[int64][]int32
+	tests    []int32
+	all      []int32
 	unguard  []int32
 	ks       []int32
+}
+
+// addOnce appends id unless it is there.
+func addOnce(ids []int32, id int32) []int32 {
+	if containsInt32(ids, id) {
+		return ids
+	}
+	return append(ids, id)
 }
 
 func newCandidateBuilder(slots *event.Slots) *candidateBuilder {
@@ -92,23 +107,29 @@ func (b *candidateBuilder) clause(c clause) int32 {
 		fb := b.fields[f]
 		if !containsInt32(ic.fields, f) {
 			ic.fields = append(ic.fields, f)
-			fb.any = append(fb.any, id)
+			fb.all = append(fb.all, id)
 		}
-		p, ok := fb.patterns[a.lit]
-		if !ok {
-			p = int32(len(fb.lits))
-			fb.patterns[a.lit] = p
-			fb.lits = append(fb.lits, a.lit)
-			fb.byLit = append(fb.byLit, nil)
+		switch a.kind {
+		case atomNumber:
+			fb.byNumber[a.num] = addOnce(fb.byNumber[a.num], id)
+		default:
+			p, ok := fb.patterns[a.lit]
+			if !ok {
+				p = int32(len(fb.lits))
+				fb.patterns[a.lit] = p
+				fb.lits = append(fb.lits, a.lit)
+				fb.byLit = append(fb.byLit, nil)
+			}
+			fb.byLit[p] = addOnce(fb.byLit[p], id)
 		}
-		if !containsInt32(fb.byLit[p], id) {
-			fb.byLit[p] = append(fb.byLit[p], id)
+		if a.kind == atomTest {
+			fb.tests = addOnce(fb.tests, id)
 		}
-		if !a.guarded && !containsInt32(fb.unguard, id) {
-			fb.unguard = append(fb.unguard, id)
+		if !a.guarded {
+			fb.unguard = addOnce(fb.unguard, id)
 		}
-		if a.ks && !containsInt32(fb.ks, id) {
-			fb.ks = append(fb.ks, id)
+		if a.ks {
+			fb.ks = addOnce(fb.ks, id)
 		}
 	}
 	b.idx.clauses = append(b.idx.clauses, ic)
@@ -121,7 +142,7 @@ func (b *candidateBuilder) field(name string) int32 {
 	}
 	f := int32(len(b.fields))
 	b.fieldIdx[name] = f
-	b.fields = append(b.fields, &fieldBuild{name: name, patterns: map[string]int32{}})
+	b.fields = append(b.fields, &fieldBuild{name: name, patterns: map[string]int32{}, byNumber: map[int64][]int32{}})
 	return f
 }
 
@@ -131,12 +152,15 @@ func (b *candidateBuilder) build() (*candidateIndex, error) {
 		return nil, nil
 	}
 	for _, fb := range b.fields {
-		cf := candidateField{slot: b.slots.Slot(fb.name), byPattern: fb.byLit, any: fb.any, unguarded: fb.unguard, ks: fb.ks}
-		m, err := ahocorasick.NewBuilder().AddStrings(fb.lits).Build()
-		if err != nil {
-			return nil, err
+		cf := candidateField{slot: b.slots.Slot(fb.name), byPattern: fb.byLit, byNumber: fb.byNumber,
+			tests: fb.tests, all: fb.all, unguarded: fb.unguard, ks: fb.ks}
+		if len(fb.lits) > 0 {
+			m, err := ahocorasick.NewBuilder().AddStrings(fb.lits).Build()
+			if err != nil {
+				return nil, fmt.Errorf("field %s: %w", fb.name, err)
+			}
+			cf.matcher = m
 		}
-		cf.matcher = m
 		b.idx.fields = append(b.idx.fields, cf)
 	}
 	return b.idx, nil
@@ -146,14 +170,14 @@ func (b *candidateBuilder) build() (*candidateIndex, error) {
 func clauseKey(c clause) string {
 	parts := make([]string, len(c))
 	for i, a := range c {
-		flags := []byte{'-', '-'}
+		flags := []byte{'0' + byte(a.kind), '-', '-'}
 		if a.guarded {
-			flags[0] = 'g'
+			flags[1] = 'g'
 		}
 		if a.ks {
-			flags[1] = 'k'
+			flags[2] = 'k'
 		}
-		parts[i] = a.field + "\x00" + string(flags) + "\x00" + a.lit
+		parts[i] = a.field + "\x00" + string(flags) + "\x00" + a.lit + "\x00" + strconv.FormatInt(a.num, 10)
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, "\x01")
@@ -219,17 +243,41 @@ func (cs *candidateScan) scan(f int32, v *event.FieldView) {
 	cs.fieldGen[f] = cs.gen
 	cf := &cs.idx.fields[f]
 	fv := v.Slot(cf.slot)
-	if fv.Kind() == event.KindMissing {
+	switch fv.Kind() {
+	case event.KindMissing:
 		cs.mark(cf.unguarded)
 		return
-	}
-	s, ok := cs.lowered(v, fv)
-	if !ok {
-		cs.mark(cf.any)
+	case event.KindString:
+		s, ok := v.Lower(fv)
+		if !ok {
+			cs.mark(cf.all) // not valid UTF-8
+			return
+		}
+		cs.scanString(cf, s)
 		return
+	case event.KindNative:
+		if s, ok := fv.Native().(string); ok {
+			if !utf8.ValidString(s) {
+				cs.mark(cf.all)
+				return
+			}
+			cs.scanString(cf, cs.lowered(s))
+			return
+		}
 	}
+	cs.mark(cf.tests) // a number, bool, null, list or map: string functions fail on it
+	if i, _, isInt, ok := routeKey(fv); ok && isInt {
+		cs.mark(cf.byNumber[i])
+	}
+}
+
+// scanString marks the clauses whose literals the lowered string s holds.
+func (cs *candidateScan) scanString(cf *candidateField, s string) {
 	if len(cf.ks) > 0 && (strings.Contains(s, "\u212a") || strings.Contains(s, "\u017f")) {
 		cs.mark(cf.ks)
+	}
+	if cf.matcher == nil {
+		return
 	}
 	for _, m := range cf.matcher.FindAllOverlapping(unsafeBytes(s)) {
 		cs.mark(cf.byPattern[m.PatternID])
@@ -242,26 +290,16 @@ func (cs *candidateScan) mark(ids []int32) {
 	}
 }
 
-// lowered is a string field's value with ASCII letters lowered, as lowerAscii gives it;
-// ok is false for any other value, and for invalid UTF-8 (which lowerAscii rewrites).
-func (cs *candidateScan) lowered(v *event.FieldView, fv *event.Field) (string, bool) {
-	if fv.Kind() == event.KindString {
-		return v.Lower(fv)
-	}
-	if fv.Kind() != event.KindNative {
-		return "", false
-	}
-	s, ok := fv.Native().(string)
-	if !ok || !utf8.ValidString(s) {
-		return "", false
-	}
+// lowered is s with ASCII letters lowered, as lowerAscii gives a valid UTF-8 string; it is
+// valid until the next call.
+func (cs *candidateScan) lowered(s string) string {
 	cs.lower = append(cs.lower[:0], s...)
 	for i, c := range cs.lower {
 		if 'A' <= c && c <= 'Z' {
 			cs.lower[i] = c + 'a' - 'A'
 		}
 	}
-	return unsafe.String(unsafe.SliceData(cs.lower), len(cs.lower)), true
+	return unsafe.String(unsafe.SliceData(cs.lower), len(cs.lower))
 }
 
 // unsafeBytes shows s as bytes, for a matcher that only reads them.

@@ -29,13 +29,18 @@ func TestDeriveNeed(t *testing.T) {
 			want: `[Image:"\\cmd.exe"/g]`},
 		{name: "disjunction over fields",
 			expr: `event.Image.startsWith('c:\\') || event.CommandLine == 'x' || event.User in ['a', 'bb', 3]`,
-			want: `[Image:"c:\\" CommandLine:"x" User:"a" User:"bb"]`},
-		{name: "a branch without a literal", expr: `event.Image.contains('x') || event.EventCode == 1`},
+			want: `[Image:"c:\\" CommandLine=="x" User=="a" User=="bb" User==3]`},
+		{name: "a lowered membership", expr: `event.User.lowerAscii() in ['A', 1]`, want: `[User:"a"]`},
+		{name: "a membership of a bool", expr: `event.User in ['a', true]`},
+		{name: "numbers across types", expr: `has(event.EventCode) && (event.EventCode == 4624 || event.EventCode == '4624' || event.EventCode == 7.0)`,
+			want: `[EventCode==4624/g EventCode=="4624"/g EventCode==7/g]`},
+		{name: "a fraction", expr: `event.EventCode == 1.5`},
+		{name: "a branch without a literal", expr: `event.Image.contains('x') || event.EventCode > 1`},
 		{name: "negation", expr: `!event.Image.contains('x')`},
 		{name: "empty literal", expr: `event.Image.contains('')`},
 		{name: "conjunction keeps each clause, most selective first",
 			expr: `event.A.contains('ab') && event.EventCode == 1 && event.B.contains('abcdef')`,
-			want: `[B:"abcdef"] [A:"ab"]`},
+			want: `[EventCode==1] [B:"abcdef"] [A:"ab"]`},
 		{name: "case-insensitive regex with k", expr: `event.Image.matches('(?i)\\\\Kill\\.exe$')`, want: `[Image:"\\kill.exe"/k]`},
 		{name: "regex without a literal", expr: `event.Image.matches('.*')`},
 		{name: "regex alternation", expr: `matches(event.Image, 'ab(c|d)')`, want: `[Image:"abc" Image:"abd"]`},
@@ -54,14 +59,22 @@ func TestDeriveNeed(t *testing.T) {
 	}
 }
 
-// String renders a need as its clauses, each as field:"literal" atoms, /g marking a guarded
-// atom and /k one that U+212A or U+017F may match.
+// String renders a need as its clauses, each as atoms: field:"literal" for a string test,
+// field=="literal" and field==n for equalities, /g marking a guarded atom and /k one that
+// U+212A or U+017F may match.
 func (n need) String() string {
 	parts := make([]string, len(n))
 	for i, c := range n {
 		atoms := make([]string, len(c))
 		for j, a := range c {
-			atoms[j] = fmt.Sprintf("%s:%q", a.field, a.lit)
+			switch a.kind {
+			case atomTest:
+				atoms[j] = fmt.Sprintf("%s:%q", a.field, a.lit)
+			case atomEqual:
+				atoms[j] = fmt.Sprintf("%s==%q", a.field, a.lit)
+			case atomNumber:
+				atoms[j] = fmt.Sprintf("%s==%d", a.field, a.num)
+			}
 			if a.guarded {
 				atoms[j] += "/g"
 			}
@@ -186,7 +199,18 @@ func (g *exprGen) leaf() string {
 	case 9:
 		test = src + ".endsWith(params.Word)"
 	case 10:
-		test = "event.Code == " + fmt.Sprint(g.r.Intn(3))
+		n := g.r.Intn(3)
+		switch g.r.Intn(4) {
+		case 0:
+			test = fmt.Sprintf("event.%s == %d || event.%s == '%d'", f, n, f, n)
+		case 1:
+			test = fmt.Sprintf("event.%s in [%d, %d.0, '%d', 'x']", f, n, n+1, n)
+		case 2:
+			test = fmt.Sprintf("event.%s in [%d, true]", f, n)
+		default:
+			test = fmt.Sprintf("event.%s == %du", f, n)
+		}
+		test = "(" + test + ")"
 	default:
 		test = "has(event." + f + ")"
 	}
@@ -241,7 +265,7 @@ func (g *exprGen) events(n int) string {
 			case 0:
 				// missing
 			case 1:
-				fields[f] = g.r.Intn(3)
+				fields[f] = []any{g.r.Intn(3), float64(g.r.Intn(3)), 1.5, true}[g.r.Intn(4)]
 			case 2:
 				fields[f] = nil
 			case 3:

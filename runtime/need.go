@@ -24,13 +24,23 @@ type need []clause
 // A clause holds when one of its atoms does.
 type clause []atom
 
-// An atom holds of an event unless its field is a valid UTF-8 string whose ASCII-lowered
-// value lacks lit (already lowered), or the field is missing and guarded. Any other value
-// (a number, null, a list, invalid UTF-8) holds every atom of its field: only a string can
-// be told apart without evaluating.
+// An atom is one test of an event field that a clause's expression needs. It holds of an
+// event unless the test is false without an error:
+//
+//   - atomTest, a string function (contains, startsWith, endsWith, matches, or any test of
+//     `lowerAscii()`): unless the field is a valid UTF-8 string whose ASCII-lowered value
+//     lacks lit (lowered), or missing and guarded; any other value may be an error.
+//   - atomEqual, `event.F == 'lit'` or `in` a list of strings: unless the field is a string
+//     as above, or not a string at all (CEL's == is then false), or missing and guarded.
+//   - atomNumber, `event.F == n` or `in` a list of numbers, n whole: unless the field is
+//     other than a number of value n, or missing and guarded.
+//
+// A string that is not valid UTF-8 holds every atom of its field.
 type atom struct {
 	field string
+	kind  atomKind
 	lit   string
+	num   int64
 	// guarded: the field's absence makes the expression false without an error (a
 	// `has(event.F)` conjunct); otherwise reading it fails, which only evaluating counts.
 	guarded bool
@@ -39,6 +49,14 @@ type atom struct {
 	// holds the atom.
 	ks bool
 }
+
+type atomKind uint8
+
+const (
+	atomTest atomKind = iota
+	atomEqual
+	atomNumber
+)
 
 // Limits of a need: the clauses kept (the most selective), the atoms of a clause.
 const (
@@ -166,9 +184,11 @@ func best(cs []clause) clause {
 // score ranks a clause by how rarely it should hold: its shortest literal (longer ones
 // occur less often), then fewer atoms.
 func (c clause) score() int {
-	shortest := 8
+	shortest := 16
 	for _, a := range c {
-		shortest = min(shortest, len(a.lit))
+		if a.kind != atomNumber {
+			shortest = min(shortest, len(a.lit))
+		}
 	}
 	return shortest*1024 - min(len(c), 1023)
 }
@@ -189,10 +209,10 @@ func (n *needs) test(e celast.Expr) clause {
 		if len(args) != 2 {
 			return nil
 		}
-		if c := n.literalTest(args[0], args[1]); c != nil {
+		if c := n.equalTest(args[0], args[1]); c != nil {
 			return c
 		}
-		return n.literalTest(args[1], args[0])
+		return n.equalTest(args[1], args[0])
 	case operators.In:
 		if len(args) != 2 {
 			return nil
@@ -209,8 +229,9 @@ func (n *needs) test(e celast.Expr) clause {
 	return nil
 }
 
+// literalTest reads a string function of S and a constant string.
 func (n *needs) literalTest(src, lit celast.Expr) clause {
-	field, ok := stringSource(src)
+	field, _, ok := stringSource(src)
 	if !ok {
 		return nil
 	}
@@ -221,21 +242,63 @@ func (n *needs) literalTest(src, lit celast.Expr) clause {
 	return clause{{field: field, lit: lowerASCII(s)}}
 }
 
-func (n *needs) inTest(src, list celast.Expr) clause {
-	field, ok := stringSource(src)
+// equalTest reads `S == c`, c a string or a whole number.
+func (n *needs) equalTest(src, c celast.Expr) clause {
+	field, lowered, ok := stringSource(src)
 	if !ok {
 		return nil
 	}
-	var strs []string
+	v, ok := n.constant(c)
+	if !ok {
+		return nil
+	}
+	a, ok := equalAtom(field, lowered, v)
+	if !ok {
+		return nil
+	}
+	return clause{a}
+}
+
+// equalAtom is the atom of `S == v`: a string test when S is lowered (lowerAscii fails on
+// anything but a string), else a string or number equality; ok is false for other values
+// and the empty string.
+func equalAtom(field string, lowered bool, v ref.Val) (atom, bool) {
+	switch v := v.(type) {
+	case types.String:
+		if v == "" {
+			return atom{}, false
+		}
+		kind := atomEqual
+		if lowered {
+			kind = atomTest
+		}
+		return atom{field: field, kind: kind, lit: lowerASCII(string(v))}, true
+	case types.Int, types.Uint, types.Double:
+		if lowered {
+			return atom{}, false
+		}
+		var r route
+		if !r.value(celast.NewExprFactory().NewLiteral(0, v)) || len(r.ints) != 1 {
+			return atom{}, false
+		}
+		return atom{field: field, kind: atomNumber, num: r.ints[0]}, true
+	}
+	return atom{}, false
+}
+
+func (n *needs) inTest(src, list celast.Expr) clause {
+	field, lowered, ok := stringSource(src)
+	if !ok {
+		return nil
+	}
+	var vals []ref.Val
 	switch {
 	case list.Kind() == celast.ListKind && len(list.AsList().OptionalIndices()) == 0:
 		for _, el := range list.AsList().Elements() {
 			if el.Kind() != celast.LiteralKind {
 				return nil
 			}
-			if s, ok := el.AsLiteral().(types.String); ok {
-				strs = append(strs, string(s))
-			}
+			vals = append(vals, el.AsLiteral())
 		}
 	default:
 		v, ok := n.constant(list)
@@ -247,28 +310,31 @@ func (n *needs) inTest(src, list celast.Expr) clause {
 			return nil
 		}
 		for it := l.Iterator(); it.HasNext() == types.True; {
-			if s, ok := it.Next().(types.String); ok {
-				strs = append(strs, string(s))
-			}
+			vals = append(vals, it.Next())
 		}
 	}
-	// Other elements are not strings: a string field never equals them, and a field that
-	// is not a string holds every atom anyway.
-	if len(strs) == 0 || len(strs) > maxClauseAtoms {
+	if len(vals) == 0 || len(vals) > maxClauseAtoms {
 		return nil
 	}
-	c := make(clause, 0, len(strs))
-	for _, s := range strs {
-		if s == "" {
+	c := make(clause, 0, len(vals))
+	for _, v := range vals {
+		a, ok := equalAtom(field, lowered, v)
+		if !ok {
+			if _, isStr := v.(types.String); lowered && !isStr {
+				continue // a lowered string equals no number, bool or null
+			}
 			return nil
 		}
-		c = append(c, atom{field: field, lit: lowerASCII(s)})
+		c = append(c, a)
+	}
+	if len(c) == 0 {
+		return nil
 	}
 	return c
 }
 
 func (n *needs) patternTest(src, pattern celast.Expr) clause {
-	field, ok := stringSource(src)
+	field, _, ok := stringSource(src)
 	if !ok {
 		return nil
 	}
@@ -296,24 +362,24 @@ func (n *needs) patternTest(src, pattern celast.Expr) clause {
 	return c
 }
 
-// stringSource reads `event.F` or `event.F.lowerAscii()`: a string that holds a literal
-// only if the field's ASCII-lowered value does.
-func stringSource(e celast.Expr) (string, bool) {
+// stringSource reads `event.F` or `event.F.lowerAscii()` (lowered): a string that holds a
+// literal only if the field's ASCII-lowered value does.
+func stringSource(e celast.Expr) (field string, lowered, ok bool) {
 	if e.Kind() == celast.CallKind {
 		call := e.AsCall()
 		if call.FunctionName() != "lowerAscii" || !call.IsMemberFunction() || len(call.Args()) != 0 {
-			return "", false
+			return "", false, false
 		}
-		e = call.Target()
+		e, lowered = call.Target(), true
 	}
 	if e.Kind() != celast.SelectKind {
-		return "", false
+		return "", false, false
 	}
 	sel := e.AsSelect()
 	if sel.IsTestOnly() || sel.Operand().Kind() != celast.IdentKind || sel.Operand().AsIdent() != "event" {
-		return "", false
+		return "", false, false
 	}
-	return sel.FieldName(), true
+	return sel.FieldName(), lowered, true
 }
 
 // constString reads a constant string: a literal, a parameter, or a sum of those.

@@ -31,12 +31,62 @@ type route struct {
 	// guarded is true when the selector tests the field's presence first: an event without
 	// the field is then no match, not an evaluation error.
 	guarded bool
+	// logSource, when set, is the log source the selector also tests (`event.log_source ==
+	// 'S' && ...`): the index decides the selector only for the channels of that source, on
+	// events whose log_source field is that string (it checks, once per event).
+	logSource string
+}
+
+// logSourceTest splits `event.log_source == 'S' && rest` (in either order of the
+// conjunction's balanced tree) into S and rest.
+func logSourceTest(e celast.Expr) (src string, rest celast.Expr, ok bool) {
+	if e.Kind() != celast.CallKind || e.AsCall().FunctionName() != operators.LogicalAnd || len(e.AsCall().Args()) != 2 {
+		return "", nil, false
+	}
+	args := e.AsCall().Args()
+	if src, ok := logSourceEquals(args[0]); ok {
+		return src, args[1], true
+	}
+	// `a && b && c` parses as `a && (b && c)` or `(a && b) && c`
+	if inner := args[0]; inner.Kind() == celast.CallKind && inner.AsCall().FunctionName() == operators.LogicalAnd &&
+		len(inner.AsCall().Args()) == 2 {
+		if src, ok := logSourceEquals(inner.AsCall().Args()[0]); ok {
+			fac := celast.NewExprFactory()
+			return src, fac.NewCall(e.ID(), operators.LogicalAnd, inner.AsCall().Args()[1], args[1]), true
+		}
+	}
+	return "", nil, false
+}
+
+// logSourceEquals reads `event.log_source == 'S'`.
+func logSourceEquals(e celast.Expr) (string, bool) {
+	if e.Kind() != celast.CallKind || e.AsCall().FunctionName() != operators.Equals || len(e.AsCall().Args()) != 2 {
+		return "", false
+	}
+	args := e.AsCall().Args()
+	field, lit := args[0], args[1]
+	if field.Kind() != celast.SelectKind || lit.Kind() != celast.LiteralKind {
+		return "", false
+	}
+	sel := field.AsSelect()
+	if sel.IsTestOnly() || sel.Operand().Kind() != celast.IdentKind || sel.Operand().AsIdent() != "event" || sel.FieldName() != "log_source" {
+		return "", false
+	}
+	s, ok := lit.AsLiteral().(types.String)
+	return string(s), ok
 }
 
 // deriveRoute reads the route of a checked selector; nil when it is not a plain test of one
-// event field against constants.
+// event field against constants, possibly after a test of the log source (`event.log_source
+// == 'S' && ...`, as Sigma channels are written), which the index decides too.
 func deriveRoute(e celast.Expr) *route {
 	r := &route{}
+	if src, ok := logSourceEquals(e); ok {
+		return &route{logSource: src} // the log source alone: true on every event routed here
+	}
+	if src, rest, ok := logSourceTest(e); ok {
+		r.logSource, e = src, rest
+	}
 	if field, test, ok := presenceGuard(e); ok {
 		r.field = field
 		if !r.add(test) {
@@ -172,6 +222,19 @@ func routeKey(fv *event.Field) (i int64, s string, isInt, ok bool) {
 	return 0, "", false, false
 }
 
+// fieldString is a field's string, read or set by a source profile; ok is false for any
+// other value.
+func fieldString(fv *event.Field) (string, bool) {
+	switch fv.Kind() {
+	case event.KindString:
+		return fv.Str()
+	case event.KindNative:
+		s, ok := fv.Native().(string)
+		return s, ok
+	}
+	return "", false
+}
+
 func nativeKey(x any) (int64, string, bool, bool) {
 	switch n := x.(type) {
 	case int64:
@@ -229,10 +292,21 @@ type sourceIndex struct {
 	// key"), which Stats counts. A guarded selector is then no match, without an error.
 	unguarded  []step
 	missingMsg string // the error of a decided selector on an event without the field
+	// sourceSlot is the slot of log_source when a decided selector also tests it (-1:
+	// none): an event whose log_source field is not the source's name (a hand-built
+	// event) gets undecided, every selector evaluated.
+	sourceSlot int
+	name       string
+	undecided  []step
 }
 
 // routes returns the channels the event reaches; missing says it lacks the route field.
 func (si *sourceIndex) routes(v *event.FieldView) (routes []step, missing bool) {
+	if si.sourceSlot >= 0 {
+		if s, ok := fieldString(v.Slot(si.sourceSlot)); !ok || s != si.name {
+			return si.undecided, false
+		}
+	}
 	if si.field == "" {
 		return si.catchAll, false
 	}
@@ -279,15 +353,22 @@ func newRouteIndex(plans []*compiledPlan, slots *event.Slots) *routeIndex {
 	idx := &routeIndex{sources: map[string]*sourceIndex{}}
 	for _, src := range order {
 		entries := bySource[src]
-		si := &sourceIndex{}
+		si := &sourceIndex{name: src, sourceSlot: -1}
+		routed := func(e entry) bool {
+			return e.ch.route != nil && (e.ch.route.logSource == "" || e.ch.route.logSource == src)
+		}
 		counts := map[string]int{}
 		for _, e := range entries {
-			if e.ch.route != nil {
+			if routed(e) && e.ch.route.field != "" {
 				counts[e.ch.route.field]++
 			}
 		}
 		si.field = mostCommon(counts)
-		decided := func(e entry) bool { return si.field != "" && e.ch.route != nil && e.ch.route.field == si.field }
+		// always: the selector tests the log source alone, so it holds on every event here
+		always := func(e entry) bool { return routed(e) && e.ch.route.field == "" }
+		decided := func(e entry) bool {
+			return always(e) || (si.field != "" && routed(e) && e.ch.route.field == si.field)
+		}
 		var ints []int64
 		var strs []string
 		for _, e := range entries {
@@ -296,6 +377,7 @@ func newRouteIndex(plans []*compiledPlan, slots *event.Slots) *routeIndex {
 				strs = append(strs, e.ch.route.strs...)
 			}
 		}
+		evalAll := false
 		collect := func(keep func(entry) bool) []step {
 			var out []step
 			first := 0
@@ -308,7 +390,7 @@ func newRouteIndex(plans []*compiledPlan, slots *event.Slots) *routeIndex {
 				}
 				st := step{plan: e.plan, pred: e.ch.predicate, params: e.plan.paramsVal, index: e.ch.index, maxString: e.ch.predMax,
 					predNeed: e.ch.predClauses}
-				if !e.ch.decided {
+				if !e.ch.decided || evalAll {
 					st.sel, st.maxString = e.ch.selector, min(st.maxString, e.ch.selMax)
 					st.selNeed = e.ch.selClauses
 				}
@@ -320,8 +402,17 @@ func newRouteIndex(plans []*compiledPlan, slots *event.Slots) *routeIndex {
 		for _, e := range entries {
 			e.ch.decided = decided(e)
 		}
-		si.catchAll = collect(func(e entry) bool { return !decided(e) })
-		si.unguarded = collect(func(e entry) bool { return decided(e) && !e.ch.route.guarded })
+		si.catchAll = collect(func(e entry) bool { return !decided(e) || always(e) })
+		si.unguarded = collect(func(e entry) bool { return decided(e) && !always(e) && !e.ch.route.guarded })
+		for _, e := range entries {
+			if decided(e) && e.ch.route.logSource != "" {
+				si.sourceSlot = slots.Slot("log_source")
+				evalAll = true
+				si.undecided = collect(func(entry) bool { return true })
+				evalAll = false
+				break
+			}
+		}
 		if si.field != "" {
 			si.slot = slots.Slot(si.field)
 			si.missingMsg = "no such key: " + si.field
@@ -329,12 +420,12 @@ func newRouteIndex(plans []*compiledPlan, slots *event.Slots) *routeIndex {
 			si.byStr = map[string][]step{}
 			for _, k := range ints {
 				if _, done := si.byInt[k]; !done {
-					si.byInt[k] = collect(func(e entry) bool { return !decided(e) || containsInt(e.ch.route.ints, k) })
+					si.byInt[k] = collect(func(e entry) bool { return !decided(e) || always(e) || containsInt(e.ch.route.ints, k) })
 				}
 			}
 			for _, k := range strs {
 				if _, done := si.byStr[k]; !done {
-					si.byStr[k] = collect(func(e entry) bool { return !decided(e) || containsStr(e.ch.route.strs, k) })
+					si.byStr[k] = collect(func(e entry) bool { return !decided(e) || always(e) || containsStr(e.ch.route.strs, k) })
 				}
 			}
 		}

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -28,6 +29,13 @@ func TestDeriveRoute(t *testing.T) {
 		{name: "guard after the test", expr: `event.EventCode == 10 && has(event.EventCode)`},
 		{name: "guard of a param-free non-route", expr: `has(event.Image) && event.Image.endsWith("x")`},
 		{name: "guard on another variable", expr: `has(params.X) && event.EventCode == 10`},
+		{name: "log source and guarded membership", expr: `event.log_source == 'WinEventLog:Sysmon' && has(event.EventCode) && event.EventCode in [1]`,
+			want: &route{field: "EventCode", ints: []int64{1}, guarded: true, logSource: "WinEventLog:Sysmon"}},
+		{name: "log source and equality", expr: `event.log_source == 'WinEventLog:Sysmon' && event.EventCode == 1`,
+			want: &route{field: "EventCode", ints: []int64{1}, logSource: "WinEventLog:Sysmon"}},
+		{name: "log source alone", expr: `event.log_source == 'WinEventLog:Security'`, want: &route{logSource: "WinEventLog:Security"}},
+		{name: "log source and another test", expr: `event.log_source == 'WinEventLog:Security' && event.Image.endsWith('x')`},
+		{name: "log source after", expr: `event.EventCode == 1 && event.log_source == 'WinEventLog:Security'`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,4 +85,46 @@ func TestGuardedRouteMissingField(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestLogSourceSelectors: Sigma channels test their log source in the selector
+// (`event.log_source == 'S' && ...`); the index decides such selectors, which are then not
+// evaluated, with the results and stats of evaluating them, also on events whose log_source
+// field is not their LogSource (hand-built events), which get every selector evaluated.
+func TestLogSourceSelectors(t *testing.T) {
+	const sysmon = "WinEventLog:Sysmon"
+	set := &plan.Set{Schema: plan.Schema}
+	for i, sel := range []string{
+		`event.log_source == 'WinEventLog:Sysmon' && has(event.EventCode) && event.EventCode in [1]`,
+		`event.log_source == 'WinEventLog:Sysmon' && event.EventCode == 1`,
+		`event.log_source == 'WinEventLog:Sysmon'`,
+		`event.log_source == 'WinEventLog:Security'`,
+	} {
+		set.Plans = append(set.Plans, &plan.Plan{ID: fmt.Sprintf("AN%04d", i), Kind: plan.KindDetection, Channels: []*plan.Channel{
+			{ID: "c1", LogSource: sysmon, Selector: sel, Origin: plan.OriginSigma},
+		}})
+	}
+	var s stream
+	s.add(0, sysmon, map[string]any{"EventCode": int64(1)})
+	s.add(1, sysmon, map[string]any{"EventCode": int64(3)})
+	s.add(2, sysmon, map[string]any{})
+	s.add(3, sysmon, map[string]any{"EventCode": "1"})
+	s.add(4, sysmon, map[string]any{"EventCode": int64(1)})
+	s.events[4].Fields["log_source"] = "WinEventLog:Security" // hand-built: the field disagrees
+	s.add(5, sysmon, map[string]any{"EventCode": int64(1)})
+	delete(s.events[5].Fields, "log_source")
+
+	want, wantStats := run(t, set, s.events, func(c *config) { c.noRouting, c.plainCEL = true, true })
+	got, gotStats := run(t, set, s.events)
+	assert.Equal(t, summarize(want), summarize(got))
+	assert.Equal(t, mustJSON(t, want), mustJSON(t, got))
+	assert.Equal(t, wantStats, gotStats)
+	assert.Len(t, got, 7, "event 1: three plans; 2, 3, 4: the log source alone; 5: AN0003; 6: none")
+
+	eng, err := New(set)
+	require.NoError(t, err)
+	for _, ev := range s.events[:4] {
+		require.NoError(t, eng.Process(t.Context(), ev, func(Output) {}))
+	}
+	assert.Zero(t, eng.Evaluations().Evaluated, "the index decides every selector of events whose log_source is theirs")
 }
