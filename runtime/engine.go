@@ -4,7 +4,10 @@
 // artifact may have been edited by hand), on every core, with the same result as on one.
 // Process routes each event only to the channels that can match it — by log_source, then by
 // the value of the field the selectors test (such as EventCode), so that a selector the
-// index decides is never evaluated — evaluates the predicates, and either emits at once
+// index decides is never evaluated (a test of the log source as well) — skips the channels
+// whose literals the event lacks (the candidate index: one Aho–Corasick pass per field
+// finds which of the literals that channels' string tests need occur; see
+// WithCandidateIndex), evaluates the predicates of the others, and either emits at once
 // (hunt records of selector plans, alerts of detection plans without a condition) or feeds
 // the plan's correlation state.
 //
