@@ -27,6 +27,9 @@ func FuzzNormalize(f *testing.F) {
 	f.Add([]byte(`{"Channel":"Security","TimeCreated":"9999-12-31 23:59:59.999999999","EventID":18446744073709551616}`))
 	f.Add([]byte("{\"Channel\":\"Security\",\"EventID\":4624,\"TimeCreated\":\"2020-10-18 07:50:06\",\"User\":\"caf\xe9\"}\n\xff\n"))
 	f.Add([]byte(`{"Channel":"Security","EventID":4688,"TimeCreated":"2020-10-18 07:50:06","CommandLine":"` + strings.Repeat("A", 1<<20) + `"}`))
+	f.Add([]byte(`{"Event":{"System":{"Channel":"Security","EventID":{"#text":4688,"#attributes":{"Qualifiers":0}},"Computer":"ws","TimeCreated":{"#attributes":{"SystemTime":"2020-10-18T07:50:06.1234567Z"}}},"EventData":{"#attributes":{"Name":"x"},"ProcessId":4460,"Big":18446744073709551616,"F":1e300,"N":null,"B":true},"UserData":{"X":{"User":"u"},"Y":[1]}}}`))
+	f.Add([]byte(`{"@timestamp":"2020-10-18T07:50:06.123Z","winlog":{"channel":"Security","event_id":"4688","computer_name":"ws","event_data":{"A":"1"},"user_data":{"xml_name":"X","B":"2"}},"event":{"code":4688},"host":{"name":"ws"}}`))
+	f.Add([]byte(`{"Event":{"System":{"Channel":7,"EventID":[],"TimeCreated":{"#attributes":{"SystemTime":null}}},"EventData":"x","UserData":{"a":"b"}},"winlog":{"event_data":[{"a":1}]}}`))
 	p := windows(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := event.NewReader(bytes.NewReader(data), "fuzz.jsonl", NewDecoder(p))
@@ -62,6 +65,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add(windowsYAML)
 	f.Add([]byte("name: p\nfields:\n  time: parse_time(raw.t)\n  log_source: |\n    raw.src +\n"))
 	f.Add([]byte("name: [\n"))
+	f.Add([]byte("name: p\nfields:\n  time: parse_time(raw.t)\n  log_source: raw.s\nlift: [raw.a, 'raw.b.map(k, raw.b[k])']\nlift_values: strings\nshapes:\n  a: has(raw.a)\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, err := Load("fuzz.yaml", data)
 		var diags diag.Diagnostics

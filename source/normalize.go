@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,11 +35,13 @@ func (p *Profile) Normalize(raw map[string]any) (map[string]any, error) {
 // normalizer evaluates a profile over one raw object after another, reusing its activation
 // and buffers. It is not safe for concurrent use.
 type normalizer struct {
-	p    *Profile
-	act  activation
-	vals []any  // per field of p.fields, the value to write; nil when the field has no value
-	has  []bool // per field, whether it has a value
-	errs []error
+	p      *Profile
+	act    activation
+	vals   []any  // per field of p.fields, the value to write; nil when the field has no value
+	has    []bool // per field, whether it has a value
+	errs   []error
+	none   bool             // an alternative of the last field evaluated gave null or none
+	lifted []event.Override // the lifted members of the current object (map-backed events)
 }
 
 func newNormalizer(p *Profile) *normalizer {
@@ -93,10 +96,15 @@ func (n *normalizer) normalize(raw map[string]any) (time.Time, string, map[strin
 	defer func() { n.act.raw = nil }()
 	// Evaluate every field before writing any: with KeepRaw the output is raw, which CEL reads.
 	n.evalFields(at, logSource)
+	n.lifted = n.lift(n.lifted[:0])
 	out := raw
 	if !n.p.KeepRaw {
-		out = make(map[string]any, len(n.p.fields))
+		out = make(map[string]any, len(n.p.fields)+len(n.lifted))
 	}
+	for _, o := range n.lifted {
+		out[o.Name] = o.Value
+	}
+	clear(n.lifted)
 	for i, f := range n.p.fields {
 		if n.has[i] {
 			out[f.name] = n.vals[i]
@@ -138,13 +146,18 @@ func (n *normalizer) evalFields(at time.Time, logSource string) {
 	}
 }
 
-// outputs evaluates the output fields as overrides of the raw object, after required.
+// outputs evaluates the lifted members and the output fields as overrides of the raw object,
+// after required: the output fields come last, so that they win.
 func (n *normalizer) outputs(at time.Time, logSource string) []event.Override {
 	defer func() { n.act.raw = nil }()
 	n.evalFields(at, logSource)
-	out := make([]event.Override, len(n.p.fields))
+	var out []event.Override
+	if len(n.p.lifts) > 0 {
+		out = n.lift(nil)
+	}
+	out = slices.Grow(out, len(n.p.fields))
 	for i, f := range n.p.fields {
-		out[i] = event.Override{Name: f.name, Value: n.vals[i], Set: n.has[i]}
+		out = append(out, event.Override{Name: f.name, Value: n.vals[i], Set: n.has[i]})
 		n.vals[i] = nil
 	}
 	return out
@@ -196,13 +209,14 @@ func (n *normalizer) logSource() (string, *event.Invalid) {
 // nil when none does. Then missing says whether every alternative failed for lack of a key
 // or gave null, and n.errs holds the alternatives' errors.
 func (n *normalizer) eval(f *field) (v ref.Val, missing bool) {
-	n.errs = n.errs[:0]
+	n.errs, n.none = n.errs[:0], false
 	missing = true
 	for _, alt := range f.alts {
 		out, err := alt.eval(&n.act)
 		if err == nil {
 			if opt, ok := out.(*types.Optional); ok {
 				if !opt.HasValue() {
+					n.none = true
 					continue
 				}
 				out = opt.GetValue()
@@ -210,6 +224,7 @@ func (n *normalizer) eval(f *field) (v ref.Val, missing bool) {
 			if out != types.NullValue {
 				return out, false
 			}
+			n.none = true
 			continue
 		}
 		n.errs = append(n.errs, err)
@@ -228,6 +243,9 @@ func (n *normalizer) noValue(name string, missing bool, missingReason, invalidRe
 	}
 	msgs := make([]string, 0, len(n.errs))
 	for _, err := range n.errs {
+		if missing && n.none {
+			break // a null or none says more than the keys the other alternatives lack
+		}
 		if missing || !isMissingKey(err) {
 			msgs = append(msgs, err.Error())
 		}
