@@ -68,6 +68,9 @@ type Options struct {
 type Runner struct {
 	ix   *attack.Index
 	opts Options
+	// implied are the built-in profiles whose shapes events files without `source:` may
+	// have, as `stixcel run` without --source reads them (source.NewImplied).
+	implied []*source.Profile
 }
 
 // NewRunner returns a Runner compiling bindings against ix.
@@ -75,7 +78,8 @@ func NewRunner(ix *attack.Index, opts Options) *Runner {
 	if opts.Sources == nil {
 		opts.Sources = BuiltinSources
 	}
-	return &Runner{ix: ix, opts: opts}
+	implied, _ := source.ImpliedBuiltins() // embedded and tested: an error leaves normalized events only
+	return &Runner{ix: ix, opts: opts, implied: implied}
 }
 
 // Test runs the selected cases of packs against ix and reports each result to the

@@ -111,12 +111,16 @@ func (c *cli) feeds(ctx context.Context, set *plan.Set, f *coverageFlags) (map[s
 	if err != nil {
 		return nil, inputErr(err)
 	}
+	decoder, err := decoderOf(profile)
+	if err != nil {
+		return nil, inputErr(err)
+	}
 	opened, err := pump.Open(ctx, f.events, pump.OpenOptions{Stdin: c.stdin})
 	if err != nil {
 		return nil, inputErr(err)
 	}
 	defer opened.Close()
-	feeds, sum, err := coverage.Telemetry(ctx, set, opened.Inputs, decoderOf(profile))
+	feeds, sum, err := coverage.Telemetry(ctx, set, opened.Inputs, decoder)
 	if err != nil {
 		return nil, inputErr(err)
 	}

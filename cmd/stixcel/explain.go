@@ -100,12 +100,16 @@ func (c *cli) explainEvents(ctx context.Context, p *plan.Plan, f *explainFlags) 
 	if err != nil {
 		return inputErr(err)
 	}
+	decoder, err := decoderOf(profile)
+	if err != nil {
+		return inputErr(err)
+	}
 	opened, err := pump.Open(ctx, f.events, pump.OpenOptions{Stdin: c.stdin})
 	if err != nil {
 		return inputErr(fmt.Errorf("--events: %w", err))
 	}
 	defer opened.Close()
-	tr, err := explain.Events(ctx, p, opened.Inputs, decoderOf(profile))
+	tr, err := explain.Events(ctx, p, opened.Inputs, decoder)
 	if err != nil {
 		return inputErr(err)
 	}

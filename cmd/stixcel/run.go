@@ -116,9 +116,13 @@ func (c *cli) run(args []string, f *runFlags) error {
 		return openError(ctx, err)
 	}
 	defer opened.Close()
+	decoder, err := decoderOf(prep.profile)
+	if err != nil {
+		return inputErr(err)
+	}
 	r := runloop.Run{Engine: prep.eng, Hints: prep.hints, Out: out, Rejects: rejects, Stderr: c.stderr, ReadDone: bars.Wait,
 		Summary: alertfmt.RunSummary{Hunt: f.hunt, MaxState: f.maxState, MaxHeld: f.maxHeld}}
-	err = r.Events(ctx, opened.Inputs, pump.Options{Decoder: decoderOf(prep.profile), Strict: f.strict,
+	err = r.Events(ctx, opened.Inputs, pump.Options{Decoder: decoder, Strict: f.strict,
 		Merge: event.MergeOptions{Lateness: f.lateness, MaxAhead: f.maxAhead, MaxHeld: f.maxHeld}})
 	if serr := stopError(ctx, ""); serr != nil {
 		fmt.Fprintln(c.stderr, serr)
@@ -142,13 +146,18 @@ func openError(ctx context.Context, err error) error {
 	return inputErr(err)
 }
 
-// decoderOf returns the decoders of the inputs: normalized events (nil), or raw events mapped
-// by the source profile (a decoder per input: it is not safe for concurrent use).
-func decoderOf(profile *source.Profile) func() event.Decoder {
-	if profile == nil {
-		return nil
+// decoderOf returns the decoders of the inputs (a decoder per input: it is not safe for
+// concurrent use): raw events mapped by the source profile, or without one normalized events
+// and the raw shapes the built-in profiles recognise (source.NewImplied: Windows event JSON).
+func decoderOf(profile *source.Profile) (func() event.Decoder, error) {
+	if profile != nil {
+		return func() event.Decoder { return source.NewDecoder(profile) }, nil
 	}
-	return func() event.Decoder { return source.NewDecoder(profile) }
+	implied, err := source.ImpliedBuiltins()
+	if err != nil {
+		return nil, err
+	}
+	return func() event.Decoder { return source.NewImplied(implied...) }, nil
 }
 
 // check refuses flag values that cannot work, before anything is read, and sets outFormat.
