@@ -4,6 +4,8 @@
 package winshapes
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"strconv"
@@ -205,6 +207,59 @@ func dig(m map[string]any, keys ...string) any {
 			return nil
 		}
 		v = mm[k]
+	}
+	return v
+}
+
+// ConvertFlat rewrites a flat export, line by line, in another shape: each line for which
+// timeOf gives the record's time (the windows profile's) becomes shape(event) on one line;
+// any other line (blank, rejected) stays as it is, so that line numbers agree.
+func ConvertFlat(data []byte, timeOf func(line []byte) (time.Time, bool), shape func(Event) any) ([]byte, error) {
+	var out bytes.Buffer
+	for i, line := range bytes.SplitAfter(data, []byte("\n")) {
+		body := bytes.TrimRight(line, "\r\n")
+		at, ok := timeOf(body)
+		if !ok {
+			out.Write(line)
+			continue
+		}
+		var flat map[string]any
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		if err := dec.Decode(&flat); err != nil {
+			return nil, fmt.Errorf("line %d: %w", i+1, err)
+		}
+		e, err := FromFlat(wholeNumbers(flat).(map[string]any), at)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", i+1, err)
+		}
+		j, err := json.Marshal(shape(e))
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", i+1, err)
+		}
+		out.Write(j)
+		out.Write(line[len(body):])
+	}
+	return out.Bytes(), nil
+}
+
+// wholeNumbers turns json.Numbers into int64 where whole, else float64.
+func wholeNumbers(v any) any {
+	switch t := v.(type) {
+	case json.Number:
+		if n, err := t.Int64(); err == nil {
+			return n
+		}
+		f, _ := t.Float64()
+		return f
+	case map[string]any:
+		for k, x := range t {
+			t[k] = wholeNumbers(x)
+		}
+	case []any:
+		for i, x := range t {
+			t[i] = wholeNumbers(x)
+		}
 	}
 	return v
 }
