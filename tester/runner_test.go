@@ -81,6 +81,7 @@ func TestRunOutcomes(t *testing.T) {
 		{name: "bad line in events file", id: good + "AN1828/events file with a bad line", want: outcomeError,
 			message: []string{"testdata/pack/mobile/tests/bad_line.jsonl:2: invalid time"}},
 		{name: "raw events through the windows profile", id: good + "AN1828/raw windows events stay silent", want: outcomePass, events: 2},
+		{name: "raw Windows events need no source", id: good + "AN1828/Windows event JSON needs no source", want: outcomePass, events: 2},
 		{name: "unknown source profile", id: good + "AN1828/unknown source profile", want: outcomeError,
 			message: []string{`testdata/pack/mobile/AN1828.yaml:60:13: source "syslog": no built-in source profile "syslog"`}},
 		{name: "events in event-time order, as run merges them", id: good + "AN1828/events out of order within the lateness", want: outcomePass, alerts: 1},
@@ -127,7 +128,7 @@ func TestPrettyGolden(t *testing.T) {
 			sum, err := Report(NewRunner(seedIndex(t), Options{}).Run(context.Background(), testPacks(t)),
 				&Pretty{Output: &out, Verbose: tc.verbose})
 			require.NoError(t, err)
-			assert.Equal(t, Summary{Total: 15, Passed: 5, Failed: 2, Errored: 7, Skipped: 1}, sum)
+			assert.Equal(t, Summary{Total: 16, Passed: 6, Failed: 2, Errored: 7, Skipped: 1}, sum)
 			assert.False(t, sum.OK())
 			golden.Check(t, filepath.Join("testdata", tc.golden), out.Bytes())
 		})
@@ -158,7 +159,7 @@ func TestRunFilter(t *testing.T) {
 				got = append(got, r.ID())
 			}
 			if tc.want == nil {
-				assert.Len(t, got, 15)
+				assert.Len(t, got, 16)
 				return
 			}
 			assert.Equal(t, tc.want, got)
@@ -199,7 +200,7 @@ func TestJUnit(t *testing.T) {
 	}
 	require.NoError(t, xml.Unmarshal(out.Bytes(), &doc), out.String())
 	assert.Equal(t, "stixcel test", doc.Name)
-	assert.Equal(t, 15, doc.Tests)
+	assert.Equal(t, 16, doc.Tests)
 	assert.Equal(t, 2, doc.Failures)
 	assert.Equal(t, 7, doc.Errors)
 	assert.Equal(t, 1, doc.Skipped)
@@ -226,9 +227,9 @@ func TestJUnit(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, 15, cases)
+	assert.Equal(t, 16, cases)
 	assert.Equal(t, map[string]int{
-		"testdata/pack/mobile/AN1828.yaml": 13, "testdata/broken/AN1828.yaml": 1, "testdata/broken/AN9999.yaml": 1,
+		"testdata/pack/mobile/AN1828.yaml": 14, "testdata/broken/AN1828.yaml": 1, "testdata/broken/AN9999.yaml": 1,
 	}, suites)
 }
 
