@@ -87,10 +87,97 @@ func (p rawPath) find(raw ref.Val) (v ref.Val, missing error, ok bool) {
 	return v, nil, true
 }
 
+// hasAlternative is a presence test of a raw field, `has(raw.a.b)`, and andAlternative a
+// conjunction of alternatives, as profiles' shapes are written. They give CEL's values and
+// errors (a missing object on the way is CEL's error; false && error is false), and leave
+// to CEL what they do not decide.
+type hasAlternative struct {
+	operand rawPath // empty: raw itself
+	key     ref.Val
+	prg     cel.Program
+}
+
+func (a *hasAlternative) eval(act *activation) (ref.Val, error) {
+	v, missing, ok := a.operand.find(act.raw)
+	if missing != nil {
+		return nil, missing
+	}
+	m, isMap := v.(traits.Mapper)
+	if !ok || !isMap {
+		return celAlternative{a.prg}.eval(act)
+	}
+	_, found := m.Find(a.key)
+	return types.Bool(found), nil
+}
+
+type andAlternative struct {
+	args []alternative
+	prg  cel.Program
+}
+
+func (a *andAlternative) eval(act *activation) (ref.Val, error) {
+	var firstErr error
+	for _, arg := range a.args {
+		v, err := arg.eval(act)
+		switch {
+		case err != nil:
+			if firstErr == nil {
+				firstErr = err
+			}
+		case v == types.False:
+			return types.False, nil
+		case v != types.True:
+			return celAlternative{a.prg}.eval(act)
+		}
+	}
+	if firstErr != nil {
+		return celAlternative{a.prg}.eval(act) // CEL's choice of error
+	}
+	return types.True, nil
+}
+
+// testAlternative returns the fast form of `has(raw.a.b)` and of conjunctions of them.
+func testAlternative(e celast.Expr, prg cel.Program) (alternative, bool) {
+	switch e.Kind() {
+	case celast.SelectKind:
+		sel := e.AsSelect()
+		if !sel.IsTestOnly() {
+			return nil, false
+		}
+		var keys []string
+		if !isRaw(sel.Operand()) {
+			var ok bool
+			if keys, ok = rawField(sel.Operand()); !ok {
+				return nil, false
+			}
+		}
+		return &hasAlternative{operand: newRawPath(keys), key: types.String(sel.FieldName()), prg: prg}, true
+	case celast.CallKind:
+		call := e.AsCall()
+		if call.FunctionName() != operators.LogicalAnd {
+			return nil, false
+		}
+		and := &andAlternative{prg: prg}
+		for _, arg := range call.Args() {
+			alt, ok := testAlternative(arg, prg)
+			if !ok {
+				return nil, false
+			}
+			and.args = append(and.args, alt)
+		}
+		return and, true
+	}
+	return nil, false
+}
+
 // newAlternative returns the fast form of a checked expression when it has one of the shapes
-// fastAlternative knows, a memoAlternative when it reads one raw field, else its CEL program.
+// fastAlternative, hasAlternative and andAlternative know, a memoAlternative when it reads
+// one raw field, else its CEL program.
 func newAlternative(checked *cel.Ast, prg cel.Program) alternative {
 	expr := checked.NativeRep().Expr()
+	if alt, ok := testAlternative(expr, prg); ok {
+		return alt
+	}
 	convert := asIs
 	if expr.Kind() == celast.CallKind && !expr.AsCall().IsMemberFunction() && len(expr.AsCall().Args()) == 1 {
 		switch expr.AsCall().FunctionName() {

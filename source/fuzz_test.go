@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/event"
@@ -51,6 +52,29 @@ func FuzzNormalize(f *testing.F) {
 		st := r.Stats()
 		if st.Read != st.Processed+st.RejectedTotal() {
 			t.Fatalf("read %d != processed %d + rejected %d", st.Read, st.Processed, st.RejectedTotal())
+		}
+	})
+}
+
+// FuzzImplied feeds arbitrary lines to the decoder of runs without --source: no panic, an
+// event or a rejection, and a line without a Windows shape is read exactly as a normalized
+// event is.
+func FuzzImplied(f *testing.F) {
+	f.Add([]byte(`{"time":"2020-10-18T07:50:06Z","log_source":"x"}`))
+	f.Add([]byte(`{"Channel":"Security","EventID":4624,"TimeCreated":"2020-10-18T07:50:06Z"}`))
+	f.Add([]byte(`{"Event":{"System":{"Channel":"Security","EventID":{"#text":1},"TimeCreated":{"#attributes":{"SystemTime":"2020-10-18T07:50:06Z"}}}}}`))
+	f.Add([]byte(`{"winlog":{"channel":"x","event_data":{"a":1}},"@timestamp":"2020-10-18T07:50:06Z","t\u0069me":1}`))
+	p := windows(f)
+	f.Fuzz(func(t *testing.T, line []byte) {
+		if len(bytes.TrimSpace(line)) == 0 || !utf8.Valid(line) || bytes.ContainsAny(line, "\r\n") {
+			return
+		}
+		ev, bad := NewImplied(p).Decode(line)
+		if (ev == nil) == (bad == nil) {
+			t.Fatalf("want an event or a rejection, got %v and %v", ev, bad)
+		}
+		if ev != nil && ev.LogSource == "" {
+			t.Fatalf("event without a log source: %v", ev.Map())
 		}
 	})
 }

@@ -37,23 +37,34 @@ func NewImplied(profiles ...*Profile) *Implied {
 	return d
 }
 
-// Decode reads one line (non-empty, valid UTF-8).
+// Decode reads one line (non-empty, valid UTF-8), scanning it once.
 func (d *Implied) Decode(line []byte) (*event.Event, *event.Invalid) {
-	ev, bad := event.Normalized{}.Decode(line)
-	if bad == nil || bad.Reason != event.ReasonMissingTime || len(d.profiles) == 0 {
+	raw, ok := event.NewRaw(line)
+	if !ok {
+		return d.decodeMap(line)
+	}
+	ev, bad := event.Normalized{}.DecodeRaw(raw)
+	if bad == nil || bad.Reason != event.ReasonMissingTime {
 		return ev, bad
 	}
-	if raw, ok := event.NewRaw(line); ok {
-		d.view.Reset(raw)
-		defer d.view.Reset(nil)
-		for _, ip := range d.profiles {
-			if _, ok := ip.norm.matchShape(d.view); ok {
-				return ip.dec.decodeLazy(raw)
-			}
+	d.view.Reset(raw)
+	defer d.view.Reset(nil)
+	for _, ip := range d.profiles {
+		if _, ok := ip.norm.matchShape(d.view); ok {
+			return ip.dec.decodeLazy(raw)
 		}
-		return nil, bad
 	}
-	v, err := jsonl.Decode(line) // a line that does not read lazily (deep, surrogates)
+	return nil, bad
+}
+
+// decodeMap is Decode of a line that does not read lazily (invalid JSON, too deep, surrogate
+// escapes): decoded into a map.
+func (d *Implied) decodeMap(line []byte) (*event.Event, *event.Invalid) {
+	ev, bad := event.Normalized{Fields: true}.Decode(line)
+	if bad == nil || bad.Reason != event.ReasonMissingTime {
+		return ev, bad
+	}
+	v, err := jsonl.Decode(line)
 	if m, ok := v.(map[string]any); ok && err == nil {
 		for _, ip := range d.profiles {
 			if _, ok := ip.norm.matchShape(types.NewStringInterfaceMap(types.DefaultTypeAdapter, m)); ok {

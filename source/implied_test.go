@@ -32,6 +32,9 @@ func TestImplied(t *testing.T) {
 		{"EventID alone", `{"EventID":4624,"log_source":"x"}`, false},
 		{"too deep", deep, false},
 		{"not JSON", `Channel=Security EventID=4624`, false},
+		{"time spelt with an escape", `{"t\u0069me":"2020-10-18T07:50:06Z","log_source":"x","Channel":"Security","EventID":4624}`, false},
+		{"time nested", `{"a":{"time":1},"Channel":"Security","EventID":4624,"TimeCreated":"2020-10-18T07:50:06Z"}`, true},
+		{"invalid JSON of a shape", `{"Channel":"Security","EventID":4624,}`, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
