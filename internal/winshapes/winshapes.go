@@ -17,6 +17,7 @@ import (
 // Windows renders them (strings).
 type Event struct {
 	Channel  string
+	Provider string
 	EventID  int64
 	Computer string
 	Time     time.Time // the record's SystemTime
@@ -56,7 +57,7 @@ func FromFlat(flat map[string]any, at time.Time) (Event, error) {
 	if !ok {
 		return Event{}, fmt.Errorf("EventID %v is not a whole number", flat["EventID"])
 	}
-	e := Event{Channel: str(flat["Channel"]), EventID: id, Computer: str(flat["Hostname"]), Time: at, Data: map[string]string{}}
+	e := Event{Channel: str(flat["Channel"]), Provider: str(flat["SourceName"]), EventID: id, Computer: str(flat["Hostname"]), Time: at, Data: map[string]string{}}
 	for k, v := range flat {
 		if !isFlatMeta(k, v) {
 			e.Data[k] = Render(v)
@@ -84,7 +85,8 @@ func FromEvtxDump(obj map[string]any) (Event, error) {
 	if !ok {
 		return Event{}, fmt.Errorf("EventID %v is not a whole number", id)
 	}
-	e := Event{Channel: str(sys["Channel"]), EventID: n, Computer: str(sys["Computer"]), Time: at.UTC(), Data: map[string]string{}}
+	e := Event{Channel: str(sys["Channel"]), Provider: str(dig(sys, "Provider", "#attributes", "Name")), EventID: n,
+		Computer: str(sys["Computer"]), Time: at.UTC(), Data: map[string]string{}}
 	addData(e.Data, ev["EventData"])
 	if ud, ok := ev["UserData"].(map[string]any); ok {
 		for _, inner := range ud {
@@ -125,7 +127,7 @@ func Render(v any) string {
 // Flat is the event as nxlog exports it, the event data at the top level.
 func (e Event) Flat() map[string]any {
 	out := map[string]any{"Channel": e.Channel, "EventID": e.EventID, "Hostname": e.Computer,
-		"TimeCreated": e.Time.Format(time.RFC3339Nano), "SourceName": "Provider"}
+		"TimeCreated": e.Time.Format(time.RFC3339Nano), "SourceName": e.Provider}
 	for k, v := range e.Data {
 		out[k] = v
 	}
@@ -150,7 +152,7 @@ func (e Event) EvtxDump(qualifiers bool) map[string]any {
 	return map[string]any{"Event": map[string]any{
 		"#attributes": map[string]any{"xmlns": "http://schemas.microsoft.com/win/2004/08/events/event"},
 		"System": map[string]any{
-			"Provider":      map[string]any{"#attributes": map[string]any{"Name": "Provider"}},
+			"Provider":      map[string]any{"#attributes": map[string]any{"Name": e.Provider, "Guid": "{5770385F-C22A-43E0-BF4C-06F5698FFBD9}"}},
 			"EventID":       id,
 			"Level":         int64(4),
 			"TimeCreated":   map[string]any{"#attributes": map[string]any{"SystemTime": e.Time.Format(time.RFC3339Nano)}},
@@ -174,9 +176,9 @@ const (
 // and event.code as numbers, Winlogbeat 8 as strings; Elastic Agent's shape here has only
 // event.code and host.name.
 func (e Event) ECS(variant int) map[string]any {
-	winlog := map[string]any{"channel": e.Channel, "provider_name": "Provider", "record_id": int64(1),
+	winlog := map[string]any{"channel": e.Channel, "provider_name": e.Provider, "record_id": int64(1),
 		"event_data": maps.Clone(e.Data), "api": "wineventlog"}
-	event := map[string]any{"kind": "event", "provider": "Provider"}
+	event := map[string]any{"kind": "event", "provider": e.Provider}
 	host := map[string]any{"name": strings.ToLower(e.Computer), "hostname": "other"}
 	switch variant {
 	case Winlogbeat7:
