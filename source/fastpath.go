@@ -33,7 +33,14 @@ func (a celAlternative) eval(act *activation) (ref.Val, error) {
 type fastAlternative struct {
 	path    rawPath
 	convert func(ref.Val) (ref.Val, bool) // false: let CEL say why not
+	plain   bool                          // no conversion: the raw value as it is
 	prg     cel.Program
+}
+
+// isRawField reports whether alt gives the raw top-level field name as it is.
+func isRawField(alt alternative, name string) bool {
+	f, ok := alt.(*fastAlternative)
+	return ok && f.plain && len(f.path.keys) == 1 && f.path.keys[0] == types.String(name)
 }
 
 func (a *fastAlternative) eval(act *activation) (ref.Val, error) {
@@ -194,7 +201,8 @@ func newAlternative(checked *cel.Ast, prg cel.Program) alternative {
 	if !ok {
 		return memoOrCEL(checked, prg)
 	}
-	return &fastAlternative{path: newRawPath(keys), convert: convert, prg: prg}
+	plain := expr == checked.NativeRep().Expr()
+	return &fastAlternative{path: newRawPath(keys), convert: convert, plain: plain, prg: prg}
 }
 
 // memoOrCEL returns a memoAlternative when the expression reads a single raw field, a

@@ -39,6 +39,8 @@ type normalizer struct {
 	act    activation
 	vals   []any  // per field of p.fields, the value to write; nil when the field has no value
 	has    []bool // per field, whether it has a value
+	same   []bool // per field, whether its value is the raw field of its name (field.same won)
+	won    int    // the alternative of the last field evaluated that gave its value
 	errs   []error
 	none   bool             // an alternative of the last field evaluated gave null or none
 	lifted []event.Override // the lifted members of the current object (map-backed events)
@@ -50,6 +52,7 @@ func newNormalizer(p *Profile) *normalizer {
 		act:  activation{maps: adaptedMaps(p.maps)},
 		vals: make([]any, len(p.fields)),
 		has:  make([]bool, len(p.fields)),
+		same: make([]bool, len(p.fields)),
 	}
 }
 
@@ -95,7 +98,7 @@ func (n *normalizer) normalize(raw map[string]any) (time.Time, string, map[strin
 	}
 	defer func() { n.act.raw = nil }()
 	// Evaluate every field before writing any: with KeepRaw the output is raw, which CEL reads.
-	n.evalFields(at, logSource)
+	n.evalFields(at, logSource, false)
 	n.lifted = n.lift(n.lifted[:0])
 	out := raw
 	if !n.p.KeepRaw {
@@ -131,8 +134,10 @@ func (n *normalizer) required(raw ref.Val) (time.Time, string, *event.Invalid) {
 	return time.Time{}, "", rej
 }
 
-// evalFields evaluates every output field into n.vals and n.has.
-func (n *normalizer) evalFields(at time.Time, logSource string) {
+// evalFields evaluates every output field into n.vals and n.has. With sameless, a field whose
+// value is the raw field of its own name (field.same) is marked in n.same and left without a
+// value: the raw event shows it.
+func (n *normalizer) evalFields(at time.Time, logSource string, sameless bool) {
 	for i, f := range n.p.fields {
 		switch f {
 		case n.p.time:
@@ -141,6 +146,11 @@ func (n *normalizer) evalFields(at time.Time, logSource string) {
 			n.vals[i], n.has[i] = logSource, true
 		default:
 			v, _ := n.eval(f)
+			n.same[i] = sameless && v != nil && n.won == f.same
+			if n.same[i] {
+				n.vals[i], n.has[i] = nil, true
+				continue
+			}
 			n.vals[i], n.has[i] = native(v)
 		}
 	}
@@ -150,17 +160,35 @@ func (n *normalizer) evalFields(at time.Time, logSource string) {
 // after required: the output fields come last, so that they win.
 func (n *normalizer) outputs(at time.Time, logSource string) []event.Override {
 	defer func() { n.act.raw = nil }()
-	n.evalFields(at, logSource)
+	n.evalFields(at, logSource, n.p.KeepRaw)
 	var out []event.Override
 	if len(n.p.lifts) > 0 {
 		out = n.lift(nil)
 	}
+	lifted := len(out)
 	out = slices.Grow(out, len(n.p.fields))
 	for i, f := range n.p.fields {
+		if n.same[i] && !liftedAs(out[:lifted], f.name) {
+			continue // keep_raw: the raw field of this name is the value
+		}
+		if n.same[i] {
+			v, _ := n.eval(f) // a lifted member hides the raw field: override it back
+			n.vals[i], n.has[i] = native(v)
+		}
 		out = append(out, event.Override{Name: f.name, Value: n.vals[i], Set: n.has[i]})
 		n.vals[i] = nil
 	}
 	return out
+}
+
+// liftedAs reports whether a lifted member is named name.
+func liftedAs(lifted []event.Override, name string) bool {
+	for _, o := range lifted {
+		if o.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // overridesMap is the event of a profile without keep_raw: its output fields that have a
@@ -211,7 +239,8 @@ func (n *normalizer) logSource() (string, *event.Invalid) {
 func (n *normalizer) eval(f *field) (v ref.Val, missing bool) {
 	n.errs, n.none = n.errs[:0], false
 	missing = true
-	for _, alt := range f.alts {
+	for i, alt := range f.alts {
+		n.won = i
 		out, err := alt.eval(&n.act)
 		if err == nil {
 			if opt, ok := out.(*types.Optional); ok {

@@ -45,6 +45,19 @@ type Profile struct {
 type field struct {
 	name string
 	alts []alternative
+	// same is the alternative that gives the raw field of the field's own name as it is
+	// (`Channel: raw.Channel`), -1 if none: with keep_raw, the raw field shows its value.
+	same int
+}
+
+// sameAlternative returns the index of f's alternative `raw.NAME` for f's own name, or -1.
+func sameAlternative(f *field) int {
+	for i, alt := range f.alts {
+		if isRawField(alt, f.name) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Builtins lists the names of the built-in profiles, sorted.
@@ -122,6 +135,7 @@ func compile(file string, s *spec) (*Profile, diag.Diagnostics) {
 				f.alts = append(f.alts, prg)
 			}
 		}
+		f.same = sameAlternative(f)
 		p.fields = append(p.fields, f)
 		switch fs.name {
 		case TimeField:

@@ -221,6 +221,7 @@ fields:
   time: parse_time(raw.t)
   log_source: raw.src
   host: raw.h
+  h2: raw.h2
 lift:
   - raw.a
   - raw.missing
@@ -229,15 +230,15 @@ lift:
   - raw.notobject
 keep_raw: true
 `
-	line := `{"t":"2020-10-18T07:50:06Z","src":"x","h":"ws1","Image":"raw","notobject":"str",` +
-		`"a":{"Image":"a","n":4460,"f":1.5,"ok":true,"null":null,"host":"a-host","obj":{"k":1},"list":[1]},` +
+	line := `{"t":"2020-10-18T07:50:06Z","src":"x","h":"ws1","h2":"raw-h2","Image":"raw","notobject":"str",` +
+		`"a":{"Image":"a","h2":"a-h2","n":4460,"f":1.5,"ok":true,"null":null,"host":"a-host","obj":{"k":1},"list":[1]},` +
 		`"s":{"Inner":{"#attributes":{"xmlns":"u"},"User":"s"}},"b":{"Image":"b"}}`
 	tests := []struct {
 		mode string
 		want map[string]any
 	}{
-		{"strings", map[string]any{"Image": "b", "n": "4460", "f": "1.5", "ok": "true", "null": "", "host": "ws1", "User": "s"}},
-		{"json", map[string]any{"Image": "b", "n": int64(4460), "f": 1.5, "ok": true, "null": nil, "host": "ws1", "User": "s",
+		{"strings", map[string]any{"Image": "b", "n": "4460", "f": "1.5", "ok": "true", "null": "", "host": "ws1", "h2": "raw-h2", "User": "s"}},
+		{"json", map[string]any{"Image": "b", "n": int64(4460), "f": 1.5, "ok": true, "null": nil, "host": "ws1", "h2": "raw-h2", "User": "s",
 			"obj": map[string]any{"k": int64(1)}, "list": []any{int64(1)}, "#attributes": map[string]any{"xmlns": "u"}}},
 	}
 	for _, tc := range tests {
@@ -249,6 +250,8 @@ keep_raw: true
 			got := ev.Map()
 			for k, v := range tc.want {
 				assert.Equal(t, v, got[k], "%s, lazy %v: %s", tc.mode, lazy, k)
+				one, _ := ev.Get(k)
+				assert.Equal(t, v, one, "%s, lazy %v: Get(%s)", tc.mode, lazy, k)
 			}
 			if tc.mode == "strings" {
 				assert.NotContains(t, got, "obj", "objects are not lifted as strings")
