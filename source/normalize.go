@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
@@ -313,7 +314,7 @@ func native(v ref.Val) (any, bool) {
 	case types.Double:
 		return float64(t), true
 	case types.String:
-		return string(t), true
+		return stringAny(v), true
 	case types.Bool:
 		return bool(t), true
 	case types.Timestamp:
@@ -334,6 +335,16 @@ func native(v ref.Val) (any, bool) {
 		return nativeMap(t), true
 	}
 	return fmt.Sprint(v.Value()), true
+}
+
+// stringAny is the string a types.String value holds, as an any that shares the value's
+// memory: a types.String is a string, so the interface's data is a string header already,
+// and the conversion would copy it to the heap on every field of every event.
+func stringAny(v ref.Val) any {
+	type iface struct{ tab, data unsafe.Pointer }
+	out := any("")
+	(*iface)(unsafe.Pointer(&out)).data = (*iface)(unsafe.Pointer(&v)).data
+	return out
 }
 
 func nativeList(l traits.Lister) []any {
