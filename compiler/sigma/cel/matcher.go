@@ -145,8 +145,10 @@ func valueTest(m *sigma.FieldMatcher, f field, v sigma.Value, what string) (part
 		return atom(f.get + " " + comparison(m) + " " + number(v)), nil
 	case v.Kind == sigma.KindInt || v.Kind == sigma.KindFloat:
 		return part{text: f.get + " == " + number(v) + " || " + f.get + " == " + quote(v.Raw), op: "||"}, nil
-	case v.Kind == sigma.KindBool:
-		return atom(f.get + " == " + strconv.FormatBool(v.Bool)), nil
+	case v.Kind == sigma.KindBool: // the boolean or its text, as exports write Signed: "true"
+		b := strconv.FormatBool(v.Bool)
+		title := strings.ToUpper(b[:1]) + b[1:]
+		return atom(f.get + " in [" + b + ", '" + b + "', '" + title + "', '" + strings.ToUpper(b) + "']"), nil
 	case m.Has("re"):
 		return atom(f.get + ".matches(" + quote(reFlags(m)+v.Raw) + ")"), nil
 	case m.Has("cidr"):
