@@ -64,6 +64,7 @@ func (c *compiler) matcher(m *sigma.FieldMatcher, positive bool) (part, error) {
 		return c.fieldref(m, f, positive)
 	}
 	var terms []part
+	var lits literalSets
 	for _, v := range m.Values {
 		one := *m
 		one.Values = []sigma.Value{asText(m, v)}
@@ -73,19 +74,24 @@ func (c *compiler) matcher(m *sigma.FieldMatcher, positive bool) (part, error) {
 		}
 		var ors []part
 		for _, a := range alts {
+			if c.compact && !m.Has("all") && lits.add(m, a) {
+				continue
+			}
 			p, err := valueTest(m, f, a, what)
 			if err != nil {
 				return part{}, err
 			}
 			ors = append(ors, p)
 		}
-		terms = append(terms, or(ors...))
+		if len(ors) > 0 {
+			terms = append(terms, or(ors...))
+		}
 	}
 	var body part
 	if m.Has("all") {
 		body = and(terms...)
 	} else {
-		body = or(terms...)
+		body = or(append(lits.tests(f, m.Has("cased") || m.Has("base64") || m.Has("base64offset")), terms...)...)
 	}
 	if m.Has("neq") {
 		body = not(body)
