@@ -154,7 +154,10 @@ func (e sizeEstimator) EstimateSize(node checker.AstNode) *checker.SizeEstimate 
 	return nil
 }
 
-func (sizeEstimator) EstimateCallCost(function, overloadID string, target *checker.AstNode, args []checker.AstNode) *checker.CallEstimate {
+func (e sizeEstimator) EstimateCallCost(function, overloadID string, target *checker.AstNode, args []checker.AstNode) *checker.CallEstimate {
+	if overloadID == AnyStringMatchesOverload {
+		return anyStringMatchesCost(e.stringSize, args)
+	}
 	return nil
 }
 

@@ -49,6 +49,8 @@ func ChannelEnv(params []*plan.Param) (*cel.Env, error) {
 		// lowerAscii, upperAscii, indexOf, split, replace, trim, ...: what detections over
 		// paths and command lines need without a regular expression per comparison.
 		ext.Strings(),
+		// event.anyStringMatches(re): Sigma's keyword search.
+		textFunctions(),
 	)
 }
 
