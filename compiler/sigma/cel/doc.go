@@ -28,7 +28,8 @@
 //   - String tests read the field as a string: on an event holding a number or a boolean
 //     there they are an evaluation error, which the runtime counts as no match.
 //   - Numbers match the event's number or its decimal text (`event.F == 4688 ||
-//     event.F == '4688'`); `lt`, `lte`, `gt`, `gte` compare numbers.
+//     event.F == '4688'`); `lt`, `lte`, `gt`, `gte` compare numbers. Booleans match the
+//     event's boolean or its text (`true`, `'true'`, `'True'`, `'TRUE'`).
 //   - `re` is RE2 (`i`, `m`, `s` as inline flags), unanchored as Sigma's backends match it.
 //   - `cidr` compiles to a match of the address text: an IPv4 network's dotted quads (an
 //     IPv4-mapped `::ffff:a.b.c.d` is not matched); an IPv6 network by the hextets its prefix
@@ -44,7 +45,11 @@
 //     is a *NeverMatchesError (errors.Is ErrNeverMatches) naming the fields, so the caller
 //     skips the target loudly. A detection over CEL's size limit (MaxExpressionSize) is an
 //     error too.
-//   - Keyword searches (values without a field), the time modifiers (minute ... year) and
-//     `expand` placeholders are not compiled yet: each is an error naming the construct at
-//     its file:line:col, never a silent skip.
+//   - A keyword search (values without a field) holds when some string value of the event
+//     contains a value (wildcards as above; `all` and `cased` apply):
+//     `event.anyStringMatches('(?is)a|b')`, celenv's event-wide search, one per value under
+//     `all`. Case folds as RE2's (?i) does. Values that are numbers or booleans are not
+//     searched.
+//   - The time modifiers (minute ... year) and `expand` placeholders are not compiled yet:
+//     each is an error naming the construct at its file:line:col, never a silent skip.
 package sigmacel

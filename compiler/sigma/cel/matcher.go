@@ -40,7 +40,7 @@ var celReserved = map[string]bool{
 func (c *compiler) matcher(m *sigma.FieldMatcher, positive bool) (part, error) {
 	what := fmt.Sprintf("search %s", m.Search)
 	if m.Field == "" {
-		return part{}, unsupported(m.Pos, "keyword search", what)
+		return keywords(m, what)
 	}
 	what = fmt.Sprintf("search %s, field %s", m.Search, m.Field)
 	for _, mod := range m.Modifiers {
@@ -103,6 +103,58 @@ func (c *compiler) matcher(m *sigma.FieldMatcher, positive bool) (part, error) {
 		return body, nil
 	}
 	return and(atom(f.has), body), nil
+}
+
+// keywords compiles a keyword search: some string value of the event contains a value
+// (wildcards as in field values; case ignored unless cased, folding Unicode as RE2's (?i)
+// does); the values are OR-ed into one pattern, or each searched for under all.
+func keywords(m *sigma.FieldMatcher, what string) (part, error) {
+	for _, mod := range m.Modifiers {
+		if mod.Name != "all" && mod.Name != "cased" {
+			return part{}, unsupported(mod.Pos, "keyword modifier "+mod.Name, what)
+		}
+	}
+	var alts []string
+	for _, v := range m.Values {
+		v = asText(&sigma.FieldMatcher{Modifiers: []sigma.Modifier{{Name: "contains"}}}, v)
+		for _, s := range v.Pattern {
+			if s.Kind == sigma.SegLiteral && !utf8.ValidString(s.Text) {
+				return part{}, unsupported(v.Pos, "utf16 encoding without base64", what)
+			}
+		}
+		alts = append(alts, patternRegexp(v.Pattern))
+	}
+	flags := "(?is)"
+	if m.Has("cased") {
+		flags = "(?s)"
+	}
+	search := func(alts ...string) part {
+		return atom("event.anyStringMatches(" + quote(flags+strings.Join(alts, "|")) + ")")
+	}
+	if !m.Has("all") {
+		return search(alts...), nil
+	}
+	parts := make([]part, len(alts))
+	for i, a := range alts {
+		parts[i] = search(a)
+	}
+	return and(parts...), nil
+}
+
+// patternRegexp is an unanchored RE2 pattern of a wildcard pattern's segments.
+func patternRegexp(segs []sigma.Segment) string {
+	var b strings.Builder
+	for _, s := range segs {
+		switch s.Kind {
+		case sigma.SegLiteral:
+			b.WriteString(regexp.QuoteMeta(s.Text))
+		case sigma.SegAnyString:
+			b.WriteString(".*")
+		case sigma.SegAnyChar:
+			b.WriteString(".")
+		}
+	}
+	return b.String()
 }
 
 // asText reads a number as its text when string modifiers apply to it (`EventID|startswith: 46`).
