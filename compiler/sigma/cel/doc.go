@@ -35,7 +35,9 @@
 //     IPv4-mapped `::ffff:a.b.c.d` is not matched); an IPv6 network by the hextets its prefix
 //     fixes, exact when none of them can be zero (fe80::/10, fc00::/7), and a /128 address in
 //     its canonical and its fully written forms (`::1`, `0:0:0:0:0:0:0:1`). Other IPv6
-//     networks (2603:1006::/40, whose third hextet may be compressed away) are refused.
+//     networks (2603:1006::/40, whose third hextet may be compressed away) parse the address
+//     with celenv's network functions (`isIP(event.F) && cidr('...').containsIP(event.F)`),
+//     which accept any spelling but a zone or the IPv4-mapped form.
 //   - `fieldref` compares the two fields' values exactly.
 //   - A field the target lacks (mapping.Target.Carries) is unknown on its events. Its test
 //     is replaced by the constant that can never make the rule match: false where the test

@@ -211,10 +211,15 @@ func valueTest(m *sigma.FieldMatcher, f field, v sigma.Value, what string) (part
 		return atom(f.get + ".matches(" + quote(reFlags(m)+v.Raw) + ")"), nil
 	case m.Has("cidr"):
 		re, err := cidrRegexp(v.Raw)
-		if err != nil {
-			return part{}, &Error{Pos: v.Pos, Construct: "cidr IPv6", Msg: what + ": " + err.Error()}
+		if err == nil {
+			return atom(f.get + ".matches(" + quote(re) + ")"), nil
 		}
-		return atom(f.get + ".matches(" + quote(re) + ")"), nil
+		// An IPv6 network the address text cannot decide: celenv's network functions parse
+		// the address (strictly: no zone, no IPv4-mapped form).
+		if p, perr := netip.ParsePrefix(strings.TrimSpace(v.Raw)); perr == nil && p.Addr().Is6() {
+			return part{text: "isIP(" + f.get + ") && cidr(" + quote(p.Masked().String()) + ").containsIP(" + f.get + ")", op: "&&"}, nil
+		}
+		return part{}, &Error{Pos: v.Pos, Construct: "cidr", Msg: what + ": " + err.Error()}
 	}
 	for _, s := range v.Pattern {
 		if s.Kind == sigma.SegLiteral && !utf8.ValidString(s.Text) {
