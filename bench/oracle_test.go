@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -59,8 +60,10 @@ type oracleCounts struct {
 	refused                          map[string]int // sigmacel's refusals by construct
 	goRefused                        int            // compiled rule×targets sigma-go cannot parse
 	goErrors                         map[string]int // rule id: events sigma-go failed to evaluate
-	evaluated, agree                 int            // (rule×target, event) pairs both evaluated
-	positive                         int            // of them, pairs either engine matches
+	goErrorPairs                     int            // (rule×target, event) pairs sigma-go failed to evaluate
+	goErrorClasses                   map[string][]string
+	evaluated, agree                 int // (rule×target, event) pairs both evaluated
+	positive                         int // of them, pairs either engine matches
 	disagree                         map[string][]string
 }
 
@@ -72,9 +75,12 @@ type oracleCounts struct {
 // and of SigmaHQ's regression events (read as internal/sigmahq reads them). Both see the
 // normalized event (its map); sigma-go is given the target's field renames (EventID →
 // EventCode, Image → NewProcessName on Security 4688, ...) as a sigma-go config, so both
-// read the same fields. Pairs where sigmacel refuses the rule on that target, or sigma-go
-// cannot parse the rule or errs on the event (keywords, modifiers it lacks, null values), are
-// not compared and are counted apart.
+// read the same fields; it is also given the rule as the specification reads it where it
+// has a spelling of its own (null values as its text "null", %...% values as plain text, not
+// placeholders). Pairs where sigmacel refuses the rule on that target, or sigma-go cannot
+// parse the rule or errs on the event (keywords, windash and the other modifiers it lacks),
+// are not compared and are counted by reason. Agreement counts every compared pair, most of
+// them events neither engine matches; the pairs either matches are logged apart.
 func TestOracleAgreement(t *testing.T) {
 	rules, c := oracleRules(t)
 	events := oracleEvents(t)
@@ -97,6 +103,8 @@ func TestOracleAgreement(t *testing.T) {
 				res, err := r.sigmaGo.Matches(ctx, fields)
 				if err != nil {
 					c.goErrors[r.id]++
+					c.goErrorPairs++
+					c.goErrorClasses[goErrorClass(err)] = append(c.goErrorClasses[goErrorClass(err)], r.id)
 					continue
 				}
 				c.count(r, matched[i][r.planID], res.Match, ev)
@@ -123,6 +131,18 @@ func TestOracleAgreement(t *testing.T) {
 	assert.Empty(t, fixed, "oracleDisagreements lists rules that now agree")
 }
 
+// goErrorClass is the reason of a sigma-go evaluation error without the search's name.
+func goErrorClass(err error) string {
+	msg := err.Error()
+	if _, after, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "error evaluating search") {
+		msg = after
+	}
+	if i := strings.IndexAny(msg, "0123456789"); i > 40 {
+		msg = msg[:i]
+	}
+	return msg
+}
+
 // count records one pair both evaluated.
 func (c *oracleCounts) count(r oracleRule, ours, theirs bool, ev *event.Event) {
 	c.evaluated++
@@ -139,7 +159,11 @@ func (c *oracleCounts) count(r oracleRule, ours, theirs bool, ev *event.Event) {
 func logOracle(t *testing.T, c oracleCounts) {
 	t.Logf("%d Windows rules (%d in multi-document files, skipped): %d rule×targets, %d compiled, refused %v",
 		c.rules, c.multiDoc, c.pairs, c.compiled, c.refused)
-	t.Logf("sigma-go cannot parse %d compiled rule×targets; errs on events of %d rules", c.goRefused, len(c.goErrors))
+	t.Logf("sigma-go cannot parse %d compiled rule×targets; errs on %d pairs, of %d rules", c.goRefused, c.goErrorPairs, len(c.goErrors))
+	for class, ids := range c.goErrorClasses {
+		slices.Sort(ids)
+		t.Logf("  sigma-go %s: %d rules", class, len(slices.Compact(ids)))
+	}
 	t.Logf("agreement: %d of %d (rule×target, event) pairs both evaluated (%.2f%%)", c.agree, c.evaluated,
 		100*float64(c.agree)/float64(max(c.evaluated, 1)))
 	t.Logf("pairs either engine matches: %d, of which they agree on %d", c.positive, c.positive-(c.evaluated-c.agree))
@@ -155,7 +179,7 @@ func logOracle(t *testing.T, c oracleCounts) {
 
 // oracleRules compiles every SigmaHQ Windows rule for every target both ways.
 func oracleRules(t *testing.T) ([]oracleRule, oracleCounts) {
-	c := oracleCounts{refused: map[string]int{}, goErrors: map[string]int{}, disagree: map[string][]string{}}
+	c := oracleCounts{refused: map[string]int{}, goErrors: map[string]int{}, goErrorClasses: map[string][]string{}, disagree: map[string][]string{}}
 	m := mapping.Builtin()
 	env, err := celenv.ChannelEnv(nil)
 	require.NoError(t, err)
@@ -179,6 +203,7 @@ func oracleRules(t *testing.T) ([]oracleRule, oracleCounts) {
 			continue
 		}
 		parsed, goErr := sigmago.ParseRule(data)
+		nullAsText(parsed)
 		for i, target := range targets {
 			c.pairs++
 			expr, err := sigmacel.Compile(rule, target)
@@ -199,7 +224,7 @@ func oracleRules(t *testing.T) ([]oracleRule, oracleCounts) {
 				id: rule.ID.Value, file: filepath.Base(path), target: target,
 				selector: sigmacel.Selector(target), predicate: expr,
 				planID:  fmt.Sprintf("%s#%d", rule.ID.Value, i),
-				sigmaGo: evaluator.ForRule(parsed, evaluator.WithConfig(renames(target))),
+				sigmaGo: evaluator.ForRule(parsed, evaluator.WithConfig(renames(target)), evaluator.WithPlaceholderExpander(literally)),
 			})
 		}
 	}
@@ -225,6 +250,28 @@ func refusal(err error) string {
 	}
 	return "other"
 }
+
+// nullAsText rewrites a rule's null values (`Field: null`) as sigma-go spells them, the text
+// "null" (which it matches on an absent field); a YAML null is an error to it.
+func nullAsText(rule sigmago.Rule) {
+	for _, search := range rule.Detection.Searches {
+		for _, em := range search.EventMatchers {
+			for i := range em {
+				for j, v := range em[i].Values {
+					if v == nil {
+						em[i].Values[j] = "null"
+					}
+				}
+			}
+		}
+	}
+}
+
+// literally is sigma-go's placeholder expander for values it takes for placeholders: any
+// value written %...% (%AppData%, %COMSPEC%). The specification makes a placeholder only of
+// a value under the expand modifier (which sigmacel refuses); others are plain text, so
+// each expands to itself.
+func literally(_ context.Context, value string) ([]string, error) { return []string{value}, nil }
 
 // renames is the target's field renames as a sigma-go config.
 func renames(t mapping.Target) sigmago.Config {
