@@ -155,8 +155,11 @@ func (e sizeEstimator) EstimateSize(node checker.AstNode) *checker.SizeEstimate 
 }
 
 func (e sizeEstimator) EstimateCallCost(function, overloadID string, target *checker.AstNode, args []checker.AstNode) *checker.CallEstimate {
-	if overloadID == AnyStringMatchesOverload {
+	switch overloadID {
+	case AnyStringMatchesOverload:
 		return anyStringMatchesCost(e.stringSize, args)
+	case ContainsAnyOverload:
+		return containsAnyCost(e.stringSize, target, args)
 	}
 	return nil
 }

@@ -51,6 +51,8 @@ func ChannelEnv(params []*plan.Param) (*cel.Env, error) {
 		ext.Strings(),
 		// event.anyStringMatches(re): Sigma's keyword search.
 		textFunctions(),
+		// s.containsAny(['a', 'b']): long lists of indicators in one pass.
+		containsFunctions(),
 		// isIP, cidr('2603:1006::/40').containsIP(...): IPv6 networks, which a pattern over
 		// the address text cannot decide (zero hextets may be compressed away).
 		ext.Network(),
