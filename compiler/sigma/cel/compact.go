@@ -10,10 +10,11 @@ import (
 
 // literalSets gathers the values of one matcher that are plain literal tests (equality,
 // contains, startswith, endswith of one literal, compared as patternTest compares it), so
-// that the compact form tests each kind once: equality as membership in a list, the others
-// as one RE2 alternation over the (lowered) field. It answers as the OR of the single tests
-// does, at a fraction of CEL's estimated cost for long lists: one lowering of the field
-// instead of one per value, one pass of the string instead of one per value.
+// that the compact form tests each kind once: equality as membership in a list, contains as
+// celenv's containsAny (one pass, Aho-Corasick), startswith and endswith as one RE2
+// alternation each, over the (lowered) field. It answers as the OR of the single tests does,
+// at a fraction of CEL's estimated cost for long lists: one lowering of the field instead of
+// one per value, one pass of the string instead of one per value.
 type literalSets struct {
 	equal, contains, prefix, suffix []string
 }
@@ -65,24 +66,30 @@ func (l *literalSets) tests(f field, cased bool) []part {
 		get += ".lowerAscii()"
 	}
 	var out []part
-	if len(l.equal) == 1 {
-		out = append(out, atom(get+" == "+quote(l.equal[0])))
-	} else if len(l.equal) > 1 {
-		quoted := make([]string, len(l.equal))
-		for i, lit := range l.equal {
-			quoted[i] = quote(lit)
-		}
-		out = append(out, atom(get+" in ["+strings.Join(quoted, ", ")+"]"))
+	if len(l.equal) > 0 {
+		out = append(out, atom(get+" in "+quoteList(l.equal)))
+	}
+	if len(l.contains) > 0 {
+		out = append(out, atom(get+".containsAny("+quoteList(l.contains)+")"))
 	}
 	for _, k := range []struct {
 		lits          []string
 		before, after string
-	}{{l.contains, "", ""}, {l.prefix, "^", ""}, {l.suffix, "", "$"}} {
+	}{{l.prefix, "^", ""}, {l.suffix, "", "$"}} {
 		if len(k.lits) > 0 {
 			out = append(out, atom(get+".matches("+quote(alternation(k.before, k.lits, k.after))+")"))
 		}
 	}
 	return out
+}
+
+// quoteList writes lits as a CEL list literal.
+func quoteList(lits []string) string {
+	quoted := make([]string, len(lits))
+	for i, lit := range lits {
+		quoted[i] = quote(lit)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
 }
 
 // alternation is an RE2 pattern matching any of lits literally, between before and after

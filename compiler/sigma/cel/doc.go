@@ -20,8 +20,9 @@
 //   - A list of values is their OR, with `all` their AND; `neq` holds when the field differs
 //     from every value. A detection over celenv's cost limit or CEL's size limit written one
 //     test per value is written compact instead, with the same answers: a matcher's plain
-//     literal values as one membership test (`event.F.lowerAscii() in [...]`) and one RE2
-//     alternation per kind (contains, startswith, endswith) over the lowered field.
+//     literal values as one membership test (`event.F.lowerAscii() in [...]`), one
+//     `containsAny([...])` (celenv's one-pass search) and one RE2 alternation each for
+//     startswith and endswith, over the lowered field.
 //   - A field test holds only on events that carry the field: `has(event.F) && ...`, so an
 //     event without it makes the test false, never an evaluation error; `null` holds when the
 //     field is absent or null; `exists: true/false` tests presence only.
