@@ -326,3 +326,5 @@ func TestOrderAndWorkers(t *testing.T) {
 		})
 	}
 }
+
+func runtimeNew(set *plan.Set) (*runtime.Engine, error) { return runtime.New(set) }
