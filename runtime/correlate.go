@@ -67,7 +67,7 @@ func newCorrelator(cp *compiledPlan) *correlator {
 	chans := make(map[string]any, len(cp.channels))
 	for i, ch := range cp.channels {
 		c.views[i].rec = &c.rec
-		c.states[i] = &celenv.ChannelState{Recurrence: &c.views[i]}
+		c.states[i] = &celenv.ChannelState{Recurrence: &c.views[i], Values: &c.views[i]}
 		chans[ch.id] = c.states[i]
 	}
 	c.act = conditionActivation{corr: c, channels: chans, matched: make([]bool, len(cp.channels))}

@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"strconv"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -110,3 +112,37 @@ func (v *recurrenceView) Recurring(tol time.Duration, minCount int) bool {
 
 // Distinct implements celenv.Recurrence.
 func (v *recurrenceView) Distinct() int { return v.w.index(v.rec).distinct() }
+
+// EachValue implements celenv.WindowValues: each series of the window with its number of
+// matches, its key read back as the value's text.
+func (v *recurrenceView) EachValue(fn func(value string, n int)) {
+	for key, s := range v.w.index(v.rec).series {
+		fn(seriesValue(key), s.times.len())
+	}
+}
+
+// FirstFrom implements celenv.WindowValues: the earliest match not before t.
+func (v *recurrenceView) FirstFrom(t time.Time) (time.Time, bool) {
+	l := &v.w.matches
+	if l.len() == 0 || l.back().at.Before(t) {
+		return time.Time{}, false
+	}
+	for p, ok := (pos{}), true; ok; p, ok = l.next(p) {
+		if at := l.at(p).at; !at.Before(t) {
+			return at, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// seriesValue is the text of a one-field series key (appendGroupKey): a string unquoted,
+// any other value as written; a key of several fields, or a digest, as it is.
+func seriesValue(key string) string {
+	key = strings.TrimSuffix(key, "\x00")
+	if strings.HasPrefix(key, `"`) {
+		if s, err := strconv.Unquote(key); err == nil {
+			return s
+		}
+	}
+	return key
+}
