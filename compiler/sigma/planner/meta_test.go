@@ -3,6 +3,7 @@ package planner_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,7 +59,7 @@ func TestCorrelationPlans(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := compile(t, planner.Options{}, planner.File{Path: "base.yml", Data: []byte(failedLogon)}, planner.File{Path: "corr.yml", Data: []byte(tc.corr)})
+			res := compile(t, planner.Options{Suppress: time.Hour}, planner.File{Path: "base.yml", Data: []byte(failedLogon)}, planner.File{Path: "corr.yml", Data: []byte(tc.corr)})
 			require.Empty(t, codes(res.Diagnostics), "%v", res.Diagnostics)
 			var ids []string
 			for _, p := range res.Plans {

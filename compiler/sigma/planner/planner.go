@@ -218,7 +218,8 @@ func (p *planning) rule(d decoded, filters []*filter.Filter) *plan.Plan {
 		p.res.Stats.Refused++
 		return nil
 	}
-	base := &correlation.Base{Plan: pl, Targets: used}
+	plain := *pl // as correlations read it: before its matches are grouped per host
+	base := &correlation.Base{Plan: &plain, Targets: used}
 	for _, key := range []string{r.ID.Value, r.Name.Value} {
 		if key != "" {
 			if _, taken := p.bases[key]; !taken {
