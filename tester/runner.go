@@ -62,6 +62,10 @@ type Options struct {
 	// AllowEvalErrors passes cases whose expressions failed to evaluate (counted as false)
 	// when their alerts match; by default an evaluation error fails the case.
 	AllowEvalErrors bool
+	// ExactCount fails a Sigma regression test whose count of matching events is not its
+	// match_count; by default, as SigmaHQ's runner, the rule must match some event (none for
+	// match_count 0).
+	ExactCount bool
 }
 
 // Runner runs the tests of packs against one ATT&CK index.
