@@ -373,3 +373,21 @@ func regressionEvents(c *sigmaCase) ([]*event.Event, string, error) {
 	events, err := pumpCase(pump.Input{Name: name, Events: event.NewReader(&lines, name, nil)}, nil)
 	return events, name, err
 }
+
+// PassedRules runs the regression tests of rules and returns the ids of the rules whose
+// tests ran and all passed: what stixcel coverage calls tested.
+func PassedRules(ctx context.Context, rules SigmaRules) map[string]bool {
+	passed, failed := map[string]bool{}, map[string]bool{}
+	for r := range NewRunner(nil, Options{}).RunSigma(ctx, rules) {
+		switch {
+		case r.Passed():
+			passed[r.Rule] = true
+		case r.Err != nil || r.Fail:
+			failed[r.Rule] = true
+		}
+	}
+	for id := range failed {
+		delete(passed, id)
+	}
+	return passed
+}
