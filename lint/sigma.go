@@ -52,12 +52,16 @@ func Sigma(diags diag.Diagnostics, in SigmaInputs, strict bool) diag.Diagnostics
 //
 //	sigma: 2407 rules in 2407 files: 2388 planned, 18 refused (stixcel_sigma_unsupported 17, stixcel_bad_value 1), 1 with no log source mapping, 0 below the level
 //
-// Rules refused are counted by the codes of their errors: a file counts once per code (a
-// rule refused for two reasons counts under both).
-func WriteSigmaSummary(w io.Writer, st planner.Stats, diags diag.Diagnostics) error {
+// Rules refused are counted by the codes of their errors in the rule files: a file counts
+// once per code (a rule refused for two reasons counts under both).
+func WriteSigmaSummary(w io.Writer, st planner.Stats, diags diag.Diagnostics, files []planner.File) error {
+	ruleFiles := map[string]bool{}
+	for _, f := range files {
+		ruleFiles[f.Path] = true
+	}
 	byCode := map[string]map[string]bool{}
 	for _, d := range diags {
-		if d.Severity != diag.SeverityError {
+		if d.Severity != diag.SeverityError || !ruleFiles[d.Pos.File] {
 			continue
 		}
 		if byCode[d.Code] == nil {

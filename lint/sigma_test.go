@@ -52,8 +52,10 @@ func TestWriteSigmaSummary(t *testing.T) {
 		{Pos: diag.Pos{File: "b.yml"}, Code: planner.CodeUnsupported, Severity: diag.SeverityError},
 		{Pos: diag.Pos{File: "c.yml"}, Code: planner.CodeNeverMatches, Severity: diag.SeverityError},
 		{Pos: diag.Pos{File: "d.yml"}, Code: planner.CodeUncovered, Severity: diag.SeverityWarning},
+		{Pos: diag.Pos{File: "map.yaml"}, Code: diag.CodeBadValue, Severity: diag.SeverityError},
 	}
+	files := []planner.File{{Path: "a.yml"}, {Path: "b.yml"}, {Path: "c.yml"}, {Path: "d.yml"}}
 	var out bytes.Buffer
-	require.NoError(t, lint.WriteSigmaSummary(&out, planner.Stats{Files: 4, Rules: 4, Planned: 0, Refused: 3, Uncovered: 1}, diags))
+	require.NoError(t, lint.WriteSigmaSummary(&out, planner.Stats{Files: 4, Rules: 4, Planned: 0, Refused: 3, Uncovered: 1}, diags, files))
 	assert.Equal(t, "sigma: 4 rules in 4 files: 0 planned, 3 refused (stixcel_sigma_never_matches 1, stixcel_sigma_unsupported 2), 1 with no log source mapping, 0 below the level\n", out.String())
 }

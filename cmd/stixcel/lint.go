@@ -57,6 +57,10 @@ Exit 1 on any error.`,
 			var sigmaDiags diag.Diagnostics
 			if l.Sigma != nil {
 				_, compiled := l.Compile("")
+				if bad := lint.Sigma(l.Blocking(compiled, false), lint.SigmaInputs{Paths: sigma, Mapping: sigmaMapping}, false); bad.HasErrors() {
+					c.printDiagnostics(bad) // a --sigma path or mapping that does not load: exit 2, as on every command
+					return inputErr(stixcel.ErrorsIn(bad))
+				}
 				sigmaDiags = lint.Sigma(compiled, lint.SigmaInputs{Paths: sigma, Files: l.Sigma.Files, Mapping: sigmaMapping}, strict)
 				diags = append(diags, sigmaDiags...)
 				diags.Sort()
@@ -70,7 +74,7 @@ Exit 1 on any error.`,
 				err = firstErr(writeLintText(c.stdout, diags, l.Sigma != nil),
 					lint.WriteSummary(c.stderr, diags, l.Index, l.AllPacks(), strict || len(bundles) > 0))
 				if l.Sigma != nil {
-					err = firstErr(err, lint.WriteSigmaSummary(c.stderr, l.Sigma.Stats, sigmaDiags))
+					err = firstErr(err, lint.WriteSigmaSummary(c.stderr, l.Sigma.Stats, sigmaDiags, l.Sigma.Files))
 				}
 			}
 			if err != nil {

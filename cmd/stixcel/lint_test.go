@@ -184,4 +184,8 @@ func TestLintSigma(t *testing.T) {
 	require.Len(t, log.Runs, 1)
 	assert.ElementsMatch(t, []string{"stixcel_sigma_uncovered/warning", "stixcel_sigma_unknown_technique/warning"},
 		[]string{log.Runs[0].Results[0].RuleID + "/" + log.Runs[0].Results[0].Level, log.Runs[0].Results[1].RuleID + "/" + log.Runs[0].Results[1].Level})
+
+	missing := filepath.Join(dir, "none")
+	runCases(t, []cliCase{{name: "a path that does not load is an input error", args: []string{"lint", "--sigma", missing}, code: exitInput,
+		stderr: missing + ": error: sigma: stat " + missing}})
 }

@@ -129,21 +129,18 @@ func (c *cli) test(ctx context.Context, pp stixcel.PackPaths, f *testFlags) erro
 // a bad mapping: exit 2) and the Sigma summary; a refused rule fails its own tests.
 func (c *cli) testResults(ctx context.Context, l *stixcel.Loaded, opts tester.Options) (<-chan tester.Result, error) {
 	runner := tester.NewRunner(l.Index, opts)
-	packs := runner.Run(ctx, l.AllPacks())
 	if l.Sigma == nil {
-		return packs, nil
+		return runner.Run(ctx, l.AllPacks()), nil
 	}
 	set, diags := l.Compile("")
 	fatal := notInPacks(l.Blocking(diags, false), l.AllPacks())
 	c.printDiagnostics(fatal)
 	_ = l.WriteSigmaSummary(c.stderr)
 	if fatal.HasErrors() {
-		for range packs { // let the pack runner end
-		}
-		return nil, inputErr(fatal.Err())
+		return nil, inputErr(stixcel.ErrorsIn(fatal))
 	}
-	rules := runner.RunSigma(ctx, tester.SigmaRules{Files: l.Sigma.Files, Plans: set.Plans, Diagnostics: diags})
-	return tester.Concat(packs, rules), nil
+	rules := tester.SigmaRules{Files: l.Sigma.Files, Plans: set.Plans, Diagnostics: diags}
+	return tester.Concat(runner.Run(ctx, l.AllPacks()), runner.RunSigma(ctx, rules)), nil
 }
 
 // notInPacks are the diagnostics not positioned in a pack's files: the pack runner reports

@@ -131,6 +131,8 @@ func TestTestSigma(t *testing.T) {
 		{name: "a count other than match_count, as SigmaHQ checks", args: []string{"test", "--sigma", tmp}, code: exitOK, stdout: "PASS: 1/1"},
 		{name: "exact count", args: []string{"test", "--sigma", tmp, "--exact-count"}, code: exitFindings,
 			stdout: "anydesk.yml:28: FAIL Anydesk Temporary Artefact/Positive Detection Test\n    3 of 5 events match, want match_count 2"},
+		{name: "a mapping that does not load", args: []string{"test", "--sigma", tmp, "--sigma-mapping", filepath.Join(tmp, "none.yaml")}, code: exitInput,
+			stderr: "none.yaml: error: Sigma mapping: open "},
 	})
 }
 
