@@ -391,3 +391,17 @@ func PassedRules(ctx context.Context, rules SigmaRules) map[string]bool {
 	}
 	return passed
 }
+
+// WithRegressionTests are the files that may name a regression test (a line that starts
+// with RegressionKey): the only ones RunSigma has cases for, so that `test --sigma` plans
+// those rules alone.
+func WithRegressionTests(files []planner.File) []planner.File {
+	var out []planner.File
+	key := []byte(RegressionKey + ":")
+	for _, f := range files {
+		if bytes.HasPrefix(f.Data, key) || bytes.Contains(f.Data, append([]byte("\n"), key...)) {
+			out = append(out, f)
+		}
+	}
+	return out
+}

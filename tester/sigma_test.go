@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,26 +20,24 @@ import (
 var sigmaHQRuleDirs = []string{"rules", "rules-emerging-threats", "rules-threat-hunting"}
 
 // regressionRuleFiles are the rule files of the shared SigmaHQ snapshot that name a
-// regression test (not in a comment), read as --sigma reads them.
+// regression test, read as --sigma reads them.
 func regressionRuleFiles(t *testing.T) []planner.File {
 	root := shared.Path(t, "sigma")
 	var paths []string
 	for _, dir := range sigmaHQRuleDirs {
-		require.NoError(t, filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !planner.IsRuleFile(path) {
-				return err
-			}
-			data, err := os.ReadFile(path)
-			require.NoError(t, err)
-			if bytes.Contains(data, []byte("\n"+tester.RegressionKey+":")) {
-				paths = append(paths, path)
-			}
-			return nil
-		}))
+		paths = append(paths, filepath.Join(root, dir))
 	}
 	files, diags := planner.ReadPaths(paths)
 	require.Empty(t, diags)
-	return files
+	withTests := tester.WithRegressionTests(files)
+	var named int
+	for _, f := range files {
+		if bytes.Contains(f.Data, []byte("\n"+tester.RegressionKey+":")) {
+			named++
+		}
+	}
+	require.Equal(t, named, len(withTests), "every rule file naming a regression test, and no other")
+	return withTests
 }
 
 // sigmaRules plans files as `stixcel test --sigma` does (grouping per host, which the
