@@ -110,7 +110,7 @@ func sigmaCases(rules SigmaRules) []*sigmaCase {
 		}
 	}
 	var out []*sigmaCase
-	for _, f := range rules.Files {
+	for _, f := range WithRegressionTests(rules.Files) {
 		decoded, _ := sigma.Decode(f.Path, f.Data) // their errors are the planner's, in Diagnostics
 		for _, rule := range decoded {
 			entry, ok := regressionEntry(rule)
