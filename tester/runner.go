@@ -1,5 +1,6 @@
 // Package tester runs the unit tests that packs ship with their bindings (`stixcel test`), as
-// OPA's tester runs a policy's tests.
+// OPA's tester runs a policy's tests, and the regression tests SigmaHQ rules name
+// (`stixcel test --sigma`, RunSigma: a rule's info.yml, its evtx_dump events, match_count).
 //
 // A Runner compiles each binding against an ATT&CK index, then runs each of its test cases:
 // the test's events (a JSONL file next to the binding, or inline) go through a fresh
