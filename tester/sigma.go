@@ -24,7 +24,7 @@ import (
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/pump"
 	"github.com/stixcel/stixcel/runtime"
-	"github.com/stixcel/stixcel/tester/evtxjson"
+	"github.com/stixcel/stixcel/internal/evtxjson"
 )
 
 // RegressionKey is the custom key of a SigmaHQ rule naming its regression test: the path,

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stixcel/stixcel/tester/evtxjson"
+	"github.com/stixcel/stixcel/internal/evtxjson"
 )
 
 func TestRead(t *testing.T) {
