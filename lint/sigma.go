@@ -77,7 +77,11 @@ func WriteSigmaSummary(w io.Writer, st planner.Stats, diags diag.Diagnostics, fi
 	if len(reasons) > 0 {
 		refused += " (" + strings.Join(reasons, ", ") + ")"
 	}
-	_, err := fmt.Fprintf(w, "sigma: %d rules in %d files: %d planned, %s, %d with no log source mapping, %d below the level\n",
+	text := fmt.Sprintf("sigma: %d rules in %d files: %d planned, %s, %d with no log source mapping, %d below the level",
 		st.Rules, st.Files, st.Planned, refused, st.Uncovered, st.BelowLevel)
+	if st.Consumed > 0 {
+		text += fmt.Sprintf(", %d read by correlations only", st.Consumed)
+	}
+	_, err := fmt.Fprintln(w, text)
 	return err
 }

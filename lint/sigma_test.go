@@ -58,4 +58,8 @@ func TestWriteSigmaSummary(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, lint.WriteSigmaSummary(&out, planner.Stats{Files: 4, Rules: 4, Planned: 0, Refused: 3, Uncovered: 1}, diags, files))
 	assert.Equal(t, "sigma: 4 rules in 4 files: 0 planned, 3 refused (stixcel_sigma_never_matches 1, stixcel_sigma_unsupported 2), 1 with no log source mapping, 0 below the level\n", out.String())
+
+	out.Reset()
+	require.NoError(t, lint.WriteSigmaSummary(&out, planner.Stats{Files: 2, Rules: 2, Planned: 1, Consumed: 1}, nil, nil))
+	assert.Equal(t, "sigma: 2 rules in 2 files: 1 planned, 0 refused, 0 with no log source mapping, 0 below the level, 1 read by correlations only\n", out.String())
 }

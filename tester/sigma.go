@@ -20,11 +20,11 @@ import (
 	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/bounded"
+	"github.com/stixcel/stixcel/internal/evtxjson"
 	"github.com/stixcel/stixcel/internal/yamlpos"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/pump"
 	"github.com/stixcel/stixcel/runtime"
-	"github.com/stixcel/stixcel/internal/evtxjson"
 )
 
 // RegressionKey is the custom key of a SigmaHQ rule naming its regression test: the path,
@@ -110,7 +110,10 @@ func sigmaCases(rules SigmaRules) []*sigmaCase {
 		}
 	}
 	var out []*sigmaCase
-	for _, f := range WithRegressionTests(rules.Files) {
+	for _, f := range rules.Files {
+		if !namesRegressionTest(f.Data) {
+			continue
+		}
 		decoded, _ := sigma.Decode(f.Path, f.Data) // their errors are the planner's, in Diagnostics
 		for _, rule := range decoded {
 			entry, ok := regressionEntry(rule)
@@ -161,7 +164,7 @@ func refusal(diags diag.Diagnostics, file string) string {
 		}
 	}
 	if len(lines) == 0 {
-		return "the rule was not planned (left out by --sigma-level?)"
+		return "the rule was not planned, and no diagnostic in its file says why (a correlation rule reads it without generate: true?)"
 	}
 	return "the rule was not planned:\n" + strings.Join(lines, "\n")
 }
@@ -392,16 +395,25 @@ func PassedRules(ctx context.Context, rules SigmaRules) map[string]bool {
 	return passed
 }
 
-// WithRegressionTests are the files that may name a regression test (a line that starts
-// with RegressionKey): the only ones RunSigma has cases for, so that `test --sigma` plans
-// those rules alone.
-func WithRegressionTests(files []planner.File) []planner.File {
+// RegressionInputs are the rule files `test --sigma` plans: those that name a regression
+// test (a line that starts with RegressionKey), the only ones RunSigma has cases for, and the
+// filter rules (a line that starts with "filter:"), which change what those rules match.
+// Correlation rules are left out: a rule a correlation reads does not alert alone, and its
+// regression test tests the rule.
+func RegressionInputs(files []planner.File) []planner.File {
 	var out []planner.File
-	key := []byte(RegressionKey + ":")
 	for _, f := range files {
-		if bytes.HasPrefix(f.Data, key) || bytes.Contains(f.Data, append([]byte("\n"), key...)) {
+		if namesRegressionTest(f.Data) || hasLine(f.Data, "filter:") {
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// namesRegressionTest reports whether a rule file may name a regression test.
+func namesRegressionTest(data []byte) bool { return hasLine(data, RegressionKey+":") }
+
+// hasLine reports whether a line of data starts with prefix.
+func hasLine(data []byte, prefix string) bool {
+	return bytes.HasPrefix(data, []byte(prefix)) || bytes.Contains(data, []byte("\n"+prefix))
 }

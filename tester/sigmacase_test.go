@@ -119,19 +119,22 @@ func TestSigmaRegressionCases(t *testing.T) {
 	}
 }
 
-// TestWithRegressionTests: test --sigma plans only the rule files that name a regression
-// test; a commented-out key or the key inside a value does not count.
-func TestWithRegressionTests(t *testing.T) {
+// TestRegressionInputs: test --sigma plans only the rule files that name a regression test
+// (a commented-out key or the key inside a value does not count) and the filter rules, not
+// the correlations.
+func TestRegressionInputs(t *testing.T) {
 	files := []planner.File{
 		{Path: "first.yml", Data: []byte("regression_tests_path: a/info.yml\ntitle: x\n")},
 		{Path: "later.yml", Data: []byte("title: x\nregression_tests_path: a/info.yml\n")},
 		{Path: "commented.yml", Data: []byte("title: x\n# regression_tests_path: a/info.yml\n")},
 		{Path: "in a value.yml", Data: []byte("title: x\ndescription: see regression_tests_path: below\n")},
 		{Path: "none.yml", Data: []byte("title: x\n")},
+		{Path: "filter.yml", Data: []byte("title: x\nfilter:\n    rules: [a]\n")},
+		{Path: "correlation.yml", Data: []byte("title: x\ncorrelation:\n    type: event_count\n")},
 	}
 	var got []string
-	for _, f := range tester.WithRegressionTests(files) {
+	for _, f := range tester.RegressionInputs(files) {
 		got = append(got, f.Path)
 	}
-	assert.Equal(t, []string{"first.yml", "later.yml"}, got)
+	assert.Equal(t, []string{"first.yml", "later.yml", "filter.yml"}, got)
 }

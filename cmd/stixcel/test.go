@@ -125,8 +125,8 @@ func (c *cli) test(ctx context.Context, pp stixcel.PackPaths, f *testFlags) erro
 }
 
 // testResults runs the packs' tests, then the Sigma rules' regression tests when rules were
-// loaded. Only the rule files that name a regression test are planned (lint --sigma checks
-// the others); planning prints what stops the run (errors outside the rule files, such as a
+// loaded. Only the rule files that name a regression test, and the filters, are planned
+// (tester.RegressionInputs; lint --sigma checks the others); planning prints what stops the run (errors outside the rule files, such as a
 // bad mapping: exit 2) and the Sigma summary; a refused rule fails its own tests.
 func (c *cli) testResults(ctx context.Context, l *stixcel.Loaded, opts tester.Options) (<-chan tester.Result, error) {
 	runner := tester.NewRunner(l.Index, opts)
@@ -134,8 +134,8 @@ func (c *cli) testResults(ctx context.Context, l *stixcel.Loaded, opts tester.Op
 		return runner.Run(ctx, l.AllPacks()), nil
 	}
 	all := len(l.Sigma.Files)
-	l.Sigma.Files = tester.WithRegressionTests(l.Sigma.Files)
-	fmt.Fprintf(c.stderr, "sigma: %d of %d rule files name a regression test\n", len(l.Sigma.Files), all)
+	l.Sigma.Files = tester.RegressionInputs(l.Sigma.Files)
+	fmt.Fprintf(c.stderr, "sigma: %d of %d rule files name a regression test or are filters\n", len(l.Sigma.Files), all)
 	set, diags := l.Compile("")
 	fatal := notInPacks(l.Blocking(diags, false), l.AllPacks())
 	c.printDiagnostics(fatal)
