@@ -308,8 +308,12 @@ func (r *Runner) runRegression(c *sigmaCase, res *Result) {
 }
 
 // perMatch is p alerting once per matching event (--sigma-suppress 0): without the grouping
-// per host within a window.
+// per host within a window. A correlation rule's plan is kept as it is: its window and
+// condition are its logic.
 func perMatch(p *plan.Plan) *plan.Plan {
+	if p.Rule != nil && p.Rule.Type != "" {
+		return p
+	}
 	cp := *p
 	cp.Correlation = plan.Correlation{GroupBy: []string{}}
 	return &cp
@@ -399,11 +403,16 @@ func PassedRules(ctx context.Context, rules SigmaRules) map[string]bool {
 // test (a line that starts with RegressionKey), the only ones RunSigma has cases for, and the
 // filter rules (a line that starts with "filter:"), which change what those rules match.
 // Correlation rules are left out: a rule a correlation reads does not alert alone, and its
-// regression test tests the rule.
+// regression test tests the rule. When a correlation rule names a regression test itself,
+// every file is kept, the rules it reads among them.
 func RegressionInputs(files []planner.File) []planner.File {
 	var out []planner.File
 	for _, f := range files {
-		if namesRegressionTest(f.Data) || hasLine(f.Data, "filter:") {
+		tested := namesRegressionTest(f.Data)
+		if tested && hasLine(f.Data, "correlation:") {
+			return files
+		}
+		if tested || hasLine(f.Data, "filter:") {
 			out = append(out, f)
 		}
 	}

@@ -121,7 +121,7 @@ func TestSigmaRegressionCases(t *testing.T) {
 
 // TestRegressionInputs: test --sigma plans only the rule files that name a regression test
 // (a commented-out key or the key inside a value does not count) and the filter rules, not
-// the correlations.
+// the correlations, unless a correlation names a regression test itself: then every file.
 func TestRegressionInputs(t *testing.T) {
 	files := []planner.File{
 		{Path: "first.yml", Data: []byte("regression_tests_path: a/info.yml\ntitle: x\n")},
@@ -132,9 +132,75 @@ func TestRegressionInputs(t *testing.T) {
 		{Path: "filter.yml", Data: []byte("title: x\nfilter:\n    rules: [a]\n")},
 		{Path: "correlation.yml", Data: []byte("title: x\ncorrelation:\n    type: event_count\n")},
 	}
-	var got []string
-	for _, f := range tester.RegressionInputs(files) {
-		got = append(got, f.Path)
+	testedCorrelation := planner.File{Path: "tested correlation.yml", Data: []byte("title: x\ncorrelation:\n    type: event_count\nregression_tests_path: b/info.yml\n")}
+	paths := func(fs []planner.File) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.Path)
+		}
+		return out
 	}
-	assert.Equal(t, []string{"first.yml", "later.yml", "filter.yml"}, got)
+	tests := []struct {
+		name  string
+		files []planner.File
+		want  []string
+	}{
+		{name: "tested rules and filters", files: files, want: []string{"first.yml", "later.yml", "filter.yml"}},
+		{name: "a tested correlation: every file", files: append(append([]planner.File{}, files...), testedCorrelation),
+			want: append(paths(files), testedCorrelation.Path)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, paths(tester.RegressionInputs(tc.files)))
+		})
+	}
+}
+
+// TestSigmaRegressionCorrelation: a correlation rule's regression test runs its plan as
+// planned (its window and condition are its logic, not grouping to take off), over the rule
+// it reads, which RegressionInputs keeps.
+func TestSigmaRegressionCorrelation(t *testing.T) {
+	evil := "title: Evil Process\nid: 5b6f1b8e-6c5e-4b7a-9d7e-2f1c3a4b5c6d\nname: evil_proc\nlogsource:\n    category: process_creation\n    product: windows\n" +
+		"detection:\n    selection:\n        Image|endswith: '\\evil.exe'\n    condition: selection\nlevel: high\n"
+	correlation := func(atLeast string) string {
+		return "title: Evil Twice\nid: 6b6f1b8e-6c5e-4b7a-9d7e-2f1c3a4b5c6e\ncorrelation:\n    type: event_count\n    rules:\n        - evil_proc\n" +
+			"    group-by:\n        - Computer\n    timespan: 1h\n    condition:\n        gte: " + atLeast + "\nlevel: critical\nregression_tests_path: regression_data/c/info.yml\n"
+	}
+	event := func(image string, second int) string {
+		return `{"Event": {"System": {"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "ws1",
+			"TimeCreated": {"#attributes": {"SystemTime": "2026-01-02T03:04:0` + string(rune('0'+second)) + `Z"}}}, "EventData": {"Image": "` + image + `"}}}` + "\n"
+	}
+	tests := []struct {
+		name    string
+		atLeast string
+		want    tester.Summary
+	}{
+		{name: "the correlation holds", atLeast: "2", want: tester.Summary{Total: 1, Passed: 1}},
+		{name: "the correlation does not hold", atLeast: "3", want: tester.Summary{Total: 1, Failed: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, text := range map[string]string{
+				"rules/evil.yml":             evil,
+				"rules/corr.yml":             correlation(tc.atLeast),
+				"regression_data/c/info.yml": "regression_tests_info:\n    - name: twice\n      type: evtx\n      path: regression_data/c/e.evtx\n",
+				"regression_data/c/e.json":   event(`C:\\evil.exe`, 1) + event(`C:\\x\\evil.exe`, 2),
+			} {
+				p := filepath.Join(dir, filepath.FromSlash(name))
+				require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+				require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
+			}
+			all, diags := planner.ReadPaths([]string{filepath.Join(dir, "rules")})
+			require.Empty(t, diags)
+			files := tester.RegressionInputs(all)
+			require.Len(t, files, 2, "the rule the correlation reads is kept")
+			res := planner.Compile(files, planner.Options{}) // as test --sigma plans: no grouping per host
+			rules := tester.SigmaRules{Files: files, Plans: res.Plans, Diagnostics: res.Diagnostics}
+			var out bytes.Buffer
+			sum, err := tester.Report(tester.NewRunner(nil, tester.Options{}).RunSigma(context.Background(), rules), &tester.Pretty{Output: &out})
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, sum, out.String())
+		})
+	}
 }
