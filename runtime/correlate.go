@@ -43,6 +43,9 @@ type group struct {
 	// for that alert and are ignored.
 	spent time.Time
 	alert *openAlert
+	// dirty marks a group whose condition is still to be evaluated over its newest instant
+	// (the shard's dirty list holds it): see settle.
+	dirty bool
 	// fixed is the approximate memory of the group without its windows and alert; bytes
 	// what refresh last counted in all, which the shard's state total includes.
 	fixed, bytes int64
@@ -84,6 +87,9 @@ func (c *correlator) observe(s *shard, ev *event.Event, matched []int) {
 
 // update is observe for the event's group g.
 func (c *correlator) update(s *shard, g *group, ev *event.Event, matched []int) {
+	if g.dirty && ev.Time.After(g.newest) {
+		c.settle(s, g) // an event older than the watermark (no merge) completed the instant
+	}
 	if !g.spent.IsZero() && !ev.Time.After(g.spent) {
 		return // evidence of an alert already emitted
 	}
@@ -108,9 +114,18 @@ func (c *correlator) update(s *shard, g *group, ev *event.Event, matched []int) 
 		g.windows[i].insert(match{at: ev.Time, series: c.seriesKey(c.plan.channels[i], s.view), evidence: s.evidence(c.plan, i, ev)})
 	}
 	g.evict(g.newest.Add(-c.plan.window))
-	if c.conditionHolds(s, g) {
-		a := c.open(g, ev.Time, s.cfg.maxContributors)
-		s.pending.push(a)
+	s.markDirty(c, g)
+}
+
+// settle evaluates the condition of a group whose newest instant is complete (a later
+// event has come), and opens an alert at that instant when it holds. Evaluating once per
+// instant, not after each of its matches, makes the result independent of the order of
+// matches that share a time, which a condition not monotone in the window (an upper bound,
+// an average) would otherwise see.
+func (c *correlator) settle(s *shard, g *group) {
+	g.dirty = false
+	if g.alert == nil && c.conditionHolds(s, g) {
+		s.pending.push(c.open(g, g.newest, s.cfg.maxContributors))
 	}
 }
 
@@ -358,6 +373,7 @@ func (c *correlator) fillStates(g *group) {
 
 // drop forgets a group.
 func (c *correlator) drop(g *group) {
+	g.dirty = false
 	c.byActivity.remove(g)
 	delete(c.groups, g.key)
 }

@@ -16,8 +16,10 @@
 // Correlation runs in event time only. The engine's watermark is the largest event time seen.
 // Per plan and group key (the event's correlation.group_by values; a missing field counts as
 // null, so such events still group together) each channel keeps its matches of the last
-// window, measured back from the group's newest match. When a channel of a group matches,
-// the condition is evaluated; when it first holds at time t an alert opens, collects that
+// window, measured back from the group's newest match. When a group's matches at a time t
+// are all in (an event after t has come, or Flush), the condition is evaluated once over
+// them, so that the order of events of equal time never changes it (a condition need not
+// be monotone: an upper bound, an average); when it first holds at t an alert opens, collects that
 // group's further matches up to t+window, and is emitted once the watermark passes t+window
 // (or at Flush). The group's evidence up to t+window is then spent: the next alert needs new
 // matches. Groups without a match in the window are dropped as the watermark moves, so

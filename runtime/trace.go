@@ -248,6 +248,10 @@ func (t *Tracer) correlate(ev *event.Event, matched []int) *CorrelationTrace {
 	}
 	s.dispatch(cp, ev, matched)
 	g := c.groups[key]
+	if g != nil && g.dirty {
+		c.settle(s, g) // the trace shows each event's effect at once, not at its instant's end
+		s.stateBytes += g.refresh()
+	}
 	switch {
 	case !spent.IsZero() && !ev.Time.After(spent):
 		ct.Outcome = CorrelationSpent
