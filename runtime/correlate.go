@@ -80,7 +80,35 @@ func newCorrelator(cp *compiledPlan) *correlator {
 // observe records an event that matched the channels at indexes matched; the shard's view
 // shows the event.
 func (c *correlator) observe(s *shard, ev *event.Event, matched []int) {
-	g := c.group(s.view, s.clock)
+	if !c.plan.mixedGroups {
+		c.observeGroup(s, ev, c.plan.groupSlots, matched)
+		return
+	}
+	// Each channel reads the group from its own fields: the matched channels that name the
+	// same group update it together, in channel order.
+	keys := make([]string, len(matched))
+	for k, i := range matched {
+		keys[k] = string(appendGroupKey(nil, s.view, c.plan.channels[i].groupSlots))
+	}
+	done := make([]bool, len(matched))
+	for k := range matched {
+		if done[k] {
+			continue
+		}
+		var same []int
+		for j := k; j < len(matched); j++ {
+			if !done[j] && keys[j] == keys[k] {
+				same, done[j] = append(same, matched[j]), true
+			}
+		}
+		c.observeGroup(s, ev, c.plan.channels[matched[k]].groupSlots, same)
+	}
+}
+
+// observeGroup records the matches of the channels at indexes matched in the group the
+// event's fields at slots name.
+func (c *correlator) observeGroup(s *shard, ev *event.Event, slots []int, matched []int) {
+	g := c.group(s.view, slots, s.clock)
 	c.update(s, g, ev, matched)
 	s.stateBytes += g.refresh()
 }
@@ -129,9 +157,10 @@ func (c *correlator) settle(s *shard, g *group) {
 	}
 }
 
-// group returns the group of the event that v shows, creating it as active at clock.
-func (c *correlator) group(v *event.FieldView, clock int64) *group {
-	key := appendGroupKey(c.keyBuf[:0], v, c.plan.groupSlots)
+// group returns the group of the event that v shows, whose values are at slots, creating
+// it as active at clock.
+func (c *correlator) group(v *event.FieldView, slots []int, clock int64) *group {
+	key := appendGroupKey(c.keyBuf[:0], v, slots)
 	c.keyBuf = key
 	if cap(key) > maxScratch { // formatted a large Go value: let go of the room
 		c.keyBuf = nil
@@ -139,9 +168,9 @@ func (c *correlator) group(v *event.FieldView, clock int64) *group {
 	if g, ok := c.groups[string(key)]; ok {
 		return g
 	}
-	g := &group{key: string(key), values: make([]any, len(c.plan.groupSlots)), active: clock}
+	g := &group{key: string(key), values: make([]any, len(slots)), active: clock}
 	g.fixed = groupSize + int64(len(g.key)) + int64(len(c.plan.channels))*windowSize
-	for i, slot := range c.plan.groupSlots {
+	for i, slot := range slots {
 		g.values[i] = displayValue(v.Slot(slot))
 		g.fixed += valueSize(g.values[i])
 	}
