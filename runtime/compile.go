@@ -35,6 +35,9 @@ type compiledPlan struct {
 	// mixedGroups is set when some channel reads the group_by values from other fields
 	// (compiledChannel.groupSlots): a worker owns the whole plan, not a group.
 	mixedGroups bool
+	// seriesChannels counts the channels with a series_by, which a group's value index
+	// covers (celenv.ValueAggregate).
+	seriesChannels int
 	// entityNames are what a hunt record shows as its group: groupBy, or HuntEntityFields
 	// for a plan without; entitySlots their FieldView slots.
 	entityNames []string
@@ -93,6 +96,9 @@ func compilePlan(index int, p *plan.Plan, cache *programCache) (*compiledPlan, e
 		}
 		for _, f := range c.seriesBy {
 			c.series = append(c.series, cache.slots.Slot(f))
+		}
+		if len(c.series) > 0 {
+			cp.seriesChannels++
 		}
 		for _, f := range c.fields {
 			c.fieldSlots = append(c.fieldSlots, cache.slots.Slot(f))

@@ -43,6 +43,9 @@ type group struct {
 	// for that alert and are ignored.
 	spent time.Time
 	alert *openAlert
+	// valueIdx is the index of the series values of all windows, built when a condition
+	// first asks (celenv.ValueAggregate) and kept until the windows are spent.
+	valueIdx *valueIndex
 	// dirty marks a group whose condition is still to be evaluated over its newest instant
 	// (the shard's dirty list holds it): see settle.
 	dirty bool
@@ -69,7 +72,7 @@ func newCorrelator(cp *compiledPlan) *correlator {
 	c.views = make([]recurrenceView, len(cp.channels))
 	chans := make(map[string]any, len(cp.channels))
 	for i, ch := range cp.channels {
-		c.views[i].rec = &c.rec
+		c.views[i].rec, c.views[i].c = &c.rec, c
 		c.states[i] = &celenv.ChannelState{Recurrence: &c.views[i], Values: &c.views[i]}
 		chans[ch.id] = c.states[i]
 	}
@@ -301,6 +304,9 @@ func (g *group) size() int64 {
 	if g.alert != nil {
 		n += g.alert.size()
 	}
+	if g.valueIdx != nil {
+		n += g.valueIdx.bytes
+	}
 	return n
 }
 
@@ -396,7 +402,7 @@ func (a *conditionActivation) Parent() interpreter.Activation { return nil }
 func (c *correlator) fillStates(g *group) {
 	for i, st := range c.states {
 		g.windows[i].fill(st)
-		c.views[i].w = &g.windows[i]
+		c.views[i].w, c.views[i].g = &g.windows[i], g
 	}
 }
 
@@ -436,6 +442,7 @@ func (c *correlator) open(g *group, at time.Time, maxRefs int) *openAlert {
 		g.windows[i].matches.each(func(m match) { a.record(i, m.at, m.evidence, maxRefs) })
 		g.windows[i].reset()
 	}
+	g.valueIdx = nil
 	g.alert = a
 	return a
 }
