@@ -58,6 +58,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"alias missing a rule", "  type: temporal\n  rules: [a, b]\n  group-by: [ip]\n  timespan: 1m\n  aliases:\n    ip: {a: src}\n", `mr.yml:8:5: error: alias "ip" names no field for rule "b"`},
 		{"unknown key", "  type: temporal\n  rules: [a]\n  group-by: [u]\n  timespan: 1m\n  groupby: [u]\n", `mr.yml:7:3: error: unknown key "groupby" in correlation; did you mean "group-by"?`},
 		{"generate not a bool", "  type: temporal\n  rules: [a]\n  group-by: [u]\n  timespan: 1m\ngenerate: yes please\n", "mr.yml:7:11: error: generate must be true or false"},
+		{"empty body", "", "mr.yml:2:13: error: correlation must be a mapping, not null"},
 		{"upper bound alone warns", "  type: event_count\n  rules: [a]\n  group-by: [u]\n  timespan: 1m\n  condition: {lt: 5}\n", "mr.yml:7:15: warning: a event_count condition without a lower bound"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -148,6 +148,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"no condition", "filter:\n  rules: [r]\n  selection: {User: a}\n", "f.yml:4:3: error: detection has no \"condition\" key"},
 		{"no search", "filter:\n  rules: [r]\n  condition: selection\n", "f.yml:4:3: error: filter has no search"},
 		{"unknown search in condition", "filter:\n  rules: [r]\n  selection: {User: a}\n  condition: selection and not other\n", "f.yml:6:32: error: filter condition:"},
+		{"empty body", "filter:\n", "f.yml:3:8: error: filter must be a mapping, not null"},
 		{"not a map", "filter: [r]\n", "f.yml:3:9: error: filter must be a mapping"},
 		{"bad modifier", "filter:\n  rules: [r]\n  selection: {User|contans: a}\n  condition: selection\n", "f.yml:5:"},
 	} {
