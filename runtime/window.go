@@ -142,16 +142,8 @@ func (v *recurrenceView) EachValue(fn func(value string, n int)) {
 
 // FirstFrom implements celenv.WindowValues: the earliest match not before t.
 func (v *recurrenceView) FirstFrom(t time.Time) (time.Time, bool) {
-	l := &v.w.matches
-	if l.len() == 0 || l.back().at.Before(t) {
-		return time.Time{}, false
-	}
-	for p, ok := (pos{}), true; ok; p, ok = l.next(p) {
-		if at := l.at(p).at; !at.Before(t) {
-			return at, true
-		}
-	}
-	return time.Time{}, false
+	m, ok := v.w.matches.firstFrom(t)
+	return m.at, ok
 }
 
 // seriesValue is the text of a one-field series key (appendGroupKey): a string unquoted,
