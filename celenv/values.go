@@ -22,6 +22,21 @@ type WindowValues interface {
 	EachValue(fn func(value string, n int))
 	// FirstFrom is the earliest match of the window not before t.
 	FirstFrom(t time.Time) (time.Time, bool)
+	// Aggregate is the index the runtime keeps up to date over the windows of all the
+	// group's channels that have a series_by, and how many they are; nil when it keeps none.
+	Aggregate() (ValueAggregate, int)
+}
+
+// ValueAggregate answers the value functions over a group's channels at once, in constant
+// time as matches enter and leave the window: it is what makes an evaluation's cost
+// independent of the number of values in the window.
+type ValueAggregate interface {
+	Distinct() int
+	// Numeric is the sum and number of the matches whose value is a number; ok false when
+	// it cannot say exactly (non-integer values), and the values must be walked.
+	Numeric() (sum float64, n int, ok bool)
+	// Counts are the least and greatest number of matches one value holds, and the total.
+	Counts() (least, most, total int)
 }
 
 // EachValue calls fn for every series of the window with its number of matches.
@@ -87,14 +102,15 @@ func (vc valueCounts) numeric() (sum float64, n int) {
 	return sum, n
 }
 
-// shares is the least and the greatest share, in percent, of the matches one value holds.
-func (vc valueCounts) shares() (lo, hi float64) {
-	lo = 100
-	for _, v := range vc.values {
-		share := 100 * float64(vc.counts[v]) / float64(vc.total)
-		lo, hi = min(lo, share), max(hi, share)
+// extremes is the least (or, most, the greatest) number of matches one value holds.
+func (vc valueCounts) extremes(most bool) int {
+	out := 0
+	for i, v := range vc.values {
+		if n := vc.counts[v]; i == 0 || (most && n > out) || (!most && n < out) {
+			out = n
+		}
 	}
-	return lo, hi
+	return out
 }
 
 // inOrder reports whether each group of states holds a match, the first group's not after
@@ -136,15 +152,40 @@ func statesOf(v ref.Val) ([]*ChannelState, error) {
 	return out, nil
 }
 
-// overStates binds fn, a function of the value counts of several channels, for a CEL list
-// of channel states.
-func overStates(name string, fn func(valueCounts) ref.Val) cel.OverloadOpt {
+// aggregateOf is the runtime's aggregate over exactly the given states' windows, or nil.
+func aggregateOf(states []*ChannelState) ValueAggregate {
+	if len(states) == 0 || states[0].Values == nil {
+		return nil
+	}
+	agg, covers := states[0].Values.Aggregate()
+	if agg == nil || covers != len(states) {
+		return nil
+	}
+	for i, st := range states {
+		if st.Values == nil || slices.Contains(states[:i], st) {
+			return nil
+		}
+		if other, _ := st.Values.Aggregate(); other != agg {
+			return nil
+		}
+	}
+	return agg
+}
+
+// overStates binds a value function for a CEL list of channel states: fast from the
+// runtime's aggregate when it covers exactly those channels, else by walking their values.
+func overStates(name string, fast func(ValueAggregate) (ref.Val, bool), slow func(valueCounts) ref.Val) cel.OverloadOpt {
 	return cel.UnaryBinding(func(v ref.Val) ref.Val {
 		states, err := statesOf(v)
 		if err != nil {
 			return types.NewErr("%s: %v", name, err)
 		}
-		return fn(countValues(states))
+		if agg := aggregateOf(states); agg != nil {
+			if out, ok := fast(agg); ok {
+				return out
+			}
+		}
+		return slow(countValues(states))
 	})
 }
 
@@ -153,30 +194,38 @@ func overStates(name string, fn func(valueCounts) ref.Val) cel.OverloadOpt {
 // field they aggregate) and reads the union of their windows.
 func valueFunctions(stateType *cel.Type) []cel.EnvOption {
 	states := cel.ListType(stateType)
-	double := func(name string, fn func(valueCounts) ref.Val) cel.EnvOption {
-		return cel.Function(name, cel.Overload(name+"_states", []*cel.Type{states}, cel.DoubleType, overStates(name, fn)))
+	double := func(name string, fast func(ValueAggregate) (ref.Val, bool), slow func(valueCounts) ref.Val) cel.EnvOption {
+		return cel.Function(name, cel.Overload(name+"_states", []*cel.Type{states}, cel.DoubleType, overStates(name, fast, slow)))
 	}
 	return []cel.EnvOption{
 		// distinct([channels.c1, channels.c2]): distinct series_by values across the windows.
 		cel.Function("distinct", cel.Overload("distinct_states", []*cel.Type{states}, cel.IntType,
-			overStates("distinct", func(vc valueCounts) ref.Val { return types.Int(len(vc.values)) }))),
+			overStates("distinct",
+				func(a ValueAggregate) (ref.Val, bool) { return types.Int(a.Distinct()), true },
+				func(vc valueCounts) ref.Val { return types.Int(len(vc.values)) }))),
 		// sum([...]): the sum of the numeric values of the matches.
-		double("sum", func(vc valueCounts) ref.Val {
+		double("sum", func(a ValueAggregate) (ref.Val, bool) {
+			s, _, ok := a.Numeric()
+			return types.Double(s), ok
+		}, func(vc valueCounts) ref.Val {
 			s, _ := vc.numeric()
 			return types.Double(s)
 		}),
 		// avg([...]): their mean; an error when no match has a numeric value.
-		double("avg", func(vc valueCounts) ref.Val {
-			s, n := vc.numeric()
-			if n == 0 {
-				return types.NewErr("avg: no match in the window has a numeric value")
-			}
-			return types.Double(s / float64(n))
-		}),
+		double("avg", func(a ValueAggregate) (ref.Val, bool) {
+			s, n, ok := a.Numeric()
+			return meanVal(s, n), ok
+		}, func(vc valueCounts) ref.Val { return meanVal(vc.numeric()) }),
 		// minShare([...]), maxShare([...]): the least and greatest share, in percent, of the
 		// window's matches that one value holds; an error for empty windows.
-		double("minShare", func(vc valueCounts) ref.Val { return shareVal(vc, false) }),
-		double("maxShare", func(vc valueCounts) ref.Val { return shareVal(vc, true) }),
+		double("minShare", func(a ValueAggregate) (ref.Val, bool) {
+			least, _, total := a.Counts()
+			return shareVal(least, total), true
+		}, func(vc valueCounts) ref.Val { return shareVal(vc.extremes(false), vc.total) }),
+		double("maxShare", func(a ValueAggregate) (ref.Val, bool) {
+			_, most, total := a.Counts()
+			return shareVal(most, total), true
+		}, func(vc valueCounts) ref.Val { return shareVal(vc.extremes(true), vc.total) }),
 		// inOrder([[channels.c1, channels.c2], [channels.c3]]): each group of channels has a
 		// match in the window, each not before the previous group's.
 		cel.Function("inOrder", cel.Overload("inorder_state_groups", []*cel.Type{cel.ListType(states)}, cel.BoolType,
@@ -184,15 +233,19 @@ func valueFunctions(stateType *cel.Type) []cel.EnvOption {
 	}
 }
 
-func shareVal(vc valueCounts, greatest bool) ref.Val {
-	if vc.total == 0 {
+func meanVal(sum float64, n int) ref.Val {
+	if n == 0 {
+		return types.NewErr("avg: no match in the window has a numeric value")
+	}
+	return types.Double(sum / float64(n))
+}
+
+// shareVal is count matches of total, in percent.
+func shareVal(count, total int) ref.Val {
+	if total == 0 {
 		return types.NewErr("share: no match in the window")
 	}
-	lo, hi := vc.shares()
-	if greatest {
-		return types.Double(hi)
-	}
-	return types.Double(lo)
+	return types.Double(100 * float64(count) / float64(total))
 }
 
 func inOrderVal(v ref.Val) ref.Val {

@@ -66,3 +66,42 @@ func TestValueFunctions(t *testing.T) {
 		})
 	}
 }
+
+// fixedAggregate is a runtime's value index with fixed answers, over covers channels.
+type fixedAggregate struct{ covers int }
+
+func (fixedAggregate) Distinct() int                            { return 42 }
+func (fixedAggregate) Numeric() (float64, int, bool)            { return 10, 4, true }
+func (fixedAggregate) Counts() (least, most, total int)         { return 1, 3, 4 }
+func (a *fixedAggregate) EachValue(func(string, int))           {}
+func (a *fixedAggregate) FirstFrom(time.Time) (time.Time, bool) { return time.Time{}, false }
+func (a *fixedAggregate) Aggregate() (ValueAggregate, int)      { return a, a.covers }
+
+// TestValueFunctionsAggregate: the functions answer from the runtime's aggregate when it
+// covers exactly the listed channels, and walk their values otherwise.
+func TestValueFunctionsAggregate(t *testing.T) {
+	env, err := ConditionEnv(nil, []string{"c1", "c2"})
+	require.NoError(t, err)
+	agg := &fixedAggregate{covers: 2}
+	channels := map[string]any{"c1": &ChannelState{Values: agg}, "c2": &ChannelState{Values: agg}}
+	for _, tc := range []struct {
+		expr string
+		want any
+	}{
+		{`distinct([channels.c1, channels.c2])`, int64(42)},
+		{`avg([channels.c1, channels.c2])`, 2.5},
+		{`maxShare([channels.c1, channels.c2])`, 75.0},
+		{`distinct([channels.c1])`, int64(0)},              // covers 2: walks c1's values (none)
+		{`distinct([channels.c1, channels.c1])`, int64(0)}, // the same channel twice: walks
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			ast, iss := env.Compile(tc.expr)
+			require.NoError(t, iss.Err())
+			prg, err := env.Program(ast)
+			require.NoError(t, err)
+			out, _, err := prg.Eval(map[string]any{"channels": channels, "params": map[string]any{}})
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, out.Value())
+		})
+	}
+}

@@ -14,6 +14,7 @@ import (
 type window struct {
 	matches timeline[match]
 	series  *seriesIndex // nil until asked for; then kept up to date
+	agg     *valueIndex  // the group's value index, once built, which this window feeds
 	strs    int          // bytes of the matches' series keys
 	evBytes int64        // bytes of the matches' evidence
 }
@@ -48,6 +49,9 @@ func (w *window) insert(m match) {
 	if w.series != nil {
 		w.series.add(m.series, m.at)
 	}
+	if w.agg != nil {
+		w.agg.add(m.series)
+	}
 }
 
 // dropBefore drops the matches before cutoff.
@@ -71,12 +75,16 @@ func (w *window) popFront() {
 	if w.series != nil {
 		w.series.remove(m.series)
 	}
+	if w.agg != nil {
+		w.agg.remove(m.series)
+	}
 }
 
 // reset empties the window.
 func (w *window) reset() {
 	w.matches.reset()
 	w.series = nil
+	w.agg = nil
 	w.strs = 0
 	w.evBytes = 0
 }
@@ -103,6 +111,17 @@ func (w *window) fill(st *celenv.ChannelState) {
 type recurrenceView struct {
 	rec *recurrences
 	w   *window
+	c   *correlator
+	g   *group
+}
+
+// Aggregate implements celenv.WindowValues.
+func (v *recurrenceView) Aggregate() (celenv.ValueAggregate, int) {
+	idx, covers := v.c.aggregate(v.g)
+	if idx == nil {
+		return nil, 0
+	}
+	return idx, covers
 }
 
 // Recurring implements celenv.Recurrence.
@@ -123,16 +142,8 @@ func (v *recurrenceView) EachValue(fn func(value string, n int)) {
 
 // FirstFrom implements celenv.WindowValues: the earliest match not before t.
 func (v *recurrenceView) FirstFrom(t time.Time) (time.Time, bool) {
-	l := &v.w.matches
-	if l.len() == 0 || l.back().at.Before(t) {
-		return time.Time{}, false
-	}
-	for p, ok := (pos{}), true; ok; p, ok = l.next(p) {
-		if at := l.at(p).at; !at.Before(t) {
-			return at, true
-		}
-	}
-	return time.Time{}, false
+	m, ok := v.w.matches.firstFrom(t)
+	return m.at, ok
 }
 
 // seriesValue is the text of a one-field series key (appendGroupKey): a string unquoted,

@@ -22,10 +22,12 @@ type Base struct {
 }
 
 // Build returns the plan of the correlation over the plans lookup finds for its rules (by
-// name or id as written): kind detection, the referenced plans' channels copied and
-// renumbered c1..cN in the order of `rules`, each channel's text naming its rule ("rule failed_login: ..."), the group-by
-// event fields, the timespan as the window, and the condition of the type. The planner
-// fills the plan's identity, rule and techniques. Errors are at the construct's file:line:col.
+// name or id as written): kind detection; the referenced plans' channels copied and
+// renumbered c1..cN in the order of `rules`, each channel's text naming its rule ("rule
+// failed_login: ..."); the group-by names as the plan's group_by, each channel reading them
+// from its own event fields (plan.Channel.GroupBy) through the aliases and its target; the
+// timespan as the window; and the condition of the type. The planner fills the plan's
+// identity, rule and techniques. Errors are at the construct's file:line:col.
 //
 // A channel's events that lack a group-by field (or the aggregated field of a value_*
 // correlation) do not take part: its predicate requires them, as a query's group-by drops
@@ -88,7 +90,7 @@ func (b *builder) add(ref string, base *Base) error {
 		if src.Channel != "" {
 			ch.Channel += ": " + src.Channel
 		}
-		ch.SeriesBy = nil
+		ch.SeriesBy, ch.GroupBy = nil, nil
 		ch.Fields = slices.Clone(src.Fields)
 		var t mapping.Target
 		if base.Targets != nil {
@@ -114,24 +116,24 @@ func (b *builder) eventField(i int, name string) string {
 	return b.targetOf[i].EventField(name)
 }
 
-// groupFields resolves the group-by names to event fields, which must be the same for
-// every channel (the runtime keys a plan's groups by one list of event fields), requires
-// them (and the aggregated fields) in every channel's predicate, and sets the series of
-// value_* correlations.
+// groupFields resolves the group-by names to each channel's event fields (through the
+// aliases and its target), written as the channel's GroupBy where they differ from the
+// names; requires them (and the aggregated fields) in every channel's predicate; and sets
+// the series of value_* correlations. The plan's group_by are the names as written.
 func (b *builder) groupFields() ([]string, error) {
-	groupBy := make([]string, len(b.c.GroupBy))
+	names := make([]string, len(b.c.GroupBy))
 	for k, g := range b.c.GroupBy {
-		for i := range b.channels {
-			f := b.eventField(i, g.Value)
-			if i > 0 && f != groupBy[k] {
-				return nil, b.errorf(g.Pos, "group-by %q is event field %q in the events of rule %q (%s) but %q in those of rule %q (%s): stixcel keys a correlation's groups by one set of event fields",
-					g.Value, groupBy[k], b.refOf[0], b.channels[0].LogSource, f, b.refOf[i], b.channels[i].LogSource)
-			}
-			groupBy[k] = f
-		}
+		names[k] = g.Value
 	}
 	for i, ch := range b.channels {
-		required := slices.Clone(groupBy)
+		fields := make([]string, len(names))
+		for k, name := range names {
+			fields[k] = b.eventField(i, name)
+		}
+		if !slices.Equal(fields, names) {
+			ch.GroupBy = fields
+		}
+		required := slices.Clone(fields)
 		if b.c.Type.aggregates() {
 			for _, f := range b.c.Fields {
 				ch.SeriesBy = append(ch.SeriesBy, b.eventField(i, f.Value))
@@ -145,7 +147,7 @@ func (b *builder) groupFields() ([]string, error) {
 			}
 		}
 	}
-	return groupBy, nil
+	return names, nil
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

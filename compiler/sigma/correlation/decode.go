@@ -13,20 +13,18 @@
 //
 // Semantics, as the runtime evaluates the plan: per group (the group-by values; a channel's
 // events lacking one do not take part), the window holds the matches of the last timespan,
-// measured back from the group's newest match, bounds included. After each match the
-// condition is evaluated over that window; when it first holds an alert opens, collects the
-// group's matches for one more timespan and is emitted when the watermark passes it; the
-// next alert needs matches after it. So a condition holds if some window ending at a match
-// satisfies it. Types: event_count sums the channels' match counts (an event matching two
+// measured back from the group's newest match, bounds included. Once the group's matches
+// at one time are all in, the condition is evaluated over that window; when it first holds
+// an alert opens, collects the group's matches for one more timespan and is emitted when
+// the watermark passes it; the next alert needs matches after it. So a condition holds if
+// some window ending at a match time satisfies it. Types: event_count sums the channels' match counts (an event matching two
 // referenced rules counts twice); value_count counts distinct values of condition.field
 // (tuples of several fields) across all channels; temporal needs a match of every rule (or,
 // with a condition, compares the number of rules matched); temporal_ordered needs matches
 // of the rules in the order listed, equal times counting as in order; value_sum and
 // value_avg aggregate the numeric values (numbers, or strings holding one) of the field;
 // value_percentile compares the share, in percent, of the window's matches that one value
-// of the field holds: lt/lte with the rarest value, gt/gte with the commonest. Conditions
-// that are not monotone in the window (an upper bound, value_avg, value_percentile) can
-// depend on the order of one group's matches that share one timestamp.
+// of the field holds: lt/lte with the rarest value, gt/gte with the commonest.
 package correlation
 
 import (

@@ -256,9 +256,38 @@ var typeCases = []struct {
 	},
 }
 
+// aliasCases group events by values that channels read from different fields: the
+// correlation's aliases, and a target's rename of a Sigma field.
+var aliasCases = []struct {
+	name   string
+	rule   string
+	events []ev
+	want   []string
+}{
+	{
+		name: "temporal with aliases: a failed logon from an address, then web access from it",
+		rule: "title: alias\ncorrelation:\n  type: temporal\n  rules: [failed_login, website_access]\n  group-by: [ip]\n  timespan: 1m\n" +
+			"  aliases:\n    ip: {failed_login: IpAddress, website_access: client_ip}\n",
+		events: []ev{
+			failedAt(0, `"IpAddress":"10.0.0.1"`), {5, proxy, 1, `"client_ip":"10.0.0.2","IpAddress":"10.0.0.1"`},
+			{10, proxy, 1, `"client_ip":"10.0.0.1"`},
+		},
+		want: []string{"map[ip:10.0.0.1] 0s-10s c1=1 c2=1"},
+	},
+	{
+		name: "event_count grouped by Image, which Security events name NewProcessName",
+		rule: "title: rename\ncorrelation:\n  type: event_count\n  rules: [recon_whoami]\n  group-by: [Image]\n  timespan: 1m\n  condition: {gte: 2}\n",
+		events: []ev{
+			{0, sysmon, 1, `"Image":"C:\\a\\whoami.exe"`}, {5, failed, 4688, `"NewProcessName":"C:\\a\\whoami.exe","Image":"other"`},
+			{6, sysmon, 1, `"Image":"C:\\b\\whoami.exe"`},
+		},
+		want: []string{`map[Image:C:\a\whoami.exe] 0s-5s c1=1 c2=1`},
+	},
+}
+
 // TestTypesAtRuntime runs each type's plan over events through the runtime.
 func TestTypesAtRuntime(t *testing.T) {
-	for _, tc := range typeCases {
+	for _, tc := range append(typeCases, aliasCases...) {
 		t.Run(tc.name, func(t *testing.T) {
 			set := buildSet(t, tc.rule)
 			require.Equal(t, tc.want, withoutIDs(run(t, set, 1, lines(tc.events))))
@@ -266,17 +295,15 @@ func TestTypesAtRuntime(t *testing.T) {
 	}
 }
 
-// randomEvents are n events of the base rules over 3 users and 2 hosts, 1 to 20 seconds
-// apart as rng says, with numeric and string values for the aggregated fields. No two share
-// a time: the condition is evaluated after each match, so for a condition that is not
-// monotone in the window (value_avg, value_percentile, an upper bound) the order of matches
-// of one group at one instant still matters (see the package doc).
+// randomEvents are n events of the base rules over 3 users and 2 hosts, 0 to 19 seconds
+// apart as rng says (so many share a time), with numeric and string values for the
+// aggregated fields.
 func randomEvents(rng *rand.Rand, n int) []ev {
 	var out []ev
 	at := 0
 	for range n {
-		at += 1 + rng.IntN(20)
-		user := fmt.Sprintf(`"User":"u%d","Host":"h%d"`, rng.IntN(3), rng.IntN(2))
+		at += rng.IntN(20)
+		user := fmt.Sprintf(`"User":"u%d","Host":"h%d","IpAddress":"10.0.0.%d","client_ip":"10.0.0.%d"`, rng.IntN(3), rng.IntN(2), rng.IntN(3), rng.IntN(3))
 		if rng.IntN(10) == 0 {
 			user = fmt.Sprintf(`"Host":"h%d"`, rng.IntN(2)) // no User: in no group
 		}
@@ -301,7 +328,7 @@ func randomEvents(rng *rand.Rand, n int) []ev {
 // the same alerts, ids included, as the sorted events with one worker.
 func TestOrderAndWorkers(t *testing.T) {
 	rules := map[string]string{}
-	for _, tc := range typeCases {
+	for _, tc := range append(typeCases, aliasCases...) {
 		rules[tc.name] = tc.rule
 	}
 	seeds := 40

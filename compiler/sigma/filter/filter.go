@@ -222,26 +222,35 @@ func join(terms []condition.Node, op string, rename func(string) string) string 
 	return "(" + strings.Join(parts, op) + ")"
 }
 
-// Check reports, as warnings at the filter's rules entry, each name no rule has and each
-// rule a filter names whose logsource it does not match (so it is not applied).
+// Check reports, as warnings at the filter's rules entry, each name no rule has, each
+// rule a filter names that is not a detection rule, and each whose logsource it does not
+// match (so it is not applied).
 func Check(filters []*Filter, rules []*sigma.Rule) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for _, f := range filters {
 		for _, ref := range f.Rules {
-			named := false
-			for _, r := range rules {
-				if r.Kind != sigma.KindRule || (ref.Value != r.ID.Value && ref.Value != r.Name.Value) {
-					continue
-				}
-				named = true
-				if !f.Matches(r) {
-					diags.Warnf(ref.Pos, diag.CodeBadValue, "filter %q names rule %q (%s), whose logsource it does not match: not applied", f.Rule.Title.Value, ref.Value, r.Pos)
-				}
-			}
-			if !named {
-				diags.Warnf(ref.Pos, diag.CodeBadValue, "filter %q names %q, which no loaded Sigma rule has as its id or name", f.Rule.Title.Value, ref.Value)
-			}
+			f.checkRef(ref, rules, &diags)
 		}
 	}
 	return diags
+}
+
+// checkRef is Check for one name of the filter's rules.
+func (f *Filter) checkRef(ref yamlpos.String, rules []*sigma.Rule, diags *diag.Diagnostics) {
+	named := false
+	for _, r := range rules {
+		if ref.Value != r.ID.Value && ref.Value != r.Name.Value {
+			continue
+		}
+		named = true
+		switch {
+		case r.Kind != sigma.KindRule:
+			diags.Warnf(ref.Pos, diag.CodeBadValue, "filter %q names %q (%s), a %s rule: a filter applies to detection rules only", f.Rule.Title.Value, ref.Value, r.Pos, r.Kind)
+		case !f.Matches(r):
+			diags.Warnf(ref.Pos, diag.CodeBadValue, "filter %q names rule %q (%s), whose logsource it does not match: not applied", f.Rule.Title.Value, ref.Value, r.Pos)
+		}
+	}
+	if !named {
+		diags.Warnf(ref.Pos, diag.CodeBadValue, "filter %q names %q, which no loaded Sigma rule has as its id or name", f.Rule.Title.Value, ref.Value)
+	}
 }

@@ -148,6 +148,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"no condition", "filter:\n  rules: [r]\n  selection: {User: a}\n", "f.yml:4:3: error: detection has no \"condition\" key"},
 		{"no search", "filter:\n  rules: [r]\n  condition: selection\n", "f.yml:4:3: error: filter has no search"},
 		{"unknown search in condition", "filter:\n  rules: [r]\n  selection: {User: a}\n  condition: selection and not other\n", "f.yml:6:32: error: filter condition:"},
+		{"empty body", "filter:\n", "f.yml:3:8: error: filter must be a mapping, not null"},
 		{"not a map", "filter: [r]\n", "f.yml:3:9: error: filter must be a mapping"},
 		{"bad modifier", "filter:\n  rules: [r]\n  selection: {User|contans: a}\n  condition: selection\n", "f.yml:5:"},
 	} {
@@ -172,6 +173,10 @@ func TestCheck(t *testing.T) {
 	require.Len(t, diags, 1)
 	assert.Equal(t, diag.Pos{File: "mf_admin.yml", Line: 8, Col: 11}, diags[0].Pos)
 	assert.Contains(t, diags[0].Msg, "whose logsource it does not match")
+	corr := decodeRule(t, "c.yml", "title: c\nname: whoami_exec\ncorrelation: {type: temporal, rules: [a], group-by: [u], timespan: 1m}\n")
+	diags = Check([]*Filter{f}, []*sigma.Rule{corr})
+	require.Len(t, diags, 2)
+	assert.Contains(t, diags[0].Msg, `names "whoami_exec" (c.yml:1:1), a correlation rule: a filter applies to detection rules only`)
 	diags = Check([]*Filter{f}, nil)
 	require.Len(t, diags, 2)
 	assert.Equal(t, diag.SeverityWarning, diags[0].Severity)
