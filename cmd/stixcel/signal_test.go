@@ -18,7 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestRunSignals feeds the demo through a pipe that stays open, as a log stream would, then
+// TestRunSignals feeds the demo through a pipe that stays open, as a log stream would
+// (--follow), then
 // stops stixcel with a signal: the alert still open in its window is flushed, the summary is
 // printed, and the exit code says which signal.
 func TestRunSignals(t *testing.T) {
@@ -37,7 +38,7 @@ func TestRunSignals(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, os.Args[0]) // a hang fails the test, not CI
-			cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join([]string{"run", "-"}, "\x1f"))
+			cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join([]string{"run", "--follow", "-"}, "\x1f"))
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			in, err := cmd.StdinPipe()
@@ -61,7 +62,8 @@ func TestRunSignals(t *testing.T) {
 	}
 }
 
-// TestRunLiveStream feeds the demo through a pipe that stays open: the alert must be on
+// TestRunLiveStream feeds the demo through a pipe that stays open (--follow, or
+// --idle-flush, which implies it): the alert must be on
 // stdout while the stream is still open, once the watermark passes its window (a later
 // event) or once the stream has been quiet for --idle-flush, with any number of workers.
 func TestRunLiveStream(t *testing.T) {
@@ -74,8 +76,8 @@ func TestRunLiveStream(t *testing.T) {
 		input   string
 		summary string
 	}{
-		{"an event past the window", []string{"--workers", "1"}, string(demo) + later, "89 events processed, 0 rejected; 1 alerts"},
-		{"idle, one worker", []string{"--idle-flush", "300ms", "--workers", "1"}, string(demo), "88 events processed, 0 rejected; 1 alerts"},
+		{"an event past the window", []string{"--follow", "--workers", "1"}, string(demo) + later, "89 events processed, 0 rejected; 1 alerts"},
+		{"idle, one worker", []string{"--follow", "--idle-flush", "300ms", "--workers", "1"}, string(demo), "88 events processed, 0 rejected; 1 alerts"},
 		{"idle, two workers", []string{"--idle-flush", "300ms", "--workers", "2"}, string(demo), "88 events processed, 0 rejected; 1 alerts"},
 	}
 	for _, tc := range tests {
