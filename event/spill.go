@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"time"
+	"unsafe"
 )
 
 // maxFanIn is how many sorted runs are merged at once: past it the runs spilled so far are
@@ -139,10 +140,11 @@ func (c *memCursor) next() (*Event, error) {
 type fileCursor struct {
 	name string
 	r    *bufio.Reader
+	buf  []byte // the record being read; what the event keeps is copied out of it
 }
 
 func (c *fileCursor) next() (*Event, error) {
-	ev, err := readSpilled(c.r)
+	ev, err := readSpilled(c.r, &c.buf)
 	if err != nil {
 		return nil, fmt.Errorf("sorting the batch beyond --max-held: %s: %w", c.name, err)
 	}
@@ -256,6 +258,7 @@ func (w *runWriter) put(ev *Event) error {
 	if ev.raw != "" {
 		b = append(b, 1)
 		b = appendString(b, ev.raw)
+		b = appendMembers(b, ev)
 		b = binary.AppendUvarint(b, uint64(len(ev.Overrides)))
 		for _, o := range ev.Overrides {
 			b = appendString(b, o.Name)
@@ -305,6 +308,67 @@ func (d *spillDecoder) zone() *time.Location {
 	return time.FixedZone(name, int(d.varint()))
 }
 
+// appendMembers writes where the members of a raw-backed event are in its text (offsets, or
+// a key as unescaped text), so that reading it back does not scan the text again.
+func appendMembers(b []byte, ev *Event) []byte {
+	b = binary.AppendUvarint(b, uint64(ev.longest))
+	b = binary.AppendUvarint(b, uint64(len(ev.members)))
+	for _, m := range ev.members {
+		if off := offsetIn(ev.raw, m.key); off >= 0 {
+			b = binary.AppendUvarint(append(b, 1), uint64(off))
+			b = binary.AppendUvarint(b, uint64(len(m.key)))
+		} else {
+			b = appendString(append(b, 0), m.key)
+		}
+		off := max(offsetIn(ev.raw, m.raw), 0) // a value is always a substring of the text
+		b = binary.AppendUvarint(b, uint64(off))
+		b = binary.AppendUvarint(b, uint64(len(m.raw)))
+	}
+	return b
+}
+
+// offsetIn is where sub lies in s, if it is a substring of s's memory; else -1.
+func offsetIn(s, sub string) int {
+	if len(sub) == 0 {
+		return 0
+	}
+	base, p := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(sub)))
+	if p < base || p+uintptr(len(sub)) > base+uintptr(len(s)) {
+		return -1
+	}
+	return int(p - base)
+}
+
+// rawEvent reads the text and the members of a raw-backed event.
+func (d *spillDecoder) rawEvent() *Event {
+	raw := d.string()
+	longest, n := d.uvarint(), d.count()
+	ev := &Event{raw: raw, longest: int(longest), members: make([]member, 0, n)}
+	for i := 0; i < n && d.err == nil; i++ {
+		var key string
+		if d.byte() == 1 {
+			key = d.slice(raw)
+		} else {
+			key = d.string()
+		}
+		ev.members = append(ev.members, member{key: key, raw: d.slice(raw)})
+	}
+	if d.err != nil {
+		return nil
+	}
+	return ev
+}
+
+// slice reads an offset and a length into s.
+func (d *spillDecoder) slice(s string) string {
+	off, n := d.uvarint(), d.uvarint()
+	if off > uint64(len(s)) || n > uint64(len(s))-off {
+		d.fail()
+		return ""
+	}
+	return s[off : off+n]
+}
+
 func appendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
@@ -351,8 +415,8 @@ func appendValue(b []byte, v any) []byte {
 	return appendString(append(b, tagJSON), string(text))
 }
 
-// readSpilled reads one spilled event; nil at the end of the run.
-func readSpilled(r *bufio.Reader) (*Event, error) {
+// readSpilled reads one spilled event into buf; nil at the end of the run.
+func readSpilled(r *bufio.Reader, buf *[]byte) (*Event, error) {
 	size, err := binary.ReadUvarint(r)
 	if err == io.EOF {
 		return nil, nil
@@ -360,7 +424,10 @@ func readSpilled(r *bufio.Reader) (*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec := make([]byte, size)
+	if uint64(cap(*buf)) < size {
+		*buf = make([]byte, size)
+	}
+	rec := (*buf)[:size]
 	if _, err := io.ReadFull(r, rec); err != nil {
 		return nil, err
 	}
@@ -388,13 +455,7 @@ func (d *spillDecoder) event() *Event {
 	logSource, src, line, lineBytes := d.string(), d.string(), d.varint(), d.uvarint()
 	var ev *Event
 	if d.byte() == 1 {
-		raw := d.string()
-		if d.err != nil {
-			return nil
-		}
-		var ok bool
-		if ev, ok = NewRaw([]byte(raw)); !ok {
-			d.err = errSpill
+		if ev = d.rawEvent(); ev == nil {
 			return nil
 		}
 		n := d.uvarint()
