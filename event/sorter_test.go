@@ -209,3 +209,32 @@ func TestSorterLeavesNoFiles(t *testing.T) {
 		assert.Empty(t, entries, "stopped after %d items", stopAfter)
 	}
 }
+
+// TestSorterKeepsFewFilesOpen: a batch of 1,500 events spilled one by one (MaxHeld 1) merges
+// its runs as they come, 64 of a size into one, so that it holds fewer than 128 files open,
+// not 1,500, and still gives every event in order.
+func TestSorterKeepsFewFilesOpen(t *testing.T) {
+	var b strings.Builder
+	for i := range 1500 {
+		b.WriteString(line(time.Duration((i*7919)%1500)*time.Second, i) + "\n")
+	}
+	s := NewSorter(SortOptions{MaxHeld: 1, Now: base.Add(1000 * time.Hour), TempDir: t.TempDir()},
+		NewReader(strings.NewReader(b.String()), "in.jsonl", nil))
+	defer func() { require.NoError(t, s.Close()) }()
+	var got []*Event
+	for {
+		ev, _, err := s.Next()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		if len(got) == 0 {
+			assert.Less(t, len(s.runs.all), 2*maxFanIn, "files open once every run is written")
+		}
+		got = append(got, ev)
+	}
+	require.Len(t, got, 1500)
+	assert.True(t, slices.IsSortedFunc(got, BatchCompare))
+	runs, spilled := s.Spilled()
+	assert.Equal(t, [2]int64{1500, 1500}, [2]int64{runs, spilled})
+}

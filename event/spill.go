@@ -10,12 +10,15 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"time"
 	"unsafe"
 )
 
-// maxFanIn is how many sorted runs are merged at once: past it the runs spilled so far are
-// merged into one, so that a batch far larger than MaxHeld keeps few files open.
+// maxFanIn is how many sorted runs of one size are merged into one: runs are merged as the
+// digits of a counter in base maxFanIn carry (64 runs of the first size make one of the
+// second, and so on), so that every event is rewritten a few times at most and a batch far
+// larger than MaxHeld keeps few files open.
 const maxFanIn = 64
 
 // spillBuffer is the buffer of each temporary file, written or read.
@@ -25,17 +28,14 @@ const spillBuffer = 64 << 10
 type runSet struct {
 	dir   string
 	files []*os.File // each a sorted run, written and rewound
+	level []int      // of each file: how many merges made it; never rising along files
 	all   []*os.File // every file created, for close
 }
 
-// spill writes items, sorted, as a new run.
+// spill writes items, sorted, as a new run, and merges the runs of its size once there are
+// maxFanIn of them.
 func (rs *runSet) spill(items []sortItem) error {
-	if len(rs.files) >= maxFanIn {
-		if err := rs.compact(); err != nil {
-			return err
-		}
-	}
-	return rs.write(func(w *runWriter) error {
+	err := rs.write(0, func(w *runWriter) error {
 		for _, it := range items {
 			if err := w.put(it.ev); err != nil {
 				return err
@@ -43,15 +43,35 @@ func (rs *runSet) spill(items []sortItem) error {
 		}
 		return nil
 	})
+	for err == nil {
+		n, level := rs.trailing()
+		if n < maxFanIn {
+			break
+		}
+		err = rs.compact(len(rs.files)-n, level+1)
+	}
+	return err
 }
 
-// compact merges every run into one.
-func (rs *runSet) compact() error {
-	m, err := rs.merge(nil)
+// trailing is how many of the last runs share the last run's level, and that level.
+func (rs *runSet) trailing() (int, int) {
+	last := len(rs.level) - 1
+	n := 0
+	for n <= last && rs.level[last-n] == rs.level[last] {
+		n++
+	}
+	return n, rs.level[last]
+}
+
+// compact merges the runs from the from'th on into one run of the given level.
+func (rs *runSet) compact(from, level int) error {
+	merged := slices.Clone(rs.files[from:])
+	m, err := mergeRuns(merged, nil)
 	if err != nil {
 		return err
 	}
-	return rs.write(func(w *runWriter) error {
+	rs.files, rs.level = rs.files[:from], rs.level[:from]
+	err = rs.write(level, func(w *runWriter) error {
 		for {
 			ev, err := m.next()
 			if err != nil || ev == nil {
@@ -62,10 +82,12 @@ func (rs *runSet) compact() error {
 			}
 		}
 	})
+	rs.all = slices.DeleteFunc(rs.all, func(f *os.File) bool { return slices.Contains(merged, f) })
+	return errors.Join(err, removeFiles(merged))
 }
 
 // write creates a temporary file, fills it with fill and adds it to the runs, rewound.
-func (rs *runSet) write(fill func(*runWriter) error) error {
+func (rs *runSet) write(level int, fill func(*runWriter) error) error {
 	f, err := os.CreateTemp(rs.dir, "stixcel-sort-*.run")
 	if err != nil {
 		return fmt.Errorf("sorting the batch beyond --max-held: %w", err)
@@ -83,21 +105,27 @@ func (rs *runSet) write(fill func(*runWriter) error) error {
 	if err != nil {
 		return fmt.Errorf("sorting the batch beyond --max-held: %s: %w", f.Name(), err)
 	}
-	rs.files = append(rs.files, f)
+	rs.files, rs.level = append(rs.files, f), append(rs.level, level)
 	return nil
 }
 
 // merge starts a k-way merge of every run and held (sorted), and gives the runs up: the
 // merge reads them.
 func (rs *runSet) merge(held []sortItem) (*runMerge, error) {
+	files := rs.files
+	rs.files, rs.level = nil, nil
+	return mergeRuns(files, held)
+}
+
+// mergeRuns starts a k-way merge of files and held.
+func mergeRuns(files []*os.File, held []sortItem) (*runMerge, error) {
 	m := &runMerge{}
 	if len(held) > 0 {
 		m.add(&memCursor{items: held})
 	}
-	for _, f := range rs.files {
+	for _, f := range files {
 		m.add(&fileCursor{name: f.Name(), r: bufio.NewReaderSize(f, spillBuffer)})
 	}
-	rs.files = nil
 	if err := m.start(); err != nil {
 		return nil, err
 	}
@@ -106,14 +134,20 @@ func (rs *runSet) merge(held []sortItem) (*runMerge, error) {
 
 // close closes and removes every temporary file.
 func (rs *runSet) close() error {
+	err := removeFiles(rs.all)
+	rs.all, rs.files, rs.level = nil, nil, nil
+	return err
+}
+
+// removeFiles closes and removes files (where unlinkOpen did not).
+func removeFiles(files []*os.File) error {
 	var errs []error
-	for _, f := range rs.all {
+	for _, f := range files {
 		_ = f.Close()
 		if err := os.Remove(f.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}
-	rs.all, rs.files = nil, nil
 	return errors.Join(errs...)
 }
 
