@@ -80,6 +80,7 @@ func detectionIDs(set *plan.Set) []string {
 // datasetRun is what one dataset did to the engine.
 type datasetRun struct {
 	alerts   map[string]int // analytic → alerts
+	all      []*runtime.Alert
 	hunts    int64
 	read     event.ReadStats
 	evalErrs []runtime.EvalErrors
@@ -102,6 +103,7 @@ func runDatasets(t *testing.T, set *plan.Set, profile *source.Profile, paths []s
 	emit := func(o runtime.Output) {
 		if a, ok := o.(*runtime.Alert); ok {
 			run.alerts[a.Analytic]++
+			run.all = append(run.all, a)
 		}
 	}
 	var readers []*event.Reader

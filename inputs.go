@@ -33,6 +33,11 @@ type Inputs struct {
 	Profile string
 	// Taxonomy is a log source taxonomy file (YAML) replacing the built-in one; "" keeps it.
 	Taxonomy string
+	// Sigma are Sigma rule files or directories of them (walked for .yml and .yaml), planned
+	// beside the analytics (see SigmaOptions).
+	Sigma []string
+	// SigmaOptions say how the rules are planned: the mapping file, grouping, level.
+	SigmaOptions SigmaOptions
 	// Cache, when set, keeps what loading and compiling built for later loads of the same
 	// inputs (see Cache); nil loads and compiles every time.
 	Cache *Cache
@@ -55,11 +60,16 @@ type Loaded struct {
 	// Taxonomy replaces the built-in log source taxonomy; nil keeps it.
 	Taxonomy *channel.Taxonomy
 
+	// Sigma holds the Sigma rule files read and the mapping they are planned with.
+	Sigma *SigmaLoaded
+
 	profileDiags diag.Diagnostics
 	// cache, when set, is Inputs.Cache; builtinOnly says the compilation depends on nothing
 	// but the index and the built-in pack, so the cache may keep it.
 	cache       *Cache
 	builtinOnly bool
+	// seedOnly says the index is the embedded seed bundle alone.
+	seedOnly bool
 }
 
 // Load reads the inputs in order: bundles, packs, profile, taxonomy. Problems in the packs
@@ -73,7 +83,8 @@ func (in Inputs) Load() (*Loaded, error) {
 		return nil, err
 	}
 	in.loadPacks(l)
-	l.cache, l.builtinOnly = in.Cache, len(in.Packs) == 0 && in.Profile == "" && in.Taxonomy == ""
+	l.Sigma = in.loadSigma()
+	l.cache, l.builtinOnly = in.Cache, len(in.Packs) == 0 && in.Profile == "" && in.Taxonomy == "" && l.Sigma == nil
 	if in.Profile != "" {
 		l.Profile, l.profileDiags = loadProfile(in.Profile)
 	}
@@ -111,7 +122,7 @@ func (in Inputs) loadBundles() (*Loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Loaded{Index: ix}
+	l := &Loaded{Index: ix, seedOnly: len(paths) == 0}
 	for _, w := range warns {
 		if w.Pos.File != SeedBundleName {
 			l.Warnings = append(l.Warnings, w)
@@ -199,6 +210,9 @@ func (l *Loaded) compile(stop compiler.Stage) (*plan.Set, diag.Diagnostics) {
 	}
 	set, cd := compiler.Compile(l.Index, opts)
 	diags := append(l.Diagnostics(), cd...)
+	if l.Sigma != nil && (stop == "" || stop == compiler.Stages()[len(compiler.Stages())-1]) {
+		diags = append(diags, l.Sigma.plan(set, !l.seedOnly)...)
+	}
 	diags.Sort()
 	return set, diags
 }

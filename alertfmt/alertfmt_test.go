@@ -66,7 +66,7 @@ func TestParse(t *testing.T) {
 		{"json", alertfmt.JSON, ""},
 		{"text", alertfmt.Text, ""},
 		{"stix", alertfmt.STIX, ""},
-		{"yaml", "", `unknown format "yaml" (want json, text, stix)`},
+		{"yaml", "", `unknown format "yaml" (want json, text, stix, ocsf)`},
 	} {
 		got, err := alertfmt.Parse(tc.in)
 		if tc.err != "" {
@@ -91,7 +91,7 @@ func TestJSONIsOneLinePerOutput(t *testing.T) {
 
 func TestText(t *testing.T) {
 	plain := render(t, alertfmt.Text, alertfmt.Options{}, sample())
-	assert.Equal(t, `ALERT AN1030  Analytic 1030
+	assert.Equal(t, `ALERT AN1030  Detection of LSASS access
   id          0123456789abcdef0123456789abcdef
   strategy    DET0363  Detection of LSASS access
   technique   T1003.001  OS Credential Dumping: LSASS Memory  [credential-access]
@@ -165,7 +165,7 @@ func TestSTIXRefusesHunts(t *testing.T) {
 // leaves U+202E as it is) and in field names, while --color's own styles stay.
 func TestTextEscapesControls(t *testing.T) {
 	a := sample()
-	a.Name = "Analytic\x1b]0;pwned\a"
+	a.DetectionStrategy.Name = "Analytic\x1b]0;pwned\a"
 	a.Group = map[string]any{"host\x1b[2J": map[string]any{"name": "ws\u202E1"}}
 	a.Channels[0].Channel = "EventCode=10\x1b[1A"
 	a.Channels[0].Events[0].Fields = append(a.Channels[0].Events[0].Fields, runtime.EvidenceField{Name: "F\u2066", Value: []any{"\u009b2J"}})

@@ -76,9 +76,24 @@ func (t *textWriter) morePainted(text string) {
 }
 
 func (t *textWriter) alert(a *runtime.Alert) {
-	fmt.Fprintf(&t.b, "%s  %s\n", t.paint(bold+";"+red, "ALERT "+termsafe.Line(a.Analytic)), t.paint(bold, termsafe.Line(a.Name)))
+	fmt.Fprintf(&t.b, "%s  %s\n", t.paint(bold+";"+red, "ALERT "+termsafe.Line(a.Analytic)), t.paint(bold, termsafe.Line(a.Title())))
 	t.row("id", a.ID)
-	t.row("strategy", joinNonEmpty("  ", a.DetectionStrategy.ID, a.DetectionStrategy.Name))
+	if a.Severity != "" {
+		t.row("severity", a.Severity)
+	}
+	if a.Rule != nil {
+		t.row("rule", joinNonEmpty("  ", a.Rule.Path, a.Rule.Status))
+	}
+	if a.Rule == nil {
+		t.row("strategy", joinNonEmpty("  ", a.DetectionStrategy.ID, a.DetectionStrategy.Name))
+	}
+	for i, an := range a.Analytics {
+		label := ""
+		if i == 0 {
+			label = "analytics"
+		}
+		t.row(label, joinNonEmpty("  ", an.ID, an.DetectionStrategy, an.DetectionStrategyName))
+	}
 	for i, tq := range a.Techniques {
 		label := ""
 		if i == 0 {

@@ -88,6 +88,7 @@ func ConditionEnv(params []*plan.Param, channelIDs []string) (*cel.Env, error) {
 		"last":  cel.TimestampType,
 	})
 	opts = append(opts, stateFunctions(stateType)...)
+	opts = append(opts, valueFunctions(stateType)...)
 	return cel.NewEnv(opts...)
 }
 

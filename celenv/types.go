@@ -7,8 +7,9 @@
 // A channel predicate sees `event` (the normalized event, map(string, dyn)) and `params` (the
 // plan's parameters as a typed object: params.TimeWindow is a duration, a misspelled name is a
 // type error). A condition sees c1..cN (bool: channel N matched in the window), `channels`
-// (channels.cN is a ChannelState with count, first, last and recurrence functions) and
-// `params`.
+// (channels.cN is a ChannelState with count, first, last and recurrence functions; lists of
+// them take distinct, sum, avg, minShare, maxShare and inOrder, which Sigma correlations
+// compile to) and `params`.
 package celenv
 
 import (

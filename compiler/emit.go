@@ -56,6 +56,10 @@ func (c *compilation) emit(p *plan.Plan, a *attack.Analytic, b *pack.Binding) {
 		p.Correlation.GroupBy = append(p.Correlation.GroupBy, g.Value)
 	}
 	p.Correlation.Condition = strings.TrimSpace(b.Condition.Value)
+	p.Level = b.Level.Value
+	for _, r := range b.References {
+		p.References = append(p.References, r.Value)
+	}
 	c.window(p, b)
 	c.warnUnboundAlerting(p, b)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/stixcel/stixcel/diag"
+	"github.com/stixcel/stixcel/plan"
 )
 
 // Binding is one pack file: the logic a pack supplies for one analytic (docs/packs.md).
@@ -32,6 +33,10 @@ type Binding struct {
 	Channels        []*ChannelBinding
 	Condition       String // CEL over the channels of one group's window
 	Tests           []*TestCase
+	// Level is the severity of the plan's alerts (one of plan.Levels); "" for none.
+	Level String
+	// References are links an alert's reader may follow.
+	References []String
 }
 
 // ParamSpec is a binding's type and default for one parameter, overriding inference.
@@ -145,6 +150,8 @@ func (d *decoder) bindingFields(b *Binding) []field {
 		{Name: "channels", Decode: func(e entry) { b.Channels = d.channels(e.Value) }},
 		{Name: "condition", Decode: func(e entry) { b.Condition, _ = d.NonEmpty(e.Value, "condition") }},
 		{Name: "tests", Decode: func(e entry) { b.Tests = d.tests(e.Value) }},
+		{Name: "level", Decode: func(e entry) { b.Level = d.level(e.Value) }},
+		{Name: "references", Decode: func(e entry) { b.References = d.StrList(e.Value, "references") }},
 	}
 }
 
@@ -366,4 +373,14 @@ func (d *decoder) expect(tc *TestCase, n ast.Node, what string) {
 			tc.Expect = append(tc.Expect, x)
 		}
 	}
+}
+
+// level reads a binding's level: one of plan.Levels.
+func (d *decoder) level(n ast.Node) String {
+	s, ok := d.NonEmpty(n, "level")
+	if ok && plan.LevelRank(s.Value) < 0 {
+		d.Errorf(n, diag.CodeBadValue, "level %q: want one of %s", s.Value, strings.Join(plan.Levels, ", "))
+		return String{}
+	}
+	return s
 }

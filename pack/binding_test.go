@@ -33,6 +33,14 @@ func values(ss []String) []string {
 
 func at(line, col int) diag.Pos { return diag.Pos{File: an1828File, Line: line, Col: col} }
 
+// TestBindingLevelAndReferences: a binding may give its alerts a severity and links.
+func TestBindingLevelAndReferences(t *testing.T) {
+	b, diags := ParseBinding("b.yaml", []byte("analytic: AN1\nlevel: high\nreferences: [https://example.org/a, https://example.org/b]\n"))
+	require.Empty(t, diags)
+	assert.Equal(t, "high", b.Level.Value)
+	assert.Equal(t, []string{"https://example.org/a", "https://example.org/b"}, values(b.References))
+}
+
 func TestParseBindingGood(t *testing.T) {
 	b := parseFixture(t)
 	assert.Equal(t, an1828File, b.File)

@@ -61,7 +61,28 @@ const (
 	OriginDerived Origin = "derived" // selector derived from the channel text only
 	OriginBound   Origin = "bound"   // a pack binding supplies the predicate
 	OriginNone    Origin = "none"    // nothing to match on; Reason says why
+	// OriginSigma marks a plan compiled from a Sigma rule (Plan.Origin; "" is an ATT&CK
+	// analytic) and its channels, whose predicates the rule supplies.
+	OriginSigma Origin = "sigma"
 )
+
+// Levels are the severity levels of plans and alerts, lowest first: a Sigma rule's `level`,
+// or a binding's.
+var Levels = []string{"informational", "low", "medium", "high", "critical"}
+
+// LevelRank is the place of level in Levels, or -1 for "" and any other text.
+func LevelRank(level string) int {
+	for i, l := range Levels {
+		if l == level {
+			return i
+		}
+	}
+	return -1
+}
+
+// HasLogic reports whether a channel's predicate is written logic (a pack binding's or a
+// Sigma rule's), not a derived selector alone.
+func (ch *Channel) HasLogic() bool { return ch.Origin == OriginBound || ch.Origin == OriginSigma }
 
 // Selects says what a channel's selector tests, as the compiler reads it from the selector's
 // CEL (see compiler.Classify).
@@ -110,10 +131,47 @@ type Plan struct {
 	Params                []*Param    `json:"params"`
 	Correlation           Correlation `json:"correlation"`
 
+	// Origin is "" for an ATT&CK analytic and OriginSigma for a Sigma rule.
+	Origin Origin `json:"origin,omitempty"`
+	// Rule is the Sigma rule a Sigma plan was compiled from; nil for analytics.
+	Rule *Rule `json:"rule,omitempty"`
+	// Level is the severity of the plan's alerts: a Sigma rule's level, or a binding's
+	// optional `level` (one of Levels); "" when none was given.
+	Level string `json:"level,omitempty"`
+	// References are links a reader of an alert may follow (a rule's or a binding's).
+	References []string `json:"references,omitempty"`
+	// Analytics are, for a Sigma plan, the ATT&CK analytics of its techniques whose channels
+	// read one of its log sources and data components, with their detection strategies.
+	Analytics []AnalyticRef `json:"analytics,omitempty"`
+
 	// Hunt marks a selector plan as a hunt source: some channel's selector selects content
 	// (SelectsContent). `run --hunt` evaluates only these selector plans, and prints records
 	// only for their content channels.
 	Hunt bool `json:"hunt,omitempty"`
+}
+
+// Rule is what a Sigma plan keeps of its rule: what an alert names and a reader looks up.
+type Rule struct {
+	ID             string   `json:"id"`
+	Name           string   `json:"name,omitempty"` // the rule's `name`, which correlations may reference
+	Title          string   `json:"title"`
+	Level          string   `json:"level,omitempty"`
+	Status         string   `json:"status,omitempty"`
+	Path           string   `json:"path"` // the rule file, as the user named it
+	Author         string   `json:"author,omitempty"`
+	References     []string `json:"references,omitempty"`
+	FalsePositives []string `json:"falsepositives,omitempty"`
+	// Type is the kind of a correlation rule (event_count, temporal, ...); "" for a
+	// detection rule.
+	Type string `json:"type,omitempty"`
+}
+
+// AnalyticRef names an ATT&CK analytic and its detection strategy.
+type AnalyticRef struct {
+	ID                    string `json:"id"`
+	Name                  string `json:"name"`
+	DetectionStrategy     string `json:"detection_strategy,omitempty"`
+	DetectionStrategyName string `json:"detection_strategy_name,omitempty"`
 }
 
 // Technique is an ATT&CK technique the analytic's detection strategy detects.
@@ -156,6 +214,10 @@ type Channel struct {
 	// SeriesBy lists event fields that split this channel's matches into series
 	// (e.g. app, host, port) for recurrence functions in the condition.
 	SeriesBy []string `json:"series_by,omitempty"`
+	// GroupBy, when set, are the event fields that hold this channel's values of the
+	// correlation's group_by, one for each of its names in order: a Sigma correlation's
+	// aliases, or a log source that names a field otherwise. Empty: the fields of those names.
+	GroupBy []string `json:"group_by,omitempty"`
 	// Fields are the event fields the selector, the predicate and SeriesBy read (event.X,
 	// event["X"], has(event.X)), in the order they first appear: what an alert shows of each
 	// contributing event.
@@ -207,6 +269,8 @@ func (prm *Param) wrap(err error) error {
 // WindowLiteral holds it as a Go duration string ("10m0s" is written "10m"). Plan.Window
 // resolves it; the JSON "window" is always the resolved window, next to "window_param".
 type Correlation struct {
+	// GroupBy names the values that key a group (and that alerts show); each channel reads
+	// them from the event fields of these names, or from its own Channel.GroupBy.
 	GroupBy []string `json:"group_by"`
 	// WindowLiteral is a window given as a duration. It is empty when the window follows
 	// WindowParam; when both are set (a plan file whose window is not its parameter's value),

@@ -16,12 +16,33 @@ import (
 // printed as visible escapes (internal/termsafe). It returns the first write error.
 func (p *Plan) WriteText(w io.Writer) error {
 	tw := &textWriter{w: w}
-	tw.printf("%s  %s  (version %s, modified %s)\n", p.ID, p.Name, p.Version, p.Modified)
+	if p.Rule != nil {
+		tw.rule(p)
+	} else {
+		tw.printf("%s  %s  (version %s, modified %s)\n", p.ID, p.Name, p.Version, p.Modified)
+	}
 	tw.printf("  kind:        %s\n", p.Kind)
+	if p.Level != "" {
+		tw.printf("  level:       %s\n", p.Level)
+	}
 	tw.printf("  strategy:    %s\n", orNone(p.DetectionStrategy))
 	tw.printf("  techniques:  %s\n", orNone(techniqueList(p.Techniques)))
 	tw.printf("  domains:     %s\n", orNone(strings.Join(p.Domains, ", ")))
 	tw.printf("  platforms:   %s\n", orNone(strings.Join(p.Platforms, ", ")))
+	for i, a := range p.Analytics {
+		label := "  analytics:   "
+		if i > 0 {
+			label = "               "
+		}
+		tw.printf("%s%s  %s  %s\n", label, a.ID, a.DetectionStrategy, a.DetectionStrategyName)
+	}
+	for i, r := range p.References {
+		label := "  references:  "
+		if i > 0 {
+			label = "               "
+		}
+		tw.printf("%s%s\n", label, r)
+	}
 	tw.printf("\nchannels (%d):\n", len(p.Channels))
 	for _, ch := range p.Channels {
 		tw.channel(ch)
@@ -32,6 +53,25 @@ func (p *Plan) WriteText(w io.Writer) error {
 	}
 	tw.correlation(p)
 	return tw.err
+}
+
+// rule writes a Sigma plan's heading: the rule's title and id, file, status and authors.
+func (t *textWriter) rule(p *Plan) {
+	r := p.Rule
+	t.printf("%s  %s  (Sigma rule, modified %s)\n", p.ID, r.Title, orNone(p.Modified))
+	t.printf("  file:        %s\n", r.Path)
+	if r.Type != "" {
+		t.printf("  correlation: %s\n", r.Type)
+	}
+	if r.Status != "" {
+		t.printf("  status:      %s\n", r.Status)
+	}
+	if r.Author != "" {
+		t.printf("  author:      %s\n", r.Author)
+	}
+	if len(r.FalsePositives) > 0 {
+		t.printf("  false pos.:  %s\n", strings.Join(r.FalsePositives, "; "))
+	}
 }
 
 // textWriter keeps the first write error, so that WriteText reads as the text it writes.
@@ -55,7 +95,7 @@ func (t *textWriter) channel(ch *Channel) {
 	t.printf("      channel:   %s\n", ch.Channel)
 	if ch.Selector != "" {
 		t.printf("      selector:  %s\n", ch.Selector)
-	} else if ch.Origin != OriginBound {
+	} else if !ch.HasLogic() {
 		t.printf("      selector:  none (%s)\n", ch.Reason)
 	}
 	if ch.Predicate != "" {
@@ -63,6 +103,9 @@ func (t *textWriter) channel(ch *Channel) {
 	}
 	if len(ch.SeriesBy) > 0 {
 		t.printf("      series by: %s\n", strings.Join(ch.SeriesBy, ", "))
+	}
+	if len(ch.GroupBy) > 0 {
+		t.printf("      group by:  %s\n", strings.Join(ch.GroupBy, ", "))
 	}
 }
 

@@ -28,3 +28,36 @@ func TestWriteTextEscapesControls(t *testing.T) {
 		assert.NotContains(t, text, bad)
 	}
 }
+
+// TestWriteTextSigmaPlan: explain shows a Sigma plan as a rule (title, file, status) with
+// its level, the ATT&CK analytics it is linked to, and its references.
+func TestWriteTextSigmaPlan(t *testing.T) {
+	p := &Plan{ID: "3b4b232a", Name: "CMSTP", Kind: KindDetection, Origin: OriginSigma, Level: "high",
+		Rule:       &Rule{ID: "3b4b232a", Title: "CMSTP Execution", Path: "rules/cmstp.yml", Status: "stable", FalsePositives: []string{"unlikely"}},
+		Analytics:  []AnalyticRef{{ID: "AN0932", DetectionStrategy: "DET0328", DetectionStrategyName: "CMSTP abuse"}},
+		References: []string{"https://example.org/cmstp"},
+		Channels:   []*Channel{{ID: "c1", LogSource: "WinEventLog:Sysmon", Selector: "true", Predicate: "p", Origin: OriginSigma}},
+	}
+	var out bytes.Buffer
+	require.NoError(t, p.WriteText(&out))
+	text := out.String()
+	for _, want := range []string{
+		"3b4b232a  CMSTP Execution  (Sigma rule, modified none)\n",
+		"  file:        rules/cmstp.yml\n", "  status:      stable\n", "  level:       high\n",
+		"  analytics:   AN0932  DET0328  CMSTP abuse\n", "  references:  https://example.org/cmstp\n",
+		"  c1  WinEventLog:Sysmon  []  sigma\n",
+	} {
+		assert.Contains(t, text, want)
+	}
+}
+
+// TestWriteTextChannelGroupBy: explain shows the fields a channel reads the group from
+// when they are its own.
+func TestWriteTextChannelGroupBy(t *testing.T) {
+	p := &Plan{ID: "x", Kind: KindDetection, Correlation: Correlation{GroupBy: []string{"ip"}, WindowLiteral: "1m", Condition: "c1 && c2"},
+		Channels: []*Channel{{ID: "c1", LogSource: "a", GroupBy: []string{"destination.ip"}}, {ID: "c2", LogSource: "b"}}}
+	var out bytes.Buffer
+	require.NoError(t, p.WriteText(&out))
+	assert.Contains(t, out.String(), "      group by:  destination.ip\n")
+	assert.Equal(t, 1, bytes.Count(out.Bytes(), []byte("      group by:  ")), "the channel without its own fields shows none")
+}

@@ -64,7 +64,7 @@ func (f *File) Apply(fl *pflag.FlagSet) error {
 		return nil
 	}
 	for _, err := range []error{
-		prependFlag(fl, "bundle", f.Bundles), prependFlag(fl, "pack", f.Packs),
+		prependFlag(fl, "bundle", f.Bundles), prependFlag(fl, "pack", f.Packs), prependFlag(fl, "sigma", f.Sigma),
 		fillFlag(fl, "params", f.Params), fillFlag(fl, "taxonomy", f.Taxonomy),
 	} {
 		if err != nil {

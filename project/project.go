@@ -9,7 +9,7 @@
 //
 //	bundles: [FILE|DIR, ...]   ATT&CK bundles
 //	packs: [DIR, ...]          pack directories of YAML bindings
-//	sigma: [FILE|DIR, ...]     Sigma rules (kept; not compiled yet)
+//	sigma: [FILE|DIR, ...]     Sigma rule files or directories (--sigma)
 //	params: FILE               a parameter profile
 //	source: NAME|FILE.yaml     a source profile, built-in by name or a file
 //	taxonomy: FILE             a log source taxonomy
@@ -190,21 +190,7 @@ func (d *decoder) resolve(s yamlpos.String, what string) (string, bool) {
 	return filepath.Join(d.dir, filepath.FromSlash(p)), true
 }
 
-// NotCompiled is the notice for the Sigma rules a project file names, which no command
-// compiles yet; "" when it names none.
-func (f *File) NotCompiled() string {
-	if f == nil || len(f.Sigma) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%s: sigma: %d path(s) kept but not compiled: stixcel does not compile Sigma rules yet", f.Path, len(f.Sigma))
-}
-
-// Using is what a command that uses the file says on stderr: "using stixcel.yaml (PATH)",
-// then the NotCompiled notice, if any, after "note: ", each line ending in a newline.
+// Using is what a command that uses the file says on stderr: "using stixcel.yaml (PATH)\n".
 func (f *File) Using() string {
-	text := fmt.Sprintf("using %s (%s)\n", filepath.Base(f.Path), f.Path)
-	if msg := f.NotCompiled(); msg != "" {
-		text += "note: " + msg + "\n"
-	}
-	return text
+	return fmt.Sprintf("using %s (%s)\n", filepath.Base(f.Path), f.Path)
 }

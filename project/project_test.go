@@ -242,8 +242,7 @@ func TestInit(t *testing.T) {
 	assert.ErrorContains(t, err, "looking for packs: ")
 }
 
-// TestUsing: a command says which project file it uses, and that the Sigma rules it names
-// are kept but not compiled.
+// TestUsing: a command says which project file it uses.
 func TestUsing(t *testing.T) {
 	path := filepath.Join("repo", "ci", "other.yaml")
 	tests := []struct {
@@ -252,8 +251,7 @@ func TestUsing(t *testing.T) {
 		want string
 	}{
 		{"no sigma", project.File{Path: path, Packs: []string{"rules"}}, "using other.yaml (" + path + ")\n"},
-		{"sigma kept, not compiled", project.File{Path: path, Sigma: []string{"a", "b"}}, "using other.yaml (" + path + ")\n" +
-			"note: " + path + ": sigma: 2 path(s) kept but not compiled: stixcel does not compile Sigma rules yet\n"},
+		{"sigma", project.File{Path: path, Sigma: []string{"a", "b"}}, "using other.yaml (" + path + ")\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

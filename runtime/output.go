@@ -36,6 +36,26 @@ type Alert struct {
 	Channels []AlertChannel `json:"channels"`
 	// Params are the values in force, in the plan's JSON form.
 	Params map[string]any `json:"params"`
+	// Severity is the plan's level (a Sigma rule's, or a binding's); absent when it has none.
+	Severity string `json:"severity,omitempty"`
+	// Rule is the Sigma rule of a Sigma plan, absent for an analytic's alert.
+	Rule *plan.Rule `json:"rule,omitempty"`
+	// Analytics are a Sigma plan's ATT&CK analytics and their detection strategies.
+	Analytics []plan.AnalyticRef `json:"analytics,omitempty"`
+	// References are the plan's links (a rule's or a binding's).
+	References []string `json:"references,omitempty"`
+}
+
+// Title is what a reader sees first of an alert: its rule's title, else its detection
+// strategy's name, else the analytic's name.
+func (a *Alert) Title() string {
+	switch {
+	case a.Rule != nil && a.Rule.Title != "":
+		return a.Rule.Title
+	case a.DetectionStrategy.Name != "":
+		return a.DetectionStrategy.Name
+	}
+	return a.Name
 }
 
 // Strategy is the detection strategy an analytic belongs to; Name is "" when the bundles

@@ -130,9 +130,9 @@ func TestProjectFileMeetsFlags(t *testing.T) {
 			want: []string{usingLine(file), "loaded 2 files"},
 		},
 		{
-			name: "Sigma rules are kept and said not to be compiled",
+			name: "Sigma rules are read from the file's paths",
 			dir:  sub, args: []string{"compile"}, code: exitInput,
-			want: []string{"note: " + file + ": sigma: 1 path(s) kept but not compiled: stixcel does not compile Sigma rules yet"},
+			want: []string{filepath.Join(root, "sigma") + ": error: sigma: stat "},
 		},
 		{
 			name: "--no-config",

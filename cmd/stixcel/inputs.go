@@ -3,11 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stixcel/stixcel"
 	"github.com/stixcel/stixcel/compiler"
+	"github.com/stixcel/stixcel/compiler/sigma/planner"
 	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/project"
@@ -20,6 +23,23 @@ type compileFlags struct {
 	taxonomy       string
 	includeRevoked bool
 	noBuiltin      bool
+	sigma          sigmaFlags
+}
+
+// sigmaFlags name Sigma rules and how they are planned: every command that compiles takes them.
+type sigmaFlags struct {
+	paths    []string
+	mapping  string
+	suppress time.Duration
+	level    string
+}
+
+func (f *sigmaFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.paths, "sigma", nil, "Sigma rule `PATH`, a file or a directory walked for .yml/.yaml (repeatable)")
+	fl.StringVar(&f.mapping, "sigma-mapping", "", "Sigma log source mapping `FILE` (YAML) merged over the built-in one")
+	fl.DurationVar(&f.suppress, "sigma-suppress", planner.DefaultSuppress, "group a Sigma rule's matches per host within this `DURATION` into one alert (0: one alert per match)")
+	fl.StringVar(&f.level, "sigma-level", "", "keep only Sigma rules at or above this `LEVEL` ("+strings.Join(plan.Levels, ", ")+")")
 }
 
 func (f *compileFlags) register(cmd *cobra.Command) {
@@ -29,11 +49,12 @@ func (f *compileFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.taxonomy, "taxonomy", "", "log source taxonomy `FILE` (YAML) replacing the built-in one")
 	fl.BoolVar(&f.includeRevoked, "include-revoked", false, "keep revoked and deprecated analytics")
 	fl.BoolVar(&f.noBuiltin, "no-builtin", false, "leave out the built-in pack")
+	f.sigma.register(cmd)
 }
 
 // inputs are the inputs the flags name, with bundles (the embedded seed bundle when none).
 func (f *compileFlags) inputs(bundles []string) stixcel.Inputs {
-	return stixcel.Inputs{
+	in := stixcel.Inputs{
 		Bundles:        bundles,
 		IncludeRevoked: f.includeRevoked,
 		Packs:          f.packs,
@@ -41,6 +62,9 @@ func (f *compileFlags) inputs(bundles []string) stixcel.Inputs {
 		Profile:        f.params,
 		Taxonomy:       f.taxonomy,
 	}
+	in.Sigma = f.sigma.paths
+	in.SigmaOptions = stixcel.SigmaOptions{Mapping: f.sigma.mapping, Suppress: f.sigma.suppress, MinLevel: f.sigma.level}
+	return in
 }
 
 // checkedInputs are the inputs test and lint check: the project file's packs and the pack
@@ -78,13 +102,28 @@ func (c *cli) useProject(cmd *cobra.Command, _ []string) error {
 // compileLoaded loads and compiles in (load), printing the diagnostics to stderr; errors in
 // the inputs are exit-2 errors. What was loaded is nil when loading failed.
 func (c *cli) compileLoaded(in stixcel.Inputs, stop compiler.Stage) (*stixcel.Loaded, *plan.Set, error) {
+	if err := checkSigmaOptions(in.SigmaOptions); err != nil {
+		return nil, nil, err
+	}
 	l, err := c.load(in)
 	if err != nil {
 		return nil, nil, err
 	}
 	set, diags := l.Compile(stop)
-	c.printDiagnostics(diags)
-	return l, set, inputErr(stixcel.ErrorsIn(diags))
+	c.printDiagnostics(l.SigmaShown(diags))
+	_ = l.WriteSigmaSummary(c.stderr)
+	return l, set, inputErr(stixcel.ErrorsIn(l.Blocking(diags, false)))
+}
+
+// checkSigmaOptions refuses a level outside plan.Levels and a negative suppression.
+func checkSigmaOptions(o stixcel.SigmaOptions) error {
+	if o.MinLevel != "" && plan.LevelRank(o.MinLevel) < 0 {
+		return inputErr(fmt.Errorf("--sigma-level %q: want one of %s", o.MinLevel, strings.Join(plan.Levels, ", ")))
+	}
+	if o.Suppress < 0 {
+		return inputErr(fmt.Errorf("--sigma-suppress %s: want a duration of 0 or more", o.Suppress))
+	}
+	return nil
 }
 
 // load loads in, reading stdin for "-" and printing the bundles' warnings and what was loaded
