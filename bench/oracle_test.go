@@ -24,8 +24,8 @@ import (
 	sigmacel "github.com/stixcel/stixcel/compiler/sigma/cel"
 	"github.com/stixcel/stixcel/compiler/sigma/mapping"
 	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/internal/evtxjson"
 	"github.com/stixcel/stixcel/internal/shared"
-	"github.com/stixcel/stixcel/internal/sigmahq"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/runtime"
 	"github.com/stixcel/stixcel/source"
@@ -75,7 +75,7 @@ type oracleCounts struct {
 // targets and run by stixcel's runtime (one plan per rule×target, alerting per event, as
 // `run` evaluates plans), against sigma-go's evaluator.ForRule(rule).Matches, on each event
 // the target's selector selects of the OTRF datasets (read with the windows source profile)
-// and of SigmaHQ's regression events (read as internal/sigmahq reads them). Both see the
+// and of SigmaHQ's regression events (read as internal/evtxjson reads them, as test --sigma does). Both see the
 // normalized event (its map); sigma-go is given the target's field renames (EventID →
 // EventCode, Image → NewProcessName on Security 4688, ...) as a sigma-go config, so both
 // read the same fields; it is also given the rule as the specification reads it where it
@@ -371,7 +371,10 @@ func oracleEvents(t *testing.T) []*event.Event {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
 			return err
 		}
-		evs, err := sigmahq.ReadEvents(path)
+		f, err := os.Open(path)
+		require.NoError(t, err)
+		evs, err := evtxjson.Read(f, path)
+		f.Close()
 		require.NoError(t, err)
 		rel, _ := filepath.Rel(regression, path)
 		for i, fields := range evs {

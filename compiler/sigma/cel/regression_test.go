@@ -17,8 +17,8 @@ import (
 	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/compiler/sigma"
 	"github.com/stixcel/stixcel/compiler/sigma/mapping"
+	"github.com/stixcel/stixcel/internal/evtxjson"
 	"github.com/stixcel/stixcel/internal/shared"
-	"github.com/stixcel/stixcel/internal/sigmahq"
 )
 
 // regressionInfo is what this test reads of a SigmaHQ regression test's info.yml.
@@ -73,8 +73,7 @@ func TestSigmaHQRegressionData(t *testing.T) {
 		}
 		for _, tc := range info.Tests {
 			cases++
-			events, err := sigmahq.ReadEvents(filepath.Join(root, strings.TrimSuffix(tc.Path, ".evtx")+".json"))
-			require.NoError(t, err)
+			events := readEvents(t, filepath.Join(root, strings.TrimSuffix(tc.Path, ".evtx")+".json"))
 			got := 0
 			for _, ev := range events {
 				if anyMatch(programs, ev, &evalErrors) {
@@ -159,4 +158,15 @@ func anyMatch(programs []cel.Program, ev map[string]any, evalErrors *int) bool {
 		}
 	}
 	return false
+}
+
+// readEvents reads a regression case's evtx_dump JSON as normalized events (internal/evtxjson,
+// what test --sigma reads).
+func readEvents(t *testing.T, path string) []map[string]any {
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	events, err := evtxjson.Read(f, path)
+	require.NoError(t, err)
+	return events
 }
