@@ -154,13 +154,13 @@ func TestLintSigma(t *testing.T) {
 	const sel = "    selection:\n        Image|endswith: '\\evil.exe'\n"
 	uncovered := rule("uncovered.yml", "category: webserver", "attack.t1190", "    selection:\n        cs-uri-query|contains: '/etc/passwd'\n")
 	unknown := rule("unknown.yml", winProc, "attack.t9999", sel)
-	refused := rule("refused.yml", winProc, "attack.execution", "    selection:\n        - 'evil keyword'\n")
+	refused := rule("refused.yml", winProc, "attack.execution", "    selection:\n        UtcTime|hour: 3\n")
 	mobile := shared.Path(t, "attack", "mobile-attack-18.1-detection.json")
 
 	all := runCLI(t, nil, "lint", "--bundle", mobile, "--sigma", dir)
 	assert.Equal(t, exitFindings, all.code, all.stdout+all.stderr)
 	for _, want := range []string{
-		refused + ":10:9: error: rule \"refused.yml\": search selection: keyword search is not supported yet",
+		refused + ":10:17: error: rule \"refused.yml\": search selection, field UtcTime: modifier hour is not supported yet",
 		uncovered + ":4:5: warning: rule \"uncovered.yml\": no Sigma log source mapping covers logsource {category: webserver}",
 		unknown + ":7:7: warning: rule \"unknown.yml\": technique T9999 is not detected by any analytic of the loaded bundles",
 	} {
