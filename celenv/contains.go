@@ -3,7 +3,9 @@ package celenv
 import (
 	"hash/maphash"
 	"math"
+	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/checker"
@@ -23,7 +25,7 @@ const ContainsAnyOverload = "string_contains_any_list"
 // containsFunctions declares containsAny; automata are kept per environment, by the list's
 // contents.
 func containsFunctions() cel.EnvOption {
-	cache := &automata{seed: maphash.MakeSeed(), built: map[uint64][]*automaton{}}
+	cache := &automata{seed: maphash.MakeSeed()}
 	return cel.Function("containsAny",
 		cel.MemberOverload(ContainsAnyOverload, []*cel.Type{cel.StringType, cel.ListType(cel.StringType)}, cel.BoolType,
 			cel.BinaryBinding(func(s, list ref.Val) ref.Val { return containsAny(cache, s, list) })))
@@ -49,11 +51,13 @@ func containsAny(cache *automata, s, list ref.Val) ref.Val {
 	return types.Bool(cache.get(words).in(string(str)))
 }
 
-// automata caches built automata by a hash of their words (colliding lists each kept).
+// automata caches built automata by a hash of their words, colliding lists each kept; reads
+// take no lock (any worker evaluates), and past maxPatterns lists automata are built on each
+// call.
 type automata struct {
-	mu    sync.Mutex
 	seed  maphash.Seed
-	built map[uint64][]*automaton
+	built sync.Map // uint64: []*automaton
+	n     atomic.Int64
 }
 
 func (c *automata) get(words []string) *automaton {
@@ -64,31 +68,22 @@ func (c *automata) get(words []string) *automaton {
 		h.WriteByte(0)
 	}
 	key := h.Sum64()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, a := range c.built[key] {
-		if equalWords(a.words, words) {
-			return a
+	if found, ok := c.built.Load(key); ok {
+		for _, a := range found.([]*automaton) {
+			if slices.Equal(a.words, words) {
+				return a
+			}
 		}
-	}
-	if len(c.built) >= maxPatterns {
-		clear(c.built)
 	}
 	a := newAutomaton(words)
-	c.built[key] = append(c.built[key], a)
-	return a
-}
-
-func equalWords(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
+	if c.n.Add(1) <= maxPatterns {
+		var kept []*automaton
+		if found, ok := c.built.Load(key); ok {
+			kept = found.([]*automaton)
 		}
+		c.built.Store(key, append(slices.Clip(kept), a))
 	}
-	return true
+	return a
 }
 
 // automaton is an Aho-Corasick automaton over bytes: edges maps state<<8|byte to the next

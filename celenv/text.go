@@ -4,6 +4,7 @@ import (
 	"math"
 	"regexp"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/checker"
@@ -26,7 +27,7 @@ const EventTextFactor = 4
 // textFunctions declares the functions over the whole event. Patterns compile once per
 // environment: a program's patterns are constants.
 func textFunctions() cel.EnvOption {
-	cache := &patterns{compiled: map[string]*regexp.Regexp{}}
+	cache := &patterns{}
 	return cel.Function("anyStringMatches",
 		cel.MemberOverload(AnyStringMatchesOverload,
 			[]*cel.Type{cel.MapType(cel.StringType, cel.DynType), cel.StringType}, cel.BoolType,
@@ -35,29 +36,28 @@ func textFunctions() cel.EnvOption {
 			})))
 }
 
-// patterns caches compiled patterns; the most it holds is bounded by the distinct patterns
-// of the environment's programs, and it starts afresh past maxPatterns.
+// patterns caches compiled patterns for the environment's programs, which any worker
+// evaluates: reads take no lock. It holds at most maxPatterns (a program's patterns are
+// constants, so that is every pattern of every plan but the most unusual sets); past it,
+// patterns compile on each call.
 type patterns struct {
-	mu       sync.Mutex
-	compiled map[string]*regexp.Regexp
+	compiled sync.Map // pattern text: *regexp.Regexp
+	n        atomic.Int64
 }
 
 const maxPatterns = 4096
 
 func (p *patterns) get(src string) (*regexp.Regexp, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if re, ok := p.compiled[src]; ok {
-		return re, nil
+	if re, ok := p.compiled.Load(src); ok {
+		return re.(*regexp.Regexp), nil
 	}
 	re, err := regexp.Compile(src)
 	if err != nil {
 		return nil, err
 	}
-	if len(p.compiled) >= maxPatterns {
-		clear(p.compiled)
+	if p.n.Add(1) <= maxPatterns {
+		p.compiled.Store(src, re)
 	}
-	p.compiled[src] = re
 	return re, nil
 }
 
