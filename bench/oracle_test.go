@@ -117,6 +117,9 @@ func TestOracleAgreement(t *testing.T) {
 	logOracle(t, c)
 	require.Positive(t, c.evaluated)
 	assert.GreaterOrEqual(t, float64(c.agree)/float64(c.evaluated), 0.95, "agreement on (rule, event) pairs both evaluate")
+	disagreeing := c.evaluated - c.agree
+	require.Positive(t, c.positive, "the events exercise the rules")
+	assert.GreaterOrEqual(t, float64(c.positive-disagreeing)/float64(c.positive), 0.95, "agreement on the pairs either engine matches")
 	var unlisted, fixed []string
 	for id, d := range c.disagree {
 		if _, ok := oracleDisagreements[id]; !ok {
