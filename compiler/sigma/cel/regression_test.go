@@ -97,7 +97,7 @@ func TestSigmaHQRegressionData(t *testing.T) {
 	t.Logf("differences:\n%s", strings.Join(mismatches, "\n"))
 	t.Logf("%d evaluations failed (counted as no match)", evalErrors)
 	require.Positive(t, cases)
-	assert.Greater(t, agree, cases*9/10, "most regression cases should agree")
+	assert.GreaterOrEqual(t, agree, 190, "issue 22's bar: 190 of SigmaHQ's 202 regression cases")
 }
 
 func rulesByID(t *testing.T, root string) map[string]*sigma.Rule {
