@@ -15,8 +15,9 @@
 //   - any of these compressed with gzip (by its magic bytes).
 //
 // Line numbers. A JSON record's Line.Number is the line it starts on in its input (for gzip,
-// in the decompressed text); an EVTX record's is its EventRecordID, so that "file:line" in a
-// message names the record as Event Viewer and evtx_dump do.
+// in the decompressed text); an EVTX record's is its record number in the file (the record
+// header's, from which evtx_dump numbers its "Record N"; an export renumbers them from 1, while
+// System's EventRecordID keeps the number the record had in the log it came from).
 //
 // Accounting. Nothing is skipped silently: an EVTX chunk whose header or data checksum does
 // not match, a truncated chunk, a record whose header or binary XML is damaged, and an XML
