@@ -149,11 +149,11 @@ func (o *Opened) openDir(ctx context.Context, dir string, opts OpenOptions) erro
 			closer()
 			return fmt.Errorf("%s: %w", path, err)
 		case format == winlog.FormatUnknown:
-			closer()
 			why := "not a log (unknown content)"
 			if _, err := br.Peek(1); err == io.EOF {
 				why = "empty"
 			}
+			closer()
 			o.Skipped = append(o.Skipped, Skipped{Path: path, Why: why})
 			return nil
 		}

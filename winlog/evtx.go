@@ -179,11 +179,13 @@ func (e *evtxReader) record(ctx *chunkCtx, off, size int) {
 	if err == nil && root == nil {
 		err = errors.New("no element")
 	}
+	if err == nil {
+		e.buf, err = appendRecord(e.buf[:0], root)
+	}
 	if err != nil {
 		e.reject(e.offset+int64(off), id, err.Error())
 		return
 	}
-	e.buf = appendRecord(e.buf[:0], root)
 	e.pending = append(e.pending, jsonl.Line{Number: lineNumber(id), Text: bytes.Clone(e.buf)})
 }
 
@@ -201,14 +203,18 @@ func rootElement(tree fragment) *node {
 func (e *evtxReader) rejectChunk(data []byte, why string) {
 	end := len(data)
 	found := false
-	for off := chunkHeaderSize; off+recordHeader <= end; {
+	off := chunkHeaderSize
+	for ; off+recordHeader <= end; found = true {
 		size, bad := recordAt(data, off, end)
 		if bad != "" {
 			break
 		}
 		e.reject(e.offset+int64(off), recordID(data, off), why)
-		found = true
 		off += size
+	}
+	if off+recordHeader <= end && string(data[off:off+4]) == recordMagic { // a record cut short
+		e.reject(e.offset+int64(off), recordID(data, off), why)
+		found = true
 	}
 	if !found {
 		e.reject(e.offset, 0, why)

@@ -1,19 +1,31 @@
 package winlog
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
-// appendRecord appends the JSON object of a record's root element: {"Event": {...}}.
-func appendRecord(buf []byte, root *node) []byte {
+// errTooLarge is the error of a record whose JSON would be longer than a line may be: binary
+// XML can repeat a template's tree inside itself, so that a small record stands for a huge one.
+var errTooLarge = fmt.Errorf("the record's JSON is longer than %d bytes", jsonl.MaxLineBytes)
+
+// appendRecord appends the JSON object of a record's root element: {"Event": {...}}, or
+// returns errTooLarge (its work bounded by the size of a line).
+func appendRecord(buf []byte, root *node) ([]byte, error) {
+	start := len(buf)
 	buf = append(buf, '{')
 	buf = appendString(buf, root.name)
 	buf = append(buf, ':')
 	buf = appendElement(buf, root, true)
-	return append(buf, '}')
+	if len(buf)-start > jsonl.MaxLineBytes {
+		return buf[:start], errTooLarge
+	}
+	return append(buf, '}'), nil
 }
 
 // appendElement appends an element's JSON value as evtx_dump writes it: null when it is
@@ -22,6 +34,9 @@ func appendRecord(buf []byte, root *node) []byte {
 // keeps only its text; the text of <Data> children without a name is gathered under
 // "Data": {"#text": ...}. A name seen twice is suffixed _1, _2, ...
 func appendElement(buf []byte, n *node, withAttrs bool) []byte {
+	if len(buf) > jsonl.MaxLineBytes {
+		return buf // too large already: appendRecord says so
+	}
 	var attrs []attr
 	if withAttrs {
 		for _, a := range n.attrs {

@@ -55,7 +55,9 @@ func (x *xmlReader) Next() (jsonl.Line, error) {
 			detail := fmt.Sprintf("line %d: event of %d bytes, longer than %d", line, size, jsonl.MaxLineBytes)
 			return jsonl.Line{Number: line, Text: []byte(`{}`), Reason: ReasonBadXML, Detail: detail}, nil
 		}
-		x.buf = appendRecord(x.buf[:0], n)
+		if x.buf, err = appendRecord(x.buf[:0], n); err != nil {
+			return jsonl.Line{Number: line, Text: []byte(`{}`), Reason: ReasonBadXML, Detail: fmt.Sprintf("line %d: %v", line, err)}, nil
+		}
 		return jsonl.Line{Number: line, Text: x.buf}, nil
 	}
 	return jsonl.Line{}, io.EOF
@@ -120,11 +122,16 @@ func (x *xmlReader) element(se xml.StartElement, depth int) (*node, error) {
 }
 
 // finish sets an element's text and gives numbers to the System fields evtx_dump writes as
-// numbers.
+// numbers. White space alone is the text of an element with neither attributes nor child
+// elements only; a <Data Name="…"> without text holds "" (XML does not tell an empty string
+// from no value, and an empty string is what Windows writes there).
 func (x *xmlReader) finish(n *node, text string) {
-	hasElems := len(n.kids) > 0
-	if text != "" && (!hasElems || strings.TrimSpace(text) != "") {
+	blank := strings.TrimSpace(text) == ""
+	switch {
+	case !blank || (text != "" && len(n.kids) == 0 && len(n.attrs) == 0):
 		n.kids = append(n.kids, numeric(n.name, text))
+	case n.name == "Data" && len(n.kids) == 0 && len(n.attrs) > 0:
+		n.kids = append(n.kids, "")
 	}
 	for i, a := range n.attrs {
 		n.attrs[i].value = numeric(a.name, a.value.(string))
