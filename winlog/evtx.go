@@ -98,7 +98,7 @@ func (e *evtxReader) readChunk() {
 // parses, and one rejection per record of a damaged chunk (checksums, truncation), or for the
 // chunk when no record can be found in it. An unused chunk (all zeros) holds no record.
 func (e *evtxReader) readRecords(data []byte) {
-	if allZero(data) {
+	if !bytes.HasPrefix(data, []byte(chunkMagic)) && allZero(data) {
 		return
 	}
 	if why := chunkFault(data); why != "" {
