@@ -1,6 +1,7 @@
 package pump
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -108,4 +109,45 @@ func TestOpenDirectory(t *testing.T) {
 	assert.Equal(t, sum.Stats.Read, sum.Stats.Processed)
 	assert.Equal(t, int64(3), sum.Stats.Processed, "one record in each file")
 	assert.ElementsMatch(t, []string{"a/old.log.gz:1", "b/security.evtx:1", "c.txt:1"}, where)
+}
+
+// TestOpenEVTXAccounting: a gzipped EVTX piped to stdin is read as a file is, and a damaged
+// one loses no record silently: read = processed + rejected over its records, the damaged
+// ones rejected with their offsets.
+func TestOpenEVTXAccounting(t *testing.T) {
+	path := shared.Path(t, "sigma", "regression_data", "rules", "windows", "file", "file_event",
+		"file_event_win_hktl_netexec_file_indicators", "efc21479-9e83-41da-8cf1-122e06ba8db3.evtx")
+	intact, err := os.ReadFile(path)
+	require.NoError(t, err)
+	damaged := bytes.Clone(intact)
+	damaged[4096+512+300] ^= 0xff // a byte of the first chunk's records: its checksum fails
+	tests := []struct {
+		name               string
+		data               []byte
+		processed, rejects int64
+	}{
+		{"intact", intact, 7, 0},
+		{"damaged", damaged, 0, 7},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			zw := gzip.NewWriter(&buf)
+			_, err := zw.Write(tc.data)
+			require.NoError(t, err)
+			require.NoError(t, zw.Close())
+			opened, err := Open(context.Background(), []string{"-"}, OpenOptions{Stdin: &buf})
+			require.NoError(t, err)
+			var messages bytes.Buffer
+			sum, err := Run(context.Background(), opened.Inputs, Options{Decoder: func() event.Decoder { return evtxDumpDecoder{} },
+				Merge: event.MergeOptions{Lateness: 1 << 62}, Messages: &messages}, Handler{Event: func(context.Context, *event.Event) error { return nil }})
+			require.NoError(t, err)
+			assert.Equal(t, tc.processed, sum.Stats.Processed)
+			assert.Equal(t, tc.rejects, sum.Stats.Rejected["bad EVTX record"])
+			assert.Equal(t, sum.Stats.Read, sum.Stats.Processed+sum.Stats.RejectedTotal())
+			if tc.rejects > 0 {
+				assert.Contains(t, messages.String(), "rejected: <stdin>:1: bad EVTX record: record 1 at offset 4608: chunk records checksum mismatch")
+			}
+		})
+	}
 }

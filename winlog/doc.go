@@ -12,7 +12,8 @@
 //   - a stream of JSON objects that is not one per line (evtx_dump's pretty output, with or
 //     without its "Record N" lines, or a JSON array), re-emitted one object per line;
 //   - JSON lines, passed through unchanged;
-//   - any of these compressed with gzip (by its magic bytes).
+//   - any of these compressed with gzip (by its magic bytes), and text in UTF-16 with a byte
+//     order mark (as Windows PowerShell 5 redirects it to a file) read as UTF-8.
 //
 // Line numbers. A JSON record's Line.Number is the line it starts on in its input (for gzip,
 // in the decompressed text); an EVTX record's is its record number in the file (the record

@@ -41,7 +41,9 @@ func (s *jsonStream) Next() (jsonl.Line, error) {
 			return s.object()
 		default:
 			_ = s.br.UnreadByte()
-			return s.other()
+			if line, skip, err := s.other(); !skip || err != nil {
+				return line, err
+			}
 		}
 	}
 }
@@ -100,27 +102,22 @@ func (s *jsonStream) object() (jsonl.Line, error) {
 
 // other reads a line that is not an object: evtx_dump's "Record N" lines are skipped, others
 // rejected.
-func (s *jsonStream) other() (jsonl.Line, error) {
-	for {
-		text, err := s.br.ReadSlice('\n')
-		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-			return jsonl.Line{}, s.readErr(err)
-		}
-		s.line++
-		trimmed := bytes.TrimSpace(text)
-		if bytes.HasPrefix(trimmed, []byte("Record ")) && len(trimmed) < 40 {
-			if errors.Is(err, io.EOF) {
-				return jsonl.Line{}, io.EOF
-			}
-			continue
-		}
-		s.buf = append(s.buf[:0], trimmed[:min(len(trimmed), 200)]...)
-		line := jsonl.Line{Number: s.line, Text: s.buf, Reason: ReasonBadJSON, Detail: "not a JSON object"}
-		for errors.Is(err, bufio.ErrBufferFull) { // the rest of a long line
-			_, err = s.br.ReadSlice('\n')
-		}
-		return line, nil
+func (s *jsonStream) other() (line jsonl.Line, skip bool, err error) {
+	text, err := s.br.ReadSlice('\n')
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return jsonl.Line{}, false, s.readErr(err)
 	}
+	s.line++
+	trimmed := bytes.TrimSpace(text)
+	if bytes.HasPrefix(trimmed, []byte("Record ")) && len(trimmed) < 40 {
+		return jsonl.Line{}, true, nil
+	}
+	s.buf = append(s.buf[:0], trimmed[:min(len(trimmed), 200)]...)
+	line = jsonl.Line{Number: s.line, Text: s.buf, Reason: ReasonBadJSON, Detail: "not a JSON object"}
+	for errors.Is(err, bufio.ErrBufferFull) { // the rest of a long line
+		_, err = s.br.ReadSlice('\n')
+	}
+	return line, false, nil
 }
 
 func (s *jsonStream) reject(line int, why string) jsonl.Line {

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+
 	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
@@ -93,6 +96,9 @@ func (l *Lines) start() error {
 	} else if err != nil && !errors.Is(err, io.EOF) && len(head) == 0 {
 		return err // nothing yet from a live input: look again at the next call
 	}
+	if head, _ := l.br.Peek(2); isUTF16BOM(head) {
+		l.br = bufio.NewReaderSize(fromUTF16(l.br), bufferSize)
+	}
 	format, err := detect(l.br)
 	if err != nil {
 		return err
@@ -113,7 +119,8 @@ func (l *Lines) start() error {
 }
 
 // Detect says what the start of br holds, without consuming it: EVTX (its magic), gzip
-// (gzipped true, format what the decompressed start holds), XML (a '<' first, after a byte
+// (gzipped true, format what the decompressed start holds), text in UTF-16 with a byte order
+// mark (format what the text holds), XML (a '<' first, after a byte
 // order mark and white space), JSON objects one per line ('{' first, and the first line
 // holds a whole object) or otherwise (FormatJSONStream: '[' first, or an object over several
 // lines, as evtx_dump prints), else FormatUnknown.
@@ -122,18 +129,35 @@ func Detect(br *bufio.Reader) (format Format, gzipped bool, err error) {
 	if err != nil && !errors.Is(err, io.EOF) && len(head) == 0 {
 		return FormatUnknown, false, err
 	}
-	if !bytes.Equal(head, gzipMagic) {
+	gzipped = bytes.Equal(head, gzipMagic)
+	if !gzipped && !isUTF16BOM(head) {
 		f, err := detect(br)
 		return f, false, err
 	}
 	head, _ = br.Peek(br.Buffered())
-	zr, err := gzip.NewReader(bytes.NewReader(head))
-	if err != nil {
-		return FormatUnknown, true, nil
+	var inner io.Reader = bytes.NewReader(head)
+	if gzipped {
+		if inner, err = gzip.NewReader(inner); err != nil {
+			return FormatUnknown, true, nil
+		}
 	}
-	inner, _ := io.ReadAll(io.LimitReader(zr, sniffBytes))
-	f, _ := detect(bufio.NewReader(bytes.NewReader(inner)))
-	return f, true, nil
+	start, _ := io.ReadAll(io.LimitReader(inner, sniffBytes))
+	if isUTF16BOM(start) {
+		start, _ = io.ReadAll(fromUTF16(bytes.NewReader(start)))
+	}
+	f, _ := detect(bufio.NewReader(bytes.NewReader(start)))
+	return f, gzipped, nil
+}
+
+// isUTF16BOM reports whether head starts with a UTF-16 byte order mark: text that Windows
+// PowerShell 5 redirects to a file (wevtutil qe ... > events.xml).
+func isUTF16BOM(head []byte) bool {
+	return bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff})
+}
+
+// fromUTF16 reads UTF-16 text with a byte order mark as UTF-8.
+func fromUTF16(r io.Reader) io.Reader {
+	return transform.NewReader(r, unicode.BOMOverride(unicode.UTF8.NewDecoder()))
 }
 
 // detect peeks at br byte by byte as needed (a live input may have sent only one line).
