@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
@@ -87,7 +88,7 @@ func (l *Lines) Next() (jsonl.Line, error) {
 func (l *Lines) start() error {
 	head, err := l.br.Peek(len(gzipMagic))
 	if bytes.Equal(head, gzipMagic) {
-		zr, err := gzip.NewReader(l.br)
+		zr, err := gzip.NewReader(waitIdle{l.br})
 		if err != nil {
 			return fmt.Errorf("%s: gzip: %w", l.name, err)
 		}
@@ -97,20 +98,20 @@ func (l *Lines) start() error {
 		return err // nothing yet from a live input: look again at the next call
 	}
 	if head, _ := l.br.Peek(2); isUTF16BOM(head) {
-		l.br = bufio.NewReaderSize(fromUTF16(l.br), bufferSize)
+		l.br = bufio.NewReaderSize(fromUTF16(waitIdle{l.br}), bufferSize)
 	}
 	format, err := detect(l.br)
 	if err != nil {
 		return err
 	}
 	l.format = format
-	switch format {
+	switch format { // only JSON lines can pause between records
 	case FormatEVTX:
-		l.src = newEVTXReader(l.br, l.name)
+		l.src = newEVTXReader(waitIdle{l.br}, l.name)
 	case FormatXML:
-		l.src = newXMLReader(l.br, l.name)
+		l.src = newXMLReader(waitIdle{l.br}, l.name)
 	case FormatJSONStream:
-		l.src = newJSONStream(l.br, l.name)
+		l.src = newJSONStream(bufio.NewReader(waitIdle{l.br}), l.name)
 	default:
 		l.format = FormatJSONLines
 		l.src = jsonl.NewReader(l.br, l.name)
@@ -147,6 +148,20 @@ func Detect(br *bufio.Reader) (format Format, gzipped bool, err error) {
 	}
 	f, _ := detect(bufio.NewReader(bytes.NewReader(start)))
 	return f, gzipped, nil
+}
+
+// waitIdle reads through a live input's pauses (event.ErrIdle): the readers of EVTX, XML,
+// gzip and UTF-16 cannot stop in the middle of a record and go on later, so a pause there is
+// waited out, as a regular file's reads are.
+type waitIdle struct{ r io.Reader }
+
+func (w waitIdle) Read(p []byte) (int, error) {
+	for {
+		n, err := w.r.Read(p)
+		if n > 0 || err == nil || !errors.Is(err, event.ErrIdle) {
+			return n, err
+		}
+	}
 }
 
 // isUTF16BOM reports whether head starts with a UTF-16 byte order mark: text that Windows

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/event"
 )
 
 func gzipped(t *testing.T, data []byte) []byte {
@@ -132,5 +134,75 @@ func TestDetectUnknown(t *testing.T) {
 		format, _, err := Detect(bufio.NewReader(bytes.NewReader([]byte(data))))
 		require.NoError(t, err)
 		assert.Equal(t, FormatUnknown, format, "%q", data)
+	}
+}
+
+// pausing gives its parts one read each, with event.ErrIdle between them, as a live stdin
+// that falls silent does.
+type pausing struct {
+	parts [][]byte
+	idle  bool
+}
+
+func (p *pausing) Read(b []byte) (int, error) {
+	if len(p.parts) == 0 {
+		return 0, io.EOF
+	}
+	if p.idle {
+		p.idle = false
+		return 0, event.ErrIdle
+	}
+	n := copy(b, p.parts[0])
+	if p.parts[0] = p.parts[0][n:]; len(p.parts[0]) == 0 {
+		p.parts, p.idle = p.parts[1:], true
+	}
+	return n, nil
+}
+
+// TestLiveInputPauses: a pause of a live input in the middle of an EVTX (gzipped or not) or
+// of an XML event is waited out; JSON lines report it between lines and go on.
+func TestLiveInputPauses(t *testing.T) {
+	evtx := sevenRecords(t)
+	var xmlDoc bytes.Buffer
+	renderXML(&xmlDoc, "Event", map[string]any{"System": map[string]any{"EventID": json.Number("4624")}}, "  ", 0)
+	tests := []struct {
+		name        string
+		data        []byte
+		records     int
+		idleReports int
+	}{
+		{"EVTX", evtx, 7, 0},
+		{"gzipped EVTX", gzipped(t, evtx), 7, 0},
+		{"XML", xmlDoc.Bytes(), 1, 0},
+		{"JSON lines", []byte("{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n"), 3, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var parts [][]byte
+			for i := 0; i < len(tc.data); i += 8 {
+				parts = append(parts, bytes.Clone(tc.data[i:min(i+8, len(tc.data))]))
+			}
+			if tc.name == "JSON lines" { // a live input pauses at line ends
+				parts = bytes.SplitAfter(tc.data, []byte("\n"))[:3]
+			}
+			lines := NewLines(&pausing{parts: parts}, "<stdin>")
+			records, idle := 0, 0
+			for n := 0; ; n++ {
+				require.Less(t, n, 10000, "Next never ends")
+				line, err := lines.Next()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if errors.Is(err, event.ErrIdle) {
+					idle++
+					continue
+				}
+				require.NoError(t, err)
+				require.Empty(t, line.Reason, line.Detail)
+				records++
+			}
+			assert.Equal(t, tc.records, records)
+			assert.Equal(t, tc.idleReports, idle, "pauses reported")
+		})
 	}
 }
