@@ -24,5 +24,7 @@
 // not match, a truncated chunk, a record whose header or binary XML is damaged, and an XML
 // event that does not parse each come back as a rejected Line (Reason ReasonBadEVTX or
 // ReasonBadXML, Detail naming the byte offset in the file), one per record found, so that the
-// reader counts them and read = processed + rejected holds over the records of the file.
+// reader counts them and read = processed + rejected holds over the records of the file (the
+// records after a damaged record header, which cannot be found, are rejected by the record
+// numbers the chunk's header gives).
 package winlog

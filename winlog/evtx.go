@@ -105,16 +105,37 @@ func (e *evtxReader) readRecords(data []byte) {
 		e.rejectChunk(data, why)
 		return
 	}
-	free := int(binary.LittleEndian.Uint32(data[48:]))
+	le := binary.LittleEndian
+	free := int(le.Uint32(data[48:]))
+	next, last := le.Uint64(data[8:]), le.Uint64(data[16:]) // record numbers, per the header
 	ctx := newChunkCtx(data)
 	for off := chunkHeaderSize; off+recordHeader <= free; {
 		size, why := recordAt(data, off, free)
 		if why != "" {
-			e.reject(e.offset+int64(off), recordID(data, off), why+"; the rest of the chunk is not read")
+			e.rejectRest(off, next, last, why)
 			return
 		}
 		e.record(ctx, off, size)
+		next = recordID(data, off) + 1
 		off += size
+	}
+}
+
+// maxChunkRecords is the most records a chunk can hold (the smallest record is 28 bytes).
+const maxChunkRecords = (chunkSize - chunkHeaderSize) / (recordHeader + 4)
+
+// rejectRest rejects the records of a chunk from the damaged one at off: one per record
+// number the chunk's header says is left (from next to last), since the records after a
+// damaged header cannot be found.
+func (e *evtxReader) rejectRest(off int, next, last uint64, why string) {
+	at := e.offset + int64(off)
+	if last < next || last-next >= maxChunkRecords {
+		e.reject(at, 0, why+"; the rest of the chunk cannot be read")
+		return
+	}
+	e.reject(at, next, why)
+	for id := next + 1; id <= last; id++ {
+		e.reject(at, id, "the record before it is damaged: the rest of the chunk cannot be read")
 	}
 }
 

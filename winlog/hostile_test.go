@@ -85,7 +85,8 @@ func TestHostileEVTX(t *testing.T) {
 			binary.LittleEndian.PutUint32(b[firstRecord+4:], 1<<31)
 			fixChunkChecksums(b[chunk0 : chunk0+chunkSize])
 			return b
-		}, 0, []string{"record 1 at offset 4608: record size 2147483648 does not fit in its chunk; the rest of the chunk is not read"}},
+		}, 0, append([]string{"record 1 at offset 4608: record size 2147483648 does not fit in its chunk"},
+			repeat("at offset 4608: the record before it is damaged: the rest of the chunk cannot be read", 6)...)},
 		{"a damaged third record", func(b []byte) []byte {
 			third := firstRecord
 			for range 2 {
@@ -94,7 +95,8 @@ func TestHostileEVTX(t *testing.T) {
 			b[third] = 'X'
 			fixChunkChecksums(b[chunk0 : chunk0+chunkSize])
 			return b
-		}, 2, []string{"no record header (bad magic); the rest of the chunk is not read"}},
+		}, 2, []string{"record 3 at offset 7864: no record header (bad magic)", "record 4 at offset 7864: the record before it is damaged",
+			"record 5 at", "record 6 at", "record 7 at"}},
 		{"a chunk of garbage after the first", func(b []byte) []byte {
 			return append(b, bytes.Repeat([]byte("garbage!"), chunkSize/8)...)
 		}, 7, []string{"offset 69632: not an EVTX chunk (bad magic)"}},
