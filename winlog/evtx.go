@@ -72,10 +72,7 @@ func (e *evtxReader) readChunk() {
 		case n < fileHeaderSize:
 			e.reject(0, 0, fmt.Sprintf("file header truncated at %d bytes", n))
 			e.err = io.EOF
-		case string(head[:8]) != evtxMagic:
-			e.reject(0, 0, "not an EVTX file header")
-			e.err = io.EOF
-		}
+		} // a header without its magic is read past: detect found the first chunk's magic
 		e.offset = fileHeaderSize
 		return
 	}

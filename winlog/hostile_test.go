@@ -3,9 +3,11 @@ package winlog
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"hash/crc32"
 	"io"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -68,6 +70,10 @@ func TestHostileEVTX(t *testing.T) {
 		rejected []string // substrings of the rejections, in order
 	}{
 		{"intact", func(b []byte) []byte { return b }, 7, nil},
+		{"a damaged file magic", func(b []byte) []byte {
+			copy(b, "garbage!")
+			return b
+		}, 7, nil},
 		{"a flipped byte in a record", func(b []byte) []byte {
 			b[firstRecord+200] ^= 0xff
 			return b
@@ -157,4 +163,61 @@ func FuzzEVTX(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzLines: any input, whatever it is recognised as (XML, JSON streams, gzip, UTF-16), is
+// read to its end without a panic, every rejection with a reason.
+func FuzzLines(f *testing.F) {
+	for _, seed := range []string{
+		"<Event><System><EventID>4624</EventID></System><EventData><Data Name='a'>x</Data></EventData></Event>\n",
+		"<Events>\n  <Event>\n    <System/>\n  </Event>\n</Events>\n",
+		"Record 1\n{\n  \"Event\": {\"System\": {}}\n}\n",
+		"[{\"a\": 1},\n {\"b\": [2, {\"c\": \"}\"}]}]",
+		"{\"a\":1}\n{\"b\":2}\n",
+		"\xff\xfe<\x00E\x00v\x00e\x00n\x00t\x00/\x00>\x00",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines := NewLines(bytes.NewReader(data), "x")
+		for n := 0; ; n++ {
+			if n > len(data)+10 {
+				t.Fatalf("more records than bytes: %d", n)
+			}
+			line, err := lines.Next()
+			if err != nil {
+				return
+			}
+			if line.Reason == "" && !json.Valid(line.Text) && lines.Format() != FormatJSONLines {
+				t.Fatalf("a record that is not JSON: %q", line.Text)
+			}
+		}
+	})
+}
+
+// TestMutatedEVTX: 2,000 seeded random mutations of a file (bytes anywhere, the chunk's
+// checksums made to match so that the records are parsed) never panic and end, every
+// rejection saying where: the fuzz target's property, run on every test run.
+func TestMutatedEVTX(t *testing.T) {
+	seed := sevenRecords(t)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 2000 {
+		data := bytes.Clone(seed)
+		for range 1 + r.IntN(20) {
+			at := fileHeaderSize + r.IntN(4000)
+			if r.IntN(2) == 0 {
+				at = r.IntN(len(data))
+			}
+			data[at] = byte(r.IntN(256))
+		}
+		copy(data, evtxMagic) // a damaged magic is a test of its own
+		chunk := data[fileHeaderSize : fileHeaderSize+chunkSize]
+		if free := binary.LittleEndian.Uint32(chunk[48:]); free >= chunkHeaderSize && free <= chunkSize {
+			fixChunkChecksums(chunk)
+		}
+		_, rejected := readAll(t, data)
+		for _, rej := range rejected {
+			require.Contains(t, rej, "offset ", "mutation %d", i)
+		}
+	}
 }

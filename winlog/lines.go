@@ -176,10 +176,18 @@ func fromUTF16(r io.Reader) io.Reader {
 }
 
 // detect peeks at br byte by byte as needed (a live input may have sent only one line).
+// Content of no known format is EVTX still when its first chunk's magic is where it should
+// be (a file whose header is damaged).
 func detect(br *bufio.Reader) (Format, error) {
 	for n := 1; ; n++ {
 		head, err := br.Peek(n)
-		if f, done := classify(head, err != nil || n >= sniffBytes); done {
+		f, done := classify(head, err != nil || n >= sniffBytes)
+		if done && f == FormatUnknown {
+			if head, _ := br.Peek(fileHeaderSize + len(chunkMagic)); bytes.HasSuffix(head, []byte(chunkMagic)) {
+				return FormatEVTX, nil
+			}
+		}
+		if done {
 			return f, nil
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
