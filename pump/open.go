@@ -37,11 +37,11 @@ type Opened struct {
 // Skipped is a file in a directory argument that Open did not read: what its content showed.
 type Skipped struct {
 	Path string
-	Why  string // "empty", "not a log (unknown content)", "not a regular file"
+	Why  string // "empty", "not a log (unknown content)", "not a regular file", "hidden directory"
 }
 
-// SkippedNote is one line for people about the files skipped in directories ("" when none):
-// "skipped 2 files in directories that hold no logs (a.png: not a log (unknown content), ...)".
+// SkippedNote is one line for people about what was skipped in directories ("" when none):
+// "skipped 2 paths in directories: no logs (a.png: not a log (unknown content), ...)".
 func (o *Opened) SkippedNote() string {
 	if len(o.Skipped) == 0 {
 		return ""
@@ -53,11 +53,11 @@ func (o *Opened) SkippedNote() string {
 	if len(o.Skipped) > 3 {
 		first = append(first, "...")
 	}
-	files := "files"
+	paths := "paths"
 	if len(o.Skipped) == 1 {
-		files = "file"
+		paths = "path"
 	}
-	return fmt.Sprintf("skipped %d %s in directories that hold no logs (%s)", len(o.Skipped), files, strings.Join(first, ", "))
+	return fmt.Sprintf("skipped %d %s in directories: no logs (%s)", len(o.Skipped), paths, strings.Join(first, ", "))
 }
 
 // Close closes every input opened.
@@ -90,8 +90,8 @@ func (e *OpenError) Unwrap() error { return e.Err }
 // rendered XML, JSON lines or objects, any of them gzipped) and its records reach the event
 // reader as JSON lines; an EVTX record's "line" is its record number in the file. A directory argument
 // stands for the regular files under it, in lexical order of their paths; of those, the
-// files whose content is none of these formats, or empty, are skipped and listed in
-// Opened.Skipped. A file named explicitly is always read.
+// files whose content is none of these formats, or empty, and the directories whose name
+// starts with a dot (.git), are skipped and listed in Opened.Skipped. A file named explicitly is always read.
 func Open(ctx context.Context, names []string, opts OpenOptions) (*Opened, error) {
 	o := &Opened{}
 	for _, name := range names {
@@ -132,6 +132,10 @@ func (o *Opened) openDir(ctx context.Context, dir string, opts OpenOptions) erro
 			return err
 		}
 		if d.IsDir() {
+			if path != dir && strings.HasPrefix(d.Name(), ".") { // .git and the like
+				o.Skipped = append(o.Skipped, Skipped{Path: path, Why: "hidden directory"})
+				return filepath.SkipDir
+			}
 			return nil
 		}
 		if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {

@@ -81,6 +81,7 @@ func TestOpenDirectory(t *testing.T) {
 	copyFile(t, regressionFile(t, "proc_creation_win_bitsadmin_download", ".json"), filepath.Join(dir, "c.txt"), false)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "README.md"), []byte("# notes\n"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.jsonl"), nil, 0o644))
+	copyFile(t, regressionFile(t, "proc_creation_win_bitsadmin_download", ".evtx"), filepath.Join(dir, ".git", "x.evtx"), false)
 
 	opened, err := Open(context.Background(), []string{dir}, OpenOptions{})
 	require.NoError(t, err)
@@ -92,10 +93,11 @@ func TestOpenDirectory(t *testing.T) {
 	}
 	assert.Equal(t, []string{"a/old.log.gz", "b/security.evtx", "c.txt"}, names)
 	assert.Equal(t, []Skipped{
+		{Path: filepath.Join(dir, ".git"), Why: "hidden directory"},
 		{Path: filepath.Join(dir, "README.md"), Why: "not a log (unknown content)"},
 		{Path: filepath.Join(dir, "empty.jsonl"), Why: "empty"},
 	}, opened.Skipped)
-	assert.Contains(t, opened.SkippedNote(), "skipped 2 files in directories that hold no logs")
+	assert.Contains(t, opened.SkippedNote(), "skipped 3 paths in directories: no logs (")
 
 	var where []string
 	sum, err := Run(context.Background(), opened.Inputs, Options{Decoder: func() event.Decoder { return evtxDumpDecoder{} }, Merge: event.MergeOptions{Lateness: 1 << 62}},
