@@ -88,10 +88,11 @@ func (e *OpenError) Unwrap() error { return e.Err }
 //
 // Every input is read through winlog.Lines: what it holds is recognised by its content (EVTX,
 // rendered XML, JSON lines or objects, any of them gzipped) and its records reach the event
-// reader as JSON lines; an EVTX record's "line" is its record number in the file. A directory argument
-// stands for the regular files under it, in lexical order of their paths; of those, the
-// files whose content is none of these formats, or empty, and the directories whose name
-// starts with a dot (.git), are skipped and listed in Opened.Skipped. A file named explicitly is always read.
+// reader as JSON lines; an EVTX record's "line" is its record number in the file. A directory
+// argument stands for the regular files under it, in lexical order of their paths; of those,
+// the files whose content is none of these formats, or empty, and the directories whose name
+// starts with a dot (.git), are skipped and listed in Opened.Skipped. A file named explicitly
+// is always read.
 func Open(ctx context.Context, names []string, opts OpenOptions) (*Opened, error) {
 	o := &Opened{}
 	for _, name := range names {
