@@ -4,11 +4,11 @@
 //   - EVTX files (magic "ElfFile\x00"), every record rendered as the evtx_dump/Chainsaw JSON
 //     object {"Event": {"System": {...}, "EventData": {...}}} with "#attributes", typed
 //     values (numbers as numbers, HexInt as "0x…", GUIDs upper case without braces, times as
-//     RFC 3339 UTC with microseconds, or 100 ns when a time has them);
+//     RFC 3339 UTC with microseconds, as evtx_dump writes them: the 100 ns digit is dropped);
 //   - rendered XML, one <Event> per line (Splunk's XmlWinEventLog) or indented and back to
 //     back (wevtutil qe /f:xml, an <Events> export), into the same JSON shape; values are the
 //     XML's text, except the numeric System fields (EventID, Level, ...), which become
-//     numbers as in evtx_dump's output;
+//     numbers, and SystemTime, given microseconds, as in evtx_dump's output;
 //   - a stream of JSON objects that is not one per line (evtx_dump's pretty output, with or
 //     without its "Record N" lines, or a JSON array), re-emitted one object per line;
 //   - JSON lines, passed through unchanged;

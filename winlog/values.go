@@ -171,13 +171,10 @@ func systemtime(b []byte) string {
 	return formatTime(t)
 }
 
-// formatTime renders a time as evtx_dump does, with microseconds, or with 100 ns when the
-// time has them (so that no precision is lost).
+// formatTime renders a time as evtx_dump does: UTC, microseconds (a FILETIME's 100 ns digit
+// is dropped, so that a record's time is the same read from .evtx, XML or evtx_dump's JSON).
 func formatTime(t time.Time) string {
-	if t.Nanosecond()%1000 != 0 {
-		return t.Format("2006-01-02T15:04:05.0000000Z")
-	}
-	return t.Format("2006-01-02T15:04:05.000000Z")
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z")
 }
 
 // textOf is a value as text, as a rendered XML event shows it.

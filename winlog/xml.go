@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stixcel/stixcel/internal/jsonl"
 )
@@ -138,9 +139,14 @@ func (x *xmlReader) finish(n *node, text string) {
 	}
 }
 
-// numeric is a System field's text as the number evtx_dump writes for it; other text as is.
+// numeric is a System field's text as evtx_dump writes it: a number, or SystemTime with
+// microseconds (Windows renders 100 ns); other text as is.
 func numeric(name, text string) any {
 	switch name {
+	case "SystemTime":
+		if t, err := time.Parse(time.RFC3339Nano, text); err == nil {
+			return formatTime(t)
+		}
 	case "EventID", "Version", "Level", "Task", "Opcode", "EventRecordID", "ProcessID", "ThreadID", "Qualifiers":
 		if v, err := strconv.ParseInt(text, 10, 64); err == nil {
 			return v
