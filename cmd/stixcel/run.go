@@ -129,6 +129,9 @@ func (c *cli) run(args []string, f *runFlags) error {
 		return openError(ctx, err)
 	}
 	defer opened.Close()
+	if note := opened.SkippedNote(); note != "" {
+		fmt.Fprintln(c.stderr, note)
+	}
 	r := runloop.Run{Engine: prep.eng, Hints: prep.hints, Out: out, Rejects: rejects, Stderr: c.stderr, ReadDone: bars.Wait,
 		Summary: alertfmt.RunSummary{Hunt: f.hunt, MaxState: f.maxState, MaxHeld: f.maxHeld}}
 	err = r.Events(ctx, opened.Inputs, pump.Options{Decoder: decoderOf(prep.profile), Strict: f.strict, Batch: !f.stream,
