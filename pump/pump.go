@@ -33,6 +33,9 @@ type Input struct {
 	R    io.Reader // the lines
 	// Regular is set for a regular file: its reads never block, so it may be read ahead.
 	Regular bool
+	// Lines, when set, gives the input's lines instead of splitting R (Open sets it: a
+	// winlog.Lines, which reads EVTX, XML, JSON and gzip alike as JSON lines).
+	Lines event.LineSource
 	// Events, when set, reads the input instead of R and Options.Decoder (an input that
 	// comes with its own reader, as a tester case's source mapping).
 	Events *event.Reader
@@ -139,7 +142,11 @@ func Run(ctx context.Context, inputs []Input, opts Options, h Handler) (Summary,
 	regular := true
 	for i, in := range inputs {
 		readers[i] = in.Events
-		if readers[i] == nil {
+		switch {
+		case readers[i] != nil:
+		case in.Lines != nil:
+			readers[i] = event.NewLineReader(in.Lines, in.Name, newDecoder(opts.Decoder))
+		default:
 			readers[i] = event.NewReader(in.R, in.Name, newDecoder(opts.Decoder))
 		}
 		regular = regular && in.Regular
