@@ -15,6 +15,7 @@
 //     Options.Stream, one object per line as alerts come (the identity and extension
 //     definition first), so that a consumer of a live stream sees each alert at once.
 //     Hunt records have no STIX form and are refused.
+//   - ocsf: one OCSF 1.8.0 Detection Finding per alert, one JSON object per line (ocsf.go).
 //
 // Every format is deterministic: the same outputs give the same bytes.
 package alertfmt
@@ -39,7 +40,7 @@ const (
 )
 
 // Formats lists the formats, the default first.
-func Formats() []Format { return []Format{JSON, Text, STIX} }
+func Formats() []Format { return []Format{JSON, Text, STIX, OCSF} }
 
 // Parse reads a format name.
 func Parse(name string) (Format, error) {
@@ -48,7 +49,7 @@ func Parse(name string) (Format, error) {
 			return f, nil
 		}
 	}
-	names := make([]string, 0, 3)
+	names := make([]string, 0, len(Formats()))
 	for _, f := range Formats() {
 		names = append(names, string(f))
 	}
@@ -80,6 +81,8 @@ func New(f Format, w io.Writer, opts Options) (Writer, error) {
 		return &textWriter{w: w, color: opts.Color}, nil
 	case STIX:
 		return newSTIXWriter(w, opts.Stream), nil
+	case OCSF:
+		return ocsfWriterOn(w), nil
 	}
 	return nil, fmt.Errorf("unknown format %q", f)
 }

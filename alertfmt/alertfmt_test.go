@@ -66,7 +66,7 @@ func TestParse(t *testing.T) {
 		{"json", alertfmt.JSON, ""},
 		{"text", alertfmt.Text, ""},
 		{"stix", alertfmt.STIX, ""},
-		{"yaml", "", `unknown format "yaml" (want json, text, stix)`},
+		{"yaml", "", `unknown format "yaml" (want json, text, stix, ocsf)`},
 	} {
 		got, err := alertfmt.Parse(tc.in)
 		if tc.err != "" {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -122,13 +123,26 @@ type alertExtension struct {
 	Alert         json.RawMessage `json:"alert"`
 }
 
+// sightingOf is what the alert is a sighting of: its analytic, or for a Sigma rule the
+// indicator (pattern_type sigma, in STIX 2.1's vocabulary) whose id is the rule's UUID.
+func sightingOf(a *runtime.Alert) string {
+	switch {
+	case a.Rule != nil && uuidShape.MatchString(a.Rule.ID):
+		return "indicator--" + strings.ToLower(a.Rule.ID)
+	case a.Rule != nil:
+		return "indicator--" + uuid5("sigma\x00"+a.Analytic)
+	case a.StixID != "":
+		return a.StixID
+	}
+	return "x-mitre-analytic--" + uuid5("analytic\x00"+a.Analytic) // a hand-made plan without its analytic's STIX id
+}
+
+var uuidShape = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
 // sighting is the alert as a STIX sighting of its analytic; created and modified are the
 // alert's last_seen (event time), so that the same alert gives the same bytes.
 func sighting(a *runtime.Alert) (json.RawMessage, string, error) {
-	of := a.StixID
-	if of == "" { // a hand-made plan without its analytic's STIX id
-		of = "x-mitre-analytic--" + uuid5("analytic\x00"+a.Analytic)
-	}
+	of := sightingOf(a)
 	id := "sighting--" + uuid5("alert\x00"+a.ID)
 	last := a.LastSeen.UTC().Format(stixTime)
 	var alert bytes.Buffer

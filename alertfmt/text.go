@@ -84,7 +84,9 @@ func (t *textWriter) alert(a *runtime.Alert) {
 	if a.Rule != nil {
 		t.row("rule", joinNonEmpty("  ", a.Rule.Path, a.Rule.Status))
 	}
-	t.row("strategy", joinNonEmpty("  ", a.DetectionStrategy.ID, a.DetectionStrategy.Name))
+	if a.Rule == nil {
+		t.row("strategy", joinNonEmpty("  ", a.DetectionStrategy.ID, a.DetectionStrategy.Name))
+	}
 	for i, an := range a.Analytics {
 		label := ""
 		if i == 0 {

@@ -133,7 +133,7 @@ func (r *Runner) readEvents(s *suite, tc *pack.TestCase) ([]*event.Event, error)
 func pumpCase(in pump.Input, inline []diag.Pos) ([]*event.Event, error) {
 	c := &caseEvents{inline: inline}
 	_, err := pump.Run(context.Background(), []pump.Input{in},
-		pump.Options{Merge: event.MergeOptions{Lateness: event.DefaultLateness}, ReadAhead: -1},
+		pump.Options{Batch: true, Merge: event.MergeOptions{Lateness: event.DefaultLateness, MaxHeld: event.DefaultBatchHeld}, ReadAhead: -1},
 		pump.Handler{Event: c.event, Rejected: c.reject})
 	if err != nil {
 		return nil, err

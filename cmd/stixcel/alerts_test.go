@@ -37,14 +37,21 @@ var alertCases = []alertCase{
 		bundle := shared.Path(t, "attack", "enterprise-attack-18.1-detection.json")
 		return []string{"run", events, "--source", "windows", "--bundle", bundle}, dir
 	}},
+	{"sigma_lsass", func(t *testing.T) ([]string, string) {
+		dir := shared.Dir(t)
+		events := shared.Path(t, "datasets", "otrf-windows", "psh_lsass_memory_dump_comsvcs.jsonl")
+		bundle := shared.Path(t, "attack", "enterprise-attack-18.1-detection.json")
+		rules := shared.Path(t, "sigma", "rules", "windows", "process_access")
+		return []string{"run", events, "--source", "windows", "--bundle", bundle, "--no-builtin", "--sigma", rules}, dir
+	}},
 }
 
-// TestAlertGoldens writes the alerts of the AN1828 demo and of AN1030 on the LSASS dataset
-// in json, text and stix (testdata/alerts/*; go test ./cmd/stixcel -update rewrites them).
+// TestAlertGoldens writes the alerts of the AN1828 demo, of AN1030 on the LSASS dataset and
+// of SigmaHQ's process-access rules on it in json, text, stix and ocsf (testdata/alerts/*; go test ./cmd/stixcel -update rewrites them).
 // The shared directory is written $STIXCEL_SHARED so the files do not depend on where it is.
 func TestAlertGoldens(t *testing.T) {
 	for _, tc := range alertCases {
-		for _, format := range []string{"json", "text", "stix"} {
+		for _, format := range []string{"json", "text", "stix", "ocsf"} {
 			t.Run(tc.name+"/"+format, func(t *testing.T) {
 				args, dir := tc.args(t)
 				r := runCLI(t, nil, append(args, "--format", format, "--workers", "2")...)
@@ -64,7 +71,8 @@ func TestAlertGoldens(t *testing.T) {
 }
 
 // checkSTIX reads a run's bundle back with stix2: one sighting per alert, each of an
-// analytic, from the producer identity, with the alert as its extension.
+// analytic (or, for a Sigma rule, of the indicator whose id is the rule's), from the producer
+// identity, with the alert as its extension.
 func checkSTIX(t *testing.T, bundle string) {
 	t.Helper()
 	col, err := stix2.FromJSON([]byte(bundle))
@@ -72,7 +80,8 @@ func checkSTIX(t *testing.T, bundle string) {
 	require.Len(t, col.Identities(), 1)
 	require.NotEmpty(t, col.Sightings())
 	for _, s := range col.Sightings() {
-		assert.True(t, strings.HasPrefix(string(s.SightingOf), "x-mitre-analytic--"), "sighting_of_ref %s", s.SightingOf)
+		ref := string(s.SightingOf)
+		assert.True(t, strings.HasPrefix(ref, "x-mitre-analytic--") || strings.HasPrefix(ref, "indicator--"), "sighting_of_ref %s", ref)
 		assert.Equal(t, col.Identities()[0].ID, s.CreatedBy)
 		assert.Equal(t, int64(1), s.Count)
 		assert.False(t, s.LastSeen.Before(s.FirstSeen.Time))
@@ -154,7 +163,7 @@ func TestRunFormatFlags(t *testing.T) {
 		stderr string
 	}{
 		{name: "unknown format", args: []string{"run", "testdata/events/demo.jsonl", "--format", "yaml"},
-			code: exitInput, stderr: `--format: unknown format "yaml" (want json, text, stix)`},
+			code: exitInput, stderr: `--format: unknown format "yaml" (want json, text, stix, ocsf)`},
 		{name: "hunt records have no STIX form", args: []string{"run", "testdata/events/demo.jsonl", "--format", "stix", "--hunt"},
 			code: exitInput, stderr: "--format stix --hunt: hunt records have no STIX form"},
 		{name: "stix from stdin is one object per line", stdin: string(demo), args: []string{"run", "-", "--format", "stix"},

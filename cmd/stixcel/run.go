@@ -42,6 +42,8 @@ type runFlags struct {
 	lateness  time.Duration
 	maxAhead  time.Duration
 	idleFlush time.Duration
+	follow    bool
+	stream    bool // --follow, or an explicit --lateness or --idle-flush: not a batch
 	format    string
 	outFormat alertfmt.Format // format, checked
 }
@@ -53,11 +55,21 @@ func (c *cli) runCommand() *cobra.Command {
 		Short: "Evaluate plans over JSONL events and print alerts",
 		Long: `Evaluate plans over normalized JSONL events (one object per line with "time" and
 "log_source") and print alerts: one JSON object per line (--format json), a block per alert
-for people (--format text; coloured on a terminal), or STIX 2.1 sightings (--format stix: one
-bundle at the end of the run, or one object per line when reading stdin). Plans come from
+for people (--format text; coloured on a terminal), STIX 2.1 sightings (--format stix: one
+bundle at the end of the run, or one object per line when reading stdin), or OCSF 1.8.0
+Detection Findings (--format ocsf, one per line). Plans come from
 --plans, or are compiled from --bundle and the packs; with neither, the built-in pack runs on
-the embedded seed bundle. With no events file, events are read from stdin.`,
+the embedded seed bundle. With no events file, events are read from stdin.
+
+The inputs are a batch: their events, sorted by time whatever the order of the lines, one
+body of evidence; alerts come once the inputs end. --follow reads a stream instead (a live
+stdin such as tail -f): merged in event time within --lateness, alerts as windows close.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			fl := cmd.Flags()
+			f.stream = f.follow || fl.Changed("lateness") || fl.Changed("idle-flush")
+			if !f.stream && !fl.Changed("max-held") {
+				f.maxHeld = event.DefaultBatchHeld
+			}
 			return c.run(args, &f)
 		},
 	}
@@ -69,14 +81,15 @@ the embedded seed bundle. With no events file, events are read from stdin.`,
 	fl.BoolVar(&f.strict, "strict", false, "stop at the first bad event line (exit 2)")
 	fl.IntVar(&f.maxGroups, "max-groups", runtime.DefaultMaxGroups, "keep at most `N` live group keys per plan; the least recently active are evicted (their open alerts written first) and counted")
 	fl.Int64Var(&f.maxState, "max-state", runtime.DefaultMaxState, "keep correlation state under `BYTES` in all (long group values count by digest and prefix); the least recently active groups are evicted (their open alerts written first) and counted")
-	fl.Int64Var(&f.maxHeld, "max-held", event.DefaultMaxHeld, "hold at most `BYTES` of events waiting for the lateness; past it the oldest run early (counted, and results may then depend on arrival order)")
+	fl.Int64Var(&f.maxHeld, "max-held", event.DefaultMaxHeld, "hold at most `BYTES` of events in memory (default: 64 MiB for a batch): a batch sorts the rest through temporary files; a stream runs the oldest early (counted, and results may then depend on arrival order)")
 	fl.IntVar(&f.maxIter, "max-iterations", runtime.DefaultMaxIterations, "cut off an evaluation after `N` comprehension iterations (counted as no match)")
 	fl.StringVar(&f.rejects, "rejects", "", "write rejected lines verbatim to `FILE` for replay")
-	fl.DurationVar(&f.lateness, "lateness", event.DefaultLateness, "how far out of event-time order each input may be; older events are rejected as late")
-	fl.DurationVar(&f.maxAhead, "max-ahead", event.DefaultMaxAhead, "reject events more than this `DURATION` ahead of their input's latest time")
-	fl.DurationVar(&f.idleFlush, "idle-flush", 0, "after `DURATION` of silence on stdin, run the events held for the lateness and write the open alerts (results then depend on timing)")
+	fl.BoolVar(&f.follow, "follow", false, "read the inputs as a stream (a live stdin such as tail -f): merged within --lateness, alerts as windows close")
+	fl.DurationVar(&f.lateness, "lateness", event.DefaultLateness, "a stream (implies --follow): how far out of event-time order each input may be; older events are rejected as late")
+	fl.DurationVar(&f.maxAhead, "max-ahead", event.DefaultMaxAhead, "reject events more than this `DURATION` ahead of the run's start (a batch) or of their input's latest time (a stream)")
+	fl.DurationVar(&f.idleFlush, "idle-flush", 0, "a stream (implies --follow): after `DURATION` of silence on stdin, run the events held for the lateness and write the open alerts (results then depend on timing)")
 	fl.IntVar(&f.workers, "workers", goruntime.NumCPU(), "evaluate on `N` goroutines, sharded by plan and group key (alerts are identical to one worker)")
-	fl.StringVar(&f.format, "format", string(alertfmt.JSON), "write alerts as `json|text|stix` (stix: one bundle at the end, one object per line when reading stdin)")
+	fl.StringVar(&f.format, "format", string(alertfmt.JSON), "write alerts as `json|text|stix|ocsf` (stix: one bundle at the end, one object per line when reading stdin; ocsf: OCSF 1.8.0 Detection Findings, one per line)")
 	fl.StringVar(&f.source, "source", "", "map raw events with source profile `NAME|FILE.yaml` (built-in: "+strings.Join(source.Builtins(), ", ")+")")
 	return cmd
 }
@@ -116,13 +129,16 @@ func (c *cli) run(args []string, f *runFlags) error {
 		return openError(ctx, err)
 	}
 	defer opened.Close()
+	if note := opened.SkippedNote(); note != "" {
+		fmt.Fprintln(c.stderr, note)
+	}
 	decoder, err := decoderOf(prep.profile)
 	if err != nil {
 		return inputErr(err)
 	}
 	r := runloop.Run{Engine: prep.eng, Hints: prep.hints, Out: out, Rejects: rejects, Stderr: c.stderr, ReadDone: bars.Wait,
 		Summary: alertfmt.RunSummary{Hunt: f.hunt, MaxState: f.maxState, MaxHeld: f.maxHeld}}
-	err = r.Events(ctx, opened.Inputs, pump.Options{Decoder: decoder, Strict: f.strict,
+	err = r.Events(ctx, opened.Inputs, pump.Options{Decoder: decoder, Strict: f.strict, Batch: !f.stream,
 		Merge: event.MergeOptions{Lateness: f.lateness, MaxAhead: f.maxAhead, MaxHeld: f.maxHeld}})
 	if serr := stopError(ctx, ""); serr != nil {
 		fmt.Fprintln(c.stderr, serr)
@@ -170,6 +186,8 @@ func (f *runFlags) check() error {
 	switch {
 	case format == alertfmt.STIX && f.hunt:
 		return inputErr(fmt.Errorf("--format stix --hunt: %w", alertfmt.ErrHuntSTIX))
+	case format == alertfmt.OCSF && f.hunt:
+		return inputErr(fmt.Errorf("--format ocsf --hunt: %w", alertfmt.ErrHuntOCSF))
 	case f.workers < 1:
 		return inputErr(fmt.Errorf("--workers %d: want at least 1", f.workers))
 	case f.maxHeld < 1:
