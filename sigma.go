@@ -90,6 +90,9 @@ func (l *Loaded) WriteSigmaSummary(w io.Writer) error {
 	st := l.Sigma.Stats
 	text := fmt.Sprintf("sigma: %d rules in %d files: %d planned, %d refused, %d with no log source mapping, %d below the level",
 		st.Rules, st.Files, st.Planned, st.Refused, st.Uncovered, st.BelowLevel)
+	if st.Consumed > 0 {
+		text += fmt.Sprintf(", %d read by correlations only", st.Consumed)
+	}
 	if n := l.Sigma.warnings; n > 0 {
 		text += fmt.Sprintf(" (%d warnings: stixcel lint --sigma lists them)", n)
 	}

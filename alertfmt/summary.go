@@ -37,6 +37,10 @@ func (s RunSummary) Write(w io.Writer) {
 		fmt.Fprintf(w, "%d events run before their lateness had passed, to hold under %s of events (--max-held): results may depend on arrival order\n",
 			s.Read.Forced, mib(s.MaxHeld))
 	}
+	if s.Read.Spilled > 0 {
+		fmt.Fprintf(w, "%d events sorted through temporary files, past %s held in memory (--max-held); the results are the same\n",
+			s.Read.Spilled, mib(s.MaxHeld))
+	}
 	writeEvaluations(w, st)
 }
 

@@ -39,6 +39,9 @@ func TestRunSummary(t *testing.T) {
 				"hunt total: 78 records from 12 analytics\n"},
 		{"hunt records without --hunt", alertfmt.RunSummary{Read: read, Engine: runtime.Stats{Hunts: 78, HuntsBy: manyHunts}},
 			counts + "; 0 alerts, 78 hunt records\n"},
+		{"a batch spilled", alertfmt.RunSummary{Read: pump.Summary{Inputs: 1, Stats: event.ReadStats{Read: 9, Processed: 9}, Spilled: 9}, MaxHeld: 1 << 20},
+			"read 9 lines from 1 file: 9 events processed, 0 rejected; 0 alerts, 0 hunt records\n" +
+				"9 events sorted through temporary files, past 1.0 MiB held in memory (--max-held); the results are the same\n"},
 		{"the limits that changed the results", alertfmt.RunSummary{
 			Read:     pump.Summary{Inputs: 2, Stats: event.ReadStats{Read: 9, Processed: 9}, Forced: 4},
 			MaxState: 64 << 20, MaxHeld: 3 << 19,

@@ -1,8 +1,9 @@
-// Package catalog finds analytics among the compiled plans, for stixcel search: by text
-// (ignoring case, in the analytic's id, name and description, its strategy, its techniques'
-// ids and names and its channels' log source, data component and text), by technique (T1003
-// also matches its sub-techniques), tactic, platform, log source or data component. Every
-// criterion given must hold; an empty criterion holds for every analytic.
+// Package catalog finds analytics and Sigma rules among the compiled plans, for stixcel
+// search: by text (ignoring case, in the analytic's id, name and description, its strategy, a
+// rule's title, id, level and file, its techniques' ids and names and its channels' log
+// source, data component and text), by technique (T1003 also matches its sub-techniques),
+// tactic, platform, log source or data component. Every criterion given must hold; an empty
+// criterion holds for every plan.
 package catalog
 
 import (
@@ -33,9 +34,16 @@ type Hit struct {
 	Techniques []plan.Technique `json:"techniques"`
 	Platforms  []string         `json:"platforms"`
 	Kind       plan.Kind        `json:"kind"`
-	Bound      bool             `json:"bound"` // a pack binding supplies a channel
+	Bound      bool             `json:"bound"` // a pack binding (or a Sigma rule) supplies a channel
 	LogSources []string         `json:"log_sources"`
+	// Origin is "sigma" for a Sigma rule ("" for an ATT&CK analytic), with its level and file.
+	Origin plan.Origin `json:"origin,omitempty"`
+	Level  string      `json:"level,omitempty"`
+	Path   string      `json:"path,omitempty"`
 }
+
+// IsRule reports whether the hit is a Sigma rule.
+func (h Hit) IsRule() bool { return h.Origin == plan.OriginSigma }
 
 // Find returns the plans that match q, in their order (empty, not nil, when none does: JSON
 // []); ix gives each plan's analytic (its description and strategy), nil when the plans were
@@ -74,6 +82,9 @@ func (q Query) matchesText(p *plan.Plan, a *attack.Analytic) bool {
 	if a != nil {
 		fields = append(fields, a.Description)
 	}
+	if r := p.Rule; r != nil {
+		fields = append(fields, r.ID, r.Title, r.Level, r.Path)
+	}
 	for _, t := range p.Techniques {
 		fields = append(fields, t.ID, t.Name)
 	}
@@ -84,7 +95,10 @@ func (q Query) matchesText(p *plan.Plan, a *attack.Analytic) bool {
 }
 
 func hitOf(p *plan.Plan, a *attack.Analytic) Hit {
-	h := Hit{ID: p.ID, Name: p.Name, Strategy: strategyText(p, a), Techniques: p.Techniques, Platforms: p.Platforms, Kind: p.Kind}
+	h := Hit{ID: p.ID, Name: p.Name, Strategy: strategyText(p, a), Techniques: p.Techniques, Platforms: p.Platforms, Kind: p.Kind, Origin: p.Origin, Level: p.Level}
+	if p.Rule != nil {
+		h.Path = p.Rule.Path
+	}
 	for _, ch := range p.Channels {
 		h.Bound = h.Bound || ch.HasLogic()
 		if !slices.Contains(h.LogSources, ch.LogSource) {
@@ -95,10 +109,15 @@ func hitOf(p *plan.Plan, a *attack.Analytic) Hit {
 }
 
 // WriteText writes one line per hit: id, kind, bound or unbound, technique ids, platforms
-// and strategy, in columns.
+// and strategy, in columns; a Sigma rule's line says "sigma" and its level, and ends with
+// its title and file.
 func WriteText(w io.Writer, hits []Hit) error {
 	var b strings.Builder
 	for _, h := range hits {
+		if h.IsRule() {
+			fmt.Fprintf(&b, "%-7s %-9s %-7s %-22s %-18s %s (%s)\n", h.ID, "sigma", orNone(h.Level), h.TechniqueIDs(), strings.Join(h.Platforms, ","), h.Name, h.Path)
+			continue
+		}
 		bound := "unbound"
 		if h.Bound {
 			bound = "bound"
@@ -135,6 +154,13 @@ func strategyText(p *plan.Plan, a *attack.Analytic) string {
 		return "none"
 	}
 	return p.DetectionStrategy
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 func containsFold(s, sub string) bool {

@@ -89,3 +89,47 @@ func TestFindNothing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "[]", string(out))
 }
+
+// TestFindSigmaRules: Sigma rules are found beside analytics by their title, level and file,
+// technique and log source, and a hit says it is a rule: title, level, file.
+func TestFindSigmaRules(t *testing.T) {
+	rule := &plan.Plan{
+		ID: "0b9ad457-2554-44c1-82c2-d56a99c42377", Name: "Anydesk Temporary Artefact", Kind: plan.KindDetection, Origin: plan.OriginSigma, Level: "medium",
+		Platforms:  []string{"Windows"},
+		Techniques: []plan.Technique{{ID: "T1219.002", Tactics: []string{"command-and-control"}}},
+		Channels:   []*plan.Channel{{LogSource: "WinEventLog:Sysmon", Channel: "EventCode=11", Origin: plan.OriginSigma}},
+		Rule:       &plan.Rule{ID: "0b9ad457-2554-44c1-82c2-d56a99c42377", Title: "Anydesk Temporary Artefact", Level: "medium", Path: "rules/windows/file_event_win_anydesk_artefact.yml"},
+	}
+	plans := []*plan.Plan{lsassDump, bashHistory, rule}
+	tests := []struct {
+		name string
+		q    Query
+		want []string
+	}{
+		{name: "title", q: Query{Text: "anydesk temporary"}, want: []string{rule.ID}},
+		{name: "file", q: Query{Text: "file_event_win_anydesk"}, want: []string{rule.ID}},
+		{name: "technique with its sub-techniques", q: Query{Technique: "T1219"}, want: []string{rule.ID}},
+		{name: "log source, beside analytics", q: Query{LogSource: "sysmon"}, want: []string{"AN1030", rule.ID}},
+		{name: "tactic", q: Query{Tactic: "Command and Control"}, want: []string{rule.ID}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, h := range Find(plans, nil, tc.q) {
+				got = append(got, h.ID)
+			}
+			assert.Equal(t, tc.want, got)
+		})
+	}
+	hits := Find(plans, nil, Query{Text: "anydesk"})
+	require.Len(t, hits, 1)
+	assert.True(t, hits[0].IsRule())
+	assert.Equal(t, "medium", hits[0].Level)
+	assert.Equal(t, rule.Rule.Path, hits[0].Path)
+	var text bytes.Buffer
+	require.NoError(t, WriteText(&text, hits))
+	assert.Equal(t, "0b9ad457-2554-44c1-82c2-d56a99c42377 sigma     medium  T1219.002              Windows            Anydesk Temporary Artefact (rules/windows/file_event_win_anydesk_artefact.yml)\n", text.String())
+	data, err := json.Marshal(hits[0])
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"origin":"sigma","level":"medium","path":"rules/windows/file_event_win_anydesk_artefact.yml"`)
+}

@@ -154,7 +154,13 @@ func (e sizeEstimator) EstimateSize(node checker.AstNode) *checker.SizeEstimate 
 	return nil
 }
 
-func (sizeEstimator) EstimateCallCost(function, overloadID string, target *checker.AstNode, args []checker.AstNode) *checker.CallEstimate {
+func (e sizeEstimator) EstimateCallCost(function, overloadID string, target *checker.AstNode, args []checker.AstNode) *checker.CallEstimate {
+	switch overloadID {
+	case AnyStringMatchesOverload:
+		return anyStringMatchesCost(e.stringSize, args)
+	case ContainsAnyOverload:
+		return containsAnyCost(e.stringSize, target, args)
+	}
 	return nil
 }
 

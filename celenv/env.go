@@ -49,6 +49,13 @@ func ChannelEnv(params []*plan.Param) (*cel.Env, error) {
 		// lowerAscii, upperAscii, indexOf, split, replace, trim, ...: what detections over
 		// paths and command lines need without a regular expression per comparison.
 		ext.Strings(),
+		// event.anyStringMatches(re): Sigma's keyword search.
+		textFunctions(),
+		// s.containsAny(['a', 'b']): long lists of indicators in one pass.
+		containsFunctions(),
+		// isIP, cidr('2603:1006::/40').containsIP(...): IPv6 networks, which a pattern over
+		// the address text cannot decide (zero hextets may be compressed away).
+		ext.Network(),
 	)
 }
 
@@ -81,6 +88,7 @@ func ConditionEnv(params []*plan.Param, channelIDs []string) (*cel.Env, error) {
 		"last":  cel.TimestampType,
 	})
 	opts = append(opts, stateFunctions(stateType)...)
+	opts = append(opts, valueFunctions(stateType)...)
 	return cel.NewEnv(opts...)
 }
 

@@ -42,6 +42,8 @@ func TestChannelEnvTypedParams(t *testing.T) {
 			event: map[string]any{"protocol": "tls", "dst_port": 443.0}, want: false},
 		{name: "strings extension", expr: `event.dst_host.lowerAscii().endsWith(".example.net")`,
 			event: map[string]any{"dst_host": "C2.Example.NET"}, want: true},
+		{name: "network functions", expr: `isIP(event.ip) && cidr('2603:1006::/40').containsIP(event.ip)`,
+			event: map[string]any{"ip": "2603:1006:0:1::5"}, want: true},
 		{name: "misspelled param", expr: `event.dst_host in params.EnterpriseExceptionLst`, wantErr: "undefined field 'EnterpriseExceptionLst'"},
 		{name: "wrong type", expr: `params.BeaconIntervalTolerance > 3`, wantErr: "found no matching overload"},
 	}

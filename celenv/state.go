@@ -26,6 +26,9 @@ type ChannelState struct {
 	// runtime keeps it up to date as matches enter and leave the window, so that a
 	// condition does not walk the whole window.
 	Recurrence Recurrence
+	// Values, when set, answers the functions over several channels (distinct, sum, avg,
+	// minShare, maxShare, inOrder) in place of Series.
+	Values WindowValues
 }
 
 // Recurrence answers recurring() and distinct() over the series of one channel's window,

@@ -6,9 +6,12 @@
 //
 // A channel predicate sees `event` (the normalized event, map(string, dyn)) and `params` (the
 // plan's parameters as a typed object: params.TimeWindow is a duration, a misspelled name is a
-// type error). A condition sees c1..cN (bool: channel N matched in the window), `channels`
-// (channels.cN is a ChannelState with count, first, last and recurrence functions) and
-// `params`.
+// type error), with the strings and network extensions, `s.containsAny(list)` (one pass over
+// s for a long list of substrings) and `event.anyStringMatches(re)` (a search of every string
+// value of the event, which Sigma keyword searches compile to). A condition sees c1..cN (bool: channel N matched in the window), `channels`
+// (channels.cN is a ChannelState with count, first, last and recurrence functions; lists of
+// them take distinct, sum, avg, minShare, maxShare and inOrder, which Sigma correlations
+// compile to) and `params`.
 package celenv
 
 import (

@@ -1,7 +1,7 @@
-// Package coverage scores ATT&CK techniques by the analytics that cover them, for stixcel
-// coverage: each analytic is a tested detection plan (a binding whose test cases ran and
-// passed), an untested detection plan, a selector plan or an inert plan, and a technique
-// scores as its best analytic. It writes the scores as an ATT&CK Navigator layer (format
+// Package coverage scores ATT&CK techniques by the analytics and Sigma rules that cover them,
+// for stixcel coverage: each analytic or rule is a tested detection plan (a binding whose
+// test cases ran and passed, a rule whose regression tests ran and passed), an untested
+// detection plan, a selector plan or an inert plan, and a technique scores as its best. It writes the scores as an ATT&CK Navigator layer (format
 // 4.5) and as a text table per tactic, and, running the telemetry through each analytic's
 // selectors (Feeder), says which analytics the telemetry can feed. OnPlatforms restricts the
 // analytics to platforms.
@@ -20,7 +20,7 @@ type Status string
 
 // The statuses, in order of coverage.
 const (
-	Tested   Status = "tested"   // a detection plan whose binding's tests ran and passed
+	Tested   Status = "tested"   // a detection plan whose binding's tests, or rule's regression tests, ran and passed
 	Untested Status = "untested" // a detection plan without passing tests
 	Selector Status = "selector" // a selector plan: it finds telemetry, it does not alert
 	Inert    Status = "inert"    // nothing to match on
@@ -53,11 +53,20 @@ type Feed struct {
 // Fed reports whether every channel was observed.
 func (f Feed) Fed() bool { return f.Channels > 0 && f.Observed == f.Channels }
 
-// Analytic is one analytic's place in the report.
+// Analytic is one analytic's place in the report, or a Sigma rule's (Rule set).
 type Analytic struct {
 	ID     string `json:"id"`
+	Rule   string `json:"rule,omitempty"` // the Sigma rule's title; "" for an ATT&CK analytic
 	Status Status `json:"status"`
 	Feed   *Feed  `json:"feed,omitempty"` // nil without telemetry
+}
+
+// Label names the analytic in the layer and tables: its id, or a rule by its title.
+func (a Analytic) Label() string {
+	if a.Rule != "" {
+		return "Sigma: " + a.Rule
+	}
+	return a.ID
 }
 
 // Technique is one technique (or sub-technique) under one tactic, with its analytics, best
@@ -81,7 +90,8 @@ type Report struct {
 // and (optionally) what the telemetry fed.
 type Input struct {
 	Plans []*plan.Plan
-	// Tested holds the analytics whose binding's test cases ran and all passed.
+	// Tested holds the analytics whose binding's test cases ran and all passed, and the
+	// Sigma rules (by id) whose regression tests did.
 	Tested map[string]bool
 	// Feeds holds per analytic what the telemetry observed; nil without telemetry.
 	Feeds map[string]Feed
@@ -97,6 +107,9 @@ func Build(in Input) *Report {
 	byKey := map[[2]string]*Technique{}
 	for _, p := range in.Plans {
 		a := Analytic{ID: p.ID, Status: statusOf(p, in.Tested)}
+		if p.Origin == plan.OriginSigma {
+			a.Rule = p.Name
+		}
 		if in.Feeds != nil {
 			f := in.Feeds[p.ID]
 			f.Channels = len(p.Channels)

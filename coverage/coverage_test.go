@@ -149,3 +149,44 @@ func TestOnPlatforms(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildSigmaRules: a Sigma rule covers the techniques of its tags beside the analytics,
+// tested when its regression tests passed, and the layer names it by its title.
+func TestBuildSigmaRules(t *testing.T) {
+	rule := func(id, title string, techniques ...plan.Technique) *plan.Plan {
+		p := planOf(id, plan.KindDetection, 1, techniques...)
+		p.Name, p.Origin, p.Rule = title, plan.OriginSigma, &plan.Rule{ID: id, Title: title}
+		return p
+	}
+	tests := []struct {
+		name        string
+		tested      map[string]bool
+		wantStatus  map[string]Status
+		wantComment string
+	}{
+		{name: "untested rule beside a selector", wantStatus: map[string]Status{"credential-access/T1003.001": Untested, "execution/T1059.001": Untested},
+			wantComment: "untested: Sigma: LSASS Access; selector: AN0001"},
+		{name: "tested rule", tested: map[string]bool{"0b9ad457": true}, wantStatus: map[string]Status{"credential-access/T1003.001": Tested, "execution/T1059.001": Untested},
+			wantComment: "tested: Sigma: LSASS Access; selector: AN0001"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Build(Input{Plans: []*plan.Plan{
+				planOf("AN0001", plan.KindSelector, 1, lsass),
+				rule("0b9ad457", "LSASS Access", lsass),
+				rule("5b6f1b8e", "Encoded PowerShell", ps),
+			}, Tested: tc.tested})
+			got := map[string]Status{}
+			for _, tech := range r.Techniques {
+				got[tech.Tactic+"/"+tech.ID] = tech.Status
+			}
+			assert.Equal(t, tc.wantStatus, got)
+			assert.Equal(t, Analytic{ID: "0b9ad457", Rule: "LSASS Access", Status: tc.wantStatus["credential-access/T1003.001"]}, r.Techniques[0].Analytics[0])
+			assert.Equal(t, tc.wantComment, r.Layer("cov", "18").Techniques[0].Comment)
+			var text bytes.Buffer
+			require.NoError(t, r.WriteText(&text))
+			assert.Contains(t, text.String(), "analytics  fed rules\n")
+			assert.Contains(t, text.String(), "credential-access                 1")
+		})
+	}
+}

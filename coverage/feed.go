@@ -19,7 +19,7 @@ func Telemetry(ctx context.Context, set *plan.Set, inputs []pump.Input, decoder 
 	if err != nil {
 		return nil, pump.Summary{}, err
 	}
-	sum, err := pump.Run(ctx, inputs, pump.Options{Decoder: decoder, Merge: event.MergeOptions{Lateness: event.DefaultLateness}}, pump.Handler{
+	sum, err := pump.Run(ctx, inputs, pump.Options{Decoder: decoder, Batch: true, Merge: event.MergeOptions{Lateness: event.DefaultLateness, MaxHeld: event.DefaultBatchHeld}}, pump.Handler{
 		Event: func(ctx context.Context, ev *event.Event) error { return f.eng.Process(ctx, ev, f.Emit) },
 	})
 	if err != nil {

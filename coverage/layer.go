@@ -76,8 +76,8 @@ func (r *Report) Layer(name, attack string) Layer {
 		Name:     name,
 		Versions: LayerVersions{Attack: attack, Navigator: "5.1.0", Layer: "4.5"},
 		Domain:   r.Domain,
-		Description: "stixcel coverage: each technique scores as its best analytic: 100 a detection plan whose tests pass, " +
-			"70 a detection plan without passing tests, 30 a selector plan (finds telemetry, does not alert), 0 inert",
+		Description: "stixcel coverage: each technique scores as its best analytic or Sigma rule: 100 a detection plan whose tests pass " +
+			"(a binding's pack tests, a rule's regression tests), 70 a detection plan without passing tests, 30 a selector plan (finds telemetry, does not alert), 0 inert",
 		Gradient: LayerGradient{Colors: []string{colors[Inert], colors[Selector], colors[Untested], colors[Tested]}, MinValue: 0, MaxValue: 100},
 		Metadata: []Metadata{{Name: "generator", Value: "stixcel coverage"}},
 	}
@@ -122,7 +122,7 @@ func layerTechnique(t Technique) LayerTechnique {
 	lt := LayerTechnique{TechniqueID: t.ID, Tactic: t.Tactic, Score: t.Status.Score(), Color: colors[t.Status], Enabled: true}
 	by := map[Status][]string{}
 	for _, a := range t.Analytics {
-		by[a.Status] = append(by[a.Status], a.ID+feedText(a.Feed))
+		by[a.Status] = append(by[a.Status], a.Label()+feedText(a.Feed))
 	}
 	var parts []string
 	for _, s := range Statuses {
@@ -148,24 +148,31 @@ func feedText(f *Feed) string {
 	return " (no telemetry)"
 }
 
-// WriteText writes a table per tactic: techniques by status, and the analytics fed.
+// WriteText writes a table per tactic: techniques by status, the analytics and those fed,
+// and, when Sigma rules were loaded, the rules.
 func (r *Report) WriteText(w io.Writer) error {
 	type row struct {
 		counts   map[Status]int
 		analytic map[string]bool
 		fed      map[string]bool
+		rules    map[string]bool
 	}
 	rows := map[string]*row{}
 	var tactics []string
+	anyRule := false
 	for _, t := range r.Techniques {
 		rw := rows[t.Tactic]
 		if rw == nil {
-			rw = &row{counts: map[Status]int{}, analytic: map[string]bool{}, fed: map[string]bool{}}
+			rw = &row{counts: map[Status]int{}, analytic: map[string]bool{}, fed: map[string]bool{}, rules: map[string]bool{}}
 			rows[t.Tactic] = rw
 			tactics = append(tactics, t.Tactic)
 		}
 		rw.counts[t.Status]++
 		for _, a := range t.Analytics {
+			if a.Rule != "" {
+				rw.rules[a.ID], anyRule = true, true
+				continue
+			}
 			rw.analytic[a.ID] = true
 			if a.Feed != nil && a.Feed.Fed() {
 				rw.fed[a.ID] = true
@@ -173,12 +180,20 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-24s %10s %6s %8s %8s %6s %9s %4s\n", "tactic", "techniques", "tested", "untested", "selector", "inert", "analytics", "fed")
+	fmt.Fprintf(&b, "%-24s %10s %6s %8s %8s %6s %9s %4s", "tactic", "techniques", "tested", "untested", "selector", "inert", "analytics", "fed")
+	if anyRule {
+		fmt.Fprintf(&b, " %5s", "rules")
+	}
+	b.WriteByte('\n')
 	for _, tactic := range tactics {
 		rw := rows[tactic]
 		total := rw.counts[Tested] + rw.counts[Untested] + rw.counts[Selector] + rw.counts[Inert]
-		fmt.Fprintf(&b, "%-24s %10d %6d %8d %8d %6d %9d %4d\n", tactic, total, rw.counts[Tested], rw.counts[Untested],
+		fmt.Fprintf(&b, "%-24s %10d %6d %8d %8d %6d %9d %4d", tactic, total, rw.counts[Tested], rw.counts[Untested],
 			rw.counts[Selector], rw.counts[Inert], len(rw.analytic), len(rw.fed))
+		if anyRule {
+			fmt.Fprintf(&b, " %5d", len(rw.rules))
+		}
+		b.WriteByte('\n')
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -194,9 +209,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		for _, a := range t.Analytics {
 			switch a.Status {
 			case Tested:
-				ids = append(ids, a.ID)
+				ids = append(ids, a.Label())
 			case Untested:
-				ids = append(ids, a.ID+" (untested)")
+				ids = append(ids, a.Label()+" (untested)")
 			}
 		}
 		if len(ids) > 0 {

@@ -29,6 +29,17 @@ func (d Normalized) Decode(line []byte) (*Event, *Invalid) {
 	return ev, nil
 }
 
+// DecodeRaw is Decode of a line NewRaw read into ev: it reads ev's `time` and `log_source`
+// with the same checks and messages, for a decoder that scans each line once for several
+// readings of it (source.Implied).
+func (Normalized) DecodeRaw(ev *Event) (*Event, *Invalid) {
+	ev, reason, detail := readRequired(ev)
+	if reason != "" {
+		return nil, &Invalid{Reason: reason, Detail: detail}
+	}
+	return ev, nil
+}
+
 // parse reads one valid UTF-8, non-empty line; a non-empty reason rejects it.
 func (d Normalized) parse(line []byte) (ev *Event, reason, detail string) {
 	if !d.Fields {

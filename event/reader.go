@@ -137,7 +137,7 @@ type Decoder interface {
 // echoed whole.
 type Reader struct {
 	name  string
-	lines *jsonl.Reader
+	lines LineSource
 	stats ReadStats
 	dec   Decoder
 }
@@ -145,10 +145,23 @@ type Reader struct {
 // NewReader reads JSONL events from r through dec (Normalized{} when nil); name is the file
 // name cited in events and rejections.
 func NewReader(r io.Reader, name string, dec Decoder) *Reader {
+	return NewLineReader(jsonl.NewReader(r, name), name, dec)
+}
+
+// LineSource gives a Reader its lines: jsonl.Reader splits JSON lines; a reader of another
+// format (winlog.Lines: EVTX, XML) gives its records as lines, numbered as it documents, and
+// its damaged records as lines with a Reason, which the Reader counts as rejected.
+type LineSource interface {
+	Next() (jsonl.Line, error)
+}
+
+// NewLineReader reads events from lines through dec (Normalized{} when nil); name is the file
+// name cited in events and rejections.
+func NewLineReader(lines LineSource, name string, dec Decoder) *Reader {
 	if dec == nil {
 		dec = Normalized{}
 	}
-	return &Reader{name: name, lines: jsonl.NewReader(r, name), stats: ReadStats{Rejected: map[string]int64{}}, dec: dec}
+	return &Reader{name: name, lines: lines, stats: ReadStats{Rejected: map[string]int64{}}, dec: dec}
 }
 
 // Next returns the next event, or the rejection of the next line. At the end of input it

@@ -83,12 +83,31 @@ func WriteTechnique(w io.Writer, id string, plans []*plan.Plan, ix *attack.Index
 	if len(hits) == 1 {
 		what = "analytic"
 	}
-	fmt.Fprintf(&b, "%s: %d %s (stixcel explain ANALYTIC_ID for one)\n", scope, len(hits), what)
+	if rules := rulesAmong(hits); rules > 0 {
+		fmt.Fprintf(&b, "%s: %s and %s (stixcel explain ANALYTIC_ID|RULE for one)\n", scope, plural(len(hits)-rules, "analytic"), plural(rules, "Sigma rule"))
+	} else {
+		fmt.Fprintf(&b, "%s: %d %s (stixcel explain ANALYTIC_ID for one)\n", scope, len(hits), what)
+	}
 	for _, h := range hits {
+		if h.IsRule() {
+			fmt.Fprintf(&b, "  %-7s %-9s %-10s %s\n", h.ID, "sigma", h.TechniqueIDs(), h.Name)
+			continue
+		}
 		fmt.Fprintf(&b, "  %-7s %-9s %-10s %s\n", h.ID, h.Kind, h.TechniqueIDs(), h.Strategy)
 	}
 	_, err := io.WriteString(w, termsafe.Text(b.String())) // names from the bundles
 	return err
+}
+
+// rulesAmong counts the Sigma rules among the hits.
+func rulesAmong(hits []catalog.Hit) int {
+	n := 0
+	for _, h := range hits {
+		if h.IsRule() {
+			n++
+		}
+	}
+	return n
 }
 
 // WriteAbout writes what a plan does not carry: the analytic's detection strategy by name

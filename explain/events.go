@@ -59,7 +59,7 @@ func Events(ctx context.Context, p *plan.Plan, inputs []pump.Input, decoder func
 			out.Alerts = append(out.Alerts, a)
 		}
 	}
-	_, err = pump.Run(ctx, inputs, pump.Options{Decoder: decoder, Merge: event.MergeOptions{Lateness: event.DefaultLateness}}, pump.Handler{
+	_, err = pump.Run(ctx, inputs, pump.Options{Decoder: decoder, Batch: true, Merge: event.MergeOptions{Lateness: event.DefaultLateness, MaxHeld: event.DefaultBatchHeld}}, pump.Handler{
 		Event: func(_ context.Context, ev *event.Event) error {
 			out.Events = append(out.Events, EventTrace{Source: ev.Source, Line: ev.Line, Time: ev.Time, LogSource: ev.LogSource,
 				EventTrace: tr.Trace(ev, emit)})

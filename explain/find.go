@@ -1,10 +1,11 @@
-// Package explain answers `stixcel explain`: it finds the plan of an analytic or the plans
-// of a technique in a compiled set, and traces events through one plan to say, event by
+// Package explain answers `stixcel explain`: it finds the plan of an analytic or a Sigma
+// rule, or the plans of a technique, in a compiled set, and traces events through one plan to say, event by
 // event, which channels and conditions held and so why the plan did or did not alert
 // (runtime.Tracer does the evaluating; this package reads the events and words the result).
 package explain
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -20,10 +21,15 @@ var techniqueID = regexp.MustCompile(`^[Tt]\d{4}(\.\d{3})?$`)
 func IsTechniqueID(id string) bool { return techniqueID.MatchString(id) }
 
 // Find returns the plan of the analytic id (its ATT&CK id in any letter case, or its STIX
-// id), or nil.
+// id), or of the Sigma rule id (its id, or its title in any letter case), or nil.
 func Find(set *plan.Set, id string) *plan.Plan {
 	for _, p := range set.Plans {
 		if strings.EqualFold(p.ID, id) || p.StixID == id {
+			return p
+		}
+	}
+	for _, p := range set.Plans {
+		if p.Rule != nil && strings.EqualFold(strings.TrimSpace(p.Rule.Title), strings.TrimSpace(id)) {
 			return p
 		}
 	}
@@ -54,8 +60,21 @@ func Lookup(set *plan.Set, id string, seedOnly bool) (p *plan.Plan, plans []*pla
 		}
 		return nil, plans, nil
 	}
-	if p = Find(set, id); p == nil {
+	if p = Find(set, id); p == nil && hasRules(set) {
+		return nil, nil, fmt.Errorf("no analytic or Sigma rule (id or title) %q is loaded%s", id, seedOnlyHint(seedOnly))
+	}
+	if p == nil {
 		return nil, nil, NotLoaded(id, seedOnly)
 	}
 	return p, nil, nil
+}
+
+// hasRules reports whether the set holds plans of Sigma rules.
+func hasRules(set *plan.Set) bool {
+	for _, p := range set.Plans {
+		if p.Origin == plan.OriginSigma {
+			return true
+		}
+	}
+	return false
 }

@@ -13,6 +13,8 @@ func TestFind(t *testing.T) {
 		{ID: "AN0001", StixID: "x-mitre-analytic--1", Techniques: []plan.Technique{{ID: "T1003.001"}}},
 		{ID: "AN0002", StixID: "x-mitre-analytic--2", Techniques: []plan.Technique{{ID: "T1003"}}},
 		{ID: "AN0003", StixID: "x-mitre-analytic--3", Techniques: []plan.Technique{{ID: "T10030"}}},
+		{ID: "0b9ad457-2554-44c1-82c2-d56a99c42377", Origin: plan.OriginSigma, Techniques: []plan.Technique{{ID: "T1003.002"}},
+			Rule: &plan.Rule{ID: "0b9ad457-2554-44c1-82c2-d56a99c42377", Title: "SAM Dump"}},
 	}}
 	tests := []struct {
 		name, id string
@@ -22,9 +24,11 @@ func TestFind(t *testing.T) {
 		{name: "analytic id in lower case", id: "an0002", want: []string{"AN0002"}},
 		{name: "STIX id", id: "x-mitre-analytic--3", want: []string{"AN0003"}},
 		{name: "unknown", id: "AN9999"},
+		{name: "Sigma rule id", id: "0B9AD457-2554-44C1-82C2-D56A99C42377", want: []string{"0b9ad457-2554-44c1-82c2-d56a99c42377"}},
+		{name: "Sigma rule title in any case", id: "sam dump", want: []string{"0b9ad457-2554-44c1-82c2-d56a99c42377"}},
 		{name: "sub-technique", id: "T1003.001", want: []string{"AN0001"}},
-		{name: "technique and its sub-techniques", id: "T1003", want: []string{"AN0001", "AN0002"}},
-		{name: "technique in lower case", id: "t1003", want: []string{"AN0001", "AN0002"}},
+		{name: "technique and its sub-techniques", id: "T1003", want: []string{"AN0001", "AN0002", "0b9ad457-2554-44c1-82c2-d56a99c42377"}},
+		{name: "technique in lower case", id: "t1003", want: []string{"AN0001", "AN0002", "0b9ad457-2554-44c1-82c2-d56a99c42377"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,9 +1,11 @@
-// Package hints says what a first run on real logs should be told after its summary: raw
-// Windows lines read without --source, events that reached no plan while bindings wait for
-// analytics not loaded (and which --bundle has them).
+// Package hints says what a first run on real logs should be told after its summary: what the
+// lines looked like when none was recognised (neither normalized events nor a raw shape a
+// built-in profile reads), events that reached no plan while bindings wait for analytics not
+// loaded (and which --bundle has them).
 package hints
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"path"
@@ -14,8 +16,10 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/internal/termsafe"
 	"github.com/stixcel/stixcel/pack"
 	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/source"
 )
 
 // MaxHintIDs is how many analytic ids a hint names before "and n more".
@@ -24,11 +28,14 @@ const MaxHintIDs = 5
 // Hints collects what a first run on real logs should be told: one line per hint on
 // stderr after the summary. A nil *Hints collects nothing.
 type Hints struct {
-	// noSource is set when --source was not given: raw Windows lines may then be rejected.
-	noSource bool
-	// rawWindows counts lines rejected for a missing time that look like raw Windows event
-	// JSON.
-	rawWindows int64
+	// noSource is set when --source was not given: lines are then normalized events, and
+	// unless noShapes the raw shapes the built-in profiles recognise (source.NewImplied).
+	noSource, noShapes bool
+	// processed counts the events processed; unrecognised is the first line rejected as
+	// neither (not JSON, not an object, no time or log source), and unrecognisedN counts them.
+	processed     int64
+	unrecognised  *event.Rejection
+	unrecognisedN int64
 	// waiting are the bindings not applied because their analytic is not loaded.
 	waiting []*pack.Binding
 	// read are the log sources the plans read; nil when no binding waits (nothing to hint).
@@ -54,16 +61,43 @@ func New(packs []*pack.Pack, set *plan.Set, noSource bool) *Hints {
 	return h
 }
 
-// Rejected notes a rejected line.
-func (h *Hints) Rejected(rej *event.Rejection) {
-	if h != nil && h.noSource && rej.Reason == event.ReasonMissingTime && looksLikeRawWindows(rej.Raw) {
-		h.rawWindows++
+// NoImpliedShapes says that lines read without --source are normalized events only (publish:
+// serve's workers read no raw shapes), so that a hint names --source instead.
+func (h *Hints) NoImpliedShapes() {
+	if h != nil {
+		h.noShapes = true
 	}
 }
 
+// unrecognisedReasons are the reasons of lines that were not understood as events at all.
+var unrecognisedReasons = map[string]bool{
+	event.ReasonInvalidUTF8: true, event.ReasonInvalidJSON: true, event.ReasonNotObject: true,
+	event.ReasonMissingTime: true, event.ReasonMissingLogSource: true,
+}
+
+// Rejected notes a rejected line.
+func (h *Hints) Rejected(rej *event.Rejection) {
+	if h == nil || !h.noSource || !unrecognisedReasons[rej.Reason] {
+		return
+	}
+	h.unrecognisedN++
+	if h.unrecognised == nil {
+		first := *rej
+		first.Raw = bytes.Clone(rej.Raw[:min(len(rej.Raw), maxSeen)])
+		h.unrecognised = &first
+	}
+}
+
+// maxSeen is how much of the first unrecognised line a hint keeps to describe it.
+const maxSeen = 64 << 10
+
 // Processed notes an event the run processed.
 func (h *Hints) Processed(ev *event.Event) {
-	if h != nil && h.read != nil && !h.read[ev.LogSource] {
+	if h == nil {
+		return
+	}
+	h.processed++
+	if h.read != nil && !h.read[ev.LogSource] {
 		h.unread++
 	}
 }
@@ -73,9 +107,9 @@ func (h *Hints) Write(w io.Writer) {
 	if h == nil {
 		return
 	}
-	if h.rawWindows > 0 {
-		fmt.Fprintf(w, "hint: %d of the lines rejected for a missing time look like raw Windows event JSON (Channel, EventID, TimeCreated): use `--source windows`\n",
-			h.rawWindows)
+	if r := h.unrecognised; h.processed == 0 && r != nil {
+		fmt.Fprintf(w, "hint: no line was recognised (%d rejected): %s; %s:%d is %s: %s\n", h.unrecognisedN,
+			h.recognisable(), termsafe.Line(r.File), r.Line, Describe(r), h.advice(r))
 	}
 	if h.unread > 0 {
 		fmt.Fprintf(w, "hint: %d events reached no plan (no loaded analytic reads their log source), and %s: pass %s\n",
@@ -160,22 +194,78 @@ func BindingDomain(file string) string {
 	return ""
 }
 
-// looksLikeRawWindows reports whether a line is a JSON object with the fields of Windows
-// event JSON as collectors export it: EventID, and Channel, TimeCreated or @timestamp.
-func looksLikeRawWindows(raw []byte) bool {
-	obj := gjson.ParseBytes(raw)
-	if !obj.IsObject() {
-		return false
+// recognisable says what the lines would have had to be.
+func (h *Hints) recognisable() string {
+	if h.noShapes {
+		return "they are not normalized events (time, log_source)"
 	}
-	var eventID, other bool
-	obj.ForEach(func(k, _ gjson.Result) bool {
-		switch k.String() {
-		case "EventID":
-			eventID = true
-		case "Channel", "TimeCreated", "@timestamp":
-			other = true
+	return "they are neither normalized events (time, log_source) nor raw logs of a shape stixcel reads without --source (" + impliedShapes() + ")"
+}
+
+// advice says what to do about lines like r.
+func (h *Hints) advice(r *event.Rejection) string {
+	switch {
+	case !gjson.ValidBytes(r.Raw) || !gjson.ParseBytes(r.Raw).IsObject():
+		return "stixcel reads one JSON object per line (docs/events.md)"
+	case h.noShapes:
+		return "pass --source with a built-in profile for the raw logs it reads (" + impliedShapes() + "), or a source profile of yours, --source FILE.yaml (docs/events.md)"
+	}
+	return "map such logs with a source profile, --source FILE.yaml (docs/events.md)"
+}
+
+// impliedShapes names the shapes the built-in profiles recognise.
+func impliedShapes() string {
+	ps, err := source.ImpliedBuiltins()
+	if err != nil {
+		return "none: " + err.Error()
+	}
+	return source.ShapesText(ps...)
+}
+
+// Describe says what a rejected line looks like, for a reader who must map it: "a JSON object
+// with keys a, b, c", "XML", "not UTF-8 text (a binary file?)".
+func Describe(r *event.Rejection) string {
+	raw := bytes.TrimSpace(r.Raw)
+	switch {
+	case r.Reason == event.ReasonInvalidUTF8:
+		return "not UTF-8 text (a binary or compressed file?)"
+	case len(raw) > 0 && raw[0] == '<':
+		return "XML or markup"
+	}
+	v := gjson.ParseBytes(raw)
+	switch {
+	case !gjson.ValidBytes(raw):
+		return "not valid JSON"
+	case v.IsArray():
+		return "a JSON array"
+	case !v.IsObject():
+		return "a JSON " + v.Type.String()
+	}
+	var keys []string
+	n := 0
+	v.ForEach(func(k, _ gjson.Result) bool {
+		if n < MaxHintKeys {
+			keys = append(keys, termsafe.Line(k.String()))
 		}
-		return !(eventID && other)
+		n++
+		return true
 	})
-	return eventID && other
+	if n == 0 {
+		return "an empty JSON object"
+	}
+	more := ""
+	if n > len(keys) {
+		more = fmt.Sprintf(" and %d more", n-len(keys))
+	}
+	return fmt.Sprintf("a JSON object with %s %s%s", plural(int64(n), "key", "keys"), strings.Join(keys, ", "), more)
+}
+
+// MaxHintKeys is how many keys of a line a hint names.
+const MaxHintKeys = 8
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

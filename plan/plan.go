@@ -214,6 +214,10 @@ type Channel struct {
 	// SeriesBy lists event fields that split this channel's matches into series
 	// (e.g. app, host, port) for recurrence functions in the condition.
 	SeriesBy []string `json:"series_by,omitempty"`
+	// GroupBy, when set, are the event fields that hold this channel's values of the
+	// correlation's group_by, one for each of its names in order: a Sigma correlation's
+	// aliases, or a log source that names a field otherwise. Empty: the fields of those names.
+	GroupBy []string `json:"group_by,omitempty"`
 	// Fields are the event fields the selector, the predicate and SeriesBy read (event.X,
 	// event["X"], has(event.X)), in the order they first appear: what an alert shows of each
 	// contributing event.
@@ -265,6 +269,8 @@ func (prm *Param) wrap(err error) error {
 // WindowLiteral holds it as a Go duration string ("10m0s" is written "10m"). Plan.Window
 // resolves it; the JSON "window" is always the resolved window, next to "window_param".
 type Correlation struct {
+	// GroupBy names the values that key a group (and that alerts show); each channel reads
+	// them from the event fields of these names, or from its own Channel.GroupBy.
 	GroupBy []string `json:"group_by"`
 	// WindowLiteral is a window given as a duration. It is empty when the window follows
 	// WindowParam; when both are set (a plan file whose window is not its parameter's value),

@@ -104,6 +104,9 @@ func (t *textWriter) channel(ch *Channel) {
 	if len(ch.SeriesBy) > 0 {
 		t.printf("      series by: %s\n", strings.Join(ch.SeriesBy, ", "))
 	}
+	if len(ch.GroupBy) > 0 {
+		t.printf("      group by:  %s\n", strings.Join(ch.GroupBy, ", "))
+	}
 }
 
 func (t *textWriter) param(prm *Param) {

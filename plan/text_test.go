@@ -50,3 +50,14 @@ func TestWriteTextSigmaPlan(t *testing.T) {
 		assert.Contains(t, text, want)
 	}
 }
+
+// TestWriteTextChannelGroupBy: explain shows the fields a channel reads the group from
+// when they are its own.
+func TestWriteTextChannelGroupBy(t *testing.T) {
+	p := &Plan{ID: "x", Kind: KindDetection, Correlation: Correlation{GroupBy: []string{"ip"}, WindowLiteral: "1m", Condition: "c1 && c2"},
+		Channels: []*Channel{{ID: "c1", LogSource: "a", GroupBy: []string{"destination.ip"}}, {ID: "c2", LogSource: "b"}}}
+	var out bytes.Buffer
+	require.NoError(t, p.WriteText(&out))
+	assert.Contains(t, out.String(), "      group by:  destination.ip\n")
+	assert.Equal(t, 1, bytes.Count(out.Bytes(), []byte("      group by:  ")), "the channel without its own fields shows none")
+}

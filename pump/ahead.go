@@ -23,7 +23,7 @@ const itemOverhead = 128
 // files are read ahead: a read from a pipe or a terminal can block forever, and the run
 // must be able to stop and account for every line without waiting on it.
 type ahead struct {
-	merged *event.Merger
+	merged ordering
 	budget int64
 	ended  chan struct{} // closed when the reading goroutine has returned
 
@@ -41,7 +41,7 @@ type ahead struct {
 	unused   []item // read, but not handed over before the consumer stopped, in order
 }
 
-func startAhead(merged *event.Merger, budget int64) *ahead {
+func startAhead(merged ordering, budget int64) *ahead {
 	a := &ahead{merged: merged, budget: budget, ended: make(chan struct{})}
 	a.reader.L, a.consumer.L = &a.mu, &a.mu
 	go a.read()

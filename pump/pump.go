@@ -1,10 +1,11 @@
-// Package pump reads event inputs and hands their events to a consumer, merged in event
-// time: the one loop behind `stixcel run`, `coverage`, `publish` (serve.Publish) and the tester.
-// It opens the inputs (files, FIFOs, stdin with its idle flush), reads regular files ahead
-// of the consumer within a byte budget, merges them (event.Merger: lateness, max-ahead,
-// max-held), applies strict mode, reports and writes rejected lines, and accounts for every
-// line read: Summary.Stats.Read = Processed + RejectedTotal, counting what the consumer
-// used.
+// Package pump reads event inputs and hands their events to a consumer in event time: the
+// one loop behind `stixcel run`, `coverage`, `publish` (serve.Publish) and the tester. It
+// opens the inputs (files, FIFOs, stdin with its idle flush), reads regular files ahead of
+// the consumer within a byte budget, orders them (a batch sorted whole by event.Sorter:
+// max-ahead, max-held spilled to temporary files; a stream merged by event.Merger: lateness,
+// max-ahead, max-held), applies strict mode, reports and writes rejected lines, and accounts
+// for every line read: Summary.Stats.Read = Processed + RejectedTotal, counting what the
+// consumer used.
 package pump
 
 import (
@@ -32,6 +33,9 @@ type Input struct {
 	R    io.Reader // the lines
 	// Regular is set for a regular file: its reads never block, so it may be read ahead.
 	Regular bool
+	// Lines, when set, gives the input's lines instead of splitting R (Open sets it: a
+	// winlog.Lines, which reads EVTX, XML, JSON and gzip alike as JSON lines).
+	Lines event.LineSource
 	// Events, when set, reads the input instead of R and Options.Decoder (an input that
 	// comes with its own reader, as a tester case's source mapping).
 	Events *event.Reader
@@ -45,8 +49,12 @@ type Options struct {
 	// use); nil decodes normalized events.
 	Decoder func() event.Decoder
 	// Merge is the Merger's lateness, max-ahead and max-held (event.MergeOptions' zero
-	// values).
+	// values); a batch takes its MaxAhead and MaxHeld.
 	Merge event.MergeOptions
+	// Batch reads the inputs as one body of evidence: every event, sorted by time whatever
+	// the order of the lines (event.Sorter), instead of a stream merged within the lateness.
+	// Nothing is late; the consumer gets the first event once every input has ended.
+	Batch bool
 	// ReadAhead bounds the bytes of events read ahead of the consumer when every input is
 	// Regular: 0 means DefaultReadAhead, a negative value reads inline.
 	ReadAhead int64
@@ -80,6 +88,32 @@ type Summary struct {
 	Inputs int
 	Stats  event.ReadStats
 	Forced int64 // events released before their lateness had passed, for Merge.MaxHeld
+	// Spilled is the events a batch sorted through temporary files, for Merge.MaxHeld.
+	Spilled int64
+}
+
+// ordering is what orders the events of the inputs: an *event.Merger (a stream) or an
+// *event.Sorter (a batch).
+type ordering interface {
+	Next() (*event.Event, *event.Rejection, error)
+	Counts() (read, processed int64)
+	Stats() event.ReadStats
+	Forced() int64
+	Release() []*event.Event
+}
+
+// order returns the ordering of readers opts asks for, and what to do when it is no longer
+// read.
+func order(opts Options, readers []*event.Reader) (ordering, func() int64) {
+	if !opts.Batch {
+		return event.NewMerger(opts.Merge, readers...), func() int64 { return 0 }
+	}
+	s := event.NewSorter(event.SortOptions{MaxAhead: opts.Merge.MaxAhead, MaxHeld: opts.Merge.MaxHeld}, readers...)
+	return s, func() int64 {
+		_ = s.Close() // temporary files are unlinked when created, where the platform allows it
+		_, spilled := s.Spilled()
+		return spilled
+	}
 }
 
 // String is the run's count line: "read 9 lines from 2 files: 7 events processed, 2
@@ -108,12 +142,16 @@ func Run(ctx context.Context, inputs []Input, opts Options, h Handler) (Summary,
 	regular := true
 	for i, in := range inputs {
 		readers[i] = in.Events
-		if readers[i] == nil {
+		switch {
+		case readers[i] != nil:
+		case in.Lines != nil:
+			readers[i] = event.NewLineReader(in.Lines, in.Name, newDecoder(opts.Decoder))
+		default:
 			readers[i] = event.NewReader(in.R, in.Name, newDecoder(opts.Decoder))
 		}
 		regular = regular && in.Regular
 	}
-	merged := event.NewMerger(opts.Merge, readers...)
+	merged, done := order(opts, readers)
 	l := &loop{opts: opts, h: h, messages: map[string]int{}}
 	var stats event.ReadStats
 	var err error
@@ -127,7 +165,7 @@ func Run(ctx context.Context, inputs []Input, opts Options, h Handler) (Summary,
 		stats = merged.Stats()
 		a.unread(&stats)
 	}
-	return Summary{Inputs: len(inputs), Stats: stats, Forced: merged.Forced()}, err
+	return Summary{Inputs: len(inputs), Stats: stats, Forced: merged.Forced(), Spilled: done()}, err
 }
 
 func newDecoder(fn func() event.Decoder) event.Decoder {
@@ -158,7 +196,7 @@ type item struct {
 }
 
 // nextItem is what the Merger gives next, read inline.
-func nextItem(merged *event.Merger) item {
+func nextItem(merged ordering) item {
 	ev, rej, err := merged.Next()
 	if errors.Is(err, event.ErrIdle) {
 		return item{idle: true, released: merged.Release()}

@@ -240,3 +240,54 @@ func TestRejectMessagesEscaped(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "rejected: logs\\x1b[2J\\u202etxt.jsonl:1: not a JSON object: got an array\n", messages.String())
 }
+
+// TestBatch: a batch hands over its inputs' events sorted by time, lines hours out of order
+// and spread over two inputs included, rejecting only the absurd and the bad lines (the
+// stream of the same inputs rejects three of the events as late); the counts add up, inline or
+// read ahead, and a --max-held far below the events sorts them through temporary files in
+// the same order.
+func TestBatch(t *testing.T) {
+	a := strings.Join([]string{eventLine(30000, 0), `[1]`, eventLine(100, 0), eventLine(20000, 0)}, "\n") + "\n"
+	b := strings.Join([]string{eventLine(9000, 0), `{"time":"1960-01-01T00:00:00Z","log_source":"t"}`, eventLine(50, 0)}, "\n") + "\n"
+	for _, batch := range []bool{false, true} {
+		for _, readAhead := range []int64{-1, 0} {
+			for _, maxHeld := range []int64{0, 1} {
+				name := fmt.Sprintf("batch %v, read-ahead %d, max-held %d", batch, readAhead, maxHeld)
+				var got []int64
+				var rejects bytes.Buffer
+				inputs := []Input{{Name: "a.jsonl", R: strings.NewReader(a), Regular: true}, {Name: "b.jsonl", R: strings.NewReader(b), Regular: true}}
+				sum, err := Run(context.Background(), inputs,
+					Options{Batch: batch, ReadAhead: readAhead, Merge: event.MergeOptions{Lateness: time.Minute, MaxHeld: maxHeld}, Rejects: &rejects},
+					Handler{Event: func(_ context.Context, ev *event.Event) error {
+						n, _ := ev.Get("n")
+						got = append(got, n.(int64))
+						return nil
+					}})
+				require.NoError(t, err, name)
+				st := sum.Stats
+				assert.Equal(t, st.Read, st.Processed+st.RejectedTotal(), "%s: read = processed + rejected", name)
+				if !batch {
+					assert.Equal(t, int64(3), st.Rejected[event.ReasonLate], name)
+					continue
+				}
+				assert.Equal(t, []int64{50, 100, 9000, 20000, 30000}, got, name)
+				assert.Equal(t, "read 7 lines from 2 files: 5 events processed, 2 rejected (not a JSON object: 1, time out of range: 1)", sum.String(), name)
+				assert.Equal(t, "[1]\n"+`{"time":"1960-01-01T00:00:00Z","log_source":"t"}`+"\n", rejects.String(), name)
+				assert.Equal(t, maxHeld == 1, sum.Spilled == 5, "%s: spilled %d", name, sum.Spilled)
+			}
+		}
+	}
+}
+
+// TestBatchStrictEvaluatesNothing: a strict batch stops at its first bad line before any
+// event is handed over, since every input is read before the first event.
+func TestBatchStrictEvaluatesNothing(t *testing.T) {
+	text := eventLine(10, 0) + "\nnot json\n" + eventLine(5, 0) + "\n"
+	events := 0
+	sum, err := Run(context.Background(), []Input{{Name: "a.jsonl", R: strings.NewReader(text)}},
+		Options{Batch: true, Strict: true},
+		Handler{Event: func(context.Context, *event.Event) error { events++; return nil }})
+	require.ErrorContains(t, err, "a.jsonl:2: invalid JSON")
+	assert.Zero(t, events)
+	assert.Equal(t, int64(2), sum.Stats.Read)
+}

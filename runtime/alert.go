@@ -110,8 +110,9 @@ func newAlert(cp *compiledPlan, group map[string]any, first, last time.Time) *Al
 // immediateAlert is the alert of a plan without a condition: one per matching event.
 func (s *shard) immediateAlert(cp *compiledPlan, ev *event.Event, matched []int) *Alert {
 	group := make(map[string]any, len(cp.groupBy))
+	slots := cp.channels[matched[0]].groupSlots
 	for k, f := range cp.groupBy {
-		group[f] = displayValue(s.view.Slot(cp.groupSlots[k])) // nil when the event lacks the field
+		group[f] = displayValue(s.view.Slot(slots[k])) // nil when the event lacks the field
 	}
 	out := newAlert(cp, group, ev.Time, ev.Time)
 	out.ID = AlertID(cp.src.ID, group, ev.Time, &EventRef{ev.Source, ev.Line})

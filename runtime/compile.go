@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/cel-go/cel"
@@ -31,6 +32,12 @@ type compiledPlan struct {
 	platforms  []string
 	groupBy    []string
 	groupSlots []int // FieldView slots of groupBy
+	// mixedGroups is set when some channel reads the group_by values from other fields
+	// (compiledChannel.groupSlots): a worker owns the whole plan, not a group.
+	mixedGroups bool
+	// seriesChannels counts the channels with a series_by, which a group's value index
+	// covers (celenv.ValueAggregate).
+	seriesChannels int
 	// entityNames are what a hunt record shows as its group: groupBy, or HuntEntityFields
 	// for a plan without; entitySlots their FieldView slots.
 	entityNames []string
@@ -51,6 +58,8 @@ type compiledChannel struct {
 	selMax, predMax int
 	seriesBy        []string
 	series          []int    // FieldView slots of seriesBy
+	groupBy         []string // plan.Channel.GroupBy
+	groupSlots      []int    // FieldView slots of the event fields holding the group_by values
 	fields          []string // evidence fields: the first MaxEvidenceFields of plan.Channel.Fields
 	fieldSlots      []int    // their FieldView slots
 	route           *route   // what the selector tests, when the index can decide it
@@ -82,8 +91,19 @@ func compilePlan(index int, p *plan.Plan, cache *programCache) (*compiledPlan, e
 		cp.entitySlots = append(cp.entitySlots, cache.slots.Slot(f))
 	}
 	for _, c := range cp.channels {
+		c.groupSlots = cp.groupSlots
+		if len(c.groupBy) > 0 {
+			c.groupSlots = nil
+			for _, f := range c.groupBy {
+				c.groupSlots = append(c.groupSlots, cache.slots.Slot(f))
+			}
+			cp.mixedGroups = cp.mixedGroups || !slices.Equal(c.groupBy, cp.groupBy)
+		}
 		for _, f := range c.seriesBy {
 			c.series = append(c.series, cache.slots.Slot(f))
+		}
+		if len(c.series) > 0 {
+			cp.seriesChannels++
 		}
 		for _, f := range c.fields {
 			c.fieldSlots = append(c.fieldSlots, cache.slots.Slot(f))
@@ -171,8 +191,11 @@ func (cp *compiledPlan) compileChannels(cache *programCache) error {
 		if _, dup := cp.channelIdx[ch.ID]; dup || ch.ID == "" {
 			return fmt.Errorf("channel %q: empty or duplicate id", ch.ID)
 		}
-		cc := &compiledChannel{index: i, id: ch.ID, logSource: ch.LogSource, seriesBy: ch.SeriesBy,
+		cc := &compiledChannel{index: i, id: ch.ID, logSource: ch.LogSource, seriesBy: ch.SeriesBy, groupBy: ch.GroupBy,
 			fields: ch.Fields[:min(len(ch.Fields), MaxEvidenceFields)]}
+		if len(ch.GroupBy) > 0 && len(ch.GroupBy) != len(cp.groupBy) {
+			return fmt.Errorf("channel %s: group_by has %d fields, the correlation's group_by %d", ch.ID, len(ch.GroupBy), len(cp.groupBy))
+		}
 		sel, err := cache.compileChannel(env, cp.selectorOf(ch), cp)
 		if err != nil {
 			return fmt.Errorf("channel %s: selector: %w", ch.ID, err)

@@ -43,6 +43,12 @@ type group struct {
 	// for that alert and are ignored.
 	spent time.Time
 	alert *openAlert
+	// valueIdx is the index of the series values of all windows, built when a condition
+	// first asks (celenv.ValueAggregate) and kept until the windows are spent.
+	valueIdx *valueIndex
+	// dirty marks a group whose condition is still to be evaluated over its newest instant
+	// (the shard's dirty list holds it): see settle.
+	dirty bool
 	// fixed is the approximate memory of the group without its windows and alert; bytes
 	// what refresh last counted in all, which the shard's state total includes.
 	fixed, bytes int64
@@ -66,8 +72,8 @@ func newCorrelator(cp *compiledPlan) *correlator {
 	c.views = make([]recurrenceView, len(cp.channels))
 	chans := make(map[string]any, len(cp.channels))
 	for i, ch := range cp.channels {
-		c.views[i].rec = &c.rec
-		c.states[i] = &celenv.ChannelState{Recurrence: &c.views[i]}
+		c.views[i].rec, c.views[i].c = &c.rec, c
+		c.states[i] = &celenv.ChannelState{Recurrence: &c.views[i], Values: &c.views[i]}
 		chans[ch.id] = c.states[i]
 	}
 	c.act = conditionActivation{corr: c, channels: chans, matched: make([]bool, len(cp.channels))}
@@ -77,13 +83,44 @@ func newCorrelator(cp *compiledPlan) *correlator {
 // observe records an event that matched the channels at indexes matched; the shard's view
 // shows the event.
 func (c *correlator) observe(s *shard, ev *event.Event, matched []int) {
-	g := c.group(s.view, s.clock)
+	if !c.plan.mixedGroups {
+		c.observeGroup(s, ev, c.plan.groupSlots, matched)
+		return
+	}
+	// Each channel reads the group from its own fields: the matched channels that name the
+	// same group update it together, in channel order.
+	keys := make([]string, len(matched))
+	for k, i := range matched {
+		keys[k] = string(appendGroupKey(nil, s.view, c.plan.channels[i].groupSlots))
+	}
+	done := make([]bool, len(matched))
+	for k := range matched {
+		if done[k] {
+			continue
+		}
+		var same []int
+		for j := k; j < len(matched); j++ {
+			if !done[j] && keys[j] == keys[k] {
+				same, done[j] = append(same, matched[j]), true
+			}
+		}
+		c.observeGroup(s, ev, c.plan.channels[matched[k]].groupSlots, same)
+	}
+}
+
+// observeGroup records the matches of the channels at indexes matched in the group the
+// event's fields at slots name.
+func (c *correlator) observeGroup(s *shard, ev *event.Event, slots []int, matched []int) {
+	g := c.group(s.view, slots, s.clock)
 	c.update(s, g, ev, matched)
 	s.stateBytes += g.refresh()
 }
 
 // update is observe for the event's group g.
 func (c *correlator) update(s *shard, g *group, ev *event.Event, matched []int) {
+	if g.dirty && ev.Time.After(g.newest) {
+		c.settle(s, g) // an event older than the watermark (no merge) completed the instant
+	}
 	if !g.spent.IsZero() && !ev.Time.After(g.spent) {
 		return // evidence of an alert already emitted
 	}
@@ -108,15 +145,25 @@ func (c *correlator) update(s *shard, g *group, ev *event.Event, matched []int) 
 		g.windows[i].insert(match{at: ev.Time, series: c.seriesKey(c.plan.channels[i], s.view), evidence: s.evidence(c.plan, i, ev)})
 	}
 	g.evict(g.newest.Add(-c.plan.window))
-	if c.conditionHolds(s, g) {
-		a := c.open(g, ev.Time, s.cfg.maxContributors)
-		s.pending.push(a)
+	s.markDirty(c, g)
+}
+
+// settle evaluates the condition of a group whose newest instant is complete (a later
+// event has come), and opens an alert at that instant when it holds. Evaluating once per
+// instant, not after each of its matches, makes the result independent of the order of
+// matches that share a time, which a condition not monotone in the window (an upper bound,
+// an average) would otherwise see.
+func (c *correlator) settle(s *shard, g *group) {
+	g.dirty = false
+	if g.alert == nil && c.conditionHolds(s, g) {
+		s.pending.push(c.open(g, g.newest, s.cfg.maxContributors))
 	}
 }
 
-// group returns the group of the event that v shows, creating it as active at clock.
-func (c *correlator) group(v *event.FieldView, clock int64) *group {
-	key := appendGroupKey(c.keyBuf[:0], v, c.plan.groupSlots)
+// group returns the group of the event that v shows, whose values are at slots, creating
+// it as active at clock.
+func (c *correlator) group(v *event.FieldView, slots []int, clock int64) *group {
+	key := appendGroupKey(c.keyBuf[:0], v, slots)
 	c.keyBuf = key
 	if cap(key) > maxScratch { // formatted a large Go value: let go of the room
 		c.keyBuf = nil
@@ -124,9 +171,9 @@ func (c *correlator) group(v *event.FieldView, clock int64) *group {
 	if g, ok := c.groups[string(key)]; ok {
 		return g
 	}
-	g := &group{key: string(key), values: make([]any, len(c.plan.groupSlots)), active: clock}
+	g := &group{key: string(key), values: make([]any, len(slots)), active: clock}
 	g.fixed = groupSize + int64(len(g.key)) + int64(len(c.plan.channels))*windowSize
-	for i, slot := range c.plan.groupSlots {
+	for i, slot := range slots {
 		g.values[i] = displayValue(v.Slot(slot))
 		g.fixed += valueSize(g.values[i])
 	}
@@ -257,6 +304,9 @@ func (g *group) size() int64 {
 	if g.alert != nil {
 		n += g.alert.size()
 	}
+	if g.valueIdx != nil {
+		n += g.valueIdx.bytes
+	}
 	return n
 }
 
@@ -352,12 +402,13 @@ func (a *conditionActivation) Parent() interpreter.Activation { return nil }
 func (c *correlator) fillStates(g *group) {
 	for i, st := range c.states {
 		g.windows[i].fill(st)
-		c.views[i].w = &g.windows[i]
+		c.views[i].w, c.views[i].g = &g.windows[i], g
 	}
 }
 
 // drop forgets a group.
 func (c *correlator) drop(g *group) {
+	g.dirty = false
 	c.byActivity.remove(g)
 	delete(c.groups, g.key)
 }
@@ -391,6 +442,7 @@ func (c *correlator) open(g *group, at time.Time, maxRefs int) *openAlert {
 		g.windows[i].matches.each(func(m match) { a.record(i, m.at, m.evidence, maxRefs) })
 		g.windows[i].reset()
 	}
+	g.valueIdx = nil
 	g.alert = a
 	return a
 }

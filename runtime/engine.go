@@ -17,10 +17,13 @@
 // the constants they are for a run; results and errors are those of plain CEL.
 //
 // Correlation runs in event time only. The engine's watermark is the largest event time seen.
-// Per plan and group key (the event's correlation.group_by values; a missing field counts as
-// null, so such events still group together) each channel keeps its matches of the last
-// window, measured back from the group's newest match. When a channel of a group matches,
-// the condition is evaluated; when it first holds at time t an alert opens, collects that
+// Per plan and group key (the event's correlation.group_by values, read from the fields of
+// those names or, for a channel with its own plan.Channel.GroupBy, from those; a missing
+// field counts as null, so such events still group together) each channel keeps its matches of the last
+// window, measured back from the group's newest match. When a group's matches at a time t
+// are all in (an event after t has come, or Flush), the condition is evaluated once over
+// them, so that the order of events of equal time never changes it (a condition need not
+// be monotone: an upper bound, an average); when it first holds at t an alert opens, collects that
 // group's further matches up to t+window, and is emitted once the watermark passes t+window
 // (or at Flush). The group's evidence up to t+window is then spent: the next alert needs new
 // matches. Groups without a match in the window are dropped as the watermark moves, so
@@ -45,7 +48,8 @@
 // being kept as a digest and a short prefix. All are the same with any number of workers.
 //
 // With WithWorkers(n > 1) the work is sharded: each worker owns the (plan, group key) pairs
-// that hash to it (and whole plans without a condition) and evaluates only their channels,
+// that hash to it (and whole plans without a condition, or whose channels read the group
+// from fields of their own) and evaluates only their channels,
 // so per-pair order and correlation are those of one worker; outputs are merged in the order
 // one worker emits them. An Engine is not safe for concurrent use; call it from one
 // goroutine.

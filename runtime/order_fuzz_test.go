@@ -54,6 +54,69 @@ func FuzzEventOrder(f *testing.F) {
 	})
 }
 
+// FuzzBatchOrder checks that a batch (event.Sorter, `stixcel run` without --follow) is a
+// function of its events alone, whatever the order of the lines: the stream of
+// FuzzEventOrder in any order (a permutation data says, not only within a lateness), dealt
+// to two files given either way round, with 1, 2 and 3 workers and with a MaxHeld that
+// sorts through temporary files, writes the alerts of the sorted stream, ids included.
+func FuzzBatchOrder(f *testing.F) {
+	f.Add([]byte{0, 0, 60, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 60, 0, 0, 1, 0, 0, 0, 0, 60, 0, 0, 1, 0, 0, 0, 0, 60, 0})
+	f.Add(bytes.Repeat([]byte{1, 0, 61, 3, 1, 1, 0, 1, 1, 3, 0, 0, 2, 0, 30, 5}, 8))
+	f.Add(bytes.Repeat([]byte{3, 4, 255, 255, 0, 0, 1, 0, 3, 4, 0, 1, 0, 1, 200, 9, 2, 1, 0, 7}, 5))
+	set := loadAN1828(f, nil)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines := fuzzStream(data)
+		if len(lines) == 0 {
+			return
+		}
+		want, wantStats := runBatch(t, set, nil, 0, sortedText(lines))
+		requireIDs(t, want)
+		permuted := permutedText(lines, data)
+		a, b := splitText(permuted, data)
+		for workers := 1; workers <= 3; workers++ {
+			opts := []Option{WithWorkers(workers)}
+			got, stats := runBatch(t, set, opts, 0, permuted)
+			require.Equal(t, want, got, "any line order, %d workers", workers)
+			require.Equal(t, wantStats, stats)
+			got, _ = runBatch(t, set, opts, 0, b, a)
+			require.Equal(t, want, got, "two files, %d workers", workers)
+			got, _ = runBatch(t, set, opts, 2<<10, a, b)
+			require.Equal(t, want, got, "two files sorted through temporary files, %d workers", workers)
+		}
+	})
+}
+
+// permutedText is the lines in an order data says: a Fisher-Yates shuffle drawing from data.
+func permutedText(lines []fuzzLine, data []byte) string {
+	order := make([]int, len(lines))
+	for i := range order {
+		order[i] = i
+	}
+	for i := len(order) - 1; i > 0; i-- {
+		r := int(data[(i*5)%len(data)]) + 256*int(data[(i*11+1)%len(data)])
+		j := r % (i + 1)
+		order[i], order[j] = order[j], order[i]
+	}
+	var b strings.Builder
+	for _, i := range order {
+		b.WriteString(lines[i].text + "\n")
+	}
+	return b.String()
+}
+
+// runBatch sorts the texts as one batch (event.Sorter, maxHeld 0: the default) and runs
+// them through a new engine with opts, as runOrdered does.
+func runBatch(t *testing.T, set *plan.Set, opts []Option, maxHeld int64, texts ...string) (string, Stats) {
+	t.Helper()
+	var readers []*event.Reader
+	for _, text := range texts {
+		readers = append(readers, event.NewReader(strings.NewReader(text), "fuzz.jsonl", nil))
+	}
+	s := event.NewSorter(event.SortOptions{MaxHeld: maxHeld, Now: t0.Add(1000 * time.Hour), TempDir: t.TempDir()}, readers...)
+	defer func() { require.NoError(t, s.Close()) }()
+	return runEvents(t, set, opts, s.Next)
+}
+
 // fuzzLine is one event of a fuzz stream with its JSONL text.
 type fuzzLine struct {
 	at   time.Duration
@@ -140,19 +203,26 @@ func splitText(text string, data []byte) (string, string) {
 // runOrdered merges the texts by event time and runs them through a new engine with opts; it returns the outputs as JSON lines and the engine's counts.
 func runOrdered(t *testing.T, set *plan.Set, opts []Option, texts ...string) (string, Stats) {
 	t.Helper()
-	eng, err := New(set, opts...)
-	require.NoError(t, err)
 	var readers []*event.Reader
 	for _, text := range texts {
 		// One name for every file: events of equal time are then ordered by line alone.
 		readers = append(readers, event.NewReader(strings.NewReader(text), "fuzz.jsonl", nil))
 	}
 	m := event.NewMerger(event.MergeOptions{Lateness: fuzzLateness}, readers...)
+	return runEvents(t, set, opts, m.Next)
+}
+
+// runEvents runs the events next gives through a new engine with opts; it returns the
+// outputs as JSON lines, without evidence lines, and the engine's counts.
+func runEvents(t *testing.T, set *plan.Set, opts []Option, next func() (*event.Event, *event.Rejection, error)) (string, Stats) {
+	t.Helper()
+	eng, err := New(set, opts...)
+	require.NoError(t, err)
 	var out bytes.Buffer
 	enc := json.NewEncoder(&out)
 	emit := func(o Output) { require.NoError(t, enc.Encode(o)) }
 	for {
-		ev, rej, err := m.Next()
+		ev, rej, err := next()
 		if err == io.EOF {
 			break
 		}

@@ -48,7 +48,10 @@ func (e *Engine) Matches(ev *event.Event, dst []Match) ([]Match, error) {
 		}
 		for j := start; j < start+span; j++ {
 			if s.stepMatches(&routes[j]) {
-				s.keyBuf = appendGroupKey(s.keyBuf[:0], s.view, cp.groupSlots)
+				s.keyBuf = s.keyBuf[:0]
+				if !cp.mixedGroups { // else one partition holds the plan: see router.owner
+					s.keyBuf = appendGroupKey(s.keyBuf, s.view, cp.groupSlots)
+				}
 				dst = append(dst, Match{Plan: cp.src.ID, Key: fnv1a(s.keyBuf)})
 				break
 			}

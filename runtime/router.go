@@ -64,6 +64,9 @@ func (r *router) route(ev *event.Event, b *batch) {
 
 // owner returns the worker that evaluates cp, a plan with a condition, for the current event.
 func (r *router) owner(cp *compiledPlan) int {
+	if cp.mixedGroups {
+		return cp.index % r.n // which group an event joins depends on the channel it matches
+	}
 	h := r.groupHash(cp.groupSig) ^ (uint64(cp.index) * 0x9e3779b97f4a7c15)
 	return int(h % uint64(r.n))
 }

@@ -26,6 +26,7 @@ type shard struct {
 	live      []*correlator // the non-nil corrs
 	watermark time.Time
 	pending   alertHeap
+	dirty     []dirtyGroup // groups whose newest instant awaits its evaluation, in order
 	view      *event.FieldView
 	chanAct   special.Activation
 	frame     *interpreter.ExecutionFrame
@@ -131,6 +132,7 @@ func (s *shard) advance(ev *event.Event) {
 	s.clock++
 	if ev.Time.After(s.watermark) {
 		s.watermark = ev.Time
+		s.settleAll()
 		s.phase = phaseDue
 		s.emitDue()
 		s.sweep()
@@ -269,8 +271,36 @@ func (s *shard) out(o Output, cp *compiledPlan, a *openAlert) {
 	s.outs = append(s.outs, t)
 }
 
+// dirtyGroup is a group awaiting the evaluation of its newest instant, with its correlator.
+type dirtyGroup struct {
+	c *correlator
+	g *group
+}
+
+// markDirty queues g, which just matched, for evaluation once its instant is complete.
+func (s *shard) markDirty(c *correlator, g *group) {
+	if !g.dirty {
+		g.dirty = true
+		s.dirty = append(s.dirty, dirtyGroup{c, g})
+	}
+}
+
+// settleAll evaluates the groups whose instant is complete: the watermark has passed the
+// time of every event before, so all the queued ones, in the order they matched.
+func (s *shard) settleAll() {
+	for i, d := range s.dirty {
+		if d.g.dirty {
+			d.c.settle(s, d.g)
+			s.stateBytes += d.g.refresh()
+		}
+		s.dirty[i] = dirtyGroup{}
+	}
+	s.dirty = s.dirty[:0]
+}
+
 // flush emits every open alert, earliest window end first.
 func (s *shard) flush(emit func(Output)) {
+	s.settleAll()
 	s.emit = emit
 	s.phase = phaseDue
 	for s.pending.Len() > 0 {
@@ -354,6 +384,9 @@ func (s *shard) evict(c *correlator) {
 // in the current phase.
 func (s *shard) evictHead(c *correlator) {
 	g := c.byActivity.head
+	if g.dirty {
+		c.settle(s, g)
+	}
 	if g.alert != nil {
 		s.pending.remove(g.alert)
 		s.emitAlert(g.alert)

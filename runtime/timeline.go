@@ -197,3 +197,19 @@ func (l *timeline[T]) next(p pos) (pos, bool) {
 	}
 	return pos{p.chunk + 1, 0}, true
 }
+
+// firstFrom is the earliest item not before t, found by binary search; false when every
+// item is before t.
+func (l *timeline[T]) firstFrom(t time.Time) (T, bool) {
+	var zero T
+	k := len(l.chunks)
+	ci := sort.Search(k, func(i int) bool {
+		c := l.chunks[i]
+		return !c[len(c)-1].when().Before(t)
+	})
+	if ci == k {
+		return zero, false
+	}
+	c := l.chunks[ci]
+	return c[sort.Search(len(c), func(i int) bool { return !c[i].when().Before(t) })], true
+}

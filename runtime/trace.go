@@ -228,7 +228,11 @@ func outcome(out ref.Val, err error) Check {
 // correlate dispatches the event's matches as the shard does and says what they did.
 func (t *Tracer) correlate(ev *event.Event, matched []int) *CorrelationTrace {
 	s, cp := t.s, t.cp
-	ct := &CorrelationTrace{Group: t.groupValues(), InWindow: []string{}}
+	slots := cp.groupSlots // the group the first matched channel names (a plan may read it per channel)
+	if len(matched) > 0 {
+		slots = cp.channels[matched[0]].groupSlots
+	}
+	ct := &CorrelationTrace{Group: t.groupValues(slots), InWindow: []string{}}
 	switch {
 	case cp.src.Kind == plan.KindSelector:
 		ct.Outcome = CorrelationHunt
@@ -240,7 +244,7 @@ func (t *Tracer) correlate(ev *event.Event, matched []int) *CorrelationTrace {
 		return ct
 	}
 	c := s.corrs[cp.position]
-	key := string(appendGroupKey(nil, s.view, cp.groupSlots))
+	key := string(appendGroupKey(nil, s.view, slots))
 	var before *openAlert
 	var spent time.Time
 	if g := c.groups[key]; g != nil {
@@ -248,6 +252,10 @@ func (t *Tracer) correlate(ev *event.Event, matched []int) *CorrelationTrace {
 	}
 	s.dispatch(cp, ev, matched)
 	g := c.groups[key]
+	if g != nil && g.dirty {
+		c.settle(s, g) // the trace shows each event's effect at once, not at its instant's end
+		s.stateBytes += g.refresh()
+	}
 	switch {
 	case !spent.IsZero() && !ev.Time.After(spent):
 		ct.Outcome = CorrelationSpent
@@ -289,10 +297,10 @@ func (t *Tracer) condition(c *correlator, g *group) Check {
 }
 
 // groupValues are the current event's group_by values.
-func (t *Tracer) groupValues() map[string]any {
+func (t *Tracer) groupValues(slots []int) map[string]any {
 	out := make(map[string]any, len(t.cp.groupBy))
 	for i, name := range t.cp.groupBy {
-		out[name] = displayValue(t.s.view.Slot(t.cp.groupSlots[i]))
+		out[name] = displayValue(t.s.view.Slot(slots[i]))
 	}
 	return out
 }

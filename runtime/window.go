@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"strconv"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -12,6 +14,7 @@ import (
 type window struct {
 	matches timeline[match]
 	series  *seriesIndex // nil until asked for; then kept up to date
+	agg     *valueIndex  // the group's value index, once built, which this window feeds
 	strs    int          // bytes of the matches' series keys
 	evBytes int64        // bytes of the matches' evidence
 }
@@ -46,6 +49,9 @@ func (w *window) insert(m match) {
 	if w.series != nil {
 		w.series.add(m.series, m.at)
 	}
+	if w.agg != nil {
+		w.agg.add(m.series)
+	}
 }
 
 // dropBefore drops the matches before cutoff.
@@ -69,12 +75,16 @@ func (w *window) popFront() {
 	if w.series != nil {
 		w.series.remove(m.series)
 	}
+	if w.agg != nil {
+		w.agg.remove(m.series)
+	}
 }
 
 // reset empties the window.
 func (w *window) reset() {
 	w.matches.reset()
 	w.series = nil
+	w.agg = nil
 	w.strs = 0
 	w.evBytes = 0
 }
@@ -101,6 +111,17 @@ func (w *window) fill(st *celenv.ChannelState) {
 type recurrenceView struct {
 	rec *recurrences
 	w   *window
+	c   *correlator
+	g   *group
+}
+
+// Aggregate implements celenv.WindowValues.
+func (v *recurrenceView) Aggregate() (celenv.ValueAggregate, int) {
+	idx, covers := v.c.aggregate(v.g)
+	if idx == nil {
+		return nil, 0
+	}
+	return idx, covers
 }
 
 // Recurring implements celenv.Recurrence.
@@ -110,3 +131,29 @@ func (v *recurrenceView) Recurring(tol time.Duration, minCount int) bool {
 
 // Distinct implements celenv.Recurrence.
 func (v *recurrenceView) Distinct() int { return v.w.index(v.rec).distinct() }
+
+// EachValue implements celenv.WindowValues: each series of the window with its number of
+// matches, its key read back as the value's text.
+func (v *recurrenceView) EachValue(fn func(value string, n int)) {
+	for key, s := range v.w.index(v.rec).series {
+		fn(seriesValue(key), s.times.len())
+	}
+}
+
+// FirstFrom implements celenv.WindowValues: the earliest match not before t.
+func (v *recurrenceView) FirstFrom(t time.Time) (time.Time, bool) {
+	m, ok := v.w.matches.firstFrom(t)
+	return m.at, ok
+}
+
+// seriesValue is the text of a one-field series key (appendGroupKey): a string unquoted,
+// any other value as written; a key of several fields, or a digest, as it is.
+func seriesValue(key string) string {
+	key = strings.TrimSuffix(key, "\x00")
+	if strings.HasPrefix(key, `"`) {
+		if s, err := strconv.Unquote(key); err == nil {
+			return s
+		}
+	}
+	return key
+}

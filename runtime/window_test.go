@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"testing"
 	"time"
 
@@ -171,6 +172,18 @@ func TestTimelineOrder(t *testing.T) {
 			l.each(func(m match) { got = append(got, m) })
 			require.Equal(t, []match(ref), got)
 			require.Equal(t, len(ref), l.len())
+			for s := -1; s <= 301; s++ { // firstFrom: the first item not before each time
+				from := t0.Add(time.Duration(s) * time.Second)
+				if s < 0 { // and before, and after, every item
+					from = t0.Add(-time.Hour)
+				}
+				k := sort.Search(len(ref), func(i int) bool { return !ref[i].at.Before(from) })
+				m, ok := l.firstFrom(from)
+				require.Equal(t, k < len(ref), ok, "from %v", from)
+				if ok {
+					assert.Equal(t, ref[k].at, m.at, "from %v", from)
+				}
+			}
 			for _, c := range l.chunks {
 				assert.NotEmpty(t, c)
 				assert.LessOrEqual(t, len(c), chunkCap)

@@ -13,6 +13,10 @@
 //	  log_source: 'maps.log_sources[?raw.Channel.lowerAscii()].orValue("WinEventLog:" + raw.Channel)'
 //	  EventCode: int(raw.EventID)
 //	keep_raw: true                 # also copy the raw fields (output fields win)
+//	lift: [raw.winlog.event_data]  # objects whose members become fields under their own names
+//	lift_values: strings           # lifted values as Windows renders them (4460 -> "4460")
+//	shapes:                        # the raw shapes it reads, implied without --source (NewImplied)
+//	  ecs: has(raw.winlog.channel)
 //
 // `time` and `log_source` are required: a line whose profile gives no time or no log source is
 // rejected. For the other fields an evaluation error or a null leaves the field out.

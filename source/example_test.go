@@ -34,6 +34,6 @@ func Example() {
 	fmt.Printf("read %d, processed %d, rejected %d\n", st.Read, st.Processed, st.RejectedTotal())
 	// Output:
 	// 2020-10-18 07:50:06.22 +0000 UTC WinEventLog:Sysmon 10 WORKSTATION5 0x1010
-	// sysmon.jsonl:2: missing log_source: no such key: Channel
+	// sysmon.jsonl:2: missing log_source: no such key: Channel; no such key: winlog; no such key: Event
 	// read 2, processed 1, rejected 1
 }

@@ -1,6 +1,8 @@
 package source
 
 import (
+	"slices"
+
 	"github.com/google/cel-go/cel"
 	celast "github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/operators"
@@ -23,28 +25,30 @@ func (a celAlternative) eval(act *activation) (ref.Val, error) {
 }
 
 // fastAlternative is an alternative of one of the shapes most profile fields take: a raw
-// field as it is (`raw.Hostname`, `raw["@timestamp"]`), converted to an int (`int(raw.EventID)`)
-// or parsed as a time (`parse_time(raw.TimeCreated)`). It reads the field and applies the
-// conversion without the interpreter, with the same functions CEL calls; whenever the result
-// would be an error other than a missing key it evaluates the CEL program instead, so that
-// values and messages are CEL's in every case.
+// field as it is (`raw.Hostname`, `raw["@timestamp"]`, or nested: `raw.winlog.channel`),
+// converted to an int (`int(raw.EventID)`) or parsed as a time (`parse_time(raw.TimeCreated)`).
+// It reads the field and applies the conversion without the interpreter, with the same
+// functions CEL calls; whenever the result would be an error other than a missing key it
+// evaluates the CEL program instead, so that values and messages are CEL's in every case.
 type fastAlternative struct {
-	key     types.String
+	path    rawPath
 	convert func(ref.Val) (ref.Val, bool) // false: let CEL say why not
-	missing error                         // CEL's error for a raw object without the key
+	plain   bool                          // no conversion: the raw value as it is
 	prg     cel.Program
 }
 
+// isRawField reports whether alt gives the raw top-level field name as it is.
+func isRawField(alt alternative, name string) bool {
+	f, ok := alt.(*fastAlternative)
+	return ok && f.plain && len(f.path.keys) == 1 && f.path.keys[0] == types.String(name)
+}
+
 func (a *fastAlternative) eval(act *activation) (ref.Val, error) {
-	m, ok := act.raw.(traits.Mapper)
-	if !ok {
-		return celAlternative{a.prg}.eval(act)
-	}
-	v, found := m.Find(a.key)
-	if !found {
-		return nil, a.missing
-	}
-	if types.IsError(v) {
+	v, missing, ok := a.path.find(act.raw)
+	switch {
+	case missing != nil:
+		return nil, missing
+	case !ok:
 		return celAlternative{a.prg}.eval(act)
 	}
 	if out, ok := a.convert(v); ok {
@@ -53,10 +57,134 @@ func (a *fastAlternative) eval(act *activation) (ref.Val, error) {
 	return celAlternative{a.prg}.eval(act)
 }
 
+// rawPath is the path of keys of `raw.a.b["c"]`, with CEL's error for each key's absence.
+// The keys are CEL values already: made one at each lookup, they would be allocated.
+type rawPath struct {
+	keys    []ref.Val
+	missing []error
+}
+
+func newRawPath(keys []string) rawPath {
+	p := rawPath{keys: make([]ref.Val, len(keys)), missing: make([]error, len(keys))}
+	for i, k := range keys {
+		p.keys[i] = types.String(k)
+		p.missing[i] = types.NewErr("no such key: %s", k).(*types.Err)
+	}
+	return p
+}
+
+// find walks the path from raw. It gives the value, or CEL's error when a key is missing
+// from an object on the way; ok is false when CEL must decide (a value on the way that is
+// not an object, or an error value).
+func (p rawPath) find(raw ref.Val) (v ref.Val, missing error, ok bool) {
+	v = raw
+	for i, k := range p.keys {
+		m, isMap := v.(traits.Mapper)
+		if !isMap {
+			return nil, nil, false
+		}
+		var found bool
+		if v, found = m.Find(k); !found {
+			return nil, p.missing[i], false
+		}
+		if types.IsError(v) {
+			return nil, nil, false
+		}
+	}
+	return v, nil, true
+}
+
+// hasAlternative is a presence test of a raw field, `has(raw.a.b)`, and andAlternative a
+// conjunction of alternatives, as profiles' shapes are written. They give CEL's values and
+// errors (a missing object on the way is CEL's error; false && error is false), and leave
+// to CEL what they do not decide.
+type hasAlternative struct {
+	operand rawPath // empty: raw itself
+	key     ref.Val
+	prg     cel.Program
+}
+
+func (a *hasAlternative) eval(act *activation) (ref.Val, error) {
+	v, missing, ok := a.operand.find(act.raw)
+	if missing != nil {
+		return nil, missing
+	}
+	m, isMap := v.(traits.Mapper)
+	if !ok || !isMap {
+		return celAlternative{a.prg}.eval(act)
+	}
+	_, found := m.Find(a.key)
+	return types.Bool(found), nil
+}
+
+type andAlternative struct {
+	args []alternative
+	prg  cel.Program
+}
+
+func (a *andAlternative) eval(act *activation) (ref.Val, error) {
+	var firstErr error
+	for _, arg := range a.args {
+		v, err := arg.eval(act)
+		switch {
+		case err != nil:
+			if firstErr == nil {
+				firstErr = err
+			}
+		case v == types.False:
+			return types.False, nil
+		case v != types.True:
+			return celAlternative{a.prg}.eval(act)
+		}
+	}
+	if firstErr != nil {
+		return celAlternative{a.prg}.eval(act) // CEL's choice of error
+	}
+	return types.True, nil
+}
+
+// testAlternative returns the fast form of `has(raw.a.b)` and of conjunctions of them.
+func testAlternative(e celast.Expr, prg cel.Program) (alternative, bool) {
+	switch e.Kind() {
+	case celast.SelectKind:
+		sel := e.AsSelect()
+		if !sel.IsTestOnly() {
+			return nil, false
+		}
+		var keys []string
+		if !isRaw(sel.Operand()) {
+			var ok bool
+			if keys, ok = rawField(sel.Operand()); !ok {
+				return nil, false
+			}
+		}
+		return &hasAlternative{operand: newRawPath(keys), key: types.String(sel.FieldName()), prg: prg}, true
+	case celast.CallKind:
+		call := e.AsCall()
+		if call.FunctionName() != operators.LogicalAnd {
+			return nil, false
+		}
+		and := &andAlternative{prg: prg}
+		for _, arg := range call.Args() {
+			alt, ok := testAlternative(arg, prg)
+			if !ok {
+				return nil, false
+			}
+			and.args = append(and.args, alt)
+		}
+		return and, true
+	}
+	return nil, false
+}
+
 // newAlternative returns the fast form of a checked expression when it has one of the shapes
-// fastAlternative knows, a memoAlternative when it reads one raw field, else its CEL program.
+// fastAlternative, hasAlternative and andAlternative know, a memoAlternative when it reads
+// one raw field, else its CEL program.
 func newAlternative(checked *cel.Ast, prg cel.Program) alternative {
 	expr := checked.NativeRep().Expr()
+	if alt, ok := testAlternative(expr, prg); ok {
+		return alt
+	}
 	convert := asIs
 	if expr.Kind() == celast.CallKind && !expr.AsCall().IsMemberFunction() && len(expr.AsCall().Args()) == 1 {
 		switch expr.AsCall().FunctionName() {
@@ -69,40 +197,78 @@ func newAlternative(checked *cel.Ast, prg cel.Program) alternative {
 		}
 		expr = expr.AsCall().Args()[0]
 	}
-	key, ok := rawField(expr)
+	keys, ok := rawField(expr)
 	if !ok {
 		return memoOrCEL(checked, prg)
 	}
-	return &fastAlternative{key: types.String(key), convert: convert, missing: types.NewErr("no such key: %s", key).(*types.Err), prg: prg}
+	plain := expr == checked.NativeRep().Expr()
+	return &fastAlternative{path: newRawPath(keys), convert: convert, plain: plain, prg: prg}
 }
 
-// memoOrCEL returns a memoAlternative when the expression reads a single raw field, else
-// its CEL program.
+// memoOrCEL returns a memoAlternative when the expression reads a single raw field, a
+// rangeAlternative for a comprehension over a raw field, else its CEL program.
 func memoOrCEL(checked *cel.Ast, prg cel.Program) alternative {
-	if key, ok := onlyField(checked.NativeRep().Expr()); ok {
-		return &memoAlternative{key: types.String(key), prg: prg}
+	expr := checked.NativeRep().Expr()
+	if keys, ok := onlyField(expr); ok {
+		return &memoAlternative{path: newRawPath(keys), prg: prg}
+	}
+	if expr.Kind() == celast.ComprehensionKind {
+		if keys, ok := rawField(expr.AsComprehension().IterRange()); ok {
+			return &rangeAlternative{path: newRawPath(keys), prg: prg}
+		}
 	}
 	return celAlternative{prg}
 }
 
-// rawField reports the field name of `raw.F` or `raw["F"]`.
-func rawField(e celast.Expr) (string, bool) {
-	switch e.Kind() {
-	case celast.SelectKind:
-		sel := e.AsSelect()
-		if !sel.IsTestOnly() && isRaw(sel.Operand()) {
-			return sel.FieldName(), true
-		}
-	case celast.CallKind:
-		call := e.AsCall()
-		if call.FunctionName() == operators.Index && len(call.Args()) == 2 && isRaw(call.Args()[0]) &&
-			call.Args()[1].Kind() == celast.LiteralKind {
-			if s, ok := call.Args()[1].AsLiteral().(types.String); ok {
-				return string(s), true
+// rangeAlternative is a comprehension over a raw field, such as the windows profile's lift
+// of UserData's inner object (`raw.Event.UserData.map(k, raw.Event.UserData[k])`). CEL
+// evaluates the range first and fails with its error, so a range that is missing gives
+// CEL's error without the interpreter: what most lines of other shapes cost.
+type rangeAlternative struct {
+	path rawPath
+	prg  cel.Program
+}
+
+func (a *rangeAlternative) eval(act *activation) (ref.Val, error) {
+	if _, missing, _ := a.path.find(act.raw); missing != nil {
+		return nil, missing
+	}
+	return celAlternative{a.prg}.eval(act)
+}
+
+// rawField reports the keys of `raw.F`, `raw["F"]` and paths of them such as `raw.F.G["H"]`.
+func rawField(e celast.Expr) ([]string, bool) {
+	var rev []string
+	for {
+		switch e.Kind() {
+		case celast.IdentKind:
+			if !isRaw(e) || len(rev) == 0 {
+				return nil, false
 			}
+			slices.Reverse(rev)
+			return rev, true
+		case celast.SelectKind:
+			sel := e.AsSelect()
+			if sel.IsTestOnly() {
+				return nil, false
+			}
+			rev = append(rev, sel.FieldName())
+			e = sel.Operand()
+		case celast.CallKind:
+			call := e.AsCall()
+			if call.FunctionName() != operators.Index || len(call.Args()) != 2 || call.Args()[1].Kind() != celast.LiteralKind {
+				return nil, false
+			}
+			s, ok := call.Args()[1].AsLiteral().(types.String)
+			if !ok {
+				return nil, false
+			}
+			rev = append(rev, string(s))
+			e = call.Args()[0]
+		default:
+			return nil, false
 		}
 	}
-	return "", false
 }
 
 func isRaw(e celast.Expr) bool { return e.Kind() == celast.IdentKind && e.AsIdent() == "raw" }
@@ -130,13 +296,13 @@ func toTime(v ref.Val) (ref.Val, bool) {
 
 // memoAlternative is an expression that reads one raw field and nothing else of the event,
 // such as the windows profile's log source, a table lookup on raw.Channel. CEL is free of
-// side effects, so its result is a function of that field's value: the normalizer keeps
-// the results for the first maxMemo short string values it meets (a channel, an event
-// type) and evaluates the program only for others. A missing field, or a value that is not
-// a short string, goes to CEL.
+// side effects, so its result is a function of that field's value, or of which key of its
+// path is missing: the normalizer keeps the results for the first maxMemo short string values
+// it meets (a channel, an event type) and for missing keys, and evaluates the program only
+// for others. A value that is not a short string goes to CEL.
 type memoAlternative struct {
-	key types.String
-	prg cel.Program
+	path rawPath
+	prg  cel.Program
 }
 
 // maxMemo is how many values of its field a memoAlternative remembers per normalizer, and
@@ -146,6 +312,10 @@ const (
 	maxMemoValue = 128
 )
 
+// memoMissing is the memo key of a path whose key i is missing: "\xff" and i, which no
+// value remembered can be (values are valid UTF-8).
+func memoMissing(i int) string { return string([]byte{0xff, byte(i)}) }
+
 // memoResult is a remembered evaluation.
 type memoResult struct {
 	val ref.Val
@@ -153,17 +323,18 @@ type memoResult struct {
 }
 
 func (a *memoAlternative) eval(act *activation) (ref.Val, error) {
-	m, ok := act.raw.(traits.Mapper)
-	if !ok {
-		return celAlternative{a.prg}.eval(act)
-	}
-	v, found := m.Find(a.key)
-	s, isString := v.(types.String)
-	if !found || !isString || len(s) > maxMemoValue {
+	v, missing, ok := a.path.find(act.raw)
+	var key string
+	switch s, isString := v.(types.String); {
+	case missing != nil:
+		key = memoMissing(slices.Index(a.path.missing, missing))
+	case ok && isString && len(s) <= maxMemoValue:
+		key = string(s)
+	default:
 		return celAlternative{a.prg}.eval(act)
 	}
 	memo := act.memo[a]
-	if r, ok := memo[string(s)]; ok {
+	if r, ok := memo[key]; ok {
 		return r.val, r.err
 	}
 	val, err := celAlternative{a.prg}.eval(act)
@@ -175,15 +346,16 @@ func (a *memoAlternative) eval(act *activation) (ref.Val, error) {
 		act.memo[a] = memo
 	}
 	if len(memo) < maxMemo {
-		memo[string(s)] = memoResult{val, err}
+		memo[key] = memoResult{val, err}
 	}
 	return val, err
 }
 
 // onlyField reports the one raw field e reads when every use of `raw` in e is `raw.F` or
-// `raw["F"]` for the same F, and e has no comprehension (whose variables could hide `raw`).
-func onlyField(e celast.Expr) (string, bool) {
-	field := ""
+// `raw["F"]` (or the same path, `raw.F.G`) for the same F, and e has no comprehension (whose
+// variables could hide `raw`).
+func onlyField(e celast.Expr) ([]string, bool) {
+	var field []string
 	ok := true
 	var walk func(e celast.Expr)
 	walk = func(e celast.Expr) {
@@ -191,7 +363,7 @@ func onlyField(e celast.Expr) (string, bool) {
 			return
 		}
 		if f, isField := rawField(e); isField {
-			if field != "" && field != f {
+			if field != nil && !slices.Equal(field, f) {
 				ok = false
 			}
 			field = f
@@ -229,5 +401,5 @@ func onlyField(e celast.Expr) (string, bool) {
 		}
 	}
 	walk(e)
-	return field, ok && field != ""
+	return field, ok && field != nil
 }

@@ -4,8 +4,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
@@ -34,11 +36,15 @@ func (p *Profile) Normalize(raw map[string]any) (map[string]any, error) {
 // normalizer evaluates a profile over one raw object after another, reusing its activation
 // and buffers. It is not safe for concurrent use.
 type normalizer struct {
-	p    *Profile
-	act  activation
-	vals []any  // per field of p.fields, the value to write; nil when the field has no value
-	has  []bool // per field, whether it has a value
-	errs []error
+	p      *Profile
+	act    activation
+	vals   []any  // per field of p.fields, the value to write; nil when the field has no value
+	has    []bool // per field, whether it has a value
+	same   []bool // per field, whether its value is the raw field of its name (field.same won)
+	won    int    // the alternative of the last field evaluated that gave its value
+	errs   []error
+	none   bool             // an alternative of the last field evaluated gave null or none
+	lifted []event.Override // the lifted members of the current object (map-backed events)
 }
 
 func newNormalizer(p *Profile) *normalizer {
@@ -47,6 +53,7 @@ func newNormalizer(p *Profile) *normalizer {
 		act:  activation{maps: adaptedMaps(p.maps)},
 		vals: make([]any, len(p.fields)),
 		has:  make([]bool, len(p.fields)),
+		same: make([]bool, len(p.fields)),
 	}
 }
 
@@ -92,11 +99,16 @@ func (n *normalizer) normalize(raw map[string]any) (time.Time, string, map[strin
 	}
 	defer func() { n.act.raw = nil }()
 	// Evaluate every field before writing any: with KeepRaw the output is raw, which CEL reads.
-	n.evalFields(at, logSource)
+	n.evalFields(at, logSource, false)
+	n.lifted = n.lift(n.lifted[:0])
 	out := raw
 	if !n.p.KeepRaw {
-		out = make(map[string]any, len(n.p.fields))
+		out = make(map[string]any, len(n.p.fields)+len(n.lifted))
 	}
+	for _, o := range n.lifted {
+		out[o.Name] = o.Value
+	}
+	clear(n.lifted)
 	for i, f := range n.p.fields {
 		if n.has[i] {
 			out[f.name] = n.vals[i]
@@ -123,8 +135,10 @@ func (n *normalizer) required(raw ref.Val) (time.Time, string, *event.Invalid) {
 	return time.Time{}, "", rej
 }
 
-// evalFields evaluates every output field into n.vals and n.has.
-func (n *normalizer) evalFields(at time.Time, logSource string) {
+// evalFields evaluates every output field into n.vals and n.has. With sameless, a field whose
+// value is the raw field of its own name (field.same) is marked in n.same and left without a
+// value: the raw event shows it.
+func (n *normalizer) evalFields(at time.Time, logSource string, sameless bool) {
 	for i, f := range n.p.fields {
 		switch f {
 		case n.p.time:
@@ -133,21 +147,49 @@ func (n *normalizer) evalFields(at time.Time, logSource string) {
 			n.vals[i], n.has[i] = logSource, true
 		default:
 			v, _ := n.eval(f)
+			n.same[i] = sameless && v != nil && n.won == f.same
+			if n.same[i] {
+				n.vals[i], n.has[i] = nil, true
+				continue
+			}
 			n.vals[i], n.has[i] = native(v)
 		}
 	}
 }
 
-// outputs evaluates the output fields as overrides of the raw object, after required.
+// outputs evaluates the lifted members and the output fields as overrides of the raw object,
+// after required: the output fields come last, so that they win.
 func (n *normalizer) outputs(at time.Time, logSource string) []event.Override {
 	defer func() { n.act.raw = nil }()
-	n.evalFields(at, logSource)
-	out := make([]event.Override, len(n.p.fields))
+	n.evalFields(at, logSource, n.p.KeepRaw)
+	var out []event.Override
+	if len(n.p.lifts) > 0 {
+		out = n.lift(nil)
+	}
+	lifted := len(out)
+	out = slices.Grow(out, len(n.p.fields))
 	for i, f := range n.p.fields {
-		out[i] = event.Override{Name: f.name, Value: n.vals[i], Set: n.has[i]}
+		if n.same[i] && !liftedAs(out[:lifted], f.name) {
+			continue // keep_raw: the raw field of this name is the value
+		}
+		if n.same[i] {
+			v, _ := n.eval(f) // a lifted member hides the raw field: override it back
+			n.vals[i], n.has[i] = native(v)
+		}
+		out = append(out, event.Override{Name: f.name, Value: n.vals[i], Set: n.has[i]})
 		n.vals[i] = nil
 	}
 	return out
+}
+
+// liftedAs reports whether a lifted member is named name.
+func liftedAs(lifted []event.Override, name string) bool {
+	for _, o := range lifted {
+		if o.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // overridesMap is the event of a profile without keep_raw: its output fields that have a
@@ -196,13 +238,15 @@ func (n *normalizer) logSource() (string, *event.Invalid) {
 // nil when none does. Then missing says whether every alternative failed for lack of a key
 // or gave null, and n.errs holds the alternatives' errors.
 func (n *normalizer) eval(f *field) (v ref.Val, missing bool) {
-	n.errs = n.errs[:0]
+	n.errs, n.none = n.errs[:0], false
 	missing = true
-	for _, alt := range f.alts {
+	for i, alt := range f.alts {
+		n.won = i
 		out, err := alt.eval(&n.act)
 		if err == nil {
 			if opt, ok := out.(*types.Optional); ok {
 				if !opt.HasValue() {
+					n.none = true
 					continue
 				}
 				out = opt.GetValue()
@@ -210,6 +254,7 @@ func (n *normalizer) eval(f *field) (v ref.Val, missing bool) {
 			if out != types.NullValue {
 				return out, false
 			}
+			n.none = true
 			continue
 		}
 		n.errs = append(n.errs, err)
@@ -228,6 +273,9 @@ func (n *normalizer) noValue(name string, missing bool, missingReason, invalidRe
 	}
 	msgs := make([]string, 0, len(n.errs))
 	for _, err := range n.errs {
+		if missing && n.none {
+			break // a null or none says more than the keys the other alternatives lack
+		}
 		if missing || !isMissingKey(err) {
 			msgs = append(msgs, err.Error())
 		}
@@ -266,7 +314,7 @@ func native(v ref.Val) (any, bool) {
 	case types.Double:
 		return float64(t), true
 	case types.String:
-		return string(t), true
+		return stringAny(v), true
 	case types.Bool:
 		return bool(t), true
 	case types.Timestamp:
@@ -287,6 +335,16 @@ func native(v ref.Val) (any, bool) {
 		return nativeMap(t), true
 	}
 	return fmt.Sprint(v.Value()), true
+}
+
+// stringAny is the string a types.String value holds, as an any that shares the value's
+// memory: a types.String is a string, so the interface's data is a string header already,
+// and the conversion would copy it to the heap on every field of every event.
+func stringAny(v ref.Val) any {
+	type iface struct{ tab, data unsafe.Pointer }
+	out := any("")
+	(*iface)(unsafe.Pointer(&out)).data = (*iface)(unsafe.Pointer(&v)).data
+	return out
 }
 
 func nativeList(l traits.Lister) []any {

@@ -155,7 +155,7 @@ func TestWindowsRejects(t *testing.T) {
 		{"trailing data", `{"Channel":"Security"} {}`, event.ReasonInvalidJSON, "trailing data"},
 		{"not an object", `["Security",4624]`, event.ReasonNotObject, "got an array"},
 		{"no time field", `{"Channel":"Security","EventID":4624}`, event.ReasonMissingTime,
-			"no such key: TimeCreated; no such key: @timestamp; no such key: EventTime"},
+			"no such key: TimeCreated; no such key: @timestamp; no such key: EventTime; no such key: Event"},
 		{"unreadable time", `{"Channel":"Security","TimeCreated":"19/10/2020 12:28"}`, event.ReasonInvalidTime,
 			`parse_time: "19/10/2020 12:28" is neither RFC 3339`},
 		{"time not a string", `{"Channel":"Security","TimeCreated":1603007406}`, event.ReasonInvalidTime, "no such overload"},
@@ -202,8 +202,8 @@ func TestReaderFixture(t *testing.T) {
 	}, events)
 	assert.Equal(t, []string{
 		"testdata/windows.jsonl:4: empty line",
-		"testdata/windows.jsonl:9: missing log_source: no such key: Channel",
-		"testdata/windows.jsonl:10: missing time: no such key: TimeCreated; no such key: @timestamp; no such key: EventTime",
+		"testdata/windows.jsonl:9: missing log_source: no such key: Channel; no such key: winlog; no such key: Event",
+		"testdata/windows.jsonl:10: missing time: no such key: TimeCreated; no such key: @timestamp; no such key: EventTime; no such key: Event",
 		`testdata/windows.jsonl:11: invalid time: parse_time: "19/10/2020 12:28" is neither RFC 3339 nor "YYYY-MM-DD hh:mm:ss[.fff]"`,
 		"testdata/windows.jsonl:12: invalid JSON: unexpected EOF",
 		"testdata/windows.jsonl:13: not a JSON object: got an array",

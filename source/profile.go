@@ -3,6 +3,7 @@ package source
 import (
 	"embed"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -31,16 +32,32 @@ type Profile struct {
 	// KeepRaw copies every raw field into the event under its own name; output fields win.
 	KeepRaw bool
 
-	fields    []*field // in file order
-	time      *field
-	logSource *field
-	maps      ref.Val // the `maps` variable
+	fields     []*field // in file order
+	time       *field
+	logSource  *field
+	maps       ref.Val       // the `maps` variable
+	lifts      []alternative // the lift expressions, in file order
+	liftValues liftMode
+	shapes     []*field // one alternative each: a bool
 }
 
 // field is one compiled output field: its alternatives, tried in order.
 type field struct {
 	name string
 	alts []alternative
+	// same is the alternative that gives the raw field of the field's own name as it is
+	// (`Channel: raw.Channel`), -1 if none: with keep_raw, the raw field shows its value.
+	same int
+}
+
+// sameAlternative returns the index of f's alternative `raw.NAME` for f's own name, or -1.
+func sameAlternative(f *field) int {
+	for i, alt := range f.alts {
+		if isRawField(alt, f.name) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Builtins lists the names of the built-in profiles, sorted.
@@ -114,10 +131,11 @@ func compile(file string, s *spec) (*Profile, diag.Diagnostics) {
 		seen[fs.name] = fs.pos
 		f := &field{name: fs.name}
 		for _, x := range fs.exprs {
-			if prg, ok := compileExpr(env, fs.name, x, s.maps, &diags); ok {
+			if prg, ok := compileExpr(env, "field "+fs.name, x, s.maps, wantTypes[fs.name], &diags); ok {
 				f.alts = append(f.alts, prg)
 			}
 		}
+		f.same = sameAlternative(f)
 		p.fields = append(p.fields, f)
 		switch fs.name {
 		case TimeField:
@@ -125,6 +143,21 @@ func compile(file string, s *spec) (*Profile, diag.Diagnostics) {
 		case LogSourceField:
 			p.logSource = f
 		}
+	}
+	p.liftValues = s.liftValues
+	for i, x := range s.lift {
+		if prg, ok := compileExpr(env, fmt.Sprintf("lift[%d]", i), x, s.maps, liftTypes, &diags); ok {
+			p.lifts = append(p.lifts, prg)
+		}
+	}
+	for _, fs := range s.shapes {
+		f := &field{name: fs.name}
+		for _, x := range fs.exprs {
+			if prg, ok := compileExpr(env, "shape "+fs.name, x, s.maps, shapeTypes, &diags); ok {
+				f.alts = append(f.alts, prg)
+			}
+		}
+		p.shapes = append(p.shapes, f)
 	}
 	for _, name := range []string{TimeField, LogSourceField} {
 		if _, ok := seen[name]; !ok && s.fields != nil {
@@ -141,49 +174,64 @@ func nonNilMaps(m map[string]map[string]string) map[string]map[string]string {
 	return m
 }
 
-// compileExpr compiles one alternative of a field, reporting CEL errors at their place in the
-// file and checking the required fields' result types and the expression's cost (checkCost).
-func compileExpr(env *cel.Env, name string, x yamlpos.String, maps map[string]map[string]string, diags *diag.Diagnostics) (alternative, bool) {
+// compileExpr compiles one expression (what: "field NAME", "lift[0]", "shape NAME"), reporting
+// CEL errors at their place in the file and checking its result type against want (nil:
+// any) and its cost (checkCost).
+func compileExpr(env *cel.Env, what string, x yamlpos.String, maps map[string]map[string]string, want *resultTypes, diags *diag.Diagnostics) (alternative, bool) {
 	checked, iss := env.Compile(x.Value)
 	if iss != nil && iss.Err() != nil {
 		for _, e := range iss.Errors() {
-			diags.Errorf(x.PosAt(e.Location.Line(), e.Location.Column()+1), diag.CodeTypeError, "field %s: %s", name, e.Message)
+			diags.Errorf(x.PosAt(e.Location.Line(), e.Location.Column()+1), diag.CodeTypeError, "%s: %s", what, e.Message)
 		}
 		return nil, false
 	}
-	if want, ok := wantTypes[name]; ok && !typeIn(checked.OutputType(), want) {
-		diags.Errorf(x.PosAt(1, 1), diag.CodeTypeError, "field %s: the expression gives %s; want %s", name,
-			checked.OutputType(), wantNames[name])
+	if want != nil && !want.accepts(checked.OutputType()) {
+		diags.Errorf(x.PosAt(1, 1), diag.CodeTypeError, "%s: the expression gives %s; want %s", what,
+			checked.OutputType(), want.name)
 		return nil, false
 	}
 	if err := checkCost(env, checked, maps); err != nil {
-		diags.Errorf(x.PosAt(1, 1), diag.CodeCost, "field %s: %v", name, err)
+		diags.Errorf(x.PosAt(1, 1), diag.CodeCost, "%s: %v", what, err)
 		return nil, false
 	}
 	prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
-		diags.Errorf(x.PosAt(1, 1), diag.CodeTypeError, "field %s: %v", name, err)
+		diags.Errorf(x.PosAt(1, 1), diag.CodeTypeError, "%s: %v", what, err)
 		return nil, false
 	}
 	return newAlternative(checked, prg), true
 }
 
-// wantTypes are the result types the required fields accept (dyn is checked at run time).
-var wantTypes = map[string][]*cel.Type{
-	TimeField:      {cel.TimestampType, cel.StringType, cel.DynType, cel.NullType, cel.OptionalType(cel.TimestampType), cel.OptionalType(cel.StringType)},
-	LogSourceField: {cel.StringType, cel.DynType, cel.NullType, cel.OptionalType(cel.StringType)},
+// resultTypes are the result types an expression may have (dyn is checked at run time): the
+// types themselves, or any type of the kinds.
+type resultTypes struct {
+	types []*cel.Type
+	kinds []types.Kind
+	name  string // for messages
 }
 
-var wantNames = map[string]string{
-	TimeField:      "a timestamp (parse_time) or an RFC 3339 string",
-	LogSourceField: "a string",
-}
-
-func typeIn(t *cel.Type, want []*cel.Type) bool {
-	for _, w := range want {
+func (r *resultTypes) accepts(t *cel.Type) bool {
+	if t.Kind() == types.OpaqueKind && t.TypeName() == "optional_type" && len(t.Parameters()) == 1 {
+		t = t.Parameters()[0]
+	}
+	for _, w := range r.types {
 		if t.IsExactType(w) {
 			return true
 		}
 	}
-	return false
+	return slices.Contains(r.kinds, t.Kind())
 }
+
+// wantTypes are the result types the required fields accept.
+var wantTypes = map[string]*resultTypes{
+	TimeField: {types: []*cel.Type{cel.TimestampType, cel.StringType, cel.DynType, cel.NullType},
+		name: "a timestamp (parse_time) or an RFC 3339 string"},
+	LogSourceField: {types: []*cel.Type{cel.StringType, cel.DynType, cel.NullType}, name: "a string"},
+}
+
+// liftTypes are the results a lift expression may give: an object, a list of objects.
+var liftTypes = &resultTypes{kinds: []types.Kind{types.MapKind, types.ListKind, types.DynKind, types.AnyKind, types.NullTypeKind},
+	name: "an object (a map) or a list of objects"}
+
+// shapeTypes are the results a shape may give.
+var shapeTypes = &resultTypes{types: []*cel.Type{cel.BoolType, cel.DynType}, name: "a bool"}

@@ -81,7 +81,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown key, nothing close",
 			yaml: "name: p\n" + minimalFields + "colour: red\n",
-			want: "p.yaml:5:1: error: unknown key \"colour\" in the profile (want one of name, description, maps, fields, keep_raw)",
+			want: "p.yaml:5:1: error: unknown key \"colour\" in the profile (want one of name, description, maps, fields, keep_raw, lift, lift_values, shapes)",
 		},
 		{
 			name: "keep_raw not a boolean",
@@ -102,6 +102,51 @@ func TestLoadErrors(t *testing.T) {
 			name: "duplicate field",
 			yaml: "name: p\n" + minimalFields + "  time: parse_time(raw.u)\n",
 			want: "p.yaml:5:3: error: duplicate key \"time\" (first at p.yaml:3:3)",
+		},
+		{
+			name: "lift not a list",
+			yaml: "name: p\n" + minimalFields + "lift: raw.data\n",
+			want: "p.yaml:5:7: error: lift must be a list, not a string",
+		},
+		{
+			name: "lift of a string",
+			yaml: "name: p\n" + minimalFields + "lift:\n  - raw.data\n  - raw.name + 'x'\n",
+			want: "p.yaml:7:5: error: lift[1]: the expression gives string; want an object (a map) or a list of objects",
+		},
+		{
+			name: "CEL error in a lift",
+			yaml: "name: p\n" + minimalFields + "lift:\n  - raw.a\n  - raw.b.filter(x, x.startsWith(1))\n",
+			want: "p.yaml:7:33: error: lift[1]: found no matching overload for 'startsWith'",
+		},
+		{
+			name: "empty lift",
+			yaml: "name: p\n" + minimalFields + "lift: []\n",
+			want: "p.yaml:5:7: error: lift: the list is empty; want CEL expressions",
+		},
+		{
+			name: "null in a lift",
+			yaml: "name: p\n" + minimalFields + "lift:\n  - raw.a\n  -\n",
+			want: "p.yaml:7:4: error: lift[1]: want a CEL expression, not null",
+		},
+		{
+			name: "too expensive a lift",
+			yaml: "name: p\n" + minimalFields + "lift: ['raw.l.map(x, raw.l.map(y, raw.l.map(z, {\"k\": x + y + z})))']\n",
+			want: "p.yaml:5:9: error: lift[0]: expression too expensive",
+		},
+		{
+			name: "lift_values unknown",
+			yaml: "name: p\n" + minimalFields + "lift_values: text\n",
+			want: "p.yaml:5:14: error: lift_values must be json or strings, not \"text\"",
+		},
+		{
+			name: "shape not a bool",
+			yaml: "name: p\n" + minimalFields + "shapes:\n  mine: raw.kind\n  other: 'raw.kind + 1'\n",
+			want: "p.yaml:7:11: error: shape other: the expression gives int; want a bool",
+		},
+		{
+			name: "shape without an expression",
+			yaml: "name: p\n" + minimalFields + "shapes:\n  mine:\n",
+			want: "p.yaml:6:3: error: shape mine: want a CEL expression, not null",
 		},
 		{
 			name: "YAML syntax",
@@ -166,6 +211,79 @@ fields:
 		"later":      "1m30s",
 		"nested":     map[string]any{"user": "root", "n": []any{int64(1), int64(2)}},
 	}, out, "keep_raw is off: only output fields; null leaves a field out")
+}
+
+// TestLift: lifted members become fields under their own names, in both lift modes and both
+// decoders; raw fields lose to them, and they lose to output fields and to later lifts.
+func TestLift(t *testing.T) {
+	const body = `
+fields:
+  time: parse_time(raw.t)
+  log_source: raw.src
+  host: raw.h
+  h2: raw.h2
+lift:
+  - raw.a
+  - raw.missing
+  - raw.s.map(k, raw.s[k])
+  - raw.b
+  - raw.notobject
+keep_raw: true
+`
+	line := `{"t":"2020-10-18T07:50:06Z","src":"x","h":"ws1","h2":"raw-h2","Image":"raw","notobject":"str",` +
+		`"a":{"Image":"a","h2":"a-h2","n":4460,"f":1.5,"ok":true,"null":null,"host":"a-host","obj":{"k":1},"list":[1]},` +
+		`"s":{"Inner":{"#attributes":{"xmlns":"u"},"User":"s"}},"b":{"Image":"b"}}`
+	tests := []struct {
+		mode string
+		want map[string]any
+	}{
+		{"strings", map[string]any{"Image": "b", "n": "4460", "f": "1.5", "ok": "true", "null": "", "host": "ws1", "h2": "raw-h2", "User": "s"}},
+		{"json", map[string]any{"Image": "b", "n": int64(4460), "f": 1.5, "ok": true, "null": nil, "host": "ws1", "h2": "raw-h2", "User": "s",
+			"obj": map[string]any{"k": int64(1)}, "list": []any{int64(1)}, "#attributes": map[string]any{"xmlns": "u"}}},
+	}
+	for _, tc := range tests {
+		p, err := Load("p.yaml", []byte("name: p\nlift_values: "+tc.mode+body))
+		require.NoError(t, err)
+		for _, lazy := range []bool{true, false} {
+			ev, bad := NewDecoder(p, LazyEvents(lazy)).Decode([]byte(line))
+			require.Nil(t, bad)
+			got := ev.Map()
+			for k, v := range tc.want {
+				assert.Equal(t, v, got[k], "%s, lazy %v: %s", tc.mode, lazy, k)
+				one, _ := ev.Get(k)
+				assert.Equal(t, v, one, "%s, lazy %v: Get(%s)", tc.mode, lazy, k)
+			}
+			if tc.mode == "strings" {
+				assert.NotContains(t, got, "obj", "objects are not lifted as strings")
+				assert.NotContains(t, got, "#attributes")
+			}
+			assert.Equal(t, "str", got["notobject"], "a string lifts nothing; the raw field stays")
+		}
+	}
+}
+
+// TestShapes: a profile names the shapes it reads; an error counts as not having the shape.
+func TestShapes(t *testing.T) {
+	p := windows(t)
+	tests := []struct {
+		line, want string
+	}{
+		{`{"Channel":"Security","EventID":4624}`, "flat"},
+		{`{"Event":{"System":{"Channel":"Security"}}}`, "evtx_dump"},
+		{`{"winlog":{"channel":"Security"},"event":{"code":"4624"}}`, "ecs"},
+		{`{"Event":"x","winlog":{"channel":"Security"}}`, "ecs"},
+		{`{"EventID":4624}`, ""},
+		{`{"winlog":"Security"}`, ""},
+		{`{"time":"2020-10-18T07:50:06Z","log_source":"x"}`, ""},
+	}
+	for _, tc := range tests {
+		ev, ok := event.NewRaw([]byte(tc.line))
+		require.True(t, ok)
+		view := event.NewFieldView(nil)
+		view.Reset(ev)
+		got, _ := newNormalizer(p).matchShape(view)
+		assert.Equal(t, tc.want, got, tc.line)
+	}
 }
 
 func TestNormalizeErrors(t *testing.T) {

@@ -16,6 +16,9 @@ type spec struct {
 	keepRaw     bool
 	maps        map[string]map[string]string
 	fields      []fieldSpec
+	lift        []yamlpos.String // CEL expressions giving objects whose members become fields
+	liftValues  liftMode
+	shapes      []fieldSpec // the raw shapes the profile recognises: a name and one CEL bool each
 }
 
 // fieldSpec is one output field and its alternatives, in order.
@@ -49,6 +52,9 @@ func (d *decoder) profile(body ast.Node) *spec {
 		{Name: "maps", Decode: func(e yamlpos.Entry) { s.maps = d.maps(e.Value) }},
 		{Name: "fields", Decode: func(e yamlpos.Entry) { s.fields = d.fields(e.Value) }},
 		{Name: "keep_raw", Decode: func(e yamlpos.Entry) { s.keepRaw, _ = d.Bool(e.Value, "keep_raw") }},
+		{Name: "lift", Decode: func(e yamlpos.Entry) { s.lift = d.exprList(e.Value, "lift") }},
+		{Name: "lift_values", Decode: func(e yamlpos.Entry) { s.liftValues = d.liftMode(e.Value) }},
+		{Name: "shapes", Decode: func(e yamlpos.Entry) { s.shapes = d.shapes(e.Value) }},
 	})
 	if !ok {
 		return nil
@@ -102,7 +108,7 @@ func (d *decoder) fields(n ast.Node) []fieldSpec {
 			nodes = seq.Values
 		}
 		for _, n := range nodes {
-			if x, ok := d.expr(n, f); ok {
+			if x, ok := d.expr(n, f, "field "+f.Key.Value); ok {
 				fs.exprs = append(fs.exprs, x)
 			}
 		}
@@ -114,13 +120,69 @@ func (d *decoder) fields(n ast.Node) []fieldSpec {
 	return out
 }
 
-// expr reads one CEL expression scalar; a missing one is reported at the field's name.
-func (d *decoder) expr(n ast.Node, f yamlpos.Entry) (yamlpos.String, bool) {
-	what := "field " + f.Key.Value
+// expr reads one CEL expression scalar of entry f (what, in messages); a missing one is
+// reported at the entry's name.
+func (d *decoder) expr(n ast.Node, f yamlpos.Entry, what string) (yamlpos.String, bool) {
 	if yamlpos.IsNull(n) {
 		d.Diags.Errorf(f.Key.Pos, diag.CodeBadShape, "%s: want a CEL expression, not null", what)
 		return yamlpos.String{}, false
 	}
 	x, ok := d.NonEmpty(n, what)
 	return x, ok
+}
+
+// exprList reads a list of CEL expressions (what), each a non-empty string.
+func (d *decoder) exprList(n ast.Node, what string) []yamlpos.String {
+	nodes, ok := d.List(n, what)
+	if !ok {
+		return nil
+	}
+	if len(nodes) == 0 {
+		d.Errorf(n, diag.CodeBadShape, "%s: the list is empty; want CEL expressions", what)
+	}
+	out := make([]yamlpos.String, 0, len(nodes))
+	for i, x := range nodes {
+		item := fmt.Sprintf("%s[%d]", what, i)
+		if yamlpos.IsNull(x) {
+			d.Errorf(x, diag.CodeBadShape, "%s: want a CEL expression, not null", item)
+			continue
+		}
+		if v, ok := d.NonEmpty(x, item); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// liftMode reads lift_values: json or strings.
+func (d *decoder) liftMode(n ast.Node) liftMode {
+	v, ok := d.NonEmpty(n, "lift_values")
+	if !ok {
+		return liftJSON
+	}
+	switch v.Value {
+	case "json":
+		return liftJSON
+	case "strings":
+		return liftStrings
+	}
+	d.Diags.Errorf(v.Pos, diag.CodeBadValue, "lift_values must be json or strings, not %q", v.Value)
+	return liftJSON
+}
+
+// shapes reads `shapes`: a name and one CEL expression each.
+func (d *decoder) shapes(n ast.Node) []fieldSpec {
+	entries, ok := d.Map(n, "shapes")
+	if !ok {
+		return nil
+	}
+	out := make([]fieldSpec, 0, len(entries))
+	for _, e := range entries {
+		fs := fieldSpec{name: e.Key.Value, pos: e.Key.Pos}
+		if x, ok := d.expr(e.Value, e, "shape "+e.Key.Value); ok {
+			fs.exprs = []yamlpos.String{x}
+		}
+		out = append(out, fs)
+	}
+	return out
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/pump"
 	"github.com/stixcel/stixcel/runtime"
+	"github.com/stixcel/stixcel/source"
 )
 
 // maxRejections is how many bad event lines an error lists.
@@ -132,7 +133,7 @@ func (r *Runner) readEvents(s *suite, tc *pack.TestCase) ([]*event.Event, error)
 func pumpCase(in pump.Input, inline []diag.Pos) ([]*event.Event, error) {
 	c := &caseEvents{inline: inline}
 	_, err := pump.Run(context.Background(), []pump.Input{in},
-		pump.Options{Merge: event.MergeOptions{Lateness: event.DefaultLateness}, ReadAhead: -1},
+		pump.Options{Batch: true, Merge: event.MergeOptions{Lateness: event.DefaultLateness, MaxHeld: event.DefaultBatchHeld}, ReadAhead: -1},
 		pump.Handler{Event: c.event, Rejected: c.reject})
 	if err != nil {
 		return nil, err
@@ -188,10 +189,11 @@ func (c *caseEvents) err() error {
 	return errors.New(strings.Join(bad, "\n"))
 }
 
-// reader returns a reader of normalized events, or of raw events mapped by tc.Source.
+// reader returns a reader of normalized events (and of the raw shapes the built-in profiles
+// recognise), or of raw events mapped by tc.Source.
 func (r *Runner) reader(tc *pack.TestCase, f io.Reader, name string) (*event.Reader, error) {
 	if tc.Source.Value == "" {
-		return event.NewReader(f, name, nil), nil
+		return event.NewReader(f, name, source.NewImplied(r.implied...)), nil
 	}
 	rd, err := r.opts.Sources(tc.Source.Value, f, name)
 	if err != nil {

@@ -2,6 +2,7 @@ package tester
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -24,7 +25,7 @@ func TestCaseReadsEventsAsRun(t *testing.T) {
 		name string
 		want string
 	}{
-		{"event more than a day ahead", "testdata/asrun/mobile/AN1828.yaml:21:9: time out of range: 2026-03-22T09:00:00Z is 48h0m0s ahead of the input's latest time 2026-03-20T09:00:00Z (at most 24h0m0s)"},
+		{"event more than a day ahead of the run", "testdata/asrun/mobile/AN1828.yaml:21:9: time out of range: 2999-03-22T09:00:00Z is over 292 years ahead of the run's start "},
 		{"event before 1970", "testdata/asrun/mobile/AN1828.yaml:25:9: time out of range: 1969-12-31T23:59:00Z is before 1970"},
 	}
 	require.Len(t, byName, len(tests))
@@ -33,7 +34,7 @@ func TestCaseReadsEventsAsRun(t *testing.T) {
 			r, ok := byName[tc.name]
 			require.True(t, ok)
 			require.Error(t, r.Err, "outcome: fail=%v diff=%s", r.Fail, r.Diff)
-			assert.Equal(t, tc.want, r.Err.Error())
+			assert.True(t, strings.HasPrefix(r.Err.Error(), tc.want), "%s\nwant prefix %s", r.Err, tc.want) // the run's start is the clock's
 		})
 	}
 }

@@ -23,8 +23,9 @@ import (
 // --bundle). A skipped case neither passes nor fails the run.
 type Result struct {
 	Location diag.Pos      // the test's first key in its binding file
-	Analytic string        // the binding's analytic (AN1828)
+	Analytic string        // the binding's analytic (AN1828), or a Sigma rule's title
 	Name     string        // the test's name
+	Rule     string        // the Sigma rule's id, for a regression test (RunSigma); "" for a pack's case
 	Fail     bool          // the alerts did not match the expectations
 	Err      error         // the case could not run
 	Skip     string        // why the case was not run, when skipped
@@ -53,6 +54,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 	out := struct {
 		Location diag.Pos         `json:"location"`
 		Analytic string           `json:"analytic"`
+		Rule     string           `json:"rule,omitempty"`
 		Name     string           `json:"name"`
 		Fail     bool             `json:"fail,omitempty"`
 		Error    string           `json:"error,omitempty"`
@@ -61,7 +63,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		Duration time.Duration    `json:"duration"`
 		Events   int              `json:"events"`
 		Alerts   []*runtime.Alert `json:"alerts"`
-	}{r.Location, r.Analytic, r.Name, r.Fail, "", r.Skip, r.Diff, r.Duration, r.Events, r.Alerts}
+	}{r.Location, r.Analytic, r.Rule, r.Name, r.Fail, "", r.Skip, r.Diff, r.Duration, r.Events, r.Alerts}
 	if r.Err != nil {
 		out.Error = r.Err.Error()
 	}
@@ -117,4 +119,19 @@ func PassedAnalytics(ctx context.Context, ix *attack.Index, packs []*pack.Pack) 
 		delete(passed, id)
 	}
 	return passed
+}
+
+// Concat streams the results of each channel in turn, the next once the one before closes;
+// the channel it returns closes after the last.
+func Concat(chans ...<-chan Result) <-chan Result {
+	out := make(chan Result)
+	go func() {
+		defer close(out)
+		for _, ch := range chans {
+			for r := range ch {
+				out <- r
+			}
+		}
+	}()
+	return out
 }

@@ -1,5 +1,6 @@
 // Package tester runs the unit tests that packs ship with their bindings (`stixcel test`), as
-// OPA's tester runs a policy's tests.
+// OPA's tester runs a policy's tests, and the regression tests SigmaHQ rules name
+// (`stixcel test --sigma`, RunSigma: a rule's info.yml, its evtx_dump events, match_count).
 //
 // A Runner compiles each binding against an ATT&CK index, then runs each of its test cases:
 // the test's events (a JSONL file next to the binding, or inline) go through a fresh
@@ -62,12 +63,19 @@ type Options struct {
 	// AllowEvalErrors passes cases whose expressions failed to evaluate (counted as false)
 	// when their alerts match; by default an evaluation error fails the case.
 	AllowEvalErrors bool
+	// ExactCount fails a Sigma regression test whose count of matching events is not its
+	// match_count; by default, as SigmaHQ's runner, the rule must match some event (none for
+	// match_count 0).
+	ExactCount bool
 }
 
 // Runner runs the tests of packs against one ATT&CK index.
 type Runner struct {
 	ix   *attack.Index
 	opts Options
+	// implied are the built-in profiles whose shapes events files without `source:` may
+	// have, as `stixcel run` without --source reads them (source.NewImplied).
+	implied []*source.Profile
 }
 
 // NewRunner returns a Runner compiling bindings against ix.
@@ -75,7 +83,8 @@ func NewRunner(ix *attack.Index, opts Options) *Runner {
 	if opts.Sources == nil {
 		opts.Sources = BuiltinSources
 	}
-	return &Runner{ix: ix, opts: opts}
+	implied, _ := source.ImpliedBuiltins() // embedded and tested: an error leaves normalized events only
+	return &Runner{ix: ix, opts: opts, implied: implied}
 }
 
 // Test runs the selected cases of packs against ix and reports each result to the

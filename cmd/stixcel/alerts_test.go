@@ -163,7 +163,7 @@ func TestRunFormatFlags(t *testing.T) {
 		stderr string
 	}{
 		{name: "unknown format", args: []string{"run", "testdata/events/demo.jsonl", "--format", "yaml"},
-			code: exitInput, stderr: `--format: unknown format "yaml" (want json, text, stix)`},
+			code: exitInput, stderr: `--format: unknown format "yaml" (want json, text, stix, ocsf)`},
 		{name: "hunt records have no STIX form", args: []string{"run", "testdata/events/demo.jsonl", "--format", "stix", "--hunt"},
 			code: exitInput, stderr: "--format stix --hunt: hunt records have no STIX form"},
 		{name: "stix from stdin is one object per line", stdin: string(demo), args: []string{"run", "-", "--format", "stix"},

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/spf13/cobra"
 
@@ -29,10 +30,12 @@ func (c *cli) coverageCommand() *cobra.Command {
 	var f coverageFlags
 	cmd := &cobra.Command{
 		Use:   "coverage [EVENTS.jsonl ...] [--bundle B ...] [--pack DIR ...] [--source S] [--platform P] [--layer FILE]",
-		Short: "Score ATT&CK techniques by their analytics; write an ATT&CK Navigator layer",
-		Long: `Score each technique of the loaded analytics by its best analytic: a detection plan whose
-binding's tests pass (100), a detection plan without passing tests (70), a selector plan (30),
-an inert analytic (0). The tests of the packs (the built-in pack and --pack) are run to tell.
+		Short: "Score ATT&CK techniques by their analytics and Sigma rules; write an ATT&CK Navigator layer",
+		Long: `Score each technique of the loaded analytics and Sigma rules (--sigma; a rule covers the
+techniques of its attack.tNNNN tags) by its best analytic or rule: a detection plan whose
+binding's tests, or rule's regression tests, pass (100), a detection plan without passing tests
+(70), a selector plan (30), an inert analytic (0). The tests of the packs (the built-in pack and
+--pack) and the rules' regression tests (as test --sigma runs them) are run to tell.
 Prints a table per tactic; --layer writes an ATT&CK Navigator layer (format 4.5) with a legend
 and each technique's analytics in its comment and metadata; --json prints the report.
 --platform keeps the analytics of the platforms named (the layer filters on them); --layer
@@ -82,6 +85,9 @@ func (c *cli) coverage(ctx context.Context, f *coverageFlags) error {
 		defer layer.Abort() // unless committed below
 	}
 	in := coverage.Input{Plans: plans, Platforms: platforms, Tested: tester.PassedAnalytics(ctx, l.Index, l.AllPacks())}
+	if l.Sigma != nil {
+		maps.Copy(in.Tested, tester.PassedRules(ctx, tester.SigmaRules{Files: l.Sigma.Files, Plans: set.Plans}))
+	}
 	if len(f.events) > 0 {
 		if in.Feeds, err = c.feeds(ctx, &plan.Set{Schema: set.Schema, Plans: plans}, f); err != nil {
 			return err
@@ -111,12 +117,16 @@ func (c *cli) feeds(ctx context.Context, set *plan.Set, f *coverageFlags) (map[s
 	if err != nil {
 		return nil, inputErr(err)
 	}
+	decoder, err := decoderOf(profile)
+	if err != nil {
+		return nil, inputErr(err)
+	}
 	opened, err := pump.Open(ctx, f.events, pump.OpenOptions{Stdin: c.stdin})
 	if err != nil {
 		return nil, inputErr(err)
 	}
 	defer opened.Close()
-	feeds, sum, err := coverage.Telemetry(ctx, set, opened.Inputs, decoderOf(profile))
+	feeds, sum, err := coverage.Telemetry(ctx, set, opened.Inputs, decoder)
 	if err != nil {
 		return nil, inputErr(err)
 	}

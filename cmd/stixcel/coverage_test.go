@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/coverage"
 	"github.com/stixcel/stixcel/internal/shared"
 )
 
@@ -149,4 +151,20 @@ func union(a, b map[string]bool) map[string]bool {
 		}
 	}
 	return out
+}
+
+// TestCoverageSigma: with --sigma a rule covers the technique of its tag, tested when its
+// regression tests pass, and the layer names it.
+func TestCoverageSigma(t *testing.T) {
+	rule := shared.Path(t, "sigma", "rules", "windows", "file", "file_event", "file_event_win_anydesk_artefact.yml")
+	layer := filepath.Join(t.TempDir(), "layer.json")
+	r := runCLI(t, nil, "coverage", "--sigma", rule, "--json", "--layer", layer)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var report coverage.Report
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &report))
+	assert.Contains(t, report.Techniques, coverage.Technique{ID: "T1219.002", Tactic: "command-and-control", Status: coverage.Tested,
+		Analytics: []coverage.Analytic{{ID: "0b9ad457-2554-44c1-82c2-d56a99c42377", Rule: "Anydesk Temporary Artefact", Status: coverage.Tested}}})
+	data, err := os.ReadFile(layer)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"comment": "tested: Sigma: Anydesk Temporary Artefact"`)
 }

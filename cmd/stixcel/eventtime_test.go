@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -113,6 +114,8 @@ func TestRunDemoAnyArrivalOrder(t *testing.T) {
 	}{
 		{"shuffled within 5 minutes", shuffleWithin(t, demo, 290*time.Second), nil, "88 events processed, 0 rejected; 1 alerts"},
 		{"reversed, lateness 1h", reversed, []string{"--lateness", "1h"}, "88 events processed, 0 rejected; 1 alerts"},
+		{"reversed, a batch", reversed, nil, "88 events processed, 0 rejected; 1 alerts"},
+		{"reversed, a batch sorted through temporary files", reversed, []string{"--max-held", "2000"}, "88 events processed, 0 rejected; 1 alerts"},
 		{"a 9999 event in the middle", with9999, nil, "88 events processed, 1 rejected (time out of range: 1); 1 alerts"},
 	}
 	for _, tc := range tests {
@@ -128,13 +131,14 @@ func TestRunDemoAnyArrivalOrder(t *testing.T) {
 	}
 }
 
-// TestRunLateEvents: an event later than the lateness is named with how late it is,
-// counted as rejected and kept with --rejects; the others still run.
+// TestRunLateEvents: on a stream (--follow), an event later than the lateness is named with
+// how late it is, counted as rejected and kept with --rejects; the others still run. A batch
+// (the default) takes it.
 func TestRunLateEvents(t *testing.T) {
 	demo := readLines(t, "testdata/events/demo.jsonl")
 	in := append(append([]string(nil), demo...), demo[0]) // the first event again, at the end
 	rejects := filepath.Join(t.TempDir(), "rejects.jsonl")
-	r := runCLI(t, strings.NewReader(strings.Join(in, "\n")+"\n"), "run", "--rejects", rejects, "-")
+	r := runCLI(t, strings.NewReader(strings.Join(in, "\n")+"\n"), "run", "--follow", "--rejects", rejects, "-")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "rejected: <stdin>:89: late: by ")
 	assert.Contains(t, r.stderr, "read 89 lines from 1 file: 88 events processed, 1 rejected (late: 1); 1 alerts")
@@ -142,21 +146,31 @@ func TestRunLateEvents(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, demo[0]+"\n", string(kept))
 
-	r = runCLI(t, strings.NewReader(strings.Join(in, "\n")+"\n"), "run", "--strict", "-")
+	r = runCLI(t, strings.NewReader(strings.Join(in, "\n")+"\n"), "run", "--follow", "--strict", "-")
 	assert.Equal(t, exitInput, r.code)
 	assert.Contains(t, r.stderr, "<stdin>:89: late: by ")
+
+	r = runCLI(t, strings.NewReader(strings.Join(in, "\n")+"\n"), "run", "--strict", "-")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "read 89 lines from 1 file: 89 events processed, 0 rejected; 1 alerts")
 }
 
-// TestRunEveryExitPathWritesAlerts: a run that stops at an error still writes every alert
-// found so far, with any number of workers, and the summary counts what was written.
+// TestRunEveryExitPathWritesAlerts: a stream that stops at an error still writes every
+// alert found so far, with any number of workers, and the summary counts what was written;
+// a strict batch stops before it evaluates anything, since it reads every line first.
 func TestRunEveryExitPathWritesAlerts(t *testing.T) {
 	demo := readLines(t, "testdata/events/demo.jsonl")
 	in := strings.Join(demo, "\n") + "\nnot json\n"
 	for _, workers := range []string{"1", "2"} {
-		r := runCLI(t, strings.NewReader(in), "run", "--strict", "--workers", workers, "-")
+		r := runCLI(t, strings.NewReader(in), "run", "--follow", "--strict", "--workers", workers, "-")
 		assert.Equal(t, exitInput, r.code)
 		assert.Len(t, lines(r.stdout), 1, "workers %s: the alert found before the bad line", workers)
 		assert.Contains(t, r.stderr, "1 alerts", "workers %s", workers)
+
+		r = runCLI(t, strings.NewReader(in), "run", "--strict", "--workers", workers, "-")
+		assert.Equal(t, exitInput, r.code)
+		assert.Empty(t, r.stdout, "workers %s: a strict batch evaluates nothing", workers)
+		assert.Contains(t, r.stderr, "<stdin>:89: invalid JSON", "workers %s", workers)
 	}
 	r := runCLI(t, nil, "run", "--workers", "2", "testdata/events/demo.jsonl", "no-such-file.jsonl")
 	assert.Equal(t, exitInput, r.code)
@@ -262,4 +276,69 @@ func TestRunTimeBefore1970(t *testing.T) {
 		assert.Contains(t, r.stderr, "<stdin>:1: time out of range: 0000-01-01T00:00:00Z is before 1970")
 		assert.Contains(t, r.stderr, "read 5 lines from 1 file: 4 events processed, 1 rejected (time out of range: 1); 1 alerts")
 	}
+}
+
+// TestRunBatchStdinGivesTheFilesAlerts: the ten OTRF datasets' lines shuffled whole and
+// piped into stdin (a backfill: `cat *.jsonl | stixcel run -`) give the alerts of the ten
+// files, ids included, with nothing rejected, for 1 and 2 workers and with a --max-held that
+// makes the batch sort through temporary files (before: 424 of 9,420 events processed, 8,996
+// rejected as late or out of range, 1 alert of 17).
+func TestRunBatchStdinGivesTheFilesAlerts(t *testing.T) {
+	bundle := shared.Path(t, "attack", "enterprise-attack-18.1-detection.json")
+	files, err := filepath.Glob(filepath.Join(shared.Path(t, "datasets", "otrf-windows"), "*.jsonl"))
+	require.NoError(t, err)
+	require.Len(t, files, 10)
+	plans := filepath.Join(t.TempDir(), "plans.json")
+	r := runCLI(t, nil, "compile", bundle, "-o", plans)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	want := runCLI(t, nil, append([]string{"run", "--source", "windows", "--plans", plans}, files...)...)
+	require.Equal(t, exitOK, want.code, want.stderr)
+	require.Len(t, lines(want.stdout), 17)
+
+	var all []string
+	for _, f := range files {
+		all = append(all, readLines(t, f)...)
+	}
+	concatenated := strings.Join(all, "\n") + "\n"
+	rng := rand.New(rand.NewPCG(23, 2))
+	rng.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+	shuffled := strings.Join(all, "\n") + "\n"
+	for _, tc := range []struct {
+		name, stdin string
+		args        []string
+	}{
+		{"concatenated", concatenated, nil},
+		{"shuffled", shuffled, nil},
+		{"shuffled, two workers", shuffled, []string{"--workers", "2"}},
+		{"shuffled, sorted through temporary files", shuffled, []string{"--max-held", "300000"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append(append([]string{"run", "--source", "windows", "--plans", plans}, tc.args...), "-")
+			r := runCLI(t, strings.NewReader(tc.stdin), args...)
+			require.Equal(t, exitOK, r.code, r.stderr)
+			assert.Contains(t, r.stderr, "read 9420 lines from 1 file: 9419 events processed, 1 rejected (empty line: 1); 17 alerts")
+			assert.Equal(t, alertSummaries(t, want.stdout), alertSummaries(t, r.stdout))
+			assert.ElementsMatch(t, alertIDs(t, want.stdout), alertIDs(t, r.stdout))
+		})
+	}
+}
+
+// TestRunInterleavedExport: an export that gives one channel after another (Sysmon, then
+// Security, each spanning 40 minutes) loses nothing in a batch; the same lines read as a
+// stream (--follow) lose the Security events as late.
+func TestRunInterleavedExport(t *testing.T) {
+	var in []string
+	for _, channel := range []string{"Microsoft-Windows-Sysmon/Operational", "Security"} {
+		for i := range 3 {
+			in = append(in, fmt.Sprintf(`{"Channel":%q,"EventID":%d,"Hostname":"ws1","TimeCreated":"2026-03-20T09:%02d:00Z"}`,
+				channel, 1+i, 1+20*i))
+		}
+	}
+	text := strings.Join(in, "\n") + "\n"
+	r := runCLI(t, strings.NewReader(text), "run", "--source", "windows", "-")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "read 6 lines from 1 file: 6 events processed, 0 rejected")
+	r = runCLI(t, strings.NewReader(text), "run", "--source", "windows", "--follow", "-")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "read 6 lines from 1 file: 4 events processed, 2 rejected (late: 2)")
 }

@@ -29,12 +29,14 @@ type explainFlags struct {
 func (c *cli) explainCommand() *cobra.Command {
 	var f explainFlags
 	cmd := &cobra.Command{
-		Use:   "explain ANALYTIC_ID|TECHNIQUE_ID [BUNDLE|DIR ...] [--bundle B ...]",
-		Short: "Print one compiled plan for people, or the analytics of a technique",
+		Use:   "explain ANALYTIC_ID|RULE|TECHNIQUE_ID [BUNDLE|DIR ...] [--bundle B ...]",
+		Short: "Print one compiled plan for people, or the analytics and Sigma rules of a technique",
 		Long: `Print one compiled plan for people: the analytic's description and detection strategy,
-each channel's log source, selector and predicate, the parameters and the correlation. Given a
-technique id (T1003.001), list the analytics that detect it; a technique without a
-sub-technique (T1003) also matches its sub-techniques. Bundles are arguments after the id or
+each channel's log source, selector and predicate, the parameters and the correlation. A Sigma
+rule of --sigma, named by its id or its title, prints as its rule (title, file, status, level,
+author, false positives, references) with the ATT&CK analytics it links to, then its channels.
+Given a technique id (T1003.001), list the analytics (and rules) that detect it; a technique
+without a sub-technique (T1003) also matches its sub-techniques. Bundles are arguments after the id or
 --bundle; with none, the embedded seed bundle is used.
 
 With --events FILE, say why each event of FILE did or did not alert: per event (in event-time
@@ -100,12 +102,16 @@ func (c *cli) explainEvents(ctx context.Context, p *plan.Plan, f *explainFlags) 
 	if err != nil {
 		return inputErr(err)
 	}
+	decoder, err := decoderOf(profile)
+	if err != nil {
+		return inputErr(err)
+	}
 	opened, err := pump.Open(ctx, f.events, pump.OpenOptions{Stdin: c.stdin})
 	if err != nil {
 		return inputErr(fmt.Errorf("--events: %w", err))
 	}
 	defer opened.Close()
-	tr, err := explain.Events(ctx, p, opened.Inputs, decoderOf(profile))
+	tr, err := explain.Events(ctx, p, opened.Inputs, decoder)
 	if err != nil {
 		return inputErr(err)
 	}

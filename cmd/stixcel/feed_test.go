@@ -14,7 +14,7 @@ import (
 // TestReadAheadSameAsInline: a file is read ahead of the evaluation, stdin inline; the
 // alerts and every count of the summary are the same, also when --strict stops the run at
 // a bad line with lines read ahead behind it, and with late events for the merger to
-// reject.
+// reject; and the same for a batch, sorted in memory or through temporary files.
 func TestReadAheadSameAsInline(t *testing.T) {
 	demo, err := os.ReadFile("testdata/events/demo.jsonl")
 	require.NoError(t, err)
@@ -30,7 +30,7 @@ func TestReadAheadSameAsInline(t *testing.T) {
 		text := strings.Join(stream, "\n") + "\n"
 		path := filepath.Join(t.TempDir(), "events.jsonl")
 		require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
-		for _, flags := range [][]string{{"--lateness", "1m"}, {"--lateness", "1m", "--strict"}} {
+		for _, flags := range [][]string{{"--lateness", "1m"}, {"--lateness", "1m", "--strict"}, {}, {"--strict"}, {"--max-held", "3000"}} {
 			file := runCLI(t, nil, append(append([]string{"run"}, flags...), path)...)
 			inline := runCLI(t, strings.NewReader(text), append(append([]string{"run"}, flags...), "-")...)
 			require.Equal(t, inline.code, file.code, "round %d %v: %s", round, flags, file.stderr)

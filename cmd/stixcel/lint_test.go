@@ -3,10 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/internal/shared"
 )
 
 const badPack = "cmd/stixcel/testdata/packs/bad"
@@ -132,4 +136,56 @@ func TestLintBindingFileWithoutBundle(t *testing.T) {
 	assert.Equal(t, exitFindings, r.code, r.stdout+r.stderr)
 	assert.Contains(t, r.stdout, fmt.Sprintf(want, "error"))
 	assert.Contains(t, r.stderr, "hint: 1 binding was checked for syntax only, its analytic not loaded (AN0165): pass --bundle enterprise-attack-….json\n")
+}
+
+// TestLintSigma: lint --sigma gives every finding of the rules at its line and column: a
+// construct stixcel does not compile is an error (exit 1), a log source no mapping covers and
+// a technique tag the bundles lack are warnings naming them (exit 0 alone, errors in SARIF
+// only under --strict); a summary line says what became of the rules.
+func TestLintSigma(t *testing.T) {
+	dir := t.TempDir()
+	rule := func(name, logsource, tag, detection string) string {
+		p := filepath.Join(dir, name)
+		text := "title: " + name + "\nid: " + name + "\nlogsource:\n    " + logsource + "\ntags:\n    - " + tag + "\ndetection:\n" + detection + "    condition: selection\nlevel: high\n"
+		require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
+		return p
+	}
+	const winProc = "product: windows\n    category: process_creation"
+	const sel = "    selection:\n        Image|endswith: '\\evil.exe'\n"
+	uncovered := rule("uncovered.yml", "category: webserver", "attack.t1190", "    selection:\n        cs-uri-query|contains: '/etc/passwd'\n")
+	unknown := rule("unknown.yml", winProc, "attack.t9999", sel)
+	refused := rule("refused.yml", winProc, "attack.execution", "    selection:\n        UtcTime|hour: 3\n")
+	mobile := shared.Path(t, "attack", "mobile-attack-18.1-detection.json")
+
+	all := runCLI(t, nil, "lint", "--bundle", mobile, "--sigma", dir)
+	assert.Equal(t, exitFindings, all.code, all.stdout+all.stderr)
+	for _, want := range []string{
+		refused + ":10:17: error: rule \"refused.yml\": search selection, field UtcTime: modifier hour is not supported yet",
+		uncovered + ":4:5: warning: rule \"uncovered.yml\": no Sigma log source mapping covers logsource {category: webserver}",
+		unknown + ":7:7: warning: rule \"unknown.yml\": technique T9999 is not detected by any analytic of the loaded bundles",
+	} {
+		assert.Contains(t, all.stdout, want)
+	}
+	assert.NotContains(t, all.stdout, "analytics/", "the built-in pack is not linted beside --sigma")
+	assert.Contains(t, all.stderr, "1 errors, 2 warnings\n")
+	assert.Contains(t, all.stderr, "sigma: 3 rules in 3 files: 1 planned, 1 refused (stixcel_sigma_unsupported 1), 1 with no log source mapping, 0 below the level\n")
+
+	warnings := runCLI(t, nil, "lint", "--bundle", mobile, "--sigma", uncovered, "--sigma", unknown, "--format", "sarif")
+	assert.Equal(t, exitOK, warnings.code, warnings.stderr)
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID string `json:"ruleId"`
+				Level  string `json:"level"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(warnings.stdout), &log))
+	require.Len(t, log.Runs, 1)
+	assert.ElementsMatch(t, []string{"stixcel_sigma_uncovered/warning", "stixcel_sigma_unknown_technique/warning"},
+		[]string{log.Runs[0].Results[0].RuleID + "/" + log.Runs[0].Results[0].Level, log.Runs[0].Results[1].RuleID + "/" + log.Runs[0].Results[1].Level})
+
+	missing := filepath.Join(dir, "none")
+	runCases(t, []cliCase{{name: "a path that does not load is an input error", args: []string{"lint", "--sigma", missing}, code: exitInput,
+		stderr: missing + ": error: sigma: stat " + missing}})
 }

@@ -30,11 +30,11 @@ func TestRunMessages(t *testing.T) {
 		{name: "a 5 MB time is not echoed whole", input: `{"time":"` + strings.Repeat("1", 5<<20) + `","log_source":"x"}` + "\n",
 			want:   []string{`FILE:1: invalid time: "` + strings.Repeat("1", 80) + `"… (5,242,880 bytes) is not RFC 3339`},
 			maxLen: 4 << 10},
-		{name: "a read error names the file once", wantOne: "FILE"},
+		{name: "an open error names the file once", wantOne: "FILE"},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			file := dir
+			file := filepath.Join(dir, "missing.jsonl") // a directory is walked for its logs, so a file that is not there
 			if tc.input != "" {
 				file = filepath.Join(dir, "events"+string(rune('a'+i))+".jsonl")
 				require.NoError(t, os.WriteFile(file, []byte(tc.input), 0o644))

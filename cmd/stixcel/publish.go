@@ -66,6 +66,7 @@ func (c *cli) publish(args []string, f *publishFlags) error {
 	}
 	defer opened.Close()
 	hints := hints.New(nil, nil, f.source == "")
+	hints.NoImpliedShapes() // serve's workers read normalized events, or --source
 	st, err := serve.Publish(ctx, js, f.nats.names, serve.PublishOptions{Profile: profile, Lateness: f.lateness, MaxAhead: f.maxAhead,
 		Rejected: hints.Rejected, Messages: c.stderr}, opened.Inputs...)
 	fmt.Fprintf(c.stderr, "published %d events from %d lines of %d %s; %d rejected (parked on %s.rejects)\n",

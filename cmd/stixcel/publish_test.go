@@ -30,9 +30,10 @@ func TestPublishNothingPublished(t *testing.T) {
 		wantNone string
 	}{
 		{"raw Windows lines without --source", "", []string{write("raw.jsonl", rawSecurity+rawSysmon)}, 2,
-			[]string{"published 0 events from 2 lines of 1 file; 2 rejected", hintSource, nothingErr}, ""},
+			[]string{"published 0 events from 2 lines of 1 file; 2 rejected", "raw.jsonl:1 is a JSON object with keys Channel, EventID, TimeCreated, Hostname: pass --source with a built-in profile for the raw logs it reads (windows (flat, evtx_dump, ecs))", nothingErr}, ""},
 		{"every line invalid JSON", "", []string{write("bad.jsonl", "{\"time\": \n[1\nnot json\n")}, 2,
-			[]string{"bad.jsonl:3: invalid JSON", "published 0 events from 3 lines of 1 file; 3 rejected", nothingErr}, anyHintPrefix},
+			[]string{"bad.jsonl:3: invalid JSON", "published 0 events from 3 lines of 1 file; 3 rejected", nothingErr,
+				"bad.jsonl:1 is not valid JSON: stixcel reads one JSON object per line"}, ""},
 		{"stdin", string(demo), []string{"-"}, 0,
 			[]string{"published 88 events from 88 lines of 1 file; 0 rejected"}, anyHintPrefix},
 	}

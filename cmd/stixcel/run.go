@@ -43,6 +43,8 @@ type runFlags struct {
 	lateness  time.Duration
 	maxAhead  time.Duration
 	idleFlush time.Duration
+	follow    bool
+	stream    bool // --follow, or an explicit --lateness or --idle-flush: not a batch
 	format    string
 	outFormat alertfmt.Format // format, checked
 }
@@ -58,8 +60,17 @@ for people (--format text; coloured on a terminal), STIX 2.1 sightings (--format
 bundle at the end of the run, or one object per line when reading stdin), or OCSF 1.8.0
 Detection Findings (--format ocsf, one per line). Plans come from
 --plans, or are compiled from --bundle and the packs; with neither, the built-in pack runs on
-the embedded seed bundle. With no events file, events are read from stdin.`,
+the embedded seed bundle. With no events file, events are read from stdin.
+
+The inputs are a batch: their events, sorted by time whatever the order of the lines, one
+body of evidence; alerts come once the inputs end. --follow reads a stream instead (a live
+stdin such as tail -f): merged in event time within --lateness, alerts as windows close.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			fl := cmd.Flags()
+			f.stream = f.follow || fl.Changed("lateness") || fl.Changed("idle-flush")
+			if !f.stream && !fl.Changed("max-held") {
+				f.maxHeld = event.DefaultBatchHeld
+			}
 			return c.run(args, &f)
 		},
 	}
@@ -71,12 +82,13 @@ the embedded seed bundle. With no events file, events are read from stdin.`,
 	fl.BoolVar(&f.strict, "strict", false, "stop at the first bad event line (exit 2)")
 	fl.IntVar(&f.maxGroups, "max-groups", runtime.DefaultMaxGroups, "keep at most `N` live group keys per plan; the least recently active are evicted (their open alerts written first) and counted")
 	fl.Int64Var(&f.maxState, "max-state", runtime.DefaultMaxState, "keep correlation state under `BYTES` in all (long group values count by digest and prefix); the least recently active groups are evicted (their open alerts written first) and counted")
-	fl.Int64Var(&f.maxHeld, "max-held", event.DefaultMaxHeld, "hold at most `BYTES` of events waiting for the lateness; past it the oldest run early (counted, and results may then depend on arrival order)")
+	fl.Int64Var(&f.maxHeld, "max-held", event.DefaultMaxHeld, "hold at most `BYTES` of events in memory (default: 64 MiB for a batch): a batch sorts the rest through temporary files; a stream runs the oldest early (counted, and results may then depend on arrival order)")
 	fl.IntVar(&f.maxIter, "max-iterations", runtime.DefaultMaxIterations, "cut off an evaluation after `N` comprehension iterations (counted as no match)")
 	fl.StringVar(&f.rejects, "rejects", "", "write rejected lines verbatim to `FILE` for replay")
-	fl.DurationVar(&f.lateness, "lateness", event.DefaultLateness, "how far out of event-time order each input may be; older events are rejected as late")
-	fl.DurationVar(&f.maxAhead, "max-ahead", event.DefaultMaxAhead, "reject events more than this `DURATION` ahead of their input's latest time")
-	fl.DurationVar(&f.idleFlush, "idle-flush", 0, "after `DURATION` of silence on stdin, run the events held for the lateness and write the open alerts (results then depend on timing)")
+	fl.BoolVar(&f.follow, "follow", false, "read the inputs as a stream (a live stdin such as tail -f): merged within --lateness, alerts as windows close")
+	fl.DurationVar(&f.lateness, "lateness", event.DefaultLateness, "a stream (implies --follow): how far out of event-time order each input may be; older events are rejected as late")
+	fl.DurationVar(&f.maxAhead, "max-ahead", event.DefaultMaxAhead, "reject events more than this `DURATION` ahead of the run's start (a batch) or of their input's latest time (a stream)")
+	fl.DurationVar(&f.idleFlush, "idle-flush", 0, "a stream (implies --follow): after `DURATION` of silence on stdin, run the events held for the lateness and write the open alerts (results then depend on timing)")
 	fl.IntVar(&f.workers, "workers", goruntime.NumCPU(), "evaluate on `N` goroutines, sharded by plan and group key (alerts are identical to one worker)")
 	fl.BoolVar(&f.noIndex, "no-candidate-index", false, "evaluate every channel an event reaches, without the candidate index (same alerts; for comparisons)")
 	_ = fl.MarkHidden("no-candidate-index")
@@ -120,9 +132,16 @@ func (c *cli) run(args []string, f *runFlags) error {
 		return openError(ctx, err)
 	}
 	defer opened.Close()
+	if note := opened.SkippedNote(); note != "" {
+		fmt.Fprintln(c.stderr, note)
+	}
+	decoder, err := decoderOf(prep.profile)
+	if err != nil {
+		return inputErr(err)
+	}
 	r := runloop.Run{Engine: prep.eng, Hints: prep.hints, Out: out, Rejects: rejects, Stderr: c.stderr, ReadDone: bars.Wait,
 		Summary: alertfmt.RunSummary{Hunt: f.hunt, MaxState: f.maxState, MaxHeld: f.maxHeld}}
-	err = r.Events(ctx, opened.Inputs, pump.Options{Decoder: decoderOf(prep.profile), Strict: f.strict,
+	err = r.Events(ctx, opened.Inputs, pump.Options{Decoder: decoder, Strict: f.strict, Batch: !f.stream,
 		Merge: event.MergeOptions{Lateness: f.lateness, MaxAhead: f.maxAhead, MaxHeld: f.maxHeld}})
 	if serr := stopError(ctx, ""); serr != nil {
 		fmt.Fprintln(c.stderr, serr)
@@ -146,13 +165,18 @@ func openError(ctx context.Context, err error) error {
 	return inputErr(err)
 }
 
-// decoderOf returns the decoders of the inputs: normalized events (nil), or raw events mapped
-// by the source profile (a decoder per input: it is not safe for concurrent use).
-func decoderOf(profile *source.Profile) func() event.Decoder {
-	if profile == nil {
-		return nil
+// decoderOf returns the decoders of the inputs (a decoder per input: it is not safe for
+// concurrent use): raw events mapped by the source profile, or without one normalized events
+// and the raw shapes the built-in profiles recognise (source.NewImplied: Windows event JSON).
+func decoderOf(profile *source.Profile) (func() event.Decoder, error) {
+	if profile != nil {
+		return func() event.Decoder { return source.NewDecoder(profile) }, nil
 	}
-	return func() event.Decoder { return source.NewDecoder(profile) }
+	implied, err := source.ImpliedBuiltins()
+	if err != nil {
+		return nil, err
+	}
+	return func() event.Decoder { return source.NewImplied(implied...) }, nil
 }
 
 // check refuses flag values that cannot work, before anything is read, and sets outFormat.

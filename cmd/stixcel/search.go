@@ -20,13 +20,14 @@ func (c *cli) searchCommand() *cobra.Command {
 	var f searchFlags
 	cmd := &cobra.Command{
 		Use:   "search [TEXT] [--technique T] [--tactic T] [--platform P] [--log-source L] [--data-component D] [--bundle B ...]",
-		Short: "Find analytics by text, technique, tactic, platform, log source or data component",
-		Long: `Find the analytics of the loaded bundles (the embedded seed when no --bundle is given) by
-text (ignoring case, in the id, name, description, strategy, techniques and channels), by
-technique (T1003 also matches its sub-techniques), tactic, platform, log source or data
-component (id or name). Every criterion given must hold. One line each: id, kind (detection,
-selector, inert), whether a binding applies, techniques, platforms and strategy; --json for
-pipelines.
+		Short: "Find analytics and Sigma rules by text, technique, tactic, platform, log source or data component",
+		Long: `Find the analytics of the loaded bundles (the embedded seed when no --bundle is given), and the
+Sigma rules of --sigma, by text (ignoring case, in the id, name, description, strategy, a
+rule's title, level and file, techniques and channels), by technique (T1003 also matches its
+sub-techniques), tactic, platform, log source or data component (id or name). Every criterion
+given must hold. One line each: id, kind (detection, selector, inert), whether a binding
+applies, techniques, platforms and strategy; a rule's line says sigma and its level and ends
+with its title and file. --json for pipelines.
 
 Example: stixcel search lsass --platform windows --bundle enterprise-attack.json`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -64,6 +65,16 @@ func (c *cli) search(f *searchFlags) error {
 		return firstErr(writeJSON(c.stdout, hits), err)
 	}
 	werr := catalog.WriteText(c.stdout, hits)
-	fmt.Fprintf(c.stderr, "%d %s\n", len(hits), plural(len(hits), "analytic", "analytics"))
+	rules := 0
+	for _, h := range hits {
+		if h.IsRule() {
+			rules++
+		}
+	}
+	count := fmt.Sprintf("%d %s", len(hits)-rules, plural(len(hits)-rules, "analytic", "analytics"))
+	if rules > 0 {
+		count += fmt.Sprintf(", %d Sigma %s", rules, plural(rules, "rule", "rules"))
+	}
+	fmt.Fprintln(c.stderr, count)
 	return firstErr(werr, err)
 }

@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	goruntime "runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,7 +20,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestRunSignals feeds the demo through a pipe that stays open, as a log stream would, then
+// TestRunSignals feeds the demo through a pipe that stays open, as a log stream would
+// (--follow), then
 // stops stixcel with a signal: the alert still open in its window is flushed, the summary is
 // printed, and the exit code says which signal.
 func TestRunSignals(t *testing.T) {
@@ -37,7 +40,7 @@ func TestRunSignals(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, os.Args[0]) // a hang fails the test, not CI
-			cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join([]string{"run", "-"}, "\x1f"))
+			cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join([]string{"run", "--follow", "-"}, "\x1f"))
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			in, err := cmd.StdinPipe()
@@ -61,7 +64,8 @@ func TestRunSignals(t *testing.T) {
 	}
 }
 
-// TestRunLiveStream feeds the demo through a pipe that stays open: the alert must be on
+// TestRunLiveStream feeds the demo through a pipe that stays open (--follow, or
+// --idle-flush, which implies it): the alert must be on
 // stdout while the stream is still open, once the watermark passes its window (a later
 // event) or once the stream has been quiet for --idle-flush, with any number of workers.
 func TestRunLiveStream(t *testing.T) {
@@ -74,8 +78,8 @@ func TestRunLiveStream(t *testing.T) {
 		input   string
 		summary string
 	}{
-		{"an event past the window", []string{"--workers", "1"}, string(demo) + later, "89 events processed, 0 rejected; 1 alerts"},
-		{"idle, one worker", []string{"--idle-flush", "300ms", "--workers", "1"}, string(demo), "88 events processed, 0 rejected; 1 alerts"},
+		{"an event past the window", []string{"--follow", "--workers", "1"}, string(demo) + later, "89 events processed, 0 rejected; 1 alerts"},
+		{"idle, one worker", []string{"--follow", "--idle-flush", "300ms", "--workers", "1"}, string(demo), "88 events processed, 0 rejected; 1 alerts"},
 		{"idle, two workers", []string{"--idle-flush", "300ms", "--workers", "2"}, string(demo), "88 events processed, 0 rejected; 1 alerts"},
 	}
 	for _, tc := range tests {
@@ -137,4 +141,61 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestRunBatchLeavesNoTemporaryFiles: a batch sorting through temporary files (a small
+// --max-held) that is stopped while it reads, by SIGINT or by SIGKILL, leaves nothing in
+// $TMPDIR: its runs are unlinked as soon as they are made, and read through open files.
+func TestRunBatchLeavesNoTemporaryFiles(t *testing.T) {
+	if goruntime.GOOS != "linux" {
+		t.Skip("reads the open files of the child in /proc")
+	}
+	demo, err := os.ReadFile("testdata/events/demo.jsonl")
+	require.NoError(t, err)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			tmp := t.TempDir()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0])
+			cmd.Env = append(os.Environ(), "TMPDIR="+tmp, childArgsEnv+"="+strings.Join([]string{"run", "--max-held", "2000", "-"}, "\x1f"))
+			var stderr lockedBuffer
+			cmd.Stderr = &stderr
+			in, err := cmd.StdinPipe()
+			require.NoError(t, err)
+			require.NoError(t, cmd.Start())
+			_, err = in.Write(demo)
+			require.NoError(t, err)
+			require.Eventually(t, func() bool { return openDeleted(cmd.Process.Pid, tmp) > 1 }, 30*time.Second, 50*time.Millisecond,
+				"the batch spills sorted runs while stdin is open; stderr:\n%s", stderr.String())
+			entries, err := os.ReadDir(tmp)
+			require.NoError(t, err)
+			assert.Empty(t, entries, "runs are unlinked as soon as they are made")
+			require.NoError(t, cmd.Process.Signal(sig))
+			_ = cmd.Wait()
+			_ = in.Close()
+			entries, err = os.ReadDir(tmp)
+			require.NoError(t, err)
+			assert.Empty(t, entries)
+			if sig == syscall.SIGINT {
+				assert.Contains(t, stderr.String(), "read 88 lines from 1 file")
+			}
+		})
+	}
+}
+
+// openDeleted counts the files process pid holds open in dir that have been unlinked.
+func openDeleted(pid int, dir string) int {
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, fd := range fds {
+		target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if err == nil && strings.HasPrefix(target, dir+string(os.PathSeparator)) && strings.HasSuffix(target, " (deleted)") {
+			n++
+		}
+	}
+	return n
 }

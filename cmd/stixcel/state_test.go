@@ -44,18 +44,25 @@ func TestRunMaxState(t *testing.T) {
 	assert.Regexp(t, `^d{256}… \(5000 bytes, sha256:[0-9a-f]{16}…\)$`, a.Group["device_id"])
 }
 
-// TestRunMaxHeld: events held for the lateness count against --max-held; past it the oldest
-// run early and the summary says so, every line still accounted for.
+// TestRunMaxHeld: on a stream, events held for the lateness count against --max-held; past
+// it the oldest run early and the summary says so, every line still accounted for. A batch
+// sorts them through temporary files instead: nothing is rejected, nothing said.
 func TestRunMaxHeld(t *testing.T) {
 	pad := strings.Repeat("p", 200_000)
 	var b strings.Builder
 	for i := range 40 {
 		fmt.Fprintf(&b, `{"time":"2026-03-20T09:00:%02dZ","log_source":"VPN:MobileProxy","pad":%q}`+"\n", 59-i, pad)
 	}
-	r := runCLI(t, stringsReader(b.String()), "run", "--max-held", "1000000")
+	r := runCLI(t, stringsReader(b.String()), "run", "--follow", "--max-held", "1000000")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Regexp(t, `read 40 lines from 1 file: \d+ events processed, \d+ rejected \(late: \d+\)`, r.stderr)
 	assert.Regexp(t, `\d+ events run before their lateness had passed, to hold under 1\.0 MiB of events \(--max-held\)`, r.stderr)
+
+	r = runCLI(t, stringsReader(b.String()), "run", "--max-held", "1000000")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "read 40 lines from 1 file: 40 events processed, 0 rejected")
+	assert.Contains(t, r.stderr, "40 events sorted through temporary files, past 1.0 MiB held in memory (--max-held); the results are the same",
+		"a batch spills what it cannot hold, and says so")
 
 	r = runCLI(t, stringsReader(b.String()), "run")
 	require.Equal(t, exitOK, r.code, r.stderr)

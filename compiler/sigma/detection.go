@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -59,8 +60,9 @@ type FieldMatcher struct {
 	KeyString yamlpos.String // the key, to place any character of it (PosAt)
 }
 
-// decodeDetection reads the detection mapping; condition is required.
-func (d *decoder) decodeDetection(n ast.Node) *Detection {
+// decodeDetection reads the detection mapping; condition is required. Keys in skip are
+// not searches (a filter's `rules`).
+func (d *decoder) decodeDetection(n ast.Node, skip ...string) *Detection {
 	entries, ok := d.Map(n, "detection")
 	if !ok {
 		return nil
@@ -68,6 +70,9 @@ func (d *decoder) decodeDetection(n ast.Node) *Detection {
 	det := &Detection{Pos: d.Pos(n)}
 	hasCondition := false
 	for _, e := range entries {
+		if slices.Contains(skip, e.Key.Value) {
+			continue
+		}
 		if e.Key.Value == "condition" {
 			hasCondition = true
 			det.Conditions = d.decodeCondition(e)

@@ -46,6 +46,25 @@ type Rule struct {
 	// Custom holds the top-level keys the specification does not define, which it allows
 	// (custom attributes), in file order.
 	Custom []yamlpos.Entry
+
+	src *yamlpos.Text // the file's text, for BodyDecoder
+}
+
+// BodyDecoder returns a positioned decoder over the file the rule was read from, so that
+// the packages that decode a correlation's or filter's Body report positions, and place
+// characters inside scalars, as Decode does.
+func (r *Rule) BodyDecoder() *yamlpos.Decoder {
+	src := r.src
+	if src == nil {
+		src = yamlpos.NewText(nil)
+	}
+	return &yamlpos.Decoder{File: r.Pos.File, Src: src}
+}
+
+// DecodeDetection reads a mapping of named searches and a condition, as a rule's
+// `detection`, with d: a filter's body holds one. Keys in skip are left to the caller.
+func DecodeDetection(d *yamlpos.Decoder, n ast.Node, skip ...string) *Detection {
+	return (&decoder{d}).decodeDetection(n, skip...)
 }
 
 // Related is one item of `related`: a rule this one derives from, obsoletes, merges, ...
@@ -179,7 +198,7 @@ func keyText(mv *ast.MappingValueNode) string {
 
 // decodeRule reads one rule document.
 func (d *decoder) decodeRule(n ast.Node) *Rule {
-	r := &Rule{Kind: KindRule, Pos: d.Pos(n)}
+	r := &Rule{Kind: KindRule, Pos: d.Pos(n), src: d.Src}
 	entries, _ := d.Map(n, "rule")
 	seen := map[string]bool{}
 	for _, e := range entries {

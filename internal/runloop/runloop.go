@@ -1,6 +1,8 @@
 // Package runloop is `stixcel run` between its flags and its exit code: the event pump feeds
-// the engine, outputs are written as they come (an idle input's pause writes the open
-// alerts, so that a live stream's consumer does not wait for the next event), and every way
+// the engine (a batch's events sorted once its inputs have ended, a stream's merged within
+// the lateness: pump.Options.Batch), outputs are written as they come (an idle input's pause
+// writes the open alerts, so that a live stream's consumer does not wait for the next
+// event), and every way
 // out (end of input, an input error, --strict, a signal) writes the open alerts, closes the
 // outputs and the --rejects file, and writes the summary and the hints.
 package runloop

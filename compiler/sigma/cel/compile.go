@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/compiler/sigma"
 	"github.com/stixcel/stixcel/compiler/sigma/condition"
 	"github.com/stixcel/stixcel/compiler/sigma/mapping"
@@ -45,6 +46,12 @@ func Compile(rule *sigma.Rule, t mapping.Target) (string, error) {
 	out, err := c.node(node, true)
 	if err != nil {
 		return "", err
+	}
+	if len(out.text) > compactAbove && (utf8.RuneCountInString(out.text) > MaxExpressionSize || overCost(out.text)) {
+		c = &compiler{det: rule.Detection, target: t, lacked: map[string]bool{}, compact: true}
+		if out, err = c.node(node, true); err != nil {
+			return "", err
+		}
 	}
 	if out.isConst(false) {
 		return "", &NeverMatchesError{Pos: rule.Pos, Title: rule.Title.Value, LogSource: t.LogSource, Fields: c.lackedList()}
@@ -85,9 +92,31 @@ func parseCondition(det *sigma.Detection) (condition.Node, error) {
 }
 
 type compiler struct {
-	det    *sigma.Detection
-	target mapping.Target
-	lacked map[string]bool
+	det     *sigma.Detection
+	target  mapping.Target
+	lacked  map[string]bool
+	compact bool // long value lists as one test per kind (literalSets)
+}
+
+// compactAbove is the length of CEL text under which no detection is over celenv's cost
+// limit (the cheapest over it, a few hundred hashes, is tens of thousands of characters):
+// shorter ones are not estimated. A detection over the cost limit or CEL's size limit is
+// written in the compact form.
+const compactAbove = 4096
+
+// overCost reports whether expr is over celenv's cost limit, as the runtime would refuse it;
+// the compiler then writes the compact form of its value lists. An expression that does not
+// check is left for the caller's own check to report.
+func overCost(expr string) bool {
+	env, err := celenv.ChannelEnv(nil)
+	if err != nil {
+		return false
+	}
+	ast, _, err := celenv.CompileBool(env, expr)
+	if err != nil {
+		return false
+	}
+	return celenv.CheckCost(env, ast, nil) != nil
 }
 
 // NeverMatchesError is a rule left constant false on a target: the fields it needs there are

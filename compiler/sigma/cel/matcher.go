@@ -40,7 +40,7 @@ var celReserved = map[string]bool{
 func (c *compiler) matcher(m *sigma.FieldMatcher, positive bool) (part, error) {
 	what := fmt.Sprintf("search %s", m.Search)
 	if m.Field == "" {
-		return part{}, unsupported(m.Pos, "keyword search", what)
+		return keywords(m, what)
 	}
 	what = fmt.Sprintf("search %s, field %s", m.Search, m.Field)
 	for _, mod := range m.Modifiers {
@@ -64,6 +64,7 @@ func (c *compiler) matcher(m *sigma.FieldMatcher, positive bool) (part, error) {
 		return c.fieldref(m, f, positive)
 	}
 	var terms []part
+	var lits literalSets
 	for _, v := range m.Values {
 		one := *m
 		one.Values = []sigma.Value{asText(m, v)}
@@ -73,19 +74,24 @@ func (c *compiler) matcher(m *sigma.FieldMatcher, positive bool) (part, error) {
 		}
 		var ors []part
 		for _, a := range alts {
+			if c.compact && !m.Has("all") && lits.add(m, a) {
+				continue
+			}
 			p, err := valueTest(m, f, a, what)
 			if err != nil {
 				return part{}, err
 			}
 			ors = append(ors, p)
 		}
-		terms = append(terms, or(ors...))
+		if len(ors) > 0 {
+			terms = append(terms, or(ors...))
+		}
 	}
 	var body part
 	if m.Has("all") {
 		body = and(terms...)
 	} else {
-		body = or(terms...)
+		body = or(append(lits.tests(f, m.Has("cased") || m.Has("base64") || m.Has("base64offset")), terms...)...)
 	}
 	if m.Has("neq") {
 		body = not(body)
@@ -97,6 +103,58 @@ func (c *compiler) matcher(m *sigma.FieldMatcher, positive bool) (part, error) {
 		return body, nil
 	}
 	return and(atom(f.has), body), nil
+}
+
+// keywords compiles a keyword search: some string value of the event contains a value
+// (wildcards as in field values; case ignored unless cased, folding Unicode as RE2's (?i)
+// does); the values are OR-ed into one pattern, or each searched for under all.
+func keywords(m *sigma.FieldMatcher, what string) (part, error) {
+	for _, mod := range m.Modifiers {
+		if mod.Name != "all" && mod.Name != "cased" {
+			return part{}, unsupported(mod.Pos, "keyword modifier "+mod.Name, what)
+		}
+	}
+	var alts []string
+	for _, v := range m.Values {
+		v = asText(&sigma.FieldMatcher{Modifiers: []sigma.Modifier{{Name: "contains"}}}, v)
+		for _, s := range v.Pattern {
+			if s.Kind == sigma.SegLiteral && !utf8.ValidString(s.Text) {
+				return part{}, unsupported(v.Pos, "utf16 encoding without base64", what)
+			}
+		}
+		alts = append(alts, patternRegexp(v.Pattern))
+	}
+	flags := "(?is)"
+	if m.Has("cased") {
+		flags = "(?s)"
+	}
+	search := func(alts ...string) part {
+		return atom("event.anyStringMatches(" + quote(flags+strings.Join(alts, "|")) + ")")
+	}
+	if !m.Has("all") {
+		return search(alts...), nil
+	}
+	parts := make([]part, len(alts))
+	for i, a := range alts {
+		parts[i] = search(a)
+	}
+	return and(parts...), nil
+}
+
+// patternRegexp is an unanchored RE2 pattern of a wildcard pattern's segments.
+func patternRegexp(segs []sigma.Segment) string {
+	var b strings.Builder
+	for _, s := range segs {
+		switch s.Kind {
+		case sigma.SegLiteral:
+			b.WriteString(regexp.QuoteMeta(s.Text))
+		case sigma.SegAnyString:
+			b.WriteString(".*")
+		case sigma.SegAnyChar:
+			b.WriteString(".")
+		}
+	}
+	return b.String()
 }
 
 // asText reads a number as its text when string modifiers apply to it (`EventID|startswith: 46`).
@@ -145,16 +203,23 @@ func valueTest(m *sigma.FieldMatcher, f field, v sigma.Value, what string) (part
 		return atom(f.get + " " + comparison(m) + " " + number(v)), nil
 	case v.Kind == sigma.KindInt || v.Kind == sigma.KindFloat:
 		return part{text: f.get + " == " + number(v) + " || " + f.get + " == " + quote(v.Raw), op: "||"}, nil
-	case v.Kind == sigma.KindBool:
-		return atom(f.get + " == " + strconv.FormatBool(v.Bool)), nil
+	case v.Kind == sigma.KindBool: // the boolean or its text, as exports write Signed: "true"
+		b := strconv.FormatBool(v.Bool)
+		title := strings.ToUpper(b[:1]) + b[1:]
+		return atom(f.get + " in [" + b + ", '" + b + "', '" + title + "', '" + strings.ToUpper(b) + "']"), nil
 	case m.Has("re"):
 		return atom(f.get + ".matches(" + quote(reFlags(m)+v.Raw) + ")"), nil
 	case m.Has("cidr"):
 		re, err := cidrRegexp(v.Raw)
-		if err != nil {
-			return part{}, &Error{Pos: v.Pos, Construct: "cidr IPv6", Msg: what + ": " + err.Error()}
+		if err == nil {
+			return atom(f.get + ".matches(" + quote(re) + ")"), nil
 		}
-		return atom(f.get + ".matches(" + quote(re) + ")"), nil
+		// An IPv6 network the address text cannot decide: celenv's network functions parse
+		// the address (strictly: no zone, no IPv4-mapped form).
+		if p, perr := netip.ParsePrefix(strings.TrimSpace(v.Raw)); perr == nil && p.Addr().Is6() {
+			return part{text: "isIP(" + f.get + ") && cidr(" + quote(p.Masked().String()) + ").containsIP(" + f.get + ")", op: "&&"}, nil
+		}
+		return part{}, &Error{Pos: v.Pos, Construct: "cidr", Msg: what + ": " + err.Error()}
 	}
 	for _, s := range v.Pattern {
 		if s.Kind == sigma.SegLiteral && !utf8.ValidString(s.Text) {

@@ -64,6 +64,12 @@ func TestLookup(t *testing.T) {
 			want: []want{{logSource: "WinEventLog:PowerShell", cond: map[string][]string{"Channel": {"Windows PowerShell"}}}},
 		},
 		{
+			name: "service windefend reads Defender's names, which have spaces", product: "windows", service: "windefend", ok: true,
+			want: []want{{logSource: "WinEventLog:Microsoft-Windows-Windows Defender/Operational", fields: map[string]string{
+				"ThreatName": "Threat Name", "ProcessName": "Process Name", "SourceName": "Source Name", "NewValue": "New Value", "Path": "Path",
+			}}},
+		},
+		{
 			name: "names compare in lower case", product: "Windows", category: "Image_Load", ok: true,
 			want: []want{{logSource: "WinEventLog:Sysmon", codes: []int{7}}},
 		},

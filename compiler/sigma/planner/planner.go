@@ -13,6 +13,8 @@ import (
 	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/compiler/sigma"
 	sigmacel "github.com/stixcel/stixcel/compiler/sigma/cel"
+	"github.com/stixcel/stixcel/compiler/sigma/correlation"
+	"github.com/stixcel/stixcel/compiler/sigma/filter"
 	"github.com/stixcel/stixcel/compiler/sigma/mapping"
 	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/internal/yamlpos"
@@ -67,6 +69,7 @@ type Stats struct {
 	Uncovered  int // rules whose logsource no mapping covers: not planned
 	BelowLevel int // rules left out by MinLevel
 	Filters    int // filter rules read
+	Consumed   int // detection rules a correlation reads, which do not alert alone (no `generate`)
 }
 
 // Result is what Compile made.
@@ -89,10 +92,8 @@ func Compile(files []File, opts Options) *Result {
 		res.Diagnostics.Errorf(diag.Pos{}, diag.CodeInternal, "sigma: channel environment: %v", err)
 		return res
 	}
-	p := &planning{opts: opts, env: env, res: res, links: newLinker(opts.Attack), ids: map[string]string{}}
-	for _, d := range rules {
-		p.rule(d)
-	}
+	p := &planning{opts: opts, env: env, res: res, links: newLinker(opts.Attack), ids: map[string]string{}, bases: map[string]*correlation.Base{}}
+	p.plan(rules)
 	res.Diagnostics = dedupe(res.Diagnostics)
 	return res
 }
@@ -117,53 +118,181 @@ type planning struct {
 	env   *cel.Env
 	res   *Result
 	links *linker
-	ids   map[string]string // plan id: the file that has it
+	ids   map[string]string            // plan id: the file that has it
+	bases map[string]*correlation.Base // detection plans by rule id and by name, for correlations
 }
 
-func (p *planning) rule(d decoded) {
-	r := d.rule
-	switch r.Kind {
-	case sigma.KindFilter:
-		p.res.Stats.Filters++
-		p.res.Diagnostics.Errorf(r.BodyPos, CodeUnsupported, "%s: filter rules are not compiled yet", ruleName(r))
-		p.res.Stats.Refused++
-		return
-	case sigma.KindCorrelation:
-		p.res.Diagnostics.Errorf(r.BodyPos, CodeUnsupported, "%s: correlation rules are not compiled yet", ruleName(r))
-		p.res.Stats.Refused++
-		return
+// entry is a rule on its way to a plan, kept in file order.
+type entry struct {
+	d    decoded
+	plan *plan.Plan
+	// consumed says a correlation without `generate` reads the rule: it does not alert alone.
+	consumed, generated bool
+}
+
+// plan plans every rule: filters first (they change the rules they name), then detection
+// rules, then correlation rules over the detection plans; the plans are kept in file order,
+// less the base rules a correlation consumes and the rules below the level.
+func (p *planning) plan(rules []decoded) {
+	var filters []*filter.Filter
+	var detections []*sigma.Rule
+	for _, d := range rules {
+		switch d.rule.Kind {
+		case sigma.KindFilter:
+			p.res.Stats.Filters++
+			f, ds := filter.Decode(d.rule)
+			p.res.Diagnostics = append(p.res.Diagnostics, ds...)
+			if ds.HasErrors() || f == nil {
+				p.res.Stats.Refused++
+				continue
+			}
+			filters = append(filters, f)
+		case sigma.KindRule:
+			detections = append(detections, d.rule)
+		}
 	}
-	if p.opts.MinLevel != "" && plan.LevelRank(r.Level.Value) < plan.LevelRank(p.opts.MinLevel) {
-		p.res.Stats.BelowLevel++
-		return
+	p.res.Diagnostics = append(p.res.Diagnostics, filter.Check(filters, detections)...)
+	entries := make([]*entry, 0, len(rules))
+	for _, d := range rules {
+		if d.rule.Kind == sigma.KindRule {
+			e := &entry{d: d}
+			e.plan = p.rule(d, filters)
+			entries = append(entries, e)
+		}
 	}
+	for _, d := range rules {
+		if d.rule.Kind == sigma.KindCorrelation {
+			e := &entry{d: d}
+			e.plan = p.correlation(d, entries)
+			entries = append(entries, e)
+		}
+	}
+	p.keep(entries)
+}
+
+// keep adds the plans that alert: not a base rule only consumed by correlations, not below
+// the level, not a second plan of one id.
+func (p *planning) keep(entries []*entry) {
+	for _, e := range entries {
+		r := e.d.rule
+		switch {
+		case e.plan == nil:
+			continue
+		case e.consumed && !e.generated:
+			p.res.Stats.Consumed++
+			continue
+		case p.opts.MinLevel != "" && plan.LevelRank(r.Level.Value) < plan.LevelRank(p.opts.MinLevel):
+			p.res.Stats.BelowLevel++
+			continue
+		}
+		if first, dup := p.ids[e.plan.ID]; dup {
+			p.res.Diagnostics.Errorf(r.ID.Pos, CodeDuplicateRule, "%s: id %s is also the id of a rule in %s; this one is not planned", ruleName(r), e.plan.ID, first)
+			p.res.Stats.Refused++
+			continue
+		}
+		p.ids[e.plan.ID] = e.d.path
+		p.res.Plans = append(p.res.Plans, e.plan)
+		p.res.Stats.Planned++
+	}
+}
+
+// rule plans a detection rule with the filters that apply to it; nil when it is not planned
+// (the diagnostics and the counts say why).
+func (p *planning) rule(d decoded, filters []*filter.Filter) *plan.Plan {
+	r, err := filter.Apply(d.rule, filters)
+	if err != nil {
+		p.unsupported(d.rule, err)
+		p.res.Stats.Refused++
+		return nil
+	}
+	d.rule = r
 	ls := r.LogSource
 	targets, ok := p.opts.Mapping.Lookup(ls.Product.Value, ls.Category.Value, ls.Service.Value)
 	if !ok {
 		p.res.Diagnostics.Warnf(ls.Pos, CodeUncovered, "%s: %s", ruleName(r), mapping.Uncovered(ls.Product.Value, ls.Category.Value, ls.Service.Value))
 		p.res.Stats.Uncovered++
-		return
+		return nil
 	}
-	pl := p.detection(d, targets)
+	pl, used := p.detection(d, targets)
 	if pl == nil {
 		p.res.Stats.Refused++
-		return
+		return nil
 	}
-	if first, dup := p.ids[pl.ID]; dup {
-		p.res.Diagnostics.Errorf(r.ID.Pos, CodeDuplicateRule, "%s: id %s is also the id of a rule in %s; this one is not planned", ruleName(r), pl.ID, first)
-		p.res.Stats.Refused++
-		return
+	plain := *pl // as correlations read it: before its matches are grouped per host
+	base := &correlation.Base{Plan: &plain, Targets: used}
+	for _, key := range []string{r.ID.Value, r.Name.Value} {
+		if key != "" {
+			if _, taken := p.bases[key]; !taken {
+				p.bases[key] = base
+			}
+		}
 	}
-	p.ids[pl.ID] = d.path
-	p.res.Plans = append(p.res.Plans, pl)
-	p.res.Stats.Planned++
+	p.correlate(pl)
+	return pl
 }
 
-// detection plans a detection rule over its targets; nil when no target compiles (the
-// diagnostics say why).
-func (p *planning) detection(d decoded, targets []mapping.Target) *plan.Plan {
+// correlation plans a correlation rule over the detection plans it references, which it
+// marks consumed (or generated, with `generate: true`); nil when it is not planned.
+func (p *planning) correlation(d decoded, entries []*entry) *plan.Plan {
+	r := d.rule
+	c, ds := correlation.Decode(r)
+	p.res.Diagnostics = append(p.res.Diagnostics, ds...)
+	if ds.HasErrors() || c == nil {
+		p.res.Stats.Refused++
+		return nil
+	}
+	built, err := correlation.Build(c, func(ref string) (*correlation.Base, bool) {
+		b, ok := p.bases[ref]
+		return b, ok
+	})
+	if err != nil {
+		p.unsupported(r, err)
+		p.res.Stats.Refused++
+		return nil
+	}
+	for _, ref := range correlation.Referenced(c) {
+		for _, e := range entries {
+			if e.d.rule.Kind == sigma.KindRule && (e.d.rule.ID.Value == ref || e.d.rule.Name.Value == ref) {
+				e.consumed = true
+				e.generated = e.generated || correlation.Generates(c)
+			}
+		}
+	}
+	pl := p.header(d)
+	pl.Kind, pl.Channels, pl.Correlation = built.Kind, built.Channels, built.Correlation
+	pl.Rule.Type = string(c.Type)
+	if len(pl.Techniques) == 0 { // a correlation without tags detects what its rules detect
+		pl.Techniques = referencedTechniques(c, p.bases)
+	}
+	p.links.link(pl)
+	return pl
+}
+
+// referencedTechniques are the techniques of the rules a correlation references, each once.
+func referencedTechniques(c *correlation.Correlation, bases map[string]*correlation.Base) []plan.Technique {
+	out := []plan.Technique{}
+	seen := map[string]bool{}
+	for _, ref := range correlation.Referenced(c) {
+		b, ok := bases[ref]
+		if !ok {
+			continue
+		}
+		for _, t := range b.Plan.Techniques {
+			if !seen[t.ID] {
+				seen[t.ID] = true
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// detection plans a detection rule over its targets, and gives the target of each channel;
+// nil when no target compiles (the diagnostics say why).
+func (p *planning) detection(d decoded, targets []mapping.Target) (*plan.Plan, []mapping.Target) {
 	r := d.rule
 	pl := p.header(d)
+	var used []mapping.Target
 	var never []string
 	failed := false
 	for _, t := range targets {
@@ -184,6 +313,7 @@ func (p *planning) detection(d decoded, targets []mapping.Target) *plan.Plan {
 			continue
 		}
 		pl.Channels = append(pl.Channels, p.channel(len(pl.Channels), t, expr))
+		used = append(used, t)
 	}
 	if len(never) > 0 {
 		sev := p.res.Diagnostics.Warnf
@@ -193,11 +323,10 @@ func (p *planning) detection(d decoded, targets []mapping.Target) *plan.Plan {
 		sev(r.Detection.Pos, CodeNeverMatches, "%s can never match on some events of its log source, left out: %s", ruleName(r), strings.Join(never, "; "))
 	}
 	if len(pl.Channels) == 0 || failed {
-		return nil
+		return nil, nil
 	}
 	p.links.link(pl)
-	p.correlate(pl)
-	return pl
+	return pl, used
 }
 
 // unsupported reports a compile error of sigmacel at its position.

@@ -1,0 +1,240 @@
+package event
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// sorted reads every item of a Sorter over inputs: the events in order (as
+// "file:line@time"), the rejections, the counts and the events themselves.
+type sortResult struct {
+	events     []string
+	all        []*Event
+	rejections []string
+	stats      ReadStats
+	runs       int64
+}
+
+func sortInputs(t *testing.T, opts SortOptions, inputs ...input) sortResult {
+	t.Helper()
+	var readers []*Reader
+	for _, in := range inputs {
+		readers = append(readers, NewReader(strings.NewReader(in.text), in.name, nil))
+	}
+	s := NewSorter(opts, readers...)
+	defer func() { require.NoError(t, s.Close()) }()
+	var res sortResult
+	for {
+		ev, rej, err := s.Next()
+		read, processed := s.Counts()
+		st := s.Stats()
+		require.Equal(t, [2]int64{st.Read, st.Processed}, [2]int64{read, processed}, "Counts is Stats' counts")
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		if rej != nil {
+			res.rejections = append(res.rejections, rej.Error())
+			continue
+		}
+		res.all = append(res.all, ev)
+		res.events = append(res.events, fmt.Sprintf("%s@%s", ev.Raw(), ev.Time.Sub(base)))
+	}
+	res.stats = s.Stats()
+	res.runs, _ = s.Spilled()
+	return res
+}
+
+// deal shuffles lines and deals them to n files, as r says.
+func deal(r *rand.Rand, lines []string, n int) []input {
+	shuffled := slices.Clone(lines)
+	r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	texts := make([]strings.Builder, n)
+	for _, l := range shuffled {
+		texts[r.IntN(n)].WriteString(l + "\n")
+	}
+	var out []input
+	for i := range texts {
+		out = append(out, input{name: fmt.Sprintf("f%d.jsonl", i), text: texts[i].String()})
+	}
+	return out
+}
+
+// TestSorterAnyLineOrder: the lines of a stream spanning days, with many events of equal
+// time, shuffled whole and dealt to 1 to 4 files, come out in one order, by time and then by
+// content, with nothing rejected: the Merger rejects most of them as late. Spilling every
+// few events to temporary files (a MaxHeld of 2 KB, so that runs are also compacted) gives
+// the same order.
+func TestSorterAnyLineOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	var lines []string
+	var at time.Duration
+	for i := range 400 {
+		at += time.Duration(r.IntN(3)) * 17 * time.Minute // a third of them share a time
+		lines = append(lines, line(at, i%37))
+	}
+	now := base.Add(365 * 24 * time.Hour)
+	want := sortInputs(t, SortOptions{Now: now}, input{"sorted.jsonl", strings.Join(lines, "\n") + "\n"})
+	require.Len(t, want.events, 400)
+	assert.True(t, slices.IsSortedFunc(want.all, BatchCompare))
+	for round := range 6 {
+		inputs := deal(r, lines, 1+round%4)
+		for _, maxHeld := range []int64{0, 2 << 10} {
+			got := sortInputs(t, SortOptions{MaxHeld: maxHeld, Now: now}, inputs...)
+			assert.Equal(t, want.events, got.events, "round %d, max-held %d", round, maxHeld)
+			assert.Empty(t, got.rejections)
+			assert.Equal(t, int64(400), got.stats.Processed)
+			if maxHeld > 0 {
+				assert.Greater(t, got.runs, int64(maxFanIn), "round %d spills, and compacts", round)
+			}
+		}
+		stream := merge(t, MergeOptions{Lateness: DefaultLateness}, inputs...)
+		assert.NotEmpty(t, stream.rejections, "a stream rejects what is older than the lateness")
+	}
+}
+
+// TestSorterSpillsExactly: an event read back from a temporary file is the event written:
+// raw-backed with overrides of every JSON type, decoded into a map with nested values,
+// times in UTC, at an offset and in the local zone.
+func TestSorterSpillsExactly(t *testing.T) {
+	lines := []string{
+		`{"time":"2026-03-20T09:00:00Z","log_source":"x","a":1,"b":[1,2.5,"s",null,true,{"c":false}]}`,
+		`{"time":"2026-03-20T10:00:00.123456789+02:00","log_source":"x","u":"\u00e9"}`,
+		`{"time":"2026-03-20T09:00:00Z","log_source":"x","dup":1,"dup":2}`,
+		`{"time":"2026-03-20T09:00:01-07:00","log_source":"y","n":12345678901234567890}`,
+	}
+	text := strings.Join(lines, "\n") + "\n"
+	decoders := map[string]Decoder{"overrides": typedOverrides{}, "map": Normalized{Fields: true}, "normalized": nil}
+	for name, dec := range decoders {
+		t.Run(name, func(t *testing.T) {
+			read := func(maxHeld int64) []*Event {
+				s := NewSorter(SortOptions{MaxHeld: maxHeld, Now: base, TempDir: t.TempDir()},
+					NewReader(strings.NewReader(text), "in.jsonl", dec))
+				defer func() { require.NoError(t, s.Close()) }()
+				var out []*Event
+				for {
+					ev, rej, err := s.Next()
+					if err == io.EOF {
+						return out
+					}
+					require.NoError(t, err)
+					require.Nil(t, rej)
+					out = append(out, ev)
+				}
+			}
+			inMemory, spilled := read(0), read(1)
+			require.Len(t, spilled, len(lines))
+			for i := range inMemory {
+				assert.Equal(t, inMemory[i], spilled[i], "event %d", i)
+				assert.Equal(t, inMemory[i].Time.String(), spilled[i].Time.String(), "event %d: its zone", i)
+				assert.Equal(t, inMemory[i].Footprint(), spilled[i].Footprint(), "event %d", i)
+			}
+		})
+	}
+}
+
+// typedOverrides gives raw-backed events overrides of every type a source profile's field
+// may have, one of them unset.
+type typedOverrides struct{}
+
+func (typedOverrides) Decode(line []byte) (*Event, *Invalid) {
+	ev, bad := Normalized{}.Decode(line)
+	if bad != nil {
+		return nil, bad
+	}
+	ev.Overrides = []Override{
+		{Name: "i", Value: int64(-7), Set: true}, {Name: "f", Value: 3.0, Set: true},
+		{Name: "s", Value: "é", Set: true}, {Name: "n", Value: nil, Set: true},
+		{Name: "b", Value: true, Set: true}, {Name: "a", Set: false},
+		{Name: "l", Value: []any{int64(1), "x", map[string]any{"k": false}}, Set: true},
+		{Name: "m", Value: map[string]any{"k": []any{}, "j": 1.5}, Set: true},
+	}
+	return ev, nil
+}
+
+// TestSorterRejectsOnlyTheAbsurd: an event before 1970, or more than --max-ahead after the
+// run's start, is rejected as out of range, counted and named; events years apart, in any
+// order, are not.
+func TestSorterRejectsOnlyTheAbsurd(t *testing.T) {
+	old := `{"time":"2001-01-01T00:00:00Z","log_source":"x"}`
+	text := strings.Join([]string{
+		line(0, 1),
+		`{"time":"9999-12-31T23:59:59Z","log_source":"x"}`,
+		old,
+		`{"time":"1969-12-31T23:59:59Z","log_source":"x"}`,
+		line(23*time.Hour, 2), // within --max-ahead of the run's start (base)
+		line(25*time.Hour, 3),
+	}, "\n") + "\n"
+	got := sortInputs(t, SortOptions{Now: base}, input{"in.jsonl", text})
+	assert.Equal(t, []string{old + "@-221025h0m0s", line(0, 1) + "@0s", line(23*time.Hour, 2) + "@23h0m0s"}, got.events)
+	assert.Equal(t, []string{
+		"in.jsonl:2: time out of range: 9999-12-31T23:59:59Z is over 292 years ahead of the run's start 2026-03-20T09:00:00Z (at most 24h0m0s)",
+		"in.jsonl:4: time out of range: 1969-12-31T23:59:59Z is before 1970",
+		"in.jsonl:6: time out of range: 2026-03-21T10:00:00Z is 25h0m0s ahead of the run's start 2026-03-20T09:00:00Z (at most 24h0m0s)",
+	}, got.rejections)
+	assert.Equal(t, ReadStats{Read: 6, Processed: 3, Rejected: map[string]int64{ReasonTimeOutOfRange: 3}}, got.stats)
+}
+
+// TestSorterLeavesNoFiles: the temporary files of a batch that spills are gone once it is
+// closed, read to its end or stopped halfway (on Unix as soon as they are made).
+func TestSorterLeavesNoFiles(t *testing.T) {
+	var lines []string
+	for i := range 300 {
+		lines = append(lines, line(time.Duration(300-i)*time.Second, i))
+	}
+	for _, stopAfter := range []int{1, 150, 1000} {
+		dir := t.TempDir()
+		s := NewSorter(SortOptions{MaxHeld: 4 << 10, Now: base, TempDir: dir},
+			NewReader(strings.NewReader(strings.Join(lines, "\n")), "in.jsonl", nil))
+		for range stopAfter {
+			if _, _, err := s.Next(); err == io.EOF {
+				break
+			}
+		}
+		runs, spilled := s.Spilled()
+		assert.Positive(t, runs)
+		assert.Positive(t, spilled)
+		require.NoError(t, s.Close())
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		assert.Empty(t, entries, "stopped after %d items", stopAfter)
+	}
+}
+
+// TestSorterKeepsFewFilesOpen: a batch of 1,500 events spilled one by one (MaxHeld 1) merges
+// its runs as they come, 64 of a size into one, so that it holds fewer than 128 files open,
+// not 1,500, and still gives every event in order.
+func TestSorterKeepsFewFilesOpen(t *testing.T) {
+	var b strings.Builder
+	for i := range 1500 {
+		b.WriteString(line(time.Duration((i*7919)%1500)*time.Second, i) + "\n")
+	}
+	s := NewSorter(SortOptions{MaxHeld: 1, Now: base.Add(1000 * time.Hour), TempDir: t.TempDir()},
+		NewReader(strings.NewReader(b.String()), "in.jsonl", nil))
+	defer func() { require.NoError(t, s.Close()) }()
+	var got []*Event
+	for {
+		ev, _, err := s.Next()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		if len(got) == 0 {
+			assert.Less(t, len(s.runs.all), 2*maxFanIn, "files open once every run is written")
+		}
+		got = append(got, ev)
+	}
+	require.Len(t, got, 1500)
+	assert.True(t, slices.IsSortedFunc(got, BatchCompare))
+	runs, spilled := s.Spilled()
+	assert.Equal(t, [2]int64{1500, 1500}, [2]int64{runs, spilled})
+}
