@@ -58,6 +58,7 @@ func compileSet(set *plan.Set, cfg *config) ([]*compiledPlan, *event.Slots, erro
 func compileSetOn(set *plan.Set, cfg *config, workers int) ([]*compiledPlan, *event.Slots, error) {
 	cache := newProgramCache()
 	cache.plain, cache.maxIter, cache.noCostCheck = cfg.plainCEL, cfg.maxIterations, cfg.noCostCheck
+	cache.noNeeds = cfg.noCandidates
 	var runnable []int
 	for i, p := range set.Plans {
 		if p == nil || plan.Runs(p.Kind, p.Hunt, cfg.hunt) {

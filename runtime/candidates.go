@@ -146,22 +146,27 @@ func (b *candidateBuilder) field(name string) int32 {
 	return f
 }
 
-// build compiles one matcher per field; nil when no channel has a need.
-func (b *candidateBuilder) build() (*candidateIndex, error) {
+// build compiles one matcher per field, on workers goroutines; nil when no channel has a
+// need.
+func (b *candidateBuilder) build(workers int) (*candidateIndex, error) {
 	if len(b.idx.clauses) == 0 {
 		return nil, nil
 	}
-	for _, fb := range b.fields {
-		cf := candidateField{slot: b.slots.Slot(fb.name), byPattern: fb.byLit, byNumber: fb.byNumber,
+	b.idx.fields = make([]candidateField, len(b.fields))
+	for i, fb := range b.fields {
+		b.idx.fields[i] = candidateField{slot: b.slots.Slot(fb.name), byPattern: fb.byLit, byNumber: fb.byNumber,
 			tests: fb.tests, all: fb.all, unguarded: fb.unguard, ks: fb.ks}
-		if len(fb.lits) > 0 {
-			m, err := ahocorasick.NewBuilder().AddStrings(fb.lits).Build()
-			if err != nil {
-				return nil, fmt.Errorf("field %s: %w", fb.name, err)
-			}
-			cf.matcher = m
+	}
+	errs := make([]error, len(b.fields))
+	parallel(workers, len(b.fields), func(i int) {
+		if lits := b.fields[i].lits; len(lits) > 0 {
+			b.idx.fields[i].matcher, errs[i] = ahocorasick.NewBuilder().AddStrings(lits).Build()
 		}
-		b.idx.fields = append(b.idx.fields, cf)
+	})
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", b.fields[i].name, err)
+		}
 	}
 	return b.idx, nil
 }

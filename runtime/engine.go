@@ -59,6 +59,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	goruntime "runtime"
 
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
@@ -114,7 +115,7 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	}
 	var cands *candidateIndex
 	if !cfg.noCandidates {
-		if cands, err = indexCandidates(e.plans, slots); err != nil {
+		if cands, err = indexCandidates(e.plans, slots, cfg.buildWorkers); err != nil {
 			return nil, err
 		}
 	}
@@ -194,7 +195,10 @@ func (e *Engine) Evaluations() Evaluations {
 
 // indexCandidates builds the candidate index of the channels' needs, and gives each channel
 // its clauses; nil when no channel has a need.
-func indexCandidates(plans []*compiledPlan, slots *event.Slots) (*candidateIndex, error) {
+func indexCandidates(plans []*compiledPlan, slots *event.Slots, workers int) (*candidateIndex, error) {
+	if workers <= 0 {
+		workers = goruntime.GOMAXPROCS(0)
+	}
 	b := newCandidateBuilder(slots)
 	for _, cp := range plans {
 		for _, c := range cp.channels {
@@ -209,7 +213,7 @@ func indexCandidates(plans []*compiledPlan, slots *event.Slots) (*candidateIndex
 			}
 		}
 	}
-	idx, err := b.build()
+	idx, err := b.build(workers)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: candidate index: %w", err)
 	}

@@ -46,6 +46,7 @@ type programCache struct {
 	// expression key (and parameter values, for expressions that read them).
 	needs     needs
 	needCache map[string]need
+	noNeeds   bool // without a candidate index: no needs derived
 }
 
 // checkedExpr is a type-checked channel expression and what the runtime learned from it.
@@ -163,6 +164,9 @@ func (pc *programCache) compileChannel(env *keyedEnv, text string, cp *compiledP
 // cp's parameters (a quantifier over a parameter list read unrolled), once per expression
 // and parameter values.
 func (pc *programCache) need(key string, cp *compiledPlan) need {
+	if pc.noNeeds {
+		return nil
+	}
 	ce := pc.checked[key]
 	native := ce.ast.NativeRep()
 	reads := readsParams(native.Expr())
