@@ -88,12 +88,11 @@ func (rs *runSet) compact(from, level int) error {
 
 // write creates a temporary file, fills it with fill and adds it to the runs, rewound.
 func (rs *runSet) write(level int, fill func(*runWriter) error) error {
-	f, err := os.CreateTemp(rs.dir, "stixcel-sort-*.run")
+	f, err := createRun(rs.dir)
 	if err != nil {
 		return fmt.Errorf("sorting the batch beyond --max-held: %w", err)
 	}
 	rs.all = append(rs.all, f)
-	unlinkOpen(f) // gone with the process, however it ends, where the platform allows it
 	w := &runWriter{w: bufio.NewWriterSize(f, spillBuffer)}
 	err = fill(w)
 	if err == nil {
@@ -139,7 +138,10 @@ func (rs *runSet) close() error {
 	return err
 }
 
-// removeFiles closes and removes files (where unlinkOpen did not).
+// runPattern names the temporary files of sorted runs where they need a name.
+const runPattern = "stixcel-sort-*.run"
+
+// removeFiles closes and removes files (where createRun could not leave them nameless).
 func removeFiles(files []*os.File) error {
 	var errs []error
 	for _, f := range files {
