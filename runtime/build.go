@@ -65,25 +65,13 @@ func compileSetOn(set *plan.Set, cfg *config, workers int) ([]*compiledPlan, *ev
 			runnable = append(runnable, i)
 		}
 	}
-	if workers > 1 {
-		lister := cache.aheadOnly()
-		parallel(workers, len(runnable), func(k int) {
-			_, _ = compilePlanParts(runnable[k], set.Plans[runnable[k]], lister) // errors come in order
-		})
-		lister.ahead.run(workers, cache.steps)
-		cache.deferred = true
-	}
 	plans := make([]*compiledPlan, 0, len(runnable))
-	for _, i := range runnable {
-		cp, err := compilePlan(i, set.Plans[i], cache)
-		if err != nil {
+	for start := 0; start < len(runnable); start += buildChunk {
+		chunk := runnable[start:min(start+buildChunk, len(runnable))]
+		var err error
+		if plans, err = compileChunk(set, chunk, cache, workers, plans); err != nil {
 			return nil, nil, err
 		}
-		cp.position = len(plans)
-		plans = append(plans, cp)
-	}
-	if err := cache.planPending(workers); err != nil {
-		return nil, nil, err
 	}
 	for _, cp := range plans {
 		cp.condition = resolved(cp.condition)
@@ -92,6 +80,60 @@ func compileSetOn(set *plan.Set, cfg *config, workers int) ([]*compiledPlan, *ev
 		}
 	}
 	return plans, cache.slots, nil
+}
+
+// buildChunk is how many plans are built ahead together: what their parse trees and checked
+// expressions hold in memory at once. Building the whole set ahead held every tree until the
+// end (the enterprise plans and SigmaHQ's Windows rules peaked over 0.8 GB for a 115 MB engine).
+const buildChunk = 256
+
+// compileChunk compiles the plans of set at chunk (indexes, in set order) after plans: ahead on
+// every core, then in order, then their programs planned on every core; then the chunk's parse
+// trees and checks are let go (programCache.forget). With one worker only the in-order pass
+// runs, planning each program when requested.
+func compileChunk(set *plan.Set, chunk []int, cache *programCache, workers int, plans []*compiledPlan) ([]*compiledPlan, error) {
+	if workers > 1 {
+		lister := cache.aheadOnly()
+		parallel(workers, len(chunk), func(k int) {
+			_, _ = compilePlanParts(chunk[k], set.Plans[chunk[k]], lister) // errors come in order
+		})
+		lister.ahead.run(workers, cache.steps)
+		cache.deferred = true
+	}
+	for _, i := range chunk {
+		cp, err := compilePlan(i, set.Plans[i], cache)
+		if err != nil {
+			return nil, err
+		}
+		cp.position = len(plans)
+		plans = append(plans, cp)
+	}
+	if err := cache.planPending(workers); err != nil {
+		return nil, err
+	}
+	cache.forget()
+	return plans, nil
+}
+
+// forget lets go of what the plans built so far no longer need: the parse trees and checked
+// expressions (a later plan with the same text checks it again, giving the same result, and
+// finds its program shared), and the trees the planned programs were made from.
+func (pc *programCache) forget() {
+	for _, p := range pc.pending {
+		p.env, p.ast, p.opts, p.instead = nil, nil, nil, nil
+	}
+	pc.pending = nil
+	clear(pc.checked)
+	pc.steps.forgetTrees()
+}
+
+// forgetTrees drops the parses and checks taken, which hold parse trees; the other steps keep
+// small results.
+func (s *buildSteps) forgetTrees() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.parses)
+	clear(s.checks)
 }
 
 // aheadSteps are the steps the ahead pass lists, by text: the steps of one text run in turn

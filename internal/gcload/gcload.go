@@ -10,6 +10,7 @@
 package gcload
 
 import (
+	"math"
 	"runtime/debug"
 	"sync"
 )
@@ -17,16 +18,24 @@ import (
 // Percent is the garbage collector's target (GOGC) while plans load.
 const Percent = 800
 
+// LoadLimit is the soft memory limit while plans load, unless GOMEMLIMIT sets one: at Percent
+// a large artifact's parse garbage would grow the heap to nine times what is live (the
+// enterprise plans with SigmaHQ's Windows rules peaked at 0.8–1.2 GB for about 150 MB live);
+// past LoadLimit the collector runs as it needs to (the same load: 0.43 GB, no slower).
+const LoadLimit = 384 << 20
+
 // loads counts the loads in progress, process-wide as the collector's setting is (tests
 // run several at once), so that the setting they found is restored once the last ends.
 var loads struct {
 	sync.Mutex
-	n     int
-	prior int
+	n          int
+	prior      int
+	priorLimit int64
 }
 
 // Relax raises the collector's target to Percent, unless GOGC asks for more (or turns the
-// collector off), until the returned function is called.
+// collector off), with a soft memory limit of LoadLimit unless one is set, until the returned
+// function is called.
 func Relax() (restore func()) {
 	loads.Lock()
 	defer loads.Unlock()
@@ -35,6 +44,10 @@ func Relax() (restore func()) {
 		if loads.prior < 0 || loads.prior > Percent {
 			debug.SetGCPercent(loads.prior)
 		}
+		loads.priorLimit = debug.SetMemoryLimit(-1)
+		if loads.priorLimit == math.MaxInt64 { // no GOMEMLIMIT, no Bound yet
+			debug.SetMemoryLimit(LoadLimit)
+		}
 	}
 	loads.n++
 	return func() {
@@ -42,6 +55,7 @@ func Relax() (restore func()) {
 		defer loads.Unlock()
 		if loads.n--; loads.n == 0 {
 			debug.SetGCPercent(loads.prior)
+			debug.SetMemoryLimit(loads.priorLimit)
 		}
 	}
 }

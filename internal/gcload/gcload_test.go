@@ -1,6 +1,7 @@
 package gcload
 
 import (
+	"math"
 	"runtime/debug"
 	"testing"
 
@@ -47,4 +48,29 @@ func TestRelaxOverlapping(t *testing.T) {
 	assert.Equal(t, Percent, gcPercent(), "a load is still in progress")
 	second()
 	assert.Equal(t, 100, gcPercent())
+}
+
+// TestRelaxMemoryLimit: while plans load the heap is held near LoadLimit, so that a large
+// artifact's parse garbage does not grow it ninefold at Percent; a limit already set
+// (GOMEMLIMIT, or Bound's) is kept, and the prior one comes back after the load.
+func TestRelaxMemoryLimit(t *testing.T) {
+	prior := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(prior)
+	tests := []struct {
+		name        string
+		before      int64
+		wantLoading int64
+	}{
+		{"no limit: LoadLimit", math.MaxInt64, LoadLimit},
+		{"a limit set is kept", 1 << 30, 1 << 30},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			debug.SetMemoryLimit(tc.before)
+			restore := Relax()
+			assert.Equal(t, tc.wantLoading, debug.SetMemoryLimit(-1), "while loading")
+			restore()
+			assert.Equal(t, tc.before, debug.SetMemoryLimit(-1), "after the load")
+		})
+	}
 }
