@@ -244,14 +244,14 @@ func (t *Tracer) correlate(ev *event.Event, matched []int) *CorrelationTrace {
 		return ct
 	}
 	c := s.corrs[cp.position]
-	key := string(appendGroupKey(nil, s.view, slots))
+	key := appendGroupKey(nil, s.view, slots)
 	var before *openAlert
 	var spent time.Time
-	if g := c.groups[key]; g != nil {
+	if g := c.groups[string(key)]; g != nil {
 		before, spent = g.alert, g.spent
 	}
 	s.dispatch(cp, ev, matched)
-	g := c.groups[key]
+	g := c.groups[string(key)]
 	if g != nil && g.dirty {
 		c.settle(s, g) // the trace shows each event's effect at once, not at its instant's end
 		s.stateBytes += g.refresh()

@@ -37,7 +37,7 @@ func renderXML(w *bytes.Buffer, name string, v any, indent string, depth int) {
 			fmt.Fprintf(w, " %s='%s'", k, escapeXML(text(m[k])))
 		}
 	}
-	if v == nil || (obj != nil && len(obj) == 1 && attrs != nil) {
+	if v == nil || (len(obj) == 1 && attrs != nil) {
 		w.WriteString("/>")
 		return
 	}

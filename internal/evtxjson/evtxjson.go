@@ -104,7 +104,7 @@ func normalize(rec record) (map[string]any, error) {
 func system(ev, sys map[string]any) error {
 	ch, _ := sys["Channel"].(string)
 	if ch == "" {
-		return errors.New("System has no Channel")
+		return errors.New("the System object has no Channel")
 	}
 	ev["log_source"], ev["Channel"] = LogSource(ch), ch
 	at, err := systemTime(sys)
@@ -130,7 +130,7 @@ func system(ev, sys map[string]any) error {
 func systemTime(sys map[string]any) (time.Time, error) {
 	text, _ := attributes(sys["TimeCreated"])["SystemTime"].(string)
 	if text == "" {
-		return time.Time{}, errors.New("System has no TimeCreated SystemTime")
+		return time.Time{}, errors.New("the System object has no TimeCreated SystemTime")
 	}
 	at, err := time.Parse(time.RFC3339Nano, text)
 	if err != nil {

@@ -32,8 +32,8 @@ func TestRead(t *testing.T) {
 			want: []map[string]any{{"time": "2026-04-17T04:14:33Z", "log_source": "WinEventLog:Microsoft-Windows-Windows Defender/Operational",
 				"Channel": "Microsoft-Windows-Windows Defender/Operational", "EventCode": int64(1119), "Threat Name": "EICAR", "ThreatName": "EICAR", "ThreatID": "1"}},
 		},
-		{name: "no channel", in: `{"Event": {"System": {"EventID": 1}}}`, wantErr: "ev.json: event 1: System has no Channel"},
-		{name: "no time", in: sysmon + `{"Event": {"System": {"Channel": "Security"}}}`, wantErr: "ev.json: event 2: System has no TimeCreated SystemTime"},
+		{name: "no channel", in: `{"Event": {"System": {"EventID": 1}}}`, wantErr: "ev.json: event 1: the System object has no Channel"},
+		{name: "no time", in: sysmon + `{"Event": {"System": {"Channel": "Security"}}}`, wantErr: "ev.json: event 2: the System object has no TimeCreated SystemTime"},
 		{name: "not an event", in: `{"foo": 1}`, wantErr: "ev.json: event 1: not an evtx_dump event"},
 		{name: "bad JSON", in: `{"Event": `, wantErr: "ev.json: event 1: unexpected EOF"},
 	}
