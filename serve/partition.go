@@ -66,7 +66,7 @@ func (s *Stage2) own(ctx context.Context, p int) error {
 			}
 			return fmt.Errorf("serve: stage 2: partition %d: fetch: %w", p, err)
 		}
-		if err := o.batch(ctx, batch); err != nil {
+		if err := o.batch(ctx, cons, batch); err != nil {
 			if ctx.Err() != nil {
 				return nil // stopped while its PubAcks were awaited: nothing was acknowledged
 			}
@@ -100,8 +100,9 @@ func (o *owner) fetch(cons jetstream.Consumer) (jetstream.MessageBatch, error) {
 
 // batch applies a fetched batch: matches go through the reorder buffer into the engine, and
 // the alerts they close are published before the next fetch. After an empty batch past the
-// idle flush (IdleFlush since the last match came), what is held and open is emitted.
-func (o *owner) batch(ctx context.Context, b jetstream.MessageBatch) error {
+// idle flush (IdleFlush since the last match came), what is held and open is emitted,
+// unless the stream is busy (streamBusy): then it looks again after another IdleFlush.
+func (o *owner) batch(ctx context.Context, cons jetstream.Consumer, b jetstream.MessageBatch) error {
 	var futures []jetstream.PubAckFuture
 	o.ready = o.ready[:0]
 	n := 0
@@ -121,8 +122,12 @@ func (o *owner) batch(ctx context.Context, b jetstream.MessageBatch) error {
 	o.forced = o.order.forced
 	flush := false
 	if n == 0 && o.IdleFlush > 0 && !o.flushed && time.Since(o.lastMsg) >= o.IdleFlush {
-		o.ready = o.order.drain(o.ready)
-		o.flushed, flush = true, true
+		if o.streamBusy(ctx, cons) {
+			o.lastMsg = time.Now() // look again after another IdleFlush
+		} else {
+			o.ready = o.order.drain(o.ready)
+			o.flushed, flush = true, true
+		}
 	}
 	fs, err := o.apply(flush)
 	if err != nil {
@@ -132,6 +137,25 @@ func (o *owner) batch(ctx context.Context, b jetstream.MessageBatch) error {
 		return fmt.Errorf("serve: stage 2: partition %d: %w", o.p, err)
 	}
 	return nil
+}
+
+// streamBusy reports whether matches for the partition may still come although none came
+// for IdleFlush: stage 1's shared consumer (the default durable) has events to handle or to
+// ack (a match is stored before its event is acked), or the partition has matches stored
+// that its consumer has not delivered. A backfill's stage 1 can take longer than IdleFlush
+// between two matches of a partition: flushed then, an alert missed the evidence that came
+// later. Without the information (no such consumer: stage 1 runs under another durable, or
+// not yet; or a request failed) the time rule alone decides, as before.
+func (o *owner) streamBusy(ctx context.Context, cons jetstream.Consumer) bool {
+	ctx, cancel := context.WithTimeout(ctx, fetchWait)
+	defer cancel()
+	if s1, err := o.JS.Consumer(ctx, o.Names.EventsStream(), o.Names.stage1Durable()); err == nil {
+		if info := s1.CachedInfo(); info.NumPending > 0 || info.NumAckPending > 0 {
+			return true
+		}
+	}
+	info, err := cons.Info(ctx)
+	return err == nil && info.NumPending > 0
 }
 
 // receive decodes one match into the reorder buffer (releasing into o.ready what exceeds the

@@ -81,7 +81,7 @@ func (s *Stage1) Run(ctx context.Context) error {
 func (s *Stage1) consumer(ctx context.Context) (jetstream.Consumer, error) {
 	durable := s.Durable
 	if durable == "" {
-		durable = subjectToken(s.Names.Prefix) + "-stage1"
+		durable = s.Names.stage1Durable()
 	}
 	ackWait := s.AckWait
 	if ackWait <= 0 {
