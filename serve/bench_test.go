@@ -3,13 +3,16 @@ package serve
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/source"
 )
@@ -26,39 +29,31 @@ func countLines(b *testing.B, files []string) int {
 }
 
 // BenchmarkServe measures events/s through serve against `stixcel run` on the ten shared
-// Windows datasets with the enterprise plans, in the same process:
+// Windows datasets with the enterprise plans, in the same process
+// (go test ./serve -run XXX -bench Serve -benchtime 5x), each input out of order by up to
+// the default lateness, as `stixcel run` and `stixcel publish` read files:
 //
-//		go test ./serve -run XXX -bench Serve -benchtime 5x
-//
-//	  - vs-run alternates, iteration by iteration, `run` (its engine built, then the files
-//	    merged through it, as `stixcel run` does after loading plans) and the NATS path with
-//	    serve already running (stage 1, and stage 2 with 4 partitions on 2 workers, engines
-//	    built and partitions owned): publish → both stages → the last alert stored. It
-//	    reports both rates and their ratio, and checks that serve stored exactly run's alerts.
-//	  - publish-only: publish alone.
-//	  - stage1x2: the NATS path with two stage-1 instances sharing the consumer.
-//	  - cold: the NATS path with the stages started together with publish (their engines
-//	    built within the time).
+//   - vs-run alternates, iteration by iteration, `run` (its engine built, then the files
+//     merged through it, as `stixcel run` does after loading plans) and the NATS path with
+//     serve already running (stage 1, and stage 2 with 4 partitions on 2 workers, engines
+//     built and partitions owned): publish → both stages → the last alert stored. It
+//     reports both rates, their ratio and the ratio of the CPU time each took, and checks
+//     that serve stored exactly run's alerts.
+//   - vs-run-x10 does the same over each file named ten times (94,200 lines), so that the
+//     fixed costs (engine build, idle flush) weigh little.
+//   - publish-only: publish alone.
+//   - stage1x2: the NATS path with two stage-1 instances sharing the consumer.
+//   - cold: the NATS path with the stages started together with publish (their engines
+//     built within the time).
 func BenchmarkServe(b *testing.B) {
 	files := datasets(b)
 	set, profile := windowsSet(b)
-	want := runAlerts(b, set, profile, files)
+	want := runAlertsLate(b, set, profile, files, event.DefaultLateness)
 	events := countLines(b, files)
-	b.Run("vs-run", func(b *testing.B) {
-		var runTook, serveTook, runCPU, serveCPU time.Duration
-		for range b.N {
-			began, cpu := time.Now(), processCPU()
-			runAlerts(b, set, profile, files)
-			runTook, runCPU = runTook+time.Since(began), runCPU+processCPU()-cpu
-			took, cpu := serveOnce(b, set, profile, files, 1, want, true)
-			serveTook, serveCPU = serveTook+took, serveCPU+cpu
-		}
-		b.ReportMetric(float64(events*b.N)/runTook.Seconds(), "run-events/s")
-		b.ReportMetric(float64(events*b.N)/serveTook.Seconds(), "serve-events/s")
-		b.ReportMetric(runTook.Seconds()/serveTook.Seconds(), "serve/run")
-		if runCPU > 0 {
-			b.ReportMetric(runCPU.Seconds()/serveCPU.Seconds(), "serve/run-cpu")
-		}
+	b.Run("vs-run", func(b *testing.B) { benchmarkVsRun(b, set, profile, files, want, events) })
+	b.Run("vs-run-x10", func(b *testing.B) {
+		files := copies(b, files, 10)
+		benchmarkVsRun(b, set, profile, files, runAlertsLate(b, set, profile, files, event.DefaultLateness), 10*events)
 	})
 	b.Run("publish-only", func(b *testing.B) {
 		var total time.Duration
@@ -68,7 +63,7 @@ func BenchmarkServe(b *testing.B) {
 			require.NoError(b, Setup(context.Background(), js, testNames))
 			b.StartTimer()
 			began := time.Now()
-			publishFiles(b, js, testNames, profile, files)
+			publishFilesLate(b, js, testNames, profile, files, event.DefaultLateness)
 			total += time.Since(began)
 		}
 		b.ReportMetric(float64(events*b.N)/total.Seconds(), "events/s")
@@ -89,6 +84,42 @@ func BenchmarkServe(b *testing.B) {
 		}
 		b.ReportMetric(float64(events*b.N)/total.Seconds(), "events/s")
 	})
+}
+
+// benchmarkVsRun alternates run and the NATS path with serve up over files, whose alerts
+// are want and lines events.
+func benchmarkVsRun(b *testing.B, set *plan.Set, profile *source.Profile, files []string, want []string, events int) {
+	var runTook, serveTook, runCPU, serveCPU time.Duration
+	for range b.N {
+		began, cpu := time.Now(), processCPU()
+		runAlertsLate(b, set, profile, files, event.DefaultLateness)
+		runTook, runCPU = runTook+time.Since(began), runCPU+processCPU()-cpu
+		took, cpu := serveOnce(b, set, profile, files, 1, want, true)
+		serveTook, serveCPU = serveTook+took, serveCPU+cpu
+	}
+	b.ReportMetric(float64(events*b.N)/runTook.Seconds(), "run-events/s")
+	b.ReportMetric(float64(events*b.N)/serveTook.Seconds(), "serve-events/s")
+	b.ReportMetric(runTook.Seconds()/serveTook.Seconds(), "serve/run")
+	if runCPU > 0 {
+		b.ReportMetric(runCPU.Seconds()/serveCPU.Seconds(), "serve/run-cpu")
+	}
+}
+
+// copies names each of files n times (symbolic links in a temporary directory): n times the
+// events, each copy an input of its own (its lines have ids of their own on NATS).
+func copies(b *testing.B, files []string, n int) []string {
+	dir := b.TempDir()
+	var out []string
+	for i := range n {
+		for _, f := range files {
+			abs, err := filepath.Abs(f)
+			require.NoError(b, err)
+			link := filepath.Join(dir, fmt.Sprintf("%d-%s", i, filepath.Base(f)))
+			require.NoError(b, os.Symlink(abs, link))
+			out = append(out, link)
+		}
+	}
+	return out
 }
 
 // serveOnce runs one deployment over files and returns how long publish to the last alert
@@ -112,7 +143,7 @@ func serveOnce(b *testing.B, st *plan.Set, pr *source.Profile, files []string, s
 		waitFor(b, 120*time.Second, "the stages", func() bool { return stagesReady(b, js, testNames) })
 		began, cpu = time.Now(), processCPU()
 	}
-	publishFiles(b, js, testNames, pr, files)
+	publishFilesLate(b, js, testNames, pr, files, event.DefaultLateness)
 	waitFor(b, 120*time.Second, "the alerts", func() bool { return storedAlerts(b, js, testNames) >= len(want) })
 	took, cpu := time.Since(began), processCPU()-cpu
 	got := streamAlerts(b, js, testNames)
