@@ -21,11 +21,13 @@ import (
 type Input = pump.Input
 
 // PublishOptions tune Publish; the zero value publishes normalized events with the
-// defaults of `stixcel run`.
+// defaults of `stixcel run`, but for the lateness.
 type PublishOptions struct {
-	Profile  *source.Profile // nil: normalized events
-	Lateness time.Duration   // default event.DefaultLateness
-	MaxAhead time.Duration   // default event.DefaultMaxAhead
+	Profile *source.Profile // nil: normalized events
+	// Lateness is how far out of order each input may be; 0 requires each input sorted
+	// (`stixcel publish` passes --lateness, by default event.DefaultLateness).
+	Lateness time.Duration
+	MaxAhead time.Duration // default event.DefaultMaxAhead
 	// Rejected, when set, notes each line parked on the rejects subject (a caller's hints).
 	Rejected func(*event.Rejection)
 	// Messages, when set, receives run's "rejected: file:line: reason" lines, capped per
