@@ -46,3 +46,36 @@ func lastStored(t *testing.T, js jetstream.JetStream, stream string) time.Time {
 	require.NoError(t, err)
 	return m.Time
 }
+
+// TestIdleFlushWaitsForStage1 has stage 1 handle the first half of the demo and stop, with the
+// second half still to handle, then starts stage 2: however long no match comes, the open
+// alert is not flushed while stage 1 has events pending; once stage 1 is back the alert is
+// run's. An owner used to flush after IdleFlush without matches whatever stage 1 still had:
+// a backfill slower than the idle flush stored alerts without their later evidence.
+func TestIdleFlushWaitsForStage1(t *testing.T) {
+	set := compileSet(t)
+	want := runAlerts(t, set, nil, []string{demoFile})
+	require.Len(t, want, 1)
+	c := newCluster(t, set, nil)
+	n := testNames.withDefaults()
+	lines := readLines(t, demoFile)
+	publish := func(from, to int) {
+		for i := from; i < to; i++ {
+			_, err := c.js.PublishMsg(context.Background(), lineMsg(n.EventsSubject(), lines[i], demoFile, i+1))
+			require.NoError(t, err)
+		}
+	}
+	half := len(lines) / 2
+	publish(0, half)
+	first := start(t, (&Stage1{JS: c.js, Names: testNames, Set: set}).Run)
+	waitFor(t, 30*time.Second, "stage 1", func() bool { return stage1Drained(t, c.js, testNames) })
+	require.NoError(t, first.stop(t))
+	publish(half, len(lines))
+	owner := &Metrics{}
+	start(t, (&Stage2{JS: c.js, Names: testNames, Set: set, IdleFlush: 100 * time.Millisecond, Metrics: owner}).Run)
+	waitFor(t, 30*time.Second, "the first half's matches", func() bool { return owner.Applied.Load() > 0 })
+	time.Sleep(time.Second) // ten idle flushes' time
+	assert.Zero(t, storedAlerts(t, c.js, testNames), "no alert flushed while stage 1 has events pending")
+	start(t, (&Stage1{JS: c.js, Names: testNames, Set: set}).Run)
+	c.assertAlerts(want)
+}
