@@ -57,9 +57,15 @@ func compileSet(t testing.TB, bundles ...string) *plan.Set {
 	return set
 }
 
-// runAlerts is what `stixcel run` writes for files: their merged events through one engine,
-// then Flush; it returns the alert ids.
+// runAlerts is what `stixcel run --lateness 0` writes for files: their merged events through
+// one engine, then Flush; it returns the alert ids.
 func runAlerts(t testing.TB, set *plan.Set, profile *source.Profile, files []string) []string {
+	t.Helper()
+	return runAlertsLate(t, set, profile, files, 0)
+}
+
+// runAlertsLate is runAlerts with each file out of order by up to lateness.
+func runAlertsLate(t testing.TB, set *plan.Set, profile *source.Profile, files []string, lateness time.Duration) []string {
 	t.Helper()
 	eng, err := runtime.New(set)
 	require.NoError(t, err)
@@ -74,7 +80,7 @@ func runAlerts(t testing.TB, set *plan.Set, profile *source.Profile, files []str
 		}
 		readers = append(readers, event.NewReader(fh, f, dec))
 	}
-	merged := event.NewMerger(event.MergeOptions{}, readers...)
+	merged := event.NewMerger(event.MergeOptions{Lateness: lateness}, readers...)
 	var ids []string
 	emit := func(o runtime.Output) {
 		if a, ok := o.(*runtime.Alert); ok {
@@ -96,8 +102,14 @@ func runAlerts(t testing.TB, set *plan.Set, profile *source.Profile, files []str
 	return ids
 }
 
-// publishFiles publishes files as `stixcel publish` does.
+// publishFiles publishes files as `stixcel publish --lateness 0` does.
 func publishFiles(t testing.TB, js jetstream.JetStream, n Names, profile *source.Profile, files []string) {
+	t.Helper()
+	publishFilesLate(t, js, n, profile, files, 0)
+}
+
+// publishFilesLate is publishFiles with each file out of order by up to lateness.
+func publishFilesLate(t testing.TB, js jetstream.JetStream, n Names, profile *source.Profile, files []string, lateness time.Duration) {
 	t.Helper()
 	var inputs []Input
 	for _, f := range files {
@@ -106,7 +118,7 @@ func publishFiles(t testing.TB, js jetstream.JetStream, n Names, profile *source
 		t.Cleanup(func() { _ = fh.Close() })
 		inputs = append(inputs, Input{Name: f, R: fh})
 	}
-	_, err := Publish(context.Background(), js, n, PublishOptions{Profile: profile}, inputs...)
+	_, err := Publish(context.Background(), js, n, PublishOptions{Profile: profile, Lateness: lateness}, inputs...)
 	require.NoError(t, err)
 }
 

@@ -65,6 +65,10 @@ func (n Names) matchSubject(plan string, key uint64) string {
 // partitionFilter is the stored subjects of partition p.
 func (n Names) partitionFilter(p int) string { return fmt.Sprintf("%s.part.%d.>", n.Prefix, p) }
 
+// stage1Durable is stage 1's shared consumer of the events stream, unless Stage1.Durable
+// names another.
+func (n Names) stage1Durable() string { return subjectToken(n.Prefix) + "-stage1" }
+
 func (n Names) bucket() string {
 	return strings.NewReplacer(".", "_").Replace(n.Prefix) + "_owners"
 }

@@ -48,6 +48,9 @@ func (s *Stage2) own(ctx context.Context, p int) error {
 		// unbounded (nats.go's default), a Fetch on a closed connection never returned, and
 		// a stopped owner never let go. Three attempts ride out a server restart (1 s, 2 s);
 		// past them owning fails, the lease is released and the partition taken again.
+		// (Its Messages iterator creates it once, but does not see it vanish with a
+		// restarted server unless one call waits for two missed heartbeats: an owner
+		// waiting briefly for each match then waited for ever.)
 		MaxResetAttempts: orderedResetAttempts,
 	})
 	if err != nil {
@@ -56,14 +59,14 @@ func (s *Stage2) own(ctx context.Context, p int) error {
 	o := &owner{Stage2: s, p: p, eng: eng, dec: newDecoder(s.Profile), maxPayload: s.JS.Conn().MaxPayload(),
 		order: reorder{lateness: s.Lateness, maxHeld: s.MaxHeld}, lastMsg: time.Now(), flushed: true}
 	for ctx.Err() == nil {
-		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(fetchWait))
+		batch, err := o.fetch(cons)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
 			return fmt.Errorf("serve: stage 2: partition %d: fetch: %w", p, err)
 		}
-		if err := o.batch(ctx, batch); err != nil {
+		if err := o.batch(ctx, cons, batch); err != nil {
 			if ctx.Err() != nil {
 				return nil // stopped while its PubAcks were awaited: nothing was acknowledged
 			}
@@ -73,14 +76,39 @@ func (s *Stage2) own(ctx context.Context, p int) error {
 	return nil
 }
 
+// matchBatch is how many matches an owner fetches at a time.
+const matchBatch = 256
+
+// minFetchWait is the shortest wait of a fetch.
+const minFetchWait = 50 * time.Millisecond
+
+// fetch fetches the partition's next matches. While nothing is held or open for an idle
+// flush, it waits up to fetchWait for the first match and returns with it; then up to
+// matchBatch matches at a time, each fetch waiting at most until the idle flush is due. (A
+// fetch returns when it has its batch or expires: one of 256 that waited fetchWait held the
+// last matches of a stream back by up to fetchWait, and the idle flush by one more.)
+func (o *owner) fetch(cons jetstream.Consumer) (jetstream.MessageBatch, error) {
+	if o.IdleFlush <= 0 {
+		return cons.Fetch(matchBatch, jetstream.FetchMaxWait(fetchWait))
+	}
+	if o.flushed {
+		return cons.Fetch(1, jetstream.FetchMaxWait(fetchWait))
+	}
+	due := time.Until(o.lastMsg.Add(o.IdleFlush))
+	return cons.Fetch(matchBatch, jetstream.FetchMaxWait(min(fetchWait, max(due, minFetchWait))))
+}
+
 // batch applies a fetched batch: matches go through the reorder buffer into the engine, and
-// the alerts they close are published before the next fetch.
-func (o *owner) batch(ctx context.Context, b jetstream.MessageBatch) error {
+// the alerts they close are published before the next fetch. After an empty batch past the
+// idle flush (IdleFlush since the last match came), what is held and open is emitted,
+// unless the stream is busy (streamBusy): then it looks again after another IdleFlush.
+func (o *owner) batch(ctx context.Context, cons jetstream.Consumer, b jetstream.MessageBatch) error {
 	var futures []jetstream.PubAckFuture
 	o.ready = o.ready[:0]
 	n := 0
 	for msg := range b.Messages() {
 		n++
+		o.lastMsg, o.flushed = time.Now(), false
 		f, err := o.receive(msg)
 		if err != nil {
 			return err
@@ -93,11 +121,13 @@ func (o *owner) batch(ctx context.Context, b jetstream.MessageBatch) error {
 	o.Metrics.Forced.Add(o.order.forced - o.forced)
 	o.forced = o.order.forced
 	flush := false
-	if n > 0 {
-		o.lastMsg, o.flushed = time.Now(), false
-	} else if o.IdleFlush > 0 && !o.flushed && time.Since(o.lastMsg) >= o.IdleFlush {
-		o.ready = o.order.drain(o.ready)
-		o.flushed, flush = true, true
+	if n == 0 && o.IdleFlush > 0 && !o.flushed && time.Since(o.lastMsg) >= o.IdleFlush {
+		if o.streamBusy(ctx, cons) {
+			o.lastMsg = time.Now() // look again after another IdleFlush
+		} else {
+			o.ready = o.order.drain(o.ready)
+			o.flushed, flush = true, true
+		}
 	}
 	fs, err := o.apply(flush)
 	if err != nil {
@@ -107,6 +137,25 @@ func (o *owner) batch(ctx context.Context, b jetstream.MessageBatch) error {
 		return fmt.Errorf("serve: stage 2: partition %d: %w", o.p, err)
 	}
 	return nil
+}
+
+// streamBusy reports whether matches for the partition may still come although none came
+// for IdleFlush: stage 1's shared consumer (the default durable) has events to handle or to
+// ack (a match is stored before its event is acked), or the partition has matches stored
+// that its consumer has not delivered. A backfill's stage 1 can take longer than IdleFlush
+// between two matches of a partition: flushed then, an alert missed the evidence that came
+// later. Without the information (no such consumer: stage 1 runs under another durable, or
+// not yet; or a request failed) the time rule alone decides, as before.
+func (o *owner) streamBusy(ctx context.Context, cons jetstream.Consumer) bool {
+	ctx, cancel := context.WithTimeout(ctx, fetchWait)
+	defer cancel()
+	if s1, err := o.JS.Consumer(ctx, o.Names.EventsStream(), o.Names.stage1Durable()); err == nil {
+		if info := s1.CachedInfo(); info.NumPending > 0 || info.NumAckPending > 0 {
+			return true
+		}
+	}
+	info, err := cons.Info(ctx)
+	return err == nil && info.NumPending > 0
 }
 
 // receive decodes one match into the reorder buffer (releasing into o.ready what exceeds the

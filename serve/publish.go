@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -19,11 +21,13 @@ import (
 type Input = pump.Input
 
 // PublishOptions tune Publish; the zero value publishes normalized events with the
-// defaults of `stixcel run`.
+// defaults of `stixcel run`, but for the lateness.
 type PublishOptions struct {
-	Profile  *source.Profile // nil: normalized events
-	Lateness time.Duration   // default event.DefaultLateness
-	MaxAhead time.Duration   // default event.DefaultMaxAhead
+	Profile *source.Profile // nil: normalized events
+	// Lateness is how far out of order each input may be; 0 requires each input sorted
+	// (`stixcel publish` passes --lateness, by default event.DefaultLateness).
+	Lateness time.Duration
+	MaxAhead time.Duration // default event.DefaultMaxAhead
 	// Rejected, when set, notes each line parked on the rejects subject (a caller's hints).
 	Rejected func(*event.Rejection)
 	// Messages, when set, receives run's "rejected: file:line: reason" lines, capped per
@@ -47,35 +51,24 @@ func Publish(ctx context.Context, js jetstream.JetStream, n Names, opts PublishO
 			}
 			return &captureDecoder{inner: dec, c: capture}
 		},
-		Merge:     event.MergeOptions{Lateness: opts.Lateness, MaxAhead: opts.MaxAhead},
-		ReadAhead: -1, // the decoder's captured lines are not safe for a reader ahead
-		Messages:  opts.Messages,
+		Merge:    event.MergeOptions{Lateness: opts.Lateness, MaxAhead: opts.MaxAhead},
+		Messages: opts.Messages,
 	}
-	var futures []jetstream.PubAckFuture
+	win := &pubWindow{js: js}
 	var publishErr error // the error of publishing, not of reading
-	publish := func(ctx context.Context, m *nats.Msg) error {
-		f, err := js.PublishMsgAsync(m, jetstream.WithMsgID(m.Header.Get(HeaderSource)+":"+m.Header.Get(HeaderLine)))
-		if err != nil {
-			publishErr = fmt.Errorf("serve: publish to %s: %w", m.Subject, err)
-			return publishErr
-		}
-		if futures = append(futures, f); len(futures) >= 1024 {
-			if publishErr = settle(ctx, js, futures); publishErr != nil {
-				return publishErr
-			}
-			futures = futures[:0]
-		}
-		return nil
+	publish := func(ctx context.Context, m *nats.Msg, id string) error {
+		publishErr = win.publish(ctx, m, id)
+		return publishErr
 	}
 	sum, err := pump.Run(ctx, inputs, pumpOpts, pump.Handler{
 		Event: func(ctx context.Context, ev *event.Event) error {
-			return publish(ctx, rejectMsgOr(n, nil, ev, capture))
+			return publish(ctx, lineMsg(n.EventsSubject(), capture.take(ev), ev.Source, ev.Line), lineID(ev.Source, ev.Line))
 		},
 		Rejected: func(ctx context.Context, rej *event.Rejection) error {
 			if opts.Rejected != nil {
 				opts.Rejected(rej)
 			}
-			return publish(ctx, rejectMsgOr(n, rej, nil, capture))
+			return publish(ctx, rejectMsg(n.RejectsSubject(), rej), lineID(rej.File, rej.Line))
 		},
 	})
 	switch {
@@ -84,56 +77,118 @@ func Publish(ctx context.Context, js jetstream.JetStream, n Names, opts PublishO
 	case err != nil:
 		return sum.Stats, fmt.Errorf("serve: publish: %w", err)
 	}
-	if err := settle(ctx, js, futures); err != nil {
+	if err := win.settle(ctx, 0); err != nil {
 		return sum.Stats, err
 	}
 	return sum.Stats, ctx.Err()
 }
 
-// settle waits for the PubAcks of futures and publishes again, synchronously and with
-// retries, each message whose publish failed (a leader election, a server restarting); its
+// lineID is the Nats-Msg-Id of a published line: its file:line, so that publishing a file
+// again stores nothing twice within the events stream's duplicate window.
+func lineID(src string, line int) string { return src + ":" + strconv.Itoa(line) }
+
+// pubWindow publishes asynchronously with at most pubWindowSize PubAcks outstanding: a
+// sliding window, so reading and decoding go on while the server stores what came before
+// (waiting for a whole block of PubAcks at a time stalled the reader once per block).
+type pubWindow struct {
+	js      jetstream.JetStream
+	futures []jetstream.PubAckFuture // oldest first
+	ids     []string                 // their message ids
+}
+
+// pubWindowSize bounds the PubAcks Publish awaits at a time (nats.go allows 4,000).
+const pubWindowSize = 1024
+
+// publish publishes m with message id id, after settling the oldest PubAcks while the
+// window is full, and the ones already back.
+func (w *pubWindow) publish(ctx context.Context, m *nats.Msg, id string) error {
+	if err := w.settle(ctx, pubWindowSize-1); err != nil {
+		return err
+	}
+	f, err := w.js.PublishMsgAsync(m, jetstream.WithMsgID(id))
+	if err != nil {
+		return fmt.Errorf("serve: publish to %s: %w", m.Subject, err)
+	}
+	w.futures, w.ids = append(w.futures, f), append(w.ids, id)
+	return nil
+}
+
+// settle takes the PubAcks that are back off the front of the window, and waits for the
+// oldest until at most keep are outstanding. A message whose publish failed (a leader
+// election, a server restarting) is published again, synchronously and with retries; its
 // Nats-Msg-Id (file:line) makes a message that was stored after all a duplicate.
-func settle(ctx context.Context, js jetstream.JetStream, futures []jetstream.PubAckFuture) error {
-	for _, f := range futures {
+func (w *pubWindow) settle(ctx context.Context, keep int) error {
+	done := 0
+	defer func() {
+		clear(w.futures[:done])
+		w.futures, w.ids = w.futures[done:], w.ids[done:]
+	}()
+	var timeout <-chan time.Time
+	for ; done < len(w.futures); done++ {
+		f := w.futures[done]
+		if len(w.futures)-done <= keep {
+			select {
+			case <-f.Ok():
+				continue
+			default:
+				return nil // the oldest is not back: neither are most after it
+			}
+		}
+		if timeout == nil {
+			timeout = time.After(pubTimeout)
+		}
 		select {
 		case <-f.Ok():
 			continue
 		case <-f.Err():
-		case <-time.After(pubTimeout):
+		case <-timeout:
 		}
-		m := f.Msg()
-		id := m.Header.Get(HeaderSource) + ":" + m.Header.Get(HeaderLine)
-		var err error
-		for attempt := 0; attempt < 20 && ctx.Err() == nil; attempt++ {
-			if _, err = js.PublishMsg(ctx, m, jetstream.WithMsgID(id)); err == nil {
-				break
-			}
-			sleep(ctx, time.Duration(attempt+1)*100*time.Millisecond)
-		}
-		if err != nil {
-			return fmt.Errorf("serve: publish to %s: %w", m.Subject, err)
+		if err := republish(ctx, w.js, f.Msg(), w.ids[done]); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// rejectMsgOr is the message of a rejection, or of an event's line.
-func rejectMsgOr(n Names, rej *event.Rejection, ev *event.Event, c *captured) *nats.Msg {
-	if rej != nil {
-		return rejectMsg(n.RejectsSubject(), rej)
+// republish publishes m again, synchronously, retrying for a while.
+func republish(ctx context.Context, js jetstream.JetStream, m *nats.Msg, id string) error {
+	var err error
+	for attempt := 0; attempt < 20 && ctx.Err() == nil; attempt++ {
+		if _, err = js.PublishMsg(ctx, m, jetstream.WithMsgID(id)); err == nil {
+			return nil
+		}
+		sleep(ctx, time.Duration(attempt+1)*100*time.Millisecond)
 	}
-	line := c.lines[ev]
-	delete(c.lines, ev)
-	return lineMsg(n.EventsSubject(), line, ev.Source, ev.Line)
+	if err == nil {
+		err = ctx.Err()
+	}
+	return fmt.Errorf("serve: publish to %s: %w", m.Subject, err)
 }
 
-// captured keeps each decoded event's line until it is published (the merger holds events
-// for the lateness; a rejected event's line is in its Rejection).
+// captured keeps the line of each decoded event that is not backed by its line (a
+// raw-backed event's text is its line) until it is published: the merger holds events for
+// the lateness, and the pump decodes ahead of the publisher, on a goroutine of its own.
 type captured struct {
+	mu    sync.Mutex
 	lines map[*event.Event][]byte
 }
 
-// captureDecoder decodes through inner and keeps a copy of each event's line.
+// take returns ev's line and forgets it.
+func (c *captured) take(ev *event.Event) []byte {
+	c.mu.Lock()
+	line, ok := c.lines[ev]
+	if ok {
+		delete(c.lines, ev)
+	}
+	c.mu.Unlock()
+	if ok {
+		return line
+	}
+	return []byte(ev.Raw())
+}
+
+// captureDecoder decodes through inner and keeps a copy of the line of each event that is
+// not backed by it.
 type captureDecoder struct {
 	inner event.Decoder
 	c     *captured
@@ -141,8 +196,10 @@ type captureDecoder struct {
 
 func (d *captureDecoder) Decode(line []byte) (*event.Event, *event.Invalid) {
 	ev, bad := d.inner.Decode(line)
-	if ev != nil {
+	if ev != nil && ev.Raw() != string(line) {
+		d.c.mu.Lock()
 		d.c.lines[ev] = append([]byte(nil), line...)
+		d.c.mu.Unlock()
 	}
 	return ev, bad
 }

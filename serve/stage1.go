@@ -81,7 +81,7 @@ func (s *Stage1) Run(ctx context.Context) error {
 func (s *Stage1) consumer(ctx context.Context) (jetstream.Consumer, error) {
 	durable := s.Durable
 	if durable == "" {
-		durable = subjectToken(s.Names.Prefix) + "-stage1"
+		durable = s.Names.stage1Durable()
 	}
 	ackWait := s.AckWait
 	if ackWait <= 0 {
@@ -105,36 +105,63 @@ type stage1Worker struct {
 	maxPayload int64 // the server's maximum payload, headers included
 	matches    []runtime.Match
 	outs       []runtime.Output
-	futures    []jetstream.PubAckFuture
+	msgs       []jetstream.Msg          // handled, not yet acked
+	futures    []jetstream.PubAckFuture // what msgs produced
 }
 
-// batch handles a fetched batch: every message's outputs are published, their PubAcks
-// awaited, then the messages acked. When a publish fails the batch is not acked (nak'd, so
-// it comes again; what was stored is dropped as a duplicate by its Nats-Msg-Id).
+// batch handles a fetched batch as its messages arrive. The messages handled so far are
+// settled — every output's PubAck awaited, then each message acked — whenever the batch
+// pauses (no message ready), and at its end: a batch that fills slowly holds nothing back
+// until it expires, and a backlog is settled in runs, one PubAck wait per run, not per
+// event. When a publish fails the unsettled messages are not acked (nak'd, so they come
+// again; what was stored is dropped as a duplicate by its Nats-Msg-Id).
 func (w *stage1Worker) batch(ctx context.Context, b jetstream.MessageBatch) error {
-	var msgs []jetstream.Msg
-	w.futures = w.futures[:0]
-	for msg := range b.Messages() {
-		msgs = append(msgs, msg)
+	w.msgs, w.futures = w.msgs[:0], w.futures[:0]
+	in := b.Messages()
+	for {
+		var msg jetstream.Msg
+		var ok bool
+		select {
+		case msg, ok = <-in:
+		default:
+			if err := w.settle(ctx); err != nil {
+				return err
+			}
+			msg, ok = <-in
+		}
+		if !ok {
+			break
+		}
+		w.msgs = append(w.msgs, msg)
 		if err := w.handle(msg); err != nil {
-			nakAll(msgs)
+			nakAll(w.msgs)
 			return err
 		}
 	}
 	if err := b.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) {
-		nakAll(msgs)
+		nakAll(w.msgs)
 		return fmt.Errorf("serve: stage 1: fetch: %w", err)
 	}
+	return w.settle(ctx)
+}
+
+// settle awaits the PubAcks of what the messages in hand produced, then acks them.
+func (w *stage1Worker) settle(ctx context.Context) error {
+	if len(w.msgs) == 0 {
+		return nil
+	}
 	if err := awaitAll(ctx, w.futures); err != nil {
-		nakAll(msgs)
+		nakAll(w.msgs)
 		return fmt.Errorf("serve: stage 1: %w", err)
 	}
-	for _, m := range msgs {
+	for _, m := range w.msgs {
 		if err := m.Ack(); err != nil {
 			return fmt.Errorf("serve: stage 1: ack: %w", err)
 		}
 	}
-	w.Metrics.EventsIn.Add(int64(len(msgs)))
+	w.Metrics.EventsIn.Add(int64(len(w.msgs)))
+	clear(w.msgs)
+	w.msgs, w.futures = w.msgs[:0], w.futures[:0]
 	return nil
 }
 
