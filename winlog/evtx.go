@@ -77,6 +77,9 @@ func (e *evtxReader) readChunk() {
 		return
 	}
 	n, err := io.ReadFull(e.r, e.chunk)
+	if err == nil && bytes.HasPrefix(e.chunk, []byte(evtxMagic)) {
+		n, err = e.nextFile()
+	}
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		if !errors.Is(err, io.EOF) {
 			err = fmt.Errorf("%s: chunk at offset %d: %w", e.name, e.offset, err)
@@ -89,6 +92,19 @@ func (e *evtxReader) readChunk() {
 	if n < chunkSize {
 		e.err = io.EOF
 	}
+}
+
+// nextFile reads past the header of another EVTX file where a chunk was due (`cat a.evtx
+// b.evtx |`: files are a header and whole chunks, so the next one starts at a chunk's place)
+// and fills the chunk buffer with its first chunk.
+func (e *evtxReader) nextFile() (int, error) {
+	rest := copy(e.chunk, e.chunk[fileHeaderSize:])
+	m, err := io.ReadFull(e.r, e.chunk[rest:])
+	e.offset += fileHeaderSize
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF // the header's file has no chunk: read what there is
+	}
+	return rest + m, err
 }
 
 // readRecords turns a chunk's records into pending lines: every record of a sound chunk that

@@ -110,3 +110,37 @@ func TestRegressionEVTX(t *testing.T) {
 		})
 	}
 }
+
+// TestConcatenatedEVTX: `cat a.evtx b.evtx ... | stixcel run -` reads every file's records,
+// as the files one by one give them: each file is a header and whole chunks, so the next
+// file's header stands where a chunk was due.
+func TestConcatenatedEVTX(t *testing.T) {
+	pairs := regressionPairs(t)
+	require.Greater(t, len(pairs), 20)
+	var all bytes.Buffer
+	var want [][]byte
+	for _, path := range pairs[:20] {
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		all.Write(data)
+		want = append(want, recordsOf(t, bytes.NewReader(data), path)...)
+	}
+	got := recordsOf(t, &all, "<stdin>")
+	assert.Equal(t, want, got)
+}
+
+// recordsOf is every record of an input as JSON text; a rejection fails the test.
+func recordsOf(t *testing.T, r io.Reader, name string) [][]byte {
+	t.Helper()
+	lines := NewLines(r, name)
+	var out [][]byte
+	for {
+		line, err := lines.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		require.NoError(t, err)
+		require.Empty(t, line.Reason, "rejected: %s", line.Detail)
+		out = append(out, bytes.Clone(line.Text))
+	}
+}
