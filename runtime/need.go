@@ -11,6 +11,7 @@ import (
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
 
+	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/internal/relit"
 )
 
@@ -239,7 +240,7 @@ func (n *needs) literalTest(src, lit celast.Expr) clause {
 	if !ok || s == "" {
 		return nil
 	}
-	return clause{{field: field, lit: lowerASCII(s)}}
+	return clause{{field: field, lit: celenv.LowerASCII(s)}}
 }
 
 // equalTest reads `S == c`, c a string or a whole number.
@@ -272,7 +273,7 @@ func equalAtom(field string, lowered bool, v ref.Val) (atom, bool) {
 		if lowered {
 			kind = atomTest
 		}
-		return atom{field: field, kind: kind, lit: lowerASCII(string(v))}, true
+		return atom{field: field, kind: kind, lit: celenv.LowerASCII(string(v))}, true
 	case types.Int, types.Uint, types.Double:
 		if lowered {
 			return atom{}, false
@@ -357,7 +358,7 @@ func (n *needs) patternTest(src, pattern celast.Expr) clause {
 		if l.S == "" {
 			return nil
 		}
-		c = append(c, atom{field: field, lit: lowerASCII(l.S), ks: l.Fold && strings.ContainsAny(l.S, "ksKS")})
+		c = append(c, atom{field: field, lit: celenv.LowerASCII(l.S), ks: l.Fold && strings.ContainsAny(l.S, "ksKS")})
 	}
 	return c
 }
@@ -414,20 +415,4 @@ func (n *needs) constant(e celast.Expr) (ref.Val, bool) {
 		return v, ok
 	}
 	return nil, false
-}
-
-// lowerASCII lowers ASCII letters, as CEL's lowerAscii does.
-func lowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 
+	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/internal/jsonl"
 )
 
@@ -74,23 +75,7 @@ func stringFunctions() cel.EnvOption {
 				if !ok {
 					return types.MaybeNoSuchOverloadErr(v)
 				}
-				return types.String(lowerASCII(string(s)))
+				return types.String(celenv.LowerASCII(string(s)))
 			})),
 	)
-}
-
-// lowerASCII lowers ASCII letters, allocating only when s has upper-case ones.
-func lowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
 }
