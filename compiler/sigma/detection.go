@@ -1,12 +1,14 @@
 package sigma
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
 
+	"github.com/stixcel/stixcel/compiler/sigma/condition"
 	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/internal/yamlpos"
 )
@@ -18,6 +20,39 @@ type Detection struct {
 	// for a string, one per item for a list (the items are alternatives, linked with OR).
 	Conditions []yamlpos.String
 	Pos        diag.Pos
+}
+
+// ConditionError is the first error of a detection's condition, at its place in the rule
+// file.
+type ConditionError struct {
+	Pos diag.Pos
+	Msg string
+}
+
+func (e *ConditionError) Error() string { return fmt.Sprintf("%s: condition: %s", e.Pos, e.Msg) }
+
+// ParseCondition parses the detection's condition over its search names. The condition's
+// first error is a *ConditionError at its place in the file; any other error comes back as
+// the condition parser gave it.
+func (d *Detection) ParseCondition() (condition.Node, error) {
+	names := make([]string, len(d.Searches))
+	for i, s := range d.Searches {
+		names[i] = s.Name.Value
+	}
+	srcs := make([]string, len(d.Conditions))
+	for i, c := range d.Conditions {
+		srcs[i] = c.Value
+	}
+	node, err := condition.ParseList(srcs, names)
+	var errs condition.Errors
+	if errors.As(err, &errs) && len(errs) > 0 {
+		pos := d.Pos
+		if e := errs[0]; e.At.Item < len(d.Conditions) {
+			pos = d.Conditions[e.At.Item].PosAt(e.At.Line, e.At.Col)
+		}
+		return nil, &ConditionError{Pos: pos, Msg: errs[0].Msg}
+	}
+	return node, err
 }
 
 // Search looks up a search identifier by name; nil when the detection has none of that name.

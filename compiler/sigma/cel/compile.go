@@ -66,26 +66,14 @@ func Compile(rule *sigma.Rule, t mapping.Target) (string, error) {
 // MaxExpressionSize is the longest expression CEL's parser accepts, in code points.
 const MaxExpressionSize = 100_000
 
+// parseCondition is the detection's condition, its first error an *Error naming the construct.
 func parseCondition(det *sigma.Detection) (condition.Node, error) {
-	names := make([]string, len(det.Searches))
-	for i, s := range det.Searches {
-		names[i] = s.Name.Value
-	}
-	srcs := make([]string, len(det.Conditions))
-	for i, c := range det.Conditions {
-		srcs[i] = c.Value
-	}
-	node, err := condition.ParseList(srcs, names)
-	var errs condition.Errors
-	if errors.As(err, &errs) && len(errs) > 0 {
-		e := errs[0]
-		pos := det.Pos
-		if e.At.Item < len(det.Conditions) {
-			pos = det.Conditions[e.At.Item].PosAt(e.At.Line, e.At.Col)
-		}
-		return nil, &Error{Pos: pos, Construct: "condition", Msg: "condition: " + e.Msg}
-	}
-	if err != nil {
+	node, err := det.ParseCondition()
+	var ce *sigma.ConditionError
+	switch {
+	case errors.As(err, &ce):
+		return nil, &Error{Pos: ce.Pos, Construct: "condition", Msg: "condition: " + ce.Msg}
+	case err != nil:
 		return nil, fmt.Errorf("%s: condition: %w", det.Pos, err)
 	}
 	return node, nil

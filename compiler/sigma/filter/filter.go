@@ -59,10 +59,10 @@ func Decode(r *sigma.Rule) (*Filter, diag.Diagnostics) {
 		d.Diags.Errorf(r.BodyPos, diag.CodeMissingKey, "filter has no search (a `selection:` of the fields to filter out)")
 	}
 	if f.Detection != nil && len(f.Detection.Conditions) > 0 {
-		if _, err := parse(f.Detection); err != nil {
-			var ce *conditionError
+		if _, err := f.Detection.ParseCondition(); err != nil {
+			var ce *sigma.ConditionError
 			if errors.As(err, &ce) {
-				d.Diags.Errorf(ce.pos, diag.CodeBadValue, "filter condition: %s", ce.msg)
+				d.Diags.Errorf(ce.Pos, diag.CodeBadValue, "filter condition: %s", ce.Msg)
 			}
 		}
 	}
@@ -81,36 +81,6 @@ func decodeRules(d *yamlpos.Decoder, e yamlpos.Entry) []yamlpos.String {
 		d.Diags.Errorf(d.ValuePos(e), diag.CodeBadValue, "filter rules is empty; name the rules it applies to, by id or name")
 	}
 	return rules
-}
-
-// conditionError is a condition's parse error at its file position.
-type conditionError struct {
-	pos diag.Pos
-	msg string
-}
-
-func (e *conditionError) Error() string { return fmt.Sprintf("%s: condition: %s", e.pos, e.msg) }
-
-// parse parses a detection's condition, errors placed in the file.
-func parse(det *sigma.Detection) (condition.Node, error) {
-	names := make([]string, len(det.Searches))
-	for i, s := range det.Searches {
-		names[i] = s.Name.Value
-	}
-	srcs := make([]string, len(det.Conditions))
-	for i, c := range det.Conditions {
-		srcs[i] = c.Value
-	}
-	node, err := condition.ParseList(srcs, names)
-	var errs condition.Errors
-	if errors.As(err, &errs) && len(errs) > 0 {
-		pos := det.Pos
-		if e := errs[0]; e.At.Item < len(det.Conditions) {
-			pos = det.Conditions[e.At.Item].PosAt(e.At.Line, e.At.Col)
-		}
-		return nil, &conditionError{pos: pos, msg: errs[0].Msg}
-	}
-	return node, err
 }
 
 // Names reports whether the filter lists the rule, by its id or its name.
@@ -150,7 +120,7 @@ func Apply(rule *sigma.Rule, filters []*Filter) (*sigma.Rule, error) {
 	if len(applied) == 0 || rule.Detection == nil || len(rule.Detection.Conditions) == 0 {
 		return rule, nil
 	}
-	orig, err := parse(rule.Detection)
+	orig, err := rule.Detection.ParseCondition()
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +128,7 @@ func Apply(rule *sigma.Rule, filters []*Filter) (*sigma.Rule, error) {
 	det.Searches = slices.Clone(det.Searches)
 	text := "(" + expand(orig, nil) + ")"
 	for i, f := range applied {
-		node, err := parse(f.Detection)
+		node, err := f.Detection.ParseCondition()
 		if err != nil {
 			return nil, fmt.Errorf("filter %q: %w", f.Rule.Title.Value, err)
 		}
