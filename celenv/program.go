@@ -72,6 +72,15 @@ func HasComprehension(a *celast.AST) bool {
 	return len(celast.MatchDescendants(nav, celast.KindMatcher(celast.ComprehensionKind))) > 0
 }
 
+// ReadsParams reports whether e reads the identifier params.
+func ReadsParams(e celast.Expr) bool {
+	found := false
+	celast.PostOrderVisit(e, celast.NewExprVisitor(func(x celast.Expr) {
+		found = found || (x.Kind() == celast.IdentKind && x.AsIdent() == "params")
+	}))
+	return found
+}
+
 // ProgramError is an expression that checks but cannot be planned, at the node that failed.
 type ProgramError struct {
 	Line, Col int // 1-based line, 0-based column in the expression text (cel-go's); Line 0 when unknown

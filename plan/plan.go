@@ -25,15 +25,26 @@ import (
 
 // Schema is the value of Set.Schema for this version of the artifact. v2 added what alerts
 // cite without the bundle: detection_strategy_name, each technique's tactics and each
-// channel's evidence fields; a v1 artifact lacks them and is refused (compile it again).
-const Schema = "stixcel.plan/v2"
+// channel's evidence fields; a v1 artifact lacks them and is refused (compile it again). v3
+// added each channel's parsed expressions and cost verdicts (Channel.Parsed, Set.CELEnv),
+// so that loading skips parsing and cost estimation, most of the engine's start-up; a v2 artifact is read as it is, its
+// expressions compiled from their text.
+const Schema = "stixcel.plan/v3"
+
+// readableSchemas are the earlier artifact versions still read: all they lack is optional.
+var readableSchemas = map[string]bool{"stixcel.plan/v2": true}
 
 // oldSchemas are earlier artifact versions, refused with a message saying what to do.
 var oldSchemas = map[string]bool{"stixcel.plan/v1": true}
 
-// checkSchema accepts only Schema; an older one is named as such, with the remedy.
+// Readable reports whether this stixcel reads plans of schema: Schema, or an earlier version
+// whose plans differ only by what is optional.
+func Readable(schema string) bool { return schema == Schema || readableSchemas[schema] }
+
+// checkSchema accepts Schema and readableSchemas; an older one is named as such, with the
+// remedy.
 func checkSchema(schema string) error {
-	if schema == Schema {
+	if Readable(schema) {
 		return nil
 	}
 	if oldSchemas[schema] {
@@ -111,6 +122,9 @@ const (
 type Set struct {
 	Schema string  `json:"schema"`
 	Plans  []*Plan `json:"plans"`
+	// CELEnv is the fingerprint of the CEL parser and declarations the channels' parsed forms
+	// were made with (celenv.Fingerprint); empty when no channel has one.
+	CELEnv string `json:"cel_env,omitempty"`
 }
 
 // Plan is one compiled analytic.
@@ -224,6 +238,32 @@ type Channel struct {
 	Fields []string `json:"fields"`
 	Origin Origin   `json:"origin"`
 	Reason string   `json:"reason"`
+	// Parsed holds the selector and predicate as the compiler parsed them: absent in
+	// artifacts written without them and for channels without CEL.
+	Parsed *ParsedChannel `json:"parsed,omitempty"`
+}
+
+// ParsedChannel is a channel's selector and predicate in parsed form, each absent when the
+// channel has no such expression (or it does not compile, or reads parameters).
+type ParsedChannel struct {
+	Selector  *ParsedExpr `json:"selector,omitempty"`
+	Predicate *ParsedExpr `json:"predicate,omitempty"`
+}
+
+// ParsedExpr is one expression in parsed form, with its cost verdict: what loading it needs
+// instead of parsing its text and estimating its cost (the runtime still type-checks it).
+// It is used only when Digest is that of the expression's environment and text, and
+// Set.CELEnv that of the reading stixcel: an edited text is compiled from its text.
+// Expressions that read the plan's parameters have none.
+type ParsedExpr struct {
+	// Digest keys the form to its environment (the plan's parameter types) and text.
+	Digest string `json:"digest"`
+	// Expr is cel-spec's ParsedExpr, in protocol buffers' binary form (base64 in JSON),
+	// without source positions.
+	Expr []byte `json:"expr"`
+	// MaxString is the longest event string at which the expression's estimated cost stays
+	// within the limit: a power of four times 16 KiB, up to the longest line read.
+	MaxString int `json:"max_string"`
 }
 
 // Param is a typed parameter made from a mutable element.
@@ -516,7 +556,7 @@ func parseRunnable(data []byte, keep func(k Kind, huntSource bool) bool) (*Set, 
 			return nil, fmt.Errorf("decode plans: plan %s: %w", strings.Clone(gjson.Get(raws[i], "id").String()), err)
 		}
 	}
-	return &Set{Schema: Schema, Plans: append([]*Plan{}, plans...)}, nil
+	return &Set{Schema: Schema, Plans: append([]*Plan{}, plans...), CELEnv: strings.Clone(doc.Get("cel_env").String())}, nil
 }
 
 // runnable reports keep of a plan's kind and hunt flag (their first occurrences, as gjson's

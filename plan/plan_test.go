@@ -25,10 +25,10 @@ func TestReadWriteRoundTrip(t *testing.T) {
 
 func TestReadRejectsOtherSchemas(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
-		{"wrong schema", `{"schema": "stixcel.plan/v9", "plans": []}`, `plans: schema "stixcel.plan/v9", want "stixcel.plan/v2"`},
-		{"older schema", `{"schema": "stixcel.plan/v1", "plans": []}`, "plans: schema \"stixcel.plan/v1\" is from an older stixcel (its plans lack the strategy names, tactics and evidence fields alerts cite), want \"stixcel.plan/v2\": compile the plans again with `stixcel compile`"},
+		{"wrong schema", `{"schema": "stixcel.plan/v9", "plans": []}`, `plans: schema "stixcel.plan/v9", want "stixcel.plan/v3"`},
+		{"older schema", `{"schema": "stixcel.plan/v1", "plans": []}`, "plans: schema \"stixcel.plan/v1\" is from an older stixcel (its plans lack the strategy names, tactics and evidence fields alerts cite), want \"stixcel.plan/v3\": compile the plans again with `stixcel compile`"},
 		{"not JSON", `{"schema": `, "decode plans: unexpected EOF"},
-		{"no schema", `{"plans": []}`, `plans: schema "", want "stixcel.plan/v2"`},
+		{"no schema", `{"plans": []}`, `plans: schema "", want "stixcel.plan/v3"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := plan.Read(bytes.NewReader([]byte(tc.in)))
@@ -73,7 +73,7 @@ func TestReadRunnableKeepsSelectedKinds(t *testing.T) {
 	assert.Equal(t, "event.x == 1", set.Plans[0].Channels[0].Predicate)
 
 	_, err = plan.ReadRunnable(bytes.NewReader([]byte(`{"schema": "x", "plans": []}`)), detections)
-	assert.EqualError(t, err, `plans: schema "x", want "stixcel.plan/v2"`)
+	assert.EqualError(t, err, `plans: schema "x", want "stixcel.plan/v3"`)
 	_, err = plan.ReadRunnable(bytes.NewReader([]byte(`{"schema": `)), detections)
 	assert.EqualError(t, err, "decode plans: unexpected EOF")
 	_, err = plan.ReadRunnable(bytes.NewReader([]byte(`{"schema": "stixcel.plan/v2", "plans": [{"kind": "detection", "channels": 5}]}`)), detections)

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"fmt"
 	goruntime "runtime"
 	"sort"
 	"strings"
@@ -65,6 +66,7 @@ func compileSetOn(set *plan.Set, cfg *config, workers int) ([]*compiledPlan, *ev
 			runnable = append(runnable, i)
 		}
 	}
+	cache.steps.storeForms(set, runnable)
 	plans := make([]*compiledPlan, 0, len(runnable))
 	for start := 0; start < len(runnable); start += buildChunk {
 		chunk := runnable[start:min(start+buildChunk, len(runnable))]
@@ -208,6 +210,9 @@ type buildSteps struct {
 	checks map[string]func() (*cel.Ast, error)        // by expression key (environment and text)
 	costs  map[string]func() (int, error)             // by expression key and parameter values
 	conds  map[string]func() (map[string]bool, error) // by condition and channel ids
+	// stored are the parsed forms the artifact carries whose digest matches their
+	// environment and text, by expression key; read-only once the build starts.
+	stored map[string]*plan.ParsedExpr
 }
 
 func newBuildSteps() *buildSteps {
@@ -250,7 +255,13 @@ func (s *buildSteps) env(key string, build func() (*cel.Env, error)) (*keyedEnv,
 // the environments it is checked in (parsing is most of the cost); a text without a parse
 // is parsed again.
 func (s *buildSteps) check(env *keyedEnv, text string, channel bool) (*cel.Ast, error) {
-	return once(s, s.checks, env.key+"\x00"+text, func() (*cel.Ast, error) {
+	key := env.key + "\x00" + text
+	return once(s, s.checks, key, func() (*cel.Ast, error) {
+		if form := s.stored[key]; form != nil {
+			if ast, err := checkForm(env.Env, form); err == nil {
+				return ast, nil
+			}
+		}
 		if channel {
 			if parsed := s.takeParse(text); parsed != nil {
 				ast, _, err := celenv.CheckBool(env.Env, parsed)
@@ -322,8 +333,67 @@ func (s *buildSteps) takeParse(text string) *cel.Ast {
 // parameter values.
 func (s *buildSteps) cost(env *cel.Env, ast *cel.Ast, exprKey string, cp *compiledPlan) (int, error) {
 	return once(s, s.costs, exprKey+"\x00"+cp.paramsKey, func() (int, error) {
+		if form := s.stored[exprKey]; form != nil && form.MaxString > 0 {
+			return affordableUpTo(form.MaxString), nil
+		}
 		return costVerdict(env, ast, cp.paramsJSON)
 	})
+}
+
+// checkForm type-checks the parsed form of an expression as check does its text; an error
+// (a damaged form: one the checker refuses, or panics on) sends the caller to the text.
+func checkForm(env *cel.Env, form *plan.ParsedExpr) (ast *cel.Ast, err error) {
+	parsed, err := celenv.DecodeParsed(form.Expr)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			ast, err = nil, fmt.Errorf("parsed form: %v", r)
+		}
+	}()
+	ast, _, err = celenv.CheckBool(env, parsed)
+	return ast, err
+}
+
+// storeForms keeps the parsed forms of the channels of set's plans at runnable (indexes)
+// whose digests match their environment and text, when the artifact was checked against
+// this stixcel's declarations (plan.Set.CELEnv); an edited text, or a form from another
+// stixcel, is compiled from its text.
+func (s *buildSteps) storeForms(set *plan.Set, runnable []int) {
+	if set.CELEnv == "" || set.CELEnv != celenv.Fingerprint() {
+		return
+	}
+	s.stored = map[string]*plan.ParsedExpr{}
+	for _, i := range runnable {
+		p := set.Plans[i]
+		if p == nil {
+			continue
+		}
+		envKey := channelEnvKey(p.Params)
+		for _, ch := range p.Channels {
+			if ch == nil || ch.Parsed == nil {
+				continue
+			}
+			s.storeForm(envKey, ch.Selector, ch.Parsed.Selector)
+			s.storeForm(envKey, ch.Predicate, ch.Parsed.Predicate)
+		}
+	}
+}
+
+func (s *buildSteps) storeForm(envKey, text string, form *plan.ParsedExpr) {
+	if form == nil || text == "" {
+		return
+	}
+	key := envKey + "\x00" + text
+	if _, done := s.stored[key]; done {
+		return
+	}
+	if form.Digest == celenv.ExprDigest(envKey, text) {
+		s.stored[key] = form
+	} else {
+		s.stored[key] = nil // edited: compiled from its text
+	}
 }
 
 // conditionChannels is celenv.ConditionChannels, once per condition and channel ids.

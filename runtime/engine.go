@@ -91,7 +91,7 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	if set == nil {
 		return nil, errors.New("runtime: no plan set")
 	}
-	if set.Schema != plan.Schema {
+	if !plan.Readable(set.Schema) {
 		return nil, fmt.Errorf("runtime: plan schema %q, want %q (compile the plans again)", set.Schema, plan.Schema)
 	}
 	cfg := config{maxContributors: DefaultMaxContributors, workers: 1,

@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"math"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,22 +85,10 @@ func (pc *programCache) conditionEnv(params []*plan.Param, ids []string) (*keyed
 }
 
 // channelEnvKey and conditionEnvKey are the cache keys of the environments.
-func channelEnvKey(params []*plan.Param) string { return "channel\x00" + paramsKey(params) }
+func channelEnvKey(params []*plan.Param) string { return celenv.ChannelEnvKey(params) }
 
 func conditionEnvKey(params []*plan.Param, ids []string) string {
-	return "condition\x00" + paramsKey(params) + "\x00" + strings.Join(ids, ",")
-}
-
-// paramsKey lists parameter names and types in order: what an environment declares.
-func paramsKey(params []*plan.Param) string {
-	parts := make([]string, 0, len(params))
-	for _, p := range params {
-		if p != nil {
-			parts = append(parts, p.Name+":"+strings.TrimSpace(p.Type.String()))
-		}
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, ";")
+	return celenv.ConditionEnvKey(params, ids)
 }
 
 // compile compiles a boolean CEL expression once per environment, refusing it when its
@@ -169,7 +156,7 @@ func (pc *programCache) need(key string, cp *compiledPlan) need {
 	}
 	ce := pc.checked[key]
 	native := ce.ast.NativeRep()
-	reads := readsParams(native.Expr())
+	reads := celenv.ReadsParams(native.Expr())
 	if reads {
 		key += "\x00" + cp.paramsKey
 	}
@@ -189,15 +176,6 @@ func (pc *programCache) need(key string, cp *compiledPlan) need {
 	n := pc.needs.of(expr)
 	pc.needCache[key] = n
 	return n
-}
-
-// readsParams reports whether e reads the identifier params.
-func readsParams(e celast.Expr) bool {
-	found := false
-	celast.PostOrderVisit(e, celast.NewExprVisitor(func(x celast.Expr) {
-		found = found || (x.Kind() == celast.IdentKind && x.AsIdent() == "params")
-	}))
-	return found
 }
 
 func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compiledPlan) (cel.Program, *route, int, error) {
@@ -380,8 +358,17 @@ func (pc *programCache) checkCost(env *cel.Env, ast *cel.Ast, exprKey string, cp
 // plan's JSON form).
 func costVerdict(env *cel.Env, ast *cel.Ast, params map[string]any) (int, error) {
 	maxString, err := celenv.CheckCostMaxString(env, ast, params)
-	if err == nil && maxString >= jsonl.MaxLineBytes {
-		maxString = math.MaxInt // affordable on any line
+	if err != nil {
+		return 0, err
 	}
-	return maxString, err
+	return affordableUpTo(maxString), nil
+}
+
+// affordableUpTo is the longest event string an expression is evaluated on, given
+// celenv.MaxStringSize: any line's when it affords the longest line read.
+func affordableUpTo(maxString int) int {
+	if maxString >= jsonl.MaxLineBytes {
+		return math.MaxInt
+	}
+	return maxString
 }

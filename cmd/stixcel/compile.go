@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stixcel/stixcel/compiler/parsed"
 	"github.com/stixcel/stixcel/internal/outfile"
 	"github.com/stixcel/stixcel/plan"
 )
@@ -30,6 +31,7 @@ Writes JSON to stdout or -o.`,
 				return err
 			}
 			fmt.Fprintln(c.stderr, set.Summary())
+			parsed.Attach(set) // so that loading the artifact skips parsing and cost estimation
 			return c.writeSet(set, out, c.inputsOf(all, flags.packs, files(flags.params, flags.taxonomy)))
 		},
 	}
