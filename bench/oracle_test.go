@@ -24,9 +24,9 @@ import (
 	sigmacel "github.com/stixcel/stixcel/compiler/sigma/cel"
 	"github.com/stixcel/stixcel/compiler/sigma/mapping"
 	"github.com/stixcel/stixcel/event"
-	"github.com/stixcel/stixcel/internal/evtxjson"
 	"github.com/stixcel/stixcel/internal/shared"
 	"github.com/stixcel/stixcel/plan"
+	"github.com/stixcel/stixcel/pump"
 	"github.com/stixcel/stixcel/runtime"
 	"github.com/stixcel/stixcel/source"
 )
@@ -75,9 +75,9 @@ type oracleCounts struct {
 // targets and run by stixcel's runtime (one plan per rule×target, alerting per event, as
 // `run` evaluates plans), against sigma-go's evaluator.ForRule(rule).Matches, on each event
 // the target's selector selects of the OTRF datasets (read with the windows source profile)
-// and of SigmaHQ's regression events (read as internal/evtxjson reads them, as test --sigma does). Both see the
-// normalized event (its map); sigma-go is given the target's field renames (EventID →
-// EventCode, Image → NewProcessName on Security 4688, ...) as a sigma-go config, so both
+// and of SigmaHQ's regression events (each .evtx read as `stixcel run` reads it, as test
+// --sigma does). Both see the normalized event (its map); sigma-go is given the target's
+// field renames (EventID → EventCode, Image → NewProcessName on Security 4688, ...) as a sigma-go config, so both
 // read the same fields; it is also given the rule as the specification reads it where it
 // has a spelling of its own (null values as its text "null", %...% values as plain text, not
 // placeholders). Pairs where sigmacel refuses the rule on that target, or sigma-go cannot
@@ -94,11 +94,15 @@ func TestOracleAgreement(t *testing.T) {
 	for _, r := range rules {
 		bySelector[r.selector] = append(bySelector[r.selector], r)
 	}
+	fieldsOf := make([]map[string]any, len(events)) // each event's map, built once
+	for i, ev := range events {
+		fieldsOf[i] = ev.Map()
+	}
 	ctx := context.Background()
 	for sel, group := range bySelector {
 		prg := selectorProgram(t, env, sel)
 		for i, ev := range events {
-			fields := ev.Map()
+			fields := fieldsOf[i]
 			if !selects(prg, fields) {
 				continue
 			}
@@ -346,7 +350,8 @@ func renames(t mapping.Target) sigmago.Config {
 }
 
 // oracleEvents reads the OTRF datasets with the windows profile and SigmaHQ's regression
-// events, each with a line number unique over all of them.
+// events (each .evtx read as `stixcel run` reads it, as test --sigma does), each event with a
+// source and line unique over all of them (a regression event's line is its record number).
 func oracleEvents(t *testing.T) []*event.Event {
 	profile, err := source.Builtin("windows")
 	require.NoError(t, err)
@@ -370,23 +375,21 @@ func oracleEvents(t *testing.T) []*event.Event {
 		f.Close()
 	}
 	regression := shared.Path(t, "sigma", "regression_data")
+	var evtx []string
 	require.NoError(t, filepath.WalkDir(regression, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
-			return err
+		if err == nil && strings.HasSuffix(path, ".evtx") {
+			evtx = append(evtx, path)
 		}
-		f, err := os.Open(path)
-		require.NoError(t, err)
-		evs, err := evtxjson.Read(f, path)
-		f.Close()
-		require.NoError(t, err)
-		rel, _ := filepath.Rel(regression, path)
-		for i, fields := range evs {
-			ls, _ := fields["log_source"].(string)
-			out = append(out, &event.Event{LogSource: ls, Fields: fields, Source: rel, Line: i + 1})
-		}
-		return nil
+		return err
 	}))
-	return out
+	implied, err := source.ImpliedBuiltins()
+	require.NoError(t, err)
+	evs, err := pump.ReadAll(context.Background(), evtx, func() event.Decoder { return source.NewImplied(implied...) })
+	require.NoError(t, err)
+	for _, ev := range evs {
+		ev.Source, _ = filepath.Rel(regression, ev.Source)
+	}
+	return append(out, evs...)
 }
 
 // runPlans runs one plan per compiled rule×target over events with the runtime and returns,

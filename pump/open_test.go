@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -152,4 +153,46 @@ func TestOpenEVTXAccounting(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSummaryCountsEVTXRecords: the summary of a run over an .evtx file counts its records as
+// records, and beside a JSON lines file the lines as lines, read ahead or inline.
+func TestSummaryCountsEVTXRecords(t *testing.T) {
+	evtx := shared.Path(t, "sigma", "regression_data", "rules", "windows", "file", "file_event",
+		"file_event_win_hktl_netexec_file_indicators", "efc21479-9e83-41da-8cf1-122e06ba8db3.evtx")
+	jsonl := filepath.Join(t.TempDir(), "b.jsonl")
+	require.NoError(t, os.WriteFile(jsonl, []byte(eventLine(1, 0)+"\n"+eventLine(2, 0)+"\n"), 0o644))
+	tests := []struct {
+		name  string
+		files []string
+		want  string
+	}{
+		{name: "an EVTX file", files: []string{evtx}, want: "read 7 records from 1 file: 7 events processed, 0 rejected"},
+		{name: "EVTX and JSON lines", files: []string{evtx, jsonl}, want: "read 2 lines and 7 records from 2 files: 9 events processed, 0 rejected"},
+		{name: "JSON lines", files: []string{jsonl}, want: "read 2 lines from 1 file: 2 events processed, 0 rejected"},
+	}
+	for _, tc := range tests {
+		for _, readAhead := range []int64{-1, 0} {
+			t.Run(fmt.Sprintf("%s, read-ahead %d", tc.name, readAhead), func(t *testing.T) {
+				opened, err := Open(context.Background(), tc.files, OpenOptions{})
+				require.NoError(t, err)
+				defer opened.Close()
+				decoder := func() event.Decoder { return mixedDecoder{} }
+				sum, err := Run(context.Background(), opened.Inputs, Options{Decoder: decoder, Batch: true, ReadAhead: readAhead},
+					Handler{Event: func(context.Context, *event.Event) error { return nil }})
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, sum.String())
+			})
+		}
+	}
+}
+
+// mixedDecoder reads normalized events, and evtx_dump records as evtxDumpDecoder does.
+type mixedDecoder struct{}
+
+func (mixedDecoder) Decode(line []byte) (*event.Event, *event.Invalid) {
+	if bytes.HasPrefix(line, []byte(`{"Event"`)) {
+		return evtxDumpDecoder{}.Decode(line)
+	}
+	return event.Normalized{}.Decode(line)
 }

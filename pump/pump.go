@@ -17,6 +17,7 @@ import (
 
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/termsafe"
+	"github.com/stixcel/stixcel/winlog"
 )
 
 // DefaultReadAhead is how many bytes of events a regular file is read ahead of the consumer
@@ -87,7 +88,12 @@ type Handler struct {
 type Summary struct {
 	Inputs int
 	Stats  event.ReadStats
-	Forced int64 // events released before their lateness had passed, for Merge.MaxHeld
+	// Records is how many of Stats.Read were EVTX records (inputs winlog read as EVTX files),
+	// not lines; the rest were lines. It is exact but when a run that read ahead over both
+	// kinds of input stopped early: the records read ahead and not used then count as read,
+	// and as many fewer lines.
+	Records int64
+	Forced  int64 // events released before their lateness had passed, for Merge.MaxHeld
 	// Spilled is the events a batch sorted through temporary files, for Merge.MaxHeld.
 	Spilled int64
 }
@@ -119,10 +125,6 @@ func order(opts Options, readers []*event.Reader) (ordering, func() int64) {
 // String is the run's count line: "read 9 lines from 2 files: 7 events processed, 2
 // rejected (empty line: 1, late: 1)".
 func (s Summary) String() string {
-	files := "files"
-	if s.Inputs == 1 {
-		files = "file"
-	}
 	var reasons []string
 	for _, r := range s.Stats.Reasons() {
 		reasons = append(reasons, fmt.Sprintf("%s: %d", r, s.Stats.Rejected[r]))
@@ -131,7 +133,27 @@ func (s Summary) String() string {
 	if len(reasons) > 0 {
 		rej += " (" + strings.Join(reasons, ", ") + ")"
 	}
-	return fmt.Sprintf("read %d lines from %d %s: %d events processed, %s", s.Stats.Read, s.Inputs, files, s.Stats.Processed, rej)
+	return fmt.Sprintf("%s: %d events processed, %s", s.ReadPhrase(), s.Stats.Processed, rej)
+}
+
+// ReadPhrase says what was read, in the units of the inputs: "read 9 lines from 2 files",
+// "read 146 records from 11 files" (EVTX files), "read 94200 lines and 146 records from 12
+// files".
+func (s Summary) ReadPhrase() string {
+	files := "files"
+	if s.Inputs == 1 {
+		files = "file"
+	}
+	var read string
+	switch lines := s.Stats.Read - s.Records; {
+	case s.Records == 0:
+		read = fmt.Sprintf("%d lines", lines)
+	case lines == 0:
+		read = fmt.Sprintf("%d records", s.Records)
+	default:
+		read = fmt.Sprintf("%d lines and %d records", lines, s.Records)
+	}
+	return fmt.Sprintf("read %s from %d %s", read, s.Inputs, files)
 }
 
 // Run merges inputs and hands their items to h until their end, an input's error, a strict
@@ -165,7 +187,19 @@ func Run(ctx context.Context, inputs []Input, opts Options, h Handler) (Summary,
 		stats = merged.Stats()
 		a.unread(&stats)
 	}
-	return Summary{Inputs: len(inputs), Stats: stats, Forced: merged.Forced(), Spilled: done()}, err
+	records := min(evtxRecords(inputs, readers), stats.Read)
+	return Summary{Inputs: len(inputs), Stats: stats, Records: records, Forced: merged.Forced(), Spilled: done()}, err
+}
+
+// evtxRecords is how many records the readers of the inputs read as EVTX files read.
+func evtxRecords(inputs []Input, readers []*event.Reader) int64 {
+	var n int64
+	for i, in := range inputs {
+		if f, ok := in.Lines.(interface{ Format() winlog.Format }); ok && in.Events == nil && f.Format() == winlog.FormatEVTX {
+			n += readers[i].Stats().Read
+		}
+	}
+	return n
 }
 
 func newDecoder(fn func() event.Decoder) event.Decoder {

@@ -291,3 +291,25 @@ func TestBatchStrictEvaluatesNothing(t *testing.T) {
 	assert.Zero(t, events)
 	assert.Equal(t, int64(2), sum.Stats.Read)
 }
+
+// TestSummaryWordsItsUnits: the count line says lines for line inputs, records for EVTX files
+// and both for a mix, with the total read unchanged.
+func TestSummaryWordsItsUnits(t *testing.T) {
+	tests := []struct {
+		name          string
+		inputs        int
+		read, records int64
+		want          string
+	}{
+		{name: "lines", inputs: 2, read: 9, want: "read 9 lines from 2 files: 9 events processed, 0 rejected"},
+		{name: "EVTX records", inputs: 1, read: 146, records: 146, want: "read 146 records from 1 file: 146 events processed, 0 rejected"},
+		{name: "both", inputs: 11, read: 94346, records: 146, want: "read 94200 lines and 146 records from 11 files: 94346 events processed, 0 rejected"},
+		{name: "nothing", inputs: 1, want: "read 0 lines from 1 file: 0 events processed, 0 rejected"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sum := Summary{Inputs: tc.inputs, Records: tc.records, Stats: event.ReadStats{Read: tc.read, Processed: tc.read, Rejected: map[string]int64{}}}
+			assert.Equal(t, tc.want, sum.String())
+		})
+	}
+}

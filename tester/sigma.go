@@ -3,7 +3,6 @@ package tester
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,11 +19,11 @@ import (
 	"github.com/stixcel/stixcel/diag"
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/bounded"
-	"github.com/stixcel/stixcel/internal/evtxjson"
 	"github.com/stixcel/stixcel/internal/yamlpos"
 	"github.com/stixcel/stixcel/plan"
 	"github.com/stixcel/stixcel/pump"
 	"github.com/stixcel/stixcel/runtime"
+	"github.com/stixcel/stixcel/source"
 )
 
 // RegressionKey is the custom key of a SigmaHQ rule naming its regression test: the path,
@@ -74,10 +73,10 @@ type regressionTest struct {
 
 // RunSigma runs the regression tests of the rules that name one (RegressionKey), one Result
 // per test, in file and document order; the channel is closed at the end, or early when ctx
-// is done. Each test's events (the evtx_dump JSON beside the .evtx its path names, read by
-// package evtxjson) go through a fresh runtime.Engine holding the rule's plan with one alert
-// per matching event (as --sigma-suppress 0), and the number of events that alerted is
-// compared with match_count. A rule that has no plan fails its cases with the reason; a
+// is done. Each test's events (the .evtx its path names, read as `stixcel run` reads it, or
+// the evtx_dump JSON beside it when it is missing) go through a fresh runtime.Engine holding
+// the rule's plan with one alert per matching event (as --sigma-suppress 0), and the number
+// of events that alerted is compared with match_count. A rule that has no plan fails its cases with the reason; a
 // test whose files are missing could not run (Result.Err). Result.Analytic is the rule's
 // title, Result.Name the test's name, Result.Rule the rule's id.
 func (r *Runner) RunSigma(ctx context.Context, rules SigmaRules) <-chan Result {
@@ -273,7 +272,7 @@ func (r *Runner) runSigmaCase(c *sigmaCase) Result {
 // runRegression feeds the test's events through the rule's plan and compares how many
 // alerted with match_count.
 func (r *Runner) runRegression(c *sigmaCase, res *Result) {
-	events, name, err := regressionEvents(c)
+	events, name, err := r.regressionEvents(c)
 	if err != nil {
 		res.Err = err
 		return
@@ -348,37 +347,37 @@ func compareCount(c *sigmaCase, got, total int, events string, exact bool) (stri
 	return "", true
 }
 
-// regressionEvents reads a test's events as normalized events merged in event time, as run
-// reads them: the evtx_dump JSON file beside the .evtx the test names. It returns the file's
-// name too.
-func regressionEvents(c *sigmaCase) ([]*event.Event, string, error) {
+// regressionEvents reads a test's events as `stixcel run` reads the file the test names
+// (package winlog: an .evtx's records as evtx_dump's JSON; the built-in source profiles
+// their shapes imply: the windows profile's normalized event), merged in event time. When
+// that file does not exist, the evtx_dump JSON beside it (evtx_dump -o json) is read the same
+// way. A rejected record is the error. It returns the name of the file read too.
+func (r *Runner) regressionEvents(c *sigmaCase) ([]*event.Event, string, error) {
 	if t := strings.ToLower(c.test.Type); t != "" && t != "evtx" {
-		return nil, "", fmt.Errorf("%s: test %q is of type %q: stixcel runs evtx tests (their evtx_dump JSON)", c.info, c.name, c.test.Type)
+		return nil, "", fmt.Errorf("%s: test %q is of type %q: stixcel runs evtx tests", c.info, c.name, c.test.Type)
 	}
 	if c.test.Path == "" {
 		return nil, "", fmt.Errorf("%s: test %q has no path", c.info, c.name)
 	}
-	evtx := filepath.Join(c.root, filepath.FromSlash(c.test.Path))
-	name := strings.TrimSuffix(evtx, filepath.Ext(evtx)) + ".json"
-	data, err := bounded.ReadFile(name, bounded.MaxArtifactSize, "JSON", nil)
+	name, err := regressionFile(filepath.Join(c.root, filepath.FromSlash(c.test.Path)))
 	if err != nil {
-		return nil, name, fmt.Errorf("%s: test %q: %w (stixcel reads the evtx_dump JSON beside %s: evtx_dump -o json)", c.info, c.name, err, filepath.Base(evtx))
+		return nil, name, fmt.Errorf("%s: test %q: %w", c.info, c.name, err)
 	}
-	records, err := evtxjson.Read(bytes.NewReader(data), name)
-	if err != nil {
-		return nil, name, err
-	}
-	var lines bytes.Buffer
-	for _, rec := range records {
-		line, err := json.Marshal(rec)
-		if err != nil {
-			return nil, name, fmt.Errorf("%s: %w", name, err)
-		}
-		lines.Write(line)
-		lines.WriteByte('\n')
-	}
-	events, err := pumpCase(pump.Input{Name: name, Events: event.NewReader(&lines, name, nil)}, nil)
+	events, err := pump.ReadAll(context.Background(), []string{name}, func() event.Decoder { return source.NewImplied(r.implied...) })
 	return events, name, err
+}
+
+// regressionFile is the file of a test's events: path, or when it does not exist the
+// evtx_dump JSON beside it.
+func regressionFile(path string) (string, error) {
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return path, nil // read, or its error reported, as run would
+	}
+	beside := strings.TrimSuffix(path, filepath.Ext(path)) + ".json"
+	if _, err := os.Stat(beside); err == nil {
+		return beside, nil
+	}
+	return path, fmt.Errorf("%s does not exist, nor the evtx_dump JSON beside it (%s)", path, filepath.Base(beside))
 }
 
 // PassedRules runs the regression tests of rules and returns the ids of the rules whose

@@ -17,9 +17,10 @@ import (
 
 // sigmaRepo writes a SigmaHQ-shaped repository under dir: rules/windows/evil.yml, a
 // process_creation rule (logsource replaced when given) naming regression_tests_path (the
-// info.yml's path, from the root), the info.yml with the given tests block, and one event file
-// with a Sysmon process creation of C:\evil.exe and one of C:\good.exe. It returns the rule
-// file.
+// info.yml's path, from the root), the info.yml with the given tests block, and the tests'
+// events as evtx_dump JSON with no .evtx beside it (evil.json: a Sysmon process creation of
+// C:\evil.exe and one of C:\good.exe), but for damaged.evtx, a truncated EVTX file beside
+// JSON that matches. It returns the rule file.
 func sigmaRepo(t *testing.T, dir, logsource, infoPath, tests string) string {
 	t.Helper()
 	if logsource == "" {
@@ -29,21 +30,19 @@ func sigmaRepo(t *testing.T, dir, logsource, infoPath, tests string) string {
 		"\ndetection:\n    selection:\n        Image|endswith: '\\evil.exe'\n    condition: selection\n" +
 		"tags:\n    - attack.execution\n    - attack.t1059\nregression_tests_path: " + infoPath + "\n"
 	event := func(image string, record int) string {
-		return `{"Event": {"System": {"EventID": 1, "EventRecordID": ` + string(rune('0'+record)) + `, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "ws1",
-			"TimeCreated": {"#attributes": {"SystemTime": "2026-01-02T03:04:0` + string(rune('0'+record)) + `Z"}}}, "EventData": {"Image": "` + image + `"}}}` + "\n"
+		return `{"Event": {"System": {"EventID": 1, "EventRecordID": ` + string(rune('0'+record)) + `, "Channel": "Microsoft-Windows-Sysmon/Operational", ` +
+			`"Computer": "ws1", "TimeCreated": {"#attributes": {"SystemTime": "2026-01-02T03:04:0` + string(rune('0'+record)) + `Z"}}}, ` +
+			`"EventData": {"Image": "` + image + `"}}}` + "\n"
 	}
 	files := map[string]string{
 		"rules/windows/evil.yml":            rule,
 		"regression_data/evil/info.yml":     "id: x\nrule_metadata:\n    - id: 5b6f1b8e-6c5e-4b7a-9d7e-2f1c3a4b5c6d\nregression_tests_info:\n" + tests,
 		"regression_data/evil/evil.json":    event(`C:\\evil.exe`, 1) + event(`C:\\good.exe`, 2),
-		"regression_data/evil/evil.evtx":    "ElfFile\x00",
-		"regression_data/evil/nojson.evtx":  "ElfFile\x00",
 		"regression_data/evil/silence.json": event(`C:\\good.exe`, 3),
-		"regression_data/evil/silence.evtx": "ElfFile\x00",
 		"regression_data/evil/twice.json":   event(`C:\\evil.exe`, 4) + event(`C:\\x\\evil.exe`, 5),
-		"regression_data/evil/twice.evtx":   "ElfFile\x00",
 		"regression_data/evil/notjson.json": "{",
-		"regression_data/evil/notjson.evtx": "ElfFile\x00",
+		"regression_data/evil/damaged.evtx": "ElfFile\x00",
+		"regression_data/evil/damaged.json": event(`C:\\evil.exe`, 6),
 	}
 	for name, text := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
@@ -95,10 +94,13 @@ func TestSigmaRegressionCases(t *testing.T) {
 			want: tester.Summary{Total: 2, Passed: 1, Failed: 1}, wantText: []string{"FAIL Evil Process/twice\n", "2 of 2 events match, want match_count 1", "PASS Evil Process/twice #2"}},
 		{name: "the info.yml is found upward from the rule", infoPath: "regression_data/missing/info.yml", tests: test("x", "evil.evtx", ""),
 			want: tester.Summary{Total: 1, Errored: 1}, wantText: []string{"evil.yml:15: ERROR Evil Process/regression test", "regression_tests_path regression_data/missing/info.yml: not found in", "or any directory above it"}},
-		{name: "no JSON beside the evtx", tests: test("x", "nojson.evtx", ""),
-			want: tester.Summary{Total: 1, Errored: 1}, wantText: []string{"ERROR Evil Process/x", "nojson.json", "evtx_dump"}},
+		{name: "neither the evtx nor the JSON beside it", tests: test("x", "missing.evtx", ""),
+			want:     tester.Summary{Total: 1, Errored: 1},
+			wantText: []string{"ERROR Evil Process/x", "missing.evtx does not exist, nor the evtx_dump JSON beside it (missing.json)"}},
 		{name: "bad events", tests: test("x", "notjson.evtx", ""),
-			want: tester.Summary{Total: 1, Errored: 1}, wantText: []string{"notjson.json: event 1: unexpected EOF"}},
+			want: tester.Summary{Total: 1, Errored: 1}, wantText: []string{"notjson.json:1: invalid JSON"}},
+		{name: "the evtx is read as run reads it, not the JSON beside it", tests: test("x", "damaged.evtx", ""),
+			want: tester.Summary{Total: 1, Errored: 1}, wantText: []string{"damaged.evtx:0: bad EVTX record: offset 0: file header truncated at 8 bytes"}},
 		{name: "a refused rule fails with the reason", logsource: "category: no_such_category\n    product: windows", tests: test("x", "evil.evtx", ""),
 			want: tester.Summary{Total: 1, Failed: 1}, wantText: []string{"FAIL Evil Process/x", "the rule was not planned:", "evil.yml:6:5: warning:"}},
 	}
@@ -158,17 +160,18 @@ func TestRegressionInputs(t *testing.T) {
 
 // TestSigmaRegressionCorrelation: a correlation rule's regression test runs its plan as
 // planned (its window and condition are its logic, not grouping to take off), over the rule
-// it reads, which RegressionInputs keeps.
+// it reads, which RegressionInputs keeps. It groups by host, the windows profile's name for
+// System/Computer, as run reads evtx_dump events.
 func TestSigmaRegressionCorrelation(t *testing.T) {
 	evil := "title: Evil Process\nid: 5b6f1b8e-6c5e-4b7a-9d7e-2f1c3a4b5c6d\nname: evil_proc\nlogsource:\n    category: process_creation\n    product: windows\n" +
 		"detection:\n    selection:\n        Image|endswith: '\\evil.exe'\n    condition: selection\nlevel: high\n"
 	correlation := func(atLeast string) string {
 		return "title: Evil Twice\nid: 6b6f1b8e-6c5e-4b7a-9d7e-2f1c3a4b5c6e\ncorrelation:\n    type: event_count\n    rules:\n        - evil_proc\n" +
-			"    group-by:\n        - Computer\n    timespan: 1h\n    condition:\n        gte: " + atLeast + "\nlevel: critical\nregression_tests_path: regression_data/c/info.yml\n"
+			"    group-by:\n        - host\n    timespan: 1h\n    condition:\n        gte: " + atLeast + "\nlevel: critical\nregression_tests_path: regression_data/c/info.yml\n"
 	}
 	event := func(image string, second int) string {
-		return `{"Event": {"System": {"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "ws1",
-			"TimeCreated": {"#attributes": {"SystemTime": "2026-01-02T03:04:0` + string(rune('0'+second)) + `Z"}}}, "EventData": {"Image": "` + image + `"}}}` + "\n"
+		return `{"Event": {"System": {"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "ws1", ` +
+			`"TimeCreated": {"#attributes": {"SystemTime": "2026-01-02T03:04:0` + string(rune('0'+second)) + `Z"}}}, "EventData": {"Image": "` + image + `"}}}` + "\n"
 	}
 	tests := []struct {
 		name    string

@@ -131,6 +131,6 @@ func (c *cli) feeds(ctx context.Context, set *plan.Set, f *coverageFlags) (map[s
 		return nil, inputErr(err)
 	}
 	st := sum.Stats
-	fmt.Fprintf(c.stderr, "telemetry: read %d lines from %d files: %d events, %d rejected\n", st.Read, sum.Inputs, st.Processed, st.RejectedTotal())
+	fmt.Fprintf(c.stderr, "telemetry: %s: %d events, %d rejected\n", sum.ReadPhrase(), st.Processed, st.RejectedTotal())
 	return feeds, ctx.Err()
 }

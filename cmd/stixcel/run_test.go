@@ -110,3 +110,18 @@ func TestRunWorkersGiveIdenticalAlerts(t *testing.T) {
 		assert.Equal(t, one.stdout, two.stdout, "alerts of %v", in)
 	}
 }
+
+// TestRunSummaryCountsRecords: run's closing summary, and coverage's telemetry line, count an
+// .evtx file's records as records, not lines, and a JSON lines file beside it as lines.
+func TestRunSummaryCountsRecords(t *testing.T) {
+	evtx := shared.Path(t, "sigma", "regression_data", "rules", "windows", "file", "file_event",
+		"file_event_win_hktl_netexec_file_indicators", "efc21479-9e83-41da-8cf1-122e06ba8db3.evtx")
+	runCases(t, []cliCase{
+		{name: "run, an EVTX file", args: []string{"run", evtx}, code: exitOK,
+			stderr: "read 7 records from 1 file: 7 events processed, 0 rejected; 0 alerts"},
+		{name: "run, EVTX and JSON lines", args: []string{"run", evtx, "testdata/events/demo.jsonl"}, code: exitOK,
+			stderr: "read 88 lines and 7 records from 2 files: 95 events processed, 0 rejected; 1 alerts"},
+		{name: "coverage", args: []string{"coverage", "--events", evtx}, code: exitOK,
+			stderr: "telemetry: read 7 records from 1 file: 7 events, 0 rejected"},
+	})
+}

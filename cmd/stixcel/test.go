@@ -42,12 +42,12 @@ fails to evaluate (a type mismatch, a missing field) counts as false, as in run,
 case: a case expecting silence proves nothing about logic that never ran (--allow-eval-errors
 passes such cases). With --sigma, run the regression tests of SigmaHQ rules too: each rule
 with regression_tests_path (from the root of the rule's repository, found upward from the
-rule) names an info.yml whose tests each list an .evtx; the evtx_dump JSON beside it is run
-through the rule's plan, one alert per matching event, and the rule must match some event
-(none for match_count: 0), as SigmaHQ's runner checks; --exact-count also requires the count
-to be match_count. A rule that is not planned fails its tests with the reason. With --sigma
-and no PACK_DIR (here or in stixcel.yaml), only the Sigma tests run: run test without --sigma
-for the built-in pack. Analytics come from
+rule) names an info.yml whose tests each list an .evtx, read as run reads it (the evtx_dump
+JSON beside it when it is missing) and run through the rule's plan, one alert per matching
+event, and the rule must match some event (none for match_count: 0), as SigmaHQ's runner
+checks; --exact-count also requires the count to be match_count. A rule that is not planned
+fails its tests with the reason. With --sigma and no PACK_DIR (here or in stixcel.yaml), only
+the Sigma tests run: run test without --sigma for the built-in pack. Analytics come from
 --bundle (the embedded seed bundle when none is given), as in run and lint. Exit 1 when a case
 fails, when no case ran, or when a case was skipped (its analytic is not loaded) unless
 --allow-skip. A binding file argument runs that binding's tests alone.`,

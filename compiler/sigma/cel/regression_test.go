@@ -1,6 +1,7 @@
 package sigmacel
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
@@ -17,8 +18,10 @@ import (
 	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/compiler/sigma"
 	"github.com/stixcel/stixcel/compiler/sigma/mapping"
-	"github.com/stixcel/stixcel/internal/evtxjson"
+	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/shared"
+	"github.com/stixcel/stixcel/pump"
+	"github.com/stixcel/stixcel/source"
 )
 
 // regressionInfo is what this test reads of a SigmaHQ regression test's info.yml.
@@ -33,9 +36,9 @@ type regressionInfo struct {
 	} `yaml:"regression_tests_info"`
 }
 
-// TestSigmaHQRegressionData evaluates compiled rules over SigmaHQ's regression events
-// (evtx_dump JSON, normalized as the windows source profile would: the channel's log source,
-// EventID as EventCode, EventData's fields as text) and compares how many events match with
+// TestSigmaHQRegressionData evaluates compiled rules over SigmaHQ's regression events (each
+// test's .evtx read as `stixcel run` reads it: the windows source profile's normalized event,
+// the channel's log source, EventID as EventCode, EventData's fields as text) and compares how many events match with
 // the expected match_count (at least one when none is given). Rules that do not compile for
 // any target are counted apart; a mismatch is listed.
 func TestSigmaHQRegressionData(t *testing.T) {
@@ -73,7 +76,7 @@ func TestSigmaHQRegressionData(t *testing.T) {
 		}
 		for _, tc := range info.Tests {
 			cases++
-			events := readEvents(t, filepath.Join(root, strings.TrimSuffix(tc.Path, ".evtx")+".json"))
+			events := readEvents(t, filepath.Join(root, filepath.FromSlash(tc.Path)))
 			got := 0
 			for _, ev := range events {
 				if anyMatch(programs, ev, &evalErrors) {
@@ -160,13 +163,17 @@ func anyMatch(programs []cel.Program, ev map[string]any, evalErrors *int) bool {
 	return false
 }
 
-// readEvents reads a regression case's evtx_dump JSON as normalized events (internal/evtxjson,
-// what test --sigma reads).
+// readEvents reads a regression case's events as `stixcel run` reads the .evtx it names, as
+// test --sigma does (pump.ReadAll: winlog's evtx_dump JSON, read by the windows profile its
+// shape implies); a rejected record fails the test.
 func readEvents(t *testing.T, path string) []map[string]any {
-	f, err := os.Open(path)
+	implied, err := source.ImpliedBuiltins()
 	require.NoError(t, err)
-	defer f.Close()
-	events, err := evtxjson.Read(f, path)
+	events, err := pump.ReadAll(context.Background(), []string{path}, func() event.Decoder { return source.NewImplied(implied...) })
 	require.NoError(t, err)
-	return events
+	out := make([]map[string]any, len(events))
+	for i, ev := range events {
+		out[i] = ev.Map()
+	}
+	return out
 }
