@@ -24,6 +24,7 @@ type correlator struct {
 	// byActivity orders groups by their last match, oldest first: the sweep reads its front.
 	byActivity activityList
 	peak       int // most groups held since the map was last rebuilt
+	holding    bool // listed in its shard's holding (shard.sweep)
 	// states, views and act are scratch for condition evaluation, set per evaluation.
 	states   []*celenv.ChannelState
 	views    []recurrenceView
@@ -112,6 +113,10 @@ func (c *correlator) observe(s *shard, ev *event.Event, matched []int) {
 // event's fields at slots name.
 func (c *correlator) observeGroup(s *shard, ev *event.Event, slots []int, matched []int) {
 	g := c.group(s.view, slots, s.clock)
+	if !c.holding {
+		c.holding = true
+		s.holding = append(s.holding, c)
+	}
 	c.update(s, g, ev, matched)
 	s.stateBytes += g.refresh()
 }

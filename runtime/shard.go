@@ -24,6 +24,10 @@ type shard struct {
 	index     *routeIndex
 	corrs     []*correlator // by plan position; nil for plans without a condition
 	live      []*correlator // the non-nil corrs
+	// holding are the correlators that held groups at the last sweep or gained one since,
+	// in no particular order: the ones a sweep reads, so that it costs what state there is,
+	// not the number of plans (thousands of Sigma rules, each suppressed per host).
+	holding []*correlator
 	watermark time.Time
 	pending   alertHeap
 	dirty     []dirtyGroup // groups whose newest instant awaits its evaluation, in order
@@ -358,7 +362,8 @@ func (s *shard) emitAlert(a *openAlert) {
 // layout. Each group is dropped in amortized constant time; a stale group with an open alert
 // is passed over at most until its window closes.
 func (s *shard) sweep() {
-	for _, c := range s.live {
+	kept := s.holding[:0]
+	for _, c := range s.holding {
 		cutoff := s.watermark.Add(-c.plan.window)
 		for g := c.byActivity.head; g != nil && g.newest.Before(cutoff); {
 			next := g.next
@@ -369,7 +374,12 @@ func (s *shard) sweep() {
 			g = next
 		}
 		c.shrink()
+		if c.holding = len(c.groups) > 0; c.holding {
+			kept = append(kept, c)
+		}
 	}
+	clear(s.holding[len(kept):])
+	s.holding = kept
 }
 
 // evict drops the least recently matched group of c at the group cap, emitting its open
