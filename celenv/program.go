@@ -68,8 +68,13 @@ func PlanProgram(env *cel.Env, a *celast.AST, maxIter int, opts ...cel.ProgramOp
 
 // HasComprehension reports whether the expression can loop (all, exists, map, filter, ...).
 func HasComprehension(a *celast.AST) bool {
-	nav := celast.NavigateAST(a)
-	return len(celast.MatchDescendants(nav, celast.KindMatcher(celast.ComprehensionKind))) > 0
+	// A plain visit: cel-go's navigable tree (NavigateAST) allocates a wrapper per node, which
+	// for thousands of expressions at start-up was tens of MB of garbage.
+	found := false
+	celast.PostOrderVisit(a.Expr(), celast.NewExprVisitor(func(e celast.Expr) {
+		found = found || e.Kind() == celast.ComprehensionKind
+	}))
+	return found
 }
 
 // ReadsParams reports whether e reads the identifier params.
