@@ -10,6 +10,9 @@ import (
 const (
 	// maxLits bounds the literals a finite sub-pattern may expand to.
 	maxLits = 64
+	// maxAnchoredLits bounds the literals of a pattern decided exactly when every one is
+	// anchored at the start or end of the subject (see litIndex).
+	maxAnchoredLits = 8192
 	// maxClassRunes bounds the runes of a character class expanded into literals.
 	maxClassRunes = 16
 )
@@ -72,7 +75,13 @@ func (p piece) pos() position {
 
 // analyze decides how a Matcher for the simplified tree re tests subjects.
 func analyze(re *syntax.Regexp) (kind, litSet) {
-	if pieces, ok := expand(re, false); ok {
+	if pieces, ok := expand(re, false, maxLits); ok {
+		return kindExact, newLitSet(toLits(pieces, posContains))
+	}
+	// A long list of anchored literals (a Sigma rule's endswith or startswith list, written
+	// as one alternation) is decided exactly too: its literals are looked up by position
+	// and length (litIndex), not tested one by one.
+	if pieces, ok := expand(re, false, maxAnchoredLits); ok && anchored(pieces) {
 		return kindExact, newLitSet(toLits(pieces, posContains))
 	}
 	if set, ok := requiredSet(flatten(re)); ok {
@@ -162,13 +171,13 @@ func anchoredRun(elems []*syntax.Regexp, pos position, backward bool) candidate 
 	run := []piece{{}}
 	var best candidate
 	for _, e := range elems {
-		set, ok := expand(e, true)
+		set, ok := expand(e, true, maxLits)
 		if !ok {
 			break
 		}
-		next, ok := cross(run, set)
+		next, ok := cross(run, set, maxLits)
 		if backward {
-			next, ok = cross(set, run)
+			next, ok = cross(set, run, maxLits)
 		}
 		if !ok {
 			break
@@ -190,7 +199,7 @@ func containsCandidate(elems []*syntax.Regexp) candidate {
 	sets := make([][]piece, len(elems))
 	finite := make([]bool, len(elems))
 	for i, e := range elems {
-		sets[i], finite[i] = expand(e, true)
+		sets[i], finite[i] = expand(e, true, maxLits)
 		if req, ok := required(e); ok {
 			best = best.better(candidate{pieces: req})
 		}
@@ -198,7 +207,7 @@ func containsCandidate(elems []*syntax.Regexp) candidate {
 	for i := range elems {
 		run := []piece{{}}
 		for j := i; j < len(elems) && j < i+maxRun && finite[j]; j++ {
-			next, ok := cross(run, sets[j])
+			next, ok := cross(run, sets[j], maxLits)
 			if !ok {
 				break
 			}
@@ -228,7 +237,7 @@ func required(re *syntax.Regexp) ([]piece, bool) {
 			return set, true
 		}
 	}
-	return expand(re, true)
+	return expand(re, true, maxLits)
 }
 
 // requiredUnion returns what each alternative requires, together, within maxLits.
@@ -245,42 +254,44 @@ func requiredUnion(subs []*syntax.Regexp) ([]piece, bool) {
 }
 
 // expandSeq expands the concatenation of elems.
-func expandSeq(elems []*syntax.Regexp, assertEmpty bool) ([]piece, bool) {
+func expandSeq(elems []*syntax.Regexp, assertEmpty bool, limit int) ([]piece, bool) {
 	out := []piece{{}}
 	for _, e := range elems {
-		set, ok := expand(e, assertEmpty)
+		set, ok := expand(e, assertEmpty, limit)
 		if !ok {
 			return nil, false
 		}
-		if out, ok = cross(out, set); !ok {
+		if out, ok = cross(out, set, limit); !ok {
 			return nil, false
 		}
 	}
 	return out, true
 }
 
-// expand returns the finite set of literals re matches, at most maxLits. With assertEmpty,
+// expand returns the finite set of literals re matches, at most limit. With assertEmpty,
 // empty-width assertions count as the empty string (right for required literals, not for
 // deciding a match); without, begin- and end-of-text assertions anchor the pieces and the
 // others fail.
-func expand(re *syntax.Regexp, assertEmpty bool) ([]piece, bool) {
+func expand(re *syntax.Regexp, assertEmpty bool, limit int) ([]piece, bool) {
 	switch re.Op {
 	case syntax.OpEmptyMatch:
 		return []piece{{}}, true
 	case syntax.OpLiteral:
-		p, ok := literalPiece(re)
-		return []piece{p}, ok
+		if p, ok := literalPiece(re); ok {
+			return []piece{p}, true
+		}
+		return foldedPieces(re, limit)
 	case syntax.OpCharClass:
 		return classPieces(re.Rune)
 	case syntax.OpCapture:
-		return expand(re.Sub[0], assertEmpty)
+		return expand(re.Sub[0], assertEmpty, limit)
 	case syntax.OpConcat:
-		return expandSeq(re.Sub, assertEmpty)
+		return expandSeq(re.Sub, assertEmpty, limit)
 	case syntax.OpAlternate:
-		return expandAlternate(re.Sub, assertEmpty)
+		return expandAlternate(re.Sub, assertEmpty, limit)
 	case syntax.OpQuest:
-		set, ok := expand(re.Sub[0], assertEmpty)
-		if !ok || len(set)+1 > maxLits {
+		set, ok := expand(re.Sub[0], assertEmpty, limit)
+		if !ok || len(set)+1 > limit {
 			return nil, false
 		}
 		return append(set, piece{}), true
@@ -295,11 +306,11 @@ func expand(re *syntax.Regexp, assertEmpty bool) ([]piece, bool) {
 }
 
 // expandAlternate returns the union of the alternatives' literals.
-func expandAlternate(subs []*syntax.Regexp, assertEmpty bool) ([]piece, bool) {
+func expandAlternate(subs []*syntax.Regexp, assertEmpty bool, limit int) ([]piece, bool) {
 	var out []piece
 	for _, sub := range subs {
-		set, ok := expand(sub, assertEmpty)
-		if !ok || len(out)+len(set) > maxLits {
+		set, ok := expand(sub, assertEmpty, limit)
+		if !ok || len(out)+len(set) > limit {
 			return nil, false
 		}
 		out = append(out, set...)
@@ -308,9 +319,9 @@ func expandAlternate(subs []*syntax.Regexp, assertEmpty bool) ([]piece, bool) {
 }
 
 // cross returns every a followed by every b, less those that match nothing, or fails past
-// maxLits or on mixed folding.
-func cross(a, b []piece) ([]piece, bool) {
-	if len(a)*len(b) > maxLits {
+// limit or on mixed folding.
+func cross(a, b []piece, limit int) ([]piece, bool) {
+	if len(a)*len(b) > limit {
 		return nil, false
 	}
 	out := make([]piece, 0, len(a)*len(b))
@@ -347,6 +358,42 @@ func literalPiece(re *syntax.Regexp) (piece, bool) {
 	}
 	p.s = string(buf)
 	return p, true
+}
+
+// foldedPieces expands a case-folded literal holding non-ASCII runes with other case forms
+// (`(?i)ԝ`, which literalPiece refuses) into every spelling of it: each such rune stands
+// for each rune of its case orbit, which is exactly what the regexp matches; fails past limit.
+func foldedPieces(re *syntax.Regexp, limit int) ([]piece, bool) {
+	if re.Flags&syntax.FoldCase == 0 {
+		return nil, false
+	}
+	out := []piece{{}}
+	for _, r := range re.Rune {
+		var set []piece
+		if r >= utf8.RuneSelf && unicode.SimpleFold(r) != r {
+			for o := r; ; {
+				p, ok := runePiece(o, false)
+				if !ok {
+					return nil, false
+				}
+				set = append(set, p)
+				if o = unicode.SimpleFold(o); o == r {
+					break
+				}
+			}
+		} else {
+			p, ok := runePiece(r, true)
+			if !ok {
+				return nil, false
+			}
+			set = []piece{p}
+		}
+		var ok bool
+		if out, ok = cross(out, set, limit); !ok {
+			return nil, false
+		}
+	}
+	return out, true
 }
 
 // runePiece returns the literal of one rune, folded or not.
@@ -437,6 +484,16 @@ func markOrbit(r rune, covered map[rune]bool) {
 	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
 		covered[f] = true
 	}
+}
+
+// anchored reports whether every piece stands at the start or end of the text.
+func anchored(pieces []piece) bool {
+	for _, p := range pieces {
+		if p.pos() == posContains {
+			return false
+		}
+	}
+	return true
 }
 
 // toLits turns finished pieces into literals, at pos or, for anchored pieces, at theirs.

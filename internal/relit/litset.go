@@ -50,6 +50,9 @@ type litSet struct {
 	// ksWidth bytes, or (posContains) anywhere.
 	ksAt    position
 	ksWidth int
+	// index looks the literals up by position and length when there are many and all are
+	// anchored; nil: they are tested one by one.
+	index *litIndex
 }
 
 // newLitSet returns the set of lits.
@@ -72,6 +75,7 @@ func newLitSet(lits []lit) litSet {
 	case tail:
 		set.ksAt = posSuffix
 	}
+	set.index = newLitIndex(lits)
 	return set
 }
 
@@ -107,6 +111,9 @@ func (set *litSet) unsure(s string) bool {
 
 // match reports whether s holds one of the literals at the set's position.
 func (set *litSet) match(s string) bool {
+	if set.index != nil {
+		return set.index.match(s)
+	}
 	for i := range set.lits {
 		if set.lits[i].matchIn(s) {
 			return true
@@ -212,3 +219,92 @@ func isASCII(s string) bool {
 func isLowerASCII(c byte) bool { return 'a' <= c && c <= 'z' }
 
 func isUpperASCII(c byte) bool { return 'A' <= c && c <= 'Z' }
+
+// indexFrom is how many literals make an index worth building: below it, testing them one
+// by one is as fast.
+const indexFrom = 16
+
+// maxIndexedLen bounds the length of an indexed literal, so that a subject's window is
+// lowered on the stack.
+const maxIndexedLen = 256
+
+// litIndex holds anchored literals by position and length: a subject is decided by one map
+// lookup per distinct (position, length) instead of a test per literal.
+type litIndex struct {
+	groups []litGroup
+}
+
+// litGroup is the literals of one position and length: exact ones as written, folded ones
+// in lower case (a subject's window is looked up with its ASCII letters lowered).
+type litGroup struct {
+	pos            position
+	n              int
+	exact, lowered map[string]struct{}
+}
+
+// newLitIndex indexes lits, or returns nil when they are few, one is not anchored, or one
+// is too long.
+func newLitIndex(lits []lit) *litIndex {
+	if len(lits) < indexFrom {
+		return nil
+	}
+	type groupKey struct {
+		pos position
+		n   int
+	}
+	at := map[groupKey]int{}
+	idx := &litIndex{}
+	for _, l := range lits {
+		if l.pos == posContains || len(l.s) > maxIndexedLen {
+			return nil
+		}
+		k := groupKey{l.pos, len(l.s)}
+		i, ok := at[k]
+		if !ok {
+			i = len(idx.groups)
+			at[k] = i
+			idx.groups = append(idx.groups, litGroup{pos: l.pos, n: len(l.s), exact: map[string]struct{}{}, lowered: map[string]struct{}{}})
+		}
+		if l.fold {
+			idx.groups[i].lowered[l.s] = struct{}{}
+		} else {
+			idx.groups[i].exact[l.s] = struct{}{}
+		}
+	}
+	return idx
+}
+
+// match reports whether s holds one of the literals at its position.
+func (idx *litIndex) match(s string) bool {
+	var buf [maxIndexedLen]byte
+	for i := range idx.groups {
+		g := &idx.groups[i]
+		var w string
+		switch {
+		case len(s) < g.n || (g.pos == posEqual && len(s) != g.n):
+			continue
+		case g.pos == posSuffix:
+			w = s[len(s)-g.n:]
+		default: // posPrefix, posEqual
+			w = s[:g.n]
+		}
+		if _, ok := g.exact[w]; ok {
+			return true
+		}
+		if len(g.lowered) == 0 {
+			continue
+		}
+		low := buf[:g.n]
+		for j := 0; j < g.n; j++ {
+			c := w[j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			low[j] = c
+		}
+		if _, ok := g.lowered[string(low)]; ok {
+			return true
+		}
+	}
+	return false
+}

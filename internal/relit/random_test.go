@@ -79,3 +79,63 @@ func TestRandomPatterns(t *testing.T) {
 	}
 	t.Logf("%d exact, %d prefilter, %d regexp", kinds[kindExact], kinds[kindPrefilter], kinds[kindRegexp])
 }
+
+// TestRandomAnchoredLists compares relit with the regexp on long alternations anchored at
+// the start, the end or both (a Sigma rule's startswith/endswith list compiled to one
+// pattern), which relit decides with its literal index, on subjects built from the list's
+// own literals with their case changed, parts cut and text added.
+func TestRandomAnchoredLists(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	words := []string{"a", "k", "s", "dll", `\.`, `\\`, "K", "S", "x", "1", "-"}
+	rare := []string{"é", "€", "\u212a", "."} // no index under (?i) (é, K), or none at all (.)
+	unescape := strings.NewReplacer(`\.`, ".", `\\`, `\`)
+	indexed, matched := 0, 0
+	for i := 0; i < 300; i++ {
+		n := indexFrom + rng.Intn(200)
+		alts := make([]string, n)
+		for j := range alts {
+			var b strings.Builder
+			for k := 1 + rng.Intn(6); k > 0; k-- {
+				b.WriteString(words[rng.Intn(len(words))])
+			}
+			if rng.Intn(100) == 0 {
+				b.WriteString(rare[rng.Intn(len(rare))])
+			}
+			alts[j] = b.String()
+		}
+		list := "(?:" + strings.Join(alts, "|") + ")"
+		pattern := []string{"^" + list, list + "$", "^" + list + "$", `\A` + list + `\z`}[rng.Intn(4)]
+		if rng.Intn(2) == 0 {
+			pattern = "(?i)" + pattern
+		}
+		m, err := Compile(pattern)
+		require.NoError(t, err, pattern)
+		re := regexp.MustCompile(pattern)
+		if m.set.index != nil {
+			indexed++
+		}
+		for k := 0; k < 50; k++ {
+			s := unescape.Replace(alts[rng.Intn(n)])
+			switch rng.Intn(5) {
+			case 0:
+				s = strings.ToUpper(s)
+			case 1:
+				s = randomSubject(rng) + s
+			case 2:
+				s += randomSubject(rng)
+			case 3:
+				if len(s) > 1 {
+					s = s[1:]
+				}
+			}
+			want := re.MatchString(s)
+			require.Equal(t, want, m.MatchString(s), "pattern %q subject %q", pattern, s)
+			if want {
+				matched++
+			}
+		}
+	}
+	t.Logf("%d of 300 lists indexed; %d of 15000 subjects matched", indexed, matched)
+	require.Greater(t, indexed, 60, "many lists are decided by the index")
+	require.Greater(t, matched, 3000, "the subjects match often enough to test matches")
+}

@@ -109,6 +109,8 @@ func TestTypicalPatternsTakeExactPath(t *testing.T) {
 		{`(?i)\\(w|c)script\.exe$`, `exact suffix:"\\cscript.exe"/i suffix:"\\wscript.exe"/i`},
 		{`(?i)(\\users\\|\\programdata\\|\\appdata\\)[^"]*\.mof\b`, `prefilter contains:"\\users\\"/i contains:"\\programdata\\"/i contains:"\\appdata\\"/i`},
 		{`(?i)\\(cmd|pwsh)\.exe$|\\users\\`, `exact suffix:"\\cmd.exe"/i suffix:"\\pwsh.exe"/i contains:"\\users\\"/i`},
+		// SigmaHQ's homoglyph rules: a non-ASCII letter under (?i) is each letter of its case orbit.
+		{`(?is)ԝ`, `exact contains:"Ԝ" contains:"ԝ"`},
 	}
 	for _, tt := range tests {
 		m, err := Compile(tt.pattern)
