@@ -112,7 +112,7 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if err != nil {
 		return signalExit(err)
 	}
-	defer gcload.Bound(f.maxHeld + f.maxState + pump.DefaultReadAhead)()
+	defer gcload.Bound(gcload.Headroom)()
 	if len(args) == 0 {
 		args = []string{"-"}
 	}
