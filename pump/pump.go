@@ -22,8 +22,9 @@ import (
 
 // DefaultReadAhead is how many bytes of events a regular file is read ahead of the consumer
 // (event.Event.Footprint). Reading ahead pays for itself within a few events; what is ahead
-// beyond that is memory: a budget in items let 100 lines of 15 MiB take 1.6 GB.
-const DefaultReadAhead = 32 << 20
+// beyond that is memory: a budget in items let 100 lines of 15 MiB take 1.6 GB, and 32 MiB
+// held about 45 MB of a batch's merged events live beside the engine for no gain in speed.
+const DefaultReadAhead = 4 << 20
 
 // MaxRejectMessages caps the messages written per rejection reason; counts are never capped.
 const MaxRejectMessages = 10

@@ -82,7 +82,7 @@ stdin such as tail -f): merged in event time within --lateness, alerts as window
 	fl.BoolVar(&f.strict, "strict", false, "stop at the first bad event line (exit 2)")
 	fl.IntVar(&f.maxGroups, "max-groups", runtime.DefaultMaxGroups, "keep at most `N` live group keys per plan; the least recently active are evicted (their open alerts written first) and counted")
 	fl.Int64Var(&f.maxState, "max-state", runtime.DefaultMaxState, "keep correlation state under `BYTES` in all (long group values count by digest and prefix); the least recently active groups are evicted (their open alerts written first) and counted")
-	fl.Int64Var(&f.maxHeld, "max-held", event.DefaultMaxHeld, "hold at most `BYTES` of events in memory (default: 64 MiB for a batch): a batch sorts the rest through temporary files; a stream runs the oldest early (counted, and results may then depend on arrival order)")
+	fl.Int64Var(&f.maxHeld, "max-held", event.DefaultMaxHeld, "hold at most `BYTES` of events in memory (default: 32 MiB for a batch): a batch sorts the rest through temporary files; a stream runs the oldest early (counted, and results may then depend on arrival order)")
 	fl.IntVar(&f.maxIter, "max-iterations", runtime.DefaultMaxIterations, "cut off an evaluation after `N` comprehension iterations (counted as no match)")
 	fl.StringVar(&f.rejects, "rejects", "", "write rejected lines verbatim to `FILE` for replay")
 	fl.BoolVar(&f.follow, "follow", false, "read the inputs as a stream (a live stdin such as tail -f): merged within --lateness, alerts as windows close")
@@ -112,7 +112,7 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if err != nil {
 		return signalExit(err)
 	}
-	defer gcload.Bound(f.maxHeld + f.maxState + pump.DefaultReadAhead)()
+	defer gcload.Bound(gcload.Headroom)()
 	if len(args) == 0 {
 		args = []string{"-"}
 	}

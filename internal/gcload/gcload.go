@@ -1,6 +1,6 @@
 // Package gcload sets the garbage collector for a run: relaxed while a command loads its
-// plans (the setting it found put back once the last load ends), then bounded by what the run
-// may hold (Bound).
+// plans (the setting it found put back once the last load ends), then kept within a headroom
+// of what the run holds live (Bound).
 //
 // Building the engine allocates about 65 MB for the enterprise plans, most of it parse trees
 // dropped at once, while the heap is still small: at the default GOGC of 100 the collector
