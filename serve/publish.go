@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -33,16 +34,23 @@ type PublishOptions struct {
 	// Messages, when set, receives run's "rejected: file:line: reason" lines, capped per
 	// reason (pump.Options.Messages).
 	Messages io.Writer
+	// MaxLines and MaxBytes bound each message of the events stream: at most MaxLines event
+	// lines (default DefaultMaxLines; 1: a message per line) and MaxBytes bytes, headers
+	// included (default DefaultMaxBytes, and never over the server's maximum payload).
+	MaxLines int
+	MaxBytes int64
 }
 
 // Publish loads inputs into the events stream merged in event time exactly as `stixcel run`
 // merges them (package pump: so the stream is in the order run evaluates, and stage 2 never
-// sees more disorder than one file had): each line is published verbatim with its file:line
-// in headers, and each line run would reject (bad, late, out of range) is parked on the
-// rejects subject with its reason. It returns the merged read counts.
+// sees more disorder than one file had): the lines are published verbatim, packed in that
+// order into messages of up to MaxLines lines with each line's file:line in headers (a
+// message is flushed when full, at the end, and when a live input idles), and each line run
+// would reject (bad, late, out of range) is parked on the rejects subject with its reason.
+// It returns the merged read counts.
 func Publish(ctx context.Context, js jetstream.JetStream, n Names, opts PublishOptions, inputs ...Input) (event.ReadStats, error) {
 	n = n.withDefaults()
-	capture := &captured{lines: map[*event.Event][]byte{}}
+	capture := &captured{lines: map[*event.Event]string{}}
 	pumpOpts := pump.Options{
 		Decoder: func() event.Decoder {
 			var dec event.Decoder = event.Normalized{}
@@ -57,12 +65,21 @@ func Publish(ctx context.Context, js jetstream.JetStream, n Names, opts PublishO
 	win := &pubWindow{js: js}
 	var publishErr error // the error of publishing, not of reading
 	publish := func(ctx context.Context, m *nats.Msg, id string) error {
+		if m == nil {
+			return nil
+		}
 		publishErr = win.publish(ctx, m, id)
 		return publishErr
 	}
+	pack := newPacker(n.EventsSubject(), cmp.Or(opts.MaxLines, DefaultMaxLines), maxBytes(opts.MaxBytes, js.Conn().MaxPayload()))
 	sum, err := pump.Run(ctx, inputs, pumpOpts, pump.Handler{
 		Event: func(ctx context.Context, ev *event.Event) error {
-			return publish(ctx, lineMsg(n.EventsSubject(), capture.take(ev), ev.Source, ev.Line), lineID(ev.Source, ev.Line))
+			m, id := pack.add(capture.take(ev), ev.Source, ev.Line)
+			return publish(ctx, m, id)
+		},
+		Idle: func(ctx context.Context) error {
+			m, id := pack.take()
+			return publish(ctx, m, id)
 		},
 		Rejected: func(ctx context.Context, rej *event.Rejection) error {
 			if opts.Rejected != nil {
@@ -77,10 +94,25 @@ func Publish(ctx context.Context, js jetstream.JetStream, n Names, opts PublishO
 	case err != nil:
 		return sum.Stats, fmt.Errorf("serve: publish: %w", err)
 	}
+	if m, id := pack.take(); m != nil {
+		if err := publish(ctx, m, id); err != nil {
+			return sum.Stats, err
+		}
+	}
 	if err := win.settle(ctx, 0); err != nil {
 		return sum.Stats, err
 	}
 	return sum.Stats, ctx.Err()
+}
+
+// maxBytes is the size bound of a message of several lines: want (default DefaultMaxBytes),
+// at most the server's maximum payload (when known).
+func maxBytes(want, maxPayload int64) int64 {
+	want = cmp.Or(want, DefaultMaxBytes)
+	if maxPayload > 0 {
+		want = min(want, maxPayload)
+	}
+	return want
 }
 
 // lineID is the Nats-Msg-Id of a published line: its file:line, so that publishing a file
@@ -170,11 +202,11 @@ func republish(ctx context.Context, js jetstream.JetStream, m *nats.Msg, id stri
 // the lateness, and the pump decodes ahead of the publisher, on a goroutine of its own.
 type captured struct {
 	mu    sync.Mutex
-	lines map[*event.Event][]byte
+	lines map[*event.Event]string
 }
 
 // take returns ev's line and forgets it.
-func (c *captured) take(ev *event.Event) []byte {
+func (c *captured) take(ev *event.Event) string {
 	c.mu.Lock()
 	line, ok := c.lines[ev]
 	if ok {
@@ -184,7 +216,7 @@ func (c *captured) take(ev *event.Event) []byte {
 	if ok {
 		return line
 	}
-	return []byte(ev.Raw())
+	return ev.Raw()
 }
 
 // captureDecoder decodes through inner and keeps a copy of the line of each event that is
@@ -198,7 +230,7 @@ func (d *captureDecoder) Decode(line []byte) (*event.Event, *event.Invalid) {
 	ev, bad := d.inner.Decode(line)
 	if ev != nil && ev.Raw() != string(line) {
 		d.c.mu.Lock()
-		d.c.lines[ev] = append([]byte(nil), line...)
+		d.c.lines[ev] = string(line)
 		d.c.mu.Unlock()
 	}
 	return ev, bad

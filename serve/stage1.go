@@ -60,7 +60,7 @@ func (s *Stage1) Run(ctx context.Context) error {
 	}
 	w := &stage1Worker{Stage1: s, eng: eng, dec: newDecoder(s.Profile), maxPayload: s.JS.Conn().MaxPayload()}
 	for ctx.Err() == nil {
-		batch, err := cons.Fetch(cmp.Or(s.Batch, 256), jetstream.FetchMaxWait(fetchWait))
+		batch, err := cons.Fetch(cmp.Or(s.Batch, 256), jetstream.FetchMaxWait(fetchWait), jetstream.FetchMaxBytes(w.fetchBytes()))
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -75,6 +75,13 @@ func (s *Stage1) Run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// fetchBytes bounds the bytes of a fetch (a message may hold many lines): 16 MiB, or two
+// messages of the server's maximum payload if more (a message over the bound would never
+// be delivered).
+func (w *stage1Worker) fetchBytes() int {
+	return int(max(16<<20, 2*w.maxPayload))
 }
 
 // consumer creates or binds the shared durable consumer.
@@ -106,6 +113,7 @@ type stage1Worker struct {
 	matches    []runtime.Match
 	outs       []runtime.Output
 	msgs       []jetstream.Msg          // handled, not yet acked
+	lines      int64                    // the event lines msgs held
 	futures    []jetstream.PubAckFuture // what msgs produced
 }
 
@@ -116,7 +124,7 @@ type stage1Worker struct {
 // event. When a publish fails the unsettled messages are not acked (nak'd, so they come
 // again; what was stored is dropped as a duplicate by its Nats-Msg-Id).
 func (w *stage1Worker) batch(ctx context.Context, b jetstream.MessageBatch) error {
-	w.msgs, w.futures = w.msgs[:0], w.futures[:0]
+	w.msgs, w.futures, w.lines = w.msgs[:0], w.futures[:0], 0
 	in := b.Messages()
 	for {
 		var msg jetstream.Msg
@@ -159,31 +167,49 @@ func (w *stage1Worker) settle(ctx context.Context) error {
 			return fmt.Errorf("serve: stage 1: ack: %w", err)
 		}
 	}
-	w.Metrics.EventsIn.Add(int64(len(w.msgs)))
+	w.Metrics.EventsIn.Add(w.lines)
+	w.lines = 0
 	clear(w.msgs)
 	w.msgs, w.futures = w.msgs[:0], w.futures[:0]
 	return nil
 }
 
-// handle decodes one event message, alerts for plans without a condition and publishes the
-// matches of plans with one (asynchronously: batch awaits them). A line that is bad, or
-// whose time is out of range, is parked instead; so is a match or an alert too large to
-// publish.
+// handle decodes the event lines of one message, alerts for plans without a condition and
+// publishes the matches of plans with one (asynchronously: batch awaits them). A line that
+// is bad, or whose time is out of range, is parked instead, and the lines after it go on;
+// so is a match or an alert too large to publish.
 func (w *stage1Worker) handle(msg jetstream.Msg) error {
 	md, err := msg.Metadata()
 	if err != nil {
 		return fmt.Errorf("serve: stage 1: metadata: %w", err)
 	}
-	seq := strconv.FormatUint(md.Sequence.Stream, 10)
-	ev, rej, err := w.dec.decode(msg)
-	if err != nil {
-		return fmt.Errorf("serve: stage 1: decode: %w", err)
+	stored := md.Timestamp.UTC().Format(time.RFC3339Nano)
+	return w.dec.decode(msg, md.Sequence.Stream, func(i, n int, l decoded) error {
+		w.lines++
+		return w.handleLine(l, lineKey(md.Sequence.Stream, i, n), md.Timestamp, stored)
+	})
+}
+
+// lineKey names line i of the n lines of the message at stream sequence seq in the message
+// ids of what the line produces: "<seq>" for a message of one line (the ids of one line per
+// message), "<seq>.<i>" otherwise; a redelivered message produces the same ids.
+func lineKey(seq uint64, i, n int) string {
+	key := strconv.FormatUint(seq, 10)
+	if n > 1 {
+		key += "." + strconv.Itoa(i)
 	}
+	return key
+}
+
+// handleLine evaluates one decoded line, key its lineKey, stored when the events stream
+// stored its message (also as text, for the matches).
+func (w *stage1Worker) handleLine(l decoded, key string, stored time.Time, storedText string) error {
+	ev, rej := l.ev, l.rej
 	if rej == nil {
-		rej = outOfRange(ev, md.Timestamp, msg.Data(), w.MaxAhead, w.Metrics)
+		rej = outOfRange(ev, stored, l.text, w.MaxAhead, w.Metrics)
 	}
 	if rej != nil {
-		return w.park(rej, w.Names.EventsStream()+"."+seq)
+		return w.park(rej, w.Names.EventsStream()+"."+key)
 	}
 	w.outs = w.outs[:0]
 	if err := w.eng.Process(context.Background(), ev, func(o runtime.Output) { w.outs = append(w.outs, o) }); err != nil {
@@ -194,14 +220,15 @@ func (w *stage1Worker) handle(msg jetstream.Msg) error {
 			return err
 		}
 	}
+	var err error
 	w.matches, err = w.eng.Matches(ev, w.matches[:0])
 	if err != nil {
 		return fmt.Errorf("serve: stage 1: %w", err)
 	}
 	for _, m := range w.matches {
-		out := lineMsg(w.Names.matchSubject(m.Plan, m.Key), msg.Data(), ev.Source, ev.Line)
-		out.Header.Set(HeaderStored, md.Timestamp.UTC().Format(time.RFC3339Nano))
-		if err := w.publishMatch(out, seq+"."+m.Plan, ev); err != nil {
+		out := lineMsg(w.Names.matchSubject(m.Plan, m.Key), l.text, ev.Source, ev.Line)
+		out.Header.Set(HeaderStored, storedText)
+		if err := w.publishMatch(out, key+"."+m.Plan, ev); err != nil {
 			return err
 		}
 	}
