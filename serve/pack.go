@@ -49,18 +49,18 @@ func (p *packer) reset() {
 // add packs line (a string: an event's raw text is one, uncopied), line n of src, and returns the message it completed, if any (with its
 // message id): the one in progress when line does not fit in it, or the one line completed.
 // At most one message is returned: a full one is returned as soon as it is full.
-func (p *packer) add(line string, src string, n int) (full *nats.Msg, id string) {
+func (p *packer) add(line string, src string, n int) (full *nats.Msg, id string, lines int) {
 	if p.lines > 0 && !p.fits(line, src, n) {
-		full, id = p.take()
+		full, id, lines = p.take()
 	}
 	p.append(line, src, n)
 	if p.lines >= p.maxLines {
 		if full != nil {
 			panic("serve: packer: two messages at once") // maxLines ≥ 1 and an empty message takes one line
 		}
-		full, id = p.take()
+		full, id, lines = p.take()
 	}
-	return full, id
+	return full, id, lines
 }
 
 // fits reports whether line, line n of src, fits in the message in progress.
@@ -109,12 +109,12 @@ func (p *packer) append(line string, src string, n int) {
 	p.lines++
 }
 
-// take returns the message in progress, if any, with its message id: the file:line of its
-// first line, and "+<lines>" when it holds several (publishing the same files with the same
+// take returns the message in progress, if any, with its message id and its number of
+// lines: the id is the file:line of its first line, and "+<lines>" when it holds several (publishing the same files with the same
 // packing again stores nothing twice within the stream's duplicate window).
-func (p *packer) take() (*nats.Msg, string) {
+func (p *packer) take() (*nats.Msg, string, int) {
 	if p.lines == 0 {
-		return nil, ""
+		return nil, "", 0
 	}
 	m := nats.NewMsg(p.subject)
 	m.Data = p.data
@@ -122,10 +122,10 @@ func (p *packer) take() (*nats.Msg, string) {
 		m.Header.Add(HeaderSource, src)
 	}
 	m.Header.Set(HeaderLine, string(p.entries))
-	id := lineID(p.firstSrc, p.first)
-	if p.lines > 1 {
-		id += "+" + strconv.Itoa(p.lines)
+	id, lines := lineID(p.firstSrc, p.first), p.lines
+	if lines > 1 {
+		id += "+" + strconv.Itoa(lines)
 	}
 	p.reset()
-	return m, id
+	return m, id, lines
 }

@@ -99,11 +99,11 @@ func TestPackerRoundTrip(t *testing.T) {
 			l := line{text: fmt.Sprintf(`{"i":%d,"pad":%q}`, i, strings.Repeat("x", rng.IntN(600))),
 				src: fmt.Sprintf("dir/file-%d.jsonl", rng.IntN(5)), n: 1 + rng.IntN(100000)}
 			in = append(in, l)
-			if m, id := p.add(l.text, l.src, l.n); m != nil {
+			if m, id, _ := p.add(l.text, l.src, l.n); m != nil {
 				msgs, ids = append(msgs, m), append(ids, id)
 			}
 		}
-		if m, id := p.take(); m != nil {
+		if m, id, _ := p.take(); m != nil {
 			msgs, ids = append(msgs, m), append(ids, id)
 		}
 		for i, m := range msgs {
@@ -141,7 +141,7 @@ func TestPackingGivesRunsAlerts(t *testing.T) {
 			for i, l := range lines {
 				p.add(string(l.text), demoFile, l.n)
 				if i == len(lines)-1 || rng.IntN(4) == 0 {
-					m, id := p.take()
+					m, id, _ := p.take()
 					_, err := c.js.PublishMsg(context.Background(), m, jetstream.WithMsgID(id))
 					require.NoError(t, err)
 					messages++
@@ -194,7 +194,7 @@ func TestBadLineInMessage(t *testing.T) {
 		}
 		p.add(string(l), demoFile, i+1)
 		if i == 30 || i == 60 || i == len(lines)-1 {
-			m, id := p.take()
+			m, id, _ := p.take()
 			_, err := c.js.PublishMsg(context.Background(), m, jetstream.WithMsgID(id))
 			require.NoError(t, err)
 		}

@@ -64,28 +64,28 @@ func Publish(ctx context.Context, js jetstream.JetStream, n Names, opts PublishO
 	}
 	win := &pubWindow{js: js}
 	var publishErr error // the error of publishing, not of reading
-	publish := func(ctx context.Context, m *nats.Msg, id string) error {
+	publish := func(ctx context.Context, m *nats.Msg, id string, lines int) error {
 		if m == nil {
 			return nil
 		}
-		publishErr = win.publish(ctx, m, id)
+		publishErr = win.publish(ctx, m, id, lines)
 		return publishErr
 	}
 	pack := newPacker(n.EventsSubject(), cmp.Or(opts.MaxLines, DefaultMaxLines), maxBytes(opts.MaxBytes, js.Conn().MaxPayload()))
 	sum, err := pump.Run(ctx, inputs, pumpOpts, pump.Handler{
 		Event: func(ctx context.Context, ev *event.Event) error {
-			m, id := pack.add(capture.take(ev), ev.Source, ev.Line)
-			return publish(ctx, m, id)
+			m, id, lines := pack.add(capture.take(ev), ev.Source, ev.Line)
+			return publish(ctx, m, id, lines)
 		},
 		Idle: func(ctx context.Context) error {
-			m, id := pack.take()
-			return publish(ctx, m, id)
+			m, id, lines := pack.take()
+			return publish(ctx, m, id, lines)
 		},
 		Rejected: func(ctx context.Context, rej *event.Rejection) error {
 			if opts.Rejected != nil {
 				opts.Rejected(rej)
 			}
-			return publish(ctx, rejectMsg(n.RejectsSubject(), rej), lineID(rej.File, rej.Line))
+			return publish(ctx, rejectMsg(n.RejectsSubject(), rej), lineID(rej.File, rej.Line), 1)
 		},
 	})
 	switch {
@@ -94,12 +94,12 @@ func Publish(ctx context.Context, js jetstream.JetStream, n Names, opts PublishO
 	case err != nil:
 		return sum.Stats, fmt.Errorf("serve: publish: %w", err)
 	}
-	if m, id := pack.take(); m != nil {
-		if err := publish(ctx, m, id); err != nil {
+	if m, id, lines := pack.take(); m != nil {
+		if err := publish(ctx, m, id, lines); err != nil {
 			return sum.Stats, err
 		}
 	}
-	if err := win.settle(ctx, 0); err != nil {
+	if err := win.settle(ctx, 0, 0); err != nil {
 		return sum.Stats, err
 	}
 	return sum.Stats, ctx.Err()
@@ -119,65 +119,85 @@ func maxBytes(want, maxPayload int64) int64 {
 // again stores nothing twice within the events stream's duplicate window.
 func lineID(src string, line int) string { return src + ":" + strconv.Itoa(line) }
 
-// pubWindow publishes asynchronously with at most pubWindowSize PubAcks outstanding: a
-// sliding window, so reading and decoding go on while the server stores what came before
-// (waiting for a whole block of PubAcks at a time stalled the reader once per block).
+// pubWindow publishes asynchronously with at most pubWindowSize PubAcks, and messages of
+// at most pubWindowLines lines, outstanding: a sliding window, so reading and decoding go
+// on while the server stores what came before (waiting for a whole block of PubAcks at a
+// time stalled the reader once per block). The lines bound the disorder a failed publish
+// leaves in the stream: what was published after it may be stored before it is again.
 type pubWindow struct {
 	js      jetstream.JetStream
-	futures []jetstream.PubAckFuture // oldest first
-	ids     []string                 // their message ids
+	pending []pending // oldest first
+	lines   int       // the lines of the pending messages
+}
+
+// pending is a published message whose PubAck is awaited.
+type pending struct {
+	future   jetstream.PubAckFuture
+	id       string // its message id
+	lines    int
+	deadline time.Time // past it, the publish is taken as failed
 }
 
 // pubWindowSize bounds the PubAcks Publish awaits at a time (nats.go allows 4,000).
 const pubWindowSize = 1024
 
-// publish publishes m with message id id, after settling the oldest PubAcks while the
-// window is full, and the ones already back.
-func (w *pubWindow) publish(ctx context.Context, m *nats.Msg, id string) error {
-	if err := w.settle(ctx, pubWindowSize-1); err != nil {
+// pubWindowLines bounds the lines of the messages whose PubAcks Publish awaits (but for a
+// message of more lines, alone): about a message of DefaultMaxLines, as many lines as
+// were outstanding when a message held one.
+const pubWindowLines = 1024
+
+// publish publishes m, of lines event lines, with message id id, after settling the oldest
+// PubAcks while the window is full, and the ones already back.
+func (w *pubWindow) publish(ctx context.Context, m *nats.Msg, id string, lines int) error {
+	if err := w.settle(ctx, pubWindowSize-1, pubWindowLines-lines); err != nil {
 		return err
 	}
 	f, err := w.js.PublishMsgAsync(m, jetstream.WithMsgID(id))
 	if err != nil {
 		return fmt.Errorf("serve: publish to %s: %w", m.Subject, err)
 	}
-	w.futures, w.ids = append(w.futures, f), append(w.ids, id)
+	w.pending = append(w.pending, pending{future: f, id: id, lines: lines, deadline: time.Now().Add(pubTimeout)})
+	w.lines += lines
 	return nil
 }
 
 // settle takes the PubAcks that are back off the front of the window, and waits for the
-// oldest until at most keep are outstanding. A message whose publish failed (a leader
-// election, a server restarting) is published again, synchronously and with retries; its
-// Nats-Msg-Id (file:line) makes a message that was stored after all a duplicate.
-func (w *pubWindow) settle(ctx context.Context, keep int) error {
+// oldest until at most keep messages of at most keepLines lines are outstanding. A message
+// whose publish failed (a leader election, a server restarting), or whose PubAck did not
+// come within pubTimeout of its publishing, is published again, synchronously and with
+// retries; its Nats-Msg-Id makes a message that was stored after all a duplicate.
+func (w *pubWindow) settle(ctx context.Context, keep, keepLines int) error {
 	done := 0
 	defer func() {
-		clear(w.futures[:done])
-		w.futures, w.ids = w.futures[done:], w.ids[done:]
+		clear(w.pending[:done])
+		w.pending = w.pending[done:]
 	}()
-	var timeout <-chan time.Time
-	for ; done < len(w.futures); done++ {
-		f := w.futures[done]
-		if len(w.futures)-done <= keep {
+	for ; done < len(w.pending); done++ {
+		p := w.pending[done]
+		if len(w.pending)-done <= keep && w.lines <= keepLines {
 			select {
-			case <-f.Ok():
+			case <-p.future.Ok():
+				w.lines -= p.lines
 				continue
 			default:
 				return nil // the oldest is not back: neither are most after it
 			}
 		}
-		if timeout == nil {
-			timeout = time.After(pubTimeout)
-		}
+		timeout := time.NewTimer(time.Until(p.deadline))
 		select {
-		case <-f.Ok():
-			continue
-		case <-f.Err():
-		case <-timeout:
+		case <-p.future.Ok():
+		case <-p.future.Err():
+			timeout.Stop()
+			if err := republish(ctx, w.js, p.future.Msg(), p.id); err != nil {
+				return err
+			}
+		case <-timeout.C:
+			if err := republish(ctx, w.js, p.future.Msg(), p.id); err != nil {
+				return err
+			}
 		}
-		if err := republish(ctx, w.js, f.Msg(), w.ids[done]); err != nil {
-			return err
-		}
+		timeout.Stop()
+		w.lines -= p.lines
 	}
 	return nil
 }
@@ -185,8 +205,12 @@ func (w *pubWindow) settle(ctx context.Context, keep int) error {
 // republish publishes m again, synchronously, retrying for a while.
 func republish(ctx context.Context, js jetstream.JetStream, m *nats.Msg, id string) error {
 	var err error
+	var opts []jetstream.PublishOpt
+	if id != "" {
+		opts = append(opts, jetstream.WithMsgID(id))
+	}
 	for attempt := 0; attempt < 20 && ctx.Err() == nil; attempt++ {
-		if _, err = js.PublishMsg(ctx, m, jetstream.WithMsgID(id)); err == nil {
+		if _, err = js.PublishMsg(ctx, m, opts...); err == nil {
 			return nil
 		}
 		sleep(ctx, time.Duration(attempt+1)*100*time.Millisecond)

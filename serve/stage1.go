@@ -28,12 +28,21 @@ type Stage1 struct {
 	Profile *source.Profile  // nil: normalized events
 	Options []runtime.Option // engine limits (max iterations, ...); workers stay 1
 	Durable string           // the shared consumer; default "<prefix>-stage1"
-	Batch   int              // messages fetched at a time; default 256
+	Batch   int              // messages fetched at a time (at most a maximum payload of them); default 256
 	AckWait time.Duration    // how long an unacked event waits before redelivery (a crashed worker's); default 40s
 	// MaxAhead is how far an event may be ahead of the time the events stream stored it
 	// (`run`'s --max-ahead); default event.DefaultMaxAhead. A later or pre-1970 event is
 	// parked as out of range and evaluated by neither stage.
 	MaxAhead time.Duration
+	// InFlight is how many messages the shared consumer delivers to all stage-1 instances
+	// before they are acked (its MaxAckPending); default 1. With 1 the events stream is
+	// evaluated in its order, one message at a time, whichever instance takes each, so that
+	// the matches reach stage 2 in that order even when an instance fails or crashes (its
+	// message comes again before any later one). More lets instances work in parallel, and
+	// a collector's one-line messages pipeline, but a message sent back, or whose instance
+	// stalls, then comes behind later ones: when they are later in event time by more than
+	// the lateness, its matches are parked as late (a fast backfill of old files).
+	InFlight int
 	Metrics  *Metrics // may be nil
 }
 
@@ -77,11 +86,13 @@ func (s *Stage1) Run(ctx context.Context) error {
 	return nil
 }
 
-// fetchBytes bounds the bytes of a fetch (a message may hold many lines): 16 MiB, or two
-// messages of the server's maximum payload if more (a message over the bound would never
-// be delivered).
+// fetchBytes bounds the bytes of a fetch to one message of the server's maximum payload
+// (headers and subject included; a message over the bound would never be delivered). A
+// message may hold a thousand lines: a worker fetching hundreds held them all, unacked,
+// for longer than the ack wait, and ran that far ahead of the other workers in event time,
+// where stage 2 parks what comes later than the lateness.
 func (w *stage1Worker) fetchBytes() int {
-	return int(max(16<<20, 2*w.maxPayload))
+	return int(cmp.Or(w.maxPayload, DefaultMaxBytes) + 64<<10)
 }
 
 // consumer creates or binds the shared durable consumer.
@@ -96,7 +107,7 @@ func (s *Stage1) consumer(ctx context.Context) (jetstream.Consumer, error) {
 	}
 	cons, err := s.JS.CreateOrUpdateConsumer(ctx, s.Names.EventsStream(), jetstream.ConsumerConfig{
 		Durable: durable, AckPolicy: jetstream.AckExplicitPolicy, AckWait: ackWait,
-		MaxAckPending: 4096, DeliverPolicy: jetstream.DeliverAllPolicy,
+		MaxAckPending: cmp.Or(s.InFlight, 1), DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("serve: stage 1: consumer %s: %w", durable, err)
@@ -121,8 +132,12 @@ type stage1Worker struct {
 // settled — every output's PubAck awaited, then each message acked — whenever the batch
 // pauses (no message ready), and at its end: a batch that fills slowly holds nothing back
 // until it expires, and a backlog is settled in runs, one PubAck wait per run, not per
-// event. When a publish fails the unsettled messages are not acked (nak'd, so they come
-// again; what was stored is dropped as a duplicate by its Nats-Msg-Id).
+// event. An output whose publish fails (a server restarting, a leader election) is
+// published again in place, and the messages handled are settled before a fetch error is
+// returned: a message sent back to the stream comes again after the other workers have
+// moved on, and with a thousand lines a message its matches then came later than the
+// lateness. Only when publishing again fails are the unsettled messages not acked (nak'd,
+// so they come again; what was stored is dropped as a duplicate by its Nats-Msg-Id).
 func (w *stage1Worker) batch(ctx context.Context, b jetstream.MessageBatch) error {
 	w.msgs, w.futures, w.lines = w.msgs[:0], w.futures[:0], 0
 	in := b.Messages()
@@ -146,11 +161,13 @@ func (w *stage1Worker) batch(ctx context.Context, b jetstream.MessageBatch) erro
 			return err
 		}
 	}
+	if err := w.settle(ctx); err != nil {
+		return err
+	}
 	if err := b.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) {
-		nakAll(w.msgs)
 		return fmt.Errorf("serve: stage 1: fetch: %w", err)
 	}
-	return w.settle(ctx)
+	return nil
 }
 
 // settle awaits the PubAcks of what the messages in hand produced, then acks them.
@@ -158,12 +175,12 @@ func (w *stage1Worker) settle(ctx context.Context) error {
 	if len(w.msgs) == 0 {
 		return nil
 	}
-	if err := awaitAll(ctx, w.futures); err != nil {
+	if err := awaitRepublishing(ctx, w.JS, w.futures); err != nil {
 		nakAll(w.msgs)
 		return fmt.Errorf("serve: stage 1: %w", err)
 	}
 	for _, m := range w.msgs {
-		if err := m.Ack(); err != nil {
+		if err := w.ack(ctx, m); err != nil {
 			return fmt.Errorf("serve: stage 1: ack: %w", err)
 		}
 	}
@@ -327,6 +344,52 @@ func awaitAll(ctx context.Context, fs []jetstream.PubAckFuture) error {
 			return fmt.Errorf("publish to %s: %w", f.Msg().Subject, err)
 		case <-timeout:
 			return fmt.Errorf("publish to %s: no PubAck within %s", f.Msg().Subject, pubTimeout)
+		}
+	}
+	return nil
+}
+
+// ack acks m and, when one message is in flight at a time, waits for the server to confirm
+// it: an ack lost on the way (a server restarting) held every instance back until the ack
+// wait sent the message again.
+func (w *stage1Worker) ack(ctx context.Context, m jetstream.Msg) error {
+	if cmp.Or(w.InFlight, 1) > 1 {
+		return m.Ack()
+	}
+	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return m.DoubleAck(actx)
+}
+
+// awaitRepublishing waits for every PubAck, publishing again, synchronously and with
+// retries (republish), each message whose publish failed or whose PubAck did not come within
+// pubTimeout; its Nats-Msg-Id makes it a duplicate if it was stored after all. It returns the
+// first failure to publish again, or ctx's error when the worker is stopped meanwhile.
+func awaitRepublishing(ctx context.Context, js jetstream.JetStream, fs []jetstream.PubAckFuture) error {
+	timeout := time.NewTimer(pubTimeout)
+	defer timeout.Stop()
+	expired := false
+	for _, f := range fs {
+		if !expired {
+			select {
+			case <-f.Ok():
+				continue
+			case <-ctx.Done():
+				return fmt.Errorf("publish to %s: %w", f.Msg().Subject, ctx.Err())
+			case <-f.Err():
+			case <-timeout.C:
+				expired = true // the ones after it had as long
+			}
+		} else {
+			select {
+			case <-f.Ok():
+				continue
+			default:
+			}
+		}
+		m := f.Msg()
+		if err := republish(ctx, js, m, m.Header.Get(jetstream.MsgIDHeader)); err != nil {
+			return err
 		}
 	}
 	return nil
