@@ -259,3 +259,39 @@ func openInputs(t *testing.T, files []string) []Input {
 	}
 	return inputs
 }
+
+// TestCrashedWorkerNotOvertaken has a stage-1 worker take the first message, the demo's first
+// 44 lines, and crash with it (never ack it); the rest of the demo follows in messages of four
+// lines, twenty minutes of event time. With one message in flight the others wait for it to
+// come again (after the ack wait) and the alert is run's; when the other workers went on, its
+// matches came after later ones by more than the lateness and were parked as late.
+func TestCrashedWorkerNotOvertaken(t *testing.T) {
+	set := compileSet(t)
+	want := runAlerts(t, set, nil, []string{demoFile})
+	c := newCluster(t, set, nil)
+	n := testNames.withDefaults()
+	lines := readLines(t, demoFile)
+	p := newPacker(n.EventsSubject(), len(lines), DefaultMaxBytes)
+	for i, l := range lines {
+		p.add(string(l), demoFile, i+1)
+		if i == 43 || (i > 43 && (i-43)%4 == 0) || i == len(lines)-1 {
+			m, id, _ := p.take()
+			_, err := c.js.PublishMsg(context.Background(), m, jetstream.WithMsgID(id))
+			require.NoError(t, err)
+		}
+	}
+	s1 := func() *Stage1 {
+		return &Stage1{JS: c.js, Names: n, Set: set, AckWait: 2 * time.Second}
+	}
+	cons, err := s1().consumer(context.Background())
+	require.NoError(t, err)
+	crashed, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+	require.NoError(t, err)
+	held := <-crashed.Messages()
+	require.NotNil(t, held, "the crashed worker's message")
+	require.Equal(t, lineID(demoFile, 1)+"+44", held.Headers().Get(jetstream.MsgIDHeader))
+	start(t, s1().Run)
+	start(t, s1().Run)
+	c.stage2(nil)
+	c.assertAlerts(want)
+}
