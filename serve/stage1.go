@@ -88,9 +88,8 @@ func (s *Stage1) Run(ctx context.Context) error {
 
 // fetchBytes bounds the bytes of a fetch to one message of the server's maximum payload
 // (headers and subject included; a message over the bound would never be delivered). A
-// message may hold a thousand lines: a worker fetching hundreds held them all, unacked,
-// for longer than the ack wait, and ran that far ahead of the other workers in event time,
-// where stage 2 parks what comes later than the lateness.
+// message may hold a thousand lines: with more than one in flight, a worker fetching
+// hundreds held them all unacked, and ran that far ahead of the others in event time.
 func (w *stage1Worker) fetchBytes() int {
 	return int(cmp.Or(w.maxPayload, DefaultMaxBytes) + 64<<10)
 }
@@ -180,7 +179,7 @@ func (w *stage1Worker) settle(ctx context.Context) error {
 		return fmt.Errorf("serve: stage 1: %w", err)
 	}
 	for _, m := range w.msgs {
-		if err := w.ack(ctx, m); err != nil {
+		if err := w.ack(m); err != nil {
 			return fmt.Errorf("serve: stage 1: ack: %w", err)
 		}
 	}
@@ -351,12 +350,13 @@ func awaitAll(ctx context.Context, fs []jetstream.PubAckFuture) error {
 
 // ack acks m and, when one message is in flight at a time, waits for the server to confirm
 // it: an ack lost on the way (a server restarting) held every instance back until the ack
-// wait sent the message again.
-func (w *stage1Worker) ack(ctx context.Context, m jetstream.Msg) error {
+// wait sent the message again. It waits even when the worker is being stopped (a drain
+// acks what it handled).
+func (w *stage1Worker) ack(m jetstream.Msg) error {
 	if cmp.Or(w.InFlight, 1) > 1 {
 		return m.Ack()
 	}
-	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	actx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return m.DoubleAck(actx)
 }
