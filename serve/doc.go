@@ -27,7 +27,9 @@
 // <p>.matches.<plan>.<key hash>, with Nats-Msg-Id "<input seq>[.<line index>].<plan>" so
 // that a redelivered message cannot put an event in a window twice. An input message is
 // acked only after every message its lines produced is stored (its PubAck came back); a bad
-// line is parked and the message's other lines go on.
+// line is parked and the message's other lines go on. The instances share Stage1.InFlight
+// unacked messages, one by default: the stream is evaluated in its order whichever instance
+// takes each message, and a crashed instance's message comes again before any later one.
 //
 // Nothing blocks a stream. A line stage 1 cannot read, or whose time is out of range (`run`'s
 // rule: before 1970, or more than MaxAhead after the reference; the reference here is when
