@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"sort"
@@ -294,4 +295,44 @@ func TestCrashedWorkerNotOvertaken(t *testing.T) {
 	start(t, s1().Run)
 	c.stage2(nil)
 	c.assertAlerts(want)
+}
+
+// TestLiveInputNotHeld publishes the demo through a pipe that stays open, as a collector's
+// stdin would: its lines are stored within MaxWait, not held until a message of a thousand
+// lines fills or the input ends.
+func TestLiveInputNotHeld(t *testing.T) {
+	c := newCluster(t, compileSet(t), nil)
+	n := testNames.withDefaults()
+	r, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := Publish(context.Background(), c.js, testNames, PublishOptions{MaxWait: 100 * time.Millisecond}, Input{Name: "<stdin>", R: r})
+		done <- err
+	}()
+	lines := readLines(t, demoFile)
+	for _, l := range lines {
+		_, err := w.Write(append(l, '\n'))
+		require.NoError(t, err)
+	}
+	waitFor(t, 10*time.Second, "the lines while the input is open", func() bool {
+		return storedLines(t, c, n.EventsStream()) >= len(lines)-1 // the merger may hold the last
+	})
+	require.NoError(t, w.Close())
+	require.NoError(t, <-done)
+	assert.Equal(t, len(lines), storedLines(t, c, n.EventsStream()))
+}
+
+// storedLines counts the event lines a stream's messages hold.
+func storedLines(t *testing.T, c *cluster, stream string) int {
+	st, err := c.js.Stream(context.Background(), stream)
+	require.NoError(t, err)
+	info, err := st.Info(context.Background())
+	require.NoError(t, err)
+	total := 0
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		m, err := st.GetMsg(context.Background(), seq)
+		require.NoError(t, err)
+		total += strings.Count(string(m.Data), "\n") + 1
+	}
+	return total
 }

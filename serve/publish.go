@@ -39,15 +39,19 @@ type PublishOptions struct {
 	// included (default DefaultMaxBytes, and never over the server's maximum payload).
 	MaxLines int
 	MaxBytes int64
+	// MaxWait is how long the first line of a message not yet full waits for more when an
+	// input is live (not a regular file): the message is published then (default
+	// DefaultMaxWait).
+	MaxWait time.Duration
 }
 
 // Publish loads inputs into the events stream merged in event time exactly as `stixcel run`
 // merges them (package pump: so the stream is in the order run evaluates, and stage 2 never
 // sees more disorder than one file had): the lines are published verbatim, packed in that
 // order into messages of up to MaxLines lines with each line's file:line in headers (a
-// message is flushed when full, at the end, and when a live input idles), and each line run
-// would reject (bad, late, out of range) is parked on the rejects subject with its reason.
-// It returns the merged read counts.
+// message goes when full, at the end, and, when an input is live, once its first line has
+// waited MaxWait), and each line run would reject (bad, late, out of range) is parked on
+// the rejects subject with its reason. It returns the merged read counts.
 func Publish(ctx context.Context, js jetstream.JetStream, n Names, opts PublishOptions, inputs ...Input) (event.ReadStats, error) {
 	n = n.withDefaults()
 	capture := &captured{lines: map[*event.Event]string{}}
@@ -62,47 +66,134 @@ func Publish(ctx context.Context, js jetstream.JetStream, n Names, opts PublishO
 		Merge:    event.MergeOptions{Lateness: opts.Lateness, MaxAhead: opts.MaxAhead},
 		Messages: opts.Messages,
 	}
-	win := &pubWindow{js: js}
-	var publishErr error // the error of publishing, not of reading
-	publish := func(ctx context.Context, m *nats.Msg, id string, lines int) error {
-		if m == nil {
-			return nil
-		}
-		publishErr = win.publish(ctx, m, id, lines)
-		return publishErr
+	pub := &publisher{win: &pubWindow{js: js},
+		pack: newPacker(n.EventsSubject(), cmp.Or(opts.MaxLines, DefaultMaxLines), maxBytes(opts.MaxBytes, js.Conn().MaxPayload()))}
+	stopFlushing := func() {}
+	if live(inputs) {
+		stopFlushing = pub.flushEvery(ctx, cmp.Or(opts.MaxWait, DefaultMaxWait))
 	}
-	pack := newPacker(n.EventsSubject(), cmp.Or(opts.MaxLines, DefaultMaxLines), maxBytes(opts.MaxBytes, js.Conn().MaxPayload()))
 	sum, err := pump.Run(ctx, inputs, pumpOpts, pump.Handler{
 		Event: func(ctx context.Context, ev *event.Event) error {
-			m, id, lines := pack.add(capture.take(ev), ev.Source, ev.Line)
-			return publish(ctx, m, id, lines)
+			return pub.add(ctx, capture.take(ev), ev.Source, ev.Line)
 		},
-		Idle: func(ctx context.Context) error {
-			m, id, lines := pack.take()
-			return publish(ctx, m, id, lines)
-		},
+		Idle: pub.flush,
 		Rejected: func(ctx context.Context, rej *event.Rejection) error {
 			if opts.Rejected != nil {
 				opts.Rejected(rej)
 			}
-			return publish(ctx, rejectMsg(n.RejectsSubject(), rej), lineID(rej.File, rej.Line), 1)
+			return pub.publish(ctx, rejectMsg(n.RejectsSubject(), rej), lineID(rej.File, rej.Line), 1)
 		},
 	})
+	stopFlushing()
 	switch {
-	case err != nil && err == publishErr:
+	case err != nil && err == pub.failed():
 		return sum.Stats, err
 	case err != nil:
 		return sum.Stats, fmt.Errorf("serve: publish: %w", err)
 	}
-	if m, id, lines := pack.take(); m != nil {
-		if err := publish(ctx, m, id, lines); err != nil {
-			return sum.Stats, err
-		}
+	if err := pub.flush(ctx); err != nil {
+		return sum.Stats, err
 	}
-	if err := win.settle(ctx, 0, 0); err != nil {
+	if err := pub.win.settle(ctx, 0, 0); err != nil {
 		return sum.Stats, err
 	}
 	return sum.Stats, ctx.Err()
+}
+
+// DefaultMaxWait is how long a line of a live input waits, by default, for its message to
+// fill (PublishOptions.MaxWait).
+const DefaultMaxWait = time.Second
+
+// live reports whether an input is not a regular file (stdin, a FIFO): its lines may come
+// slowly.
+func live(inputs []Input) bool {
+	for _, in := range inputs {
+		if !in.Regular {
+			return true
+		}
+	}
+	return false
+}
+
+// publisher packs event lines into messages and publishes them through a window; a flusher
+// goroutine may publish a message not yet full, hence the lock.
+type publisher struct {
+	mu      sync.Mutex
+	win     *pubWindow
+	pack    *packer
+	started time.Time // when the message in progress got its first line
+	err     error     // the first error of publishing, not of reading
+}
+
+// add packs a line, publishing the message it completes.
+func (p *publisher) add(ctx context.Context, line, src string, n int) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pack.lines == 0 {
+		p.started = time.Now()
+	}
+	m, id, lines := p.pack.add(line, src, n)
+	return p.publishLocked(ctx, m, id, lines)
+}
+
+// flush publishes the message in progress, if any.
+func (p *publisher) flush(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, id, lines := p.pack.take()
+	return p.publishLocked(ctx, m, id, lines)
+}
+
+// publish publishes m, of lines lines, with message id id (a parked line).
+func (p *publisher) publish(ctx context.Context, m *nats.Msg, id string, lines int) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.publishLocked(ctx, m, id, lines)
+}
+
+func (p *publisher) publishLocked(ctx context.Context, m *nats.Msg, id string, lines int) error {
+	if p.err != nil {
+		return p.err
+	}
+	if m == nil {
+		return nil
+	}
+	p.err = p.win.publish(ctx, m, id, lines)
+	return p.err
+}
+
+// failed is the error publishing failed with, if any.
+func (p *publisher) failed() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// flushEvery publishes, until stop is called, the message in progress once its first line
+// has waited maxWait: a live input's lines are not held until a thousand come. (A regular
+// file's messages fill at once: their packing, and so their ids, do not depend on time.)
+func (p *publisher) flushEvery(ctx context.Context, maxWait time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(max(maxWait/4, time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			p.mu.Lock()
+			if p.pack.lines > 0 && time.Since(p.started) >= maxWait {
+				m, id, lines := p.pack.take()
+				_ = p.publishLocked(ctx, m, id, lines) // kept in p.err for the next add
+			}
+			p.mu.Unlock()
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // maxBytes is the size bound of a message of several lines: want (default DefaultMaxBytes),

@@ -33,8 +33,8 @@ func (c *cli) publishCommand() *cobra.Command {
 merges them, each with its file:line in the Stixcel-Source and Stixcel-Line headers (alerts
 cite them, and their ids are those of run). The lines are packed, in that order, into
 messages of up to --batch-lines lines and --batch-bytes bytes (never over the server's
-maximum payload); publishing the same files with the same packing again stores nothing
-twice. Lines run would reject are parked on the rejects subject with their reason. The
+maximum payload; a live input's message goes once its first line has waited a second);
+publishing the same files with the same packing again stores nothing twice. Lines run would reject are parked on the rejects subject with their reason. The
 streams are created if absent.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return c.publish(args, &f) },
