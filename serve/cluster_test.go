@@ -98,7 +98,10 @@ func TestClusterRestart(t *testing.T) {
 		return Setup(context.Background(), js, names) == nil
 	})
 	supervised := func(fn func(context.Context) error) {
-		w := run(func(ctx context.Context) error { Supervise(ctx, fn, nil); return nil })
+		w := run(func(ctx context.Context) error {
+			Supervise(ctx, fn, func(err error, _ time.Duration) { t.Logf("restarted: %v", err) })
+			return nil
+		})
 		t.Cleanup(func() { require.NoError(t, w.stop(t)) })
 	}
 	in := &Metrics{}
@@ -113,6 +116,7 @@ func TestClusterRestart(t *testing.T) {
 	wg.Wait()
 	waitFor(t, 270*time.Second, "stage 1", func() bool { return stage1Drained(t, js, names) })
 	got := waitAlerts(t, js, names, len(want), 180*time.Second)
+	logParked(t, js, names)
 	require.Equal(t, want, dedupe(got), "alert ids: serve vs run")
 	require.Len(t, got, len(want), "duplicate alerts in the stream")
 }

@@ -4,20 +4,32 @@
 //
 // Streams (names and subjects derive from Names.Prefix, "stixcel" by default):
 //
-//	<P>_EVENTS   <p>.events, <p>.events.>      event lines; headers Stixcel-Source, Stixcel-Line
+//	<P>_EVENTS   <p>.events, <p>.events.>      one or more event lines a message; headers Stixcel-Source, Stixcel-Line
 //	<P>_MATCHES  <p>.matches.*.*  stored as    <p>.part.<n>.<plan>.<key> by the subject
 //	             transform partition(N,1,2): one partition per (plan, group key) hash
 //	<P>_ALERTS   <p>.alerts                    alert JSON (alertfmt), Nats-Msg-Id = alert id
 //	<P>_REJECTS  <p>.rejects                   bad, out-of-range or late lines, parked with a reason header
 //	KV <p>_owners                              one lease per partition (stage 2 ownership)
 //
+// A message of the events stream holds one event line, or several separated by newlines (a
+// final newline ends the last), or one JSON array of records as Fluent Bit's NATS output
+// sends them (objects, or [time, object] pairs). Stixcel-Source and Stixcel-Line give each
+// line's file and line (HeaderLine says how); without them a line is cited by the message's
+// stream sequence, and by its line in the message when the message holds several. Publish
+// packs lines into messages of up to PublishOptions.MaxLines lines, each with a Nats-Msg-Id
+// of its first file:line and line count, so that publishing the same files again stores
+// nothing twice.
+//
 // Stage 1 (Stage1, any number of instances on one shared durable pull consumer) decodes each
 // event line with the source profile and evaluates it with a runtime.Engine built
 // WithCorrelation(false): plans without a condition alert at once; for each plan with a
 // condition whose channel matches (Engine.Matches) the line is published to
-// <p>.matches.<plan>.<key hash>, with Nats-Msg-Id "<input seq>.<plan>" so that a redelivered
-// event cannot enter a window twice. An input message is acked only after every message it
-// produced is stored (its PubAck came back).
+// <p>.matches.<plan>.<key hash>, with Nats-Msg-Id "<input seq>[.<line index>].<plan>" so
+// that a redelivered message cannot put an event in a window twice. An input message is
+// acked only after every message its lines produced is stored (its PubAck came back); a bad
+// line is parked and the message's other lines go on. The instances share Stage1.InFlight
+// unacked messages, one by default: the stream is evaluated in its order whichever instance
+// takes each message, and a crashed instance's message comes again before any later one.
 //
 // Nothing blocks a stream. A line stage 1 cannot read, or whose time is out of range (`run`'s
 // rule: before 1970, or more than MaxAhead after the reference; the reference here is when

@@ -215,3 +215,19 @@ func waitAlerts(t testing.TB, js jetstream.JetStream, n Names, want int, timeout
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// logParked logs the reasons of the lines parked on the rejects subject, if any: why a
+// failing comparison with run misses an alert.
+func logParked(t testing.TB, js jetstream.JetStream, n Names) {
+	t.Helper()
+	st, err := js.Stream(context.Background(), n.withDefaults().RejectsStream())
+	require.NoError(t, err)
+	info, err := st.Info(context.Background())
+	require.NoError(t, err)
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		m, err := st.GetMsg(context.Background(), seq)
+		if err == nil {
+			t.Logf("parked %s:%s: %s: %s", m.Header.Get(HeaderSource), m.Header.Get(HeaderLine), m.Header.Get(HeaderReason), m.Header.Get(HeaderDetail))
+		}
+	}
+}

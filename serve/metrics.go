@@ -11,7 +11,7 @@ import (
 
 // Metrics are a worker's counters, written in the Prometheus text format.
 type Metrics struct {
-	EventsIn  atomic.Int64 // stage 1: input messages handled (acked)
+	EventsIn  atomic.Int64 // stage 1: event lines handled (their messages acked)
 	Rejected  atomic.Int64 // lines parked on the rejects subject (bad, out of range, late, too large)
 	Late      atomic.Int64 // stage 2: matches older than the partition's watermark
 	Matches   atomic.Int64 // stage 1: match messages published
@@ -51,7 +51,7 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	counter := func(name, help string, v int64) {
 		fmt.Fprintf(cw, "# HELP stixcel_%s %s\n# TYPE stixcel_%s counter\nstixcel_%s %d\n", name, help, name, name, v)
 	}
-	counter("events_total", "Input event messages handled by stage 1.", m.EventsIn.Load())
+	counter("events_total", "Event lines handled by stage 1 (their messages acked).", m.EventsIn.Load())
 	counter("rejected_total", "Lines parked on the rejects subject.", m.Rejected.Load())
 	counter("late_total", "Matches older than their partition's watermark.", m.Late.Load())
 	counter("out_of_range_total", "Lines parked because their time is out of range.", m.OutOfRange.Load())

@@ -109,12 +109,9 @@ func (o *owner) batch(ctx context.Context, cons jetstream.Consumer, b jetstream.
 	for msg := range b.Messages() {
 		n++
 		o.lastMsg, o.flushed = time.Now(), false
-		f, err := o.receive(msg)
-		if err != nil {
+		var err error
+		if futures, err = o.receive(msg, futures); err != nil {
 			return err
-		}
-		if f != nil {
-			futures = append(futures, f)
 		}
 	}
 	o.ready = o.order.release(o.ready)
@@ -158,38 +155,60 @@ func (o *owner) streamBusy(ctx context.Context, cons jetstream.Consumer) bool {
 	return err == nil && info.NumPending > 0
 }
 
-// receive decodes one match into the reorder buffer (releasing into o.ready what exceeds the
-// bytes it may hold); a bad, out-of-range or late one is parked.
-func (o *owner) receive(msg jetstream.Msg) (jetstream.PubAckFuture, error) {
+// receive decodes the lines of a match message (one, as stage 1 publishes them) into the
+// reorder buffer (releasing into o.ready what exceeds the bytes it may hold); a bad,
+// out-of-range or late one is parked.
+func (o *owner) receive(msg jetstream.Msg, futures []jetstream.PubAckFuture) ([]jetstream.PubAckFuture, error) {
 	o.replayed++
 	o.Metrics.Replayed.Add(1)
 	md, err := msg.Metadata()
 	if err != nil {
-		return nil, fmt.Errorf("serve: stage 2: metadata: %w", err)
+		return futures, fmt.Errorf("serve: stage 2: metadata: %w", err)
 	}
 	o.Metrics.setLag(o.p, md.NumPending)
-	ev, rej, err := o.dec.decode(msg)
+	plan, planOK := o.planOf(msg.Subject())
+	err = o.dec.decode(msg, md.Sequence.Stream, func(i, n int, l decoded) error {
+		rej := o.admit(l, plan, planOK, msg, md)
+		if rej == nil {
+			return nil
+		}
+		id := fmt.Sprintf("%s.%d.%d", o.Names.MatchesStream(), o.p, md.Sequence.Stream)
+		if n > 1 {
+			id += "." + strconv.Itoa(i)
+		}
+		f, err := o.park(rej, id)
+		if err != nil {
+			return err
+		}
+		futures = append(futures, f)
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("serve: stage 2: decode: %w", err)
+		return futures, fmt.Errorf("serve: stage 2: %w", err)
 	}
-	plan, ok := o.planOf(msg.Subject())
+	return futures, nil
+}
+
+// admit holds a decoded match line of plan in the reorder buffer, or returns why it cannot:
+// bad, a bad subject (!planOK), out of range or late.
+func (o *owner) admit(l decoded, plan string, planOK bool, msg jetstream.Msg, md *jetstream.MsgMetadata) *event.Rejection {
+	ev, rej := l.ev, l.rej
 	switch {
 	case rej != nil:
-	case !ok:
-		rej = &event.Rejection{File: ev.Source, Line: ev.Line, Raw: msg.Data(), Reason: "bad match subject", Detail: msg.Subject()}
+	case !planOK:
+		rej = &event.Rejection{File: ev.Source, Line: ev.Line, Raw: l.text, Reason: "bad match subject", Detail: msg.Subject()}
 	default:
-		rej = outOfRange(ev, storedAt(msg, md), msg.Data(), o.MaxAhead, o.Metrics)
+		rej = outOfRange(ev, storedAt(msg, md), l.text, o.MaxAhead, o.Metrics)
 	}
 	if rej == nil && o.order.push(match{ev: ev, plan: plan}) {
 		o.Metrics.Late.Add(1)
-		rej = &event.Rejection{File: ev.Source, Line: ev.Line, Raw: msg.Data(), Reason: event.ReasonLate,
+		rej = &event.Rejection{File: ev.Source, Line: ev.Line, Raw: l.text, Reason: event.ReasonLate,
 			Detail: fmt.Sprintf("%s is before partition %d's watermark %s", ev.Time.Format(time.RFC3339Nano), o.p, o.order.watermark.Format(time.RFC3339Nano))}
 	}
 	if rej == nil {
 		o.ready = o.order.squeeze(o.ready)
-		return nil, nil
 	}
-	return o.park(rej, fmt.Sprintf("%s.%d.%d", o.Names.MatchesStream(), o.p, md.Sequence.Stream))
+	return rej
 }
 
 // storedAt is when the events stream stored a match's event (its HeaderStored), else when

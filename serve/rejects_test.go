@@ -29,7 +29,6 @@ func TestBadLinesParked(t *testing.T) {
 		{"no time", `{"log_source":"x"}`, "missing time"},
 		{"empty", ``, "empty line"},
 		{"not an object", `[1,2]`, "not a JSON object"},
-		{"two lines", "{\"time\":\"2026-03-20T09:00:05Z\",\"log_source\":\"x\"}\n{}", ReasonSeveralLines},
 		{"after a good one with a newline", "{\"time\":", "invalid JSON"},
 	}
 	c := newCluster(t, compileSet(t), nil)

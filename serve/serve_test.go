@@ -59,31 +59,45 @@ func (c *cluster) assertAlerts(want []string) {
 	assert.Len(c.t, got, len(slices.Compact(slices.Clone(got))), "duplicate alerts in the stream")
 }
 
-// publishShuffled publishes file's lines in a random order in which no line comes after
-// one more than spread later in event time, with their file:line.
+// publishShuffled publishes file's lines, one per message, in a random order in which no
+// line comes after one more than spread later in event time, with their file:line.
 func publishShuffled(t *testing.T, js jetstream.JetStream, file string, spread time.Duration, seed uint64) {
+	for _, l := range shuffledLines(t, file, spread, rand.New(rand.NewPCG(seed, 1))) {
+		_, err := js.PublishMsg(context.Background(), lineMsg(testNames.withDefaults().EventsSubject(), l.text, file, l.n))
+		require.NoError(t, err)
+	}
+}
+
+// numberedLine is a line of a file and its number there.
+type numberedLine struct {
+	n    int
+	text []byte
+}
+
+// shuffledLines returns file's lines in a random order in which no line comes after one
+// more than spread later in event time.
+func shuffledLines(t *testing.T, file string, spread time.Duration, rng *rand.Rand) []numberedLine {
 	fh, err := os.Open(file)
 	require.NoError(t, err)
 	defer fh.Close()
 	type line struct {
-		key  time.Time
-		n    int
-		text []byte
+		key time.Time
+		numberedLine
 	}
-	rng := rand.New(rand.NewPCG(seed, 1))
 	var lines []line
 	sc := bufio.NewScanner(fh)
 	for n := 1; sc.Scan(); n++ {
 		ev, bad := event.Normalized{}.Decode(sc.Bytes())
 		require.Nil(t, bad)
 		jitter := time.Duration(rng.Int64N(int64(spread)))
-		lines = append(lines, line{key: ev.Time.Add(jitter), n: n, text: slices.Clone(sc.Bytes())})
+		lines = append(lines, line{key: ev.Time.Add(jitter), numberedLine: numberedLine{n: n, text: slices.Clone(sc.Bytes())}})
 	}
 	sort.Slice(lines, func(i, j int) bool { return lines[i].key.Before(lines[j].key) })
-	for _, l := range lines {
-		_, err := js.PublishMsg(context.Background(), lineMsg(testNames.withDefaults().EventsSubject(), l.text, file, l.n))
-		require.NoError(t, err)
+	out := make([]numberedLine, len(lines))
+	for i, l := range lines {
+		out[i] = l.numberedLine
 	}
+	return out
 }
 
 func TestDemoOutOfOrder(t *testing.T) {

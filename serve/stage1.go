@@ -28,12 +28,21 @@ type Stage1 struct {
 	Profile *source.Profile  // nil: normalized events
 	Options []runtime.Option // engine limits (max iterations, ...); workers stay 1
 	Durable string           // the shared consumer; default "<prefix>-stage1"
-	Batch   int              // messages fetched at a time; default 256
+	Batch   int              // messages fetched at a time (at most a maximum payload of them); default 256
 	AckWait time.Duration    // how long an unacked event waits before redelivery (a crashed worker's); default 40s
 	// MaxAhead is how far an event may be ahead of the time the events stream stored it
 	// (`run`'s --max-ahead); default event.DefaultMaxAhead. A later or pre-1970 event is
 	// parked as out of range and evaluated by neither stage.
 	MaxAhead time.Duration
+	// InFlight is how many messages the shared consumer delivers to all stage-1 instances
+	// before they are acked (its MaxAckPending); default 1. With 1 the events stream is
+	// evaluated in its order, one message at a time, whichever instance takes each, so that
+	// the matches reach stage 2 in that order even when an instance fails or crashes (its
+	// message comes again before any later one). More lets instances work in parallel, and
+	// a collector's one-line messages pipeline, but a message sent back, or whose instance
+	// stalls, then comes behind later ones: when they are later in event time by more than
+	// the lateness, its matches are parked as late (a fast backfill of old files).
+	InFlight int
 	Metrics  *Metrics // may be nil
 }
 
@@ -60,7 +69,7 @@ func (s *Stage1) Run(ctx context.Context) error {
 	}
 	w := &stage1Worker{Stage1: s, eng: eng, dec: newDecoder(s.Profile), maxPayload: s.JS.Conn().MaxPayload()}
 	for ctx.Err() == nil {
-		batch, err := cons.Fetch(cmp.Or(s.Batch, 256), jetstream.FetchMaxWait(fetchWait))
+		batch, err := cons.Fetch(cmp.Or(s.Batch, 256), jetstream.FetchMaxWait(fetchWait), jetstream.FetchMaxBytes(w.fetchBytes()))
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -77,6 +86,14 @@ func (s *Stage1) Run(ctx context.Context) error {
 	return nil
 }
 
+// fetchBytes bounds the bytes of a fetch to one message of the server's maximum payload
+// (headers and subject included; a message over the bound would never be delivered). A
+// message may hold a thousand lines: with more than one in flight, a worker fetching
+// hundreds held them all unacked, and ran that far ahead of the others in event time.
+func (w *stage1Worker) fetchBytes() int {
+	return int(cmp.Or(w.maxPayload, DefaultMaxBytes) + 64<<10)
+}
+
 // consumer creates or binds the shared durable consumer.
 func (s *Stage1) consumer(ctx context.Context) (jetstream.Consumer, error) {
 	durable := s.Durable
@@ -89,7 +106,7 @@ func (s *Stage1) consumer(ctx context.Context) (jetstream.Consumer, error) {
 	}
 	cons, err := s.JS.CreateOrUpdateConsumer(ctx, s.Names.EventsStream(), jetstream.ConsumerConfig{
 		Durable: durable, AckPolicy: jetstream.AckExplicitPolicy, AckWait: ackWait,
-		MaxAckPending: 4096, DeliverPolicy: jetstream.DeliverAllPolicy,
+		MaxAckPending: cmp.Or(s.InFlight, 1), DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("serve: stage 1: consumer %s: %w", durable, err)
@@ -106,6 +123,7 @@ type stage1Worker struct {
 	matches    []runtime.Match
 	outs       []runtime.Output
 	msgs       []jetstream.Msg          // handled, not yet acked
+	lines      int64                    // the event lines msgs held
 	futures    []jetstream.PubAckFuture // what msgs produced
 }
 
@@ -113,10 +131,14 @@ type stage1Worker struct {
 // settled — every output's PubAck awaited, then each message acked — whenever the batch
 // pauses (no message ready), and at its end: a batch that fills slowly holds nothing back
 // until it expires, and a backlog is settled in runs, one PubAck wait per run, not per
-// event. When a publish fails the unsettled messages are not acked (nak'd, so they come
-// again; what was stored is dropped as a duplicate by its Nats-Msg-Id).
+// event. An output whose publish fails (a server restarting, a leader election) is
+// published again in place, and the messages handled are settled before a fetch error is
+// returned: a message sent back to the stream comes again after the other workers have
+// moved on, and with a thousand lines a message its matches then came later than the
+// lateness. Only when publishing again fails are the unsettled messages not acked (nak'd,
+// so they come again; what was stored is dropped as a duplicate by its Nats-Msg-Id).
 func (w *stage1Worker) batch(ctx context.Context, b jetstream.MessageBatch) error {
-	w.msgs, w.futures = w.msgs[:0], w.futures[:0]
+	w.msgs, w.futures, w.lines = w.msgs[:0], w.futures[:0], 0
 	in := b.Messages()
 	for {
 		var msg jetstream.Msg
@@ -138,11 +160,13 @@ func (w *stage1Worker) batch(ctx context.Context, b jetstream.MessageBatch) erro
 			return err
 		}
 	}
+	if err := w.settle(ctx); err != nil {
+		return err
+	}
 	if err := b.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) {
-		nakAll(w.msgs)
 		return fmt.Errorf("serve: stage 1: fetch: %w", err)
 	}
-	return w.settle(ctx)
+	return nil
 }
 
 // settle awaits the PubAcks of what the messages in hand produced, then acks them.
@@ -150,40 +174,58 @@ func (w *stage1Worker) settle(ctx context.Context) error {
 	if len(w.msgs) == 0 {
 		return nil
 	}
-	if err := awaitAll(ctx, w.futures); err != nil {
+	if err := awaitRepublishing(ctx, w.JS, w.futures); err != nil {
 		nakAll(w.msgs)
 		return fmt.Errorf("serve: stage 1: %w", err)
 	}
 	for _, m := range w.msgs {
-		if err := m.Ack(); err != nil {
+		if err := w.ack(m); err != nil {
 			return fmt.Errorf("serve: stage 1: ack: %w", err)
 		}
 	}
-	w.Metrics.EventsIn.Add(int64(len(w.msgs)))
+	w.Metrics.EventsIn.Add(w.lines)
+	w.lines = 0
 	clear(w.msgs)
 	w.msgs, w.futures = w.msgs[:0], w.futures[:0]
 	return nil
 }
 
-// handle decodes one event message, alerts for plans without a condition and publishes the
-// matches of plans with one (asynchronously: batch awaits them). A line that is bad, or
-// whose time is out of range, is parked instead; so is a match or an alert too large to
-// publish.
+// handle decodes the event lines of one message, alerts for plans without a condition and
+// publishes the matches of plans with one (asynchronously: batch awaits them). A line that
+// is bad, or whose time is out of range, is parked instead, and the lines after it go on;
+// so is a match or an alert too large to publish.
 func (w *stage1Worker) handle(msg jetstream.Msg) error {
 	md, err := msg.Metadata()
 	if err != nil {
 		return fmt.Errorf("serve: stage 1: metadata: %w", err)
 	}
-	seq := strconv.FormatUint(md.Sequence.Stream, 10)
-	ev, rej, err := w.dec.decode(msg)
-	if err != nil {
-		return fmt.Errorf("serve: stage 1: decode: %w", err)
+	stored := md.Timestamp.UTC().Format(time.RFC3339Nano)
+	return w.dec.decode(msg, md.Sequence.Stream, func(i, n int, l decoded) error {
+		w.lines++
+		return w.handleLine(l, lineKey(md.Sequence.Stream, i, n), md.Timestamp, stored)
+	})
+}
+
+// lineKey names line i of the n lines of the message at stream sequence seq in the message
+// ids of what the line produces: "<seq>" for a message of one line (the ids of one line per
+// message), "<seq>.<i>" otherwise; a redelivered message produces the same ids.
+func lineKey(seq uint64, i, n int) string {
+	key := strconv.FormatUint(seq, 10)
+	if n > 1 {
+		key += "." + strconv.Itoa(i)
 	}
+	return key
+}
+
+// handleLine evaluates one decoded line, key its lineKey, stored when the events stream
+// stored its message (also as text, for the matches).
+func (w *stage1Worker) handleLine(l decoded, key string, stored time.Time, storedText string) error {
+	ev, rej := l.ev, l.rej
 	if rej == nil {
-		rej = outOfRange(ev, md.Timestamp, msg.Data(), w.MaxAhead, w.Metrics)
+		rej = outOfRange(ev, stored, l.text, w.MaxAhead, w.Metrics)
 	}
 	if rej != nil {
-		return w.park(rej, w.Names.EventsStream()+"."+seq)
+		return w.park(rej, w.Names.EventsStream()+"."+key)
 	}
 	w.outs = w.outs[:0]
 	if err := w.eng.Process(context.Background(), ev, func(o runtime.Output) { w.outs = append(w.outs, o) }); err != nil {
@@ -194,14 +236,15 @@ func (w *stage1Worker) handle(msg jetstream.Msg) error {
 			return err
 		}
 	}
+	var err error
 	w.matches, err = w.eng.Matches(ev, w.matches[:0])
 	if err != nil {
 		return fmt.Errorf("serve: stage 1: %w", err)
 	}
 	for _, m := range w.matches {
-		out := lineMsg(w.Names.matchSubject(m.Plan, m.Key), msg.Data(), ev.Source, ev.Line)
-		out.Header.Set(HeaderStored, md.Timestamp.UTC().Format(time.RFC3339Nano))
-		if err := w.publishMatch(out, seq+"."+m.Plan, ev); err != nil {
+		out := lineMsg(w.Names.matchSubject(m.Plan, m.Key), l.text, ev.Source, ev.Line)
+		out.Header.Set(HeaderStored, storedText)
+		if err := w.publishMatch(out, key+"."+m.Plan, ev); err != nil {
 			return err
 		}
 	}
@@ -300,6 +343,53 @@ func awaitAll(ctx context.Context, fs []jetstream.PubAckFuture) error {
 			return fmt.Errorf("publish to %s: %w", f.Msg().Subject, err)
 		case <-timeout:
 			return fmt.Errorf("publish to %s: no PubAck within %s", f.Msg().Subject, pubTimeout)
+		}
+	}
+	return nil
+}
+
+// ack acks m and, when one message is in flight at a time, waits for the server to confirm
+// it: an ack lost on the way (a server restarting) held every instance back until the ack
+// wait sent the message again. It waits even when the worker is being stopped (a drain
+// acks what it handled).
+func (w *stage1Worker) ack(m jetstream.Msg) error {
+	if cmp.Or(w.InFlight, 1) > 1 {
+		return m.Ack()
+	}
+	actx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return m.DoubleAck(actx)
+}
+
+// awaitRepublishing waits for every PubAck, publishing again, synchronously and with
+// retries (republish), each message whose publish failed or whose PubAck did not come within
+// pubTimeout; its Nats-Msg-Id makes it a duplicate if it was stored after all. It returns the
+// first failure to publish again, or ctx's error when the worker is stopped meanwhile.
+func awaitRepublishing(ctx context.Context, js jetstream.JetStream, fs []jetstream.PubAckFuture) error {
+	timeout := time.NewTimer(pubTimeout)
+	defer timeout.Stop()
+	expired := false
+	for _, f := range fs {
+		if !expired {
+			select {
+			case <-f.Ok():
+				continue
+			case <-ctx.Done():
+				return fmt.Errorf("publish to %s: %w", f.Msg().Subject, ctx.Err())
+			case <-f.Err():
+			case <-timeout.C:
+				expired = true // the ones after it had as long
+			}
+		} else {
+			select {
+			case <-f.Ok():
+				continue
+			default:
+			}
+		}
+		m := f.Msg()
+		if err := republish(ctx, js, m, m.Header.Get(jetstream.MsgIDHeader)); err != nil {
+			return err
 		}
 	}
 	return nil

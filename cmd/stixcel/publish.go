@@ -20,6 +20,8 @@ type publishFlags struct {
 	source   string
 	lateness time.Duration
 	maxAhead time.Duration
+	lines    int
+	bytes    int64
 }
 
 func (c *cli) publishCommand() *cobra.Command {
@@ -29,8 +31,11 @@ func (c *cli) publishCommand() *cobra.Command {
 		Short: "Load event files into the NATS input stream of stixcel serve",
 		Long: `Publish event lines to the input stream of stixcel serve, merged in event time as run
 merges them, each with its file:line in the Stixcel-Source and Stixcel-Line headers (alerts
-cite them, and their ids are those of run). Lines run would reject are parked on the rejects
-subject with their reason. The streams are created if absent.`,
+cite them, and their ids are those of run). The lines are packed, in that order, into
+messages of up to --batch-lines lines and --batch-bytes bytes (never over the server's
+maximum payload; a live input's message goes once its first line has waited a second);
+publishing the same files with the same packing again stores nothing twice. Lines run would reject are parked on the rejects subject with their reason. The
+streams are created if absent.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return c.publish(args, &f) },
 	}
@@ -39,12 +44,17 @@ subject with their reason. The streams are created if absent.`,
 	fl.StringVar(&f.source, "source", "", "read raw events with source profile `NAME|FILE.yaml` (built-in: "+strings.Join(source.Builtins(), ", ")+")")
 	fl.DurationVar(&f.lateness, "lateness", event.DefaultLateness, "how far out of event-time order each file may be")
 	fl.DurationVar(&f.maxAhead, "max-ahead", event.DefaultMaxAhead, "reject events more than this `DURATION` ahead of their file's latest time")
+	fl.IntVar(&f.lines, "batch-lines", serve.DefaultMaxLines, "event lines per message, at most `N` (1: a message per line)")
+	fl.Int64Var(&f.bytes, "batch-bytes", serve.DefaultMaxBytes, "bytes per message, headers included, at most `N` (and at most the server's maximum payload)")
 	return cmd
 }
 
 func (c *cli) publish(args []string, f *publishFlags) error {
 	if err := checkEventFiles(args); err != nil {
 		return err
+	}
+	if f.lines < 1 || f.bytes < 1 {
+		return inputErr(fmt.Errorf("--batch-lines %d, --batch-bytes %d: want 1 or more", f.lines, f.bytes))
 	}
 	profile, err := loadSourceProfile(f.source)
 	if err != nil {
@@ -68,7 +78,7 @@ func (c *cli) publish(args []string, f *publishFlags) error {
 	hints := hints.New(nil, nil, f.source == "")
 	hints.NoImpliedShapes() // serve's workers read normalized events, or --source
 	st, err := serve.Publish(ctx, js, f.nats.names, serve.PublishOptions{Profile: profile, Lateness: f.lateness, MaxAhead: f.maxAhead,
-		Rejected: hints.Rejected, Messages: c.stderr}, opened.Inputs...)
+		Rejected: hints.Rejected, Messages: c.stderr, MaxLines: f.lines, MaxBytes: f.bytes}, opened.Inputs...)
 	fmt.Fprintf(c.stderr, "published %d events from %d lines of %d %s; %d rejected (parked on %s.rejects)\n",
 		st.Processed, st.Read, len(args), plural(len(args), "file", "files"), st.RejectedTotal(), f.nats.names.Prefix)
 	hints.Write(c.stderr)

@@ -27,6 +27,7 @@ type serveFlags struct {
 	metrics   string
 	idleFlush time.Duration
 	id        string
+	inFlight  int
 }
 
 func (c *cli) serveCommand() *cobra.Command {
@@ -35,8 +36,9 @@ func (c *cli) serveCommand() *cobra.Command {
 		Use:   "serve --nats URL [--plans FILE | --bundle FILE --pack DIR] [--source NAME] [--stage 1|2|both]",
 		Short: "Run plans continuously on NATS JetStream (stage 1, stage 2 or both)",
 		Long: `Run plans on the event stream of a NATS JetStream server (docs/scale-out.md). Stage 1 (any
-number of instances) evaluates events and publishes single-event alerts and the matches of
-correlated plans, partitioned by (plan, group key); stage 2 owns partitions one worker at a
+number of instances, sharing --in-flight messages of events at a time) evaluates events and
+publishes single-event alerts and the matches of correlated plans, partitioned by (plan,
+group key); stage 2 owns partitions one worker at a
 time (standbys take over when a lease expires, replaying the partition) and keeps the
 event-time windows. Alerts carry their stable id as Nats-Msg-Id, so a replay never doubles
 them; read them with stixcel alerts. Streams and the owners bucket are created if absent.
@@ -60,12 +62,16 @@ SIGINT or SIGTERM drains: the batch in hand is finished and acked, leases are re
 	fl.Int64Var(&f.run.maxState, "max-state", runtime.DefaultMaxState, "keep each partition's correlation state under `BYTES`")
 	fl.IntVar(&f.run.maxIter, "max-iterations", runtime.DefaultMaxIterations, "cut off an evaluation after `N` comprehension iterations")
 	fl.StringVar(&f.id, "id", "", "this worker's `NAME` in the partition leases (default: random)")
+	fl.IntVar(&f.inFlight, "in-flight", 1, "event messages all stage-1 instances hold unacked at a time, at most `N` (1: the stream's order whatever fails; more: instances in parallel, and a failure may put matches past the lateness)")
 	return cmd
 }
 
 func (c *cli) serve(f *serveFlags) error {
 	if f.stage != "1" && f.stage != "2" && f.stage != "both" {
 		return inputErr(fmt.Errorf("--stage %q: want 1, 2 or both", f.stage))
+	}
+	if f.inFlight < 1 {
+		return inputErr(fmt.Errorf("--in-flight %d: want 1 or more", f.inFlight))
 	}
 	if f.run.maxHeld < 1 || f.run.maxAhead < 0 {
 		return inputErr(fmt.Errorf("--max-held %d, --max-ahead %s: want at least 1 byte and a duration of zero or more", f.run.maxHeld, f.run.maxAhead))
@@ -107,7 +113,7 @@ func (c *cli) serve(f *serveFlags) error {
 func stageWorkers(f *serveFlags, js jetstream.JetStream, set *plan.Set, profile *source.Profile, opts []runtime.Option, m *serve.Metrics) []func(context.Context) error {
 	var runs []func(context.Context) error
 	if f.stage != "2" {
-		s1 := &serve.Stage1{JS: js, Names: f.nats.names, Set: set, Profile: profile, Options: opts, MaxAhead: f.run.maxAhead, Metrics: m}
+		s1 := &serve.Stage1{JS: js, Names: f.nats.names, Set: set, Profile: profile, Options: opts, MaxAhead: f.run.maxAhead, InFlight: f.inFlight, Metrics: m}
 		runs = append(runs, s1.Run)
 	}
 	if f.stage != "1" {

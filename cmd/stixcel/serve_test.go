@@ -74,6 +74,8 @@ func TestServeFlags(t *testing.T) {
 		{"stage", []string{"serve", "--stage", "3"}, `--stage "3": want 1, 2 or both`},
 		{"publish without files", []string{"publish"}, "requires at least 1 arg"},
 		{"alerts with args", []string{"alerts", "x"}, "unknown command"},
+		{"no line per message", []string{"publish", "testdata/events/demo.jsonl", "--batch-lines", "0"}, "--batch-lines 0, --batch-bytes 1048576: want 1 or more"},
+		{"no message in flight", []string{"serve", "--in-flight", "0"}, "--in-flight 0: want 1 or more"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
