@@ -1,7 +1,11 @@
 package runtime
 
 import (
+	"bytes"
+	"cmp"
 	"container/heap"
+	"slices"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -81,6 +85,7 @@ func (cp *compiledPlan) alertChannel(i int, count int64, evidence []*Evidence) A
 	if evidence == nil {
 		evidence = []*Evidence{}
 	}
+	evidence = canonicalOrder(evidence)
 	return AlertChannel{
 		ID: src.ID, LogSource: src.LogSource, DataComponent: src.DataComponent, Channel: src.Channel,
 		Count: count, Events: evidence,
@@ -191,3 +196,36 @@ func (h *alertHeap) pop() *openAlert { return heap.Pop(h).(*openAlert) }
 func (h *alertHeap) peek() *openAlert { return h.items[0] }
 
 func (h *alertHeap) remove(a *openAlert) { heap.Remove(h, a.heapIndex) }
+
+// canonicalOrder is the evidence sorted by time, then by what the events say (their
+// evidence fields), then by source and line: events of one instant are listed in the same
+// order however they arrived (a batch sorts them by their lines' text, a stream takes them
+// as read, serve as its partitions receive them) and whatever the log's shape. The slice
+// held by the alert's state is left as it is.
+func canonicalOrder(evidence []*Evidence) []*Evidence {
+	sorted := true
+	for i := 1; i < len(evidence) && sorted; i++ {
+		sorted = evidenceCompare(evidence[i-1], evidence[i]) <= 0
+	}
+	if sorted {
+		return evidence
+	}
+	out := slices.Clone(evidence)
+	slices.SortStableFunc(out, evidenceCompare)
+	return out
+}
+
+func evidenceCompare(a, b *Evidence) int {
+	if c := a.Time.Compare(b.Time); c != 0 {
+		return c
+	}
+	ka, _ := a.Fields.MarshalJSON()
+	kb, _ := b.Fields.MarshalJSON()
+	if c := bytes.Compare(ka, kb); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Source, b.Source); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Line, b.Line)
+}

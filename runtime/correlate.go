@@ -23,7 +23,7 @@ type correlator struct {
 	groups map[string]*group
 	// byActivity orders groups by their last match, oldest first: the sweep reads its front.
 	byActivity activityList
-	peak       int // most groups held since the map was last rebuilt
+	peak       int  // most groups held since the map was last rebuilt
 	holding    bool // listed in its shard's holding (shard.sweep)
 	// states, views and act are scratch for condition evaluation, set per evaluation.
 	states   []*celenv.ChannelState

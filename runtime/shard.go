@@ -19,15 +19,15 @@ import (
 // evaluates the channels of the (plan, group key) pairs it owns. With one worker it owns
 // everything and emits directly.
 type shard struct {
-	id, n     int
-	cfg       *config
-	index     *routeIndex
-	corrs     []*correlator // by plan position; nil for plans without a condition
-	live      []*correlator // the non-nil corrs
+	id, n int
+	cfg   *config
+	index *routeIndex
+	corrs []*correlator // by plan position; nil for plans without a condition
+	live  []*correlator // the non-nil corrs
 	// holding are the correlators that held groups at the last sweep or gained one since,
 	// in no particular order: the ones a sweep reads, so that it costs what state there is,
 	// not the number of plans (thousands of Sigma rules, each suppressed per host).
-	holding []*correlator
+	holding   []*correlator
 	watermark time.Time
 	pending   alertHeap
 	dirty     []dirtyGroup // groups whose newest instant awaits its evaluation, in order
