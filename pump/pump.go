@@ -159,40 +159,13 @@ func (s Summary) ReadPhrase() string {
 
 // Run merges inputs and hands their items to h until their end, an input's error, a strict
 // rejection or until ctx is done. The error is an input's or the strict rejection's (the
-// caller's exit 2); a stop for ctx returns nil, with the counts of what was used.
+// caller's exit 2); a stop for ctx returns nil, with the counts of what was used. It is
+// Start and Started.Run.
 func Run(ctx context.Context, inputs []Input, opts Options, h Handler) (Summary, error) {
-	readers := make([]*event.Reader, len(inputs))
-	regular := true
-	for i, in := range inputs {
-		readers[i] = in.Events
-		switch {
-		case readers[i] != nil:
-		case in.Lines != nil:
-			readers[i] = event.NewLineReader(in.Lines, in.Name, newDecoder(opts.Decoder))
-		default:
-			readers[i] = event.NewReader(in.R, in.Name, newDecoder(opts.Decoder))
-		}
-		regular = regular && in.Regular
-	}
-	merged, done := order(opts, readers)
-	l := &loop{opts: opts, h: h, messages: map[string]int{}}
-	var stats event.ReadStats
-	var err error
-	if !regular || opts.ReadAhead < 0 {
-		err = l.run(ctx, func() (item, bool) { return nextItem(merged), true })
-		stats = merged.Stats()
-	} else {
-		a := startAhead(merged, readAheadBudget(opts.ReadAhead))
-		err = l.run(ctx, a.next)
-		a.stop()
-		stats = merged.Stats()
-		a.unread(&stats)
-	}
-	records := min(evtxRecords(inputs, readers), stats.Read)
-	return Summary{Inputs: len(inputs), Stats: stats, Records: records, Forced: merged.Forced(), Spilled: done()}, err
+	return Start(inputs, opts).Run(ctx, h)
 }
 
-// evtxRecords is how many records the readers of the inputs read as EVTX files read.
+// evtxRecords is how many// evtxRecords is how many records the readers of the inputs read as EVTX files read.
 func evtxRecords(inputs []Input, readers []*event.Reader) int64 {
 	var n int64
 	for i, in := range inputs {

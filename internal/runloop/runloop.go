@@ -41,10 +41,23 @@ type Run struct {
 // the Run's) until their end, an input's error, a strict rejection or until ctx is done,
 // then writes the open alerts, closes the outputs and the rejects file, and writes the
 // summary and the hints. The error is the first of the pump's, the outputs', the rejects
-// file's and pump.NothingProcessed's; a stop for ctx is no error.
+// file's and pump.NothingProcessed's; a stop for ctx is no error. It is Start and Pump.
 func (r *Run) Events(ctx context.Context, inputs []pump.Input, opts pump.Options) error {
-	opts.Messages, opts.Rejects = r.Stderr, r.Rejects
-	sum, err := pump.Run(ctx, inputs, opts, r.handler())
+	return r.Pump(ctx, r.Start(inputs, opts))
+}
+
+// Start starts reading the events of inputs for the run (pump.Start with opts), before the
+// run is ready for them: its Messages are r.Stderr, its Rejects the r.Rejects of the time a
+// line is handed over, so that r's Engine, Hints, Out, Rejects and Summary may be set until
+// Pump. The caller stops the pump (pump.Started.Stop) if it never calls Pump.
+func (r *Run) Start(inputs []pump.Input, opts pump.Options) *pump.Started {
+	opts.Messages, opts.Rejects = r.Stderr, rejectsOf{r}
+	return pump.Start(inputs, opts)
+}
+
+// Pump evaluates the events s reads, then ends the run, as Events does.
+func (r *Run) Pump(ctx context.Context, s *pump.Started) error {
+	sum, err := s.Run(ctx, r.handler())
 	if r.ReadDone != nil {
 		r.ReadDone()
 	}
@@ -63,6 +76,12 @@ func (r *Run) Events(ctx context.Context, inputs []pump.Input, opts pump.Options
 	}
 	return err
 }
+
+// rejectsOf writes the rejected lines to the run's Rejects as it is when they are written
+// (a nil *pump.RejectsFile takes them and writes nothing).
+type rejectsOf struct{ r *Run }
+
+func (w rejectsOf) Write(p []byte) (int, error) { return w.r.Rejects.Write(p) }
 
 // handler evaluates the pumped events, noting what the hints need; an idle input's pause
 // writes the open alerts.
