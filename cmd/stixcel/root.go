@@ -56,6 +56,8 @@ type cli struct {
 	noConfig bool
 	// project is the project file the command uses; nil when none.
 	project *project.File
+	// runHooks let tests see into the start of run (zero: none).
+	runHooks runHooks
 }
 
 func (c *cli) execute(args []string) int {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	goruntime "runtime"
 	"slices"
 	"strings"
@@ -104,18 +106,23 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if err := checkEventFiles(args); err != nil {
 		return err
 	}
+	if len(args) == 0 {
+		args = []string{"-"}
+	}
 	// Watch for signals first: reading the plans may block on a FIFO (--plans, --bundle,
 	// --params) or take long on a large bundle, and a signal must still stop the run.
 	ctx, stop := signalContext(context.Background())
 	defer stop()
-	prep, err := sigctx.Until(ctx, "while loading plans", func() (*prepared, error) { return c.prepareRun(f) })
+	shown := make(chan any)
+	bars := tty.NewProgressFrom(c.stderr, shown)
+	r := &runloop.Run{Stderr: c.stderr, ReadDone: bars.Wait}
+	early := c.readEarly(ctx, args, f, r, bars)
+	defer early.stop() // a run that stops before reading leaves no reading behind
+	prep, err := sigctx.Until(ctx, "while loading plans", func() (*prepared, error) { return c.prepareRun(f, early) })
 	if err != nil {
 		return signalExit(err)
 	}
 	defer gcload.Bound(gcload.Headroom)()
-	if len(args) == 0 {
-		args = []string{"-"}
-	}
 	rejects, err := pump.CreateRejects(f.rejects, c.inputsOf(args, f.bundles, f.compile.packs,
 		files(f.plansFile, f.compile.params, f.compile.taxonomy, sourceFile(f.source))))
 	if err != nil {
@@ -126,23 +133,19 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if err != nil {
 		return inputErr(err)
 	}
-	bars := tty.NewProgress(c.stderr)
-	opened, err := pump.Open(ctx, args, pump.OpenOptions{Stdin: c.stdin, IdleFlush: f.idleFlush, Track: bars.Track})
-	if err != nil {
-		return openError(ctx, err)
+	close(shown)
+	reading := early
+	if reading == nil {
+		if reading, err = c.openNow(ctx, args, f, bars, prep.profile); err != nil {
+			return err
+		}
+		defer reading.stop()
+	} else {
+		c.noteSkipped(reading.opened)
 	}
-	defer opened.Close()
-	if note := opened.SkippedNote(); note != "" {
-		fmt.Fprintln(c.stderr, note)
-	}
-	decoder, err := decoderOf(prep.profile)
-	if err != nil {
-		return inputErr(err)
-	}
-	r := runloop.Run{Engine: prep.eng, Hints: prep.hints, Out: out, Rejects: rejects, Stderr: c.stderr, ReadDone: bars.Wait,
-		Summary: alertfmt.RunSummary{Hunt: f.hunt, MaxState: f.maxState, MaxHeld: f.maxHeld}}
-	err = r.Events(ctx, opened.Inputs, pump.Options{Decoder: decoder, Strict: f.strict, Batch: !f.stream,
-		Merge: event.MergeOptions{Lateness: f.lateness, MaxAhead: f.maxAhead, MaxHeld: f.maxHeld}})
+	r.Engine, r.Hints, r.Out, r.Rejects = prep.eng, prep.hints, out, rejects
+	r.Summary = alertfmt.RunSummary{Hunt: f.hunt, MaxState: f.maxState, MaxHeld: f.maxHeld}
+	err = r.Pump(ctx, reading.start(r, f))
 	if serr := stopError(ctx, ""); serr != nil {
 		fmt.Fprintln(c.stderr, serr)
 		return serr
@@ -151,6 +154,136 @@ func (c *cli) run(args []string, f *runFlags) error {
 		return inputErr(err)
 	}
 	return nil
+}
+
+// reading is the reading of a run's events: the inputs opened, the decoders of their
+// source profile, and once started their reading (runloop.Run.Start).
+type reading struct {
+	profile *source.Profile
+	decoder func() event.Decoder
+	opened  *pump.Opened
+	started *pump.Started
+}
+
+// readEarly opens the inputs while nothing a user sees changes for it, and for a large
+// batch starts reading them for r, for the plans to load meanwhile. It opens them when every
+// argument is a regular file or a directory (stdin, FIFOs and pipes are opened and read only
+// once the engine exists, as a read from them may block, or be what their writer waits
+// for), --source is a built-in profile or a regular file, and the profile, the decoders and
+// every input load or open without error; otherwise it returns nil, and the run opens its
+// inputs once its plans are loaded (openNow), reporting what fails in its order: a plan
+// error first. It starts reading them when they are a batch of at least --max-held bytes:
+// the events of a smaller one are read in a fraction of the build and then held in memory,
+// where every collection of the build scans them, which costs more than the overlap saves
+// (measured with SigmaHQ's rules: 16 MB of Windows events 7% slower, 47 MB even, 158 MB 7%
+// faster). Nothing is written before the plans load: the pump writes only what Run hands
+// over, the bars are shown later, and the skipped files are noted then.
+func (c *cli) readEarly(ctx context.Context, args []string, f *runFlags, r *runloop.Run, bars *tty.Progress) *reading {
+	if !regularFiles(args...) || (sourceFile(f.source) != "" && !regularFiles(f.source)) {
+		return nil
+	}
+	profile, err := loadSourceProfile(f.source)
+	if err != nil {
+		return nil
+	}
+	decoder, err := decoderOf(profile)
+	if err != nil {
+		return nil
+	}
+	opts := c.openOptions(f, bars)
+	var size int64
+	track := opts.Track
+	opts.Track = func(rd io.Reader, name string, n int64) io.Reader {
+		size += n
+		return track(rd, name, n)
+	}
+	opened, err := pump.Open(ctx, args, opts)
+	if err != nil {
+		return nil
+	}
+	rd := &reading{profile: profile, decoder: decoder, opened: opened}
+	if !f.stream && size >= f.maxHeld {
+		rd.start(r, f)
+	}
+	return rd
+}
+
+// openNow opens the inputs once the plans are loaded and says which files of directories it
+// skipped, to be read with the decoders of profile.
+func (c *cli) openNow(ctx context.Context, args []string, f *runFlags, bars *tty.Progress, profile *source.Profile) (*reading, error) {
+	opened, err := pump.Open(ctx, args, c.openOptions(f, bars))
+	if err != nil {
+		return nil, openError(ctx, err)
+	}
+	c.noteSkipped(opened)
+	decoder, err := decoderOf(profile)
+	if err != nil {
+		opened.Close()
+		return nil, inputErr(err)
+	}
+	return &reading{profile: profile, decoder: decoder, opened: opened}, nil
+}
+
+// start starts reading the events for r, unless it has started.
+func (rd *reading) start(r *runloop.Run, f *runFlags) *pump.Started {
+	if rd.started == nil {
+		rd.started = r.Start(rd.opened.Inputs, f.pumpOptions(rd.decoder))
+	}
+	return rd.started
+}
+
+// stop drops the reading and closes the inputs (after the run pumped the events, it only
+// closes them).
+func (rd *reading) stop() {
+	if rd == nil {
+		return
+	}
+	if rd.started != nil {
+		rd.started.Stop()
+	}
+	rd.opened.Close()
+}
+
+// regularFiles reports whether every path is a regular file or a directory: what run may
+// read before its plans load (of a directory, Open reads only the regular files).
+func regularFiles(paths ...string) bool {
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if p == "-" || err != nil || !(st.Mode().IsRegular() || st.IsDir()) {
+			return false
+		}
+	}
+	return true
+}
+
+// openOptions are how run opens its inputs: stdin, its idle flush, the progress bars.
+func (c *cli) openOptions(f *runFlags, bars *tty.Progress) pump.OpenOptions {
+	track := bars.Track
+	if c.runHooks.track != nil {
+		track = c.runHooks.track
+	}
+	return pump.OpenOptions{Stdin: c.stdin, IdleFlush: f.idleFlush, Track: track}
+}
+
+// noteSkipped says which files of directory arguments were not read, and why.
+func (c *cli) noteSkipped(opened *pump.Opened) {
+	if note := opened.SkippedNote(); note != "" {
+		fmt.Fprintln(c.stderr, note)
+	}
+}
+
+// pumpOptions are how run reads its events: decoded by decoder, a batch or a stream.
+func (f *runFlags) pumpOptions(decoder func() event.Decoder) pump.Options {
+	return pump.Options{Decoder: decoder, Strict: f.strict, Batch: !f.stream,
+		Merge: event.MergeOptions{Lateness: f.lateness, MaxAhead: f.maxAhead, MaxHeld: f.maxHeld}}
+}
+
+// runHooks let tests see into the start of a run; the zero value changes nothing.
+type runHooks struct {
+	// loading is called as the plans start loading.
+	loading func()
+	// track wraps each events file opened, instead of the progress bars.
+	track func(r io.Reader, name string, size int64) io.Reader
 }
 
 // openError is the error of inputs that could not be opened: a stop by a signal while
@@ -209,10 +342,14 @@ type prepared struct {
 	hints   *hints.Hints
 }
 
-// prepareRun reads or compiles the plans, builds the engine and loads the source profile,
-// with the garbage collector relaxed (gcload).
-func (c *cli) prepareRun(f *runFlags) (*prepared, error) {
+// prepareRun reads or compiles the plans, builds the engine and loads the source profile
+// (the one early loaded, when it read the events early), with the garbage collector relaxed
+// (gcload).
+func (c *cli) prepareRun(f *runFlags, early *reading) (*prepared, error) {
 	defer gcload.Relax()()
+	if c.runHooks.loading != nil {
+		c.runHooks.loading()
+	}
 	set, hints, err := c.runPlans(f)
 	if err != nil {
 		return nil, err
@@ -222,6 +359,9 @@ func (c *cli) prepareRun(f *runFlags) (*prepared, error) {
 		runtime.WithCandidateIndex(!f.noIndex))
 	if err != nil {
 		return nil, inputErr(err)
+	}
+	if early != nil {
+		return &prepared{eng: eng, profile: early.profile, hints: hints}, nil
 	}
 	profile, err := loadSourceProfile(f.source)
 	if err != nil {

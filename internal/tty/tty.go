@@ -35,8 +35,18 @@ func NewProgress(w io.Writer) *Progress {
 	return newBars(w)
 }
 
-func newBars(w io.Writer) *Progress {
-	return &Progress{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40))}
+// NewProgressFrom is NewProgress with nothing drawn until shown is closed; the bars added
+// before are drawn then, with what was read so far (a run reads its events while its plans
+// load, and nothing may be drawn before a plan error).
+func NewProgressFrom(w io.Writer, shown <-chan any) *Progress {
+	if !IsTerminal(w) {
+		return &Progress{}
+	}
+	return newBars(w, mpb.WithRenderDelay(shown))
+}
+
+func newBars(w io.Writer, opts ...mpb.ContainerOption) *Progress {
+	return &Progress{p: mpb.New(append([]mpb.ContainerOption{mpb.WithOutput(w), mpb.WithWidth(40)}, opts...)...)}
 }
 
 // Track wraps r (a file of size bytes) with a progress bar named name; r itself when no bar
