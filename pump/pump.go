@@ -5,7 +5,8 @@
 // max-ahead, max-held spilled to temporary files; a stream merged by event.Merger: lateness,
 // max-ahead, max-held), applies strict mode, reports and writes rejected lines, and accounts
 // for every line read: Summary.Stats.Read = Processed + RejectedTotal, counting what the
-// consumer used.
+// consumer used. Start begins the reading before the consumer is ready (`run` reads a large
+// batch while its plans load), Started.Run hands the items over; Run is both.
 package pump
 
 import (
