@@ -36,30 +36,66 @@ func (a *openAlert) size() int64 {
 func (a *openAlert) add(ev *event.Event, matched []int, maxRefs int, evidence func(i int) *Evidence) {
 	for _, i := range matched {
 		var e *Evidence
-		if len(a.evidence[i]) < maxRefs {
+		if len(a.evidence[i]) < maxRefs || a.mayDisplace(i, ev.Time) {
 			e = evidence(i)
 		}
 		a.record(i, ev.Time, e, maxRefs)
 	}
 }
 
+// mayDisplace reports whether an event at t could be among channel i's evidence once it is
+// full: only if it is not later than every event kept (evidenceCompare orders by time first).
+func (a *openAlert) mayDisplace(i int, t time.Time) bool {
+	for _, k := range a.evidence[i] {
+		if !t.After(k.Time) {
+			return true
+		}
+	}
+	return false
+}
+
 // record counts a match of channel i at time at, keeping e (which may be nil once the
 // channel has maxRefs) as evidence.
 func (a *openAlert) record(i int, at time.Time, e *Evidence, maxRefs int) {
 	a.counts[i]++
-	if e != nil && len(a.evidence[i]) < maxRefs {
-		if a.evidence[i] == nil {
-			a.evidence[i] = make([]*Evidence, 0, min(maxRefs, 4))
-		}
-		old := cap(a.evidence[i])
-		a.evidence[i] = append(a.evidence[i], e)
-		a.bytes += int64(cap(a.evidence[i])-old)*8 + e.bytes
+	if e != nil {
+		a.keep(i, e, maxRefs)
 	}
 	if a.firstSeen.IsZero() || at.Before(a.firstSeen) {
 		a.firstSeen = at
 	}
 	if at.After(a.lastSeen) {
 		a.lastSeen = at
+	}
+}
+
+// keep adds e to channel i's evidence, which holds the first maxRefs of the events recorded
+// in canonical order (evidenceCompare): when it is full, e takes the place of the last kept
+// if it comes before it. Which events an alert cites thus does not depend on the order in
+// which the events of one instant arrived.
+func (a *openAlert) keep(i int, e *Evidence, maxRefs int) {
+	kept := a.evidence[i]
+	if len(kept) < maxRefs {
+		if kept == nil {
+			kept = make([]*Evidence, 0, min(maxRefs, 4))
+		}
+		old := cap(a.evidence[i])
+		a.evidence[i] = append(kept, e)
+		a.bytes += int64(cap(a.evidence[i])-old)*8 + e.bytes
+		return
+	}
+	if len(kept) == 0 {
+		return
+	}
+	last := 0
+	for j := 1; j < len(kept); j++ {
+		if evidenceCompare(kept[j], kept[last]) > 0 {
+			last = j
+		}
+	}
+	if evidenceCompare(e, kept[last]) < 0 {
+		a.bytes += e.bytes - kept[last].bytes
+		kept[last] = e
 	}
 }
 

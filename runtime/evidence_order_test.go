@@ -16,7 +16,8 @@ import (
 
 // TestEvidenceOrderOfOneInstant: events of the same instant are listed in an alert in the
 // same order whichever arrived first (a batch sorts ties by their text, a stream or serve
-// takes them as they come), so that an alert is a function of the events alone.
+// takes them as they come), and when there are more than an alert cites, the same ones are
+// cited, so that an alert is a function of the events alone.
 func TestEvidenceOrderOfOneInstant(t *testing.T) {
 	p := &plan.Plan{ID: "AN0001", Kind: plan.KindDetection,
 		Channels: []*plan.Channel{
@@ -34,7 +35,7 @@ func TestEvidenceOrderOfOneInstant(t *testing.T) {
 		Fields: map[string]any{"key": "k", "n": int64(0), "what": "close"}})
 
 	alertsOf := func(order []*event.Event) string {
-		eng, err := New(&plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{p}})
+		eng, err := New(&plan.Set{Schema: plan.Schema, Plans: []*plan.Plan{p}}, WithMaxContributors(2))
 		require.NoError(t, err)
 		var out []byte
 		emit := func(o Output) {
