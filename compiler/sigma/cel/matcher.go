@@ -309,16 +309,7 @@ func patternTest(f field, pat []sigma.Segment, cased bool) part {
 	if !lead {
 		b.WriteString("^")
 	}
-	for _, s := range segs {
-		switch s.Kind {
-		case sigma.SegLiteral:
-			b.WriteString(regexp.QuoteMeta(s.Text))
-		case sigma.SegAnyString:
-			b.WriteString(".*")
-		case sigma.SegAnyChar:
-			b.WriteString(".")
-		}
-	}
+	b.WriteString(patternRegexp(segs))
 	if !trail {
 		b.WriteString("$")
 	}
