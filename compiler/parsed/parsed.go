@@ -38,17 +38,7 @@ func Attach(set *plan.Set) {
 	close(next)
 	wg.Wait()
 	for _, s := range slots {
-		*s.dst = s.job.form
-	}
-	for _, p := range set.Plans {
-		if p == nil {
-			continue
-		}
-		for _, ch := range p.Channels {
-			if ch != nil && ch.Parsed != nil && ch.Parsed.Selector == nil && ch.Parsed.Predicate == nil {
-				ch.Parsed = nil
-			}
-		}
+		s.set()
 	}
 	set.CELEnv = celenv.Fingerprint()
 }
@@ -61,10 +51,26 @@ type job struct {
 	form   *plan.ParsedExpr
 }
 
-// slot is where a job's form goes.
+// slot is where a job's form goes: a channel's selector or predicate.
 type slot struct {
-	dst **plan.ParsedExpr
-	job *job
+	ch        *plan.Channel
+	predicate bool
+	job       *job
+}
+
+// set gives the slot's channel its job's form, if the expression has one.
+func (s slot) set() {
+	if s.job.form == nil {
+		return
+	}
+	if s.ch.Parsed == nil {
+		s.ch.Parsed = &plan.ParsedChannel{}
+	}
+	if s.predicate {
+		s.ch.Parsed.Predicate = s.job.form
+	} else {
+		s.ch.Parsed.Selector = s.job.form
+	}
 }
 
 // collect lists the distinct expressions of set's channels, in set order, and where each
@@ -82,22 +88,19 @@ func collect(set *plan.Set) ([]*job, []slot) {
 			if ch == nil {
 				continue
 			}
-			ch.Parsed = &plan.ParsedChannel{}
-			for _, e := range []struct {
-				text string
-				dst  **plan.ParsedExpr
-			}{{ch.Selector, &ch.Parsed.Selector}, {ch.Predicate, &ch.Parsed.Predicate}} {
-				if e.text == "" {
+			ch.Parsed = nil
+			for i, text := range [2]string{ch.Selector, ch.Predicate} { // i 1: the predicate
+				if text == "" {
 					continue
 				}
-				key := envKey + "\x00" + e.text
+				key := envKey + "\x00" + text
 				j, ok := byKey[key]
 				if !ok {
-					j = &job{params: p.Params, envKey: envKey, text: e.text}
+					j = &job{params: p.Params, envKey: envKey, text: text}
 					byKey[key] = j
 					jobs = append(jobs, j)
 				}
-				slots = append(slots, slot{dst: e.dst, job: j})
+				slots = append(slots, slot{ch: ch, predicate: i == 1, job: j})
 			}
 		}
 	}
