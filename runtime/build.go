@@ -307,7 +307,7 @@ func (s *buildSteps) takeParse(text string) *cel.Ast {
 	defer p.mu.Unlock()
 	if !p.parsed {
 		p.parsed = true
-		parser, err := s.env(channelEnvKey(nil), func() (*cel.Env, error) { return celenv.ChannelEnv(nil) })
+		parser, err := s.env(celenv.ChannelEnvKey(nil), func() (*cel.Env, error) { return celenv.ChannelEnv(nil) })
 		if err == nil {
 			if ast, iss := parser.Parse(text); iss.Err() == nil {
 				p.tree = ast
@@ -370,7 +370,7 @@ func (s *buildSteps) storeForms(set *plan.Set, runnable []int) {
 		if p == nil {
 			continue
 		}
-		envKey := channelEnvKey(p.Params)
+		envKey := celenv.ChannelEnvKey(p.Params)
 		for _, ch := range p.Channels {
 			if ch == nil || ch.Parsed == nil {
 				continue

@@ -77,18 +77,11 @@ func (pc *programCache) aheadOnly() *programCache {
 }
 
 func (pc *programCache) channelEnv(params []*plan.Param) (*keyedEnv, error) {
-	return pc.steps.env(channelEnvKey(params), func() (*cel.Env, error) { return celenv.ChannelEnv(params) })
+	return pc.steps.env(celenv.ChannelEnvKey(params), func() (*cel.Env, error) { return celenv.ChannelEnv(params) })
 }
 
 func (pc *programCache) conditionEnv(params []*plan.Param, ids []string) (*keyedEnv, error) {
-	return pc.steps.env(conditionEnvKey(params, ids), func() (*cel.Env, error) { return celenv.ConditionEnv(params, ids) })
-}
-
-// channelEnvKey and conditionEnvKey are the cache keys of the environments.
-func channelEnvKey(params []*plan.Param) string { return celenv.ChannelEnvKey(params) }
-
-func conditionEnvKey(params []*plan.Param, ids []string) string {
-	return celenv.ConditionEnvKey(params, ids)
+	return pc.steps.env(celenv.ConditionEnvKey(params, ids), func() (*cel.Env, error) { return celenv.ConditionEnv(params, ids) })
 }
 
 // compile compiles a boolean CEL expression once per environment, refusing it when its
