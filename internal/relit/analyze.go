@@ -75,13 +75,10 @@ func (p piece) pos() position {
 
 // analyze decides how a Matcher for the simplified tree re tests subjects.
 func analyze(re *syntax.Regexp) (kind, litSet) {
-	if pieces, ok := expand(re, false, maxLits); ok {
-		return kindExact, newLitSet(toLits(pieces, posContains))
-	}
 	// A long list of anchored literals (a Sigma rule's endswith or startswith list, written
 	// as one alternation) is decided exactly too: its literals are looked up by position
 	// and length (litIndex), not tested one by one.
-	if pieces, ok := expand(re, false, maxAnchoredLits); ok && anchored(pieces) {
+	if pieces, ok := expand(re, false, maxAnchoredLits); ok && (len(pieces) <= maxLits || anchored(pieces)) {
 		return kindExact, newLitSet(toLits(pieces, posContains))
 	}
 	if set, ok := requiredSet(flatten(re)); ok {
