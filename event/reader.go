@@ -140,6 +140,7 @@ type Reader struct {
 	lines LineSource
 	stats ReadStats
 	dec   Decoder
+	chunk *decodeChunk // set by DecodeInChunks
 }
 
 // NewReader reads JSONL events from r through dec (Normalized{} when nil); name is the file
@@ -168,6 +169,9 @@ func NewLineReader(lines LineSource, name string, dec Decoder) *Reader {
 // returns io.EOF; other errors come from the underlying reader and name the file and line
 // ("x.jsonl: line 3: read: is a directory").
 func (r *Reader) Next() (*Event, *Rejection, error) {
+	if r.chunk != nil {
+		return r.nextChunked()
+	}
 	line, err := r.lines.Next()
 	if err != nil {
 		return nil, nil, err

@@ -166,7 +166,7 @@ func Run(ctx context.Context, inputs []Input, opts Options, h Handler) (Summary,
 	return Start(inputs, opts).Run(ctx, h)
 }
 
-// evtxRecords is how many// evtxRecords is how many records the readers of the inputs read as EVTX files read.
+// evtxRecords is how many records the readers of the inputs read as EVTX files read.
 func evtxRecords(inputs []Input, readers []*event.Reader) int64 {
 	var n int64
 	for i, in := range inputs {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/stixcel/stixcel/event"
@@ -51,6 +52,11 @@ func Start(inputs []Input, opts Options) *Started {
 			s.readers[i] = event.NewReader(haltReader{in.R, s.halt}, in.Name, newDecoder(opts.Decoder))
 		default:
 			s.readers[i] = event.NewReader(in.R, in.Name, newDecoder(opts.Decoder))
+		}
+		if opts.Batch && in.Events == nil {
+			// a batch reads every line before its first event: its lines are decoded on
+			// every core, a chunk at a time
+			s.readers[i].DecodeInChunks(opts.Decoder, runtime.GOMAXPROCS(0))
 		}
 	}
 	s.merged, s.done = order(opts, s.readers)
