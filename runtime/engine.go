@@ -47,9 +47,11 @@
 // stays within WithMaxState bytes (DefaultMaxState) the same way, long group and series values
 // being kept as a digest and a short prefix. All are the same with any number of workers.
 //
-// With WithWorkers(n > 1) the work is sharded: each worker owns the (plan, group key) pairs
-// that hash to it (and whole plans without a condition, or whose channels read the group
-// from fields of their own) and evaluates only their channels,
+// With WithWorkers(n > 1) the work is shared. What depends on the event alone — routing,
+// the candidate index's scans, channel evaluation — is done once per event, the events of a
+// batch spread over n goroutines; correlation is sharded: each worker owns the (plan, group
+// key) pairs that hash to it (and whole plans without a condition, or whose channels read the
+// group from fields of their own), sees every event and dispatches only its pairs' matches,
 // so per-pair order and correlation are those of one worker; outputs are merged in the order
 // one worker emits them. An Engine is not safe for concurrent use; call it from one
 // goroutine.
@@ -124,8 +126,12 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 		e.shards = append(e.shards, newShard(i, &e.cfg, e.plans, e.index, cands, slots))
 	}
 	if cfg.workers > 1 {
-		r := newRouter(e.index, slots, cfg.workers, groupSignatures(e.plans))
-		e.pool = newWorkerPool(e.shards, cfg.maxGroups, &e.budget, r)
+		sigs := groupSignatures(e.plans)
+		evals := make([]*evaluator, cfg.workers)
+		for i := range evals {
+			evals[i] = newEvaluator(i, &e.cfg, len(e.plans), e.index, cands, slots, newRouter(cfg.workers, sigs))
+		}
+		e.pool = newWorkerPool(e.shards, evals, cfg.maxGroups, &e.budget)
 	}
 	return e, nil
 }
@@ -186,11 +192,26 @@ type Evaluations struct {
 // event handed over).
 func (e *Engine) Evaluations() Evaluations {
 	var sum Evaluations
-	for _, s := range e.shards {
-		sum.Reached += s.evals.Reached
-		sum.Evaluated += s.evals.Evaluated
+	for _, m := range e.matchers() {
+		sum.Reached += m.evals.Reached
+		sum.Evaluated += m.evals.Evaluated
 	}
 	return sum
+}
+
+// matchers are the engine's matchers: the shards' (with one worker, the one that evaluates
+// channels; with several, the ones that evaluate conditions) and the pool's evaluators.
+func (e *Engine) matchers() []*matcher {
+	ms := make([]*matcher, 0, len(e.shards)*2)
+	for _, s := range e.shards {
+		ms = append(ms, &s.matcher)
+	}
+	if e.pool != nil {
+		for _, m := range e.pool.evals {
+			ms = append(ms, &m.matcher)
+		}
+	}
+	return ms
 }
 
 // indexCandidates builds the candidate index of the channels' needs, and gives each channel

@@ -229,7 +229,7 @@ func TestStopMidEvent(t *testing.T) {
 		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
 			whole, st := timeEvent(t, set, ev, workers, 0)
 			assert.Zero(t, st.Abandoned)
-			// Abandoned counts an event left at a plan before the last (shard.evaluate): that
+			// Abandoned counts an event left at a plan before the last (matcher.matchRoutes): that
 			// the evaluation stopped; the times are for people. On a loaded machine a stop
 			// after a tenth of the first run's time can come after a faster second run has
 			// ended, so the stop comes earlier and earlier until one lands inside the event.

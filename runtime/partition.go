@@ -88,11 +88,11 @@ func (e *Engine) byID(id string) *compiledPlan {
 	return e.ids[id]
 }
 
-// skips reports whether the shard leaves cp out for the current event: a plan other than
+// skips reports whether the matcher leaves cp out for the current event: a plan other than
 // the one ProcessPlan names, or a plan with a condition under WithCorrelation(false).
-func (s *shard) skips(cp *compiledPlan) bool {
-	if s.only != nil {
-		return cp != s.only
+func (m *matcher) skips(cp *compiledPlan) bool {
+	if m.only != nil {
+		return cp != m.only
 	}
-	return s.cfg.noCorrelation && cp.condition != nil
+	return m.cfg.noCorrelation && cp.condition != nil
 }

@@ -16,11 +16,13 @@ import (
 )
 
 // shard is one worker's engine: it sees every event (so its watermark is the engine's), and
-// evaluates the channels of the (plan, group key) pairs it owns. With one worker it owns
-// everything and emits directly.
+// keeps the correlation state of the (plan, group key) pairs it owns. With one worker it owns
+// everything, evaluates each event's channels itself (its matcher) and emits directly; with
+// several, the pool's evaluators have matched the channels and the shard dispatches the
+// matches of its pairs.
 type shard struct {
-	id, n int
-	cfg   *config
+	matcher
+	id    int
 	index *routeIndex
 	corrs []*correlator // by plan position; nil for plans without a condition
 	live  []*correlator // the non-nil corrs
@@ -31,18 +33,7 @@ type shard struct {
 	watermark time.Time
 	pending   alertHeap
 	dirty     []dirtyGroup // groups whose newest instant awaits its evaluation, in order
-	view      *event.FieldView
-	chanAct   special.Activation
-	frame     *interpreter.ExecutionFrame
-	matched   []int
-	only      *compiledPlan  // the one plan ProcessPlan evaluates; nil: all
-	keyBuf    []byte         // Matches' group key scratch
-	cands     *candidateScan // nil without a candidate index
-	evals     Evaluations
-	ev        *event.Event // the event being evaluated
-	longest   int          // its longest string (event.Event.LongestString); -1 until asked
-	stats     counters
-	clock     int64 // events seen
+	keyBuf    []byte       // Matches' group key scratch
 	// stateBytes is the approximate memory of the shard's correlation state: the sum of
 	// its groups' bytes, kept up to date as they change.
 	stateBytes int64
@@ -53,6 +44,42 @@ type shard struct {
 	outs    []taggedOutput
 	seq     int // sequence number of the current event
 	phase   int
+}
+
+// matcher evaluates channels on one event at a time: the stateless part of Process, a pure
+// function of the event and the plans' params. Each goroutine that evaluates has its own:
+// the view, the candidate scan, the activation and the counters of its errors.
+type matcher struct {
+	cfg     *config
+	view    *event.FieldView
+	chanAct special.Activation
+	frame   *interpreter.ExecutionFrame
+	matched []int
+	only    *compiledPlan  // the one plan ProcessPlan evaluates; nil: all
+	cands   *candidateScan // nil without a candidate index
+	evals   Evaluations
+	ev      *event.Event // the event being evaluated
+	longest int          // its longest string (event.Event.LongestString); -1 until asked
+	stats   counters
+	clock   int64 // events seen: the engine's event count with the current event
+}
+
+// init readies m in place (its counters point at its clock).
+func (m *matcher) init(cfg *config, plans int, cands *candidateIndex, slots *event.Slots) {
+	m.cfg, m.cands, m.view = cfg, newCandidateScan(cands), event.NewFieldView(slots)
+	m.stats = newCounters(&m.clock, plans)
+	m.chanAct.Event, m.chanAct.View = m.view, m.view
+	frame, err := interpreter.NewExecutionFrame(&m.chanAct)
+	if err != nil {
+		panic("runtime: activation is not an interpreter.Activation: " + err.Error()) // cannot happen
+	}
+	m.frame = frame
+}
+
+// matchSink takes the plans of which an event matched channels, in plan order; matched
+// holds the channels' indexes and is valid until the call returns.
+type matchSink interface {
+	found(cp *compiledPlan, ev *event.Event, matched []int)
 }
 
 // Phases of one event's outputs, in the order one worker emits them.
@@ -75,18 +102,8 @@ type taggedOutput struct {
 }
 
 func newShard(id int, cfg *config, plans []*compiledPlan, index *routeIndex, cands *candidateIndex, slots *event.Slots) *shard {
-	s := &shard{
-		id: id, n: cfg.workers, cfg: cfg, index: index, cands: newCandidateScan(cands),
-		corrs: make([]*correlator, len(plans)),
-		view:  event.NewFieldView(slots),
-	}
-	s.stats = newCounters(&s.clock, len(plans))
-	s.chanAct.Event, s.chanAct.View = s.view, s.view
-	frame, err := interpreter.NewExecutionFrame(&s.chanAct)
-	if err != nil {
-		panic("runtime: activation is not an interpreter.Activation: " + err.Error()) // cannot happen
-	}
-	s.frame = frame
+	s := &shard{id: id, index: index, corrs: make([]*correlator, len(plans))}
+	s.init(cfg, len(plans), cands, slots)
 	for i, cp := range plans {
 		if cp.condition != nil {
 			s.corrs[i] = newCorrelator(cp)
@@ -107,26 +124,38 @@ func (s *shard) process(ev *event.Event, emit func(Output)) {
 	}
 	s.show(ev)
 	routes, missing := si.routes(s.view)
-	s.evaluate(ev, si, routes, missing, nil)
+	s.phase = phaseMatch
+	s.matchRoutes(ev, si, routes, missing, s)
 }
 
-// processRouted is process for one of several workers: the pool's router has routed the
-// event, and owners (per plan with a condition of its routes) says which of those plans this
-// shard evaluates.
-func (s *shard) processRouted(re *routedEvent, owners []int32) {
-	s.advance(re.ev)
-	if re.si == nil {
-		return
+// found dispatches a plan's matches of the current event.
+func (s *shard) found(cp *compiledPlan, ev *event.Event, matched []int) { s.dispatch(cp, ev, matched) }
+
+// processMatched is process for one of several workers: the pool's evaluators have matched
+// the event's channels (matches, in plan order, each with its owner); the shard moves its
+// watermark and dispatches the matches it owns.
+func (s *shard) processMatched(ev *event.Event, matches []planMatch, chans []int) {
+	s.advance(ev)
+	s.phase = phaseMatch
+	shown := false
+	for i := range matches {
+		pm := &matches[i]
+		if int(pm.owner) != s.id {
+			continue
+		}
+		if !shown {
+			s.view.Reset(ev) // group keys and evidence read the event
+			shown = true
+		}
+		s.dispatch(pm.plan, ev, chans[pm.lo:pm.hi])
 	}
-	s.show(re.ev)
-	s.evaluate(re.ev, re.si, re.routes, re.missing, owners)
 }
 
-// show makes ev the event the shard's view shows and the candidate index scans.
-func (s *shard) show(ev *event.Event) {
-	s.view.Reset(ev)
-	if s.cands != nil {
-		s.cands.next()
+// show makes ev the event the matcher's view shows and the candidate index scans.
+func (m *matcher) show(ev *event.Event) {
+	m.view.Reset(ev)
+	if m.cands != nil {
+		m.cands.next()
 	}
 }
 
@@ -143,106 +172,91 @@ func (s *shard) advance(ev *event.Event) {
 	}
 }
 
-// evaluate evaluates the channels the event reaches, of the plans this shard owns (all of
-// them with one worker), and dispatches their matches.
-func (s *shard) evaluate(ev *event.Event, si *sourceIndex, routes []step, missing bool, owners []int32) {
+// matchRoutes evaluates the channels the event reaches (the matcher shows it), of the plans
+// the matcher does not skip, and hands each plan of which channels matched to sink. When
+// the run is stopping it leaves the event at the next plan, counting it abandoned.
+func (m *matcher) matchRoutes(ev *event.Event, si *sourceIndex, routes []step, missing bool, sink matchSink) {
 	if missing {
-		s.countMissing(si)
+		m.countMissing(si)
 	}
-	s.phase = phaseMatch
-	s.ev, s.longest = ev, -1
-	for i, k := 0, 0; i < len(routes); {
-		if s.cfg.stop.stopping() {
-			s.stats.abandoned++ // Flush writes what was found
+	m.ev, m.longest = ev, -1
+	for i := 0; i < len(routes); {
+		if m.cfg.stop.stopping() {
+			m.stats.abandoned++ // Flush writes what was found
 			return
 		}
 		cp, span := routes[i].plan, routes[i].span
-		if (s.n > 1 && !s.owns(cp, owners, &k)) || ((s.only != nil || s.cfg.noCorrelation) && s.skips(cp)) {
+		if (m.only != nil || m.cfg.noCorrelation) && m.skips(cp) {
 			i += span
 			continue
 		}
-		s.matched = s.matched[:0]
+		m.matched = m.matched[:0]
 		for j := i; j < i+span; j++ {
-			if s.stepMatches(&routes[j]) {
-				s.matched = append(s.matched, routes[j].index)
+			if m.stepMatches(&routes[j]) {
+				m.matched = append(m.matched, routes[j].index)
 			}
 		}
 		i += span
-		if len(s.matched) > 0 {
-			s.dispatch(cp, ev, s.matched)
+		if len(m.matched) > 0 {
+			sink.found(cp, ev, m.matched)
 		}
 	}
-}
-
-// owns reports whether this shard evaluates cp for the current event: a plan without a
-// condition by its index, one with a condition as the router decided (owners[*k], which it
-// consumes).
-func (s *shard) owns(cp *compiledPlan, owners []int32, k *int) bool {
-	if cp.condition == nil {
-		return cp.index%s.n == s.id
-	}
-	owner := owners[*k]
-	*k++
-	return int(owner) == s.id
 }
 
 // countMissing counts, for an event without its source's route field, the failure of every
 // unguarded selector the index decides, as evaluating them would have.
-func (s *shard) countMissing(si *sourceIndex) {
+func (m *matcher) countMissing(si *sourceIndex) {
 	for _, st := range si.unguarded {
-		if s.n > 1 && st.plan.index%s.n != s.id {
-			continue
-		}
-		s.stats.evalErrorMsg(st.plan.src.ID, st.plan.channels[st.index].id, si.missingMsg)
+		m.stats.evalErrorMsg(st.plan.src.ID, st.plan.channels[st.index].id, si.missingMsg)
 	}
 }
 
 // stepMatches evaluates a channel's selector (unless the index decided it) and predicate,
 // each unless the candidate index shows it false.
-func (s *shard) stepMatches(st *step) bool {
-	if st.maxString != math.MaxInt && s.longestString() > st.maxString {
-		s.stats.evalError(st.plan.src.ID, st.plan.channels[st.index].id, &tooLongError{longest: s.longest, affordable: st.maxString})
+func (m *matcher) stepMatches(st *step) bool {
+	if st.maxString != math.MaxInt && m.longestString() > st.maxString {
+		m.stats.evalError(st.plan.src.ID, st.plan.channels[st.index].id, &tooLongError{longest: m.longest, affordable: st.maxString})
 		return false
 	}
-	if s.chanAct.Params != st.params {
-		s.chanAct.Params = st.params
+	if m.chanAct.Params != st.params {
+		m.chanAct.Params = st.params
 	}
-	s.evals.Reached++
+	m.evals.Reached++
 	if st.sel != nil {
-		if !s.candidate(st.selNeed) {
+		if !m.candidate(st.selNeed) {
 			return false
 		}
-		s.evals.Evaluated++
-		return s.evalChannel(st.sel, st) && (st.pred == nil || (s.candidate(st.predNeed) && s.evalChannel(st.pred, st)))
+		m.evals.Evaluated++
+		return m.evalChannel(st.sel, st) && (st.pred == nil || (m.candidate(st.predNeed) && m.evalChannel(st.pred, st)))
 	}
 	if st.pred == nil {
 		return true
 	}
-	if !s.candidate(st.predNeed) {
+	if !m.candidate(st.predNeed) {
 		return false
 	}
-	s.evals.Evaluated++
-	return s.evalChannel(st.pred, st)
+	m.evals.Evaluated++
+	return m.evalChannel(st.pred, st)
 }
 
 // candidate reports whether every clause of need holds of the current event, so that the
 // expression needing them is evaluated.
-func (s *shard) candidate(need []int32) bool {
-	return s.cands == nil || len(need) == 0 || s.cands.holds(need, s.view)
+func (m *matcher) candidate(need []int32) bool {
+	return m.cands == nil || len(need) == 0 || m.cands.holds(need, m.view)
 }
 
 // longestString is the current event's longest string, computed once and only for the
 // channels whose cost depends on it (most are affordable on any line).
-func (s *shard) longestString() int {
-	if s.longest < 0 {
-		s.longest = s.ev.LongestString()
+func (m *matcher) longestString() int {
+	if m.longest < 0 {
+		m.longest = m.ev.LongestString()
 	}
-	return s.longest
+	return m.longest
 }
 
 // evalChannel evaluates a selector or predicate of the step's channel on the current event.
-func (s *shard) evalChannel(prg cel.Program, st *step) bool {
-	return s.evalBool(prg, s.frame, st.plan, st.index)
+func (m *matcher) evalChannel(prg cel.Program, st *step) bool {
+	return m.evalBool(prg, m.frame, st.plan, st.index)
 }
 
 func (s *shard) dispatch(cp *compiledPlan, ev *event.Event, matched []int) {
@@ -314,7 +328,7 @@ func (s *shard) flush(emit func(Output)) {
 
 // evalBool evaluates a boolean program of plan cp: of its channel ch, or of its condition
 // when ch < 0. An error counts and means false.
-func (s *shard) evalBool(prg cel.Program, act any, cp *compiledPlan, ch int) bool {
+func (m *matcher) evalBool(prg cel.Program, act any, cp *compiledPlan, ch int) bool {
 	out, _, err := prg.Eval(act)
 	if b, ok := out.(types.Bool); ok && err == nil {
 		return bool(b)
@@ -323,16 +337,16 @@ func (s *shard) evalBool(prg cel.Program, act any, cp *compiledPlan, ch int) boo
 	if ch >= 0 {
 		name = cp.channels[ch].id
 	}
-	return s.evalFailed(out, err, cp.src.ID, name)
+	return m.evalFailed(out, err, cp.src.ID, name)
 }
 
 // evalFailed counts an evaluation that gave an error or no bool; it means false.
-func (s *shard) evalFailed(out ref.Val, err error, analytic, channel string) bool {
+func (m *matcher) evalFailed(out ref.Val, err error, analytic, channel string) bool {
 	if err != nil {
-		s.stats.evalError(analytic, channel, err)
+		m.stats.evalError(analytic, channel, err)
 		return false
 	}
-	s.stats.evalError(analytic, channel, fmt.Errorf("result is %s, want bool", out.Type().TypeName()))
+	m.stats.evalError(analytic, channel, fmt.Errorf("result is %s, want bool", out.Type().TypeName()))
 	return false
 }
 

@@ -33,8 +33,7 @@ type Stats struct {
 	StateEvicted int64
 	PeakState    int64
 	// Abandoned counts the events left without being fully evaluated because the run was
-	// stopping (the context of Process ended StopGrace before); with several workers, the
-	// most any worker left.
+	// stopping (the context of Process ended StopGrace before).
 	Abandoned int64
 	// HuntsBy breaks Hunts down by analytic, most records first (ties by analytic).
 	HuntsBy []HuntCount
@@ -86,24 +85,26 @@ func (e *Engine) Stats() Stats {
 	evicted := map[string]int64{}
 	hunts := map[string]int64{}
 	for _, sh := range e.shards {
-		for pos, n := range sh.stats.huntsBy {
-			if n > 0 {
-				hunts[e.plans[pos].src.ID] += n
-			}
-		}
-		for pos, n := range sh.stats.evicted {
-			if n > 0 {
-				evicted[e.plans[pos].src.ID] += n
-			}
-		}
-		s.Abandoned = max(s.Abandoned, sh.stats.abandoned)
-		s.Alerts += sh.stats.alerts
-		s.Hunts += sh.stats.hunts
 		s.OpenAlerts += sh.pending.Len()
 		for _, c := range sh.live {
 			s.LiveGroups += len(c.groups)
 		}
-		for k, ec := range sh.stats.errors {
+	}
+	for _, m := range e.matchers() {
+		for pos, n := range m.stats.huntsBy {
+			if n > 0 {
+				hunts[e.plans[pos].src.ID] += n
+			}
+		}
+		for pos, n := range m.stats.evicted {
+			if n > 0 {
+				evicted[e.plans[pos].src.ID] += n
+			}
+		}
+		s.Abandoned += m.stats.abandoned
+		s.Alerts += m.stats.alerts
+		s.Hunts += m.stats.hunts
+		for k, ec := range m.stats.errors {
 			if sum, ok := byKey[k]; ok {
 				sum.Count += ec.Count
 				sum.CutOff += ec.CutOff
