@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -236,6 +238,13 @@ func TestSpecializedCEL(t *testing.T) {
 		`event.Port.matches("4" + "4")`,
 		`string(event.Port).matches("4" + "4")`,
 		`event.Missing.matches("a" + "b")`,
+		`event.CommandLine.containsAny(["nope", "whoami"])`,
+		`event.CommandLine.lowerAscii().containsAny(["CMD", "x"])`,
+		`event.Image.containsAny([])`,
+		`event.Image.containsAny(["zz", ""])`,
+		`event.Port.containsAny(["4"])`,
+		`event.Missing.containsAny(["4"])`,
+		`event.Image.containsAny(params.Masks)`,
 		`event.GrantedAccess in ["0x1010", "0x1410"]`,
 		`event.GrantedAccess in params.Masks`,
 		`event.GrantedAccess.lowerAscii() in params.Masks`,
@@ -323,6 +332,36 @@ func evalOnce(t *testing.T, text string, params []*plan.Param, ev *event.Event, 
 		return nil, err.Error()
 	}
 	return out, ""
+}
+
+// TestContainsAnySpecialized: containsAny over a constant list, decided by the automaton the
+// specializer builds, gives plain CEL's answer on random lists (empty words, duplicates,
+// words inside words, non-ASCII) and subjects.
+func TestContainsAnySpecialized(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	alphabet := []string{"a", "b", "\\", ".", "é"}
+	word := func(most int) string {
+		var b strings.Builder
+		for range r.IntN(most + 1) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	for i := range 60 {
+		words := make([]string, r.IntN(6))
+		for k := range words {
+			words[k] = strconv.Quote(word(3))
+		}
+		text := "event.S.containsAny([" + strings.Join(words, ", ") + "])"
+		for range 5 {
+			subject := word(8)
+			ev := &event.Event{Fields: map[string]any{"S": subject}}
+			plainOut, plainErr := evalOnce(t, text, nil, ev, true)
+			out, err := evalOnce(t, text, nil, ev, false)
+			require.Equal(t, plainErr, err, "%d: %s on %q", i, text, subject)
+			require.Equal(t, plainOut, out, "%d: %s on %q", i, text, subject)
+		}
+	}
 }
 
 // TestQuantifiersUnrolled: a channel whose loops all run over parameter lists gets the
