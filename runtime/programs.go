@@ -45,12 +45,17 @@ type programCache struct {
 	// expression key (and parameter values, for expressions that read them).
 	needs     needs
 	needCache map[string]need
-	noNeeds   bool // without a candidate index: no needs derived
+	noNeeds   bool                              // without a candidate index: no needs derived
+	onLearned func(key string, ce *checkedExpr) // tests (config.learned)
 }
 
 // checkedExpr is a type-checked channel expression and what the runtime learned from it.
 type checkedExpr struct {
-	ast         *cel.Ast
+	ast *cel.Ast
+	// form, when set, is the artifact's parsed form the expression is read from: ast is its
+	// parse, not yet checked, whose tree the check keeps (celenv.CheckKeepsTree); its
+	// programs check and plan it when first evaluated (lazyProgram).
+	form        *plan.ParsedExpr
 	route       *route // non-nil when the expression is a plain route test
 	specializer *special.Specializer
 	special     bool // the specializer may rewrite it
@@ -117,6 +122,31 @@ func (pc *programCache) checkWithCost(env *keyedEnv, key, text string, channel b
 	return steps()
 }
 
+// checkChannel is checkWithCost of a channel expression, unless the artifact's parsed form
+// of key is checked when first evaluated (buildSteps.lazyForm): then ast is the form's
+// parse, unchecked, and form the form. The ahead pass parses the form, or takes the check
+// and the cost when there is none to take lazily.
+func (pc *programCache) checkChannel(env *keyedEnv, key, text string, cp *compiledPlan) (ast *cel.Ast, form *plan.ParsedExpr, maxString int, err error) {
+	if pc.ahead != nil {
+		steps, noCost := pc.steps, pc.noCostCheck
+		pc.ahead.add(text, "cost\x00"+key+"\x00"+cp.paramsKey, "check\x00"+key, true, func() {
+			if parsed, _ := steps.lazyForm(key, noCost); parsed == nil {
+				ast, err := steps.check(env, text, true)
+				if err == nil && !noCost {
+					_, _ = steps.cost(env.Env, ast, key, cp)
+				}
+			}
+		})
+		return nil, nil, 0, nil
+	}
+	if parsed, form := pc.steps.lazyForm(key, pc.noCostCheck); parsed != nil {
+		maxString, err := pc.checkCost(env.Env, nil, key, cp) // the form's verdict
+		return parsed, form, maxString, err
+	}
+	ast, maxString, err = pc.checkWithCost(env, key, text, true, cp)
+	return ast, nil, maxString, err
+}
+
 // channelProgram is a compiled selector or predicate: its program (nil when absent), what
 // the route index can decide of it, and the longest event string at which its estimated cost
 // stays affordable (celenv.MaxStringSize).
@@ -173,11 +203,19 @@ func (pc *programCache) need(key string, cp *compiledPlan) need {
 
 func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compiledPlan) (cel.Program, *route, int, error) {
 	ckey := env.key + "\x00" + text
-	ast, maxString, err := pc.checkWithCost(env, ckey, text, true, cp)
+	ast, form, maxString, err := pc.checkChannel(env, ckey, text, cp)
 	if err != nil || pc.ahead != nil {
 		return nil, nil, 0, err
 	}
-	ce := pc.learned(ckey, ast)
+	ce := pc.learned(ckey, ast, form)
+	if ce.form != nil {
+		var opts []cel.ProgramOption
+		key := ckey
+		if ce.special && !pc.plain {
+			opts, key = []cel.ProgramOption{cel.CustomDecoratorV2(ce.specializer.Decorate)}, "special\x00"+ckey
+		}
+		return pc.lazyProgram(key, env.Env, ce.form, opts...), ce.route, maxString, nil
+	}
 	if !ce.special || pc.plain {
 		prg, err := pc.program(ckey, env.Env, ce.ast.NativeRep())
 		return prg, ce.route, maxString, err
@@ -198,15 +236,20 @@ func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compi
 }
 
 // learned is what the runtime learns from the checked channel expression of key, once: its
-// route, and its specializer, which numbers the slots of the fields it reads (in order).
-func (pc *programCache) learned(key string, ast *cel.Ast) *checkedExpr {
+// route, and its specializer, which numbers the slots of the fields it reads (in order). A
+// form checked when first evaluated (form set) is learned from its parse, whose tree the
+// check keeps.
+func (pc *programCache) learned(key string, ast *cel.Ast, form *plan.ParsedExpr) *checkedExpr {
 	if ce, ok := pc.checked[key]; ok {
 		return ce
 	}
 	expr := ast.NativeRep().Expr()
-	ce := &checkedExpr{ast: ast, route: deriveRoute(expr), loops: celenv.HasComprehension(ast.NativeRep())}
+	ce := &checkedExpr{ast: ast, form: form, route: deriveRoute(expr), loops: celenv.HasComprehension(ast.NativeRep())}
 	ce.specializer, ce.special = special.New(expr, pc.slots, pc.patterns)
 	pc.checked[key] = ce
+	if pc.onLearned != nil {
+		pc.onLearned(key, ce)
+	}
 	return ce
 }
 
@@ -327,12 +370,16 @@ func parallel(workers, n int, f func(i int)) {
 // lint check against; one with a comprehension gets the iteration budget (the others cannot
 // loop).
 func (pc *programCache) newProgram(env *cel.Env, ast *celast.AST, opts ...cel.ProgramOption) (cel.Program, error) {
-	prg, err := celenv.PlanProgram(env, ast, pc.maxIter, opts...)
+	return newProgram(pc.done, pc.maxIter, env, ast, opts...)
+}
+
+func newProgram(done context.Context, maxIter int, env *cel.Env, ast *celast.AST, opts ...cel.ProgramOption) (cel.Program, error) {
+	prg, err := celenv.PlanProgram(env, ast, maxIter, opts...)
 	if err != nil {
 		return nil, err
 	}
 	if celenv.HasComprehension(ast) {
-		prg = &limitedProgram{Program: prg, done: pc.done, maxIter: pc.maxIter}
+		prg = &limitedProgram{Program: prg, done: done, maxIter: maxIter}
 	}
 	return prg, nil
 }
