@@ -70,6 +70,7 @@ func compileSetOn(set *plan.Set, cfg *config, workers int) ([]*compiledPlan, *ev
 	cache := newProgramCache()
 	cache.plain, cache.maxIter, cache.noCostCheck = cfg.plainCEL, cfg.maxIterations, cfg.noCostCheck
 	cache.noNeeds, cache.steps.eagerForms, cache.onLearned = cfg.noCandidates, cfg.eagerForms, cfg.learned
+	cache.steps.noCostCheck, cache.steps.noNeeds = cache.noCostCheck, cache.noNeeds
 	var runnable []int
 	for i, p := range set.Plans {
 		if p == nil || plan.Runs(p.Kind, p.Hunt, cfg.hunt) {
@@ -226,15 +227,17 @@ type buildSteps struct {
 	stored map[string]*plan.ParsedExpr
 	// lazy are the parses of the stored forms checked when first evaluated, by expression
 	// key (lazyForm); eagerForms checks every form while building (tests compare both).
-	lazy       map[string]func() (*cel.Ast, error)
-	eagerForms bool
+	lazy        map[string]func() (*lazyParse, error)
+	eagerForms  bool
+	noCostCheck bool // programCache.noCostCheck
+	noNeeds     bool // programCache.noNeeds
 }
 
 func newBuildSteps() *buildSteps {
 	return &buildSteps{bound: map[int]func() (boundParams, error){}, envs: map[string]func() (*keyedEnv, error){},
 		parses: map[string]*parsedText{}, checks: map[string]func() (*cel.Ast, error){},
 		costs: map[string]func() (int, error){}, conds: map[string]func() (map[string]bool, error){},
-		lazy: map[string]func() (*cel.Ast, error){}}
+		lazy: map[string]func() (*lazyParse, error){}}
 }
 
 // once is the result of do for key in m: do runs once per key, on the first goroutine that
@@ -356,29 +359,42 @@ func (s *buildSteps) cost(env *cel.Env, ast *cel.Ast, exprKey string, cp *compil
 	})
 }
 
+// lazyParse is the parse of an artifact's form that is checked when first evaluated, with
+// what the build reads from its tree before any evaluation that depends on nothing else (so
+// it is read ahead, on every core): its route, and its need (nil without a candidate index).
+// The field slots are numbered later, in order (programCache.learned).
+type lazyParse struct {
+	ast   *cel.Ast
+	form  *plan.ParsedExpr
+	route *route
+	need  need
+}
+
 // lazyForm is the parse of the stored form of the channel expression of key when its check
-// and its program may wait for its first evaluation, with the form; nil otherwise. It may
-// when the form decodes, its tree is one the check keeps (celenv.CheckKeepsTree: the
-// routes, needs and slots read from the parse are those of the checked expression), and
-// its cost verdict is stored (or not wanted): `stixcel compile` checked and planned the
-// expression of this text in this environment, under this stixcel's declarations
-// (storeForms). Each call gives a parse of its own, decoded once.
-func (s *buildSteps) lazyForm(key string, noCostCheck bool) (*cel.Ast, *plan.ParsedExpr) {
+// and its program may wait for its first evaluation; nil otherwise. It may when the form
+// decodes, its tree is one the check keeps (celenv.CheckKeepsTree: the routes, needs and
+// slots read from the parse are those of the checked expression), and its cost verdict is
+// stored (or not wanted): `stixcel compile` checked and planned the expression of this text
+// in this environment, under this stixcel's declarations (storeForms). The parse is decoded
+// once and only read: the programs decode their own.
+func (s *buildSteps) lazyForm(key string) *lazyParse {
 	form := s.stored[key]
-	if s.eagerForms || form == nil || (form.MaxString <= 0 && !noCostCheck) {
-		return nil, nil
+	if s.eagerForms || form == nil || (form.MaxString <= 0 && !s.noCostCheck) {
+		return nil
 	}
-	parsed, _ := once(s, s.lazy, key, func() (*cel.Ast, error) {
+	lp, _ := once(s, s.lazy, key, func() (*lazyParse, error) {
 		parsed, err := celenv.DecodeParsed(form.Expr)
 		if err != nil || !celenv.CheckKeepsTree(parsed.NativeRep().Expr()) {
 			return nil, err
 		}
-		return parsed, nil
+		expr := parsed.NativeRep().Expr()
+		lp := &lazyParse{ast: parsed, form: form, route: deriveRoute(expr)}
+		if !s.noNeeds { // no parameter: the tree reads only event (CheckKeepsTree)
+			lp.need = (&needs{patterns: map[string]patternLits{}}).of(expr)
+		}
+		return lp, nil
 	})
-	if parsed == nil {
-		return nil, nil
-	}
-	return parsed, form
+	return lp
 }
 
 // checkForm type-checks the parsed form of an expression as check does its text; an error

@@ -53,9 +53,11 @@ type programCache struct {
 type checkedExpr struct {
 	ast *cel.Ast
 	// form, when set, is the artifact's parsed form the expression is read from: ast is its
-	// parse, not yet checked, whose tree the check keeps (celenv.CheckKeepsTree); its
-	// programs check and plan it when first evaluated (lazyProgram).
+	// parse, not yet checked, whose tree the check keeps (celenv.CheckKeepsTree), and need
+	// what it needs (buildSteps.lazyForm); its programs check and plan it when first
+	// evaluated (lazyProgram).
 	form        *plan.ParsedExpr
+	need        need
 	route       *route // non-nil when the expression is a plain route test
 	specializer *special.Specializer
 	special     bool // the specializer may rewrite it
@@ -124,13 +126,13 @@ func (pc *programCache) checkWithCost(env *keyedEnv, key, text string, channel b
 
 // checkChannel is checkWithCost of a channel expression, unless the artifact's parsed form
 // of key is checked when first evaluated (buildSteps.lazyForm): then ast is the form's
-// parse, unchecked, and form the form. The ahead pass parses the form, or takes the check
-// and the cost when there is none to take lazily.
-func (pc *programCache) checkChannel(env *keyedEnv, key, text string, cp *compiledPlan) (ast *cel.Ast, form *plan.ParsedExpr, maxString int, err error) {
+// parse, unchecked, and lazy what was read from it. The ahead pass decodes the form, or
+// takes the check and the cost when it is not one to check lazily.
+func (pc *programCache) checkChannel(env *keyedEnv, key, text string, cp *compiledPlan) (ast *cel.Ast, lazy *lazyParse, maxString int, err error) {
 	if pc.ahead != nil {
 		steps, noCost := pc.steps, pc.noCostCheck
 		pc.ahead.add(text, "cost\x00"+key+"\x00"+cp.paramsKey, "check\x00"+key, true, func() {
-			if parsed, _ := steps.lazyForm(key, noCost); parsed == nil {
+			if steps.lazyForm(key) == nil {
 				ast, err := steps.check(env, text, true)
 				if err == nil && !noCost {
 					_, _ = steps.cost(env.Env, ast, key, cp)
@@ -139,9 +141,9 @@ func (pc *programCache) checkChannel(env *keyedEnv, key, text string, cp *compil
 		})
 		return nil, nil, 0, nil
 	}
-	if parsed, form := pc.steps.lazyForm(key, pc.noCostCheck); parsed != nil {
+	if lazy := pc.steps.lazyForm(key); lazy != nil {
 		maxString, err := pc.checkCost(env.Env, nil, key, cp) // the form's verdict
-		return parsed, form, maxString, err
+		return lazy.ast, lazy, maxString, err
 	}
 	ast, maxString, err = pc.checkWithCost(env, key, text, true, cp)
 	return ast, nil, maxString, err
@@ -178,6 +180,9 @@ func (pc *programCache) need(key string, cp *compiledPlan) need {
 		return nil
 	}
 	ce := pc.checked[key]
+	if ce.form != nil {
+		return ce.need // read ahead from its parse, which reads no parameter
+	}
 	native := ce.ast.NativeRep()
 	reads := celenv.ReadsParams(native.Expr())
 	if reads {
@@ -203,11 +208,11 @@ func (pc *programCache) need(key string, cp *compiledPlan) need {
 
 func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compiledPlan) (cel.Program, *route, int, error) {
 	ckey := env.key + "\x00" + text
-	ast, form, maxString, err := pc.checkChannel(env, ckey, text, cp)
+	ast, lazy, maxString, err := pc.checkChannel(env, ckey, text, cp)
 	if err != nil || pc.ahead != nil {
 		return nil, nil, 0, err
 	}
-	ce := pc.learned(ckey, ast, form)
+	ce := pc.learned(ckey, ast, lazy)
 	if ce.form != nil {
 		var opts []cel.ProgramOption
 		key := ckey
@@ -237,14 +242,19 @@ func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compi
 
 // learned is what the runtime learns from the checked channel expression of key, once: its
 // route, and its specializer, which numbers the slots of the fields it reads (in order). A
-// form checked when first evaluated (form set) is learned from its parse, whose tree the
-// check keeps.
-func (pc *programCache) learned(key string, ast *cel.Ast, form *plan.ParsedExpr) *checkedExpr {
+// form checked when first evaluated is learned from its parse, whose tree the check keeps,
+// with what was read from it ahead (lazy).
+func (pc *programCache) learned(key string, ast *cel.Ast, lazy *lazyParse) *checkedExpr {
 	if ce, ok := pc.checked[key]; ok {
 		return ce
 	}
 	expr := ast.NativeRep().Expr()
-	ce := &checkedExpr{ast: ast, form: form, route: deriveRoute(expr), loops: celenv.HasComprehension(ast.NativeRep())}
+	var ce *checkedExpr
+	if lazy != nil { // no comprehension
+		ce = &checkedExpr{ast: ast, form: lazy.form, route: lazy.route, need: lazy.need}
+	} else {
+		ce = &checkedExpr{ast: ast, route: deriveRoute(expr), loops: celenv.HasComprehension(ast.NativeRep())}
+	}
 	ce.specializer, ce.special = special.New(expr, pc.slots, pc.patterns)
 	pc.checked[key] = ce
 	if pc.onLearned != nil {
