@@ -364,7 +364,7 @@ func (s *buildSteps) cost(env *cel.Env, ast *cel.Ast, exprKey string, cp *compil
 // it is read ahead, on every core): its route, and its need (nil without a candidate index).
 // The field slots are numbered later, in order (programCache.learned).
 type lazyParse struct {
-	ast   *cel.Ast
+	expr  celast.Expr
 	form  *plan.ParsedExpr
 	route *route
 	need  need
@@ -375,20 +375,20 @@ type lazyParse struct {
 // decodes, its tree is one the check keeps (celenv.CheckKeepsTree: the routes, needs and
 // slots read from the parse are those of the checked expression), and its cost verdict is
 // stored (or not wanted): `stixcel compile` checked and planned the expression of this text
-// in this environment, under this stixcel's declarations (storeForms). The parse is decoded
-// once and only read: the programs decode their own.
+// in this environment, under this stixcel's declarations (storeForms). The tree is read from
+// the form's encoding (celenv.DecodeTree), once, and only read: the programs decode the form
+// again (celenv.DecodeParsed) to check it.
 func (s *buildSteps) lazyForm(key string) *lazyParse {
 	form := s.stored[key]
 	if s.eagerForms || form == nil || (form.MaxString <= 0 && !s.noCostCheck) {
 		return nil
 	}
 	lp, _ := once(s, s.lazy, key, func() (*lazyParse, error) {
-		parsed, err := celenv.DecodeParsed(form.Expr)
-		if err != nil || !celenv.CheckKeepsTree(parsed.NativeRep().Expr()) {
-			return nil, err
+		expr, ok := celenv.DecodeTree(form.Expr)
+		if !ok || !celenv.CheckKeepsTree(expr) {
+			return nil, nil
 		}
-		expr := parsed.NativeRep().Expr()
-		lp := &lazyParse{ast: parsed, form: form, route: deriveRoute(expr)}
+		lp := &lazyParse{expr: expr, form: form, route: deriveRoute(expr)}
 		if !s.noNeeds { // no parameter: the tree reads only event (CheckKeepsTree)
 			lp.need = (&needs{patterns: map[string]patternLits{}}).of(expr)
 		}

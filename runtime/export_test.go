@@ -21,9 +21,13 @@ func BuildDecisions(set *plan.Set, eagerForms bool) (channels []string, exprs ma
 			if ce.form != nil {
 				lazy++
 			}
+			expr := ce.parse
+			if ce.form == nil {
+				expr = ce.ast.NativeRep().Expr()
+			}
 			spec := reflect.ValueOf(ce.specializer).Elem()
 			exprs[key] = fmt.Sprintf("route=%s loops=%t readsParams=%t special=%t specReadsParams=%t event=%v presence=%v params=%v",
-				describeRoute(ce.route), ce.loops, celenv.ReadsParams(ce.ast.NativeRep().Expr()), ce.special,
+				describeRoute(ce.route), ce.loops, celenv.ReadsParams(expr), ce.special,
 				ce.specializer.ReadsParams(), spec.FieldByName("eventSlots"), spec.FieldByName("presenceSlots"),
 				spec.FieldByName("paramFields"))
 		}}

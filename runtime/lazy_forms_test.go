@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/cel-go/cel"
+	celast "github.com/google/cel-go/common/ast"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
@@ -22,7 +23,8 @@ import (
 // checks and plans a form only when its channel is first evaluated. Over every channel of
 // the enterprise plans, the built-in pack and SigmaHQ's Windows rules, what it derives that
 // way must be what it derives from the checked expressions, slot numbers included, and
-// each form it defers must keep its tree through the check.
+// each form it defers must be read as cel-go reads it (celenv.DecodeTree) and keep its tree
+// through the check.
 func TestLazyFormsDeriveWhatCheckedFormsDo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles SigmaHQ's Windows rules")
@@ -52,10 +54,16 @@ func TestLazyFormsDeriveWhatCheckedFormsDo(t *testing.T) {
 				}
 				tree, err := celenv.DecodeParsed(form.Expr)
 				require.NoError(t, err)
-				if !celenv.CheckKeepsTree(tree.NativeRep().Expr()) {
+				read, ok := celenv.DecodeTree(form.Expr)
+				if !ok || !celenv.CheckKeepsTree(read) {
 					continue
 				}
 				kept++
+				want, err := celast.ExprToProto(tree.NativeRep().Expr())
+				require.NoError(t, err)
+				got, err := celast.ExprToProto(read)
+				require.NoError(t, err)
+				require.True(t, proto.Equal(want, got), "%s %s: DecodeTree read another tree", p.ID, ch.ID)
 				before, err := cel.AstToParsedExpr(tree)
 				require.NoError(t, err)
 				checked, _, err := celenv.CheckBool(env, tree)

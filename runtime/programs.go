@@ -52,11 +52,12 @@ type programCache struct {
 // checkedExpr is a type-checked channel expression and what the runtime learned from it.
 type checkedExpr struct {
 	ast *cel.Ast
-	// form, when set, is the artifact's parsed form the expression is read from: ast is its
-	// parse, not yet checked, whose tree the check keeps (celenv.CheckKeepsTree), and need
-	// what it needs (buildSteps.lazyForm); its programs check and plan it when first
+	// form, when set, is the artifact's parsed form the expression is read from, instead of
+	// ast: parse is its tree, not yet checked, which the check keeps (celenv.CheckKeepsTree),
+	// and need what it needs (buildSteps.lazyForm); its programs check and plan it when first
 	// evaluated (lazyProgram).
 	form        *plan.ParsedExpr
+	parse       celast.Expr
 	need        need
 	route       *route // non-nil when the expression is a plain route test
 	specializer *special.Specializer
@@ -125,8 +126,8 @@ func (pc *programCache) checkWithCost(env *keyedEnv, key, text string, channel b
 }
 
 // checkChannel is checkWithCost of a channel expression, unless the artifact's parsed form
-// of key is checked when first evaluated (buildSteps.lazyForm): then ast is the form's
-// parse, unchecked, and lazy what was read from it. The ahead pass decodes the form, or
+// of key is checked when first evaluated (buildSteps.lazyForm): then ast is nil, and lazy
+// what was read from the form. The ahead pass decodes the form, or
 // takes the check and the cost when it is not one to check lazily.
 func (pc *programCache) checkChannel(env *keyedEnv, key, text string, cp *compiledPlan) (ast *cel.Ast, lazy *lazyParse, maxString int, err error) {
 	if pc.ahead != nil {
@@ -143,7 +144,7 @@ func (pc *programCache) checkChannel(env *keyedEnv, key, text string, cp *compil
 	}
 	if lazy := pc.steps.lazyForm(key); lazy != nil {
 		maxString, err := pc.checkCost(env.Env, nil, key, cp) // the form's verdict
-		return lazy.ast, lazy, maxString, err
+		return nil, lazy, maxString, err
 	}
 	ast, maxString, err = pc.checkWithCost(env, key, text, true, cp)
 	return ast, nil, maxString, err
@@ -248,11 +249,13 @@ func (pc *programCache) learned(key string, ast *cel.Ast, lazy *lazyParse) *chec
 	if ce, ok := pc.checked[key]; ok {
 		return ce
 	}
-	expr := ast.NativeRep().Expr()
 	var ce *checkedExpr
+	var expr celast.Expr
 	if lazy != nil { // no comprehension
-		ce = &checkedExpr{ast: ast, form: lazy.form, route: lazy.route, need: lazy.need}
+		expr = lazy.expr
+		ce = &checkedExpr{parse: expr, form: lazy.form, route: lazy.route, need: lazy.need}
 	} else {
+		expr = ast.NativeRep().Expr()
 		ce = &checkedExpr{ast: ast, route: deriveRoute(expr), loops: celenv.HasComprehension(ast.NativeRep())}
 	}
 	ce.specializer, ce.special = special.New(expr, pc.slots, pc.patterns)
