@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/google/cel-go/cel"
+	celast "github.com/google/cel-go/common/ast"
 	exprpb "google.golang.org/genproto/googleapis/api/expr/v1alpha1"
 	"google.golang.org/protobuf/proto"
 
@@ -125,3 +126,63 @@ func DecodeParsed(b []byte) (parsed *cel.Ast, err error) {
 	}()
 	return cel.ParsedExprToAst(&pe), nil
 }
+
+// CheckKeepsTree reports whether type-checking the parsed expression in a channel
+// environment leaves its tree as it is, node for node (kinds, ids, names, literals), so that
+// what is read from the tree (the runtime's routes, needs, field slots and specializer) is
+// the same read before the check as after, and whether each of its calls has the arity of
+// an overload of its function, as the checker would require before anything reads the
+// tree. cel-go's checker rewrites a node only to resolve a name: an identifier to its
+// qualified or disambiguated name, a selection or a member call on a qualified name to a
+// variable or a namespaced function, a global call to its function's qualified name, a
+// message literal's type name. So the tree is kept when every identifier is `event`
+// (declared, unqualified, not a comprehension variable: the expression has no
+// comprehension), there is no message literal, and every global call names a declared
+// function as declared (no function of a channel environment is named `event.…`:
+// TestCheckKeepsTree).
+func CheckKeepsTree(expr celast.Expr) bool {
+	arities := channelArities()
+	keeps := arities != nil
+	celast.PreOrderVisit(expr, celast.NewExprVisitor(func(e celast.Expr) {
+		switch e.Kind() {
+		case celast.IdentKind:
+			keeps = keeps && e.AsIdent() == "event"
+		case celast.CallKind:
+			call := e.AsCall()
+			n := len(call.Args())
+			if call.IsMemberFunction() {
+				n++
+			}
+			keeps = keeps && arities[arity{call.FunctionName(), call.IsMemberFunction(), n}]
+		case celast.LiteralKind, celast.ListKind, celast.MapKind, celast.SelectKind:
+		default: // comprehensions, message literals, nodes no parser gives
+			keeps = false
+		}
+	}))
+	return keeps
+}
+
+// arity is a function's name, whether it is called as a member (its receiver counted in
+// args), and its number of arguments.
+type arity struct {
+	name   string
+	member bool
+	args   int
+}
+
+// channelArities are the arities of the overloads of a channel environment's functions
+// (the same for every parameter list: parameters declare no function); nil when the
+// environment cannot be built.
+var channelArities = sync.OnceValue(func() map[arity]bool {
+	env, err := ChannelEnv(nil)
+	if err != nil {
+		return nil
+	}
+	out := map[arity]bool{}
+	for name, fn := range env.Functions() {
+		for _, o := range fn.OverloadDecls() {
+			out[arity{name, o.IsMemberFunction(), len(o.ArgTypes())}] = true
+		}
+	}
+	return out
+})

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"fmt"
 	goruntime "runtime"
 	"sort"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/google/cel-go/cel"
 	celast "github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/types/ref"
 
 	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/event"
@@ -41,6 +43,14 @@ import (
 // therefore does not depend on the number of build goroutines. Errors neither: when any
 // pass fails, the set is compiled again on one goroutine (buildWorkers 1), whose first error
 // in set order is the one New returns, worded as always.
+//
+// Most channel expressions of an artifact are never evaluated on a given input (the routing
+// and the candidate index skip them: 307 of SigmaHQ's and the enterprise plans' 4,357
+// programs on the OTRF datasets), so the artifact's parsed forms are checked and planned
+// only when first evaluated (buildSteps.lazyForm, lazyProgram): the build reads what it
+// derives before any evaluation (routes, needs, slots, specializers) from the form's parse,
+// whose tree the check keeps (celenv.CheckKeepsTree), and the ahead pass decodes the forms
+// instead of checking them. Text, and forms of other shapes, are built as above.
 
 // compileSet compiles the plans of set that run (plan.Runs; a null plan is an error), in
 // set order, and returns them with the slots of the event fields they read.
@@ -59,7 +69,8 @@ func compileSet(set *plan.Set, cfg *config) ([]*compiledPlan, *event.Slots, erro
 func compileSetOn(set *plan.Set, cfg *config, workers int) ([]*compiledPlan, *event.Slots, error) {
 	cache := newProgramCache()
 	cache.plain, cache.maxIter, cache.noCostCheck = cfg.plainCEL, cfg.maxIterations, cfg.noCostCheck
-	cache.noNeeds = cfg.noCandidates
+	cache.noNeeds, cache.steps.eagerForms, cache.onLearned = cfg.noCandidates, cfg.eagerForms, cfg.learned
+	cache.steps.noCostCheck, cache.steps.noNeeds = cache.noCostCheck, cache.noNeeds
 	var runnable []int
 	for i, p := range set.Plans {
 		if p == nil || plan.Runs(p.Kind, p.Hunt, cfg.hunt) {
@@ -136,6 +147,7 @@ func (s *buildSteps) forgetTrees() {
 	defer s.mu.Unlock()
 	clear(s.parses)
 	clear(s.checks)
+	clear(s.lazy)
 }
 
 // aheadSteps are the steps the ahead pass lists, by text: the steps of one text run in turn
@@ -213,12 +225,19 @@ type buildSteps struct {
 	// stored are the parsed forms the artifact carries whose digest matches their
 	// environment and text, by expression key; read-only once the build starts.
 	stored map[string]*plan.ParsedExpr
+	// lazy are the parses of the stored forms checked when first evaluated, by expression
+	// key (lazyForm); eagerForms checks every form while building (tests compare both).
+	lazy        map[string]func() (*lazyParse, error)
+	eagerForms  bool
+	noCostCheck bool // programCache.noCostCheck
+	noNeeds     bool // programCache.noNeeds
 }
 
 func newBuildSteps() *buildSteps {
 	return &buildSteps{bound: map[int]func() (boundParams, error){}, envs: map[string]func() (*keyedEnv, error){},
 		parses: map[string]*parsedText{}, checks: map[string]func() (*cel.Ast, error){},
-		costs: map[string]func() (int, error){}, conds: map[string]func() (map[string]bool, error){}}
+		costs: map[string]func() (int, error){}, conds: map[string]func() (map[string]bool, error){},
+		lazy: map[string]func() (*lazyParse, error){}}
 }
 
 // once is the result of do for key in m: do runs once per key, on the first goroutine that
@@ -340,6 +359,44 @@ func (s *buildSteps) cost(env *cel.Env, ast *cel.Ast, exprKey string, cp *compil
 	})
 }
 
+// lazyParse is the parse of an artifact's form that is checked when first evaluated, with
+// what the build reads from its tree before any evaluation that depends on nothing else (so
+// it is read ahead, on every core): its route, and its need (nil without a candidate index).
+// The field slots are numbered later, in order (programCache.learned).
+type lazyParse struct {
+	expr  celast.Expr
+	form  *plan.ParsedExpr
+	route *route
+	need  need
+}
+
+// lazyForm is the parse of the stored form of the channel expression of key when its check
+// and its program may wait for its first evaluation; nil otherwise. It may when the form
+// decodes, its tree is one the check keeps (celenv.CheckKeepsTree: the routes, needs and
+// slots read from the parse are those of the checked expression), and its cost verdict is
+// stored (or not wanted): `stixcel compile` checked and planned the expression of this text
+// in this environment, under this stixcel's declarations (storeForms). The tree is read from
+// the form's encoding (celenv.DecodeTree), once, and only read: the programs decode the form
+// again (celenv.DecodeParsed) to check it.
+func (s *buildSteps) lazyForm(key string) *lazyParse {
+	form := s.stored[key]
+	if s.eagerForms || form == nil || (form.MaxString <= 0 && !s.noCostCheck) {
+		return nil
+	}
+	lp, _ := once(s, s.lazy, key, func() (*lazyParse, error) {
+		expr, ok := celenv.DecodeTree(form.Expr)
+		if !ok || !celenv.CheckKeepsTree(expr) {
+			return nil, nil
+		}
+		lp := &lazyParse{expr: expr, form: form, route: deriveRoute(expr)}
+		if !s.noNeeds { // no parameter: the tree reads only event (CheckKeepsTree)
+			lp.need = (&needs{patterns: map[string]patternLits{}}).of(expr)
+		}
+		return lp, nil
+	})
+	return lp
+}
+
 // checkForm type-checks the parsed form of an expression as check does its text; an error
 // (a damaged form: one the checker refuses, or panics on) sends the caller to the text.
 func checkForm(env *cel.Env, form *plan.ParsedExpr) (ast *cel.Ast, err error) {
@@ -439,5 +496,79 @@ func resolved(prg cel.Program) cel.Program {
 	if p, ok := prg.(*pendingProgram); ok {
 		return p.Program
 	}
+	return prg
+}
+
+// lazyProgram is a channel program whose artifact form is type-checked and planned when it is
+// first evaluated, on whichever goroutine first evaluates it (the others wait for it); later
+// evaluations go straight to the program. Most of an artifact's programs are never
+// evaluated on a given input (the routing and the candidate index skip them), so start-up
+// no longer checks and plans them all. Its form was checked and planned by `stixcel
+// compile`; should it fail here all the same (an artifact edited by hand), each evaluation
+// fails with that error, counted as the channel's evaluation error.
+type lazyProgram struct {
+	once  sync.Once
+	build func() (cel.Program, error)
+	prg   cel.Program
+	err   error
+}
+
+func (p *lazyProgram) Eval(input any) (ref.Val, *cel.EvalDetails, error) {
+	if p.once.Do(p.plan); p.err != nil {
+		return nil, nil, p.err
+	}
+	return p.prg.Eval(input)
+}
+
+func (p *lazyProgram) ContextEval(ctx context.Context, input any) (ref.Val, *cel.EvalDetails, error) {
+	if p.once.Do(p.plan); p.err != nil {
+		return nil, nil, p.err
+	}
+	return p.prg.ContextEval(ctx, input)
+}
+
+func (p *lazyProgram) ConcurrentEval(ctx context.Context, input any) <-chan cel.EvalResult {
+	if p.once.Do(p.plan); p.err != nil {
+		out := make(chan cel.EvalResult, 1)
+		out <- cel.EvalResult{Err: p.err}
+		close(out)
+		return out
+	}
+	return p.prg.ConcurrentEval(ctx, input)
+}
+
+func (p *lazyProgram) plan() {
+	defer func() {
+		if r := recover(); r != nil {
+			p.prg, p.err = nil, fmt.Errorf("not evaluated: the artifact's parsed form of this expression: %v", r)
+		}
+	}()
+	p.prg, p.err = p.build()
+	p.build = nil
+}
+
+// lazyProgram is the program of key, planned with opts from the artifact's form when first
+// evaluated (lazyProgram).
+func (pc *programCache) lazyProgram(key string, env *cel.Env, form *plan.ParsedExpr, opts ...cel.ProgramOption) cel.Program {
+	if prg, ok := pc.progs[key]; ok {
+		return prg
+	}
+	done, maxIter := pc.done, pc.maxIter
+	prg := &lazyProgram{build: func() (cel.Program, error) {
+		parsed, err := celenv.DecodeParsed(form.Expr)
+		if err != nil {
+			return nil, fmt.Errorf("not evaluated: the artifact's parsed form of this expression: %w", err)
+		}
+		ast, _, err := celenv.CheckBool(env, parsed)
+		if err != nil {
+			return nil, fmt.Errorf("not evaluated: the artifact's parsed form of this expression does not type-check: %w", err)
+		}
+		prg, err := newProgram(done, maxIter, env, ast.NativeRep(), opts...)
+		if err != nil {
+			return nil, fmt.Errorf("not evaluated: the artifact's parsed form of this expression does not plan: %w", err)
+		}
+		return prg, nil
+	}}
+	pc.progs[key] = prg
 	return prg
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/compiler/parsed"
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/synth"
 	"github.com/stixcel/stixcel/plan"
@@ -51,7 +52,9 @@ func engineShape(plans []*compiledPlan, slots *event.Slots) string {
 }
 
 // TestParallelBuildIsSequential: compiling plans on several goroutines gives the engine the
-// sequential build gives (slots, routes, programs) and byte-identical outputs.
+// sequential build gives (slots, routes, programs) and byte-identical outputs; so does an
+// artifact with parsed forms, checked and planned when first evaluated, whose outputs are
+// those of the plain text.
 func TestParallelBuildIsSequential(t *testing.T) {
 	set := buildTestSet(t)
 	pack := synth.New(synth.DefaultSeed, 400)
@@ -68,35 +71,65 @@ func TestParallelBuildIsSequential(t *testing.T) {
 		}
 	}
 	events = append(events, readEvents(t, "../testdata/events/demo.jsonl")...)
+	withForms := withParsedForms(t, set)
 
-	shape := func(workers int) string {
-		plans, slots, err := compileSet(set, &config{maxIterations: DefaultMaxIterations, buildWorkers: workers})
-		require.NoError(t, err)
-		for _, cp := range plans {
-			for _, c := range cp.channels {
-				for _, prg := range []any{c.selector, c.predicate} {
-					_, pending := prg.(*pendingProgram)
-					require.False(t, pending, "a placeholder left in %s %s", cp.src.ID, c.id)
+	var wantOut string
+	for _, tc := range []struct {
+		name string
+		set  *plan.Set
+	}{{"text", set}, {"parsed forms", withForms}} {
+		t.Run(tc.name, func(t *testing.T) {
+			shape := func(workers int) string {
+				plans, slots, err := compileSet(tc.set, &config{maxIterations: DefaultMaxIterations, buildWorkers: workers})
+				require.NoError(t, err)
+				for _, cp := range plans {
+					for _, c := range cp.channels {
+						for _, prg := range []any{c.selector, c.predicate} {
+							_, pending := prg.(*pendingProgram)
+							require.False(t, pending, "a placeholder left in %s %s", cp.src.ID, c.id)
+						}
+					}
 				}
+				return engineShape(plans, slots)
 			}
-		}
-		return engineShape(plans, slots)
-	}
-	want := shape(1)
-	require.Contains(t, want, "AN1828-3")
-	for _, workers := range []int{2, 4, 16} {
-		assert.Equal(t, want, shape(workers), "%d build goroutines", workers)
-	}
+			want := shape(1)
+			require.Contains(t, want, "AN1828-3")
+			if tc.set == withForms {
+				require.Contains(t, want, "*runtime.lazyProgram", "no form is checked when first evaluated")
+			}
+			for _, workers := range []int{2, 4, 16} {
+				assert.Equal(t, want, shape(workers), "%d build goroutines", workers)
+			}
 
-	outputs := func(workers int) string {
-		out, stats := run(t, set, events, withBuildWorkers(workers))
-		require.NotEmpty(t, out)
-		return mustJSON(t, out) + mustJSON(t, stats)
+			outputs := func(workers int) string {
+				out, stats := run(t, tc.set, events, withBuildWorkers(workers), WithWorkers(workers))
+				require.NotEmpty(t, out)
+				return mustJSON(t, out) + mustJSON(t, stats)
+			}
+			if wantOut == "" {
+				wantOut = outputs(1)
+			}
+			for _, workers := range []int{1, 2, 4} {
+				assert.Equal(t, wantOut, outputs(workers), "%d build goroutines and workers", workers)
+			}
+		})
 	}
-	wantOut := outputs(1)
-	for _, workers := range []int{2, 4} {
-		assert.Equal(t, wantOut, outputs(workers), "%d build goroutines", workers)
-	}
+}
+
+// withParsedForms is set with its channels' parsed forms, as `stixcel compile` writes the
+// artifact and `run --plans` reads it.
+func withParsedForms(t *testing.T, set *plan.Set) *plan.Set {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, set.Write(&buf))
+	out, err := plan.ParseRunnable(buf.Bytes(), func(plan.Kind, bool) bool { return true })
+	require.NoError(t, err)
+	parsed.Attach(out)
+	buf.Reset()
+	require.NoError(t, out.Write(&buf))
+	out, err = plan.ParseRunnable(buf.Bytes(), func(plan.Kind, bool) bool { return true })
+	require.NoError(t, err)
+	return out
 }
 
 // TestParallelBuildFirstError: with two bad plans, New returns the first one's error in set

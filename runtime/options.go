@@ -25,6 +25,10 @@ type config struct {
 	noCostCheck     bool // tests: no estimate check, the runtime limit alone
 	noCandidates    bool // every reached channel evaluated, without the candidate index
 	noCorrelation   bool // Process skips plans with a condition (WithCorrelation)
+	eagerForms      bool // tests: every parsed form checked and planned by New, none lazily
+	// learned, when set (tests), is told what the build learned of each channel expression
+	// (programCache.learned), on the goroutine that compiles plans in order.
+	learned func(key string, ce *checkedExpr)
 	// buildWorkers is how many goroutines New compiles plans on (0: GOMAXPROCS); the
 	// engine is the same with any number (tests compare 1 with more).
 	buildWorkers int

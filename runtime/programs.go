@@ -45,12 +45,20 @@ type programCache struct {
 	// expression key (and parameter values, for expressions that read them).
 	needs     needs
 	needCache map[string]need
-	noNeeds   bool // without a candidate index: no needs derived
+	noNeeds   bool                              // without a candidate index: no needs derived
+	onLearned func(key string, ce *checkedExpr) // tests (config.learned)
 }
 
 // checkedExpr is a type-checked channel expression and what the runtime learned from it.
 type checkedExpr struct {
-	ast         *cel.Ast
+	ast *cel.Ast
+	// form, when set, is the artifact's parsed form the expression is read from, instead of
+	// ast: parse is its tree, not yet checked, which the check keeps (celenv.CheckKeepsTree),
+	// and need what it needs (buildSteps.lazyForm); its programs check and plan it when first
+	// evaluated (lazyProgram).
+	form        *plan.ParsedExpr
+	parse       celast.Expr
+	need        need
 	route       *route // non-nil when the expression is a plain route test
 	specializer *special.Specializer
 	special     bool // the specializer may rewrite it
@@ -117,6 +125,31 @@ func (pc *programCache) checkWithCost(env *keyedEnv, key, text string, channel b
 	return steps()
 }
 
+// checkChannel is checkWithCost of a channel expression, unless the artifact's parsed form
+// of key is checked when first evaluated (buildSteps.lazyForm): then ast is nil, and lazy
+// what was read from the form. The ahead pass decodes the form, or
+// takes the check and the cost when it is not one to check lazily.
+func (pc *programCache) checkChannel(env *keyedEnv, key, text string, cp *compiledPlan) (ast *cel.Ast, lazy *lazyParse, maxString int, err error) {
+	if pc.ahead != nil {
+		steps, noCost := pc.steps, pc.noCostCheck
+		pc.ahead.add(text, "cost\x00"+key+"\x00"+cp.paramsKey, "check\x00"+key, true, func() {
+			if steps.lazyForm(key) == nil {
+				ast, err := steps.check(env, text, true)
+				if err == nil && !noCost {
+					_, _ = steps.cost(env.Env, ast, key, cp)
+				}
+			}
+		})
+		return nil, nil, 0, nil
+	}
+	if lazy := pc.steps.lazyForm(key); lazy != nil {
+		maxString, err := pc.checkCost(env.Env, nil, key, cp) // the form's verdict
+		return nil, lazy, maxString, err
+	}
+	ast, maxString, err = pc.checkWithCost(env, key, text, true, cp)
+	return ast, nil, maxString, err
+}
+
 // channelProgram is a compiled selector or predicate: its program (nil when absent), what
 // the route index can decide of it, and the longest event string at which its estimated cost
 // stays affordable (celenv.MaxStringSize).
@@ -148,6 +181,9 @@ func (pc *programCache) need(key string, cp *compiledPlan) need {
 		return nil
 	}
 	ce := pc.checked[key]
+	if ce.form != nil {
+		return ce.need // read ahead from its parse, which reads no parameter
+	}
 	native := ce.ast.NativeRep()
 	reads := celenv.ReadsParams(native.Expr())
 	if reads {
@@ -173,11 +209,19 @@ func (pc *programCache) need(key string, cp *compiledPlan) need {
 
 func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compiledPlan) (cel.Program, *route, int, error) {
 	ckey := env.key + "\x00" + text
-	ast, maxString, err := pc.checkWithCost(env, ckey, text, true, cp)
+	ast, lazy, maxString, err := pc.checkChannel(env, ckey, text, cp)
 	if err != nil || pc.ahead != nil {
 		return nil, nil, 0, err
 	}
-	ce := pc.learned(ckey, ast)
+	ce := pc.learned(ckey, ast, lazy)
+	if ce.form != nil {
+		var opts []cel.ProgramOption
+		key := ckey
+		if ce.special && !pc.plain {
+			opts, key = []cel.ProgramOption{cel.CustomDecoratorV2(ce.specializer.Decorate)}, "special\x00"+ckey
+		}
+		return pc.lazyProgram(key, env.Env, ce.form, opts...), ce.route, maxString, nil
+	}
 	if !ce.special || pc.plain {
 		prg, err := pc.program(ckey, env.Env, ce.ast.NativeRep())
 		return prg, ce.route, maxString, err
@@ -198,15 +242,27 @@ func (pc *programCache) compileChannelText(env *keyedEnv, text string, cp *compi
 }
 
 // learned is what the runtime learns from the checked channel expression of key, once: its
-// route, and its specializer, which numbers the slots of the fields it reads (in order).
-func (pc *programCache) learned(key string, ast *cel.Ast) *checkedExpr {
+// route, and its specializer, which numbers the slots of the fields it reads (in order). A
+// form checked when first evaluated is learned from its parse, whose tree the check keeps,
+// with what was read from it ahead (lazy).
+func (pc *programCache) learned(key string, ast *cel.Ast, lazy *lazyParse) *checkedExpr {
 	if ce, ok := pc.checked[key]; ok {
 		return ce
 	}
-	expr := ast.NativeRep().Expr()
-	ce := &checkedExpr{ast: ast, route: deriveRoute(expr), loops: celenv.HasComprehension(ast.NativeRep())}
+	var ce *checkedExpr
+	var expr celast.Expr
+	if lazy != nil { // no comprehension
+		expr = lazy.expr
+		ce = &checkedExpr{parse: expr, form: lazy.form, route: lazy.route, need: lazy.need}
+	} else {
+		expr = ast.NativeRep().Expr()
+		ce = &checkedExpr{ast: ast, route: deriveRoute(expr), loops: celenv.HasComprehension(ast.NativeRep())}
+	}
 	ce.specializer, ce.special = special.New(expr, pc.slots, pc.patterns)
 	pc.checked[key] = ce
+	if pc.onLearned != nil {
+		pc.onLearned(key, ce)
+	}
 	return ce
 }
 
@@ -327,12 +383,16 @@ func parallel(workers, n int, f func(i int)) {
 // lint check against; one with a comprehension gets the iteration budget (the others cannot
 // loop).
 func (pc *programCache) newProgram(env *cel.Env, ast *celast.AST, opts ...cel.ProgramOption) (cel.Program, error) {
-	prg, err := celenv.PlanProgram(env, ast, pc.maxIter, opts...)
+	return newProgram(pc.done, pc.maxIter, env, ast, opts...)
+}
+
+func newProgram(done context.Context, maxIter int, env *cel.Env, ast *celast.AST, opts ...cel.ProgramOption) (cel.Program, error) {
+	prg, err := celenv.PlanProgram(env, ast, maxIter, opts...)
 	if err != nil {
 		return nil, err
 	}
 	if celenv.HasComprehension(ast) {
-		prg = &limitedProgram{Program: prg, done: pc.done, maxIter: pc.maxIter}
+		prg = &limitedProgram{Program: prg, done: done, maxIter: maxIter}
 	}
 	return prg, nil
 }

@@ -32,7 +32,13 @@ func roundTrip(t *testing.T, set *plan.Set) *plan.Set {
 // outputs runs set over lines and returns every alert (JSON) and the engine's stats.
 func outputs(t *testing.T, set *plan.Set, lines []byte) (string, runtime.Stats) {
 	t.Helper()
-	eng, err := runtime.New(set)
+	return outputsWith(t, set, lines)
+}
+
+// outputsWith is outputs with the engine's options.
+func outputsWith(t *testing.T, set *plan.Set, lines []byte, opts ...runtime.Option) (string, runtime.Stats) {
+	t.Helper()
+	eng, err := runtime.New(set, opts...)
 	require.NoError(t, err)
 	var out bytes.Buffer
 	emit := func(o runtime.Output) {
@@ -220,5 +226,48 @@ func TestDamagedFormsNeverCrash(t *testing.T) {
 			_ = eng
 			outputs(t, damaged, lines)
 		}, "seed %d", seed)
+	}
+}
+
+// TestAFormThatFailsWhenFirstEvaluatedIsCounted: a form is type-checked and planned when its
+// channel is first evaluated, not while the engine is built. A form keyed to its text that
+// nevertheless fails there (an artifact edited by hand) neither stops the engine nor is
+// passed over: each evaluation of its channel is an evaluation error of that channel, with
+// a message saying why, and the other plans run as always.
+func TestAFormThatFailsWhenFirstEvaluatedIsCounted(t *testing.T) {
+	tests := []struct {
+		name, form, why string
+	}{
+		{"does not type-check", `has(event.cmd) && event.cmd.contains(1)`, "does not type-check"},
+		{"does not plan", `has(event.cmd) && event.cmd.matches("(")`, "does not plan"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			set := twoPlans()
+			parsed.Attach(set)
+			env, err := celenv.ChannelEnv(nil)
+			require.NoError(t, err)
+			tree, iss := env.Parse(tc.form)
+			require.NoError(t, iss.Err())
+			expr, err := celenv.EncodeParsed(tree)
+			require.NoError(t, err)
+			set.Plans[1].Channels[0].Parsed.Predicate.Expr = expr // still keyed to AN0002's text
+
+			events := []byte(betaEvent + `{"time":"2026-01-01T00:00:02Z","log_source":"x","cmd":"run alpha"}
+{"time":"2026-01-01T00:00:03Z","log_source":"y","cmd":"run beta"}
+`)
+			for _, workers := range []int{1, 4} {
+				alerts, stats := outputsWith(t, roundTrip(t, set), events, runtime.WithWorkers(workers))
+				assert.Contains(t, alerts, `"AN0001"`, "the other plan runs")
+				assert.NotContains(t, alerts, `"AN0002"`)
+				require.Len(t, stats.ErrorsBy, 1)
+				got := stats.ErrorsBy[0]
+				assert.Equal(t, "AN0002", got.Analytic)
+				assert.Equal(t, "c1", got.Channel)
+				assert.EqualValues(t, 2, got.Count, "both events of log source x")
+				assert.Contains(t, got.Example, "parsed form")
+				assert.Contains(t, got.Example, tc.why)
+			}
+		})
 	}
 }
