@@ -96,5 +96,11 @@ func writeEvaluations(w io.Writer, st runtime.Stats) {
 	}
 }
 
-// mib formats a byte count in MiB.
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+// mib formats a byte count in MiB, or in KiB below 1 MiB (a --max-held of 1KiB is not
+// "0.0 MiB").
+func mib(n int64) string {
+	if n < 1<<20 {
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}

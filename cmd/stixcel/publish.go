@@ -45,7 +45,7 @@ streams are created if absent.`,
 	fl.DurationVar(&f.lateness, "lateness", event.DefaultLateness, "how far out of event-time order each file may be")
 	fl.DurationVar(&f.maxAhead, "max-ahead", event.DefaultMaxAhead, "reject events more than this `DURATION` ahead of their file's latest time")
 	fl.IntVar(&f.lines, "batch-lines", serve.DefaultMaxLines, "event lines per message, at most `N` (1: a message per line)")
-	fl.Int64Var(&f.bytes, "batch-bytes", serve.DefaultMaxBytes, "bytes per message, headers included, at most `N` (and at most the server's maximum payload)")
+	fl.Var(newByteSize(&f.bytes, serve.DefaultMaxBytes), "batch-bytes", "bytes per message, headers included, at most `BYTES` (and at most the server's maximum payload)")
 	return cmd
 }
 

@@ -25,9 +25,9 @@ func lockedDevices(n int, device func(int) string) string {
 // peak; a long device id is shown in the alert by its prefix, length and digest.
 func TestRunMaxState(t *testing.T) {
 	in := lockedDevices(1100, func(i int) string { return fmt.Sprintf("ios-%d", i) })
-	r := runCLI(t, stringsReader(in), "run", "--max-state", "100000", "--workers", "2")
+	r := runCLI(t, stringsReader(in), "run", "--max-state", "100KB", "--workers", "2")
 	require.Equal(t, exitOK, r.code, r.stderr)
-	assert.Regexp(t, `\d+ groups evicted to keep state under 0\.1 MiB \(--max-state\); peak 0\.\d MiB`, r.stderr)
+	assert.Regexp(t, `\d+ groups evicted to keep state under 97\.7 KiB \(--max-state\); peak \d+\.\d KiB`, r.stderr)
 
 	r = runCLI(t, stringsReader(in), "run")
 	require.Equal(t, exitOK, r.code, r.stderr)
@@ -53,15 +53,15 @@ func TestRunMaxHeld(t *testing.T) {
 	for i := range 40 {
 		fmt.Fprintf(&b, `{"time":"2026-03-20T09:00:%02dZ","log_source":"VPN:MobileProxy","pad":%q}`+"\n", 59-i, pad)
 	}
-	r := runCLI(t, stringsReader(b.String()), "run", "--follow", "--max-held", "1000000")
+	r := runCLI(t, stringsReader(b.String()), "run", "--follow", "--max-held", "1MiB")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Regexp(t, `read 40 lines from 1 file: \d+ events processed, \d+ rejected \(late: \d+\)`, r.stderr)
 	assert.Regexp(t, `\d+ events run before their lateness had passed, to hold under 1\.0 MiB of events \(--max-held\)`, r.stderr)
 
-	r = runCLI(t, stringsReader(b.String()), "run", "--max-held", "1000000")
+	r = runCLI(t, stringsReader(b.String()), "run", "--max-held", "1MiB")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "read 40 lines from 1 file: 40 events processed, 0 rejected")
-	assert.Contains(t, r.stderr, "40 events sorted through temporary files, past 1.0 MiB held in memory (--max-held); the results are the same",
+	assert.Contains(t, r.stderr, "36 events sorted through temporary files, past 1.0 MiB held in memory (--max-held); the results are the same",
 		"a batch spills what it cannot hold, and says so")
 
 	r = runCLI(t, stringsReader(b.String()), "run")
