@@ -345,9 +345,7 @@ func (n *needs) patternTest(src, pattern celast.Expr) clause {
 	}
 	pl, seen := n.patterns[p]
 	if !seen {
-		if m, err := relit.Compile(p); err == nil {
-			pl.lits, pl.ok = m.Required()
-		}
+		pl.lits, pl.ok = relit.RequiredOf(p)
 		n.patterns[p] = pl
 	}
 	if !pl.ok || len(pl.lits) == 0 || len(pl.lits) > maxClauseAtoms {

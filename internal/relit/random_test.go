@@ -139,3 +139,21 @@ func TestRandomAnchoredLists(t *testing.T) {
 	require.Greater(t, indexed, 60, "many lists are decided by the index")
 	require.Greater(t, matched, 3000, "the subjects match often enough to test matches")
 }
+
+// TestRequiredOfIsCompiledRequired: RequiredOf, which does not compile the pattern for
+// matching, gives Compile's Required on random patterns, invalid ones included.
+func TestRequiredOfIsCompiledRequired(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	flags := []string{"", "(?i)", "(?m)", "(?s)", "("}
+	for i := 0; i < 2000; i++ {
+		p := flags[rng.Intn(len(flags))] + randomPattern(rng, 0)
+		var want []Literal
+		var wantOK bool
+		if m, err := Compile(p); err == nil {
+			want, wantOK = m.Required()
+		}
+		got, ok := RequiredOf(p)
+		require.Equal(t, wantOK, ok, "pattern %q", p)
+		require.Equal(t, want, got, "pattern %q", p)
+	}
+}

@@ -86,11 +86,27 @@ type Literal struct {
 // Required returns literals one of which every match of the pattern holds, and ok; ok is
 // false when the syntax tree shows none (every subject may match).
 func (m *Matcher) Required() (lits []Literal, ok bool) {
-	if m.kind == kindRegexp {
+	return literalsOf(m.kind, m.set)
+}
+
+// RequiredOf is Compile(pattern).Required() without compiling the pattern for matching:
+// what a caller that only screens by the literals needs (the engine's candidate index reads
+// every pattern of an artifact, and evaluates few). A pattern Compile refuses gives
+// ok false; syntax.Parse refuses what regexp.Compile refuses.
+func RequiredOf(pattern string) (lits []Literal, ok bool) {
+	tree, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
 		return nil, false
 	}
-	lits = make([]Literal, len(m.set.lits))
-	for i, l := range m.set.lits {
+	return literalsOf(analyze(tree.Simplify()))
+}
+
+func literalsOf(k kind, set litSet) ([]Literal, bool) {
+	if k == kindRegexp {
+		return nil, false
+	}
+	lits := make([]Literal, len(set.lits))
+	for i, l := range set.lits {
 		lits[i] = Literal{S: l.s, Fold: l.fold}
 	}
 	return lits, true
