@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"github.com/google/cel-go/cel"
 
 	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/compiler/sigma"
@@ -96,7 +99,7 @@ const compactAbove = 4096
 // the compiler then writes the compact form of its value lists. An expression that does not
 // check is left for the caller's own check to report.
 func overCost(expr string) bool {
-	env, err := celenv.ChannelEnv(nil)
+	env, err := channelEnv()
 	if err != nil {
 		return false
 	}
@@ -106,6 +109,10 @@ func overCost(expr string) bool {
 	}
 	return celenv.CheckCost(env, ast, nil) != nil
 }
+
+// channelEnv is celenv.ChannelEnv(nil), built once: an environment is immutable and safe
+// for concurrent use, and building one costs more than checking most expressions.
+var channelEnv = sync.OnceValues(func() (*cel.Env, error) { return celenv.ChannelEnv(nil) })
 
 // NeverMatchesError is a rule left constant false on a target: the fields it needs there are
 // ones the target's events lack. It is ErrNeverMatches.

@@ -92,7 +92,8 @@ func Compile(files []File, opts Options) *Result {
 		res.Diagnostics.Errorf(diag.Pos{}, diag.CodeInternal, "sigma: channel environment: %v", err)
 		return res
 	}
-	p := &planning{opts: opts, env: env, res: res, links: newLinker(opts.Attack), ids: map[string]string{}, bases: map[string]*correlation.Base{}}
+	p := &planning{opts: opts, env: env, res: res, links: newLinker(opts.Attack), ids: map[string]string{}, bases: map[string]*correlation.Base{},
+		cel: newCELMemo(env)}
 	p.plan(rules)
 	res.Diagnostics = dedupe(res.Diagnostics)
 	return res
@@ -118,6 +119,7 @@ type planning struct {
 	env   *cel.Env
 	res   *Result
 	links *linker
+	cel   *celMemo                     // CEL's verdicts and fields, by text (ahead.go)
 	ids   map[string]string            // plan id: the file that has it
 	bases map[string]*correlation.Base // detection plans by rule id and by name, for correlations
 }
@@ -152,6 +154,7 @@ func (p *planning) plan(rules []decoded) {
 		}
 	}
 	p.res.Diagnostics = append(p.res.Diagnostics, filter.Check(filters, detections)...)
+	p.ahead(detectionRules(rules), filters)
 	entries := make([]*entry, 0, len(rules))
 	for _, d := range rules {
 		if d.rule.Kind == sigma.KindRule {
@@ -168,6 +171,17 @@ func (p *planning) plan(rules []decoded) {
 		}
 	}
 	p.keep(entries)
+}
+
+// detectionRules are the detection rules of rules, in order.
+func detectionRules(rules []decoded) []decoded {
+	var out []decoded
+	for _, d := range rules {
+		if d.rule.Kind == sigma.KindRule {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // keep adds the plans that alert: not a base rule only consumed by correlations, not below
@@ -199,6 +213,7 @@ func (p *planning) keep(entries []*entry) {
 // rule plans a detection rule with the filters that apply to it; nil when it is not planned
 // (the diagnostics and the counts say why).
 func (p *planning) rule(d decoded, filters []*filter.Filter) *plan.Plan {
+	orig := d.rule
 	r, err := filter.Apply(d.rule, filters)
 	if err != nil {
 		p.unsupported(d.rule, err)
@@ -213,7 +228,7 @@ func (p *planning) rule(d decoded, filters []*filter.Filter) *plan.Plan {
 		p.res.Stats.Uncovered++
 		return nil
 	}
-	pl, used := p.detection(d, targets)
+	pl, used := p.detection(d, orig, targets)
 	if pl == nil {
 		p.res.Stats.Refused++
 		return nil
@@ -288,15 +303,16 @@ func referencedTechniques(c *correlation.Correlation, bases map[string]*correlat
 }
 
 // detection plans a detection rule over its targets, and gives the target of each channel;
-// nil when no target compiles (the diagnostics say why).
-func (p *planning) detection(d decoded, targets []mapping.Target) (*plan.Plan, []mapping.Target) {
+// nil when no target compiles (the diagnostics say why). orig is the rule as decoded, before
+// the filters (ahead.go keeps its compilation by it).
+func (p *planning) detection(d decoded, orig *sigma.Rule, targets []mapping.Target) (*plan.Plan, []mapping.Target) {
 	r := d.rule
 	pl := p.header(d)
 	var used []mapping.Target
 	var never []string
 	failed := false
-	for _, t := range targets {
-		expr, err := sigmacel.Compile(r, t)
+	for i, t := range targets {
+		expr, err := p.compile(orig, r, i, t)
 		var nm *sigmacel.NeverMatchesError
 		switch {
 		case errors.As(err, &nm):
@@ -340,19 +356,7 @@ func (p *planning) unsupported(r *sigma.Rule, err error) {
 }
 
 // check type-checks, costs and plans expr as the runtime will; "" when it passes.
-func (p *planning) check(expr string) string {
-	ast, _, err := celenv.CompileBool(p.env, expr)
-	if err != nil {
-		return err.Error()
-	}
-	if err := celenv.CheckCost(p.env, ast, nil); err != nil {
-		return err.Error()
-	}
-	if err := celenv.CheckProgram(p.env, ast, nil); err != nil {
-		return err.Error()
-	}
-	return ""
-}
+func (p *planning) check(expr string) string { return p.cel.checks.get(expr) }
 
 // correlate groups the plan's matches per host within Suppress: the plan alerts when any
 // channel matches, and an alert collects the host's matches until the window closes.
@@ -427,7 +431,7 @@ func (p *planning) channel(i int, t mapping.Target, expr string) *plan.Channel {
 		}
 		ch.Route = &plan.Route{Field: "EventCode", Values: vals}
 	}
-	ch.Fields = fieldsOf(ch.Selector, ch.Predicate)
+	ch.Fields = p.fieldsOf(ch.Selector, ch.Predicate)
 	return ch
 }
 
@@ -444,15 +448,11 @@ func targetText(t mapping.Target) string {
 }
 
 // fieldsOf are the event fields the expressions read, in first-read order.
-func fieldsOf(exprs ...string) []string {
+func (p *planning) fieldsOf(exprs ...string) []string {
 	fields := []string{}
 	seen := map[string]bool{}
 	for _, e := range exprs {
-		fs, err := celenv.EventFields(e)
-		if err != nil {
-			continue
-		}
-		for _, f := range fs {
+		for _, f := range p.cel.fields.get(e) {
 			if !seen[f] {
 				seen[f] = true
 				fields = append(fields, f)

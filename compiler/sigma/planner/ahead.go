@@ -1,0 +1,148 @@
+package planner
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/google/cel-go/cel"
+
+	"github.com/stixcel/stixcel/celenv"
+	"github.com/stixcel/stixcel/compiler/sigma"
+	sigmacel "github.com/stixcel/stixcel/compiler/sigma/cel"
+	"github.com/stixcel/stixcel/compiler/sigma/filter"
+	"github.com/stixcel/stixcel/compiler/sigma/mapping"
+)
+
+// Checking ahead, on every core.
+//
+// Most of planning's time is CEL's: each detection is compiled to CEL (sigmacel.Compile,
+// which checks the cost of long ones), parsed, type-checked, costed and planned (check), and
+// each selector and predicate is parsed again for the fields it reads (fieldsOf). They are
+// functions of the rule and target, or of the expression's text, so they are taken ahead,
+// on every core, for every target of every detection rule, and kept (by rule, and by text in
+// a memo), before the rules are planned in order as always: the in-order pass finds them
+// done.
+// The plans, the diagnostics and their order are those of planning on one goroutine.
+
+// memo keeps a function's results by text, each computed once, on whichever goroutine
+// first asks; it is safe for concurrent use.
+type memo[T any] struct {
+	mu   sync.Mutex
+	done map[string]func() T
+	f    func(text string) T
+}
+
+func newMemo[T any](f func(text string) T) *memo[T] {
+	return &memo[T]{done: map[string]func() T{}, f: f}
+}
+
+func (m *memo[T]) get(text string) T {
+	m.mu.Lock()
+	result, ok := m.done[text]
+	if !ok {
+		result = sync.OnceValue(func() T { return m.f(text) })
+		m.done[text] = result
+	}
+	m.mu.Unlock()
+	return result()
+}
+
+// cel is what planning asks of CEL, by text.
+type celMemo struct {
+	checks *memo[string]   // checkText's verdict
+	fields *memo[[]string] // celenv.EventFields, nil on a parse error
+	// compiled are the detections compiled ahead, by decoded rule, per target.
+	compiledMu sync.Mutex
+	compiled   map[*sigma.Rule][]compiledTarget
+}
+
+func newCELMemo(env *cel.Env) *celMemo {
+	return &celMemo{
+		compiled: map[*sigma.Rule][]compiledTarget{},
+		checks:   newMemo(func(text string) string { return checkText(env, text) }),
+		fields: newMemo(func(text string) []string {
+			fs, err := celenv.EventFields(text)
+			if err != nil {
+				return nil
+			}
+			return fs
+		}),
+	}
+}
+
+// checkText type-checks, costs and plans expr as the runtime will; "" when it passes.
+func checkText(env *cel.Env, expr string) string {
+	ast, _, err := celenv.CompileBool(env, expr)
+	if err != nil {
+		return err.Error()
+	}
+	if err := celenv.CheckCost(env, ast, nil); err != nil {
+		return err.Error()
+	}
+	if err := celenv.CheckProgram(env, ast, nil); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// ahead takes the CEL steps of every target of every detection rule on every core: what
+// rule and detection will ask, found the way they find it; errors are left to them.
+func (p *planning) ahead(rules []decoded, filters []*filter.Filter) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(rules)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(rules); i = int(next.Add(1) - 1) {
+				p.aheadRule(rules[i], filters)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func (p *planning) aheadRule(d decoded, filters []*filter.Filter) {
+	r, err := filter.Apply(d.rule, filters)
+	if err != nil {
+		return
+	}
+	ls := r.LogSource
+	targets, ok := p.opts.Mapping.Lookup(ls.Product.Value, ls.Category.Value, ls.Service.Value)
+	if !ok {
+		return
+	}
+	compiled := make([]compiledTarget, len(targets))
+	for i, t := range targets {
+		expr, err := sigmacel.Compile(r, t)
+		compiled[i] = compiledTarget{expr: expr, err: err}
+		if err != nil {
+			continue
+		}
+		sel := sigmacel.Selector(t)
+		if p.cel.checks.get(sel+" && ("+expr+")") == "" {
+			p.cel.fields.get(sel)
+			p.cel.fields.get(expr)
+		}
+	}
+	p.cel.compiledMu.Lock()
+	p.cel.compiled[d.rule] = compiled
+	p.cel.compiledMu.Unlock()
+}
+
+// compiledTarget is sigmacel.Compile's result for one target of a rule.
+type compiledTarget struct {
+	expr string
+	err  error
+}
+
+// compile is sigmacel.Compile of rule r (the decoded rule orig with the filters applied) on
+// the i'th of its targets t, taken ahead when it was.
+func (p *planning) compile(orig, r *sigma.Rule, i int, t mapping.Target) (string, error) {
+	p.cel.compiledMu.Lock()
+	compiled := p.cel.compiled[orig]
+	p.cel.compiledMu.Unlock()
+	if i < len(compiled) {
+		return compiled[i].expr, compiled[i].err
+	}
+	return sigmacel.Compile(r, t)
+}
