@@ -47,9 +47,10 @@ type chunkLine struct {
 // DecodeInChunks makes r read its lines a chunk at a time and decode each chunk on up to
 // workers goroutines, with decoders from newDecoder (nil: Normalized{}); the Reader's own
 // decoder is one of them. Next gives what it gave before, in the same order; it may read up
-// to a chunk of lines (1,024, or 1 MiB) before giving the first, so only inputs read whole
-// (a batch) should be chunked: a live input's line would wait for the ones after it. Call it
-// before the first Next; workers below 2 leaves r as it is.
+// to a chunk of lines (1,024, or 1 MiB) before giving the first, so only a regular file read
+// whole (a batch) should be chunked: a pipe's or a live input's line would wait for the ones
+// after it, and a stop meanwhile would leave the lines read uncounted. Call it before the
+// first Next; workers below 2 leaves r as it is.
 func (r *Reader) DecodeInChunks(newDecoder func() Decoder, workers int) {
 	if workers < 2 {
 		return

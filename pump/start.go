@@ -53,9 +53,10 @@ func Start(inputs []Input, opts Options) *Started {
 		default:
 			s.readers[i] = event.NewReader(in.R, in.Name, newDecoder(opts.Decoder))
 		}
-		if opts.Batch && in.Events == nil {
-			// a batch reads every line before its first event: its lines are decoded on
-			// every core, a chunk at a time
+		if opts.Batch && in.Regular && in.Events == nil {
+			// a batch reads every line before its first event: a regular file's lines are
+			// decoded on every core, a chunk at a time (a pipe's line may wait for the
+			// next: its lines are read and counted one by one, as a stop may come between)
 			s.readers[i].DecodeInChunks(opts.Decoder, runtime.GOMAXPROCS(0))
 		}
 	}
