@@ -103,22 +103,24 @@ func TestSorterAnyLineOrder(t *testing.T) {
 }
 
 // TestSorterSpillsExactly: an event read back from a temporary file is the event written:
-// raw-backed with overrides of every JSON type, decoded into a map with nested values,
-// times in UTC, at an offset and in the local zone.
+// raw-backed with overrides of every JSON type (strings of its line and strings of their
+// own), keys with escapes, decoded into a map with nested values, times in UTC, at an offset
+// and in the local zone.
 func TestSorterSpillsExactly(t *testing.T) {
 	lines := []string{
 		`{"time":"2026-03-20T09:00:00Z","log_source":"x","a":1,"b":[1,2.5,"s",null,true,{"c":false}]}`,
 		`{"time":"2026-03-20T10:00:00.123456789+02:00","log_source":"x","u":"\u00e9"}`,
 		`{"time":"2026-03-20T09:00:00Z","log_source":"x","dup":1,"dup":2}`,
 		`{"time":"2026-03-20T09:00:01-07:00","log_source":"y","n":12345678901234567890}`,
+		`{"time":"2026-03-20T09:00:02Z","log_source":"y","k\u00e9y":"v","k\"":[],"e":""}`,
 	}
-	text := strings.Join(lines, "\n") + "\n"
+	first, second := strings.Join(lines[:3], "\n")+"\n", strings.Join(lines[3:], "\n")+"\n"
 	decoders := map[string]Decoder{"overrides": typedOverrides{}, "map": Normalized{Fields: true}, "normalized": nil}
 	for name, dec := range decoders {
 		t.Run(name, func(t *testing.T) {
 			read := func(maxHeld int64) []*Event {
 				s := NewSorter(SortOptions{MaxHeld: maxHeld, Now: base, TempDir: t.TempDir()},
-					NewReader(strings.NewReader(text), "in.jsonl", dec))
+					NewReader(strings.NewReader(first), "in.jsonl", dec), NewReader(strings.NewReader(second), "other.jsonl", dec))
 				defer func() { require.NoError(t, s.Close()) }()
 				var out []*Event
 				for {
@@ -131,12 +133,15 @@ func TestSorterSpillsExactly(t *testing.T) {
 					out = append(out, ev)
 				}
 			}
-			inMemory, spilled := read(0), read(1)
-			require.Len(t, spilled, len(lines))
-			for i := range inMemory {
-				assert.Equal(t, inMemory[i], spilled[i], "event %d", i)
-				assert.Equal(t, inMemory[i].Time.String(), spilled[i].Time.String(), "event %d: its zone", i)
-				assert.Equal(t, inMemory[i].Footprint(), spilled[i].Footprint(), "event %d", i)
+			inMemory := read(0)
+			for _, maxHeld := range []int64{1, 2 << 10} { // a run of each event; runs of several
+				spilled := read(maxHeld)
+				require.Len(t, spilled, len(lines))
+				for i := range inMemory {
+					assert.Equal(t, inMemory[i], spilled[i], "event %d", i)
+					assert.Equal(t, inMemory[i].Time.String(), spilled[i].Time.String(), "event %d: its zone", i)
+					assert.Equal(t, inMemory[i].Footprint(), spilled[i].Footprint(), "event %d", i)
+				}
 			}
 		})
 	}
@@ -157,6 +162,7 @@ func (typedOverrides) Decode(line []byte) (*Event, *Invalid) {
 		{Name: "b", Value: true, Set: true}, {Name: "a", Set: false},
 		{Name: "l", Value: []any{int64(1), "x", map[string]any{"k": false}}, Set: true},
 		{Name: "m", Value: map[string]any{"k": []any{}, "j": 1.5}, Set: true},
+		{Name: "r", Value: ev.Raw()[2:6], Set: true}, {Name: "e", Value: "", Set: true},
 	}
 	return ev, nil
 }
