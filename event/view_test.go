@@ -50,8 +50,8 @@ func FuzzRawEvent(f *testing.F) {
 
 // TestFieldViewSlotsReadLikeGet: a view's numbered fields are the event's fields as Get reads
 // them, event after event: the last of duplicate keys, keys with escapes, overrides (set and
-// unset) before the line, map-backed events, and nothing left over from the event before,
-// also when the view's epoch wraps.
+// unset, the last of a name) before the line, map-backed events, and nothing left over from
+// the event before, also when the view's epoch wraps.
 func TestFieldViewSlotsReadLikeGet(t *testing.T) {
 	raw := func(line string, overrides ...Override) *Event {
 		ev, ok := NewRaw([]byte(line))
@@ -62,7 +62,8 @@ func TestFieldViewSlotsReadLikeGet(t *testing.T) {
 	events := []*Event{
 		raw(`{"a":1,"b":"x","dup":1,"dup":{"z":[2]},"k\u00e9y":"v","other":true}`),
 		raw(`{"b":"y"}`),
-		raw(`{"a":1,"b":"x","c":null}`, Override{Name: "a", Value: "o", Set: true}, Override{Name: "b"}),
+		raw(`{"a":1,"b":"x","c":null}`, Override{Name: "a", Value: "o", Set: true}, Override{Name: "b"},
+			Override{Name: "c", Value: "first", Set: true}, Override{Name: "c", Value: int64(2), Set: true}),
 		{Fields: map[string]any{"a": int64(3), "dup": "m"}},
 		raw(`{"dup":"last","kéy":"w","dup":"first"}`),
 	}
