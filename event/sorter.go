@@ -204,7 +204,14 @@ type sortItem struct {
 }
 
 func newSortItem(ev *Event) sortItem {
-	return sortItem{sec: ev.Time.Unix(), nsec: int32(ev.Time.Nanosecond()), bytes: ev.Footprint(), key: contentKey(ev), ev: ev}
+	it := newMergeItem(ev)
+	it.bytes = ev.Footprint()
+	return it
+}
+
+// newMergeItem is newSortItem without the footprint, which merging runs does not count.
+func newMergeItem(ev *Event) sortItem {
+	return sortItem{sec: ev.Time.Unix(), nsec: int32(ev.Time.Nanosecond()), key: contentKey(ev), ev: ev}
 }
 
 func compareItems(a, b sortItem) int {
@@ -233,7 +240,7 @@ func cmpInt(a, b int64) int {
 // read: shuffling lines or moving them between files changes only which file and line an
 // event cites, since events that tie on content are the same event.
 func BatchCompare(a, b *Event) int {
-	return compareItems(newSortItem(a), newSortItem(b))
+	return compareItems(newMergeItem(a), newMergeItem(b))
 }
 
 // citationCompare orders events by source, then line.

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/internal/shared"
 )
 
 // sorted reads every item of a Sorter over inputs: the events in order (as
@@ -103,22 +106,24 @@ func TestSorterAnyLineOrder(t *testing.T) {
 }
 
 // TestSorterSpillsExactly: an event read back from a temporary file is the event written:
-// raw-backed with overrides of every JSON type, decoded into a map with nested values,
-// times in UTC, at an offset and in the local zone.
+// raw-backed with overrides of every JSON type (strings of its line and strings of their
+// own), keys with escapes, decoded into a map with nested values, times in UTC, at an offset
+// and in the local zone.
 func TestSorterSpillsExactly(t *testing.T) {
 	lines := []string{
 		`{"time":"2026-03-20T09:00:00Z","log_source":"x","a":1,"b":[1,2.5,"s",null,true,{"c":false}]}`,
 		`{"time":"2026-03-20T10:00:00.123456789+02:00","log_source":"x","u":"\u00e9"}`,
 		`{"time":"2026-03-20T09:00:00Z","log_source":"x","dup":1,"dup":2}`,
 		`{"time":"2026-03-20T09:00:01-07:00","log_source":"y","n":12345678901234567890}`,
+		`{"time":"2026-03-20T09:00:02Z","log_source":"y","k\u00e9y":"v","k\"":[],"e":""}`,
 	}
-	text := strings.Join(lines, "\n") + "\n"
+	first, second := strings.Join(lines[:3], "\n")+"\n", strings.Join(lines[3:], "\n")+"\n"
 	decoders := map[string]Decoder{"overrides": typedOverrides{}, "map": Normalized{Fields: true}, "normalized": nil}
 	for name, dec := range decoders {
 		t.Run(name, func(t *testing.T) {
 			read := func(maxHeld int64) []*Event {
 				s := NewSorter(SortOptions{MaxHeld: maxHeld, Now: base, TempDir: t.TempDir()},
-					NewReader(strings.NewReader(text), "in.jsonl", dec))
+					NewReader(strings.NewReader(first), "in.jsonl", dec), NewReader(strings.NewReader(second), "other.jsonl", dec))
 				defer func() { require.NoError(t, s.Close()) }()
 				var out []*Event
 				for {
@@ -131,12 +136,15 @@ func TestSorterSpillsExactly(t *testing.T) {
 					out = append(out, ev)
 				}
 			}
-			inMemory, spilled := read(0), read(1)
-			require.Len(t, spilled, len(lines))
-			for i := range inMemory {
-				assert.Equal(t, inMemory[i], spilled[i], "event %d", i)
-				assert.Equal(t, inMemory[i].Time.String(), spilled[i].Time.String(), "event %d: its zone", i)
-				assert.Equal(t, inMemory[i].Footprint(), spilled[i].Footprint(), "event %d", i)
+			inMemory := read(0)
+			for _, maxHeld := range []int64{1, 2 << 10} { // a run of each event; runs of several
+				spilled := read(maxHeld)
+				require.Len(t, spilled, len(lines))
+				for i := range inMemory {
+					assert.Equal(t, inMemory[i], spilled[i], "event %d", i)
+					assert.Equal(t, inMemory[i].Time.String(), spilled[i].Time.String(), "event %d: its zone", i)
+					assert.Equal(t, inMemory[i].Footprint(), spilled[i].Footprint(), "event %d", i)
+				}
 			}
 		})
 	}
@@ -157,6 +165,7 @@ func (typedOverrides) Decode(line []byte) (*Event, *Invalid) {
 		{Name: "b", Value: true, Set: true}, {Name: "a", Set: false},
 		{Name: "l", Value: []any{int64(1), "x", map[string]any{"k": false}}, Set: true},
 		{Name: "m", Value: map[string]any{"k": []any{}, "j": 1.5}, Set: true},
+		{Name: "r", Value: ev.Raw()[2:6], Set: true}, {Name: "e", Value: "", Set: true},
 	}
 	return ev, nil
 }
@@ -237,4 +246,49 @@ func TestSorterKeepsFewFilesOpen(t *testing.T) {
 	assert.True(t, slices.IsSortedFunc(got, BatchCompare))
 	runs, spilled := s.Spilled()
 	assert.Equal(t, [2]int64{1500, 1500}, [2]int64{runs, spilled})
+}
+
+// BenchmarkSpillRoundTrip writes the shared dataset's Windows events as one sorted run and
+// reads them back, as a batch beyond --max-held does with most of its events. The events are
+// raw-backed, with the overrides the windows profile gives (a computed time, the log source,
+// the event code, two strings of the line).
+func BenchmarkSpillRoundTrip(b *testing.B) {
+	data, err := os.ReadFile(shared.Path(b, "datasets", "otrf-windows", "covenant_installutil.jsonl"))
+	require.NoError(b, err)
+	var items []sortItem
+	n := 0
+	for line := range bytes.Lines(data) {
+		ev, ok := NewRaw(bytes.TrimSpace(line))
+		if !ok {
+			continue
+		}
+		n++
+		host, _ := ev.lastMember("host")
+		channel, _ := ev.lastMember("Channel")
+		ev.Time, ev.LogSource = base.Add(time.Duration(n)*time.Millisecond), "WinEventLog:Security"
+		ev.Source, ev.Line, ev.lineBytes = "covenant_installutil.jsonl", n, len(line)
+		ev.Overrides = []Override{{Name: "time", Value: ev.Time.Format(time.RFC3339Nano), Set: true},
+			{Name: "log_source", Value: ev.LogSource, Set: true}, {Name: "EventCode", Value: int64(4688 + n%7), Set: true},
+			{Name: "host", Value: host[1 : len(host)-1], Set: true}, {Name: "Channel", Value: channel[1 : len(channel)-1], Set: true}}
+		items = append(items, newSortItem(ev))
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	dir := b.TempDir()
+	for b.Loop() {
+		rs := runSet{dir: dir}
+		require.NoError(b, rs.spill(items))
+		m, err := rs.merge(nil)
+		require.NoError(b, err)
+		for read := 0; ; read++ {
+			ev, err := m.next()
+			require.NoError(b, err)
+			if ev == nil {
+				require.Equal(b, len(items), read)
+				break
+			}
+		}
+		require.NoError(b, rs.close())
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(items)), "ns/event")
 }

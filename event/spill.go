@@ -174,13 +174,14 @@ func (c *memCursor) next() (*Event, error) {
 }
 
 type fileCursor struct {
-	name string
-	r    *bufio.Reader
-	buf  []byte // the record being read; what the event keeps is copied out of it
+	name  string
+	r     *bufio.Reader
+	buf   []byte // the metadata of the record being read; what the event keeps is copied out of it
+	names internTable
 }
 
 func (c *fileCursor) next() (*Event, error) {
-	ev, err := readSpilled(c.r, &c.buf)
+	ev, err := readSpilled(c.r, &c.buf, &c.names)
 	if err != nil {
 		return nil, fmt.Errorf("sorting the batch beyond --max-held: %s: %w", c.name, err)
 	}
@@ -209,7 +210,7 @@ func (m *runMerge) start() error {
 			return err
 		}
 		if ev != nil {
-			m.heads = append(m.heads, mergeHead{item: newSortItem(ev), c: h.c})
+			m.heads = append(m.heads, mergeHead{item: newMergeItem(ev), c: h.c})
 		}
 	}
 	heap.Init(m)
@@ -230,7 +231,7 @@ func (m *runMerge) next() (*Event, error) {
 	case nxt == nil:
 		heap.Pop(m)
 	default:
-		top.item = newSortItem(nxt)
+		top.item = newMergeItem(nxt)
 		heap.Fix(m, 0)
 	}
 	return ev, nil
@@ -260,10 +261,17 @@ func contentKey(ev *Event) string {
 	return string(b)
 }
 
-// A spilled event is one record: its length (uvarint), then time, log source, source,
-// line, line length, and either its raw text and overrides or its fields. Values keep their
-// Go types (string, int64, float64, bool, nil, []any, map[string]any), so that an event
-// read back is the event written.
+// A spilled event is one record: the lengths of its metadata and of its text (uvarints),
+// the metadata, then the text. The metadata holds the time, log source, source, line and
+// line length, and either the members and overrides of a raw-backed event or the fields of
+// a map-backed one; the text holds a raw-backed event's line followed by the strings of its
+// members and overrides that are not in the line (unescaped keys, a profile's computed
+// values). Reading a record back allocates its text once: the event's line and those strings
+// are slices of it, as the members and the overrides of the event written were of its line
+// mostly. Log sources, sources and override names, which repeat from event to event, are
+// written once per run and read back as one string each (internTable). Values keep their Go
+// types (string, int64, float64, bool, nil, []any, map[string]any), so that an event read
+// back is the event written.
 const (
 	tagNil byte = iota
 	tagFalse
@@ -274,44 +282,139 @@ const (
 	tagList
 	tagMap
 	tagJSON // another type, as JSON
+	tagText // a string of the record's text: offset and length
 )
 
-// runWriter writes spilled events.
+// Kinds of spilled events.
+const (
+	kindMap byte = iota
+	kindRaw
+)
+
+// runWriter writes spilled events to one run.
 type runWriter struct {
-	w   *bufio.Writer
-	buf []byte
+	w     *bufio.Writer
+	meta  []byte // the record being written but its text
+	extra []byte // the text of a raw-backed record after its line
+	names internWriter
 }
 
 func (w *runWriter) put(ev *Event) error {
-	b := w.buf[:0]
+	b, extra := w.meta[:0], w.extra[:0]
 	b = binary.AppendVarint(b, ev.Time.Unix())
 	b = binary.AppendUvarint(b, uint64(ev.Time.Nanosecond()))
 	b = appendZone(b, ev.Time)
-	b = appendString(b, ev.LogSource)
-	b = appendString(b, ev.Source)
+	b = w.names.append(b, ev.LogSource)
+	b = w.names.append(b, ev.Source)
 	b = binary.AppendVarint(b, int64(ev.Line))
 	b = binary.AppendUvarint(b, uint64(ev.lineBytes))
 	if ev.raw != "" {
-		b = append(b, 1)
-		b = appendString(b, ev.raw)
-		b = appendMembers(b, ev)
-		b = binary.AppendUvarint(b, uint64(len(ev.Overrides)))
-		for _, o := range ev.Overrides {
-			b = appendString(b, o.Name)
-			b = appendBool(b, o.Set)
+		b = append(b, kindRaw)
+		b, extra = w.appendRaw(b, extra, ev)
+	} else {
+		b = appendValue(append(b, kindMap), ev.Fields)
+	}
+	w.meta, w.extra = b, extra
+	var head [2 * binary.MaxVarintLen64]byte
+	n := binary.PutUvarint(head[:], uint64(len(b)))
+	n += binary.PutUvarint(head[n:], uint64(len(ev.raw)+len(extra)))
+	for _, part := range [][]byte{head[:n], b, unsafe.Slice(unsafe.StringData(ev.raw), len(ev.raw)), extra} {
+		if _, err := w.w.Write(part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendRaw writes the members and the overrides of a raw-backed event: where each string
+// lies in the record's text (its line, then extra, which it returns grown).
+func (w *runWriter) appendRaw(b, extra []byte, ev *Event) ([]byte, []byte) {
+	text := func(b []byte, s string) []byte {
+		off := offsetIn(ev.raw, s)
+		if off < 0 {
+			off = len(ev.raw) + len(extra)
+			extra = append(extra, s...)
+		}
+		return binary.AppendUvarint(binary.AppendUvarint(b, uint64(off)), uint64(len(s)))
+	}
+	b = binary.AppendUvarint(b, uint64(len(ev.raw)))
+	b = binary.AppendUvarint(b, uint64(ev.longest))
+	b = binary.AppendUvarint(b, uint64(len(ev.members)))
+	for _, m := range ev.members {
+		b = text(text(b, m.key), m.raw) // a value is always a substring of the line
+	}
+	b = binary.AppendUvarint(b, uint64(len(ev.Overrides)))
+	for _, o := range ev.Overrides {
+		b = w.names.append(b, o.Name)
+		b = appendBool(b, o.Set)
+		if str, ok := o.Value.(string); ok {
+			b = text(append(b, tagText), str)
+		} else {
 			b = appendValue(b, o.Value)
 		}
-	} else {
-		b = append(b, 0)
-		b = appendValue(b, ev.Fields)
 	}
-	w.buf = b
-	var n [binary.MaxVarintLen64]byte
-	if _, err := w.w.Write(n[:binary.PutUvarint(n[:], uint64(len(b)))]); err != nil {
-		return err
+	return b, extra
+}
+
+// Bounds of a run's internTable: strings beyond them are written in full each time.
+const (
+	maxInterned      = 1024
+	maxInternedBytes = 16 << 10
+)
+
+// internWriter numbers the log sources, sources and override names of one run as they are
+// first written, within the bounds. A string is written as refLiteral and its text (not
+// numbered), refNew and its text (numbered next), or refInterned plus its number.
+type internWriter struct {
+	index map[string]uint64
+	bytes int
+}
+
+const (
+	refLiteral = iota
+	refNew
+	refInterned
+)
+
+func (t *internWriter) append(b []byte, s string) []byte {
+	if i, ok := t.index[s]; ok {
+		return binary.AppendUvarint(b, refInterned+i)
 	}
-	_, err := w.w.Write(b)
-	return err
+	if len(t.index) >= maxInterned || t.bytes+len(s) > maxInternedBytes {
+		return appendString(append(b, refLiteral), s)
+	}
+	if t.index == nil {
+		t.index = map[string]uint64{}
+	}
+	t.index[s] = uint64(len(t.index))
+	t.bytes += len(s)
+	return appendString(append(b, refNew), s)
+}
+
+// internTable is a run's strings numbered by its internWriter, as read back: each is one
+// string, shared by the events that name it (a few dozen bytes each, 16 KiB at most a run).
+type internTable []string
+
+func (d *spillDecoder) interned() string {
+	switch ref := d.uvarint(); ref {
+	case refLiteral:
+		return d.string()
+	case refNew:
+		s := d.string()
+		if len(*d.names) >= maxInterned {
+			d.fail()
+			return ""
+		}
+		*d.names = append(*d.names, s)
+		return s
+	default:
+		i := ref - refInterned
+		if i >= uint64(len(*d.names)) {
+			d.fail()
+			return ""
+		}
+		return (*d.names)[i]
+	}
 }
 
 // Zones of spilled times: the location an event's time was parsed in is kept, so that the
@@ -344,25 +447,6 @@ func (d *spillDecoder) zone() *time.Location {
 	return time.FixedZone(name, int(d.varint()))
 }
 
-// appendMembers writes where the members of a raw-backed event are in its text (offsets, or
-// a key as unescaped text), so that reading it back does not scan the text again.
-func appendMembers(b []byte, ev *Event) []byte {
-	b = binary.AppendUvarint(b, uint64(ev.longest))
-	b = binary.AppendUvarint(b, uint64(len(ev.members)))
-	for _, m := range ev.members {
-		if off := offsetIn(ev.raw, m.key); off >= 0 {
-			b = binary.AppendUvarint(append(b, 1), uint64(off))
-			b = binary.AppendUvarint(b, uint64(len(m.key)))
-		} else {
-			b = appendString(append(b, 0), m.key)
-		}
-		off := max(offsetIn(ev.raw, m.raw), 0) // a value is always a substring of the text
-		b = binary.AppendUvarint(b, uint64(off))
-		b = binary.AppendUvarint(b, uint64(len(m.raw)))
-	}
-	return b
-}
-
 // offsetIn is where sub lies in s, if it is a substring of s's memory; else -1.
 func offsetIn(s, sub string) int {
 	if len(sub) == 0 {
@@ -375,19 +459,31 @@ func offsetIn(s, sub string) int {
 	return int(p - base)
 }
 
-// rawEvent reads the text and the members of a raw-backed event.
-func (d *spillDecoder) rawEvent() *Event {
-	raw := d.string()
-	longest, n := d.uvarint(), d.count()
-	ev := &Event{raw: raw, longest: int(longest), members: make([]member, 0, n)}
-	for i := 0; i < n && d.err == nil; i++ {
-		var key string
-		if d.byte() == 1 {
-			key = d.slice(raw)
-		} else {
-			key = d.string()
+// rawEvent reads the members and the overrides of a raw-backed event, whose strings are
+// slices of text.
+func (d *spillDecoder) rawEvent(text string) *Event {
+	n := d.uvarint()
+	if n > uint64(len(text)) {
+		d.fail()
+		return nil
+	}
+	ev := &Event{raw: text[:n], longest: int(d.uvarint())}
+	ev.members = make([]member, d.count())
+	for i := range ev.members {
+		ev.members[i] = member{key: d.slice(text), raw: d.slice(text)}
+	}
+	if overrides := d.count(); overrides > 0 {
+		ev.Overrides = make([]Override, overrides)
+		for i := range ev.Overrides {
+			o := &ev.Overrides[i]
+			o.Name, o.Set = d.interned(), d.byte() == 1
+			if len(d.b) > 0 && d.b[0] == tagText {
+				d.b = d.b[1:]
+				o.Value = d.slice(text)
+			} else {
+				o.Value = d.value()
+			}
 		}
-		ev.members = append(ev.members, member{key: key, raw: d.slice(raw)})
 	}
 	if d.err != nil {
 		return nil
@@ -451,52 +547,77 @@ func appendValue(b []byte, v any) []byte {
 	return appendString(append(b, tagJSON), string(text))
 }
 
-// readSpilled reads one spilled event into buf; nil at the end of the run.
-func readSpilled(r *bufio.Reader, buf *[]byte) (*Event, error) {
-	size, err := binary.ReadUvarint(r)
+// readSpilled reads one spilled event, its metadata into buf and its text into memory of
+// its own; names is the run's internTable. It returns nil at the end of the run.
+func readSpilled(r *bufio.Reader, buf *[]byte, names *internTable) (*Event, error) {
+	metaLen, err := binary.ReadUvarint(r)
 	if err == io.EOF {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if uint64(cap(*buf)) < size {
-		*buf = make([]byte, size)
+	textLen, err := binary.ReadUvarint(r)
+	if err != nil {
+		return nil, noEOF(err)
 	}
-	rec := (*buf)[:size]
-	if _, err := io.ReadFull(r, rec); err != nil {
-		return nil, err
+	if metaLen > maxRecord || textLen > maxRecord {
+		return nil, errSpill
 	}
-	d := &spillDecoder{b: rec}
-	ev := d.event()
+	if uint64(cap(*buf)) < metaLen {
+		*buf = make([]byte, metaLen)
+	}
+	meta := (*buf)[:metaLen]
+	if _, err := io.ReadFull(r, meta); err != nil {
+		return nil, noEOF(err)
+	}
+	var text string
+	if textLen > 0 {
+		b := make([]byte, textLen)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return nil, noEOF(err)
+		}
+		text = unsafe.String(&b[0], len(b)) // b is not written again
+	}
+	d := &spillDecoder{b: meta, names: names}
+	ev := d.event(text)
 	if d.err != nil {
 		return nil, d.err
 	}
 	return ev, nil
 }
 
+// maxRecord bounds the lengths a record states: a longer one is a corrupt file, not an
+// allocation to make.
+const maxRecord = 1 << 40
+
+// noEOF is err, but an end of file inside a record is an unexpected one.
+func noEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
 // errSpill is the error of a spilled record that does not decode: the file was changed
 // under the run.
 var errSpill = errors.New("corrupt record")
 
-// spillDecoder reads the fields of one record; the first error sticks.
+// spillDecoder reads the fields of one record's metadata; the first error sticks.
 type spillDecoder struct {
-	b   []byte
-	err error
+	b     []byte
+	names *internTable
+	err   error
 }
 
-func (d *spillDecoder) event() *Event {
+func (d *spillDecoder) event(text string) *Event {
 	sec, nsec := d.varint(), d.uvarint()
 	loc := d.zone()
-	logSource, src, line, lineBytes := d.string(), d.string(), d.varint(), d.uvarint()
+	logSource, src, line, lineBytes := d.interned(), d.interned(), d.varint(), d.uvarint()
 	var ev *Event
-	if d.byte() == 1 {
-		if ev = d.rawEvent(); ev == nil {
+	if d.byte() == kindRaw {
+		if ev = d.rawEvent(text); ev == nil {
 			return nil
-		}
-		n := d.uvarint()
-		for i := uint64(0); i < n && d.err == nil; i++ {
-			ev.Overrides = append(ev.Overrides, Override{Name: d.string(), Set: d.byte() == 1, Value: d.value()})
 		}
 	} else {
 		fields, _ := d.value().(map[string]any)

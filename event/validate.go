@@ -1,6 +1,7 @@
 package event
 
 import (
+	"slices"
 	"unicode/utf8"
 
 	"github.com/stixcel/stixcel/internal/jsonl"
@@ -17,18 +18,31 @@ import (
 // It is the hot loop of reading events: before it, the same verdict took three passes
 // (jsonl.Simple, utf8.Valid, gjson.ValidBytes) and every reader of the event's fields
 // scanned its members once more.
+//
+// The members are gathered in a scratch array on the stack and copied out at their exact
+// number: an event keeps one slice of the size it needs, and a line of a few dozen members
+// no longer leaves the slices it outgrew behind as garbage.
 func scanObject(line string) ([]member, int, bool) {
-	s := scanner{b: line, members: make([]member, 0, 16)}
+	var scratch [scanScratch]member
+	s := scanner{b: line}
 	s.space()
-	if s.i >= len(s.b) || s.b[s.i] != '{' || !s.value(0) {
+	if s.i >= len(s.b) || s.b[s.i] != '{' {
+		return nil, 0, false
+	}
+	members, ok := s.object(1, scratch[:0])
+	if !ok {
 		return nil, 0, false
 	}
 	s.space()
 	if s.i != len(s.b) {
 		return nil, 0, false
 	}
-	return s.members, s.longest, true
+	return slices.Clone(members), s.longest, true
 }
+
+// scanScratch is how many members scanObject gathers before it spills them to the heap:
+// Windows events have about 25.
+const scanScratch = 48
 
 // validObject is scanObject's verdict alone.
 func validObject(line string) bool {
@@ -40,8 +54,7 @@ func validObject(line string) bool {
 type scanner struct {
 	b       string
 	i       int
-	members []member // of the top-level object
-	longest int      // the longest string's decoded length in bytes (escapes decoded)
+	longest int // the longest string's decoded length in bytes (escapes decoded)
 }
 
 // maxDigitRun is the longest run of digits a simple line holds (jsonl.Simple's bound).
@@ -65,7 +78,11 @@ func (s *scanner) value(depth int) bool {
 	}
 	switch c := s.b[s.i]; {
 	case c == '{':
-		return depth < jsonl.MaxSimpleDepth && s.object(depth+1)
+		if depth >= jsonl.MaxSimpleDepth {
+			return false
+		}
+		_, ok := s.object(depth+1, nil)
+		return ok
 	case c == '[':
 		return depth < jsonl.MaxSimpleDepth && s.array(depth+1)
 	case c == '"':
@@ -82,34 +99,36 @@ func (s *scanner) value(depth int) bool {
 	return false
 }
 
-func (s *scanner) object(depth int) bool {
+// object checks the object at s.i, depth brackets deep with its own; the members of the
+// top-level object (depth 1) are appended to members, which it returns.
+func (s *scanner) object(depth int, members []member) ([]member, bool) {
 	s.i++ // {
 	s.space()
 	if s.i < len(s.b) && s.b[s.i] == '}' {
 		s.i++
-		return true
+		return members, true
 	}
 	for {
 		key := s.i
 		if s.i >= len(s.b) || s.b[s.i] != '"' || !s.string() {
-			return false
+			return members, false
 		}
 		keyEnd := s.i
 		s.space()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
-			return false
+			return members, false
 		}
 		s.i++
 		s.space()
 		value := s.i
 		if !s.value(depth) {
-			return false
+			return members, false
 		}
 		if depth == 1 {
-			s.members = append(s.members, member{key: keyText(s.b[key:keyEnd]), raw: s.b[value:s.i]})
+			members = append(members, member{key: keyText(s.b[key:keyEnd]), raw: s.b[value:s.i]})
 		}
 		if more, ok := s.next('}'); !more {
-			return ok
+			return members, ok
 		}
 	}
 }

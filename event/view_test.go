@@ -1,13 +1,18 @@
 package event
 
 import (
+	"bytes"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/google/cel-go/common/types"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stixcel/stixcel/internal/jsonl"
+	"github.com/stixcel/stixcel/internal/shared"
 )
 
 // FuzzRawEvent checks that a line read lazily gives what decoding it into a map gives.
@@ -41,4 +46,100 @@ func FuzzRawEvent(f *testing.F) {
 			require.Equal(t, types.DefaultTypeAdapter.NativeToValue(value).Equal(cv), types.True, name)
 		}
 	})
+}
+
+// TestFieldViewSlotsReadLikeGet: a view's numbered fields are the event's fields as Get reads
+// them, event after event: the last of duplicate keys, keys with escapes, overrides (set and
+// unset, the last of a name) before the line, map-backed events, and nothing left over from
+// the event before, also when the view's epoch wraps.
+func TestFieldViewSlotsReadLikeGet(t *testing.T) {
+	raw := func(line string, overrides ...Override) *Event {
+		ev, ok := NewRaw([]byte(line))
+		require.True(t, ok, line)
+		ev.Overrides = overrides
+		return ev
+	}
+	events := []*Event{
+		raw(`{"a":1,"b":"x","dup":1,"dup":{"z":[2]},"k\u00e9y":"v","other":true}`),
+		raw(`{"b":"y"}`),
+		raw(`{"a":1,"b":"x","c":null}`, Override{Name: "a", Value: "o", Set: true}, Override{Name: "b"},
+			Override{Name: "c", Value: "first", Set: true}, Override{Name: "c", Value: int64(2), Set: true}),
+		{Fields: map[string]any{"a": int64(3), "dup": "m"}},
+		raw(`{"dup":"last","kéy":"w","dup":"first"}`),
+	}
+	slots := NewSlots()
+	names := []string{"a", "b", "c", "dup", "kéy", "missing"}
+	for _, name := range names {
+		slots.Slot(name)
+	}
+	for _, wrap := range []bool{false, true} {
+		v := NewFieldView(slots)
+		if wrap { // reads of the epoch the second event after the wrap has, stale by then
+			v.Reset(events[2])
+			for i := range names {
+				v.Slot(i)
+			}
+			v.epoch = ^uint32(0)
+		}
+		for round := range 2 { // the events again, their fields read in the other order
+			for k, ev := range events {
+				v.Reset(ev)
+				for j := range names {
+					i := j
+					if round == 1 {
+						i = len(names) - 1 - j
+					}
+					want, found := ev.Get(names[i])
+					fv := v.Slot(i)
+					assert.Equal(t, found, fv.Kind() != KindMissing, "event %d, %s", k, names[i])
+					assert.Equal(t, want, fv.Native(), "event %d, %s", k, names[i])
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkFieldViewSlots reads fields as a Sigma pack's routing and candidate scan read them
+// (6, 24 or 53 fields, most of them missing from any one event) from each of the shared
+// dataset's Windows events, through a Slots table as large as a pack's.
+func BenchmarkFieldViewSlots(b *testing.B) {
+	data, err := os.ReadFile(shared.Path(b, "datasets", "otrf-windows", "covenant_installutil.jsonl"))
+	require.NoError(b, err)
+	var events []*Event
+	for line := range bytes.Lines(data) {
+		if ev, ok := NewRaw(bytes.TrimSpace(line)); ok {
+			events = append(events, ev)
+		}
+	}
+	slots := NewSlots()
+	for i := range 600 {
+		slots.Slot(fmt.Sprintf("Field%d", i))
+	}
+	names := []string{"EventID", "Channel", "Image", "CommandLine", "ParentImage",
+		"ParentCommandLine", "OriginalFileName", "Product", "Description", "Company",
+		"TargetFilename", "TargetObject", "Details", "QueryName", "DestinationHostname",
+		"DestinationPort", "ImageLoaded", "Signed", "PipeName", "ServiceName", "ScriptBlockText",
+		"GrantedAccess", "SourceImage", "TargetImage"}
+	for i := len(names); i < 53; i++ {
+		names = append(names, fmt.Sprintf("Field%d", i*7))
+	}
+	for _, n := range []int{6, 24, 53} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var read []int
+			for _, name := range names[:n] {
+				read = append(read, slots.Slot(name))
+			}
+			v := NewFieldView(slots)
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, ev := range events {
+					v.Reset(ev)
+					for _, i := range read {
+						v.Slot(i)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(events)), "ns/event")
+		})
+	}
 }
