@@ -248,15 +248,7 @@ func (d *treeDecoder) call(id int64, b []byte, depth int) (celast.Expr, bool) {
 
 // list reads a CreateList message: elements (1, repeated); not optional_indices (2).
 func (d *treeDecoder) list(id int64, b []byte, depth int) (celast.Expr, bool) {
-	elems := []celast.Expr{}
-	ok := fields(b, 1, func(f field) bool {
-		if f.num != 1 || f.typ != protowire.BytesType {
-			return false
-		}
-		elem, ok := d.expr(f.bytes, depth+1)
-		elems = append(elems, elem)
-		return ok
-	})
+	elems, ok := repeated(b, 1, func(b []byte) (celast.Expr, bool) { return d.expr(b, depth+1) })
 	if !ok {
 		return nil, false
 	}
@@ -266,19 +258,25 @@ func (d *treeDecoder) list(id int64, b []byte, depth int) (celast.Expr, bool) {
 // mapLiteral reads a CreateStruct message without a message name (1): its entries (2,
 // repeated), each an Entry: id (1), map_key (3), value (4), optional_entry (5).
 func (d *treeDecoder) mapLiteral(id int64, b []byte, depth int) (celast.Expr, bool) {
-	entries := []celast.EntryExpr{}
-	ok := fields(b, 2, func(f field) bool {
-		if f.num != 2 || f.typ != protowire.BytesType {
-			return false
-		}
-		entry, ok := d.entry(f.bytes, depth+1)
-		entries = append(entries, entry)
-		return ok
-	})
+	entries, ok := repeated(b, 2, func(b []byte) (celast.EntryExpr, bool) { return d.entry(b, depth+1) })
 	if !ok {
 		return nil, false
 	}
 	return d.fac.NewMap(id, entries), true
+}
+
+// repeated reads a message whose only field is num, repeated, each a message read by read.
+func repeated[T any](b []byte, num protowire.Number, read func([]byte) (T, bool)) ([]T, bool) {
+	out := []T{}
+	ok := fields(b, num, func(f field) bool {
+		if f.num != num || f.typ != protowire.BytesType {
+			return false
+		}
+		x, ok := read(f.bytes)
+		out = append(out, x)
+		return ok
+	})
+	return out, ok
 }
 
 func (d *treeDecoder) entry(b []byte, depth int) (celast.EntryExpr, bool) {
