@@ -76,6 +76,8 @@ func (r *Reader) nextChunked() (*Event, *Rejection, error) {
 			err := c.err
 			if err != io.EOF {
 				c.err = nil // an idle pause, or an error: reading goes on at the next call, as it would
+			} else {
+				c.text, c.lines, c.given = nil, nil, 0 // a batch of many files keeps its ended readers
 			}
 			return nil, nil, err
 		}

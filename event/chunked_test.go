@@ -111,3 +111,18 @@ func TestChunkedReaderGivesWhatTheReaderGives(t *testing.T) {
 		})
 	}
 }
+
+// TestChunkedReaderLetsGoAtItsEnd: a chunked Reader that has given io.EOF holds no chunk, so
+// that a batch of a thousand files does not keep a megabyte of lines for each one it read.
+func TestChunkedReaderLetsGoAtItsEnd(t *testing.T) {
+	lines := make([]string, 300)
+	for i := range lines {
+		lines[i] = fmt.Sprintf(`{"time":"2026-03-20T09:00:00Z","log_source":"x","n":%d}`, i)
+	}
+	r := NewLineReader(&scriptedLines{lines: lines}, "x.jsonl", nil)
+	r.DecodeInChunks(nil, 2)
+	out := readerOutput(t, r)
+	require.Len(t, out, 300+3)
+	require.Zero(t, cap(r.chunk.text))
+	require.Zero(t, cap(r.chunk.lines))
+}
