@@ -48,7 +48,7 @@ func (m *memo[T]) get(text string) T {
 	return result()
 }
 
-// cel is what planning asks of CEL, by text.
+// celMemo is what planning asks of CEL, kept: by text, and by rule for its compilation.
 type celMemo struct {
 	checks *memo[string]   // checkText's verdict
 	fields *memo[[]string] // celenv.EventFields, nil on a parse error
