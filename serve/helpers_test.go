@@ -111,14 +111,7 @@ func publishFiles(t testing.TB, js jetstream.JetStream, n Names, profile *source
 // publishFilesLate is publishFiles with each file out of order by up to lateness.
 func publishFilesLate(t testing.TB, js jetstream.JetStream, n Names, profile *source.Profile, files []string, lateness time.Duration) {
 	t.Helper()
-	var inputs []Input
-	for _, f := range files {
-		fh, err := os.Open(f)
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = fh.Close() })
-		inputs = append(inputs, Input{Name: f, R: fh})
-	}
-	_, err := Publish(context.Background(), js, n, PublishOptions{Profile: profile, Lateness: lateness}, inputs...)
+	_, err := Publish(context.Background(), js, n, PublishOptions{Profile: profile, Lateness: lateness}, openInputs(t, files)...)
 	require.NoError(t, err)
 }
 

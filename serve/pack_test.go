@@ -250,7 +250,7 @@ func TestRepublishStoresNothingTwice(t *testing.T) {
 }
 
 // openInputs opens files as Publish's inputs, closed at the end of the test.
-func openInputs(t *testing.T, files []string) []Input {
+func openInputs(t testing.TB, files []string) []Input {
 	var inputs []Input
 	for _, f := range files {
 		fh, err := os.Open(f)
