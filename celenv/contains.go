@@ -36,19 +36,31 @@ func containsAny(cache *automata, s, list ref.Val) ref.Val {
 	if !ok {
 		return types.NewErr("containsAny: not a string")
 	}
-	lister, ok := list.(traits.Lister)
-	if !ok {
+	if _, ok := list.(traits.Lister); !ok {
 		return types.NewErr("containsAny: not a list")
 	}
-	var words []string
+	words, ok := ContainsAnyWords(list)
+	if !ok {
+		return types.NewErr("containsAny: list element is not a string")
+	}
+	return types.Bool(cache.get(words).in(string(str)))
+}
+
+// ContainsAnyWords are the words of containsAny's list argument; ok is false when it is not
+// a list or holds an element that is not a string (containsAny's errors).
+func ContainsAnyWords(list ref.Val) (words []string, ok bool) {
+	lister, ok := list.(traits.Lister)
+	if !ok {
+		return nil, false
+	}
 	for it := lister.Iterator(); it.HasNext() == types.True; {
 		w, ok := it.Next().(types.String)
 		if !ok {
-			return types.NewErr("containsAny: list element is not a string")
+			return nil, false
 		}
 		words = append(words, string(w))
 	}
-	return types.Bool(cache.get(words).in(string(str)))
+	return words, true
 }
 
 // automata caches built automata by a hash of their words, colliding lists each kept; reads

@@ -453,17 +453,9 @@ type anyWord struct {
 // newAnyWord is the matcher of a constant list whose elements are all strings; ok is false
 // for anything else (containsAny's error is then the plain node's).
 func newAnyWord(v ref.Val) (*anyWord, bool) {
-	list, ok := v.(traits.Lister)
+	words, ok := celenv.ContainsAnyWords(v)
 	if !ok {
 		return nil, false
-	}
-	var words []string
-	for it := list.Iterator(); it.HasNext() == types.True; {
-		w, ok := it.Next().(types.String)
-		if !ok {
-			return nil, false
-		}
-		words = append(words, string(w))
 	}
 	a := &anyWord{empty: slices.Contains(words, "")}
 	if a.empty || len(words) == 0 {
