@@ -35,11 +35,11 @@ func (s RunSummary) Write(w io.Writer) {
 	s.writeEvictions(w)
 	if s.Read.Forced > 0 {
 		fmt.Fprintf(w, "%d events run before their lateness had passed, to hold under %s of events (--max-held): results may depend on arrival order\n",
-			s.Read.Forced, mib(s.MaxHeld))
+			s.Read.Forced, byteText(s.MaxHeld))
 	}
 	if s.Read.Spilled > 0 {
 		fmt.Fprintf(w, "%d events sorted through temporary files, past %s held in memory (--max-held); the results are the same\n",
-			s.Read.Spilled, mib(s.MaxHeld))
+			s.Read.Spilled, byteText(s.MaxHeld))
 	}
 	writeEvaluations(w, st)
 }
@@ -71,7 +71,7 @@ func (s RunSummary) writeEvictions(w io.Writer) {
 	}
 	if st.StateEvicted > 0 {
 		fmt.Fprintf(w, "%d groups evicted to keep state under %s (--max-state); peak %s\n",
-			st.StateEvicted, mib(s.MaxState), mib(st.PeakState))
+			st.StateEvicted, byteText(s.MaxState), byteText(st.PeakState))
 	}
 }
 
@@ -96,9 +96,9 @@ func writeEvaluations(w io.Writer, st runtime.Stats) {
 	}
 }
 
-// mib formats a byte count in MiB, or in KiB below 1 MiB (a --max-held of 1KiB is not
+// byteText formats a byte count in MiB, or in KiB below 1 MiB (a --max-held of 1KiB is not
 // "0.0 MiB").
-func mib(n int64) string {
+func byteText(n int64) string {
 	if n < 1<<20 {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
