@@ -26,6 +26,8 @@ type Metrics struct {
 
 	mu  sync.Mutex
 	lag map[int]uint64 // stage 2: messages pending per owned partition
+
+	ready readiness // what /readyz answers
 }
 
 // setLag records the messages pending in partition p.
@@ -62,6 +64,11 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	counter("alerts_total", "Alerts published, duplicates included.", m.Alerts.Load())
 	counter("takeovers_total", "Partitions taken over by this worker.", m.Takeovers.Load())
 	counter("replayed_total", "Matches read by this worker's partition owners.", m.Replayed.Load())
+	ready := 1
+	if m.ready.notReady() != "" {
+		ready = 0
+	}
+	fmt.Fprintf(cw, "# HELP stixcel_ready Whether every stage of this worker has built its engine and consumes (1) or not yet (0).\n# TYPE stixcel_ready gauge\nstixcel_ready %d\n", ready)
 	m.mu.Lock()
 	parts := make([]int, 0, len(m.lag))
 	for p := range m.lag {
@@ -76,7 +83,10 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	return cw.n, cw.err
 }
 
-// Handler serves the metrics on /metrics and "ok" on /healthz.
+// Handler serves the metrics on /metrics, "ok" on /healthz while the process runs (liveness),
+// and on /readyz "ready" once every stage it runs has built its engine and consumes, else
+// 503 with what it waits for (readiness: a load balancer or Kubernetes sends it nothing
+// before).
 func (m *Metrics) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
@@ -84,6 +94,14 @@ func (m *Metrics) Handler() http.Handler {
 		_, _ = m.WriteTo(w)
 	})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if why := m.ready.notReady(); why != "" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "not ready: "+why+"\n")
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
 	return mux
 }
 

@@ -39,6 +39,7 @@ const orderedResetAttempts = 3
 // state is rebuilt exactly; alerts it publishes again are dropped by their Nats-Msg-Id.
 func (s *Stage2) own(ctx context.Context, p int) error {
 	eng, err := runtime.New(correlated(s.Set), append(s.Options, runtime.WithWorkers(1))...)
+	s.Metrics.ready.building.Add(-1) // counted by standBy when it took the lease
 	if err != nil {
 		return fmt.Errorf("serve: stage 2: %w", err)
 	}

@@ -54,11 +54,13 @@ const pubTimeout = 30 * time.Second
 
 // Run consumes events until ctx is done; the batch in hand is finished and acked first
 // (graceful drain), so a stop loses nothing and redelivers nothing.
-func (s *Stage1) Run(ctx context.Context) error {
+func (s *Stage1) Run(ctx context.Context) (err error) {
 	s.Names = s.Names.withDefaults()
 	if s.Metrics == nil {
 		s.Metrics = &Metrics{}
 	}
+	ready, done := running(&s.Metrics.ready.stage1)
+	defer func() { done(err) }()
 	eng, err := runtime.New(s.Set, append(s.Options, runtime.WithWorkers(1), runtime.WithCorrelation(false))...)
 	if err != nil {
 		return fmt.Errorf("serve: stage 1: %w", err)
@@ -68,6 +70,7 @@ func (s *Stage1) Run(ctx context.Context) error {
 		return err
 	}
 	w := &stage1Worker{Stage1: s, eng: eng, dec: newDecoder(s.Profile), maxPayload: s.JS.Conn().MaxPayload()}
+	ready()
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(cmp.Or(s.Batch, 256), jetstream.FetchMaxWait(fetchWait), jetstream.FetchMaxBytes(w.fetchBytes()))
 		if err != nil {

@@ -36,11 +36,13 @@ type Stage2 struct {
 
 // Run owns partitions until ctx is done, then releases their leases (graceful drain: a
 // standby takes over at once and replays; nothing is flushed early).
-func (s *Stage2) Run(ctx context.Context) error {
+func (s *Stage2) Run(ctx context.Context) (err error) {
 	s.Names = s.Names.withDefaults()
 	if s.Metrics == nil {
 		s.Metrics = &Metrics{}
 	}
+	ready, done := running(&s.Metrics.ready.stage2)
+	defer func() { done(err) }()
 	if s.Lateness == 0 {
 		s.Lateness = event.DefaultLateness
 	}
@@ -51,6 +53,8 @@ func (s *Stage2) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("serve: stage 2: bucket %s: %w", s.Names.bucket(), err)
 	}
+	s.Metrics.ready.untried.Store(int64(s.Names.Partitions))
+	ready() // not ready until each partition's lease was tried, and taken ones' engines built
 	errs := make(chan error, s.Names.Partitions)
 	var wg sync.WaitGroup
 	for p := range s.Names.Partitions {
@@ -69,8 +73,16 @@ func (s *Stage2) Run(ctx context.Context) error {
 // or ctx is done.
 func (s *Stage2) standBy(ctx context.Context, kv jetstream.KeyValue, p int) error {
 	key := "p" + strconv.Itoa(p)
+	first := true
 	for ctx.Err() == nil {
 		rev, err := kv.Create(ctx, key, []byte(s.ID))
+		if err == nil {
+			s.Metrics.ready.building.Add(1) // own builds the engine: not ready until it has
+		}
+		if first {
+			s.Metrics.ready.untried.Add(-1)
+			first = false
+		}
 		if err != nil {
 			sleep(ctx, s.Names.LeaseTTL/4)
 			continue

@@ -53,7 +53,7 @@ SIGINT or SIGTERM drains: the batch in hand is finished and acked, leases are re
 	addBundleFlag(cmd, &f.run.bundles)
 	fl.StringVar(&f.run.source, "source", "", "map raw events with source profile `NAME|FILE.yaml` (built-in: "+strings.Join(source.Builtins(), ", ")+")")
 	fl.StringVar(&f.stage, "stage", "both", "run stage `1|2|both`")
-	fl.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics on http://`ADDR`/metrics (and /healthz)")
+	fl.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics on http://`ADDR`/metrics, liveness on /healthz and readiness on /readyz (503 until the engines are built)")
 	fl.DurationVar(&f.run.lateness, "lateness", event.DefaultLateness, "how far out of event-time order a partition's matches may come; older ones are parked as late")
 	fl.DurationVar(&f.run.maxAhead, "max-ahead", event.DefaultMaxAhead, "park events more than this `DURATION` ahead of the time the events stream stored them as out of range")
 	fl.Var(newByteSize(&f.run.maxHeld, event.DefaultMaxHeld), "max-held", "hold at most `BYTES` of matches per partition waiting for the lateness; past it the oldest are applied early (counted)")
@@ -95,6 +95,7 @@ func (c *cli) serve(f *serveFlags) error {
 		return err
 	}
 	metrics := &serve.Metrics{}
+	metrics.Expect(f.stage != "2", f.stage != "1")
 	if err := c.serveMetrics(ctx, f.metrics, metrics); err != nil {
 		return inputErr(err)
 	}
