@@ -353,8 +353,11 @@ func TestContainsAnySpecialized(t *testing.T) {
 			words[k] = strconv.Quote(word(3))
 		}
 		text := "event.S.containsAny([" + strings.Join(words, ", ") + "])"
-		for range 5 {
+		for k := range 5 {
 			subject := word(8)
+			if k == 4 {
+				subject = word(300) // past 128 bytes the automaton skips ahead to the words' first bytes
+			}
 			ev := &event.Event{Fields: map[string]any{"S": subject}}
 			plainOut, plainErr := evalOnce(t, text, nil, ev, true)
 			out, err := evalOnce(t, text, nil, ev, false)
