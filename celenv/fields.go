@@ -24,13 +24,20 @@ func EventFields(expr string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	fields, _ := FieldsOf(ast)
+	return fields, nil
+}
+
+// FieldsOf is EventFields of an expression already parsed, by any environment with the
+// parser options of this package's (optional types), before it is checked (checking may
+// rewrite the tree). shadowed says a comprehension rebinds `event`, and fields is then nil.
+func FieldsOf(ast *cel.Ast) (fields []string, shadowed bool) {
 	type hit struct {
 		name   string
 		offset int
 	}
 	var hits []hit
 	info := ast.NativeRep().SourceInfo()
-	shadowed := false
 	celast.PreOrderVisit(ast.NativeRep().Expr(), celast.NewExprVisitor(func(e celast.Expr) {
 		if e.Kind() == celast.ComprehensionKind && ShadowsBindings(e) {
 			shadowed = true
@@ -41,7 +48,7 @@ func EventFields(expr string) ([]string, error) {
 		}
 	}))
 	if shadowed {
-		return nil, nil
+		return nil, true
 	}
 	// Order by place in the text (pre-order visits a call's target after its operator).
 	offsets := map[string]int{}
@@ -55,7 +62,7 @@ func EventFields(expr string) ([]string, error) {
 		}
 	}
 	slices.SortStableFunc(order, func(a, b string) int { return offsets[a] - offsets[b] })
-	return order, nil
+	return order, false
 }
 
 // EventField is the field name of `event.X`, `has(event.X)`, `event["X"]` or `event[?"X"]`.

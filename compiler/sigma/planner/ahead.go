@@ -50,7 +50,7 @@ func (m *memo[T]) get(text string) T {
 
 // celMemo is what planning asks of CEL, kept: by text, and by rule for its compilation.
 type celMemo struct {
-	checks *memo[string]   // checkText's verdict
+	checks *memo[checked]  // checkText's verdict and fields, by the text of selector && (detection)
 	fields *memo[[]string] // celenv.EventFields, nil on a parse error
 	// compiled are the detections compiled ahead, by decoded rule, per target.
 	compiledMu sync.Mutex
@@ -60,7 +60,7 @@ type celMemo struct {
 func newCELMemo(env *cel.Env) *celMemo {
 	return &celMemo{
 		compiled: map[*sigma.Rule][]compiledTarget{},
-		checks:   newMemo(func(text string) string { return checkText(env, text) }),
+		checks:   newMemo(func(text string) checked { return checkText(env, text) }),
 		fields: newMemo(func(text string) []string {
 			fs, err := celenv.EventFields(text)
 			if err != nil {
@@ -71,19 +71,36 @@ func newCELMemo(env *cel.Env) *celMemo {
 	}
 }
 
-// checkText type-checks, costs and plans expr as the runtime will; "" when it passes.
-func checkText(env *cel.Env, expr string) string {
-	ast, _, err := celenv.CompileBool(env, expr)
+// checked is what checkText finds of a channel's selector && (detection).
+type checked struct {
+	msg string // "" when it passes
+	// fields are the event fields it reads, in first-read order: those of the selector
+	// then those of the detection (celenv.FieldsOf of the text parsed once for both);
+	// shadowed when a comprehension rebinds `event` (the planner then asks each part).
+	fields   []string
+	shadowed bool
+}
+
+// checkText type-checks, costs and plans expr as the runtime will, and lists the fields it
+// reads.
+func checkText(env *cel.Env, expr string) checked {
+	parsed, iss := env.Parse(expr)
+	if err := iss.Err(); err != nil {
+		return checked{msg: err.Error()}
+	}
+	var c checked
+	c.fields, c.shadowed = celenv.FieldsOf(parsed) // before checking, which may rewrite the tree
+	ast, _, err := celenv.CheckBool(env, parsed)
+	if err == nil {
+		err = celenv.CheckCost(env, ast, nil)
+	}
+	if err == nil {
+		err = celenv.CheckProgram(env, ast, nil)
+	}
 	if err != nil {
-		return err.Error()
+		return checked{msg: err.Error()}
 	}
-	if err := celenv.CheckCost(env, ast, nil); err != nil {
-		return err.Error()
-	}
-	if err := celenv.CheckProgram(env, ast, nil); err != nil {
-		return err.Error()
-	}
-	return ""
+	return c
 }
 
 // ahead takes the CEL steps of every target of every detection rule on every core: what
@@ -119,7 +136,7 @@ func (p *planning) aheadRule(d decoded, filters []*filter.Filter) {
 			continue
 		}
 		sel := sigmacel.Selector(t)
-		if p.cel.checks.get(sel+" && ("+expr+")") == "" {
+		if c := p.cel.checks.get(sel + " && (" + expr + ")"); c.msg == "" && c.shadowed {
 			p.cel.fields.get(sel)
 			p.cel.fields.get(expr)
 		}

@@ -3,10 +3,12 @@ package planner_test
 import (
 	"path/filepath"
 	goruntime "runtime"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/compiler/sigma/planner"
 	"github.com/stixcel/stixcel/internal/shared"
 )
@@ -26,4 +28,33 @@ func TestPlanningOnEveryCoreIsPlanningInOrder(t *testing.T) {
 	one := compile(1)
 	require.NotEmpty(t, one.Plans)
 	require.Equal(t, one, compile(4))
+}
+
+// TestChannelFieldsAreEachPartsFields: a channel's fields, found in the one parse of its
+// selector && (detection) that checking takes, are those of its selector then those of its
+// detection, each parsed alone, over SigmaHQ's Windows rules.
+func TestChannelFieldsAreEachPartsFields(t *testing.T) {
+	dir := shared.Dir(t)
+	files, diags := planner.ReadPaths([]string{filepath.Join(dir, "sigma", "rules", "windows")})
+	require.Empty(t, diags)
+	res := planner.Compile(files, planner.Options{Suppress: planner.DefaultSuppress})
+	require.NotEmpty(t, res.Plans)
+	channels := 0
+	for _, p := range res.Plans {
+		for _, ch := range p.Channels {
+			want := []string{}
+			for _, text := range []string{ch.Selector, ch.Predicate} {
+				fields, err := celenv.EventFields(text)
+				require.NoError(t, err)
+				for _, f := range fields {
+					if !slices.Contains(want, f) {
+						want = append(want, f)
+					}
+				}
+			}
+			require.Equal(t, want, ch.Fields, "%s %s", p.ID, ch.ID)
+			channels++
+		}
+	}
+	t.Logf("%d channels", channels)
 }

@@ -323,12 +323,13 @@ func (p *planning) detection(d decoded, orig *sigma.Rule, targets []mapping.Targ
 			failed = true
 			continue
 		}
-		if msg := p.check(sigmacel.Selector(t) + " && (" + expr + ")"); msg != "" {
-			p.res.Diagnostics.Errorf(r.Detection.Pos, CodeUnsupported, "%s on %s: the compiled detection is refused by CEL: %s", ruleName(r), t.LogSource, msg)
+		c := p.check(sigmacel.Selector(t) + " && (" + expr + ")")
+		if c.msg != "" {
+			p.res.Diagnostics.Errorf(r.Detection.Pos, CodeUnsupported, "%s on %s: the compiled detection is refused by CEL: %s", ruleName(r), t.LogSource, c.msg)
 			failed = true
 			continue
 		}
-		pl.Channels = append(pl.Channels, p.channel(len(pl.Channels), t, expr))
+		pl.Channels = append(pl.Channels, p.channel(len(pl.Channels), t, expr, c))
 		used = append(used, t)
 	}
 	if len(never) > 0 {
@@ -355,8 +356,8 @@ func (p *planning) unsupported(r *sigma.Rule, err error) {
 	p.res.Diagnostics.Errorf(r.Pos, CodeUnsupported, "%s: %v", ruleName(r), err)
 }
 
-// check type-checks, costs and plans expr as the runtime will; "" when it passes.
-func (p *planning) check(expr string) string { return p.cel.checks.get(expr) }
+// check type-checks, costs and plans expr as the runtime will, and lists its fields.
+func (p *planning) check(expr string) checked { return p.cel.checks.get(expr) }
 
 // correlate groups the plan's matches per host within Suppress: the plan alerts when any
 // channel matches, and an alert collects the host's matches until the window closes.
@@ -417,8 +418,9 @@ func platforms(r *sigma.Rule) []string {
 	return []string{r.LogSource.Product.Value}
 }
 
-// channel is target t of a rule, with the rule's detection on it as the predicate.
-func (p *planning) channel(i int, t mapping.Target, expr string) *plan.Channel {
+// channel is target t of a rule, with the rule's detection on it as the predicate; c is
+// what checking selector && (detection) found.
+func (p *planning) channel(i int, t mapping.Target, expr string, c checked) *plan.Channel {
 	ch := &plan.Channel{
 		ID: fmt.Sprintf("c%d", i+1), LogSource: t.LogSource, Channel: targetText(t),
 		Selector: sigmacel.Selector(t), Selects: plan.SelectsEventType, Predicate: expr,
@@ -431,7 +433,10 @@ func (p *planning) channel(i int, t mapping.Target, expr string) *plan.Channel {
 		}
 		ch.Route = &plan.Route{Field: "EventCode", Values: vals}
 	}
-	ch.Fields = p.fieldsOf(ch.Selector, ch.Predicate)
+	ch.Fields = append([]string{}, c.fields...) // the selector's, then the detection's
+	if c.shadowed {
+		ch.Fields = p.fieldsOf(ch.Selector, ch.Predicate)
+	}
 	return ch
 }
 
