@@ -18,7 +18,7 @@ import (
 //
 // Most of planning's time is CEL's: each detection is compiled to CEL (sigmacel.Compile,
 // which checks the cost of long ones), parsed, type-checked, costed and planned (check), and
-// each selector and predicate is parsed again for the fields it reads (fieldsOf). They are
+// the fields it reads are listed from the same parse. They are
 // functions of the rule and target, or of the expression's text, so they are taken ahead,
 // on every core, for every target of every detection rule, and kept (by rule, and by text in
 // a memo), before the rules are planned in order as always: the in-order pass finds them
