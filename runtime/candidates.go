@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sort"
 	"strconv"
@@ -20,6 +21,12 @@ import (
 // the same few fields (CommandLine, Image, ...) then cost one pass per field, and the CEL
 // programs of the few rules whose literals occur.
 //
+// The automata read the literals and the values with every byte >= 0x80 folded to one
+// (foldHigh): a literal then may be found where it does not occur, never missed where it
+// does, and CEL decides; the automata count one byte class for all of UTF-8's non-ASCII
+// bytes, which a few literals otherwise spread over a hundred classes, doubling the
+// transition tables.
+//
 // The index is read-only once built; each shard keeps its own candidateScan.
 type candidateIndex struct {
 	fields  []candidateField
@@ -29,7 +36,8 @@ type candidateIndex struct {
 // candidateField is one event field some clause tests.
 type candidateField struct {
 	slot int
-	// matcher finds the clauses' literals on the field (nil when it has none); byPattern
+	// matcher finds the clauses' literals on the field, folded (foldHigh; nil when it has
+	// none); byPattern
 	// lists, per pattern, the clauses it makes hold; byNumber, per whole number, the clauses
 	// whose number atoms it makes hold.
 	matcher   *ahocorasick.Automaton
@@ -113,11 +121,12 @@ func (b *candidateBuilder) clause(c clause) int32 {
 		case atomNumber:
 			fb.byNumber[a.num] = addOnce(fb.byNumber[a.num], id)
 		default:
-			p, ok := fb.patterns[a.lit]
+			lit := string(foldHigh(nil, a.lit))
+			p, ok := fb.patterns[lit]
 			if !ok {
 				p = int32(len(fb.lits))
-				fb.patterns[a.lit] = p
-				fb.lits = append(fb.lits, a.lit)
+				fb.patterns[lit] = p
+				fb.lits = append(fb.lits, lit)
 				fb.byLit = append(fb.byLit, nil)
 			}
 			fb.byLit[p] = addOnce(fb.byLit[p], id)
@@ -205,6 +214,7 @@ type candidateScan struct {
 	fieldGen  []uint32
 	clauseGen []uint32
 	lower     []byte
+	folded    []byte
 }
 
 func newCandidateScan(idx *candidateIndex) *candidateScan {
@@ -284,6 +294,10 @@ func (cs *candidateScan) scanString(cf *candidateField, s string) {
 	if cf.matcher == nil {
 		return
 	}
+	if hasHighByte(s) {
+		cs.folded = foldHigh(cs.folded[:0], s)
+		s = unsafe.String(unsafe.SliceData(cs.folded), len(cs.folded))
+	}
 	for _, m := range cf.matcher.FindAllOverlapping(unsafeBytes(s)) {
 		cs.mark(cf.byPattern[m.PatternID])
 	}
@@ -305,6 +319,38 @@ func (cs *candidateScan) lowered(s string) string {
 		}
 	}
 	return unsafe.String(unsafe.SliceData(cs.lower), len(cs.lower))
+}
+
+// foldedHigh is the byte foldHigh writes for every byte >= 0x80.
+const foldedHigh = 0x80
+
+// foldHigh appends s to buf with every byte >= 0x80 as foldedHigh. A literal that occurs
+// in a string occurs, folded, in the folded string.
+func foldHigh(buf []byte, s string) []byte {
+	start := len(buf)
+	buf = append(buf, s...)
+	for i, c := range buf[start:] {
+		if c >= 0x80 {
+			buf[start+i] = foldedHigh
+		}
+	}
+	return buf
+}
+
+// hasHighByte reports whether s has a byte >= 0x80, a word at a time.
+func hasHighByte(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if binary.LittleEndian.Uint64(unsafeBytes(s[i:i+8]))&0x8080808080808080 != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // unsafeBytes shows s as bytes, for a matcher that only reads them.

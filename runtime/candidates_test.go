@@ -90,9 +90,10 @@ func (n need) String() string {
 // TestCandidateIndexAgrees is the index's property: over random channels (string tests of
 // every shape the index reads, with and without lowerAscii and has() guards, under &&, ||
 // and !, with parameters, regular expressions and quantifiers) and random events (strings
-// in mixed case, with U+212A and U+017F, numbers, null, lists, missing fields), the engine
-// gives the same outputs and the same Stats with the index as without, on one worker and on
-// several, for events read from their JSON text and decoded into maps.
+// in mixed case, with U+212A, U+017F and other non-ASCII letters, numbers, null, lists,
+// missing fields), the engine gives the same outputs and the same Stats with the index as
+// without, on one worker and on several, for events read from their JSON text and decoded
+// into maps.
 func TestCandidateIndexAgrees(t *testing.T) {
 	for seed := int64(1); seed <= 6; seed++ {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
@@ -149,7 +150,10 @@ type exprGen struct{ r *rand.Rand }
 
 var (
 	genFields = []string{"CommandLine", "Image", "User", "Code"}
-	genWords  = []string{"cmd", "Cmd.EXE", "power", "-enc", `\temp\`, "kill", "ſk", "\u212aill", "é", "aÉ", "who", "x", "s"}
+	// genWords hold non-ASCII letters, some alike once the index folds their bytes >= 0x80
+	// (é, è and ü; the dashes of Sigma's windash; 3- and 4-byte characters).
+	genWords = []string{"cmd", "Cmd.EXE", "power", "-enc", "\u2013enc", "\u2014Enc", `\temp\`, "kill", "ſk", "\u212aill",
+		"é", "aÉ", "è", "Ü", "中文", "\U0001F642x", "who", "x", "s"}
 )
 
 func (g *exprGen) pick(xs []string) string { return xs[g.r.Intn(len(xs))] }
