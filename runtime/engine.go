@@ -61,7 +61,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	goruntime "runtime"
 
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
@@ -117,9 +116,7 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	}
 	var cands *candidateIndex
 	if !cfg.noCandidates {
-		if cands, err = indexCandidates(e.plans, slots, cfg.buildWorkers); err != nil {
-			return nil, err
-		}
+		cands = indexCandidates(e.plans, slots)
 	}
 	e.index = newRouteIndex(e.plans, slots)
 	for i := range cfg.workers {
@@ -216,10 +213,7 @@ func (e *Engine) matchers() []*matcher {
 
 // indexCandidates builds the candidate index of the channels' needs, and gives each channel
 // its clauses; nil when no channel has a need.
-func indexCandidates(plans []*compiledPlan, slots *event.Slots, workers int) (*candidateIndex, error) {
-	if workers <= 0 {
-		workers = goruntime.GOMAXPROCS(0)
-	}
+func indexCandidates(plans []*compiledPlan, slots *event.Slots) *candidateIndex {
 	b := newCandidateBuilder(slots)
 	for _, cp := range plans {
 		for _, c := range cp.channels {
@@ -234,11 +228,7 @@ func indexCandidates(plans []*compiledPlan, slots *event.Slots, workers int) (*c
 			}
 		}
 	}
-	idx, err := b.build(workers)
-	if err != nil {
-		return nil, fmt.Errorf("runtime: candidate index: %w", err)
-	}
-	return idx, nil
+	return b.build()
 }
 
 // groupSignatures numbers the distinct group_by lists of the plans, so that a worker hashes
