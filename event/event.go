@@ -31,6 +31,10 @@ type Event struct {
 	// lineBytes is the length of the line the Reader read the event from: what a
 	// map-backed event's memory is estimated by.
 	lineBytes int
+	// inChunk is set for an event that may keep its chunk (a chunked Reader's text) alive,
+	// chunkShare to the bytes of the chunk it accounts for beside its line (Footprint).
+	chunkShare int32
+	inChunk    bool
 }
 
 // Override is a field of a raw-backed event that a source profile computed: Value when Set,
@@ -47,12 +51,18 @@ type Override struct {
 // object, invalid UTF-8, surrogate escapes, nesting deeper than 32): decode such lines into
 // Fields instead, which also gives encoding/json's error messages.
 func NewRaw(line []byte) (ev *Event, ok bool) {
-	raw := string(line)
-	members, longest, ok := scanObject(raw)
+	return NewRawString(string(line))
+}
+
+// NewRawString is NewRaw of a line the event may keep: it is backed by line itself, not a
+// copy. A line sliced from a larger text (a chunked Reader's chunk) keeps that whole text
+// alive as long as the event, or a string read from it without a copy, lives.
+func NewRawString(line string) (ev *Event, ok bool) {
+	members, longest, ok := scanObject(line)
 	if !ok {
 		return nil, false
 	}
-	return &Event{raw: raw, members: members, longest: longest}, true
+	return &Event{raw: line, members: members, longest: longest}, true
 }
 
 // Raw returns the JSON text of an event backed by raw JSON, or "" for a map-backed event.

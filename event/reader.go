@@ -126,6 +126,16 @@ type Decoder interface {
 	Decode(line []byte) (*Event, *Invalid)
 }
 
+// A StringDecoder is a Decoder that can also decode a line given as a string that it may
+// keep: DecodeString returns what Decode returns for the same text, but its events may be
+// backed by line itself (NewRawString) instead of a copy. A chunked Reader (DecodeInChunks)
+// hands its lines so to the decoders that have the method, each line a slice of a chunk
+// that is never written again; others get the line as bytes and copy what they keep.
+type StringDecoder interface {
+	Decoder
+	DecodeString(line string) (*Event, *Invalid)
+}
+
 // Reader reads events, one JSON object per line, through a Decoder. Every line counts as
 // read and is then processed or rejected, so that Read == Processed + Rejected always holds.
 // A line is rejected, with its file, line number and one of the Reason constants, when it is

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
@@ -158,4 +159,32 @@ func mustJSON(t *testing.T, v any) []byte {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return b
+}
+
+// TestMemoKeepsNothingOfTheLine: the results a decoder remembers by a field's value (the
+// windows profile's log source by raw.Channel) outlive the line they were read from, which
+// may be a slice of a chunked Reader's megabyte: neither the value remembered nor the
+// result holds a view into the line.
+func TestMemoKeepsNothingOfTheLine(t *testing.T) {
+	p, err := Builtin("windows")
+	require.NoError(t, err)
+	d := NewDecoder(p)
+	line := `{"Channel":"Security","EventID":4624,"TimeCreated":"2026-03-20T09:00:00Z","Hostname":"H","TargetUserName":"alice"}`
+	ev, bad := d.DecodeString(line)
+	require.Nil(t, bad)
+	line = ev.Raw()
+	require.NotEmpty(t, line)
+	inLine := func(s string) bool {
+		start, p := uintptr(unsafe.Pointer(unsafe.StringData(line))), uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		return len(s) > 0 && p >= start && p < start+uintptr(len(line))
+	}
+	require.NotEmpty(t, d.norm.act.memo, "the profile remembers nothing: the test tests nothing")
+	for _, memo := range d.norm.act.memo {
+		for key, r := range memo {
+			assert.False(t, inLine(key), "the memo's key %q is a view into the line", key)
+			if s, ok := r.val.(types.String); ok {
+				assert.False(t, inLine(string(s)), "the memo's result %q is a view into the line", s)
+			}
+		}
+	}
 }

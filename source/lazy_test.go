@@ -72,3 +72,34 @@ func readSource(t *testing.T, r *event.Reader) []sourceResult {
 		out = append(out, sourceResult{ev, rej})
 	}
 }
+
+// TestDecodeStringDecodesAsDecode: the windows profile and the implied decoder give, for a
+// line handed as a string they may keep (a chunked Reader's), the event or rejection they
+// give for the line as bytes, and the event is then backed by the line itself.
+func TestDecodeStringDecodesAsDecode(t *testing.T) {
+	p, err := source.Builtin("windows")
+	require.NoError(t, err)
+	fixture, err := os.ReadFile(filepath.Join("testdata", "windows.jsonl"))
+	require.NoError(t, err)
+	lines := append(bytes.Split(bytes.TrimSpace(fixture), []byte("\n")),
+		[]byte(`{"Channel":"Security"}`), []byte(`not json`), []byte(`[1]`), []byte(`{"time":"2026-03-20T09:00:00Z","log_source":"x"}`))
+	decoders := map[string]func() event.StringDecoder{
+		"windows": func() event.StringDecoder { return source.NewDecoder(p) },
+		"implied": func() event.StringDecoder { return source.NewImplied(p) },
+	}
+	for name, newDecoder := range decoders {
+		t.Run(name, func(t *testing.T) {
+			for _, line := range lines {
+				want, wantBad := newDecoder().Decode(line)
+				got, gotBad := newDecoder().DecodeString(string(line))
+				require.Equal(t, wantBad, gotBad, "%s", line)
+				if want == nil {
+					continue
+				}
+				assert.Equal(t, want.Map(), got.Map(), "%s", line)
+				assert.Equal(t, want.Time, got.Time)
+				assert.Equal(t, want.LogSource, got.LogSource)
+			}
+		})
+	}
+}
