@@ -123,7 +123,7 @@ func mergeRuns(files []*os.File, held []sortItem) (*runMerge, error) {
 		m.add(&memCursor{items: held})
 	}
 	for _, f := range files {
-		m.add(&fileCursor{name: f.Name(), r: bufio.NewReaderSize(f, spillBuffer)})
+		m.add(&fileCursor{name: f.Name(), r: f})
 	}
 	if err := m.start(); err != nil {
 		return nil, err
@@ -173,19 +173,138 @@ func (c *memCursor) next() (*Event, error) {
 	return ev, nil
 }
 
+// fileCursor reads a sorted run back a block at a time (runBlock bytes, or a record's size
+// when larger), each block a new array that is never written again: the events read from it
+// keep their texts as slices of it, and their structs, members and overrides come from a
+// slab, so that reading a record allocates nothing of its own (a block, and a slab of
+// a few dozen events, for every few dozen records). An event read back keeps its block and
+// its slab alive while it lives, and only then: what outlives an event (an alert's evidence
+// and group values, a correlation key) is a copy.
 type fileCursor struct {
 	name  string
-	r     *bufio.Reader
-	buf   []byte // the metadata of the record being read; what the event keeps is copied out of it
+	r     io.Reader
+	block []byte // what was read from r; block[pos:] is not decoded yet
+	pos   int
+	eof   bool // r has nothing after block
 	names internTable
+	slab  eventSlab
 }
 
+// runBlock is the least a fileCursor reads at a time.
+const runBlock = spillBuffer
+
 func (c *fileCursor) next() (*Event, error) {
-	ev, err := readSpilled(c.r, &c.buf, &c.names)
+	ev, err := c.read()
 	if err != nil {
 		return nil, fmt.Errorf("sorting the batch beyond --max-held: %s: %w", c.name, err)
 	}
 	return ev, nil
+}
+
+// read reads one spilled event: the lengths of its metadata and of its text (uvarints), then
+// them. It returns nil at the end of the run.
+func (c *fileCursor) read() (*Event, error) {
+	if err := c.want(2 * binary.MaxVarintLen64); err != nil {
+		return nil, err
+	}
+	rest := c.block[c.pos:]
+	if len(rest) == 0 {
+		return nil, nil
+	}
+	metaLen, n := binary.Uvarint(rest)
+	textLen, m := binary.Uvarint(rest[max(n, 0):])
+	switch {
+	case n == 0 || n > 0 && m == 0:
+		return nil, io.ErrUnexpectedEOF
+	case n < 0 || m < 0 || metaLen > maxRecord || textLen > maxRecord:
+		return nil, errSpill
+	}
+	head := n + m
+	size := head + int(metaLen) + int(textLen)
+	if err := c.want(size); err != nil {
+		return nil, err
+	}
+	if len(c.block)-c.pos < size {
+		return nil, io.ErrUnexpectedEOF
+	}
+	record := c.block[c.pos : c.pos+size : c.pos+size]
+	c.pos += size
+	var text string
+	if textLen > 0 {
+		text = unsafe.String(&record[head+int(metaLen)], int(textLen)) // never written again
+	}
+	d := spillDecoder{b: record[head : head+int(metaLen)], names: &c.names, slab: &c.slab}
+	ev := d.event(text)
+	if d.err != nil {
+		return nil, d.err
+	}
+	return ev, nil
+}
+
+// want makes at least n bytes after pos available in block, unless the run ends first: when
+// block holds fewer, the rest of it is copied to the start of a new block, which is filled
+// from the file.
+func (c *fileCursor) want(n int) error {
+	have := len(c.block) - c.pos
+	if have >= n || c.eof {
+		return nil
+	}
+	b := make([]byte, max(runBlock, n))
+	copy(b, c.block[c.pos:])
+	got, err := io.ReadAtLeast(c.r, b[have:], n-have)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		c.eof = true
+	case err != nil:
+		return err
+	}
+	c.block, c.pos = b[:have+got], 0
+	return nil
+}
+
+// eventSlab gives the events read back from a run, their members and their overrides, from
+// arrays allocated a few dozen events at a time.
+type eventSlab struct {
+	events    []Event
+	members   []member
+	overrides []Override
+}
+
+// Slab sizes: events, and members or overrides; a longer list is allocated alone.
+const (
+	slabEvents  = 64
+	slabMembers = 1024
+)
+
+func (s *eventSlab) event() *Event {
+	if len(s.events) == 0 {
+		s.events = make([]Event, slabEvents)
+	}
+	ev := &s.events[0]
+	s.events = s.events[1:]
+	return ev
+}
+
+func (s *eventSlab) memberList(n int) []member {
+	return take(&s.members, n)
+}
+
+func (s *eventSlab) overrideList(n int) []Override {
+	return take(&s.overrides, n)
+}
+
+// take cuts n items off the front of *slab, refilled with slabMembers new ones when it holds
+// fewer; a list longer than slabMembers/8 is allocated alone.
+func take[T any](slab *[]T, n int) []T {
+	if n > slabMembers/8 {
+		return make([]T, n)
+	}
+	if len(*slab) < n {
+		*slab = make([]T, slabMembers)
+	}
+	out := (*slab)[:n:n]
+	*slab = (*slab)[n:]
+	return out
 }
 
 // runMerge merges sorted runs: a heap of each run's next event.
@@ -467,13 +586,14 @@ func (d *spillDecoder) rawEvent(text string) *Event {
 		d.fail()
 		return nil
 	}
-	ev := &Event{raw: text[:n], longest: int(d.uvarint())}
-	ev.members = make([]member, d.count())
+	ev := d.slab.event()
+	ev.raw, ev.longest = text[:n], int(d.uvarint())
+	ev.members = d.slab.memberList(d.count())
 	for i := range ev.members {
 		ev.members[i] = member{key: d.slice(text), raw: d.slice(text)}
 	}
 	if overrides := d.count(); overrides > 0 {
-		ev.Overrides = make([]Override, overrides)
+		ev.Overrides = d.slab.overrideList(overrides)
 		for i := range ev.Overrides {
 			o := &ev.Overrides[i]
 			o.Name, o.Set = d.interned(), d.byte() == 1
@@ -547,46 +667,6 @@ func appendValue(b []byte, v any) []byte {
 	return appendString(append(b, tagJSON), string(text))
 }
 
-// readSpilled reads one spilled event, its metadata into buf and its text into memory of
-// its own; names is the run's internTable. It returns nil at the end of the run.
-func readSpilled(r *bufio.Reader, buf *[]byte, names *internTable) (*Event, error) {
-	metaLen, err := binary.ReadUvarint(r)
-	if err == io.EOF {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	textLen, err := binary.ReadUvarint(r)
-	if err != nil {
-		return nil, noEOF(err)
-	}
-	if metaLen > maxRecord || textLen > maxRecord {
-		return nil, errSpill
-	}
-	if uint64(cap(*buf)) < metaLen {
-		*buf = make([]byte, metaLen)
-	}
-	meta := (*buf)[:metaLen]
-	if _, err := io.ReadFull(r, meta); err != nil {
-		return nil, noEOF(err)
-	}
-	var text string
-	if textLen > 0 {
-		b := make([]byte, textLen)
-		if _, err := io.ReadFull(r, b); err != nil {
-			return nil, noEOF(err)
-		}
-		text = unsafe.String(&b[0], len(b)) // b is not written again
-	}
-	d := &spillDecoder{b: meta, names: names}
-	ev := d.event(text)
-	if d.err != nil {
-		return nil, d.err
-	}
-	return ev, nil
-}
-
 // maxRecord bounds the lengths a record states: a longer one is a corrupt file, not an
 // allocation to make.
 const maxRecord = 1 << 40
@@ -607,6 +687,7 @@ var errSpill = errors.New("corrupt record")
 type spillDecoder struct {
 	b     []byte
 	names *internTable
+	slab  *eventSlab
 	err   error
 }
 
@@ -621,7 +702,8 @@ func (d *spillDecoder) event(text string) *Event {
 		}
 	} else {
 		fields, _ := d.value().(map[string]any)
-		ev = &Event{Fields: fields}
+		ev = d.slab.event()
+		ev.Fields = fields
 	}
 	if d.err != nil {
 		return nil
