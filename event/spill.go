@@ -459,8 +459,12 @@ func (w *runWriter) appendRaw(b, extra []byte, ev *Event) ([]byte, []byte) {
 	b = binary.AppendUvarint(b, uint64(len(ev.raw)))
 	b = binary.AppendUvarint(b, uint64(ev.longest))
 	b = binary.AppendUvarint(b, uint64(len(ev.members)))
+	end := 0 // where the member before ends in the text: the next one starts a few bytes after
 	for _, m := range ev.members {
-		b = text(text(b, m.key), m.raw) // a value is always a substring of the line
+		key, value := w.offset(ev.raw, &extra, m.key), w.offset(ev.raw, &extra, m.raw)
+		b = binary.AppendUvarint(binary.AppendVarint(b, int64(key-end)), uint64(len(m.key)))
+		b = binary.AppendUvarint(binary.AppendVarint(b, int64(value-end)), uint64(len(m.raw)))
+		end = value + len(m.raw)
 	}
 	b = binary.AppendUvarint(b, uint64(len(ev.Overrides)))
 	for _, o := range ev.Overrides {
@@ -473,6 +477,17 @@ func (w *runWriter) appendRaw(b, extra []byte, ev *Event) ([]byte, []byte) {
 		}
 	}
 	return b, extra
+}
+
+// offset is where s lies in a raw-backed record's text: in raw, its line, or else in extra,
+// the text after it, where it is appended.
+func (w *runWriter) offset(raw string, extra *[]byte, s string) int {
+	if off := offsetIn(raw, s); off >= 0 {
+		return off
+	}
+	off := len(raw) + len(*extra)
+	*extra = append(*extra, s...)
+	return off
 }
 
 // Bounds of a run's internTable: strings beyond them are written in full each time.
@@ -589,9 +604,7 @@ func (d *spillDecoder) rawEvent(text string) *Event {
 	ev := d.slab.event()
 	ev.raw, ev.longest = text[:n], int(d.uvarint())
 	ev.members = d.slab.memberList(d.count())
-	for i := range ev.members {
-		ev.members[i] = member{key: d.slice(text), raw: d.slice(text)}
-	}
+	d.members(text, ev.members)
 	if overrides := d.count(); overrides > 0 {
 		ev.Overrides = d.slab.overrideList(overrides)
 		for i := range ev.Overrides {
@@ -611,14 +624,45 @@ func (d *spillDecoder) rawEvent(text string) *Event {
 	return ev
 }
 
+// members reads the members of a raw-backed event, whose strings are slices of text: for
+// each, where its key and its value start after the end of the member before (varints) and
+// their lengths (uvarints). A member whose four numbers take a byte each, most of them, is
+// read at once.
+func (d *spillDecoder) members(text string, out []member) {
+	end := 0
+	for i := range out {
+		var key, value int
+		var keyLen, valueLen uint64
+		if b := d.b; len(b) >= 4 && (b[0]|b[1]|b[2]|b[3]) < 0x80 {
+			key, keyLen = end+int(int8(b[0]>>1)^-int8(b[0]&1)), uint64(b[1])
+			value, valueLen = end+int(int8(b[2]>>1)^-int8(b[2]&1)), uint64(b[3])
+			d.b = b[4:]
+		} else {
+			key, keyLen = end+int(d.varint()), d.uvarint()
+			value, valueLen = end+int(d.varint()), d.uvarint()
+		}
+		out[i] = member{key: d.cut(text, key, keyLen), raw: d.cut(text, value, valueLen)}
+		end = value + int(valueLen)
+	}
+}
+
 // slice reads an offset and a length into s.
 func (d *spillDecoder) slice(s string) string {
 	off, n := d.uvarint(), d.uvarint()
-	if off > uint64(len(s)) || n > uint64(len(s))-off {
+	if off > uint64(len(s)) {
 		d.fail()
 		return ""
 	}
-	return s[off : off+n]
+	return d.cut(s, int(off), n)
+}
+
+// cut is the n bytes of s from off.
+func (d *spillDecoder) cut(s string, off int, n uint64) string {
+	if off < 0 || off > len(s) || n > uint64(len(s)-off) {
+		d.fail()
+		return ""
+	}
+	return s[off : off+int(n)]
 }
 
 func appendString(b []byte, s string) []byte {
