@@ -2,8 +2,8 @@ package event
 
 import (
 	"io"
+	"strings"
 	"sync"
-	"unsafe"
 
 	"github.com/stixcel/stixcel/internal/jsonl"
 )
@@ -39,9 +39,10 @@ type decodeChunk struct {
 	decoders []Decoder // one per worker; the first is the Reader's own
 	// maxLines and maxBytes bound a chunk: chunkLines and chunkBytes (tests take less).
 	maxLines, maxBytes int
-	// text is the chunk's lines, one after the other: a new array for each chunk, never
-	// written once the lines are read, which the events keep slices of.
-	text      []byte
+	// text is the chunk's lines, one after the other: a new string for each chunk, which
+	// the events keep slices of; room is the size of its array.
+	text      string
+	room      int
 	lines     []chunkLine
 	given     int   // lines given by Next
 	err       error // what the LineSource returned after the chunk's lines
@@ -91,7 +92,7 @@ func (r *Reader) nextChunked() (*Event, *Rejection, error) {
 			if err != io.EOF {
 				c.err = nil // an idle pause, or an error: reading goes on at the next call, as it would
 			} else { // a batch of many files keeps its ended readers: they let go of their chunk
-				c.text, c.lines, c.given = nil, nil, 0
+				c.text, c.room, c.lines, c.given = "", 0, nil, 0
 			}
 			return nil, nil, err
 		}
@@ -100,7 +101,7 @@ func (r *Reader) nextChunked() (*Event, *Rejection, error) {
 	l := &c.lines[c.given]
 	c.given++
 	r.stats.Read++
-	line := jsonl.Line{Number: l.number, Text: c.text[l.start:l.end], Reason: l.reason, Detail: l.detail}
+	line := jsonl.Line{Number: l.number, Text: bytesOf(c.text[l.start:l.end]), Reason: l.reason, Detail: l.detail}
 	switch {
 	case l.reason != "":
 		return nil, r.reject(line, l.reason, l.detail), nil
@@ -114,27 +115,28 @@ func (r *Reader) nextChunked() (*Event, *Rejection, error) {
 }
 
 // fill reads the next chunk of lines, up to the LineSource's first error (kept for after
-// them), into a new buffer, and decodes it.
+// them), into a new string (a strings.Builder's, whose array is not zeroed first), and
+// decodes it.
 func (r *Reader) fill() {
 	c := r.chunk
 	clear(c.lines)
 	c.lines, c.given = c.lines[:0], 0
-	var text []byte
-	for len(c.lines) < c.maxLines && len(text) < c.maxBytes {
+	var text strings.Builder
+	for len(c.lines) < c.maxLines && text.Len() < c.maxBytes {
 		line, err := r.lines.Next()
 		if err != nil {
 			c.err = err
 			break
 		}
-		if text == nil {
-			text = make([]byte, 0, max(c.textSize(), len(line.Text)))
+		if text.Cap() == 0 {
+			text.Grow(max(c.textSize(), len(line.Text)))
 		}
-		start := len(text)
-		text = append(text, line.Text...)
-		c.lines = append(c.lines, chunkLine{number: line.Number, start: start, end: len(text),
+		start := text.Len()
+		text.Write(line.Text)
+		c.lines = append(c.lines, chunkLine{number: line.Number, start: start, end: text.Len(),
 			reason: line.Reason, detail: line.Detail})
 	}
-	c.text = fitted(text)
+	c.text, c.room = fitted(&text)
 	c.lastBytes = len(c.text)
 	c.decode()
 	c.share()
@@ -154,13 +156,17 @@ func (c *decodeChunk) textSize() int {
 // firstChunkBytes is the room a chunked Reader's first chunk starts with.
 const firstChunkBytes = 64 << 10
 
-// fitted is text, copied into an array of its size when it leaves more than an eighth of
-// its room unused (a file's last chunk, or one that grew): events keep the whole array.
-func fitted(text []byte) []byte {
-	if cap(text)-len(text) <= len(text)/8 {
-		return text
+// fitted is text's string and the size of its array, copied into an array of its size when
+// it leaves more than an eighth of its room unused (a file's last chunk, or one that grew):
+// events keep the whole array.
+func fitted(text *strings.Builder) (string, int) {
+	if text.Cap()-text.Len() <= text.Len()/8 {
+		return text.String(), text.Cap()
 	}
-	return append(make([]byte, 0, len(text)), text...)
+	var fit strings.Builder
+	fit.Grow(text.Len())
+	fit.WriteString(text.String())
+	return fit.String(), fit.Cap()
 }
 
 // decode decodes the chunk's lines, in contiguous parts, one per decoder.
@@ -176,11 +182,11 @@ func (c *decodeChunk) decode() {
 }
 
 // decodePart decodes lines from to to with decoder k: as strings that its events may keep
-// when it is a StringDecoder (text is not written again), else as bytes.
+// when it is a StringDecoder, else as bytes (that it copies what it keeps of).
 func (c *decodeChunk) decodePart(k, from, to int) {
 	dec := c.decoders[k]
 	kept, keeps := dec.(StringDecoder)
-	text := unsafe.String(unsafe.SliceData(c.text), len(c.text))
+	text := c.text
 	for i := from; i < to; i++ {
 		l := &c.lines[i]
 		switch {
@@ -189,7 +195,7 @@ func (c *decodeChunk) decodePart(k, from, to int) {
 			l.ev, l.bad = kept.DecodeString(text[l.start:l.end])
 			l.kept = l.ev != nil
 		default:
-			l.ev, l.bad = dec.Decode(c.text[l.start:l.end])
+			l.ev, l.bad = dec.Decode(bytesOf(text[l.start:l.end]))
 		}
 	}
 }
@@ -207,7 +213,7 @@ func (c *decodeChunk) share() {
 	if lines == 0 {
 		return
 	}
-	unused := int64(cap(c.text)) - lines
+	unused := int64(c.room) - lines
 	for i := range c.lines {
 		if l := &c.lines[i]; l.kept {
 			l.ev.chunkShare = int32(unused * int64(l.end-l.start) / lines)

@@ -147,7 +147,7 @@ func TestChunkedReaderLetsGoAtItsEnd(t *testing.T) {
 	r.DecodeInChunks(nil, 2)
 	out := readerOutput(t, r)
 	require.Len(t, out, 300+3)
-	require.Zero(t, cap(r.chunk.text))
+	require.Zero(t, r.chunk.room)
 	require.Zero(t, cap(r.chunk.lines))
 }
 

@@ -121,7 +121,8 @@ func (e *Invalid) Error() string {
 // A Decoder turns one line into an event: Normalized for normalized JSONL (docs/events.md), a
 // source profile (package event/source) for raw logs. The Reader hands it only lines that
 // are non-empty, at most MaxLineBytes long and valid UTF-8; Decode returns the event with
-// Time and LogSource set, or why the line has none. The Reader sets Source and Line.
+// Time and LogSource set, or why the line has none. The Reader sets Source and Line. The
+// line is the Reader's: Decode does not write to it, nor keep it once it returns.
 type Decoder interface {
 	Decode(line []byte) (*Event, *Invalid)
 }
