@@ -13,9 +13,10 @@ import (
 // or when the profile gives it no valid time or log source. A Decoder is not safe for
 // concurrent use: each reader needs its own.
 type Decoder struct {
-	norm *normalizer
-	lazy bool
-	view *event.FieldView // the raw line, read on use (lazy)
+	norm  *normalizer
+	lazy  bool
+	view  *event.FieldView // the raw line, read on use (lazy)
+	arena event.RawArena   // the members of events backed by lines handed as strings
 }
 
 // Option configures a Decoder.
@@ -53,7 +54,7 @@ func (d *Decoder) DecodeString(line string) (*event.Event, *event.Invalid) {
 // by a copy of line.
 func (d *Decoder) decode(line []byte, kept string) (*event.Event, *event.Invalid) {
 	if d.lazy {
-		if ev, ok := newRaw(line, kept); ok {
+		if ev, ok := newRaw(&d.arena, line, kept); ok {
 			return d.decodeLazy(ev)
 		}
 	}
@@ -91,10 +92,11 @@ func (d *Decoder) decodeLazy(ev *event.Event) (*event.Event, *event.Invalid) {
 	return ev, nil
 }
 
-// newRaw is event.NewRawString(kept) when kept is not empty, else event.NewRaw(line).
-func newRaw(line []byte, kept string) (*event.Event, bool) {
+// newRaw is arena.NewRawString(kept) when kept is not empty (a chunk's line), else
+// event.NewRaw(line).
+func newRaw(arena *event.RawArena, line []byte, kept string) (*event.Event, bool) {
 	if kept != "" {
-		return event.NewRawString(kept)
+		return arena.NewRawString(kept)
 	}
 	return event.NewRaw(line)
 }

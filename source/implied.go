@@ -17,6 +17,7 @@ import (
 type Implied struct {
 	profiles []impliedProfile
 	view     *event.FieldView
+	arena    event.RawArena // the members of events backed by lines handed as strings
 }
 
 type impliedProfile struct {
@@ -51,7 +52,7 @@ func (d *Implied) DecodeString(line string) (*event.Event, *event.Invalid) {
 // decode is Decode; an event backed by the line is backed by kept (line's text) when it is
 // not empty, else by a copy of line.
 func (d *Implied) decode(line []byte, kept string) (*event.Event, *event.Invalid) {
-	raw, ok := newRaw(line, kept)
+	raw, ok := newRaw(&d.arena, line, kept)
 	if !ok {
 		return d.decodeMap(line)
 	}
