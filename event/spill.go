@@ -462,8 +462,12 @@ func (w *runWriter) appendRaw(b, extra []byte, ev *Event) ([]byte, []byte) {
 	end := 0 // where the member before ends in the text: the next one starts a few bytes after
 	for _, m := range ev.members {
 		key, value := w.offset(ev.raw, &extra, m.key), w.offset(ev.raw, &extra, m.raw)
-		b = binary.AppendUvarint(binary.AppendVarint(b, int64(key-end)), uint64(len(m.key)))
-		b = binary.AppendUvarint(binary.AppendVarint(b, int64(value-end)), uint64(len(m.raw)))
+		if k, v := key-end, value-end; 0 <= k && k < 64 && len(m.key) < 128 && 0 <= v && v < 64 && len(m.raw) < 128 {
+			b = append(b, byte(k<<1), byte(len(m.key)), byte(v<<1), byte(len(m.raw))) // varints of a byte each
+		} else {
+			b = binary.AppendUvarint(binary.AppendVarint(b, int64(k)), uint64(len(m.key)))
+			b = binary.AppendUvarint(binary.AppendVarint(b, int64(v)), uint64(len(m.raw)))
+		}
 		end = value + len(m.raw)
 	}
 	b = binary.AppendUvarint(b, uint64(len(ev.Overrides)))
