@@ -146,7 +146,7 @@ func TestRawArenaGivesWhatNewRawGives(t *testing.T) {
 		require.Equal(t, want, got, line)
 		require.Equal(t, len(got.members), cap(got.members), "a list open to appends")
 		if prev != nil && len(prev.members) > 0 && len(got.members) > 0 &&
-			unsafe.Pointer(&prev.members[len(prev.members)-1]) == unsafe.Add(unsafe.Pointer(&got.members[0]), -int(unsafe.Sizeof(member{}))) {
+			uintptr(unsafe.Pointer(&prev.members[len(prev.members)-1]))+unsafe.Sizeof(member{}) == uintptr(unsafe.Pointer(&got.members[0])) {
 			shared++
 		}
 		prev = got
