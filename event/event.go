@@ -87,6 +87,7 @@ func (a *RawArena) NewRawString(line string) (ev *Event, ok bool) {
 	}
 	members, longest, ok := scanMembers(line, a.room)
 	if !ok {
+		clear(a.room[:cap(a.room)]) // what the scan gathered would keep line alive
 		return nil, false
 	}
 	if n := len(members); n <= cap(a.room) { // gathered in the room

@@ -153,3 +153,17 @@ func TestRawArenaGivesWhatNewRawGives(t *testing.T) {
 	}
 	require.Greater(t, shared, 150, "events whose members follow the event's before in one array")
 }
+
+// TestRawArenaLetsGoOfABadLine: a line that is not an event leaves nothing of itself in the
+// arena, which outlives it (what its scan gathered before it failed is cleared).
+func TestRawArenaLetsGoOfABadLine(t *testing.T) {
+	var arena RawArena
+	_, ok := arena.NewRawString(`{"a":1}`)
+	require.True(t, ok)
+	bad := `{"a":1,"b":2,"c":[3],"d":`
+	_, ok = arena.NewRawString(bad)
+	require.False(t, ok)
+	for _, m := range arena.room[:cap(arena.room)] {
+		require.False(t, inLine(bad, m.key) || inLine(bad, m.raw), "the arena keeps %q of the bad line", m.key)
+	}
+}

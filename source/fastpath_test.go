@@ -2,6 +2,7 @@ package source
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -161,10 +162,10 @@ func mustJSON(t *testing.T, v any) []byte {
 	return b
 }
 
-// TestMemoKeepsNothingOfTheLine: the results a decoder remembers by a field's value (the
-// windows profile's log source by raw.Channel) outlive the line they were read from, which
-// may be a slice of a chunked Reader's megabyte: neither the value remembered nor the
-// result holds a view into the line.
+// TestMemoKeepsNothingOfTheLine: what a decoder keeps from line to line outlives the line
+// it was read from, which may be a slice of a chunked Reader's megabyte: neither the results
+// it remembers by a field's value (the windows profile's log source by raw.Channel), nor
+// the errors of a line whose time does not parse, hold a view into the line.
 func TestMemoKeepsNothingOfTheLine(t *testing.T) {
 	p, err := Builtin("windows")
 	require.NoError(t, err)
@@ -174,9 +175,23 @@ func TestMemoKeepsNothingOfTheLine(t *testing.T) {
 	require.Nil(t, bad)
 	line = ev.Raw()
 	require.NotEmpty(t, line)
+	badTime := `{"Channel":"Security","EventID":4624,"TimeCreated":"yesterday at noon","Hostname":"H"}`
+	_, bad = d.DecodeString(badTime)
+	require.NotNil(t, bad)
 	inLine := func(s string) bool {
-		start, p := uintptr(unsafe.Pointer(unsafe.StringData(line))), uintptr(unsafe.Pointer(unsafe.StringData(s)))
-		return len(s) > 0 && p >= start && p < start+uintptr(len(line))
+		for _, l := range []string{line, badTime} {
+			start, p := uintptr(unsafe.Pointer(unsafe.StringData(l))), uintptr(unsafe.Pointer(unsafe.StringData(s)))
+			if len(s) > 0 && p >= start && p < start+uintptr(len(l)) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, err := range d.norm.errs[:cap(d.norm.errs)] {
+		var te *timeError
+		if errors.As(err, &te) {
+			assert.False(t, inLine(te.value), "an error the normalizer keeps quotes the line: %v", err)
+		}
 	}
 	require.NotEmpty(t, d.norm.act.memo, "the profile remembers nothing: the test tests nothing")
 	for _, memo := range d.norm.act.memo {
