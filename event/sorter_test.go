@@ -369,3 +369,30 @@ func TestRunsReadBackInBlocks(t *testing.T) {
 	require.Len(t, got, len(lines))
 	assert.Less(t, allocs, uint64(len(lines)/4), "allocations reading %d records back", len(lines))
 }
+
+// TestSorterCountsTheChunksItHolds: the events a Sorter holds from a chunked Reader keep
+// their chunks alive, lines of events it rejected as out of range included, and it counts
+// them so against MaxHeld.
+func TestSorterCountsTheChunksItHolds(t *testing.T) {
+	var lines []string
+	var total int64
+	for i := range 300 {
+		at := "1960-01-01T00:00:00Z" // out of range
+		if i%50 == 0 {
+			at = "2026-03-20T09:00:00Z"
+		}
+		line := fmt.Sprintf(`{"time":"%s","log_source":"x","n":%d,"pad":"%s"}`, at, i, strings.Repeat("p", 500))
+		lines = append(lines, line)
+		total += int64(len(line))
+	}
+	r := NewLineReader(&scriptedLines{lines: lines}, "x.jsonl", nil)
+	r.DecodeInChunks(nil, 2)
+	s := NewSorter(SortOptions{Now: base, MaxHeld: 1 << 40}, r)
+	defer func() { require.NoError(t, s.Close()) }()
+	for s.out == nil {
+		_, _, err := s.Next()
+		require.NoError(t, err)
+	}
+	assert.Equal(t, int64(300-6), s.rejected[ReasonTimeOutOfRange])
+	assert.GreaterOrEqual(t, s.bytes, total, "bytes counted for the chunks held")
+}
