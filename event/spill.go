@@ -385,9 +385,11 @@ func contentKey(ev *Event) string {
 // line length, and either the members and overrides of a raw-backed event or the fields of
 // a map-backed one; the text holds a raw-backed event's line followed by the strings of its
 // members and overrides that are not in the line (unescaped keys, a profile's computed
-// values). Reading a record back allocates its text once: the event's line and those strings
-// are slices of it, as the members and the overrides of the event written were of its line
-// mostly. Log sources, sources and override names, which repeat from event to event, are
+// values). A member is written as where its key and its value start after the end of the
+// member before, and their lengths: four numbers of a byte each, mostly. Read back, the
+// event's line and those strings are slices of the record's text, as the members and the
+// overrides of the event written were of its line mostly, and the text of the run's block
+// (fileCursor). Log sources, sources and override names, which repeat from event to event, are
 // written once per run and read back as one string each (internTable). Values keep their Go
 // types (string, int64, float64, bool, nil, []any, map[string]any), so that an event read
 // back is the event written.
@@ -449,11 +451,7 @@ func (w *runWriter) put(ev *Event) error {
 // lies in the record's text (its line, then extra, which it returns grown).
 func (w *runWriter) appendRaw(b, extra []byte, ev *Event) ([]byte, []byte) {
 	text := func(b []byte, s string) []byte {
-		off := offsetIn(ev.raw, s)
-		if off < 0 {
-			off = len(ev.raw) + len(extra)
-			extra = append(extra, s...)
-		}
+		off := w.offset(ev.raw, &extra, s)
 		return binary.AppendUvarint(binary.AppendUvarint(b, uint64(off)), uint64(len(s)))
 	}
 	b = binary.AppendUvarint(b, uint64(len(ev.raw)))
