@@ -2,6 +2,7 @@ package event
 
 import (
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/stixcel/stixcel/internal/jsonl"
@@ -17,6 +18,15 @@ import (
 // and then gives them one by one as Next always does. Events, rejections, errors and counts
 // are those of the one-line-at-a-time Reader, in the same order: Read and Processed count a
 // line when Next gives it, not when the chunk is read.
+//
+// Each chunk's buffer is new, sized to its lines, and never written once they are read, so
+// that a StringDecoder's events are backed by their line as a slice of it instead of a copy
+// (a second copy of every line, and an allocation each). An event so backed keeps its whole
+// chunk alive while it is held (a held event pins its chunk, and only while held: what
+// outlives an event, an alert's evidence and group values, a correlation key, a CEL value a
+// profile remembers, is a copy). Footprint counts that: the bytes of a chunk that no event
+// accounts for as its line (rejected lines, the buffer's unused room) are shared among the
+// chunk's events, so that they account for the whole chunk, as --max-held asks.
 
 // Chunk bounds: a chunk ends after chunkLines lines or once its lines hold chunkBytes.
 const (
@@ -29,10 +39,14 @@ type decodeChunk struct {
 	decoders []Decoder // one per worker; the first is the Reader's own
 	// maxLines and maxBytes bound a chunk: chunkLines and chunkBytes (tests take less).
 	maxLines, maxBytes int
-	text               []byte // the chunk's lines, one after the other
-	lines              []chunkLine
-	given              int   // lines given by Next
-	err                error // what the LineSource returned after the chunk's lines
+	// text is the chunk's lines, one after the other: a new string for each chunk, which
+	// the events keep slices of; room is the size of its array.
+	text      string
+	room      int
+	lines     []chunkLine
+	given     int   // lines given by Next
+	err       error // what the LineSource returned after the chunk's lines
+	lastBytes int   // the last chunk's length, which sizes the next one's text
 }
 
 // chunkLine is one line of a chunk: its place in text, and its decoding.
@@ -42,6 +56,7 @@ type chunkLine struct {
 	reason, detail string // the LineSource's rejection, if any
 	ev             *Event
 	bad            *Invalid
+	kept           bool // ev may be backed by text (decoded by a StringDecoder)
 }
 
 // DecodeInChunks makes r read its lines a chunk at a time and decode each chunk on up to
@@ -76,8 +91,8 @@ func (r *Reader) nextChunked() (*Event, *Rejection, error) {
 			err := c.err
 			if err != io.EOF {
 				c.err = nil // an idle pause, or an error: reading goes on at the next call, as it would
-			} else {
-				c.text, c.lines, c.given = nil, nil, 0 // a batch of many files keeps its ended readers
+			} else { // a batch of many files keeps its ended readers: they let go of their chunk
+				c.text, c.room, c.lines, c.given = "", 0, nil, 0
 			}
 			return nil, nil, err
 		}
@@ -86,7 +101,7 @@ func (r *Reader) nextChunked() (*Event, *Rejection, error) {
 	l := &c.lines[c.given]
 	c.given++
 	r.stats.Read++
-	line := jsonl.Line{Number: l.number, Text: c.text[l.start:l.end], Reason: l.reason, Detail: l.detail}
+	line := jsonl.Line{Number: l.number, Text: bytesOf(c.text[l.start:l.end]), Reason: l.reason, Detail: l.detail}
 	switch {
 	case l.reason != "":
 		return nil, r.reject(line, l.reason, l.detail), nil
@@ -100,23 +115,58 @@ func (r *Reader) nextChunked() (*Event, *Rejection, error) {
 }
 
 // fill reads the next chunk of lines, up to the LineSource's first error (kept for after
-// them), and decodes it.
+// them), into a new string (a strings.Builder's, whose array is not zeroed first), and
+// decodes it.
 func (r *Reader) fill() {
 	c := r.chunk
 	clear(c.lines)
-	c.text, c.lines, c.given = c.text[:0], c.lines[:0], 0
-	for len(c.lines) < c.maxLines && len(c.text) < c.maxBytes {
+	c.lines, c.given = c.lines[:0], 0
+	var text strings.Builder
+	for len(c.lines) < c.maxLines && text.Len() < c.maxBytes {
 		line, err := r.lines.Next()
 		if err != nil {
 			c.err = err
 			break
 		}
-		start := len(c.text)
-		c.text = append(c.text, line.Text...)
-		c.lines = append(c.lines, chunkLine{number: line.Number, start: start, end: len(c.text),
+		if text.Cap() == 0 {
+			text.Grow(max(c.textSize(), len(line.Text)))
+		}
+		start := text.Len()
+		text.Write(line.Text)
+		c.lines = append(c.lines, chunkLine{number: line.Number, start: start, end: text.Len(),
 			reason: line.Reason, detail: line.Detail})
 	}
+	c.text, c.room = fitted(&text)
+	c.lastBytes = len(c.text)
 	c.decode()
+	c.share()
+}
+
+// textSize is the room a chunk's text starts with: the last chunk's length and a sixteenth
+// (a chunk ends on its line count, or once its bytes pass maxBytes, so its length varies
+// little from chunk to chunk); the first chunk starts small, as a file of a few lines is
+// not worth a megabyte. A chunk that needs more grows, and is then fitted.
+func (c *decodeChunk) textSize() int {
+	if c.lastBytes == 0 {
+		return min(firstChunkBytes, c.maxBytes)
+	}
+	return c.lastBytes + c.lastBytes/16
+}
+
+// firstChunkBytes is the room a chunked Reader's first chunk starts with.
+const firstChunkBytes = 64 << 10
+
+// fitted is text's string and the size of its array, copied into an array of its size when
+// it leaves more than an eighth of its room unused (a file's last chunk, or one that grew):
+// events keep the whole array.
+func fitted(text *strings.Builder) (string, int) {
+	if text.Cap()-text.Len() <= text.Len()/8 {
+		return text.String(), text.Cap()
+	}
+	var fit strings.Builder
+	fit.Grow(text.Len())
+	fit.WriteString(text.String())
+	return fit.String(), fit.Cap()
 }
 
 // decode decodes the chunk's lines, in contiguous parts, one per decoder.
@@ -131,12 +181,43 @@ func (c *decodeChunk) decode() {
 	wg.Wait()
 }
 
+// decodePart decodes lines from to to with decoder k: as strings that its events may keep
+// when it is a StringDecoder, else as bytes (that it copies what it keeps of).
 func (c *decodeChunk) decodePart(k, from, to int) {
 	dec := c.decoders[k]
+	kept, keeps := dec.(StringDecoder)
+	text := c.text
 	for i := from; i < to; i++ {
 		l := &c.lines[i]
-		if l.reason == "" {
-			l.ev, l.bad = dec.Decode(c.text[l.start:l.end])
+		switch {
+		case l.reason != "":
+		case keeps:
+			l.ev, l.bad = kept.DecodeString(text[l.start:l.end])
+			l.kept = l.ev != nil
+		default:
+			l.ev, l.bad = dec.Decode(bytesOf(text[l.start:l.end]))
+		}
+	}
+}
+
+// share gives the events that may keep the chunk's text the bytes of it that are not their
+// lines (rejected lines, unused room), each in proportion to its line, so that their
+// footprints sum to the chunk's.
+func (c *decodeChunk) share() {
+	var lines int64
+	for i := range c.lines {
+		if l := &c.lines[i]; l.kept {
+			lines += int64(l.end - l.start)
+		}
+	}
+	if lines == 0 {
+		return
+	}
+	unused := int64(c.room) - lines
+	for i := range c.lines {
+		if l := &c.lines[i]; l.kept {
+			l.ev.chunkShare = int32(unused * int64(l.end-l.start) / lines)
+			l.ev.inChunk = true
 		}
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 
@@ -38,32 +40,50 @@ func (s *scriptedLines) Next() (jsonl.Line, error) {
 	return jsonl.Line{Number: s.number, Text: []byte(text)}, nil
 }
 
-// readerOutput is everything a Reader gives, as text, with its counts at the end.
+// readerOutput is everything a Reader gives, as text, with its counts at the end. Events
+// and rejections are written out once the Reader has given its last line, so that an
+// event whose memory was written over while it lived (a chunk's buffer reused) shows.
 func readerOutput(t *testing.T, r *Reader) []string {
 	t.Helper()
-	var out []string
+	var given []func() string
 	for eofs := 0; eofs < 2; {
 		ev, rej, err := r.Next()
 		switch {
 		case err == io.EOF:
 			eofs++ // io.EOF again after the end
-			out = append(out, "EOF")
+			given = append(given, func() string { return "EOF" })
 		case err != nil:
-			out = append(out, "error "+err.Error())
+			given = append(given, func() string { return "error " + err.Error() })
 		case rej != nil:
-			out = append(out, fmt.Sprintf("rejected %s:%d %s %q %q", rej.File, rej.Line, rej.Reason, rej.Detail, rej.Raw))
+			given = append(given, func() string {
+				return fmt.Sprintf("rejected %s:%d %s %q %q", rej.File, rej.Line, rej.Reason, rej.Detail, rej.Raw)
+			})
 		default:
-			out = append(out, fmt.Sprintf("event %s:%d %s %s %d %s", ev.Source, ev.Line, ev.Time.UTC(), ev.LogSource, ev.lineBytes, ev.Raw()))
+			given = append(given, func() string {
+				return fmt.Sprintf("event %s:%d %s %s %d %s %v %v", ev.Source, ev.Line, ev.Time.UTC(), ev.LogSource,
+					ev.lineBytes, ev.Raw(), ev.Map(), ev.members)
+			})
 		}
+	}
+	out := make([]string, len(given))
+	for i, g := range given {
+		out[i] = g()
 	}
 	st := r.Stats()
 	return append(out, fmt.Sprintf("read %d processed %d rejected %v", st.Read, st.Processed, st.Rejected))
 }
 
+// copyingDecoder is Normalized without DecodeString: a Decoder that copies its lines.
+type copyingDecoder struct{ Normalized }
+
+func (d copyingDecoder) Decode(line []byte) (*Event, *Invalid) { return d.Normalized.Decode(line) }
+
 // TestChunkedReaderGivesWhatTheReaderGives: over random inputs of events, bad lines, empty
 // lines, idle pauses and read errors, a Reader decoding chunks on 2 to 4 goroutines gives
 // the events, rejections, errors and counts of the Reader reading a line at a time, in the
-// same order, whatever the chunk bounds.
+// same order, whatever the chunk bounds, and whether its decoders keep their lines
+// (StringDecoder) or copy them; every event read is kept to the end, where they are all
+// compared, so an event backed by a chunk that is written again fails.
 func TestChunkedReaderGivesWhatTheReaderGives(t *testing.T) {
 	kinds := []func(r *rand.Rand, i int) string{
 		func(r *rand.Rand, i int) string {
@@ -104,8 +124,12 @@ func TestChunkedReaderGivesWhatTheReaderGives(t *testing.T) {
 				return c
 			}
 			want := readerOutput(t, NewLineReader(&scriptedLines{lines: lines, errs: copyErrs()}, "x.jsonl", nil))
-			chunked := NewLineReader(&scriptedLines{lines: lines, errs: copyErrs()}, "x.jsonl", nil)
-			chunked.DecodeInChunks(nil, 2+r.IntN(3))
+			var dec Decoder = Normalized{}
+			if seed%4 == 3 {
+				dec = copyingDecoder{}
+			}
+			chunked := NewLineReader(&scriptedLines{lines: lines, errs: copyErrs()}, "x.jsonl", dec)
+			chunked.DecodeInChunks(func() Decoder { return dec }, 2+r.IntN(3))
 			chunked.chunk.maxLines, chunked.chunk.maxBytes = 1+r.IntN(200), 1+r.IntN(8000)
 			require.Equal(t, want, readerOutput(t, chunked))
 		})
@@ -123,6 +147,68 @@ func TestChunkedReaderLetsGoAtItsEnd(t *testing.T) {
 	r.DecodeInChunks(nil, 2)
 	out := readerOutput(t, r)
 	require.Len(t, out, 300+3)
-	require.Zero(t, cap(r.chunk.text))
+	require.Zero(t, r.chunk.room)
 	require.Zero(t, cap(r.chunk.lines))
+}
+
+// chunkedEvents reads every event of lines through a Reader chunked on 2 goroutines.
+func chunkedEvents(t *testing.T, lines []string, maxLines, maxBytes int) []*Event {
+	t.Helper()
+	r := NewLineReader(&scriptedLines{lines: lines}, "x.jsonl", nil)
+	r.DecodeInChunks(nil, 2)
+	r.chunk.maxLines, r.chunk.maxBytes = maxLines, maxBytes
+	var out []*Event
+	for {
+		ev, _, err := r.Next()
+		if err == io.EOF {
+			return out
+		}
+		require.NoError(t, err)
+		if ev != nil {
+			out = append(out, ev)
+		}
+	}
+}
+
+// TestChunkedReaderKeepsItsLinesOnce: the events of a chunk are backed by the chunk itself,
+// each line where the one before it ends, not by a copy of their line each.
+func TestChunkedReaderKeepsItsLinesOnce(t *testing.T) {
+	lines := make([]string, 10)
+	for i := range lines {
+		lines[i] = fmt.Sprintf(`{"time":"2026-03-20T09:00:00Z","log_source":"x","n":%d}`, i)
+	}
+	evs := chunkedEvents(t, lines, 1024, 1<<20)
+	require.Len(t, evs, 10)
+	for i := 1; i < len(evs); i++ {
+		prev, cur := evs[i-1].Raw(), evs[i].Raw()
+		require.Equal(t, uintptr(unsafe.Pointer(unsafe.StringData(prev)))+uintptr(len(prev)),
+			uintptr(unsafe.Pointer(unsafe.StringData(cur))), "line %d is not in the chunk after line %d", i+1, i)
+	}
+}
+
+// TestChunkedEventsAccountForTheirChunk: the events of a chunk keep all of it alive,
+// rejected lines included, and their footprints (what --max-held counts) sum to at least
+// the chunk's lines, however few of its lines are events.
+func TestChunkedEventsAccountForTheirChunk(t *testing.T) {
+	bad := `{"log_source":"x","padding":"` + strings.Repeat("x", 2000) + `"}` // missing time
+	good := `{"time":"2026-03-20T09:00:00Z","log_source":"x"}`
+	for _, every := range []int{1, 2, 10, 100} {
+		t.Run(fmt.Sprint(every), func(t *testing.T) {
+			var lines []string
+			var total int64
+			for i := range 400 {
+				line := bad
+				if i%every == 0 {
+					line = good
+				}
+				lines = append(lines, line)
+				total += int64(len(line))
+			}
+			var footprints int64
+			for _, ev := range chunkedEvents(t, lines, 100, 1<<20) {
+				footprints += ev.Footprint()
+			}
+			require.GreaterOrEqual(t, footprints, total)
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"slices"
 	"time"
 )
 
@@ -31,6 +32,10 @@ type Event struct {
 	// lineBytes is the length of the line the Reader read the event from: what a
 	// map-backed event's memory is estimated by.
 	lineBytes int
+	// inChunk is set for an event that may keep its chunk (a chunked Reader's text) alive,
+	// chunkShare to the bytes of the chunk it accounts for beside its line (Footprint).
+	chunkShare int32
+	inChunk    bool
 }
 
 // Override is a field of a raw-backed event that a source profile computed: Value when Set,
@@ -47,12 +52,50 @@ type Override struct {
 // object, invalid UTF-8, surrogate escapes, nesting deeper than 32): decode such lines into
 // Fields instead, which also gives encoding/json's error messages.
 func NewRaw(line []byte) (ev *Event, ok bool) {
-	raw := string(line)
-	members, longest, ok := scanObject(raw)
+	return NewRawString(string(line))
+}
+
+// NewRawString is NewRaw of a line the event may keep: it is backed by line itself, not a
+// copy. A line sliced from a larger text (a chunked Reader's chunk) keeps that whole text
+// alive as long as the event, or a string read from it without a copy, lives.
+func NewRawString(line string) (ev *Event, ok bool) {
+	members, longest, ok := scanObject(line)
 	if !ok {
 		return nil, false
 	}
-	return &Event{raw: raw, members: members, longest: longest}, true
+	return &Event{raw: line, members: members, longest: longest}, true
+}
+
+// RawArena gives the events a decoder backs by their line (its NewRawString) their members
+// from arrays that a few dozen events share, instead of an array each: an allocation and a
+// copy less for most lines. An event keeps its array alive as long as it lives (as it keeps
+// its chunk: a held event pins them, and only while held), so an arena suits a batch's
+// chunks, whose events are held together until they are spilled or run (a chunked Reader's
+// StringDecoders), rather than a stream, whose events come and go one by one. A RawArena is
+// not safe for concurrent use: each decoder has its own.
+type RawArena struct {
+	room []member // empty, with room for the next events' members
+}
+
+// arenaMembers is how many members an arena's array holds: about 40 Windows events.
+const arenaMembers = 1024
+
+// NewRawString is the package's NewRawString, the event's members gathered in a's room.
+func (a *RawArena) NewRawString(line string) (ev *Event, ok bool) {
+	if cap(a.room) < scanScratch {
+		a.room = make([]member, 0, arenaMembers)
+	}
+	members, longest, ok := scanMembers(line, a.room)
+	if !ok {
+		clear(a.room[:cap(a.room)]) // what the scan gathered would keep line alive
+		return nil, false
+	}
+	if n := len(members); n <= cap(a.room) { // gathered in the room
+		members, a.room = members[:n:n], a.room[n:n]
+	} else { // more than the room held: in an array of their own
+		members = slices.Clip(members)
+	}
+	return &Event{raw: line, members: members, longest: longest}, true
 }
 
 // Raw returns the JSON text of an event backed by raw JSON, or "" for a map-backed event.

@@ -94,13 +94,15 @@ const eventOverhead = int64(unsafe.Sizeof(Event{})) + 64
 // fields) when it is backed by raw JSON; when it was
 // decoded into maps, about three times its line, or its line and its fields' values when
 // those are larger (a profile's field that concatenates a raw field four times holds four
-// times the line, besides the line its other fields may be cut from).
+// times the line, besides the line its other fields may be cut from). An event that keeps
+// a chunked Reader's chunk alive counts its share of the chunk besides its line.
 func (e *Event) Footprint() int64 {
+	share := int64(e.chunkShare)
 	if e.raw == "" {
 		line := int64(e.lineBytes)
-		return eventOverhead + max(3*line, line+valueBytes(e.Fields))
+		return eventOverhead + share + max(3*line, line+valueBytes(e.Fields))
 	}
-	n := eventOverhead + int64(len(e.raw)) + int64(len(e.members))*int64(unsafe.Sizeof(member{}))
+	n := eventOverhead + share + int64(len(e.raw)) + int64(len(e.members))*int64(unsafe.Sizeof(member{}))
 	for _, o := range e.Overrides {
 		n += int64(unsafe.Sizeof(Override{})) + valueBytes(o.Value)
 	}

@@ -3,6 +3,7 @@ package event
 import (
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/stixcel/stixcel/internal/jsonl"
 )
@@ -22,7 +23,19 @@ type Normalized struct {
 
 // Decode reads one line that the Reader checked (non-empty, valid UTF-8).
 func (d Normalized) Decode(line []byte) (*Event, *Invalid) {
-	ev, reason, detail := d.parse(line)
+	return d.decode(line, "")
+}
+
+// DecodeString is Decode of a line the event may keep (StringDecoder): an event backed by
+// the line is backed by line itself.
+func (d Normalized) DecodeString(line string) (*Event, *Invalid) {
+	return d.decode(bytesOf(line), line)
+}
+
+// decode is Decode, of kept (when not empty) instead of a copy of line for a raw-backed
+// event; kept is line's text.
+func (d Normalized) decode(line []byte, kept string) (*Event, *Invalid) {
+	ev, reason, detail := d.parse(line, kept)
 	if reason != "" {
 		return nil, &Invalid{Reason: reason, Detail: detail}
 	}
@@ -40,10 +53,17 @@ func (Normalized) DecodeRaw(ev *Event) (*Event, *Invalid) {
 	return ev, nil
 }
 
-// parse reads one valid UTF-8, non-empty line; a non-empty reason rejects it.
-func (d Normalized) parse(line []byte) (ev *Event, reason, detail string) {
+// parse reads one valid UTF-8, non-empty line; a non-empty reason rejects it. A raw-backed
+// event is backed by kept when it is not empty (line's text, to keep), else by a copy.
+func (d Normalized) parse(line []byte, kept string) (ev *Event, reason, detail string) {
 	if !d.Fields {
-		if ev, ok := NewRaw(line); ok {
+		var ok bool
+		if kept != "" {
+			ev, ok = NewRawString(kept)
+		} else {
+			ev, ok = NewRaw(line)
+		}
+		if ok {
 			return readRequired(ev)
 		}
 	}
@@ -130,4 +150,9 @@ func rawString(quoted string) string {
 		return body
 	}
 	return string(appendUnescaped(nil, body))
+}
+
+// bytesOf views s as bytes, for reading only (jsonl.Decode copies what it keeps).
+func bytesOf(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }

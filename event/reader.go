@@ -121,9 +121,20 @@ func (e *Invalid) Error() string {
 // A Decoder turns one line into an event: Normalized for normalized JSONL (docs/events.md), a
 // source profile (package event/source) for raw logs. The Reader hands it only lines that
 // are non-empty, at most MaxLineBytes long and valid UTF-8; Decode returns the event with
-// Time and LogSource set, or why the line has none. The Reader sets Source and Line.
+// Time and LogSource set, or why the line has none. The Reader sets Source and Line. The
+// line is the Reader's: Decode does not write to it, nor keep it once it returns.
 type Decoder interface {
 	Decode(line []byte) (*Event, *Invalid)
+}
+
+// A StringDecoder is a Decoder that can also decode a line given as a string that it may
+// keep: DecodeString returns what Decode returns for the same text, but its events may be
+// backed by line itself (NewRawString) instead of a copy. A chunked Reader (DecodeInChunks)
+// hands its lines so to the decoders that have the method, each line a slice of a chunk
+// that is never written again; others get the line as bytes and copy what they keep.
+type StringDecoder interface {
+	Decoder
+	DecodeString(line string) (*Event, *Invalid)
 }
 
 // Reader reads events, one JSON object per line, through a Decoder. Every line counts as

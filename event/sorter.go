@@ -121,6 +121,9 @@ func (s *Sorter) read(r *Reader) (*Event, *Rejection, error) {
 	}
 	if why := OutOfRange(ev.Time, s.opts.Now, "the run's start", s.opts.MaxAhead); why != "" {
 		s.rejected[ReasonTimeOutOfRange]++
+		if ev.inChunk { // its line stays in memory with the events held from its chunk
+			s.bytes += ev.Footprint()
+		}
 		return nil, rejectEvent(ev, ReasonTimeOutOfRange, why), nil
 	}
 	s.admitted++

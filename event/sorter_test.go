@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -291,4 +292,107 @@ func BenchmarkSpillRoundTrip(b *testing.B) {
 		require.NoError(b, rs.close())
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(items)), "ns/event")
+}
+
+// readBack spills lines as one sorted run (through a Sorter held to a byte, which spills
+// every event, and merges a run of each) and reads it back: the events of the run, and how
+// many allocations reading them back took.
+func readBack(t *testing.T, lines []string) ([]*Event, uint64) {
+	t.Helper()
+	var items []sortItem
+	for i, line := range lines {
+		ev, bad := Normalized{}.Decode([]byte(line))
+		require.Nil(t, bad)
+		ev.Source, ev.Line, ev.lineBytes = "in.jsonl", i+1, len(line)
+		items = append(items, newSortItem(ev))
+	}
+	rs := runSet{dir: t.TempDir()}
+	defer func() { require.NoError(t, rs.close()) }()
+	slices.SortFunc(items, compareItems)
+	require.NoError(t, rs.spill(items))
+	m, err := rs.merge(nil)
+	require.NoError(t, err)
+	out := []*Event{m.heads[0].item.ev} // the first, read by merge
+	out = slices.Grow(out, len(lines))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for {
+		ev, err := m.next()
+		require.NoError(t, err)
+		if ev == nil {
+			break
+		}
+		out = append(out, ev)
+	}
+	runtime.ReadMemStats(&after)
+	return out[1:], after.Mallocs - before.Mallocs
+}
+
+// TestRunsReadBackWhole: a sorted run is read back whole, whatever the lengths of its
+// records beside its blocks (records across two blocks, records longer than a block), and
+// every event read keeps its text to the end (a block is never written again).
+func TestRunsReadBackWhole(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 9))
+	var lines []string
+	for i := range 400 {
+		n := r.IntN(3000)
+		if r.IntN(20) == 0 {
+			n = runBlock + r.IntN(2*runBlock)
+		}
+		lines = append(lines, fmt.Sprintf(`{"time":"2026-03-20T09:00:%02dZ","log_source":"x","n":%d,"pad":"%s"}`,
+			i%60, i, strings.Repeat("p", n)))
+	}
+	got, _ := readBack(t, lines)
+	want := slices.Clone(lines)
+	slices.SortFunc(want, func(a, b string) int {
+		ea, _ := Normalized{}.Decode([]byte(a))
+		eb, _ := Normalized{}.Decode([]byte(b))
+		return BatchCompare(ea, eb)
+	})
+	require.Len(t, got, len(want))
+	for i := range want {
+		require.Equal(t, want[i], got[i].Raw(), "event %d", i)
+		ev, _ := Normalized{}.Decode([]byte(want[i]))
+		require.Equal(t, ev.Map(), got[i].Map(), "event %d", i)
+	}
+}
+
+// TestRunsReadBackInBlocks: reading a run back allocates a block for many records and their
+// events a slab at a time, not a text, an event and its members each: fewer allocations
+// than records.
+func TestRunsReadBackInBlocks(t *testing.T) {
+	var lines []string
+	for i := range 2000 {
+		lines = append(lines, fmt.Sprintf(`{"time":"2026-03-20T09:00:00Z","log_source":"x","n":%d,"a":"b","c":[1]}`, i))
+	}
+	got, allocs := readBack(t, lines)
+	require.Len(t, got, len(lines))
+	assert.Less(t, allocs, uint64(len(lines)/4), "allocations reading %d records back", len(lines))
+}
+
+// TestSorterCountsTheChunksItHolds: the events a Sorter holds from a chunked Reader keep
+// their chunks alive, lines of events it rejected as out of range included, and it counts
+// them so against MaxHeld.
+func TestSorterCountsTheChunksItHolds(t *testing.T) {
+	var lines []string
+	var total int64
+	for i := range 300 {
+		at := "1960-01-01T00:00:00Z" // out of range
+		if i%50 == 0 {
+			at = "2026-03-20T09:00:00Z"
+		}
+		line := fmt.Sprintf(`{"time":"%s","log_source":"x","n":%d,"pad":"%s"}`, at, i, strings.Repeat("p", 500))
+		lines = append(lines, line)
+		total += int64(len(line))
+	}
+	r := NewLineReader(&scriptedLines{lines: lines}, "x.jsonl", nil)
+	r.DecodeInChunks(nil, 2)
+	s := NewSorter(SortOptions{Now: base, MaxHeld: 1 << 40}, r)
+	defer func() { require.NoError(t, s.Close()) }()
+	for s.out == nil {
+		_, _, err := s.Next()
+		require.NoError(t, err)
+	}
+	assert.Equal(t, int64(300-6), s.rejected[ReasonTimeOutOfRange])
+	assert.GreaterOrEqual(t, s.bytes, total, "bytes counted for the chunks held")
 }

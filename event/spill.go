@@ -123,7 +123,7 @@ func mergeRuns(files []*os.File, held []sortItem) (*runMerge, error) {
 		m.add(&memCursor{items: held})
 	}
 	for _, f := range files {
-		m.add(&fileCursor{name: f.Name(), r: bufio.NewReaderSize(f, spillBuffer)})
+		m.add(&fileCursor{name: f.Name(), r: f})
 	}
 	if err := m.start(); err != nil {
 		return nil, err
@@ -173,19 +173,138 @@ func (c *memCursor) next() (*Event, error) {
 	return ev, nil
 }
 
+// fileCursor reads a sorted run back a block at a time (runBlock bytes, or a record's size
+// when larger), each block a new array that is never written again: the events read from it
+// keep their texts as slices of it, and their structs, members and overrides come from a
+// slab, so that reading a record allocates nothing of its own (a block, and a slab of
+// a few dozen events, for every few dozen records). An event read back keeps its block and
+// its slab alive while it lives, and only then: what outlives an event (an alert's evidence
+// and group values, a correlation key) is a copy.
 type fileCursor struct {
 	name  string
-	r     *bufio.Reader
-	buf   []byte // the metadata of the record being read; what the event keeps is copied out of it
+	r     io.Reader
+	block []byte // what was read from r; block[pos:] is not decoded yet
+	pos   int
+	eof   bool // r has nothing after block
 	names internTable
+	slab  eventSlab
 }
 
+// runBlock is the least a fileCursor reads at a time.
+const runBlock = spillBuffer
+
 func (c *fileCursor) next() (*Event, error) {
-	ev, err := readSpilled(c.r, &c.buf, &c.names)
+	ev, err := c.read()
 	if err != nil {
 		return nil, fmt.Errorf("sorting the batch beyond --max-held: %s: %w", c.name, err)
 	}
 	return ev, nil
+}
+
+// read reads one spilled event: the lengths of its metadata and of its text (uvarints), then
+// them. It returns nil at the end of the run.
+func (c *fileCursor) read() (*Event, error) {
+	if err := c.want(2 * binary.MaxVarintLen64); err != nil {
+		return nil, err
+	}
+	rest := c.block[c.pos:]
+	if len(rest) == 0 {
+		return nil, nil
+	}
+	metaLen, n := binary.Uvarint(rest)
+	textLen, m := binary.Uvarint(rest[max(n, 0):])
+	switch {
+	case n == 0 || n > 0 && m == 0:
+		return nil, io.ErrUnexpectedEOF
+	case n < 0 || m < 0 || metaLen > maxRecord || textLen > maxRecord:
+		return nil, errSpill
+	}
+	head := n + m
+	size := head + int(metaLen) + int(textLen)
+	if err := c.want(size); err != nil {
+		return nil, err
+	}
+	if len(c.block)-c.pos < size {
+		return nil, io.ErrUnexpectedEOF
+	}
+	record := c.block[c.pos : c.pos+size : c.pos+size]
+	c.pos += size
+	var text string
+	if textLen > 0 {
+		text = unsafe.String(&record[head+int(metaLen)], int(textLen)) // never written again
+	}
+	d := spillDecoder{b: record[head : head+int(metaLen)], names: &c.names, slab: &c.slab}
+	ev := d.event(text)
+	if d.err != nil {
+		return nil, d.err
+	}
+	return ev, nil
+}
+
+// want makes at least n bytes after pos available in block, unless the run ends first: when
+// block holds fewer, the rest of it is copied to the start of a new block, which is filled
+// from the file.
+func (c *fileCursor) want(n int) error {
+	have := len(c.block) - c.pos
+	if have >= n || c.eof {
+		return nil
+	}
+	b := make([]byte, max(runBlock, n))
+	copy(b, c.block[c.pos:])
+	got, err := io.ReadAtLeast(c.r, b[have:], n-have)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		c.eof = true
+	case err != nil:
+		return err
+	}
+	c.block, c.pos = b[:have+got], 0
+	return nil
+}
+
+// eventSlab gives the events read back from a run, their members and their overrides, from
+// arrays allocated a few dozen events at a time.
+type eventSlab struct {
+	events    []Event
+	members   []member
+	overrides []Override
+}
+
+// Slab sizes: events, and members or overrides; a longer list is allocated alone.
+const (
+	slabEvents  = 64
+	slabMembers = 1024
+)
+
+func (s *eventSlab) event() *Event {
+	if len(s.events) == 0 {
+		s.events = make([]Event, slabEvents)
+	}
+	ev := &s.events[0]
+	s.events = s.events[1:]
+	return ev
+}
+
+func (s *eventSlab) memberList(n int) []member {
+	return take(&s.members, n)
+}
+
+func (s *eventSlab) overrideList(n int) []Override {
+	return take(&s.overrides, n)
+}
+
+// take cuts n items off the front of *slab, refilled with slabMembers new ones when it holds
+// fewer; a list longer than slabMembers/8 is allocated alone.
+func take[T any](slab *[]T, n int) []T {
+	if n > slabMembers/8 {
+		return make([]T, n)
+	}
+	if len(*slab) < n {
+		*slab = make([]T, slabMembers)
+	}
+	out := (*slab)[:n:n]
+	*slab = (*slab)[n:]
+	return out
 }
 
 // runMerge merges sorted runs: a heap of each run's next event.
@@ -266,9 +385,11 @@ func contentKey(ev *Event) string {
 // line length, and either the members and overrides of a raw-backed event or the fields of
 // a map-backed one; the text holds a raw-backed event's line followed by the strings of its
 // members and overrides that are not in the line (unescaped keys, a profile's computed
-// values). Reading a record back allocates its text once: the event's line and those strings
-// are slices of it, as the members and the overrides of the event written were of its line
-// mostly. Log sources, sources and override names, which repeat from event to event, are
+// values). A member is written as where its key and its value start after the end of the
+// member before, and their lengths: four numbers of a byte each, mostly. Read back, the
+// event's line and those strings are slices of the record's text, as the members and the
+// overrides of the event written were of its line mostly, and the text of the run's block
+// (fileCursor). Log sources, sources and override names, which repeat from event to event, are
 // written once per run and read back as one string each (internTable). Values keep their Go
 // types (string, int64, float64, bool, nil, []any, map[string]any), so that an event read
 // back is the event written.
@@ -330,18 +451,22 @@ func (w *runWriter) put(ev *Event) error {
 // lies in the record's text (its line, then extra, which it returns grown).
 func (w *runWriter) appendRaw(b, extra []byte, ev *Event) ([]byte, []byte) {
 	text := func(b []byte, s string) []byte {
-		off := offsetIn(ev.raw, s)
-		if off < 0 {
-			off = len(ev.raw) + len(extra)
-			extra = append(extra, s...)
-		}
+		off := w.offset(ev.raw, &extra, s)
 		return binary.AppendUvarint(binary.AppendUvarint(b, uint64(off)), uint64(len(s)))
 	}
 	b = binary.AppendUvarint(b, uint64(len(ev.raw)))
 	b = binary.AppendUvarint(b, uint64(ev.longest))
 	b = binary.AppendUvarint(b, uint64(len(ev.members)))
+	end := 0 // where the member before ends in the text: the next one starts a few bytes after
 	for _, m := range ev.members {
-		b = text(text(b, m.key), m.raw) // a value is always a substring of the line
+		key, value := w.offset(ev.raw, &extra, m.key), w.offset(ev.raw, &extra, m.raw)
+		if k, v := key-end, value-end; 0 <= k && k < 64 && len(m.key) < 128 && 0 <= v && v < 64 && len(m.raw) < 128 {
+			b = append(b, byte(k<<1), byte(len(m.key)), byte(v<<1), byte(len(m.raw))) // varints of a byte each
+		} else {
+			b = binary.AppendUvarint(binary.AppendVarint(b, int64(k)), uint64(len(m.key)))
+			b = binary.AppendUvarint(binary.AppendVarint(b, int64(v)), uint64(len(m.raw)))
+		}
+		end = value + len(m.raw)
 	}
 	b = binary.AppendUvarint(b, uint64(len(ev.Overrides)))
 	for _, o := range ev.Overrides {
@@ -354,6 +479,17 @@ func (w *runWriter) appendRaw(b, extra []byte, ev *Event) ([]byte, []byte) {
 		}
 	}
 	return b, extra
+}
+
+// offset is where s lies in a raw-backed record's text: in raw, its line, or else in extra,
+// the text after it, where it is appended.
+func (w *runWriter) offset(raw string, extra *[]byte, s string) int {
+	if off := offsetIn(raw, s); off >= 0 {
+		return off
+	}
+	off := len(raw) + len(*extra)
+	*extra = append(*extra, s...)
+	return off
 }
 
 // Bounds of a run's internTable: strings beyond them are written in full each time.
@@ -467,13 +603,12 @@ func (d *spillDecoder) rawEvent(text string) *Event {
 		d.fail()
 		return nil
 	}
-	ev := &Event{raw: text[:n], longest: int(d.uvarint())}
-	ev.members = make([]member, d.count())
-	for i := range ev.members {
-		ev.members[i] = member{key: d.slice(text), raw: d.slice(text)}
-	}
+	ev := d.slab.event()
+	ev.raw, ev.longest = text[:n], int(d.uvarint())
+	ev.members = d.slab.memberList(d.count())
+	d.members(text, ev.members)
 	if overrides := d.count(); overrides > 0 {
-		ev.Overrides = make([]Override, overrides)
+		ev.Overrides = d.slab.overrideList(overrides)
 		for i := range ev.Overrides {
 			o := &ev.Overrides[i]
 			o.Name, o.Set = d.interned(), d.byte() == 1
@@ -491,14 +626,45 @@ func (d *spillDecoder) rawEvent(text string) *Event {
 	return ev
 }
 
+// members reads the members of a raw-backed event, whose strings are slices of text: for
+// each, where its key and its value start after the end of the member before (varints) and
+// their lengths (uvarints). A member whose four numbers take a byte each, most of them, is
+// read at once.
+func (d *spillDecoder) members(text string, out []member) {
+	end := 0
+	for i := range out {
+		var key, value int
+		var keyLen, valueLen uint64
+		if b := d.b; len(b) >= 4 && (b[0]|b[1]|b[2]|b[3]) < 0x80 {
+			key, keyLen = end+int(int8(b[0]>>1)^-int8(b[0]&1)), uint64(b[1])
+			value, valueLen = end+int(int8(b[2]>>1)^-int8(b[2]&1)), uint64(b[3])
+			d.b = b[4:]
+		} else {
+			key, keyLen = end+int(d.varint()), d.uvarint()
+			value, valueLen = end+int(d.varint()), d.uvarint()
+		}
+		out[i] = member{key: d.cut(text, key, keyLen), raw: d.cut(text, value, valueLen)}
+		end = value + int(valueLen)
+	}
+}
+
 // slice reads an offset and a length into s.
 func (d *spillDecoder) slice(s string) string {
 	off, n := d.uvarint(), d.uvarint()
-	if off > uint64(len(s)) || n > uint64(len(s))-off {
+	if off > uint64(len(s)) {
 		d.fail()
 		return ""
 	}
-	return s[off : off+n]
+	return d.cut(s, int(off), n)
+}
+
+// cut is the n bytes of s from off.
+func (d *spillDecoder) cut(s string, off int, n uint64) string {
+	if off < 0 || off > len(s) || n > uint64(len(s)-off) {
+		d.fail()
+		return ""
+	}
+	return s[off : off+int(n)]
 }
 
 func appendString(b []byte, s string) []byte {
@@ -547,46 +713,6 @@ func appendValue(b []byte, v any) []byte {
 	return appendString(append(b, tagJSON), string(text))
 }
 
-// readSpilled reads one spilled event, its metadata into buf and its text into memory of
-// its own; names is the run's internTable. It returns nil at the end of the run.
-func readSpilled(r *bufio.Reader, buf *[]byte, names *internTable) (*Event, error) {
-	metaLen, err := binary.ReadUvarint(r)
-	if err == io.EOF {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	textLen, err := binary.ReadUvarint(r)
-	if err != nil {
-		return nil, noEOF(err)
-	}
-	if metaLen > maxRecord || textLen > maxRecord {
-		return nil, errSpill
-	}
-	if uint64(cap(*buf)) < metaLen {
-		*buf = make([]byte, metaLen)
-	}
-	meta := (*buf)[:metaLen]
-	if _, err := io.ReadFull(r, meta); err != nil {
-		return nil, noEOF(err)
-	}
-	var text string
-	if textLen > 0 {
-		b := make([]byte, textLen)
-		if _, err := io.ReadFull(r, b); err != nil {
-			return nil, noEOF(err)
-		}
-		text = unsafe.String(&b[0], len(b)) // b is not written again
-	}
-	d := &spillDecoder{b: meta, names: names}
-	ev := d.event(text)
-	if d.err != nil {
-		return nil, d.err
-	}
-	return ev, nil
-}
-
 // maxRecord bounds the lengths a record states: a longer one is a corrupt file, not an
 // allocation to make.
 const maxRecord = 1 << 40
@@ -607,6 +733,7 @@ var errSpill = errors.New("corrupt record")
 type spillDecoder struct {
 	b     []byte
 	names *internTable
+	slab  *eventSlab
 	err   error
 }
 
@@ -621,7 +748,8 @@ func (d *spillDecoder) event(text string) *Event {
 		}
 	} else {
 		fields, _ := d.value().(map[string]any)
-		ev = &Event{Fields: fields}
+		ev = d.slab.event()
+		ev.Fields = fields
 	}
 	if d.err != nil {
 		return nil

@@ -24,12 +24,21 @@ import (
 // no longer leaves the slices it outgrew behind as garbage.
 func scanObject(line string) ([]member, int, bool) {
 	var scratch [scanScratch]member
+	members, longest, ok := scanMembers(line, scratch[:0])
+	if !ok {
+		return nil, 0, false
+	}
+	return slices.Clone(members), longest, true
+}
+
+// scanMembers is scanObject, the members appended to dst.
+func scanMembers(line string, dst []member) ([]member, int, bool) {
 	s := scanner{b: line}
 	s.space()
 	if s.i >= len(s.b) || s.b[s.i] != '{' {
 		return nil, 0, false
 	}
-	members, ok := s.object(1, scratch[:0])
+	members, ok := s.object(1, dst)
 	if !ok {
 		return nil, 0, false
 	}
@@ -37,7 +46,7 @@ func scanObject(line string) ([]member, int, bool) {
 	if s.i != len(s.b) {
 		return nil, 0, false
 	}
-	return slices.Clone(members), s.longest, true
+	return members, s.longest, true
 }
 
 // scanScratch is how many members scanObject gathers before it spills them to the heap:

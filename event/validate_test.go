@@ -2,9 +2,11 @@ package event
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -114,4 +116,54 @@ func TestLongestString(t *testing.T) {
 	ev, _ := NewRaw([]byte(`{"a":"b"}`))
 	ev.Overrides = []Override{{Name: "x", Value: strings.Repeat("y", 500), Set: true}}
 	assert.Equal(t, 500, ev.LongestString(), "overrides count")
+}
+
+// TestRawArenaGivesWhatNewRawGives: an arena's events are NewRawString's, their members
+// gathered one after the other in a shared array (each list closed: appending to one never
+// writes the next), lines of more members than the room holds and lines that are not
+// events included.
+func TestRawArenaGivesWhatNewRawGives(t *testing.T) {
+	wide := `{"time":"2026-03-20T09:00:00Z"`
+	for i := range 3 * arenaMembers {
+		wide += fmt.Sprintf(`,"f%d":%d`, i, i)
+	}
+	wide += "}"
+	lines := []string{wide, `{"a":1}`, `not json`, `{}`, `{"a":1`}
+	for i := range 200 {
+		lines = append(lines, fmt.Sprintf(`{"time":"2026-03-20T09:00:00Z","log_source":"x","n":%d,"k\u00e9y":"v"}`, i))
+	}
+	lines = append(lines, wide, `{"b":[1,{"c":2}]}`)
+	var arena RawArena
+	var prev *Event
+	shared := 0
+	for _, line := range lines {
+		want, wantOK := NewRawString(line)
+		got, ok := arena.NewRawString(line)
+		require.Equal(t, wantOK, ok, line)
+		if !ok {
+			continue
+		}
+		require.Equal(t, want, got, line)
+		require.Equal(t, len(got.members), cap(got.members), "a list open to appends")
+		if prev != nil && len(prev.members) > 0 && len(got.members) > 0 &&
+			uintptr(unsafe.Pointer(&prev.members[len(prev.members)-1]))+unsafe.Sizeof(member{}) == uintptr(unsafe.Pointer(&got.members[0])) {
+			shared++
+		}
+		prev = got
+	}
+	require.Greater(t, shared, 150, "events whose members follow the event's before in one array")
+}
+
+// TestRawArenaLetsGoOfABadLine: a line that is not an event leaves nothing of itself in the
+// arena, which outlives it (what its scan gathered before it failed is cleared).
+func TestRawArenaLetsGoOfABadLine(t *testing.T) {
+	var arena RawArena
+	_, ok := arena.NewRawString(`{"a":1}`)
+	require.True(t, ok)
+	bad := `{"a":1,"b":2,"c":[3],"d":`
+	_, ok = arena.NewRawString(bad)
+	require.False(t, ok)
+	for _, m := range arena.room[:cap(arena.room)] {
+		require.False(t, inLine(bad, m.key) || inLine(bad, m.raw), "the arena keeps %q of the bad line", m.key)
+	}
 }

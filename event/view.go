@@ -57,8 +57,17 @@ func NewFieldView(slots *Slots) *FieldView {
 	return v
 }
 
-// Reset shows ev. Strings read from the view before are not valid after it.
+// Reset shows ev. Strings read from the view before are not valid after it. Reset(nil)
+// shows no event and lets go of the last one: the view then holds nothing of its line (a
+// view that shows one event after another keeps reads of earlier ones until they are read
+// again).
 func (v *FieldView) Reset(ev *Event) {
+	if ev == nil {
+		clear(v.cache)
+		clear(v.named[:cap(v.named)])
+		clear(v.bySlot)
+		v.indexed = 0
+	}
 	v.ev = ev
 	v.epoch++
 	if v.epoch == 0 { // wrapped: forget every cached read
@@ -316,7 +325,8 @@ func (fv *Field) convert() ref.Val {
 }
 
 // Native returns fv as jsonl.Decode would give it (nil for a missing field), owning its
-// memory: a copy that outlives the event.
+// memory (a copy that outlives the event) but for a string, which may be a view into the
+// event's line: clone it to keep it.
 func (fv *Field) Native() any {
 	switch fv.kind {
 	case KindMissing:
@@ -328,6 +338,8 @@ func (fv *Field) Native() any {
 		return fv.str
 	case KindNative:
 		return fv.native
+	case KindComposite: // its strings would be views into the line
+		return rawNative(strings.Clone(fv.raw))
 	}
 	return rawNative(fv.raw)
 }

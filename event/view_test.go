@@ -143,3 +143,69 @@ func BenchmarkFieldViewSlots(b *testing.B) {
 		})
 	}
 }
+
+// inLine reports whether s lies in line's memory.
+func inLine(line, s string) bool { return len(s) > 0 && offsetIn(line, s) >= 0 }
+
+// stringsIn gathers the strings a decoded JSON value holds, keys included.
+func stringsIn(v any) []string {
+	switch t := v.(type) {
+	case string:
+		return []string{t}
+	case []any:
+		var out []string
+		for _, x := range t {
+			out = append(out, stringsIn(x)...)
+		}
+		return out
+	case map[string]any:
+		var out []string
+		for k, x := range t {
+			out = append(append(out, k), stringsIn(x)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// TestFieldViewLetsGoOfTheLine: what outlives an event keeps nothing of its line, which may
+// be a slice of a chunk of a megabyte (a chunked Reader's): an object or array read as a Go
+// value (Field.Native, as an alert's group keeps it), and a view shown no event after it
+// (a decoder's, which lives as long as its Reader) holds no read of it.
+func TestFieldViewLetsGoOfTheLine(t *testing.T) {
+	line := `{"time":"2026-03-20T09:00:00Z","log_source":"x","user":"alice","obj":{"k":"v","l":["w"]},"esc":"a\"b","up":"ABC"}`
+	ev, ok := NewRawString(line)
+	require.True(t, ok)
+	line = ev.Raw()
+	slots := NewSlots()
+	for _, name := range []string{"user", "obj", "esc"} {
+		slots.Slot(name)
+	}
+	v := NewFieldView(slots)
+	v.Reset(ev)
+	for i := range 3 {
+		v.Slot(i)
+	}
+	_, _ = v.Lower(v.field("up"))
+	_, _ = v.Find(types.String("log_source"))
+
+	native := v.Slot(1).Native()
+	require.Equal(t, map[string]any{"k": "v", "l": []any{"w"}}, native)
+	for _, s := range stringsIn(native) {
+		assert.False(t, inLine(line, s), "Native's %q is a view into the line", s)
+	}
+
+	v.Reset(nil)
+	for _, f := range append(v.cache, func() []Field {
+		var out []Field
+		for _, n := range v.named[:cap(v.named)] {
+			out = append(out, n.Field)
+		}
+		return out
+	}()...) {
+		for _, s := range []string{f.str, f.raw, f.lower} {
+			assert.False(t, inLine(line, s), "the view still holds %q of the line", s)
+		}
+	}
+	require.Nil(t, v.ev)
+}

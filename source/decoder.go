@@ -1,6 +1,8 @@
 package source
 
 import (
+	"unsafe"
+
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/internal/jsonl"
 )
@@ -11,9 +13,10 @@ import (
 // or when the profile gives it no valid time or log source. A Decoder is not safe for
 // concurrent use: each reader needs its own.
 type Decoder struct {
-	norm *normalizer
-	lazy bool
-	view *event.FieldView // the raw line, read on use (lazy)
+	norm  *normalizer
+	lazy  bool
+	view  *event.FieldView // the raw line, read on use (lazy)
+	arena event.RawArena   // the members of events backed by lines handed as strings
 }
 
 // Option configures a Decoder.
@@ -38,8 +41,20 @@ func NewDecoder(p *Profile, opts ...Option) *Decoder {
 
 // Decode maps one line (non-empty, valid UTF-8: event.Reader checked it) onto an event.
 func (d *Decoder) Decode(line []byte) (*event.Event, *event.Invalid) {
+	return d.decode(line, "")
+}
+
+// DecodeString is Decode of a line its events may keep (event.StringDecoder): a lazy event
+// is backed by line itself, not a copy.
+func (d *Decoder) DecodeString(line string) (*event.Event, *event.Invalid) {
+	return d.decode(bytesOf(line), line)
+}
+
+// decode is Decode; a lazy event is backed by kept (line's text) when it is not empty, else
+// by a copy of line.
+func (d *Decoder) decode(line []byte, kept string) (*event.Event, *event.Invalid) {
 	if d.lazy {
-		if ev, ok := event.NewRaw(line); ok {
+		if ev, ok := newRaw(&d.arena, line, kept); ok {
 			return d.decodeLazy(ev)
 		}
 	}
@@ -62,6 +77,7 @@ func (d *Decoder) Decode(line []byte) (*event.Event, *event.Invalid) {
 // needs from the line.
 func (d *Decoder) decodeLazy(ev *event.Event) (*event.Event, *event.Invalid) {
 	d.view.Reset(ev)
+	defer d.view.Reset(nil) // the decoder outlives the event: it keeps nothing of its line
 	at, logSource, bad := d.norm.required(d.view)
 	if bad != nil {
 		return nil, bad
@@ -74,4 +90,18 @@ func (d *Decoder) decodeLazy(ev *event.Event) (*event.Event, *event.Invalid) {
 	}
 	ev.Time, ev.LogSource = at, logSource
 	return ev, nil
+}
+
+// newRaw is arena.NewRawString(kept) when kept is not empty (a chunk's line), else
+// event.NewRaw(line).
+func newRaw(arena *event.RawArena, line []byte, kept string) (*event.Event, bool) {
+	if kept != "" {
+		return arena.NewRawString(kept)
+	}
+	return event.NewRaw(line)
+}
+
+// bytesOf views s as bytes, for reading only (jsonl.Decode copies what it keeps).
+func bytesOf(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }

@@ -2,6 +2,7 @@ package source
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/google/cel-go/cel"
 	celast "github.com/google/cel-go/common/ast"
@@ -346,9 +347,32 @@ func (a *memoAlternative) eval(act *activation) (ref.Val, error) {
 		act.memo[a] = memo
 	}
 	if len(memo) < maxMemo {
-		memo[key] = memoResult{val, err}
+		if kept, ok := keepable(val); ok {
+			// the key and a string result may be views into the line: the memo outlives it
+			memo[strings.Clone(key)] = memoResult{kept, err}
+		}
 	}
 	return val, err
+}
+
+// keepable is a result as a memo keeps it, owning its memory: a scalar (a string copied), an
+// error, a timestamp or duration, or an optional one; ok is false for a list or a map,
+// whose strings may be views into the line.
+func keepable(val ref.Val) (ref.Val, bool) {
+	switch v := val.(type) {
+	case nil, types.Int, types.Uint, types.Double, types.Bool, types.Null, types.Timestamp, types.Duration, *types.Err:
+		return val, true
+	case types.String:
+		return types.String(strings.Clone(string(v))), true
+	case *types.Optional:
+		if !v.HasValue() {
+			return val, true
+		}
+		if in, ok := keepable(v.GetValue()); ok {
+			return types.OptionalOf(in), true
+		}
+	}
+	return nil, false
 }
 
 // onlyField reports the one raw field e reads when every use of `raw` in e is `raw.F` or

@@ -2,10 +2,12 @@ package source
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
@@ -158,4 +160,46 @@ func mustJSON(t *testing.T, v any) []byte {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return b
+}
+
+// TestMemoKeepsNothingOfTheLine: what a decoder keeps from line to line outlives the line
+// it was read from, which may be a slice of a chunked Reader's megabyte: neither the results
+// it remembers by a field's value (the windows profile's log source by raw.Channel), nor
+// the errors of a line whose time does not parse, hold a view into the line.
+func TestMemoKeepsNothingOfTheLine(t *testing.T) {
+	p, err := Builtin("windows")
+	require.NoError(t, err)
+	d := NewDecoder(p)
+	line := `{"Channel":"Security","EventID":4624,"TimeCreated":"2026-03-20T09:00:00Z","Hostname":"H","TargetUserName":"alice"}`
+	ev, bad := d.DecodeString(line)
+	require.Nil(t, bad)
+	line = ev.Raw()
+	require.NotEmpty(t, line)
+	badTime := `{"Channel":"Security","EventID":4624,"TimeCreated":"yesterday at noon","Hostname":"H"}`
+	_, bad = d.DecodeString(badTime)
+	require.NotNil(t, bad)
+	inLine := func(s string) bool {
+		for _, l := range []string{line, badTime} {
+			start, p := uintptr(unsafe.Pointer(unsafe.StringData(l))), uintptr(unsafe.Pointer(unsafe.StringData(s)))
+			if len(s) > 0 && p >= start && p < start+uintptr(len(l)) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, err := range d.norm.errs[:cap(d.norm.errs)] {
+		var te *timeError
+		if errors.As(err, &te) {
+			assert.False(t, inLine(te.value), "an error the normalizer keeps quotes the line: %v", err)
+		}
+	}
+	require.NotEmpty(t, d.norm.act.memo, "the profile remembers nothing: the test tests nothing")
+	for _, memo := range d.norm.act.memo {
+		for key, r := range memo {
+			assert.False(t, inLine(key), "the memo's key %q is a view into the line", key)
+			if s, ok := r.val.(types.String); ok {
+				assert.False(t, inLine(string(s)), "the memo's result %q is a view into the line", s)
+			}
+		}
+	}
 }

@@ -17,6 +17,7 @@ import (
 type Implied struct {
 	profiles []impliedProfile
 	view     *event.FieldView
+	arena    event.RawArena // the members of events backed by lines handed as strings
 }
 
 type impliedProfile struct {
@@ -39,7 +40,19 @@ func NewImplied(profiles ...*Profile) *Implied {
 
 // Decode reads one line (non-empty, valid UTF-8), scanning it once.
 func (d *Implied) Decode(line []byte) (*event.Event, *event.Invalid) {
-	raw, ok := event.NewRaw(line)
+	return d.decode(line, "")
+}
+
+// DecodeString is Decode of a line its events may keep (event.StringDecoder): an event
+// backed by the line is backed by line itself, not a copy.
+func (d *Implied) DecodeString(line string) (*event.Event, *event.Invalid) {
+	return d.decode(bytesOf(line), line)
+}
+
+// decode is Decode; an event backed by the line is backed by kept (line's text) when it is
+// not empty, else by a copy of line.
+func (d *Implied) decode(line []byte, kept string) (*event.Event, *event.Invalid) {
+	raw, ok := newRaw(&d.arena, line, kept)
 	if !ok {
 		return d.decodeMap(line)
 	}

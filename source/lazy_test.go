@@ -72,3 +72,42 @@ func readSource(t *testing.T, r *event.Reader) []sourceResult {
 		out = append(out, sourceResult{ev, rej})
 	}
 }
+
+// TestDecodeStringDecodesAsDecode: the windows profile and the implied decoder give, for a
+// line handed as a string they may keep (a chunked Reader's), the event or rejection they
+// give for the line as bytes; the events of one decoder, kept to the end, stay what they
+// were (those of later lines write nothing of theirs).
+func TestDecodeStringDecodesAsDecode(t *testing.T) {
+	p, err := source.Builtin("windows")
+	require.NoError(t, err)
+	fixture, err := os.ReadFile(filepath.Join("testdata", "windows.jsonl"))
+	require.NoError(t, err)
+	lines := append(bytes.Split(bytes.TrimSpace(fixture), []byte("\n")),
+		[]byte(`{"Channel":"Security"}`), []byte(`not json`), []byte(`[1]`), []byte(`{"time":"2026-03-20T09:00:00Z","log_source":"x"}`))
+	decoders := map[string]func() event.StringDecoder{
+		"windows": func() event.StringDecoder { return source.NewDecoder(p) },
+		"implied": func() event.StringDecoder { return source.NewImplied(p) },
+	}
+	for name, newDecoder := range decoders {
+		t.Run(name, func(t *testing.T) {
+			bytesDecoder, stringDecoder := newDecoder(), newDecoder()
+			var want, got []*event.Event
+			for range 50 { // many lines for one decoder
+				for _, line := range lines {
+					w, wantBad := bytesDecoder.Decode(line)
+					g, gotBad := stringDecoder.DecodeString(string(line))
+					require.Equal(t, wantBad, gotBad, "%s", line)
+					want, got = append(want, w), append(got, g)
+				}
+			}
+			for i := range want {
+				if want[i] == nil {
+					continue
+				}
+				assert.Equal(t, want[i].Map(), got[i].Map(), "event %d", i)
+				assert.Equal(t, want[i].Time, got[i].Time)
+				assert.Equal(t, want[i].LogSource, got[i].LogSource)
+			}
+		})
+	}
+}

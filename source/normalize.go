@@ -97,7 +97,7 @@ func (n *normalizer) normalize(raw map[string]any) (time.Time, string, map[strin
 	if rej != nil {
 		return time.Time{}, "", nil, rej
 	}
-	defer func() { n.act.raw = nil }()
+	defer n.letGo()
 	// Evaluate every field before writing any: with KeepRaw the output is raw, which CEL reads.
 	n.evalFields(at, logSource, false)
 	n.lifted = n.lift(n.lifted[:0])
@@ -131,8 +131,16 @@ func (n *normalizer) required(raw ref.Val) (time.Time, string, *event.Invalid) {
 			return at, logSource, nil
 		}
 	}
-	n.act.raw = nil
+	n.letGo()
 	return time.Time{}, "", rej
+}
+
+// letGo unbinds raw and forgets the errors of the last evaluation, which may quote it: the
+// normalizer outlives the line.
+func (n *normalizer) letGo() {
+	n.act.raw = nil
+	clear(n.errs)
+	n.errs = n.errs[:0]
 }
 
 // evalFields evaluates every output field into n.vals and n.has. With sameless, a field whose
@@ -160,7 +168,7 @@ func (n *normalizer) evalFields(at time.Time, logSource string, sameless bool) {
 // outputs evaluates the lifted members and the output fields as overrides of the raw object,
 // after required: the output fields come last, so that they win.
 func (n *normalizer) outputs(at time.Time, logSource string) []event.Override {
-	defer func() { n.act.raw = nil }()
+	defer n.letGo()
 	n.evalFields(at, logSource, n.p.KeepRaw)
 	var out []event.Override
 	if len(n.p.lifts) > 0 {
