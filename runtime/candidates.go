@@ -2,10 +2,10 @@ package runtime
 
 import (
 	"encoding/binary"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 	"unsafe"
 
@@ -25,11 +25,9 @@ import (
 // (foldHigh): a literal then may be found where it does not occur, never missed where it
 // does, and CEL decides; the automata count one byte class for all of UTF-8's non-ASCII
 // bytes, which a few literals otherwise spread over a hundred classes, doubling the
-// transition tables. A field's automaton is built on its first scan (most fields the rules
-// test never occur in a given log), once for all the shards reading the index.
+// transition tables.
 //
-// The index is read-only once built, but for its fields' automata, which are built once
-// (sync.Once); each shard keeps its own candidateScan.
+// The index is read-only once built; each shard keeps its own candidateScan.
 type candidateIndex struct {
 	fields  []candidateField
 	clauses []indexedClause
@@ -38,12 +36,10 @@ type candidateIndex struct {
 // candidateField is one event field some clause tests.
 type candidateField struct {
 	slot int
-	// lits are the clauses' literals on the field, folded (foldHigh); matcher finds them,
-	// built on the field's first scan (nil when there are none or it fails: every clause on
-	// the field then holds); byPattern lists, per literal, the clauses it makes hold;
-	// byNumber, per whole number, the clauses whose number atoms it makes hold.
-	lits      []string
-	once      sync.Once
+	// matcher finds the clauses' literals on the field, folded (foldHigh; nil when it has
+	// none); byPattern
+	// lists, per pattern, the clauses it makes hold; byNumber, per whole number, the clauses
+	// whose number atoms it makes hold.
 	matcher   *ahocorasick.Automaton
 	byPattern [][]int32
 	byNumber  map[int64][]int32
@@ -159,30 +155,29 @@ func (b *candidateBuilder) field(name string) int32 {
 	return f
 }
 
-// build makes the index; nil when no channel has a need. The fields' matchers are built
-// on their first scan (candidateField.automaton).
-func (b *candidateBuilder) build() *candidateIndex {
+// build compiles one matcher per field, on workers goroutines; nil when no channel has a
+// need.
+func (b *candidateBuilder) build(workers int) (*candidateIndex, error) {
 	if len(b.idx.clauses) == 0 {
-		return nil
+		return nil, nil
 	}
 	b.idx.fields = make([]candidateField, len(b.fields))
 	for i, fb := range b.fields {
-		cf := &b.idx.fields[i]
-		cf.slot, cf.lits, cf.byPattern, cf.byNumber = b.slots.Slot(fb.name), fb.lits, fb.byLit, fb.byNumber
-		cf.tests, cf.all, cf.unguarded, cf.ks = fb.tests, fb.all, fb.unguard, fb.ks
+		b.idx.fields[i] = candidateField{slot: b.slots.Slot(fb.name), byPattern: fb.byLit, byNumber: fb.byNumber,
+			tests: fb.tests, all: fb.all, unguarded: fb.unguard, ks: fb.ks}
 	}
-	return b.idx
-}
-
-// automaton is the field's matcher, built on the first call; ok is false when it could
-// not be built.
-func (cf *candidateField) automaton() (m *ahocorasick.Automaton, ok bool) {
-	cf.once.Do(func() {
-		if len(cf.lits) > 0 {
-			cf.matcher, _ = ahocorasick.NewBuilder().AddStrings(cf.lits).Build()
+	errs := make([]error, len(b.fields))
+	parallel(workers, len(b.fields), func(i int) {
+		if lits := b.fields[i].lits; len(lits) > 0 {
+			b.idx.fields[i].matcher, errs[i] = ahocorasick.NewBuilder().AddStrings(lits).Build()
 		}
 	})
-	return cf.matcher, cf.matcher != nil || len(cf.lits) == 0
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", b.fields[i].name, err)
+		}
+	}
+	return b.idx, nil
 }
 
 // clauseKey is a clause's atoms in a canonical order.
@@ -296,20 +291,15 @@ func (cs *candidateScan) scanString(cf *candidateField, s string) {
 	if len(cf.ks) > 0 && (strings.Contains(s, "\u212a") || strings.Contains(s, "\u017f")) {
 		cs.mark(cf.ks)
 	}
-	if len(cf.byPattern) == 0 {
-		return
-	}
-	m, ok := cf.automaton()
-	if !ok {
-		cs.mark(cf.all)
+	if cf.matcher == nil {
 		return
 	}
 	if hasHighByte(s) {
 		cs.folded = foldHigh(cs.folded[:0], s)
 		s = unsafe.String(unsafe.SliceData(cs.folded), len(cs.folded))
 	}
-	for _, found := range m.FindAllOverlapping(unsafeBytes(s)) {
-		cs.mark(cf.byPattern[found.PatternID])
+	for _, m := range cf.matcher.FindAllOverlapping(unsafeBytes(s)) {
+		cs.mark(cf.byPattern[m.PatternID])
 	}
 }
 

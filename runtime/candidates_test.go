@@ -144,68 +144,6 @@ func TestCandidateIndexSkips(t *testing.T) {
 	assert.Less(t, on.Evaluated, off.Evaluated*3/4)
 }
 
-// TestCandidateIndexBuildsOnFirstScan checks that start-up builds no automaton: a field's
-// is built when an event first has the field as a string, and a field no event has costs
-// nothing.
-func TestCandidateIndexBuildsOnFirstScan(t *testing.T) {
-	set := &plan.Set{Schema: plan.Schema}
-	for i, pred := range []string{`event.Image.contains('cmd')`, `event.CommandLine.contains('-enc')`} {
-		set.Plans = append(set.Plans, &plan.Plan{ID: fmt.Sprintf("AN%04d", i), Kind: plan.KindDetection,
-			Channels: []*plan.Channel{{ID: "c1", LogSource: "Test:0", Predicate: pred, Origin: plan.OriginDerived}}})
-	}
-	eng, err := New(set)
-	require.NoError(t, err)
-	idx := eng.shards[0].cands.idx
-	built := func() map[string]bool {
-		got := map[string]bool{}
-		for f, name := range []string{"Image", "CommandLine"} { // numbered in plan order
-			got[name] = idx.fields[f].matcher != nil
-		}
-		return got
-	}
-	assert.Equal(t, map[string]bool{"Image": false, "CommandLine": false}, built(), "after New")
-	ev := `{"time":"2026-03-20T09:00:00Z","log_source":"Test:0","Image":"C:\\cmd.exe"}`
-	assert.Equal(t, 1, countOutputs(t, eng, ev), "the Image channel alerts")
-	assert.Equal(t, map[string]bool{"Image": true, "CommandLine": false}, built(), "after an event without CommandLine")
-}
-
-// TestCandidateIndexUnbuildableField checks that a field whose automaton cannot be built
-// (the matcher refuses an empty literal) loses no match: every clause on it holds.
-func TestCandidateIndexUnbuildableField(t *testing.T) {
-	slots := event.NewSlots()
-	b := newCandidateBuilder(slots)
-	broken := b.add(need{{{field: "A", lit: ""}}})
-	absent := b.add(need{{{field: "B", lit: "zzz"}}})
-	idx := b.build()
-	v := event.NewFieldView(slots)
-	r := event.NewReader(strings.NewReader(`{"time":"2026-03-20T09:00:00Z","log_source":"Test:0","A":"abc","B":"abc"}`), "t.jsonl", nil)
-	ev, rej, err := r.Next()
-	require.NoError(t, err)
-	require.Nil(t, rej)
-	v.Reset(ev)
-	cs := newCandidateScan(idx)
-	cs.next()
-	assert.True(t, cs.holds(broken, v), "the clause on the unbuildable field holds")
-	assert.False(t, cs.holds(absent, v), "a literal the string lacks does not hold")
-}
-
-// countOutputs processes JSON lines and counts the outputs.
-func countOutputs(t *testing.T, eng *Engine, lines ...string) int {
-	t.Helper()
-	n := 0
-	r := event.NewReader(strings.NewReader(strings.Join(lines, "\n")), "t.jsonl", nil)
-	for {
-		ev, rej, err := r.Next()
-		if err != nil {
-			break
-		}
-		require.Nil(t, rej)
-		require.NoError(t, eng.Process(t.Context(), ev, func(Output) { n++ }))
-	}
-	eng.Flush(func(Output) { n++ })
-	return n
-}
-
 // exprGen makes random channel expressions and events over a small vocabulary, so that
 // literals often occur, in either case.
 type exprGen struct{ r *rand.Rand }

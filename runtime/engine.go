@@ -61,6 +61,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	goruntime "runtime"
 
 	"github.com/stixcel/stixcel/event"
 	"github.com/stixcel/stixcel/plan"
@@ -116,7 +117,9 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	}
 	var cands *candidateIndex
 	if !cfg.noCandidates {
-		cands = indexCandidates(e.plans, slots)
+		if cands, err = indexCandidates(e.plans, slots, cfg.buildWorkers); err != nil {
+			return nil, err
+		}
 	}
 	e.index = newRouteIndex(e.plans, slots)
 	for i := range cfg.workers {
@@ -213,7 +216,10 @@ func (e *Engine) matchers() []*matcher {
 
 // indexCandidates builds the candidate index of the channels' needs, and gives each channel
 // its clauses; nil when no channel has a need.
-func indexCandidates(plans []*compiledPlan, slots *event.Slots) *candidateIndex {
+func indexCandidates(plans []*compiledPlan, slots *event.Slots, workers int) (*candidateIndex, error) {
+	if workers <= 0 {
+		workers = goruntime.GOMAXPROCS(0)
+	}
 	b := newCandidateBuilder(slots)
 	for _, cp := range plans {
 		for _, c := range cp.channels {
@@ -228,7 +234,11 @@ func indexCandidates(plans []*compiledPlan, slots *event.Slots) *candidateIndex 
 			}
 		}
 	}
-	return b.build()
+	idx, err := b.build(workers)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: candidate index: %w", err)
+	}
+	return idx, nil
 }
 
 // groupSignatures numbers the distinct group_by lists of the plans, so that a worker hashes
