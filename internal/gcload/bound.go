@@ -12,11 +12,9 @@ import (
 // before the collector runs again (Bound). At GOGC=100 alone the heap doubles whatever it
 // holds: the enterprise plans with SigmaHQ's Windows rules (about 150 MB of engine) and a
 // batch's events held (64 MiB) let a run of 94k Windows events reach 530 MB resident, most
-// of it garbage. Each collection marks the whole engine, so a smaller Headroom costs CPU.
-// Since the engine builds its automata on first use and a batch keeps each line once, that
-// run peaks near 390 MB while it reads its lines and builds, whatever the Headroom (the soft
-// limit is at least minLimit then); past that, 192 MiB holds it near 340 MB for 3% less CPU
-// than 128 MiB (300 MB), and 96 MiB costs 10% more.
+// of it garbage. Each collection marks the whole engine, so a smaller Headroom costs CPU:
+// 192 MiB holds that run near 425 MB at its peak (380 MB while it evaluates) for 4% less
+// CPU than 128 MiB (400 MB, 320 MB), and 96 MiB costs 10% more.
 const Headroom = 192 << 20
 
 // Bound keeps a run's memory within headroom bytes (or a quarter of the live heap, if more)
