@@ -62,15 +62,21 @@ type chunkLine struct {
 // DecodeInChunks makes r read its lines a chunk at a time and decode each chunk on up to
 // workers goroutines, with decoders from newDecoder (nil: Normalized{}); the Reader's own
 // decoder is one of them. Next gives what it gave before, in the same order; it may read up
-// to a chunk of lines (1,024, or 1 MiB) before giving the first, so only a regular file read
-// whole (a batch) should be chunked: a pipe's or a live input's line would wait for the ones
-// after it, and a stop meanwhile would leave the lines read uncounted. Call it before the
-// first Next; workers below 2 leaves r as it is.
+// to a chunk of lines (1,024, or 1 MiB) before giving the first, so only a regular file
+// should be chunked: a pipe's or a live input's line would wait for the ones after it, and a
+// stop meanwhile would leave the lines read uncounted. Call it before the first Next;
+// workers below 2 leaves r as it is.
 func (r *Reader) DecodeInChunks(newDecoder func() Decoder, workers int) {
+	r.DecodeInChunksOf(newDecoder, workers, chunkBytes)
+}
+
+// DecodeInChunksOf is DecodeInChunks with chunks that end once their lines hold maxBytes
+// (at most 1 MiB): files merged as a stream are read side by side, each holding a chunk.
+func (r *Reader) DecodeInChunksOf(newDecoder func() Decoder, workers, maxBytes int) {
 	if workers < 2 {
 		return
 	}
-	c := &decodeChunk{decoders: []Decoder{r.dec}, maxLines: chunkLines, maxBytes: chunkBytes}
+	c := &decodeChunk{decoders: []Decoder{r.dec}, maxLines: chunkLines, maxBytes: min(max(maxBytes, 1), chunkBytes)}
 	for range workers - 1 {
 		var d Decoder = Normalized{}
 		if newDecoder != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -311,5 +312,76 @@ func TestSummaryWordsItsUnits(t *testing.T) {
 			sum := Summary{Inputs: tc.inputs, Records: tc.records, Stats: event.ReadStats{Read: tc.read, Processed: tc.read, Rejected: map[string]int64{}}}
 			assert.Equal(t, tc.want, sum.String())
 		})
+	}
+}
+
+// TestStreamOfRegularFilesIsAStreamOfPipes: regular files merged as a stream are decoded a
+// chunk at a time on every core (chunkBytesOf); the events, rejections and counts are those
+// of the same lines read from pipes, one at a time, on random files with bad lines, blank
+// lines, late events and events out of order within the lateness.
+func TestStreamOfRegularFilesIsAStreamOfPipes(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 13))
+	for round := range 12 {
+		files := make([]string, 1+r.IntN(4))
+		for f := range files {
+			var b strings.Builder
+			at := 10_000
+			for range r.IntN(3000) {
+				switch k := r.IntN(40); {
+				case k == 0:
+					b.WriteString("[1]\n")
+				case k == 1:
+					b.WriteString("\n")
+				default:
+					at += r.IntN(20) - 7 // out of order by up to a few seconds, sometimes late
+					b.WriteString(eventLine(at, f) + "\n")
+				}
+			}
+			files[f] = b.String()
+		}
+		read := func(regular bool) (string, string) {
+			inputs := make([]Input, len(files))
+			for f, text := range files {
+				inputs[f] = Input{Name: fmt.Sprintf("f%d.jsonl", f), R: strings.NewReader(text), Regular: regular}
+			}
+			var got bytes.Buffer
+			sum, err := Run(context.Background(), inputs, Options{Merge: event.MergeOptions{Lateness: 5 * time.Second}},
+				Handler{
+					Event: func(_ context.Context, ev *event.Event) error {
+						fmt.Fprintf(&got, "%s %s:%d %s\n", ev.Time.Format(time.RFC3339), ev.Source, ev.Line, ev.Raw())
+						return nil
+					},
+					Rejected: func(_ context.Context, rej *event.Rejection) error {
+						fmt.Fprintf(&got, "rejected %s:%d %s\n", rej.File, rej.Line, rej.Reason)
+						return nil
+					},
+				})
+			require.NoError(t, err)
+			return got.String(), sum.String()
+		}
+		wantEvents, wantSum := read(false)
+		gotEvents, gotSum := read(true)
+		require.Equal(t, wantSum, gotSum, "round %d", round)
+		require.Equal(t, wantEvents, gotEvents, "round %d", round)
+		if round == 0 {
+			t.Log(wantSum)
+		}
+	}
+}
+
+func TestChunkBytesOf(t *testing.T) {
+	tests := []struct {
+		batch bool
+		files int
+		want  int
+	}{
+		{true, 1, 32 << 20}, // a batch reads its files one after the other (each chunk at most 1 MiB)
+		{true, 1000, 32 << 20},
+		{false, 1, 32 << 20},
+		{false, 100, 32 << 20 / 100},
+		{false, 10000, 64 << 10}, // at least 64 KiB each
+	}
+	for _, tc := range tests {
+		assert.Equal(t, tc.want, chunkBytesOf(tc.batch, tc.files), "batch %v, %d files", tc.batch, tc.files)
 	}
 }

@@ -27,6 +27,18 @@ type Started struct {
 	halt    *atomic.Bool // set by Stop: the inputs read ahead end with errStopped
 }
 
+// streamChunkBytes is what the chunks of a stream's regular files, read side by side, hold
+// in all; a batch's files, read one after the other, hold a chunk of up to 1 MiB each.
+const streamChunkBytes = 32 << 20
+
+// chunkBytesOf is how many bytes of lines each of n regular files decodes at a time.
+func chunkBytesOf(batch bool, n int) int {
+	if batch {
+		return streamChunkBytes
+	}
+	return max(streamChunkBytes/max(n, 1), 64<<10)
+}
+
 // Start opens the readers of inputs and their ordering as opts asks (Decoder, Merge, Batch)
 // and, when every input is Regular and opts.ReadAhead allows it, starts reading them ahead
 // at once, within the read-ahead budget (a batch is read whole, its events held within
@@ -53,11 +65,12 @@ func Start(inputs []Input, opts Options) *Started {
 		default:
 			s.readers[i] = event.NewReader(in.R, in.Name, newDecoder(opts.Decoder))
 		}
-		if opts.Batch && in.Regular && in.Events == nil {
-			// a batch reads every line before its first event: a regular file's lines are
-			// decoded on every core, a chunk at a time (a pipe's line may wait for the
-			// next: its lines are read and counted one by one, as a stop may come between)
-			s.readers[i].DecodeInChunks(opts.Decoder, runtime.GOMAXPROCS(0))
+		if in.Regular && in.Events == nil && (opts.Batch || regular) {
+			// a regular file's lines are decoded on every core, a chunk at a time (a pipe's
+			// line may wait for the next: its lines are read and counted one by one, as a
+			// stop may come between). A batch reads its files one after the other; a stream
+			// of regular files merges them, each holding a chunk: streamChunkBytes in all.
+			s.readers[i].DecodeInChunksOf(opts.Decoder, runtime.GOMAXPROCS(0), chunkBytesOf(opts.Batch, len(inputs)))
 		}
 	}
 	s.merged, s.done = order(opts, s.readers)

@@ -61,6 +61,9 @@ func Publish(ctx context.Context, js jetstream.JetStream, n Names, opts PublishO
 			if opts.Profile != nil {
 				dec = source.NewDecoder(opts.Profile)
 			}
+			if sd, ok := dec.(event.StringDecoder); ok {
+				return &captureStringDecoder{captureDecoder: captureDecoder{inner: dec, c: capture}, inner: sd}
+			}
 			return &captureDecoder{inner: dec, c: capture}
 		},
 		Merge:    event.MergeOptions{Lateness: opts.Lateness, MaxAhead: opts.MaxAhead},
@@ -339,6 +342,23 @@ func (c *captured) take(ev *event.Event) string {
 type captureDecoder struct {
 	inner event.Decoder
 	c     *captured
+}
+
+// captureStringDecoder is a captureDecoder over a StringDecoder, so that a chunked Reader
+// (a regular file's) hands it lines that its events may keep, without a copy.
+type captureStringDecoder struct {
+	captureDecoder
+	inner event.StringDecoder
+}
+
+func (d *captureStringDecoder) DecodeString(line string) (*event.Event, *event.Invalid) {
+	ev, bad := d.inner.DecodeString(line)
+	if ev != nil && ev.Raw() != line {
+		d.c.mu.Lock()
+		d.c.lines[ev] = line // the chunk's: never written
+		d.c.mu.Unlock()
+	}
+	return ev, bad
 }
 
 func (d *captureDecoder) Decode(line []byte) (*event.Event, *event.Invalid) {
