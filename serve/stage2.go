@@ -84,6 +84,12 @@ func (s *Stage2) standBy(ctx context.Context, kv jetstream.KeyValue, p int) erro
 			first = false
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				// stopped while creating the lease: the server may have created it after
+				// the call gave up, and a standby would wait for it to expire
+				s.release(kv, key, 0)
+				break
+			}
 			sleep(ctx, s.Names.LeaseTTL/4)
 			continue
 		}
@@ -117,21 +123,28 @@ func (s *Stage2) hold(ctx context.Context, kv jetstream.KeyValue, key string, re
 	return err
 }
 
-// release deletes the lease key if this worker still holds it. A renewal in flight when the
-// stop came may have been applied by the server after its caller gave up waiting, moving the
-// revision past rev: the key is then read back, and deleted at its revision if it still names
-// this worker (a worker that took it over in between changed the revision, and keeps it).
+// release deletes the lease key if this worker still holds it (rev: its revision as last
+// seen; 0 when unknown). A renewal in flight when the stop came may be applied by the server
+// after its caller gave up waiting, moving the revision past rev, even after the key was read
+// back (the stream stores the update while the read is answered): the key is read back and
+// deleted at its revision for as long as it names this worker and the deletion finds it
+// moved, within two seconds (a worker that took it over in between changed it, and keeps it).
 func (s *Stage2) release(kv jetstream.KeyValue, key string, rev uint64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if err := kv.Delete(ctx, key, jetstream.LastRevision(rev)); err == nil {
+	if rev > 0 && kv.Delete(ctx, key, jetstream.LastRevision(rev)) == nil {
 		return
 	}
-	entry, err := kv.Get(ctx, key)
-	if err != nil || string(entry.Value()) != s.ID {
-		return
+	for ctx.Err() == nil {
+		entry, err := kv.Get(ctx, key)
+		if err != nil || string(entry.Value()) != s.ID {
+			return
+		}
+		if kv.Delete(ctx, key, jetstream.LastRevision(entry.Revision())) == nil {
+			return
+		}
+		sleep(ctx, 10*time.Millisecond)
 	}
-	_ = kv.Delete(ctx, key, jetstream.LastRevision(entry.Revision()))
 }
 
 // renew updates the lease every third of its TTL; when an update fails (another worker holds
