@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"encoding/binary"
 	"fmt"
 	"sort"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"github.com/coregx/ahocorasick"
 
 	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/internal/relit"
 )
 
 // candidateIndex finds, once per event and field, which clauses of the channels' needs
@@ -294,7 +294,7 @@ func (cs *candidateScan) scanString(cf *candidateField, s string) {
 	if cf.matcher == nil {
 		return
 	}
-	if hasHighByte(s) {
+	if !relit.IsASCII(s) {
 		cs.folded = foldHigh(cs.folded[:0], s)
 		s = unsafe.String(unsafe.SliceData(cs.folded), len(cs.folded))
 	}
@@ -335,22 +335,6 @@ func foldHigh(buf []byte, s string) []byte {
 		}
 	}
 	return buf
-}
-
-// hasHighByte reports whether s has a byte >= 0x80, a word at a time.
-func hasHighByte(s string) bool {
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		if binary.LittleEndian.Uint64(unsafeBytes(s[i:i+8]))&0x8080808080808080 != 0 {
-			return true
-		}
-	}
-	for ; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return true
-		}
-	}
-	return false
 }
 
 // unsafeBytes shows s as bytes, for a matcher that only reads them.

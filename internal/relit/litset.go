@@ -103,7 +103,7 @@ func (set *litSet) unsure(s string) bool {
 	case set.ksAt == posSuffix && len(s) > set.ksWidth:
 		s = s[len(s)-set.ksWidth:]
 	}
-	if isASCII(s) {
+	if IsASCII(s) {
 		return false
 	}
 	return strings.Contains(s, "\u212a") || strings.Contains(s, "\u017f")
@@ -197,8 +197,8 @@ func equalFoldLower(s, lower string) bool {
 	return true
 }
 
-// isASCII reports whether s has no byte of 0x80 or above, eight bytes at a time.
-func isASCII(s string) bool {
+// IsASCII reports whether s has no byte of 0x80 or above, eight bytes at a time.
+func IsASCII(s string) bool {
 	for len(s) >= 8 {
 		_ = s[7] // one bounds check for the eight loads, which the compiler merges
 		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |

@@ -157,7 +157,7 @@ func TestIsASCII(t *testing.T) {
 		for i := 0; i < len(s); i++ {
 			want = want && s[i] < 0x80
 		}
-		assert.Equal(t, want, isASCII(s), "%q", s)
+		assert.Equal(t, want, IsASCII(s), "%q", s)
 	}
 }
 
