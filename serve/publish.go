@@ -62,7 +62,7 @@ func Publish(ctx context.Context, js jetstream.JetStream, n Names, opts PublishO
 				dec = source.NewDecoder(opts.Profile)
 			}
 			if sd, ok := dec.(event.StringDecoder); ok {
-				return &captureStringDecoder{captureDecoder: captureDecoder{inner: dec, c: capture}, inner: sd}
+				return &captureStringDecoder{captureDecoder: captureDecoder{inner: dec, c: capture}, strings: sd}
 			}
 			return &captureDecoder{inner: dec, c: capture}
 		},
@@ -337,6 +337,16 @@ func (c *captured) take(ev *event.Event) string {
 	return ev.Raw()
 }
 
+// keep remembers line as the line of ev, unless ev is backed by it.
+func (c *captured) keep(ev *event.Event, line string) {
+	if ev == nil || ev.Raw() == line {
+		return
+	}
+	c.mu.Lock()
+	c.lines[ev] = line
+	c.mu.Unlock()
+}
+
 // captureDecoder decodes through inner and keeps a copy of the line of each event that is
 // not backed by it.
 type captureDecoder struct {
@@ -348,25 +358,19 @@ type captureDecoder struct {
 // (a regular file's) hands it lines that its events may keep, without a copy.
 type captureStringDecoder struct {
 	captureDecoder
-	inner event.StringDecoder
+	strings event.StringDecoder
 }
 
 func (d *captureStringDecoder) DecodeString(line string) (*event.Event, *event.Invalid) {
-	ev, bad := d.inner.DecodeString(line)
-	if ev != nil && ev.Raw() != line {
-		d.c.mu.Lock()
-		d.c.lines[ev] = line // the chunk's: never written
-		d.c.mu.Unlock()
-	}
+	ev, bad := d.strings.DecodeString(line)
+	d.c.keep(ev, line) // the chunk's: never written
 	return ev, bad
 }
 
 func (d *captureDecoder) Decode(line []byte) (*event.Event, *event.Invalid) {
 	ev, bad := d.inner.Decode(line)
-	if ev != nil && ev.Raw() != string(line) {
-		d.c.mu.Lock()
-		d.c.lines[ev] = string(line)
-		d.c.mu.Unlock()
+	if ev != nil && ev.Raw() != string(line) { // a copy only for a line it must keep
+		d.c.keep(ev, string(line))
 	}
 	return ev, bad
 }
