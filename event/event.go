@@ -69,10 +69,11 @@ func NewRawString(line string) (ev *Event, ok bool) {
 // RawArena gives the events a decoder backs by their line (its NewRawString) their members
 // from arrays that a few dozen events share, instead of an array each: an allocation and a
 // copy less for most lines. An event keeps its array alive as long as it lives (as it keeps
-// its chunk: a held event pins them, and only while held), so an arena suits a batch's
-// chunks, whose events are held together until they are spilled or run (a chunked Reader's
-// StringDecoders), rather than a stream, whose events come and go one by one. A RawArena is
-// not safe for concurrent use: each decoder has its own.
+// its chunk: a held event pins them, and only while held), so an arena suits the events of a
+// chunked Reader's StringDecoders: a batch holds a chunk's events together until they are
+// spilled or run, and a stream of regular files lets them go in about the order they came,
+// so that only the events at the edge of what it holds pin arrays, and chunks, of events
+// already gone. A RawArena is not safe for concurrent use: each decoder has its own.
 type RawArena struct {
 	room []member // empty, with room for the next events' members
 }
