@@ -72,6 +72,8 @@ type Engine struct {
 	cfg    config
 	plans  []*compiledPlan
 	index  *routeIndex
+	cands  *candidateIndex // nil without the candidate index
+	slots  *event.Slots
 	shards []*shard
 	events int64
 	budget stateBudget
@@ -121,7 +123,7 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 			return nil, err
 		}
 	}
-	e.index = newRouteIndex(e.plans, slots)
+	e.index, e.cands, e.slots = newRouteIndex(e.plans, slots), cands, slots
 	for i := range cfg.workers {
 		e.shards = append(e.shards, newShard(i, &e.cfg, e.plans, e.index, cands, slots))
 	}

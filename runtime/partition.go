@@ -41,23 +41,90 @@ func (e *Engine) Matches(ev *event.Event, dst []Match) ([]Match, error) {
 	routes, _ := si.routes(s.view)
 	for i := 0; i < len(routes); {
 		cp, span := routes[i].plan, routes[i].span
-		start := i
+		if cp.condition != nil {
+			dst = s.appendMatch(dst, routes[i:i+span])
+		}
 		i += span
-		if cp.condition == nil {
-			continue
-		}
-		for j := start; j < start+span; j++ {
-			if s.stepMatches(&routes[j]) {
-				s.keyBuf = s.keyBuf[:0]
-				if !cp.mixedGroups { // else one partition holds the plan: see router.owner
-					s.keyBuf = appendGroupKey(s.keyBuf, s.view, cp.groupSlots)
-				}
-				dst = append(dst, Match{Plan: cp.src.ID, Key: fnv1a(s.keyBuf)})
-				break
-			}
-		}
 	}
 	return dst, nil
+}
+
+// Split is Process and Matches in one pass over the event's routes, for stage 1 of serve: it
+// emits the outputs of the plans without a condition, as Process does, and appends to dst a
+// Match per plan with a condition of which ev matches a channel, as Matches does, in plan
+// order. It needs an engine WithCorrelation(false) with one worker.
+func (e *Engine) Split(ctx context.Context, ev *event.Event, emit func(Output), dst []Match) ([]Match, error) {
+	if e.pool != nil || !e.cfg.noCorrelation {
+		return dst, fmt.Errorf("runtime: Split needs an engine WithCorrelation(false) with one worker")
+	}
+	if err := ctx.Err(); err != nil {
+		return dst, err
+	}
+	if ctx != e.watched {
+		e.watch(ctx)
+	}
+	e.events++
+	s := e.shards[0]
+	s.emit = emit
+	s.advance(ev)
+	si := s.index.sources[ev.LogSource]
+	if si == nil {
+		return dst, nil
+	}
+	s.show(ev)
+	routes, missing := si.routes(s.view)
+	if missing {
+		s.countMissing(si)
+	}
+	s.phase = phaseMatch
+	s.ev, s.longest = ev, -1
+	for i := 0; i < len(routes); {
+		if s.cfg.stop.stopping() {
+			s.stats.abandoned++
+			return dst, nil
+		}
+		cp, span := routes[i].plan, routes[i].span
+		if cp.condition != nil {
+			dst = s.appendMatch(dst, routes[i:i+span])
+		} else {
+			s.matchPlan(ev, routes[i:i+span], s)
+		}
+		i += span
+	}
+	return dst, nil
+}
+
+// appendMatch appends to dst the Match of the current event for the plan of steps (its
+// routes' steps), when a channel matches: the channels after the first that matches are not
+// evaluated.
+func (s *shard) appendMatch(dst []Match, steps []step) []Match {
+	cp := steps[0].plan
+	for j := range steps {
+		if s.stepMatches(&steps[j]) {
+			s.keyBuf = s.keyBuf[:0]
+			if !cp.mixedGroups { // else one partition holds the plan: see router.owner
+				s.keyBuf = appendGroupKey(s.keyBuf, s.view, cp.groupSlots)
+			}
+			return append(dst, Match{Plan: cp.src.ID, Key: fnv1a(s.keyBuf)})
+		}
+	}
+	return dst
+}
+
+// Fork returns an engine over the same plans with e's options that shares what New built —
+// the programs, the route index and the candidate index, which evaluation only reads — and
+// has its own scratch, counters and state: another goroutine evaluates other events with it,
+// and it costs a few allocations instead of a build (stage 1 of serve evaluates the lines of
+// a message on every core). It needs an engine with one worker.
+func (e *Engine) Fork() (*Engine, error) {
+	if e.pool != nil {
+		return nil, fmt.Errorf("runtime: Fork needs an engine with one worker, not %d", e.cfg.workers)
+	}
+	f := &Engine{cfg: e.cfg, plans: e.plans, index: e.index, cands: e.cands, slots: e.slots}
+	f.cfg.stop = &stopper{}
+	f.budget = stateBudget{max: f.cfg.maxState}
+	f.shards = []*shard{newShard(0, &f.cfg, f.plans, f.index, f.cands, f.slots)}
+	return f, nil
 }
 
 // ProcessPlan is Process for the plan with analytic id plan alone: the event moves the

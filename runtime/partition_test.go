@@ -2,13 +2,19 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"math/rand"
 	"sort"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/plan"
 )
 
 // TestPartitionedEqualsOneEngine splits the demo as serve does: a stage-1 engine
@@ -63,4 +69,96 @@ func alertIDs(outs []Output) []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+// TestSplitOnForksIsProcessAndMatches is the property stage 1 of serve relies on: over
+// random plans, half of them with a condition (two channels, grouped by a field), and random
+// events, Split on forks of one engine, each fork taking every third event on a goroutine of
+// its own, emits what Process emits and lists what Matches lists, event by event, and counts
+// the same evaluations.
+func TestSplitOnForksIsProcessAndMatches(t *testing.T) {
+	for seed := int64(1); seed <= 4; seed++ {
+		g := &exprGen{r: rand.New(rand.NewSource(seed))}
+		set := g.plans(120)
+		for i, p := range set.Plans {
+			if i%2 == 0 {
+				c2 := *p.Channels[0]
+				c2.ID, c2.Predicate = "c2", g.expr(2)
+				p.Channels = append(p.Channels, &c2)
+				p.Correlation = plan.Correlation{GroupBy: []string{"User"}, WindowLiteral: "5m", Condition: "c1 && c2"}
+			}
+		}
+		events := readLines(t, g.events(600))
+		type result struct {
+			outs []string
+			ms   []Match
+		}
+		encode := func(o Output) string { b, err := json.Marshal(o); require.NoError(t, err); return string(b) }
+		want := make([]result, len(events))
+		one, err := New(set, WithCorrelation(false))
+		require.NoError(t, err)
+		for i, ev := range events {
+			require.NoError(t, one.Process(t.Context(), ev, func(o Output) { want[i].outs = append(want[i].outs, encode(o)) }))
+			want[i].ms, err = one.Matches(ev, nil)
+			require.NoError(t, err)
+		}
+
+		base, err := New(set, WithCorrelation(false))
+		require.NoError(t, err)
+		const forks = 3
+		got := make([]result, len(events))
+		engines := make([]*Engine, forks)
+		var wg sync.WaitGroup
+		for f := range forks {
+			engines[f], err = base.Fork()
+			require.NoError(t, err)
+			wg.Go(func() {
+				for i := f; i < len(events); i += forks {
+					ms, err := engines[f].Split(context.Background(), events[i], func(o Output) { got[i].outs = append(got[i].outs, encode(o)) }, nil)
+					assert.NoError(t, err)
+					got[i].ms = ms
+				}
+			})
+		}
+		wg.Wait()
+		var evals Evaluations
+		matched, alerts := 0, 0
+		for _, e := range engines {
+			n := e.Evaluations()
+			evals.Reached += n.Reached
+			evals.Evaluated += n.Evaluated
+		}
+		for i := range events {
+			require.Equal(t, want[i], got[i], "seed %d event %d", seed, i)
+			matched += len(got[i].ms)
+			alerts += len(got[i].outs)
+		}
+		assert.Positive(t, matched, "some events match plans with a condition")
+		assert.Positive(t, alerts, "some events alert for plans without one")
+		assert.Equal(t, one.Evaluations(), evals, "seed %d", seed)
+		assert.Zero(t, base.Evaluations().Reached, "a fork counts on its own")
+	}
+}
+
+func TestSplitNeedsStageOneEngine(t *testing.T) {
+	eng, err := New(loadAN1828(t, nil))
+	require.NoError(t, err)
+	_, err = eng.Split(t.Context(), &event.Event{}, func(Output) {}, nil)
+	assert.ErrorContains(t, err, "WithCorrelation(false)")
+}
+
+// readLines decodes JSON lines as raw-backed events.
+func readLines(t *testing.T, jsonl string) []*event.Event {
+	t.Helper()
+	r := event.NewReader(strings.NewReader(jsonl), "stream.jsonl", nil)
+	var evs []*event.Event
+	for {
+		ev, rej, err := r.Next()
+		if err == io.EOF {
+			return evs
+		}
+		require.NoError(t, err)
+		require.Nil(t, rej)
+		evs = append(evs, ev)
+	}
 }

@@ -190,16 +190,22 @@ func (m *matcher) matchRoutes(ev *event.Event, si *sourceIndex, routes []step, m
 			i += span
 			continue
 		}
-		m.matched = m.matched[:0]
-		for j := i; j < i+span; j++ {
-			if m.stepMatches(&routes[j]) {
-				m.matched = append(m.matched, routes[j].index)
-			}
-		}
+		m.matchPlan(ev, routes[i:i+span], sink)
 		i += span
-		if len(m.matched) > 0 {
-			sink.found(cp, ev, m.matched)
+	}
+}
+
+// matchPlan evaluates the channels of one plan that the event reaches (steps, its routes'
+// steps) and hands their matches to sink, if any.
+func (m *matcher) matchPlan(ev *event.Event, steps []step, sink matchSink) {
+	m.matched = m.matched[:0]
+	for j := range steps {
+		if m.stepMatches(&steps[j]) {
+			m.matched = append(m.matched, steps[j].index)
 		}
+	}
+	if len(m.matched) > 0 {
+		sink.found(steps[0].plan, ev, m.matched)
 	}
 }
 
