@@ -3,6 +3,8 @@ package serve
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -156,3 +158,58 @@ func TestDatasetsTwoWorkers(t *testing.T) {
 
 // dedupe is sorted ids without repeats.
 func dedupe(ids []string) []string { return slices.Compact(slices.Clone(ids)) }
+
+// TestStageOneIsTheSameOnAnyWorkers checks that stage 1 publishes the same matches, alerts
+// and parked lines, with the same ids and provenance, in the same order, whether one
+// goroutine or three evaluate the lines of each message.
+func TestStageOneIsTheSameOnAnyWorkers(t *testing.T) {
+	cases := []struct {
+		name  string
+		plans func(t *testing.T) (*plan.Set, *source.Profile, []string)
+	}{
+		{"demo", func(t *testing.T) (*plan.Set, *source.Profile, []string) {
+			return compileSet(t), nil, []string{demoFile}
+		}},
+		{"datasets", func(t *testing.T) (*plan.Set, *source.Profile, []string) {
+			files := datasets(t)
+			set, profile := windowsSet(t)
+			return set, profile, files
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			set, profile, files := tc.plans(t)
+			var outputs [][]string
+			for _, workers := range []int{1, 3} {
+				c := newCluster(t, set, profile)
+				publishFiles(t, c.js, testNames, profile, files)
+				start(t, (&Stage1{JS: c.js, Names: testNames, Set: set, Profile: profile, Workers: workers}).Run)
+				waitFor(t, 180*time.Second, "stage 1", func() bool { return stage1Drained(t, c.js, testNames) })
+				n := testNames.withDefaults()
+				outputs = append(outputs, streamMessages(t, c.js, n.MatchesStream(), n.AlertsStream(), n.RejectsStream()))
+			}
+			require.NotEmpty(t, outputs[0])
+			assert.Equal(t, outputs[0], outputs[1], "stage 1's output with 1 and with 3 workers")
+		})
+	}
+}
+
+// streamMessages lists the messages of streams in order, each as its subject, message id,
+// provenance and a digest of its data (not when it was stored).
+func streamMessages(t *testing.T, js jetstream.JetStream, streams ...string) []string {
+	t.Helper()
+	var out []string
+	for _, name := range streams {
+		st, err := js.Stream(context.Background(), name)
+		require.NoError(t, err)
+		info, err := st.Info(context.Background())
+		require.NoError(t, err)
+		for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+			m, err := st.GetMsg(context.Background(), seq)
+			require.NoError(t, err)
+			out = append(out, fmt.Sprintf("%s %s %s:%s %x", m.Subject, m.Header.Get(jetstream.MsgIDHeader),
+				m.Header.Get(HeaderSource), m.Header.Get(HeaderLine), sha256.Sum256(m.Data)))
+		}
+	}
+	return out
+}

@@ -6,7 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	goruntime "runtime"
+	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -43,7 +47,11 @@ type Stage1 struct {
 	// stalls, then comes behind later ones: when they are later in event time by more than
 	// the lateness, its matches are parked as late (a fast backfill of old files).
 	InFlight int
-	Metrics  *Metrics // may be nil
+	// Workers is how many goroutines evaluate the lines of a message, each with an engine
+	// forked from one build (runtime.Engine.Fork); default GOMAXPROCS. The outputs are
+	// published in the order of the lines whatever the number.
+	Workers int
+	Metrics *Metrics // may be nil
 }
 
 // fetchWait is how long a fetch waits for messages: also how soon Run sees ctx end.
@@ -69,7 +77,10 @@ func (s *Stage1) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	w := &stage1Worker{Stage1: s, eng: eng, dec: newDecoder(s.Profile), maxPayload: s.JS.Conn().MaxPayload()}
+	w := &stage1Worker{Stage1: s, maxPayload: s.JS.Conn().MaxPayload()}
+	if w.lanes, err = newLanes(eng, s.Profile, cmp.Or(s.Workers, goruntime.GOMAXPROCS(0))); err != nil {
+		return fmt.Errorf("serve: stage 1: %w", err)
+	}
 	ready()
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(cmp.Or(s.Batch, 256), jetstream.FetchMaxWait(fetchWait), jetstream.FetchMaxBytes(w.fetchBytes()))
@@ -117,17 +128,47 @@ func (s *Stage1) consumer(ctx context.Context) (jetstream.Consumer, error) {
 	return cons, nil
 }
 
-// stage1Worker is one Stage1's engine and scratch.
+// stage1Worker is one Stage1's engines and scratch.
 type stage1Worker struct {
 	*Stage1
-	eng        *runtime.Engine
-	dec        *decoder
+	lanes      []*lane
 	maxPayload int64 // the server's maximum payload, headers included
-	matches    []runtime.Match
-	outs       []runtime.Output
+	lines      []msgLine
+	results    []lineResult
 	msgs       []jetstream.Msg          // handled, not yet acked
-	lines      int64                    // the event lines msgs held
+	handled    int64                    // the event lines msgs held
 	futures    []jetstream.PubAckFuture // what msgs produced
+}
+
+// lane evaluates lines of a message on a goroutine of its own: an engine forked from the
+// worker's build, and a decoder (a source profile's is not safe for concurrent use).
+type lane struct {
+	eng *runtime.Engine
+	dec *decoder
+}
+
+// newLanes builds n lanes over eng: the first evaluates with eng, the others with forks.
+func newLanes(eng *runtime.Engine, profile *source.Profile, n int) ([]*lane, error) {
+	lanes := make([]*lane, max(n, 1))
+	for i := range lanes {
+		if i > 0 {
+			var err error
+			if eng, err = eng.Fork(); err != nil {
+				return nil, err
+			}
+		}
+		lanes[i] = &lane{eng: eng, dec: newDecoder(profile)}
+	}
+	return lanes, nil
+}
+
+// lineResult is what evaluating one line of a message gave: its event (with the alerts of
+// plans without a condition and the matches of plans with one) or its rejection.
+type lineResult struct {
+	l    decoded
+	outs []runtime.Output
+	ms   []runtime.Match
+	err  error
 }
 
 // batch handles a fetched batch as its messages arrive. The messages handled so far are
@@ -141,7 +182,7 @@ type stage1Worker struct {
 // lateness. Only when publishing again fails are the unsettled messages not acked (nak'd,
 // so they come again; what was stored is dropped as a duplicate by its Nats-Msg-Id).
 func (w *stage1Worker) batch(ctx context.Context, b jetstream.MessageBatch) error {
-	w.msgs, w.futures, w.lines = w.msgs[:0], w.futures[:0], 0
+	w.msgs, w.futures, w.handled = w.msgs[:0], w.futures[:0], 0
 	in := b.Messages()
 	for {
 		var msg jetstream.Msg
@@ -186,27 +227,92 @@ func (w *stage1Worker) settle(ctx context.Context) error {
 			return fmt.Errorf("serve: stage 1: ack: %w", err)
 		}
 	}
-	w.Metrics.EventsIn.Add(w.lines)
-	w.lines = 0
+	w.Metrics.EventsIn.Add(w.handled)
+	w.handled = 0
 	clear(w.msgs)
 	w.msgs, w.futures = w.msgs[:0], w.futures[:0]
 	return nil
 }
 
-// handle decodes the event lines of one message, alerts for plans without a condition and
-// publishes the matches of plans with one (asynchronously: batch awaits them). A line that
-// is bad, or whose time is out of range, is parked instead, and the lines after it go on;
-// so is a match or an alert too large to publish.
+// handle decodes the event lines of one message and evaluates them, on the worker's lanes
+// side by side, then alerts for plans without a condition and publishes the matches of plans
+// with one (asynchronously: batch awaits them), in the order of the lines. A line that is
+// bad, or whose time is out of range, is parked instead, and the lines after it go on; so is
+// a match or an alert too large to publish.
 func (w *stage1Worker) handle(msg jetstream.Msg) error {
 	md, err := msg.Metadata()
 	if err != nil {
 		return fmt.Errorf("serve: stage 1: metadata: %w", err)
 	}
+	seq := md.Sequence.Stream
+	w.lines = splitLines(w.lines[:0], msg, seq)
+	defer clear(w.lines)
+	w.evaluate(md.Timestamp)
+	defer clear(w.results)
 	stored := md.Timestamp.UTC().Format(time.RFC3339Nano)
-	return w.dec.decode(msg, md.Sequence.Stream, func(i, n int, l decoded) error {
-		w.lines++
-		return w.handleLine(l, lineKey(md.Sequence.Stream, i, n), md.Timestamp, stored)
-	})
+	for i := range w.results {
+		r := &w.results[i]
+		if r.err != nil {
+			ml := w.lines[i]
+			return fmt.Errorf("serve: stage 1: %s:%d: %w", ml.src, ml.line, r.err)
+		}
+		w.handled++
+		if err := w.publishLine(r, lineKey(seq, i, len(w.results)), stored); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// laneBlock is how many consecutive lines of a message a lane takes at a time; a message of
+// fewer than two blocks is evaluated on one lane.
+const laneBlock = 16
+
+// evaluate fills w.results with the evaluation of each of w.lines, stored when the events
+// stream stored their message, sharing the lines between the lanes.
+func (w *stage1Worker) evaluate(stored time.Time) {
+	n := len(w.lines)
+	w.results = slices.Grow(w.results[:0], n)[:n]
+	if len(w.lanes) == 1 || n < 2*laneBlock {
+		for i := range n {
+			w.lanes[0].evaluate(w, i, stored)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for _, ln := range w.lanes {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(laneBlock)) - laneBlock
+				if lo >= n {
+					return
+				}
+				for i := lo; i < min(lo+laneBlock, n); i++ {
+					ln.evaluate(w, i, stored)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// evaluate decodes line i of the worker's message and evaluates it into its result.
+func (ln *lane) evaluate(w *stage1Worker, i int, stored time.Time) {
+	r := &w.results[i]
+	l, err := ln.dec.decodeLine(w.lines[i])
+	if err != nil {
+		r.err = err
+		return
+	}
+	if l.rej == nil {
+		l.rej = outOfRange(l.ev, stored, l.text, w.MaxAhead, w.Metrics)
+	}
+	r.l = l
+	if l.rej != nil {
+		return
+	}
+	r.ms, r.err = ln.eng.Split(context.Background(), l.ev, func(o runtime.Output) { r.outs = append(r.outs, o) }, r.ms[:0])
 }
 
 // lineKey names line i of the n lines of the message at stream sequence seq in the message
@@ -220,34 +326,22 @@ func lineKey(seq uint64, i, n int) string {
 	return key
 }
 
-// handleLine evaluates one decoded line, key its lineKey, stored when the events stream
-// stored its message (also as text, for the matches).
-func (w *stage1Worker) handleLine(l decoded, key string, stored time.Time, storedText string) error {
-	ev, rej := l.ev, l.rej
-	if rej == nil {
-		rej = outOfRange(ev, stored, l.text, w.MaxAhead, w.Metrics)
+// publishLine publishes what one line of a message gave, key its lineKey: its rejection, or
+// its alerts then its matches (stamped with storedText, when the events stream stored it).
+func (w *stage1Worker) publishLine(r *lineResult, key, storedText string) error {
+	l := r.l
+	if l.rej != nil {
+		return w.park(l.rej, w.Names.EventsStream()+"."+key)
 	}
-	if rej != nil {
-		return w.park(rej, w.Names.EventsStream()+"."+key)
-	}
-	w.outs = w.outs[:0]
-	if err := w.eng.Process(context.Background(), ev, func(o runtime.Output) { w.outs = append(w.outs, o) }); err != nil {
-		return fmt.Errorf("serve: stage 1: %w", err)
-	}
-	for _, o := range w.outs {
-		if err := w.publishAlert(o, ev); err != nil {
+	for _, o := range r.outs {
+		if err := w.publishAlert(o, l.ev); err != nil {
 			return err
 		}
 	}
-	var err error
-	w.matches, err = w.eng.Matches(ev, w.matches[:0])
-	if err != nil {
-		return fmt.Errorf("serve: stage 1: %w", err)
-	}
-	for _, m := range w.matches {
-		out := lineMsg(w.Names.matchSubject(m.Plan, m.Key), l.text, ev.Source, ev.Line)
+	for _, m := range r.ms {
+		out := lineMsg(w.Names.matchSubject(m.Plan, m.Key), l.text, l.ev.Source, l.ev.Line)
 		out.Header.Set(HeaderStored, storedText)
-		if err := w.publishMatch(out, key+"."+m.Plan, ev); err != nil {
+		if err := w.publishMatch(out, key+"."+m.Plan, l.ev); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	goruntime "runtime"
 	"strings"
 	"sync"
 	"time"
@@ -62,6 +63,7 @@ SIGINT or SIGTERM drains: the batch in hand is finished and acked, leases are re
 	fl.Var(newByteSize(&f.run.maxState, runtime.DefaultMaxState), "max-state", "keep each partition's correlation state under `BYTES`")
 	fl.IntVar(&f.run.maxIter, "max-iterations", runtime.DefaultMaxIterations, "cut off an evaluation after `N` comprehension iterations")
 	fl.StringVar(&f.id, "id", "", "this worker's `NAME` in the partition leases (default: random)")
+	fl.IntVar(&f.run.workers, "workers", goruntime.NumCPU(), "stage 1 evaluates the lines of each message on `N` goroutines (its outputs are the same, in the same order, with any number)")
 	fl.IntVar(&f.inFlight, "in-flight", 1, "event messages all stage-1 instances hold unacked at a time, at most `N` (1: the stream's order whatever fails; more: instances in parallel, and a failure may put matches past the lateness)")
 	return cmd
 }
@@ -70,8 +72,8 @@ func (c *cli) serve(f *serveFlags) error {
 	if f.stage != "1" && f.stage != "2" && f.stage != "both" {
 		return inputErr(fmt.Errorf("--stage %q: want 1, 2 or both", f.stage))
 	}
-	if f.inFlight < 1 {
-		return inputErr(fmt.Errorf("--in-flight %d: want 1 or more", f.inFlight))
+	if f.inFlight < 1 || f.run.workers < 1 {
+		return inputErr(fmt.Errorf("--in-flight %d, --workers %d: want 1 or more", f.inFlight, f.run.workers))
 	}
 	if f.run.maxHeld < 1 || f.run.maxAhead < 0 {
 		return inputErr(fmt.Errorf("--max-held %d, --max-ahead %s: want at least 1 byte and a duration of zero or more", f.run.maxHeld, f.run.maxAhead))
@@ -114,7 +116,7 @@ func (c *cli) serve(f *serveFlags) error {
 func stageWorkers(f *serveFlags, js jetstream.JetStream, set *plan.Set, profile *source.Profile, opts []runtime.Option, m *serve.Metrics) []func(context.Context) error {
 	var runs []func(context.Context) error
 	if f.stage != "2" {
-		s1 := &serve.Stage1{JS: js, Names: f.nats.names, Set: set, Profile: profile, Options: opts, MaxAhead: f.run.maxAhead, InFlight: f.inFlight, Metrics: m}
+		s1 := &serve.Stage1{JS: js, Names: f.nats.names, Set: set, Profile: profile, Options: opts, MaxAhead: f.run.maxAhead, InFlight: f.inFlight, Workers: f.run.workers, Metrics: m}
 		runs = append(runs, s1.Run)
 	}
 	if f.stage != "1" {
