@@ -72,8 +72,11 @@ func (c *cli) serve(f *serveFlags) error {
 	if f.stage != "1" && f.stage != "2" && f.stage != "both" {
 		return inputErr(fmt.Errorf("--stage %q: want 1, 2 or both", f.stage))
 	}
-	if f.inFlight < 1 || f.run.workers < 1 {
-		return inputErr(fmt.Errorf("--in-flight %d, --workers %d: want 1 or more", f.inFlight, f.run.workers))
+	if f.inFlight < 1 {
+		return inputErr(fmt.Errorf("--in-flight %d: want 1 or more", f.inFlight))
+	}
+	if f.run.workers < 1 {
+		return inputErr(fmt.Errorf("--workers %d: want 1 or more", f.run.workers))
 	}
 	if f.run.maxHeld < 1 || f.run.maxAhead < 0 {
 		return inputErr(fmt.Errorf("--max-held %d, --max-ahead %s: want at least 1 byte and a duration of zero or more", f.run.maxHeld, f.run.maxAhead))

@@ -76,6 +76,7 @@ func TestServeFlags(t *testing.T) {
 		{"alerts with args", []string{"alerts", "x"}, "unknown command"},
 		{"no line per message", []string{"publish", "testdata/events/demo.jsonl", "--batch-lines", "0"}, "--batch-lines 0, --batch-bytes 1048576: want 1 or more"},
 		{"no message in flight", []string{"serve", "--in-flight", "0"}, "--in-flight 0: want 1 or more"},
+		{"no stage-1 worker", []string{"serve", "--workers", "0"}, "--workers 0: want 1 or more"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
