@@ -31,6 +31,22 @@ type owner struct {
 	replayed   int64
 }
 
+// engine is a fresh engine for a partition taken: a fork (runtime.Engine.Fork) of the
+// engine of the correlated plans that the worker builds once, when it takes its first
+// partition. The partitions share its programs and indexes, so that a worker owning four of
+// them holds one build, not four, and a takeover costs no build after the first.
+func (s *Stage2) engine() (*runtime.Engine, error) {
+	s.build.Lock()
+	defer s.build.Unlock()
+	if s.build.eng == nil && s.build.err == nil {
+		s.build.eng, s.build.err = runtime.New(correlated(s.Set), append(s.Options, runtime.WithWorkers(1))...)
+	}
+	if s.build.err != nil {
+		return nil, s.build.err
+	}
+	return s.build.eng.Fork()
+}
+
 // orderedResetAttempts bounds how often a Fetch recreates the partition's ordered consumer.
 const orderedResetAttempts = 3
 
@@ -38,7 +54,7 @@ const orderedResetAttempts = 3
 // replayed from the start of the stream (the replay horizon is the stream's MaxAge), so the
 // state is rebuilt exactly; alerts it publishes again are dropped by their Nats-Msg-Id.
 func (s *Stage2) own(ctx context.Context, p int) error {
-	eng, err := runtime.New(correlated(s.Set), append(s.Options, runtime.WithWorkers(1))...)
+	eng, err := s.engine()
 	s.Metrics.ready.building.Add(-1) // counted by standBy when it took the lease
 	if err != nil {
 		return fmt.Errorf("serve: stage 2: %w", err)

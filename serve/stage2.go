@@ -32,6 +32,13 @@ type Stage2 struct {
 	MaxHeld   int64            // bytes of matches each partition holds for the lateness (`run`'s --max-held); default event.DefaultMaxHeld
 	ID        string           // this worker's name in the leases; default a fresh NUID
 	Metrics   *Metrics         // may be nil
+
+	// build is the engine the partitions' engines fork from (engine), built once.
+	build struct {
+		sync.Mutex
+		eng *runtime.Engine
+		err error
+	}
 }
 
 // Run owns partitions until ctx is done, then releases their leases (graceful drain: a

@@ -1,0 +1,52 @@
+package serve
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/runtime"
+)
+
+// TestPartitionsShareOneBuild: each partition a worker takes gets an engine of its own, with
+// state of its own (one partition's matches alert in it alone), forked from the one engine
+// the worker builds for its first partition.
+func TestPartitionsShareOneBuild(t *testing.T) {
+	s := &Stage2{Set: compileSet(t)}
+	first, err := s.engine()
+	require.NoError(t, err)
+	built := s.build.eng
+	second, err := s.engine()
+	require.NoError(t, err)
+	assert.Same(t, built, s.build.eng, "one build")
+	assert.NotSame(t, first, second)
+
+	data, err := os.ReadFile(demoFile)
+	require.NoError(t, err)
+	r := event.NewReader(strings.NewReader(string(data)), demoFile, nil)
+	var fed []*event.Event
+	for ev, rej, err := r.Next(); err == nil; ev, rej, err = r.Next() {
+		require.Nil(t, rej)
+		fed = append(fed, ev)
+	}
+	var alerts [2]int
+	for i, eng := range []*runtime.Engine{first, second} {
+		count := func(o runtime.Output) {
+			if _, ok := o.(*runtime.Alert); ok {
+				alerts[i]++
+			}
+		}
+		if i == 0 {
+			for _, ev := range fed {
+				require.NoError(t, eng.ProcessPlan(context.Background(), ev, "AN1828", count))
+			}
+		}
+		eng.Flush(count)
+	}
+	assert.Equal(t, [2]int{1, 0}, alerts, "the demo's alert, in the partition fed alone")
+}
