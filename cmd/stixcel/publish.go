@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/stixcel/stixcel/internal/gcload"
 	"strings"
 	"time"
 
@@ -75,6 +76,7 @@ func (c *cli) publish(args []string, f *publishFlags) error {
 		return openError(ctx, err)
 	}
 	defer opened.Close()
+	defer gcload.Stream(gcload.Headroom)()
 	hints := hints.New(nil, nil, f.source == "")
 	hints.NoImpliedShapes() // serve's workers read normalized events, or --source
 	st, err := serve.Publish(ctx, js, f.nats.names, serve.PublishOptions{Profile: profile, Lateness: f.lateness, MaxAhead: f.maxAhead,

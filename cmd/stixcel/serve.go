@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stixcel/stixcel/internal/gcload"
 	"net"
 	"net/http"
 	goruntime "runtime"
@@ -105,6 +106,7 @@ func (c *cli) serve(f *serveFlags) error {
 		return inputErr(err)
 	}
 	opts := []runtime.Option{runtime.WithMaxGroups(f.run.maxGroups), runtime.WithMaxState(f.run.maxState), runtime.WithMaxIterations(f.run.maxIter)}
+	defer gcload.Stream(gcload.Headroom)()
 	err = c.runStages(ctx, stageWorkers(f, js, set, profile, opts, metrics))
 	if derr := nc.Drain(); err == nil && derr != nil && !errors.Is(derr, context.Canceled) {
 		err = derr

@@ -79,3 +79,24 @@ func TestBoundKeepsTheUsersLimit(t *testing.T) {
 	restore()
 	assert.Equal(t, int64(1<<30), debug.SetMemoryLimit(-1))
 }
+
+// TestStream: a streaming process collects at Bound's limit, not at GOGC's doubling, unless
+// GOGC asks for more; both settings come back.
+func TestStream(t *testing.T) {
+	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		t.Skip("GOMEMLIMIT is set for the test process")
+	}
+	for _, prior := range []int{100, 5000, -1} {
+		old := debug.SetGCPercent(prior)
+		restore := Stream(Headroom)
+		want := StreamPercent
+		if prior < 0 || prior > StreamPercent {
+			want = prior
+		}
+		assert.Equal(t, want, debug.SetGCPercent(want), "GOGC %d", prior)
+		assert.Less(t, debug.SetMemoryLimit(-1), int64(math.MaxInt64), "a limit is set")
+		restore()
+		assert.Equal(t, prior, debug.SetGCPercent(old), "GOGC %d restored", prior)
+		assert.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1), "the limit is lifted")
+	}
+}
