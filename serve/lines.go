@@ -54,6 +54,9 @@ func newDecoder(profile *source.Profile) *decoder {
 	return d
 }
 
+// byteOrderMark is U+FEFF in UTF-8, which some Windows tools write at the start of a file.
+var byteOrderMark = []byte("\xef\xbb\xbf")
+
 // msgLine is one line of a message and where it came from.
 type msgLine struct {
 	text []byte
@@ -86,9 +89,12 @@ func (d *decoder) decode(msg jetstream.Msg, seq uint64, each func(i, n int, l de
 	return nil
 }
 
-// decodeLine reads one line as the event at its source and line.
+// decodeLine reads one line as the event at its source and line. Each line is read as the
+// first line of a file is: a byte-order mark at its start is skipped, whichever line of
+// whichever message it is (the reader skips one on the first line it reads only), so that the
+// verdict on a line is the line's alone, not that of the lines a decoder read before.
 func (d *decoder) decodeLine(ml msgLine) (decoded, error) {
-	d.feed.set(ml.text)
+	d.feed.set(bytes.TrimPrefix(ml.text, byteOrderMark))
 	ev, rej, err := d.reader.Next()
 	if err != nil {
 		return decoded{}, err

@@ -336,3 +336,20 @@ func storedLines(t *testing.T, c *cluster, stream string) int {
 	}
 	return total
 }
+
+// TestDecoderReadsEachLineAlone: a line with a byte-order mark decodes as it does without,
+// whether it is the first line a decoder reads or a later one, so that the verdict on a line
+// does not depend on which goroutine of stage 1 read which lines before it.
+func TestDecoderReadsEachLineAlone(t *testing.T) {
+	line := []byte(`{"time":"2026-03-20T09:00:00Z","log_source":"WinEventLog:Sysmon","EventCode":1}`)
+	bom := append([]byte("\xef\xbb\xbf"), line...)
+	for _, order := range [][][]byte{{bom, line, bom}, {line, bom, bom}} {
+		d := newDecoder(nil)
+		for i, text := range order {
+			l, err := d.decodeLine(msgLine{text: text, src: "s", line: i + 1})
+			require.NoError(t, err)
+			require.Nil(t, l.rej, "line %d of %q", i+1, order)
+			assert.Equal(t, "WinEventLog:Sysmon", l.ev.LogSource)
+		}
+	}
+}
