@@ -128,7 +128,11 @@ func (r *Reader) fill() {
 	clear(c.lines)
 	c.lines, c.given = c.lines[:0], 0
 	var text strings.Builder
-	for len(c.lines) < c.maxLines && text.Len() < c.maxBytes {
+	maxBytes := c.maxBytes
+	if c.lastBytes == 0 {
+		maxBytes = min(maxBytes, firstChunkBytes)
+	}
+	for len(c.lines) < c.maxLines && text.Len() < maxBytes {
 		line, err := r.lines.Next()
 		if err != nil {
 			c.err = err
@@ -159,7 +163,10 @@ func (c *decodeChunk) textSize() int {
 	return c.lastBytes + c.lastBytes/16
 }
 
-// firstChunkBytes is the room a chunked Reader's first chunk starts with.
+// firstChunkBytes is the room a chunked Reader's first chunk starts with, and where it ends:
+// files merged as a stream give nothing until each has given its first event, and a hundred
+// files' first chunks of 320 KiB held publish's first message back for a fifth of the 94k
+// lines of the OTRF datasets ten times over (0.3 s), while serve waited.
 const firstChunkBytes = 64 << 10
 
 // fitted is text's string and the size of its array, copied into an array of its size when

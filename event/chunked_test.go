@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stixcel/stixcel/internal/jsonl"
@@ -190,7 +191,7 @@ func TestChunkedReaderKeepsItsLinesOnce(t *testing.T) {
 // rejected lines included, and their footprints (what --max-held counts) sum to at least
 // the chunk's lines, however few of its lines are events.
 func TestChunkedEventsAccountForTheirChunk(t *testing.T) {
-	bad := `{"log_source":"x","padding":"` + strings.Repeat("x", 2000) + `"}` // missing time
+	bad := `{"log_source":"x","padding":"` + strings.Repeat("x", 200) + `"}` // missing time; 100 lines fit a first chunk
 	good := `{"time":"2026-03-20T09:00:00Z","log_source":"x"}`
 	for _, every := range []int{1, 2, 10, 100} {
 		t.Run(fmt.Sprint(every), func(t *testing.T) {
@@ -211,4 +212,26 @@ func TestChunkedEventsAccountForTheirChunk(t *testing.T) {
 			require.GreaterOrEqual(t, footprints, total)
 		})
 	}
+}
+
+// TestChunkedReaderGivesItsFirstEventSoon: a chunked reader gives its first event once it has
+// read a first chunk of about firstChunkBytes, not a whole chunk of up to a megabyte: files
+// merged as a stream give nothing until each has given its first event.
+func TestChunkedReaderGivesItsFirstEventSoon(t *testing.T) {
+	lines := make([]string, 2000)
+	for i := range lines {
+		lines[i] = fmt.Sprintf(`{"time":"2026-03-20T09:00:00Z","log_source":"x","padding":%q}`, strings.Repeat("x", 1000))
+	}
+	src := &scriptedLines{lines: lines}
+	r := NewLineReader(src, "x.jsonl", nil)
+	r.DecodeInChunksOf(nil, 2, 1<<20)
+	ev, _, err := r.Next()
+	require.NoError(t, err)
+	require.NotNil(t, ev)
+	assert.LessOrEqual(t, src.next, firstChunkBytes/1000+1, "lines read before the first event")
+	n := 1
+	for _, _, err := r.Next(); err == nil; _, _, err = r.Next() {
+		n++
+	}
+	assert.Equal(t, len(lines), n)
 }
