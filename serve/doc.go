@@ -22,8 +22,10 @@
 //
 // Stage 1 (Stage1, any number of instances on one shared durable pull consumer) decodes each
 // event line with the source profile and evaluates it with a runtime.Engine built
-// WithCorrelation(false): plans without a condition alert at once; for each plan with a
-// condition whose channel matches (Engine.Matches) the line is published to
+// WithCorrelation(false), in one pass (Engine.Split), the lines of a message side by side on
+// Stage1.Workers goroutines with engines forked from that one (Engine.Fork), what they give
+// published in the order of the lines: plans without a condition alert at once; for each
+// plan with a condition whose channel matches the line is published to
 // <p>.matches.<plan>.<key hash>, with Nats-Msg-Id "<input seq>[.<line index>].<plan>" so
 // that a redelivered message cannot put an event in a window twice. An input message is
 // acked only after every message its lines produced is stored (its PubAck came back); a bad
@@ -46,7 +48,9 @@
 // (event.Compare, the order of `stixcel run`) within the lateness, holding at most MaxHeld
 // bytes (`run`'s budget, per partition: past it the oldest are released early and counted,
 // as run counts them), and feeds each match to Engine.ProcessPlan for its plan only, so each
-// (plan, group key) sees exactly the events it sees in `run`. Alerts are published with their
+// (plan, group key) sees exactly the events it sees in `run`. A worker builds the engine of
+// the correlated plans once, for the first partition it takes; each partition's engine is a
+// fork of it, with state of its own. Alerts are published with their
 // id as Nats-Msg-Id into a stream whose duplicate window is at least the replay horizon: a
 // replay after a failover republishes alerts that JetStream drops as duplicates.
 package serve
