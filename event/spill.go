@@ -717,14 +717,6 @@ func appendValue(b []byte, v any) []byte {
 // allocation to make.
 const maxRecord = 1 << 40
 
-// noEOF is err, but an end of file inside a record is an unexpected one.
-func noEOF(err error) error {
-	if err == io.EOF {
-		return io.ErrUnexpectedEOF
-	}
-	return err
-}
-
 // errSpill is the error of a spilled record that does not decode: the file was changed
 // under the run.
 var errSpill = errors.New("corrupt record")
