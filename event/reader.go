@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/stixcel/stixcel/internal/jsonl"
 )
@@ -100,6 +101,11 @@ func (s *ReadStats) Add(o ReadStats) {
 // copy of raw.
 func (s *ReadStats) reject(file string, line int, raw []byte, reason, detail string) *Rejection {
 	s.Rejected[reason]++
+	return rejection(file, line, raw, reason, detail)
+}
+
+// rejection describes a rejected line, with a copy of raw.
+func rejection(file string, line int, raw []byte, reason, detail string) *Rejection {
 	return &Rejection{File: file, Line: line, Reason: reason, Detail: detail, Raw: append([]byte{}, raw...)}
 }
 
@@ -206,3 +212,34 @@ func (r *Reader) Stats() ReadStats { return r.stats.Clone() }
 func (r *Reader) reject(line jsonl.Line, reason, detail string) *Rejection {
 	return r.stats.reject(r.name, line.Number, line.Text, reason, detail)
 }
+
+// DecodeLine decodes line as a Reader named file reading it as its whole input would, giving
+// it number: the same event, or the same rejection (jsonl.LineOf's verdict, then the
+// decoder's). A StringDecoder decodes a slice of line itself, so its event may be backed by
+// line: the caller never writes to line's bytes. For a line that comes on its own (a
+// message of a stream), without the two copies a Reader makes.
+func DecodeLine(dec Decoder, line string, file string, number int) (*Event, *Rejection) {
+	if dec == nil {
+		dec = Normalized{}
+	}
+	l := jsonl.LineOf(bytesOf(line), number)
+	if l.Reason != "" {
+		return nil, rejection(file, l.Number, l.Text, l.Reason, l.Detail)
+	}
+	var ev *Event
+	var bad *Invalid
+	if sd, ok := dec.(StringDecoder); ok {
+		// LineOf trims a byte order mark at the start and a terminator at the end, no more
+		ev, bad = sd.DecodeString(strings.TrimPrefix(line, byteOrderMark)[:len(l.Text)])
+	} else {
+		ev, bad = dec.Decode(l.Text)
+	}
+	if bad != nil {
+		return nil, rejection(file, l.Number, l.Text, bad.Reason, bad.Detail)
+	}
+	ev.Source, ev.Line, ev.lineBytes = file, l.Number, len(l.Text)
+	return ev, nil
+}
+
+// byteOrderMark is U+FEFF in UTF-8, which jsonl.LineOf skips at the start of a line.
+const byteOrderMark = "\xef\xbb\xbf"

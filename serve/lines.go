@@ -3,10 +3,9 @@ package serve
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"io"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -35,27 +34,22 @@ const (
 	HeaderStored = "Stixcel-Stored"
 )
 
-// decoder decodes the event lines of a message with their provenance, through one
-// event.Reader (its limits and rejections), normalized or with a source profile. The reader
-// is kept across lines: it reads each line from a feed that holds exactly that line.
+// decoder decodes the event lines of a message with their provenance, each as a file of
+// that line alone would be read (event.DecodeLine: the Reader's limits and rejections),
+// normalized or with a source profile, without copying it: an event may be backed by its
+// message's bytes, which nothing writes to.
 type decoder struct {
-	feed   lineFeed
-	reader *event.Reader
-	lines  []msgLine
+	dec   event.Decoder // nil: normalized; a profile's decoder is not safe for concurrent use
+	lines []msgLine
 }
 
 func newDecoder(profile *source.Profile) *decoder {
 	d := &decoder{}
-	var dec event.Decoder // nil: normalized; a profile's decoder is not safe for concurrent use
 	if profile != nil {
-		dec = source.NewDecoder(profile)
+		d.dec = source.NewDecoder(profile)
 	}
-	d.reader = event.NewReader(&d.feed, "", dec)
 	return d
 }
-
-// byteOrderMark is U+FEFF in UTF-8, which some Windows tools write at the start of a file.
-var byteOrderMark = []byte("\xef\xbb\xbf")
 
 // msgLine is one line of a message and where it came from.
 type msgLine struct {
@@ -76,35 +70,22 @@ type decoded struct {
 // it. A bad line is a rejection; the lines after it go on.
 func (d *decoder) decode(msg jetstream.Msg, seq uint64, each func(i, n int, l decoded) error) error {
 	d.lines = splitLines(d.lines[:0], msg, seq)
+	defer clear(d.lines)
 	for i, ml := range d.lines {
-		l, err := d.decodeLine(ml)
-		if err != nil {
-			return fmt.Errorf("serve: decode %s:%d: %w", ml.src, ml.line, err)
-		}
-		if err := each(i, len(d.lines), l); err != nil {
+		if err := each(i, len(d.lines), d.decodeLine(ml)); err != nil {
 			return err
 		}
 	}
-	clear(d.lines)
 	return nil
 }
 
-// decodeLine reads one line as the event at its source and line. Each line is read as the
-// first line of a file is: a byte-order mark at its start is skipped, whichever line of
-// whichever message it is (the reader skips one on the first line it reads only), so that the
-// verdict on a line is the line's alone, not that of the lines a decoder read before.
-func (d *decoder) decodeLine(ml msgLine) (decoded, error) {
-	d.feed.set(bytes.TrimPrefix(ml.text, byteOrderMark))
-	ev, rej, err := d.reader.Next()
-	if err != nil {
-		return decoded{}, err
-	}
-	if rej != nil {
-		rej.File, rej.Line = ml.src, ml.line
-		return decoded{rej: rej, text: ml.text}, nil
-	}
-	ev.Source, ev.Line = ml.src, ml.line
-	return decoded{ev: ev, text: ml.text}, nil
+// decodeLine reads one line as the event at its source and line. Each line is read as a
+// file of that line alone is: a byte-order mark at its start is skipped, whichever line of
+// whichever message it is, so that the verdict on a line is the line's alone, not that of
+// the lines a decoder read before.
+func (d *decoder) decodeLine(ml msgLine) decoded {
+	ev, rej := event.DecodeLine(d.dec, unsafe.String(unsafe.SliceData(ml.text), len(ml.text)), ml.src, ml.line)
+	return decoded{ev: ev, rej: rej, text: ml.text}
 }
 
 // splitLines appends the lines of msg to out with their provenance (lineSources). A message
@@ -220,28 +201,6 @@ func record(e json.RawMessage) json.RawMessage {
 		return pair[1]
 	}
 	return e
-}
-
-// lineFeed is an io.Reader that holds one line and its newline until set again.
-type lineFeed struct {
-	data []byte
-	nl   bool // the newline is still to be read
-}
-
-func (f *lineFeed) set(line []byte) { f.data, f.nl = line, true }
-
-func (f *lineFeed) Read(p []byte) (int, error) {
-	n := copy(p, f.data)
-	f.data = f.data[n:]
-	if len(f.data) == 0 && f.nl && n < len(p) {
-		p[n] = '\n'
-		n++
-		f.nl = false
-	}
-	if n == 0 {
-		return 0, io.ErrNoProgress // a reader asked past the line: cannot happen
-	}
-	return n, nil
 }
 
 // lineMsg is a message carrying one line with its provenance.

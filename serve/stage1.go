@@ -300,11 +300,7 @@ func (w *stage1Worker) evaluate(stored time.Time) {
 // evaluate decodes line i of the worker's message and evaluates it into its result.
 func (ln *lane) evaluate(w *stage1Worker, i int, stored time.Time) {
 	r := &w.results[i]
-	l, err := ln.dec.decodeLine(w.lines[i])
-	if err != nil {
-		r.err = err
-		return
-	}
+	l := ln.dec.decodeLine(w.lines[i])
 	if l.rej == nil {
 		l.rej = outOfRange(l.ev, stored, l.text, w.MaxAhead, w.Metrics)
 	}

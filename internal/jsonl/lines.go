@@ -64,8 +64,13 @@ func (r *Reader) Next() (Line, error) {
 	if r.last == 1 {
 		text = bytes.TrimPrefix(text, byteOrderMark) // written by some Windows tools
 	}
-	line := Line{Number: r.last, Text: text}
-	switch {
+	return judged(Line{Number: r.last, Text: text}, tooLong), nil
+}
+
+// judged is line with its Reason and Detail set when it is rejected; tooLong says that it was
+// longer than MaxLineBytes (Text then holds its first KeptBytes).
+func judged(line Line, tooLong bool) Line {
+	switch text := line.Text; {
 	case tooLong:
 		line.Reason = ReasonLineTooLong
 		line.Detail = fmt.Sprintf("longer than %d bytes (only the first %d are kept)", MaxLineBytes, KeptBytes)
@@ -75,7 +80,20 @@ func (r *Reader) Next() (Line, error) {
 		line.Reason = ReasonInvalidUTF8
 		line.Detail = invalidUTF8Detail(text)
 	}
-	return line, nil
+	return line
+}
+
+// LineOf is what a Reader gives for text as the whole input, numbered number: text without
+// a byte order mark at its start and one line terminator at its end ("\n", "\r\n", or a
+// "\r" alone), with the Reader's verdict. Text is a slice of text: no copy. The caller is
+// to give one line: text holds no "\n" but, perhaps, at its end.
+func LineOf(text []byte, number int) Line {
+	text = trimEOL(bytes.TrimPrefix(text, byteOrderMark))
+	tooLong := len(text) > MaxLineBytes
+	if tooLong {
+		text = text[:KeptBytes]
+	}
+	return judged(Line{Number: number, Text: text}, tooLong)
 }
 
 // read returns the next line without its terminator; a line longer than MaxLineBytes is
