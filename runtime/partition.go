@@ -52,10 +52,11 @@ func (e *Engine) Matches(ev *event.Event, dst []Match) ([]Match, error) {
 // Split is Process and Matches in one pass over the event's routes, for stage 1 of serve: it
 // emits the outputs of the plans without a condition, as Process does, and appends to dst a
 // Match per plan with a condition of which ev matches a channel, as Matches does, in plan
-// order. It needs an engine WithCorrelation(false) with one worker.
+// order. It never feeds the plans' correlation, WithCorrelation or not. It needs an engine
+// with one worker.
 func (e *Engine) Split(ctx context.Context, ev *event.Event, emit func(Output), dst []Match) ([]Match, error) {
-	if e.pool != nil || !e.cfg.noCorrelation {
-		return dst, fmt.Errorf("runtime: Split needs an engine WithCorrelation(false) with one worker")
+	if e.pool != nil {
+		return dst, fmt.Errorf("runtime: Split needs an engine with one worker, not %d", e.cfg.workers)
 	}
 	if err := ctx.Err(); err != nil {
 		return dst, err

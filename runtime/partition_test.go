@@ -73,9 +73,9 @@ func alertIDs(outs []Output) []string {
 
 // TestSplitOnForksIsProcessAndMatches is the property stage 1 of serve relies on: over
 // random plans, half of them with a condition (two channels, grouped by a field), and random
-// events, Split on forks of one engine, each fork taking every third event on a goroutine of
-// its own, emits what Process emits and lists what Matches lists, event by event, and counts
-// the same evaluations.
+// events, Split on forks of one engine (with correlation off, or on), each fork taking every
+// third event on a goroutine of its own, emits what Process emits and lists what Matches
+// lists on an engine WithCorrelation(false), event by event, and counts the same evaluations.
 func TestSplitOnForksIsProcessAndMatches(t *testing.T) {
 	for seed := int64(1); seed <= 4; seed++ {
 		g := &exprGen{r: rand.New(rand.NewSource(seed))}
@@ -103,7 +103,9 @@ func TestSplitOnForksIsProcessAndMatches(t *testing.T) {
 			require.NoError(t, err)
 		}
 
-		base, err := New(set, WithCorrelation(false))
+		// Split never feeds correlation: its forks of an engine with correlation on (stage 2's
+		// build, shared in one process) give the same
+		base, err := New(set, WithCorrelation(seed%2 == 0))
 		require.NoError(t, err)
 		const forks = 3
 		got := make([]result, len(events))
@@ -140,11 +142,13 @@ func TestSplitOnForksIsProcessAndMatches(t *testing.T) {
 	}
 }
 
-func TestSplitNeedsStageOneEngine(t *testing.T) {
-	eng, err := New(loadAN1828(t, nil))
+func TestSplitNeedsOneWorker(t *testing.T) {
+	eng, err := New(loadAN1828(t, nil), WithWorkers(2))
 	require.NoError(t, err)
 	_, err = eng.Split(t.Context(), &event.Event{}, func(Output) {}, nil)
-	assert.ErrorContains(t, err, "WithCorrelation(false)")
+	assert.ErrorContains(t, err, "one worker, not 2")
+	_, err = eng.Fork()
+	assert.ErrorContains(t, err, "one worker, not 2")
 }
 
 // readLines decodes JSON lines as raw-backed events.

@@ -49,8 +49,9 @@
 // bytes (`run`'s budget, per partition: past it the oldest are released early and counted,
 // as run counts them), and feeds each match to Engine.ProcessPlan for its plan only, so each
 // (plan, group key) sees exactly the events it sees in `run`. A worker builds the engine of
-// the correlated plans once, for the first partition it takes; each partition's engine is a
-// fork of it, with state of its own. Alerts are published with their
+// the correlated plans once, for the first partition it takes, unless it shares a Build with
+// stage 1 in one process (both stages then fork one build of the plans); each partition's
+// engine is a fork, with state of its own. Alerts are published with their
 // id as Nats-Msg-Id into a stream whose duplicate window is at least the replay horizon: a
 // replay after a failover republishes alerts that JetStream drops as duplicates.
 package serve

@@ -32,19 +32,22 @@ type owner struct {
 }
 
 // engine is a fresh engine for a partition taken: a fork (runtime.Engine.Fork) of the
-// engine of the correlated plans that the worker builds once, when it takes its first
-// partition. The partitions share its programs and indexes, so that a worker owning four of
-// them holds one build, not four, and a takeover costs no build after the first.
+// Stage2's Build, or else of the engine of the plans with a condition that the worker builds
+// once, when it takes its first partition. The partitions share its programs and indexes,
+// so that a worker owning four of them holds one build, not four, and a takeover costs no
+// build after the first.
 func (s *Stage2) engine() (*runtime.Engine, error) {
-	s.build.Lock()
-	defer s.build.Unlock()
-	if s.build.eng == nil && s.build.err == nil {
-		s.build.eng, s.build.err = runtime.New(correlated(s.Set), append(s.Options, runtime.WithWorkers(1))...)
+	s.builds.Do(func() {
+		s.build = s.Build
+		if s.build == nil {
+			s.build = &Build{Set: correlated(s.Set), Options: s.Options}
+		}
+	})
+	eng, err := s.build.Fork()
+	if err != nil {
+		return nil, fmt.Errorf("serve: stage 2: %w", err)
 	}
-	if s.build.err != nil {
-		return nil, s.build.err
-	}
-	return s.build.eng.Fork()
+	return eng, nil
 }
 
 // orderedResetAttempts bounds how often a Fetch recreates the partition's ordered consumer.
@@ -57,7 +60,7 @@ func (s *Stage2) own(ctx context.Context, p int) error {
 	eng, err := s.engine()
 	s.Metrics.ready.building.Add(-1) // counted by standBy when it took the lease
 	if err != nil {
-		return fmt.Errorf("serve: stage 2: %w", err)
+		return err
 	}
 	cons, err := s.JS.OrderedConsumer(ctx, s.Names.MatchesStream(), jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{s.Names.partitionFilter(p)}, DeliverPolicy: jetstream.DeliverAllPolicy,

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -49,4 +50,22 @@ func TestPartitionsShareOneBuild(t *testing.T) {
 		eng.Flush(count)
 	}
 	assert.Equal(t, [2]int{1, 0}, alerts, "the demo's alert, in the partition fed alone")
+}
+
+// TestStagesShareABuild: stage 1 and stage 2 of one process fork one Build (serve --stage
+// both): the plans are built once, and the alerts are run's.
+func TestStagesShareABuild(t *testing.T) {
+	set := compileSet(t)
+	want := runAlerts(t, set, nil, []string{demoFile})
+	require.Len(t, want, 1)
+	c := newCluster(t, set, nil)
+	b := &Build{Set: set}
+	start(t, (&Stage1{JS: c.js, Names: testNames, Set: set, Build: b}).Run)
+	start(t, (&Stage2{JS: c.js, Names: testNames, Set: set, IdleFlush: 300 * time.Millisecond, Build: b}).Run)
+	publishFiles(t, c.js, testNames, nil, []string{demoFile})
+	c.assertAlerts(want)
+	built := b.eng
+	_, err := b.Fork()
+	require.NoError(t, err)
+	assert.Same(t, built, b.eng, "one build")
 }

@@ -52,6 +52,9 @@ type Stage1 struct {
 	// published in the order of the lines whatever the number.
 	Workers int
 	Metrics *Metrics // may be nil
+	// Build, when set, is what the lanes' engines fork from (shared with stage 2 in one
+	// process); nil: Run builds the plans of Set.
+	Build *Build
 }
 
 // fetchWait is how long a fetch waits for messages: also how soon Run sees ctx end.
@@ -69,7 +72,11 @@ func (s *Stage1) Run(ctx context.Context) (err error) {
 	}
 	ready, done := running(&s.Metrics.ready.stage1)
 	defer func() { done(err) }()
-	eng, err := runtime.New(s.Set, append(s.Options, runtime.WithWorkers(1), runtime.WithCorrelation(false))...)
+	build := s.Build
+	if build == nil {
+		build = &Build{Set: s.Set, Options: s.Options}
+	}
+	lanes, err := newLanes(build, s.Profile, cmp.Or(s.Workers, goruntime.GOMAXPROCS(0)))
 	if err != nil {
 		return fmt.Errorf("serve: stage 1: %w", err)
 	}
@@ -77,10 +84,7 @@ func (s *Stage1) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	w := &stage1Worker{Stage1: s, maxPayload: s.JS.Conn().MaxPayload()}
-	if w.lanes, err = newLanes(eng, s.Profile, cmp.Or(s.Workers, goruntime.GOMAXPROCS(0))); err != nil {
-		return fmt.Errorf("serve: stage 1: %w", err)
-	}
+	w := &stage1Worker{Stage1: s, lanes: lanes, maxPayload: s.JS.Conn().MaxPayload()}
 	ready()
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(cmp.Or(s.Batch, 256), jetstream.FetchMaxWait(fetchWait), jetstream.FetchMaxBytes(w.fetchBytes()))
@@ -147,15 +151,13 @@ type lane struct {
 	dec *decoder
 }
 
-// newLanes builds n lanes over eng: the first evaluates with eng, the others with forks.
-func newLanes(eng *runtime.Engine, profile *source.Profile, n int) ([]*lane, error) {
+// newLanes makes n lanes with engines forked from build.
+func newLanes(build *Build, profile *source.Profile, n int) ([]*lane, error) {
 	lanes := make([]*lane, max(n, 1))
 	for i := range lanes {
-		if i > 0 {
-			var err error
-			if eng, err = eng.Fork(); err != nil {
-				return nil, err
-			}
+		eng, err := build.Fork()
+		if err != nil {
+			return nil, err
 		}
 		lanes[i] = &lane{eng: eng, dec: newDecoder(profile)}
 	}

@@ -32,13 +32,13 @@ type Stage2 struct {
 	MaxHeld   int64            // bytes of matches each partition holds for the lateness (`run`'s --max-held); default event.DefaultMaxHeld
 	ID        string           // this worker's name in the leases; default a fresh NUID
 	Metrics   *Metrics         // may be nil
+	// Build, when set, is what the partitions' engines fork from (shared with stage 1 in one
+	// process); nil: the worker builds the plans of Set that have a condition, once, when it
+	// takes its first partition.
+	Build *Build
 
-	// build is the engine the partitions' engines fork from (engine), built once.
-	build struct {
-		sync.Mutex
-		eng *runtime.Engine
-		err error
-	}
+	builds sync.Once
+	build  *Build // Build, or the worker's own
 }
 
 // Run owns partitions until ctx is done, then releases their leases (graceful drain: a

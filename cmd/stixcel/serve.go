@@ -117,16 +117,22 @@ func (c *cli) serve(f *serveFlags) error {
 	return err
 }
 
-// stageWorkers are the Run functions of the stages --stage selects.
+// stageWorkers are the Run functions of the stages --stage selects; both stages fork one
+// build of the plans (serve.Build).
 func stageWorkers(f *serveFlags, js jetstream.JetStream, set *plan.Set, profile *source.Profile, opts []runtime.Option, m *serve.Metrics) []func(context.Context) error {
 	var runs []func(context.Context) error
+	var build *serve.Build
+	if f.stage == "both" {
+		build = &serve.Build{Set: set, Options: opts}
+	}
 	if f.stage != "2" {
-		s1 := &serve.Stage1{JS: js, Names: f.nats.names, Set: set, Profile: profile, Options: opts, MaxAhead: f.run.maxAhead, InFlight: f.inFlight, Workers: f.run.workers, Metrics: m}
+		s1 := &serve.Stage1{JS: js, Names: f.nats.names, Set: set, Profile: profile, Options: opts, MaxAhead: f.run.maxAhead, InFlight: f.inFlight,
+			Workers: f.run.workers, Metrics: m, Build: build}
 		runs = append(runs, s1.Run)
 	}
 	if f.stage != "1" {
 		s2 := &serve.Stage2{JS: js, Names: f.nats.names, Set: set, Profile: profile, Options: opts,
-			Lateness: f.run.lateness, MaxAhead: f.run.maxAhead, MaxHeld: f.run.maxHeld, IdleFlush: f.idleFlush, ID: f.id, Metrics: m}
+			Lateness: f.run.lateness, MaxAhead: f.run.maxAhead, MaxHeld: f.run.maxHeld, IdleFlush: f.idleFlush, ID: f.id, Metrics: m, Build: build}
 		runs = append(runs, s2.Run)
 	}
 	return runs
