@@ -306,13 +306,17 @@ func (o *owner) apply(flush bool) ([]jetstream.PubAckFuture, error) {
 	return fs, nil
 }
 
-// correlated is the set's plans with a condition: the only ones stage 2 evaluates.
+// correlated is the set's plans with a condition, the only ones stage 2 evaluates, with the
+// set's other fields: without its CELEnv the engine parsed every channel's text again instead
+// of taking the artifact's parsed forms, and `serve --stage 2` took 1.7 s and 2.9 s of CPU
+// to build the big artifact's plans where `--stage 1` takes 0.5 s and 0.75 s.
 func correlated(set *plan.Set) *plan.Set {
-	out := &plan.Set{Schema: set.Schema}
+	out := *set
+	out.Plans = nil
 	for _, p := range set.Plans {
 		if p != nil && p.Correlation.Condition != "" {
 			out.Plans = append(out.Plans, p)
 		}
 	}
-	return out
+	return &out
 }

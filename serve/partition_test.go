@@ -69,3 +69,22 @@ func TestStagesShareABuild(t *testing.T) {
 	require.NoError(t, err)
 	assert.Same(t, built, b.eng, "one build")
 }
+
+// TestCorrelatedKeepsTheSet: stage 2's subset of the plans keeps every other field of the
+// set, its CELEnv above all (without it the engine parses every channel again).
+func TestCorrelatedKeepsTheSet(t *testing.T) {
+	set := compileSet(t)
+	set.CELEnv = "fingerprint" // an artifact's (plan.Set.CELEnv)
+	single := *set.Plans[0]
+	single.ID, single.Correlation.Condition = "AN0000", "" // a plan that alerts per event
+	set.Plans = append(set.Plans, &single)
+	sub := correlated(set)
+	require.NotEmpty(t, sub.Plans)
+	require.Less(t, len(sub.Plans), len(set.Plans))
+	for _, p := range sub.Plans {
+		assert.NotEmpty(t, p.Correlation.Condition, p.ID)
+	}
+	rest := *sub
+	rest.Plans = set.Plans
+	assert.Equal(t, *set, rest, "the fields but Plans")
+}
