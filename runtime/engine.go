@@ -145,13 +145,9 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 // evaluation, bounded by its cost, finishes), so that a signal is acted on within a second
 // even on 16 MiB events. Flush still emits the alerts found.
 func (e *Engine) Process(ctx context.Context, ev *event.Event, emit func(Output)) error {
-	if err := ctx.Err(); err != nil {
+	if err := e.take(ctx); err != nil {
 		return err
 	}
-	if ctx != e.watched {
-		e.watch(ctx)
-	}
-	e.events++
 	if e.pool == nil {
 		e.shards[0].process(ev, emit)
 		if e.events%groupCheckEvery == 0 {
@@ -160,6 +156,19 @@ func (e *Engine) Process(ctx context.Context, ev *event.Event, emit func(Output)
 		return nil
 	}
 	e.pool.add(ev, emit)
+	return nil
+}
+
+// take counts an event handed over under ctx, watching ctx; ctx's error, when it is done,
+// leaves the event untaken.
+func (e *Engine) take(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if ctx != e.watched {
+		e.watch(ctx)
+	}
+	e.events++
 	return nil
 }
 

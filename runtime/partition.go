@@ -58,30 +58,17 @@ func (e *Engine) Split(ctx context.Context, ev *event.Event, emit func(Output), 
 	if e.pool != nil {
 		return dst, fmt.Errorf("runtime: Split needs an engine with one worker, not %d", e.cfg.workers)
 	}
-	if err := ctx.Err(); err != nil {
+	if err := e.take(ctx); err != nil {
 		return dst, err
 	}
-	if ctx != e.watched {
-		e.watch(ctx)
-	}
-	e.events++
 	s := e.shards[0]
-	s.emit = emit
-	s.advance(ev)
-	si := s.index.sources[ev.LogSource]
+	si, routes, missing := s.route(ev, emit)
 	if si == nil {
 		return dst, nil
 	}
-	s.show(ev)
-	routes, missing := si.routes(s.view)
-	if missing {
-		s.countMissing(si)
-	}
-	s.phase = phaseMatch
-	s.ev, s.longest = ev, -1
+	s.begin(ev, si, missing)
 	for i := 0; i < len(routes); {
-		if s.cfg.stop.stopping() {
-			s.stats.abandoned++
+		if s.abandons() {
 			return dst, nil
 		}
 		cp, span := routes[i].plan, routes[i].span

@@ -116,16 +116,24 @@ func newShard(id int, cfg *config, plans []*compiledPlan, index *routeIndex, can
 // process is Engine.Process for the one shard of a one-worker engine: it routes the event
 // itself and owns every plan.
 func (s *shard) process(ev *event.Event, emit func(Output)) {
+	if si, routes, missing := s.route(ev, emit); si != nil {
+		s.matchRoutes(ev, si, routes, missing, s)
+	}
+}
+
+// route moves the shard to ev, emitting to emit, and returns the routes ev reaches, with
+// its source's index and whether it lacks the route field; si is nil when no plan reads
+// ev's log source.
+func (s *shard) route(ev *event.Event, emit func(Output)) (si *sourceIndex, routes []step, missing bool) {
 	s.emit = emit
 	s.advance(ev)
-	si := s.index.sources[ev.LogSource]
-	if si == nil {
-		return
+	if si = s.index.sources[ev.LogSource]; si == nil {
+		return nil, nil, false
 	}
 	s.show(ev)
-	routes, missing := si.routes(s.view)
+	routes, missing = si.routes(s.view)
 	s.phase = phaseMatch
-	s.matchRoutes(ev, si, routes, missing, s)
+	return si, routes, missing
 }
 
 // found dispatches a plan's matches of the current event.
@@ -176,13 +184,9 @@ func (s *shard) advance(ev *event.Event) {
 // the matcher does not skip, and hands each plan of which channels matched to sink. When
 // the run is stopping it leaves the event at the next plan, counting it abandoned.
 func (m *matcher) matchRoutes(ev *event.Event, si *sourceIndex, routes []step, missing bool, sink matchSink) {
-	if missing {
-		m.countMissing(si)
-	}
-	m.ev, m.longest = ev, -1
+	m.begin(ev, si, missing)
 	for i := 0; i < len(routes); {
-		if m.cfg.stop.stopping() {
-			m.stats.abandoned++ // Flush writes what was found
+		if m.abandons() {
 			return
 		}
 		cp, span := routes[i].plan, routes[i].span
@@ -207,6 +211,25 @@ func (m *matcher) matchPlan(ev *event.Event, steps []step, sink matchSink) {
 	if len(m.matched) > 0 {
 		sink.found(steps[0].plan, ev, m.matched)
 	}
+}
+
+// begin starts the evaluation of ev's routes: for an event without its source's route field,
+// the failures of the selectors the index decides are counted.
+func (m *matcher) begin(ev *event.Event, si *sourceIndex, missing bool) {
+	if missing {
+		m.countMissing(si)
+	}
+	m.ev, m.longest = ev, -1
+}
+
+// abandons reports whether the run is stopping, counting the event abandoned: the matcher
+// then leaves it at the next plan (Flush writes what was found).
+func (m *matcher) abandons() bool {
+	if !m.cfg.stop.stopping() {
+		return false
+	}
+	m.stats.abandoned++
+	return true
 }
 
 // countMissing counts, for an event without its source's route field, the failure of every
