@@ -156,3 +156,8 @@ func rawString(quoted string) string {
 func bytesOf(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
+
+// stringOf views b, bytes of a string (bytesOf's, or a slice of them), as a string.
+func stringOf(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}

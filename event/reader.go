@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 
 	"github.com/stixcel/stixcel/internal/jsonl"
 )
@@ -229,8 +228,7 @@ func DecodeLine(dec Decoder, line string, file string, number int) (*Event, *Rej
 	var ev *Event
 	var bad *Invalid
 	if sd, ok := dec.(StringDecoder); ok {
-		// LineOf trims a byte order mark at the start and a terminator at the end, no more
-		ev, bad = sd.DecodeString(strings.TrimPrefix(line, byteOrderMark)[:len(l.Text)])
+		ev, bad = sd.DecodeString(stringOf(l.Text)) // l.Text is a slice of line
 	} else {
 		ev, bad = dec.Decode(l.Text)
 	}
@@ -240,6 +238,3 @@ func DecodeLine(dec Decoder, line string, file string, number int) (*Event, *Rej
 	ev.Source, ev.Line, ev.lineBytes = file, l.Number, len(l.Text)
 	return ev, nil
 }
-
-// byteOrderMark is U+FEFF in UTF-8, which jsonl.LineOf skips at the start of a line.
-const byteOrderMark = "\xef\xbb\xbf"
