@@ -21,10 +21,10 @@
 // nothing twice.
 //
 // Stage 1 (Stage1, any number of instances on one shared durable pull consumer) decodes each
-// event line with the source profile and evaluates it with a runtime.Engine built
-// WithCorrelation(false), in one pass (Engine.Split), the lines of a message side by side on
-// Stage1.Workers goroutines with engines forked from that one (Engine.Fork), what they give
-// published in the order of the lines: plans without a condition alert at once; for each
+// event line with the source profile and evaluates it in one pass (runtime.Engine.Split,
+// which never feeds correlation), the lines of a message side by side on Stage1.Workers
+// goroutines with engines forked from one build (Build), what they give published in the
+// order of the lines: plans without a condition alert at once; for each
 // plan with a condition whose channel matches the line is published to
 // <p>.matches.<plan>.<key hash>, with Nats-Msg-Id "<input seq>[.<line index>].<plan>" so
 // that a redelivered message cannot put an event in a window twice. An input message is

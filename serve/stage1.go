@@ -310,7 +310,7 @@ func (ln *lane) evaluate(w *stage1Worker, i int, stored time.Time) {
 	if l.rej != nil {
 		return
 	}
-	r.ms, r.err = ln.eng.Split(context.Background(), l.ev, func(o runtime.Output) { r.outs = append(r.outs, o) }, r.ms[:0])
+	r.ms, r.err = ln.eng.Split(context.Background(), l.ev, func(o runtime.Output) { r.outs = append(r.outs, o) }, nil)
 }
 
 // lineKey names line i of the n lines of the message at stream sequence seq in the message
