@@ -137,7 +137,14 @@ func readEvents(t testing.TB, path string) []*event.Event {
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
-	r := event.NewReader(f, strings.TrimPrefix(filepath.ToSlash(path), "../"), nil) // repository-relative
+	return decodeAll(t, f, strings.TrimPrefix(filepath.ToSlash(path), "../")) // repository-relative
+}
+
+// decodeAll reads the JSON lines of r, named name, as raw-backed events, failing on any
+// rejected line.
+func decodeAll(t testing.TB, in io.Reader, name string) []*event.Event {
+	t.Helper()
+	r := event.NewReader(in, name, nil)
 	var out []*event.Event
 	for {
 		ev, rej, err := r.Next()

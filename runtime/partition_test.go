@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"math/rand"
 	"sort"
 	"strings"
@@ -88,7 +87,7 @@ func TestSplitOnForksIsProcessAndMatches(t *testing.T) {
 				p.Correlation = plan.Correlation{GroupBy: []string{"User"}, WindowLiteral: "5m", Condition: "c1 && c2"}
 			}
 		}
-		events := readLines(t, g.events(600))
+		events := decodeAll(t, strings.NewReader(g.events(600)), "stream.jsonl")
 		type result struct {
 			outs []string
 			ms   []Match
@@ -149,20 +148,4 @@ func TestSplitNeedsOneWorker(t *testing.T) {
 	assert.ErrorContains(t, err, "one worker, not 2")
 	_, err = eng.Fork()
 	assert.ErrorContains(t, err, "one worker, not 2")
-}
-
-// readLines decodes JSON lines as raw-backed events.
-func readLines(t *testing.T, jsonl string) []*event.Event {
-	t.Helper()
-	r := event.NewReader(strings.NewReader(jsonl), "stream.jsonl", nil)
-	var evs []*event.Event
-	for {
-		ev, rej, err := r.Next()
-		if err == io.EOF {
-			return evs
-		}
-		require.NoError(t, err)
-		require.Nil(t, rej)
-		evs = append(evs, ev)
-	}
 }
