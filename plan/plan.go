@@ -541,9 +541,8 @@ func parseRunnable(data []byte, keep func(k Kind, huntSource bool) bool) (*Set, 
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(raws); i = int(next.Add(1) - 1) {
 				p := &Plan{}
-				dec := json.NewDecoder(strings.NewReader(raws[i]))
-				dec.UseNumber()
-				if errs[i] = dec.Decode(p); errs[i] == nil {
+				raw := unsafe.Slice(unsafe.StringData(raws[i]), len(raws[i])) // only read
+				if errs[i] = json.Unmarshal(raw, p); errs[i] == nil {
 					p.foldWindow()
 					plans[i] = p
 				}

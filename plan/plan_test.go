@@ -2,6 +2,7 @@ package plan_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"testing"
 
@@ -154,4 +155,33 @@ func TestParseRunnableFirstKeysAndErrors(t *testing.T) {
 	}
 	_, err := plan.ParseRunnable([]byte(`{"schema": "stixcel.plan/v2", "plans": [{"id": "AN1",}]}`), func(plan.Kind, bool) bool { return true })
 	assert.ErrorContains(t, err, "decode plans: invalid character '}'", "invalid JSON: encoding/json's words")
+}
+
+// TestReadersKeepNumbersExact checks that a parameter's value and a route's values keep
+// their numbers as written (json.Number), past float64's exact integers too, whichever
+// reader decodes the artifact, and that both readers give the same plans.
+func TestReadersKeepNumbersExact(t *testing.T) {
+	in := `{"schema": "stixcel.plan/v3", "plans": [{"id": "AN1", "kind": "detection",
+	  "channels": [{"id": "c1", "selector": "event.EventCode == 4688",
+	    "route": {"field": "EventCode", "values": [4688, 9007199254740993, "4688"]}}],
+	  "params": [{"name": "Limit", "type": "int", "value": 9007199254740993},
+	    {"name": "Ratio", "type": "double", "value": 0.1},
+	    {"name": "Codes", "type": "list(int)", "value": [1, 2]},
+	    {"name": "None", "type": "string", "value": null},
+	    {"name": "Absent", "type": "string"}]}]}`
+	all := func(plan.Kind, bool) bool { return true }
+	runnable, err := plan.ReadRunnable(bytes.NewReader([]byte(in)), all)
+	require.NoError(t, err)
+	whole, err := plan.Read(bytes.NewReader([]byte(in)))
+	require.NoError(t, err)
+	assert.Equal(t, whole.Plans, runnable.Plans, "both readers give the same plans")
+
+	p := runnable.Plans[0]
+	assert.Equal(t, []any{json.Number("4688"), json.Number("9007199254740993"), "4688"}, p.Channels[0].Route.Values)
+	values := map[string]any{}
+	for _, prm := range p.Params {
+		values[prm.Name] = prm.Value
+	}
+	assert.Equal(t, map[string]any{"Limit": json.Number("9007199254740993"), "Ratio": json.Number("0.1"),
+		"Codes": []any{json.Number("1"), json.Number("2")}, "None": nil, "Absent": nil}, values)
 }
