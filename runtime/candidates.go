@@ -215,6 +215,8 @@ type candidateScan struct {
 	clauseGen []uint32
 	lower     []byte
 	folded    []byte
+	found     []int32     // stringMarks' result
+	memos     []valueMemo // by field
 }
 
 func newCandidateScan(idx *candidateIndex) *candidateScan {
@@ -222,7 +224,7 @@ func newCandidateScan(idx *candidateIndex) *candidateScan {
 		return nil
 	}
 	return &candidateScan{idx: idx, gen: 1, fieldGen: make([]uint32, len(idx.fields)),
-		clauseGen: make([]uint32, len(idx.clauses))}
+		clauseGen: make([]uint32, len(idx.clauses)), memos: make([]valueMemo, len(idx.fields))}
 }
 
 // next starts a new event.
@@ -263,12 +265,7 @@ func (cs *candidateScan) scan(f int32, v *event.FieldView) {
 		cs.mark(cf.unguarded)
 		return
 	case event.KindString:
-		s, ok := v.Lower(fv)
-		if !ok {
-			cs.mark(cf.all) // not valid UTF-8
-			return
-		}
-		cs.scanString(cf, s)
+		cs.mark(cs.stringMarks(f, v, fv))
 		return
 	case event.KindNative:
 		if s, ok := fv.Native().(string); ok {
@@ -276,7 +273,7 @@ func (cs *candidateScan) scan(f int32, v *event.FieldView) {
 				cs.mark(cf.all)
 				return
 			}
-			cs.scanString(cf, cs.lowered(s))
+			cs.mark(cs.scanString(cf, cs.lowered(s)))
 			return
 		}
 	}
@@ -286,21 +283,44 @@ func (cs *candidateScan) scan(f int32, v *event.FieldView) {
 	}
 }
 
-// scanString marks the clauses whose literals the lowered string s holds.
-func (cs *candidateScan) scanString(cf *candidateField, s string) {
+// stringMarks is the clauses that field f's string fv makes hold: remembered when its value
+// was seen before (valueMemo), else found on its lowered value, and remembered. What it
+// returns is valid until the next call.
+func (cs *candidateScan) stringMarks(f int32, v *event.FieldView, fv *event.Field) []int32 {
+	cf := &cs.idx.fields[f]
+	value, _ := fv.Str()
+	memo := &cs.memos[f]
+	if ids, ok := memo.lookup(value); ok {
+		return ids
+	}
+	var ids []int32
+	if s, ok := v.Lower(fv); ok {
+		ids = cs.scanString(cf, s)
+	} else {
+		ids = cf.all // not valid UTF-8
+	}
+	memo.store(value, ids)
+	return ids
+}
+
+// scanString is the clauses whose literals the lowered string s holds, valid until the next
+// call.
+func (cs *candidateScan) scanString(cf *candidateField, s string) []int32 {
+	ids := cs.found[:0]
 	if len(cf.ks) > 0 && (strings.Contains(s, "\u212a") || strings.Contains(s, "\u017f")) {
-		cs.mark(cf.ks)
+		ids = append(ids, cf.ks...)
 	}
-	if cf.matcher == nil {
-		return
+	if cf.matcher != nil {
+		if !relit.IsASCII(s) {
+			cs.folded = foldHigh(cs.folded[:0], s)
+			s = unsafe.String(unsafe.SliceData(cs.folded), len(cs.folded))
+		}
+		for _, m := range cf.matcher.FindAllOverlapping(unsafeBytes(s)) {
+			ids = append(ids, cf.byPattern[m.PatternID]...)
+		}
 	}
-	if !relit.IsASCII(s) {
-		cs.folded = foldHigh(cs.folded[:0], s)
-		s = unsafe.String(unsafe.SliceData(cs.folded), len(cs.folded))
-	}
-	for _, m := range cf.matcher.FindAllOverlapping(unsafeBytes(s)) {
-		cs.mark(cf.byPattern[m.PatternID])
-	}
+	cs.found = ids
+	return ids
 }
 
 func (cs *candidateScan) mark(ids []int32) {
