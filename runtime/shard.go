@@ -247,9 +247,6 @@ func (m *matcher) stepMatches(st *step) bool {
 		m.stats.evalError(st.plan.src.ID, st.plan.channels[st.index].id, &tooLongError{longest: m.longest, affordable: st.maxString})
 		return false
 	}
-	if m.chanAct.Params != st.params {
-		m.chanAct.Params = st.params
-	}
 	m.evals.Reached++
 	if st.sel != nil {
 		if !m.candidate(st.selNeed) {
@@ -284,7 +281,13 @@ func (m *matcher) longestString() int {
 }
 
 // evalChannel evaluates a selector or predicate of the step's channel on the current event.
+// evalChannel evaluates a channel expression of st with st's parameters, bound only here:
+// most steps reached end at the candidate index, and comparing the parameters (an
+// interface) cost each of them.
 func (m *matcher) evalChannel(prg cel.Program, st *step) bool {
+	if m.chanAct.Params != st.params {
+		m.chanAct.Params = st.params
+	}
 	return m.evalBool(prg, m.frame, st.plan, st.index)
 }
 
