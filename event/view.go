@@ -140,17 +140,40 @@ func (v *FieldView) Slot(i int) *Field {
 // where each read scanned the members (a Windows event has ~25, and most fields a pack reads
 // are missing from it, each a full scan; a Sigma pack reads 6 to 60 fields of an event).
 func (v *FieldView) readSlot(fv *Field, i int) {
+	text, ok, members := v.memberText(i)
+	switch {
+	case !members:
+		v.read(fv, v.slots.names[i])
+	case ok:
+		v.setRaw(fv, text)
+	}
+}
+
+// SlotText returns the JSON text of the field numbered i, as its line holds it (a string's
+// quotes and escapes included), without decoding it, when the current event is raw-backed
+// and the field one of its members (and not overridden); ok is false otherwise (read Slot).
+// Equal texts are equal fields, so what is derived from a field's value alone may be
+// remembered by its text (the runtime's candidate index does), and the text is valid while
+// the event is.
+func (v *FieldView) SlotText(i int) (text string, ok bool) {
+	text, ok, _ = v.memberText(i)
+	return text, ok
+}
+
+// memberText is SlotText; members is false when the field is not read from the members of
+// a raw-backed event (read reads it).
+func (v *FieldView) memberText(i int) (text string, ok, members bool) {
 	ev := v.ev
 	if ev == nil || ev.raw == "" || v.overridden(v.slots.names[i]) {
-		v.read(fv, v.slots.names[i])
-		return
+		return "", false, false
 	}
 	if v.indexed != v.epoch {
 		v.index(ev)
 	}
 	if m := v.bySlot[i]; m.epoch == v.epoch {
-		v.setRaw(fv, ev.members[m.at].raw)
+		return ev.members[m.at].raw, true, true
 	}
+	return "", false, true
 }
 
 // overridden reports whether one of the current raw-backed event's overrides is named name.

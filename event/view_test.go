@@ -90,9 +90,15 @@ func TestFieldViewSlotsReadLikeGet(t *testing.T) {
 						i = len(names) - 1 - j
 					}
 					want, found := ev.Get(names[i])
+					text, isText := v.SlotText(i)
 					fv := v.Slot(i)
 					assert.Equal(t, found, fv.Kind() != KindMissing, "event %d, %s", k, names[i])
 					assert.Equal(t, want, fv.Native(), "event %d, %s", k, names[i])
+					assert.Equal(t, found && ev.raw != "" && !v.overridden(names[i]), isText,
+						"event %d, %s: a member's text, unless overridden", k, names[i])
+					if isText {
+						assert.Equal(t, want, rawNative(text), "event %d, %s: the text is the field's", k, names[i])
+					}
 				}
 			}
 		}

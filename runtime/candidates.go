@@ -312,8 +312,10 @@ type candidateScan struct {
 	clauseGen []uint32
 	lower     []byte
 	folded    []byte
-	found     []int32     // stringMarks' result
-	memos     []valueMemo // by field
+	found     []int32 // scanString's result
+	// texts and values remember the clauses string fields make hold (valueMemo), by field:
+	// by their JSON text in a raw-backed event, else by their value.
+	texts, values []valueMemo
 }
 
 func newCandidateScan(idx *candidateIndex) *candidateScan {
@@ -321,7 +323,8 @@ func newCandidateScan(idx *candidateIndex) *candidateScan {
 		return nil
 	}
 	return &candidateScan{idx: idx, gen: 1, fieldGen: make([]uint32, len(idx.fields)),
-		clauseGen: make([]uint32, len(idx.clauses)), memos: make([]valueMemo, len(idx.fields))}
+		clauseGen: make([]uint32, len(idx.clauses)),
+		texts:     make([]valueMemo, len(idx.fields)), values: make([]valueMemo, len(idx.fields))}
 }
 
 // next starts a new event.
@@ -356,13 +359,27 @@ func (cs *candidateScan) holds(ids []int32, v *event.FieldView) bool {
 func (cs *candidateScan) scan(f int32, v *event.FieldView) {
 	cs.fieldGen[f] = cs.gen
 	cf := &cs.idx.fields[f]
+	// A string member of a raw-backed event is remembered by its text, before it is decoded.
+	if text, ok := v.SlotText(cf.slot); ok && text != "" && text[0] == '"' {
+		if ids, known := cs.texts[f].lookup(text); known {
+			cs.mark(ids)
+			return
+		}
+		cs.mark(cs.remember(&cs.texts[f], text, cf, v, v.Slot(cf.slot)))
+		return
+	}
 	fv := v.Slot(cf.slot)
 	switch fv.Kind() {
 	case event.KindMissing:
 		cs.mark(cf.unguarded)
 		return
 	case event.KindString:
-		cs.mark(cs.stringMarks(f, v, fv))
+		value, _ := fv.Str()
+		if ids, known := cs.values[f].lookup(value); known {
+			cs.mark(ids)
+			return
+		}
+		cs.mark(cs.remember(&cs.values[f], value, cf, v, fv))
 		return
 	case event.KindNative:
 		if s, ok := fv.Native().(string); ok {
@@ -380,23 +397,15 @@ func (cs *candidateScan) scan(f int32, v *event.FieldView) {
 	}
 }
 
-// stringMarks is the clauses that field f's string fv makes hold: remembered when its value
-// was seen before (valueMemo), else found on its lowered value, and remembered. What it
-// returns is valid until the next call.
-func (cs *candidateScan) stringMarks(f int32, v *event.FieldView, fv *event.Field) []int32 {
-	cf := &cs.idx.fields[f]
-	value, _ := fv.Str()
-	memo := &cs.memos[f]
-	if ids, ok := memo.lookup(value); ok {
-		return ids
-	}
-	var ids []int32
+// remember is the clauses that the string field fv makes hold, found on its lowered value
+// and remembered in memo by key (its value, or its text). What it returns is valid until
+// the next call.
+func (cs *candidateScan) remember(memo *valueMemo, key string, cf *candidateField, v *event.FieldView, fv *event.Field) []int32 {
+	ids := cf.all // not valid UTF-8
 	if s, ok := v.Lower(fv); ok {
 		ids = cs.scanString(cf, s)
-	} else {
-		ids = cf.all // not valid UTF-8
 	}
-	memo.store(value, ids)
+	memo.store(key, ids)
 	return ids
 }
 

@@ -63,38 +63,61 @@ func TestValueMemoIsTheScan(t *testing.T) {
 	}
 	values = append(values, "bad \xff utf-8 cmd", "bad \xff utf-8 cmd")
 
-	memo, plain := newCandidateScan(eng.cands), newCandidateScan(eng.cands)
-	view := event.NewFieldView(eng.slots)
-	var hits, full, paused int
-	for i, v := range values {
-		line, _ := json.Marshal(map[string]any{"time": time.Unix(int64(i), 0).UTC().Format(time.RFC3339),
-			"log_source": "Test:x", "CommandLine": v})
-		ev, rej := event.DecodeLine(nil, string(line), "values.jsonl", i+1)
-		require.Nil(t, rej)
-		view.Reset(ev)
-		fv := view.Slot(f.slot)
-		m := &memo.memos[0]
-		before := len(m.marks)
-		_, known := m.marks[v]
-		got := slices.Clone(memo.stringMarks(0, view, fv))
-		want := f.all
-		if s, ok := view.Lower(fv); ok {
-			want = plain.scanString(&f, s)
-		}
-		require.Equal(t, sortedSet(want), sortedSet(got), "value %d %.60q", i, v)
-		switch {
-		case known && m.paused == 0:
-			hits++
-		case before > 0 && len(m.marks) == 1:
-			full++
-		case m.paused > 0:
-			paused++
+	for _, tc := range []struct {
+		name string
+		dec  event.Decoder
+		memo func(*candidateScan) *valueMemo
+	}{
+		{"raw-backed events, by text", nil, func(cs *candidateScan) *valueMemo { return &cs.texts[0] }},
+		{"events decoded into maps, by value", event.Normalized{Fields: true}, func(cs *candidateScan) *valueMemo { return &cs.values[0] }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			memo, view := newCandidateScan(eng.cands), event.NewFieldView(eng.slots)
+			var hits, full, paused int
+			for i, v := range values {
+				line, _ := json.Marshal(map[string]any{"time": time.Unix(int64(i), 0).UTC().Format(time.RFC3339),
+					"log_source": "Test:x", "CommandLine": v})
+				ev, rej := event.DecodeLine(tc.dec, string(line), "values.jsonl", i+1)
+				require.Nil(t, rej)
+				view.Reset(ev)
+				m := tc.memo(memo)
+				key, ok := view.SlotText(f.slot)
+				if !ok {
+					key = v
+				}
+				_, known := m.marks[key]
+				before, was := len(m.marks), m.paused
+				memo.next()
+				memo.scan(0, view)
+				plain := newCandidateScan(eng.cands) // remembers nothing yet
+				plain.scan(0, view)
+				require.Equal(t, holding(plain), holding(memo), "value %d %.60q", i, v)
+				switch {
+				case was == 0 && known:
+					hits++
+				case before > 0 && len(m.marks) == 1:
+					full++
+				case m.paused > 0:
+					paused++
+				}
+			}
+			assert.Greater(t, hits, 3000, "the memo answers for the values it holds")
+			assert.Positive(t, full, "the memo starts over when full")
+			assert.Positive(t, paused, "the memo pauses on values that never repeat")
+			assert.Zero(t, tc.memo(memo).paused, "and remembers again")
+		})
+	}
+}
+
+// holding is the clauses that hold of the current event, by what cs has scanned.
+func holding(cs *candidateScan) []int32 {
+	var ids []int32
+	for id, gen := range cs.clauseGen {
+		if gen == cs.gen {
+			ids = append(ids, int32(id))
 		}
 	}
-	assert.Greater(t, hits, 3000, "the memo answers for the values it holds")
-	assert.Positive(t, full, "the memo starts over when full")
-	assert.Positive(t, paused, "the memo pauses on values that never repeat")
-	assert.Zero(t, memo.memos[0].paused, "and remembers again")
+	return ids
 }
 
 // sortedSet is ids sorted, each once.
