@@ -3,6 +3,9 @@ package relit
 import (
 	"fmt"
 	"strings"
+	"unsafe"
+
+	"github.com/coregx/ahocorasick"
 )
 
 // position is where in a subject a literal must stand.
@@ -229,9 +232,21 @@ const indexFrom = 16
 const maxIndexedLen = 256
 
 // litIndex holds anchored literals by position and length: a subject is decided by one map
-// lookup per distinct (position, length) instead of a test per literal.
+// lookup per distinct (position, length) instead of a test per literal; and the literals
+// that may stand anywhere in one automaton pass (a Sigma rule's contains list, or a list of
+// patterns a rule matches, written as one alternation), instead of a search per literal.
 type litIndex struct {
-	groups []litGroup
+	groups   []litGroup
+	contains *containsIndex // nil: every literal is anchored
+}
+
+// containsIndex finds literals anywhere in a subject.
+type containsIndex struct {
+	empty bool // the empty literal, which every subject holds
+	// exact finds the literals that match only themselves, and the folded ones without an
+	// ASCII letter, in the subject; lowered finds the other folded ones (lower case) in the
+	// subject with its ASCII letters lowered. Either is nil without such literals.
+	exact, lowered *ahocorasick.Automaton
 }
 
 // litGroup is the literals of one position and length: exact ones as written, folded ones
@@ -242,8 +257,7 @@ type litGroup struct {
 	exact, lowered map[string]struct{}
 }
 
-// newLitIndex indexes lits, or returns nil when they are few, one is not anchored, or one
-// is too long.
+// newLitIndex indexes lits, or returns nil when they are few or an anchored one is too long.
 func newLitIndex(lits []lit) *litIndex {
 	if len(lits) < indexFrom {
 		return nil
@@ -254,8 +268,13 @@ func newLitIndex(lits []lit) *litIndex {
 	}
 	at := map[groupKey]int{}
 	idx := &litIndex{}
+	var contains []lit
 	for _, l := range lits {
-		if l.pos == posContains || len(l.s) > maxIndexedLen {
+		if l.pos == posContains {
+			contains = append(contains, l)
+			continue
+		}
+		if len(l.s) > maxIndexedLen {
 			return nil
 		}
 		k := groupKey{l.pos, len(l.s)}
@@ -271,7 +290,97 @@ func newLitIndex(lits []lit) *litIndex {
 			idx.groups[i].exact[l.s] = struct{}{}
 		}
 	}
+	if len(contains) > 0 {
+		var ok bool
+		if idx.contains, ok = newContainsIndex(contains); !ok {
+			return nil
+		}
+	}
 	return idx
+}
+
+// newContainsIndex indexes literals that may stand anywhere; ok is false when an automaton
+// cannot be built.
+func newContainsIndex(lits []lit) (*containsIndex, bool) {
+	c := &containsIndex{}
+	var exact, lowered []string
+	for _, l := range lits {
+		switch {
+		case l.s == "":
+			c.empty = true
+		case l.fold && hasLowerASCII(l.s):
+			lowered = append(lowered, l.s)
+		default:
+			exact = append(exact, l.s)
+		}
+	}
+	var err error
+	if len(exact) > 0 {
+		if c.exact, err = ahocorasick.NewBuilder().AddStrings(exact).Build(); err != nil {
+			return nil, false
+		}
+	}
+	if len(lowered) > 0 {
+		if c.lowered, err = ahocorasick.NewBuilder().AddStrings(lowered).Build(); err != nil {
+			return nil, false
+		}
+	}
+	return c, true
+}
+
+// match reports whether s holds one of the literals anywhere.
+func (c *containsIndex) match(s string) bool {
+	if c.empty {
+		return true
+	}
+	if c.exact != nil && found(c.exact, s) {
+		return true
+	}
+	if c.lowered == nil {
+		return false
+	}
+	if !hasUpperASCII(s) {
+		return found(c.lowered, s)
+	}
+	var buf [1024]byte
+	low := buf[:0]
+	if len(s) > len(buf) {
+		low = make([]byte, 0, len(s))
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if isUpperASCII(ch) {
+			ch += 'a' - 'A'
+		}
+		low = append(low, ch)
+	}
+	_, ok := c.lowered.Find(low, 0)
+	return ok
+}
+
+// found reports whether the automaton a finds one of its literals in s. (Find, not IsMatch,
+// whose skip-ahead is quadratic in a long subject.)
+func found(a *ahocorasick.Automaton, s string) bool {
+	_, ok := a.Find(unsafe.Slice(unsafe.StringData(s), len(s)), 0)
+	return ok
+}
+
+func hasLowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isLowerASCII(s[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasUpperASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isUpperASCII(s[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // match reports whether s holds one of the literals at its position.
@@ -306,5 +415,5 @@ func (idx *litIndex) match(s string) bool {
 			return true
 		}
 	}
-	return false
+	return idx.contains != nil && idx.contains.match(s)
 }

@@ -157,3 +157,133 @@ func TestRequiredOfIsCompiledRequired(t *testing.T) {
 		require.Equal(t, want, got, "pattern %q", p)
 	}
 }
+
+// TestRandomContainsLists is TestRandomAnchoredLists for lists of literal patterns united by
+// Any, whose literals may stand anywhere, alone or beside anchored ones, each folding case
+// or not: the index finds them in one automaton pass (litIndex.contains), on subjects short
+// and past the 1 KiB a folded search lowers on the stack; the answer is the regexp's for
+// their alternation.
+func TestRandomContainsLists(t *testing.T) {
+	rng := rand.New(rand.NewSource(13))
+	words := []string{"a", "k", "s", "dll", `\.`, `\\`, "K", "S", "x", "1", "-", "é", "€", "👩🏻", "\u200d"}
+	unescape := strings.NewReplacer(`\.`, ".", `\\`, `\`)
+	indexed, matched := 0, 0
+	for i := 0; i < 150; i++ {
+		n := indexFrom + rng.Intn(300)
+		alts := make([]string, n)
+		for j := range alts {
+			var b strings.Builder
+			for k := 2 + rng.Intn(4); k > 0; k-- {
+				b.WriteString(words[rng.Intn(len(words))])
+			}
+			alts[j] = b.String()
+		}
+		written := make([]string, n)
+		for j, a := range alts {
+			switch rng.Intn(8) {
+			case 0:
+				written[j] = "^" + a
+			case 1:
+				written[j] = a + "$"
+			case 2:
+				written[j] = "(?i:" + a + ")"
+			default:
+				written[j] = a
+			}
+		}
+		flag := []string{"", "(?i)"}[rng.Intn(2)]
+		parts := make([]*Matcher, n)
+		for j, w := range written {
+			parts[j] = MustCompile(flag + w)
+		}
+		m, ok := Any(parts)
+		require.True(t, ok, "literal parts are exact")
+		pattern := flag + "(?:" + strings.Join(written, "|") + ")"
+		re := regexp.MustCompile(pattern)
+		if m.set.index != nil && m.set.index.contains != nil {
+			indexed++
+		}
+		for k := 0; k < 50; k++ {
+			s := unescape.Replace(alts[rng.Intn(n)])
+			switch rng.Intn(6) {
+			case 0:
+				s = strings.ToUpper(s)
+			case 1:
+				s = randomSubject(rng) + s + randomSubject(rng)
+			case 2:
+				s = strings.Repeat("Ab.", 400) + s // past 1 KiB
+			case 3:
+				if len(s) > 1 {
+					s = s[1:]
+				}
+			case 4:
+				s = randomSubject(rng)
+			}
+			want := re.MatchString(s)
+			require.Equal(t, want, m.MatchString(s), "pattern %q subject %q", pattern, s)
+			if want {
+				matched++
+			}
+		}
+	}
+	t.Logf("%d of 150 lists indexed with an automaton; %d of 7500 subjects matched", indexed, matched)
+	require.Greater(t, indexed, 120, "most lists are decided by the automaton")
+	require.Greater(t, matched, 1500, "the subjects match often enough to test matches")
+	require.Less(t, matched, 6000, "and fail often enough to test misses")
+}
+
+// TestLongListsAreIndexed: patterns that are each one literal, as SigmaHQ's emoji rules
+// match a command line against a thousand (?is) ones, united by Any, are decided by the
+// string tests alone, in one automaton pass.
+func TestLongListsAreIndexed(t *testing.T) {
+	var ms []*Matcher
+	for r := rune(0x1F400); r < 0x1F400+300; r++ {
+		ms = append(ms, MustCompile("(?is)"+string(r)+"\u200d♂️"))
+	}
+	m, ok := Any(ms)
+	require.True(t, ok)
+	require.True(t, m.Exact())
+	require.NotNil(t, m.set.index)
+	require.NotNil(t, m.set.index.contains)
+	require.True(t, m.MatchString("cmd /c echo \U0001F401\u200d♂️"))
+	require.False(t, m.MatchString("cmd /c echo \U0001F401"))
+}
+
+// TestAnyIsTheDisjunction: Any's matcher answers what one of its matchers answers, on
+// random exact patterns (folded k and s among them, so that subjects holding U+212A or
+// U+017F reach the parts) and random subjects; it refuses a matcher that is not exact.
+func TestAnyIsTheDisjunction(t *testing.T) {
+	rng := rand.New(rand.NewSource(17))
+	words := []string{"a", "k", "s", "dll", `\.`, "é", "👩🏻", "x"}
+	exact := 0
+	for i := 0; i < 200; i++ {
+		var ms []*Matcher
+		for range 1 + rng.Intn(40) {
+			var b strings.Builder
+			b.WriteString([]string{"", "(?i)", "(?is)", "^", "(?i)^"}[rng.Intn(5)])
+			for k := 1 + rng.Intn(3); k > 0; k-- {
+				b.WriteString(words[rng.Intn(len(words))])
+			}
+			if rng.Intn(4) == 0 {
+				b.WriteString("$")
+			}
+			m, err := Compile(b.String())
+			require.NoError(t, err)
+			ms = append(ms, m)
+		}
+		any, ok := Any(ms)
+		require.True(t, ok, "exact patterns")
+		exact++
+		for k := 0; k < 60; k++ {
+			s := randomSubject(rng) + strings.ToUpper(randomSubject(rng))
+			want := false
+			for _, m := range ms {
+				want = want || m.MatchString(s)
+			}
+			require.Equal(t, want, any.MatchString(s), "subject %q of %s", s, any.String())
+		}
+	}
+	_, ok := Any([]*Matcher{MustCompile("a"), MustCompile("a.*b")})
+	require.False(t, ok, "a pattern the string tests do not decide")
+	require.Equal(t, "(?:a)|(?:^b$)", func() string { m, _ := Any([]*Matcher{MustCompile("a"), MustCompile("^b$")}); return m.String() }())
+}
