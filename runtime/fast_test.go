@@ -267,6 +267,26 @@ func TestSpecializedCEL(t *testing.T) {
 		`event.Missing != null`,
 		`event.Missing == null || true`,
 		`event.?Missing.orValue("d") == "d"`,
+		// disjunctions of contains tests of one field (special/chain.go)
+		`event.CommandLine.contains("nope") || event.CommandLine.contains("whoami")`,
+		`event.CommandLine.lowerAscii().contains("a1") || event.CommandLine.lowerAscii().contains("b2") || ` +
+			`event.CommandLine.lowerAscii().contains("c3") || event.CommandLine.lowerAscii().contains("d4") || ` +
+			`event.CommandLine.lowerAscii().contains("cmd.exe")`,
+		`event.Image.lowerAscii().contains("a1") || event.Image.lowerAscii().contains("b2") || ` +
+			`event.Image.lowerAscii().contains("c3") || event.Image.lowerAscii().contains("d4") || event.Image.lowerAscii().contains("CMD")`,
+		`event.Image.contains("x") || event.Image.contains("")`,
+		`event.Uni.lowerAscii().contains("\u00e9") || event.Uni.lowerAscii().contains("\u00c9t")`,
+		`event.Missing.contains("a") || event.Missing.contains("b")`,
+		`event.Port.lowerAscii().contains("4") || event.Port.lowerAscii().contains("3") || event.Port.lowerAscii().contains("5") || ` +
+			`event.Port.lowerAscii().contains("6") || event.Port.lowerAscii().contains("7")`,
+		`event.List.contains("a") || event.List.contains("b")`,
+		`event.CommandLine.contains("x") || event.Image.contains("cmd")`,
+		`(event.CommandLine.contains("x") || event.CommandLine.contains("y")) || event.Missing.contains("CMD")`,
+		`event.Missing.contains("x") || event.Image.contains("CMD") || event.Missing.contains("y")`,
+		`event.CommandLine.matches("(?is)WHOAMI") || matches(event.CommandLine, "^x") || event.CommandLine.matches("\\s\"")`,
+		`event.Image.lowerAscii().matches("^c:") || event.Image.lowerAscii().matches("cmd\\.exe$")`,
+		`event.Uni.matches("(?i)\u00e9t") || event.Uni.matches("x")`,
+		`event.Missing.matches("4") || event.Missing.matches("3")`,
 		// wrong types
 		`event.Port.endsWith("3")`,
 		`event.Port.lowerAscii() == "443"`,
@@ -363,6 +383,77 @@ func TestContainsAnySpecialized(t *testing.T) {
 			out, err := evalOnce(t, text, nil, ev, false)
 			require.Equal(t, plainErr, err, "%d: %s on %q", i, text, subject)
 			require.Equal(t, plainOut, out, "%d: %s on %q", i, text, subject)
+		}
+	}
+}
+
+// TestContainsChainsSpecialized: a disjunction of contains tests of one field, decided in one
+// search for any of its words, and one of matches tests, decided by the alternation of its
+// patterns, give plain CEL's answer and error on random words, patterns and values: strings (lowered or not, invalid UTF-8 among them), other values, a missing field,
+// from raw lines and from maps.
+func TestContainsChainsSpecialized(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	alphabet := []string{"a", "B", `\\`, ".", "é", `\u0000`} // as JSON and CEL strings write them
+	word := func(most int) string {
+		var b strings.Builder
+		for range r.IntN(most + 1) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	pieces := []string{"a", "B", ".", "é", `\\.`, "[ab]", "x*", "(?:a|é)"}
+	pattern := func() string { // as a CEL string writes it
+		var b strings.Builder
+		for _, flag := range []string{"(?i)", "(?s)", "^"} {
+			if r.IntN(3) == 0 {
+				b.WriteString(flag)
+			}
+		}
+		for range 1 + r.IntN(3) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		if r.IntN(4) == 0 {
+			b.WriteString("$")
+		}
+		return b.String()
+	}
+	values := func() []string {
+		return []string{`"` + word(8) + `"`, `"` + word(200) + `"`, `42`, `null`, `["a"]`, ``}
+	}
+	for i := range 40 {
+		src := "event.S"
+		if i%2 == 0 {
+			src += ".lowerAscii()"
+		}
+		var tests []string
+		for range 2 + r.IntN(8) {
+			if i%4 < 2 {
+				tests = append(tests, src+`.contains("`+word(3)+`")`)
+			} else {
+				tests = append(tests, src+`.matches("`+pattern()+`")`)
+			}
+		}
+		text := strings.Join(tests, " || ")
+		for _, value := range values() {
+			if i%4 >= 2 && !strings.HasPrefix(value, `"`) {
+				// On a value that is not a string, plain CEL words the error of a pattern
+				// written as a literal without the function's name (its regex optimization),
+				// the specialized test, fused or not, with it.
+				continue
+			}
+			line := `{"time":"2026-03-20T09:00:00Z","log_source":"x"}`
+			if value != "" {
+				line = `{"time":"2026-03-20T09:00:00Z","log_source":"x","S":` + value + `}`
+			}
+			raw, ok := event.NewRaw([]byte(line))
+			require.True(t, ok, line)
+			notUTF8 := &event.Event{Fields: map[string]any{"S": "a\xffB" + word(2)}}
+			for _, ev := range []*event.Event{raw, {Fields: decodeFields(t, line)}, notUTF8} {
+				plainOut, plainErr := evalOnce(t, text, nil, ev, true)
+				out, err := evalOnce(t, text, nil, ev, false)
+				require.Equal(t, plainErr, err, "%d: %s on %s", i, text, line)
+				require.Equal(t, plainOut, out, "%d: %s on %s", i, text, line)
+			}
 		}
 	}
 }

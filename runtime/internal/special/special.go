@@ -48,6 +48,9 @@ type Specializer struct {
 	eventSlots    map[int64]int
 	presenceSlots map[int64]int
 	paramFields   map[int64]string // ids of `params.X` selections
+	// chains are the disjunctions of contains or matches tests of one field, by the id of
+	// their `||` (chain.go).
+	chains map[int64]*containsChain
 }
 
 // New inspects a checked expression; ok is false when it cannot be specialized
@@ -80,6 +83,7 @@ func New(expr celast.Expr, slots *event.Slots, pats *Patterns) (*Specializer, bo
 			}
 		}
 	}))
+	s.chains = findChains(expr, s.eventSlots)
 	return s, ok
 }
 
@@ -88,6 +92,11 @@ func (s *Specializer) ReadsParams() bool { return len(s.paramFields) > 0 }
 
 // Decorate is the decorator (cel.CustomDecoratorV2): it replaces the nodes New found.
 func (s *Specializer) Decorate(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
+	if chain, ok := s.chains[i.ID()]; ok && isPlainOr(i) {
+		if n, ok := s.newAnyContains(i, chain); ok {
+			return n, nil
+		}
+	}
 	switch n := i.(type) {
 	case interpreter.InterpretableAttribute:
 		if slot, ok := s.eventSlots[n.ID()]; ok && selectsVariable(n, "event") {
@@ -447,6 +456,7 @@ func (n *strContainsAny) Exec(frame *interpreter.ExecutionFrame) ref.Val {
 // the empty word is in every string.
 type anyWord struct {
 	empty bool
+	few   []string // at most fewWords words, searched one at a time (m is nil)
 	m     *ahocorasick.Automaton
 }
 
@@ -457,8 +467,17 @@ func newAnyWord(v ref.Val) (*anyWord, bool) {
 	if !ok {
 		return nil, false
 	}
+	return newAnyWordOf(words)
+}
+
+// newAnyWordOf is the matcher of words.
+func newAnyWordOf(words []string) (*anyWord, bool) {
 	a := &anyWord{empty: slices.Contains(words, "")}
 	if a.empty || len(words) == 0 {
+		return a, true
+	}
+	if len(words) <= fewWords {
+		a.few = words
 		return a, true
 	}
 	m, err := ahocorasick.NewBuilder().AddStrings(words).Build()
@@ -472,6 +491,9 @@ func newAnyWord(v ref.Val) (*anyWord, bool) {
 func (a *anyWord) in(s string) bool {
 	if a.empty {
 		return true
+	}
+	if a.few != nil {
+		return containsEach(s, a.few)
 	}
 	if a.m == nil {
 		return false

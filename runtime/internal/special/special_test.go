@@ -7,6 +7,9 @@ import (
 
 	"github.com/google/cel-go/common/types"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stixcel/stixcel/celenv"
+	"github.com/stixcel/stixcel/event"
 )
 
 // longScript is a PowerShell-like script block: many of the words' first bytes, few of their
@@ -59,4 +62,64 @@ func BenchmarkAnyWordLongText(b *testing.B) {
 			b.Fatal("no word is in the text")
 		}
 	}
+}
+
+// TestFindChains: the disjunctions of contains tests of one field the specializer decides in
+// one search, by the id of their top `||`; mixed ones are left to CEL.
+func TestFindChains(t *testing.T) {
+	env, err := celenv.ChannelEnv(nil)
+	require.NoError(t, err)
+	tests := []struct {
+		expr string
+		want []containsChain // the outermost chains (slots: C=0, I=1)
+	}{
+		{`event.C.contains("a") || event.C.contains("b") || event.C.contains("c")`,
+			[]containsChain{{src: chainSource{slot: 0}, words: []string{"a", "b", "c"}}}},
+		{`event.C.lowerAscii().contains("a") || event.C.lowerAscii().contains("")`,
+			[]containsChain{{src: chainSource{slot: 0, lower: true}, words: []string{"a", ""}}}},
+		{`event.C.contains("a") || event.C.lowerAscii().contains("b")`, nil},
+		{`event.C.contains("a") || event.I.contains("b")`, nil},
+		{`(event.C.contains("a") || event.C.contains("b")) || event.I.contains("c")`,
+			[]containsChain{{src: chainSource{slot: 0}, words: []string{"a", "b"}}}},
+		{`event.C.contains("a") || event.C.startsWith("b")`, nil},
+		{`event.C.contains("a") || event.C.contains(event.I)`, nil},
+		{`has(event.C) && event.C.contains("a")`, nil},
+		{`event.C.matches("(?i)a") || matches(event.C, "^b$") || event.C.matches("c")`,
+			[]containsChain{{kind: chainMatches, src: chainSource{slot: 0}, words: []string{"(?i)a", "^b$", "c"}}}},
+		{`event.I.lowerAscii().matches("a") || event.I.lowerAscii().matches("b")`,
+			[]containsChain{{kind: chainMatches, src: chainSource{slot: 1, lower: true}, words: []string{"a", "b"}}}},
+		{`event.C.matches("a") || event.C.contains("b")`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.expr, func(t *testing.T) {
+			ast, iss := env.Compile(tc.expr)
+			require.NoError(t, iss.Err())
+			slots := event.NewSlots()
+			slots.Slot("C")
+			slots.Slot("I")
+			s, ok := New(ast.NativeRep().Expr(), slots, NewPatterns())
+			require.True(t, ok)
+			var got []containsChain
+			for _, c := range s.chains {
+				got = append(got, *c)
+			}
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// TestAlternationNeedsEveryPattern: a chain of patterns is fused only when each compiles.
+func TestAlternationNeedsEveryPattern(t *testing.T) {
+	s := &Specializer{patterns: NewPatterns()}
+	m, ok := s.alternation([]string{"(?is)ab", "^c$", "é"})
+	require.True(t, ok)
+	for subject, want := range map[string]bool{"xAB": true, "xc": false, "c": true, "": false, "É": false} {
+		require.Equal(t, want, m.MatchString(subject), subject)
+	}
+	_, ok = s.alternation([]string{"a.b", "c"})
+	require.False(t, ok, "an alternation the string tests do not decide")
+	_, ok = s.alternation([]string{"a", "("})
+	require.False(t, ok, "a pattern that does not compile")
+	_, ok = s.alternation([]string{"a)|(b", "c"})
+	require.False(t, ok, "a pattern that would break out of its group")
 }
