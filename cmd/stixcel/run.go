@@ -124,7 +124,7 @@ func (c *cli) run(args []string, f *runFlags) error {
 	if err != nil {
 		return signalExit(err)
 	}
-	defer gcload.Bound(gcload.Headroom)()
+	defer gcload.BoundAt(gcload.Headroom, gcload.BatchPercent)()
 	rejects, err := pump.CreateRejects(f.rejects, c.inputsOf(args, f.bundles, f.compile.packs,
 		files(f.plansFile, f.compile.params, f.compile.taxonomy, sourceFile(f.source))))
 	if err != nil {

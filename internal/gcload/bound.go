@@ -134,9 +134,19 @@ const StreamPercent = 1000
 // datasets ten times over, marking the engines each time; with Stream they hold at most
 // minLimit or headroom more than what is live, as run does. The returned function puts both
 // settings back.
-func Stream(headroom int64) (restore func()) {
-	prior := debug.SetGCPercent(StreamPercent)
-	if prior < 0 || prior > StreamPercent {
+func Stream(headroom int64) (restore func()) { return BoundAt(headroom, StreamPercent) }
+
+// BatchPercent is the collector's target (GOGC) while `run` evaluates (BoundAt): with the
+// enterprise plans and SigmaHQ's Windows rules live (about 140 MB), GOGC 100 collected each
+// time the run allocated as much again, before Bound's limit; at 300 the limit decides, for
+// the same peak: 9% less user CPU over the OTRF datasets ten times over, 2% less time.
+const BatchPercent = 300
+
+// BoundAt is Bound with the collector's target raised to percent, unless GOGC asks for more
+// or turns the collector off. The returned function puts both settings back.
+func BoundAt(headroom int64, percent int) (restore func()) {
+	prior := debug.SetGCPercent(percent)
+	if prior < 0 || prior > percent {
 		debug.SetGCPercent(prior)
 	}
 	unbound := Bound(headroom)

@@ -80,17 +80,25 @@ func TestBoundKeepsTheUsersLimit(t *testing.T) {
 	assert.Equal(t, int64(1<<30), debug.SetMemoryLimit(-1))
 }
 
-// TestStream: a streaming process collects at Bound's limit, not at GOGC's doubling, unless
-// GOGC asks for more; both settings come back.
+// TestStream: a streaming process (Stream), and a batch (BoundAt), collect at Bound's limit,
+// not at GOGC's doubling, unless GOGC asks for more; both settings come back.
 func TestStream(t *testing.T) {
 	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		t.Skip("GOMEMLIMIT is set for the test process")
 	}
-	for _, prior := range []int{100, 5000, -1} {
+	for _, tc := range []struct {
+		prior, percent int
+		bound          func(int64) func()
+	}{
+		{100, StreamPercent, Stream}, {5000, StreamPercent, Stream}, {-1, StreamPercent, Stream},
+		{100, BatchPercent, func(h int64) func() { return BoundAt(h, BatchPercent) }},
+		{500, BatchPercent, func(h int64) func() { return BoundAt(h, BatchPercent) }},
+	} {
+		prior := tc.prior
 		old := debug.SetGCPercent(prior)
-		restore := Stream(Headroom)
-		want := StreamPercent
-		if prior < 0 || prior > StreamPercent {
+		restore := tc.bound(Headroom)
+		want := tc.percent
+		if prior < 0 || prior > tc.percent {
 			want = prior
 		}
 		assert.Equal(t, want, debug.SetGCPercent(want), "GOGC %d", prior)
