@@ -355,6 +355,19 @@ func (cs *candidateScan) holds(ids []int32, v *event.FieldView) bool {
 	return true
 }
 
+// holds1 reports whether clause id holds of the event v shows (holds of one clause).
+func (cs *candidateScan) holds1(id int32, v *event.FieldView) bool {
+	if cs.clauseGen[id] == cs.gen {
+		return true
+	}
+	for _, f := range cs.idx.clauses[id].fields {
+		if cs.fieldGen[f] != cs.gen {
+			cs.scan(f, v)
+		}
+	}
+	return cs.clauseGen[id] == cs.gen
+}
+
 // scan marks the clauses that field f makes hold.
 func (cs *candidateScan) scan(f int32, v *event.FieldView) {
 	cs.fieldGen[f] = cs.gen

@@ -271,6 +271,24 @@ type step struct {
 	// selNeed and predNeed are the clauses of the candidate index that must hold for the
 	// selector (when evaluated) and the predicate to be anything but false (nil: none).
 	selNeed, predNeed []int32
+	// gate is the clause stepMatches checks first, without which the step is false (-1:
+	// none, the first expression is evaluated): most steps reached end there.
+	gate int32
+}
+
+// gateOf is st's gate.
+func gateOf(st *step) int32 {
+	need := st.selNeed
+	if st.sel == nil {
+		if st.pred == nil {
+			return -1
+		}
+		need = st.predNeed
+	}
+	if len(need) == 0 {
+		return -1
+	}
+	return need[0]
 }
 
 // routeIndex routes events by log_source, then by the value of the source's route field
@@ -394,6 +412,7 @@ func newRouteIndex(plans []*compiledPlan, slots *event.Slots) *routeIndex {
 					st.sel, st.maxString = e.ch.selector, min(st.maxString, e.ch.selMax)
 					st.selNeed = e.ch.selClauses
 				}
+				st.gate = gateOf(&st)
 				out = append(out, st)
 				out[first].span++
 			}

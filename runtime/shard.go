@@ -194,9 +194,25 @@ func (m *matcher) matchRoutes(ev *event.Event, si *sourceIndex, routes []step, m
 			i += span
 			continue
 		}
+		if span == 1 && m.gateFails(&routes[i]) {
+			m.evals.Reached++
+			i++
+			continue
+		}
 		m.matchPlan(ev, routes[i:i+span], sink)
 		i += span
 	}
+}
+
+// gateFails reports whether the step's gate does not hold of the current event, so that
+// the step is false, as stepMatches would find it, with none of its work: no error to
+// count (an event too long for the step's programs is left to stepMatches), nothing
+// evaluated.
+func (m *matcher) gateFails(st *step) bool {
+	if st.gate < 0 || m.cands == nil || (st.maxString != math.MaxInt && m.longestString() > st.maxString) {
+		return false
+	}
+	return !m.cands.holds1(st.gate, m.view)
 }
 
 // matchPlan evaluates the channels of one plan that the event reaches (steps, its routes'
