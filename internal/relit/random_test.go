@@ -168,8 +168,8 @@ func TestRandomContainsLists(t *testing.T) {
 	words := []string{"a", "k", "s", "dll", `\.`, `\\`, "K", "S", "x", "1", "-", "é", "€", "👩🏻", "\u200d"}
 	unescape := strings.NewReplacer(`\.`, ".", `\\`, `\`)
 	indexed, matched := 0, 0
-	for i := 0; i < 150; i++ {
-		n := indexFrom + rng.Intn(300)
+	for i := 0; i < 100; i++ {
+		n := indexFrom + rng.Intn(100)
 		alts := make([]string, n)
 		for j := range alts {
 			var b strings.Builder
@@ -211,7 +211,7 @@ func TestRandomContainsLists(t *testing.T) {
 			case 1:
 				s = randomSubject(rng) + s + randomSubject(rng)
 			case 2:
-				s = strings.Repeat("Ab.", 400) + s // past 1 KiB
+				s = strings.Repeat("Ab.", 350) + s // past 1 KiB
 			case 3:
 				if len(s) > 1 {
 					s = s[1:]
@@ -226,10 +226,10 @@ func TestRandomContainsLists(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d of 150 lists indexed with an automaton; %d of 7500 subjects matched", indexed, matched)
-	require.Greater(t, indexed, 120, "most lists are decided by the automaton")
-	require.Greater(t, matched, 1500, "the subjects match often enough to test matches")
-	require.Less(t, matched, 6000, "and fail often enough to test misses")
+	t.Logf("%d of 100 lists indexed with an automaton; %d of 5000 subjects matched", indexed, matched)
+	require.Greater(t, indexed, 80, "most lists are decided by the automaton")
+	require.Greater(t, matched, 1000, "the subjects match often enough to test matches")
+	require.Less(t, matched, 4000, "and fail often enough to test misses")
 }
 
 // TestLongListsAreIndexed: patterns that are each one literal, as SigmaHQ's emoji rules
