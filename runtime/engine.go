@@ -129,7 +129,7 @@ func New(set *plan.Set, opts ...Option) (*Engine, error) {
 	}
 	if cfg.workers > 1 {
 		sigs := groupSignatures(e.plans)
-		evals := make([]*evaluator, cfg.workers)
+		evals := make([]*evaluator, 2*cfg.workers) // a set for each batch in flight (workerPool)
 		for i := range evals {
 			evals[i] = newEvaluator(i, &e.cfg, len(e.plans), e.index, cands, slots, newRouter(cfg.workers, sigs))
 		}

@@ -10,20 +10,38 @@ import (
 
 // workerPool runs the events of several workers in batches on goroutines of its own, while
 // the caller fills the next batch, and merges the shards' outputs into the one-worker order.
-// Each segment of a batch is run in two steps: the evaluators match the channels of its
-// events, each event once, sharing the events between them; then every shard goes through
-// all the events (so that its watermark is the engine's) and dispatches the matches of the
-// (plan, group key) pairs it owns.
+// Each batch is run in two steps: the evaluators match the channels of its events, each
+// event once, sharing the events between them; then, once the batch before it is
+// dispatched, every shard goes through all the events (so that its watermark is the
+// engine's) and dispatches the matches of the (plan, group key) pairs it owns, a segment at
+// a time, the group cap and the state budget enforced between segments.
+//
+// Two batches are in flight, each with a set of evaluators of its own: a batch is matched
+// while the one before it is still matched or dispatched, so that an evaluator held up by
+// one long evaluation (a program planned on its first evaluation, a long script block) does
+// not leave the other cores idle until it ends. Matching is stateless; dispatching, and the
+// shards' state, stay in stream order.
 type workerPool struct {
 	shards    []*shard
-	evals     []*evaluator
+	evals     []*evaluator    // every evaluator, by id: sets[0] then sets[1]
+	sets      [2][]*evaluator // the evaluators of the batches in flight, by flight
 	maxGroups int
 	budget    *stateBudget
-	batch     *batch // being filled
-	running   *batch // being processed
-	seen      int    // events handed over before the batch being filled
-	wg        sync.WaitGroup
+	batch     *batch     // being filled
+	flights   [2]*flight // the batches in flight (nil: none), by set
+	next      int        // the set of the next batch
+	pending   []*flight  // batches done whose outputs are not emitted yet, in order
+	spare     []*batch   // batches to fill again
+	seen      int        // events handed over before the batch being filled
 	heads     []int
+}
+
+// flight is a batch in flight: matched by its set's evaluators, then dispatched; done is
+// closed once it is dispatched, and outs are then the shards' outputs of the batch.
+type flight struct {
+	b    *batch
+	done chan struct{}
+	outs [][]taggedOutput // by shard
 }
 
 // batch is a run of events with, once its evaluators are done, their matches.
@@ -63,57 +81,91 @@ func newWorkerPool(shards []*shard, evals []*evaluator, maxGroups int, budget *s
 	for _, s := range shards {
 		s.collect = true
 	}
-	return &workerPool{shards: shards, evals: evals, maxGroups: maxGroups, budget: budget,
-		batch: newBatch(), running: newBatch(), heads: make([]int, len(shards))}
+	half := len(evals) / 2
+	return &workerPool{shards: shards, evals: evals, sets: [2][]*evaluator{evals[:half], evals[half:]},
+		maxGroups: maxGroups, budget: budget, batch: newBatch(), heads: make([]int, len(shards))}
 }
 
 func (p *workerPool) add(ev *event.Event, emit func(Output)) {
 	p.batch.events = append(p.batch.events, matchedEvent{ev: ev})
 	p.batch.bytes += ev.Footprint()
 	if len(p.batch.events) == batchSize || p.batch.bytes >= batchBytes {
-		p.drain(emit)
 		p.run()
+		p.emitPending(emit)
 	}
 }
 
-// run starts the workers on the filled batch, once the previous one is done, stopping them
-// at every group check to enforce the group cap. Their outputs accumulate, tagged with the
-// events' sequence numbers, until drain.
+// run starts the filled batch with the next set of evaluators, once that set's last batch is
+// done (its outputs then pending), and takes a batch to fill. The batch is dispatched once
+// the one before it is, stopping at every group check to enforce the group cap.
 func (p *workerPool) run() {
-	p.wait()
-	p.running.reset()
-	p.batch, p.running = p.running, p.batch
-	b, base := p.running, p.seen
-	events := b.events
-	p.seen += len(events)
-	for _, m := range p.evals {
+	set := p.next
+	p.next ^= 1
+	if f := p.flights[set]; f != nil {
+		<-f.done
+		p.pending = append(p.pending, f)
+		p.flights[set] = nil
+	}
+	b, base := p.batch, p.seen
+	p.seen += len(b.events)
+	p.batch = p.spareBatch()
+	for _, m := range p.sets[set] {
 		m.reset()
 	}
-	p.wg.Add(1)
+	prev := p.flights[set^1]
+	f := &flight{b: b, done: make(chan struct{})}
+	p.flights[set] = f
+	evals := p.sets[set]
 	go func() {
-		defer p.wg.Done()
+		defer close(f.done)
+		events := b.events
+		p.matchSegment(b, evals, 0, len(events), base)
+		if prev != nil {
+			<-prev.done
+		}
 		for start := 0; start < len(events); {
 			end := min(len(events), start+groupCheckEvery-(base+start)%groupCheckEvery)
-			p.matchSegment(b, start, end, base)
 			p.runSegment(b, start, end, base)
 			if (base+end)%groupCheckEvery == 0 {
 				checkState(p.shards, p.maxGroups, p.budget)
 			}
 			start = end
 		}
+		f.outs = p.takeOutputs(f.outs)
 	}()
+}
+
+// spareBatch is an empty batch: one whose outputs were emitted, or a new one.
+func (p *workerPool) spareBatch() *batch {
+	if n := len(p.spare); n > 0 {
+		b := p.spare[n-1]
+		p.spare = p.spare[:n-1]
+		return b
+	}
+	return newBatch()
+}
+
+// takeOutputs moves the shards' outputs into outs (reusing its lists) and returns it.
+func (p *workerPool) takeOutputs(outs [][]taggedOutput) [][]taggedOutput {
+	if outs == nil {
+		outs = make([][]taggedOutput, len(p.shards))
+	}
+	for i, s := range p.shards {
+		outs[i], s.outs = s.outs, outs[i][:0]
+	}
+	return outs
 }
 
 // matchSegment has the evaluators match the events start to end of b, the first of which
 // is event number base, taking blocks of them in turn, and waits for them. Each evaluator
 // sees its events in stream order, so the example its counters keep of an error is the one
 // of its first event, and Stats keeps the earliest of all (the one one worker keeps).
-func (p *workerPool) matchSegment(b *batch, start, end, base int) {
+func (p *workerPool) matchSegment(b *batch, evals []*evaluator, start, end, base int) {
 	var next atomic.Int64
 	next.Store(int64(start))
 	var wg sync.WaitGroup
-	wg.Add(len(p.evals))
-	for _, m := range p.evals {
+	wg.Add(len(evals))
+	for _, m := range evals {
 		go func() {
 			defer wg.Done()
 			for {
@@ -149,8 +201,17 @@ func (p *workerPool) runSegment(b *batch, start, end, base int) {
 	wg.Wait()
 }
 
-// wait blocks until the running batch is done.
-func (p *workerPool) wait() { p.wg.Wait() }
+// wait blocks until the batches in flight are done; their outputs are then pending.
+func (p *workerPool) wait() {
+	for k := range 2 {
+		set := p.next ^ k // the older flight first: the next batch takes its set
+		if f := p.flights[set]; f != nil {
+			<-f.done
+			p.pending = append(p.pending, f)
+			p.flights[set] = nil
+		}
+	}
+}
 
 // sync runs the events handed over so far and waits for them: Stats is then exact; the
 // outputs wait for the next drain.
@@ -161,31 +222,49 @@ func (p *workerPool) sync() {
 	p.wait()
 }
 
-// drain waits for the running batch and emits the outputs collected so far in the
-// one-worker order: each shard's are in that order already, and outputs of different
-// shards never tie (a plan's outputs for one event, and an alert's (close, plan, group),
-// belong to one shard).
+// emitPending emits the outputs of the batches done, in order, and lets go of them.
+func (p *workerPool) emitPending(emit func(Output)) {
+	for _, f := range p.pending {
+		p.merge(f.outs, emit)
+		f.b.reset()
+		p.spare = append(p.spare, f.b)
+	}
+	clear(p.pending)
+	p.pending = p.pending[:0]
+}
+
+// drain waits for the batches in flight and emits the outputs collected so far in the
+// one-worker order: the batches' in turn, then what the shards hold (a flush's).
 func (p *workerPool) drain(emit func(Output)) {
 	p.wait()
+	p.emitPending(emit)
+	outs := p.takeOutputs(nil)
+	p.merge(outs, emit)
+}
+
+// merge emits the outputs of outs (by shard) in the one-worker order: each shard's are in
+// that order already, and outputs of different shards never tie (a plan's outputs for one
+// event, and an alert's (close, plan, group), belong to one shard).
+func (p *workerPool) merge(outs [][]taggedOutput, emit func(Output)) {
 	for i := range p.heads {
 		p.heads[i] = 0
 	}
 	for {
 		best := -1
-		for i, s := range p.shards {
-			if p.heads[i] < len(s.outs) && (best < 0 || before(&s.outs[p.heads[i]], &p.shards[best].outs[p.heads[best]])) {
+		for i := range outs {
+			if p.heads[i] < len(outs[i]) && (best < 0 || before(&outs[i][p.heads[i]], &outs[best][p.heads[best]])) {
 				best = i
 			}
 		}
 		if best < 0 {
 			break
 		}
-		emit(p.shards[best].outs[p.heads[best]].out)
-		p.shards[best].outs[p.heads[best]].out = nil
+		emit(outs[best][p.heads[best]].out)
+		outs[best][p.heads[best]].out = nil
 		p.heads[best]++
 	}
-	for _, s := range p.shards {
-		s.outs = s.outs[:0]
+	for i := range outs {
+		outs[i] = outs[i][:0]
 	}
 }
 
