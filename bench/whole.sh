@@ -4,7 +4,8 @@
 # plans and SigmaHQ's Windows rules over the ten OTRF Windows datasets ten times over
 # (94,200 lines); its start-up (the same artifact, an empty input); decodejson (the lines
 # decoded with encoding/json, nothing else); sigmago (the same Sigma rules with sigma-go).
-# Prints best-of-3 wall, events/s, peak RSS (the largest of the three runs) and the ratios.
+# The first three take turns, run after run. Prints best-of-3 wall, events/s, peak RSS (the
+# largest of the three runs) and the ratios.
 #
 #   STIXCEL_SHARED=/path/to/shared bench/whole.sh
 #
@@ -36,33 +37,36 @@ for i in 1 2 3 4 5 6 7 8 9 10; do cat "$S"/datasets/otrf-windows/*.jsonl; done >
 events=$(grep -c '[^[:space:]]' "$work/x10.jsonl")
 echo "input: $(wc -l <"$work/x10.jsonl") lines, $events events" >&2
 
-# measure NAME CMD...: runs CMD $RUNS times under /usr/bin/time -v and records the best
-# wall seconds and the largest peak RSS (KiB) in $work/NAME.wall and $work/NAME.rss.
-measure() {
-	name=$1
-	shift
-	best= rss=0
-	for run in $(seq "$RUNS"); do
-		/usr/bin/time -v "$@" >"$work/$name.out" 2>"$work/$name.time" ||
-			{ cat "$work/$name.time" >&2; exit 1; }
-		wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
-			n = split($2, p, ":"); s = 0
-			for (i = 1; i <= n; i++) s = s * 60 + p[i]
-			print s }' "$work/$name.time")
-		kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/$name.time")
-		best=$(awk -v a="$best" -v b="$wall" 'BEGIN { print (a == "" || b < a) ? b : a }')
-		rss=$(awk -v a="$rss" -v b="$kb" 'BEGIN { print (b > a) ? b : a }')
-		echo "  $name run $run: ${wall}s, $((kb / 1024)) MiB" >&2
-	done
-	echo "$best" >"$work/$name.wall"
-	echo "$rss" >"$work/$name.rss"
+# once NAME RUN CMD...: runs CMD once under /usr/bin/time -v and keeps the best wall seconds
+# and the largest peak RSS (KiB) so far in $work/NAME.wall and $work/NAME.rss.
+once() {
+	name=$1 run=$2
+	shift 2
+	/usr/bin/time -v "$@" >"$work/$name.out" 2>"$work/$name.time" ||
+		{ cat "$work/$name.time" >&2; exit 1; }
+	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
+		n = split($2, p, ":"); s = 0
+		for (i = 1; i <= n; i++) s = s * 60 + p[i]
+		print s }' "$work/$name.time")
+	kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/$name.time")
+	best=$(cat "$work/$name.wall" 2>/dev/null || true)
+	rss=$(cat "$work/$name.rss" 2>/dev/null || echo 0)
+	awk -v a="$best" -v b="$wall" 'BEGIN { print (a == "" || b < a) ? b : a }' >"$work/$name.wall"
+	awk -v a="$rss" -v b="$kb" 'BEGIN { print (b > a) ? b : a }' >"$work/$name.rss"
+	echo "  $name run $run: ${wall}s, $((kb / 1024)) MiB" >&2
 }
 
-echo "measuring, best of $RUNS (sigmago takes about a minute a run)" >&2
-measure stixcel "$work/stixcel" run --plans "$work/big.json" "$work/x10.jsonl"
-measure startup "$work/stixcel" run --plans "$work/big.json" "$work/empty.jsonl"
-measure decodejson "$work/decodejson" "$work/x10.jsonl"
-measure sigmago "$work/sigmago" --plans "$work/big.json" "$work/x10.jsonl"
+# stixcel, its start-up and the decoding baseline take turns, so that a machine that slows
+# down or speeds up during the measure does so for all three alike.
+echo "measuring, best of $RUNS, in turns (then sigmago, about a minute a run)" >&2
+for run in $(seq "$RUNS"); do
+	once stixcel "$run" "$work/stixcel" run --plans "$work/big.json" "$work/x10.jsonl"
+	once startup "$run" "$work/stixcel" run --plans "$work/big.json" "$work/empty.jsonl"
+	once decodejson "$run" "$work/decodejson" "$work/x10.jsonl"
+done
+for run in $(seq "$RUNS"); do
+	once sigmago "$run" "$work/sigmago" --plans "$work/big.json" "$work/x10.jsonl"
+done
 cat "$work/sigmago.out" >&2
 
 row() { # NAME EVENTS
