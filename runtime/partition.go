@@ -72,6 +72,11 @@ func (e *Engine) Split(ctx context.Context, ev *event.Event, emit func(Output), 
 			return dst, nil
 		}
 		cp, span := routes[i].plan, routes[i].span
+		if span == 1 && s.gateFails(&routes[i]) { // false, as matchRoutes finds it
+			s.evals.Reached++
+			i++
+			continue
+		}
 		if cp.condition != nil {
 			dst = s.appendMatch(dst, routes[i:i+span])
 		} else {
