@@ -58,7 +58,8 @@ type litSet struct {
 	index *litIndex
 }
 
-// newLitSet returns the set of lits.
+// newLitSet returns the set of lits, without its index (indexed adds it: what only reads the
+// literals, RequiredOf, does not build automata).
 func newLitSet(lits []lit) litSet {
 	set := litSet{lits: lits}
 	head, tail := true, true
@@ -78,7 +79,12 @@ func newLitSet(lits []lit) litSet {
 	case tail:
 		set.ksAt = posSuffix
 	}
-	set.index = newLitIndex(lits)
+	return set
+}
+
+// indexed is set with its index, for matching subjects.
+func (set litSet) indexed() litSet {
+	set.index = newLitIndex(set.lits)
 	return set
 }
 

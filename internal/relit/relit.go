@@ -49,7 +49,7 @@ func Compile(pattern string) (*Matcher, error) {
 		return nil, fmt.Errorf("relit: parsing %q: %w", pattern, err)
 	}
 	k, set := analyze(tree.Simplify())
-	return &Matcher{re: re, kind: k, set: set}, nil
+	return &Matcher{re: re, kind: k, set: set.indexed()}, nil
 }
 
 // Exact reports whether the string tests decide every subject alone (the pattern is a
@@ -141,7 +141,7 @@ func Any(ms []*Matcher) (*Matcher, bool) {
 		}
 		lits = append(lits, m.set.lits...)
 	}
-	return &Matcher{kind: kindExact, set: newLitSet(lits), parts: slices.Clone(ms)}, true
+	return &Matcher{kind: kindExact, set: newLitSet(lits).indexed(), parts: slices.Clone(ms)}, true
 }
 
 // anyPart reports whether one of the parts matches s.

@@ -3,6 +3,7 @@ package special
 import (
 	"reflect"
 	"strings"
+	"sync"
 
 	celast "github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/operators"
@@ -145,41 +146,58 @@ func isPlainOr(n interpreter.InterpretableV2) bool {
 
 func typeName(v any) string { return reflect.TypeOf(v).String() }
 
-// anyContains is a containsChain decided in one search of its source: for any of its words
-// (words), or by the alternation of its patterns (pattern).
+// anyContains is a containsChain decided in one search of its source: for any of its words,
+// or with the union of its patterns' matchers (parts). The search is built when the node
+// is first evaluated: a rule set's disjunctions are many, most of them never evaluated on a
+// given input, and an automaton for a few words is tens of kilobytes.
 type anyContains struct {
-	orig    interpreter.InterpretableV2 // the disjunction as planned
-	src     chainSource
-	words   *anyWord
+	orig  interpreter.InterpretableV2 // the disjunction as planned
+	src   chainSource
+	words []string
+	parts []*relit.Matcher
+	once  sync.Once
+	// what build made: one of them, or neither (the disjunction as planned decides)
+	any     *anyWord
 	pattern *relit.Matcher
 }
 
 func (s *Specializer) newAnyContains(orig interpreter.InterpretableV2, chain *containsChain) (*anyContains, bool) {
 	n := &anyContains{orig: orig, src: chain.src}
-	var ok bool
 	switch chain.kind {
 	case chainContains:
-		n.words, ok = newAnyWordOf(chain.words)
+		n.words = chain.words
 	case chainMatches:
-		n.pattern, ok = s.alternation(chain.words)
+		parts, ok := s.exactParts(chain.words)
+		if !ok {
+			return nil, false
+		}
+		n.parts = parts
 	}
-	return n, ok
+	return n, true
 }
 
-// alternation is the matcher of what one of patterns matches (relit.Any): ok is false when
-// one of them does not compile (the tests then fail as CEL words it), or when the string
-// tests do not decide one alone (relit.Matcher.Exact): the union of their literals then
-// does not decide the chain.
-func (s *Specializer) alternation(patterns []string) (*relit.Matcher, bool) {
+// exactParts are the matchers of patterns, and ok when each compiles (else the tests fail as
+// CEL words it) and is decided by its string tests alone (relit.Matcher.Exact: else the
+// union of their literals would not decide the chain).
+func (s *Specializer) exactParts(patterns []string) ([]*relit.Matcher, bool) {
 	ms := make([]*relit.Matcher, len(patterns))
 	for i, p := range patterns {
 		m, err := s.patterns.compile(p)
-		if err != nil {
+		if err != nil || !m.Exact() {
 			return nil, false
 		}
 		ms[i] = m
 	}
-	return relit.Any(ms)
+	return ms, true
+}
+
+// build makes the search, once.
+func (n *anyContains) build() {
+	if n.parts != nil {
+		n.pattern, _ = relit.Any(n.parts)
+		return
+	}
+	n.any, _ = newAnyWordOf(n.words)
 }
 
 func (n *anyContains) ID() int64 { return n.orig.ID() }
@@ -189,17 +207,18 @@ func (n *anyContains) Eval(act interpreter.Activation) ref.Val {
 }
 
 func (n *anyContains) Exec(frame *interpreter.ExecutionFrame) ref.Val {
-	if v := viewOf(frame); v != nil {
+	n.once.Do(n.build)
+	if v := viewOf(frame); v != nil && (n.pattern != nil || n.any != nil) {
 		f := v.Slot(n.src.slot)
 		s, ok := f.Str()
 		if n.src.lower {
 			s, ok = v.Lower(f)
 		}
-		if ok && n.pattern != nil {
+		switch {
+		case ok && n.pattern != nil:
 			return types.Bool(n.pattern.MatchString(s))
-		}
-		if ok {
-			return types.Bool(n.words.in(s))
+		case ok:
+			return types.Bool(n.any.in(s))
 		}
 	}
 	return n.orig.Exec(frame)
@@ -207,7 +226,7 @@ func (n *anyContains) Exec(frame *interpreter.ExecutionFrame) ref.Val {
 
 // fewWords is how many words a chain searches for one at a time (strings.Contains, which
 // skips through the string far faster than an automaton steps); more take an automaton.
-const fewWords = 4
+const fewWords = 16
 
 // containsEach is anyWord's search for a few words.
 func containsEach(s string, words []string) bool {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stixcel/stixcel/celenv"
 	"github.com/stixcel/stixcel/event"
+	"github.com/stixcel/stixcel/internal/relit"
 )
 
 // longScript is a PowerShell-like script block: many of the words' first bytes, few of their
@@ -108,18 +109,19 @@ func TestFindChains(t *testing.T) {
 	}
 }
 
-// TestAlternationNeedsEveryPattern: a chain of patterns is fused only when each compiles.
-func TestAlternationNeedsEveryPattern(t *testing.T) {
+// TestExactPartsNeedEveryPattern: a chain of patterns is fused only when each compiles and
+// is decided by its string tests alone; its union then answers as one of them would.
+func TestExactPartsNeedEveryPattern(t *testing.T) {
 	s := &Specializer{patterns: NewPatterns()}
-	m, ok := s.alternation([]string{"(?is)ab", "^c$", "é"})
+	parts, ok := s.exactParts([]string{"(?is)ab", "^c$", "é"})
+	require.True(t, ok)
+	m, ok := relit.Any(parts)
 	require.True(t, ok)
 	for subject, want := range map[string]bool{"xAB": true, "xc": false, "c": true, "": false, "É": false} {
 		require.Equal(t, want, m.MatchString(subject), subject)
 	}
-	_, ok = s.alternation([]string{"a.b", "c"})
-	require.False(t, ok, "an alternation the string tests do not decide")
-	_, ok = s.alternation([]string{"a", "("})
+	_, ok = s.exactParts([]string{"a.b", "c"})
+	require.False(t, ok, "a pattern the string tests do not decide")
+	_, ok = s.exactParts([]string{"a", "("})
 	require.False(t, ok, "a pattern that does not compile")
-	_, ok = s.alternation([]string{"a)|(b", "c"})
-	require.False(t, ok, "a pattern that would break out of its group")
 }
