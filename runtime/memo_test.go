@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -118,11 +117,4 @@ func holding(cs *candidateScan) []int32 {
 		}
 	}
 	return ids
-}
-
-// sortedSet is ids sorted, each once.
-func sortedSet(ids []int32) []int32 {
-	s := slices.Clone(ids)
-	slices.Sort(s)
-	return slices.Compact(s)
 }
