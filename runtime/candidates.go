@@ -340,15 +340,7 @@ func (cs *candidateScan) next() {
 // holds reports whether every clause of ids holds of the event v shows.
 func (cs *candidateScan) holds(ids []int32, v *event.FieldView) bool {
 	for _, id := range ids {
-		if cs.clauseGen[id] == cs.gen {
-			continue
-		}
-		for _, f := range cs.idx.clauses[id].fields {
-			if cs.fieldGen[f] != cs.gen {
-				cs.scan(f, v)
-			}
-		}
-		if cs.clauseGen[id] != cs.gen {
+		if !cs.holds1(id, v) {
 			return false
 		}
 	}

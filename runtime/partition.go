@@ -72,9 +72,8 @@ func (e *Engine) Split(ctx context.Context, ev *event.Event, emit func(Output), 
 			return dst, nil
 		}
 		cp, span := routes[i].plan, routes[i].span
-		if span == 1 && s.gateFails(&routes[i]) { // false, as matchRoutes finds it
-			s.evals.Reached++
-			i++
+		if s.dropsAtGate(routes[i : i+span]) { // false, as matchRoutes finds it
+			i += span
 			continue
 		}
 		if cp.condition != nil {

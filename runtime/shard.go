@@ -194,9 +194,8 @@ func (m *matcher) matchRoutes(ev *event.Event, si *sourceIndex, routes []step, m
 			i += span
 			continue
 		}
-		if span == 1 && m.gateFails(&routes[i]) {
-			m.evals.Reached++
-			i++
+		if m.dropsAtGate(routes[i : i+span]) {
+			i += span
 			continue
 		}
 		m.matchPlan(ev, routes[i:i+span], sink)
@@ -204,15 +203,20 @@ func (m *matcher) matchRoutes(ev *event.Event, si *sourceIndex, routes []step, m
 	}
 }
 
-// gateFails reports whether the step's gate does not hold of the current event, so that
-// the step is false, as stepMatches would find it, with none of its work: no error to
-// count (an event too long for the step's programs is left to stepMatches), nothing
-// evaluated.
-func (m *matcher) gateFails(st *step) bool {
-	if st.gate < 0 || m.cands == nil || (st.maxString != math.MaxInt && m.longestString() > st.maxString) {
+// dropsAtGate reports whether a plan's steps are one step whose gate does not hold of the
+// current event, counting it reached: the step is false, as stepMatches would find it,
+// with none of its work: no error to count (an event too long for the step's programs is
+// left to stepMatches), nothing evaluated.
+func (m *matcher) dropsAtGate(steps []step) bool {
+	if len(steps) != 1 || m.cands == nil {
 		return false
 	}
-	return !m.cands.holds1(st.gate, m.view)
+	st := &steps[0]
+	if st.gate < 0 || (st.maxString != math.MaxInt && m.longestString() > st.maxString) || m.cands.holds1(st.gate, m.view) {
+		return false
+	}
+	m.evals.Reached++
+	return true
 }
 
 // matchPlan evaluates the channels of one plan that the event reaches (steps, its routes'
@@ -296,7 +300,6 @@ func (m *matcher) longestString() int {
 	return m.longest
 }
 
-// evalChannel evaluates a selector or predicate of the step's channel on the current event.
 // evalChannel evaluates a channel expression of st with st's parameters, bound only here:
 // most steps reached end at the candidate index, and comparing the parameters (an
 // interface) cost each of them.
