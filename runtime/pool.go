@@ -101,11 +101,7 @@ func (p *workerPool) add(ev *event.Event, emit func(Output)) {
 func (p *workerPool) run() {
 	set := p.next
 	p.next ^= 1
-	if f := p.flights[set]; f != nil {
-		<-f.done
-		p.pending = append(p.pending, f)
-		p.flights[set] = nil
-	}
+	p.land(set)
 	b, base := p.batch, p.seen
 	p.seen += len(b.events)
 	p.batch = p.spareBatch()
@@ -119,7 +115,7 @@ func (p *workerPool) run() {
 	go func() {
 		defer close(f.done)
 		events := b.events
-		p.matchSegment(b, evals, 0, len(events), base)
+		p.matchBatch(b, evals, base)
 		if prev != nil {
 			<-prev.done
 		}
@@ -156,13 +152,13 @@ func (p *workerPool) takeOutputs(outs [][]taggedOutput) [][]taggedOutput {
 	return outs
 }
 
-// matchSegment has the evaluators match the events start to end of b, the first of which
-// is event number base, taking blocks of them in turn, and waits for them. Each evaluator
-// sees its events in stream order, so the example its counters keep of an error is the one
-// of its first event, and Stats keeps the earliest of all (the one one worker keeps).
-func (p *workerPool) matchSegment(b *batch, evals []*evaluator, start, end, base int) {
+// matchBatch has evals match the events of b, the first of which is event number base,
+// taking blocks of them in turn, and waits for them. Each evaluator sees its events in
+// stream order, so the example its counters keep of an error is the one of its first
+// event, and Stats keeps the earliest of all (the one one worker keeps).
+func (p *workerPool) matchBatch(b *batch, evals []*evaluator, base int) {
 	var next atomic.Int64
-	next.Store(int64(start))
+	end := len(b.events)
 	var wg sync.WaitGroup
 	wg.Add(len(evals))
 	for _, m := range evals {
@@ -203,13 +199,17 @@ func (p *workerPool) runSegment(b *batch, start, end, base int) {
 
 // wait blocks until the batches in flight are done; their outputs are then pending.
 func (p *workerPool) wait() {
-	for k := range 2 {
-		set := p.next ^ k // the older flight first: the next batch takes its set
-		if f := p.flights[set]; f != nil {
-			<-f.done
-			p.pending = append(p.pending, f)
-			p.flights[set] = nil
-		}
+	p.land(p.next) // the older flight first: the next batch takes its set
+	p.land(p.next ^ 1)
+}
+
+// land waits for the batch in flight with set's evaluators, if any, and makes its outputs
+// pending.
+func (p *workerPool) land(set int) {
+	if f := p.flights[set]; f != nil {
+		<-f.done
+		p.pending = append(p.pending, f)
+		p.flights[set] = nil
 	}
 }
 
