@@ -20,9 +20,8 @@ import (
 // words Sigma matches without regard to case beyond ASCII, is a disjunction of matches tests
 // (SigmaHQ's emoji rules test a command line against a thousand patterns each). Evaluated as
 // written, each test searches the string again; the specializer decides the whole
-// disjunction in one search: for any of its words (anyWord), or with one pattern that is
-// the alternation of its patterns (a string matches it exactly when it matches one of
-// them; relit decides it).
+// disjunction in one search: for any of its words (anyWord), or for any of its patterns'
+// literals (relit.Any, when relit decides each pattern by its literals alone).
 //
 // The result is the disjunction's: on a string, contains and a pattern that compiles never
 // fail, so the disjunction is true exactly when a word occurs or a pattern matches; on
@@ -141,10 +140,8 @@ func stringLiteral(e celast.Expr) (string, bool) {
 // isPlainOr reports whether n is the planner's short-circuit `||` (not the exhaustive one
 // state tracking plans, whose terms must all run).
 func isPlainOr(n interpreter.InterpretableV2) bool {
-	return typeName(n) == "*interpreter.evalOr"
+	return reflect.TypeOf(n).String() == "*interpreter.evalOr"
 }
-
-func typeName(v any) string { return reflect.TypeOf(v).String() }
 
 // anyContains is a containsChain decided in one search of its source: for any of its words,
 // or with the union of its patterns' matchers (parts). The search is built when the node
@@ -152,7 +149,7 @@ func typeName(v any) string { return reflect.TypeOf(v).String() }
 // given input, and an automaton for a few words is tens of kilobytes.
 type anyContains struct {
 	orig  interpreter.InterpretableV2 // the disjunction as planned
-	src   chainSource
+	src   strSource                   // read with str only
 	words []string
 	parts []*relit.Matcher
 	once  sync.Once
@@ -162,7 +159,10 @@ type anyContains struct {
 }
 
 func (s *Specializer) newAnyContains(orig interpreter.InterpretableV2, chain *containsChain) (*anyContains, bool) {
-	n := &anyContains{orig: orig, src: chain.src}
+	n := &anyContains{orig: orig, src: &eventField{slot: chain.src.slot}}
+	if chain.src.lower {
+		n.src = &lowerField{slot: chain.src.slot}
+	}
 	switch chain.kind {
 	case chainContains:
 		n.words = chain.words
@@ -208,16 +208,11 @@ func (n *anyContains) Eval(act interpreter.Activation) ref.Val {
 
 func (n *anyContains) Exec(frame *interpreter.ExecutionFrame) ref.Val {
 	n.once.Do(n.build)
-	if v := viewOf(frame); v != nil && (n.pattern != nil || n.any != nil) {
-		f := v.Slot(n.src.slot)
-		s, ok := f.Str()
-		if n.src.lower {
-			s, ok = v.Lower(f)
-		}
-		switch {
-		case ok && n.pattern != nil:
-			return types.Bool(n.pattern.MatchString(s))
-		case ok:
+	if n.pattern != nil || n.any != nil {
+		if s, ok := n.src.str(frame); ok {
+			if n.pattern != nil {
+				return types.Bool(n.pattern.MatchString(s))
+			}
 			return types.Bool(n.any.in(s))
 		}
 	}
